@@ -1,1 +1,3 @@
-export {};
+export { applyJsonMergePatch } from './json-merge-patch';
+export { applyJsonPatch } from './json-patch';
+export { applyStrategicMergePatch } from './strategic-merge-patch';

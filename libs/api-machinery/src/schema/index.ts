@@ -1,1 +1,5 @@
-export {};
+export * from './schema-registry.service';
+export * from './unknown-fields.validator';
+export { KubernetesSpecLoadError, loadKubernetesDefinitions } from './kubernetes-spec.loader';
+export { applyOverlay } from './schema-overlay';
+export type { RawDefinitions, RawSchema } from './raw-schema';

@@ -1,0 +1,22 @@
+// validateObject: per-kind create and update validation, as the API server runs it after defaulting.
+import type { KubeObject } from '../meta/object';
+import type { ResourceType } from '../meta/resource-types';
+import type { StatusCause } from '../meta/status';
+import { KIND_VALIDATORS } from './kind-validators';
+import { nameIsPathSegment } from './name-rules';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.validation';
+
+/**
+ * Field causes for `obj` (and, on update, against `old`). Empty means valid.
+ * Expects `obj` to have gone through `applyDefaults` first, as upstream validates defaulted objects.
+ */
+export function validateObject(type: Pick<ResourceType, 'group' | 'kind'>, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const v = KIND_VALIDATORS[`${type.group}/${type.kind}`];
+  if (!v) {
+    // Kinds without rules of their own (CRDs, ControllerRevision…): metadata only.
+    return old ? validateObjectMetaUpdate(obj.metadata, old.metadata) : validateObjectMeta(obj.metadata, nameIsPathSegment);
+  }
+  if (!old) return [...validateObjectMeta(obj.metadata, v.name), ...v.create(obj)];
+  if (v.update) return v.update(obj, old);
+  return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...v.create(obj)];
+}

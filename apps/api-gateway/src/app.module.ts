@@ -1,0 +1,71 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { ResourceRegistry, SchemaRegistry } from '@skiff/api-machinery';
+import { ApiGatewayConfig } from '@skiff/config';
+import { AdminTokenService } from './auth/admin-token.service';
+import { AuthenticationMiddleware } from './auth/authentication.middleware';
+import { DiscoveryService } from './discovery/discovery.service';
+import { HealthController } from './health/health.controller';
+import { AdmissionService } from './kube-api/admission.service';
+import { DeletionService } from './kube-api/deletion.service';
+import { KubeApiController } from './kube-api/kube-api.controller';
+import { KubeApiService } from './kube-api/kube-api.service';
+import { NamespaceLifecycleService } from './kube-api/namespace-lifecycle.service';
+import { ResourceReaderService } from './kube-api/resource-reader.service';
+import { ResourceWriterService } from './kube-api/resource-writer.service';
+import { WatchService } from './kube-api/watch.service';
+import { MetricsController } from './observability/metrics.controller';
+import { MetricsService } from './observability/metrics.service';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OpenApiService } from './openapi/openapi.service';
+import { Clock } from './platform/clock';
+import { configProvider } from './platform/config.provider';
+import { databaseProvider } from './platform/database.provider';
+import { natsProvider } from './platform/nats.provider';
+import { ObjectStoreRepository } from './storage/object-store.repository';
+import { OutboxRelayService } from './storage/outbox-relay.service';
+import { WatchCacheService } from './storage/watch-cache.service';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: ApiGatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      // Order matters: the catch-all /api and /apis routes come last.
+      controllers: [HealthController, MetricsController, OpenApiController, KubeApiController],
+      providers: [
+        configProvider(config),
+        databaseProvider,
+        natsProvider,
+        { provide: ResourceRegistry, useValue: new ResourceRegistry() },
+        { provide: SchemaRegistry, useFactory: () => SchemaRegistry.builtIn() },
+        Clock,
+        AdminTokenService,
+        MetricsService,
+        ObjectStoreRepository,
+        OutboxRelayService,
+        WatchCacheService,
+        AdmissionService,
+        DeletionService,
+        ResourceReaderService,
+        ResourceWriterService,
+        WatchService,
+        NamespaceLifecycleService,
+        KubeApiService,
+        DiscoveryService,
+        OpenApiService,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(AuthenticationMiddleware)
+      .exclude(
+        { path: 'healthz', method: RequestMethod.GET },
+        { path: 'livez', method: RequestMethod.GET },
+        { path: 'readyz', method: RequestMethod.GET },
+        { path: 'version', method: RequestMethod.GET },
+      )
+      .forRoutes('*path');
+  }
+}

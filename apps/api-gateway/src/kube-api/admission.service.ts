@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import {
+  admitServerless,
+  ApiError,
+  applyDefaults,
+  findUnknownFields,
+  KubeObject,
+  SchemaNode,
+  SchemaRegistry,
+  validateObject,
+} from '@skiff/api-machinery';
+import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { ResourceContext } from './resource-context';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw ApiError.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${v}"`);
+}
+
+/** Everything an object passes before it is stored: decoding checks, defaults, validation, admission. */
+@Injectable()
+export class AdmissionService {
+  constructor(
+    private readonly schemas: SchemaRegistry,
+    private readonly store: ObjectStoreRepository,
+  ) {}
+
+  schemaOf(ctx: ResourceContext): SchemaNode | undefined {
+    return this.schemas.schemaFor(ctx.type.group, ctx.type.version, ctx.type.kind);
+  }
+
+  /** Unknown fields: an error under Strict, warnings under Warn. */
+  checkFields(ctx: ResourceContext, obj: unknown, mode: FieldValidation): string[] {
+    if (mode === 'Ignore') return [];
+    const schema = this.schemaOf(ctx);
+    if (!schema) return [];
+    const unknown = findUnknownFields(obj, schema);
+    if (unknown.length === 0) return [];
+    const messages = unknown.map((p) => `unknown field "${p.replace(/^\./, '')}"`);
+    if (mode === 'Strict') {
+      throw ApiError.badRequest(
+        `${ctx.type.kind} in version "${ctx.type.version}" cannot be handled as a ${ctx.type.kind}: strict decoding error: ${messages.join(', ')}`,
+      );
+    }
+    return messages;
+  }
+
+  /** Defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
+  admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): KubeObject {
+    const defaulted = applyDefaults(ctx.type, obj);
+    const causes = validateObject(ctx.type, defaulted, old);
+    if (causes.length > 0) {
+      throw ApiError.invalid(ctx.type.group, ctx.type.kind, defaulted.metadata.name ?? '', causes);
+    }
+    admitServerless(ctx.type, defaulted);
+    return defaulted;
+  }
+
+  /** New content may only go into a namespace that exists and is not being deleted. */
+  async checkNamespaceOpen(ctx: ResourceContext, name: string): Promise<void> {
+    if (!ctx.type.namespaced) return;
+    const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ctx.namespace });
+    if (!ns) throw ApiError.notFound({ group: '', resource: 'namespaces', name: ctx.namespace });
+    if (ns.metadata.deletionTimestamp) {
+      throw ApiError.forbidden(
+        { group: ctx.type.group, resource: ctx.type.resource, name },
+        `unable to create new content in namespace ${ctx.namespace} because it is being terminated`,
+      );
+    }
+  }
+}

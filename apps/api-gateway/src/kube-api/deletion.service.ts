@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { Clock } from '../platform/clock';
+import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { timestamp } from './object-meta';
+import { keyOf, ResourceContext, subjectOf } from './resource-context';
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface DeleteOptions {
+  dryRun: boolean;
+  gracePeriodSeconds?: number;
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface DeleteOutcome {
+  /** The object as it stands after the call: gone (`removed`) or marked for deletion. */
+  object: KubeObject;
+  removed: boolean;
+}
+
+/** Parses DeleteOptions from the body and query (the query wins, as kubectl sends both ways). */
+export function deleteOptionsOf(body: unknown, query: URLSearchParams): DeleteOptions {
+  const b: JsonObject = isJsonObject(body) ? body : {};
+  const grace = query.get('gracePeriodSeconds') ?? (typeof b.gracePeriodSeconds === 'number' ? String(b.gracePeriodSeconds) : null);
+  const policy = query.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : null);
+  if (policy !== null && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+    throw ApiError.invalid('', 'DeleteOptions', '', [
+      { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` },
+    ]);
+  }
+  if (grace !== null && !/^-?\d+$/.test(grace)) throw ApiError.badRequest(`invalid gracePeriodSeconds: ${grace}`);
+  const pre = isJsonObject(b.preconditions) ? b.preconditions : {};
+  const dryRun = query.getAll('dryRun').includes('All') || (Array.isArray(b.dryRun) && b.dryRun.includes('All'));
+  return {
+    dryRun,
+    gracePeriodSeconds: grace === null ? undefined : Number(grace),
+    propagationPolicy: (policy ?? undefined) as PropagationPolicy | undefined,
+    preconditions: {
+      uid: typeof pre.uid === 'string' ? pre.uid : undefined,
+      resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined,
+    },
+  };
+}
+
+/**
+ * Deletion semantics: preconditions, finalizers and deletionTimestamp, graceful pod deletion
+ * on a node, and namespace termination (contents removed by NamespaceLifecycleService).
+ */
+@Injectable()
+export class DeletionService {
+  private namespaceTerminatingHook?: (name: string) => void;
+
+  constructor(
+    private readonly store: ObjectStoreRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  onNamespaceTerminating(hook: (name: string) => void): void {
+    this.namespaceTerminatingHook = hook;
+  }
+
+  async delete(ctx: ResourceContext, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
+    const key = keyOf(ctx, name);
+    const decide = (current: KubeObject | undefined): { op: 'delete' | 'update' | 'none'; object: KubeObject } => {
+      if (!current) throw ApiError.notFound(subjectOf(ctx, name));
+      const pre = opts.preconditions ?? {};
+      if (pre.uid && pre.uid !== current.metadata.uid) {
+        throw ApiError.conflict(subjectOf(ctx, name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw ApiError.conflict(
+          subjectOf(ctx, name),
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`,
+        );
+      }
+      const finalizers = [...(current.metadata.finalizers ?? [])];
+      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion') && this.mayHaveDependents(current)) {
+        finalizers.push('foregroundDeletion');
+      }
+      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && this.mayHaveDependents(current)) {
+        finalizers.push('orphan');
+      }
+      const isNamespace = ctx.type.group === '' && ctx.type.resource === 'namespaces';
+      const graceful = this.gracefulPod(ctx, current, opts);
+      if (finalizers.length === 0 && !isNamespace && graceful === undefined) return { op: 'delete', object: current };
+      if (current.metadata.deletionTimestamp && sameList(finalizers, current.metadata.finalizers)) {
+        return { op: 'none', object: current };
+      }
+      const marked: KubeObject = {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          deletionTimestamp: current.metadata.deletionTimestamp ?? timestamp(new Date(this.clock.now().getTime() + (graceful ?? 0) * 1000)),
+          deletionGracePeriodSeconds: graceful ?? 0,
+          ...(finalizers.length > 0 ? { finalizers } : {}),
+        },
+      };
+      if (isNamespace) marked.status = { ...(isJsonObject(current.status) ? current.status : {}), phase: 'Terminating' };
+      return { op: 'update', object: marked };
+    };
+    if (opts.dryRun) {
+      const d = decide(await this.store.get(key));
+      return { object: d.object, removed: d.op === 'delete' };
+    }
+    const res = await this.store.write(key, decide);
+    const object = res.object!;
+    if (ctx.type.resource === 'namespaces' && ctx.type.group === '' && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
+    return { object, removed: res.op === 'delete' };
+  }
+
+  // Pods bound to a node stop gracefully: the node's agent finishes the deletion.
+  private gracefulPod(ctx: ResourceContext, pod: KubeObject, opts: DeleteOptions): number | undefined {
+    if (ctx.type.group !== '' || ctx.type.resource !== 'pods') return undefined;
+    const spec = isJsonObject(pod.spec) ? pod.spec : {};
+    if (typeof spec.nodeName !== 'string' || spec.nodeName === '') return undefined;
+    const phase = isJsonObject(pod.status) ? pod.status.phase : undefined;
+    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    const grace = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+    return grace > 0 ? grace : undefined;
+  }
+
+  // Only objects that others can own get the GC finalizers; the garbage collector clears them.
+  private mayHaveDependents(obj: KubeObject): boolean {
+    return ['Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet'].includes(obj.kind ?? '');
+  }
+}
+
+function sameList(a: string[], b: string[] | undefined): boolean {
+  return a.length === (b ?? []).length && a.every((x, i) => x === (b ?? [])[i]);
+}

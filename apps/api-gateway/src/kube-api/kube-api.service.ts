@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
+import { Readable } from 'node:stream';
+import { Clock } from '../platform/clock';
+import { fieldValidationOf } from './admission.service';
+import { decodeBody, decodeObject, mediaType, readBody } from './body';
+import { deleteOptionsOf, DeletionService } from './deletion.service';
+import { listOptionsOf } from './list-options';
+import { responseShape, TABLE_MEDIA } from './negotiation';
+import { RequestInfo } from './request-info';
+import { ResourceContext, resolveResource } from './resource-context';
+import { ResourceReaderService } from './resource-reader.service';
+import { ResourceWriterService, WriteOptions } from './resource-writer.service';
+import { WatchService, WatchSink } from './watch.service';
+
+export interface KubeRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | undefined>;
+  body: Readable;
+}
+
+export type KubeResponse =
+  | { type: 'json'; code: number; body: unknown; contentType?: string; warnings?: string[] }
+  | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void> };
+
+/** Dispatches a resource request to the verb that serves it and shapes the answer. */
+@Injectable()
+export class KubeApiService {
+  constructor(
+    readonly registry: ResourceRegistry,
+    private readonly reader: ResourceReaderService,
+    private readonly writer: ResourceWriterService,
+    private readonly deletion: DeletionService,
+    private readonly watcher: WatchService,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
+    const ctx = resolveResource(this.registry, info, req.path);
+    const sub = info.subresource;
+    if (sub === 'log' || sub === 'exec' || sub === 'portforward' || sub === 'attach') return this.podStream(ctx, info.name!);
+    const table = responseShape(req.headers.accept).table;
+    switch (info.verb) {
+      case 'get':
+        return this.single(ctx, await this.reader.get(ctx, info.name!), table, req.query);
+      case 'list': {
+        const opts = listOptionsOf(ctx.type, req.query);
+        const list = await this.reader.list(ctx, opts);
+        const listMeta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}) };
+        if (table) {
+          return { type: 'json', code: 200, contentType: TABLE_MEDIA, body: toTable(ctx.type, list.items, { now: this.clock.now(), includeObject: includeObjectOf(req.query), listMeta }) };
+        }
+        return { type: 'json', code: 200, body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: listMeta, items: list.items } };
+      }
+      case 'watch': {
+        const opts = listOptionsOf(ctx.type, req.query);
+        if (info.name) opts.name = info.name;
+        return {
+          type: 'watch',
+          contentType: table ? TABLE_MEDIA : 'application/json',
+          run: (sink) => this.watcher.watch(ctx, opts, table ? this.tableSink(ctx, sink, req.query) : sink),
+        };
+      }
+      case 'create': {
+        const body = decodeObject(await readBody(req.body), req.headers['content-type']);
+        const out = await this.writer.create(ctx, body, this.writeOptions(req));
+        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+      }
+      case 'update': {
+        const body = decodeObject(await readBody(req.body), req.headers['content-type']);
+        const out = await this.writer.update(ctx, info.name!, body, this.writeOptions(req));
+        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+      }
+      case 'patch': {
+        const contentType = mediaType(req.headers['content-type']);
+        const patch = decodeBody(await readBody(req.body), contentType);
+        const out = await this.writer.patch(ctx, info.name!, contentType, patch, this.writeOptions(req));
+        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+      }
+      case 'delete': {
+        const raw = await readBody(req.body);
+        const opts = deleteOptionsOf(raw.length ? decodeBody(raw, req.headers['content-type']) : undefined, req.query);
+        const out = await this.deletion.delete(ctx, info.name!, opts);
+        return { type: 'json', code: 200, body: out.object };
+      }
+      case 'deletecollection':
+        return this.deleteCollection(ctx, req);
+    }
+  }
+
+  private single(ctx: ResourceContext, obj: KubeObject, table: boolean, query: URLSearchParams): KubeResponse {
+    if (!table || ctx.info.subresource === 'scale') return { type: 'json', code: 200, body: obj };
+    return { type: 'json', code: 200, contentType: TABLE_MEDIA, body: toTable(ctx.type, [obj], { now: this.clock.now(), includeObject: includeObjectOf(query) }) };
+  }
+
+  private async deleteCollection(ctx: ResourceContext, req: KubeRequest): Promise<KubeResponse> {
+    const raw = await readBody(req.body);
+    const opts = deleteOptionsOf(raw.length ? decodeBody(raw, req.headers['content-type']) : undefined, req.query);
+    const list = await this.reader.list(ctx, listOptionsOf(ctx.type, req.query));
+    const items: KubeObject[] = [];
+    for (const item of list.items) {
+      const itemCtx: ResourceContext = { ...ctx, namespace: item.metadata.namespace ?? '' };
+      try {
+        items.push((await this.deletion.delete(itemCtx, item.metadata.name!, opts)).object);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    return { type: 'json', code: 200, body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: { resourceVersion: list.resourceVersion }, items } };
+  }
+
+  // Pods only run once sandboxes exist; until a pod is bound to a node there is nothing to stream.
+  private async podStream(ctx: ResourceContext, name: string): Promise<KubeResponse> {
+    const pod = await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
+    const spec = (pod.spec ?? {}) as { nodeName?: string };
+    if (!spec.nodeName) throw ApiError.badRequest(`pod ${name} does not have a host assigned`);
+    throw ApiError.unavailable(`no sandbox agent serves node ${spec.nodeName}`);
+  }
+
+  private tableSink(ctx: ResourceContext, sink: WatchSink, query: URLSearchParams): WatchSink {
+    let first = true;
+    return {
+      closed: sink.closed,
+      send: (e) => {
+        if (e.type === 'BOOKMARK' || e.type === 'ERROR') return sink.send(e);
+        const t = toTable(ctx.type, [e.object], { now: this.clock.now(), includeObject: includeObjectOf(query) });
+        // Only the first event needs the column definitions.
+        const object = first ? t : { ...t, columnDefinitions: [] };
+        first = false;
+        sink.send({ type: e.type, object: object as unknown as KubeObject });
+      },
+    };
+  }
+
+  private writeOptions(req: KubeRequest): WriteOptions {
+    const dryRun = req.query.getAll('dryRun');
+    if (dryRun.some((d) => d !== 'All')) throw ApiError.badRequest(`dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`);
+    const force = req.query.get('force');
+    return {
+      dryRun: dryRun.includes('All'),
+      fieldManager: req.query.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']),
+      fieldValidation: fieldValidationOf(req.query),
+      force: force === 'true',
+    };
+  }
+}
+
+// Upstream's default field manager: the user agent up to the first '/'.
+function managerFromUserAgent(ua: string | undefined): string {
+  const name = (ua ?? '').split('/')[0].trim();
+  return name === '' ? 'unknown' : name.slice(0, 128);
+}
+
+function includeObjectOf(query: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const v = query.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}

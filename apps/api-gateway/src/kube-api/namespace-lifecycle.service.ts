@@ -1,0 +1,91 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ApiError, apiVersionOf, ResourceRegistry } from '@skiff/api-machinery';
+import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { DeletionService } from './deletion.service';
+import { ResourceContext } from './resource-context';
+import { ResourceWriterService } from './resource-writer.service';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+const SYSTEM_MANAGER = 'skiff-api-gateway';
+const SWEEP_MS = 2000;
+
+/**
+ * The namespace controller's job, kept in the API server: the system namespaces exist, and a
+ * terminating namespace has its contents deleted and then goes away.
+ */
+@Injectable()
+export class NamespaceLifecycleService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(NamespaceLifecycleService.name);
+  private timer?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    private readonly registry: ResourceRegistry,
+    private readonly store: ObjectStoreRepository,
+    private readonly writer: ResourceWriterService,
+    private readonly deletion: DeletionService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const ctx = this.context('', 'namespaces', '');
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await this.writer.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {
+          dryRun: false,
+          fieldManager: SYSTEM_MANAGER,
+          fieldValidation: 'Ignore',
+        });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      }
+    }
+    this.deletion.onNamespaceTerminating(() => void this.sweep());
+    this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const { items } = await this.store.list({ group: '', resource: 'namespaces' });
+      for (const ns of items.filter((n) => n.metadata.deletionTimestamp)) await this.finalize(ns.metadata.name!);
+    } catch (err) {
+      this.log.warn(`namespace sweep: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async finalize(namespace: string): Promise<void> {
+    const keys = await this.store.keysInNamespace(namespace, 500);
+    for (const key of keys) {
+      const ctx = this.context(key.group, key.resource, namespace);
+      try {
+        await this.deletion.delete(ctx, key.name, { dryRun: false, propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    const remaining = await this.store.keysInNamespace(namespace, 1);
+    if (remaining.length > 0) return;
+    await this.store.write({ group: '', resource: 'namespaces', namespace: '', name: namespace }, (current) =>
+      current && current.metadata.deletionTimestamp ? { op: 'delete', object: current } : { op: 'none', object: current },
+    );
+    this.log.log(`namespace ${namespace} deleted`);
+  }
+
+  private context(group: string, resource: string, namespace: string): ResourceContext {
+    const type = this.registry.all().find((t) => t.group === group && t.resource === resource);
+    if (!type) throw new Error(`unknown stored resource ${group}/${resource}`);
+    return {
+      info: { verb: 'delete', group, version: type.version, resource, namespace: namespace || undefined },
+      type,
+      apiVersion: apiVersionOf(type),
+      namespace,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { ApiError, apiVersionOf, ErrorSubject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import { ObjectKey } from '../storage/object-key';
+import { RequestInfo } from './request-info';
+
+/** A resource request resolved against the served resources. */
+export interface ResourceContext {
+  info: RequestInfo;
+  type: ResourceType;
+  apiVersion: string;
+  /** '' for cluster-scoped resources and all-namespace lists. */
+  namespace: string;
+}
+
+export function resolveResource(registry: ResourceRegistry, info: RequestInfo, path: string): ResourceContext {
+  const type = registry.get(info.group, info.version, info.resource);
+  if (!type) throw ApiError.pathNotFound(path);
+  if (!type.namespaced && info.namespace !== undefined) throw ApiError.pathNotFound(path);
+  if (info.subresource && !type.subresources.some((s) => s.name === info.subresource)) throw ApiError.pathNotFound(path);
+  if (type.namespaced && info.namespace === undefined && info.name !== undefined) throw ApiError.pathNotFound(path);
+  return { info, type, apiVersion: apiVersionOf(type), namespace: info.namespace ?? '' };
+}
+
+export function keyOf(ctx: ResourceContext, name: string): ObjectKey {
+  return { group: ctx.type.group, resource: ctx.type.resource, namespace: ctx.namespace, name };
+}
+
+export function subjectOf(ctx: ResourceContext, name?: string): ErrorSubject {
+  return { group: ctx.type.group, resource: ctx.type.resource, name };
+}

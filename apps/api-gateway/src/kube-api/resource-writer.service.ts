@@ -1,0 +1,280 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ApiError,
+  applyJsonMergePatch,
+  applyJsonPatch,
+  applyStrategicMergePatch,
+  isJsonObject,
+  JsonObject,
+  KubeObject,
+  serverSideApply,
+  updateManagedFields,
+} from '@skiff/api-machinery';
+import { isDeepStrictEqual } from 'node:util';
+import { Clock } from '../platform/clock';
+import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
+import { AdmissionService, FieldValidation } from './admission.service';
+import { clone, generatedName, hasSubresource, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
+import { keyOf, ResourceContext, subjectOf } from './resource-context';
+import { fromScale, toScale } from './scale';
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager: string;
+  fieldValidation: FieldValidation;
+  force?: boolean;
+}
+
+export interface WriteOutcome {
+  code: 200 | 201;
+  object: KubeObject;
+  warnings: string[];
+}
+
+/** create, update and patch for every resource, including the status and scale subresources. */
+@Injectable()
+export class ResourceWriterService {
+  constructor(
+    private readonly store: ObjectStoreRepository,
+    private readonly admission: AdmissionService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(ctx: ResourceContext, body: JsonObject, opts: WriteOptions, appliedFields?: KubeObject['metadata']['managedFields']): Promise<WriteOutcome> {
+    const obj = this.checkTypeMeta(ctx, body);
+    if (obj.metadata.resourceVersion) throw ApiError.badRequest('resourceVersion should not be set on objects to be created');
+    const warnings = this.admission.checkFields(ctx, body, opts.fieldValidation);
+    const incoming = withoutServerMeta(obj);
+    if (!incoming.metadata.name && incoming.metadata.generateName) {
+      incoming.metadata.name = generatedName(incoming.metadata.generateName);
+    }
+    if (!incoming.metadata.name) {
+      throw ApiError.invalid(ctx.type.group, ctx.type.kind, '', [
+        { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      ]);
+    }
+    const name = incoming.metadata.name;
+    await this.admission.checkNamespaceOpen(ctx, name);
+    const now = this.clock.now();
+    let created: KubeObject = this.admission.admit(ctx, incoming);
+    created.metadata = { ...created.metadata, uid: newUid(), creationTimestamp: timestamp(now), generation: 1 };
+    if (hasSubresource(ctx.type, 'status') && ctx.type.kind !== 'Namespace') created = this.initialStatus(created);
+    created = appliedFields
+      ? { ...created, metadata: { ...created.metadata, managedFields: appliedFields } }
+      : updateManagedFields({
+          old: undefined,
+          updated: created,
+          manager: opts.fieldManager,
+          schema: this.admission.schemaOf(ctx),
+          apiVersion: ctx.apiVersion,
+          now: timestamp(now),
+        });
+    if (opts.dryRun) {
+      const existing = await this.store.get(keyOf(ctx, name));
+      if (existing) throw ApiError.alreadyExists(subjectOf(ctx, name));
+      return { code: 201, object: created, warnings };
+    }
+    const res = await this.store.write(keyOf(ctx, name), (current) => {
+      if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
+      return { op: 'create', object: created };
+    });
+    return { code: 201, object: res.object!, warnings };
+  }
+
+  /** PUT: replace the object (or its status / scale). */
+  async update(ctx: ResourceContext, name: string, body: JsonObject, opts: WriteOptions): Promise<WriteOutcome> {
+    const sub = ctx.info.subresource;
+    const warnings = sub === 'scale' ? [] : this.admission.checkFields(ctx, body, opts.fieldValidation);
+    if (sub !== 'scale') this.checkTypeMeta(ctx, body, name);
+    const requestedRv = isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
+    return this.modify(ctx, name, opts, warnings, (current) => {
+      if (typeof requestedRv === 'string' && requestedRv !== '' && requestedRv !== current.metadata.resourceVersion) {
+        throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      if (sub === 'scale') return fromScale(current, body);
+      return body as KubeObject;
+    });
+  }
+
+  /** PATCH in any of the four patch types. Server-side apply may create the object. */
+  async patch(ctx: ResourceContext, name: string, contentType: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
+    if (contentType === 'application/apply-patch+yaml') return this.apply(ctx, name, patch, opts);
+    const sub = ctx.info.subresource;
+    let warnings: string[] = [];
+    const outcome = await this.modify(ctx, name, opts, [], (current) => {
+      const base: JsonObject = (sub === 'scale' ? toScale(current) : current) as JsonObject;
+      let patched: unknown;
+      switch (contentType) {
+        case 'application/merge-patch+json':
+          patched = applyJsonMergePatch(clone(base), patch as JsonObject);
+          break;
+        case 'application/json-patch+json':
+          patched = applyJsonPatch(clone(base), patch);
+          break;
+        case 'application/strategic-merge-patch+json':
+          if (!isJsonObject(patch)) throw ApiError.badRequest('a strategic merge patch must be a JSON object');
+          patched = applyStrategicMergePatch(base, patch, sub === 'scale' ? undefined : this.admission.schemaOf(ctx));
+          break;
+        default:
+          throw ApiError.unsupportedMediaType(contentType);
+      }
+      if (!isJsonObject(patched)) throw ApiError.badRequest('the patched object must be a JSON object');
+      if (sub === 'scale') return fromScale(current, patched);
+      warnings = this.admission.checkFields(ctx, patched, opts.fieldValidation);
+      return patched as KubeObject;
+    });
+    return { ...outcome, warnings };
+  }
+
+  private async apply(ctx: ResourceContext, name: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
+    if (!isJsonObject(patch)) throw ApiError.badRequest('an apply patch must be a YAML or JSON object');
+    const applied = this.checkTypeMeta(ctx, patch, name);
+    const warnings = this.admission.checkFields(ctx, patch, opts.fieldValidation);
+    if (!opts.fieldManager || opts.fieldManager === 'unknown') {
+      throw ApiError.badRequest('PATCH requests with apply patch type require a fieldManager');
+    }
+    const existing = await this.store.get(keyOf(ctx, name));
+    if (!existing) {
+      if (ctx.info.subresource) throw ApiError.notFound(subjectOf(ctx, name));
+      const merged = serverSideApply({
+        live: undefined,
+        applied,
+        manager: opts.fieldManager,
+        force: opts.force ?? false,
+        schema: this.admission.schemaOf(ctx),
+        apiVersion: ctx.apiVersion,
+        now: timestamp(this.clock.now()),
+      });
+      const { managedFields, ...metadata } = merged.metadata;
+      const created = await this.create(ctx, { ...merged, metadata } as unknown as JsonObject, { ...opts, fieldValidation: 'Ignore' }, managedFields);
+      return { ...created, warnings };
+    }
+    const outcome = await this.modify(ctx, name, opts, warnings, (current) =>
+      serverSideApply({
+        live: current,
+        applied,
+        manager: opts.fieldManager,
+        force: opts.force ?? false,
+        schema: this.admission.schemaOf(ctx),
+        apiVersion: ctx.apiVersion,
+        now: timestamp(this.clock.now()),
+        subresource: ctx.info.subresource,
+      }),
+      true,
+    );
+    return outcome;
+  }
+
+  /**
+   * The shared read-modify-write: `change` turns the current object into the requested one;
+   * then server-owned fields are kept, subresource rules applied, defaults and validation run.
+   */
+  private async modify(
+    ctx: ResourceContext,
+    name: string,
+    opts: WriteOptions,
+    warnings: string[],
+    change: (current: KubeObject) => KubeObject,
+    managedByApply = false,
+  ): Promise<WriteOutcome> {
+    const sub = ctx.info.subresource;
+    const decide = (current: KubeObject | undefined): WriteDecision => {
+      if (!current) throw ApiError.notFound(subjectOf(ctx, name));
+      const requested = change(clone(current));
+      let next = this.carryOver(ctx, current, requested);
+      if (sub !== 'status') next = this.admission.admit(ctx, next, current);
+      if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      if (!managedByApply) {
+        next = updateManagedFields({
+          old: current,
+          updated: next,
+          manager: opts.fieldManager,
+          schema: this.admission.schemaOf(ctx),
+          apiVersion: ctx.apiVersion,
+          now: timestamp(this.clock.now()),
+          subresource: sub === 'status' || sub === 'scale' ? sub : undefined,
+        });
+      }
+      if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next))) return { op: 'none', object: current };
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) return { op: 'delete', object: next };
+      return { op: 'update', object: next };
+    };
+    if (opts.dryRun) {
+      const current = await this.store.get(keyOf(ctx, name));
+      const d = decide(current);
+      return { code: 200, object: present(ctx, d.object!), warnings };
+    }
+    const res = await this.store.write(keyOf(ctx, name), decide);
+    return { code: 200, object: present(ctx, res.object!), warnings };
+  }
+
+  /** Keeps what a client may not change through this endpoint. */
+  private carryOver(ctx: ResourceContext, current: KubeObject, requested: KubeObject): KubeObject {
+    const sub = ctx.info.subresource;
+    const meta = requested.metadata ?? {};
+    const metadata = {
+      ...meta,
+      name: current.metadata.name,
+      namespace: current.metadata.namespace,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      generation: current.metadata.generation,
+      resourceVersion: current.metadata.resourceVersion,
+      deletionTimestamp: current.metadata.deletionTimestamp,
+      deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
+      managedFields: meta.managedFields ?? current.metadata.managedFields,
+    };
+    for (const k of Object.keys(metadata) as (keyof typeof metadata)[]) if (metadata[k] === undefined) delete metadata[k];
+    if (sub === 'status') {
+      // Only status moves through /status.
+      return { ...current, status: requested.status, metadata: { ...current.metadata } };
+    }
+    const next: KubeObject = { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
+    // With a status subresource, the main resource cannot change status.
+    if (hasSubresource(ctx.type, 'status')) {
+      if (current.status === undefined) delete next.status;
+      else next.status = current.status;
+    }
+    return next;
+  }
+
+  private initialStatus(obj: KubeObject): KubeObject {
+    if (obj.kind === 'Pod') return { ...obj, status: { phase: 'Pending' } };
+    const { status: _status, ...rest } = obj;
+    return rest as KubeObject;
+  }
+
+  private checkTypeMeta(ctx: ResourceContext, body: JsonObject, urlName?: string): KubeObject {
+    const { apiVersion, kind } = body;
+    if (kind !== undefined && kind !== ctx.type.kind) {
+      throw ApiError.badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${ctx.type.kind})`);
+    }
+    if (apiVersion !== undefined && apiVersion !== ctx.apiVersion) {
+      throw ApiError.badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${ctx.apiVersion})`);
+    }
+    const metadata = isJsonObject(body.metadata) ? { ...body.metadata } : {};
+    if (ctx.type.namespaced) {
+      if (metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== ctx.namespace) {
+        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      metadata.namespace = ctx.namespace;
+    } else {
+      delete metadata.namespace;
+    }
+    if (urlName !== undefined) {
+      if (metadata.name !== undefined && metadata.name !== urlName) {
+        throw ApiError.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${urlName})`);
+      }
+      metadata.name = urlName;
+    }
+    return { ...body, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata } as KubeObject;
+  }
+}
+
+function present(ctx: ResourceContext, obj: KubeObject): KubeObject {
+  return ctx.info.subresource === 'scale' ? toScale(obj) : obj;
+}
+
+function stripTimes(o: KubeObject): unknown {
+  return (o.metadata.managedFields ?? []).map((m) => ({ ...m, time: undefined }));
+}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, KubeObject } from '@skiff/api-machinery';
+import { ChangeEvent } from '@skiff/messaging';
+import { WatchCacheService } from '../storage/watch-cache.service';
+import { ListOptions, matchesListOptions } from './list-options';
+import { ResourceContext } from './resource-context';
+import { ResourceReaderService } from './resource-reader.service';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+export interface WatchSink {
+  send(event: WatchEvent): void;
+  /** Resolves when the client goes away. */
+  closed: Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_S = 1800;
+const BOOKMARK_EVERY_MS = 60_000;
+
+/**
+ * Serves a watch: optional initial state, then the change stream from the requested
+ * resourceVersion, filtered by selectors with enter/leave translated into ADDED/DELETED.
+ */
+@Injectable()
+export class WatchService {
+  constructor(
+    private readonly cache: WatchCacheService,
+    private readonly reader: ResourceReaderService,
+  ) {}
+
+  async watch(ctx: ResourceContext, opts: ListOptions, sink: WatchSink): Promise<void> {
+    if (!this.cache.isReady()) throw ApiError.unavailable('the watch cache is not ready yet');
+    const scope = { group: ctx.type.group, resource: ctx.type.resource, namespace: ctx.namespace === '' ? undefined : ctx.namespace };
+    const rvParam = opts.resourceVersion;
+    let fromRv: number;
+    const initial = opts.sendInitialEvents || rvParam === undefined || rvParam === '' || rvParam === '0';
+    if (!initial) {
+      fromRv = Number(rvParam);
+      if (!Number.isInteger(fromRv) || fromRv < 0) throw ApiError.badRequest(`invalid resource version: ${rvParam}`);
+    }
+
+    const pending: WatchEvent[] = [];
+    let ready = false;
+    const emit = (e: WatchEvent): void => (ready ? sink.send(e) : void pending.push(e));
+    const onChange = (c: ChangeEvent): void => {
+      const translated = this.translate(ctx, opts, c);
+      if (translated) emit(translated);
+    };
+
+    let unsubscribe: () => void;
+    if (initial) {
+      const list = await this.reader.list(ctx, { ...opts, limit: undefined, continueToken: undefined });
+      fromRv = Number(list.resourceVersion);
+      await this.cache.waitFor(fromRv, 5000);
+      for (const item of list.items) sink.send({ type: 'ADDED', object: item });
+      unsubscribe = this.cache.watch(scope, fromRv, onChange);
+      if (opts.sendInitialEvents) {
+        sink.send(this.bookmark(ctx, String(fromRv), { 'k8s.io/initial-events-end': 'true' }));
+      }
+    } else {
+      unsubscribe = this.cache.watch(scope, fromRv!, onChange);
+    }
+    ready = true;
+    for (const e of pending) sink.send(e);
+
+    const timeout = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
+    const bookmarks = opts.allowWatchBookmarks
+      ? setInterval(() => sink.send(this.bookmark(ctx, String(this.cache.latestResourceVersion()))), BOOKMARK_EVERY_MS)
+      : undefined;
+    try {
+      await Promise.race([sink.closed, new Promise<void>((r) => setTimeout(r, timeout).unref())]);
+    } finally {
+      unsubscribe();
+      clearInterval(bookmarks);
+    }
+  }
+
+  private translate(ctx: ResourceContext, opts: ListOptions, c: ChangeEvent): WatchEvent | undefined {
+    const obj = c.object as KubeObject;
+    const now = matchesListOptions(opts, obj);
+    if (c.type !== 'MODIFIED' || !c.prev) return now ? { type: c.type, object: obj } : undefined;
+    const before = matchesListOptions(opts, c.prev as KubeObject);
+    if (before && now) return { type: 'MODIFIED', object: obj };
+    if (now) return { type: 'ADDED', object: obj };
+    if (before) return { type: 'DELETED', object: obj };
+    return undefined;
+  }
+
+  private bookmark(ctx: ResourceContext, rv: string, annotations?: Record<string, string>): WatchEvent {
+    return {
+      type: 'BOOKMARK',
+      object: { kind: ctx.type.kind, apiVersion: ctx.apiVersion, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } },
+    };
+  }
+}

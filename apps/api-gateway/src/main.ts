@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, loadApiGatewayConfig } from '@skiff/config';
+import { readFileSync } from 'node:fs';
+import { AppModule } from './app.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadApiGatewayConfig();
+  const logger = new ConsoleLogger('api-gateway', { json: config.logFormat === 'json' });
+  let httpsOptions: { cert: Buffer; key: Buffer };
+  try {
+    httpsOptions = { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) };
+  } catch (err) {
+    throw new ConfigError('SKIFF_TLS_CERT', `cannot read the serving certificate: ${(err as Error).message}`);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    httpsOptions,
+    bodyParser: false,
+    logger,
+  });
+  app.set('x-powered-by', false);
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  new Logger('api-gateway').log(`serving the Kubernetes API on ${url.replace('[::1]', 'localhost')}`);
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `api-gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// Which printer renders which kind: one entry per built-in kind, keyed by group and kind, so
+// a new kind is a new line here rather than a new branch in a switch.
+import { ResourceType } from '../meta/resource-types';
+import { horizontalPodAutoscalerPrinter } from './autoscaling.printer';
+import { cronJobPrinter, jobPrinter } from './batch.printer';
+import { AGE_DESCRIPTION, ageOf, column, NAME_COLUMN, nameOf } from './columns';
+import { configMapPrinter, endpointsPrinter, namespacePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.printer';
+import { eventPrinter, eventsV1EventPrinter } from './event.printer';
+import { ingressClassPrinter, ingressPrinter } from './networking.printer';
+import { leasePrinter, nodePrinter, runtimeClassPrinter } from './node.printer';
+import { podPrinter } from './pod.printer';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.printer';
+import { ResourcePrinter } from './table.types';
+import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.printer';
+
+const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
+  ['/Pod', podPrinter],
+  ['/Namespace', namespacePrinter],
+  ['/ConfigMap', configMapPrinter],
+  ['/Secret', secretPrinter],
+  ['/Service', servicePrinter],
+  ['/Endpoints', endpointsPrinter],
+  ['/Event', eventPrinter],
+  ['/ServiceAccount', serviceAccountPrinter],
+  ['/Node', nodePrinter],
+  ['/PersistentVolume', persistentVolumePrinter],
+  ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['apps/Deployment', deploymentPrinter],
+  ['apps/ReplicaSet', replicaSetPrinter],
+  ['apps/StatefulSet', statefulSetPrinter],
+  ['apps/ControllerRevision', controllerRevisionPrinter],
+  ['apps/DaemonSet', daemonSetPrinter],
+  ['batch/Job', jobPrinter],
+  ['batch/CronJob', cronJobPrinter],
+  ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
+  ['networking.k8s.io/Ingress', ingressPrinter],
+  ['networking.k8s.io/IngressClass', ingressClassPrinter],
+  ['storage.k8s.io/StorageClass', storageClassPrinter],
+  ['coordination.k8s.io/Lease', leasePrinter],
+  ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
+  ['events.k8s.io/Event', eventsV1EventPrinter],
+]);
+
+/**
+ * NAME + AGE: what custom resources without additionalPrinterColumns print (the CRD handler's
+ * default Age column, type date).
+ */
+export const DEFAULT_PRINTER: ResourcePrinter = {
+  columns: [NAME_COLUMN, column('Age', 'date', AGE_DESCRIPTION)],
+  cells: (obj, { now }) => [nameOf(obj), ageOf(obj, now)],
+};
+
+/** The printer for a kind, or undefined when Skiff has none (use DEFAULT_PRINTER). */
+export function printerFor(type: Pick<ResourceType, 'group' | 'kind'>): ResourcePrinter | undefined {
+  return PRINTERS.get(`${type.group}/${type.kind}`);
+}

@@ -1,0 +1,153 @@
+// Cron schedules as CronJob accepts them (robfig/cron ParseStandard): 5 fields or a descriptor.
+
+export interface CronSchedule {
+  minutes: Set<number>;
+  hours: Set<number>;
+  daysOfMonth: Set<number>;
+  months: Set<number>;
+  daysOfWeek: Set<number>;
+  /** `*` or `?` in day-of-month / day-of-week: the other day field alone decides. */
+  domStar: boolean;
+  dowStar: boolean;
+  /** `@every <duration>` schedules: fixed interval in milliseconds. */
+  everyMs?: number;
+}
+
+interface Bounds {
+  min: number;
+  max: number;
+  names?: Record<string, number>;
+}
+
+const MONTH_NAMES: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+const DOW_NAMES: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+const FIELDS: Bounds[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: MONTH_NAMES },
+  { min: 0, max: 6, names: DOW_NAMES },
+];
+
+const DESCRIPTORS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+function parseIntOrName(expr: string, names?: Record<string, number>): number {
+  const named = names?.[expr.toLowerCase()];
+  if (named !== undefined) return named;
+  if (!/^[+-]?[0-9]+$/.test(expr)) throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
+  const n = Number(expr);
+  if (n < 0) throw new Error(`negative number (${n}) not allowed: ${expr}`);
+  return n;
+}
+
+function parseRange(expr: string, b: Bounds, into: Set<number>): void {
+  const [rangeAndStep, ...rest] = [expr.split('/')[0], ...expr.split('/').slice(1)];
+  if (rest.length > 1) throw new Error(`too many slashes: ${expr}`);
+  const lowAndHigh = rangeAndStep.split('-');
+  let start: number;
+  let end: number;
+  let step = 1;
+  if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
+    start = b.min;
+    end = b.max;
+  } else {
+    start = parseIntOrName(lowAndHigh[0], b.names);
+    if (lowAndHigh.length === 1) end = start;
+    else if (lowAndHigh.length === 2) end = parseIntOrName(lowAndHigh[1], b.names);
+    else throw new Error(`too many hyphens: ${expr}`);
+  }
+  if (rest.length === 1) {
+    step = parseIntOrName(rest[0]);
+    // "N/step" means N through the maximum.
+    if (lowAndHigh.length === 1 && lowAndHigh[0] !== '*' && lowAndHigh[0] !== '?') end = b.max;
+  }
+  if (start < b.min) throw new Error(`beginning of range (${start}) below minimum (${b.min}): ${expr}`);
+  if (end > b.max) throw new Error(`end of range (${end}) above maximum (${b.max}): ${expr}`);
+  if (start > end) throw new Error(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
+  if (step === 0) throw new Error(`step of range should be a positive number: ${expr}`);
+  for (let i = start; i <= end; i += step) into.add(i);
+}
+
+function parseField(field: string, b: Bounds): Set<number> {
+  const out = new Set<number>();
+  for (const part of field.split(',')) parseRange(part, b, out);
+  return out;
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+
+/** Go's time.ParseDuration for `@every` (e.g. `1h30m`, `90s`). */
+function parseGoDuration(s: string): number {
+  const re = /([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let consumed = 0;
+  while ((m = re.exec(s)) !== null) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]];
+    consumed = re.lastIndex;
+  }
+  if (consumed !== s.length || s.length === 0) throw new Error(`failed to parse duration ${s}: time: invalid duration ${JSON.stringify(s)}`);
+  return total;
+}
+
+/** Parses a schedule; throws an Error whose message is robfig/cron's, as upstream reports it. */
+export function parseCronSchedule(input: string): CronSchedule {
+  let spec = input.trim();
+  if (spec.length === 0) throw new Error('empty spec string');
+  if (spec.startsWith('TZ=') || spec.startsWith('CRON_TZ=')) {
+    const sp = spec.indexOf(' ');
+    spec = sp < 0 ? '' : spec.slice(sp).trim();
+  }
+  if (spec.startsWith('@every ')) {
+    const ms = parseGoDuration(spec.slice('@every '.length).trim());
+    const all = (b: Bounds) => parseField('*', b);
+    return { minutes: all(FIELDS[0]), hours: all(FIELDS[1]), daysOfMonth: all(FIELDS[2]), months: all(FIELDS[3]), daysOfWeek: all(FIELDS[4]), domStar: true, dowStar: true, everyMs: ms };
+  }
+  if (spec.startsWith('@')) {
+    const d = DESCRIPTORS[spec];
+    if (!d) throw new Error(`unrecognized descriptor: ${spec}`);
+    spec = d;
+  }
+  const fields = spec.split(/\s+/).filter(Boolean);
+  if (fields.length !== 5) throw new Error(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
+  const [mi, h, dom, mo, dow] = fields.map((f, i) => parseField(f, FIELDS[i]));
+  const star = (f: string) => f.startsWith('*') || f.startsWith('?');
+  // Sunday may also be written 7 in some crons; robfig rejects it (max 6), and so do we.
+  return { minutes: mi, hours: h, daysOfMonth: dom, months: mo, daysOfWeek: dow, domStar: star(fields[2]), dowStar: star(fields[4]) };
+}
+
+function dayMatches(s: CronSchedule, d: Date): boolean {
+  const domOk = s.daysOfMonth.has(d.getUTCDate());
+  const dowOk = s.daysOfWeek.has(d.getUTCDay());
+  if (s.domStar || s.dowStar) return domOk && dowOk;
+  return domOk || dowOk;
+}
+
+/** The first activation strictly after `after`, in UTC; undefined if none within five years. */
+export function nextCronTime(s: CronSchedule, after: Date): Date | undefined {
+  if (s.everyMs !== undefined) return new Date(after.getTime() + Math.max(s.everyMs, 1000));
+  const t = new Date(Math.floor(after.getTime() / 60000) * 60000 + 60000);
+  const limit = after.getTime() + 5 * 366 * 24 * 3600 * 1000;
+  while (t.getTime() <= limit) {
+    if (!s.months.has(t.getUTCMonth() + 1)) {
+      t.setUTCMonth(t.getUTCMonth() + 1, 1);
+      t.setUTCHours(0, 0, 0, 0);
+    } else if (!dayMatches(s, t)) {
+      t.setUTCDate(t.getUTCDate() + 1);
+      t.setUTCHours(0, 0, 0, 0);
+    } else if (!s.hours.has(t.getUTCHours())) {
+      t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
+    } else if (!s.minutes.has(t.getUTCMinutes())) {
+      t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
+    } else return t;
+  }
+  return undefined;
+}

@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface ClusterCredentials {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  tokenFile: string;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Creates, once, the cluster CA, the API server's serving certificate (for localhost,
+ * 127.0.0.1 and ::1 plus `extraNames`) and the admin bearer token under `stateDir`.
+ */
+export function ensureClusterCredentials(stateDir: string, extraNames: string[] = []): ClusterCredentials {
+  const pki = path.join(stateDir, 'pki');
+  mkdirSync(pki, { recursive: true, mode: 0o700 });
+  const creds: ClusterCredentials = {
+    caFile: path.join(pki, 'ca.crt'),
+    certFile: path.join(pki, 'apiserver.crt'),
+    keyFile: path.join(pki, 'apiserver.key'),
+    tokenFile: path.join(stateDir, 'admin.token'),
+  };
+  if (!existsSync(creds.caFile)) {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
+      '-subj', '/CN=skiff-ca', '-keyout', 'ca.key', '-out', 'ca.crt',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], pki);
+  }
+  if (!existsSync(creds.certFile)) {
+    const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'IP:127.0.0.1', 'IP:::1',
+      ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`))];
+    writeFileSync(path.join(pki, 'apiserver.ext'), `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=kube-apiserver',
+      '-keyout', 'apiserver.key', '-out', 'apiserver.csr'], pki);
+    openssl(['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '825',
+      '-extfile', 'apiserver.ext', '-out', 'apiserver.crt'], pki);
+  }
+  if (!existsSync(creds.tokenFile)) {
+    writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  return creds;
+}
+
+/** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */
+export function writeKubeconfig(file: string, server: string, creds: ClusterCredentials, contextName = 'skiff'): void {
+  const ca = readFileSync(creds.caFile).toString('base64');
+  const token = readFileSync(creds.tokenFile, 'utf8').trim();
+  const config = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${contextName}`,
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority-data: ${ca}`,
+    'users:',
+    '- name: skiff-admin',
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    `- name: ${contextName}`,
+    '  context:',
+    `    cluster: ${contextName}`,
+    '    user: skiff-admin',
+    '    namespace: default',
+    `current-context: ${contextName}`,
+    '',
+  ].join('\n');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, config, { mode: 0o600 });
+}

@@ -1,0 +1,19 @@
+import { ConfigError } from './config-error';
+import { EnvReader } from './env-reader';
+import { loadApiGatewayConfig } from './skiff-config';
+
+describe(EnvReader.name, () => {
+  it('falls back to loopback defaults', () => {
+    const cfg = loadApiGatewayConfig(new EnvReader({}));
+    expect(cfg.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/skiff');
+    expect(cfg.natsUrl).toBe('nats://127.0.0.1:4222');
+    expect(cfg.port).toBe(6443);
+  });
+
+  it('names the variable when a value is malformed', () => {
+    expect(() => loadApiGatewayConfig(new EnvReader({ SKIFF_API_PORT: 'eighty' }))).toThrow(
+      new ConfigError('SKIFF_API_PORT', 'expected an integer, got "eighty"'),
+    );
+    expect(() => loadApiGatewayConfig(new EnvReader({ DATABASE_URL: 'mysql://x' }))).toThrow(/DATABASE_URL/);
+  });
+});

@@ -1,0 +1,4 @@
+export * from './cluster-credentials';
+export * from './config-error';
+export * from './env-reader';
+export * from './skiff-config';

@@ -1,0 +1,2 @@
+export * from './change-events';
+export * from './changes-stream';

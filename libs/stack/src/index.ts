@@ -1,0 +1,3 @@
+export * from './readiness';
+export * from './service-process';
+export * from './stack';

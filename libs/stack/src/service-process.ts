@@ -1,0 +1,54 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  /** SIGTERM by PID, SIGKILL after `graceMs`; resolves when it is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  env: Record<string, string>;
+  /** Each output line is handed here (prefixing, capture); defaults to stdout with a prefix. */
+  onLine?: (line: string) => void;
+}
+
+/** Runs one Skiff service (`apps/<name>/src/main.ts`) as a child process. */
+export function spawnService(name: string, opts: SpawnOptions): ServiceProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', name, 'src', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const onLine = opts.onLine ?? ((line: string) => process.stdout.write(`[${name}] ${line}\n`));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    exited,
+    async stop(graceMs = 10_000): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { loadInfraConfig } from '@skiff/config';
+import { changesStreamNames } from '@skiff/messaging';
+import { RunningStack, startStack } from '@skiff/stack';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { connect } from 'nats';
+import { Client } from 'pg';
+
+// The plain kubectl 1.32 binary; the one on PATH is a dispatcher that first calls /version.
+const KUBECTL_CANDIDATES = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', 'kubectl'];
+export const KUBECTL = KUBECTL_CANDIDATES.find((p) => p === 'kubectl' || existsSync(p))!;
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestCluster {
+  stack: RunningStack;
+  stateDir: string;
+  databaseUrl: string;
+  /** Runs the real kubectl against this cluster. */
+  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function dropDatabase(url: string, name: string): Promise<void> {
+  const admin = new Client({ connectionString: withDatabase(url, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Starts a whole Skiff cluster of its own for a test file: a fresh database, its own NATS
+ * subjects, a free port and a temporary state directory. `stop()` removes all of it.
+ */
+export async function startTestCluster(env: Record<string, string> = {}): Promise<TestCluster> {
+  const infra = loadInfraConfig();
+  const id = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
+  const dbName = `skiff_test_${id}`;
+  const databaseUrl = withDatabase(infra.databaseUrl, dbName);
+  const natsPrefix = `test${id}`;
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'skiff-test-'));
+  const logs: string[] = [];
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      stateDir,
+      databaseUrl,
+      natsUrl: infra.natsUrl,
+      redisUrl: infra.redisUrl,
+      apiPort: await freePort(),
+      env: { SKIFF_NATS_PREFIX: natsPrefix, SKIFF_LOG_FORMAT: 'text', ...env },
+      onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
+    });
+  } catch (err) {
+    await cleanup();
+    throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`);
+  }
+
+  async function cleanup(): Promise<void> {
+    await dropDatabase(infra.databaseUrl, dbName).catch(() => undefined);
+    const nc = await connect({ servers: infra.natsUrl });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.delete(changesStreamNames(natsPrefix).stream).catch(() => undefined);
+    } finally {
+      await nc.close();
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  const cacheDir = path.join(stateDir, 'kube-cache');
+  return {
+    stack,
+    stateDir,
+    databaseUrl,
+    kubectl: (args, opts = {}) => runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
+    async stop(): Promise<void> {
+      await stack.stop();
+      await cleanup();
+    },
+  };
+}
+
+export function runKubectl(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      KUBECTL,
+      args,
+      { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+    else child.stdin!.end();
+  });
+}
+
+/** Starts a long-running kubectl (e.g. `get -w`) and collects its output until stopped. */
+export function startKubectl(cluster: TestCluster, args: string[]): { output: () => string; stop: () => Promise<void> } {
+  let out = '';
+  const child = spawn(KUBECTL, ['--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns a value, or throws after `timeoutMs` with the last error. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

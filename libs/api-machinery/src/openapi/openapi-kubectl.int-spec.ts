@@ -88,6 +88,12 @@ describeIfKubectl('kubectl explain against Skiff OpenAPI v3', () => {
     expect(out).toMatch(/template\s+<PodTemplateSpec> -required-/);
   }, 60_000);
 
+  it('explains a kind with its top-level field descriptions', async () => {
+    const out = await kubectl('explain', 'deployment');
+    expect(out).toContain('Deployment enables declarative updates for Pods and ReplicaSets.');
+    expect(out).toMatch(/spec\s+<DeploymentSpec>\n\s+Specification of the desired behavior of the Deployment/);
+  }, 60_000);
+
   it('explains pods.spec.containers recursively', async () => {
     const out = await kubectl('explain', 'pods.spec.containers', '--recursive');
     expect(out).toContain('KIND:       Pod');

@@ -117,9 +117,31 @@ export const OVERLAY_FIELDS: Record<string, Record<string, RawSchema>> = {
   },
 };
 
+// The packaged spec drops the descriptions of fields that are refs; kinds' top fields get ours.
+const TOP_FIELD_WORDS: Record<string, (kind: string) => string> = {
+  metadata: () => "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  spec: (kind) => `Specification of the desired behavior of the ${kind}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status`,
+  status: (kind) => `Most recently observed status of the ${kind}. This data may be out of date by some window of time. Populated by the system. Read-only.`,
+};
+
+function describeTopFields(def: RawSchema): RawSchema {
+  const gvks = def['x-kubernetes-group-version-kind'];
+  const properties = def['properties'] as Record<string, RawSchema> | undefined;
+  const first: unknown = Array.isArray(gvks) ? gvks[0] : undefined;
+  const kind = typeof first === 'object' && first !== null ? (first as Record<string, unknown>)['kind'] : undefined;
+  if (typeof kind !== 'string' || !properties) return def;
+  const described = { ...properties };
+  for (const [field, words] of Object.entries(TOP_FIELD_WORDS)) {
+    const prop = described[field];
+    if (prop && typeof prop['$ref'] === 'string' && prop['description'] === undefined) described[field] = { ...prop, description: words(kind) };
+  }
+  return { ...def, properties: described };
+}
+
 /** The packaged definitions with our overlay applied; the input is not modified. */
 export function applyOverlay(base: RawDefinitions): RawDefinitions {
   const out: RawDefinitions = { ...base, ...OVERLAY_DEFINITIONS };
+  for (const [name, def] of Object.entries(out)) out[name] = describeTopFields(def);
   for (const [name, fields] of Object.entries(OVERLAY_FIELDS)) {
     const def = out[name];
     if (!def) continue;

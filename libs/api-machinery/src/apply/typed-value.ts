@@ -1,7 +1,8 @@
 import { isJsonObject, JsonObject, JsonValue } from '../meta/object';
 import { SchemaNode } from '../schema/schema-node';
 import { fieldSchema, patchStrategies } from '../patch/schema-lookup';
-import { fieldElement, FieldPath, keyElement, valueElement } from './field-path';
+import { fieldElement, FieldPath, isTracked, keyElement, valueElement } from './field-path';
+import { FieldSet } from './field-set';
 
 export type ListKind = { kind: 'atomic' } | { kind: 'set' } | { kind: 'map'; keys: string[] };
 
@@ -52,7 +53,8 @@ export function itemElement(item: JsonValue, kind: ListKind): string | undefined
 // maps are leaves; list items are members themselves; granular maps only through children.
 export function collectFields(value: JsonValue, schema: SchemaNode | undefined, path: FieldPath, out: FieldPath[]): void {
   if (isJsonObject(value)) {
-    if (isAtomicMap(schema)) {
+    // An empty map is owned as itself (e.g. `emptyDir: {}`), so it can be pruned later.
+    if (isAtomicMap(schema) || Object.keys(value).length === 0) {
       if (path.length > 0) out.push(path);
       return;
     }
@@ -89,4 +91,11 @@ export function childSchema(schema: SchemaNode | undefined, pe: string): SchemaN
 
 function ownField(obj: JsonObject, key: string): JsonValue | undefined {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}
+
+// The tracked fields an object sets, as they would be recorded for an applier.
+export function fieldSetOf(value: JsonValue, schema: SchemaNode | undefined): FieldSet {
+  const paths: FieldPath[] = [];
+  collectFields(value, schema, [], paths);
+  return FieldSet.of(paths).filter(isTracked);
 }

@@ -3,7 +3,7 @@
 import { KubeObject } from '../meta/object';
 import { ResourceType } from '../meta/resource-types';
 import { ApiError } from '../meta/status';
-import { FieldSet, kindFields } from './selectable-fields';
+import { SelectableFieldValues, kindFields } from './selectable-fields';
 
 export type FieldOperator = '=' | '==' | '!=';
 
@@ -105,7 +105,7 @@ export function everythingFields(type: Pick<ResourceType, 'group' | 'kind' | 'na
   return { type, requirements: [] };
 }
 
-function termMatches(r: FieldRequirement, set: FieldSet): boolean {
+function termMatches(r: FieldRequirement, set: SelectableFieldValues): boolean {
   const actual = set[r.field] ?? '';
   return r.operator === '!=' ? actual !== r.value : actual === r.value;
 }

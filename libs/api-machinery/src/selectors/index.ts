@@ -23,4 +23,4 @@ export {
 } from './field-selector';
 export type { FieldMatcher, FieldOperator, FieldRequirement } from './field-selector';
 export { selectableFields } from './selectable-fields';
-export type { FieldSet } from './selectable-fields';
+export type { SelectableFieldValues } from './selectable-fields';

@@ -4,12 +4,12 @@
 import { KubeObject } from '../meta/object';
 import { ResourceType } from '../meta/resource-types';
 
-export type FieldSet = Record<string, string>;
+export type SelectableFieldValues = Record<string, string>;
 
 interface KindFields {
   /** Accepted label → the field-set key it selects on (events.k8s.io renames, pods' spec.host). */
   labels: Record<string, string>;
-  fields(obj: KubeObject): FieldSet;
+  fields(obj: KubeObject): SelectableFieldValues;
   unsupported(label: string): string;
 }
 
@@ -41,8 +41,8 @@ function identity(...labels: string[]): Record<string, string> {
 }
 
 // generic.ObjectMetaFieldsSet: cluster-scoped objects have no metadata.namespace field.
-function metaFields(obj: KubeObject, namespaced: boolean): FieldSet {
-  const set: FieldSet = { 'metadata.name': obj.metadata?.name ?? '' };
+function metaFields(obj: KubeObject, namespaced: boolean): SelectableFieldValues {
+  const set: SelectableFieldValues = { 'metadata.name': obj.metadata?.name ?? '' };
   if (namespaced) set['metadata.namespace'] = obj.metadata?.namespace ?? '';
   return set;
 }
@@ -109,8 +109,8 @@ const EVENT_FIELD_KEYS = [
 ];
 
 // core/v1 and events.k8s.io/v1 Events share one field set, built from either shape.
-function eventFields(ev: KubeObject, refKey: 'involvedObject' | 'regarding', sourceKey: 'source' | 'deprecatedSource'): FieldSet {
-  const set: FieldSet = metaFields(ev, true);
+function eventFields(ev: KubeObject, refKey: 'involvedObject' | 'regarding', sourceKey: 'source' | 'deprecatedSource'): SelectableFieldValues {
+  const set: SelectableFieldValues = metaFields(ev, true);
   for (const key of EVENT_FIELD_KEYS) set[key] = str(ev, refKey, key.slice('involvedObject.'.length));
   set['reason'] = str(ev, 'reason');
   set['reportingComponent'] = str(ev, 'reportingController') || str(ev, 'reportingComponent');
@@ -168,6 +168,6 @@ export function kindFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespac
 }
 
 /** The fields an object of `type` can be selected on, as upstream's ToSelectableFields. */
-export function selectableFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>, obj: KubeObject): FieldSet {
+export function selectableFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>, obj: KubeObject): SelectableFieldValues {
   return kindFields(type).fields(obj);
 }

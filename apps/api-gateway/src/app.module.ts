@@ -16,7 +16,6 @@ import { WatchService } from './kube-api/watch.service';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsService } from './observability/metrics.service';
 import { OpenApiController } from './openapi/openapi.controller';
-import { OpenApiService } from './openapi/openapi.service';
 import { Clock } from './platform/clock';
 import { configProvider } from './platform/config.provider';
 import { databaseProvider } from './platform/database.provider';
@@ -52,7 +51,6 @@ export class AppModule implements NestModule {
         NamespaceLifecycleService,
         KubeApiService,
         DiscoveryService,
-        OpenApiService,
       ],
     };
   }

@@ -4,7 +4,7 @@ import { jsonEqual } from '../patch/json-value';
 import { fieldSchema } from '../patch/schema-lookup';
 import { fieldElement, FieldPath } from './field-path';
 import { FieldSet } from './field-set';
-import { collectFields, isAtomicMap, isPlainMap, itemElement, listKind } from './typed-value';
+import { collectFields, isAtomicMap, itemElement, listKind } from './typed-value';
 
 export interface Comparison {
   added: FieldSet;
@@ -27,11 +27,9 @@ interface Sink {
   removed: FieldPath[];
 }
 
-// A whole subtree appearing or disappearing; a user-keyed map (labels) counts as a member
-// itself, as upstream marks maps that did not exist before with ".".
+// A whole subtree appearing or disappearing.
 function subtree(value: JsonValue, schema: SchemaNode | undefined, path: FieldPath, out: FieldPath[]): void {
-  if (path.length > 0 && isJsonObject(value) && !isAtomicMap(schema) && isPlainMap(schema)) out.push(path);
-  collectFields(value, schema, path, out);
+  collectFields(value, schema, path, out, true);
 }
 
 function walk(before: JsonValue | undefined, after: JsonValue | undefined, schema: SchemaNode | undefined, path: FieldPath, sink: Sink): void {

@@ -51,14 +51,23 @@ export function itemElement(item: JsonValue, kind: ListKind): string | undefined
 
 // Every field a value sets (structured-merge-diff ToFieldSet): scalars, atomic lists and
 // maps are leaves; list items are members themselves; granular maps only through children.
-export function collectFields(value: JsonValue, schema: SchemaNode | undefined, path: FieldPath, out: FieldPath[]): void {
+// With `markNewMaps` (a subtree that did not exist before an update), user-keyed maps are
+// members themselves, as upstream marks maps that appeared with ".".
+export function collectFields(
+  value: JsonValue,
+  schema: SchemaNode | undefined,
+  path: FieldPath,
+  out: FieldPath[],
+  markNewMaps = false,
+): void {
   if (isJsonObject(value)) {
     // An empty map is owned as itself (e.g. `emptyDir: {}`), so it can be pruned later.
     if (isAtomicMap(schema) || Object.keys(value).length === 0) {
       if (path.length > 0) out.push(path);
       return;
     }
-    for (const [k, v] of Object.entries(value)) collectFields(v, fieldSchema(schema, k), [...path, fieldElement(k)], out);
+    if (markNewMaps && path.length > 0 && isPlainMap(schema)) out.push(path);
+    for (const [k, v] of Object.entries(value)) collectFields(v, fieldSchema(schema, k), [...path, fieldElement(k)], out, markNewMaps);
     return;
   }
   if (Array.isArray(value)) {
@@ -70,7 +79,7 @@ export function collectFields(value: JsonValue, schema: SchemaNode | undefined, 
     for (const item of value) {
       const p = [...path, itemElement(item, kind) as string];
       out.push(p);
-      if (kind.kind === 'map' && isJsonObject(item)) collectFields(item, schema?.items, p, out);
+      if (kind.kind === 'map' && isJsonObject(item)) collectFields(item, schema?.items, p, out, markNewMaps);
     }
     return;
   }

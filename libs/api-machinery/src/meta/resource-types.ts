@@ -108,8 +108,10 @@ export function apiVersionOf(t: Pick<ResourceType, 'group' | 'version'>): string
 export class ResourceRegistry {
   private readonly byPath = new Map<string, ResourceType>();
   private readonly byKind = new Map<string, ResourceType>();
+  private readonly list: readonly ResourceType[];
 
   constructor(types: readonly ResourceType[] = BUILT_IN_RESOURCES) {
+    this.list = types;
     for (const t of types) {
       this.byPath.set(`${t.group}/${t.version}/${t.resource}`, t);
       this.byKind.set(`${t.group}/${t.version}/${t.kind}`, t);
@@ -124,8 +126,9 @@ export class ResourceRegistry {
     return this.byKind.get(`${groupName}/${version}/${kind}`);
   }
 
-  all(): ResourceType[] {
-    return [...this.byPath.values()];
+  /** The same array on every call, so documents derived from it can be cached by identity. */
+  all(): readonly ResourceType[] {
+    return this.list;
   }
 
   /** Group name → versions served, in the order discovery lists them. */

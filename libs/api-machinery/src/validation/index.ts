@@ -12,3 +12,5 @@ export {
   isDns1035Label,
 } from './name-rules';
 export { parseQuantity, formatQuantity, tryParseQuantity, type ParsedQuantity, type QuantityFormat } from './quantity';
+export { generateJobSelector } from './batch.validation';
+export { parseCronSchedule, nextCronTime, type CronSchedule } from './cron-schedule';

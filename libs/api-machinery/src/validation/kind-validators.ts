@@ -13,7 +13,7 @@ import {
   validateRuntimeClassUpdate,
 } from './cluster.validation';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './config.validation';
-import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, nameIsPathSegment, type NameValidator } from './name-rules';
+import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, type NameValidator } from './name-rules';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate } from './networking.validation';
 import { validateObjectMetaUpdate } from './object-meta.validation';
 import { validatePodSpec, validatePodUpdate } from './pod.validation';
@@ -67,7 +67,7 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   'apps/ControllerRevision': { name: nameIsDnsSubdomain, create: none },
   'batch/Job': { name: nameIsDnsSubdomain, create: validateJob, update: validateJobUpdate },
   'batch/CronJob': { name: nameIsDnsSubdomain, create: validateCronJob },
-  'autoscaling/HorizontalPodAutoscaler': { name: nameIsPathSegment, create: validateHpa },
+  'autoscaling/HorizontalPodAutoscaler': { name: nameIsDnsSubdomain, create: validateHpa },
   'networking.k8s.io/Ingress': { name: nameIsDnsSubdomain, create: validateIngress },
   'networking.k8s.io/IngressClass': { name: nameIsDnsSubdomain, create: validateIngressClass, update: validateIngressClassUpdate },
   'storage.k8s.io/StorageClass': { name: nameIsDnsSubdomain, create: validateStorageClass, update: validateStorageClassUpdate },

@@ -1,7 +1,7 @@
 // apps/v1 workloads (pkg/apis/apps/validation): Deployment, ReplicaSet, StatefulSet, DaemonSet.
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
-import { child, forbidden, GoValue, goStringMap, immutable, invalid, nonNegative, notSupported, required } from './field-errors';
+import { forbidden, GoValue, goStringMap, immutable, invalid, nonNegative, notSupported, required } from './field-errors';
 import { jsonEqual, numAt, objAt, type Obj } from './json-access';
 import { goLabelSelector, isEmptySelector, selectorMatches, stringMapOf, validateLabelSelector } from './label-selector.validation';
 import { percentErrors } from './name-rules';

@@ -71,8 +71,16 @@ describe('kubectl: label, annotate, patch, scale, edit, delete, watch', () => {
   it('scales through the scale subresource', async () => {
     expect((await k('scale', 'deploy', 'api', '--replicas=3')).stdout.trim()).toBe('deployment.apps/api scaled');
     expect(await jsonpath('deploy/api', '{.spec.replicas}')).toBe('3');
-    const stale = await k('scale', 'deploy', 'api', '--replicas=4', '--resource-version=1');
-    expect(stale.stderr).toContain('Operation cannot be fulfilled on deployments.apps "api": the object has been modified');
+  });
+
+  it('refuses a replace based on a stale resourceVersion', async () => {
+    const stale = path.join(cluster.stateDir, 'stale.json');
+    writeFileSync(stale, (await k('get', 'deploy', 'api', '-o', 'json')).stdout);
+    await k('label', 'deploy', 'api', 'bump=1');
+    const res = await k('replace', '-f', stale);
+    expect(res.stderr.trim()).toBe(
+      `Error from server (Conflict): error when replacing "${stale}": Operation cannot be fulfilled on deployments.apps "api": the object has been modified; please apply your changes to the latest version and try again`,
+    );
   });
 
   it('edits with KUBE_EDITOR', async () => {

@@ -152,7 +152,8 @@ export class ObjectStoreRepository {
   // Taken last: the row lock serialises commits in resourceVersion order.
   private async nextResourceVersion(em: EntityManager): Promise<number> {
     const rows: { current: string }[] = await em.query(
-      'UPDATE resource_version_counter SET current = current + 1 WHERE id = 1 RETURNING current',
+      // Wrapped in a SELECT so the driver returns plain rows, as for every other query here.
+      'WITH next AS (UPDATE resource_version_counter SET current = current + 1 WHERE id = 1 RETURNING current) SELECT current FROM next',
     );
     return Number(rows[0].current);
   }

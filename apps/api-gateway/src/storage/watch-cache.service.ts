@@ -58,11 +58,9 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
       this.ready = true;
     }
     const startSeq = Math.max(info.state.first_seq, lastSeq - this.config.watchWindow + 1, 1);
-    const consumer = await js.consumers.get(this.names.stream, {
-      // An empty stream: take everything from its start, so nothing published meanwhile is missed.
-      deliver_policy: info.state.messages === 0 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
-      ...(info.state.messages === 0 ? {} : { opt_start_seq: startSeq }),
-    });
+    // Always by start sequence: from an empty stream that takes everything published meanwhile.
+    // (nats.js ordered consumers with an explicit DeliverPolicy.All never deliver.)
+    const consumer = await js.consumers.get(this.names.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq });
     this.messages = await consumer.consume();
     const bootDone = new Promise<void>((resolve) => {
       if (this.ready) resolve();

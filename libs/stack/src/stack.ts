@@ -22,6 +22,8 @@ export interface RunningStack {
   token: string;
   ca: Buffer;
   services: ServiceProcess[];
+  /** Stops the API server by PID and starts it again (restart-survival tests). */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,17 +45,25 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     SKIFF_ADMIN_TOKEN_FILE: creds.tokenFile,
     ...opts.env,
   };
-  const gateway = spawnService('api-gateway', { env, onLine: opts.onLine && ((l) => opts.onLine!('api-gateway', l)) });
-  const services = [gateway];
   const ca = readFileSync(creds.caFile);
+  const services: ServiceProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(services.map((s) => s.stop()));
   };
-  try {
+  const startGateway = async (): Promise<void> => {
+    const gateway = spawnService('api-gateway', { env, onLine: opts.onLine && ((l) => opts.onLine!('api-gateway', l)) });
+    services.splice(0, 1, gateway);
     await waitForReady(server, ca, 60_000, () => gateway.child.exitCode === null);
+  };
+  try {
+    await startGateway();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { server, kubeconfig, token: readFileSync(creds.tokenFile, 'utf8').trim(), ca, services, stop };
+  const restartApiServer = async (): Promise<void> => {
+    await services[0].stop();
+    await startGateway();
+  };
+  return { server, kubeconfig, token: readFileSync(creds.tokenFile, 'utf8').trim(), ca, services, restartApiServer, stop };
 }

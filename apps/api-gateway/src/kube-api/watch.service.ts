@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { ApiError, KubeObject } from '@skiff/api-machinery';
 import { ChangeEvent } from '@skiff/messaging';
 import { WatchCacheService } from '../storage/watch-cache.service';
@@ -27,11 +27,21 @@ const BOOKMARK_EVERY_MS = 60_000;
  * resourceVersion, filtered by selectors with enter/leave translated into ADDED/DELETED.
  */
 @Injectable()
-export class WatchService {
+export class WatchService implements BeforeApplicationShutdown {
+  // Open watches end when the gateway stops, so the HTTP server can close and clients reconnect.
+  private readonly stopping: Promise<void>;
+  private stop!: () => void;
+
   constructor(
     private readonly cache: WatchCacheService,
     private readonly reader: ResourceReaderService,
-  ) {}
+  ) {
+    this.stopping = new Promise((resolve) => (this.stop = resolve));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stop();
+  }
 
   async watch(ctx: ResourceContext, opts: ListOptions, sink: WatchSink): Promise<void> {
     if (!this.cache.isReady()) throw ApiError.unavailable('the watch cache is not ready yet');
@@ -73,7 +83,7 @@ export class WatchService {
       ? setInterval(() => sink.send(this.bookmark(ctx, String(this.cache.latestResourceVersion()))), BOOKMARK_EVERY_MS)
       : undefined;
     try {
-      await Promise.race([sink.closed, new Promise<void>((r) => setTimeout(r, timeout).unref())]);
+      await Promise.race([sink.closed, this.stopping, new Promise<void>((r) => setTimeout(r, timeout).unref())]);
     } finally {
       unsubscribe();
       clearInterval(bookmarks);

@@ -10,6 +10,8 @@ bash scripts/ensure-system.sh
 echo "==> typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "==> lint"
+export NX_DAEMON=false NX_NO_CLOUD=true
+npx nx show projects >/dev/null # caches the project graph the module-boundary rule reads
 npx eslint . --max-warnings=0
 echo "==> tests"
 npx jest --runInBand "$@"

@@ -10,6 +10,8 @@ export type RequestVerb =
   | 'delete'
   | 'deletecollection';
 
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
 /** What a resource URL addresses, as kube-apiserver's RequestInfo. */
 export interface RequestInfo {
   verb: RequestVerb;
@@ -43,9 +45,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
 
   let namespace: string | undefined;
-  // `/namespaces/<ns>/<resource>...` is namespaced; `/namespaces/<ns>` alone (or with a
-  // subresource such as status/finalize) addresses the Namespace object itself.
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // `/namespaces/<ns>/<resource>...` is namespaced; `/namespaces/<ns>` alone (or with its
+  // status/finalize subresource) addresses the Namespace object itself, as upstream.
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !NAMESPACE_SUBRESOURCES.has(rest[2])) {
     namespace = rest[1];
     rest = rest.slice(2);
   }

@@ -1,0 +1,1 @@
+export { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from './kubernetes-protobuf.decoder';

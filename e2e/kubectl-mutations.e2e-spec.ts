@@ -45,7 +45,7 @@ describe('kubectl: label, annotate, patch, scale, edit, delete, watch', () => {
     expect((await k('annotate', 'deploy', 'api', 'owner=team-a')).stdout.trim()).toBe('deployment.apps/api annotated');
     expect(await jsonpath('deploy/api', '{.metadata.labels.tier} {.metadata.annotations.owner}')).toBe('backend team-a');
     expect((await k('get', 'deploy', '-l', 'tier=backend', '-o', 'name')).stdout.trim()).toBe('deployment.apps/api');
-    expect((await k('get', 'deploy', '-l', 'tier in (frontend)', '-o', 'name')).stderr).toContain('No resources found');
+    expect((await k('get', 'deploy', '-l', 'tier in (frontend)')).stderr.trim()).toBe(`No resources found in ${ns} namespace.`);
     expect((await k('label', 'deploy', 'api', 'tier-')).stdout.trim()).toBe('deployment.apps/api unlabeled');
   });
 

@@ -9,3 +9,4 @@ export * from './validation';
 export * from './table';
 export * from './selectors';
 export * from './openapi';
+export * from './protobuf';

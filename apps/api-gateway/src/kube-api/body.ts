@@ -1,4 +1,4 @@
-import { ApiError, isJsonObject, JsonObject } from '@skiff/api-machinery';
+import { ApiError, decodeKubernetesProtobuf, isJsonObject, JsonObject, KUBERNETES_PROTOBUF } from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 
@@ -27,6 +27,8 @@ export function mediaType(contentType: string | undefined): string {
 /** Decodes a JSON or YAML request body into a JSON value. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // kubectl's typed clients send protobuf and do not fall back to JSON.
+  if (type === KUBERNETES_PROTOBUF) return decodeKubernetesProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw ApiError.badRequest('the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {

@@ -26,7 +26,7 @@ export const DeploymentSpec: MessageDef = {
   9: ['progressDeadlineSeconds', ptr(i32)],
 };
 
-// Deployment, ReplicaSet and StatefulSet conditions; Deployment's adds lastUpdateTime (6).
+// Deployment conditions add lastUpdateTime (6) to the shape ReplicaSet, StatefulSet and DaemonSet share.
 export const DeploymentCondition: MessageDef = {
   1: ['type', req(str)],
   2: ['status', req(str)],
@@ -155,9 +155,23 @@ export const DaemonSetSpec: MessageDef = {
   6: ['revisionHistoryLimit', ptr(i32)],
 };
 
+export const DaemonSetStatus: MessageDef = {
+  1: ['currentNumberScheduled', req(i32)],
+  2: ['numberMisscheduled', req(i32)],
+  3: ['desiredNumberScheduled', req(i32)],
+  4: ['numberReady', req(i32)],
+  5: ['observedGeneration', i64],
+  6: ['updatedNumberScheduled', i32],
+  7: ['numberAvailable', i32],
+  8: ['numberUnavailable', i32],
+  9: ['collisionCount', ptr(i32)],
+  10: ['conditions', list(msg(ReplicaSetCondition))],
+};
+
 export const DaemonSet: MessageDef = {
   1: ['metadata', msg(ObjectMeta)],
   2: ['spec', msg(DaemonSetSpec)],
+  3: ['status', msg(DaemonSetStatus)],
 };
 
 export const APPS_V1_KINDS: Readonly<Record<string, MessageDef>> = {

@@ -1,0 +1,30 @@
+import { i64, list, MessageDef, msg, ptr, req, str, time } from './message-def';
+import { ObjectMeta } from './meta-v1.messages';
+
+// k8s.io/api/authentication/v1/generated.proto
+// `kubectl create token` posts a TokenRequest to serviceaccounts/<name>/token.
+export const BoundObjectReference: MessageDef = {
+  1: ['kind', str],
+  2: ['apiVersion', str],
+  3: ['name', str],
+  4: ['uid', str],
+};
+
+export const TokenRequestSpec: MessageDef = {
+  1: ['audiences', list(str)],
+  4: ['expirationSeconds', ptr(i64)],
+  3: ['boundObjectRef', msg(BoundObjectReference)],
+};
+
+export const TokenRequestStatus: MessageDef = {
+  1: ['token', req(str)],
+  2: ['expirationTimestamp', time],
+};
+
+export const TokenRequest: MessageDef = {
+  1: ['metadata', msg(ObjectMeta)],
+  2: ['spec', msg(TokenRequestSpec)],
+  3: ['status', msg(TokenRequestStatus)],
+};
+
+export const AUTHENTICATION_V1_KINDS: Readonly<Record<string, MessageDef>> = { TokenRequest };

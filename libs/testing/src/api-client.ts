@@ -13,7 +13,16 @@ export function apiRequest(stack: RunningStack, method: string, path: string, bo
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const req = request(
       new URL(path, stack.server),
-      { method, ca: stack.ca, headers: { authorization: `Bearer ${stack.token}`, accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType } : {}) } },
+      {
+        method,
+        ca: stack.ca,
+        headers: {
+          authorization: `Bearer ${stack.token}`,
+          accept: 'application/json',
+          // Explicit length: Node sends DELETE bodies without one otherwise.
+          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,2 +1,3 @@
 export * from './api-client';
+export * from './nats-server';
 export * from './test-cluster';

@@ -60,7 +60,7 @@ async function dropDatabase(url: string, name: string): Promise<void> {
  * subjects, a free port and a temporary state directory. `stop()` removes all of it.
  */
 export async function startTestCluster(env: Record<string, string> = {}): Promise<TestCluster> {
-  const infra = loadInfraConfig();
+  const infra = { ...loadInfraConfig(), ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}) };
   const id = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
   const dbName = `skiff_test_${id}`;
   const databaseUrl = withDatabase(infra.databaseUrl, dbName);

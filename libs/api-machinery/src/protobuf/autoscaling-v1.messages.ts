@@ -1,4 +1,4 @@
-import { i32, MessageDef, msg, ptr, req, str } from './message-def';
+import { i32, i64, MessageDef, msg, ptr, req, str, time } from './message-def';
 import { ObjectMeta } from './meta-v1.messages';
 
 // k8s.io/api/autoscaling/v1/generated.proto
@@ -30,9 +30,18 @@ export const HorizontalPodAutoscalerSpec: MessageDef = {
   4: ['targetCPUUtilizationPercentage', ptr(i32)],
 };
 
+export const HorizontalPodAutoscalerStatus: MessageDef = {
+  1: ['observedGeneration', ptr(i64)],
+  2: ['lastScaleTime', time],
+  3: ['currentReplicas', req(i32)],
+  4: ['desiredReplicas', req(i32)],
+  5: ['currentCPUUtilizationPercentage', ptr(i32)],
+};
+
 export const HorizontalPodAutoscaler: MessageDef = {
   1: ['metadata', msg(ObjectMeta)],
   2: ['spec', msg(HorizontalPodAutoscalerSpec)],
+  3: ['status', msg(HorizontalPodAutoscalerStatus)],
 };
 
 export const AUTOSCALING_V1_KINDS: Readonly<Record<string, MessageDef>> = { Scale, HorizontalPodAutoscaler };

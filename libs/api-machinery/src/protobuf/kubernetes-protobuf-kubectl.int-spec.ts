@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,9 +27,16 @@ const resources = (groupVersion: string, list: [string, string, boolean][]): Jso
   kind: 'APIResourceList',
   apiVersion: 'v1',
   groupVersion,
-  resources: list.map(([name, kind, namespaced]) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs: VERBS })),
+  resources: list.map(([name, kind, namespaced]) => ({
+    name,
+    singularName: name.includes('/') ? '' : kind.toLowerCase(),
+    namespaced,
+    kind,
+    verbs: VERBS,
+    ...(kind === 'Scale' ? { group: 'autoscaling', version: 'v1' } : {}),
+  })),
 });
-const GROUPS = ['apps', 'batch', 'networking.k8s.io'];
+const GROUPS = ['apps', 'batch', 'networking.k8s.io', 'autoscaling'];
 const DISCOVERY: Record<string, Json> = {
   '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0-skiff' },
   '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
@@ -48,12 +55,17 @@ const DISCOVERY: Record<string, Json> = {
     ['services', 'Service', true],
     ['pods', 'Pod', true],
     ['serviceaccounts', 'ServiceAccount', true],
+    ['nodes', 'Node', false],
   ]),
-  '/apis/apps/v1': resources('apps/v1', [['deployments', 'Deployment', true]]),
+  '/apis/apps/v1': resources('apps/v1', [
+    ['deployments', 'Deployment', true],
+    ['deployments/scale', 'Scale', true],
+  ]),
   '/apis/batch/v1': resources('batch/v1', [
     ['jobs', 'Job', true],
     ['cronjobs', 'CronJob', true],
   ]),
+  '/apis/autoscaling/v1': resources('autoscaling/v1', [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]]),
   '/apis/networking.k8s.io/v1': resources('networking.k8s.io/v1', [['ingresses', 'Ingress', true]]),
 };
 
@@ -65,7 +77,7 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   let port: number;
   let recorded: RecordedRequest[] = [];
   // Objects created so far, by item path, so `expose` and `create job --from` can read them back.
-  const store = new Map<string, Json>();
+  const store = new Map<string, Json>([['/api/v1/nodes/n1', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'node-uid' } }]]);
 
   function respond(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -84,7 +96,7 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     if (path.endsWith('/token')) {
       return send(201, { ...obj, status: { token: 'header.payload.signature', expirationTimestamp: '2030-01-01T00:00:00Z' } });
     }
-    const meta = { ...(obj.metadata as Json), namespace: path.includes('/namespaces/default/') ? 'default' : undefined, uid: `uid-${store.size}` };
+    const meta: Json = { ...(obj.metadata as Json), namespace: path.includes('/namespaces/default/') ? 'default' : undefined, uid: `uid-${store.size}` };
     const created = { ...obj, metadata: meta };
     store.set(`${path}/${String(meta.name)}`, created);
     send(201, created);
@@ -136,6 +148,14 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     const { decoded, expected } = await capture('create', 'configmap', 'c', '--from-literal=a=b', '--from-literal=empty=');
     expect(decoded).toEqual(expected);
     expect(decoded.data).toEqual({ a: 'b', empty: '' });
+  }, 60_000);
+
+  it('create configmap from a binary file fills binaryData', async () => {
+    const file = join(cacheDir, 'blob.bin');
+    writeFileSync(file, Buffer.from([0xff, 0x00, 0x01, 0xfe]));
+    const { decoded, expected } = await capture('create', 'configmap', 'bin', `--from-file=${file}`, '--from-literal=text=hello');
+    expect(decoded).toEqual(expected);
+    expect(decoded).toMatchObject({ data: { text: 'hello' }, binaryData: { 'blob.bin': Buffer.from([0xff, 0x00, 0x01, 0xfe]).toString('base64') } });
   }, 60_000);
 
   it('create secret generic and docker-registry, with data as base64', async () => {
@@ -238,6 +258,39 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
       metadata: { creationTimestamp: null },
       spec: { audiences: ['api'], expirationSeconds: 3600 },
       status: { token: '', expirationTimestamp: null },
+    });
+  }, 60_000);
+
+  it('autoscale', async () => {
+    const { decoded, expected } = await capture('autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=70');
+    expect(decoded).toEqual(expected);
+  }, 60_000);
+
+  it('debug node posts a privileged host pod', async () => {
+    recorded = [];
+    await kubectl('debug', 'node/n1', '--image=busybox', '--profile=sysadmin');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ path: '/api/v1/namespaces/default/pods', contentType: KUBERNETES_PROTOBUF });
+    const pod = decodeKubernetesProtobuf(recorded[0].body);
+    expect(pod).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: expect.stringMatching(/^node-debugger-n1-/) as unknown }, status: {} });
+    expect(pod.spec).toEqual({
+      volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
+      containers: [
+        {
+          name: 'debugger',
+          image: 'busybox',
+          resources: {},
+          volumeMounts: [{ name: 'host-root', mountPath: '/host' }],
+          securityContext: { privileged: true },
+          terminationMessagePolicy: 'File',
+        },
+      ],
+      restartPolicy: 'Never',
+      nodeName: 'n1',
+      hostNetwork: true,
+      hostPID: true,
+      hostIPC: true,
+      tolerations: [{ operator: 'Exists' }],
     });
   }, 60_000);
 

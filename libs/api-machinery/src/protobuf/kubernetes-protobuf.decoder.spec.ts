@@ -1,6 +1,7 @@
 import { ApiError } from '../meta/status';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from './kubernetes-protobuf.decoder';
-import { formatGoDuration } from './message.decoder';
+import { bytes, duration, f64, i32, list, mapOf, MessageDef, rawExtension, str } from './message-def';
+import { decodeMessage, formatGoDuration } from './message.decoder';
 
 // A small proto2 encoder: each helper returns one encoded field (tag + value).
 function varintBytes(v: bigint): number[] {
@@ -232,6 +233,59 @@ describe('decodeKubernetesProtobuf', () => {
       'no kind "Widget" is registered for version "v1" in scheme "skiff protobuf decoder"',
     );
     expect(badRequest(() => decodeKubernetesProtobuf(envelope('v1', '', objectMeta('w')))).message).toMatch(/Kind' is missing/);
+  });
+});
+
+describe('decodeKubernetesProtobuf for workload and cluster kinds', () => {
+  it('decodes a Lease with MicroTime timestamps', () => {
+    const spec = pb.msg(2, pb.str(1, 'node-a'), pb.int(2, 40), pb.msg(3, pb.int(1, 1767323045), pb.int(2, 123456789)), pb.msg(4, pb.int(1, 1767323045)), pb.int(5, 0));
+    const out = decodeKubernetesProtobuf(envelope('coordination.k8s.io/v1', 'Lease', objectMeta('l'), spec));
+    expect(out.spec).toEqual({ holderIdentity: 'node-a', leaseDurationSeconds: 40, acquireTime: '2026-01-02T03:04:05.123456Z', renewTime: '2026-01-02T03:04:05.000000Z', leaseTransitions: 0 });
+  });
+
+  it('decodes a StatefulSet with a volume claim template and a rolling update strategy', () => {
+    const pvc = pb.msg(4, objectMeta('data'), pb.msg(2, pb.str(1, 'ReadWriteOnce'), pb.msg(2, pb.entry(2, 'storage', pb.msg(2, pb.str(1, '1Gi')))), pb.str(5, 'fast')), pb.msg(3));
+    const spec = pb.msg(2, pb.int(1, 3), pb.msg(2, pb.entry(1, 'app', pb.str(2, 'db'))), pb.msg(3, objectMeta('')), pvc, pb.str(5, 'db'), pb.msg(7, pb.str(1, 'RollingUpdate'), pb.msg(2, pb.int(1, 0), intOrStringStr(2, '25%'))));
+    const out = decodeKubernetesProtobuf(envelope('apps/v1', 'StatefulSet', objectMeta('db'), spec));
+    expect(out.spec).toEqual({
+      replicas: 3,
+      selector: { matchLabels: { app: 'db' } },
+      template: { metadata: { creationTimestamp: null } },
+      volumeClaimTemplates: [{ metadata: { name: 'data', creationTimestamp: null }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'fast' }, status: {} }],
+      serviceName: 'db',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: '25%' } },
+    });
+  });
+
+  it('decodes autoscaling/v1 Scale', () => {
+    const out = decodeKubernetesProtobuf(envelope('autoscaling/v1', 'Scale', objectMeta('web'), pb.msg(2, pb.int(1, 0)), pb.msg(3, pb.int(1, 0), pb.str(2, ''))));
+    expect(out).toMatchObject({ spec: {}, status: { replicas: 0 } });
+  });
+});
+
+describe(decodeMessage.name, () => {
+  const def: MessageDef = {
+    1: ['timeout', duration],
+    2: ['object', rawExtension],
+    3: ['ratio', f64],
+    4: ['counts', list(i32)],
+    5: ['blobs', mapOf(bytes)],
+    6: ['chunks', list(bytes)],
+    7: ['names', list(str)],
+  };
+
+  it('decodes durations, raw extensions, doubles, packed and unpacked repeated scalars and bytes', () => {
+    const data = Buffer.concat([
+      pb.msg(1, pb.int(1, 90_000_000_000)),
+      pb.msg(2, pb.str(1, '{"kind":"Pod"}')),
+      pb.fixed64(3, 0.5),
+      pb.packed(4, [1, -2]),
+      pb.int(4, 3),
+      pb.msg(5, pb.str(1, 'empty')),
+      pb.bytes(6, Buffer.from('hi')),
+      pb.str(7, ''),
+    ]);
+    expect(decodeMessage(data, def)).toEqual({ timeout: '1m30s', object: { kind: 'Pod' }, ratio: 0.5, counts: [1, -2, 3], blobs: { empty: '' }, chunks: ['aGk='], names: [''] });
   });
 });
 

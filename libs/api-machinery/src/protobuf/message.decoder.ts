@@ -141,7 +141,7 @@ function base64(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 }
 
-/** Reads the numbered fields of a small well-known message into a map by number. */
+/** Walks the fields of a small well-known message; `read` returns false for a field it did not consume. */
 function fieldsOf(data: Uint8Array, read: (r: ProtoReader, n: number, w: WireType) => boolean): void {
   const r = new ProtoReader(data);
   while (!r.done) {
@@ -169,12 +169,20 @@ function decodeSpecial(data: Uint8Array, type: SpecialType, path: string): unkno
     }
     case 'duration': {
       let ns = 0n;
-      fieldsOf(data, (r, n, w) => n === 1 && w === WireType.Varint && ((ns = BigInt.asIntN(64, r.readVarint())), true));
+      fieldsOf(data, (r, n, w) => {
+        if (n !== 1 || w !== WireType.Varint) return false;
+        ns = BigInt.asIntN(64, r.readVarint());
+        return true;
+      });
       return formatGoDuration(ns);
     }
     case 'quantity': {
       let s = '';
-      fieldsOf(data, (r, n, w) => n === 1 && w === WireType.LengthDelimited && ((s = r.readString()), true));
+      fieldsOf(data, (r, n, w) => {
+        if (n !== 1 || w !== WireType.LengthDelimited) return false;
+        s = r.readString();
+        return true;
+      });
       return s === '' ? '0' : s;
     }
     case 'intOrString': {
@@ -193,7 +201,11 @@ function decodeSpecial(data: Uint8Array, type: SpecialType, path: string): unkno
     case 'rawExtension':
     case 'fieldsV1': {
       let raw: Uint8Array | undefined;
-      fieldsOf(data, (r, n, w) => n === 1 && w === WireType.LengthDelimited && ((raw = r.readBytes()), true));
+      fieldsOf(data, (r, n, w) => {
+        if (n !== 1 || w !== WireType.LengthDelimited) return false;
+        raw = r.readBytes();
+        return true;
+      });
       if (!raw || raw.length === 0) return null;
       try {
         return JSON.parse(Buffer.from(raw).toString('utf8')) as unknown;

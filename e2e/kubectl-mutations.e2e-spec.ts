@@ -27,7 +27,8 @@ spec:
 describe('kubectl: label, annotate, patch, scale, edit, delete, watch', () => {
   let cluster: TestCluster;
   const ns = 'mut';
-  const k = (...args: string[]) => cluster.kubectl([...args, '-n', ns]);
+  // -n first: arguments after `--` belong to the container command.
+  const k = (...args: string[]) => cluster.kubectl(['-n', ns, ...args]);
   const jsonpath = async (what: string, expr: string) => (await k('get', what, '-o', `jsonpath=${expr}`)).stdout;
 
   beforeAll(async () => {
@@ -102,6 +103,25 @@ describe('kubectl: label, annotate, patch, scale, edit, delete, watch', () => {
     } finally {
       await watch.stop();
     }
+  });
+
+  it('creates objects with kubectl\'s generators (protobuf bodies)', async () => {
+    expect((await k('create', 'deployment', 'gen', '--image=nginx:1.27', '--replicas=2', '--port=80')).stdout.trim()).toBe('deployment.apps/gen created');
+    expect(await jsonpath('deploy/gen', '{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].ports[0].containerPort}')).toBe('2 gen 80');
+    expect((await k('create', 'configmap', 'settings', '--from-literal=mode=fast')).stdout.trim()).toBe('configmap/settings created');
+    expect((await k('create', 'secret', 'generic', 'creds', '--from-literal=user=admin')).stdout.trim()).toBe('secret/creds created');
+    expect(Buffer.from(await jsonpath('secret/creds', '{.data.user}'), 'base64').toString()).toBe('admin');
+    expect((await k('create', 'job', 'once', '--image=busybox', '--', 'echo', 'hi')).stdout.trim()).toBe('job.batch/once created');
+    expect(await jsonpath('job/once', '{.spec.template.spec.containers[0].command}')).toBe('["echo","hi"]');
+    expect((await k('create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date')).stdout.trim()).toBe('cronjob.batch/tick created');
+    expect((await k('expose', 'deployment', 'gen', '--port=80', '--target-port=8080')).stdout.trim()).toBe('service/gen exposed');
+    expect(await jsonpath('svc/gen', '{.spec.type} {.spec.ports[0].targetPort} {.spec.selector.app}')).toBe('ClusterIP 8080 gen');
+  });
+
+  it('applies with --dry-run=server without storing anything', async () => {
+    const res = await cluster.kubectl(['apply', '-n', ns, '--dry-run=server', '-f', '-'], { stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dry}\ndata: {a: "1"}\n' });
+    expect(res.stdout.trim()).toBe('configmap/dry created (server dry run)');
+    expect((await k('get', 'cm', 'dry')).stderr.trim()).toBe('Error from server (NotFound): configmaps "dry" not found');
   });
 
   it('deletes and returns once the object is gone', async () => {

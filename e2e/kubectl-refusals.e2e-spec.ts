@@ -60,6 +60,22 @@ spec:
     );
   });
 
+  it('rejects unknown fields under kubectl\'s strict validation', async () => {
+    const res = await applyStdin(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: typo}
+spec:
+  replicaz: 2
+  selector: {matchLabels: {app: typo}}
+  template:
+    metadata: {labels: {app: typo}}
+    spec: {containers: [{name: c, image: busybox}]}
+`);
+    expect(res.stderr.trim()).toBe(
+      'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replicaz"',
+    );
+  });
+
   it('reports malformed YAML and JSON', async () => {
     const bad = path.join(cluster.stateDir, 'bad.yaml');
     writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: [\n');

@@ -136,33 +136,25 @@ export class ResourceWriterService {
     const existing = await this.store.get(keyOf(ctx, name));
     if (!existing) {
       if (ctx.info.subresource) throw ApiError.notFound(subjectOf(ctx, name));
-      const merged = serverSideApply({
-        live: undefined,
-        applied,
-        manager: opts.fieldManager,
-        force: opts.force ?? false,
-        schema: this.admission.schemaOf(ctx),
-        apiVersion: ctx.apiVersion,
-        now: timestamp(this.clock.now()),
-      });
+      const merged = this.serverSideApply(ctx, undefined, applied, opts);
       const { managedFields, ...metadata } = merged.metadata;
       const created = await this.create(ctx, { ...merged, metadata } as unknown as JsonObject, { ...opts, fieldValidation: 'Ignore' }, managedFields);
       return { ...created, warnings };
     }
-    const outcome = await this.modify(ctx, name, opts, warnings, (current) =>
-      serverSideApply({
-        live: current,
-        applied,
-        manager: opts.fieldManager,
-        force: opts.force ?? false,
-        schema: this.admission.schemaOf(ctx),
-        apiVersion: ctx.apiVersion,
-        now: timestamp(this.clock.now()),
-        subresource: ctx.info.subresource,
-      }),
-      true,
-    );
-    return outcome;
+    return this.modify(ctx, name, opts, warnings, (current) => this.serverSideApply(ctx, current, applied, opts), true);
+  }
+
+  private serverSideApply(ctx: ResourceContext, live: KubeObject | undefined, applied: KubeObject, opts: WriteOptions): KubeObject {
+    return serverSideApply({
+      live,
+      applied,
+      manager: opts.fieldManager,
+      force: opts.force ?? false,
+      schema: this.admission.schemaOf(ctx),
+      apiVersion: ctx.apiVersion,
+      now: timestamp(this.clock.now()),
+      subresource: ctx.info.subresource,
+    });
   }
 
   /**

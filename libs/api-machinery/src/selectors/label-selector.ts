@@ -2,7 +2,8 @@
 // metav1.LabelSelectorAsSelector): one immutable matcher type for the `?labelSelector=`
 // string form and the `{matchLabels, matchExpressions}` object form controllers use.
 import { ApiError } from '../meta/status';
-import { aggregate, invalidValue, labelValueErrors, qualifiedNameErrors } from './label-syntax';
+import { labelValueErrors, qualifiedNameErrors } from '../validation/name-rules';
+import { aggregate, invalidValue } from './label-syntax';
 
 /** selection.Operator values, spelled as upstream. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';

@@ -14,4 +14,9 @@ export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx show projects >/dev/null # caches the project graph the module-boundary rule reads
 npx eslint . --max-warnings=0
 echo "==> tests"
-npx jest --runInBand "$@"
+mkdir -p .skiff
+status=0
+npx jest --runInBand --json --outputFile=.skiff/jest-results.json "$@" || status=$?
+# One plain closing line for tools that read it.
+node -e 'const r = require("./.skiff/jest-results.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+exit "$status"

@@ -5,6 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadApiGatewayConfig } from '@skiff/config';
 import { readFileSync } from 'node:fs';
 import { AppModule } from './app.module';
+import { StatusExceptionFilter } from './observability/status-exception.filter';
 
 async function bootstrap(): Promise<void> {
   const config = loadApiGatewayConfig();
@@ -21,6 +22,7 @@ async function bootstrap(): Promise<void> {
     logger,
   });
   app.set('x-powered-by', false);
+  app.useGlobalFilters(new StatusExceptionFilter());
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const url = await app.getUrl();

@@ -137,6 +137,7 @@ describe('Kubernetes API semantics over HTTPS', () => {
     await api('PATCH', `${cms}/cm-0`, '[{"op":"bogus"}]', 'application/json-patch+json');
     await api('POST', '/api/v1/namespaces/x/y/z/w', {});
     await api('GET', '/apis/nope/v1/things');
+    expect(await api('GET', '/swagger-2.0.0.pb-v1')).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound' } });
     expect((await api('GET', '/readyz')).body).toBe('ok');
   });
 });

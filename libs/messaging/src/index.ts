@@ -1,2 +1,4 @@
 export * from './change-events';
 export * from './changes-stream';
+export * from './ipam';
+export * from './sandbox-hosts';

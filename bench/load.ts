@@ -115,6 +115,8 @@ export interface LoadResult {
   ok: number;
   failed: number;
   issued: number;
+  /** Open loop only: due requests not sent because the backlog was already full. */
+  skipped: number;
   elapsedMs: number;
   /** Successful completions per second over the whole run. */
   rate: number;
@@ -123,12 +125,22 @@ export interface LoadResult {
 /**
  * Open loop: request i is due at start + i/rate and is sent then whatever is still in
  * flight; latency runs from the due time, so queueing in the client counts as well.
+ * Once `maxBacklogMs` worth of requests is in flight the server is saturated: further due
+ * requests are skipped (and counted) so an overloaded run still ends on time.
  */
-export async function runOpenLoop(ratePerSec: number, durationMs: number, fire: () => Promise<boolean>, progress: (line: string) => void): Promise<LoadResult> {
+export async function runOpenLoop(
+  ratePerSec: number,
+  durationMs: number,
+  fire: () => Promise<boolean>,
+  progress: (line: string) => void,
+  maxBacklogMs = 2000,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const inflight = new Set<Promise<void>>();
+  const maxInflight = Math.max(1, Math.round((ratePerSec * maxBacklogMs) / 1000));
   let ok = 0;
   let failed = 0;
+  let skipped = 0;
   const total = Math.round((ratePerSec * durationMs) / 1000);
   const interval = 1000 / ratePerSec;
   const start = performance.now();
@@ -137,6 +149,11 @@ export async function runOpenLoop(ratePerSec: number, durationMs: number, fire: 
     const now = performance.now();
     while (i < total && start + i * interval <= now) {
       const due = start + i * interval;
+      i++;
+      if (inflight.size >= maxInflight) {
+        skipped++;
+        continue;
+      }
       const p: Promise<void> = fire().then((success) => {
         if (success) {
           ok++;
@@ -145,17 +162,16 @@ export async function runOpenLoop(ratePerSec: number, durationMs: number, fire: 
         inflight.delete(p);
       });
       inflight.add(p);
-      i++;
     }
     if (now >= nextReport) {
-      progress(`${Math.round((now - start) / 1000)} s: ${ok} ok, ${failed} failed, ${inflight.size} in flight`);
+      progress(`${Math.round((now - start) / 1000)} s: ${ok} ok, ${failed} failed, ${inflight.size} in flight, ${skipped} skipped (backlog full)`);
       nextReport += 10_000;
     }
     if (i < total) await sleep(Math.max(0, start + i * interval - performance.now()));
   }
   await Promise.all(inflight);
   const elapsedMs = performance.now() - start;
-  return { latencies, ok, failed, issued: total, elapsedMs, rate: ok / (elapsedMs / 1000) };
+  return { latencies, ok, failed, issued: total - skipped, skipped, elapsedMs, rate: ok / (elapsedMs / 1000) };
 }
 
 /** Closed loop: `workers` callers each send the next request as soon as the last returns. */
@@ -176,7 +192,7 @@ export async function runClosedLoop(workers: number, durationMs: number, fire: (
   };
   await Promise.all(Array.from({ length: workers }, worker));
   const elapsedMs = performance.now() - start;
-  return { latencies, ok, failed, issued: ok + failed, elapsedMs, rate: ok / (elapsedMs / 1000) };
+  return { latencies, ok, failed, issued: ok + failed, skipped: 0, elapsedMs, rate: ok / (elapsedMs / 1000) };
 }
 
 /** Sequential: `count` calls one after another (after `warmup` unmeasured ones). */

@@ -126,6 +126,23 @@ describe('Kubernetes API semantics over HTTPS', () => {
     expect(status.body).toMatchObject({ status: { replicas: 4 }, metadata: { generation: 2 } });
   });
 
+  it('binds a pod to a node once, through pods/binding', async () => {
+    const pods = `/api/v1/namespaces/${ns}/pods`;
+    await api('POST', pods, { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p', annotations: { 'skiff.io/sandbox-host': 'h1' } }, target: { kind: 'Node', name: 'virtual-node-a' } };
+    expect((await api('POST', `${pods}/p/binding`, binding)).status).toBe(201);
+    const pod = (await api('GET', `${pods}/p`)).body as { spec: { nodeName: string }; metadata: { annotations: Record<string, string> }; status: { conditions: { type: string; status: string }[] } };
+    expect(pod.spec.nodeName).toBe('virtual-node-a');
+    expect(pod.metadata.annotations['skiff.io/sandbox-host']).toBe('h1');
+    expect(pod.status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    expect(await api('POST', `${pods}/p/binding`, binding)).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
+    // A bound pod is deleted gracefully: the node's agent finishes the job.
+    await api('DELETE', `${pods}/p`);
+    expect(((await api('GET', `${pods}/p`)).body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeDefined();
+    await api('DELETE', `${pods}/p?gracePeriodSeconds=0`);
+    expect((await api('GET', `${pods}/p`)).status).toBe(404);
+  });
+
   it('deletes a collection by label', async () => {
     const res = await api('DELETE', `${cms}?labelSelector=n%3D1`);
     expect(res.status).toBe(200);

@@ -65,6 +65,7 @@ export class KubeApiService {
       }
       case 'create': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type']);
+        if (sub === 'binding') return { type: 'json', code: 201, body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)) };
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
         return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
       }

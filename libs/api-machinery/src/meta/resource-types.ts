@@ -60,6 +60,7 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
       categories: ['all'],
       subresources: [
         STATUS,
+        { name: 'binding', kind: 'Binding', verbs: ['create'] },
         { name: 'log', kind: 'Pod', verbs: ['get'] },
         { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
         { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },

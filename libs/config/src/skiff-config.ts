@@ -53,6 +53,48 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
   };
 }
 
+export interface NetworkSvcConfig {
+  databaseUrl: string;
+  natsUrl: string;
+  natsPrefix: string;
+  /** The VSwitch that pod ENIs get addresses from; its first usable address is the gateway. */
+  vswitchCidr: string;
+  /** An allocation whose pod is gone from the API is released only after it is this old. */
+  gcGraceSeconds: number;
+  /** How often leaked allocations are looked for; 0 turns the collector off. */
+  gcIntervalSeconds: number;
+  logFormat: 'json' | 'text';
+}
+
+export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
+  const { databaseUrl, natsUrl } = loadInfraConfig(env);
+  return {
+    databaseUrl,
+    natsUrl,
+    natsPrefix: natsPrefixOf(env),
+    vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
+    gcGraceSeconds: env.int('SKIFF_IPAM_GC_GRACE_SECONDS', 300, 0),
+    gcIntervalSeconds: env.int('SKIFF_IPAM_GC_INTERVAL_SECONDS', 60, 0),
+    logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
+  };
+}
+
+/** An IPv4 network in CIDR notation whose host bits are zero, with a prefix in [minPrefix, maxPrefix]. */
+function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPrefix: number, maxPrefix: number): string {
+  const raw = env.string(name, fallback).trim();
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(raw);
+  if (!m) throw new ConfigError(name, `expected an IPv4 CIDR like ${fallback}, got "${raw}"`);
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255)) throw new ConfigError(name, `not an IPv4 address: "${raw}"`);
+  if (prefix < minPrefix || prefix > maxPrefix) throw new ConfigError(name, `prefix length must be between ${minPrefix} and ${maxPrefix}, got /${prefix}`);
+  const value = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const hostBits = 2 ** (32 - prefix);
+  // 10.244.3.0/16 is ambiguous (typo or intent?): ask for the network address itself.
+  if (value % hostBits !== 0) throw new ConfigError(name, `host bits are set in "${raw}"`);
+  return `${octets.join('.')}/${prefix}`;
+}
+
 function natsPrefixOf(env: EnvReader): string {
   const prefix = env.string('SKIFF_NATS_PREFIX', 'skiff');
   if (!/^[a-z][a-z0-9]{0,30}$/.test(prefix)) throw new ConfigError('SKIFF_NATS_PREFIX', `must be lowercase letters and digits, got "${prefix}"`);

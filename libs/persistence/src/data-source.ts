@@ -1,12 +1,15 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { EniAllocationEntity } from './entities/eni-allocation.entity';
+import { IpamCursorEntity } from './entities/ipam-cursor.entity';
 import { ObjectChangeEntity } from './entities/object-change.entity';
 import { ResourceVersionCounterEntity } from './entities/resource-version-counter.entity';
 import { StoredObjectEntity } from './entities/stored-object.entity';
 import { ObjectStore1764129600000 } from './migrations/1764129600000-object-store';
+import { EniAllocations1764400000000 } from './migrations/1764400000000-eni-allocations';
 
-export const ENTITIES = [StoredObjectEntity, ObjectChangeEntity, ResourceVersionCounterEntity];
-export const MIGRATIONS = [ObjectStore1764129600000];
+export const ENTITIES = [StoredObjectEntity, ObjectChangeEntity, ResourceVersionCounterEntity, EniAllocationEntity, IpamCursorEntity];
+export const MIGRATIONS = [ObjectStore1764129600000, EniAllocations1764400000000];
 
 export function createDataSource(databaseUrl: string, poolSize = 20): DataSource {
   return new DataSource({

@@ -84,7 +84,7 @@ export class KubeApiController {
     res.writeHead(200, { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    const send = (e: WatchEvent): void => void res.write(`${JSON.stringify(e)}\n`);
+    const send = (e: WatchEvent, line?: string): void => void res.write(line ?? `${JSON.stringify(e)}\n`);
     try {
       await out.run({ send, closed });
     } catch (err) {

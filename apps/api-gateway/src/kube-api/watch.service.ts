@@ -14,7 +14,8 @@ export interface WatchEvent {
 }
 
 export interface WatchSink {
-  send(event: WatchEvent): void;
+  /** `line` is the event already serialised (shared by every watcher of the same change). */
+  send(event: WatchEvent, line?: string): void;
   /** Resolves when the client goes away. */
   closed: Promise<void>;
 }
@@ -54,12 +55,12 @@ export class WatchService implements BeforeApplicationShutdown {
       if (!Number.isInteger(fromRv) || fromRv < 0) throw ApiError.badRequest(`invalid resource version: ${rvParam}`);
     }
 
-    const pending: WatchEvent[] = [];
+    const pending: [WatchEvent, string][] = [];
     let ready = false;
-    const emit = (e: WatchEvent): void => (ready ? sink.send(e) : void pending.push(e));
+    const emit = (e: WatchEvent, line: string): void => (ready ? sink.send(e, line) : void pending.push([e, line]));
     const onChange = (c: ChangeEvent): void => {
       const translated = this.translate(ctx, opts, c);
-      if (translated) emit(translated);
+      if (translated) emit(translated, serialised(c, translated));
     };
 
     let unsubscribe: () => void;
@@ -76,7 +77,7 @@ export class WatchService implements BeforeApplicationShutdown {
       unsubscribe = this.cache.watch(scope, fromRv!, onChange);
     }
     ready = true;
-    for (const e of pending) sink.send(e);
+    for (const [e, line] of pending) sink.send(e, line);
 
     const timeout = (opts.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
     const bookmarks = opts.allowWatchBookmarks
@@ -107,4 +108,15 @@ export class WatchService implements BeforeApplicationShutdown {
       object: { kind: ctx.type.kind, apiVersion: ctx.apiVersion, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } },
     };
   }
+}
+
+// Hundreds of watchers see the same change: serialise it once per event type.
+const lines = new WeakMap<ChangeEvent, Map<WatchEventType, string>>();
+
+function serialised(c: ChangeEvent, e: WatchEvent): string {
+  let byType = lines.get(c);
+  if (!byType) lines.set(c, (byType = new Map()));
+  let line = byType.get(e.type);
+  if (line === undefined) byType.set(e.type, (line = `${JSON.stringify(e)}\n`));
+  return line;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ApiError, KubeObject } from '@skiff/api-machinery';
-import { DataSource, EntityManager } from 'typeorm';
+import { KubeObject } from '@skiff/api-machinery';
+import { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE } from '../platform/database.provider';
 import { ObjectKey } from './object-key';
 
@@ -36,15 +36,25 @@ export interface ListResult {
 }
 
 export const CHANGES_CHANNEL = 'skiff_changes';
-const UNIQUE_VIOLATION = '23505';
+const MAX_BATCH = 200;
+
+interface PendingWrite {
+  key: ObjectKey;
+  decide: (current: KubeObject | undefined) => WriteDecision;
+  resolve: (r: WriteResult) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
- * The only door to the object tables. Every write runs in one transaction that locks the
- * object row, lets the caller decide, then takes the resourceVersion counter last, so commit
- * order equals resourceVersion order, and writes the change to the outbox in the same commit.
+ * The only door to the object tables. Writes are committed in batches: each batch locks the
+ * resourceVersion counter, then for every write locks the object row, lets the caller decide,
+ * and writes the object with its change (the outbox) — one commit for the whole batch.
  */
 @Injectable()
 export class ObjectStoreRepository {
+  private readonly pending: PendingWrite[] = [];
+  private committing = false;
+
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
@@ -102,60 +112,106 @@ export class ObjectStoreRepository {
     return rows.map((r) => ({ group: r.api_group, resource: r.resource, namespace: r.namespace, name: r.name }));
   }
 
-  async write(key: ObjectKey, decide: (current: KubeObject | undefined) => WriteDecision): Promise<WriteResult> {
+  /**
+   * Queues a write for the next commit batch (group commit): many writes share one transaction
+   * and one flush to disk, which is what lets commit order equal resourceVersion order without
+   * paying one serialised fsync per write.
+   */
+  write(key: ObjectKey, decide: (current: KubeObject | undefined) => WriteDecision): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key, decide, resolve, reject });
+      if (!this.committing) void this.commitPending();
+    });
+  }
+
+  private async commitPending(): Promise<void> {
+    this.committing = true;
     try {
-      return await this.ds.transaction('READ COMMITTED', async (em) => {
-        const rows: { body: KubeObject }[] = await em.query(
-          'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
-          [key.group, key.resource, key.namespace, key.name],
-        );
-        const current = rows[0]?.body;
-        const decision = decide(current);
-        if (decision.op === 'none') return { op: 'none', object: decision.object };
-        const rv = await this.nextResourceVersion(em);
-        const stored = withResourceVersion(decision.object, rv);
-        if (decision.op === 'create') {
-          await em.query(
-            'INSERT INTO objects (api_group, resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-            [key.group, key.resource, key.namespace, key.name, stored.metadata.uid, rv, stored],
-          );
-        } else if (decision.op === 'update') {
-          await em.query(
-            'UPDATE objects SET resource_version = $5, body = $6 WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4',
-            [key.group, key.resource, key.namespace, key.name, rv, stored],
-          );
-        } else {
-          await em.query('DELETE FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4', [
-            key.group,
-            key.resource,
-            key.namespace,
-            key.name,
-          ]);
-        }
-        const type = decision.op === 'create' ? 'ADDED' : decision.op === 'update' ? 'MODIFIED' : 'DELETED';
-        await em.query(
-          'INSERT INTO object_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [rv, type, key.group, key.resource, key.namespace, key.name, stored, decision.op === 'update' ? current : null],
-        );
-        await em.query(`SELECT pg_notify('${CHANGES_CHANNEL}', $1)`, [String(rv)]);
-        return { op: decision.op, object: stored };
-      });
-    } catch (err) {
-      // Two creates raced past the (absent) row lock: the loser gets AlreadyExists.
-      if (isPgError(err) && err.code === UNIQUE_VIOLATION) {
-        throw ApiError.alreadyExists({ group: key.group, resource: key.resource, name: key.name });
-      }
-      throw err;
+      while (this.pending.length > 0) await this.commitBatch(this.pending.splice(0, MAX_BATCH));
+    } finally {
+      this.committing = false;
     }
   }
 
-  // Taken last: the row lock serialises commits in resourceVersion order.
-  private async nextResourceVersion(em: EntityManager): Promise<number> {
-    const rows: { current: string }[] = await em.query(
-      // Wrapped in a SELECT so the driver returns plain rows, as for every other query here.
-      'WITH next AS (UPDATE resource_version_counter SET current = current + 1 WHERE id = 1 RETURNING current) SELECT current FROM next',
-    );
-    return Number(rows[0].current);
+  private async commitBatch(batch: PendingWrite[]): Promise<void> {
+    const qr = this.ds.createQueryRunner();
+    const outcomes: (WriteResult | Error)[] = [];
+    try {
+      await qr.connect();
+      await qr.startTransaction('READ COMMITTED');
+      // The counter row is locked first and held to commit, so batches (from any gateway)
+      // commit one after another and resourceVersions are handed out in commit order.
+      const counter: { current: string }[] = await qr.query('SELECT current FROM resource_version_counter WHERE id = 1 FOR UPDATE');
+      const first = Number(counter[0].current);
+      let rv = first;
+      for (const w of batch) {
+        const rows: { body: KubeObject }[] = await qr.query(
+          'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
+          [w.key.group, w.key.resource, w.key.namespace, w.key.name],
+        );
+        const current = rows[0]?.body;
+        let decision: WriteDecision;
+        try {
+          decision = w.decide(current);
+        } catch (err) {
+          outcomes.push(err instanceof Error ? err : new Error(String(err)));
+          continue;
+        }
+        if (decision.op === 'none') {
+          outcomes.push({ op: 'none', object: decision.object });
+          continue;
+        }
+        rv += 1;
+        const stored = withResourceVersion(decision.object, rv);
+        await this.apply(qr, w.key, decision.op, stored, rv, current);
+        outcomes.push({ op: decision.op, object: stored });
+      }
+      if (rv > first) {
+        await qr.query(
+          `WITH c AS (UPDATE resource_version_counter SET current = $1 WHERE id = 1) SELECT pg_notify('${CHANGES_CHANNEL}', $2)`,
+          [rv, String(rv)],
+        );
+      }
+      await qr.commitTransaction();
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      for (const w of batch) w.reject(err);
+      return;
+    } finally {
+      await qr.release();
+    }
+    batch.forEach((w, i) => {
+      const out = outcomes[i];
+      if (out instanceof Error) w.reject(out);
+      else w.resolve(out);
+    });
+  }
+
+  // One statement per change: the object row and its outbox row together.
+  private async apply(qr: QueryRunner, key: ObjectKey, op: 'create' | 'update' | 'delete', stored: KubeObject, rv: number, current: KubeObject | undefined): Promise<void> {
+    const type = op === 'create' ? 'ADDED' : op === 'update' ? 'MODIFIED' : 'DELETED';
+    const k = [key.group, key.resource, key.namespace, key.name];
+    const change = 'INSERT INTO object_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($5, $6, $1, $2, $3, $4, $7, $8)';
+    const prev = op === 'update' ? current : null;
+    if (op === 'create') {
+      await qr.query(
+        `WITH o AS (INSERT INTO objects (api_group, resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $9, $5, $7)) ${change}`,
+        [...k, rv, type, stored, prev, stored.metadata.uid],
+      );
+    } else if (op === 'update') {
+      await qr.query(
+        `WITH o AS (UPDATE objects SET resource_version = $5, body = $7 WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`,
+        [...k, rv, type, stored, prev],
+      );
+    } else {
+      await qr.query(`WITH o AS (DELETE FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`, [
+        ...k,
+        rv,
+        type,
+        stored,
+        prev,
+      ]);
+    }
   }
 }
 
@@ -163,6 +219,3 @@ function withResourceVersion(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
 }
 
-function isPgError(err: unknown): err is { code: string } {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
-}

@@ -1,0 +1,4 @@
+export * from './kube-api.error';
+export * from './kube-client';
+export * from './kubeconfig.reader';
+export * from './resource-client';

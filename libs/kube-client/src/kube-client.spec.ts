@@ -1,0 +1,80 @@
+import { ConfigError } from '@skiff/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { isAlreadyExists, isConflict, isExpired, isNotFound, KubeApiError } from './kube-api.error';
+import { KubeClient } from './kube-client';
+
+describe(KubeApiError.name, () => {
+  it('carries code, reason, message and details from a Status body', () => {
+    const err = KubeApiError.fromResponse(404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code: 404,
+      reason: 'NotFound',
+      message: 'pods "p" not found',
+      details: { name: 'p', kind: 'pods' },
+    });
+    expect(err).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "p" not found', details: { name: 'p', kind: 'pods' } });
+    expect(isNotFound(err)).toBe(true);
+    expect(isConflict(err)).toBe(false);
+  });
+
+  it('tells Conflict from AlreadyExists, both 409', () => {
+    expect(isConflict(KubeApiError.fromResponse(409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'stale' }))).toBe(true);
+    const exists = KubeApiError.fromResponse(409, { kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'exists' });
+    expect(isAlreadyExists(exists)).toBe(true);
+    expect(isConflict(exists)).toBe(false);
+  });
+
+  it('derives the reason from the HTTP code when the body is not a Status', () => {
+    const err = KubeApiError.fromResponse(410, '<html>gone</html>');
+    expect(err).toMatchObject({ code: 410, reason: 'Expired', message: '<html>gone</html>' });
+    expect(isExpired(err)).toBe(true);
+    expect(isNotFound(new Error('x'))).toBe(false);
+  });
+});
+
+describe(KubeClient.name, () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'kube-client-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fromEnv names the variable whose file is unreadable', () => {
+    writeFileSync(path.join(dir, 'token'), 'abc\n');
+    const env = { SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'), SKIFF_CA_FILE: path.join(dir, 'missing.crt') };
+    expect(() => KubeClient.fromEnv(env)).toThrow(ConfigError);
+    expect(() => KubeClient.fromEnv(env)).toThrow(/SKIFF_CA_FILE/);
+    expect(() => KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'nope') })).toThrow(/SKIFF_ADMIN_TOKEN_FILE/);
+  });
+
+  it('fromEnv defaults the server and reads the token and CA', () => {
+    writeFileSync(path.join(dir, 'token'), 'abc\n');
+    writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
+    const client = KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'), SKIFF_CA_FILE: path.join(dir, 'ca.crt') });
+    expect(client.server).toBe('https://127.0.0.1:6443');
+    client.close();
+  });
+
+  it('fromKubeconfig reads the current context with a tokenFile and CA file relative to it', () => {
+    writeFileSync(path.join(dir, 'token'), 'tok\n');
+    writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:7443", certificate-authority: ca.crt}}]',
+        'users: [{name: u, user: {tokenFile: token}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    const client = KubeClient.fromKubeconfig(file);
+    expect(client.server).toBe('https://127.0.0.1:7443');
+    client.close();
+    expect(() => KubeClient.fromKubeconfig(path.join(dir, 'absent'))).toThrow(ConfigError);
+  });
+});

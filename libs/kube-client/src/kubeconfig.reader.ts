@@ -1,0 +1,65 @@
+import { ConfigError } from '@skiff/config';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+
+export interface KubeconfigCredentials {
+  server: string;
+  token: string;
+  ca: Buffer;
+}
+
+type Entry = Record<string, unknown>;
+
+function named(list: unknown, name: string, field: string): Entry | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const hit = (list as Entry[]).find((e) => e?.name === name);
+  const body = hit?.[field];
+  return typeof body === 'object' && body !== null ? (body as Entry) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Server, CA and bearer token of a kubeconfig's current context (the shape Skiff writes:
+ * certificate-authority(-data) and token or tokenFile; client certificates are not supported).
+ */
+export function readKubeconfig(file: string): KubeconfigCredentials {
+  const variable = `kubeconfig ${file}`;
+  let doc: Entry;
+  try {
+    doc = parse(readFileSync(file, 'utf8')) as Entry;
+  } catch (err) {
+    throw new ConfigError(variable, `cannot read: ${(err as Error).message}`);
+  }
+  const dir = path.dirname(file);
+  const contextName = str(doc?.['current-context']);
+  if (!contextName) throw new ConfigError(variable, 'no current-context');
+  const context = named(doc.contexts, contextName, 'context');
+  if (!context) throw new ConfigError(variable, `context "${contextName}" not found`);
+  const cluster = named(doc.clusters, String(context.cluster), 'cluster');
+  if (!cluster || !str(cluster.server)) throw new ConfigError(variable, `cluster "${String(context.cluster)}" has no server`);
+  const user = named(doc.users, String(context.user), 'user') ?? {};
+
+  let ca: Buffer;
+  const caData = str(cluster['certificate-authority-data']);
+  const caFile = str(cluster['certificate-authority']);
+  if (caData) ca = Buffer.from(caData, 'base64');
+  else if (caFile) ca = readOrThrow(variable, path.resolve(dir, caFile));
+  else throw new ConfigError(variable, 'cluster has no certificate-authority');
+
+  const tokenFile = str(user.tokenFile);
+  const token = str(user.token) ?? (tokenFile ? readOrThrow(variable, path.resolve(dir, tokenFile)).toString('utf8').trim() : undefined);
+  if (!token) throw new ConfigError(variable, `user "${String(context.user)}" has no token`);
+  return { server: str(cluster.server)!, token, ca };
+}
+
+function readOrThrow(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(variable, `cannot read ${file}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,100 @@
+import { ProcessRunner } from '../runtime/process-runner';
+import { assertIfName, HostCommand } from './host-command';
+import { NetworkError } from './network.error';
+
+export interface HostNetworkConfig {
+  /** Pod bridge, e.g. `skiff0` (tests: `skiffT<random>`). */
+  bridge: string;
+  /** Gateway address on the bridge with the pod prefix, e.g. `10.244.0.1/16`. */
+  gatewayCidr: string;
+  /** Operators may let pods out (then with masquerade); never on by default. */
+  allowEgress?: boolean;
+  /** nftables table (family inet); `skiff` by default, tests use their own. */
+  nftTable?: string;
+}
+
+export interface HostNetworkOptions {
+  /** Run everything inside this netns instead of the host's (tests build a fake host). */
+  hostNetns?: string;
+}
+
+/** The host half of pod networking: the bridge with the gateway address and the nft table that keeps pods in. */
+export class HostNetwork {
+  private readonly host: HostCommand;
+  private config?: HostNetworkConfig;
+
+  constructor(
+    private readonly runner: ProcessRunner = new ProcessRunner(),
+    options: HostNetworkOptions = {},
+  ) {
+    this.host = new HostCommand(runner, options.hostNetns);
+  }
+
+  async ensure(config: HostNetworkConfig): Promise<void> {
+    assertIfName(config.bridge, 'bridge');
+    const table = config.nftTable ?? 'skiff';
+    if (!/^skiff\w*$/.test(table)) throw new NetworkError('InvalidConfig', `nft table "${table}" must start with "skiff"`);
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(config.gatewayCidr)) throw new NetworkError('InvalidConfig', `gatewayCidr "${config.gatewayCidr}" is not a.b.c.d/len`);
+    this.config = config;
+    // The drop rule goes in before the bridge comes up, so no pod ever sees a moment without it.
+    await this.host.run('nft', ['-f', '-'], { input: nftRuleset(table, config) });
+    if (!(await this.host.linkExists(config.bridge))) {
+      await this.host.run('ip', ['link', 'add', config.bridge, 'type', 'bridge']);
+    }
+    const addrs = await this.host.run('ip', ['-o', '-4', 'addr', 'show', 'dev', config.bridge]);
+    if (!addrs.stdout.includes(` ${config.gatewayCidr} `)) {
+      await this.host.run('ip', ['addr', 'replace', config.gatewayCidr, 'dev', config.bridge]);
+    }
+    await this.host.run('ip', ['link', 'set', config.bridge, 'up']);
+  }
+
+  /** Deletes the nft table and the bridge; idempotent. Pods must be torn down first. */
+  async remove(config: Pick<HostNetworkConfig, 'bridge' | 'nftTable'> | undefined = this.config): Promise<void> {
+    if (!config) return;
+    const table = config.nftTable ?? 'skiff';
+    const listed = await this.host.run('nft', ['list', 'table', 'inet', table], { allowFailure: true });
+    if (listed.code === 0) await this.host.run('nft', ['delete', 'table', 'inet', table]);
+    if (await this.host.linkExists(config.bridge)) await this.host.run('ip', ['link', 'del', config.bridge]);
+  }
+
+  /** Packets the forward chain dropped for leaving the bridge (0 when the table is gone). */
+  async droppedEgressPackets(table = this.config?.nftTable ?? 'skiff'): Promise<number> {
+    const r = await this.host.run('nft', ['-j', 'list', 'chain', 'inet', table, 'forward'], { allowFailure: true });
+    if (r.code !== 0) return 0;
+    const doc = JSON.parse(r.stdout) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+    let packets = 0;
+    for (const item of doc.nftables) {
+      if (item.rule?.comment !== 'skiff-egress-drop') continue;
+      for (const e of item.rule.expr) packets += e.counter?.packets ?? 0;
+    }
+    return packets;
+  }
+}
+
+// One transaction replaces the whole table, so re-running ensure() never stacks rules.
+function nftRuleset(table: string, config: HostNetworkConfig): string {
+  const br = JSON.stringify(config.bridge);
+  const lines = [
+    `table inet ${table} {}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+  ];
+  if (config.allowEgress) {
+    lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
+    lines.push(`    ip saddr ${networkOf(config.gatewayCidr)} oifname != ${br} masquerade`);
+  } else {
+    lines.push(`    iifname ${br} oifname != ${br} counter drop comment "skiff-egress-drop"`);
+  }
+  lines.push('  }', '}', '');
+  return lines.join('\n');
+}
+
+function networkOf(cidr: string): string {
+  const [addr, len] = cidr.split('/');
+  const n = addr.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  const bits = Number(len);
+  const masked = bits === 0 ? 0 : (n & (~0 << (32 - bits))) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (masked >>> s) & 255).join('.')}/${bits}`;
+}

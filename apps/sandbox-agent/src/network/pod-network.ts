@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { ProcessError, ProcessRunner } from '../runtime/process-runner';
+import { assertIfName, HostCommand } from './host-command';
+import { NetworkError } from './network.error';
+
+export interface PodNetworkRequest {
+  podId: string;
+  /** IP network-svc allocated, e.g. `10.244.3.7` */
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+  bridge: string;
+}
+
+export interface PodNetworkStatus {
+  netnsName: string;
+  /** `/var/run/netns/skiff-<podId>`: what the OCI spec's network namespace path points at */
+  netnsPath: string;
+  /** host side of the veth, renamed to carry the skiff prefix */
+  hostVeth: string;
+  ip: string;
+}
+
+export interface PodNetworkOptions {
+  cniPath?: string;
+  /** Run the host-side commands (CNI plugin, ip) inside this netns; tests stand up a fake host this way. */
+  hostNetns?: string;
+}
+
+interface CniResult {
+  interfaces?: { name: string; sandbox?: string }[];
+}
+
+const NETNS_DIR = '/var/run/netns';
+
+/** A pod's network namespace, wired to the bridge by the standard CNI bridge plugin with a static address. */
+export class PodNetwork {
+  private readonly host: HostCommand;
+  private readonly cniPath: string;
+
+  constructor(
+    private readonly runner: ProcessRunner = new ProcessRunner(),
+    options: PodNetworkOptions = {},
+  ) {
+    this.host = new HostCommand(runner, options.hostNetns);
+    this.cniPath = options.cniPath ?? '/usr/lib/cni';
+  }
+
+  static netnsName(podId: string): string {
+    return `skiff-${podId}`;
+  }
+
+  /** Veth names are derived from the pod id so teardown and cleanup find them without state. */
+  static hostVethName(podId: string): string {
+    return `skiffv${createHash('sha256').update(podId).digest('hex').slice(0, 9)}`;
+  }
+
+  async setup(req: PodNetworkRequest): Promise<PodNetworkStatus> {
+    if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(req.podId)) throw new NetworkError('InvalidConfig', `pod id "${req.podId}" must be lowercase alphanumerics and dashes`);
+    assertIfName(req.bridge, 'bridge');
+    const netnsName = PodNetwork.netnsName(req.podId);
+    const netnsPath = `${NETNS_DIR}/${netnsName}`;
+    const hostVeth = PodNetwork.hostVethName(req.podId);
+    // A half-made sandbox from a crashed attempt is torn down and redone: ADD is not idempotent for the bridge plugin.
+    if (await this.netnsExists(netnsName)) await this.teardown(req.podId);
+    try {
+      await this.runner.run('ip', ['netns', 'add', netnsName]);
+      await this.runner.run('ip', ['-n', netnsName, 'link', 'set', 'lo', 'up']);
+      const out = await this.cni('ADD', req.podId, netnsPath, this.cniConfig(req));
+      const result = JSON.parse(out) as CniResult;
+      const veth = result.interfaces?.find((i) => !i.sandbox && i.name !== req.bridge)?.name;
+      if (!veth) throw new NetworkError('SetupFailed', `CNI bridge returned no host veth: ${out}`);
+      // The plugin names it veth<random>; DEL finds the pair from eth0 inside the netns, so renaming is safe.
+      await this.host.run('ip', ['link', 'set', 'dev', veth, 'down']);
+      await this.host.run('ip', ['link', 'set', 'dev', veth, 'name', hostVeth]);
+      await this.host.run('ip', ['link', 'set', 'dev', hostVeth, 'up']);
+      return { netnsName, netnsPath, hostVeth, ip: req.ip };
+    } catch (err) {
+      await this.teardown(req.podId).catch(() => undefined);
+      if (err instanceof NetworkError) throw err;
+      throw new NetworkError('SetupFailed', `pod network for ${req.podId}: ${err instanceof ProcessError ? err.message : String(err)}`);
+    }
+  }
+
+  /** CNI DEL and netns removal; a no-op for a pod that has none. */
+  async teardown(podId: string, bridge?: string): Promise<void> {
+    const netnsName = PodNetwork.netnsName(podId);
+    if (await this.netnsExists(netnsName)) {
+      const config = { cniVersion: '1.0.0', name: 'skiff', type: 'bridge', bridge: bridge ?? 'skiff0', ipam: {} };
+      // DEL with an empty ipam: static IPAM keeps no state, and the bridge plugin only needs eth0 inside the netns.
+      await this.cni('DEL', podId, `${NETNS_DIR}/${netnsName}`, config).catch(() => undefined);
+      await this.runner.run('ip', ['netns', 'delete', netnsName], { allowFailure: true });
+    }
+    const veth = PodNetwork.hostVethName(podId);
+    if (await this.host.linkExists(veth)) await this.host.run('ip', ['link', 'del', veth], { allowFailure: true });
+  }
+
+  async netnsExists(name: string): Promise<boolean> {
+    const { stdout } = await this.runner.run('ip', ['netns', 'list']);
+    return stdout.split('\n').some((line) => line.split(' ')[0] === name);
+  }
+
+  private cniConfig(req: PodNetworkRequest): object {
+    // isGateway:false on purpose: with it the plugin turns on the host-wide ip_forward sysctl. Pods only need the
+    // gateway address on the bridge (HostNetwork puts it there) and a default route to it.
+    return {
+      cniVersion: '1.0.0',
+      name: 'skiff',
+      type: 'bridge',
+      bridge: req.bridge,
+      isGateway: false,
+      ipMasq: false,
+      hairpinMode: true,
+      ipam: {
+        type: 'static',
+        addresses: [{ address: `${req.ip}/${req.prefixLength}`, gateway: req.gateway }],
+        routes: [{ dst: '0.0.0.0/0', gw: req.gateway }],
+      },
+    };
+  }
+
+  private async cni(command: 'ADD' | 'DEL', podId: string, netnsPath: string, config: object): Promise<string> {
+    const env = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: `skiff-${podId}`,
+      CNI_NETNS: netnsPath,
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: this.cniPath,
+    };
+    const { stdout } = await this.host.run(`${this.cniPath}/bridge`, [], { input: JSON.stringify(config), env, timeoutMs: 30_000 });
+    return stdout;
+  }
+}

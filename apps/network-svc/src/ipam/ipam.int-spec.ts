@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { AppModule } from '../app.module';
 import { natsTransportOptions } from '../platform/nats-transport';
 import { VSwitchRange } from './cidr';
+import { EniAllocator } from './eni-allocator.service';
 import { EniGarbageCollector } from './eni-garbage-collector.service';
 import { PodLookup } from './pod-lookup';
 
@@ -118,8 +119,8 @@ describe('network-svc ENI/IPAM over NATS', () => {
 
   it('two replicas racing for the same and for different pods never share an address', async () => {
     const prefix = `nsvc${id}b`;
-    await startService(configFor(prefix));
-    await startService(configFor(prefix));
+    const replicas = [await startService(configFor(prefix)), await startService(configFor(prefix))];
+    const served = replicas.map((r) => jest.spyOn(r.get(EniAllocator), 'allocate'));
     // Each request is answered by one replica of the queue group; both allocate concurrently.
     const requests = [...Array.from({ length: 100 }, (_, i) => pod(`r-${i}`)), ...Array.from({ length: 50 }, (_, i) => pod(`r-${i}`))];
     const answers = await Promise.all(requests.map((r) => allocate(prefix, r)));
@@ -135,6 +136,8 @@ describe('network-svc ENI/IPAM over NATS', () => {
     const dupes = await db.query(`SELECT ip FROM eni_allocations GROUP BY ip HAVING count(*) > 1`);
     await db.end();
     expect(dupes.rowCount).toBe(0);
+    // Both replicas really took part (the queue group spreads requests over them).
+    expect(served.map((spy) => spy.mock.calls.length > 0)).toEqual([true, true]);
     for (const app of [...running]) await stopService(app);
   });
 

@@ -1,0 +1,272 @@
+import { ChildProcess } from 'node:child_process';
+import { closeSync, promises as fs, openSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { CgroupV1 } from './cgroup-v1';
+import { OciSpec } from './oci-spec.types';
+import { ProcessError, ProcessRunner, RunResult } from './process-runner';
+import { RootfsMounter } from './rootfs.mounter';
+import { RuntimeError } from './runtime.error';
+
+export interface ContainerRuntimeOptions {
+  /** Bundles, exit files and the runtime's own state live here (tests: a temp dir). */
+  stateDir: string;
+  kind?: 'runc' | 'runsc';
+  runtimePath?: string;
+  /** `--root` of the OCI runtime; default `<stateDir>/<kind>-root` so a dev stack's containers stay invisible. */
+  runtimeRoot?: string;
+  /** Global flags before the subcommand, e.g. runsc's `--platform=ptrace --network=host`. */
+  runtimeArgs?: string[];
+  conmonPath?: string;
+  logSizeMax?: number;
+}
+
+export interface CreateContainerRequest {
+  /** runc id, `skiff-…` */
+  id: string;
+  /** root.path must already be mounted (RootfsMounter) */
+  spec: OciSpec;
+  /** CRI log file conmon writes, e.g. `<logs>/<pod>/<container>/<restartCount>.log` */
+  logPath: string;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerState {
+  id: string;
+  status: ContainerStatus;
+  pid?: number;
+  exitCode?: number;
+  startedAt?: Date;
+  finishedAt?: Date;
+  oomKilled: boolean;
+}
+
+export interface ExecOptions {
+  tty?: boolean;
+  stdin?: boolean;
+}
+
+interface RuncState {
+  id: string;
+  pid: number;
+  status: string;
+}
+
+/** OCI containers started under conmon, which holds stdio, writes the CRI log and the exit code, and outlives the agent. */
+export class ContainerRuntime {
+  readonly kind: 'runc' | 'runsc';
+  private readonly runtimePath: string;
+  private readonly runtimeRoot: string;
+  private readonly cgroups = new CgroupV1();
+
+  constructor(
+    private readonly options: ContainerRuntimeOptions,
+    private readonly runner: ProcessRunner = new ProcessRunner(),
+    private readonly mounter: RootfsMounter = new RootfsMounter(runner),
+  ) {
+    this.kind = options.kind ?? 'runc';
+    this.runtimePath = options.runtimePath ?? (this.kind === 'runc' ? '/usr/sbin/runc' : '/usr/bin/runsc');
+    this.runtimeRoot = options.runtimeRoot ?? path.join(options.stateDir, `${this.kind}-root`);
+  }
+
+  bundleDir(id: string): string {
+    return path.join(this.options.stateDir, 'containers', id);
+  }
+
+  private get exitDir(): string {
+    return path.join(this.options.stateDir, 'exits');
+  }
+
+  private globalArgs(): string[] {
+    return [`--root=${this.runtimeRoot}`, ...(this.options.runtimeArgs ?? [])];
+  }
+
+  /** Writes the bundle and has conmon run `<runtime> create`; resolves with the container's init PID. */
+  async create(req: CreateContainerRequest): Promise<number> {
+    if (!/^skiff-[\w.+-]+$/.test(req.id)) throw new RuntimeError('CreateContainerConfigError', `container id "${req.id}" must start with "skiff-"`);
+    const bundle = this.bundleDir(req.id);
+    const persist = path.join(bundle, 'persist');
+    // conmon silently writes no exit file when --persist-dir does not exist yet: create every directory first.
+    for (const d of [bundle, persist, this.exitDir, this.runtimeRoot, path.dirname(req.logPath), path.join(this.options.stateDir, 'sockets')]) {
+      await fs.mkdir(d, { recursive: true });
+    }
+    await fs.rm(path.join(this.exitDir, req.id), { force: true });
+    await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(req.spec, null, 1));
+    const args = [
+      '--cid', req.id,
+      '--cuuid', randomUUID(),
+      '--name', req.id,
+      '--runtime', this.runtimePath,
+      ...this.globalArgs().flatMap((a) => ['--runtime-arg', a]),
+      '--bundle', bundle,
+      '--container-pidfile', path.join(bundle, 'pid'),
+      '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
+      '--log-path', req.logPath, // k8s-file is conmon's default driver: `<RFC3339Nano> stdout F <line>`
+      '--log-size-max', String(this.options.logSizeMax ?? 10 * 2 ** 20),
+      '--exit-dir', this.exitDir,
+      '--persist-dir', persist,
+      '--socket-dir-path', path.join(this.options.stateDir, 'sockets'),
+    ];
+    // conmon double-forks and its first process exits at once; the sync pipe (fd 3) carries {"pid": N} once the
+    // runtime's create is done, or {"pid": -1, "message": …} with the runtime's error.
+    const log = openSync(path.join(bundle, 'conmon.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = this.runner.spawn(this.options.conmonPath ?? '/usr/bin/conmon', args, {
+        stdio: ['ignore', log, log, 'pipe'],
+        env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      });
+    } finally {
+      closeSync(log);
+    }
+    const message = await readSyncPipe(child, 30_000);
+    if (!message || typeof message.pid !== 'number' || message.pid <= 0) {
+      const conmonLog = await fs.readFile(path.join(bundle, 'conmon.log'), 'utf8').catch(() => '');
+      throw new RuntimeError('CreateContainerError', `${this.kind} create ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`);
+    }
+    return message.pid;
+  }
+
+  async start(id: string): Promise<void> {
+    await fs.writeFile(path.join(this.bundleDir(id), 'started'), new Date().toISOString());
+    await this.runtime(['start', id]).catch((err: unknown) => {
+      throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
+    });
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    const bundle = this.bundleDir(id);
+    let runtimeState: RuncState | undefined;
+    const r = await this.runtime(['state', id], true);
+    if (r.code === 0) runtimeState = JSON.parse(r.stdout) as RuncState;
+    let exit = await readExitFile(path.join(this.exitDir, id));
+    // conmon writes the exit file a moment after the runtime reports `stopped`.
+    for (let i = 0; !exit && runtimeState?.status === 'stopped' && i < 20; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      exit = await readExitFile(path.join(this.exitDir, id));
+    }
+    const startedAt = await fs.readFile(path.join(bundle, 'started'), 'utf8').then((s) => new Date(s), () => undefined);
+    const spec = await this.readSpec(id);
+    const oomFile = await fs.access(path.join(bundle, 'persist', 'oom')).then(() => true, () => false);
+    const oomKilled = oomFile || (spec ? (await this.cgroups.oomKills(spec.linux.cgroupsPath)) > 0 : false);
+    const status: ContainerStatus = exit
+      ? 'exited'
+      : runtimeState?.status === 'running' || runtimeState?.status === 'paused'
+        ? 'running'
+        : runtimeState?.status === 'created'
+          ? 'created'
+          : runtimeState?.status === 'stopped'
+            ? 'exited'
+            : 'unknown';
+    return { id, status, pid: runtimeState?.pid || undefined, exitCode: exit?.code, startedAt, finishedAt: exit?.at, oomKilled };
+  }
+
+  async kill(id: string, signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {
+    const r = await this.runtime(['kill', id, String(signal)], true);
+    if (r.code !== 0 && !/not running|does not exist|process already finished|container.*stopped/i.test(r.stderr)) {
+      throw new RuntimeError('RunContainerError', `${this.kind} kill ${id}: ${r.stderr.trim()}`);
+    }
+  }
+
+  /** Polls the exit file; resolves with the exit code, or undefined on timeout. */
+  async waitForExit(id: string, timeoutMs = 10_000): Promise<number | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const exit = await readExitFile(path.join(this.exitDir, id));
+      if (exit) return exit.code;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    return undefined;
+  }
+
+  /** Force-deletes the container, stops its conmon by PID, unmounts its rootfs and removes its cgroup and files. */
+  async delete(id: string): Promise<void> {
+    const bundle = this.bundleDir(id);
+    const spec = await this.readSpec(id);
+    const r = await this.runtime(['delete', '--force', id], true);
+    if (r.code !== 0 && !/does not exist|not found/i.test(r.stderr)) throw new RuntimeError('RunContainerError', `${this.kind} delete ${id}: ${r.stderr.trim()}`);
+    const conmonPid = Number(await fs.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => ''));
+    if (conmonPid > 0 && (await isConmon(conmonPid, id))) {
+      this.runner.signal(conmonPid, 'SIGTERM');
+      for (let i = 0; i < 40 && (await isConmon(conmonPid, id)); i++) await new Promise((res) => setTimeout(res, 50));
+      if (await isConmon(conmonPid, id)) this.runner.signal(conmonPid, 'SIGKILL');
+    }
+    for (const m of await this.mounter.mountsUnder(bundle)) await this.mounter.unmount(m);
+    if (spec) await this.cgroups.remove(spec.linux.cgroupsPath);
+    await fs.rm(bundle, { recursive: true, force: true });
+    await fs.rm(path.join(this.exitDir, id), { force: true });
+  }
+
+  /** Skiff's containers the runtime knows, for re-adoption after an agent restart. */
+  async list(): Promise<{ id: string; pid: number; status: string }[]> {
+    const r = await this.runtime(['list', '--format', 'json'], true);
+    if (r.code !== 0) return [];
+    const all = (JSON.parse(r.stdout || 'null') as RuncState[] | null) ?? [];
+    return all.filter((c) => c.id.startsWith('skiff-')).map((c) => ({ id: c.id, pid: c.pid, status: c.status }));
+  }
+
+  /** Non-TTY exec with piped stdio; the process inherits the container's env, user, capabilities and seccomp. */
+  exec(id: string, cmd: string[], options: ExecOptions = {}): ChildProcess {
+    // TTY needs `exec -t --console-socket` and a receiver for the pty master fd (SCM_RIGHTS); Node cannot take one.
+    if (options.tty) throw new RuntimeError('ExecFailed', 'exec with a TTY is not supported yet; use tty: false');
+    return this.runner.spawn(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  }
+
+  /** exec and collect the output (probes, tests). */
+  execCollect(id: string, cmd: string[], timeoutMs = 10_000): Promise<RunResult> {
+    return this.runner.run(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], { allowFailure: true, timeoutMs });
+  }
+
+  async readSpec(id: string): Promise<OciSpec | undefined> {
+    return fs.readFile(path.join(this.bundleDir(id), 'config.json'), 'utf8').then((t) => JSON.parse(t) as OciSpec, () => undefined);
+  }
+
+  private runtime(args: string[], allowFailure = false): Promise<RunResult> {
+    return this.runner.run(this.runtimePath, [...this.globalArgs(), ...args], { allowFailure, timeoutMs: 30_000 });
+  }
+}
+
+function readSyncPipe(child: ChildProcess, timeoutMs: number): Promise<{ pid?: number; data?: number; message?: string } | undefined> {
+  return new Promise((resolve) => {
+    const pipe = child.stdio[3] as NodeJS.ReadableStream | undefined;
+    let buf = '';
+    const done = (value: { pid?: number; message?: string } | undefined): void => {
+      clearTimeout(timer);
+      (pipe as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+      resolve(value);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    pipe?.on('data', (b: Buffer) => {
+      buf += b.toString('utf8');
+      const line = buf.split('\n')[0];
+      try {
+        done(JSON.parse(line) as { pid?: number; message?: string });
+      } catch {
+        // partial line, wait for more
+      }
+    });
+    pipe?.on('end', () => done(undefined));
+    child.on('error', () => done(undefined));
+  });
+}
+
+async function readExitFile(file: string): Promise<{ code: number; at: Date } | undefined> {
+  try {
+    const [text, st] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    if (!text.trim()) return undefined;
+    return { code: Number(text.trim()), at: st.mtime };
+  } catch {
+    return undefined;
+  }
+}
+
+// Only signal a PID that still is this container's conmon, never a recycled one.
+async function isConmon(pid: number, id: string): Promise<boolean> {
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.startsWith('/usr/bin/conmon') || cmdline.includes('conmon') ? cmdline.includes(id) : false;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof ProcessError ? err.stderr.trim() || err.message : String(err);
+}

@@ -1,0 +1,141 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PodNetwork } from '../network/pod-network';
+import { CgroupV1 } from './cgroup-v1';
+import { ContainerRuntime } from './container-runtime';
+import { OciSpecBuilder } from './oci-spec.builder';
+import { ContainerDescription, PodSandboxPaths } from './oci-spec.types';
+import { RootfsMounter } from './rootfs.mounter';
+
+/** What a container needs of its image (an ImageStore PulledImage fits). */
+export interface SandboxImage {
+  rootfs: string;
+  config: ContainerDescription['image']['config'];
+}
+
+export interface PodSandboxConfig {
+  podId: string;
+  podName: string;
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+  bridge: string;
+  /** The pause process runs `sleep` from this image (busybox built from busybox-static). */
+  pauseImage: SandboxImage;
+}
+
+export interface RunningPodSandbox extends PodSandboxPaths {
+  podId: string;
+  podName: string;
+  pauseId: string;
+  pausePid: number;
+}
+
+export type AppContainer = Omit<ContainerDescription, 'podId' | 'podName' | 'image'>;
+
+export interface PodSandboxDeps {
+  stateDir: string;
+  runtime: ContainerRuntime;
+  network: PodNetwork;
+  mounter: RootfsMounter;
+  builder: OciSpecBuilder;
+  cgroups?: CgroupV1;
+}
+
+/** One pod: netns + CNI, a per-pod /dev/shm, a pause container owning IPC/UTS, and app containers joining them. */
+export class PodSandbox {
+  private readonly cgroups: CgroupV1;
+
+  constructor(private readonly deps: PodSandboxDeps) {
+    this.cgroups = deps.cgroups ?? new CgroupV1();
+  }
+
+  static containerId(podId: string, name: string): string {
+    // `POD` (upper case) can never clash with a Kubernetes container name.
+    return `skiff-${podId}_${name}`;
+  }
+
+  podDir(podId: string): string {
+    return path.join(this.deps.stateDir, 'pods', podId);
+  }
+
+  logPath(podId: string, container: string, restartCount: number): string {
+    return path.join(this.deps.stateDir, 'logs', podId, container, `${restartCount}.log`);
+  }
+
+  async run(cfg: PodSandboxConfig): Promise<RunningPodSandbox> {
+    const dir = this.podDir(cfg.podId);
+    try {
+      const net = await this.deps.network.setup(cfg);
+      const shmPath = await this.deps.mounter.mountShm(path.join(dir, 'shm'));
+      const etcHosts = path.join(dir, 'hosts');
+      const etcHostname = path.join(dir, 'hostname');
+      await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${cfg.podName}\n`);
+      await fs.writeFile(etcHostname, `${cfg.podName}\n`);
+      const pauseId = PodSandbox.containerId(cfg.podId, 'POD');
+      const paths: PodSandboxPaths = { netnsPath: net.netnsPath, shmPath, etcHosts, etcHostname, sandboxId: pauseId };
+      const pause: ContainerDescription = {
+        podId: cfg.podId,
+        podName: cfg.podName,
+        name: 'POD',
+        image: { config: cfg.pauseImage.config },
+        command: ['/bin/sleep', '2147483647'],
+        securityContext: { capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+        resources: { requests: { cpu: '2m' } },
+        pidsLimit: 16,
+      };
+      const pausePid = await this.createAndStart(pauseId, pause, cfg.pauseImage, paths, this.logPath(cfg.podId, 'POD', 0));
+      return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
+    } catch (err) {
+      await this.remove(cfg.podId, cfg.bridge).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Creates and starts an app container in the pod; returns its runtime id. */
+  async startContainer(pod: RunningPodSandbox, container: AppContainer, image: SandboxImage, restartCount = 0): Promise<string> {
+    const id = PodSandbox.containerId(pod.podId, container.name);
+    const desc: ContainerDescription = {
+      ...container,
+      podId: pod.podId,
+      podName: pod.podName,
+      image: { config: image.config, passwd: await readOptional(path.join(image.rootfs, 'etc/passwd')), group: await readOptional(path.join(image.rootfs, 'etc/group')) },
+    };
+    await this.createAndStart(id, desc, image, pod, this.logPath(pod.podId, container.name, restartCount));
+    return id;
+  }
+
+  /** Removes every container of the pod (pause last), its shm, netns, cgroups and files. Idempotent. */
+  async remove(podId: string, bridge?: string): Promise<void> {
+    const prefix = PodSandbox.containerId(podId, '');
+    const pauseId = PodSandbox.containerId(podId, 'POD');
+    const known = (await this.deps.runtime.list()).map((c) => c.id).filter((id) => id.startsWith(prefix));
+    const onDisk = await fs.readdir(path.dirname(this.deps.runtime.bundleDir(pauseId))).catch(() => [] as string[]);
+    const ids = [...new Set([...known, ...onDisk.filter((id) => id.startsWith(prefix))])];
+    for (const id of ids.filter((i) => i !== pauseId)) await this.deps.runtime.delete(id);
+    if (ids.includes(pauseId)) await this.deps.runtime.delete(pauseId);
+    for (const m of await this.deps.mounter.mountsUnder(this.podDir(podId))) await this.deps.mounter.unmount(m);
+    await this.deps.network.teardown(podId, bridge);
+    await this.cgroups.remove(`skiff/${podId}`);
+    await fs.rm(this.podDir(podId), { recursive: true, force: true });
+    await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
+  }
+
+  private async createAndStart(id: string, desc: ContainerDescription, image: SandboxImage, pod: PodSandboxPaths, logPath: string): Promise<number> {
+    try {
+      const rootfs = await this.deps.mounter.mountOverlay(image.rootfs, this.deps.runtime.bundleDir(id));
+      const spec = this.deps.builder.build(desc, rootfs, pod);
+      const pid = await this.deps.runtime.create({ id, spec, logPath });
+      await this.deps.runtime.start(id);
+      return pid;
+    } catch (err) {
+      // A container that failed to come up leaves no mount, cgroup or runtime state behind.
+      await this.deps.runtime.delete(id).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function readOptional(file: string): Promise<string | undefined> {
+  return fs.readFile(file, 'utf8').catch(() => undefined);
+}

@@ -1,0 +1,148 @@
+import { KubeObject } from '@skiff/api-machinery';
+import { isNotFound } from './kube-api.error';
+import { consoleLogger, KubeClientLogger } from './kube-client.logger';
+import { ResourceClient, ResourceRef } from './resource-client';
+
+export type EventType = 'Normal' | 'Warning';
+
+/** core/v1 Event as the recorder writes it. */
+export interface CoreEvent extends KubeObject {
+  involvedObject: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; resourceVersion?: string };
+  reason: string;
+  message: string;
+  type: EventType;
+  source: { component: string; host?: string };
+  reportingComponent: string;
+  reportingInstance: string;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: number;
+}
+
+/** What the recorder needs from a client (a fake in unit specs). */
+export interface EventClient {
+  resource<T extends KubeObject>(ref: ResourceRef): Pick<ResourceClient<T>, 'create' | 'patch'>;
+}
+
+export interface EventRecorderOptions {
+  /** Goes to `source.host` and `reportingInstance`. */
+  host?: string;
+  clock?: () => Date;
+  logger?: KubeClientLogger;
+}
+
+const EVENTS: ResourceRef = { group: '', version: 'v1', resource: 'events', namespaced: true };
+// As client-go's aggregator: the same event within this interval bumps the count.
+const AGGREGATE_WINDOW_MS = 10 * 60 * 1000;
+const MAX_REMEMBERED = 4096;
+
+interface Seen {
+  namespace: string;
+  name: string;
+  count: number;
+  lastSeenMs: number;
+}
+
+/**
+ * Records core/v1 Events about objects, like client-go's EventRecorder: an identical event
+ * (same object uid, reason and message) within 10 minutes patches `count` and
+ * `lastTimestamp` of the Event already written. Events are best effort: failures are logged,
+ * never thrown, so `record` may be called without awaiting it.
+ */
+export class EventRecorder {
+  private readonly events: Pick<ResourceClient<CoreEvent>, 'create' | 'patch'>;
+  private readonly clock: () => Date;
+  private readonly logger: KubeClientLogger;
+  // Insertion order doubles as recency order: a hit is re-inserted, the oldest evicted.
+  private readonly seen = new Map<string, Seen>();
+  private readonly pending = new Map<string, Promise<void>>();
+  private lastNanos = 0n;
+
+  constructor(
+    client: EventClient,
+    private readonly component: string,
+    private readonly opts: EventRecorderOptions = {},
+  ) {
+    this.events = client.resource<CoreEvent>(EVENTS);
+    this.clock = opts.clock ?? (() => new Date());
+    this.logger = opts.logger ?? consoleLogger;
+  }
+
+  /** Resolves when the Event is written or the attempt failed (never rejects). */
+  record(involved: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const m = involved.metadata;
+    const key = `${m.uid ?? `${m.namespace ?? ''}/${m.name ?? ''}`}\u0000${reason}\u0000${message}`;
+    // One write at a time per key, so two quick repeats count 2 instead of racing to create twice.
+    const previous = this.pending.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.write(key, involved, type, reason, message))
+      .catch((err: unknown) => {
+        this.logger.warn(`event ${reason} on ${m.namespace ?? ''}/${m.name ?? ''} not recorded: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        if (this.pending.get(key) === next) this.pending.delete(key);
+      });
+    this.pending.set(key, next);
+    return next;
+  }
+
+  private async write(key: string, involved: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const now = this.clock();
+    const timestamp = metaTime(now);
+    const prior = this.seen.get(key);
+    if (prior && now.getTime() - prior.lastSeenMs <= AGGREGATE_WINDOW_MS) {
+      try {
+        await this.events.patch(prior.namespace, prior.name, { count: prior.count + 1, lastTimestamp: timestamp }, 'merge');
+        this.remember(key, { ...prior, count: prior.count + 1, lastSeenMs: now.getTime() });
+        return;
+      } catch (err) {
+        // Someone deleted the Event (TTL, kubectl): start a new one.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const m = involved.metadata;
+    const namespace = m.namespace || 'default';
+    const event: CoreEvent = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${m.name ?? 'unknown'}.${this.nanos(now).toString(16)}`, namespace },
+      involvedObject: {
+        kind: involved.kind,
+        namespace: m.namespace,
+        name: m.name,
+        uid: m.uid,
+        apiVersion: involved.apiVersion,
+        resourceVersion: m.resourceVersion,
+      },
+      reason,
+      message,
+      type,
+      source: { component: this.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
+      reportingComponent: this.component,
+      reportingInstance: this.opts.host ?? this.component,
+      firstTimestamp: timestamp,
+      lastTimestamp: timestamp,
+      count: 1,
+    };
+    const created = await this.events.create(namespace, event);
+    this.remember(key, { namespace, name: created.metadata.name ?? event.metadata.name!, count: 1, lastSeenMs: now.getTime() });
+  }
+
+  private remember(key: string, entry: Seen): void {
+    this.seen.delete(key);
+    this.seen.set(key, entry);
+    if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  // Unix nanoseconds as client-go names events, kept strictly increasing so names never collide.
+  private nanos(now: Date): bigint {
+    const n = BigInt(now.getTime()) * 1_000_000n;
+    this.lastNanos = n > this.lastNanos ? n : this.lastNanos + 1n;
+    return this.lastNanos;
+  }
+}
+
+/** metav1.Time: RFC 3339 in whole seconds. */
+function metaTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

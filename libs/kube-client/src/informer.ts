@@ -196,9 +196,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       events++;
       this.apply(e);
     });
+    // The server ends the watch at timeoutSeconds; if nothing arrives by then the peer is gone silently.
+    const guard = setTimeout(() => this.watch?.stop(), (timeoutSeconds + 30) * 1000);
     try {
       await this.watch.done;
     } finally {
+      clearTimeout(guard);
       this.watch = undefined;
     }
     return events;

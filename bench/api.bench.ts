@@ -66,7 +66,7 @@ export async function runApiBench(log: Log): Promise<ApiBenchResults> {
     const cpu: Record<string, CpuShare> = {};
     // Wraps a phase to record how busy the gateway and the bench were while it ran.
     const metered = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
-      const stop = startCpuMeter(stack.services[0]?.child.pid);
+      const stop = startCpuMeter(stack.services.get('api-gateway')?.child.pid);
       const out = await run();
       cpu[phase] = stop();
       log(`api:   ${phase} done; ${formatCpu(cpu[phase])}`);

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
-  for (const s of stack.services) {
+  for (const s of stack.services.values()) {
     void s.exited.then((code) => {
       if (!stopping) {
         console.error(`${s.name} exited unexpectedly (code ${code}); stopping the stack`);

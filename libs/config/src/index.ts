@@ -2,3 +2,4 @@ export * from './cluster-credentials';
 export * from './config-error';
 export * from './env-reader';
 export * from './skiff-config';
+export * from './sandbox-agent-config';

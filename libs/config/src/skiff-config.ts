@@ -80,7 +80,7 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
 }
 
 /** An IPv4 network in CIDR notation whose host bits are zero, with a prefix in [minPrefix, maxPrefix]. */
-function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPrefix: number, maxPrefix: number): string {
+export function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPrefix: number, maxPrefix: number): string {
   const raw = env.string(name, fallback).trim();
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(raw);
   if (!m) throw new ConfigError(name, `expected an IPv4 CIDR like ${fallback}, got "${raw}"`);
@@ -95,8 +95,41 @@ function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPrefix: n
   return `${octets.join('.')}/${prefix}`;
 }
 
-function natsPrefixOf(env: EnvReader): string {
+export function natsPrefixOf(env: EnvReader): string {
   const prefix = env.string('SKIFF_NATS_PREFIX', 'skiff');
   if (!/^[a-z][a-z0-9]{0,30}$/.test(prefix)) throw new ConfigError('SKIFF_NATS_PREFIX', `must be lowercase letters and digits, got "${prefix}"`);
   return prefix;
+}
+
+export interface SchedulerConfig {
+  redisUrl: string;
+  natsPrefix: string;
+  /** Zones; one virtual node each. */
+  zones: string[];
+  /** RuntimeClass a pod gets when it names none. */
+  defaultRuntimeClass: string;
+  /** How long pods on a host that stopped heartbeating keep their phase before they are Failed (NodeLost). */
+  hostLostGraceSeconds: number;
+  /** This replica's identity in the leader-election Lease. */
+  identity: string;
+}
+
+export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
+  const zones = env.string('SKIFF_ZONES', 'zone-a').split(',').map((z) => z.trim()).filter(Boolean);
+  for (const z of zones) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(z)) throw new ConfigError('SKIFF_ZONES', `"${z}" is not a valid zone name (lowercase letters, digits, '-')`);
+  }
+  if (zones.length === 0) throw new ConfigError('SKIFF_ZONES', 'at least one zone is required');
+  const defaultRuntimeClass = env.string('SKIFF_DEFAULT_RUNTIME_CLASS', 'runc');
+  if (defaultRuntimeClass !== 'runc' && defaultRuntimeClass !== 'gvisor') {
+    throw new ConfigError('SKIFF_DEFAULT_RUNTIME_CLASS', `must be "runc" or "gvisor", got "${defaultRuntimeClass}"`);
+  }
+  return {
+    redisUrl: loadInfraConfig(env).redisUrl,
+    natsPrefix: natsPrefixOf(env),
+    zones,
+    defaultRuntimeClass,
+    hostLostGraceSeconds: env.int('SKIFF_HOST_LOST_GRACE_SECONDS', 300, 1),
+    identity: env.string('SKIFF_SCHEDULER_IDENTITY', `scheduler-${process.pid}`),
+  };
 }

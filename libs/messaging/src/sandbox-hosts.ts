@@ -1,8 +1,13 @@
 // Contracts between the scheduler and the sandbox agents: the host registry (Redis) and the
 // per-host BullMQ command queues.
 
+// Redis keys and queues are named from the cluster's prefix (SKIFF_NATS_PREFIX), so clusters
+// (a dev stack and the tests' clusters) can share one Redis.
+
 /** Redis hash: field = hostId, value = JSON SandboxHostRecord. Agents refresh theirs on every heartbeat. */
-export const SANDBOX_HOSTS_KEY = 'skiff:sandbox-hosts';
+export function sandboxHostsKey(clusterPrefix: string): string {
+  return `${clusterPrefix}:sandbox-hosts`;
+}
 
 /** How often an agent refreshes its record, and when the scheduler stops trusting it. */
 export const HOST_HEARTBEAT_MS = 5_000;
@@ -27,8 +32,8 @@ export interface SandboxHostRecord {
 }
 
 /** BullMQ queue of one host. Queue names must not contain ':'. */
-export function sandboxQueueName(hostId: string): string {
-  return `skiff-sandbox-${hostId}`;
+export function sandboxQueueName(clusterPrefix: string, hostId: string): string {
+  return `${clusterPrefix}-sandbox-${hostId}`;
 }
 
 /**

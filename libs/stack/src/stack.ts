@@ -5,12 +5,18 @@ import * as path from 'node:path';
 import { waitForReady } from './readiness';
 import { ServiceProcess, spawnService } from './service-process';
 
+/** The services of a cluster, in start order; the API server comes first, the others talk to it. */
+export type ServiceName = 'api-gateway' | 'network-svc' | 'scheduler' | 'sandbox-agent';
+export const CONTROL_PLANE: ServiceName[] = ['api-gateway', 'network-svc', 'scheduler'];
+
 export interface StackOptions {
   stateDir: string;
   databaseUrl: string;
   natsUrl: string;
   redisUrl: string;
   apiPort: number;
+  /** Which services to run (default: the control plane). */
+  services?: ServiceName[];
   /** Extra environment for the services (e.g. smaller watch windows in tests). */
   env?: Record<string, string>;
   onLine?: (service: string, line: string) => void;
@@ -21,8 +27,9 @@ export interface RunningStack {
   kubeconfig: string;
   token: string;
   ca: Buffer;
-  services: ServiceProcess[];
-  /** Stops the API server by PID and starts it again (restart-survival tests). */
+  services: Map<ServiceName, ServiceProcess>;
+  /** Stops a service by PID and starts it again (restart-survival tests). */
+  restart(name: ServiceName): Promise<void>;
   restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,27 +50,40 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     SKIFF_TLS_CERT: creds.certFile,
     SKIFF_TLS_KEY: creds.keyFile,
     SKIFF_ADMIN_TOKEN_FILE: creds.tokenFile,
+    // How the other services reach the API server.
+    SKIFF_API_SERVER: server,
+    SKIFF_CA_FILE: creds.caFile,
     ...opts.env,
   };
   const ca = readFileSync(creds.caFile);
-  const services: ServiceProcess[] = [];
+  const services = new Map<ServiceName, ServiceProcess>();
   const stop = async (): Promise<void> => {
-    await Promise.all(services.map((s) => s.stop()));
+    // Reverse order: clients first, the API server last.
+    for (const name of [...services.keys()].reverse()) await services.get(name)!.stop();
   };
-  const startGateway = async (): Promise<void> => {
-    const gateway = spawnService('api-gateway', { env, onLine: opts.onLine && ((l) => opts.onLine!('api-gateway', l)) });
-    services.splice(0, 1, gateway);
-    await waitForReady(server, ca, 60_000, () => gateway.child.exitCode === null);
+  const start = async (name: ServiceName): Promise<void> => {
+    const svc = spawnService(name, { env, onLine: opts.onLine && ((l) => opts.onLine!(name, l)) });
+    services.set(name, svc);
+    if (name === 'api-gateway') await waitForReady(server, ca, 60_000, () => svc.child.exitCode === null);
   };
   try {
-    await startGateway();
+    for (const name of opts.services ?? CONTROL_PLANE) await start(name);
   } catch (err) {
     await stop();
     throw err;
   }
-  const restartApiServer = async (): Promise<void> => {
-    await services[0].stop();
-    await startGateway();
+  const restart = async (name: ServiceName): Promise<void> => {
+    await services.get(name)?.stop();
+    await start(name);
   };
-  return { server, kubeconfig, token: readFileSync(creds.tokenFile, 'utf8').trim(), ca, services, restartApiServer, stop };
+  return {
+    server,
+    kubeconfig,
+    token: readFileSync(creds.tokenFile, 'utf8').trim(),
+    ca,
+    services,
+    restart,
+    restartApiServer: () => restart('api-gateway'),
+    stop,
+  };
 }

@@ -1,6 +1,6 @@
 import { loadInfraConfig } from '@skiff/config';
 import { changesStreamNames } from '@skiff/messaging';
-import { RunningStack, startStack } from '@skiff/stack';
+import { RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
+import IORedis from 'ioredis';
 
 // The plain kubectl 1.32 binary; the one on PATH is a dispatcher that first calls /version.
 const KUBECTL_CANDIDATES = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', 'kubectl'];
@@ -21,6 +22,8 @@ export interface KubectlResult {
 
 export interface TestCluster {
   stack: RunningStack;
+  /** The cluster's NATS/Redis name prefix (SKIFF_NATS_PREFIX). */
+  prefix: string;
   stateDir: string;
   databaseUrl: string;
   /** Runs the real kubectl against this cluster. */
@@ -59,7 +62,7 @@ async function dropDatabase(url: string, name: string): Promise<void> {
  * Starts a whole Skiff cluster of its own for a test file: a fresh database, its own NATS
  * subjects, a free port and a temporary state directory. `stop()` removes all of it.
  */
-export async function startTestCluster(env: Record<string, string> = {}): Promise<TestCluster> {
+export async function startTestCluster(env: Record<string, string> = {}, services: ServiceName[] = ['api-gateway']): Promise<TestCluster> {
   const infra = { ...loadInfraConfig(), ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}) };
   const id = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
   const dbName = `skiff_test_${id}`;
@@ -75,6 +78,7 @@ export async function startTestCluster(env: Record<string, string> = {}): Promis
       natsUrl: infra.natsUrl,
       redisUrl: infra.redisUrl,
       apiPort: await freePort(),
+      services,
       env: { SKIFF_NATS_PREFIX: natsPrefix, SKIFF_LOG_FORMAT: 'text', ...env },
       onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
     });
@@ -92,12 +96,14 @@ export async function startTestCluster(env: Record<string, string> = {}): Promis
     } finally {
       await nc.close();
     }
+    await deleteRedisKeys(infra.redisUrl, [`${natsPrefix}:*`, `bull:${natsPrefix}-*`]);
     rmSync(stateDir, { recursive: true, force: true });
   }
 
   const cacheDir = path.join(stateDir, 'kube-cache');
   return {
     stack,
+    prefix: natsPrefix,
     stateDir,
     databaseUrl,
     kubectl: (args, opts = {}) => runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
@@ -156,4 +162,21 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Removes a test cluster's Redis keys (host registry, BullMQ queues) by pattern. */
+async function deleteRedisKeys(url: string, patterns: string[]): Promise<void> {
+  const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
+  try {
+    for (const match of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

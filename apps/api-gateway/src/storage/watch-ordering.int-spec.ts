@@ -74,7 +74,7 @@ describe('watch ordering under concurrent writers', () => {
 
     const storm = writeStorm(ns).catch(() => undefined); // requests in flight fail when the server dies
     await new Promise((r) => setTimeout(r, 300));
-    cluster.stack.services[0].child.kill('SIGKILL');
+    cluster.stack.services.get('api-gateway')!.child.kill('SIGKILL');
     await storm;
     await cluster.stack.restartApiServer();
 

@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SandboxAgentConfig } from '@skiff/config';
+import { HOST_HEARTBEAT_MS, sandboxHostsKey, SandboxHostRecord } from '@skiff/messaging';
+import type IORedis from 'ioredis';
+import { AGENT_CONFIG, REDIS } from '../platform/agent.providers';
+
+export const RUNTIME_HANDLERS = ['runc', 'runsc'];
+
+/** Registers this sandbox host in the registry the scheduler reads, and keeps it fresh. */
+@Injectable()
+export class HostRegistrationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(HostRegistrationService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: SandboxAgentConfig,
+    @Inject(REDIS) private readonly redis: IORedis,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.heartbeat();
+    this.timer = setInterval(() => void this.heartbeat(), HOST_HEARTBEAT_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  record(): SandboxHostRecord {
+    return {
+      hostId: this.config.hostId,
+      zone: this.config.zone,
+      endpoint: `https://127.0.0.1:${this.config.port}`,
+      hostIP: gatewayOf(this.config.vswitchCidr),
+      capacity: this.config.capacity,
+      runtimeHandlers: RUNTIME_HANDLERS,
+      heartbeatAt: new Date().toISOString(),
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.redis.hset(sandboxHostsKey(this.config.natsPrefix), this.config.hostId, JSON.stringify(this.record()));
+    } catch (err) {
+      this.log.warn(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** The first usable address of the VSwitch: the bridge's own address. */
+export function gatewayOf(cidr: string): string {
+  const [base] = cidr.split('/');
+  const o = base.split('.').map(Number);
+  o[3] += 1;
+  return o.join('.');
+}

@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { SchedulerConfig } from '@skiff/config';
+import { LostHostReconciler } from './host-health/lost-host.reconciler';
+import { SchedulerControllerService } from './leadership/scheduler-controller.service';
+import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
+import { SandboxQueueService } from './placement/sandbox-queue.service';
+import { schedulerProviders } from './platform/scheduler.providers';
+import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
+import { VirtualNodeReconciler } from './virtual-nodes/virtual-node.reconciler';
+
+@Module({})
+export class SchedulerModule {
+  static forRoot(config?: SchedulerConfig): DynamicModule {
+    return {
+      module: SchedulerModule,
+      providers: [
+        ...schedulerProviders(config),
+        HostRegistryRepository,
+        VirtualNodeReconciler,
+        SandboxQueueService,
+        PodPlacementReconciler,
+        LostHostReconciler,
+        SchedulerControllerService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { SchedulerConfig } from '@skiff/config';
+import { EventRecorder, Informer, isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import { ReconcileResult } from '../controllers/work-queue';
+import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
+import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
+import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
+import { virtualNodeName } from '../virtual-nodes/virtual-node';
+import { chooseHost, HostLoad } from './host-placement';
+import { ECI_INSTANCE_ID, ECI_INSTANCE_SPEC, SANDBOX_HOST, add, eciSpecOf, formatInstanceSpec, podRequests } from './pod-resources';
+import { eligibleZones, isTerminal } from './pod-scheduling';
+import { SandboxQueueService } from './sandbox-queue.service';
+
+const UNSCHEDULABLE_RETRY_MS = 10_000;
+// A binding shows up in the informer a moment later; until then its pod is "assumed" on the host.
+const ASSUME_FOR_MS = 30_000;
+
+interface Assumed {
+  hostId: string;
+  pod: KubeObject;
+  until: number;
+}
+
+/**
+ * Schedules every pod onto a zone's virtual node and a sandbox host with room for it (one
+ * pods/binding carrying the host and ECI annotations), then hands the host's agent a sync
+ * command whenever the pod changes.
+ */
+@Injectable()
+export class PodPlacementReconciler {
+  private readonly log = new Logger(PodPlacementReconciler.name);
+  private readonly pods: ResourceClient;
+  private readonly assumed = new Map<string, Assumed>();
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(KUBE_CLIENT) private readonly client: KubeClient,
+    private readonly hosts: HostRegistryRepository,
+    private readonly sandboxes: SandboxQueueService,
+  ) {
+    this.pods = client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+  }
+
+  async reconcile(key: string, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/');
+    const pod = informer.get(namespace, name);
+    if (!pod) return; // gone: the delete handler told the host's agent
+    const spec = isJsonObject(pod.spec) ? pod.spec : {};
+    const host = pod.metadata.annotations?.[SANDBOX_HOST];
+    if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+      if (host) await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace, name }, pod.metadata.resourceVersion!);
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) return;
+    return this.schedule(pod, informer, events);
+  }
+
+  /** Tells the agent of a deleted pod's host to tear its sandbox down. */
+  async podGone(pod: KubeObject): Promise<void> {
+    const host = pod.metadata.annotations?.[SANDBOX_HOST];
+    if (host) await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, `${pod.metadata.resourceVersion}-gone`);
+  }
+
+  private async schedule(pod: KubeObject, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
+    const spec = isJsonObject(pod.spec) ? pod.spec : {};
+    const runtimeClass = typeof spec.runtimeClassName === 'string' ? spec.runtimeClassName : this.config.defaultRuntimeClass;
+    const handler = RUNTIME_HANDLERS[runtimeClass];
+    if (!handler) return this.unschedulable(pod, events, `RuntimeClass "${runtimeClass}" not found`);
+    const zones = eligibleZones(pod, this.config.zones);
+    if (zones.length === 0) return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${this.config.zones.length} node(s) didn't match Pod's node affinity/selector.`);
+    const need = podRequests(pod);
+    const hosts = (await this.hosts.list()).filter((h) => !h.stale);
+    const choice = chooseHost(this.loads(hosts, informer), need, zones, handler);
+    if ('reason' in choice) return this.unschedulable(pod, events, choice.reason);
+    const nodeName = virtualNodeName(choice.host.zone);
+    const size = eciSpecOf(pod) ?? need;
+    try {
+      await this.client.request('POST', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: {
+          name: pod.metadata.name,
+          annotations: {
+            [SANDBOX_HOST]: choice.host.hostId,
+            [ECI_INSTANCE_ID]: `eci-${pod.metadata.uid!.replace(/-/g, '').slice(0, 20)}`,
+            [ECI_INSTANCE_SPEC]: formatInstanceSpec(size),
+          },
+        },
+        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      });
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return; // bound meanwhile, or deleted: the informer brings the news
+      throw err;
+    }
+    this.assumed.set(pod.metadata.uid!, { hostId: choice.host.hostId, pod, until: Date.now() + ASSUME_FOR_MS });
+    events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`);
+  }
+
+  private async unschedulable(pod: KubeObject, events: EventRecorder, message: string): Promise<ReconcileResult> {
+    const status = isJsonObject(pod.status) ? pod.status : {};
+    const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
+    const existing = conditions.find((c) => c.type === 'PodScheduled');
+    if (!existing || existing.status !== 'False' || existing.message !== message) {
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const others = conditions.filter((c) => c.type !== 'PodScheduled');
+      const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : now };
+      try {
+        await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Pending', conditions: [...others, cond] } }, 'merge', { fieldManager: 'skiff-scheduler' });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      events.record(pod, 'Warning', 'FailedScheduling', message);
+    }
+    return { requeueAfterMs: UNSCHEDULABLE_RETRY_MS };
+  }
+
+  // What is already placed on each host: non-terminal pods carrying its annotation.
+  private loads(hosts: RegisteredHost[], informer: Informer): HostLoad[] {
+    const byHost = new Map<string, HostLoad>(hosts.map((h) => [h.hostId, { host: h, used: { cpuMilli: 0, memoryBytes: 0 }, pods: 0 }]));
+    const counted = new Set<string>();
+    const count = (hostId: string, pod: KubeObject): void => {
+      const load = byHost.get(hostId);
+      if (!load || isTerminal(pod)) return;
+      load.used = add(load.used, podRequests(pod));
+      load.pods += 1;
+    };
+    for (const pod of informer.list()) {
+      const hostId = pod.metadata.annotations?.[SANDBOX_HOST];
+      if (!hostId) continue;
+      counted.add(pod.metadata.uid!);
+      count(hostId, pod);
+    }
+    const now = Date.now();
+    for (const [uid, a] of this.assumed) {
+      if (counted.has(uid) || a.until < now) this.assumed.delete(uid);
+      else count(a.hostId, a.pod);
+    }
+    return [...byHost.values()];
+  }
+}

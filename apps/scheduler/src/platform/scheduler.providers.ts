@@ -1,0 +1,20 @@
+import { Provider } from '@nestjs/common';
+import { loadSchedulerConfig, SchedulerConfig } from '@skiff/config';
+import { KubeClient } from '@skiff/kube-client';
+import IORedis from 'ioredis';
+
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
+export const KUBE_CLIENT = Symbol('KUBE_CLIENT');
+export const REDIS = Symbol('REDIS');
+
+export function schedulerProviders(config: SchedulerConfig = loadSchedulerConfig()): Provider[] {
+  return [
+    { provide: SCHEDULER_CONFIG, useValue: config },
+    { provide: KUBE_CLIENT, useFactory: () => KubeClient.fromEnv() },
+    {
+      provide: REDIS,
+      // BullMQ needs maxRetriesPerRequest null; reconnect forever so a Redis restart is survived.
+      useFactory: () => new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false }),
+    },
+  ];
+}

@@ -1,0 +1,13 @@
+import { KubeObject } from '@skiff/api-machinery';
+
+/** RuntimeClass name → the sandbox agent's runtime handler. */
+export const RUNTIME_HANDLERS: Record<string, string> = { runc: 'runc', gvisor: 'runsc' };
+
+export function runtimeClassObjects(): KubeObject[] {
+  return Object.entries(RUNTIME_HANDLERS).map(([name, handler]) => ({
+    apiVersion: 'node.k8s.io/v1',
+    kind: 'RuntimeClass',
+    metadata: { name, labels: { 'skiff.io/managed': 'true' } },
+    handler,
+  }));
+}

@@ -1,0 +1,107 @@
+import { sandboxHostsKey, sandboxQueueName, SandboxHostRecord } from '@skiff/messaging';
+import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+
+const GiB = 1024 ** 3;
+
+interface Pod {
+  metadata: { name: string; uid: string; annotations?: Record<string, string> };
+  spec: { nodeName?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+describe('scheduler: virtual nodes and placement', () => {
+  let cluster: TestCluster;
+  let redis: IORedis;
+  const pods = '/api/v1/namespaces/default/pods';
+
+  // What a sandbox agent writes when it registers (the agent itself is tested with real sandboxes elsewhere).
+  const registerHost = (hostId: string, cpuMilli: number, memoryBytes: number, zone = 'zone-a'): Promise<number> => {
+    const rec: SandboxHostRecord = { hostId, zone, endpoint: 'https://127.0.0.1:1', hostIP: '10.244.0.1', capacity: { cpuMilli, memoryBytes, pods: 10 }, runtimeHandlers: ['runc', 'runsc'], heartbeatAt: new Date().toISOString() };
+    return redis.hset(sandboxHostsKey(cluster.prefix), hostId, JSON.stringify(rec));
+  };
+  const getPod = async (name: string) => (await apiRequest(cluster.stack, 'GET', `${pods}/${name}`)).body as Pod;
+  const createPod = (name: string, extra: Record<string, unknown> = {}) =>
+    apiRequest(cluster.stack, 'POST', pods, { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...extra } });
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({}, ['api-gateway', 'scheduler']);
+    redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    await registerHost('host-a', 2000, 4 * GiB);
+  }, 90_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await cluster?.stop();
+  });
+
+  it('registers a ready virtual node per zone with the hosts\' capacity, a lease and the RuntimeClasses', async () => {
+    const node = await eventually(async () => {
+      const res = await apiRequest(cluster.stack, 'GET', '/api/v1/nodes/virtual-kubelet-zone-a');
+      const body = res.body as { status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] } };
+      return res.status === 200 && body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? body : undefined;
+    }, 30_000, 'a Ready virtual node');
+    expect(node).toMatchObject({
+      metadata: { labels: { type: 'virtual-kubelet', 'kubernetes.io/role': 'agent', 'topology.kubernetes.io/zone': 'zone-a' } },
+      status: { allocatable: { cpu: '2', pods: '10' } },
+    });
+    const nodes = await cluster.kubectl(['get', 'nodes']);
+    expect(nodes.stdout).toMatch(/^virtual-kubelet-zone-a\s+Ready\s+agent\s+\S+\s+v1\.32\.0-skiff$/m);
+    expect((await apiRequest(cluster.stack, 'GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/virtual-kubelet-zone-a')).status).toBe(200);
+    const rcs = (await cluster.kubectl(['get', 'runtimeclass', '-o', 'name'])).stdout.trim().split('\n');
+    expect(rcs).toEqual(['runtimeclass.node.k8s.io/gvisor', 'runtimeclass.node.k8s.io/runc']);
+  });
+
+  it('binds a pod to the virtual node and a host, and queues its sandbox on that host', async () => {
+    await createPod('web', { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] });
+    const pod = await eventually(async () => {
+      const p = await getPod('web');
+      return p.spec.nodeName ? p : undefined;
+    }, 20_000, 'the pod to be bound');
+    expect(pod.spec.nodeName).toBe('virtual-kubelet-zone-a');
+    expect(pod.metadata.annotations).toMatchObject({ 'skiff.io/sandbox-host': 'host-a', 'k8s.aliyun.com/eci-instance-spec': '0.5-0.3Gi' });
+    expect(pod.metadata.annotations!['k8s.aliyun.com/eci-instance-id']).toMatch(/^eci-[0-9a-f]{20}$/);
+    expect(pod.status?.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
+    const events = await cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=web,reason=Scheduled', '-o', 'jsonpath={.items[*].message}']);
+    expect(events.stdout).toBe('Successfully assigned default/web to virtual-kubelet-zone-a');
+    const queue = new Queue(sandboxQueueName(cluster.prefix, 'host-a'), { connection: redis });
+    try {
+      const jobs = await eventually(async () => {
+        const list = await queue.getJobs(['waiting', 'delayed', 'active', 'completed']);
+        return list.find((j) => j.data.podUid === pod.metadata.uid);
+      }, 10_000, 'a sync job on the host queue');
+      expect(jobs.data).toEqual({ podUid: pod.metadata.uid, namespace: 'default', name: 'web' });
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('leaves a pod that fits nowhere Pending with FailedScheduling, and places it when room appears', async () => {
+    await createPod('big', { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '3' } } }] });
+    const pending = await eventually(async () => {
+      const p = await getPod('big');
+      return p.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False') ? p : undefined;
+    }, 20_000, 'PodScheduled=False');
+    expect(pending.status?.phase).toBe('Pending');
+    expect(pending.status?.conditions?.[0]).toMatchObject({ reason: 'Unschedulable', message: '0/1 sandbox hosts are available: 1 Insufficient cpu.' });
+    const describe = await cluster.kubectl(['describe', 'pod', 'big']);
+    expect(describe.stdout).toMatch(/Warning\s+FailedScheduling\s+.*0\/1 sandbox hosts are available: 1 Insufficient cpu\./);
+
+    await registerHost('host-b', 4000, 8 * GiB);
+    const placed = await eventually(async () => {
+      const p = await getPod('big');
+      return p.spec.nodeName ? p : undefined;
+    }, 30_000, 'the pod to be placed once a bigger host registers');
+    expect(placed.metadata.annotations?.['skiff.io/sandbox-host']).toBe('host-b');
+  });
+
+  it('explains a zone selector that no virtual node satisfies', async () => {
+    await createPod('elsewhere', { nodeSelector: { 'topology.kubernetes.io/zone': 'zone-z' } });
+    const p = await eventually(async () => {
+      const pod = await getPod('elsewhere');
+      return pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    }, 20_000, 'PodScheduled=False');
+    expect(p.message).toBe("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
+  });
+});

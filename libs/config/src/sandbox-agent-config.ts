@@ -1,0 +1,76 @@
+import { cpus, hostname, totalmem } from 'node:os';
+import * as path from 'node:path';
+import { ConfigError } from './config-error';
+import { EnvReader } from './env-reader';
+import { ipv4CidrOf, loadInfraConfig, natsPrefixOf } from './skiff-config';
+
+export interface RegistryMirror {
+  /** Registry host as it appears in image references, e.g. "docker.io". */
+  registry: string;
+  /** Where to pull it from instead, e.g. "127.0.0.1:5000". */
+  endpoint: string;
+  /** Plain HTTP / no TLS verification. */
+  insecure: boolean;
+}
+
+export interface SandboxAgentConfig {
+  redisUrl: string;
+  natsUrl: string;
+  natsPrefix: string;
+  hostId: string;
+  zone: string;
+  /** Where images, pod state, volumes and logs live. */
+  stateDir: string;
+  /** Internal HTTPS endpoint (logs, exec, port-forward) the API server proxies to. */
+  port: number;
+  bridge: string;
+  vswitchCidr: string;
+  allowEgress: boolean;
+  mirrors: RegistryMirror[];
+  capacity: { cpuMilli: number; memoryBytes: number; pods: number };
+  /** Sync jobs worked on at once. */
+  concurrency: number;
+  logFormat: 'json' | 'text';
+}
+
+export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfig {
+  const { redisUrl, natsUrl } = loadInfraConfig(env);
+  const hostId = env.string('SKIFF_HOST_ID', `host-${hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40));
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostId)) throw new ConfigError('SKIFF_HOST_ID', `must be a DNS label, got "${hostId}"`);
+  const bridge = env.string('SKIFF_BRIDGE', 'skiff0');
+  if (!/^skiff[a-zA-Z0-9]{0,10}$/.test(bridge)) throw new ConfigError('SKIFF_BRIDGE', `must start with "skiff" and fit an interface name (15 characters), got "${bridge}"`);
+  return {
+    redisUrl,
+    natsUrl,
+    natsPrefix: natsPrefixOf(env),
+    hostId,
+    zone: env.string('SKIFF_ZONE', 'zone-a'),
+    stateDir: path.resolve(env.string('SKIFF_AGENT_STATE_DIR', path.join('/var/lib/skiff', hostId))),
+    port: env.int('SKIFF_AGENT_PORT', 10250, 0, 65535),
+    bridge,
+    vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
+    allowEgress: env.string('SKIFF_POD_EGRESS', 'false') === 'true',
+    mirrors: mirrorsOf(env),
+    capacity: {
+      cpuMilli: env.int('SKIFF_HOST_CPU_MILLI', cpus().length * 1000, 100),
+      memoryBytes: env.int('SKIFF_HOST_MEMORY_BYTES', totalmem(), 64 * 1024 * 1024),
+      pods: env.int('SKIFF_HOST_MAX_PODS', 250, 1),
+    },
+    concurrency: env.int('SKIFF_AGENT_CONCURRENCY', 8, 1, 256),
+    logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
+  };
+}
+
+// "docker.io=http://127.0.0.1:5000,ghcr.io=https://mirror.example" → mirrors.
+function mirrorsOf(env: EnvReader): RegistryMirror[] {
+  const raw = env.string('SKIFF_REGISTRY_MIRRORS', 'docker.io=http://127.0.0.1:5000');
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^([a-z0-9.-]+(?::\d+)?)=(https?):\/\/([a-z0-9.-]+(?::\d+)?)$/i.exec(entry);
+      if (!m) throw new ConfigError('SKIFF_REGISTRY_MIRRORS', `expected registry=http(s)://host:port, got "${entry}"`);
+      return { registry: m[1], endpoint: m[3], insecure: m[2] === 'http' };
+    });
+}

@@ -30,6 +30,11 @@ export class CgroupV1 {
     }
   }
 
+  /** rmdir only: succeeds when empty, leaves a cgroup that another pod still uses. */
+  async removeIfEmpty(relative: string): Promise<void> {
+    for (const controller of CONTROLLERS) await fs.rmdir(await this.dir(controller, relative)).catch(() => undefined);
+  }
+
   async exists(relative: string): Promise<boolean> {
     for (const controller of CONTROLLERS) {
       try {

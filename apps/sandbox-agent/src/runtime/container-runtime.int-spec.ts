@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { ContainerRuntime } from './container-runtime';
+import { cleanupSkiffHost } from './host.cleanup';
 import { PodSandbox, RunningPodSandbox } from './pod-sandbox';
 import { PodSandboxTestBed } from './pod-sandbox.fixture';
 
@@ -104,6 +106,15 @@ jest.setTimeout(60_000);
   it('surfaces the runtime’s error when create fails', async () => {
     const bad = bed.sandbox.startContainer(pod, { name: 'bad', command: ['/does/not/exist'] }, bed.busybox);
     await expect(bad).rejects.toThrow(/does\/not\/exist|no such file/i);
+  });
+
+  it('cleanup removes a pod the agent never tore down (crash)', async () => {
+    const crashed = await bed.runPod('crash', 'crash-0', 9);
+    await bed.sandbox.startContainer(crashed, { name: 'app', command: ['sleep', '3600'] }, bed.busybox);
+    const removed = await cleanupSkiffHost({ stateDir: bed.stateDir, runtimes: [{ stateDir: path.join(bed.stateDir, 'runtime') }], podIdPrefix: crashed.podId });
+    expect(removed).toEqual(expect.arrayContaining([`container ${crashed.pauseId}`, `netns skiff-${crashed.podId}`]));
+    expect((await bed.runtime.list()).map((c) => c.id)).not.toContain(crashed.pauseId);
+    expect((await bed.runner.run('ip', ['netns', 'list'])).stdout).not.toContain(crashed.podId);
   });
 
   it('tears the pod down completely', async () => {

@@ -130,7 +130,9 @@ export class ContainerRuntime {
 
   async start(id: string): Promise<void> {
     await fs.writeFile(path.join(this.bundleDir(id), 'started'), new Date().toISOString());
-    await this.runtime(['start', id]).catch((err: unknown) => {
+    // `runsc start` of a subcontainer spawns its gofer with runsc's own stdout/stderr: give it a file, not our pipes.
+    const outputFile = path.join(this.bundleDir(id), 'start.log');
+    await this.runner.run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000, outputFile }).catch((err: unknown) => {
       throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
     });
   }

@@ -20,7 +20,7 @@ export interface OciSpecBuilderOptions {
   /** Attach the default seccomp profile (runc only: runsc is its own syscall filter). */
   seccomp?: boolean;
   pidsLimit?: number;
-  /** runsc puts all containers of a pod in one sandbox when told so by the CRI annotations. */
+  /** runsc: no seccomp (the Sentry is the filter), own IPC/UTS per container. */
   runtime?: 'runc' | 'runsc';
 }
 
@@ -30,14 +30,18 @@ export class OciSpecBuilder {
 
   build(c: ContainerDescription, rootfs: string, pod: PodSandboxPaths): OciSpec {
     const infra = pod.pausePid === undefined;
+    // runsc: one gVisor sandbox per container, all on the pod's netns (--network=host). The CRI annotations that
+    // put app containers into the pause's sandbox were tried: conmon then records exit code -1 (the process is
+    // not its child) and localhost was not shared, so each runsc container gets its own IPC/UTS and the hostname.
+    const ownNamespaces = infra || this.options.runtime === 'runsc';
     const { uid, gid } = resolveUser(c);
     const namespaces: OciNamespace[] = [
       { type: 'pid' },
       { type: 'mount' },
       { type: 'network', path: pod.netnsPath },
       // The pause process owns the pod's IPC and UTS namespaces; the others join them through /proc.
-      infra ? { type: 'ipc' } : { type: 'ipc', path: `/proc/${pod.pausePid}/ns/ipc` },
-      infra ? { type: 'uts' } : { type: 'uts', path: `/proc/${pod.pausePid}/ns/uts` },
+      ownNamespaces ? { type: 'ipc' } : { type: 'ipc', path: `/proc/${pod.pausePid}/ns/ipc` },
+      ownNamespaces ? { type: 'uts' } : { type: 'uts', path: `/proc/${pod.pausePid}/ns/uts` },
     ];
     const caps = capabilities(c.securityContext?.capabilities);
     return {
@@ -54,16 +58,12 @@ export class OciSpecBuilder {
       },
       root: { path: rootfs, readonly: c.securityContext?.readOnlyRootFilesystem === true },
       // runc refuses a hostname without a private UTS namespace; joiners inherit the pause's.
-      ...(infra ? { hostname: c.podName } : {}),
+      ...(ownNamespaces ? { hostname: c.podName } : {}),
       mounts: mounts(c, pod),
       annotations: {
         'io.kubernetes.pod.name': c.podName,
         'io.kubernetes.container.name': c.name,
         'skiff.io/pod-id': c.podId,
-        // runsc reads these (as containerd's shim sets them) to start app containers inside the pause's sandbox.
-        ...(this.options.runtime === 'runsc' && pod.sandboxId
-          ? { 'io.kubernetes.cri.container-type': infra ? 'sandbox' : 'container', 'io.kubernetes.cri.sandbox-id': pod.sandboxId }
-          : {}),
       },
       linux: {
         cgroupsPath: `skiff/${c.podId}/${c.name}`,

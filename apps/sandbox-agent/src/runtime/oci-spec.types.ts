@@ -114,8 +114,6 @@ export interface PodSandboxPaths {
   shmPath: string;
   /** /proc/<pid>/ns of the pause process, for app containers (undefined when building the pause itself). */
   pausePid?: number;
-  /** runtime id of the pause container (runsc sandbox id) */
-  sandboxId?: string;
   /** Pod-level /etc/hosts, /etc/hostname, /etc/resolv.conf files to bind in. */
   etcHosts?: string;
   etcHostname?: string;

@@ -73,7 +73,7 @@ export class PodSandbox {
       await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${cfg.podName}\n`);
       await fs.writeFile(etcHostname, `${cfg.podName}\n`);
       const pauseId = PodSandbox.containerId(cfg.podId, 'POD');
-      const paths: PodSandboxPaths = { netnsPath: net.netnsPath, shmPath, etcHosts, etcHostname, sandboxId: pauseId };
+      const paths: PodSandboxPaths = { netnsPath: net.netnsPath, shmPath, etcHosts, etcHostname };
       const pause: ContainerDescription = {
         podId: cfg.podId,
         podName: cfg.podName,
@@ -82,7 +82,9 @@ export class PodSandbox {
         command: ['/bin/sleep', '2147483647'],
         securityContext: { capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
         resources: { requests: { cpu: '2m' } },
-        pidsLimit: 16,
+        // Under runsc the pause's cgroup holds the whole sandbox (Sentry threads, ptrace stubs): a small pids
+        // limit there makes boot panic with "seccomp probe failed: resource temporarily unavailable".
+        pidsLimit: this.deps.runtime.kind === 'runc' ? 16 : undefined,
       };
       const pausePid = await this.createAndStart(pauseId, pause, cfg.pauseImage, paths, this.logPath(cfg.podId, 'POD', 0));
       return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
@@ -117,6 +119,7 @@ export class PodSandbox {
     for (const m of await this.deps.mounter.mountsUnder(this.podDir(podId))) await this.deps.mounter.unmount(m);
     await this.deps.network.teardown(podId, bridge);
     await this.cgroups.remove(`skiff/${podId}`);
+    await this.cgroups.removeIfEmpty('skiff');
     await fs.rm(this.podDir(podId), { recursive: true, force: true });
     await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions, StdioOptions } from 'node:child_process';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 
 export interface RunOptions {
   /** Written to stdin, then stdin is closed. */
@@ -9,6 +10,9 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Resolve with the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
+  /** Send stdout+stderr to this file instead of pipes (returned as `stderr`): for tools that leave children
+   * holding their stdio, which would otherwise die of SIGPIPE once we stop reading. */
+  outputFile?: string;
 }
 
 export interface RunResult {
@@ -43,11 +47,18 @@ export class ProcessRunner {
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = options.timeoutMs ?? 60_000;
     return new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(command, [...args], {
-        env: options.env ?? process.env,
-        cwd: options.cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const fileFd = options.outputFile ? openSync(options.outputFile, 'a') : undefined;
+      const fileStart = options.outputFile ? statSync(options.outputFile).size : 0;
+      let child: ChildProcess;
+      try {
+        child = spawn(command, [...args], {
+          env: options.env ?? process.env,
+          cwd: options.cwd,
+          stdio: fileFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', fileFd, fileFd],
+        });
+      } finally {
+        if (fileFd !== undefined) closeSync(fileFd);
+      }
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
@@ -61,13 +72,23 @@ export class ProcessRunner {
         clearTimeout(timer);
         reject(new ProcessError(describe(command, args), null, e.message, ''));
       });
-      child.on('close', (code) => {
+      let settled = false;
+      const finish = (code: number | null): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        if (options.outputFile) err.push(readFileSync(options.outputFile).subarray(fileStart));
         const result = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
         if (timedOut) reject(new ProcessError(describe(command, args), code, result.stderr, result.stdout, true));
         else if (result.code !== 0 && !options.allowFailure) reject(new ProcessError(describe(command, args), code, result.stderr, result.stdout));
         else resolve(result);
-      });
+      };
+      child.on('close', (code) => finish(code));
+      // A tool that leaves a child holding our pipes never 'close's them: after the exit, give the pipes a moment
+      // to drain, then stop waiting (use outputFile for such tools so the child is not hit by SIGPIPE later).
+      child.on('exit', (code) => setTimeout(() => finish(code), 200).unref());
       // EPIPE when the tool exits without reading stdin is not an error of ours.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(options.input ?? '');

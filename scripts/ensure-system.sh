@@ -3,7 +3,9 @@
 # when they are not reachable. Idempotent; used by `npm start` and `.ci/run`.
 set -euo pipefail
 
-PACKAGES=(postgresql redis-server nats-server openssl ca-certificates)
+PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
+  # sandboxes: OCI runtimes, images, pod networking, the loopback registry
+  runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 
@@ -47,4 +49,22 @@ if ! reachable 4222; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
     -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
   wait_for NATS 4222
+fi
+
+# The loopback registry that mirrors docker.io for sandboxes (seeded by scripts/seed-registry.ts).
+REGISTRY_DIR=/var/lib/skiff/registry
+if ! reachable 5000; then
+  say "starting the loopback image registry"
+  mkdir -p "$REGISTRY_DIR/data"
+  cat >"$REGISTRY_DIR/config.yml" <<YAML
+version: 0.1
+log: {level: warn}
+storage:
+  filesystem: {rootdirectory: $REGISTRY_DIR/data}
+  delete: {enabled: true}
+http: {addr: 127.0.0.1:5000}
+YAML
+  start-stop-daemon --start --oknodo --background --make-pidfile --pidfile /run/skiff-registry.pid \
+    --exec /usr/bin/docker-registry -- serve "$REGISTRY_DIR/config.yml"
+  wait_for "the image registry" 5000
 fi

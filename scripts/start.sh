@@ -11,4 +11,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+node -r @swc-node/register scripts/seed-registry.ts --state-dir /var/lib/skiff
 exec node -r @swc-node/register scripts/dev-stack.ts

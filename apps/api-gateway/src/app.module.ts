@@ -20,6 +20,10 @@ import { Clock } from './platform/clock';
 import { configProvider } from './platform/config.provider';
 import { databaseProvider } from './platform/database.provider';
 import { natsProvider } from './platform/nats.provider';
+import { redisProvider } from './platform/redis.provider';
+import { AgentDirectoryService } from './pod-streams/agent-directory.service';
+import { ContainerLogsService } from './pod-streams/container-logs.service';
+import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
 import { ObjectStoreRepository } from './storage/object-store.repository';
 import { OutboxRelayService } from './storage/outbox-relay.service';
 import { WatchCacheService } from './storage/watch-cache.service';
@@ -35,6 +39,10 @@ export class AppModule implements NestModule {
         configProvider(config),
         databaseProvider,
         natsProvider,
+        redisProvider,
+        AgentDirectoryService,
+        ContainerLogsService,
+        PodUpgradeProxy,
         { provide: ResourceRegistry, useValue: new ResourceRegistry() },
         { provide: SchemaRegistry, useFactory: () => SchemaRegistry.builtIn() },
         Clock,

@@ -4,7 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError, loadApiGatewayConfig } from '@skiff/config';
 import { readFileSync } from 'node:fs';
+import { IncomingMessage } from 'node:http';
+import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
+import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
 import { StatusExceptionFilter } from './observability/status-exception.filter';
 
 async function bootstrap(): Promise<void> {
@@ -24,6 +27,9 @@ async function bootstrap(): Promise<void> {
   app.set('x-powered-by', false);
   app.useGlobalFilters(new StatusExceptionFilter());
   app.enableShutdownHooks();
+  // WebSocket upgrades (pods/exec) bypass the router: they are spliced through to the pod's agent.
+  const upgrades = app.get(PodUpgradeProxy);
+  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head));
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
   new Logger('api-gateway').log(`serving the Kubernetes API on ${url.replace('[::1]', 'localhost')}`);

@@ -75,3 +75,24 @@ export function writeKubeconfig(file: string, server: string, creds: ClusterCred
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, config, { mode: 0o600 });
 }
+
+export interface ServingCert {
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * A serving certificate for another component (a sandbox agent's endpoint), signed by the
+ * cluster CA, written once into `outDir`.
+ */
+export function issueServingCert(opts: { caFile: string; caKeyFile: string; outDir: string; name: string; sans: string[] }): ServingCert {
+  mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
+  const cert: ServingCert = { certFile: path.join(opts.outDir, `${opts.name}.crt`), keyFile: path.join(opts.outDir, `${opts.name}.key`) };
+  if (existsSync(cert.certFile) && existsSync(cert.keyFile)) return cert;
+  const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
+  const ext = path.join(opts.outDir, `${opts.name}.ext`);
+  writeFileSync(ext, `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${opts.name}`, '-keyout', cert.keyFile, '-out', `${opts.name}.csr`], opts.outDir);
+  openssl(['x509', '-req', '-in', `${opts.name}.csr`, '-CA', opts.caFile, '-CAkey', opts.caKeyFile, '-CAcreateserial', '-CAserial', path.join(opts.outDir, 'ca.srl'), '-days', '825', '-extfile', ext, '-out', cert.certFile], opts.outDir);
+  return cert;
+}

@@ -14,6 +14,8 @@ export interface ApiGatewayConfig extends InfraConfig {
   stateDir: string;
   tlsCertFile: string;
   tlsKeyFile: string;
+  /** The cluster CA: sandbox agents' serving certificates are checked against it. */
+  caFile: string;
   adminTokenFile: string;
   /** Change events kept in memory per gateway for watch resumption. */
   watchWindow: number;
@@ -44,6 +46,7 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     stateDir,
     tlsCertFile: env.string('SKIFF_TLS_CERT', path.join(stateDir, 'pki', 'apiserver.crt')),
     tlsKeyFile: env.string('SKIFF_TLS_KEY', path.join(stateDir, 'pki', 'apiserver.key')),
+    caFile: env.string('SKIFF_CA_FILE', path.join(stateDir, 'pki', 'ca.crt')),
     adminTokenFile: env.string('SKIFF_ADMIN_TOKEN_FILE', path.join(stateDir, 'admin.token')),
     watchWindow: env.int('SKIFF_WATCH_WINDOW', 20000, 100),
     streamMaxMsgs: env.int('SKIFF_STREAM_MAX_MSGS', 200000, 1000),

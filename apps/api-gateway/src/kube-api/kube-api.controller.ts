@@ -30,7 +30,7 @@ export class KubeApiController {
       const out = info
         ? await this.api.handle(info, { method: req.method, path: url.pathname, query: url.searchParams, headers: headersOf(req), body: req })
         : this.discover(req, url.pathname);
-      longRunning = out.type === 'watch';
+      longRunning = out.type !== 'json';
       code = await this.write(res, out);
     } catch (err) {
       code = this.fail(res, err, req);
@@ -76,6 +76,19 @@ export class KubeApiController {
   }
 
   private async write(res: Response, out: KubeResponse): Promise<number> {
+    if (out.type === 'stream') {
+      // Flushed as it comes: `kubectl logs -f` shows each line when the container writes it.
+      res.writeHead(200, { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.flushHeaders();
+      res.once('close', () => out.body.destroy());
+      out.body.pipe(res);
+      await new Promise<void>((resolve) => {
+        out.body.once('end', resolve);
+        out.body.once('close', resolve);
+        out.body.once('error', resolve);
+      });
+      return 200;
+    }
     if (out.type === 'json') {
       for (const w of out.warnings ?? []) res.append('Warning', `299 - ${JSON.stringify(w)}`);
       res.status(out.code).type(out.contentType ?? 'application/json').send(JSON.stringify(out.body));

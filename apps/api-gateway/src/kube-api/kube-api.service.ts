@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiError, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
 import { Clock } from '../platform/clock';
+import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { fieldValidationOf } from './admission.service';
 import { decodeBody, decodeObject, mediaType, readBody } from './body';
 import { deleteOptionsOf, DeletionService } from './deletion.service';
@@ -23,6 +24,7 @@ export interface KubeRequest {
 
 export type KubeResponse =
   | { type: 'json'; code: number; body: unknown; contentType?: string; warnings?: string[] }
+  | { type: 'stream'; contentType: string; body: Readable }
   | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void> };
 
 /** Dispatches a resource request to the verb that serves it and shapes the answer. */
@@ -35,12 +37,14 @@ export class KubeApiService {
     private readonly deletion: DeletionService,
     private readonly watcher: WatchService,
     private readonly clock: Clock,
+    private readonly containerLogs: ContainerLogsService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
     const ctx = resolveResource(this.registry, info, req.path);
     const sub = info.subresource;
-    if (sub === 'log' || sub === 'exec' || sub === 'portforward' || sub === 'attach') return this.podStream(ctx, info.name!);
+    if (sub === 'log') return this.logs(ctx, info.name!, req.query);
+    if (sub === 'exec' || sub === 'portforward' || sub === 'attach') return this.podStream(ctx, info.name!);
     const table = responseShape(req.headers.accept).table;
     switch (info.verb) {
       case 'get':
@@ -112,12 +116,15 @@ export class KubeApiService {
     return { type: 'json', code: 200, body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: { resourceVersion: list.resourceVersion }, items } };
   }
 
-  // Pods only run once sandboxes exist; until a pod is bound to a node there is nothing to stream.
-  private async podStream(ctx: ResourceContext, name: string): Promise<KubeResponse> {
+  private async logs(ctx: ResourceContext, name: string, query: URLSearchParams): Promise<KubeResponse> {
     const pod = await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
-    const spec = (pod.spec ?? {}) as { nodeName?: string };
-    if (!spec.nodeName) throw ApiError.badRequest(`pod ${name} does not have a host assigned`);
-    throw ApiError.unavailable(`no sandbox agent serves node ${spec.nodeName}`);
+    return { type: 'stream', contentType: 'text/plain', body: await this.containerLogs.open(pod, query) };
+  }
+
+  // exec/attach/portforward are WebSocket upgrades (PodUpgradeProxy); a plain request cannot be served.
+  private async podStream(ctx: ResourceContext, name: string): Promise<KubeResponse> {
+    await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
+    throw ApiError.badRequest('Upgrade request required');
   }
 
   private tableSink(ctx: ResourceContext, sink: WatchSink, query: URLSearchParams): WatchSink {

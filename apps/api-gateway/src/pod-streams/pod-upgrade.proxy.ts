@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiGatewayConfig } from '@skiff/config';
+import { readFileSync } from 'node:fs';
+import { IncomingMessage } from 'node:http';
+import { Duplex } from 'node:stream';
+import { connect } from 'node:tls';
+import { AdminTokenService } from '../auth/admin-token.service';
+import { GATEWAY_CONFIG } from '../platform/config.provider';
+import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { AgentDirectoryService } from './agent-directory.service';
+
+const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/;
+
+/**
+ * pods/exec and pods/attach arrive as WebSocket upgrades (v5/v4.channel.k8s.io). Like
+ * kube-apiserver with kubelet, the API server checks the caller, finds the pod's sandbox agent
+ * and splices the connection through to the agent's endpoint, which speaks the protocol.
+ */
+@Injectable()
+export class PodUpgradeProxy {
+  private readonly log = new Logger('pod-streams');
+  private readonly ca: Buffer;
+  private readonly token: string;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: ApiGatewayConfig,
+    private readonly tokens: AdminTokenService,
+    private readonly store: ObjectStoreRepository,
+    private readonly agents: AgentDirectoryService,
+  ) {
+    this.ca = readFileSync(config.caFile);
+    this.token = readFileSync(config.adminTokenFile, 'utf8').trim();
+  }
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    void this.proxy(req, socket, head).catch((err: unknown) => {
+      const e = err instanceof ApiError ? err : ApiError.internal(err instanceof Error ? err.message : String(err));
+      if (!(err instanceof ApiError)) this.log.warn(`upgrade ${req.url}: ${e.message}`);
+      const body = JSON.stringify(e.toStatus());
+      socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+  }
+
+  private async proxy(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://skiff.local');
+    const m = POD_STREAM_PATH.exec(url.pathname);
+    if (!m) throw ApiError.pathNotFound(url.pathname);
+    if (!this.tokens.authenticate(req.headers.authorization)) throw ApiError.unauthorized();
+    const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
+    if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });
+    const container = containerOf(pod, url.searchParams.get('container'));
+    const endpoint = new URL(await this.agents.endpointFor(pod));
+    const target = `/${m[3]}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${url.search}`;
+    const upstream = connect({ host: endpoint.hostname, port: Number(endpoint.port), ca: this.ca, servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname });
+    await new Promise<void>((resolve, reject) => {
+      upstream.once('secureConnect', resolve);
+      upstream.once('error', (err) => reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${name}: ${err.message}`)));
+    });
+    const pass = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+    const headers = pass.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}`);
+    upstream.write([`GET ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: Bearer ${this.token}`, ...headers, '', ''].join('\r\n'));
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+    const close = (): void => {
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.on('error', close);
+    socket.on('error', close);
+    upstream.on('close', close);
+    socket.on('close', close);
+  }
+}
+
+function containerOf(pod: KubeObject, requested: string | null): string {
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
+  const containers = Array.isArray(spec.containers) ? (spec.containers as { name?: string }[]).map((c) => c.name ?? '') : [];
+  const inits = Array.isArray(spec.initContainers) ? (spec.initContainers as { name?: string }[]).map((c) => c.name ?? '') : [];
+  if (requested) {
+    if (![...inits, ...containers].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${pod.metadata.name}`);
+    return requested;
+  }
+  // kubectl names the container itself; other clients get upstream's default, the first one.
+  return containers[0];
+}

@@ -116,6 +116,8 @@ export class ContainerRuntime {
       child = this.runner.spawn(this.options.conmonPath ?? '/usr/bin/conmon', args, {
         stdio: ['ignore', log, log, 'pipe'],
         env: { ...process.env, _OCI_SYNCPIPE: '3' },
+        // conmon drops files (e.g. `oom`) into its working directory: keep them in the bundle.
+        cwd: bundle,
       });
     } finally {
       closeSync(log);

@@ -1,0 +1,238 @@
+import { EventRecorder } from '@skiff/kube-client';
+import { ImageStore } from '../images/image-store';
+import { AppContainer } from '../runtime/pod-sandbox';
+import { RuntimeError } from '../runtime/runtime.error';
+import { PodVolumeBuilder } from '../volumes/volume-builder';
+import { VolumeError } from '../volumes/volume.error';
+import { ObservedContainer, terminatedFrom } from './container-status.builder';
+import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
+import { ImagePuller } from './image-puller';
+import { Container, metaTime, Pod } from './pod.types';
+import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
+import { SandboxRuntime, stopContainer } from './pod-termination';
+import { runHandler } from './probes/handler-runner';
+import { ContainerProber } from './probes/prober';
+import { crashBackoff, inBackoff } from './restart-backoff';
+
+export interface PodLifecycleDeps {
+  runtimes: Record<RuntimeKind, SandboxRuntime>;
+  images: ImageStore;
+  puller: ImagePuller;
+  volumes: PodVolumeBuilder;
+  prober: ContainerProber;
+  events: EventRecorder;
+  source: ConfigObjectSource;
+  bridge: string;
+  /** Image whose `sleep` the pause container runs (busybox). */
+  pauseImage: string;
+  allocatable: DownwardContext['allocatable'];
+  clock: () => number;
+}
+
+/** Runtime status of every skiff container of one runtime, from one `list` call. */
+export type ListedContainers = Map<string, string>;
+
+/**
+ * kubelet's syncPod for one pod on this host: sandbox, init containers in order, app
+ * containers, restarts per restartPolicy with CrashLoopBackOff, probes and hooks.
+ * Mutates the pod's record; the caller persists it and reports status.
+ */
+export class PodLifecycle {
+  constructor(private readonly deps: PodLifecycleDeps) {}
+
+  /** Volumes, then the netns + pause container with the pod's address. */
+  async createSandbox(pod: Pod, record: PodRecord): Promise<void> {
+    const { sandbox } = this.deps.runtimes[record.runtime];
+    const ip = record.ip!;
+    try {
+      await this.deps.volumes.setUp(pod, this.deps.source, this.downward(record));
+    } catch (err) {
+      this.deps.events.record(pod, 'Warning', 'FailedMount', errorText(err));
+      throw err;
+    }
+    try {
+      const pause = await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent');
+      record.sandbox = await sandbox.run({
+        podId: record.uid,
+        podName: pod.metadata.name!,
+        ip: ip.ip,
+        prefixLength: ip.prefixLength,
+        gateway: ip.gateway,
+        bridge: this.deps.bridge,
+        pauseImage: pause,
+      });
+    } catch (err) {
+      this.deps.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+      throw err;
+    }
+  }
+
+  /** One pass: observe every instance, handle exits, probe, start what should run. Resolves what is running. */
+  async converge(pod: Pod, record: PodRecord, listed: ListedContainers): Promise<Map<string, ObservedContainer>> {
+    const observed = await this.observe(pod, record, listed);
+    await this.probe(pod, record, observed);
+    const spec = pod.spec;
+    const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (terminal || !record.sandbox) return observed;
+    for (const c of spec.initContainers ?? []) {
+      const rec = this.recordOf(record, c, true);
+      if (rec.terminated?.exitCode === 0) continue;
+      // Running, failed for good (restartPolicy Never), or just started: app containers wait.
+      if (!rec.runtimeId && !rec.terminated) await this.start(pod, record, c, rec);
+      return observed;
+    }
+    for (const c of spec.containers) {
+      const rec = this.recordOf(record, c, false);
+      if (rec.runtimeId || rec.terminated) continue;
+      await this.start(pod, record, c, rec);
+    }
+    return observed;
+  }
+
+  private recordOf(record: PodRecord, c: Container, init: boolean): ContainerRecord {
+    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image });
+    rec.image = c.image;
+    return rec;
+  }
+
+  private async observe(pod: Pod, record: PodRecord, listed: ListedContainers): Promise<Map<string, ObservedContainer>> {
+    const { runtime } = this.deps.runtimes[record.runtime];
+    const observed = new Map<string, ObservedContainer>();
+    for (const rec of Object.values(record.containers)) {
+      if (!rec.runtimeId) continue;
+      const status = listed.get(rec.runtimeId);
+      if (status === 'running' || status === 'created') {
+        observed.set(rec.name, { status: status === 'running' ? 'running' : 'created', oomKilled: false, startedAt: rec.startedAtMs ? new Date(rec.startedAtMs) : undefined });
+        continue;
+      }
+      const st = await runtime.state(rec.runtimeId);
+      if (st.status === 'running') {
+        observed.set(rec.name, st);
+        continue;
+      }
+      const term: TerminatedRecord =
+        st.status === 'exited'
+          ? terminatedFrom(st, rec.runtimeId, rec.startedAtMs)
+          : { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: metaTime(this.deps.clock()) };
+      await this.exited(pod, record, rec, term);
+    }
+    return observed;
+  }
+
+  /** The instance ended: drop it (its log file stays) and apply the restart policy. */
+  private async exited(pod: Pod, record: PodRecord, rec: ContainerRecord, term: TerminatedRecord): Promise<void> {
+    if (rec.runtimeId) {
+      this.deps.prober.forget(rec.runtimeId);
+      await this.deps.runtimes[record.runtime].runtime.delete(rec.runtimeId);
+    }
+    rec.runtimeId = undefined;
+    rec.ready = false;
+    const policy = pod.spec.restartPolicy ?? 'Always';
+    const failed = term.exitCode !== 0;
+    const restart = rec.init ? failed && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && failed);
+    if (!restart) {
+      rec.terminated = term;
+      return;
+    }
+    const finished = term.finishedAt ? Date.parse(term.finishedAt) : this.deps.clock();
+    rec.lastTerminated = term;
+    rec.terminated = undefined;
+    rec.waiting = undefined;
+    rec.crashBackoff = crashBackoff(rec.crashBackoff, finished, rec.startedAtMs ? finished - rec.startedAtMs : 0);
+  }
+
+  private async start(pod: Pod, record: PodRecord, c: Container, rec: ContainerRecord): Promise<void> {
+    const now = this.deps.clock();
+    const events = this.deps.events;
+    if (rec.lastTerminated && inBackoff(rec.crashBackoff, now)) {
+      const delay = Math.round(rec.crashBackoff!.delayMs / 1000);
+      const message = `back-off ${delay}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${record.uid})`;
+      if (rec.waiting?.reason !== 'CrashLoopBackOff') events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${record.uid})`);
+      rec.waiting = { reason: 'CrashLoopBackOff', message };
+      return;
+    }
+    const image = await this.deps.puller.pull(pod, c, rec);
+    if (!image) return;
+    rec.imageID = image.repoDigest;
+    const { runtime, sandbox } = this.deps.runtimes[record.runtime];
+    const restartCount = rec.startedAtMs !== undefined ? rec.restartCount + 1 : 0;
+    try {
+      const env = await resolveEnv(pod, c, this.deps.source, this.downward(record));
+      const desc: AppContainer = {
+        name: c.name,
+        ...expandCommand(c, env),
+        env,
+        workingDir: c.workingDir,
+        securityContext: c.securityContext,
+        resources: quantities(c),
+        volumeMounts: await this.deps.volumes.mountsFor(pod, c),
+      };
+      const id = await sandbox.startContainer(record.sandbox!, desc, image, restartCount);
+      rec.runtimeId = id;
+      rec.startedAtMs = this.deps.clock();
+      rec.restartCount = restartCount;
+      rec.waiting = undefined;
+      rec.started = !c.startupProbe;
+      rec.ready = !c.readinessProbe;
+      events.record(pod, 'Normal', 'Created', `Created container ${c.name}`);
+      events.record(pod, 'Normal', 'Started', `Started container ${c.name}`);
+      const postStart = c.lifecycle?.postStart;
+      if (postStart) {
+        const r = await runHandler(postStart, { runtime, runtimeId: id, container: c, podIP: record.ip!.ip }, 30_000);
+        if (!r.ok) {
+          events.record(pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${r.message}`);
+          await stopContainer(runtime, id, c, record.ip?.ip, 2_000);
+        }
+      }
+    } catch (err) {
+      const message = errorText(err);
+      if (err instanceof ContainerConfigError || (err instanceof RuntimeError && err.code === 'CreateContainerConfigError')) {
+        if (rec.waiting?.message !== message) events.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+        rec.waiting = { reason: 'CreateContainerConfigError', message };
+      } else if (err instanceof VolumeError) {
+        if (rec.waiting?.message !== message) events.record(pod, 'Warning', 'FailedMount', message);
+        rec.waiting = { reason: 'ContainerCreating', message };
+      } else if (err instanceof RuntimeError) {
+        // containerd's StartError: the instance counts as run and failed, so restartPolicy and back-off apply.
+        events.record(pod, 'Warning', 'Failed', `Error: ${message}`);
+        rec.startedAtMs = this.deps.clock();
+        rec.restartCount = restartCount;
+        await this.exited(pod, record, rec, { exitCode: 128, reason: 'StartError', message, startedAt: metaTime(0), finishedAt: metaTime(this.deps.clock()) });
+      } else {
+        throw err;
+      }
+    }
+  }
+
+  private async probe(pod: Pod, record: PodRecord, observed: Map<string, ObservedContainer>): Promise<void> {
+    if (!record.ip) return;
+    const { runtime } = this.deps.runtimes[record.runtime];
+    const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+    for (const [name, o] of observed) {
+      const rec = record.containers[name];
+      const c = all.find((x) => x.name === name);
+      if (o.status !== 'running' || !rec?.runtimeId || !c || rec.init) continue;
+      if (!c.startupProbe && !c.livenessProbe && !c.readinessProbe) continue;
+      const outcome = await this.deps.prober.probe(c, rec, { runtime, runtimeId: rec.runtimeId, container: c, podIP: record.ip.ip }, this.deps.clock());
+      for (const m of outcome.unhealthy) this.deps.events.record(pod, 'Warning', 'Unhealthy', m);
+      if (outcome.kill) {
+        this.deps.events.record(pod, 'Normal', 'Killing', outcome.kill);
+        const grace = c.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+        await stopContainer(runtime, rec.runtimeId, c, record.ip.ip, grace * 1000);
+      }
+    }
+  }
+
+  downward(record: PodRecord): DownwardContext {
+    return { podIP: record.ip?.ip, hostIP: record.ip?.gateway, allocatable: this.deps.allocatable };
+  }
+}
+
+function quantities(c: Container): AppContainer['resources'] {
+  const pick = (m?: Record<string, string | number>) => (m ? { cpu: m.cpu?.toString(), memory: m.memory?.toString() } : undefined);
+  return { limits: pick(c.resources?.limits), requests: pick(c.resources?.requests) };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,130 @@
+import { loadInfraConfig } from '@skiff/config';
+import { KubeClient } from '@skiff/kube-client';
+import { startTestCluster, TestCluster } from '@skiff/testing';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { connect, NatsConnection } from 'nats';
+import { TestRegistry } from '../images/test-registry.fixture';
+import { PodManager } from './pod-manager.service';
+import { PodManagerConfig } from './pod-manager.config';
+import { Container, Pod, SANDBOX_HOST_ANNOTATION } from './pod.types';
+import { SandboxHost } from './sandbox-host';
+
+/**
+ * A PodManager run in-process against a real api-gateway + network-svc cluster, with a loopback
+ * registry, a bridge, nft table and /24 of its own. `dispose()` removes everything it made.
+ */
+export class PodManagerTestBed {
+  readonly tag = randomBytes(3).toString('hex');
+  readonly bridge = `skiffP${this.tag}`;
+  readonly namespace = `pm-${this.tag}`;
+  cluster!: TestCluster;
+  client!: KubeClient;
+  nats!: NatsConnection;
+  host!: SandboxHost;
+  manager!: PodManager;
+  config!: PodManagerConfig;
+  stateDir!: string;
+  private registry?: TestRegistry;
+  private readonly managers: PodManager[] = [];
+
+  constructor(readonly subnet: string) {}
+
+  get agentDir(): string {
+    return path.join(this.stateDir, 'agent');
+  }
+
+  async start(): Promise<this> {
+    this.stateDir = await fs.mkdtemp(path.join(tmpdir(), 'skiff-test-pods-'));
+    this.registry = await TestRegistry.start(path.join(this.stateDir, 'registry'));
+    this.cluster = await startTestCluster({ SKIFF_VSWITCH_CIDR: `${this.subnet}.0/24` }, ['api-gateway', 'network-svc']);
+    this.client = KubeClient.fromKubeconfig(this.cluster.stack.kubeconfig);
+    this.nats = await connect({ servers: loadInfraConfig().natsUrl });
+    this.host = new SandboxHost({
+      stateDir: this.agentDir,
+      bridge: this.bridge,
+      vswitchCidr: `${this.subnet}.0/24`,
+      allowEgress: false,
+      mirrors: [{ registry: 'docker.io', endpoint: this.registry.endpoint, insecure: true }],
+      nftTable: this.bridge,
+    });
+    this.config = {
+      hostId: `h${this.tag}`,
+      zone: `zone-${this.tag}`,
+      stateDir: this.agentDir,
+      natsPrefix: this.cluster.prefix,
+      capacity: { cpuMilli: 2000, memoryBytes: 4 * 2 ** 30, pods: 50 },
+      defaultRuntimeClass: 'runc',
+      pauseImage: 'busybox',
+      statusIntervalMs: 1_000,
+      resyncIntervalMs: 30_000,
+      volumeRefreshMs: 2_000,
+    };
+    await this.client.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+    this.manager = await this.newManager();
+    return this;
+  }
+
+  /** A fresh PodManager over the same state dir: what an agent restart looks like. */
+  async newManager(): Promise<PodManager> {
+    const m = new PodManager(this.config, this.client, this.nats, this.host);
+    await m.start();
+    this.managers.push(m);
+    return m;
+  }
+
+  pods() {
+    return this.client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+  }
+
+  /** Creates the pod as the scheduler would have bound it to this host, and syncs it once. */
+  async createPod(name: string, spec: Partial<Pod['spec']> & { containers: Container[] }, manager = this.manager): Promise<Pod> {
+    const pod = await this.pods().create(this.namespace, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: this.namespace, annotations: { [SANDBOX_HOST_ANNOTATION]: this.config.hostId } },
+      spec: { terminationGracePeriodSeconds: 3, ...spec, nodeName: `virtual-kubelet-${this.config.zone}` },
+    });
+    await manager.sync({ podUid: pod.metadata.uid!, namespace: this.namespace, name });
+    return pod;
+  }
+
+  getPod(name: string): Promise<Pod> {
+    return this.pods().get(this.namespace, name);
+  }
+
+  async dispose(): Promise<void> {
+    for (const m of this.managers) await m.stop().catch(() => undefined);
+    if (this.host) {
+      for (const r of this.manager?.known() ?? []) {
+        await this.host.runtimes[r.runtime].sandbox.remove(r.uid, this.bridge).catch((e: unknown) => console.error('removing pod', e));
+        await this.host.volumes.tearDown(r.uid).catch(() => undefined);
+      }
+      await this.host.hostNetwork.remove({ bridge: this.bridge, nftTable: this.bridge });
+      for (const m of await this.host.mounter.mountsUnder(this.stateDir)) await this.host.mounter.unmount(m);
+    }
+    await this.registry?.stop();
+    await this.nats?.close();
+    this.client?.close();
+    await this.cluster?.stop();
+    if (this.stateDir) await fs.rm(this.stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Polls until `check` returns a value (or throws after `timeoutMs` with the last observation). */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

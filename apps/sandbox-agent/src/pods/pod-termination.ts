@@ -1,0 +1,69 @@
+import { EventRecorder } from '@skiff/kube-client';
+import { ContainerRuntime } from '../runtime/container-runtime';
+import { PodSandbox } from '../runtime/pod-sandbox';
+import { PodVolumeBuilder } from '../volumes/volume-builder';
+import { Container, Pod } from './pod.types';
+import { PodRecord, RuntimeKind } from './pod-state.store';
+import { runHandler } from './probes/handler-runner';
+
+export interface SandboxRuntime {
+  runtime: ContainerRuntime;
+  sandbox: PodSandbox;
+}
+
+// kubelet never gives a container less than this, even for a force deletion.
+const MIN_GRACE_SECONDS = 2;
+
+/** The grace a deletion allows: the pod's deletionGracePeriodSeconds, else its terminationGracePeriodSeconds. */
+export function gracePeriodSeconds(pod: Pod | undefined): number {
+  const g = pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(MIN_GRACE_SECONDS, g);
+}
+
+/**
+ * Stops one container like kubelet's killContainer: preStop hook, SIGTERM, wait out the
+ * grace period, SIGKILL. Resolves the preStop failure message, if any.
+ */
+export async function stopContainer(runtime: ContainerRuntime, runtimeId: string, container: Container | undefined, podIP: string | undefined, graceMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + graceMs;
+  let hookError: string | undefined;
+  const preStop = container?.lifecycle?.preStop;
+  if (preStop && container && podIP) {
+    const r = await runHandler(preStop, { runtime, runtimeId, container, podIP }, graceMs);
+    if (!r.ok) hookError = r.message;
+  }
+  await runtime.kill(runtimeId, 'SIGTERM').catch(() => undefined);
+  const code = await runtime.waitForExit(runtimeId, Math.max(0, deadline - Date.now()));
+  if (code === undefined) {
+    await runtime.kill(runtimeId, 'SIGKILL').catch(() => undefined);
+    await runtime.waitForExit(runtimeId, 10_000);
+  }
+  return hookError;
+}
+
+/** Graceful teardown of a pod's sandbox: every container stopped at once, then the sandbox and volumes removed. */
+export class PodTermination {
+  constructor(
+    private readonly runtimes: Record<RuntimeKind, SandboxRuntime>,
+    private readonly volumes: PodVolumeBuilder,
+    private readonly events: EventRecorder,
+    private readonly bridge: string,
+  ) {}
+
+  async terminate(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
+    const { runtime, sandbox } = this.runtimes[record.runtime];
+    const spec = (pod ?? record.pod).spec;
+    const all = [...(spec.initContainers ?? []), ...spec.containers];
+    await Promise.all(
+      Object.values(record.containers)
+        .filter((c) => c.runtimeId)
+        .map(async (c) => {
+          if (pod) this.events.record(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+          const hookError = await stopContainer(runtime, c.runtimeId!, all.find((x) => x.name === c.name), record.ip?.ip, graceSeconds * 1000);
+          if (hookError && pod) this.events.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${hookError}`);
+        }),
+    );
+    await sandbox.remove(record.uid, this.bridge);
+    await this.volumes.tearDown(record.uid);
+  }
+}

@@ -1,0 +1,73 @@
+import { RegistryMirror as ConfiguredMirror } from '@skiff/config';
+import * as path from 'node:path';
+import { ImageStore, RegistryMirror } from '../images/image-store';
+import { HostNetwork } from '../network/host-network';
+import { PodNetwork } from '../network/pod-network';
+import { gatewayOf } from '../registration/host-registration.service';
+import { ContainerRuntime } from '../runtime/container-runtime';
+import { OciSpecBuilder } from '../runtime/oci-spec.builder';
+import { PodSandbox } from '../runtime/pod-sandbox';
+import { ProcessRunner } from '../runtime/process-runner';
+import { RootfsMounter } from '../runtime/rootfs.mounter';
+import { PodVolumeBuilder } from '../volumes/volume-builder';
+import { RuntimeKind } from './pod-state.store';
+import { SandboxRuntime } from './pod-termination';
+
+export interface SandboxHostOptions {
+  stateDir: string;
+  bridge: string;
+  /** The VSwitch CIDR; its first address goes on the bridge as the pods' gateway. */
+  vswitchCidr: string;
+  allowEgress: boolean;
+  mirrors: ConfiguredMirror[];
+  /** nft table of the egress drop; `skiff` by default (tests: their own). */
+  nftTable?: string;
+}
+
+/** The host primitives the pod manager drives, one set per agent: images, runc and runsc sandboxes, volumes, bridge. */
+export class SandboxHost {
+  readonly runner = new ProcessRunner();
+  readonly mounter = new RootfsMounter(this.runner);
+  readonly network = new PodNetwork(this.runner);
+  readonly hostNetwork = new HostNetwork(this.runner);
+  readonly images: ImageStore;
+  readonly runtimes: Record<RuntimeKind, SandboxRuntime>;
+  readonly volumes: PodVolumeBuilder;
+
+  constructor(readonly options: SandboxHostOptions) {
+    const mirrors: Record<string, RegistryMirror[]> = {};
+    for (const m of options.mirrors) (mirrors[m.registry] ??= []).push({ endpoint: m.endpoint, insecure: m.insecure });
+    this.images = new ImageStore({ root: path.join(options.stateDir, 'images'), mirrors }, this.runner);
+    this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter);
+    const make = (kind: RuntimeKind): SandboxRuntime => {
+      // gVisor: ptrace platform (no KVM here) and the pod's own netns through --network=host.
+      const runtimeArgs = kind === 'runsc' ? ['--platform=ptrace', '--network=host'] : undefined;
+      const runtime = new ContainerRuntime({ stateDir: path.join(options.stateDir, 'runtime', kind), kind, runtimeArgs }, this.runner, this.mounter);
+      const sandbox = new PodSandbox({
+        stateDir: path.join(options.stateDir, 'sandboxes'),
+        runtime,
+        network: this.network,
+        mounter: this.mounter,
+        builder: new OciSpecBuilder({ runtime: kind }),
+      });
+      return { runtime, sandbox };
+    };
+    this.runtimes = { runc: make('runc'), runsc: make('runsc') };
+  }
+
+  /** The bridge with the gateway address and the nft table that keeps pods in (idempotent). */
+  async ensureNetwork(): Promise<void> {
+    const prefix = this.options.vswitchCidr.split('/')[1];
+    await this.hostNetwork.ensure({
+      bridge: this.options.bridge,
+      gatewayCidr: `${gatewayOf(this.options.vswitchCidr)}/${prefix}`,
+      allowEgress: this.options.allowEgress,
+      nftTable: this.options.nftTable,
+    });
+  }
+
+  /** Log file of one container instance, as conmon writes it. */
+  logPath(podUid: string, container: string, restartCount: number): string {
+    return this.runtimes.runc.sandbox.logPath(podUid, container, restartCount);
+  }
+}

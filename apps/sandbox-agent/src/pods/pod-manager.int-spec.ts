@@ -89,6 +89,127 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     expect(reasons).toEqual(expect.arrayContaining(['Pulled', 'Created', 'Started']));
   });
 
+  it('restartPolicy Never: a container that exits 3 makes the pod Failed with exitCode 3', async () => {
+    await bed.createPod('fails', { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo bye; exit 3'] }] });
+    const pod = await phaseOf('fails', 'Failed');
+    const c = pod.status!.containerStatuses![0];
+    expect(c.state.terminated).toMatchObject({ exitCode: 3, reason: 'Error', finishedAt: expect.any(String), containerID: expect.stringMatching(/^skiff:\/\//) });
+    expect(c.restartCount).toBe(0);
+    expect(pod.status!.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+  });
+
+  it('restartPolicy Never with a failing init container fails the pod before any app container runs', async () => {
+    await bed.createPod('badinit', {
+      restartPolicy: 'Never',
+      initContainers: [{ name: 'init', image: 'busybox', command: ['sh', '-c', 'exit 2'] }],
+      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }],
+    });
+    const pod = await phaseOf('badinit', 'Failed');
+    expect(pod.status!.initContainerStatuses![0].state.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect(pod.status!.containerStatuses![0].state.waiting).toMatchObject({ reason: 'PodInitializing' });
+    expect(pod.status!.conditions!.find((x) => x.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized' });
+  });
+
+  it('a crashing container goes to CrashLoopBackOff with a growing restartCount, one log file per run', async () => {
+    const created = await bed.createPod('crash', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo run; exit 1'] }] });
+    const seen = new Set<string>();
+    const pod = await waitFor('restartCount 2 in CrashLoopBackOff', async () => {
+      const p = await bed.getPod('crash');
+      const c = p.status?.containerStatuses?.[0];
+      if (c?.state.waiting?.reason) seen.add(c.state.waiting.reason);
+      return c && c.restartCount >= 2 && c.state.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
+    }, 60_000);
+    const c = pod.status!.containerStatuses![0];
+    expect(pod.status!.phase).toBe('Running');
+    expect(c.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(c.state.waiting!.message).toMatch(/^back-off (10|20)s restarting failed container=main pod=crash_/);
+    expect(seen).toContain('CrashLoopBackOff');
+    for (const n of [0, 1]) expect(await fs.readFile(bed.host.logPath(created.metadata.uid!, 'main', n), 'utf8')).toMatch(/ stdout F run$/m);
+  });
+
+  it('a missing image gives ErrImagePull with skopeo’s error, then ImagePullBackOff', async () => {
+    await bed.createPod('noimage', { containers: [{ name: 'main', image: `busybox-missing-${bed.tag}:1.0`, command: ['true'] }] });
+    const reasons = new Map<string, string>();
+    await waitFor('ErrImagePull and ImagePullBackOff', async () => {
+      const w = (await bed.getPod('noimage')).status?.containerStatuses?.[0]?.state.waiting;
+      if (w?.reason) reasons.set(w.reason, w.message ?? '');
+      return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff');
+    });
+    expect(reasons.get('ErrImagePull')).toMatch(/manifest unknown|not found|name unknown/i);
+    expect(reasons.get('ImagePullBackOff')).toMatch(/^Back-off pulling image "busybox-missing-/);
+    expect((await bed.getPod('noimage')).status!.phase).toBe('Pending');
+  });
+
+  it('a ConfigMap volume follows updates of the ConfigMap through the ..data swap', async () => {
+    const cms = bed.client.resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
+    await cms.create(bed.namespace, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'v1', other: 'x' } });
+    await bed.createPod('reader', {
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', TERM_FRIENDLY], volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }] }],
+      volumes: [{ name: 'cfg', configMap: { name: 'settings', items: [{ key: 'mode', path: 'conf/mode', mode: 0o600 }] } }],
+    });
+    const pod = await phaseOf('reader', 'Running');
+    expect(await execIn(pod, 'main', ['cat', '/etc/cfg/conf/mode'])).toBe('v1');
+    expect(await execIn(pod, 'main', ['sh', '-c', 'ls -A /etc/cfg | sort | tr "\\n" " "'])).toMatch(/^\.\.\S+ \.\.data conf$/);
+    expect(await execIn(pod, 'main', ['stat', '-L', '-c', '%a', '/etc/cfg/conf/mode'])).toBe('600');
+    expect((await bed.host.runtimes.runc.runtime.execCollect(pod.status!.containerStatuses![0].containerID!.replace('skiff://', ''), ['sh', '-c', 'echo x > /etc/cfg/new'])).code).not.toBe(0);
+    await cms.patch(bed.namespace, 'settings', { data: { mode: 'v2' } }, 'merge');
+    await waitFor('updated file', async () => (await execIn(pod, 'main', ['cat', '/etc/cfg/conf/mode'])) === 'v2', 30_000);
+  });
+
+  it('a restarted agent (new PodManager) re-adopts a running pod and keeps its status', async () => {
+    await bed.createPod('survivor', { containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', TERM_FRIENDLY] }] });
+    const before = await phaseOf('survivor', 'Running');
+    const id = before.status!.containerStatuses![0].containerID!;
+    await bed.manager.stop();
+    bed.manager = await bed.newManager();
+    expect(bed.manager.known().map((r) => r.name)).toContain('survivor');
+    await bed.manager.sync({ podUid: before.metadata.uid!, namespace: bed.namespace, name: 'survivor' });
+    await new Promise((r) => setTimeout(r, 2_500));
+    const after = await bed.getPod('survivor');
+    expect(after.status!.phase).toBe('Running');
+    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: id, restartCount: 0, ready: true, state: { running: before.status!.containerStatuses![0].state.running } });
+    expect(after.status!.podIP).toBe(before.status!.podIP);
+    // The adopted container is still watched: killing it is noticed and it is restarted.
+    await bed.host.runtimes.runc.runtime.kill(id.replace('skiff://', ''), 'SIGKILL');
+    const restarted = await waitFor('restart after kill', async () => {
+      const c = (await bed.getPod('survivor')).status?.containerStatuses?.[0];
+      return c && c.restartCount === 1 && c.state.running ? c : undefined;
+    });
+    expect(restarted.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+  });
+
+  it('probes: readiness (httpGet to the pod IP) gates Ready; a failing liveness probe restarts the container', async () => {
+    await bed.createPod('probed', {
+      containers: [
+        {
+          name: 'web',
+          image: 'busybox',
+          command: ['sh', '-c', 'sleep 2; mkdir -p /www && echo ok > /www/healthz && exec httpd -f -p 8080 -h /www'],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+          startupProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1, failureThreshold: 30 },
+        },
+        {
+          name: 'sick',
+          image: 'busybox',
+          command: ['sh', '-c', TERM_FRIENDLY],
+          livenessProbe: { exec: { command: ['cat', '/tmp/never'] }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 2 },
+        },
+      ],
+    });
+    const early = await waitFor('web running', async () => {
+      const c = (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'web');
+      return c?.state.running ? c : undefined;
+    });
+    expect(early.ready).toBe(false);
+    await waitFor('web ready', async () => (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'web')?.ready === true);
+    const sick = await waitFor('sick restarted by liveness', async () => {
+      const c = (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'sick');
+      return c && c.restartCount >= 1 ? c : undefined;
+    });
+    expect(sick.lastState.terminated).toBeDefined();
+  });
+
   it('deletes gracefully: containers stopped, sandbox, netns and volumes removed, IP released, pod object gone', async () => {
     const pod = await bed.getPod('web');
     const uid = pod.metadata.uid!;

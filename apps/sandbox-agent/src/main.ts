@@ -1,18 +1,48 @@
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadSandboxAgentConfig } from '@skiff/config';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, EnvReader, issueServingCert, loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
+import { readFileSync } from 'node:fs';
+import { IncomingMessage } from 'node:http';
+import * as path from 'node:path';
+import { Duplex } from 'node:stream';
 import { SandboxAgentModule } from './app.module';
+import { cleanupAgentHost } from './pods/agent-cleanup';
+import { AgentAuthService } from './streaming/agent-auth.service';
+import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './streaming/container-log-locator';
+import { ExecWebSocketHandler } from './streaming/exec.websocket';
 
-async function bootstrap(): Promise<void> {
-  const config = loadSandboxAgentConfig();
-  const logger = new ConsoleLogger('sandbox-agent', { json: config.logFormat === 'json' });
-  // The logs/exec/port-forward endpoint is not served yet: the agent works through the API, Redis, NATS and BullMQ.
-  const app = await NestFactory.createApplicationContext(SandboxAgentModule.forRoot(config), { logger });
-  app.enableShutdownHooks();
+// The agent's serving certificate: given (SKIFF_AGENT_TLS_CERT/KEY), or issued once by the cluster CA next to SKIFF_CA_FILE.
+function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } {
+  const env = new EnvReader();
+  const certFile = env.optional('SKIFF_AGENT_TLS_CERT');
+  const keyFile = env.optional('SKIFF_AGENT_TLS_KEY');
+  if (certFile && keyFile) return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  const caFile = env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt'));
+  const issued = issueServingCert({ caFile, caKeyFile: path.join(path.dirname(caFile), 'ca.key'), outDir: path.join(config.stateDir, 'pki'), name: 'sandbox-agent', sans: ['127.0.0.1', 'localhost'] });
+  return { cert: readFileSync(issued.certFile), key: readFileSync(issued.keyFile) };
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `sandbox-agent failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+async function serve(): Promise<void> {
+  const config = loadSandboxAgentConfig();
+  const logger = new ConsoleLogger('sandbox-agent', { json: config.logFormat === 'json' });
+  const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), { logger, httpsOptions: servingCert(config) });
+  app.set('x-powered-by', false);
+  app.enableShutdownHooks();
+  // exec arrives as a WebSocket upgrade the API server splices through; it bypasses the router.
+  const exec = new ExecWebSocketHandler(app.get(AgentAuthService), app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR));
+  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => exec.handleUpgrade(req, socket, head));
+  await app.listen(config.port, '127.0.0.1');
+  new Logger('sandbox-agent').log(`host ${config.hostId} serving logs/exec on https://127.0.0.1:${config.port}`);
+}
+
+async function cleanup(): Promise<void> {
+  const removed = await cleanupAgentHost(loadSandboxAgentConfig());
+  for (const r of removed) console.log(`removed ${r}`);
+}
+
+(process.argv[2] === 'cleanup' ? cleanup() : serve()).catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `sandbox-agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

@@ -1,0 +1,48 @@
+import { ApiError } from '@skiff/api-machinery';
+import { ContainerLogFile, ContainerLogLocator, ExecTarget } from '../streaming/container-log-locator';
+import { PodRecord } from './pod-state.store';
+import { SandboxHost } from './sandbox-host';
+
+/** Where the pod manager's records say a container's log is and which instance runs now (kubelet's containerLogs and exec). */
+export class PodContainerLocator implements ContainerLogLocator {
+  constructor(
+    private readonly records: () => PodRecord[],
+    private readonly host: SandboxHost,
+  ) {}
+
+  async locateLog(namespace: string, pod: string, container: string, previous: boolean): Promise<ContainerLogFile> {
+    const record = this.recordOf(namespace, pod);
+    const rec = record.containers[container];
+    if (!rec) throw ApiError.badRequest(`container ${container} is not valid for pod ${pod}`);
+    if (previous) {
+      if (rec.restartCount === 0 || !rec.lastTerminated) throw ApiError.badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
+      return { path: this.host.logPath(record.uid, container, rec.restartCount - 1), stillWriting: () => false };
+    }
+    if (rec.startedAtMs === undefined) {
+      throw ApiError.badRequest(`container "${container}" in pod "${pod}" is waiting to start: ${rec.waiting?.reason ?? 'ContainerCreating'}`);
+    }
+    const runtimeId = rec.runtimeId;
+    const restartCount = rec.restartCount;
+    return {
+      path: this.host.logPath(record.uid, container, restartCount),
+      // The file grows while this very instance runs.
+      stillWriting: () => runtimeId !== undefined && rec.runtimeId === runtimeId && rec.restartCount === restartCount,
+    };
+  }
+
+  async locateExec(namespace: string, pod: string, container: string): Promise<ExecTarget> {
+    const record = this.recordOf(namespace, pod);
+    const rec = record.containers[container];
+    if (!rec) throw ApiError.badRequest(`container ${container} is not valid for pod ${pod}`);
+    const id = rec.runtimeId;
+    if (!id) throw ApiError.badRequest(`container ${container} is not running`);
+    const { runtime } = this.host.runtimes[record.runtime];
+    return { spawn: (command) => runtime.exec(id, command) };
+  }
+
+  private recordOf(namespace: string, pod: string): PodRecord {
+    const record = this.records().find((r) => r.namespace === namespace && r.name === pod);
+    if (!record) throw ApiError.notFound({ group: '', resource: 'pods', name: pod });
+    return record;
+  }
+}

@@ -96,6 +96,14 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     expect(c.state.terminated).toMatchObject({ exitCode: 3, reason: 'Error', finishedAt: expect.any(String), containerID: expect.stringMatching(/^skiff:\/\//) });
     expect(c.restartCount).toBe(0);
     expect(pod.status!.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    // Finished: the sandbox and the address go, the status and the log stay until the pod is deleted.
+    const uid = pod.metadata.uid!;
+    await waitFor('sandbox released', async () => !(await bed.host.runner.run('ip', ['netns', 'list'])).stdout.includes(uid));
+    expect((await bed.host.runtimes.runc.runtime.list()).filter((x) => x.id.includes(uid))).toEqual([]);
+    const reply = await bed.nats.request(ipamSubjects(bed.cluster.prefix).release, JSONCodec().encode({ podUid: uid }));
+    expect(JSONCodec().decode(reply.data)).toEqual({ released: false });
+    expect(await fs.readFile(bed.host.logPath(uid, 'main', 0), 'utf8')).toMatch(/ stdout F bye$/m);
+    expect((await bed.getPod('fails')).status!.podIP).toBe(pod.status!.podIP);
   });
 
   it('restartPolicy Never with a failing init container fails the pod before any app container runs', async () => {
@@ -208,6 +216,21 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
       return c && c.restartCount >= 1 ? c : undefined;
     });
     expect(sick.lastState.terminated).toBeDefined();
+  });
+
+  it('runtimeClassName gvisor runs the pod under runsc (its own kernel), and deletes it', async () => {
+    const created = await bed.createPod('gv', { runtimeClassName: 'gvisor', containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', `dmesg | head -1; ${TERM_FRIENDLY}`] }] });
+    await phaseOf('gv', 'Running');
+    expect(bed.manager.known().find((r) => r.name === 'gv')!.runtime).toBe('runsc');
+    const log = await waitFor('gVisor dmesg', async () => {
+      const t = await fs.readFile(bed.host.logPath(created.metadata.uid!, 'main', 0), 'utf8').catch(() => '');
+      return /gVisor/i.test(t) ? t : undefined;
+    });
+    expect(log).toMatch(/gVisor/i);
+    await bed.pods().delete(bed.namespace, 'gv', { gracePeriodSeconds: 5 });
+    await bed.manager.sync({ podUid: created.metadata.uid!, namespace: bed.namespace, name: 'gv' });
+    await expect(bed.getPod('gv')).rejects.toMatchObject({ code: 404 });
+    expect(await bed.host.runtimes.runsc.runtime.list()).toEqual([]);
   });
 
   it('deletes gracefully: containers stopped, sandbox, netns and volumes removed, IP released, pod object gone', async () => {

@@ -175,6 +175,20 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     const observed = await this.lifecycle.converge(pod, record, listing);
     await this.store.save(record);
     await this.report(record, observed);
+    if (record.sandbox && TERMINAL.includes(record.pod.status?.phase ?? 'Pending')) await this.releaseFinished(record);
+  }
+
+  // Succeeded/Failed: nothing may run any more; the sandbox and address go, logs and status stay until deletion.
+  private async releaseFinished(record: PodRecord): Promise<void> {
+    if (Object.values(record.containers).some((c) => c.runtimeId)) {
+      // Failed from outside (e.g. NodeLost) while containers still run: stop them; the next pass records their exits.
+      await this.termination.stopRunning(record, record.pod, gracePeriodSeconds(record.pod));
+      return;
+    }
+    await this.termination.releaseFinished(record);
+    record.sandbox = undefined;
+    await this.store.save(record);
+    await this.ipam.release(record.uid).catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`));
   }
 
   // The pause is gone (host reboot, killed): a fresh sandbox with the same address; its containers are lost.

@@ -51,7 +51,14 @@ export class PodTermination {
   ) {}
 
   async terminate(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
-    const { runtime, sandbox } = this.runtimes[record.runtime];
+    await this.stopRunning(record, pod, graceSeconds);
+    await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge);
+    await this.volumes.tearDown(record.uid);
+  }
+
+  /** Stops every running container of the pod at once (preStop, SIGTERM, grace, SIGKILL). */
+  async stopRunning(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
+    const { runtime } = this.runtimes[record.runtime];
     const spec = (pod ?? record.pod).spec;
     const all = [...(spec.initContainers ?? []), ...spec.containers];
     await Promise.all(
@@ -63,7 +70,11 @@ export class PodTermination {
           if (hookError && pod) this.events.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${hookError}`);
         }),
     );
-    await sandbox.remove(record.uid, this.bridge);
+  }
+
+  /** A pod that finished keeps its logs and status but gives back its sandbox and volumes (kubelet kills the pod sandbox). */
+  async releaseFinished(record: PodRecord): Promise<void> {
+    await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge, { keepLogs: true });
     await this.volumes.tearDown(record.uid);
   }
 }

@@ -107,8 +107,11 @@ export class PodSandbox {
     return id;
   }
 
-  /** Removes every container of the pod (pause last), its shm, netns, cgroups and files. Idempotent. */
-  async remove(podId: string, bridge?: string): Promise<void> {
+  /**
+   * Removes every container of the pod (pause last), its shm, netns, cgroups and files. Idempotent.
+   * `keepLogs`: a finished pod's sandbox goes but its logs stay readable until the pod is deleted.
+   */
+  async remove(podId: string, bridge?: string, options: { keepLogs?: boolean } = {}): Promise<void> {
     const prefix = PodSandbox.containerId(podId, '');
     const pauseId = PodSandbox.containerId(podId, 'POD');
     const known = (await this.deps.runtime.list()).map((c) => c.id).filter((id) => id.startsWith(prefix));
@@ -121,7 +124,7 @@ export class PodSandbox {
     await this.cgroups.remove(`skiff/${podId}`);
     await this.cgroups.removeIfEmpty('skiff');
     await fs.rm(this.podDir(podId), { recursive: true, force: true });
-    await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
+    if (!options.keepLogs) await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
   }
 
   private async createAndStart(id: string, desc: ContainerDescription, image: SandboxImage, pod: PodSandboxPaths, logPath: string): Promise<number> {

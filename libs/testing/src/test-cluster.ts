@@ -70,6 +70,7 @@ export async function startTestCluster(env: Record<string, string> = {}, service
   const natsPrefix = `test${id}`;
   const stateDir = mkdtempSync(path.join(tmpdir(), 'skiff-test-'));
   const logs: string[] = [];
+  const sandboxEnv = services.includes('sandbox-agent') ? await sandboxHostEnv(id, stateDir) : {};
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -79,7 +80,7 @@ export async function startTestCluster(env: Record<string, string> = {}, service
       redisUrl: infra.redisUrl,
       apiPort: await freePort(),
       services,
-      env: { SKIFF_NATS_PREFIX: natsPrefix, SKIFF_LOG_FORMAT: 'text', ...env },
+      env: { SKIFF_NATS_PREFIX: natsPrefix, SKIFF_LOG_FORMAT: 'text', ...sandboxEnv, ...env },
       onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
     });
   } catch (err) {
@@ -88,6 +89,7 @@ export async function startTestCluster(env: Record<string, string> = {}, service
   }
 
   async function cleanup(): Promise<void> {
+    if (services.includes('sandbox-agent')) await cleanupSandboxHost({ ...process.env, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
     await dropDatabase(infra.databaseUrl, dbName).catch(() => undefined);
     const nc = await connect({ servers: infra.natsUrl });
     try {
@@ -180,3 +182,27 @@ async function deleteRedisKeys(url: string, patterns: string[]): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * A sandbox host of the test's own: host id, state dir, bridge and a /24 of the VSwitch that
+ * no other cluster on this machine uses at the same time (network-svc hands out the same range).
+ */
+async function sandboxHostEnv(id: string, stateDir: string): Promise<Record<string, string>> {
+  const suffix = id.slice(-6);
+  return {
+    SKIFF_HOST_ID: `h${suffix}`,
+    SKIFF_AGENT_STATE_DIR: path.join(stateDir, 'agent'),
+    SKIFF_BRIDGE: `skiffT${suffix}`.slice(0, 15),
+    SKIFF_VSWITCH_CIDR: `10.244.${100 + (Number(suffix) % 150)}.0/24`,
+    SKIFF_AGENT_PORT: String(await freePort()),
+  };
+}
+
+/** Runs the agent's cleanup command: removes every sandbox, mount, netns, bridge and nft table it made. */
+function cleanupSandboxHost(env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'apps/sandbox-agent/src/main.ts'), 'cleanup'], { env, cwd: REPO_ROOT, timeout: 60_000 }, () => resolve());
+  });
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     natsUrl: config.natsUrl,
     redisUrl: config.redisUrl,
     apiPort: config.port,
+    services: ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent'],
   });
   const rel = path.relative(process.cwd(), stack.kubeconfig);
   console.log(`\n  Skiff is up at ${stack.server}\n  kubectl --kubeconfig ${rel} get --raw /readyz\n  kubectl --kubeconfig ${rel} get ns\n\n  Ctrl-C stops it.\n`);

@@ -11,7 +11,9 @@ import { SandboxAgentModule } from './app.module';
 import { cleanupAgentHost } from './pods/agent-cleanup';
 import { AgentAuthService } from './streaming/agent-auth.service';
 import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './streaming/container-log-locator';
+import { ExecTtyRefusal, wantsTty } from './streaming/exec-tty.refusal';
 import { ExecWebSocketHandler } from './streaming/exec.websocket';
+import { PORT_FORWARD_PATH, PortForwardUpgradeHandler } from './streaming/port-forward.upgrade';
 
 // The agent's serving certificate: given (SKIFF_AGENT_TLS_CERT/KEY), or issued once by the cluster CA next to SKIFF_CA_FILE.
 function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } {
@@ -30,9 +32,18 @@ async function serve(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), { logger, httpsOptions: servingCert(config) });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
-  // exec arrives as a WebSocket upgrade the API server splices through; it bypasses the router.
-  const exec = new ExecWebSocketHandler(app.get(AgentAuthService), app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR));
-  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => exec.handleUpgrade(req, socket, head));
+  // exec and port-forward arrive as upgrades the API server splices through; they bypass the router.
+  const auth = app.get(AgentAuthService);
+  const locator = app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR);
+  const exec = new ExecWebSocketHandler(auth, locator);
+  const portForward = new PortForwardUpgradeHandler(auth, locator);
+  const ttyRefusal = new ExecTtyRefusal(auth);
+  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'https://agent.local').pathname;
+    if (PORT_FORWARD_PATH.test(pathname)) portForward.handleUpgrade(req, socket, head);
+    else if (wantsTty(req)) ttyRefusal.handleUpgrade(req, socket, head);
+    else exec.handleUpgrade(req, socket, head);
+  });
   await app.listen(config.port, '127.0.0.1');
   new Logger('sandbox-agent').log(`host ${config.hostId} serving logs/exec on https://127.0.0.1:${config.port}`);
 }

@@ -10,10 +10,12 @@ import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService } from './agent-directory.service';
 
-const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/;
+const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
+// What the agent needs of the client's upgrade request: WebSocket, or SPDY/3.1 (kubectl's fallback) and its stream protocol.
+const PASS_HEADERS = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
 
 /**
- * pods/exec and pods/attach arrive as WebSocket upgrades (v5/v4.channel.k8s.io). Like
+ * pods/exec, pods/attach and pods/portforward arrive as upgrades (WebSocket; SPDY/3.1 for port-forward's fallback). Like
  * kube-apiserver with kubelet, the API server checks the caller, finds the pod's sandbox agent
  * and splices the connection through to the agent's endpoint, which speaks the protocol.
  */
@@ -50,17 +52,18 @@ export class PodUpgradeProxy {
     const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
     const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
     if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });
-    const container = containerOf(pod, url.searchParams.get('container'));
     const endpoint = new URL(await this.agents.endpointFor(pod));
-    const target = `/${m[3]}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${url.search}`;
+    const podPath = `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+    // kubelet's paths: /exec|attach/<ns>/<pod>/<container>, /portForward/<ns>/<pod>.
+    const target = m[3] === 'portforward' ? `/portForward/${podPath}${url.search}` : `/${m[3]}/${podPath}/${encodeURIComponent(containerOf(pod, url.searchParams.get('container')))}${url.search}`;
+    const method = m[3] === 'portforward' && req.method === 'POST' ? 'POST' : 'GET';
     const upstream = connect({ host: endpoint.hostname, port: Number(endpoint.port), ca: this.ca, servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', resolve);
       upstream.once('error', (err) => reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${name}: ${err.message}`)));
     });
-    const pass = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
-    const headers = pass.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}`);
-    upstream.write([`GET ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: Bearer ${this.token}`, ...headers, '', ''].join('\r\n'));
+    const headers = PASS_HEADERS.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}`);
+    upstream.write([`${method} ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: Bearer ${this.token}`, ...headers, '', ''].join('\r\n'));
     if (head.length > 0) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

@@ -1,5 +1,5 @@
 import { ApiError } from '@skiff/api-machinery';
-import { ContainerLogFile, ContainerLogLocator, ExecTarget } from '../streaming/container-log-locator';
+import { ContainerLogFile, ContainerLogLocator, ExecTarget, PortForwardTarget } from '../streaming/container-log-locator';
 import { PodRecord } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';
 
@@ -38,6 +38,12 @@ export class PodContainerLocator implements ContainerLogLocator {
     if (!id) throw ApiError.badRequest(`container ${container} is not running`);
     const { runtime } = this.host.runtimes[record.runtime];
     return { spawn: (command) => runtime.exec(id, command) };
+  }
+
+  async locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget> {
+    const record = this.recordOf(namespace, pod);
+    if (!record.sandbox || !record.ip) throw ApiError.badRequest(`pod ${pod} does not have a running sandbox`);
+    return { netnsPath: record.sandbox.netnsPath, ip: record.ip.ip };
   }
 
   private recordOf(namespace: string, pod: string): PodRecord {

@@ -13,6 +13,14 @@ export interface ExecTarget {
   spawn(command: string[]): ChildProcess;
 }
 
+/** Where a pod's ports are: its network namespace and its address on the bridge. */
+export interface PortForwardTarget {
+  /** `/var/run/netns/skiff-<podId>`: entered to dial the port on the pod's loopback, as kubelet does. */
+  netnsPath: string;
+  /** The pod's address on the bridge, for when the netns cannot be entered. */
+  ip: string;
+}
+
 export interface ContainerLogLocator {
   /**
    * The current (or with `previous`, the last terminated) log of a container of a pod on this
@@ -21,6 +29,8 @@ export interface ContainerLogLocator {
   locateLog(namespace: string, pod: string, container: string, previous: boolean): Promise<ContainerLogFile>;
   /** A running container of a pod on this host; throws an ApiError when it is not running. */
   locateExec(namespace: string, pod: string, container: string): Promise<ExecTarget>;
+  /** The network of a pod on this host whose sandbox is up; throws an ApiError otherwise. */
+  locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget>;
 }
 
 export const CONTAINER_LOG_LOCATOR = Symbol('CONTAINER_LOG_LOCATOR');

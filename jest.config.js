@@ -7,6 +7,7 @@ const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }] },
   moduleNameMapper: { '^@skiff/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  setupFiles: ['<rootDir>/jest.setup.js'],
 };
 module.exports = {
   // Project-level testTimeout is not honoured with `projects`; e2e and integration need the room.

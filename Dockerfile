@@ -1,7 +1,9 @@
-# One image for every Skiff service; docker-compose.yml picks the command.
+# One image for the whole Skiff stack (docker-compose.yml). The sandbox agent needs the OCI
+# runtimes and a privileged container (namespaces, cgroups, mounts, nftables).
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
+      runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /skiff
 COPY package.json package-lock.json ./
@@ -9,4 +11,4 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
 ENV SKIFF_STATE_DIR=/state SKIFF_API_HOST=0.0.0.0
 EXPOSE 6443
-CMD ["node", "-r", "@swc-node/register", "scripts/dev-stack.ts"]
+CMD ["sh", "-c", "bash scripts/ensure-registry.sh && node -r @swc-node/register scripts/seed-registry.ts --state-dir /var/lib/skiff && exec node -r @swc-node/register scripts/dev-stack.ts"]

@@ -51,20 +51,4 @@ if ! reachable 4222; then
   wait_for NATS 4222
 fi
 
-# The loopback registry that mirrors docker.io for sandboxes (seeded by scripts/seed-registry.ts).
-REGISTRY_DIR=/var/lib/skiff/registry
-if ! reachable 5000; then
-  say "starting the loopback image registry"
-  mkdir -p "$REGISTRY_DIR/data"
-  cat >"$REGISTRY_DIR/config.yml" <<YAML
-version: 0.1
-log: {level: warn}
-storage:
-  filesystem: {rootdirectory: $REGISTRY_DIR/data}
-  delete: {enabled: true}
-http: {addr: 127.0.0.1:5000}
-YAML
-  start-stop-daemon --start --oknodo --background --make-pidfile --pidfile /run/skiff-registry.pid \
-    --exec /usr/bin/docker-registry -- serve "$REGISTRY_DIR/config.yml"
-  wait_for "the image registry" 5000
-fi
+bash "$(dirname "$0")/ensure-registry.sh"

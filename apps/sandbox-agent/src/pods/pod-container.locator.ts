@@ -37,7 +37,8 @@ export class PodContainerLocator implements ContainerLogLocator {
     const id = rec.runtimeId;
     if (!id) throw ApiError.badRequest(`container ${container} is not running`);
     const { runtime } = this.host.runtimes[record.runtime];
-    return { spawn: (command) => runtime.exec(id, command) };
+    // stdin is always a pipe: the exec stream ends it (at once without stdin, or on the client's EOF; kubectl cp needs it).
+    return { spawn: (command) => runtime.exec(id, command, { stdin: true }) };
   }
 
   async locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget> {

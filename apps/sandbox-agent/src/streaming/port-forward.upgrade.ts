@@ -29,12 +29,19 @@ function pickProtocol(offered: Iterable<string>): string | undefined {
 export class PortForwardUpgradeHandler {
   private readonly log = new Logger('port-forward');
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => pickProtocol(protocols) ?? false });
+  // `ws` refuses `SPDY/3.1+portforward.k8s.io` (a "/" is not a token character), so that offer is
+  // taken off the request before the handshake and the choice added to the 101 answer here.
+  private readonly tunneling = new WeakSet<IncomingMessage>();
 
   constructor(
     private readonly auth: AgentAuthService,
     private readonly locator: ContainerLogLocator,
     private readonly dialer = new PodPortDialer(),
-  ) {}
+  ) {
+    this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      if (this.tunneling.has(req)) headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`);
+    });
+  }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     void this.upgrade(req, socket, head).catch((err: unknown) => {
@@ -58,6 +65,10 @@ export class PortForwardUpgradeHandler {
       const ports = protocol === SPDY_TUNNEL_PROTOCOL ? [] : parsePorts(url.searchParams);
       if (!ports) throw ApiError.badRequest('query parameter "ports" must list the ports to forward (1-65535)');
       const target = await this.locator.locatePortForward(namespace, pod);
+      if (protocol === SPDY_TUNNEL_PROTOCOL) {
+        delete req.headers['sec-websocket-protocol'];
+        this.tunneling.add(req);
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (protocol === SPDY_TUNNEL_PROTOCOL) this.tunnel(ws, target, label);
         else servePortForwardChannels(ws, ports, target, this.dialer, label);

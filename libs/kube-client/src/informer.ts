@@ -2,6 +2,7 @@ import { KubeObject } from '@skiff/api-machinery';
 import { isExpired, KubeApiError } from './kube-api.error';
 import { consoleLogger, KubeClientLogger } from './kube-client.logger';
 import { ResourceClient, WatchEvent, WatchHandle } from './resource-client';
+import { InterruptibleSleep } from './interruptible-sleep';
 
 /** What an informer needs from a resource handle (a fake in unit specs). */
 export type ListWatcher<T extends KubeObject> = Pick<ResourceClient<T>, 'list' | 'watch'>;
@@ -43,7 +44,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private lastRv = '';
   private watch?: WatchHandle;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
   private resyncTimer?: NodeJS.Timeout;
   private syncWaiters: (() => void)[] = [];
 
@@ -67,7 +68,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.stopped = true;
     clearInterval(this.resyncTimer);
     this.watch?.stop();
-    this.wake?.();
+    this.pause.wake();
     await this.running;
     this.running = undefined;
   }
@@ -129,7 +130,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (events > 0 || Date.now() - started > 1000) delay = initialMs;
         // A watch that ends at once with nothing in it would otherwise spin.
         else if (!this.stopped) {
-          await this.sleep(delay);
+          await this.pause.sleep(delay);
           delay = Math.min(delay * 2, maxMs);
         }
       } catch (err) {
@@ -140,7 +141,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.logger.warn(`informer: ${needList ? 'list' : 'watch'} failed, retrying in ${delay} ms: ${(err as Error).message}`);
-        await this.sleep(delay);
+        await this.pause.sleep(delay);
         delay = Math.min(delay * 2, maxMs);
       }
     }
@@ -246,19 +247,6 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
 }
 
 function keyOf(namespace: string | undefined, name: string): string {

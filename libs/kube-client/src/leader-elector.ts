@@ -2,6 +2,7 @@ import { KubeObject } from '@skiff/api-machinery';
 import { isAlreadyExists, isConflict, isNotFound } from './kube-api.error';
 import { consoleLogger, KubeClientLogger } from './kube-client.logger';
 import { ResourceClient, ResourceRef } from './resource-client';
+import { InterruptibleSleep } from './interruptible-sleep';
 
 /** coordination.k8s.io/v1 Lease. */
 export interface Lease extends KubeObject {
@@ -64,7 +65,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new InterruptibleSleep();
 
   constructor(
     client: LeaseClient,
@@ -99,7 +100,7 @@ export class LeaderElector {
   /** Stops contending; if leading, ends leadership and clears holderIdentity. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.running;
     this.running = undefined;
   }
@@ -107,7 +108,7 @@ export class LeaderElector {
   private async loop(callbacks: LeaderCallbacks): Promise<void> {
     while (!this.stopped) {
       if ((await this.attempt(this.renewDeadlineMs)) !== 'held') {
-        await this.sleep(this.retryMs * (1 + Math.random() * 0.2));
+        await this.pause.sleep(this.retryMs * (1 + Math.random() * 0.2));
         continue;
       }
       if (this.stopped) {
@@ -143,7 +144,7 @@ export class LeaderElector {
   private async renewUntilLost(): Promise<void> {
     let lastRenew = Date.now();
     while (!this.stopped) {
-      await this.sleep(this.retryMs);
+      await this.pause.sleep(this.retryMs);
       if (this.stopped) return;
       const left = this.renewDeadlineMs - (Date.now() - lastRenew);
       const result = await this.attempt(Math.max(left, 1));
@@ -233,19 +234,6 @@ export class LeaderElector {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
 }
 
 function expired(spec: NonNullable<Lease['spec']>, now: Date): boolean {

@@ -1,6 +1,6 @@
 import { loadInfraConfig } from '@skiff/config';
 import { KubeClient } from '@skiff/kube-client';
-import { startTestCluster, TestCluster } from '@skiff/testing';
+import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,18 +113,7 @@ export class PodManagerTestBed {
   }
 }
 
-/** Polls until `check` returns a value (or throws after `timeoutMs` with the last observation). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** `eventually` with the label first, as the pod manager specs read best. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return eventually(check, timeoutMs, what);
 }

@@ -1,5 +1,6 @@
 // The parts of core/v1 Pod the agent reads and writes, as plain JSON shapes.
 import { KubeObject } from '@skiff/api-machinery';
+import type { ContainerDescription } from '../runtime/oci-spec.types';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -91,13 +92,7 @@ export interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   lifecycle?: { postStart?: ProbeHandler; preStop?: ProbeHandler };
-  securityContext?: {
-    runAsUser?: number;
-    runAsGroup?: number;
-    readOnlyRootFilesystem?: boolean;
-    allowPrivilegeEscalation?: boolean;
-    capabilities?: { add?: string[]; drop?: string[] };
-  };
+  securityContext?: ContainerDescription['securityContext'];
 }
 
 export interface KeyToPath {

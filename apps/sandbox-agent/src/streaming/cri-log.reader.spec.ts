@@ -34,6 +34,11 @@ describe('readCriLog', () => {
     expect(await collect(readCriLog(log, { follow: false, timestamps: false, limitBytes: 6 }, () => false))).toBe('one\ntw');
   });
 
+  it('prints conmon\'s +00:00 timestamps the way kubelet does', async () => {
+    const p = file(['2026-01-01T00:00:01.963656263+00:00 stdout F one']);
+    expect(await collect(readCriLog(p, { follow: false, timestamps: true }, () => false))).toBe('2026-01-01T00:00:01.963656263Z one\n');
+  });
+
   it('follows new lines until the container stops writing', async () => {
     const p = file(['2026-01-01T00:00:01.000000000Z stdout F first']);
     let running = true;

@@ -27,7 +27,8 @@ export function parseCriLine(line: string): CriLogLine | undefined {
 /** What `kubectl logs` shows for a line: partial lines join the next, `--timestamps` prefixes the time. */
 export function formatLine(l: CriLogLine, timestamps: boolean): string {
   const body = l.partial ? l.text : `${l.text}\n`;
-  return timestamps ? `${l.time} ${body}` : body;
+  // conmon writes `+00:00`; kubelet (and so kubectl users) see RFC 3339 with `Z`.
+  return timestamps ? `${l.time.replace(/\+00:00$/, 'Z')} ${body}` : body;
 }
 
 const POLL_MS = 200;

@@ -3,7 +3,7 @@
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
-      runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 \
+      runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /skiff
 COPY package.json package-lock.json ./

@@ -1,6 +1,8 @@
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { runApiBench } from './api.bench';
+import { runPodsBench } from './pods.bench';
+import { formatBreakdown } from './pods/host-probe';
 import { formatTable, writeJsonResults } from './report';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -11,12 +13,32 @@ function log(line: string): void {
   process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (today: the API benchmark). */
+// `npm run bench -- pods` or SKIFF_BENCH=api,pods picks benchmarks; all of them by default.
+const BENCHES = {
+  api: runApi,
+  pods: runPods,
+} as const satisfies Record<string, (cores: number) => Promise<void>>;
+type BenchName = keyof typeof BENCHES;
+
+function selectedBenches(): BenchName[] {
+  const asked = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...(process.env.SKIFF_BENCH ?? '').split(',')].map((s) => s.trim()).filter(Boolean);
+  const known = Object.keys(BENCHES) as BenchName[];
+  const unknown = asked.filter((a) => !known.includes(a as BenchName));
+  if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')} (argv or SKIFF_BENCH; known: ${known.join(', ')})`);
+  return asked.length ? known.filter((k) => asked.includes(k)) : known;
+}
+
+/** `npm run bench`: every benchmark in bench/ in turn (the API and the pod benchmark), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
+  const selected = selectedBenches();
+  log(`skiff bench: node ${process.version}, ${cores} cores, load average ${fmtLoad(loadavg())}; running ${selected.join(', ')}`);
+  for (const name of selected) await BENCHES[name](cores);
+}
+
+async function runApi(cores: number): Promise<void> {
   // The machine is shared: the load average says how much of it the bench really had.
   const loadBefore = loadavg();
-  log(`skiff bench: node ${process.version}, ${cores} cores, load average ${fmtLoad(loadBefore)}`);
   const api = await runApiBench(log);
   const loadAfter = loadavg();
   process.stdout.write(`\n${formatTable(`API benchmark (${cores} cores, node ${process.version})`, api.rows)}\n`);
@@ -27,6 +49,22 @@ async function main(): Promise<void> {
   }
   if (api.watch.errorEvents.length > 0) process.stdout.write(`\nwatch problems:\n${api.watch.errorEvents.map((e) => `  ${e}`).join('\n')}\n`);
   const file = writeJsonResults(REPO_ROOT, 'api', { node: process.version, cores, startedAt: new Date(started).toISOString(), loadBefore, loadAfter, ...api });
+  process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
+}
+
+async function runPods(cores: number): Promise<void> {
+  const loadBefore = loadavg();
+  const startedAt = new Date().toISOString();
+  const pods = await runPodsBench(log);
+  const loadAfter = loadavg();
+  process.stdout.write(`\n${formatTable(`Pod benchmark (${cores} cores, node ${process.version})`, pods.rows)}\n`);
+  for (const [phase, b] of Object.entries(pods.breakdown)) process.stdout.write(`median timeline, ${phase}: POST ${formatBreakdown(b)}\n`);
+  // Sandbox starts are CPU-bound on 2 cores: other work on the machine shows up directly in these figures.
+  const busy = loadBefore[0] > cores / 2 ? ' — the machine was already BUSY before the run; treat the figures as pessimistic' : '';
+  process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; the bench, its cluster and the sandboxes share these cores)${busy}\n`);
+  if (pods.skipped.length) process.stdout.write(`skipped (time budget): ${pods.skipped.join(', ')}\n`);
+  if (pods.problems.length) process.stdout.write(`\nproblems:\n${pods.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  const file = writeJsonResults(REPO_ROOT, 'pods', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...pods });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 

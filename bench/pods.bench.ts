@@ -173,7 +173,7 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     const bareProblems = await bare.dispose();
     if (bareProblems.length) log(`pods: bare cleanup: ${bareProblems.join('; ')}`);
     // Pods first (an aborted phase leaves some), so the agent's cleanup finds nothing half-deleted.
-    if (fleet.liveCount > 0) await fleet.deleteAll(60_000).catch(() => undefined);
+    if (fleet.liveCount > 0) await fleet.deleteAll(20_000).catch(() => undefined);
     watch.close();
     http.close();
     log(`pods: stopping the test cluster (${elapsed()} so far)`);

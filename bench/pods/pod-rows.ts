@@ -28,7 +28,7 @@ export function buildPodRows(l: LatencySet, density: DensityResult | undefined, 
     }
     if (bareSeq) rows.push({ label: `  bare ${kind} run, one at a time ×${n.seq}`, latency: bareSeq, note: incomplete(bareSeq, n.seq).replace(/^; /, '') });
     if (burst) {
-      const all = `all ${burst.n} Running after ${(burst.max / 1000).toFixed(2)} s`;
+      const all = `${burst.n === n.burst ? 'all ' : ''}${burst.n} Running after ${(burst.max / 1000).toFixed(2)} s`;
       const target =
         rc === 'runc' && bareBurst
           ? `; target p99 ≤ ${BURST_P99_VS_BARE_RUNC}× bare runc ${verdict(burst.n === n.burst && burst.p99 <= BURST_P99_VS_BARE_RUNC * bareBurst.p99)}`

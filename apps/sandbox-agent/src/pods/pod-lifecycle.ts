@@ -14,6 +14,10 @@ import { runHandler } from './probes/handler-runner';
 import { ContainerProber } from './probes/prober';
 import { crashBackoff, inBackoff } from './restart-backoff';
 
+const ECI_USE_SPECS = 'k8s.aliyun.com/eci-use-specs';
+// Written by the scheduler at binding, e.g. `2.0-4.0Gi`.
+const ECI_INSTANCE_SPEC = 'k8s.aliyun.com/eci-instance-spec';
+
 export interface PodLifecycleDeps {
   runtimes: Record<RuntimeKind, SandboxRuntime>;
   images: ImageStore;
@@ -164,7 +168,7 @@ export class PodLifecycle {
         env,
         workingDir: c.workingDir,
         securityContext: c.securityContext,
-        resources: quantities(c),
+        resources: quantities(c, pod),
         volumeMounts: await this.deps.volumes.mountsFor(pod, c),
       };
       const id = await sandbox.startContainer(record.sandbox!, desc, image, restartCount);
@@ -228,9 +232,14 @@ export class PodLifecycle {
   }
 }
 
-function quantities(c: Container): AppContainer['resources'] {
+function quantities(c: Container, pod: Pod): AppContainer['resources'] {
   const pick = (m?: Record<string, string | number>) => (m ? { cpu: m.cpu?.toString(), memory: m.memory?.toString() } : undefined);
-  return { limits: pick(c.resources?.limits), requests: pick(c.resources?.requests) };
+  // ECI sizing: a container without limits gets the instance the scheduler sized from eci-use-specs, as on ECI.
+  const a = pod.metadata.annotations ?? {};
+  const size = a[ECI_USE_SPECS] ? /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)Gi$/.exec(a[ECI_INSTANCE_SPEC] ?? '') : null;
+  const own = pick(c.resources?.limits);
+  const limits = size ? { cpu: own?.cpu ?? size[1], memory: own?.memory ?? `${size[2]}Gi` } : own;
+  return { limits, requests: pick(c.resources?.requests) };
 }
 
 function errorText(err: unknown): string {

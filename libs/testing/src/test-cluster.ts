@@ -1,5 +1,6 @@
 import { loadInfraConfig } from '@skiff/config';
 import { changesStreamNames } from '@skiff/messaging';
+import { apiRequest } from './api-client';
 import { RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -102,6 +103,20 @@ export async function startTestCluster(env: Record<string, string> = {}, service
     rmSync(stateDir, { recursive: true, force: true });
   }
 
+  if (services.includes('sandbox-agent') && services.includes('scheduler')) {
+    // Pods created before the host has registered would only wait for it: start with a Ready node.
+    try {
+      await eventually(async () => {
+        const res = await apiRequest(stack, 'GET', '/api/v1/nodes');
+        const items = (res.body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] }).items ?? [];
+        return items.some((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      }, 60_000, 'a Ready virtual node');
+    } catch (err) {
+      await stack.stop();
+      await cleanup();
+      throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`);
+    }
+  }
   const cacheDir = path.join(stateDir, 'kube-cache');
   return {
     stack,

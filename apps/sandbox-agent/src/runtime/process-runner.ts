@@ -42,6 +42,8 @@ export class ProcessError extends Error {
   }
 }
 
+const EXIT_DRAIN_MS = 2_000;
+
 /** The one door to host binaries; specs replace it with a fake that records argv. */
 export class ProcessRunner {
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -86,9 +88,10 @@ export class ProcessRunner {
         else resolve(result);
       };
       child.on('close', (code) => finish(code));
-      // A tool that leaves a child holding our pipes never 'close's them: after the exit, give the pipes a moment
-      // to drain, then stop waiting (use outputFile for such tools so the child is not hit by SIGPIPE later).
-      child.on('exit', (code) => setTimeout(() => finish(code), 200).unref());
+      // A tool that leaves a child holding our pipes never 'close's them: after the exit, let the pipes drain
+      // (on a busy host that takes a while: finishing early loses output, e.g. CNI's JSON), then stop waiting
+      // (use outputFile for such tools so the child is not hit by SIGPIPE later).
+      child.on('exit', (code) => setTimeout(() => finish(code), EXIT_DRAIN_MS).unref());
       // EPIPE when the tool exits without reading stdin is not an error of ours.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(options.input ?? '');

@@ -41,6 +41,10 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   private lastVolumeRefresh = 0;
   private ticking = false;
   private stopped = false;
+  // Queue jobs start arriving while start() still runs (Nest boots providers in parallel): a sync before the
+  // state dir is loaded would admit a running pod afresh and tear down its live sandbox.
+  private readonly adopted: Promise<void>;
+  private markAdopted: () => void = () => undefined;
 
   constructor(
     private readonly config: PodManagerConfig,
@@ -67,6 +71,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
       clock: Date.now,
     });
     this.termination = new PodTermination(host.runtimes, host.volumes, this.events, host.options.bridge);
+    this.adopted = new Promise((resolve) => (this.markAdopted = resolve));
   }
 
   get nodeName(): string {
@@ -86,6 +91,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     await this.host.ensureNetwork();
     for (const r of await this.store.loadAll()) this.records.set(r.uid, r);
     await this.removeOrphanSandboxes();
+    this.markAdopted();
     this.timers.push(setInterval(() => void this.tick(), this.config.statusIntervalMs));
     this.timers.push(setInterval(() => void this.resync(), this.config.resyncIntervalMs));
     void this.resync();
@@ -100,7 +106,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Converge one pod with the API's view of it (BullMQ job, resync). */
   sync(cmd: SyncPodCommand): Promise<void> {
-    return this.locks.run(cmd.podUid, () => this.syncPod(cmd));
+    return this.adopted.then(() => this.locks.run(cmd.podUid, () => this.syncPod(cmd)));
   }
 
   /** The pods this agent runs (tests, diagnostics). */

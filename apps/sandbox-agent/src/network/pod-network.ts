@@ -89,7 +89,13 @@ export class PodNetwork {
       const config = { cniVersion: '1.0.0', name: 'skiff', type: 'bridge', bridge: bridge ?? 'skiff0', ipam: {} };
       // DEL with an empty ipam: static IPAM keeps no state, and the bridge plugin only needs eth0 inside the netns.
       await this.cni('DEL', podId, `${NETNS_DIR}/${netnsName}`, config).catch(() => undefined);
-      await this.runner.run('ip', ['netns', 'delete', netnsName], { allowFailure: true });
+      // `ip netns delete` racing other netns adds/deletes can fail (busy mount) and leak the netns: check and retry.
+      for (let attempt = 0; ; attempt++) {
+        await this.runner.run('ip', ['netns', 'delete', netnsName], { allowFailure: true });
+        if (!(await this.netnsExists(netnsName))) break;
+        if (attempt >= 10) throw new NetworkError('TeardownFailed', `netns ${netnsName} could not be deleted`);
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
     }
     const veth = PodNetwork.hostVethName(podId);
     if (await this.host.linkExists(veth)) await this.host.run('ip', ['link', 'del', veth], { allowFailure: true });

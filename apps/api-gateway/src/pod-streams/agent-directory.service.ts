@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, KubeObject } from '@skiff/api-machinery';
+import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
 import { sandboxHostsKey, SandboxHostRecord } from '@skiff/messaging';
 import type IORedis from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { REDIS } from '../platform/redis.provider';
 
@@ -11,10 +12,18 @@ export const SANDBOX_HOST_ANNOTATION = 'skiff.io/sandbox-host';
 /** Finds the sandbox agent that runs a pod, from the host registry the agents keep in Redis. */
 @Injectable()
 export class AgentDirectoryService implements OnApplicationShutdown {
+  /** The cluster CA the agents' serving certificates chain to. */
+  readonly ca: Buffer;
+  /** What the API server presents to an agent. */
+  readonly authorization: string;
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
     @Inject(REDIS) private readonly redis: IORedis,
-  ) {}
+  ) {
+    this.ca = readFileSync(config.caFile);
+    this.authorization = `Bearer ${readFileSync(config.adminTokenFile, 'utf8').trim()}`;
+  }
 
   async endpointFor(pod: KubeObject): Promise<string> {
     const name = pod.metadata.name;
@@ -34,4 +43,21 @@ export class AgentDirectoryService implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.redis.disconnect();
   }
+}
+
+/**
+ * The container a pods/log, exec or attach request means: the named one (init containers too),
+ * else the only one; with several, logs ask for a name while exec/attach take the first (upstream).
+ */
+export function containerOf(pod: KubeObject, requested: string | null, defaultToFirst: boolean): string {
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
+  const names = (field: string): string[] => (Array.isArray(spec[field]) ? (spec[field] as { name?: string }[]).map((c) => c.name ?? '') : []);
+  const containers = names('containers');
+  const name = pod.metadata.name;
+  if (requested) {
+    if (![...names('initContainers'), ...containers].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${name}`);
+    return requested;
+  }
+  if (containers.length === 1 || defaultToFirst) return containers[0];
+  throw ApiError.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
 }

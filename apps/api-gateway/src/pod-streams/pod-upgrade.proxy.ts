@@ -1,14 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
-import { ApiGatewayConfig } from '@skiff/config';
-import { readFileSync } from 'node:fs';
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiError } from '@skiff/api-machinery';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { connect } from 'node:tls';
 import { AdminTokenService } from '../auth/admin-token.service';
-import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
-import { AgentDirectoryService } from './agent-directory.service';
+import { AgentDirectoryService, containerOf } from './agent-directory.service';
 
 const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 // What the agent needs of the client's upgrade request: WebSocket, or SPDY/3.1 (kubectl's fallback) and its stream protocol.
@@ -22,18 +19,12 @@ const PASS_HEADERS = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websock
 @Injectable()
 export class PodUpgradeProxy {
   private readonly log = new Logger('pod-streams');
-  private readonly ca: Buffer;
-  private readonly token: string;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) config: ApiGatewayConfig,
     private readonly tokens: AdminTokenService,
     private readonly store: ObjectStoreRepository,
     private readonly agents: AgentDirectoryService,
-  ) {
-    this.ca = readFileSync(config.caFile);
-    this.token = readFileSync(config.adminTokenFile, 'utf8').trim();
-  }
+  ) {}
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     void this.proxy(req, socket, head).catch((err: unknown) => {
@@ -55,15 +46,15 @@ export class PodUpgradeProxy {
     const endpoint = new URL(await this.agents.endpointFor(pod));
     const podPath = `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
     // kubelet's paths: /exec|attach/<ns>/<pod>/<container>, /portForward/<ns>/<pod>.
-    const target = m[3] === 'portforward' ? `/portForward/${podPath}${url.search}` : `/${m[3]}/${podPath}/${encodeURIComponent(containerOf(pod, url.searchParams.get('container')))}${url.search}`;
+    const target = m[3] === 'portforward' ? `/portForward/${podPath}${url.search}` : `/${m[3]}/${podPath}/${encodeURIComponent(containerOf(pod, url.searchParams.get('container'), true))}${url.search}`;
     const method = m[3] === 'portforward' && req.method === 'POST' ? 'POST' : 'GET';
-    const upstream = connect({ host: endpoint.hostname, port: Number(endpoint.port), ca: this.ca, servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname });
+    const upstream = connect({ host: endpoint.hostname, port: Number(endpoint.port), ca: this.agents.ca, servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', resolve);
       upstream.once('error', (err) => reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${name}: ${err.message}`)));
     });
     const headers = PASS_HEADERS.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}`);
-    upstream.write([`${method} ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: Bearer ${this.token}`, ...headers, '', ''].join('\r\n'));
+    upstream.write([`${method} ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: ${this.agents.authorization}`, ...headers, '', ''].join('\r\n'));
     if (head.length > 0) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);
@@ -76,16 +67,4 @@ export class PodUpgradeProxy {
     upstream.on('close', close);
     socket.on('close', close);
   }
-}
-
-function containerOf(pod: KubeObject, requested: string | null): string {
-  const spec = isJsonObject(pod.spec) ? pod.spec : {};
-  const containers = Array.isArray(spec.containers) ? (spec.containers as { name?: string }[]).map((c) => c.name ?? '') : [];
-  const inits = Array.isArray(spec.initContainers) ? (spec.initContainers as { name?: string }[]).map((c) => c.name ?? '') : [];
-  if (requested) {
-    if (![...inits, ...containers].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${pod.metadata.name}`);
-    return requested;
-  }
-  // kubectl names the container itself; other clients get upstream's default, the first one.
-  return containers[0];
 }

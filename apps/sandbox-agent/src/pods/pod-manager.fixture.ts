@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { connect, NatsConnection } from 'nats';
+import { Client } from 'pg';
 import { TestRegistry } from '../images/test-registry.fixture';
 import { PodManager } from './pod-manager.service';
 import { PodManagerConfig } from './pod-manager.config';
@@ -89,6 +90,17 @@ export class PodManagerTestBed {
     });
     await manager.sync({ podUid: pod.metadata.uid!, namespace: this.namespace, name });
     return pod;
+  }
+
+  /** Whether network-svc still holds an address for the pod (read from its table, not through the release call). */
+  async ipamHolds(podUid: string): Promise<boolean> {
+    const db = new Client({ connectionString: this.cluster.databaseUrl });
+    await db.connect();
+    try {
+      return (await db.query('SELECT 1 FROM eni_allocations WHERE pod_uid = $1', [podUid])).rowCount! > 0;
+    } finally {
+      await db.end();
+    }
   }
 
   getPod(name: string): Promise<Pod> {

@@ -100,6 +100,8 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     const uid = pod.metadata.uid!;
     await waitFor('sandbox released', async () => !(await bed.host.runner.run('ip', ['netns', 'list'])).stdout.includes(uid));
     expect((await bed.host.runtimes.runc.runtime.list()).filter((x) => x.id.includes(uid))).toEqual([]);
+    // The address goes back to the pool right after the netns; a second release finds nothing to free.
+    await waitFor('address released', async () => !(await bed.ipamHolds(uid)));
     const reply = await bed.nats.request(ipamSubjects(bed.cluster.prefix).release, JSONCodec().encode({ podUid: uid }));
     expect(JSONCodec().decode(reply.data)).toEqual({ released: false });
     expect(await fs.readFile(bed.host.logPath(uid, 'main', 0), 'utf8')).toMatch(/ stdout F bye$/m);

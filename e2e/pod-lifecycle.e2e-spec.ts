@@ -1,4 +1,4 @@
-import { eventually, startKubectl, startTestCluster, TestCluster } from '@skiff/testing';
+import { eventually, kubectlOnTerminal, startKubectl, startTestCluster, TestCluster } from '@skiff/testing';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -128,6 +128,16 @@ describe('pod lifecycle (probes, OOM, hooks, volumes, gVisor, ECI sizing)', () =
     await waitReady(ns, 'web');
     await waitReady(ns, 'sentry');
     expect(await exec(ns, 'sentry', 'dmesg')).toMatch(/gVisor/);
+    // exec -it: gVisor's process gets a terminal of the client's size too.
+    const term = kubectlOnTerminal(cluster, ['exec', '-it', 'sentry', '-n', ns, '--', 'sh'], { cols: 97, rows: 21 });
+    try {
+      await eventually(async () => term.screen().includes('/ # '), 30_000, 'the shell prompt');
+      term.type('[ -t 0 ] && echo "on-a-$TERM-terminal"; stty size; exit 4\r');
+      await eventually(async () => term.screen().includes('on-a-xterm-terminal') && term.screen().includes('21 97'), 20_000, 'the terminal test and size');
+      expect(await term.exited).toBe(4);
+    } finally {
+      await term.stop();
+    }
     const hostKernel = (await exec(ns, 'web', 'uname', '-r')).trim();
     const gvisorKernel = (await exec(ns, 'sentry', 'uname', '-r')).trim();
     expect(gvisorKernel).not.toBe('');

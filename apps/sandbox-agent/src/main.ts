@@ -11,7 +11,6 @@ import { SandboxAgentModule } from './app.module';
 import { cleanupAgentHost } from './pods/agent-cleanup';
 import { AgentAuthService } from './streaming/agent-auth.service';
 import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './streaming/container-log-locator';
-import { ExecTtyRefusal, wantsTty } from './streaming/exec-tty.refusal';
 import { ExecWebSocketHandler } from './streaming/exec.websocket';
 import { PORT_FORWARD_PATH, PortForwardUpgradeHandler } from './streaming/port-forward.upgrade';
 
@@ -37,11 +36,9 @@ async function serve(): Promise<void> {
   const locator = app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR);
   const exec = new ExecWebSocketHandler(auth, locator);
   const portForward = new PortForwardUpgradeHandler(auth, locator);
-  const ttyRefusal = new ExecTtyRefusal(auth);
   app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'https://agent.local').pathname;
     if (PORT_FORWARD_PATH.test(pathname)) portForward.handleUpgrade(req, socket, head);
-    else if (wantsTty(req)) ttyRefusal.handleUpgrade(req, socket, head);
     else exec.handleUpgrade(req, socket, head);
   });
   await app.listen(config.port, '127.0.0.1');

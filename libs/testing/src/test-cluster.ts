@@ -165,6 +165,36 @@ export function startKubectl(cluster: TestCluster, args: string[]): { output: ()
   };
 }
 
+/** kubectl run on a terminal (script(1) provides the pty), as a user at a shell runs `exec -it`. */
+export interface TerminalKubectl {
+  /** Everything the terminal showed so far (kubectl's output, echoes included). */
+  screen(): string;
+  /** Types `text` into the terminal. */
+  type(text: string): void;
+  /** kubectl's exit code. */
+  exited: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function kubectlOnTerminal(cluster: TestCluster, args: string[], size = { cols: 111, rows: 33 }): TerminalKubectl {
+  const argv = [KUBECTL, '--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args];
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', `stty cols ${size.cols} rows ${size.rows}; exec ${quoted}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
+  return {
+    screen: () => screen,
+    type: (text) => void child.stdin.write(text),
+    exited,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 /** Polls `check` until it returns a value, or throws after `timeoutMs` with the last error. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -38,7 +38,7 @@ export class PodContainerLocator implements ContainerLogLocator {
     if (!id) throw ApiError.badRequest(`container ${container} is not running`);
     const { runtime } = this.host.runtimes[record.runtime];
     // stdin is always a pipe: the exec stream ends it (at once without stdin, or on the client's EOF; kubectl cp needs it).
-    return { spawn: (command) => runtime.exec(id, command, { stdin: true }) };
+    return { spawn: (command) => runtime.exec(id, command, { stdin: true }), spawnTerminal: (command, size) => runtime.execTerminal(id, command, size) };
   }
 
   async locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget> {

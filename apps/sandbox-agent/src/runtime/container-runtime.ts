@@ -1,3 +1,4 @@
+import { IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { ChildProcess } from 'node:child_process';
 import { closeSync, promises as fs, openSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -43,8 +44,13 @@ export interface ContainerState {
 }
 
 export interface ExecOptions {
-  tty?: boolean;
   stdin?: boolean;
+}
+
+/** A terminal's size in character cells, as kubectl's resize channel sends it. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 interface RuncState {
@@ -212,9 +218,27 @@ export class ContainerRuntime {
 
   /** Non-TTY exec with piped stdio; the process inherits the container's env, user, capabilities and seccomp. */
   exec(id: string, cmd: string[], options: ExecOptions = {}): ChildProcess {
-    // TTY needs `exec -t --console-socket` and a receiver for the pty master fd (SCM_RIGHTS); Node cannot take one.
-    if (options.tty) throw new RuntimeError('ExecFailed', 'exec with a TTY is not supported yet; use tty: false');
     return this.runner.spawn(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  }
+
+  /**
+   * Exec on a terminal (`kubectl exec -t`). The agent opens a pty and runs the runtime's exec in
+   * the foreground on it, the way a user at a terminal would: `runc exec --tty` makes the
+   * container's own pty, puts ours in raw mode and copies between the two, resizing the inner one
+   * on SIGWINCH; runsc hands its stdio (our pty) to the sandbox, whose process then sees a terminal.
+   * Resizing our pty is what delivers the SIGWINCH. (A detached exec would need `--console-socket`
+   * and SCM_RIGHTS, which Node cannot receive.)
+   */
+  async execTerminal(id: string, cmd: string[], size: TerminalSize): Promise<IPty> {
+    const pty = (args: string[]): IPty => spawnPty(this.runtimePath, [...this.globalArgs(), 'exec', ...args], { cols: size.cols, rows: size.rows, name: 'xterm', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    if (this.kind === 'runc') return pty(['--tty', '--env', 'TERM=xterm', id, ...cmd]);
+    const spec = await this.readSpec(id);
+    if (!spec) throw new RuntimeError('ExecFailed', `container ${id} has no bundle`);
+    const file = path.join(this.bundleDir(id), `exec-${randomUUID()}.json`);
+    await fs.writeFile(file, JSON.stringify({ ...spec.process, args: cmd, terminal: true, env: [...(spec.process.env ?? []), 'TERM=xterm'] }));
+    const term = pty(['--process', file, id]);
+    term.onExit(() => void fs.rm(file, { force: true }));
+    return term;
   }
 
   /** exec and collect the output (probes, tests). */

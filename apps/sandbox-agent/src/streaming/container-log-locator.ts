@@ -1,4 +1,6 @@
+import type { IPty } from '@lydell/node-pty';
 import type { ChildProcess } from 'node:child_process';
+import type { TerminalSize } from '../runtime/container-runtime';
 
 /** Where a container's log is, as the pod manager knows it. */
 export interface ContainerLogFile {
@@ -11,6 +13,8 @@ export interface ContainerLogFile {
 export interface ExecTarget {
   /** Runs `command` in the container with piped stdio (no TTY). */
   spawn(command: string[]): ChildProcess;
+  /** Runs `command` in the container on a terminal (`exec -t`). */
+  spawnTerminal(command: string[], size: TerminalSize): Promise<IPty>;
 }
 
 /** Where a pod's ports are: its network namespace and its address on the bridge. */

@@ -1,3 +1,5 @@
+import { constants as osConstants } from 'node:os';
+
 // The Kubernetes streaming WebSocket protocol (v4/v5.channel.k8s.io) as kubelet speaks it:
 // binary messages whose first byte is the channel.
 
@@ -25,9 +27,8 @@ export function negotiate(offered: string | undefined): string | undefined {
 }
 
 /** The status message ending an exec: what kubectl turns into its exit code. */
-export function exitStatus(command: string[], code: number | null, signal: NodeJS.Signals | null): string {
-  if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
-  const exit = code ?? (signal ? 128 + signalNumber(signal) : 1);
+export function exitStatus(command: string[], exit: number): string {
+  if (exit === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
   return JSON.stringify({
     metadata: {},
     status: 'Failure',
@@ -37,11 +38,23 @@ export function exitStatus(command: string[], code: number | null, signal: NodeJ
   });
 }
 
-export function errorStatus(message: string): string {
-  return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
+/** The exit code a shell reports: the process's own, or 128 + the number of the signal that killed it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | number | null): number {
+  const signo = typeof signal === 'string' ? osConstants.signals[signal] : (signal ?? 0);
+  return signo > 0 ? 128 + signo : (code ?? 1);
 }
 
-function signalNumber(signal: NodeJS.Signals): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
-  return table[signal] ?? 0;
+/** kubectl's resize message (`{"Width":80,"Height":24}`), or undefined when it is not one. */
+export function parseResize(data: Buffer): { cols: number; rows: number } | undefined {
+  try {
+    const { Width, Height } = JSON.parse(data.toString('utf8')) as { Width?: unknown; Height?: unknown };
+    const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;
+    return ok(Width) && ok(Height) ? { cols: Width, rows: Height } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorStatus(message: string): string {
+  return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
 }

@@ -57,19 +57,21 @@ export class HostNetwork {
     if (await this.host.linkExists(config.bridge)) await this.host.run('ip', ['link', 'del', config.bridge]);
   }
 
-  /** Packets the forward chain dropped for leaving the bridge (0 when the table is gone). */
-  async droppedEgressPackets(table = this.config?.nftTable ?? 'skiff'): Promise<number> {
-    const r = await this.host.run('nft', ['-j', 'list', 'chain', 'inet', table, 'forward'], { allowFailure: true });
+  /** Packets dropped for leaving the bridge (`forward`) or for reaching the host itself (`input`); 0 when the table is gone. */
+  async droppedPackets(chain: 'forward' | 'input', table = this.config?.nftTable ?? 'skiff'): Promise<number> {
+    const r = await this.host.run('nft', ['-j', 'list', 'chain', 'inet', table, chain], { allowFailure: true });
     if (r.code !== 0) return 0;
     const doc = JSON.parse(r.stdout) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
     let packets = 0;
     for (const item of doc.nftables) {
-      if (item.rule?.comment !== 'skiff-egress-drop') continue;
+      if (item.rule?.comment !== DROP_COMMENT[chain]) continue;
       for (const e of item.rule.expr) packets += e.counter?.packets ?? 0;
     }
     return packets;
   }
 }
+
+const DROP_COMMENT = { forward: 'skiff-egress-drop', input: 'skiff-host-drop' } as const;
 
 // One transaction replaces the whole table, so re-running ensure() never stacks rules.
 function nftRuleset(table: string, config: HostNetworkConfig): string {
@@ -85,8 +87,13 @@ function nftRuleset(table: string, config: HostNetworkConfig): string {
     lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
     lines.push(`    ip saddr ${networkOf(config.gatewayCidr)} oifname != ${br} masquerade`);
   } else {
-    lines.push(`    iifname ${br} oifname != ${br} counter drop comment "skiff-egress-drop"`);
+    lines.push(`    iifname ${br} oifname != ${br} counter drop comment "${DROP_COMMENT.forward}"`);
   }
+  // The sandbox host is not the pods' to reach (its agent, its local services): only replies to what the host
+  // opened (probes, port-forward fallbacks) come back in over the bridge. Egress settings do not change this.
+  lines.push('  }', '  chain input {', '    type filter hook input priority filter; policy accept;');
+  lines.push(`    iifname ${br} ct state established,related accept`);
+  lines.push(`    iifname ${br} counter drop comment "${DROP_COMMENT.input}"`);
   lines.push('  }', '}', '');
   return lines.join('\n');
 }

@@ -55,7 +55,7 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
     return Number(/packets (\d+)/.exec(stdout)?.[1] ?? NaN);
   };
 
-  it('wires two pods on one bridge that reach each other and the gateway', async () => {
+  it('wires two pods on one bridge that reach each other', async () => {
     const sa = await pods.setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     await pods.setup({ podId: b, ip: `${subnet}.3`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     expect(sa).toEqual({ netnsName: `skiff-${a}`, netnsPath: `/var/run/netns/skiff-${a}`, hostVeth: PodNetwork.hostVethName(a), ip: `${subnet}.2` });
@@ -67,13 +67,19 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
     expect(addr.stdout).toMatch(/eth0\s+inet 10\.244\.250\.2\/24/);
     expect((await ping(a, `${subnet}.3`)).code).toBe(0);
     expect((await ping(b, `${subnet}.2`)).code).toBe(0);
-    expect((await ping(a, `${subnet}.1`)).code).toBe(0);
+  });
+
+  it('keeps pods off the host itself, while the host still reaches them (probes)', async () => {
+    const before = await host.droppedPackets('input', nftTable);
+    expect((await ping(a, `${subnet}.1`)).code).not.toBe(0);
+    expect(await host.droppedPackets('input', nftTable)).toBeGreaterThan(before);
+    expect((await sh(['ip', 'netns', 'exec', hostNs, '/bin/busybox', 'ping', '-c1', '-W1', `${subnet}.2`])).code).toBe(0);
   });
 
   it('drops pod egress on the host: nothing reaches the outside and the nft counter says why', async () => {
-    const before = await host.droppedEgressPackets(nftTable);
+    const before = await host.droppedPackets('forward', nftTable);
     expect((await ping(a, '10.250.0.2')).code).not.toBe(0);
-    expect(await host.droppedEgressPackets(nftTable)).toBeGreaterThan(before);
+    expect(await host.droppedPackets('forward', nftTable)).toBeGreaterThan(before);
     expect(await echoRequestsOutside()).toBe(0);
   });
 

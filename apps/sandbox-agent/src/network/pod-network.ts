@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { ProcessError, ProcessRunner } from '../runtime/process-runner';
 import { assertIfName, HostCommand } from './host-command';
 import { NetworkError } from './network.error';
@@ -55,31 +56,50 @@ export class PodNetwork {
     return `skiffv${createHash('sha256').update(podId).digest('hex').slice(0, 9)}`;
   }
 
-  async setup(req: PodNetworkRequest): Promise<PodNetworkStatus> {
-    if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(req.podId)) throw new NetworkError('InvalidConfig', `pod id "${req.podId}" must be lowercase alphanumerics and dashes`);
+  /**
+   * The pod's netns: all a runtime needs to create containers in it. `wire` brings up its
+   * loopback and gives it the address; the pause container may start meanwhile.
+   */
+  async create(podId: string): Promise<{ netnsName: string; netnsPath: string }> {
+    if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(podId)) throw new NetworkError('InvalidConfig', `pod id "${podId}" must be lowercase alphanumerics and dashes`);
+    const netnsName = PodNetwork.netnsName(podId);
+    // A half-made sandbox from a crashed attempt is torn down and redone: ADD is not idempotent for the bridge plugin.
+    if (await this.netnsExists(netnsName)) await this.teardown(podId);
+    try {
+      await this.runner.run('ip', ['netns', 'add', netnsName]);
+    } catch (err) {
+      await this.teardown(podId).catch(() => undefined);
+      throw new NetworkError('SetupFailed', `pod network for ${podId}: ${err instanceof ProcessError ? err.message : String(err)}`);
+    }
+    return { netnsName, netnsPath: `${NETNS_DIR}/${netnsName}` };
+  }
+
+  /** CNI bridge ADD into the netns `create` made, then the host veth renamed so teardown finds it without state. */
+  async wire(req: PodNetworkRequest): Promise<PodNetworkStatus> {
     assertIfName(req.bridge, 'bridge');
     const netnsName = PodNetwork.netnsName(req.podId);
     const netnsPath = `${NETNS_DIR}/${netnsName}`;
     const hostVeth = PodNetwork.hostVethName(req.podId);
-    // A half-made sandbox from a crashed attempt is torn down and redone: ADD is not idempotent for the bridge plugin.
-    if (await this.netnsExists(netnsName)) await this.teardown(req.podId);
     try {
-      await this.runner.run('ip', ['netns', 'add', netnsName]);
       await this.runner.run('ip', ['-n', netnsName, 'link', 'set', 'lo', 'up']);
       const out = await this.cni('ADD', req.podId, netnsPath, this.cniConfig(req));
       const result = JSON.parse(out) as CniResult;
       const veth = result.interfaces?.find((i) => !i.sandbox && i.name !== req.bridge)?.name;
       if (!veth) throw new NetworkError('SetupFailed', `CNI bridge returned no host veth: ${out}`);
       // The plugin names it veth<random>; DEL finds the pair from eth0 inside the netns, so renaming is safe.
-      await this.host.run('ip', ['link', 'set', 'dev', veth, 'down']);
-      await this.host.run('ip', ['link', 'set', 'dev', veth, 'name', hostVeth]);
-      await this.host.run('ip', ['link', 'set', 'dev', hostVeth, 'up']);
+      await this.host.run('ip', ['-batch', '-'], { input: `link set dev ${veth} down\nlink set dev ${veth} name ${hostVeth}\nlink set dev ${hostVeth} up\n` });
       return { netnsName, netnsPath, hostVeth, ip: req.ip };
     } catch (err) {
       await this.teardown(req.podId).catch(() => undefined);
       if (err instanceof NetworkError) throw err;
       throw new NetworkError('SetupFailed', `pod network for ${req.podId}: ${err instanceof ProcessError ? err.message : String(err)}`);
     }
+  }
+
+  /** `create` then `wire`. */
+  async setup(req: PodNetworkRequest): Promise<PodNetworkStatus> {
+    await this.create(req.podId);
+    return this.wire(req);
   }
 
   /** CNI DEL and netns removal; a no-op for a pod that has none. */
@@ -101,9 +121,12 @@ export class PodNetwork {
     if (await this.host.linkExists(veth)) await this.host.run('ip', ['link', 'del', veth], { allowFailure: true });
   }
 
+  /** `ip netns` keeps a netns as a file under /var/run/netns; looking there costs no process. */
   async netnsExists(name: string): Promise<boolean> {
-    const { stdout } = await this.runner.run('ip', ['netns', 'list']);
-    return stdout.split('\n').some((line) => line.split(' ')[0] === name);
+    return fs.access(`${NETNS_DIR}/${name}`).then(
+      () => true,
+      () => false,
+    );
   }
 
   private cniConfig(req: PodNetworkRequest): object {

@@ -2,6 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { EventRecorder, isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { SyncPodCommand } from '@skiff/messaging';
 import { NatsConnection } from 'nats';
+import { promises as fs } from 'node:fs';
+import { RunningPodSandbox } from '../runtime/pod-sandbox';
 import { PodPhase } from './pod.types';
 import { ApiConfigSource } from './api-config.source';
 import { buildPodStatus, ObservedContainer } from './container-status.builder';
@@ -132,7 +134,12 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
       return;
     }
     if (TERMINAL.includes(pod.status?.phase ?? 'Pending')) return;
-    await this.converge(await this.admit(pod));
+    const admitted = await this.admit(pod);
+    // A new pod runs nothing yet (no runtime listing needed); its first status (address, ContainerCreating)
+    // is written while the sandbox is made, and lands before the status that follows.
+    const firstReport = this.report(admitted, new Map());
+    firstReport.catch(() => undefined);
+    await this.converge(admitted, new Map(), firstReport);
   }
 
   // A new pod: its address from network-svc and the runtime its RuntimeClass names.
@@ -151,7 +158,6 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     };
     this.records.set(uid, record);
     await this.store.save(record);
-    await this.report(record, new Map());
     return record;
   }
 
@@ -160,11 +166,11 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     return cls === 'gvisor' ? 'runsc' : 'runc';
   }
 
-  private async converge(record: PodRecord, listed?: ListedContainers): Promise<void> {
+  private async converge(record: PodRecord, listed?: ListedContainers, reported: Promise<void> = Promise.resolve()): Promise<void> {
     if (this.stopped) return;
     const pod = record.pod;
     const listing = listed ?? (await this.list(record.runtime));
-    if (record.sandbox && listing.get(record.sandbox.pauseId) !== 'running') await this.sandboxLost(record);
+    if (record.sandbox && !(await this.sandboxAlive(record.sandbox, listing))) await this.sandboxLost(record);
     if (!record.sandbox && !TERMINAL.includes(pod.status?.phase ?? 'Pending')) {
       const retryAt = this.sandboxRetryAt.get(record.uid) ?? 0;
       if (Date.now() >= retryAt) {
@@ -180,6 +186,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     }
     const observed = await this.lifecycle.converge(pod, record, listing);
     await this.store.save(record);
+    await reported;
     await this.report(record, observed);
     if (record.sandbox && TERMINAL.includes(record.pod.status?.phase ?? 'Pending')) await this.releaseFinished(record);
   }
@@ -197,9 +204,18 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     await this.ipam.release(record.uid).catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`));
   }
 
-  // The pause is gone (host reboot, killed): a fresh sandbox with the same address; its containers are lost.
+  // runc pods live as long as their pause; gVisor pods (no pause) as long as their netns.
+  private async sandboxAlive(sandbox: RunningPodSandbox, listing: ListedContainers): Promise<boolean> {
+    if (sandbox.pauseId) return listing.get(sandbox.pauseId) === 'running';
+    return fs.access(sandbox.netnsPath).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  // The pause or netns is gone (host reboot, killed): a fresh sandbox with the same address; its containers are lost.
   private async sandboxLost(record: PodRecord): Promise<void> {
-    this.log.warn(`pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId} is gone, recreating it`);
+    this.log.warn(`pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId ?? record.sandbox!.netnsPath} is gone, recreating it`);
     await this.host.runtimes[record.runtime].sandbox.remove(record.uid, this.host.options.bridge);
     record.sandbox = undefined;
   }
@@ -305,10 +321,8 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   private async removeOrphanSandboxes(): Promise<void> {
     for (const kind of ['runc', 'runsc'] as RuntimeKind[]) {
       const { runtime, sandbox } = this.host.runtimes[kind];
-      for (const c of await runtime.list()) {
-        const m = /^skiff-([0-9a-f-]{36})_POD$/.exec(c.id);
-        if (m && !this.records.has(m[1])) await sandbox.remove(m[1], this.host.options.bridge).catch(() => undefined);
-      }
+      const orphans = new Set((await runtime.list()).map((c) => /^skiff-([0-9a-f-]{36})_/.exec(c.id)?.[1]).filter((uid) => uid && !this.records.has(uid)));
+      for (const uid of orphans) await sandbox.remove(uid!, this.host.options.bridge).catch(() => undefined);
     }
   }
 }

@@ -27,8 +27,12 @@ export interface PodSandboxConfig {
 export interface RunningPodSandbox extends PodSandboxPaths {
   podId: string;
   podName: string;
-  pauseId: string;
-  pausePid: number;
+  /**
+   * runc pods: the pause container that holds the pod's IPC and UTS namespaces. gVisor pods have
+   * none: each of their containers is a sandbox of its own on the pod's netns (see docs/sandboxes.md).
+   */
+  pauseId?: string;
+  pausePid?: number;
 }
 
 export type AppContainer = Omit<ContainerDescription, 'podId' | 'podName' | 'image'>;
@@ -42,7 +46,7 @@ export interface PodSandboxDeps {
   cgroups?: CgroupV1;
 }
 
-/** One pod: netns + CNI, a per-pod /dev/shm, a pause container owning IPC/UTS, and app containers joining them. */
+/** One pod: netns + CNI, a per-pod /dev/shm, (runc) a pause container owning IPC/UTS, and app containers joining them. */
 export class PodSandbox {
   private readonly cgroups: CgroupV1;
 
@@ -66,32 +70,34 @@ export class PodSandbox {
   async run(cfg: PodSandboxConfig): Promise<RunningPodSandbox> {
     const dir = this.podDir(cfg.podId);
     try {
-      const net = await this.deps.network.setup(cfg);
-      const shmPath = await this.deps.mounter.mountShm(path.join(dir, 'shm'));
+      // Independent steps run side by side: the netns and the shm; then the bridge wiring and (runc) the pause container.
+      const [{ netnsPath }, shmPath] = await settled([this.deps.network.create(cfg.podId), this.deps.mounter.mountShm(path.join(dir, 'shm'))]);
       const etcHosts = path.join(dir, 'hosts');
       const etcHostname = path.join(dir, 'hostname');
       await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${cfg.podName}\n`);
       await fs.writeFile(etcHostname, `${cfg.podName}\n`);
-      const pauseId = PodSandbox.containerId(cfg.podId, 'POD');
-      const paths: PodSandboxPaths = { netnsPath: net.netnsPath, shmPath, etcHosts, etcHostname };
-      const pause: ContainerDescription = {
-        podId: cfg.podId,
-        podName: cfg.podName,
-        name: 'POD',
-        image: { config: cfg.pauseImage.config },
-        command: ['/bin/sleep', '2147483647'],
-        securityContext: { capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
-        resources: { requests: { cpu: '2m' } },
-        // Under runsc the pause's cgroup holds the whole sandbox (Sentry threads, ptrace stubs): a small pids
-        // limit there makes boot panic with "seccomp probe failed: resource temporarily unavailable".
-        pidsLimit: this.deps.runtime.kind === 'runc' ? 16 : undefined,
-      };
-      const pausePid = await this.createAndStart(pauseId, pause, cfg.pauseImage, paths, this.logPath(cfg.podId, 'POD', 0));
+      const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
+      const pauseId = this.deps.runtime.kind === 'runc' ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
+      const pause = pauseId ? this.createAndStart(pauseId, this.pauseOf(cfg), cfg.pauseImage, paths, this.logPath(cfg.podId, 'POD', 0)) : Promise.resolve(undefined);
+      const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
       return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
     } catch (err) {
       await this.remove(cfg.podId, cfg.bridge).catch(() => undefined);
       throw err;
     }
+  }
+
+  private pauseOf(cfg: PodSandboxConfig): ContainerDescription {
+    return {
+      podId: cfg.podId,
+      podName: cfg.podName,
+      name: 'POD',
+      image: { config: cfg.pauseImage.config },
+      command: ['/bin/sleep', '2147483647'],
+      securityContext: { capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+      resources: { requests: { cpu: '2m' } },
+      pidsLimit: 16,
+    };
   }
 
   /** Creates and starts an app container in the pod; returns its runtime id. */
@@ -144,4 +150,12 @@ export class PodSandbox {
 
 function readOptional(file: string): Promise<string | undefined> {
   return fs.readFile(file, 'utf8').catch(() => undefined);
+}
+
+/** Promise.all that waits for every step before failing, so nothing is still being made while the caller cleans up. */
+async function settled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -104,4 +104,34 @@ describe('scheduler: virtual nodes and placement', () => {
     }, 20_000, 'PodScheduled=False');
     expect(p.message).toBe("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
   });
+  // Last: it stops the cluster's own scheduler.
+  it('is safe with two replicas: one leads, each pod is bound once, and the other takes over when the leader stops', async () => {
+    const first = cluster.stack.services.get('scheduler')!;
+    const second = cluster.stack.addReplica('scheduler', { SKIFF_SCHEDULER_IDENTITY: 'scheduler-second' });
+    const holder = async (): Promise<string | undefined> => {
+      const res = await apiRequest(cluster.stack, 'GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/skiff-scheduler');
+      return (res.body as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
+    };
+    expect(await holder()).toBe(`scheduler-${first.child.pid}`);
+    const names = Array.from({ length: 12 }, (_, i) => `duo-${i}`);
+    const small = { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] };
+    await Promise.all(names.map((n) => createPod(n, small)));
+    for (const n of names) await eventually(async () => (await getPod(n)).spec.nodeName, 30_000, `${n} to be bound`);
+    const events = (await apiRequest(cluster.stack, 'GET', '/api/v1/namespaces/default/events')).body as { items: { reason: string; count?: number; involvedObject: { name: string } }[] };
+    for (const n of names) {
+      const scheduled = events.items.filter((e) => e.involvedObject.name === n && e.reason === 'Scheduled');
+      expect(scheduled.map((e) => e.count ?? 1)).toEqual([1]);
+    }
+
+    // The leader stops (SIGTERM by PID) and releases the lease: the second replica leads and schedules.
+    await first.stop();
+    await eventually(async () => (await holder()) === 'scheduler-second', 30_000, 'the second replica to lead');
+    await createPod('after-handover', small);
+    const placed = await eventually(async () => {
+      const p = await getPod('after-handover');
+      return p.spec.nodeName ? p : undefined;
+    }, 30_000, 'a pod scheduled by the new leader');
+    expect(placed.metadata.annotations?.['skiff.io/sandbox-host']).toMatch(/^host-[ab]$/);
+    expect(second.child.exitCode).toBeNull();
+  }, 90_000);
 });

@@ -31,6 +31,8 @@ export interface RunningStack {
   /** Stops a service by PID and starts it again (restart-survival tests). */
   restart(name: ServiceName): Promise<void>;
   restartApiServer(): Promise<void>;
+  /** Starts one more replica of a service with the same settings (leader-election tests); stop() stops it too. */
+  addReplica(name: ServiceName, env?: Record<string, string>): ServiceProcess;
   stop(): Promise<void>;
 }
 
@@ -57,8 +59,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   };
   const ca = readFileSync(creds.caFile);
   const services = new Map<ServiceName, ServiceProcess>();
+  const replicas: ServiceProcess[] = [];
   const stop = async (): Promise<void> => {
     // Reverse order: clients first, the API server last.
+    for (const replica of replicas) await replica.stop();
     for (const name of [...services.keys()].reverse()) await services.get(name)!.stop();
   };
   const start = async (name: ServiceName): Promise<void> => {
@@ -84,6 +88,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     services,
     restart,
     restartApiServer: () => restart('api-gateway'),
+    addReplica: (name, extra = {}) => {
+      const replica = spawnService(name, { env: { ...env, ...extra }, onLine: opts.onLine && ((l) => opts.onLine!(`${name}*`, l)) });
+      replicas.push(replica);
+      return replica;
+    },
     stop,
   };
 }

@@ -2,6 +2,8 @@ import { eventually, openWatch, startTestCluster, TestCluster } from '@skiff/tes
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
@@ -194,7 +196,7 @@ describe('sandbox robustness (runc)', () => {
 
   it('keeps containers running when the agent is SIGKILLed and started again', () => survivesAgentOutage('SIGKILL'), 300_000);
 
-  it('lets pods reach each other on the bridge but not out of it', async () => {
+  it('lets pods reach each other on the bridge, but neither out of it nor the host itself', async () => {
     const ns = await newNamespace('egress');
     await run(ns, 'web', "trap 'exit 0' TERM; echo skiff-web > /tmp/index.html; httpd -f -p 8080 -h /tmp & wait");
     await run(ns, 'client', SLEEPER);
@@ -238,6 +240,22 @@ describe('sandbox robustness (runc)', () => {
       setForwarding(bridge, false);
       spawnSync('nft', ['delete', 'table', 'inet', guard]);
     }
+
+    // Nor is the sandbox host itself reachable: a server on the bridge's own (gateway) address gets nothing.
+    const gateway = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(sh('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge]))![1];
+    const hits: string[] = [];
+    const server = createServer((req, res) => res.end(String(hits.push(req.url ?? ''))));
+    await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const hostDropsBefore = hostDrops(table);
+      const blocked = await wget(`http://${gateway}:${port}/from-a-pod`);
+      expect([1, 143]).toContain(blocked.code);
+      expect(hits).toEqual([]);
+      expect(hostDrops(table)).toBeGreaterThan(hostDropsBefore);
+    } finally {
+      server.close();
+    }
     expect((await k('delete', 'pods', '--all', '-n', ns, '--wait', '--timeout=120s')).code).toBe(0);
     await k('delete', 'namespace', ns, '--wait=false');
   }, 300_000);
@@ -266,10 +284,19 @@ function counterOf(listing: string): number {
 
 /** Packets the agent's forward rule dropped for leaving its bridge. */
 function egressDrops(table: string): number {
-  const doc = JSON.parse(sh('nft', ['-j', 'list', 'chain', 'inet', table, 'forward'])) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+  return dropCounter(table, 'forward', 'skiff-egress-drop');
+}
+
+/** Packets the agent's input rule dropped for reaching the host from its bridge. */
+function hostDrops(table: string): number {
+  return dropCounter(table, 'input', 'skiff-host-drop');
+}
+
+function dropCounter(table: string, chain: string, comment: string): number {
+  const doc = JSON.parse(sh('nft', ['-j', 'list', 'chain', 'inet', table, chain])) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
   let packets = 0;
   for (const item of doc.nftables) {
-    if (item.rule?.comment !== 'skiff-egress-drop') continue;
+    if (item.rule?.comment !== comment) continue;
     for (const e of item.rule.expr) packets += e.counter?.packets ?? 0;
   }
   return packets;

@@ -3,7 +3,6 @@ import { EventRecorder, isConflict, isNotFound, KubeClient, ResourceClient } fro
 import { SyncPodCommand } from '@skiff/messaging';
 import { NatsConnection } from 'nats';
 import { promises as fs } from 'node:fs';
-import { RunningPodSandbox } from '../runtime/pod-sandbox';
 import { PodPhase } from './pod.types';
 import { ApiConfigSource } from './api-config.source';
 import { buildPodStatus, ObservedContainer } from './container-status.builder';
@@ -170,7 +169,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.stopped) return;
     const pod = record.pod;
     const listing = listed ?? (await this.list(record.runtime));
-    if (record.sandbox && !(await this.sandboxAlive(record.sandbox, listing))) await this.sandboxLost(record);
+    if (record.sandbox && !(await this.sandboxAlive(record, listing))) await this.sandboxLost(record);
     if (!record.sandbox && !TERMINAL.includes(pod.status?.phase ?? 'Pending')) {
       const retryAt = this.sandboxRetryAt.get(record.uid) ?? 0;
       if (Date.now() >= retryAt) {
@@ -205,8 +204,13 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   // runc pods live as long as their pause; gVisor pods (no pause) as long as their netns.
-  private async sandboxAlive(sandbox: RunningPodSandbox, listing: ListedContainers): Promise<boolean> {
-    if (sandbox.pauseId) return listing.get(sandbox.pauseId) === 'running';
+  private async sandboxAlive(record: PodRecord, listing: ListedContainers): Promise<boolean> {
+    const sandbox = record.sandbox!;
+    if (sandbox.pauseId) {
+      if (listing.get(sandbox.pauseId) === 'running') return true;
+      // A listing taken a moment ago may miss it: only the pause's own state condemns the sandbox.
+      return (await this.host.runtimes[record.runtime].runtime.state(sandbox.pauseId)).status === 'running';
+    }
     return fs.access(sandbox.netnsPath).then(
       () => true,
       () => false,

@@ -210,10 +210,20 @@ export class ContainerRuntime {
 
   /** Skiff's containers the runtime knows, for re-adoption after an agent restart. */
   async list(): Promise<{ id: string; pid: number; status: string }[]> {
-    const r = await this.runtime(['list', '--format', 'json'], true);
-    if (r.code !== 0) return [];
-    const all = (JSON.parse(r.stdout || 'null') as RuncState[] | null) ?? [];
-    return all.filter((c) => c.id.startsWith('skiff-')).map((c) => ({ id: c.id, pid: c.pid, status: c.status }));
+    // `list` can fail while containers are being deleted under it. An empty answer then would read as
+    // "every sandbox is gone" and have them all recreated: retry, then fail loudly instead.
+    let failure = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await new Promise((res) => setTimeout(res, 50 * attempt));
+      const r = await this.runtime(['list', '--format', 'json'], true);
+      if (r.code !== 0) {
+        failure = r.stderr.trim();
+        continue;
+      }
+      const all = (JSON.parse(r.stdout || 'null') as RuncState[] | null) ?? [];
+      return all.filter((c) => c.id.startsWith('skiff-')).map((c) => ({ id: c.id, pid: c.pid, status: c.status }));
+    }
+    throw new RuntimeError('ListFailed', `${this.kind} list: ${failure}`);
   }
 
   /** Non-TTY exec with piped stdio; the process inherits the container's env, user, capabilities and seccomp. */

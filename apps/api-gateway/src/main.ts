@@ -29,7 +29,12 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   // WebSocket upgrades (pods/exec) bypass the router: they are spliced through to the pod's agent.
   const upgrades = app.get(PodUpgradeProxy);
-  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head));
+  const server = app.getHttpServer();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head));
+  // Clients keep connections (client-go, client-node): Node's 5 s idle close races their reuse and a POST dies
+  // with "socket hang up". Idle connections stay open as long as kube-apiserver's (Go) do in practice.
+  server.keepAliveTimeout = 90_000;
+  server.headersTimeout = 95_000;
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
   new Logger('api-gateway').log(`serving the Kubernetes API on ${url.replace('[::1]', 'localhost')}`);

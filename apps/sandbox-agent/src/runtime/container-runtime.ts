@@ -88,17 +88,30 @@ export class ContainerRuntime {
     return [`--root=${this.runtimeRoot}`, ...(this.options.runtimeArgs ?? [])];
   }
 
+  /**
+   * A container that needs no supervisor (a runc pod's pause): no log, no exit code wanted, so no
+   * conmon; `run --detach` creates and starts it in one step. Resolves with its init PID.
+   */
+  async runUnsupervised(req: Omit<CreateContainerRequest, 'logPath'>): Promise<number> {
+    const bundle = await this.writeBundle(req);
+    const pidFile = path.join(bundle, 'pid');
+    // The container inherits the runtime's stdio when detached: a file, never our pipes.
+    await this.runtime(['run', '--detach', '--bundle', bundle, '--pid-file', pidFile, req.id], false, path.join(bundle, 'run.log')).catch((err: unknown) => {
+      throw new RuntimeError('CreateContainerError', `${this.kind} run ${req.id}: ${errorText(err)}`);
+    });
+    await fs.writeFile(path.join(bundle, 'started'), new Date().toISOString());
+    return Number(await fs.readFile(pidFile, 'utf8'));
+  }
+
   /** Writes the bundle and has conmon run `<runtime> create`; resolves with the container's init PID. */
   async create(req: CreateContainerRequest): Promise<number> {
-    if (!/^skiff-[\w.+-]+$/.test(req.id)) throw new RuntimeError('CreateContainerConfigError', `container id "${req.id}" must start with "skiff-"`);
-    const bundle = this.bundleDir(req.id);
+    const bundle = await this.writeBundle(req);
     const persist = path.join(bundle, 'persist');
     // conmon silently writes no exit file when --persist-dir does not exist yet: create every directory first.
-    for (const d of [bundle, persist, this.exitDir, this.runtimeRoot, path.dirname(req.logPath), path.join(this.options.stateDir, 'sockets')]) {
+    for (const d of [persist, this.exitDir, path.dirname(req.logPath), path.join(this.options.stateDir, 'sockets')]) {
       await fs.mkdir(d, { recursive: true });
     }
     await fs.rm(path.join(this.exitDir, req.id), { force: true });
-    await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(req.spec, null, 1));
     const args = [
       '--cid', req.id,
       '--cuuid', randomUUID(),
@@ -134,6 +147,14 @@ export class ContainerRuntime {
       throw new RuntimeError('CreateContainerError', `${this.kind} create ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`);
     }
     return message.pid;
+  }
+
+  private async writeBundle(req: { id: string; spec: OciSpec }): Promise<string> {
+    if (!/^skiff-[\w.+-]+$/.test(req.id)) throw new RuntimeError('CreateContainerConfigError', `container id "${req.id}" must start with "skiff-"`);
+    const bundle = this.bundleDir(req.id);
+    for (const d of [bundle, this.runtimeRoot]) await fs.mkdir(d, { recursive: true });
+    await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(req.spec, null, 1));
+    return bundle;
   }
 
   async start(id: string): Promise<void> {
@@ -260,8 +281,8 @@ export class ContainerRuntime {
     return fs.readFile(path.join(this.bundleDir(id), 'config.json'), 'utf8').then((t) => JSON.parse(t) as OciSpec, () => undefined);
   }
 
-  private runtime(args: string[], allowFailure = false): Promise<RunResult> {
-    return this.runner.run(this.runtimePath, [...this.globalArgs(), ...args], { allowFailure, timeoutMs: 30_000 });
+  private runtime(args: string[], allowFailure = false, outputFile?: string): Promise<RunResult> {
+    return this.runner.run(this.runtimePath, [...this.globalArgs(), ...args], { allowFailure, timeoutMs: 30_000, outputFile });
   }
 }
 

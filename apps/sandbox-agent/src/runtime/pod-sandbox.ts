@@ -78,7 +78,7 @@ export class PodSandbox {
       await fs.writeFile(etcHostname, `${cfg.podName}\n`);
       const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
       const pauseId = this.deps.runtime.kind === 'runc' ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
-      const pause = pauseId ? this.createAndStart(pauseId, this.pauseOf(cfg), cfg.pauseImage, paths, this.logPath(cfg.podId, 'POD', 0)) : Promise.resolve(undefined);
+      const pause = pauseId ? this.runPause(pauseId, cfg, paths) : Promise.resolve(undefined);
       const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
       return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
     } catch (err) {
@@ -87,8 +87,9 @@ export class PodSandbox {
     }
   }
 
-  private pauseOf(cfg: PodSandboxConfig): ContainerDescription {
-    return {
+  // The pause only holds namespaces: it runs without conmon (no log, no exit code to keep).
+  private async runPause(id: string, cfg: PodSandboxConfig, paths: PodSandboxPaths): Promise<number> {
+    const pause: ContainerDescription = {
       podId: cfg.podId,
       podName: cfg.podName,
       name: 'POD',
@@ -98,6 +99,13 @@ export class PodSandbox {
       resources: { requests: { cpu: '2m' } },
       pidsLimit: 16,
     };
+    try {
+      const rootfs = await this.deps.mounter.mountOverlay(cfg.pauseImage.rootfs, this.deps.runtime.bundleDir(id));
+      return await this.deps.runtime.runUnsupervised({ id, spec: this.deps.builder.build(pause, rootfs, paths) });
+    } catch (err) {
+      await this.deps.runtime.delete(id).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Creates and starts an app container in the pod; returns its runtime id. */

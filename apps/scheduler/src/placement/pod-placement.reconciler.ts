@@ -95,6 +95,9 @@ export class PodPlacementReconciler {
     }
     this.assumed.set(pod.metadata.uid!, { hostId: choice.host.hostId, pod, until: Date.now() + ASSUME_FOR_MS });
     events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`);
+    // The agent starts at once rather than a watch round-trip later; the bound version's own job follows
+    // from the informer (a no-op for the agent by then).
+    await this.sandboxes.syncPod(choice.host.hostId, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, 'bound');
   }
 
   private async unschedulable(pod: KubeObject, events: EventRecorder, message: string): Promise<ReconcileResult> {

@@ -57,20 +57,26 @@ export interface PodRecord {
 /** `<stateDir>/pod-state/<uid>.json`, written atomically (temp file + rename). */
 export class PodStateStore {
   private readonly dir: string;
+  /** What each file holds: the 1 s status loop saves every pod, and most passes change nothing. */
+  private readonly written = new Map<string, string>();
 
   constructor(stateDir: string) {
     this.dir = path.join(stateDir, 'pod-state');
   }
 
   async save(record: PodRecord): Promise<void> {
+    const text = JSON.stringify(record);
+    if (this.written.get(record.uid) === text) return;
     await fs.mkdir(this.dir, { recursive: true });
     const file = this.file(record.uid);
-    await fs.writeFile(`${file}.tmp`, JSON.stringify(record));
+    await fs.writeFile(`${file}.tmp`, text);
     await fs.rename(`${file}.tmp`, file);
+    this.written.set(record.uid, text);
   }
 
   async remove(uid: string): Promise<void> {
     await fs.rm(this.file(uid), { force: true });
+    this.written.delete(uid);
   }
 
   async loadAll(): Promise<PodRecord[]> {
@@ -78,7 +84,10 @@ export class PodStateStore {
     const records: PodRecord[] = [];
     for (const n of names.filter((f) => f.endsWith('.json'))) {
       try {
-        records.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as PodRecord);
+        const text = await fs.readFile(path.join(this.dir, n), 'utf8');
+        const record = JSON.parse(text) as PodRecord;
+        records.push(record);
+        this.written.set(record.uid, text);
       } catch {
         // A torn file cannot happen with rename; anything unreadable is skipped, the resync re-creates it.
       }

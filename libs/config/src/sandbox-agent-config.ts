@@ -28,8 +28,10 @@ export interface SandboxAgentConfig {
   allowEgress: boolean;
   mirrors: RegistryMirror[];
   capacity: { cpuMilli: number; memoryBytes: number; pods: number };
-  /** Sync jobs worked on at once. */
+  /** Sync jobs worked on at once (most of a deletion is waiting out grace periods). */
   concurrency: number;
+  /** Sandboxes and containers being started at once: starting is CPU-bound (runc, CNI), more only thrash. */
+  startConcurrency: number;
   logFormat: 'json' | 'text';
 }
 
@@ -56,7 +58,8 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
       memoryBytes: env.int('SKIFF_HOST_MEMORY_BYTES', totalmem(), 64 * 1024 * 1024),
       pods: env.int('SKIFF_HOST_MAX_PODS', 250, 1),
     },
-    concurrency: env.int('SKIFF_AGENT_CONCURRENCY', 8, 1, 256),
+    concurrency: env.int('SKIFF_AGENT_CONCURRENCY', 32, 1, 256),
+    startConcurrency: env.int('SKIFF_AGENT_START_CONCURRENCY', cpus().length * 2, 1, 256),
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
   };
 }

@@ -13,6 +13,7 @@ import { SandboxRuntime, stopContainer } from './pod-termination';
 import { runHandler } from './probes/handler-runner';
 import { ContainerProber } from './probes/prober';
 import { crashBackoff, inBackoff } from './restart-backoff';
+import { Semaphore } from './semaphore';
 
 const ECI_USE_SPECS = 'k8s.aliyun.com/eci-use-specs';
 // Written by the scheduler at binding, e.g. `2.0-4.0Gi`.
@@ -31,6 +32,8 @@ export interface PodLifecycleDeps {
   pauseImage: string;
   allocatable: DownwardContext['allocatable'];
   clock: () => number;
+  /** Sandboxes and containers started at once. */
+  startConcurrency: number;
 }
 
 /** Runtime status of every skiff container of one runtime, from one `list` call. */
@@ -42,7 +45,11 @@ export type ListedContainers = Map<string, string>;
  * Mutates the pod's record; the caller persists it and reports status.
  */
 export class PodLifecycle {
-  constructor(private readonly deps: PodLifecycleDeps) {}
+  private readonly starts: Semaphore;
+
+  constructor(private readonly deps: PodLifecycleDeps) {
+    this.starts = new Semaphore(deps.startConcurrency);
+  }
 
   /** Volumes, then the netns + pause container with the pod's address. */
   async createSandbox(pod: Pod, record: PodRecord): Promise<void> {
@@ -56,7 +63,7 @@ export class PodLifecycle {
     }
     try {
       const pause = await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent');
-      record.sandbox = await sandbox.run({
+      record.sandbox = await this.starts.run(() => sandbox.run({
         podId: record.uid,
         podName: pod.metadata.name!,
         ip: ip.ip,
@@ -64,7 +71,7 @@ export class PodLifecycle {
         gateway: ip.gateway,
         bridge: this.deps.bridge,
         pauseImage: pause,
-      });
+      }));
     } catch (err) {
       this.deps.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
       throw err;
@@ -171,7 +178,7 @@ export class PodLifecycle {
         resources: quantities(c, pod),
         volumeMounts: await this.deps.volumes.mountsFor(pod, c),
       };
-      const id = await sandbox.startContainer(record.sandbox!, desc, image, restartCount);
+      const id = await this.starts.run(() => sandbox.startContainer(record.sandbox!, desc, image, restartCount));
       rec.runtimeId = id;
       rec.startedAtMs = this.deps.clock();
       rec.restartCount = restartCount;

@@ -1,6 +1,6 @@
 import { ConfigError, EnvReader, SandboxAgentConfig } from '@skiff/config';
 
-export interface PodManagerConfig extends Pick<SandboxAgentConfig, 'hostId' | 'zone' | 'stateDir' | 'natsPrefix' | 'capacity'> {
+export interface PodManagerConfig extends Pick<SandboxAgentConfig, 'hostId' | 'zone' | 'stateDir' | 'natsPrefix' | 'capacity' | 'startConcurrency'> {
   /** RuntimeClass for pods that name none: `runc` or `gvisor` (SKIFF_DEFAULT_RUNTIME_CLASS). */
   defaultRuntimeClass: 'runc' | 'gvisor';
   /** Image whose `sleep` the pause container runs. */
@@ -21,6 +21,7 @@ export function podManagerConfigOf(agent: SandboxAgentConfig, env = new EnvReade
     stateDir: agent.stateDir,
     natsPrefix: agent.natsPrefix,
     capacity: agent.capacity,
+    startConcurrency: agent.startConcurrency,
     defaultRuntimeClass,
     pauseImage: 'busybox',
     statusIntervalMs: 1_000,

@@ -57,6 +57,7 @@ export class PodManagerTestBed {
       stateDir: this.agentDir,
       natsPrefix: this.cluster.prefix,
       capacity: { cpuMilli: 2000, memoryBytes: 4 * 2 ** 30, pods: 50 },
+      startConcurrency: 4,
       defaultRuntimeClass: 'runc',
       pauseImage: 'busybox',
       statusIntervalMs: 1_000,

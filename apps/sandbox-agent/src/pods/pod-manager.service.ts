@@ -31,6 +31,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly pods: ResourceClient<Pod>;
   private readonly records = new Map<string, PodRecord>();
   private readonly locks = new KeyedMutex();
+  private readonly listing = new Map<RuntimeKind, Promise<ListedContainers>>();
   private readonly store: PodStateStore;
   private readonly lifecycle: PodLifecycle;
   private readonly termination: PodTermination;
@@ -68,6 +69,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
       source: this.source,
       bridge: host.options.bridge,
       pauseImage: config.pauseImage,
+      startConcurrency: config.startConcurrency,
       allocatable: { cpuMilli: config.capacity.cpuMilli, memoryBytes: config.capacity.memoryBytes },
       clock: Date.now,
     });
@@ -262,9 +264,18 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     return pod.spec.nodeName === this.nodeName && pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION] === this.config.hostId;
   }
 
-  private async list(kind: RuntimeKind): Promise<ListedContainers> {
-    const listed = await this.host.runtimes[kind].runtime.list();
-    return new Map(listed.map((c) => [c.id, c.status]));
+  // `list` reads every container's state: concurrent syncs share the one in flight. A container made after
+  // it started is simply absent, and then looked up on its own (observe, sandboxAlive).
+  private list(kind: RuntimeKind): Promise<ListedContainers> {
+    let pending = this.listing.get(kind);
+    if (!pending) {
+      pending = this.host.runtimes[kind].runtime
+        .list()
+        .then((listed) => new Map(listed.map((c) => [c.id, c.status])))
+        .finally(() => this.listing.delete(kind));
+      this.listing.set(kind, pending);
+    }
+    return pending;
   }
 
   /** The 1 s loop: every pod not busy with a sync is converged from its cached object; volumes refresh every ~10 s. */

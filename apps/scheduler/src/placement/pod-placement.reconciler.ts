@@ -32,6 +32,8 @@ export class PodPlacementReconciler {
   private readonly log = new Logger(PodPlacementReconciler.name);
   private readonly pods: ResourceClient;
   private readonly assumed = new Map<string, Assumed>();
+  /** Per bound pod, what its agent was last told about (see agentView). */
+  private readonly told = new Map<string, string>();
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -49,7 +51,12 @@ export class PodPlacementReconciler {
     const spec = isJsonObject(pod.spec) ? pod.spec : {};
     const host = pod.metadata.annotations?.[SANDBOX_HOST];
     if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
-      if (host) await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace, name }, pod.metadata.resourceVersion!);
+      if (!host) return;
+      // The agent's own status reports come back here as updates: only what it acts on is worth a job.
+      const view = agentView(pod);
+      if (this.told.get(pod.metadata.uid!) === view) return;
+      await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace, name }, pod.metadata.resourceVersion!);
+      this.told.set(pod.metadata.uid!, view);
       return;
     }
     if (pod.metadata.deletionTimestamp) return;
@@ -58,6 +65,7 @@ export class PodPlacementReconciler {
 
   /** Tells the agent of a deleted pod's host to tear its sandbox down. */
   async podGone(pod: KubeObject): Promise<void> {
+    this.told.delete(pod.metadata.uid!);
     const host = pod.metadata.annotations?.[SANDBOX_HOST];
     if (host) await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, `${pod.metadata.resourceVersion}-gone`);
   }
@@ -141,4 +149,15 @@ export class PodPlacementReconciler {
     }
     return [...byHost.values()];
   }
+}
+
+/**
+ * What a bound pod's agent acts on: spec, labels/annotations (downward API), deletion, and the
+ * phase (e.g. Failed set by the lost-host reconciler); not the conditions and container statuses it
+ * writes itself.
+ */
+function agentView(pod: KubeObject): string {
+  const { labels, annotations, deletionTimestamp, deletionGracePeriodSeconds } = pod.metadata;
+  const status = isJsonObject(pod.status) ? pod.status : {};
+  return JSON.stringify([pod.spec, labels, annotations, deletionTimestamp, deletionGracePeriodSeconds, status.phase]);
 }

@@ -28,7 +28,10 @@ class FakeClient implements SpdyTransport {
   }
 }
 
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+// Header blocks go through zlib's thread pool: wait until the frames a step should produce have arrived.
+const settle = async (done: () => boolean): Promise<void> => {
+  for (let waited = 0; !done() && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe(SpdySession.name, () => {
   let client: FakeClient;
@@ -52,7 +55,7 @@ describe(SpdySession.name, () => {
 
   it('accepts a stream with a compressed SYN_REPLY and carries data both ways', async () => {
     session.receive(await client.synStream(1, { streamType: 'data', port: '8080', requestID: '0' }));
-    await settle();
+    await settle(() => accepted.length === 1 && client.frames.length === 1);
     expect(accepted).toHaveLength(1);
     expect(accepted[0].headers.get('port')).toBe('8080');
     const reply = client.frames[0];
@@ -64,7 +67,7 @@ describe(SpdySession.name, () => {
     accepted[0].on('data', (c: Buffer) => received.push(c));
     session.receive(encodeData(1, Buffer.from('ping'), true));
     accepted[0].end(Buffer.from('pong'));
-    await settle();
+    await settle(() => received.length > 0 && client.frames.length === 3);
     expect(Buffer.concat(received).toString()).toBe('ping');
     expect(client.frames.slice(1)).toEqual([
       { kind: 'data', streamId: 1, fin: false, data: Buffer.from('pong') },
@@ -75,14 +78,14 @@ describe(SpdySession.name, () => {
 
   it('refuses a stream the handler rejects with a SYN_REPLY carrying FIN', async () => {
     session.receive(await client.synStream(1, { streamtype: 'bogus' }));
-    await settle();
+    await settle(() => client.frames.length === 1);
     expect(client.frames).toMatchObject([{ kind: 'synReply', streamId: 1, fin: true }]);
     expect(session.openStreams).toBe(0);
   });
 
   it('answers pings and drops a stream the client resets', async () => {
     session.receive(Buffer.concat([await client.synStream(1, { streamtype: 'data', port: '1' }), encodePing(3)]));
-    await settle();
+    await settle(() => client.frames.length === 2);
     expect(client.frames[1]).toEqual({ kind: 'ping', id: 3 });
     const closed = new Promise<void>((r) => accepted[0].once('close', () => r()));
     session.receive(encodeRstStream(1, RstStatus.Cancel));
@@ -94,9 +97,10 @@ describe(SpdySession.name, () => {
 
   it('splits large writes into several DATA frames', async () => {
     session.receive(await client.synStream(1, { streamtype: 'data', port: '1' }));
-    await settle();
+    await settle(() => accepted.length === 1);
     accepted[0].write(Buffer.alloc(100_000, 7));
-    await settle();
+    const dataBytes = (): number => client.frames.reduce((n, f) => n + (f.kind === 'data' ? f.data.length : 0), 0);
+    await settle(() => dataBytes() >= 100_000);
     const data = client.frames.filter((f) => f.kind === 'data');
     expect(data.length).toBeGreaterThan(1);
     expect(data.reduce((n, f) => n + (f.kind === 'data' ? f.data.length : 0), 0)).toBe(100_000);
@@ -104,16 +108,16 @@ describe(SpdySession.name, () => {
 
   it('resets DATA on a stream that was never opened and ends with GOAWAY on a protocol error', async () => {
     session.receive(encodeData(5, Buffer.from('x'), false));
-    await settle();
+    await settle(() => client.frames.length === 1);
     expect(client.frames).toEqual([{ kind: 'rstStream', streamId: 5, status: RstStatus.InvalidStream }]);
     // Even stream ids belong to the server.
     session.receive(await client.synStream(2, { streamtype: 'data', port: '1' }));
-    await settle();
+    await settle(() => client.frames.length === 2);
     expect(client.frames.at(-1)).toEqual({ kind: 'rstStream', streamId: 2, status: RstStatus.ProtocolError });
     const badVersion = encodePing(1);
     badVersion.writeUInt16BE(0x8002, 0);
     session.receive(badVersion);
-    await settle();
+    await settle(() => client.closed);
     expect(client.frames.at(-1)).toMatchObject({ kind: 'goAway' });
     expect(client.closed).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProcessRunner } from '../runtime/process-runner';
 import { HostNetwork } from './host-network';
-import { PodNetwork } from './pod-network';
+import { PodNetwork, PodNetworkRequest } from './pod-network';
 
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and nft need root');
@@ -21,6 +21,10 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   const a = `t${r}-a`;
   const b = `t${r}-b`;
   const sh = (args: string[]) => runner.run(args[0], args.slice(1), { allowFailure: true, timeoutMs: 10_000 });
+  const setup = async (req: PodNetworkRequest) => {
+    await pods.create(req.podId);
+    return pods.wire(req);
+  };
   const ping = (pod: string, ip: string) => sh(['ip', 'netns', 'exec', PodNetwork.netnsName(pod), '/bin/busybox', 'ping', '-c1', '-W1', ip]);
 
   beforeAll(async () => {
@@ -56,8 +60,8 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   };
 
   it('wires two pods on one bridge that reach each other', async () => {
-    const sa = await pods.setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
-    await pods.setup({ podId: b, ip: `${subnet}.3`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
+    const sa = await setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
+    await setup({ podId: b, ip: `${subnet}.3`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     expect(sa).toEqual({ netnsName: `skiff-${a}`, netnsPath: `/var/run/netns/skiff-${a}`, hostVeth: PodNetwork.hostVethName(a), ip: `${subnet}.2` });
     const links = await runner.run('ip', ['-n', hostNs, '-o', 'link', 'show', 'master', bridge]);
     expect(links.stdout).toContain(PodNetwork.hostVethName(a));
@@ -95,7 +99,7 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   });
 
   it('re-runs setup over a half-made pod and tears down idempotently, leaving nothing', async () => {
-    await pods.setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
+    await setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     expect((await ping(a, `${subnet}.3`)).code).toBe(0);
     for (const pod of [a, b, a, b]) await pods.teardown(pod, bridge);
     await host.remove({ bridge, nftTable });

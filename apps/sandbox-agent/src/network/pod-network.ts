@@ -96,12 +96,6 @@ export class PodNetwork {
     }
   }
 
-  /** `create` then `wire`. */
-  async setup(req: PodNetworkRequest): Promise<PodNetworkStatus> {
-    await this.create(req.podId);
-    return this.wire(req);
-  }
-
   /** CNI DEL and netns removal; a no-op for a pod that has none. */
   async teardown(podId: string, bridge?: string): Promise<void> {
     const netnsName = PodNetwork.netnsName(podId);

@@ -178,7 +178,8 @@ export class PodLifecycle {
         resources: quantities(c, pod),
         volumeMounts: await this.deps.volumes.mountsFor(pod, c),
       };
-      const id = await this.starts.run(() => sandbox.startContainer(record.sandbox!, desc, image, restartCount));
+      // A pod whose sandbox is up is finished before new sandboxes are begun: pods turn Running one by one.
+      const id = await this.starts.run(() => sandbox.startContainer(record.sandbox!, desc, image, restartCount), true);
       rec.runtimeId = id;
       rec.startedAtMs = this.deps.clock();
       rec.restartCount = restartCount;

@@ -30,4 +30,21 @@ describe(Semaphore.name, () => {
     expect(order).toEqual([1, 2, 3, 4]);
     expect(peak).toBe(2);
   });
+
+  it('lets `first` work ahead of what already waits, in its own arrival order', async () => {
+    const sem = new Semaphore(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const blocker = sem.run(() => new Promise<void>((r) => (release = r)));
+    const queued = [
+      sem.run(async () => void order.push('a')),
+      sem.run(async () => void order.push('b')),
+      sem.run(async () => void order.push('x'), true),
+      sem.run(async () => void order.push('y'), true),
+    ];
+    release();
+    await blocker;
+    await Promise.all(queued);
+    expect(order).toEqual(['x', 'y', 'a', 'b']);
+  });
 });

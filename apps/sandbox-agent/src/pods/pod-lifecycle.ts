@@ -51,7 +51,7 @@ export class PodLifecycle {
     this.starts = new Semaphore(deps.startConcurrency);
   }
 
-  /** Volumes, then the netns + pause container with the pod's address. */
+  /** Volumes, then the netns with the pod's address and, for runc pods of several containers, the pause. */
   async createSandbox(pod: Pod, record: PodRecord): Promise<void> {
     const { sandbox } = this.deps.runtimes[record.runtime];
     const ip = record.ip!;
@@ -62,7 +62,10 @@ export class PodLifecycle {
       throw err;
     }
     try {
-      const pause = await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent');
+      // The pause only holds IPC/UTS for containers to share: a lone runc container owns them itself (gVisor
+      // containers never share them, see docs/sandboxes.md).
+      const shared = (pod.spec.initContainers?.length ?? 0) + pod.spec.containers.length > 1;
+      const pause = record.runtime === 'runc' && shared ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent') : undefined;
       record.sandbox = await this.starts.run(() => sandbox.run({
         podId: record.uid,
         podName: pod.metadata.name!,

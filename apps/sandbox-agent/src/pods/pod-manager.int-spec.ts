@@ -84,6 +84,9 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     });
     expect(log).toMatch(new RegExp(` stdout F hello from web at ${s.podIP!.replace(/\./g, '\\.')} in ${bed.namespace}, prepared$`, 'm'));
     expect(await execIn(running, 'b', ['hostname'])).toBe('web');
+    // Containers of one pod share IPC and UTS through the pause (runc run --detach, no conmon).
+    const ids = (await bed.host.runtimes.runc.runtime.list()).map((c) => c.id).filter((id) => id.includes(pod.metadata.uid!));
+    expect(ids.map((id) => id.slice(id.lastIndexOf('_') + 1)).sort()).toEqual(['POD', 'a', 'b']);
     const events = await bed.client.resource({ group: '', version: 'v1', resource: 'events', namespaced: true }).list(bed.namespace);
     const reasons = (events.items as unknown as { reason: string; involvedObject: { name: string } }[]).filter((e) => e.involvedObject.name === 'web').map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['Pulled', 'Created', 'Started']));
@@ -158,6 +161,9 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
       volumes: [{ name: 'cfg', configMap: { name: 'settings', items: [{ key: 'mode', path: 'conf/mode', mode: 0o600 }] } }],
     });
     const pod = await phaseOf('reader', 'Running');
+    // A lone container has no pause to share IPC/UTS with: it owns them, hostname included.
+    expect((await bed.host.runtimes.runc.runtime.list()).map((c) => c.id).filter((id) => id.includes(pod.metadata.uid!))).toEqual([expect.stringMatching(/_main$/)]);
+    expect(await execIn(pod, 'main', ['hostname'])).toBe('reader');
     expect(await execIn(pod, 'main', ['cat', '/etc/cfg/conf/mode'])).toBe('v1');
     expect(await execIn(pod, 'main', ['sh', '-c', 'ls -A /etc/cfg | sort | tr "\\n" " "'])).toMatch(/^\.\.\S+ \.\.data conf$/);
     expect(await execIn(pod, 'main', ['stat', '-L', '-c', '%a', '/etc/cfg/conf/mode'])).toBe('600');

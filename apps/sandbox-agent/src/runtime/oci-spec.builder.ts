@@ -29,11 +29,11 @@ export class OciSpecBuilder {
   constructor(private readonly options: OciSpecBuilderOptions = {}) {}
 
   build(c: ContainerDescription, rootfs: string, pod: PodSandboxPaths): OciSpec {
-    const infra = pod.pausePid === undefined;
-    // runsc: one gVisor sandbox per container, all on the pod's netns (--network=host). The CRI annotations that
-    // put app containers into the pause's sandbox were tried: conmon then records exit code -1 (the process is
-    // not its child) and localhost was not shared, so each runsc container gets its own IPC/UTS and the hostname.
-    const ownNamespaces = infra || this.options.runtime === 'runsc';
+    // Without a pause to join (building the pause itself, a lone runc container, any runsc container) a container
+    // owns its IPC/UTS and sets the hostname. runsc: one gVisor sandbox per container, all on the pod's netns
+    // (--network=host). The CRI annotations that put app containers into one sandbox were tried: conmon then
+    // records exit code -1 (the process is not its child) and localhost was not shared.
+    const ownNamespaces = pod.pausePid === undefined || this.options.runtime === 'runsc';
     const { uid, gid } = resolveUser(c);
     const namespaces: OciNamespace[] = [
       { type: 'pid' },

@@ -20,8 +20,11 @@ export interface PodSandboxConfig {
   prefixLength: number;
   gateway: string;
   bridge: string;
-  /** The pause process runs `sleep` from this image (busybox built from busybox-static). */
-  pauseImage: SandboxImage;
+  /**
+   * runc pods whose containers share IPC/UTS get a pause running `sleep` from this image (busybox
+   * built from busybox-static). Without it the pod has none: a lone container owns its namespaces.
+   */
+  pauseImage?: SandboxImage;
 }
 
 export interface RunningPodSandbox extends PodSandboxPaths {
@@ -46,7 +49,7 @@ export interface PodSandboxDeps {
   cgroups?: CgroupV1;
 }
 
-/** One pod: netns + CNI, a per-pod /dev/shm, (runc) a pause container owning IPC/UTS, and app containers joining them. */
+/** One pod: netns + CNI, a per-pod /dev/shm, (runc, several containers) a pause owning IPC/UTS, and app containers joining them. */
 export class PodSandbox {
   private readonly cgroups: CgroupV1;
 
@@ -77,8 +80,9 @@ export class PodSandbox {
       await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${cfg.podName}\n`);
       await fs.writeFile(etcHostname, `${cfg.podName}\n`);
       const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
-      const pauseId = this.deps.runtime.kind === 'runc' ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
-      const pause = pauseId ? this.runPause(pauseId, cfg, paths) : Promise.resolve(undefined);
+      const pauseImage = this.deps.runtime.kind === 'runc' ? cfg.pauseImage : undefined;
+      const pauseId = pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
+      const pause = pauseId && pauseImage ? this.runPause(pauseId, cfg, pauseImage, paths) : Promise.resolve(undefined);
       const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
       return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
     } catch (err) {
@@ -88,19 +92,19 @@ export class PodSandbox {
   }
 
   // The pause only holds namespaces: it runs without conmon (no log, no exit code to keep).
-  private async runPause(id: string, cfg: PodSandboxConfig, paths: PodSandboxPaths): Promise<number> {
+  private async runPause(id: string, cfg: PodSandboxConfig, image: SandboxImage, paths: PodSandboxPaths): Promise<number> {
     const pause: ContainerDescription = {
       podId: cfg.podId,
       podName: cfg.podName,
       name: 'POD',
-      image: { config: cfg.pauseImage.config },
+      image: { config: image.config },
       command: ['/bin/sleep', '2147483647'],
       securityContext: { capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
       resources: { requests: { cpu: '2m' } },
       pidsLimit: 16,
     };
     try {
-      const rootfs = await this.deps.mounter.mountOverlay(cfg.pauseImage.rootfs, this.deps.runtime.bundleDir(id));
+      const rootfs = await this.deps.mounter.mountOverlay(image.rootfs, this.deps.runtime.bundleDir(id));
       return await this.deps.runtime.runUnsupervised({ id, spec: this.deps.builder.build(pause, rootfs, paths) });
     } catch (err) {
       await this.deps.runtime.delete(id).catch(() => undefined);

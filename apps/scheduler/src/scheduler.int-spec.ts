@@ -104,6 +104,33 @@ describe('scheduler: virtual nodes and placement', () => {
     }, 20_000, 'PodScheduled=False');
     expect(p.message).toBe("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
   });
+  it('places a burst side by side without over-committing a host', async () => {
+    const hostsOf = async () => {
+      const res = await apiRequest(cluster.stack, 'GET', pods);
+      return (res.body as { items: (Pod & { spec: { containers: { resources?: { requests?: { cpu?: string } } }[] } })[] }).items;
+    };
+    const milli = (q?: string) => (q?.endsWith('m') ? Number(q.slice(0, -1)) : Number(q ?? 0) * 1000);
+    const names = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
+    const req = { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '400m' } } }] };
+    await Promise.all(names.map((n) => createPod(n, req)));
+    // Every pod is either bound or told why not.
+    await eventually(async () => {
+      const all = (await hostsOf()).filter((p) => names.includes(p.metadata.name));
+      return all.length === names.length && all.every((p) => p.spec.nodeName || p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
+    }, 30_000, 'every burst pod bound or unschedulable');
+    const capacity: Record<string, number> = { 'host-a': 2000, 'host-b': 4000 };
+    const used: Record<string, number> = {};
+    for (const p of await hostsOf()) {
+      const host = p.metadata.annotations?.['skiff.io/sandbox-host'];
+      if (host) used[host] = (used[host] ?? 0) + p.spec.containers.reduce((n, c) => n + milli(c.resources?.requests?.cpu), 0);
+    }
+    for (const [host, cpu] of Object.entries(used)) expect(cpu).toBeLessThanOrEqual(capacity[host]);
+    const bound = (await hostsOf()).filter((p) => names.includes(p.metadata.name) && p.spec.nodeName);
+    expect(bound.length).toBeGreaterThan(0);
+    expect(bound.length).toBeLessThan(names.length);
+    for (const n of names) await apiRequest(cluster.stack, 'DELETE', `${pods}/${n}?gracePeriodSeconds=0`);
+  });
+
   // Last: it stops the cluster's own scheduler.
   it('is safe with two replicas: one leads, each pod is bound once, and the other takes over when the leader stops', async () => {
     const first = cluster.stack.services.get('scheduler')!;

@@ -13,6 +13,8 @@ import { VirtualNodeReconciler } from '../virtual-nodes/virtual-node.reconciler'
 
 const NODE_SYNC_MS = 5_000;
 const POD_RESYNC_MS = 30_000;
+// Placements run side by side (a burst is bound by API round-trips); the reconciler assumes before it binds.
+const PLACEMENT_WORKERS = 8;
 
 /**
  * Runs the scheduler's controllers while this replica holds the `skiff-scheduler` Lease, and
@@ -56,7 +58,7 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     await this.ensureRuntimeClasses();
     const events = new EventRecorder(this.client, 'skiff-scheduler');
     const informer = new Informer(this.client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true }), { resyncMs: POD_RESYNC_MS });
-    const queue = new WorkQueue('pod-placement', (key) => this.placement.reconcile(key, informer, events), 1);
+    const queue = new WorkQueue('pod-placement', (key) => this.placement.reconcile(key, informer, events), PLACEMENT_WORKERS);
     const enqueue = (pod: KubeObject): void => queue.add(podKey(pod));
     informer.on('add', enqueue);
     informer.on('update', enqueue);

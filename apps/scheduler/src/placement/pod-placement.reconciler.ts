@@ -83,6 +83,9 @@ export class PodPlacementReconciler {
     if ('reason' in choice) return this.unschedulable(pod, events, choice.reason);
     const nodeName = virtualNodeName(choice.host.zone);
     const size = eciSpecOf(pod) ?? need;
+    // Assumed in the same turn as the choice, before the bind: reconciles running side by side see each
+    // other's placements and cannot over-commit a host.
+    this.assumed.set(pod.metadata.uid!, { hostId: choice.host.hostId, pod, until: Date.now() + ASSUME_FOR_MS });
     try {
       await this.client.request('POST', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/binding`, {
         apiVersion: 'v1',
@@ -98,10 +101,11 @@ export class PodPlacementReconciler {
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
       });
     } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return; // bound meanwhile, or deleted: the informer brings the news
+      if (isConflict(err)) return; // bound meanwhile: the informer brings the news and replaces the assumption
+      this.assumed.delete(pod.metadata.uid!);
+      if (isNotFound(err)) return; // deleted meanwhile
       throw err;
     }
-    this.assumed.set(pod.metadata.uid!, { hostId: choice.host.hostId, pod, until: Date.now() + ASSUME_FOR_MS });
     events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`);
     // The agent starts at once rather than a watch round-trip later; the bound version's own job follows
     // from the informer (a no-op for the agent by then).

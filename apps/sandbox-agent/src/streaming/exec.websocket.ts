@@ -81,7 +81,7 @@ export class ExecWebSocketHandler {
     proc.stdout?.on('data', (d: Buffer) => send(Channel.Stdout, d));
     proc.stderr?.on('data', (d: Buffer) => send(Channel.Stderr, d));
     if (!req.stdin) proc.stdin?.end();
-    ws.on('close', () => {
+    whenClosed(ws, () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     });
     proc.on('error', (err) => finish(errorStatus(err.message)));
@@ -104,7 +104,7 @@ export class ExecWebSocketHandler {
       finish(exitStatus(req.command, exitCodeOf(exitCode, signal ?? null)));
     });
     // The client went away: hang up, as closing a terminal does; the runtime forwards SIGHUP to the process.
-    ws.on('close', () => exited || term.kill('SIGHUP'));
+    whenClosed(ws, () => exited || term.kill('SIGHUP'));
     return (data) => {
       if (data[0] === Channel.Stdin && req.stdin) term.write(input.write(data.subarray(1)));
       else if (data[0] === Channel.Resize) {
@@ -113,6 +113,12 @@ export class ExecWebSocketHandler {
       } else if (data[0] === Channel.Close && data[1] === Channel.Stdin) term.write('\x04');
     };
   }
+}
+
+// The client may have gone while the container was being looked up: then at once.
+function whenClosed(ws: WebSocket, fn: () => void): void {
+  if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) fn();
+  else ws.once('close', fn);
 }
 
 function reject(socket: Duplex, code: number, text: string): void {

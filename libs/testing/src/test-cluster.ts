@@ -27,8 +27,6 @@ export interface TestCluster {
   prefix: string;
   stateDir: string;
   databaseUrl: string;
-  /** The services' output lines so far, each prefixed with `[service]` (diagnosing a failed spec). */
-  logs(): string[];
   /** Runs the real kubectl against this cluster. */
   kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
   stop(): Promise<void>;
@@ -125,7 +123,6 @@ export async function startTestCluster(env: Record<string, string> = {}, service
     prefix: natsPrefix,
     stateDir,
     databaseUrl,
-    logs: () => logs,
     kubectl: (args, opts = {}) => runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
     async stop(): Promise<void> {
       await stack.stop();

@@ -1,5 +1,5 @@
-import { eventually, freePort, KUBECTL, kubectlOnTerminal, startTestCluster, TestCluster } from '@skiff/testing';
-import { execFile, spawn } from 'node:child_process';
+import { eventually, freePort, kubectlOnTerminal, startKubectl, startTestCluster, TestCluster } from '@skiff/testing';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -29,26 +29,6 @@ spec:
   containers:
     - {name: c, image: busybox, command: [sh, -c, 'echo run-$RANDOM$RANDOM; sleep 2; exit 1']}
 `;
-
-/** A long-running kubectl with extra environment; resolves `exited` with its code. */
-function spawnKubectl(cluster: TestCluster, args: string[], env: Record<string, string> = {}) {
-  let out = '';
-  const child = spawn(KUBECTL, ['--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
-  return {
-    output: () => out,
-    exited,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 function httpGet(port: number, urlPath = '/'): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -92,7 +72,7 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
   describe('port-forward', () => {
     const forward = async (env: Record<string, string>): Promise<string> => {
       const local = await freePort();
-      const pf = spawnKubectl(cluster, ['port-forward', 'pod/web', `${local}:8080`, '-v=6'], env);
+      const pf = startKubectl(cluster, ['port-forward', 'pod/web', `${local}:8080`, '-v=6'], env);
       try {
         await eventually(async () => pf.output().includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 20_000, 'port-forward to listen');
         expect(await httpGet(local, '/index.html')).toBe('hello-from-web\n');
@@ -117,7 +97,7 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
 
     it('reports a closed port on the error stream', async () => {
       const local = await freePort();
-      const pf = spawnKubectl(cluster, ['port-forward', 'pod/web', `${local}:8081`]);
+      const pf = startKubectl(cluster, ['port-forward', 'pod/web', `${local}:8081`]);
       try {
         await eventually(async () => pf.output().includes('Forwarding from'), 20_000, 'port-forward to listen');
         await httpGet(local).catch(() => '');
@@ -165,7 +145,7 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
     it('follows a container as it writes and ends when it exits', async () => {
       await k('run', 'ticker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 1; done');
       await waitReady('ticker');
-      const f = spawnKubectl(cluster, ['logs', '-f', 'ticker']);
+      const f = startKubectl(cluster, ['logs', '-f', 'ticker']);
       // Seen while the container is still writing: lines come as they are written.
       await eventually(async () => f.output().startsWith('tick-1\n') && !f.output().includes('tick-8'), 15_000, 'lines before the last one');
       const code = await Promise.race([f.exited, new Promise<number>((r) => setTimeout(() => r(-99), 20_000))]);

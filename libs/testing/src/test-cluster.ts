@@ -147,17 +147,19 @@ export function runKubectl(args: string[], opts: { stdin?: string; env?: Record<
   });
 }
 
-/** Starts a long-running kubectl (e.g. `get -w`) and collects its output until stopped. */
-export function startKubectl(cluster: TestCluster, args: string[]): { output: () => string; stop: () => Promise<void> } {
+/** Starts a long-running kubectl (e.g. `get -w`, `port-forward`) and collects its output until stopped. */
+export function startKubectl(cluster: TestCluster, args: string[], env: Record<string, string> = {}): { output: () => string; exited: Promise<number>; stop: () => Promise<void> } {
   let out = '';
   const child = spawn(KUBECTL, ['--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
   return {
     output: () => out,
+    exited,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SchedulerConfig } from '@skiff/config';
+import { WORKLOAD_CONTROLLERS } from './controllers/controller';
 import { LostHostReconciler } from './host-health/lost-host.reconciler';
 import { SchedulerControllerService } from './leadership/scheduler-controller.service';
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
@@ -20,6 +21,8 @@ export class SchedulerModule {
         SandboxQueueService,
         PodPlacementReconciler,
         LostHostReconciler,
+        // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [] },
         SchedulerControllerService,
       ],
     };

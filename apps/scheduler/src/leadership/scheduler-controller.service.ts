@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { EventRecorder, Informer, isAlreadyExists, KubeClient, LeaderElector } from '@skiff/kube-client';
+import { ControllerContext, WORKLOAD_CONTROLLERS, WorkloadController } from '../controllers/controller';
+import { PODS } from '../controllers/resources';
+import { SharedInformers } from '../controllers/shared-informers';
 import { WorkQueue } from '../controllers/work-queue';
 import { LostHostReconciler } from '../host-health/lost-host.reconciler';
 import { PodPlacementReconciler } from '../placement/pod-placement.reconciler';
@@ -12,7 +15,6 @@ import { HostRegistryRepository } from '../virtual-nodes/host-registry.repositor
 import { VirtualNodeReconciler } from '../virtual-nodes/virtual-node.reconciler';
 
 const NODE_SYNC_MS = 5_000;
-const POD_RESYNC_MS = 30_000;
 // Placements run side by side (a burst is bound by API round-trips); the reconciler assumes before it binds.
 const PLACEMENT_WORKERS = 8;
 
@@ -24,7 +26,7 @@ const PLACEMENT_WORKERS = 8;
 export class SchedulerControllerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('scheduler');
   private readonly elector: LeaderElector;
-  private running?: { informer: Informer; queue: WorkQueue; timer: NodeJS.Timeout };
+  private running?: { informers: SharedInformers; queues: WorkQueue[]; timer: NodeJS.Timeout };
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -33,6 +35,7 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     private readonly nodes: VirtualNodeReconciler,
     private readonly placement: PodPlacementReconciler,
     private readonly lostHosts: LostHostReconciler,
+    @Inject(WORKLOAD_CONTROLLERS) private readonly controllers: WorkloadController[],
   ) {
     this.elector = new LeaderElector(client, { namespace: 'kube-system', name: 'skiff-scheduler', identity: config.identity, leaseDurationSeconds: 15 });
   }
@@ -57,24 +60,40 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     this.log.log(`${this.config.identity} is leading`);
     await this.ensureRuntimeClasses();
     const events = new EventRecorder(this.client, 'skiff-scheduler');
-    const informer = new Informer(this.client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true }), { resyncMs: POD_RESYNC_MS });
-    const queue = new WorkQueue('pod-placement', (key) => this.placement.reconcile(key, informer, events), PLACEMENT_WORKERS);
-    const enqueue = (pod: KubeObject): void => queue.add(podKey(pod));
-    informer.on('add', enqueue);
-    informer.on('update', enqueue);
-    informer.on('delete', (pod: KubeObject) => void this.placement.podGone(pod).catch((err: unknown) => this.log.warn(`teardown of ${podKey(pod)}: ${String(err)}`)));
-    const timer = setInterval(() => void this.syncNodes(informer, events), NODE_SYNC_MS);
-    this.running = { informer, queue, timer };
-    await this.syncNodes(informer, events);
-    await informer.start();
+    const informers = new SharedInformers(this.client);
+    const pods = informers.get(PODS);
+    const placement = new WorkQueue('pod-placement', (key) => this.placement.reconcile(key, pods, events), PLACEMENT_WORKERS);
+    const enqueue = (pod: KubeObject): void => placement.add(podKey(pod));
+    pods.on('add', enqueue);
+    pods.on('update', enqueue);
+    pods.on('delete', (pod: KubeObject) => void this.placement.podGone(pod).catch((err: unknown) => this.log.warn(`teardown of ${podKey(pod)}: ${String(err)}`)));
+    const queues = [placement, ...this.controllers.map((c) => this.begin(c, informers, events))];
+    const timer = setInterval(() => void this.syncNodes(pods, events), NODE_SYNC_MS);
+    this.running = { informers, queues, timer };
+    await this.syncNodes(pods, events);
+    informers.start();
+  }
+
+  /** Starts one workload controller for this term; its reconciles wait for every cache to list. */
+  private begin(controller: WorkloadController, informers: SharedInformers, events: EventRecorder): WorkQueue {
+    const queue: WorkQueue = new WorkQueue(controller.name, (key) => informers.synced().then(() => controller.reconcile(ctx, key)), controller.workers);
+    const ctx: ControllerContext = {
+      client: this.client,
+      informers,
+      events,
+      enqueue: (key) => queue.add(key),
+      enqueueAfter: (key, ms) => queue.addAfter(key, ms),
+    };
+    controller.begin(ctx);
+    return queue;
   }
 
   private standDown(): void {
     if (!this.running) return;
     this.log.log(`${this.config.identity} stopped leading`);
     clearInterval(this.running.timer);
-    this.running.queue.stop();
-    this.running.informer.stop();
+    for (const queue of this.running.queues) queue.stop();
+    void this.running.informers.stop();
     this.running = undefined;
   }
 

@@ -1,0 +1,38 @@
+import { KubeObject } from '@skiff/api-machinery';
+import { EventRecorder, KubeClient } from '@skiff/kube-client';
+import { SharedInformers } from './shared-informers';
+import { ReconcileResult } from './work-queue';
+
+/** What a controller works with during one leadership term. */
+export interface ControllerContext {
+  readonly client: KubeClient;
+  readonly informers: SharedInformers;
+  readonly events: EventRecorder;
+  /** Queues a key of this controller (idempotent while queued). */
+  enqueue(key: string): void;
+  enqueueAfter(key: string, ms: number): void;
+}
+
+/**
+ * A reconciler in the shape of ../shared/style.md: `begin` subscribes to informers (each
+ * event only enqueues keys) and resets per-term memory; `reconcile` re-reads the caches,
+ * converges, and is safe to run again. Keys are `namespace/name` unless a controller says otherwise.
+ */
+export interface WorkloadController {
+  readonly name: string;
+  readonly workers: number;
+  begin(ctx: ControllerContext): void;
+  reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void>;
+}
+
+/** Multi-provider token: every WorkloadController the scheduler runs while it leads. */
+export const WORKLOAD_CONTROLLERS = Symbol('WORKLOAD_CONTROLLERS');
+
+export function objectKey(obj: KubeObject): string {
+  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

@@ -1,0 +1,20 @@
+import { ResourceRef } from '@skiff/kube-client';
+
+/** The resources the scheduler's controllers read and write, with the kind and apiVersion their objects carry. */
+export interface WorkloadResource extends ResourceRef {
+  kind: string;
+  apiVersion: string;
+}
+
+function ref(group: string, version: string, resource: string, kind: string, namespaced = true): WorkloadResource {
+  return { group, version, resource, namespaced, kind, apiVersion: group ? `${group}/${version}` : version };
+}
+
+export const PODS = ref('', 'v1', 'pods', 'Pod');
+export const PERSISTENT_VOLUME_CLAIMS = ref('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim');
+export const REPLICA_SETS = ref('apps', 'v1', 'replicasets', 'ReplicaSet');
+export const DEPLOYMENTS = ref('apps', 'v1', 'deployments', 'Deployment');
+export const STATEFUL_SETS = ref('apps', 'v1', 'statefulsets', 'StatefulSet');
+export const CONTROLLER_REVISIONS = ref('apps', 'v1', 'controllerrevisions', 'ControllerRevision');
+export const JOBS = ref('batch', 'v1', 'jobs', 'Job');
+export const CRON_JOBS = ref('batch', 'v1', 'cronjobs', 'CronJob');

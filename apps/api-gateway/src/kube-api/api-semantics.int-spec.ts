@@ -48,6 +48,18 @@ describe('Kubernetes API semantics over HTTPS', () => {
     expect((await api('GET', `${cms}/dry`)).status).toBe(404);
   });
 
+  it('treats metadata.uid and metadata.resourceVersion in a patch as preconditions', async () => {
+    const cm = (await api('GET', `${cms}/cm-1`)).body as { metadata: { uid: string; resourceVersion: string } };
+    const merge = 'application/merge-patch+json';
+    const wrongUid = await api('PATCH', `${cms}/cm-1`, { metadata: { uid: 'not-the-uid' }, data: { x: '1' } }, merge);
+    expect(wrongUid).toMatchObject({ status: 409, body: { reason: 'Conflict', message: expect.stringContaining('Precondition failed: UID in precondition: not-the-uid') } });
+    const stale = await api('PATCH', `${cms}/cm-1`, { metadata: { resourceVersion: '1' }, data: { x: '1' } }, merge);
+    expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
+    const ok = await api('PATCH', `${cms}/cm-1`, { metadata: { uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion }, data: { i: '1', x: '1' } }, merge);
+    expect(ok.status).toBe(200);
+    expect((await api('GET', `${cms}/cm-1`)).body).toMatchObject({ data: { i: '1', x: '1' } });
+  });
+
   it('answers Status objects with the right code, reason and causes', async () => {
     const dup = await api('POST', cms, { metadata: { name: 'cm-0' } });
     expect(dup).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'AlreadyExists', details: { name: 'cm-0', kind: 'configmaps' } } });

@@ -154,6 +154,7 @@ export class ResourceWriterService {
           throw ApiError.unsupportedMediaType(contentType);
       }
       if (!isJsonObject(patched)) throw ApiError.badRequest('the patched object must be a JSON object');
+      checkPatchPreconditions(ctx, name, current, patched);
       if (sub === 'scale') return fromScale(current, patched);
       warnings = this.admission.checkFields(ctx, patched, opts.fieldValidation);
       return patched as KubeObject;
@@ -304,4 +305,15 @@ function present(ctx: ResourceContext, obj: KubeObject): KubeObject {
 
 function stripTimes(o: KubeObject): unknown {
   return (o.metadata.managedFields ?? []).map((m) => ({ ...m, time: undefined }));
+}
+
+/** A patch that carries metadata.uid or metadata.resourceVersion makes them preconditions, as upstream. */
+function checkPatchPreconditions(ctx: ResourceContext, name: string, current: KubeObject, patched: JsonObject): void {
+  const meta = isJsonObject(patched.metadata) ? patched.metadata : {};
+  if (typeof meta.uid === 'string' && meta.uid !== '' && meta.uid !== current.metadata.uid) {
+    throw ApiError.conflict(subjectOf(ctx, name), `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+  }
+  if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' && meta.resourceVersion !== current.metadata.resourceVersion) {
+    throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
+  }
 }

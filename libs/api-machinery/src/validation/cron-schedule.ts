@@ -131,9 +131,47 @@ function dayMatches(s: CronSchedule, d: Date): boolean {
   return domOk || dowOk;
 }
 
-/** The first activation strictly after `after`, in UTC; undefined if none within five years. */
-export function nextCronTime(s: CronSchedule, after: Date): Date | undefined {
-  if (s.everyMs !== undefined) return new Date(after.getTime() + Math.max(s.everyMs, 1000));
+/**
+ * The first activation strictly after `after`, reading the fields as wall-clock time in
+ * `timeZone` (an IANA name; UTC when absent); undefined if none within five years.
+ */
+export function nextCronTime(s: CronSchedule, after: Date, timeZone?: string): Date | undefined {
+  if (s.everyMs !== undefined) return new Date(Math.floor(after.getTime() / 1000) * 1000 + Math.max(Math.floor(s.everyMs / 1000) * 1000, 1000));
+  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return nextUtcTime(s, after);
+  // Search in wall-clock time (a Date whose UTC fields are the zone's local fields), then map
+  // back; a wall time the zone repeats (DST fall-back) maps to its first instant, so step on.
+  let wall = new Date(after.getTime() + zoneOffsetMs(timeZone, after.getTime()));
+  for (let i = 0; i < 4; i++) {
+    const next = nextUtcTime(s, wall);
+    if (!next) return undefined;
+    const instant = wallToInstant(timeZone, next.getTime());
+    if (instant > after.getTime()) return new Date(instant);
+    wall = next;
+  }
+  return undefined;
+}
+
+const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** Local time minus UTC in `timeZone` at `instant` (Intl knows the zone's rules). */
+function zoneOffsetMs(timeZone: string, instant: number): number {
+  let fmt = ZONE_FORMATS.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    ZONE_FORMATS.set(timeZone, fmt);
+  }
+  const f: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(instant))) if (p.type !== 'literal') f[p.type] = Number(p.value);
+  const wall = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+function wallToInstant(timeZone: string, wall: number): number {
+  const guess = wall - zoneOffsetMs(timeZone, wall);
+  return wall - zoneOffsetMs(timeZone, guess);
+}
+
+function nextUtcTime(s: CronSchedule, after: Date): Date | undefined {
   const t = new Date(Math.floor(after.getTime() / 60000) * 60000 + 60000);
   const limit = after.getTime() + 5 * 366 * 24 * 3600 * 1000;
   while (t.getTime() <= limit) {

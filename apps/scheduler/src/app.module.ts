@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SchedulerConfig } from '@skiff/config';
 import { WORKLOAD_CONTROLLERS } from './controllers/controller';
+import { GarbageCollectorReconciler } from './garbage-collector/garbage-collector.reconciler';
 import { LostHostReconciler } from './host-health/lost-host.reconciler';
 import { SchedulerControllerService } from './leadership/scheduler-controller.service';
+import { ReplicaSetReconciler } from './replica-sets/replica-set.reconciler';
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
@@ -21,8 +23,10 @@ export class SchedulerModule {
         SandboxQueueService,
         PodPlacementReconciler,
         LostHostReconciler,
+        ReplicaSetReconciler,
+        GarbageCollectorReconciler,
         // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [] },
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler] },
         SchedulerControllerService,
       ],
     };

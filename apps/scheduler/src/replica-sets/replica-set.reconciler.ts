@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { Informer, isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
+import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
+import { claimObjects } from '../controllers/controller-ref-manager';
+import { ControllerExpectations } from '../controllers/expectations';
+import { controllerRefOf } from '../controllers/owner-references';
+import { isPodActive, isPodReady } from '../controllers/pod-conditions';
+import { podFromTemplate } from '../controllers/pod-template';
+import { PODS, REPLICA_SETS } from '../controllers/resources';
+import { ReconcileResult } from '../controllers/work-queue';
+import { podsToDelete } from './pods-to-delete';
+import { replicaSetStatus, sameStatus } from './replica-set-status';
+
+// Upstream's burstReplicas: at most this many creates or deletes per sync.
+const BURST_REPLICAS = 500;
+// Creates go out in batches of 1, 2, 4, ...: a template that cannot create fails once, not 500 times.
+const SLOW_START_INITIAL_BATCH = 1;
+
+/**
+ * Keeps `spec.replicas` active pods for every ReplicaSet (pkg/controller/replicaset): claims
+ * pods by selector, waits on expectations before counting again, creates from the template
+ * or deletes the least valuable pods, and reports status.
+ */
+@Injectable()
+export class ReplicaSetReconciler implements WorkloadController {
+  readonly name = 'replicaset-controller';
+  readonly workers = 5;
+  private expectations = new ControllerExpectations();
+  private replicaSets!: Informer;
+  private pods!: Informer;
+
+  begin(ctx: ControllerContext): void {
+    this.expectations = new ControllerExpectations();
+    this.replicaSets = ctx.informers.get(REPLICA_SETS);
+    this.pods = ctx.informers.get(PODS);
+    this.replicaSets.on('add', (rs) => ctx.enqueue(objectKey(rs)));
+    this.replicaSets.on('update', (rs) => ctx.enqueue(objectKey(rs)));
+    this.replicaSets.on('delete', (rs) => {
+      this.expectations.forget(objectKey(rs));
+      ctx.enqueue(objectKey(rs));
+    });
+    this.pods.on('add', (pod) => {
+      const owner = this.ownerKey(pod);
+      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      else if (owner) this.expectations.creationObserved(owner);
+      this.enqueueFor(ctx, pod);
+    });
+    this.pods.on('update', (pod, old) => {
+      const owner = this.ownerKey(pod);
+      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      if (old && old !== pod) {
+        const oldOwner = this.ownerKey(old);
+        if (oldOwner && oldOwner !== owner) ctx.enqueue(oldOwner);
+        // Ready now: look again when it will have been ready for minReadySeconds.
+        const rs = owner ? this.replicaSets.get(pod.metadata.namespace, splitKey(owner).name) : undefined;
+        const minReady = rs ? minReadySecondsOf(rs) : 0;
+        if (owner && minReady > 0 && isPodReady(pod) && !isPodReady(old)) ctx.enqueueAfter(owner, minReady * 1000 + 100);
+      }
+      this.enqueueFor(ctx, pod);
+    });
+    this.pods.on('delete', (pod) => {
+      const owner = this.ownerKey(pod);
+      if (!owner) return;
+      this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      ctx.enqueue(owner);
+    });
+  }
+
+  async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const rs = this.replicaSets.get(namespace, name);
+    if (!rs) {
+      this.expectations.forget(key);
+      return;
+    }
+    const selector = labelSelectorFromObject(selectorOf(rs));
+    const candidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p));
+    const pods = await claimObjects(ctx.client, { owner: rs, ownerResource: REPLICA_SETS, selector, candidates, dependents: PODS });
+    let failure: string | undefined;
+    if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(ctx, key, rs, pods);
+    return this.writeStatus(ctx, rs, pods, failure);
+  }
+
+  /** Creates or deletes pods toward spec.replicas; returns the create failure to report, if any. */
+  private async manageReplicas(ctx: ControllerContext, key: string, rs: KubeObject, pods: KubeObject[]): Promise<string | undefined> {
+    const diff = pods.length - replicasOf(rs);
+    if (diff < 0) return this.createPods(ctx, key, rs, Math.min(-diff, BURST_REPLICAS));
+    if (diff > 0) await this.deletePods(ctx, key, rs, podsToDelete(pods, Math.min(diff, BURST_REPLICAS)));
+    return undefined;
+  }
+
+  private async createPods(ctx: ControllerContext, key: string, rs: KubeObject, n: number): Promise<string | undefined> {
+    const client = ctx.client.resource(PODS);
+    const template = isJsonObject(rs.spec) ? rs.spec.template : undefined;
+    this.expectations.expectCreations(key, n);
+    let remaining = n;
+    let batch = SLOW_START_INITIAL_BATCH;
+    while (remaining > 0) {
+      const size = Math.min(batch, remaining);
+      const results = await Promise.allSettled(Array.from({ length: size }, () => client.create(rs.metadata.namespace, podFromTemplate(template, rs, REPLICA_SETS))));
+      remaining -= size;
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      for (const r of results) {
+        if (r.status === 'fulfilled') void ctx.events.record(withKind(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+      }
+      if (failed.length > 0) {
+        // Creates that failed, and the batches never sent, will not show up in the cache.
+        for (let i = 0; i < failed.length + remaining; i++) this.expectations.creationObserved(key);
+        const message = errorText(failed[0].reason);
+        void ctx.events.record(withKind(rs), 'Warning', 'FailedCreate', `Error creating: ${message}`);
+        // A namespace being deleted refuses new pods: nothing to retry.
+        if (failed.every((r) => isAlreadyExists(r.reason) || isForbidden(r.reason))) return message;
+        throw new Error(`creating pods for ${key}: ${message}`);
+      }
+      batch *= 2;
+    }
+    return undefined;
+  }
+
+  private async deletePods(ctx: ControllerContext, key: string, rs: KubeObject, victims: KubeObject[]): Promise<void> {
+    const client = ctx.client.resource(PODS);
+    this.expectations.expectDeletions(
+      key,
+      victims.map((p) => p.metadata.uid!),
+    );
+    const results = await Promise.allSettled(victims.map((p) => client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } })));
+    let firstError: unknown;
+    results.forEach((r, i) => {
+      const pod = victims[i];
+      if (r.status === 'fulfilled') {
+        void ctx.events.record(withKind(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        return;
+      }
+      this.expectations.deletionObserved(key, pod.metadata.uid!);
+      if (isNotFound(r.reason) || isConflict(r.reason)) return; // already gone
+      firstError ??= r.reason;
+      void ctx.events.record(withKind(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorText(r.reason)}`);
+    });
+    if (firstError) throw firstError;
+  }
+
+  private async writeStatus(ctx: ControllerContext, rs: KubeObject, pods: KubeObject[], failure?: string): Promise<ReconcileResult | void> {
+    const minReady = minReadySecondsOf(rs);
+    const now = Date.now();
+    const status = replicaSetStatus(rs, pods, minReady, now, failure);
+    if (!sameStatus(rs.status, status)) {
+      try {
+        await ctx.client.resource(REPLICA_SETS).patchStatus(rs.metadata.namespace, rs.metadata.name!, { metadata: { uid: rs.metadata.uid }, status }, 'merge');
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    // Pods ready but not yet available: look again when they will be.
+    if (minReady > 0 && status.readyReplicas > status.availableReplicas) return { requeueAfterMs: minReady * 1000 };
+  }
+
+  private ownerKey(pod: KubeObject): string | undefined {
+    const ref = controllerRefOf(pod);
+    if (ref?.kind !== 'ReplicaSet') return undefined;
+    const rs = this.replicaSets.get(pod.metadata.namespace, ref.name);
+    return rs && rs.metadata.uid === ref.uid ? objectKey(rs) : undefined;
+  }
+
+  /** A pod's controller, or for an orphan every ReplicaSet that selects it (it may be adopted). */
+  private enqueueFor(ctx: ControllerContext, pod: KubeObject): void {
+    const owner = this.ownerKey(pod);
+    if (owner) return ctx.enqueue(owner);
+    if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;
+    for (const rs of this.replicaSets.list()) {
+      if (rs.metadata.namespace === pod.metadata.namespace && matchesLabels(labelSelectorFromObject(selectorOf(rs)), pod.metadata.labels)) ctx.enqueue(objectKey(rs));
+    }
+  }
+}
+
+export function replicasOf(obj: KubeObject): number {
+  return isJsonObject(obj.spec) && typeof obj.spec.replicas === 'number' ? obj.spec.replicas : 1;
+}
+
+export function minReadySecondsOf(obj: KubeObject): number {
+  return isJsonObject(obj.spec) && typeof obj.spec.minReadySeconds === 'number' ? obj.spec.minReadySeconds : 0;
+}
+
+function selectorOf(obj: KubeObject): LabelSelector | undefined {
+  return isJsonObject(obj.spec) && isJsonObject(obj.spec.selector) ? (obj.spec.selector as LabelSelector) : undefined;
+}
+
+function withKind(rs: KubeObject): KubeObject {
+  return { ...rs, apiVersion: REPLICA_SETS.apiVersion, kind: REPLICA_SETS.kind };
+}
+
+function isForbidden(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 403;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -10,3 +10,4 @@ export * from './table';
 export * from './selectors';
 export * from './openapi';
 export * from './protobuf';
+export * from './apiextensions';

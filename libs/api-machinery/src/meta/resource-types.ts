@@ -1,4 +1,7 @@
-// The built-in resources Skiff serves: what discovery, routing, storage and printing agree on.
+// The resources Skiff serves (built-in and from CRDs): what discovery, routing, storage and printing agree on.
+import type { SchemaNode } from '../schema/schema-node';
+import { SchemaRegistry } from '../schema/schema-registry.service';
+
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
 export interface SubresourceType {
@@ -7,6 +10,37 @@ export interface SubresourceType {
   group?: string; // response group when it differs from the parent, e.g. "autoscaling"
   version?: string;
   verbs: Verb[];
+}
+
+/** apiextensions.k8s.io/v1 CustomResourceColumnDefinition. */
+export interface PrinterColumn {
+  name: string;
+  type: 'integer' | 'number' | 'string' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+  format?: string;
+}
+
+/** Where the /scale subresource finds replicas and the selector (CRD `subresources.scale`). */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** What a resource served from a CustomResourceDefinition adds to a ResourceType. */
+export interface CustomResourceRules {
+  /** The CRD's name, e.g. "crontabs.stable.example.com". */
+  crd: string;
+  /** The version objects are stored in; others are served by rewriting apiVersion (conversion None). */
+  storageVersion: string;
+  /** The version's structural schema (whole object), for pruning, defaulting and validation. */
+  schema?: SchemaNode;
+  printerColumns: PrinterColumn[];
+  scale?: ScalePaths;
+  /** The CRD is being deleted: no new objects. */
+  terminating: boolean;
 }
 
 export interface ResourceType {
@@ -20,11 +54,12 @@ export interface ResourceType {
   categories: string[];
   verbs: Verb[];
   subresources: SubresourceType[];
+  custom?: CustomResourceRules;
 }
 
-const ALL_VERBS: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const ALL_VERBS: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS: SubresourceType = { name: 'status', kind: '', verbs: ['get', 'patch', 'update'] };
-const SCALE: SubresourceType = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
+export const SCALE: SubresourceType = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
 
 interface Spec {
   kind: string;
@@ -99,24 +134,55 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
   ...group('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
   ...group('node.k8s.io', 'v1', [{ kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false }]),
   ...group('events.k8s.io', 'v1', [{ kind: 'Event', shortNames: ['ev'] }]),
+  ...group('apiextensions.k8s.io', 'v1', [
+    { kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: [STATUS] },
+  ]),
 ];
 
 export function apiVersionOf(t: Pick<ResourceType, 'group' | 'version'>): string {
   return t.group ? `${t.group}/${t.version}` : t.version;
 }
 
-/** Looks resources up by group/version and plural or kind. */
+/**
+ * Looks resources up by group/version and plural or kind. The built-ins are fixed; the custom
+ * resources (from CRDs) and the schemas that describe them are swapped together when CRDs change.
+ */
 export class ResourceRegistry {
-  private readonly byPath = new Map<string, ResourceType>();
-  private readonly byKind = new Map<string, ResourceType>();
-  private readonly list: readonly ResourceType[];
+  private byPath = new Map<string, ResourceType>();
+  private byKind = new Map<string, ResourceType>();
+  private list: readonly ResourceType[] = [];
+  private schemaRegistry?: SchemaRegistry;
 
-  constructor(types: readonly ResourceType[] = BUILT_IN_RESOURCES) {
-    this.list = types;
+  constructor(
+    private readonly builtIns: readonly ResourceType[] = BUILT_IN_RESOURCES,
+    schemas?: SchemaRegistry,
+  ) {
+    this.schemaRegistry = schemas;
+    this.index(builtIns);
+  }
+
+  /** The schemas of every served kind, custom resources included. */
+  get schemas(): SchemaRegistry {
+    this.schemaRegistry ??= SchemaRegistry.builtIn();
+    return this.schemaRegistry;
+  }
+
+  /** Serves these custom resources (replacing the previous ones), described by `schemas`. */
+  setCustomResources(custom: readonly ResourceType[], schemas: SchemaRegistry): void {
+    this.schemaRegistry = schemas;
+    this.index([...this.builtIns, ...custom]);
+  }
+
+  private index(types: readonly ResourceType[]): void {
+    const byPath = new Map<string, ResourceType>();
+    const byKind = new Map<string, ResourceType>();
     for (const t of types) {
-      this.byPath.set(`${t.group}/${t.version}/${t.resource}`, t);
-      this.byKind.set(`${t.group}/${t.version}/${t.kind}`, t);
+      byPath.set(`${t.group}/${t.version}/${t.resource}`, t);
+      byKind.set(`${t.group}/${t.version}/${t.kind}`, t);
     }
+    this.list = types;
+    this.byPath = byPath;
+    this.byKind = byKind;
   }
 
   get(groupName: string, version: string, resource: string): ResourceType | undefined {
@@ -127,15 +193,15 @@ export class ResourceRegistry {
     return this.byKind.get(`${groupName}/${version}/${kind}`);
   }
 
-  /** The same array on every call, so documents derived from it can be cached by identity. */
+  /** The same array until the served resources change, so documents derived from it can be cached by identity. */
   all(): readonly ResourceType[] {
     return this.list;
   }
 
-  /** Group name → versions served, in the order discovery lists them. */
+  /** Group name → versions served, in the order discovery lists them (preferred first). */
   groups(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    for (const t of this.byPath.values()) {
+    for (const t of this.list) {
       const versions = out.get(t.group) ?? [];
       if (!versions.includes(t.version)) versions.push(t.version);
       out.set(t.group, versions);

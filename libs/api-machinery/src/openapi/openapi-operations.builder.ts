@@ -19,7 +19,8 @@ export interface OperationSpec {
   description: string;
   gvk: { group: string; version: string; kind: string };
   params: ParamSpec[];
-  body?: { kind: 'object' | 'patch' | 'delete' };
+  /** `strategicMerge: false`: custom resources take no strategic merge patch. */
+  body?: { kind: 'object' | 'delete' } | { kind: 'patch'; strategicMerge: boolean };
   /** Definition kind of the 200 response in the resource's group/version, or `text` for logs and streams. */
   response: ResponseSpec;
   watch?: boolean;
@@ -117,7 +118,7 @@ export function resourcePaths(r: ResourceType): PathSpec[] {
   if (has('get')) item.push(op('get', 'get', 'read', { response: self }));
   if (has('update')) item.push(op('put', 'update', 'replace', { params: WRITE, body: { kind: 'object' }, response: self }));
   if (has('delete')) item.push(op('delete', 'delete', 'delete', { params: DELETE, body: { kind: 'delete' }, response: 'status' }));
-  if (has('patch')) item.push(op('patch', 'patch', 'patch', { params: [...WRITE, FORCE], body: { kind: 'patch' }, response: self }));
+  if (has('patch')) item.push(op('patch', 'patch', 'patch', { params: [...WRITE, FORCE], body: { kind: 'patch', strategicMerge: !r.custom }, response: self }));
   const itemParams = [nameParam(r.kind), ...scopeParams];
   if (item.length) out.push({ path: `${prefix}${scope}/{name}`, params: itemParams, operations: item });
 
@@ -150,7 +151,7 @@ function subresourcePath(r: ResourceType, sub: SubresourceType, path: string, pa
     const response = { kind: gvk.kind, group: gvk.group, version: gvk.version };
     if (sub.verbs.includes('get')) ops.push({ ...base, method: 'get', action: 'get', operationId: id('read'), response });
     if (sub.verbs.includes('update')) ops.push({ ...base, method: 'put', action: 'update', operationId: id('replace'), params: WRITE, body: { kind: 'object' }, response });
-    if (sub.verbs.includes('patch')) ops.push({ ...base, method: 'patch', action: 'patch', operationId: id('patch'), params: [...WRITE, FORCE], body: { kind: 'patch' }, response });
+    if (sub.verbs.includes('patch')) ops.push({ ...base, method: 'patch', action: 'patch', operationId: id('patch'), params: [...WRITE, FORCE], body: { kind: 'patch', strategicMerge: !r.custom }, response });
   }
   return { path, params, operations: ops };
 }

@@ -55,6 +55,24 @@ function emitField(node: SchemaNode, registry: SchemaRegistry, style: RefStyle):
   return style === 'v3' ? { allOf: [refTo(node.ref, style)], ...own } : { ...refTo(node.ref, style), ...own };
 }
 
+const VALUE_KEYWORDS = [
+  'nullable',
+  'default',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+] as const;
+
 function emitInline(node: SchemaNode, registry: SchemaRegistry, style: RefStyle): JsonObject {
   const out: JsonObject = {};
   if (node.description) out['description'] = node.description;
@@ -66,6 +84,7 @@ function emitInline(node: SchemaNode, registry: SchemaRegistry, style: RefStyle)
     if (node.format) out['format'] = node.format;
   }
   if (node.enum) out['enum'] = node.enum;
+  for (const k of VALUE_KEYWORDS) if (node[k] !== undefined) out[k] = node[k];
   if (node.required) out['required'] = node.required;
   if (node.properties) {
     const props: JsonObject = {};

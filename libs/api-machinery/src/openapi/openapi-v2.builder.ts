@@ -8,7 +8,7 @@ import {
   documentOf,
   OBJECT_CONTENT_TYPES,
   OpenApiDocument,
-  PATCH_CONTENT_TYPES,
+  patchContentTypes,
   responseDefinition,
   WATCH_CONTENT_TYPES,
 } from './openapi-v3.builder';
@@ -46,7 +46,7 @@ function v2Operation(op: OperationSpec, tag: string, registry: SchemaRegistry): 
     tags: [tag],
     description: op.description,
     operationId: op.operationId,
-    consumes: op.body?.kind === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'],
+    consumes: op.body?.kind === 'patch' ? patchContentTypes(op) : ['*/*'],
     produces: op.response === 'text' ? ['*/*'] : op.watch ? [...OBJECT_CONTENT_TYPES, ...WATCH_CONTENT_TYPES] : OBJECT_CONTENT_TYPES,
     schemes: ['https'],
     ...(params.length ? { parameters: params } : {}),

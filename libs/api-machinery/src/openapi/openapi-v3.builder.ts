@@ -6,6 +6,11 @@ import { OperationSpec, ParamSpec, PathSpec, ResponseSpec, resourcePaths } from 
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 export const PATCH_CONTENT_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/** What a PATCH operation consumes. */
+export function patchContentTypes(op: OperationSpec): string[] {
+  const strategic = op.body?.kind === 'patch' && op.body.strategicMerge;
+  return strategic ? PATCH_CONTENT_TYPES : PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
+}
 export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 export const WATCH_CONTENT_TYPES = ['application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
 
@@ -60,7 +65,7 @@ function v3Operation(op: OperationSpec, tag: string, registry: SchemaRegistry): 
   if (op.params.length) out['parameters'] = op.params.map(v3Param);
   const body = bodyDefinition(op, registry);
   if (body) {
-    const types = op.body?.kind === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'];
+    const types = op.body?.kind === 'patch' ? patchContentTypes(op) : ['*/*'];
     out['requestBody'] = { content: content(types, refTo(body, style)), required: op.body?.kind !== 'delete' };
   }
   const response = responseDefinition(op.response, registry);

@@ -15,7 +15,11 @@ export class SchemaNodeConverter {
   private readonly filled = new Set<string>();
   private readonly filling = new Set<string>();
 
-  constructor(private readonly raw: RawDefinitions) {
+  /** `base`: already converted definitions that refs in `raw` may point to (a CRD's ObjectMeta). */
+  constructor(
+    private readonly raw: RawDefinitions,
+    private readonly base: ReadonlyMap<string, SchemaNode> = new Map(),
+  ) {
     // Placeholders first so refs (also cyclic ones, e.g. JSONSchemaProps) resolve to one object.
     for (const name of Object.keys(raw)) this.nodes.set(name, { ref: name });
   }
@@ -27,7 +31,8 @@ export class SchemaNodeConverter {
 
   private definition(name: string): SchemaNode | undefined {
     const node = this.nodes.get(name);
-    if (!node || this.filled.has(name) || this.filling.has(name)) return node;
+    if (!node) return this.base.get(name);
+    if (this.filled.has(name) || this.filling.has(name)) return node;
     this.filling.add(name);
     Object.assign(node, this.convert(this.raw[name]), { ref: name });
     this.filling.delete(name);
@@ -47,8 +52,9 @@ export class SchemaNodeConverter {
     if (description) node.description = description;
     const required = stringArrayField(raw, 'required');
     if (required?.length) node.required = required;
-    const enumValues = stringArrayField(raw, 'enum');
-    if (enumValues?.length) node.enum = enumValues;
+    const enumValues = raw['enum'];
+    if (Array.isArray(enumValues) && enumValues.length) node.enum = enumValues;
+    copyValueValidations(raw, node);
     if (isRecord(raw['properties'])) {
       node.properties = {};
       for (const [key, value] of Object.entries(raw['properties'])) {
@@ -96,6 +102,17 @@ export class SchemaNodeConverter {
       if (sub.required) node.required = [...new Set([...(node.required ?? []), ...sub.required])];
     }
   }
+}
+
+const NUMBER_KEYWORDS = ['minimum', 'maximum', 'multipleOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'] as const;
+const BOOLEAN_KEYWORDS = ['nullable', 'exclusiveMinimum', 'exclusiveMaximum', 'uniqueItems'] as const;
+
+function copyValueValidations(raw: RawSchema, node: SchemaNode): void {
+  for (const k of NUMBER_KEYWORDS) if (typeof raw[k] === 'number') node[k] = raw[k];
+  for (const k of BOOLEAN_KEYWORDS) if (raw[k] === true) node[k] = true;
+  const pattern = stringField(raw, 'pattern');
+  if (pattern !== undefined) node.pattern = pattern;
+  if (raw['default'] !== undefined) node.default = raw['default'];
 }
 
 function applyExtensions(raw: RawSchema, node: SchemaNode): void {

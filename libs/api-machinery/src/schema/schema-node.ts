@@ -9,7 +9,23 @@ export interface SchemaNode {
   items?: SchemaNode;
   /** map[string]X: the schema of the values; `true` means any value. */
   additionalProperties?: SchemaNode | boolean;
-  enum?: string[];
+  enum?: unknown[];
+  /** Value validations of a CRD's structural schema (upstream's kube-openapi keywords). */
+  nullable?: boolean;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  multipleOf?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  minProperties?: number;
+  maxProperties?: number;
   /** x-kubernetes-int-or-string */
   intOrString?: boolean;
   /** x-kubernetes-preserve-unknown-fields */

@@ -22,8 +22,14 @@ export class SchemaRegistry {
   private readonly byGvk = new Map<string, string>();
   private readonly gvks = new Map<string, GroupVersionKind[]>();
 
-  constructor(raw: RawDefinitions) {
-    this.nodes = new SchemaNodeConverter(raw).convertAll();
+  /** `base`: a registry whose definitions these extend (and may refer to), e.g. CRD schemas over the built-ins. */
+  constructor(raw: RawDefinitions, base?: SchemaRegistry) {
+    const own = new SchemaNodeConverter(raw, base?.nodes).convertAll();
+    this.nodes = base ? new Map([...base.nodes, ...own]) : own;
+    if (base) {
+      for (const [k, v] of base.byGvk) this.byGvk.set(k, v);
+      for (const [k, v] of base.gvks) this.gvks.set(k, v);
+    }
     for (const [name, def] of Object.entries(raw)) {
       const list = def['x-kubernetes-group-version-kind'];
       if (!Array.isArray(list)) continue;
@@ -34,7 +40,7 @@ export class SchemaRegistry {
         if (typeof group !== 'string' || typeof version !== 'string' || typeof kind !== 'string') continue;
         parsed.push({ group, version, kind });
         // Meta types (DeleteOptions, WatchEvent...) carry one gvk per group; the first name wins.
-        if (!this.byGvk.has(gvkKey(group, version, kind))) this.byGvk.set(gvkKey(group, version, kind), name);
+        if (!this.byGvk.has(gvkKey(group, version, kind)) || base) this.byGvk.set(gvkKey(group, version, kind), name);
       }
       this.gvks.set(name, parsed);
     }
@@ -44,6 +50,11 @@ export class SchemaRegistry {
   static builtIn(): SchemaRegistry {
     SchemaRegistry.shared ??= new SchemaRegistry(applyOverlay(loadKubernetesDefinitions()));
     return SchemaRegistry.shared;
+  }
+
+  /** A new registry: these definitions over this one's (which stays as it is). */
+  withDefinitions(raw: RawDefinitions): SchemaRegistry {
+    return new SchemaRegistry(raw, this);
   }
 
   schemaFor(group: string, version: string, kind: string): SchemaNode | undefined {

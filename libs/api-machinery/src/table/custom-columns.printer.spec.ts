@@ -1,6 +1,12 @@
 import { KubeObject } from '../meta/object';
-import { toTableWithColumns } from './custom-columns.printer';
+import type { PrinterColumn } from '../meta/resource-types';
+import { customColumnsPrinter } from './custom-columns.printer';
 import { compileJsonPath } from './json-path';
+import { tableWithPrinter } from './table';
+import { Table, TableOptions } from './table.types';
+
+const toTableWithColumns = (columns: PrinterColumn[], objects: KubeObject[], opts: TableOptions): Table =>
+  tableWithPrinter(customColumnsPrinter(columns), objects, opts);
 
 const now = new Date('2025-06-01T12:00:00Z');
 
@@ -38,7 +44,7 @@ describe(compileJsonPath.name, () => {
   });
 });
 
-describe(toTableWithColumns.name, () => {
+describe(customColumnsPrinter.name, () => {
   it('renders additionalPrinterColumns by type', () => {
     const table = toTableWithColumns(
       [

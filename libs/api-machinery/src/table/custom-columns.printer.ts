@@ -1,21 +1,11 @@
 // Tables for custom resources from CRD additionalPrinterColumns, cell by cell as the
 // apiextensions tableconvertor: the first JSONPath match, converted per column type.
 import { KubeObject } from '../meta/object';
+import type { PrinterColumn } from '../meta/resource-types';
 import { AGE_DESCRIPTION, column, NAME_COLUMN, nameOf } from './columns';
 import { humanDuration, parseTimestamp } from './human-duration';
 import { CompiledJsonPath, compileJsonPath } from './json-path';
-import { tableWithPrinter } from './table';
-import { ResourcePrinter, Table, TableCell, TableColumnDefinition, TableColumnType, TableOptions } from './table.types';
-
-/** apiextensions.k8s.io/v1 CustomResourceColumnDefinition. */
-export interface PrinterColumn {
-  name: string;
-  type: TableColumnType;
-  jsonPath: string;
-  description?: string;
-  priority?: number;
-  format?: string;
-}
+import { ResourcePrinter, TableCell, TableColumnDefinition, TableColumnType } from './table.types';
 
 // Used when a CRD declares no columns, as the CRD handler does.
 const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DESCRIPTION }];
@@ -71,9 +61,4 @@ export function customColumnsPrinter(columns: readonly PrinterColumn[]): Resourc
       }),
     ],
   };
-}
-
-/** toTable for custom resources with additionalPrinterColumns. */
-export function toTableWithColumns(columns: readonly PrinterColumn[], objects: readonly KubeObject[], opts: TableOptions): Table {
-  return tableWithPrinter(customColumnsPrinter(columns), objects, opts);
 }

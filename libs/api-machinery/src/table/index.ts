@@ -14,8 +14,7 @@ export type {
 } from './table.types';
 export { defaultTable, rowObject, tableWithPrinter, toTable } from './table';
 export { DEFAULT_PRINTER, printerFor } from './printer-registry';
-export { customColumnsPrinter, toTableWithColumns } from './custom-columns.printer';
-export type { PrinterColumn } from './custom-columns.printer';
+export { customColumnsPrinter } from './custom-columns.printer';
 export { compileJsonPath, JsonPathError } from './json-path';
 export type { CompiledJsonPath } from './json-path';
 export { humanDuration, timestampSince } from './human-duration';

@@ -3,7 +3,8 @@
 import { ResourceType } from '../meta/resource-types';
 import { horizontalPodAutoscalerPrinter } from './autoscaling.printer';
 import { cronJobPrinter, jobPrinter } from './batch.printer';
-import { AGE_DESCRIPTION, ageOf, column, NAME_COLUMN, nameOf } from './columns';
+import { customResourceDefinitionPrinter } from './apiextensions.printer';
+import { customColumnsPrinter } from './custom-columns.printer';
 import { configMapPrinter, endpointsPrinter, namespacePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.printer';
 import { eventPrinter, eventsV1EventPrinter } from './event.printer';
 import { ingressClassPrinter, ingressPrinter } from './networking.printer';
@@ -39,18 +40,24 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['coordination.k8s.io/Lease', leasePrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['events.k8s.io/Event', eventsV1EventPrinter],
+  ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionPrinter],
 ]);
 
 /**
  * NAME + AGE: what custom resources without additionalPrinterColumns print (the CRD handler's
  * default Age column, type date).
  */
-export const DEFAULT_PRINTER: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Age', 'date', AGE_DESCRIPTION)],
-  cells: (obj, { now }) => [nameOf(obj), ageOf(obj, now)],
-};
+export const DEFAULT_PRINTER: ResourcePrinter = customColumnsPrinter([]);
 
-/** The printer for a kind, or undefined when Skiff has none (use DEFAULT_PRINTER). */
-export function printerFor(type: Pick<ResourceType, 'group' | 'kind'>): ResourcePrinter | undefined {
+// A custom resource's printer is built once per served type (its JSONPaths compiled once).
+const customPrinters = new WeakMap<object, ResourcePrinter>();
+
+/** The printer for a kind: a CRD's printer columns, a built-in's own printer, or undefined (use DEFAULT_PRINTER). */
+export function printerFor(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>): ResourcePrinter | undefined {
+  if (type.custom) {
+    let printer = customPrinters.get(type.custom);
+    if (!printer) customPrinters.set(type.custom, (printer = customColumnsPrinter(type.custom.printerColumns)));
+    return printer;
+  }
   return PRINTERS.get(`${type.group}/${type.kind}`);
 }

@@ -46,7 +46,7 @@ export function tableWithPrinter(printer: ResourcePrinter, objects: readonly Kub
 }
 
 /** The Table for objects of a built-in kind; unknown kinds get NAME + AGE (defaultTable). */
-export function toTable(type: Pick<ResourceType, 'group' | 'kind'>, objects: readonly KubeObject[], opts: TableOptions): Table {
+export function toTable(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>, objects: readonly KubeObject[], opts: TableOptions): Table {
   return tableWithPrinter(printerFor(type) ?? DEFAULT_PRINTER, objects, opts);
 }
 

@@ -1,4 +1,6 @@
 // applyDefaults: what upstream's pkg/apis/*/v1/defaults.go (and a few REST strategies) fill in.
+import { defaultCrd } from '../apiextensions/crd.validation';
+import { defaultCustomResource } from '../apiextensions/custom-resource.validation';
 import type { KubeObject } from '../meta/object';
 import type { ResourceType } from '../meta/resource-types';
 import { arrAt, cloneJson, ensureObj, objAt, setIfUnset, strAt, type Obj } from './json-access';
@@ -179,14 +181,16 @@ const DEFAULTERS: Record<string, (o: Obj) => void> = {
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
   'autoscaling/HorizontalPodAutoscaler': defaultHpa,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
   'storage.k8s.io/StorageClass': (o) => {
     setIfUnset(o, 'reclaimPolicy', 'Delete');
     setIfUnset(o, 'volumeBindingMode', 'Immediate');
   },
 };
 
-/** Returns a defaulted copy of `obj`; the input is not modified. */
-export function applyDefaults(type: Pick<ResourceType, 'group' | 'kind'>, obj: KubeObject): KubeObject {
+/** Returns a defaulted copy of `obj` (custom resources: pruned and defaulted by schema); the input is not modified. */
+export function applyDefaults(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>, obj: KubeObject): KubeObject {
+  if (type.custom) return defaultCustomResource(type.custom, obj);
   const copy = cloneJson(obj);
   copy.metadata ??= {};
   DEFAULTERS[`${type.group}/${type.kind}`]?.(copy as Obj);

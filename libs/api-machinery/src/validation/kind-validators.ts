@@ -1,4 +1,5 @@
 // The table of per-kind rules validateObject dispatches on, keyed by `group/Kind`.
+import { validateCrd, validateCrdUpdate } from '../apiextensions/crd.validation';
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { validateHpa } from './autoscaling.validation';
@@ -74,4 +75,9 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   'coordination.k8s.io/Lease': { name: nameIsDnsSubdomain, create: validateLease },
   'node.k8s.io/RuntimeClass': { name: nameIsDnsSubdomain, create: validateRuntimeClass, update: validateRuntimeClassUpdate },
   'events.k8s.io/Event': { name: nameIsDnsSubdomain, create: validateEventsV1Event },
+  'apiextensions.k8s.io/CustomResourceDefinition': {
+    name: nameIsDnsSubdomain,
+    create: validateCrd,
+    update: (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...validateCrdUpdate(o, old)],
+  },
 };

@@ -2,6 +2,7 @@
 import type { KubeObject } from '../meta/object';
 import type { ResourceType } from '../meta/resource-types';
 import type { StatusCause } from '../meta/status';
+import { validateCustomResource } from '../apiextensions/custom-resource.validation';
 import { KIND_VALIDATORS } from './kind-validators';
 import { nameIsPathSegment } from './name-rules';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.validation';
@@ -10,10 +11,11 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.vali
  * Field causes for `obj` (and, on update, against `old`). Empty means valid.
  * Expects `obj` to have gone through `applyDefaults` first, as upstream validates defaulted objects.
  */
-export function validateObject(type: Pick<ResourceType, 'group' | 'kind'>, obj: KubeObject, old?: KubeObject): StatusCause[] {
+export function validateObject(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  if (type.custom) return validateCustomResource(type.custom, obj, old);
   const v = KIND_VALIDATORS[`${type.group}/${type.kind}`];
   if (!v) {
-    // Kinds without rules of their own (CRDs, ControllerRevision…): metadata only.
+    // Kinds without rules of their own (ControllerRevision…): metadata only.
     return old ? validateObjectMetaUpdate(obj.metadata, old.metadata) : validateObjectMeta(obj.metadata, nameIsPathSegment);
   }
   if (!old) return [...validateObjectMeta(obj.metadata, v.name), ...v.create(obj)];

@@ -8,6 +8,7 @@ import { ReplicaSetReconciler } from './replica-sets/replica-set.reconciler';
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
+import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
 import { VirtualNodeReconciler } from './virtual-nodes/virtual-node.reconciler';
 
@@ -25,8 +26,9 @@ export class SchedulerModule {
         LostHostReconciler,
         ReplicaSetReconciler,
         GarbageCollectorReconciler,
+        StatefulSetReconciler,
         // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler] },
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, StatefulSetReconciler] },
         SchedulerControllerService,
       ],
     };

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { KubeObject, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { Informer, isNotFound, KubeClient } from '@skiff/kube-client';
+import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
+import { claimObjects } from '../controllers/controller-ref-manager';
+import { ControllerExpectations } from '../controllers/expectations';
+import { controllerRefOf } from '../controllers/owner-references';
+import { isPodReady } from '../controllers/pod-conditions';
+import { CONTROLLER_REVISIONS, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '../controllers/resources';
+import { ReconcileResult } from '../controllers/work-queue';
+import { StatefulPodControl } from './stateful-pod-control';
+import { updateStatefulSet } from './stateful-set-control';
+import { isMemberOf, podRevision } from './stateful-set-identity';
+import { revisionsToPrune, RevisionWriter, sortRevisions, syncRevisions } from './stateful-set-revisions';
+import { statefulSetSpec } from './stateful-set-spec';
+import { completeRollingUpdate, sameStatus, StatefulSetStatus } from './stateful-set-status';
+
+/**
+ * The StatefulSet controller (pkg/controller/statefulset): stable pod identities `<set>-<ordinal>`
+ * with their claims, ordered or parallel scaling, revisions as ControllerRevisions, RollingUpdate
+ * (with partition and maxUnavailable) and OnDelete updates, and status.
+ */
+@Injectable()
+export class StatefulSetReconciler implements WorkloadController {
+  readonly name = 'statefulset-controller';
+  readonly workers = 5;
+  private expectations = new ControllerExpectations();
+  private sets!: Informer;
+  private pods!: Informer;
+  private revisions!: Informer;
+  private claims!: Informer;
+
+  begin(ctx: ControllerContext): void {
+    this.expectations = new ControllerExpectations();
+    this.sets = ctx.informers.get(STATEFUL_SETS);
+    this.pods = ctx.informers.get(PODS);
+    this.revisions = ctx.informers.get(CONTROLLER_REVISIONS);
+    this.claims = ctx.informers.get(PERSISTENT_VOLUME_CLAIMS);
+    this.sets.on('add', (set) => ctx.enqueue(objectKey(set)));
+    this.sets.on('update', (set) => ctx.enqueue(objectKey(set)));
+    this.sets.on('delete', (set) => {
+      this.expectations.forget(objectKey(set));
+      ctx.enqueue(objectKey(set));
+    });
+    this.pods.on('add', (pod) => {
+      const owner = this.ownerKey(pod);
+      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      else if (owner) this.expectations.creationObserved(owner);
+      this.enqueueFor(ctx, pod);
+    });
+    this.pods.on('update', (pod, old) => {
+      const owner = this.ownerKey(pod);
+      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      if (old && old !== pod) {
+        const oldOwner = this.ownerKey(old);
+        if (oldOwner && oldOwner !== owner) ctx.enqueue(oldOwner);
+        // Ready now: look again once it has been ready for minReadySeconds.
+        const set = owner ? this.sets.get(pod.metadata.namespace, splitKey(owner).name) : undefined;
+        const minReady = set ? statefulSetSpec(set).minReadySeconds : 0;
+        if (owner && minReady > 0 && isPodReady(pod) && !isPodReady(old)) ctx.enqueueAfter(owner, minReady * 1000 + 100);
+      }
+      this.enqueueFor(ctx, pod);
+    });
+    this.pods.on('delete', (pod) => {
+      const owner = this.ownerKey(pod);
+      if (!owner) return;
+      this.expectations.deletionObserved(owner, pod.metadata.uid!);
+      ctx.enqueue(owner);
+    });
+    // A revision or claim changed or deleted by someone else (a stale claim the garbage collector
+    // removed unblocks its pod): the sets that select it take a look.
+    for (const informer of [this.revisions, this.claims]) {
+      informer.on('update', (obj, old) => {
+        if (old !== obj) this.enqueueSelecting(ctx, obj);
+      });
+      informer.on('delete', (obj) => this.enqueueSelecting(ctx, obj));
+    }
+  }
+
+  async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const set = this.sets.get(namespace, name);
+    if (!set) {
+      this.expectations.forget(key);
+      return;
+    }
+    // Pods created or deleted in an earlier pass are not in the cache yet: counting now would repeat them.
+    if (!this.expectations.satisfied(key)) return;
+    const selector = labelSelectorFromObject(statefulSetSpec(set).selector);
+    const podCandidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isMemberOf(set, p));
+    const pods = await claimObjects(ctx.client, { owner: set, ownerResource: STATEFUL_SETS, selector, candidates: podCandidates, dependents: PODS });
+    const revisionCandidates = this.revisions.list().filter((r) => r.metadata.namespace === namespace);
+    const revisions = sortRevisions(await claimObjects(ctx.client, { owner: set, ownerResource: STATEFUL_SETS, selector, candidates: revisionCandidates, dependents: CONTROLLER_REVISIONS }));
+
+    const writer = revisionWriter(ctx.client);
+    const setRevisions = await syncRevisions(set, revisions, writer);
+    const now = Date.now();
+    const control = new StatefulPodControl(ctx.client, ctx.events, this.claims, {
+      beforeCreate: () => this.expectations.expectCreations(key, 1),
+      createFailed: () => this.expectations.creationObserved(key),
+      beforeDelete: (_s, pod) => this.expectations.expectDeletions(key, [pod.metadata.uid!]),
+      deleteFailed: (_s, pod) => this.expectations.deletionObserved(key, pod.metadata.uid!),
+    });
+    const outcome = await updateStatefulSet(set, setRevisions, pods, control, now);
+    await this.writeStatus(ctx, set, outcome.status);
+    const live = new Set([setRevisions.current.metadata.name!, setRevisions.update.metadata.name!, ...pods.map(podRevision)]);
+    for (const old of revisionsToPrune(revisions, live, statefulSetSpec(set).revisionHistoryLimit)) await writer.delete(old);
+    if (outcome.error !== undefined) throw outcome.error;
+    const { minReadySeconds } = statefulSetSpec(set);
+    // Ready but not yet available: look again when they will be.
+    if (minReadySeconds > 0 && outcome.status.readyReplicas !== outcome.status.availableReplicas) return { requeueAfterMs: minReadySeconds * 1000 };
+  }
+
+  private async writeStatus(ctx: ControllerContext, set: KubeObject, status: StatefulSetStatus): Promise<void> {
+    completeRollingUpdate(status, !statefulSetSpec(set).onDelete);
+    if (sameStatus(set, status)) return;
+    try {
+      await ctx.client.resource(STATEFUL_SETS).patchStatus(set.metadata.namespace, set.metadata.name!, { metadata: { uid: set.metadata.uid }, status }, 'merge');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private ownerKey(obj: KubeObject): string | undefined {
+    const ref = controllerRefOf(obj);
+    if (ref?.kind !== STATEFUL_SETS.kind) return undefined;
+    const set = this.sets.get(obj.metadata.namespace, ref.name);
+    return set && set.metadata.uid === ref.uid ? objectKey(set) : undefined;
+  }
+
+  /** A pod's controller, or for an orphan every set it is a member of by name and selector (it may be adopted). */
+  private enqueueFor(ctx: ControllerContext, pod: KubeObject): void {
+    const owner = this.ownerKey(pod);
+    if (owner) return ctx.enqueue(owner);
+    if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;
+    for (const set of this.sets.list()) {
+      if (set.metadata.namespace === pod.metadata.namespace && isMemberOf(set, pod) && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), pod.metadata.labels)) ctx.enqueue(objectKey(set));
+    }
+  }
+
+  private enqueueSelecting(ctx: ControllerContext, obj: KubeObject): void {
+    for (const set of this.sets.list()) {
+      if (set.metadata.namespace === obj.metadata.namespace && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), obj.metadata.labels)) ctx.enqueue(objectKey(set));
+    }
+  }
+}
+
+function revisionWriter(client: KubeClient): RevisionWriter {
+  const revisions = client.resource(CONTROLLER_REVISIONS);
+  return {
+    create: (r) => revisions.create(r.metadata.namespace, r, { fieldManager: 'statefulset-controller' }),
+    get: (ns, name) => revisions.get(ns, name),
+    // A merge patch of the number alone: repeating it (a stale cache) is harmless.
+    setRevisionNumber: (r, n) => revisions.patch(r.metadata.namespace, r.metadata.name!, { metadata: { uid: r.metadata.uid }, revision: n }, 'merge'),
+    delete: async (r) => {
+      await ignoreNotFound(revisions.delete(r.metadata.namespace, r.metadata.name!, { preconditions: { uid: r.metadata.uid } }));
+    },
+  };
+}
+
+async function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SchedulerConfig } from '@skiff/config';
 import { WORKLOAD_CONTROLLERS } from './controllers/controller';
+import { DeploymentReconciler } from './deployments/deployment.reconciler';
 import { GarbageCollectorReconciler } from './garbage-collector/garbage-collector.reconciler';
 import { LostHostReconciler } from './host-health/lost-host.reconciler';
 import { SchedulerControllerService } from './leadership/scheduler-controller.service';
@@ -26,9 +27,10 @@ export class SchedulerModule {
         LostHostReconciler,
         ReplicaSetReconciler,
         GarbageCollectorReconciler,
+        DeploymentReconciler,
         StatefulSetReconciler,
         // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, StatefulSetReconciler] },
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, DeploymentReconciler, StatefulSetReconciler] },
         SchedulerControllerService,
       ],
     };

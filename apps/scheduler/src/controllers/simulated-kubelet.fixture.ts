@@ -20,21 +20,25 @@ export function simulatedKubelet(cluster: TestCluster, namespace: string) {
     if (res.status !== 200) throw new Error(`status of pod ${name}: ${res.status} ${JSON.stringify(res.body)}`);
   };
   const now = (): string => new Date().toISOString();
-  let reaper: NodeJS.Timeout | undefined;
-  return {
-    /** Finishes graceful deletions as a kubelet would once containers stopped (every 200 ms). */
-    startReaping(): void {
-      reaper = setInterval(() => {
+  let loop: NodeJS.Timeout | undefined;
+  const kubelet = {
+    /**
+     * Every 200 ms: finishes graceful deletions as a kubelet would once containers stopped, and
+     * (with `autoReady`) starts new pods Running and Ready unless they carry the label `simulated/stuck`.
+     */
+    start(opts: { autoReady?: boolean } = {}): void {
+      loop = setInterval(() => {
         void (async () => {
           const res = await apiRequest(cluster.stack, 'GET', podsPath);
           for (const pod of (res.body as { items?: PodView[] }).items ?? []) {
             if (pod.metadata.deletionTimestamp) await apiRequest(cluster.stack, 'DELETE', `${podsPath}/${pod.metadata.name}`, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+            else if (opts.autoReady && pod.status?.phase === 'Pending' && !pod.metadata.labels?.['simulated/stuck']) await kubelet.running(pod.metadata.name);
           }
         })().catch(() => undefined);
       }, 200);
     },
-    stopReaping(): void {
-      clearInterval(reaper);
+    stop(): void {
+      clearInterval(loop);
     },
     async pods(selector?: string): Promise<PodView[]> {
       const q = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
@@ -57,4 +61,5 @@ export function simulatedKubelet(cluster: TestCluster, namespace: string) {
         containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error' } } }],
       }),
   };
+  return kubelet;
 }

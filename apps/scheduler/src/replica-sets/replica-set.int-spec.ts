@@ -29,12 +29,12 @@ describe('ReplicaSet controller and garbage collector', () => {
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'scheduler']);
     kubelet = simulatedKubelet(cluster, ns);
-    kubelet.startReaping();
+    kubelet.start();
     await api('POST', '/api/v1/namespaces', { metadata: { name: ns } });
   }, 90_000);
 
   afterAll(async () => {
-    kubelet?.stopReaping();
+    kubelet?.stop();
     await cluster?.stop();
   });
 

@@ -1,6 +1,8 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { ResourceRegistry, SchemaRegistry } from '@skiff/api-machinery';
+import { ResourceRegistry } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
+import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-lifecycle.service';
+import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';
 import { AdminTokenService } from './auth/admin-token.service';
 import { AuthenticationMiddleware } from './auth/authentication.middleware';
 import { DiscoveryService } from './discovery/discovery.service';
@@ -43,8 +45,8 @@ export class AppModule implements NestModule {
         AgentDirectoryService,
         ContainerLogsService,
         PodUpgradeProxy,
-        { provide: ResourceRegistry, useValue: new ResourceRegistry() },
-        { provide: SchemaRegistry, useFactory: () => SchemaRegistry.builtIn() },
+        // Built-ins plus what the stored CRDs add (CustomResourceRegistryService keeps it current).
+        { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },
         Clock,
         AdminTokenService,
         MetricsService,
@@ -59,6 +61,8 @@ export class AppModule implements NestModule {
         NamespaceLifecycleService,
         KubeApiService,
         DiscoveryService,
+        CustomResourceDefinitionLifecycleService,
+        CustomResourceRegistryService,
       ],
     };
   }

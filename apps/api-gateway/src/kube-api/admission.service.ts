@@ -5,8 +5,8 @@ import {
   applyDefaults,
   findUnknownFields,
   KubeObject,
+  ResourceRegistry,
   SchemaNode,
-  SchemaRegistry,
   validateObject,
 } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
@@ -25,12 +25,12 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
 @Injectable()
 export class AdmissionService {
   constructor(
-    private readonly schemas: SchemaRegistry,
+    private readonly registry: ResourceRegistry,
     private readonly store: ObjectStoreRepository,
   ) {}
 
   schemaOf(ctx: ResourceContext): SchemaNode | undefined {
-    return this.schemas.schemaFor(ctx.type.group, ctx.type.version, ctx.type.kind);
+    return this.registry.schemas.schemaFor(ctx.type.group, ctx.type.version, ctx.type.kind);
   }
 
   /** Unknown fields: an error under Strict, warnings under Warn. */
@@ -60,8 +60,9 @@ export class AdmissionService {
     return defaulted;
   }
 
-  /** New content may only go into a namespace that exists and is not being deleted. */
+  /** New content may only go into a namespace that exists and is not being deleted (nor into a deleted CRD). */
   async checkNamespaceOpen(ctx: ResourceContext, name: string): Promise<void> {
+    if (ctx.type.custom?.terminating) throw ApiError.methodNotAllowed('create not allowed while custom resource definition is terminating');
     if (!ctx.type.namespaced) return;
     const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ctx.namespace });
     if (!ns) throw ApiError.notFound({ group: '', resource: 'namespaces', name: ctx.namespace });

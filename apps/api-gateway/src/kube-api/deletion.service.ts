@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { Clock } from '../platform/clock';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
-import { keyOf, ResourceContext, subjectOf } from './resource-context';
+import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -82,6 +82,10 @@ export class DeletionService {
       if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && this.mayHaveDependents(current)) {
         finalizers.push('orphan');
       }
+      // A CRD goes once its objects are gone (CustomResourceDefinitionLifecycleService removes them).
+      if (ctx.type.group === CRD_GROUP && ctx.type.resource === CRD_RESOURCE && !finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) {
+        finalizers.push(CUSTOM_RESOURCE_CLEANUP_FINALIZER);
+      }
       const isNamespace = ctx.type.group === '' && ctx.type.resource === 'namespaces';
       const graceful = this.gracefulPod(ctx, current, opts);
       if (finalizers.length === 0 && !isNamespace && graceful === undefined) return { op: 'delete', object: current };
@@ -102,10 +106,10 @@ export class DeletionService {
     };
     if (opts.dryRun) {
       const d = decide(await this.store.get(key));
-      return { object: d.object, removed: d.op === 'delete' };
+      return { object: fromStorage(ctx, d.object), removed: d.op === 'delete' };
     }
     const res = await this.store.write(key, decide);
-    const object = res.object!;
+    const object = fromStorage(ctx, res.object!);
     if (ctx.type.resource === 'namespaces' && ctx.type.group === '' && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
     return { object, removed: res.op === 'delete' };
   }

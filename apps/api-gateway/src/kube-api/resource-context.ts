@@ -1,4 +1,4 @@
-import { ApiError, apiVersionOf, ErrorSubject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import { ApiError, apiVersionOf, ErrorSubject, KubeObject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 
@@ -26,4 +26,17 @@ export function keyOf(ctx: ResourceContext, name: string): ObjectKey {
 
 export function subjectOf(ctx: ResourceContext, name?: string): ErrorSubject {
   return { group: ctx.type.group, resource: ctx.type.resource, name };
+}
+
+/**
+ * Custom resources are stored in their CRD's storage version and served in every served
+ * version by rewriting apiVersion (conversion strategy None). Built-ins pass through.
+ */
+export function fromStorage(ctx: ResourceContext, obj: KubeObject): KubeObject {
+  return ctx.type.custom && obj.apiVersion !== ctx.apiVersion ? { ...obj, apiVersion: ctx.apiVersion } : obj;
+}
+
+export function toStorage(ctx: ResourceContext, obj: KubeObject): KubeObject {
+  const storage = ctx.type.custom?.storageVersion;
+  return storage && storage !== ctx.type.version ? { ...obj, apiVersion: `${ctx.type.group}/${storage}` } : obj;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiError, KubeObject } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { encodeContinue, ListOptions, matchesListOptions } from './list-options';
-import { keyOf, ResourceContext, subjectOf } from './resource-context';
+import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
 import { toScale } from './scale';
 
 export interface ListOutcome {
@@ -18,7 +18,8 @@ export class ResourceReaderService {
   async get(ctx: ResourceContext, name: string): Promise<KubeObject> {
     const obj = await this.store.get(keyOf(ctx, name));
     if (!obj) throw ApiError.notFound(subjectOf(ctx, name));
-    return ctx.info.subresource === 'scale' ? toScale(obj) : obj;
+    const served = fromStorage(ctx, obj);
+    return ctx.info.subresource === 'scale' ? toScale(ctx.type, served) : served;
   }
 
   async list(ctx: ResourceContext, opts: ListOptions): Promise<ListOutcome> {
@@ -33,7 +34,7 @@ export class ResourceReaderService {
       after: opts.continueToken,
       limit: filtered ? undefined : opts.limit,
     });
-    let items = filtered ? page.items.filter((o) => matchesListOptions(opts, o)) : page.items;
+    let items = (filtered ? page.items.filter((o) => matchesListOptions(opts, o)) : page.items).map((o) => fromStorage(ctx, o));
     let more = page.more;
     if (filtered && opts.limit !== undefined && items.length > opts.limit) {
       items = items.slice(0, opts.limit);

@@ -16,7 +16,7 @@ import { Clock } from '../platform/clock';
 import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
 import { clone, generatedName, hasSubresource, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
-import { keyOf, ResourceContext, subjectOf } from './resource-context';
+import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
 
 export interface WriteOptions {
@@ -77,9 +77,9 @@ export class ResourceWriterService {
     }
     const res = await this.store.write(keyOf(ctx, name), (current) => {
       if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
-      return { op: 'create', object: created };
+      return { op: 'create', object: toStorage(ctx, created) };
     });
-    return { code: 201, object: res.object!, warnings };
+    return { code: 201, object: fromStorage(ctx, res.object!), warnings };
   }
 
   /**
@@ -126,7 +126,7 @@ export class ResourceWriterService {
       if (typeof requestedRv === 'string' && requestedRv !== '' && requestedRv !== current.metadata.resourceVersion) {
         throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      if (sub === 'scale') return fromScale(current, body);
+      if (sub === 'scale') return fromScale(ctx.type, current, body);
       return body as KubeObject;
     });
   }
@@ -137,7 +137,7 @@ export class ResourceWriterService {
     const sub = ctx.info.subresource;
     let warnings: string[] = [];
     const outcome = await this.modify(ctx, name, opts, [], (current) => {
-      const base: JsonObject = (sub === 'scale' ? toScale(current) : current) as JsonObject;
+      const base: JsonObject = (sub === 'scale' ? toScale(ctx.type, current) : current) as JsonObject;
       let patched: unknown;
       switch (contentType) {
         case 'application/merge-patch+json':
@@ -147,15 +147,17 @@ export class ResourceWriterService {
           patched = applyJsonPatch(clone(base), patch);
           break;
         case 'application/strategic-merge-patch+json':
+          // Custom resources have no patch strategies to merge by; kubectl falls back to merge patch.
+          if (ctx.type.custom) throw customResourcePatchType();
           if (!isJsonObject(patch)) throw ApiError.badRequest('a strategic merge patch must be a JSON object');
           patched = applyStrategicMergePatch(base, patch, sub === 'scale' ? undefined : this.admission.schemaOf(ctx));
           break;
         default:
-          throw ApiError.unsupportedMediaType(contentType);
+          throw ctx.type.custom ? customResourcePatchType() : ApiError.unsupportedMediaType(contentType);
       }
       if (!isJsonObject(patched)) throw ApiError.badRequest('the patched object must be a JSON object');
       checkPatchPreconditions(ctx, name, current, patched);
-      if (sub === 'scale') return fromScale(current, patched);
+      if (sub === 'scale') return fromScale(ctx.type, current, patched);
       warnings = this.admission.checkFields(ctx, patched, opts.fieldValidation);
       return patched as KubeObject;
     });
@@ -206,11 +208,13 @@ export class ResourceWriterService {
     managedByApply = false,
   ): Promise<WriteOutcome> {
     const sub = ctx.info.subresource;
-    const decide = (current: KubeObject | undefined): WriteDecision => {
-      if (!current) throw ApiError.notFound(subjectOf(ctx, name));
+    const decide = (stored: KubeObject | undefined): WriteDecision => {
+      if (!stored) throw ApiError.notFound(subjectOf(ctx, name));
+      const current = fromStorage(ctx, stored);
       const requested = change(clone(current));
       let next = this.carryOver(ctx, current, requested);
-      if (sub !== 'status') next = this.admission.admit(ctx, next, current);
+      // A custom resource's status is checked against its schema too.
+      if (sub !== 'status' || ctx.type.custom) next = this.admission.admit(ctx, next, current);
       if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       if (!managedByApply) {
         next = updateManagedFields({
@@ -223,9 +227,9 @@ export class ResourceWriterService {
           subresource: sub === 'status' || sub === 'scale' ? sub : undefined,
         });
       }
-      if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next))) return { op: 'none', object: current };
-      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) return { op: 'delete', object: next };
-      return { op: 'update', object: next };
+      if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next))) return { op: 'none', object: stored };
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) return { op: 'delete', object: toStorage(ctx, next) };
+      return { op: 'update', object: toStorage(ctx, next) };
     };
     if (opts.dryRun) {
       const current = await this.store.get(keyOf(ctx, name));
@@ -299,8 +303,18 @@ export class ResourceWriterService {
   }
 }
 
-function present(ctx: ResourceContext, obj: KubeObject): KubeObject {
-  return ctx.info.subresource === 'scale' ? toScale(obj) : obj;
+function present(ctx: ResourceContext, stored: KubeObject): KubeObject {
+  const obj = fromStorage(ctx, stored);
+  return ctx.info.subresource === 'scale' ? toScale(ctx.type, obj) : obj;
+}
+
+// Upstream's answer for a custom resource, whatever the unsupported type.
+function customResourcePatchType(): ApiError {
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+  );
 }
 
 function stripTimes(o: KubeObject): unknown {

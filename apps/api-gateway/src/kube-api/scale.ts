@@ -1,10 +1,46 @@
-import { ApiError, isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorToString } from '@skiff/api-machinery';
+import { ApiError, isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorToString, ResourceType, ScalePaths } from '@skiff/api-machinery';
 
-/** The autoscaling/v1 Scale view of a workload, as the /scale subresource serves it. */
-export function toScale(obj: KubeObject): KubeObject {
+// The built-in workloads: replicas in spec and status, the selector as a LabelSelector object.
+const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };
+
+function segments(path: string): string[] {
+  return path.replace(/^\./, '').split('.');
+}
+
+function valueAt(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const s of segments(path)) cur = isJsonObject(cur) ? cur[s] : undefined;
+  return cur;
+}
+
+function withValue(obj: KubeObject, path: string, value: unknown): KubeObject {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  const parts = segments(path);
+  let cur = copy;
+  for (const s of parts.slice(0, -1)) {
+    if (!isJsonObject(cur[s])) cur[s] = {};
+    cur = cur[s] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]] = value;
+  return copy as KubeObject;
+}
+
+function selectorOf(type: ResourceType, obj: KubeObject): string {
+  if (type.custom) {
+    const path = type.custom.scale?.labelSelectorPath;
+    const v = path ? valueAt(obj, path) : undefined;
+    return typeof v === 'string' ? v : '';
+  }
   const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  const status = isJsonObject(obj.status) ? obj.status : {};
-  const selector = isJsonObject(spec.selector) ? labelSelectorToString(labelSelectorFromObject(spec.selector as LabelSelector)) : '';
+  return isJsonObject(spec.selector) ? labelSelectorToString(labelSelectorFromObject(spec.selector as LabelSelector)) : '';
+}
+
+/** The autoscaling/v1 Scale view of a workload or custom resource, as the /scale subresource serves it. */
+export function toScale(type: ResourceType, obj: KubeObject): KubeObject {
+  const paths = type.custom?.scale ?? WORKLOAD_PATHS;
+  const specReplicas = valueAt(obj, paths.specReplicasPath);
+  const statusReplicas = valueAt(obj, paths.statusReplicasPath);
+  const selector = selectorOf(type, obj);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -15,13 +51,13 @@ export function toScale(obj: KubeObject): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
-    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, ...(selector ? { selector } : {}) },
+    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
+    status: { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0, ...(selector ? { selector } : {}) },
   };
 }
 
-/** Applies a written Scale back onto its workload. */
-export function fromScale(obj: KubeObject, scale: unknown): KubeObject {
+/** Applies a written Scale back onto its workload or custom resource. */
+export function fromScale(type: ResourceType, obj: KubeObject, scale: unknown): KubeObject {
   if (!isJsonObject(scale) || !isJsonObject(scale.spec)) {
     throw ApiError.badRequest('the body must be an autoscaling/v1 Scale with spec.replicas');
   }
@@ -31,6 +67,5 @@ export function fromScale(obj: KubeObject, scale: unknown): KubeObject {
       { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
     ]);
   }
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  return { ...obj, spec: { ...spec, replicas } };
+  return withValue(obj, (type.custom?.scale ?? WORKLOAD_PATHS).specReplicasPath, replicas);
 }

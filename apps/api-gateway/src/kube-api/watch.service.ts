@@ -3,7 +3,7 @@ import { ApiError, KubeObject } from '@skiff/api-machinery';
 import { ChangeEvent } from '@skiff/messaging';
 import { WatchCacheService } from '../storage/watch-cache.service';
 import { ListOptions, matchesListOptions } from './list-options';
-import { ResourceContext } from './resource-context';
+import { fromStorage, ResourceContext } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -92,7 +92,7 @@ export class WatchService implements BeforeApplicationShutdown {
   }
 
   private translate(ctx: ResourceContext, opts: ListOptions, c: ChangeEvent): WatchEvent | undefined {
-    const obj = c.object as KubeObject;
+    const obj = fromStorage(ctx, c.object as KubeObject);
     const now = matchesListOptions(opts, obj);
     if (c.type !== 'MODIFIED' || !c.prev) return now ? { type: c.type, object: obj } : undefined;
     const before = matchesListOptions(opts, c.prev as KubeObject);
@@ -110,13 +110,14 @@ export class WatchService implements BeforeApplicationShutdown {
   }
 }
 
-// Hundreds of watchers see the same change: serialise it once per event type.
-const lines = new WeakMap<ChangeEvent, Map<WatchEventType, string>>();
+// Hundreds of watchers see the same change: serialise it once per event type (and served version).
+const lines = new WeakMap<ChangeEvent, Map<string, string>>();
 
 function serialised(c: ChangeEvent, e: WatchEvent): string {
   let byType = lines.get(c);
   if (!byType) lines.set(c, (byType = new Map()));
-  let line = byType.get(e.type);
-  if (line === undefined) byType.set(e.type, (line = `${JSON.stringify(e)}\n`));
+  const key = `${e.type} ${e.object.apiVersion ?? ''}`;
+  let line = byType.get(key);
+  if (line === undefined) byType.set(key, (line = `${JSON.stringify(e)}\n`));
   return line;
 }

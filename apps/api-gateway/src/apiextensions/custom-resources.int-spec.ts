@@ -4,6 +4,7 @@ import { RunningStack } from '@skiff/stack';
 // The parts of API answers these tests read.
 interface Meta {
   name: string;
+  deletionTimestamp?: string;
   namespace?: string;
   resourceVersion: string;
   finalizers?: string[];
@@ -24,7 +25,7 @@ interface List<T> {
 }
 interface Crd {
   metadata: Meta;
-  status?: { conditions?: { type: string; status: string }[]; acceptedNames?: unknown; storedVersions?: string[] };
+  status?: { conditions?: { type: string; status: string; reason?: string }[]; acceptedNames?: unknown; storedVersions?: string[] };
 }
 interface GroupList {
   groups: { name: string; versions: { version: string }[]; preferredVersion: unknown }[];
@@ -224,6 +225,13 @@ describe('CustomResourceDefinitions in the API server', () => {
     expect(table.rows[0].cells).toEqual(['nightly', '0 3 * * *', 3]);
   });
 
+  it('serves custom resources as soon as a restarted gateway answers', async () => {
+    await cluster.stack.restartApiServer();
+    expect((await get(`${cronTabs}/nightly`)).spec.replicas).toBe(3);
+    const table = await getAs<Table>(cluster.stack, cronTabs, TABLE);
+    expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Spec', 'Replicas']);
+  });
+
   it('serves cluster-scoped custom resources and refuses a CRD that is not structural', async () => {
     const invalid = await api('POST', CRONTABS, {
       metadata: { name: 'things.ops.example.com' },
@@ -247,8 +255,20 @@ describe('CustomResourceDefinitions in the API server', () => {
   });
 
   it('deletes the objects of a deleted CRD, then the CRD, and stops serving it', async () => {
+    // An object with a finalizer of its own holds the CRD in Terminating until it goes.
+    await api('PATCH', `${cronTabs}/nightly`, { metadata: { finalizers: ['example.com/hold'] } }, 'application/merge-patch+json');
     const del = await api('DELETE', `${CRONTABS}/crontabs.stable.example.com`);
     expect((del.body as Crd).metadata.finalizers).toEqual(['customresourcecleanup.apiextensions.k8s.io']);
+    const terminating = await eventually(async () => {
+      const c = await get<Crd>(`${CRONTABS}/crontabs.stable.example.com`);
+      return c.status?.conditions?.find((x) => x.type === 'Terminating' && x.status === 'True');
+    }, 20_000, 'the Terminating condition');
+    expect(terminating).toMatchObject({ reason: 'InstanceDeletionInProgress' });
+    const refused = await api('POST', cronTabs, { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'late' }, spec: { cronSpec: '* * * * *' } });
+    expect(refused.status).toBe(405);
+    expect((refused.body as Failure).message).toBe('create not allowed while custom resource definition is terminating');
+    expect((await get(`${cronTabs}/nightly`)).metadata).toMatchObject({ deletionTimestamp: expect.any(String) });
+    await api('PATCH', `${cronTabs}/nightly`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
     await eventually(async () => (await api('GET', `${CRONTABS}/crontabs.stable.example.com`)).status === 404, 30_000, 'the CRD to go');
     for (const stack of [cluster.stack, replica]) {
       await eventually(async () => (await apiRequest(stack, 'GET', V1)).status === 404, 20_000, 'the group version to leave discovery');

@@ -1,4 +1,4 @@
-import { eventually, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
+import { apiRequest, eventually, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
 
 const MANIFEST = `apiVersion: v1
 kind: Service
@@ -46,7 +46,10 @@ describe('StatefulSets on real sandboxes', () => {
   });
 
   it('starts web-0, web-1, web-2 in order, each once the previous is Ready, and kubectl rollout status succeeds', async () => {
-    const watch = openWatch(cluster.stack, '/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dweb');
+    // From the list's resourceVersion: no event between here and the watch's registration is missed.
+    const list = await apiRequest(cluster.stack, 'GET', '/api/v1/namespaces/default/pods');
+    const rv = (list.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const watch = openWatch(cluster.stack, `/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dweb&resourceVersion=${rv}`);
     try {
       expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: MANIFEST })).stdout).toBe('service/web created\nstatefulset.apps/web created\n');
       const status = await k('rollout', 'status', 'sts/web', '--timeout=120s');

@@ -62,6 +62,12 @@ describe('StatefulSet controller', () => {
       return names(ready).join() === want.join() ? pods : undefined;
     }, 30_000, `${want.join(', ')} ready`);
 
+  /** A pod watch from now on: it starts at the current resourceVersion, so nothing between this call and the server's registration is missed. */
+  const watchPods = async (app: string) => {
+    const rv = ((await api('GET', podsPath)).body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    return openWatch(cluster.stack, `${podsPath}?watch=true&labelSelector=app%3D${app}&resourceVersion=${rv}`);
+  };
+
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'scheduler']);
     kubelet = simulatedKubelet(cluster, ns);
@@ -75,7 +81,7 @@ describe('StatefulSet controller', () => {
   });
 
   it('OrderedReady: creates web-0, web-1, web-2 in order, each after the previous is Ready, with identities and claims', async () => {
-    const watch = openWatch(cluster.stack, `${podsPath}?watch=true`);
+    const watch = await watchPods('web');
     try {
       expect((await api('POST', setsPath, statefulSet('web', 3, { volumeClaimTemplates: [claimTemplate] }))).status).toBe(201);
       await statusIs('web', (s) => s.replicas === 1 && s.observedGeneration === 1, 'status with web-0 created');
@@ -132,7 +138,7 @@ describe('StatefulSet controller', () => {
   });
 
   it('scales down with kubectl scale from the highest ordinal, one at a time, keeping the claims', async () => {
-    const watch = openWatch(cluster.stack, `${podsPath}?watch=true&labelSelector=app%3Dweb`);
+    const watch = await watchPods('web');
     try {
       expect((await k('scale', 'sts/web', '--replicas=1')).stdout.trim()).toBe('statefulset.apps/web scaled');
       await podsAre('web', ['web-0'], 'web-1 and web-2 gone');
@@ -164,9 +170,9 @@ describe('StatefulSet controller', () => {
     expect([await imageOf('web-0'), await imageOf('web-1')]).toEqual(['busybox:1.36', 'busybox:1.36']);
     expect((await k('rollout', 'status', 'sts/web', '--timeout=20s')).stdout).toContain('partitioned roll out complete: 1 new pods have been updated');
 
-    await k('patch', 'sts/web', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}');
-    const watch = openWatch(cluster.stack, `${podsPath}?watch=true&labelSelector=app%3Dweb`);
+    const watch = await watchPods('web');
     try {
+      await k('patch', 'sts/web', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}');
       await eventually(async () => {
         await readyAll('web');
         const s = (await getSet('web')).status;
@@ -179,6 +185,7 @@ describe('StatefulSet controller', () => {
     expect((await k('rollout', 'status', 'sts/web', '--timeout=20s')).stdout).toBe('partitioned roll out complete: 3 new pods have been updated...\n');
     const history = (await k('rollout', 'history', 'sts/web')).stdout;
     expect(history).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    expect((await k('rollout', 'history', 'sts/web', '--revision=2')).stdout).toMatch(/Image:\s+busybox:latest/);
 
     expect((await k('rollout', 'undo', 'sts/web')).stdout.trim()).toBe('statefulset.apps/web rolled back');
     await eventually(async () => {

@@ -86,7 +86,8 @@ export class StatefulSetReconciler implements WorkloadController {
     }
     // Pods created or deleted in an earlier pass are not in the cache yet: counting now would repeat them.
     if (!this.expectations.satisfied(key)) return;
-    const selector = labelSelectorFromObject(statefulSetSpec(set).selector);
+    const spec = statefulSetSpec(set);
+    const selector = labelSelectorFromObject(spec.selector);
     const podCandidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isMemberOf(set, p));
     const pods = await claimObjects(ctx.client, { owner: set, ownerResource: STATEFUL_SETS, selector, candidates: podCandidates, dependents: PODS });
     const revisionCandidates = this.revisions.list().filter((r) => r.metadata.namespace === namespace);
@@ -104,11 +105,10 @@ export class StatefulSetReconciler implements WorkloadController {
     const outcome = await updateStatefulSet(set, setRevisions, pods, control, now);
     await this.writeStatus(ctx, set, outcome.status);
     const live = new Set([setRevisions.current.metadata.name!, setRevisions.update.metadata.name!, ...pods.map(podRevision)]);
-    for (const old of revisionsToPrune(revisions, live, statefulSetSpec(set).revisionHistoryLimit)) await writer.delete(old);
+    for (const old of revisionsToPrune(revisions, live, spec.revisionHistoryLimit)) await writer.delete(old);
     if (outcome.error !== undefined) throw outcome.error;
-    const { minReadySeconds } = statefulSetSpec(set);
     // Ready but not yet available: look again when they will be.
-    if (minReadySeconds > 0 && outcome.status.readyReplicas !== outcome.status.availableReplicas) return { requeueAfterMs: minReadySeconds * 1000 };
+    if (spec.minReadySeconds > 0 && outcome.status.readyReplicas !== outcome.status.availableReplicas) return { requeueAfterMs: spec.minReadySeconds * 1000 };
   }
 
   private async writeStatus(ctx: ControllerContext, set: KubeObject, status: StatefulSetStatus): Promise<void> {

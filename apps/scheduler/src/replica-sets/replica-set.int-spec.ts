@@ -120,4 +120,16 @@ describe('ReplicaSet controller and garbage collector', () => {
     // kubectl returned once the ReplicaSet was gone, and foreground means its pods went first.
     expect(await kubelet.pods('app=fg')).toHaveLength(0);
   });
+
+  // Last: it stops the cluster's scheduler.
+  it('collects pods orphaned while no scheduler ran, once one runs again', async () => {
+    await api('POST', rsPath, replicaSet('while-away', 2));
+    await eventually(async () => (live(await kubelet.pods('app=while-away')).length === 2 ? true : undefined), 20_000, '2 pods');
+    await cluster.stack.services.get('scheduler')!.stop();
+    expect((await api('DELETE', `${rsPath}/while-away`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(live(await kubelet.pods('app=while-away'))).toHaveLength(2);
+    await cluster.stack.restart('scheduler');
+    await eventually(async () => ((await kubelet.pods('app=while-away')).length === 0 ? true : undefined), 40_000, 'the orphans collected');
+  }, 90_000);
 });

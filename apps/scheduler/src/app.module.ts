@@ -10,6 +10,8 @@ import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
+import { BatchClock } from './jobs/batch-clock';
+import { JobController } from './jobs/job.controller';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
 import { VirtualNodeReconciler } from './virtual-nodes/virtual-node.reconciler';
 
@@ -28,9 +30,11 @@ export class SchedulerModule {
         ReplicaSetReconciler,
         GarbageCollectorReconciler,
         DeploymentReconciler,
+        BatchClock,
+        JobController,
         StatefulSetReconciler,
         // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, DeploymentReconciler, StatefulSetReconciler] },
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, DeploymentReconciler, JobController, StatefulSetReconciler] },
         SchedulerControllerService,
       ],
     };

@@ -4,6 +4,7 @@ import {
   applyJsonMergePatch,
   applyJsonPatch,
   applyStrategicMergePatch,
+  generateJobSelector,
   isJsonObject,
   JsonObject,
   KubeObject,
@@ -57,8 +58,11 @@ export class ResourceWriterService {
     const name = incoming.metadata.name;
     await this.admission.checkNamespaceOpen(ctx, name);
     const now = this.clock.now();
-    let created: KubeObject = this.admission.admit(ctx, incoming);
-    created.metadata = { ...created.metadata, uid: newUid(), creationTimestamp: timestamp(now), generation: 1 };
+    const uid = newUid();
+    // As upstream's Job strategy: the selector (and template labels) come from the uid, before validation.
+    const prepared = ctx.type.group === 'batch' && ctx.type.kind === 'Job' ? generateJobSelector({ ...incoming, metadata: { ...incoming.metadata, uid } }) : incoming;
+    let created: KubeObject = this.admission.admit(ctx, prepared);
+    created.metadata = { ...created.metadata, uid, creationTimestamp: timestamp(now), generation: 1 };
     if (hasSubresource(ctx.type, 'status') && ctx.type.kind !== 'Namespace') created = this.initialStatus(created);
     created = appliedFields
       ? { ...created, metadata: { ...created.metadata, managedFields: appliedFields } }

@@ -10,6 +10,7 @@ import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
+import { CronJobController } from './cron-jobs/cron-job.controller';
 import { BatchClock } from './jobs/batch-clock';
 import { JobController } from './jobs/job.controller';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
@@ -32,9 +33,10 @@ export class SchedulerModule {
         DeploymentReconciler,
         BatchClock,
         JobController,
+        CronJobController,
         StatefulSetReconciler,
         // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, DeploymentReconciler, JobController, StatefulSetReconciler] },
+        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, DeploymentReconciler, JobController, CronJobController, StatefulSetReconciler] },
         SchedulerControllerService,
       ],
     };

@@ -1,4 +1,4 @@
-import { nextCronTime, parseCronSchedule } from './cron-schedule';
+import { formatRfc3339InZone, nextCronTime, parseCronSchedule } from './cron-schedule';
 
 const next = (spec: string, after: string, tz?: string) => nextCronTime(parseCronSchedule(spec), new Date(after), tz)?.toISOString();
 
@@ -27,5 +27,13 @@ describe(nextCronTime.name, () => {
     // 3 November 2024, 01:30 happens twice in New York (05:30Z and 06:30Z); after the first, the next is a day later.
     expect(next('30 1 * * *', '2024-11-03T04:00:00Z', 'America/New_York')).toBe('2024-11-03T05:30:00.000Z');
     expect(next('30 1 * * *', '2024-11-03T05:30:00Z', 'America/New_York')).toBe('2024-11-04T06:30:00.000Z');
+  });
+});
+
+describe(formatRfc3339InZone.name, () => {
+  it('writes the instant with the zone offset in force then', () => {
+    expect(formatRfc3339InZone(new Date('2024-03-02T00:00:00Z'), 'Asia/Tokyo')).toBe('2024-03-02T09:00:00+09:00');
+    expect(formatRfc3339InZone(new Date('2024-03-08T13:30:00Z'), 'America/New_York')).toBe('2024-03-08T08:30:00-05:00');
+    expect(formatRfc3339InZone(new Date('2024-03-08T13:30:00.250Z'))).toBe('2024-03-08T13:30:00Z');
   });
 });

@@ -166,6 +166,16 @@ function zoneOffsetMs(timeZone: string, instant: number): number {
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
+/** RFC 3339 with the zone's offset at that instant (Go's Time.In(zone).Format(time.RFC3339)); `Z` for UTC. */
+export function formatRfc3339InZone(instant: Date, timeZone?: string): string {
+  const secs = Math.floor(instant.getTime() / 1000) * 1000;
+  const offset = timeZone ? zoneOffsetMs(timeZone, secs) : 0;
+  const wall = new Date(secs + offset).toISOString().slice(0, 19);
+  if (offset === 0) return `${wall}Z`;
+  const mins = Math.abs(offset) / 60000;
+  return `${wall}${offset < 0 ? '-' : '+'}${String(Math.floor(mins / 60)).padStart(2, '0')}:${String(mins % 60).padStart(2, '0')}`;
+}
+
 function wallToInstant(timeZone: string, wall: number): number {
   const guess = wall - zoneOffsetMs(timeZone, wall);
   return wall - zoneOffsetMs(timeZone, guess);

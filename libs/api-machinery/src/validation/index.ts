@@ -13,4 +13,4 @@ export {
 } from './name-rules';
 export { parseQuantity, formatQuantity, tryParseQuantity, type ParsedQuantity, type QuantityFormat } from './quantity';
 export { generateJobSelector } from './batch.validation';
-export { parseCronSchedule, nextCronTime, type CronSchedule } from './cron-schedule';
+export { parseCronSchedule, nextCronTime, formatRfc3339InZone, type CronSchedule } from './cron-schedule';

@@ -36,7 +36,7 @@ describe(CronJobController.name, () => {
     api.sync();
     return result;
   };
-  const jobNames = () => api.list(JOBS).map((j) => j.metadata.name).sort();
+  const jobNames = () => api.list(JOBS).map((j) => j.metadata.name!).sort();
   const status = (name: string) => (api.get(CRON_JOBS, NS, name)!.status ?? {}) as CronJobStatus;
   const events = (reason: string) => api.events.filter((e) => e.reason === reason);
   const finishJob = (name: string, type: 'Complete' | 'Failed') =>

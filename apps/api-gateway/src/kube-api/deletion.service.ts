@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { Clock } from '../platform/clock';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
@@ -76,10 +76,12 @@ export class DeletionService {
         );
       }
       const finalizers = [...(current.metadata.finalizers ?? [])];
-      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion') && this.mayHaveDependents(current)) {
+      // Pods own nothing, and their deletion is finished by their host's agent: they get no GC finalizer.
+      const collected = isGarbageCollected(ctx.type.group, ctx.type.kind) && ctx.type.kind !== 'Pod';
+      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion') && collected) {
         finalizers.push('foregroundDeletion');
       }
-      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && this.mayHaveDependents(current)) {
+      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && collected) {
         finalizers.push('orphan');
       }
       // A CRD goes once its objects are gone (CustomResourceDefinitionLifecycleService removes them).
@@ -123,11 +125,6 @@ export class DeletionService {
     if (phase === 'Succeeded' || phase === 'Failed') return undefined;
     const grace = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
     return grace > 0 ? grace : undefined;
-  }
-
-  // Only objects that others can own get the GC finalizers; the garbage collector clears them.
-  private mayHaveDependents(obj: KubeObject): boolean {
-    return ['Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'DaemonSet'].includes(obj.kind ?? '');
   }
 }
 

@@ -8,6 +8,8 @@ export interface ControllerContext {
   readonly client: KubeClient;
   readonly informers: SharedInformers;
   readonly events: EventRecorder;
+  /** Aborted when this replica stops leading: long passes (batches of creates) stop early. */
+  readonly signal: AbortSignal;
   /** Queues a key of this controller (idempotent while queued). */
   enqueue(key: string): void;
   enqueueAfter(key: string, ms: number): void;

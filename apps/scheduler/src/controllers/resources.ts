@@ -18,6 +18,3 @@ export const STATEFUL_SETS = ref('apps', 'v1', 'statefulsets', 'StatefulSet');
 export const CONTROLLER_REVISIONS = ref('apps', 'v1', 'controllerrevisions', 'ControllerRevision');
 export const JOBS = ref('batch', 'v1', 'jobs', 'Job');
 export const CRON_JOBS = ref('batch', 'v1', 'cronjobs', 'CronJob');
-export const CONFIG_MAPS = ref('', 'v1', 'configmaps', 'ConfigMap');
-export const SECRETS = ref('', 'v1', 'secrets', 'Secret');
-export const SERVICES = ref('', 'v1', 'services', 'Service');

@@ -11,7 +11,7 @@ const SYNC_TIMEOUT_MS = 120_000;
  */
 export class SharedInformers {
   private readonly informers = new Map<string, Informer>();
-  private allSynced?: Promise<void>;
+  private started = false;
 
   constructor(private readonly client: KubeClient) {}
 
@@ -19,7 +19,7 @@ export class SharedInformers {
     const key = `${ref.group}/${ref.version}/${ref.resource}`;
     let informer = this.informers.get(key);
     if (!informer) {
-      if (this.allSynced) throw new Error(`informer for ${key} asked for after start`);
+      if (this.started) throw new Error(`informer for ${key} asked for after start`);
       informer = new Informer(this.client.resource(ref), { resyncMs: RESYNC_MS });
       this.informers.set(key, informer);
     }
@@ -27,15 +27,14 @@ export class SharedInformers {
   }
 
   start(): void {
+    this.started = true;
     for (const informer of this.informers.values()) informer.start();
-    this.allSynced = Promise.all([...this.informers.values()].map((i) => i.waitForSync(SYNC_TIMEOUT_MS))).then(() => undefined);
-    this.allSynced.catch(() => undefined); // awaited by synced(); an unhandled rejection here would only be noise
   }
 
-  /** Resolves once every informer has listed; rejects if one could not within two minutes. */
+  /** Resolves once every informer has listed; rejects after two minutes (the caller retries, so a slow list only delays). */
   synced(): Promise<void> {
-    if (!this.allSynced) return Promise.reject(new Error('informers not started'));
-    return this.allSynced;
+    if (!this.started) return Promise.reject(new Error('informers not started'));
+    return Promise.all([...this.informers.values()].map((i) => i.waitForSync(SYNC_TIMEOUT_MS))).then(() => undefined);
   }
 
   async stop(): Promise<void> {

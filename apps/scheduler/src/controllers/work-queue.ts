@@ -24,7 +24,8 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private drained?: () => void;
   private running = 0;
   private stopped = false;
 
@@ -48,23 +49,30 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Looks at `key` again after `ms`; of several pending delays the earliest wins (as client-go's AddAfter). */
   addAfter(key: string, ms: number): void {
-    if (this.stopped || this.timers.has(key)) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    if (this.stopped) return;
+    const due = Date.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    this.timers.set(key, { timer, due });
   }
 
-  stop(): void {
+  /** Takes no more work; resolves once the reconciles already running have finished. */
+  stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.order.length = 0;
     this.queued.clear();
+    this.dirty.clear();
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
   }
 
   get length(): number {
@@ -101,6 +109,7 @@ export class WorkQueue {
       this.running--;
       if (this.dirty.delete(key)) this.add(key);
       this.pump();
+      if (this.stopped && this.running === 0) this.drained?.();
     }
   }
 }

@@ -134,6 +134,22 @@ describe('Deployment controller', () => {
     }
   });
 
+  it('rolls out an image and replica change made together, and a rollout after a quiet spell longer than the deadline', async () => {
+    await api('POST', path, deployment('both', 2, { progressDeadlineSeconds: 1 }));
+    await rolledOut('both', 2);
+    await new Promise((r) => setTimeout(r, 2500)); // longer than progressDeadlineSeconds: a finished rollout must not time out
+    await api('PATCH', `${path}/both`, { spec: { replicas: 4, template: { spec: { containers: [{ name: 'c', image: 'busybox:latest' }] } } } }, 'application/strategic-merge-patch+json');
+    await rolledOut('both', 4);
+    const d = await get('both');
+    expect(d.spec.template.spec.containers[0].image).toBe('busybox:latest');
+    expect(d.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    expect((await replicaSets('both')).map((rs) => rs.spec.replicas).sort()).toEqual([0, 4]);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await kubectl('scale', 'deployment/both', '--replicas=5')).code).toBe(0);
+    await rolledOut('both', 5);
+    expect((await kubectl('rollout', 'status', 'deployment/both', '--timeout=20s')).code).toBe(0);
+  });
+
   it('reports ProgressDeadlineExceeded when new pods never become ready, and rollout status fails', async () => {
     await api('POST', path, deployment('stuck', 1, { progressDeadlineSeconds: 2 }, { 'simulated/stuck': 'yes' }));
     await eventually(async () => ((await get('stuck')).status?.conditions?.some((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded') ? true : undefined), 20_000, 'ProgressDeadlineExceeded');

@@ -24,6 +24,8 @@ import {
 import { newReplicasForRollingUpdate, oldScaleDownBudget, proportionalShares, resolveFenceposts, RsCounts, specReplicas, statusCount } from './rollout-math';
 
 const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+// progressDeadlineSeconds at MaxInt32 means no deadline (deploymentutil.HasProgressDeadline).
+const MAX_INT32 = 2 ** 31 - 1;
 
 interface Rollout {
   deployment: KubeObject;
@@ -167,7 +169,8 @@ export class DeploymentReconciler implements WorkloadController {
     // Newest first, so rounding favours the new ReplicaSet when growing.
     const ordered = [...active].sort((a, b) => byCreation(b, a));
     const shares = proportionalShares(ordered.map(specReplicas), toAdd);
-    for (let i = 0; i < ordered.length; i++) if (shares[i] !== 0) await this.scaleReplicaSet(ctx, r, ordered[i], specReplicas(ordered[i]) + shares[i]);
+    // Every active ReplicaSet is written, also with no share: its desired-replicas annotation must follow, or this stays a scaling event.
+    for (let i = 0; i < ordered.length; i++) await this.scaleReplicaSet(ctx, r, ordered[i], specReplicas(ordered[i]) + shares[i]);
   }
 
   /** Finds or creates the ReplicaSet of the current template and gives it the newest revision. */
@@ -222,7 +225,9 @@ export class DeploymentReconciler implements WorkloadController {
   private async setDeploymentRevision(ctx: ControllerContext, r: Rollout, revision: number): Promise<void> {
     const d = r.deployment;
     if (d.metadata.annotations?.[REVISION] === String(revision)) return;
-    r.deployment = await ctx.client.resource(DEPLOYMENTS).patch(d.metadata.namespace, d.metadata.name!, { metadata: { annotations: { [REVISION]: String(revision) } } }, 'merge');
+    // Guarded by resourceVersion: status written later in this pass must describe this generation, not a newer one.
+    const patch = { metadata: { resourceVersion: d.metadata.resourceVersion, annotations: { [REVISION]: String(revision) } } };
+    r.deployment = await ctx.client.resource(DEPLOYMENTS).patch(d.metadata.namespace, d.metadata.name!, patch, 'merge');
   }
 
   private async scaleReplicaSet(ctx: ControllerContext, r: Rollout, rs: KubeObject, replicas: number): Promise<KubeObject> {
@@ -284,30 +289,34 @@ export class DeploymentReconciler implements WorkloadController {
   private progress(d: KubeObject, r: Rollout, status: DeploymentStatus, complete: boolean, now: string): number | undefined {
     const rsName = r.newRs?.metadata.name ?? '';
     const spec = isJsonObject(d.spec) ? d.spec : {};
-    const deadline = typeof spec.progressDeadlineSeconds === 'number' ? spec.progressDeadlineSeconds : undefined;
-    const current = status.conditions.find((c) => c.type === 'Progressing');
+    const deadline = typeof spec.progressDeadlineSeconds === 'number' && spec.progressDeadlineSeconds < MAX_INT32 ? spec.progressDeadlineSeconds : undefined;
+    const previous = currentConditions(d).find((c) => c.type === 'Progressing');
+    // The last rollout completed and nothing new is rolling: no progress to estimate (a resync, a scale, a crashed pod).
+    if (deadline === undefined || (status.replicas === status.updatedReplicas && previous?.reason === 'NewReplicaSetAvailable')) return undefined;
     if (complete) {
       status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, now);
       return undefined;
     }
-    if (r.createdNewRs || madeProgress(d, status) || !current) {
+    const current = status.conditions.find((c) => c.type === 'Progressing');
+    if (r.createdNewRs || madeProgress(d, status)) {
       const reason = r.createdNewRs ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated';
       const message = r.createdNewRs ? `Created new replica set "${rsName}"` : `ReplicaSet "${rsName}" is progressing.`;
       // Progress refreshes lastUpdateTime even when the condition stays the same: the deadline counts from it.
       const kept = current?.status === 'True' ? current.lastTransitionTime : now;
       status.conditions = [...status.conditions.filter((c) => c.type !== 'Progressing'), { type: 'Progressing', status: 'True', reason, message, lastUpdateTime: now, lastTransitionTime: kept }];
-      return deadline === undefined ? undefined : deadline * 1000 + 500;
+      return deadline * 1000 + 500;
     }
-    if (deadline === undefined || current?.reason === 'ProgressDeadlineExceeded') return undefined;
+    // As upstream's DeploymentTimedOut: a completed condition never times out, an expired one stays expired.
+    if (!current || current.reason === 'NewReplicaSetAvailable' || current.reason === 'ProgressDeadlineExceeded') return undefined;
     const left = Date.parse(current.lastUpdateTime) + deadline * 1000 - Date.parse(now);
     if (left > 0) return left + 500;
     status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, now);
     return undefined;
   }
 
+  /** An active ReplicaSet was sized for another replica count (also when the template changed at the same time). */
   private isScalingEvent(r: Rollout): boolean {
-    if (!r.newRs) return false;
-    return [r.newRs, ...r.old].some((rs) => specReplicas(rs) > 0 && rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined && rs.metadata.annotations[DESIRED_REPLICAS] !== String(r.desired));
+    return [...(r.newRs ? [r.newRs] : []), ...r.old].some((rs) => specReplicas(rs) > 0 && rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined && rs.metadata.annotations[DESIRED_REPLICAS] !== String(r.desired));
   }
 
   private enqueueForReplicaSet(ctx: ControllerContext, rs: KubeObject): void {

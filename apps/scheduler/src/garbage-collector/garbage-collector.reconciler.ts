@@ -1,27 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { KubeObject, OwnerReference } from '@skiff/api-machinery';
+import { GARBAGE_COLLECTED_KINDS, KubeObject, OwnerReference } from '@skiff/api-machinery';
 import { Informer, isConflict, isNotFound } from '@skiff/kube-client';
 import { ControllerContext, WorkloadController } from '../controllers/controller';
-import {
-  CONFIG_MAPS,
-  CONTROLLER_REVISIONS,
-  CRON_JOBS,
-  DEPLOYMENTS,
-  JOBS,
-  PERSISTENT_VOLUME_CLAIMS,
-  PODS,
-  REPLICA_SETS,
-  SECRETS,
-  SERVICES,
-  STATEFUL_SETS,
-  WorkloadResource,
-} from '../controllers/resources';
+import { WorkloadResource } from '../controllers/resources';
 
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
 /** The kinds whose ownerReferences are followed; an owner of another kind is never judged absent. */
-export const MONITORED: readonly WorkloadResource[] = [PODS, PERSISTENT_VOLUME_CLAIMS, CONFIG_MAPS, SECRETS, SERVICES, REPLICA_SETS, DEPLOYMENTS, STATEFUL_SETS, CONTROLLER_REVISIONS, JOBS, CRON_JOBS];
+const MONITORED: readonly WorkloadResource[] = GARBAGE_COLLECTED_KINDS.map((k) => ({ ...k, apiVersion: k.group ? `${k.group}/${k.version}` : k.version }));
 
 interface Node {
   resource: WorkloadResource;
@@ -93,6 +80,10 @@ export class GarbageCollectorReconciler implements WorkloadController {
     for (const dep of this.dependents.get(owner.metadata.uid!) ?? []) ctx.enqueue(dep);
   }
 
+  private keyOf(node: Node): string {
+    return `${MONITORED.indexOf(node.resource)}|${node.obj.metadata.namespace ?? ''}/${node.obj.metadata.name}`;
+  }
+
   private lookup(key: string): Node | undefined {
     const bar = key.indexOf('|');
     const i = Number(key.slice(0, bar));
@@ -106,14 +97,12 @@ export class GarbageCollectorReconciler implements WorkloadController {
     return [...(this.dependents.get(owner.metadata.uid!) ?? [])].map((k) => this.lookup(k)).filter((n): n is Node => n !== undefined);
   }
 
-  /** Deletes what `node` owns; the owner's finalizer goes once no blocking dependent is left. */
+  /** Has each dependent judge its owners again (this one no longer counts); the finalizer goes once no blocking dependent is left. */
   private async deleteDependentsFirst(ctx: ControllerContext, node: Node): Promise<void> {
-    const dependents = this.dependentsOf(node.obj).filter((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === node.obj.metadata.uid));
-    for (const dep of dependents) {
-      if (!dep.obj.metadata.deletionTimestamp) await this.deleteObject(ctx, dep);
-    }
-    const blocking = dependents.filter((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === node.obj.metadata.uid && r.blockOwnerDeletion));
-    if (blocking.length > 0) return; // their deletion events bring this key back
+    const uid = node.obj.metadata.uid;
+    const dependents = this.dependentsOf(node.obj).filter((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === uid));
+    for (const dep of dependents) if (!dep.obj.metadata.deletionTimestamp) ctx.enqueue(this.keyOf(dep));
+    if (dependents.some((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion))) return; // their deletions bring this key back
     await this.removeFinalizer(ctx, node, FOREGROUND);
   }
 
@@ -122,29 +111,50 @@ export class GarbageCollectorReconciler implements WorkloadController {
     for (const dep of this.dependentsOf(node.obj)) {
       const refs = dep.obj.metadata.ownerReferences ?? [];
       if (!refs.some((r) => r.uid === uid)) continue;
-      await ignoreGone(this.patch(ctx, dep, { metadata: { uid: dep.obj.metadata.uid, ownerReferences: refs.filter((r) => r.uid !== uid) } }));
+      await ignoreGone(this.patch(ctx, dep, { metadata: { uid: dep.obj.metadata.uid, resourceVersion: dep.obj.metadata.resourceVersion, ownerReferences: refs.filter((r) => r.uid !== uid) } }));
     }
     await this.removeFinalizer(ctx, node, ORPHAN);
   }
 
-  /** Deletes an object whose owners are all gone; drops references to the gone ones otherwise. */
+  /**
+   * upstream's classifyReferences: with a solid owner left (present, not deleting in the
+   * foreground) the object stays and only loses its references to absent or foreground-deleting
+   * owners; with none left it is deleted — in the foreground itself when an owner waits for it
+   * and it has dependents of its own.
+   */
   private async judgeOwners(ctx: ControllerContext, node: Node): Promise<void> {
     const refs = node.obj.metadata.ownerReferences ?? [];
-    const absent: OwnerReference[] = [];
-    let waitingForeground = false;
+    const dropped = new Set<string>();
+    let solid = 0;
+    let waiting = false;
     for (const ref of refs) {
       const owner = await this.findOwner(ctx, node, ref);
       if (owner === 'unknown') return; // a kind we cannot look up: leave the object alone
-      if (!owner) absent.push(ref);
-      else if (owner.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND) && ref.blockOwnerDeletion) waitingForeground = true;
+      if (!owner) dropped.add(ref.uid);
+      else if (owner.metadata.deletionTimestamp && owner.metadata.finalizers?.includes(FOREGROUND)) {
+        dropped.add(ref.uid);
+        waiting ||= ref.blockOwnerDeletion === true;
+      } else solid++;
     }
-    if (absent.length === refs.length || waitingForeground) {
-      await this.deleteObject(ctx, node);
+    if (dropped.size === 0) return;
+    // Decide on the object as it is now, not as cached: it may have been adopted meanwhile.
+    const live = await this.reread(ctx, node);
+    if (!live || JSON.stringify(live.metadata.ownerReferences ?? []) !== JSON.stringify(refs)) return; // its update event brings it back
+    const fresh = { ...node, obj: live };
+    if (solid > 0) {
+      await ignoreGone(this.patch(ctx, fresh, { metadata: { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion, ownerReferences: refs.filter((r) => !dropped.has(r.uid)) } }));
       return;
     }
-    if (absent.length > 0) {
-      const gone = new Set(absent.map((r) => r.uid));
-      await ignoreGone(this.patch(ctx, node, { metadata: { uid: node.obj.metadata.uid, ownerReferences: refs.filter((r) => !gone.has(r.uid)) } }));
+    await this.deleteObject(ctx, fresh, waiting && this.dependentsOf(live).length > 0 ? 'Foreground' : 'Background');
+  }
+
+  private async reread(ctx: ControllerContext, node: Node): Promise<KubeObject | undefined> {
+    try {
+      const live = await ctx.client.resource(node.resource).get(node.obj.metadata.namespace, node.obj.metadata.name!);
+      return live.metadata.uid === node.obj.metadata.uid ? live : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   }
 
@@ -164,12 +174,11 @@ export class GarbageCollectorReconciler implements WorkloadController {
     }
   }
 
-  private async deleteObject(ctx: ControllerContext, node: Node): Promise<void> {
-    // Whatever this object owns goes first when it has dependents of its own, as upstream.
-    const propagationPolicy = this.dependentsOf(node.obj).length > 0 ? 'Foreground' : 'Background';
+  private async deleteObject(ctx: ControllerContext, node: Node, propagationPolicy: 'Foreground' | 'Background'): Promise<void> {
     try {
-      await ctx.client.resource(node.resource).delete(node.obj.metadata.namespace, node.obj.metadata.name!, { propagationPolicy, preconditions: { uid: node.obj.metadata.uid } });
+      await ctx.client.resource(node.resource).delete(node.obj.metadata.namespace, node.obj.metadata.name!, { propagationPolicy, preconditions: { uid: node.obj.metadata.uid, resourceVersion: node.obj.metadata.resourceVersion } });
     } catch (err) {
+      // Changed since it was read: its update event brings it back for another look.
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }

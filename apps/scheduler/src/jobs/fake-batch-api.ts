@@ -70,6 +70,7 @@ export class FakeBatchApi {
         this.events.push({ kind: obj.kind ?? '', name: obj.metadata.name!, type, reason, message });
       },
     } as unknown as ControllerContext['events'],
+    signal: new AbortController().signal,
     enqueue: (key) => this.enqueued.push(key),
     enqueueAfter: (key) => this.enqueued.push(key),
   };

@@ -5,7 +5,7 @@ import { EventRecorder, Informer, isAlreadyExists, KubeClient, LeaderElector } f
 import { ControllerContext, WORKLOAD_CONTROLLERS, WorkloadController } from '../controllers/controller';
 import { PODS } from '../controllers/resources';
 import { SharedInformers } from '../controllers/shared-informers';
-import { WorkQueue } from '../controllers/work-queue';
+import { ReconcileResult, WorkQueue } from '../controllers/work-queue';
 import { LostHostReconciler } from '../host-health/lost-host.reconciler';
 import { PodPlacementReconciler } from '../placement/pod-placement.reconciler';
 import { podKey } from '../placement/pod-scheduling';
@@ -18,6 +18,13 @@ const NODE_SYNC_MS = 5_000;
 // Placements run side by side (a burst is bound by API round-trips); the reconciler assumes before it binds.
 const PLACEMENT_WORKERS = 8;
 
+interface Term {
+  abort: AbortController;
+  informers: SharedInformers;
+  queues: WorkQueue[];
+  timer?: NodeJS.Timeout;
+}
+
 /**
  * Runs the scheduler's controllers while this replica holds the `skiff-scheduler` Lease, and
  * stops them the moment it loses it: replicas are safe together.
@@ -26,7 +33,8 @@ const PLACEMENT_WORKERS = 8;
 export class SchedulerControllerService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('scheduler');
   private readonly elector: LeaderElector;
-  private running?: { informers: SharedInformers; queues: WorkQueue[]; timer: NodeJS.Timeout };
+  private running?: Term;
+  private previousTerm: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -56,31 +64,44 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     return this.running !== undefined;
   }
 
+  /**
+   * One leadership term. Its parts are set up before the first await, so a stand-down at any
+   * point stops all of it; and it begins only once the previous term's reconciles have finished
+   * (controllers keep per-term memory such as expectations).
+   */
   private async lead(): Promise<void> {
     this.log.log(`${this.config.identity} is leading`);
-    await this.ensureRuntimeClasses();
+    const term: Term = { abort: new AbortController(), informers: new SharedInformers(this.client), queues: [] };
+    this.running = term;
+    await this.previousTerm;
+    if (term.abort.signal.aborted) return;
     const events = new EventRecorder(this.client, 'skiff-scheduler');
-    const informers = new SharedInformers(this.client);
-    const pods = informers.get(PODS);
+    const pods = term.informers.get(PODS);
     const placement = new WorkQueue('pod-placement', (key) => this.placement.reconcile(key, pods, events), PLACEMENT_WORKERS);
     const enqueue = (pod: KubeObject): void => placement.add(podKey(pod));
     pods.on('add', enqueue);
     pods.on('update', enqueue);
     pods.on('delete', (pod: KubeObject) => void this.placement.podGone(pod).catch((err: unknown) => this.log.warn(`teardown of ${podKey(pod)}: ${String(err)}`)));
-    const queues = [placement, ...this.controllers.map((c) => this.begin(c, informers, events))];
-    const timer = setInterval(() => void this.syncNodes(pods, events), NODE_SYNC_MS);
-    this.running = { informers, queues, timer };
+    term.queues.push(placement, ...this.controllers.map((c) => this.begin(c, term, events)));
+    term.timer = setInterval(() => void this.syncNodes(pods, events), NODE_SYNC_MS);
+    term.informers.start();
+    await this.ensureRuntimeClasses();
     await this.syncNodes(pods, events);
-    informers.start();
   }
 
   /** Starts one workload controller for this term; its reconciles wait for every cache to list. */
-  private begin(controller: WorkloadController, informers: SharedInformers, events: EventRecorder): WorkQueue {
-    const queue: WorkQueue = new WorkQueue(controller.name, (key) => informers.synced().then(() => controller.reconcile(ctx, key)), controller.workers);
+  private begin(controller: WorkloadController, term: Term, events: EventRecorder): WorkQueue {
+    const { informers, abort } = term;
+    const reconcile = async (key: string): Promise<ReconcileResult | void> => {
+      await informers.synced();
+      if (!abort.signal.aborted) return controller.reconcile(ctx, key);
+    };
+    const queue = new WorkQueue(controller.name, reconcile, controller.workers);
     const ctx: ControllerContext = {
       client: this.client,
       informers,
       events,
+      signal: abort.signal,
       enqueue: (key) => queue.add(key),
       enqueueAfter: (key, ms) => queue.addAfter(key, ms),
     };
@@ -89,12 +110,13 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
   }
 
   private standDown(): void {
-    if (!this.running) return;
+    const term = this.running;
+    if (!term) return;
     this.log.log(`${this.config.identity} stopped leading`);
-    clearInterval(this.running.timer);
-    for (const queue of this.running.queues) queue.stop();
-    void this.running.informers.stop();
     this.running = undefined;
+    term.abort.abort();
+    clearInterval(term.timer);
+    this.previousTerm = Promise.all(term.queues.map((q) => q.stop())).then(() => term.informers.stop());
   }
 
   private async syncNodes(informer: Informer, events: EventRecorder): Promise<void> {
@@ -106,13 +128,14 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     }
   }
 
+  // Best effort: placement knows the handlers without these objects; they are for users (kubectl get runtimeclass).
   private async ensureRuntimeClasses(): Promise<void> {
     const rc = this.client.resource({ group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', namespaced: false });
     for (const obj of runtimeClassObjects()) {
       try {
         await rc.create(undefined, obj, { fieldManager: 'skiff-scheduler' });
       } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+        if (!isAlreadyExists(err)) this.log.warn(`RuntimeClass ${obj.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }

@@ -121,6 +121,23 @@ describe('ReplicaSet controller and garbage collector', () => {
     expect(await kubelet.pods('app=fg')).toHaveLength(0);
   });
 
+  it('keeps a dependent that another owner still holds, dropping only the deleted owner\'s reference', async () => {
+    const a = (await api('POST', rsPath, replicaSet('owner-a', 0))).body as ReplicaSetView & { metadata: { name: string } };
+    const b = (await api('POST', rsPath, replicaSet('owner-b', 0))).body as ReplicaSetView & { metadata: { name: string } };
+    const ref = (o: ReplicaSetView & { metadata: { name: string } }) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: o.metadata.name, uid: o.metadata.uid, blockOwnerDeletion: true });
+    const cms = `/api/v1/namespaces/${ns}/configmaps`;
+    expect((await api('POST', cms, { metadata: { name: 'shared', ownerReferences: [ref(a), ref(b)] } })).status).toBe(201);
+    expect((await cluster.kubectl(['delete', 'rs', 'owner-a', '-n', ns, '--cascade=foreground', '--wait=true'])).code).toBe(0);
+    const cm = await eventually(async () => {
+      const res = await api('GET', `${cms}/shared`);
+      const refs = (res.body as { metadata: { ownerReferences?: { name: string }[] } }).metadata.ownerReferences ?? [];
+      return res.status === 200 && refs.length === 1 ? refs : undefined;
+    }, 15_000, 'the reference to owner-a dropped');
+    expect(cm.map((r) => r.name)).toEqual(['owner-b']);
+    await api('DELETE', `${rsPath}/owner-b`);
+    await eventually(async () => ((await api('GET', `${cms}/shared`)).status === 404 ? true : undefined), 15_000, 'the ConfigMap collected with its last owner');
+  });
+
   // Last: it stops the cluster's scheduler.
   it('collects pods orphaned while no scheduler ran, once one runs again', async () => {
     await api('POST', rsPath, replicaSet('while-away', 2));

@@ -74,11 +74,13 @@ export class ReplicaSetReconciler implements WorkloadController {
       this.expectations.forget(key);
       return;
     }
+    // Decided before reading the pods: a pod seen while claiming must not satisfy a count made from an older list.
+    const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const selector = labelSelectorFromObject(selectorOf(rs));
     const candidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p));
     const pods = await claimObjects(ctx.client, { owner: rs, ownerResource: REPLICA_SETS, selector, candidates, dependents: PODS });
     let failure: string | undefined;
-    if (this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(ctx, key, rs, pods);
+    if (needsSync) failure = await this.manageReplicas(ctx, key, rs, pods);
     return this.writeStatus(ctx, rs, pods, failure);
   }
 
@@ -97,6 +99,11 @@ export class ReplicaSetReconciler implements WorkloadController {
     let remaining = n;
     let batch = SLOW_START_INITIAL_BATCH;
     while (remaining > 0) {
+      if (ctx.signal.aborted) {
+        // Not leading any more: the next leader counts afresh; these creates will never be seen here.
+        for (let i = 0; i < remaining; i++) this.expectations.creationObserved(key);
+        return undefined;
+      }
       const size = Math.min(batch, remaining);
       const results = await Promise.allSettled(Array.from({ length: size }, () => client.create(rs.metadata.namespace, podFromTemplate(template, rs, REPLICA_SETS))));
       remaining -= size;

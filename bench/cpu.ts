@@ -4,11 +4,18 @@ import { performance } from 'node:perf_hooks';
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const TICKS_PER_SECOND = 100;
 
-function processCpuSeconds(pid: number): number {
-  // Fields after the "(comm)" part: state is field 3, utime 14 and stime 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+/** CPU seconds (user + system) a process has used; NaN when it is unknown or gone. */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the "(comm)" part: state is field 3, utime 14 and stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    // not on Linux, or the process is gone
+    return Number.NaN;
+  }
 }
 
 /** Cores used over a phase by the gateway and by the bench itself (they share the machine). */
@@ -20,22 +27,13 @@ export interface CpuShare {
 export function startCpuMeter(gatewayPid: number | undefined): () => CpuShare {
   const t0 = performance.now();
   const bench0 = process.cpuUsage();
-  const gw0 = gatewayPid ? safeCpu(gatewayPid) : 0;
+  const gw0 = processCpuSeconds(gatewayPid);
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const bench = process.cpuUsage(bench0);
-    const gw = gatewayPid ? safeCpu(gatewayPid) - gw0 : Number.NaN;
+    const gw = processCpuSeconds(gatewayPid) - gw0;
     return { gatewayCores: gw / wall, benchCores: (bench.user + bench.system) / 1e6 / wall };
   };
-}
-
-function safeCpu(pid: number): number {
-  try {
-    return processCpuSeconds(pid);
-  } catch {
-    // not on Linux, or the process is gone
-    return Number.NaN;
-  }
 }
 
 export function formatCpu(c: CpuShare): string {

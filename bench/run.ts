@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { runApiBench } from './api.bench';
 import { runPodsBench } from './pods.bench';
+import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
 import { formatTable, writeJsonResults } from './report';
 
@@ -17,6 +18,7 @@ function log(line: string): void {
 const BENCHES = {
   api: runApi,
   pods: runPods,
+  workloads: runWorkloads,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -28,7 +30,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (the API and the pod benchmark), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -65,6 +67,18 @@ async function runPods(cores: number): Promise<void> {
   if (pods.skipped.length) process.stdout.write(`skipped (time budget): ${pods.skipped.join(', ')}\n`);
   if (pods.problems.length) process.stdout.write(`\nproblems:\n${pods.problems.map((p) => `  ${p}`).join('\n')}\n`);
   const file = writeJsonResults(REPO_ROOT, 'pods', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...pods });
+  process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
+}
+
+async function runWorkloads(cores: number): Promise<void> {
+  const loadBefore = loadavg();
+  const startedAt = new Date().toISOString();
+  const res = await runWorkloadsBench(log);
+  const loadAfter = loadavg();
+  process.stdout.write(`\n${formatTable(`Workload benchmark (${cores} cores, node ${process.version}); latency: scale request → each pod Ready`, res.rows)}\n`);
+  process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min)\n`);
+  if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  const file = writeJsonResults(REPO_ROOT, 'workloads', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...res });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 

@@ -121,7 +121,9 @@ export class PodPlacementReconciler {
       const others = conditions.filter((c) => c.type !== 'PodScheduled');
       const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : now };
       try {
-        await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Pending', conditions: [...others, cond] } }, 'merge', { fieldManager: 'skiff-scheduler' });
+        // From the pod as read (resourceVersion): a status written meanwhile (e.g. Succeeded) is not overwritten.
+        const patch = { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions: [...others, cond] } };
+        await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, patch, 'merge', { fieldManager: 'skiff-scheduler' });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

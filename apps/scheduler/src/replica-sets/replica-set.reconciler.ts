@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
 import { Informer, isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
+import { ControllerContext, splitKey, WorkloadController } from '../controllers/controller';
 import { claimObjects } from '../controllers/controller-ref-manager';
 import { ControllerExpectations } from '../controllers/expectations';
-import { controllerRefOf } from '../controllers/owner-references';
-import { isPodActive, isPodReady } from '../controllers/pod-conditions';
+import { watchOwnedPods } from '../controllers/owned-pods';
+import { isPodActive } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
 import { PODS, REPLICA_SETS } from '../controllers/resources';
 import { ReconcileResult } from '../controllers/work-queue';
@@ -34,36 +34,12 @@ export class ReplicaSetReconciler implements WorkloadController {
     this.expectations = new ControllerExpectations();
     this.replicaSets = ctx.informers.get(REPLICA_SETS);
     this.pods = ctx.informers.get(PODS);
-    this.replicaSets.on('add', (rs) => ctx.enqueue(objectKey(rs)));
-    this.replicaSets.on('update', (rs) => ctx.enqueue(objectKey(rs)));
-    this.replicaSets.on('delete', (rs) => {
-      this.expectations.forget(objectKey(rs));
-      ctx.enqueue(objectKey(rs));
-    });
-    this.pods.on('add', (pod) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      else if (owner) this.expectations.creationObserved(owner);
-      this.enqueueFor(ctx, pod);
-    });
-    this.pods.on('update', (pod, old) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      if (old && old !== pod) {
-        const oldOwner = this.ownerKey(old);
-        if (oldOwner && oldOwner !== owner) ctx.enqueue(oldOwner);
-        // Ready now: look again when it will have been ready for minReadySeconds.
-        const rs = owner ? this.replicaSets.get(pod.metadata.namespace, splitKey(owner).name) : undefined;
-        const minReady = rs ? minReadySecondsOf(rs) : 0;
-        if (owner && minReady > 0 && isPodReady(pod) && !isPodReady(old)) ctx.enqueueAfter(owner, minReady * 1000 + 100);
-      }
-      this.enqueueFor(ctx, pod);
-    });
-    this.pods.on('delete', (pod) => {
-      const owner = this.ownerKey(pod);
-      if (!owner) return;
-      this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      ctx.enqueue(owner);
+    watchOwnedPods(ctx, this.pods, {
+      owners: this.replicaSets,
+      ownerKind: REPLICA_SETS.kind,
+      expectations: this.expectations,
+      minReadySeconds: minReadySecondsOf,
+      selects: (rs, pod) => matchesLabels(labelSelectorFromObject(selectorOf(rs)), pod.metadata.labels),
     });
   }
 
@@ -160,23 +136,6 @@ export class ReplicaSetReconciler implements WorkloadController {
     }
     // Pods ready but not yet available: look again when they will be.
     if (minReady > 0 && status.readyReplicas > status.availableReplicas) return { requeueAfterMs: minReady * 1000 };
-  }
-
-  private ownerKey(pod: KubeObject): string | undefined {
-    const ref = controllerRefOf(pod);
-    if (ref?.kind !== 'ReplicaSet') return undefined;
-    const rs = this.replicaSets.get(pod.metadata.namespace, ref.name);
-    return rs && rs.metadata.uid === ref.uid ? objectKey(rs) : undefined;
-  }
-
-  /** A pod's controller, or for an orphan every ReplicaSet that selects it (it may be adopted). */
-  private enqueueFor(ctx: ControllerContext, pod: KubeObject): void {
-    const owner = this.ownerKey(pod);
-    if (owner) return ctx.enqueue(owner);
-    if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;
-    for (const rs of this.replicaSets.list()) {
-      if (rs.metadata.namespace === pod.metadata.namespace && matchesLabels(labelSelectorFromObject(selectorOf(rs)), pod.metadata.labels)) ctx.enqueue(objectKey(rs));
-    }
   }
 }
 

@@ -4,8 +4,7 @@ import { Informer, isNotFound, KubeClient } from '@skiff/kube-client';
 import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
 import { claimObjects } from '../controllers/controller-ref-manager';
 import { ControllerExpectations } from '../controllers/expectations';
-import { controllerRefOf } from '../controllers/owner-references';
-import { isPodReady } from '../controllers/pod-conditions';
+import { watchOwnedPods } from '../controllers/owned-pods';
 import { CONTROLLER_REVISIONS, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '../controllers/resources';
 import { ReconcileResult } from '../controllers/work-queue';
 import { StatefulPodControl } from './stateful-pod-control';
@@ -36,36 +35,12 @@ export class StatefulSetReconciler implements WorkloadController {
     this.pods = ctx.informers.get(PODS);
     this.revisions = ctx.informers.get(CONTROLLER_REVISIONS);
     this.claims = ctx.informers.get(PERSISTENT_VOLUME_CLAIMS);
-    this.sets.on('add', (set) => ctx.enqueue(objectKey(set)));
-    this.sets.on('update', (set) => ctx.enqueue(objectKey(set)));
-    this.sets.on('delete', (set) => {
-      this.expectations.forget(objectKey(set));
-      ctx.enqueue(objectKey(set));
-    });
-    this.pods.on('add', (pod) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      else if (owner) this.expectations.creationObserved(owner);
-      this.enqueueFor(ctx, pod);
-    });
-    this.pods.on('update', (pod, old) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      if (old && old !== pod) {
-        const oldOwner = this.ownerKey(old);
-        if (oldOwner && oldOwner !== owner) ctx.enqueue(oldOwner);
-        // Ready now: look again once it has been ready for minReadySeconds.
-        const set = owner ? this.sets.get(pod.metadata.namespace, splitKey(owner).name) : undefined;
-        const minReady = set ? statefulSetSpec(set).minReadySeconds : 0;
-        if (owner && minReady > 0 && isPodReady(pod) && !isPodReady(old)) ctx.enqueueAfter(owner, minReady * 1000 + 100);
-      }
-      this.enqueueFor(ctx, pod);
-    });
-    this.pods.on('delete', (pod) => {
-      const owner = this.ownerKey(pod);
-      if (!owner) return;
-      this.expectations.deletionObserved(owner, pod.metadata.uid!);
-      ctx.enqueue(owner);
+    watchOwnedPods(ctx, this.pods, {
+      owners: this.sets,
+      ownerKind: STATEFUL_SETS.kind,
+      expectations: this.expectations,
+      minReadySeconds: (set) => statefulSetSpec(set).minReadySeconds,
+      selects: (set, pod) => isMemberOf(set, pod) && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), pod.metadata.labels),
     });
     // A revision or claim changed or deleted by someone else (a stale claim the garbage collector
     // removed unblocks its pod): the sets that select it take a look.
@@ -118,23 +93,6 @@ export class StatefulSetReconciler implements WorkloadController {
       await ctx.client.resource(STATEFUL_SETS).patchStatus(set.metadata.namespace, set.metadata.name!, { metadata: { uid: set.metadata.uid }, status }, 'merge');
     } catch (err) {
       if (!isNotFound(err)) throw err;
-    }
-  }
-
-  private ownerKey(obj: KubeObject): string | undefined {
-    const ref = controllerRefOf(obj);
-    if (ref?.kind !== STATEFUL_SETS.kind) return undefined;
-    const set = this.sets.get(obj.metadata.namespace, ref.name);
-    return set && set.metadata.uid === ref.uid ? objectKey(set) : undefined;
-  }
-
-  /** A pod's controller, or for an orphan every set it is a member of by name and selector (it may be adopted). */
-  private enqueueFor(ctx: ControllerContext, pod: KubeObject): void {
-    const owner = this.ownerKey(pod);
-    if (owner) return ctx.enqueue(owner);
-    if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;
-    for (const set of this.sets.list()) {
-      if (set.metadata.namespace === pod.metadata.namespace && isMemberOf(set, pod) && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), pod.metadata.labels)) ctx.enqueue(objectKey(set));
     }
   }
 

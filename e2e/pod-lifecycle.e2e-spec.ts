@@ -144,7 +144,9 @@ describe('pod lifecycle (probes, OOM, hooks, volumes, gVisor, ECI sizing)', () =
     expect(gvisorKernel).not.toBe(hostKernel);
     const webIP = await jsonpath(ns, 'pod/web', '{.status.podIP}');
     expect(webIP).toMatch(/^10\.244\.\d+\.\d+$/);
-    const body = await eventually(async () => exec(ns, 'sentry', 'wget', '-qO-', `http://${webIP}:8080/index.html`), 30_000, 'the runc pod to answer');
+    // Once in a full CI run gVisor's wget got no response for 30 s (connected, then EAGAIN on the read): a longer wait.
+    // (Not busybox wget's -T: under gVisor it ends in a segfault.)
+    const body = await eventually(async () => exec(ns, 'sentry', 'wget', '-qO-', `http://${webIP}:8080/index.html`), 60_000, 'the runc pod to answer');
     expect(body).toBe('hello-from-runc\n');
     await cleanUp(ns);
   }, 150_000);

@@ -6,12 +6,13 @@ import { KubeHttpClient, openWatchStream, WatchStream } from './kube-http';
 import { IDLE_COMMAND } from './pods/bare-sandbox';
 import { isRunning, PodView, PodWatch } from './pods/pod-watch';
 import { BenchRow } from './report';
-import { LatencySummary, summarize } from './stats';
+import { summarize } from './stats';
 
 // Deployment scale 0 → REPLICAS, against the same pods created by the bench's own POSTs.
 const REPLICAS = 200;
 const DIRECT_CONCURRENCY = 16;
-const SIMULATED_ROUNDS = 2;
+const SIMULATED_ROUNDS = 3;
+const WARM_UP_PODS = 20;
 const SIMULATED_NODE = 'simulated-node';
 const NAMESPACE = 'bench-workloads';
 
@@ -24,8 +25,8 @@ export interface WorkloadRun {
   /** first request → every pod Running and Ready on the watch */
   allReadyMs: number;
   podsPerSecond: number;
-  /** first request → each pod Running and Ready */
-  perPod: LatencySummary;
+  /** first request → each pod Running and Ready, ms */
+  perPodMs: number[];
   schedulerCores: number;
   gatewayCores: number;
   ready: number;
@@ -52,10 +53,9 @@ export async function runWorkloadsBench(log: Log): Promise<WorkloadsBenchResults
     const bench = new WorkloadBench(cluster, mode, log);
     try {
       await bench.open();
-      if (mode === 'runc') {
-        log('workloads: warm-up pod (image pull, first sandbox; not measured)');
-        await bench.run('direct', 1);
-      }
+      // Not measured: the image pull and first sandbox (runc), the code paths' first runs (JIT).
+      log('workloads: warm-up, both paths (not measured)');
+      for (const path of ['direct', 'deployment'] as const) await bench.run(path, mode === 'runc' ? 1 : WARM_UP_PODS);
       const rounds = mode === 'simulated' ? SIMULATED_ROUNDS : 1;
       // Side by side, alternating, so a busy moment of the machine does not land on one path only.
       for (let i = 0; i < rounds; i++) {
@@ -135,7 +135,7 @@ class WorkloadBench {
       path,
       allReadyMs,
       podsPerSecond: timelines.length / wall,
-      perPod: summarize(timelines.map((t) => t.runningAt! - t0)),
+      perPodMs: timelines.map((t) => t.runningAt! - t0),
       schedulerCores: (processCpuSeconds(pids.scheduler) - cpu0.scheduler) / wall,
       gatewayCores: (processCpuSeconds(pids.gateway) - cpu0.gateway) / wall,
       ready: timelines.length,
@@ -215,23 +215,29 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   }
 }
 
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** One row per mode and path: per-pod latency pooled over the rounds, the rest as medians of the rounds. */
 function rowsOf(runs: WorkloadRun[]): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const mode of ['simulated', 'runc'] as const) {
-    const median = (path: 'deployment' | 'direct', f: (r: WorkloadRun) => number): number => {
-      const v = runs.filter((r) => r.mode === mode && r.path === path && r.ready > 1).map(f).sort((a, b) => a - b);
-      return v.length ? v[Math.floor((v.length - 1) / 2)] : Number.NaN;
-    };
+    const of = (path: 'deployment' | 'direct'): WorkloadRun[] => runs.filter((r) => r.mode === mode && r.path === path);
+    const directAll = median(of('direct').map((r) => r.allReadyMs));
     for (const path of ['direct', 'deployment'] as const) {
-      const sample = runs.filter((r) => r.mode === mode && r.path === path && r.ready > 1);
+      const sample = of(path);
       if (sample.length === 0) continue;
-      const all = median(path, (r) => r.allReadyMs);
-      const ratio = path === 'deployment' ? `, ×${(all / median('direct', (r) => r.allReadyMs)).toFixed(2)} of direct` : '';
+      const all = median(sample.map((r) => r.allReadyMs));
+      const ratio = path === 'deployment' ? `, ×${(all / directAll).toFixed(2)} of direct` : '';
       rows.push({
         label: `${mode}: ${path === 'direct' ? `${REPLICAS} pods POSTed by the bench` : `Deployment scale 0 → ${REPLICAS}`}`,
-        latency: sample[Math.floor((sample.length - 1) / 2)].perPod,
-        rate: median(path, (r) => r.podsPerSecond),
-        note: `all Ready ${(all / 1000).toFixed(1)} s${ratio}; scheduler ${median(path, (r) => r.schedulerCores).toFixed(2)} cores, gateway ${median(path, (r) => r.gatewayCores).toFixed(2)} (median of ${sample.length})`,
+        latency: summarize(sample.flatMap((r) => r.perPodMs)),
+        rate: median(sample.map((r) => r.podsPerSecond)),
+        note: `all Ready ${(all / 1000).toFixed(1)} s${ratio}; scheduler ${median(sample.map((r) => r.schedulerCores)).toFixed(2)} cores, gateway ${median(sample.map((r) => r.gatewayCores)).toFixed(2)} (${sample.length} round${sample.length > 1 ? 's' : ''})`,
       });
     }
   }

@@ -104,6 +104,22 @@ describe('scheduler: virtual nodes and placement', () => {
     }, 20_000, 'PodScheduled=False');
     expect(p.message).toBe("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.");
   });
+  it('keeps a pod whose PersistentVolumeClaim is missing or unbound Pending, and places it once the claim is Bound', async () => {
+    const claimVolume = { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } }] };
+    await createPod('db-0', claimVolume);
+    const scheduledFalse = (message: string) =>
+      eventually(async () => ((await getPod('db-0')).status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.message === message) ? true : undefined), 25_000, message);
+    await scheduledFalse('0/1 nodes are available: persistentvolumeclaim "data-db-0" not found.');
+    const claims = '/api/v1/namespaces/default/persistentvolumeclaims';
+    await apiRequest(cluster.stack, 'POST', claims, { metadata: { name: 'data-db-0' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+    await scheduledFalse('0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.');
+    expect((await getPod('db-0')).spec.nodeName).toBeUndefined();
+    // What the storage service will do once it exists: bind the claim.
+    await apiRequest(cluster.stack, 'PATCH', `${claims}/data-db-0/status`, { status: { phase: 'Bound' } }, 'application/merge-patch+json');
+    await eventually(async () => (await getPod('db-0')).spec.nodeName, 25_000, 'the pod bound');
+    await apiRequest(cluster.stack, 'DELETE', `${pods}/db-0?gracePeriodSeconds=0`);
+  }, 60_000);
+
   it('places a burst side by side without over-committing a host', async () => {
     const hostsOf = async () => {
       const res = await apiRequest(cluster.stack, 'GET', pods);

@@ -31,6 +31,7 @@ interface Assumed {
 export class PodPlacementReconciler {
   private readonly log = new Logger(PodPlacementReconciler.name);
   private readonly pods: ResourceClient;
+  private readonly claims: ResourceClient;
   private readonly assumed = new Map<string, Assumed>();
   /** Per bound pod, what its agent was last told about (see agentView). */
   private readonly told = new Map<string, string>();
@@ -42,6 +43,7 @@ export class PodPlacementReconciler {
     private readonly sandboxes: SandboxQueueService,
   ) {
     this.pods = client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+    this.claims = client.resource({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true });
   }
 
   async reconcile(key: string, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
@@ -77,6 +79,8 @@ export class PodPlacementReconciler {
     if (!handler) return this.unschedulable(pod, events, `RuntimeClass "${runtimeClass}" not found`);
     const zones = eligibleZones(pod, this.config.zones);
     if (zones.length === 0) return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${this.config.zones.length} node(s) didn't match Pod's node affinity/selector.`);
+    const claimProblem = await this.unboundClaim(pod);
+    if (claimProblem) return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${claimProblem}.`);
     const need = podRequests(pod);
     const hosts = (await this.hosts.list()).filter((h) => !h.stale);
     const choice = chooseHost(this.loads(hosts, informer), need, zones, handler);
@@ -110,6 +114,24 @@ export class PodPlacementReconciler {
     // The agent starts at once rather than a watch round-trip later; the bound version's own job follows
     // from the informer (a no-op for the agent by then).
     await this.sandboxes.syncPod(choice.host.hostId, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, 'bound');
+  }
+
+  /** Why the pod's claims keep it from running yet (a missing or unbound PersistentVolumeClaim), as kube-scheduler's VolumeBinding says it. */
+  private async unboundClaim(pod: KubeObject): Promise<string | undefined> {
+    const volumes = isJsonObject(pod.spec) && Array.isArray(pod.spec.volumes) ? pod.spec.volumes.filter(isJsonObject) : [];
+    for (const v of volumes) {
+      const claimName = isJsonObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
+      if (typeof claimName !== 'string') continue;
+      try {
+        const claim = await this.claims.get(pod.metadata.namespace, claimName);
+        if (claim.metadata.deletionTimestamp) return `persistentvolumeclaim "${claimName}" is being deleted`;
+        if (!isJsonObject(claim.status) || claim.status.phase !== 'Bound') return 'pod has unbound immediate PersistentVolumeClaims';
+      } catch (err) {
+        if (isNotFound(err)) return `persistentvolumeclaim "${claimName}" not found`;
+        throw err;
+      }
+    }
+    return undefined;
   }
 
   private async unschedulable(pod: KubeObject, events: EventRecorder, message: string): Promise<ReconcileResult> {

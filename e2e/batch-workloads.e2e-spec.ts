@@ -11,7 +11,7 @@ spec:
     spec:
       restartPolicy: Never
       containers:
-        - {name: work, image: busybox, command: [sh, -c, 'echo "index=$JOB_COMPLETION_INDEX"; sleep 2']}
+        - {name: work, image: busybox, command: [sh, -c, 'echo "index=$JOB_COMPLETION_INDEX host=$(hostname)"; sleep 2']}
 `;
 
 const CRON_JOB = `apiVersion: batch/v1
@@ -78,7 +78,8 @@ describe('Jobs and CronJobs run in sandboxes', () => {
       }),
     );
     expect(seen.map((s) => s.index).sort()).toEqual(['0', '1', '2', '3', '4']);
-    for (const { index, log } of seen) expect(log).toBe(`index=${index}\n`);
+    // The sandbox honours spec.hostname, as kubelet does.
+    for (const { index, log } of seen) expect(log).toBe(`index=${index} host=fan-out-${index}\n`);
 
     // The containers' own start and finish times: never more than `parallelism` ran at once.
     const intervals = pods.items.map((p) => {

@@ -77,6 +77,9 @@ describe('StatefulSets on real sandboxes', () => {
     expect(identity.stdout).toBe('web-0.web web-0');
     expect((await k('exec', 'web-0', '--', 'hostname')).stdout).toBe('web-0\n');
     expect((await k('exec', 'web-2', '--', 'hostname')).stdout).toBe('web-2\n');
+    // As kubelet writes it: the pod's FQDN under the governing Service, then its hostname.
+    const hosts = (await k('exec', 'web-0', '--', 'cat', '/etc/hosts')).stdout;
+    expect(hosts).toMatch(/^10\.244\.\d+\.\d+\tweb-0\.web\.default\.svc\.cluster\.local\tweb-0$/m);
   });
 
   it('replaces a deleted pod under the same name and deletes its pods with the set', async () => {

@@ -69,6 +69,7 @@ export class PodLifecycle {
       record.sandbox = await this.starts.run(() => sandbox.run({
         podId: record.uid,
         podName: pod.metadata.name!,
+        ...podHostname(pod),
         ip: ip.ip,
         prefixLength: ip.prefixLength,
         gateway: ip.gateway,
@@ -255,4 +256,13 @@ function quantities(c: Container, pod: Pod): AppContainer['resources'] {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+// kubelet's GeneratePodHostNameAndDomain: spec.hostname (else the pod name, cut to 63 characters), and with
+// spec.subdomain the FQDN in the pod's namespace under the cluster domain.
+const CLUSTER_DOMAIN = 'cluster.local';
+function podHostname(pod: Pod): { hostname: string; fqdn?: string } {
+  const hostname = (pod.spec.hostname || pod.metadata.name!).slice(0, 63).replace(/[-.]+$/, '');
+  const fqdn = pod.spec.subdomain ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${CLUSTER_DOMAIN}` : undefined;
+  return fqdn ? { hostname, fqdn } : { hostname };
 }

@@ -144,6 +144,8 @@ export interface PodSpec {
   serviceAccountName?: string;
   restartPolicy?: RestartPolicy;
   runtimeClassName?: string;
+  hostname?: string;
+  subdomain?: string;
   terminationGracePeriodSeconds?: number;
   imagePullSecrets?: { name: string }[];
   initContainers?: Container[];

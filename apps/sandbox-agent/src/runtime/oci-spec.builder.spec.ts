@@ -2,7 +2,7 @@ import { DEFAULT_CAPABILITIES, OciSpecBuilder, parseBytes, parseCpuMillis, resol
 import { ContainerDescription, PodSandboxPaths } from './oci-spec.types';
 
 const image = { config: { Entrypoint: ['/entry'], Cmd: ['serve'], Env: ['PATH=/bin', 'MODE=image'], WorkingDir: '/app', User: 'app' }, passwd: 'root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n' };
-const base: ContainerDescription = { podId: 'p1', podName: 'web-0', name: 'web', image };
+const base: ContainerDescription = { podId: 'p1', podName: 'web-0', hostname: 'web-0', name: 'web', image };
 const pod: PodSandboxPaths = { netnsPath: '/var/run/netns/skiff-p1', shmPath: '/state/pods/p1/shm', pausePid: 42 };
 
 describe(OciSpecBuilder.name, () => {

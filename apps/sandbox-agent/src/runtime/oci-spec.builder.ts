@@ -58,7 +58,7 @@ export class OciSpecBuilder {
       },
       root: { path: rootfs, readonly: c.securityContext?.readOnlyRootFilesystem === true },
       // runc refuses a hostname without a private UTS namespace; joiners inherit the pause's.
-      ...(ownNamespaces ? { hostname: c.podName } : {}),
+      ...(ownNamespaces ? { hostname: c.hostname } : {}),
       mounts: mounts(c, pod),
       annotations: {
         'io.kubernetes.pod.name': c.podName,
@@ -93,7 +93,7 @@ export function resolveEnv(c: ContainerDescription): string[] {
     if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
   }
   if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH.slice(5));
-  env.set('HOSTNAME', c.podName);
+  env.set('HOSTNAME', c.hostname);
   for (const e of c.env ?? []) env.set(e.name, e.value);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }

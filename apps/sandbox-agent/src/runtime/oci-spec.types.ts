@@ -77,8 +77,9 @@ export interface OciSpec {
 /** Kubernetes-shaped description of one container of a pod, already resolved against its image. */
 export interface ContainerDescription {
   podId: string;
-  /** Pod name: the hostname every container of the pod shares. */
   podName: string;
+  /** The hostname every container of the pod shares: spec.hostname, else the pod name. */
+  hostname: string;
   /** Container name; `POD` is the infra (pause) container. */
   name: string;
   image: {

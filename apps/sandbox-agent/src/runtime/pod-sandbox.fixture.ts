@@ -60,6 +60,7 @@ export class PodSandboxTestBed {
     return this.sandbox.run({
       podId: this.podId(name),
       podName,
+      hostname: podName,
       ip: `${this.subnet}.${hostOctet}`,
       prefixLength: 24,
       gateway: `${this.subnet}.1`,

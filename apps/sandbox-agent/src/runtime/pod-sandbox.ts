@@ -16,6 +16,9 @@ export interface SandboxImage {
 export interface PodSandboxConfig {
   podId: string;
   podName: string;
+  /** The pod's hostname, and with a subdomain its FQDN (`<hostname>.<subdomain>.<ns>.svc.cluster.local`), as kubelet writes them. */
+  hostname: string;
+  fqdn?: string;
   ip: string;
   prefixLength: number;
   gateway: string;
@@ -30,6 +33,8 @@ export interface PodSandboxConfig {
 export interface RunningPodSandbox extends PodSandboxPaths {
   podId: string;
   podName: string;
+  /** Absent in records of sandboxes made before hostnames were honoured: the pod name then. */
+  hostname?: string;
   /**
    * runc pods: the pause container that holds the pod's IPC and UTS namespaces. gVisor pods have
    * none: each of their containers is a sandbox of its own on the pod's netns (see docs/sandboxes.md).
@@ -38,7 +43,7 @@ export interface RunningPodSandbox extends PodSandboxPaths {
   pausePid?: number;
 }
 
-export type AppContainer = Omit<ContainerDescription, 'podId' | 'podName' | 'image'>;
+export type AppContainer = Omit<ContainerDescription, 'podId' | 'podName' | 'hostname' | 'image'>;
 
 export interface PodSandboxDeps {
   stateDir: string;
@@ -77,14 +82,15 @@ export class PodSandbox {
       const [{ netnsPath }, shmPath] = await settled([this.deps.network.create(cfg.podId), this.deps.mounter.mountShm(path.join(dir, 'shm'))]);
       const etcHosts = path.join(dir, 'hosts');
       const etcHostname = path.join(dir, 'hostname');
-      await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${cfg.podName}\n`);
-      await fs.writeFile(etcHostname, `${cfg.podName}\n`);
+      const names = cfg.fqdn ? `${cfg.fqdn}\t${cfg.hostname}` : cfg.hostname;
+      await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${names}\n`);
+      await fs.writeFile(etcHostname, `${cfg.hostname}\n`);
       const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
       const pauseImage = this.deps.runtime.kind === 'runc' ? cfg.pauseImage : undefined;
       const pauseId = pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
       const pause = pauseId && pauseImage ? this.runPause(pauseId, cfg, pauseImage, paths) : Promise.resolve(undefined);
       const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
-      return { ...paths, podId: cfg.podId, podName: cfg.podName, pauseId, pausePid };
+      return { ...paths, podId: cfg.podId, podName: cfg.podName, hostname: cfg.hostname, pauseId, pausePid };
     } catch (err) {
       await this.remove(cfg.podId, cfg.bridge).catch(() => undefined);
       throw err;
@@ -96,6 +102,7 @@ export class PodSandbox {
     const pause: ContainerDescription = {
       podId: cfg.podId,
       podName: cfg.podName,
+      hostname: cfg.hostname,
       name: 'POD',
       image: { config: image.config },
       command: ['/bin/sleep', '2147483647'],
@@ -119,6 +126,7 @@ export class PodSandbox {
       ...container,
       podId: pod.podId,
       podName: pod.podName,
+      hostname: pod.hostname ?? pod.podName,
       image: { config: image.config, passwd: await readOptional(path.join(image.rootfs, 'etc/passwd')), group: await readOptional(path.join(image.rootfs, 'etc/group')) },
     };
     await this.createAndStart(id, desc, image, pod, this.logPath(pod.podId, container.name, restartCount));

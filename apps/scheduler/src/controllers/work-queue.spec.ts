@@ -31,4 +31,36 @@ describe(WorkQueue.name, () => {
     expect(calls).toBe(3);
     q.stop();
   });
+
+  it('keeps the earliest of several delayed looks at a key', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue('test', async (key) => void seen.push(key));
+    q.addAfter('k', 10_000);
+    q.addAfter('k', 20);
+    q.addAfter('k', 5_000);
+    await tick(100);
+    expect(seen).toEqual(['k']);
+    await q.stop();
+  });
+
+  it('stops taking work and resolves stop() once the running reconcile finished', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const q = new WorkQueue('test', async (key) => {
+      seen.push(key);
+      await gate;
+    });
+    q.add('a');
+    q.add('b');
+    await tick(5);
+    let stopped = false;
+    const stopping = q.stop().then(() => (stopped = true));
+    q.add('c');
+    await tick(5);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(seen).toEqual(['a', 'b']);
+  });
 });

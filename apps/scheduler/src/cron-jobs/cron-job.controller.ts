@@ -28,14 +28,10 @@ export class CronJobController implements WorkloadController {
   private jobs!: Informer;
   // Unexpected Jobs and missed times are reported once per term, not on every look.
   private reported = new Set<string>();
-  // Own wake-up timers: the work queue keeps an earlier-set timer, which may be later than a new schedule's.
-  private wakes = new Map<string, { at: number; timer: NodeJS.Timeout }>();
 
   constructor(private readonly clock: BatchClock) {}
 
   begin(ctx: ControllerContext): void {
-    for (const w of this.wakes.values()) clearTimeout(w.timer);
-    this.wakes = new Map();
     this.reported = new Set();
     this.cronJobs = ctx.informers.get(CRON_JOBS);
     this.jobs = ctx.informers.get(JOBS);
@@ -63,7 +59,6 @@ export class CronJobController implements WorkloadController {
     await this.deleteOldJobs(ctx, cj, spec, status, children);
     const result = await this.startDue(ctx, cj, spec, status, children);
     await this.writeStatus(ctx, cj, status);
-    if (result?.requeueAfterMs !== undefined) this.wakeAt(ctx, key, this.clock.now() + result.requeueAfterMs);
     return result;
   }
 
@@ -218,21 +213,6 @@ export class CronJobController implements WorkloadController {
       if (isConflict(err)) throw new Error(`cronjob ${objectKey(cj)} changed meanwhile; looking again`);
       if (!isNotFound(err)) throw err;
     }
-  }
-
-  private wakeAt(ctx: ControllerContext, key: string, at: number): void {
-    const existing = this.wakes.get(key);
-    if (existing && existing.at <= at && existing.at > this.clock.now()) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(
-      () => {
-        this.wakes.delete(key);
-        ctx.enqueue(key);
-      },
-      Math.max(at - this.clock.now(), 0),
-    );
-    timer.unref();
-    this.wakes.set(key, { at, timer });
   }
 }
 

@@ -1,4 +1,5 @@
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
+import { simulatedKubelet } from '../controllers/simulated-kubelet.fixture';
 
 interface Job {
   metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] };
@@ -58,15 +59,7 @@ describe('CronJob controller (integration)', () => {
       const pods = ((await apiRequest(cluster.stack, 'GET', `${podsPath()}?labelSelector=batch.kubernetes.io/job-name%3D${jobName}`)).body as { items: Pod[] }).items;
       return pods.find((p) => !p.metadata.deletionTimestamp);
     }, 20_000, `a pod of ${jobName}`);
-    await eventually(async () => {
-      const current = (await apiRequest(cluster.stack, 'GET', `${podsPath()}/${pod.metadata.name}`)).body as Record<string, unknown>;
-      const terminated = { exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() };
-      const res = await apiRequest(cluster.stack, 'PUT', `${podsPath()}/${pod.metadata.name}/status`, {
-        ...current,
-        status: { phase: 'Succeeded', containerStatuses: [{ name: 'main', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated } }] },
-      });
-      return res.status === 200 ? true : undefined;
-    }, 10_000, `pod of ${jobName} Succeeded`);
+    await simulatedKubelet(cluster, ns).finished(pod.metadata.name, 'Succeeded');
     await eventually(async () => {
       const job = (await apiRequest(cluster.stack, 'GET', `${jobsPath()}/${jobName}`)).body as Job;
       return job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? true : undefined;

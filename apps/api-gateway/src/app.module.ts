@@ -5,6 +5,7 @@ import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-li
 import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';
 import { AdminTokenService } from './auth/admin-token.service';
 import { AuthenticationMiddleware } from './auth/authentication.middleware';
+import { SelfSubjectReviewService } from './auth/self-subject-review.service';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
 import { AdmissionService } from './kube-api/admission.service';
@@ -49,6 +50,7 @@ export class AppModule implements NestModule {
         { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },
         Clock,
         AdminTokenService,
+        SelfSubjectReviewService,
         MetricsService,
         ObjectStoreRepository,
         OutboxRelayService,

@@ -12,3 +12,4 @@ export * from './selectors';
 export * from './openapi';
 export * from './protobuf';
 export * from './apiextensions';
+export * from './conversion';

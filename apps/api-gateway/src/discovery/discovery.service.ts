@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { apiVersionOf, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import { createHash } from 'node:crypto';
 
 export const AGGREGATED_DISCOVERY_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 export const AGGREGATED_DISCOVERY_V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -52,6 +53,7 @@ export class DiscoveryService {
         verbs: t.verbs,
         ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
         ...(t.categories.length ? { categories: t.categories } : {}),
+        ...(isStored(t) ? { storageVersionHash: storageVersionHash(t) } : {}),
       });
       for (const s of t.subresources) {
         resources.push({
@@ -111,4 +113,18 @@ export class DiscoveryService {
   private groupNames(): string[] {
     return [...this.registry.groups().keys()];
   }
+}
+
+// Reviews are answered, never stored: upstream lists no hash for them.
+function isStored(t: ResourceType): boolean {
+  return t.verbs.includes('get');
+}
+
+/**
+ * apiserver's StorageVersionHash: base64 of the first 8 bytes of sha256("group/version/kind") of
+ * the version objects are stored in, so clients can tell when storage changes.
+ */
+export function storageVersionHash(t: ResourceType): string {
+  const version = t.custom?.storageVersion ?? t.storageVersion ?? t.version;
+  return createHash('sha256').update(`${t.group}/${version}/${t.kind}`).digest().subarray(0, 8).toString('base64');
 }

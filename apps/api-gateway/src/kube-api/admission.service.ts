@@ -3,6 +3,7 @@ import {
   admitServerless,
   ApiError,
   applyDefaults,
+  convertBuiltIn,
   findUnknownFields,
   KubeObject,
   ResourceRegistry,
@@ -51,6 +52,12 @@ export class AdmissionService {
 
   /** Defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
   admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): KubeObject {
+    const storage = ctx.type.storageVersion;
+    // A kind served in several versions has its rules written once, for the version it is stored in.
+    if (storage) {
+      const admitted = this.admit({ ...ctx, type: { ...ctx.type, storageVersion: undefined } }, convertBuiltIn(ctx.type, obj, storage), old && convertBuiltIn(ctx.type, old, storage));
+      return convertBuiltIn(ctx.type, admitted, ctx.type.version);
+    }
     const defaulted = applyDefaults(ctx.type, obj);
     const causes = validateObject(ctx.type, defaulted, old);
     if (causes.length > 0) {

@@ -4,6 +4,7 @@ import { Clock } from '../platform/clock';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
+import { checkDeletable } from './system-objects';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -62,6 +63,7 @@ export class DeletionService {
   }
 
   async delete(ctx: ResourceContext, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
+    checkDeletable(ctx, name);
     const key = keyOf(ctx, name);
     const decide = (current: KubeObject | undefined): { op: 'delete' | 'update' | 'none'; object: KubeObject } => {
       if (!current) throw ApiError.notFound(subjectOf(ctx, name));

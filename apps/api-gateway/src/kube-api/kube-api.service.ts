@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
+import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { Clock } from '../platform/clock';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { fieldValidationOf } from './admission.service';
@@ -38,6 +39,7 @@ export class KubeApiService {
     private readonly watcher: WatchService,
     private readonly clock: Clock,
     private readonly containerLogs: ContainerLogsService,
+    private readonly reviews: SelfSubjectReviewService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -70,6 +72,9 @@ export class KubeApiService {
       case 'create': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type']);
         if (sub === 'binding') return { type: 'json', code: 201, body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)) };
+        if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
+          return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };
+        }
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
         return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
       }

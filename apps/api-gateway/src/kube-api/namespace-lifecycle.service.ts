@@ -1,17 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, apiVersionOf, ResourceRegistry } from '@skiff/api-machinery';
+import { ApiError, apiVersionOf, JsonObject, KubeObject, ResourceRegistry } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { DeletionService } from './deletion.service';
 import { ResourceContext } from './resource-context';
 import { ResourceWriterService } from './resource-writer.service';
+import { SYSTEM_NAMESPACES, SYSTEM_PRIORITY_CLASSES } from './system-objects';
 
-export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const SYSTEM_MANAGER = 'skiff-api-gateway';
 const SWEEP_MS = 2000;
 
 /**
- * The namespace controller's job, kept in the API server: the system namespaces exist, and a
- * terminating namespace has its contents deleted and then goes away.
+ * The namespace controller's job, kept in the API server: the system namespaces (and system
+ * priority classes) exist, and a terminating namespace has its contents deleted and then goes away.
  */
 @Injectable()
 export class NamespaceLifecycleService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,18 +27,8 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const ctx = this.context('', 'namespaces', '');
-    for (const name of SYSTEM_NAMESPACES) {
-      try {
-        await this.writer.create(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, {
-          dryRun: false,
-          fieldManager: SYSTEM_MANAGER,
-          fieldValidation: 'Ignore',
-        });
-      } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      }
-    }
+    await this.ensureNamespaces(SYSTEM_NAMESPACES);
+    for (const pc of SYSTEM_PRIORITY_CLASSES) await this.ensure(this.context('scheduling.k8s.io', 'priorityclasses', ''), pc);
     this.deletion.onNamespaceTerminating(() => void this.sweep());
     this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
   }
@@ -53,10 +43,25 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
     try {
       const { items } = await this.store.list({ group: '', resource: 'namespaces' });
       for (const ns of items.filter((n) => n.metadata.deletionTimestamp)) await this.finalize(ns.metadata.name!);
+      // kube-node-lease may be deleted; like upstream's system namespaces controller, it comes back.
+      await this.ensureNamespaces(SYSTEM_NAMESPACES.filter((name) => !items.some((n) => n.metadata.name === name)));
     } catch (err) {
       this.log.warn(`namespace sweep: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  private async ensureNamespaces(names: string[]): Promise<void> {
+    const ctx = this.context('', 'namespaces', '');
+    for (const name of names) await this.ensure(ctx, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+
+  private async ensure(ctx: ResourceContext, obj: KubeObject): Promise<void> {
+    try {
+      await this.writer.create(ctx, obj as unknown as JsonObject, { dryRun: false, fieldManager: SYSTEM_MANAGER, fieldValidation: 'Ignore' });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
   }
 

@@ -1,4 +1,4 @@
-import { ApiError, apiVersionOf, ErrorSubject, KubeObject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import { ApiError, apiVersionOf, convertBuiltIn, ErrorSubject, KubeObject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 
@@ -30,13 +30,16 @@ export function subjectOf(ctx: ResourceContext, name?: string): ErrorSubject {
 
 /**
  * Custom resources are stored in their CRD's storage version and served in every served
- * version by rewriting apiVersion (conversion strategy None). Built-ins pass through.
+ * version by rewriting apiVersion (conversion strategy None). Built-ins with a storage version
+ * of their own (autoscaling/v1 HPAs) are converted; the others pass through.
  */
 export function fromStorage(ctx: ResourceContext, obj: KubeObject): KubeObject {
+  if (ctx.type.storageVersion) return convertBuiltIn(ctx.type, obj, ctx.type.version);
   return ctx.type.custom && obj.apiVersion !== ctx.apiVersion ? { ...obj, apiVersion: ctx.apiVersion } : obj;
 }
 
 export function toStorage(ctx: ResourceContext, obj: KubeObject): KubeObject {
+  if (ctx.type.storageVersion) return convertBuiltIn(ctx.type, obj, ctx.type.storageVersion);
   const storage = ctx.type.custom?.storageVersion;
   return storage && storage !== ctx.type.version ? { ...obj, apiVersion: `${ctx.type.group}/${storage}` } : obj;
 }

@@ -54,6 +54,8 @@ export interface ResourceType {
   categories: string[];
   verbs: Verb[];
   subresources: SubresourceType[];
+  /** A built-in served in a version other than the one it is stored in (converted on the way in and out). */
+  storageVersion?: string;
   custom?: CustomResourceRules;
 }
 
@@ -69,6 +71,7 @@ interface Spec {
   categories?: string[];
   verbs?: Verb[];
   subresources?: SubresourceType[];
+  storageVersion?: string;
 }
 
 function group(groupName: string, version: string, specs: Spec[]): ResourceType[] {
@@ -83,6 +86,7 @@ function group(groupName: string, version: string, specs: Spec[]): ResourceType[
     categories: s.categories ?? [],
     verbs: s.verbs ?? ALL_VERBS,
     subresources: (s.subresources ?? []).map((sub) => (sub === STATUS ? { ...sub, kind: s.kind } : sub)),
+    ...(s.storageVersion ? { storageVersion: s.storageVersion } : {}),
   }));
 }
 
@@ -97,6 +101,9 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
         STATUS,
         { name: 'binding', kind: 'Binding', verbs: ['create'] },
         { name: 'log', kind: 'Pod', verbs: ['get'] },
+        { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+        { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
+        { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
         { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
         { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
       ],
@@ -110,6 +117,10 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     { kind: 'Node', namespaced: false, shortNames: ['no'], subresources: [STATUS] },
     { kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: [STATUS] },
     { kind: 'PersistentVolumeClaim', shortNames: ['pvc'], subresources: [STATUS] },
+    { kind: 'PodTemplate' },
+    { kind: 'ReplicationController', shortNames: ['rc'], categories: ['all'], subresources: [STATUS, SCALE] },
+    { kind: 'ResourceQuota', shortNames: ['quota'], subresources: [STATUS] },
+    { kind: 'LimitRange', shortNames: ['limits'] },
   ]),
   ...group('apps', 'v1', [
     { kind: 'Deployment', shortNames: ['deploy'], categories: ['all'], subresources: [STATUS, SCALE] },
@@ -123,14 +134,27 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     { kind: 'Job', categories: ['all'], subresources: [STATUS] },
     { kind: 'CronJob', shortNames: ['cj'], categories: ['all'], subresources: [STATUS] },
   ]),
+  // v2 first: discovery's preferred version. Both serve the one stored (v2) object.
   ...group('autoscaling', 'v2', [
     { kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'], subresources: [STATUS] },
   ]),
+  ...group('autoscaling', 'v1', [
+    { kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'], subresources: [STATUS], storageVersion: 'v2' },
+  ]),
+  ...group('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: [STATUS] }]),
+  ...group('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }]),
+  ...group('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
   ...group('networking.k8s.io', 'v1', [
     { kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: [STATUS] },
     { kind: 'IngressClass', resource: 'ingressclasses', namespaced: false },
+    { kind: 'NetworkPolicy', resource: 'networkpolicies', shortNames: ['netpol'] },
   ]),
-  ...group('storage.k8s.io', 'v1', [{ kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] }]),
+  ...group('scheduling.k8s.io', 'v1', [{ kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, shortNames: ['pc'] }]),
+  ...group('storage.k8s.io', 'v1', [
+    { kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] },
+    { kind: 'CSIDriver', namespaced: false },
+    { kind: 'VolumeAttachment', namespaced: false, subresources: [STATUS] },
+  ]),
   ...group('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
   ...group('node.k8s.io', 'v1', [{ kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false }]),
   ...group('events.k8s.io', 'v1', [{ kind: 'Event', shortNames: ['ev'] }]),

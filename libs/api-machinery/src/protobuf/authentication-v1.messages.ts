@@ -27,4 +27,20 @@ export const TokenRequest: MessageDef = {
   3: ['status', msg(TokenRequestStatus)],
 };
 
-export const AUTHENTICATION_V1_KINDS: Readonly<Record<string, MessageDef>> = { TokenRequest };
+// `kubectl auth whoami` posts an empty SelfSubjectReview.
+export const UserInfo: MessageDef = {
+  1: ['username', str],
+  2: ['uid', str],
+  3: ['groups', list(str)],
+};
+
+export const SelfSubjectReviewStatus: MessageDef = {
+  1: ['userInfo', msg(UserInfo)],
+};
+
+export const SelfSubjectReview: MessageDef = {
+  1: ['metadata', msg(ObjectMeta)],
+  2: ['status', msg(SelfSubjectReviewStatus)],
+};
+
+export const AUTHENTICATION_V1_KINDS: Readonly<Record<string, MessageDef>> = { TokenRequest, SelfSubjectReview };

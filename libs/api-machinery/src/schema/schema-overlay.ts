@@ -81,6 +81,25 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     },
     'x-kubernetes-unions': [{ discriminator: 'type', 'fields-to-discriminateBy': { localhostProfile: 'LocalhostProfile' } }],
   },
+  // authentication.k8s.io/v1 SelfSubjectReview is GA since 1.28 (`kubectl auth whoami`).
+  ['io.k8s.api.authentication.v1.SelfSubjectReview']: {
+    type: 'object',
+    description: 'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.',
+    properties: {
+      apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
+      kind: str('Kind is a string value representing the REST resource this object represents.'),
+      metadata: { ...ref(`${META}.ObjectMeta`), description: "Standard object's metadata." },
+      status: { ...ref('io.k8s.api.authentication.v1.SelfSubjectReviewStatus'), description: 'Status is filled in by the server with the user attributes.' },
+    },
+    'x-kubernetes-group-version-kind': [{ group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview' }],
+  },
+  ['io.k8s.api.authentication.v1.SelfSubjectReviewStatus']: {
+    type: 'object',
+    description: 'SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.',
+    properties: {
+      userInfo: { ...ref('io.k8s.api.authentication.v1.UserInfo'), description: 'User attributes of the user making this request.' },
+    },
+  },
   [`${CORE}.HostIP`]: {
     type: 'object',
     description: 'HostIP represents a single IP address allocated to the host.',

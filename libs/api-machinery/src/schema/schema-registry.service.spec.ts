@@ -15,7 +15,7 @@ describe(SchemaRegistry.name, () => {
   it('has a schema for every built-in resource kind and its list', () => {
     for (const r of BUILT_IN_RESOURCES) {
       expect([r.kind, registry.schemaFor(r.group, r.version, r.kind)?.ref]).toEqual([r.kind, expect.any(String)]);
-      expect(registry.schemaFor(r.group, r.version, `${r.kind}List`)).toBeDefined();
+      if (r.verbs.includes('list')) expect(registry.schemaFor(r.group, r.version, `${r.kind}List`)).toBeDefined();
     }
   });
 

@@ -1,4 +1,5 @@
-// autoscaling/v2 HorizontalPodAutoscalers: REFERENCE and the TARGETS summary (`cpu: 40%/80%`).
+// HorizontalPodAutoscalers: REFERENCE and the TARGETS summary (`cpu: 40%/80%`).
+import { convertBuiltIn } from '../conversion/built-in.conversion';
 import { KubeObject } from '../meta/object';
 import { AGE_COLUMN, ageOf, column, NAME_COLUMN, nameOf } from './columns';
 import { ResourcePrinter } from './table.types';
@@ -74,7 +75,9 @@ export const horizontalPodAutoscalerPrinter: ResourcePrinter = {
     column('Replicas', 'string', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.'),
     AGE_COLUMN,
   ],
-  cells: (hpa, { now }) => {
+  // autoscaling/v1 objects print from their v2 form, as upstream prints the internal version.
+  cells: (served, { now }) => {
+    const hpa = convertBuiltIn({ group: 'autoscaling', kind: 'HorizontalPodAutoscaler' }, served, 'v2');
     const min = optNum(hpa, 'spec', 'minReplicas');
     return [
       nameOf(hpa),

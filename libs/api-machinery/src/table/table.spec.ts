@@ -24,7 +24,7 @@ function render(t: ResourceType, o: KubeObject): Record<string, unknown> {
 
 describe(toTable.name, () => {
   it('has a printer for every built-in kind', () => {
-    const missing = BUILT_IN_RESOURCES.filter((t) => !printerFor(t)).map((t) => `${t.group}/${t.kind}`);
+    const missing = BUILT_IN_RESOURCES.filter((t) => t.verbs.includes('list') && !printerFor(t)).map((t) => `${t.group}/${t.kind}`);
     expect(missing).toEqual([]);
   });
 

@@ -1,0 +1,2 @@
+export * from './built-in.conversion';
+export * from './horizontal-pod-autoscaler.conversion';

@@ -20,6 +20,7 @@ export const GARBAGE_COLLECTED_KINDS: readonly CollectedKind[] = [
   kind('', 'v1', 'configmaps', 'ConfigMap'),
   kind('', 'v1', 'secrets', 'Secret'),
   kind('', 'v1', 'services', 'Service'),
+  kind('', 'v1', 'replicationcontrollers', 'ReplicationController'),
   kind('apps', 'v1', 'replicasets', 'ReplicaSet'),
   kind('apps', 'v1', 'deployments', 'Deployment'),
   kind('apps', 'v1', 'statefulsets', 'StatefulSet'),

@@ -7,6 +7,7 @@ import { CORE_V1_KINDS } from './core-v1.messages';
 import { MessageDef } from './message-def';
 import { META_V1_OPTION_KINDS } from './meta-v1.messages';
 import { NETWORKING_V1_KINDS } from './networking-v1.messages';
+import { POLICY_V1_KINDS, POLICY_V1BETA1_KINDS } from './policy-v1.messages';
 
 // Message tables by group version and kind; a kind without a table is rejected rather than guessed.
 const KINDS_BY_GROUP_VERSION: Readonly<Record<string, Readonly<Record<string, MessageDef>>>> = {
@@ -17,6 +18,8 @@ const KINDS_BY_GROUP_VERSION: Readonly<Record<string, Readonly<Record<string, Me
   'autoscaling/v1': AUTOSCALING_V1_KINDS,
   'coordination.k8s.io/v1': COORDINATION_V1_KINDS,
   'authentication.k8s.io/v1': AUTHENTICATION_V1_KINDS,
+  'policy/v1': POLICY_V1_KINDS,
+  'policy/v1beta1': POLICY_V1BETA1_KINDS,
 };
 
 export function messageDefFor(apiVersion: string, kind: string): MessageDef | undefined {

@@ -36,7 +36,7 @@ const resources = (groupVersion: string, list: [string, string, boolean][]): Jso
     ...(kind === 'Scale' ? { group: 'autoscaling', version: 'v1' } : {}),
   })),
 });
-const GROUPS = ['apps', 'batch', 'networking.k8s.io', 'autoscaling'];
+const GROUPS = ['apps', 'batch', 'networking.k8s.io', 'autoscaling', 'policy'];
 const DISCOVERY: Record<string, Json> = {
   '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0-skiff' },
   '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
@@ -67,6 +67,7 @@ const DISCOVERY: Record<string, Json> = {
   ]),
   '/apis/autoscaling/v1': resources('autoscaling/v1', [['horizontalpodautoscalers', 'HorizontalPodAutoscaler', true]]),
   '/apis/networking.k8s.io/v1': resources('networking.k8s.io/v1', [['ingresses', 'Ingress', true]]),
+  '/apis/policy/v1': resources('policy/v1', [['poddisruptionbudgets', 'PodDisruptionBudget', true]]),
 };
 
 const notFound = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404 };
@@ -292,6 +293,16 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
       hostIPC: true,
       tolerations: [{ operator: 'Exists' }],
     });
+  }, 60_000);
+
+  it('create poddisruptionbudget with an integer and a percentage', async () => {
+    const min = await capture('create', 'poddisruptionbudget', 'pdb1', '--selector=app=a', '--min-available=1');
+    expect(min.request.path).toBe('/apis/policy/v1/namespaces/default/poddisruptionbudgets');
+    expect(min.decoded).toEqual(min.expected);
+    expect(min.decoded.spec).toEqual({ minAvailable: 1, selector: { matchLabels: { app: 'a' } } });
+    const max = await capture('create', 'pdb', 'pdb2', '--selector=app=b', '--max-unavailable=25%');
+    expect(max.decoded).toEqual(max.expected);
+    expect(max.decoded.spec).toEqual({ maxUnavailable: '25%', selector: { matchLabels: { app: 'b' } } });
   }, 60_000);
 
   it('run and expose send JSON, not protobuf, so they need no decoding', async () => {

@@ -10,6 +10,8 @@ import { eventPrinter, eventsV1EventPrinter } from './event.printer';
 import { ingressClassPrinter, ingressPrinter } from './networking.printer';
 import { leasePrinter, nodePrinter, runtimeClassPrinter } from './node.printer';
 import { podPrinter } from './pod.printer';
+import { podDisruptionBudgetPrinter } from './policy.printer';
+import { replicationControllerPrinter } from './replication-controller.printer';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.printer';
 import { ResourcePrinter } from './table.types';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.printer';
@@ -26,6 +28,7 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['/Node', nodePrinter],
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['/ReplicationController', replicationControllerPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
   ['apps/StatefulSet', statefulSetPrinter],
@@ -34,6 +37,7 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['batch/Job', jobPrinter],
   ['batch/CronJob', cronJobPrinter],
   ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscalerPrinter],
+  ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['networking.k8s.io/IngressClass', ingressClassPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],

@@ -83,6 +83,19 @@ function defaultDaemonSet(d: Obj): void {
   defaultPodTemplate(objAt(spec.template));
 }
 
+// SetDefaults_ReplicationController: an empty selector and empty labels take the template's labels.
+function defaultReplicationController(rc: Obj): void {
+  const spec = ensureObj(rc, 'spec');
+  const labels = objAt(objAt(objAt(spec.template)?.metadata)?.labels);
+  if (labels) {
+    if (Object.keys(objAt(spec.selector) ?? {}).length === 0) spec.selector = cloneJson(labels);
+    const meta = ensureObj(rc, 'metadata');
+    if (Object.keys(objAt(meta.labels) ?? {}).length === 0) meta.labels = cloneJson(labels);
+  }
+  setIfUnset(spec, 'replicas', 1);
+  defaultPodTemplate(objAt(spec.template));
+}
+
 function defaultJob(job: Obj): void {
   const spec = ensureObj(job, 'spec');
   if (spec.completions == null && spec.parallelism == null) {
@@ -151,10 +164,7 @@ function defaultSecret(secret: Obj): void {
 const DEFAULTERS: Record<string, (o: Obj) => void> = {
   '/Pod': defaultPod,
   '/PodTemplate': (o) => defaultPodTemplate(objAt(o.template)),
-  '/ReplicationController': (o) => {
-    setIfUnset(ensureObj(o, 'spec'), 'replicas', 1);
-    defaultPodTemplate(objAt(ensureObj(o, 'spec').template));
-  },
+  '/ReplicationController': defaultReplicationController,
   '/Service': defaultService,
   '/Endpoints': (o) => {
     for (const subset of arrAt(o.subsets)) for (const p of arrAt(objAt(subset)?.ports)) if (objAt(p)) setIfUnset(objAt(p) as Obj, 'protocol', 'TCP');

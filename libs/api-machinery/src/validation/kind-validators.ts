@@ -18,6 +18,8 @@ import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, type NameValida
 import { validateIngress, validateIngressClass, validateIngressClassUpdate } from './networking.validation';
 import { validateObjectMetaUpdate } from './object-meta.validation';
 import { validatePodSpec, validatePodUpdate } from './pod.validation';
+import { validatePodDisruptionBudget } from './policy.validation';
+import { validateReplicationController } from './replication-controller.validation';
 import { validateEndpoints, validateService, validateServiceUpdate } from './service.validation';
 import { validatePv, validatePvc, validatePvcUpdate, validatePvUpdate, validateStorageClass, validateStorageClassUpdate } from './storage.validation';
 import {
@@ -57,6 +59,7 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   '/Node': { name: nameIsDnsSubdomain, create: validateNode },
   '/PersistentVolume': { name: nameIsDnsSubdomain, create: validatePv, update: validatePvUpdate },
   '/PersistentVolumeClaim': { name: nameIsDnsSubdomain, create: validatePvc, update: validatePvcUpdate },
+  '/ReplicationController': { name: nameIsDnsSubdomain, create: validateReplicationController },
   'apps/Deployment': { name: nameIsDnsSubdomain, create: validateDeployment, update: withImmutableSelector(validateDeployment) },
   'apps/ReplicaSet': { name: nameIsDnsSubdomain, create: validateReplicaSet, update: withImmutableSelector(validateReplicaSet) },
   'apps/StatefulSet': {
@@ -69,6 +72,7 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   'batch/Job': { name: nameIsDnsSubdomain, create: validateJob, update: validateJobUpdate },
   'batch/CronJob': { name: nameIsDnsSubdomain, create: validateCronJob },
   'autoscaling/HorizontalPodAutoscaler': { name: nameIsDnsSubdomain, create: validateHpa },
+  'policy/PodDisruptionBudget': { name: nameIsDnsSubdomain, create: validatePodDisruptionBudget },
   'networking.k8s.io/Ingress': { name: nameIsDnsSubdomain, create: validateIngress },
   'networking.k8s.io/IngressClass': { name: nameIsDnsSubdomain, create: validateIngressClass, update: validateIngressClassUpdate },
   'storage.k8s.io/StorageClass': { name: nameIsDnsSubdomain, create: validateStorageClass, update: validateStorageClassUpdate },

@@ -27,7 +27,7 @@ export function validateSelectorAndTemplate(spec: Obj, kindWord: string | undefi
 }
 
 /** Pods of long-running controllers must restart Always and cannot have a deadline. */
-function validateLongRunningTemplate(spec: Obj, kind: string): StatusCause[] {
+export function validateLongRunningTemplate(spec: Obj, kind: string): StatusCause[] {
   const out = validatePodTemplateSpec(spec.template, 'spec.template');
   const podSpec = objAt(objAt(spec.template)?.spec);
   if (!podSpec) return out;
@@ -44,7 +44,7 @@ function intOrPercent(v: unknown): GoValue {
   return new GoValue(String(v));
 }
 
-function validateIntOrPercent(v: unknown, path: string, notOver100: boolean): StatusCause[] {
+export function validateIntOrPercent(v: unknown, path: string, notOver100: boolean): StatusCause[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'number') return v < 0 ? [invalid(path, v, 'must be greater than or equal to 0')] : [];
   if (typeof v === 'string') {

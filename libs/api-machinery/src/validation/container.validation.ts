@@ -186,6 +186,8 @@ export interface ContainerContext {
   volumes: Set<string>;
   names: Set<string>;
   init: boolean;
+  /** Ephemeral containers: restartPolicy, probes and hooks are refused by their allow-list instead. */
+  ephemeral?: boolean;
 }
 
 export function validateContainer(raw: unknown, path: string, ctx: ContainerContext): StatusCause[] {
@@ -214,6 +216,7 @@ export function validateContainer(raw: unknown, path: string, ctx: ContainerCont
   out.push(...validateEnvFrom(c.envFrom, child(path, 'envFrom')));
   out.push(...validateVolumeMounts(c.volumeMounts, ctx.volumes, child(path, 'volumeMounts')));
   out.push(...validateResources(c.resources, child(path, 'resources')));
+  if (ctx.ephemeral) return out;
   const restartable = ctx.init && c.restartPolicy === 'Always';
   if (c.restartPolicy !== undefined && !(ctx.init && c.restartPolicy === 'Always')) {
     out.push(ctx.init ? notSupported(child(path, 'restartPolicy'), c.restartPolicy, ['Always']) : forbidden(child(path, 'restartPolicy'), 'may not be set for non-init containers'));

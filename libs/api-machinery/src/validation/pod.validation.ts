@@ -2,6 +2,7 @@
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { validateContainer, type ContainerContext } from './container.validation';
+import { ephemeralContainerChanges, ephemeralContainersInTemplate, ephemeralContainersOnCreate, validateEphemeralContainers } from './ephemeral-containers.validation';
 import { child, forbidden, index, invalid, notSupported, required } from './field-errors';
 import { arrAt, cloneJson, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
 import { dns1123LabelErrors, dns1123SubdomainErrors, inclusiveRangeError, nameIsDnsSubdomain } from './name-rules';
@@ -39,6 +40,11 @@ function validateTolerations(tolerations: unknown, path: string): StatusCause[] 
 export interface PodSpecOptions {
   /** Job templates report their own restartPolicy rule. */
   skipRestartPolicy?: boolean;
+  /**
+   * Where the spec is: a pod being created (the default: ephemeral containers are refused), a pod being
+   * updated (they are validated), or a template (refused with the template's message).
+   */
+  phase?: 'create' | 'update' | 'template';
 }
 
 /** `ValidatePodSpec`: expects a defaulted spec (defaults fill restartPolicy, dnsPolicy, protocols …). */
@@ -54,6 +60,7 @@ export function validatePodSpec(rawSpec: unknown, path: string, opts: PodSpecOpt
   const containers = arrAt(spec.containers);
   if (containers.length === 0) out.push(required(child(path, 'containers'), ''));
   for (const [i, c] of containers.entries()) out.push(...validateContainer(c, index(child(path, 'containers'), i), ctx));
+  out.push(...validateEphemeralContainers(spec.ephemeralContainers, child(path, 'ephemeralContainers'), ctx));
 
   if (!opts.skipRestartPolicy) {
     const rp = spec.restartPolicy;
@@ -85,6 +92,9 @@ export function validatePodSpec(rawSpec: unknown, path: string, opts: PodSpecOpt
   for (const [i, raw] of arrAt(spec.imagePullSecrets).entries()) {
     if (!strAt(objAt(raw)?.name)) out.push(required(child(index(child(path, 'imagePullSecrets'), i), 'name'), ''));
   }
+  const phase = opts.phase ?? 'create';
+  if (phase === 'create') out.push(...ephemeralContainersOnCreate(spec, path));
+  if (phase === 'template') out.push(...ephemeralContainersInTemplate(spec, path));
   return out;
 }
 
@@ -96,7 +106,7 @@ export function validatePodTemplateSpec(rawTemplate: unknown, path: string, opts
   return [
     ...validateLabels(meta.labels, child(child(path, 'metadata'), 'labels')),
     ...validateAnnotations(meta.annotations, child(child(path, 'metadata'), 'annotations')),
-    ...validatePodSpec(tpl.spec, child(path, 'spec'), opts),
+    ...validatePodSpec(tpl.spec, child(path, 'spec'), { phase: 'template', ...opts }),
   ];
 }
 
@@ -126,7 +136,7 @@ function blankMutableFields(spec: Obj, old: Obj): Obj {
 
 /** `ValidatePodUpdate`: only images, activeDeadlineSeconds and added tolerations may change. */
 export function validatePodUpdate(pod: KubeObject, old: KubeObject): StatusCause[] {
-  const out = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodSpec(pod.spec, 'spec')];
+  const out = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodSpec(pod.spec, 'spec', { phase: 'update' })];
   const spec = objAt(pod.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
   const oldAds = numAt(oldSpec.activeDeadlineSeconds);
@@ -141,4 +151,18 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): StatusCause
   }
   if (!jsonEqual(blankMutableFields(spec, oldSpec), oldSpec)) out.push(forbidden('spec', POD_UPDATE_FORBIDDEN_MESSAGE));
   return out;
+}
+
+const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/**
+ * `ValidatePodEphemeralContainersUpdate` (pods/ephemeralcontainers): the whole pod stays valid, and existing
+ * ephemeral containers are neither removed nor changed. Only spec.ephemeralContainers can differ by then:
+ * the subresource carries everything else over from the stored pod.
+ */
+export function validatePodEphemeralContainersUpdate(pod: KubeObject, old: KubeObject): StatusCause[] {
+  const out = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodSpec(pod.spec, 'spec', { phase: 'update' })];
+  // Static pods run from a node's files; there is no node here, but upstream's rule stays.
+  if (old.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return [forbidden('', 'static pods do not support ephemeral containers')];
+  return [...out, ...ephemeralContainerChanges(pod, old)];
 }

@@ -13,6 +13,7 @@ import { DeletionService } from './kube-api/deletion.service';
 import { KubeApiController } from './kube-api/kube-api.controller';
 import { KubeApiService } from './kube-api/kube-api.service';
 import { NamespaceLifecycleService } from './kube-api/namespace-lifecycle.service';
+import { PodEvictionService } from './kube-api/pod-eviction.service';
 import { ResourceReaderService } from './kube-api/resource-reader.service';
 import { ResourceWriterService } from './kube-api/resource-writer.service';
 import { WatchService } from './kube-api/watch.service';
@@ -57,6 +58,7 @@ export class AppModule implements NestModule {
         WatchCacheService,
         AdmissionService,
         DeletionService,
+        PodEvictionService,
         ResourceReaderService,
         ResourceWriterService,
         WatchService,

@@ -116,6 +116,8 @@ export class KubeApiController {
       res.end();
       return apiErr.code;
     }
+    // As upstream's ErrorNegotiated: a retry period in the Status is also a Retry-After header (client-go waits and retries).
+    if (apiErr.details?.retryAfterSeconds) res.setHeader('Retry-After', String(apiErr.details.retryAfterSeconds));
     res.status(apiErr.code).type('application/json').send(JSON.stringify(apiErr.toStatus()));
     return apiErr.code;
   }

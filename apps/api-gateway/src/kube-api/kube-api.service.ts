@@ -9,6 +9,7 @@ import { decodeBody, decodeObject, mediaType, readBody } from './body';
 import { deleteOptionsOf, DeletionService } from './deletion.service';
 import { listOptionsOf } from './list-options';
 import { responseShape, TABLE_MEDIA } from './negotiation';
+import { PodEvictionService } from './pod-eviction.service';
 import { RequestInfo } from './request-info';
 import { ResourceContext, resolveResource } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
@@ -40,6 +41,7 @@ export class KubeApiService {
     private readonly clock: Clock,
     private readonly containerLogs: ContainerLogsService,
     private readonly reviews: SelfSubjectReviewService,
+    private readonly eviction: PodEvictionService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -72,6 +74,7 @@ export class KubeApiService {
       case 'create': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type']);
         if (sub === 'binding') return { type: 'json', code: 201, body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)) };
+        if (sub === 'eviction') return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };
         }

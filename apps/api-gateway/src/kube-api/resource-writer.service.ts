@@ -276,6 +276,9 @@ export class ResourceWriterService {
 
   private initialStatus(obj: KubeObject): KubeObject {
     if (obj.kind === 'Pod') return { ...obj, status: { phase: 'Pending' } };
+    // Go's JSON of the zero status: these fields have no omitempty (the disruption controller fills them in).
+    if (obj.apiVersion === 'policy/v1' && obj.kind === 'PodDisruptionBudget') return { ...obj, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
+    if (obj.apiVersion === 'v1' && obj.kind === 'ReplicationController') return { ...obj, status: { replicas: 0 } };
     const { status: _status, ...rest } = obj;
     return rest as KubeObject;
   }

@@ -1,4 +1,4 @@
-import { ApiError, isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorToString, ResourceType, ScalePaths } from '@skiff/api-machinery';
+import { ApiError, isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorFromSet, labelSelectorToString, ResourceType, ScalePaths } from '@skiff/api-machinery';
 
 // The built-in workloads: replicas in spec and status, the selector as a LabelSelector object.
 const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };
@@ -32,7 +32,10 @@ function selectorOf(type: ResourceType, obj: KubeObject): string {
     return typeof v === 'string' ? v : '';
   }
   const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  return isJsonObject(spec.selector) ? labelSelectorToString(labelSelectorFromObject(spec.selector as LabelSelector)) : '';
+  if (!isJsonObject(spec.selector)) return '';
+  // A ReplicationController selects by an equality map: labels.SelectorFromSet(spec.selector).String().
+  if (type.group === '' && type.kind === 'ReplicationController') return labelSelectorToString(labelSelectorFromSet(spec.selector as Record<string, string>));
+  return labelSelectorToString(labelSelectorFromObject(spec.selector as LabelSelector));
 }
 
 /** The autoscaling/v1 Scale view of a workload or custom resource, as the /scale subresource serves it. */

@@ -1,8 +1,8 @@
 import { BUILT_IN_RESOURCES } from '../meta/resource-types';
 import { SchemaRegistry } from '../schema/schema-registry.service';
-import { buildOpenApiV3Index, openApiV2Document, openApiV3Document, openApiV3Documents } from './openapi-documents.service';
+import { buildOpenApiV3Index, openApiV2Document, openApiV3Document, openApiV3Documents, servedOpenApiV2 } from './openapi-documents.service';
 import { buildOpenApiV3Document } from './openapi-v3.builder';
-import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF } from './openapi-v2.builder';
+import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi-v2.builder';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => v as Json;
@@ -55,13 +55,32 @@ describe('OpenAPI documents', () => {
     for (const ref of new Set(refs)) expect(schemas[ref.slice('#/components/schemas/'.length)]).toBeDefined();
   });
 
-  it('builds a swagger 2.0 document and answers JSON only to JSON accepts', () => {
+  it('builds a swagger 2.0 document, cached with its protobuf until the served resources change', () => {
     const v2 = openApiV2Document();
     expect(v2.document['swagger']).toBe('2.0');
     expect(obj(v2.document['definitions'])['io.k8s.api.core.v1.Pod']).toBeDefined();
-    expect(negotiateOpenApiV2(OPENAPI_V2_PROTOBUF)).toBe('not-acceptable');
+    const served = servedOpenApiV2(BUILT_IN_RESOURCES, registry);
+    expect(served.json).toBe(openApiV2Document(BUILT_IN_RESOURCES, registry));
+    expect(served.protobuf()).toBe(served.protobuf());
+    expect(Buffer.from(served.protobuf().subarray(0, 5)).toString('hex')).toBe('0a03322e30'); // swagger (1) "2.0"
+    const changed = servedOpenApiV2([...BUILT_IN_RESOURCES], registry);
+    expect(changed).not.toBe(served);
+    expect(changed.json.hash).toBe(served.json.hash);
+  });
+
+  it('negotiates /openapi/v2 as kube-openapi does', () => {
+    expect(negotiateOpenApiV2(OPENAPI_V2_PROTOBUF)).toBe('protobuf'); // kubectl's Accept
+    expect(negotiateOpenApiV2(OPENAPI_V2_PROTOBUF_CONTENT_TYPE)).toBe('protobuf');
     expect(negotiateOpenApiV2('application/json')).toBe('json');
     expect(negotiateOpenApiV2(undefined)).toBe('json');
-    expect(negotiateOpenApiV2(`${OPENAPI_V2_PROTOBUF}, application/json`)).toBe('json');
+    expect(negotiateOpenApiV2('*/*')).toBe('json');
+    expect(negotiateOpenApiV2('application/*')).toBe('json');
+    // Equal q: the first clause wins; a higher q wins; an exact type outranks a wildcard whatever its q.
+    expect(negotiateOpenApiV2(`${OPENAPI_V2_PROTOBUF}, application/json`)).toBe('protobuf');
+    expect(negotiateOpenApiV2(`application/json;q=0.5, ${OPENAPI_V2_PROTOBUF}`)).toBe('protobuf');
+    expect(negotiateOpenApiV2(`*/*, ${OPENAPI_V2_PROTOBUF};q=0.1`)).toBe('protobuf');
+    expect(negotiateOpenApiV2('text/html')).toBeUndefined();
+    expect(negotiateOpenApiV2('application/vnd.kubernetes.protobuf')).toBeUndefined();
+    expect(negotiateOpenApiV2('APPLICATION/JSON')).toBeUndefined();
   });
 });

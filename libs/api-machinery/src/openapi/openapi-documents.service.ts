@@ -1,12 +1,22 @@
 import { BUILT_IN_RESOURCES, ResourceType } from '../meta/resource-types';
 import { SchemaRegistry } from '../schema/schema-registry.service';
+import { encodeOpenApiV2Protobuf } from './openapi-v2-protobuf.encoder';
 import { buildOpenApiV2Document } from './openapi-v2.builder';
 import { buildOpenApiV3Document, documentOf, groupVersionPath, OpenApiDocument } from './openapi-v3.builder';
 
 interface Built {
   v3: Map<string, OpenApiDocument>;
-  v2?: OpenApiDocument;
+  v2?: ServedOpenApiV2;
   indexes: Map<string, OpenApiDocument>;
+}
+
+/** GET /openapi/v2 in both encodings; the protobuf is made on first use. */
+export interface ServedOpenApiV2 {
+  readonly json: OpenApiDocument;
+  /** When the document was built: its Last-Modified. */
+  readonly lastModified: Date;
+  /** The gnostic protobuf kubectl asks for (the same document; upstream gives it the JSON's ETag). */
+  protobuf(): Uint8Array;
 }
 
 // Documents are pure functions of (resources, registry): build each once per pair of objects.
@@ -54,9 +64,19 @@ export function openApiV3Document(path: string, resources: readonly ResourceType
   return built(resources, registry).v3.get(path.replace(/^\/+|\/+$/g, ''));
 }
 
-/** GET /openapi/v2 as JSON (see negotiateOpenApiV2 for when to send it), cached. Defaults to the built-ins. */
+/** GET /openapi/v2 as JSON, cached. Defaults to the built-ins. */
 export function openApiV2Document(resources: readonly ResourceType[] = BUILT_IN_RESOURCES, registry: SchemaRegistry = SchemaRegistry.builtIn()): OpenApiDocument {
+  return servedOpenApiV2(resources, registry).json;
+}
+
+/** GET /openapi/v2 (JSON and protobuf), cached until the served resources or schemas change. */
+export function servedOpenApiV2(resources: readonly ResourceType[] = BUILT_IN_RESOURCES, registry: SchemaRegistry = SchemaRegistry.builtIn()): ServedOpenApiV2 {
   const entry = built(resources, registry);
-  entry.v2 ??= buildOpenApiV2Document(resources, registry);
+  if (!entry.v2) {
+    const json = buildOpenApiV2Document(resources, registry);
+    let protobuf: Uint8Array | undefined;
+    // Like kube-openapi, the time the document was made stands for its modification time.
+    entry.v2 = { json, lastModified: new Date(), protobuf: () => (protobuf ??= encodeOpenApiV2Protobuf(json.document)) };
+  }
   return entry.v2;
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { apiVersionOf, BUILT_IN_RESOURCES } from '../meta/resource-types';
 import { SchemaRegistry } from '../schema/schema-registry.service';
-import { buildOpenApiV3Index, openApiV2Document, openApiV3Document } from './openapi-documents.service';
-import { negotiateOpenApiV2 } from './openapi-v2.builder';
+import { buildOpenApiV3Index, openApiV3Document, servedOpenApiV2 } from './openapi-documents.service';
+import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi-v2.builder';
 
 // The real kubectl against a loopback server that serves only legacy discovery and OpenAPI.
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -37,9 +37,12 @@ function discovery(path: string): unknown {
   };
 }
 
+// The encodings /openapi/v2 was asked for, to tell which document kubectl read.
+const v2Requests: string[] = [];
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status: number, body: string, type = 'application/json'): void => {
+  const send = (status: number, body: string | Uint8Array, type = 'application/json'): void => {
     res.writeHead(status, { 'Content-Type': type });
     res.end(body);
   };
@@ -51,13 +54,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return doc ? send(200, doc.json) : send(404, '{}');
   }
   if (url.pathname === '/openapi/v2') {
-    return negotiateOpenApiV2(req.headers.accept) === 'json' ? send(200, openApiV2Document().json) : send(406, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotAcceptable', code: 406 }));
+    // What the gateway's controller answers, conditional requests aside.
+    const format = negotiateOpenApiV2(req.headers.accept);
+    if (!format) return send(406, '');
+    v2Requests.push(format);
+    const served = servedOpenApiV2();
+    return format === 'json' ? send(200, served.json.json) : send(200, served.protobuf(), OPENAPI_V2_PROTOBUF_CONTENT_TYPE);
   }
   const body = discovery(url.pathname);
   return body ? send(200, JSON.stringify(body)) : send(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
 }
 
-describeIfKubectl('kubectl explain against Skiff OpenAPI v3', () => {
+describeIfKubectl('kubectl explain against Skiff OpenAPI v3 and v2', () => {
   let server: Server;
   let cacheDir: string;
   let kubectl: (...args: string[]) => Promise<string>;
@@ -79,8 +87,10 @@ describeIfKubectl('kubectl explain against Skiff OpenAPI v3', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('explains deployment.spec', async () => {
+  it('explains deployment.spec from v3 without reading v2', async () => {
+    v2Requests.length = 0;
     const out = await kubectl('explain', 'deployment.spec');
+    expect(v2Requests).toEqual([]);
     expect(out).toContain('GROUP:      apps');
     expect(out).toContain('KIND:       Deployment');
     expect(out).toContain('FIELD: spec <DeploymentSpec>');
@@ -99,5 +109,15 @@ describeIfKubectl('kubectl explain against Skiff OpenAPI v3', () => {
     expect(out).toContain('KIND:       Pod');
     expect(out).toMatch(/env\s+<\[\]EnvVar>/);
     expect(out).toMatch(/restartPolicy\s+<string>/);
+  }, 60_000);
+
+  it('explains from the v2 protobuf when asked to', async () => {
+    v2Requests.length = 0;
+    const out = await kubectl('explain', '--output', 'plaintext-openapiv2', 'deployment.spec.template.spec.containers');
+    expect(v2Requests).toEqual(['protobuf']);
+    expect(out).toContain('KIND:     Deployment');
+    expect(out).toContain('RESOURCE: containers <[]Object>');
+    expect(out).toMatch(/imagePullPolicy\t<string>/);
+    expect(out).toMatch(/ports\t<\[\]Object>/);
   }, 60_000);
 });

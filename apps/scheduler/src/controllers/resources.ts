@@ -12,9 +12,11 @@ function ref(group: string, version: string, resource: string, kind: string, nam
 
 export const PODS = ref('', 'v1', 'pods', 'Pod');
 export const PERSISTENT_VOLUME_CLAIMS = ref('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim');
+export const REPLICATION_CONTROLLERS = ref('', 'v1', 'replicationcontrollers', 'ReplicationController');
 export const REPLICA_SETS = ref('apps', 'v1', 'replicasets', 'ReplicaSet');
 export const DEPLOYMENTS = ref('apps', 'v1', 'deployments', 'Deployment');
 export const STATEFUL_SETS = ref('apps', 'v1', 'statefulsets', 'StatefulSet');
 export const CONTROLLER_REVISIONS = ref('apps', 'v1', 'controllerrevisions', 'ControllerRevision');
 export const JOBS = ref('batch', 'v1', 'jobs', 'Job');
 export const CRON_JOBS = ref('batch', 'v1', 'cronjobs', 'CronJob');
+export const POD_DISRUPTION_BUDGETS = ref('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget');

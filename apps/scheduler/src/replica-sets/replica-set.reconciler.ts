@@ -7,7 +7,7 @@ import { ControllerExpectations } from '../controllers/expectations';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { isPodActive } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
-import { PODS, REPLICA_SETS } from '../controllers/resources';
+import { PODS, REPLICA_SETS, WorkloadResource } from '../controllers/resources';
 import { ReconcileResult } from '../controllers/work-queue';
 import { podsToDelete } from './pods-to-delete';
 import { replicaSetStatus, sameStatus } from './replica-set-status';
@@ -17,44 +17,54 @@ const BURST_REPLICAS = 500;
 // Creates go out in batches of 1, 2, 4, ...: a template that cannot create fails once, not 500 times.
 const SLOW_START_INITIAL_BATCH = 1;
 
+/** The owners a replica controller keeps pods for, and how their selector reads as a LabelSelector. */
+export interface ReplicatedKind {
+  readonly resource: WorkloadResource;
+  selectorOf(owner: KubeObject): LabelSelector | undefined;
+}
+
+export const REPLICA_SET_KIND: ReplicatedKind = { resource: REPLICA_SETS, selectorOf };
+
 /**
  * Keeps `spec.replicas` active pods for every ReplicaSet (pkg/controller/replicaset): claims
  * pods by selector, waits on expectations before counting again, creates from the template
- * or deletes the least valuable pods, and reports status.
+ * or deletes the least valuable pods, and reports status. ReplicationControllers run on the
+ * same code with another `kind` (see ../replication-controllers).
  */
 @Injectable()
 export class ReplicaSetReconciler implements WorkloadController {
-  readonly name = 'replicaset-controller';
+  readonly name: string = 'replicaset-controller';
   readonly workers = 5;
+  protected readonly kind: ReplicatedKind = REPLICA_SET_KIND;
   private expectations = new ControllerExpectations();
-  private replicaSets!: Informer;
+  private owners!: Informer;
   private pods!: Informer;
 
   begin(ctx: ControllerContext): void {
     this.expectations = new ControllerExpectations();
-    this.replicaSets = ctx.informers.get(REPLICA_SETS);
+    this.owners = ctx.informers.get(this.kind.resource);
     this.pods = ctx.informers.get(PODS);
     watchOwnedPods(ctx, this.pods, {
-      owners: this.replicaSets,
-      ownerKind: REPLICA_SETS.kind,
+      owners: this.owners,
+      ownerKind: this.kind.resource.kind,
       expectations: this.expectations,
       minReadySeconds: minReadySecondsOf,
-      selects: (rs, pod) => matchesLabels(labelSelectorFromObject(selectorOf(rs)), pod.metadata.labels),
+      selects: (rs, pod) => matchesLabels(labelSelectorFromObject(this.kind.selectorOf(rs)), pod.metadata.labels),
     });
   }
 
   async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
-    const rs = this.replicaSets.get(namespace, name);
+    const rs = this.owners.get(namespace, name);
     if (!rs) {
       this.expectations.forget(key);
       return;
     }
     // Decided before reading the pods: a pod seen while claiming must not satisfy a count made from an older list.
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
-    const selector = labelSelectorFromObject(selectorOf(rs));
+    const selector = labelSelectorFromObject(this.kind.selectorOf(rs));
     const candidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p));
-    const pods = await claimObjects(ctx.client, { owner: rs, ownerResource: REPLICA_SETS, selector, candidates, dependents: PODS });
+    const pods = await claimObjects(ctx.client, { owner: rs, ownerResource: this.kind.resource, selector, candidates, dependents: PODS });
     let failure: string | undefined;
     if (needsSync) failure = await this.manageReplicas(ctx, key, rs, pods);
     return this.writeStatus(ctx, rs, pods, failure);
@@ -81,17 +91,17 @@ export class ReplicaSetReconciler implements WorkloadController {
         return undefined;
       }
       const size = Math.min(batch, remaining);
-      const results = await Promise.allSettled(Array.from({ length: size }, () => client.create(rs.metadata.namespace, podFromTemplate(template, rs, REPLICA_SETS))));
+      const results = await Promise.allSettled(Array.from({ length: size }, () => client.create(rs.metadata.namespace, podFromTemplate(template, rs, this.kind.resource))));
       remaining -= size;
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       for (const r of results) {
-        if (r.status === 'fulfilled') void ctx.events.record(withKind(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+        if (r.status === 'fulfilled') void ctx.events.record(this.withKind(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
       }
       if (failed.length > 0) {
         // Creates that failed, and the batches never sent, will not show up in the cache.
         for (let i = 0; i < failed.length + remaining; i++) this.expectations.creationObserved(key);
         const message = errorText(failed[0].reason);
-        void ctx.events.record(withKind(rs), 'Warning', 'FailedCreate', `Error creating: ${message}`);
+        void ctx.events.record(this.withKind(rs), 'Warning', 'FailedCreate', `Error creating: ${message}`);
         // A namespace being deleted refuses new pods: nothing to retry.
         if (failed.every((r) => isAlreadyExists(r.reason) || isForbidden(r.reason))) return message;
         throw new Error(`creating pods for ${key}: ${message}`);
@@ -112,15 +122,20 @@ export class ReplicaSetReconciler implements WorkloadController {
     results.forEach((r, i) => {
       const pod = victims[i];
       if (r.status === 'fulfilled') {
-        void ctx.events.record(withKind(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        void ctx.events.record(this.withKind(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
         return;
       }
       this.expectations.deletionObserved(key, pod.metadata.uid!);
       if (isNotFound(r.reason) || isConflict(r.reason)) return; // already gone
       firstError ??= r.reason;
-      void ctx.events.record(withKind(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorText(r.reason)}`);
+      void ctx.events.record(this.withKind(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorText(r.reason)}`);
     });
     if (firstError) throw firstError;
+  }
+
+  // Cached objects carry no kind; events name the owner by it.
+  private withKind(owner: KubeObject): KubeObject {
+    return { ...owner, apiVersion: this.kind.resource.apiVersion, kind: this.kind.resource.kind };
   }
 
   private async writeStatus(ctx: ControllerContext, rs: KubeObject, pods: KubeObject[], failure?: string): Promise<ReconcileResult | void> {
@@ -129,7 +144,7 @@ export class ReplicaSetReconciler implements WorkloadController {
     const status = replicaSetStatus(rs, pods, minReady, now, failure);
     if (!sameStatus(rs.status, status)) {
       try {
-        await ctx.client.resource(REPLICA_SETS).patchStatus(rs.metadata.namespace, rs.metadata.name!, { metadata: { uid: rs.metadata.uid }, status }, 'merge');
+        await ctx.client.resource(this.kind.resource).patchStatus(rs.metadata.namespace, rs.metadata.name!, { metadata: { uid: rs.metadata.uid }, status }, 'merge');
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -149,10 +164,6 @@ export function minReadySecondsOf(obj: KubeObject): number {
 
 function selectorOf(obj: KubeObject): LabelSelector | undefined {
   return isJsonObject(obj.spec) && isJsonObject(obj.spec.selector) ? (obj.spec.selector as LabelSelector) : undefined;
-}
-
-function withKind(rs: KubeObject): KubeObject {
-  return { ...rs, apiVersion: REPLICA_SETS.apiVersion, kind: REPLICA_SETS.kind };
 }
 
 function isForbidden(err: unknown): boolean {

@@ -1,5 +1,6 @@
 import { LocalObjectReference } from './core-v1-container.messages';
 import { Pod, PodTemplate } from './core-v1-pod.messages';
+import { ResourceQuota } from './core-v1-quota.messages';
 import { ReplicationController } from './core-v1-replication-controller.messages';
 import { PersistentVolumeClaim } from './core-v1-volume.messages';
 import { bool, bytes, i32, intOrString, list, mapOf, MessageDef, msg, ptr, req, str, time } from './message-def';
@@ -139,5 +140,6 @@ export const CORE_V1_KINDS: Readonly<Record<string, MessageDef>> = {
   Pod,
   PodTemplate,
   PersistentVolumeClaim,
+  ResourceQuota,
   ReplicationController,
 };

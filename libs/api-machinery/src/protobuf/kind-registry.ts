@@ -8,6 +8,7 @@ import { MessageDef } from './message-def';
 import { META_V1_OPTION_KINDS } from './meta-v1.messages';
 import { NETWORKING_V1_KINDS } from './networking-v1.messages';
 import { POLICY_V1_KINDS, POLICY_V1BETA1_KINDS } from './policy-v1.messages';
+import { SCHEDULING_V1_KINDS } from './scheduling-v1.messages';
 
 // Message tables by group version and kind; a kind without a table is rejected rather than guessed.
 const KINDS_BY_GROUP_VERSION: Readonly<Record<string, Readonly<Record<string, MessageDef>>>> = {
@@ -20,6 +21,7 @@ const KINDS_BY_GROUP_VERSION: Readonly<Record<string, Readonly<Record<string, Me
   'authentication.k8s.io/v1': AUTHENTICATION_V1_KINDS,
   'policy/v1': POLICY_V1_KINDS,
   'policy/v1beta1': POLICY_V1BETA1_KINDS,
+  'scheduling.k8s.io/v1': SCHEDULING_V1_KINDS,
 };
 
 export function messageDefFor(apiVersion: string, kind: string): MessageDef | undefined {

@@ -6,12 +6,18 @@ import { cronJobPrinter, jobPrinter } from './batch.printer';
 import { customResourceDefinitionPrinter } from './apiextensions.printer';
 import { customColumnsPrinter } from './custom-columns.printer';
 import { configMapPrinter, endpointsPrinter, namespacePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.printer';
+import { csiDriverPrinter, volumeAttachmentPrinter } from './csi.printer';
+import { endpointSlicePrinter } from './discovery.printer';
 import { eventPrinter, eventsV1EventPrinter } from './event.printer';
 import { ingressClassPrinter, ingressPrinter } from './networking.printer';
+import { networkPolicyPrinter } from './network-policy.printer';
 import { leasePrinter, nodePrinter, runtimeClassPrinter } from './node.printer';
 import { podPrinter } from './pod.printer';
+import { podTemplatePrinter } from './pod-template.printer';
 import { podDisruptionBudgetPrinter } from './policy.printer';
 import { replicationControllerPrinter } from './replication-controller.printer';
+import { limitRangePrinter, resourceQuotaPrinter } from './quota.printer';
+import { priorityClassPrinter } from './scheduling.printer';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.printer';
 import { ResourcePrinter } from './table.types';
 import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.printer';
@@ -28,6 +34,9 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['/Node', nodePrinter],
   ['/PersistentVolume', persistentVolumePrinter],
   ['/PersistentVolumeClaim', persistentVolumeClaimPrinter],
+  ['/PodTemplate', podTemplatePrinter],
+  ['/ResourceQuota', resourceQuotaPrinter],
+  ['/LimitRange', limitRangePrinter],
   ['/ReplicationController', replicationControllerPrinter],
   ['apps/Deployment', deploymentPrinter],
   ['apps/ReplicaSet', replicaSetPrinter],
@@ -40,7 +49,12 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['networking.k8s.io/Ingress', ingressPrinter],
   ['networking.k8s.io/IngressClass', ingressClassPrinter],
+  ['networking.k8s.io/NetworkPolicy', networkPolicyPrinter],
+  ['discovery.k8s.io/EndpointSlice', endpointSlicePrinter],
+  ['scheduling.k8s.io/PriorityClass', priorityClassPrinter],
   ['storage.k8s.io/StorageClass', storageClassPrinter],
+  ['storage.k8s.io/CSIDriver', csiDriverPrinter],
+  ['storage.k8s.io/VolumeAttachment', volumeAttachmentPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['events.k8s.io/Event', eventsV1EventPrinter],

@@ -3,8 +3,12 @@ import { defaultCrd } from '../apiextensions/crd.validation';
 import { defaultCustomResource } from '../apiextensions/custom-resource.validation';
 import type { KubeObject } from '../meta/object';
 import type { ResourceType } from '../meta/resource-types';
+import { defaultCsiDriver } from './csi.validation';
+import { defaultEndpointSlice } from './discovery.validation';
 import { arrAt, cloneJson, ensureObj, objAt, setIfUnset, strAt, type Obj } from './json-access';
+import { defaultNetworkPolicy } from './network-policy.validation';
 import { defaultPod, defaultPodTemplate } from './pod.defaults';
+import { defaultPriorityClass } from './scheduling.validation';
 
 function defaultServicePorts(spec: Obj): void {
   for (const raw of arrAt(spec.ports)) {
@@ -192,6 +196,10 @@ const DEFAULTERS: Record<string, (o: Obj) => void> = {
   'batch/CronJob': defaultCronJob,
   'autoscaling/HorizontalPodAutoscaler': defaultHpa,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
+  'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
+  'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
+  'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
+  'storage.k8s.io/CSIDriver': defaultCsiDriver,
   'storage.k8s.io/StorageClass': (o) => {
     setIfUnset(o, 'reclaimPolicy', 'Delete');
     setIfUnset(o, 'volumeBindingMode', 'Immediate');

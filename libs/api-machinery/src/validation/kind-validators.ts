@@ -14,12 +14,18 @@ import {
   validateRuntimeClassUpdate,
 } from './cluster.validation';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './config.validation';
+import { validateCsiDriver, validateCsiDriverUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './csi.validation';
+import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.validation';
 import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, type NameValidator } from './name-rules';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate } from './networking.validation';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.validation';
 import { validateObjectMetaUpdate } from './object-meta.validation';
 import { validatePodSpec, validatePodUpdate } from './pod.validation';
+import { validatePodTemplate, validatePodTemplateUpdate } from './pod-template.validation';
 import { validatePodDisruptionBudget } from './policy.validation';
 import { validateReplicationController } from './replication-controller.validation';
+import { validateLimitRange, validateResourceQuota, validateResourceQuotaUpdate } from './quota.validation';
+import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling.validation';
 import { validateEndpoints, validateService, validateServiceUpdate } from './service.validation';
 import { validatePv, validatePvc, validatePvcUpdate, validatePvUpdate, validateStorageClass, validateStorageClassUpdate } from './storage.validation';
 import {
@@ -60,6 +66,9 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   '/PersistentVolume': { name: nameIsDnsSubdomain, create: validatePv, update: validatePvUpdate },
   '/PersistentVolumeClaim': { name: nameIsDnsSubdomain, create: validatePvc, update: validatePvcUpdate },
   '/ReplicationController': { name: nameIsDnsSubdomain, create: validateReplicationController },
+  '/PodTemplate': { name: nameIsDnsSubdomain, create: validatePodTemplate, update: validatePodTemplateUpdate },
+  '/ResourceQuota': { name: nameIsDnsSubdomain, create: validateResourceQuota, update: validateResourceQuotaUpdate },
+  '/LimitRange': { name: nameIsDnsSubdomain, create: validateLimitRange },
   'apps/Deployment': { name: nameIsDnsSubdomain, create: validateDeployment, update: withImmutableSelector(validateDeployment) },
   'apps/ReplicaSet': { name: nameIsDnsSubdomain, create: validateReplicaSet, update: withImmutableSelector(validateReplicaSet) },
   'apps/StatefulSet': {
@@ -75,7 +84,12 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   'policy/PodDisruptionBudget': { name: nameIsDnsSubdomain, create: validatePodDisruptionBudget },
   'networking.k8s.io/Ingress': { name: nameIsDnsSubdomain, create: validateIngress },
   'networking.k8s.io/IngressClass': { name: nameIsDnsSubdomain, create: validateIngressClass, update: validateIngressClassUpdate },
+  'networking.k8s.io/NetworkPolicy': { name: nameIsDnsSubdomain, create: validateNetworkPolicy, update: validateNetworkPolicyUpdate },
+  'discovery.k8s.io/EndpointSlice': { name: nameIsDnsSubdomain, create: validateEndpointSlice, update: validateEndpointSliceUpdate },
+  'scheduling.k8s.io/PriorityClass': { name: nameIsDnsSubdomain, create: validatePriorityClass, update: validatePriorityClassUpdate },
   'storage.k8s.io/StorageClass': { name: nameIsDnsSubdomain, create: validateStorageClass, update: validateStorageClassUpdate },
+  'storage.k8s.io/CSIDriver': { name: nameIsDnsSubdomain, create: validateCsiDriver, update: validateCsiDriverUpdate },
+  'storage.k8s.io/VolumeAttachment': { name: nameIsDnsSubdomain, create: validateVolumeAttachment, update: validateVolumeAttachmentUpdate },
   'coordination.k8s.io/Lease': { name: nameIsDnsSubdomain, create: validateLease },
   'node.k8s.io/RuntimeClass': { name: nameIsDnsSubdomain, create: validateRuntimeClass, update: validateRuntimeClassUpdate },
   'events.k8s.io/Event': { name: nameIsDnsSubdomain, create: validateEventsV1Event },

@@ -106,6 +106,13 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     required: ['ip'],
     properties: { ip: str('IP is the IP address assigned to the host') },
   },
+  // Pod templates (PodTemplate, workloads) use these 1.29–1.31 fields too.
+  [`${CORE}.SleepAction`]: {
+    type: 'object',
+    description: 'SleepAction describes a "sleep" action.',
+    required: ['seconds'],
+    properties: { seconds: { type: 'integer', format: 'int64', description: 'Seconds is the number of seconds to sleep.' } },
+  },
 };
 
 /** Fields added after 1.27, per definition. Only fields; descriptions are ours. */
@@ -133,6 +140,12 @@ export const OVERLAY_FIELDS: Record<string, Record<string, RawSchema>> = {
     maxFailedIndexes: int32('Specifies the maximal number of failed indexes before marking the Job as failed (Indexed jobs only).'),
     podReplacementPolicy: str('podReplacementPolicy specifies when to create replacement Pods: TerminatingOrFailed or Failed.'),
     managedBy: str('ManagedBy field indicates the controller that manages a Job.'),
+  },
+  [`${CORE}.LifecycleHandler`]: {
+    sleep: { ...ref(`${CORE}.SleepAction`), description: 'Sleep represents a duration that the container should sleep.' },
+  },
+  [`${CORE}.VolumeMount`]: {
+    recursiveReadOnly: str('RecursiveReadOnly specifies whether read-only mounts should be handled recursively: Disabled, IfPossible or Enabled.'),
   },
 };
 

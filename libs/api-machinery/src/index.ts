@@ -1,5 +1,6 @@
 export * from './meta/object';
 export * from './meta/status';
+export * from './meta/go-json';
 export * from './meta/resource-types';
 export * from './meta/garbage-collection';
 export * from './schema/schema-node';

@@ -59,7 +59,7 @@ export class AdmissionService {
       return convertBuiltIn(ctx.type, admitted, ctx.type.version);
     }
     const defaulted = applyDefaults(ctx.type, obj);
-    const causes = validateObject(ctx.type, defaulted, old);
+    const causes = validateObject(ctx.type, defaulted, old, ctx.info.subresource);
     if (causes.length > 0) {
       throw ApiError.invalid(ctx.type.group, ctx.type.kind, defaulted.metadata.name ?? '', causes);
     }

@@ -1,4 +1,4 @@
-import { ApiError, decodeKubernetesProtobuf, isJsonObject, JsonObject, KUBERNETES_PROTOBUF } from '@skiff/api-machinery';
+import { ApiError, decodeKubernetesProtobuf, goJsonSyntaxError, goJsonTypeOf, isJsonObject, JsonObject, KUBERNETES_PROTOBUF } from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 
@@ -24,39 +24,73 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML request body into a JSON value. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
+const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json', '']);
+// What Go's encoding/json says when the body is JSON but not an object (the apiserver reads apiVersion/kind into this struct).
+const TYPE_META_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+class BodyDecodeError extends Error {}
+
+/** Decodes a JSON or YAML (or Kubernetes protobuf) body; syntax errors are worded as the apiserver's Go decoders word them. */
+function decode(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   // kubectl's typed clients send protobuf and do not fall back to JSON.
   if (type === KUBERNETES_PROTOBUF) return decodeKubernetesProtobuf(body);
-  const text = body.toString('utf8');
-  if (text.trim() === '') throw ApiError.badRequest('the request body is empty');
-  if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'text/yaml') {
-    const docs = parseAllDocuments(text, { uniqueKeys: true });
-    const list = Array.isArray(docs) ? docs : [docs];
-    const errors = list.flatMap((d) => d.errors);
-    if (errors.length > 0) throw ApiError.badRequest(`error converting YAML to JSON: ${errors[0].message}`);
-    if (list.length !== 1) throw ApiError.badRequest('the request body must hold exactly one YAML document');
-    return list[0].toJS({ maxAliasCount: 100 });
+  if (YAML_TYPES.has(type)) {
+    // sigs.k8s.io/yaml reads the first document.
+    const docs = parseAllDocuments(body.toString('utf8'), { uniqueKeys: false });
+    const doc = Array.isArray(docs) ? docs[0] : undefined;
+    const error = doc?.errors[0];
+    if (error) throw new BodyDecodeError(`error converting YAML to JSON: yaml: line ${error.linePos?.[0].line ?? 1}: ${firstSentence(error.message)}`);
+    return doc?.toJS({ maxAliasCount: 100 }) ?? null;
   }
-  if (
-    type === 'application/json' ||
-    type === 'application/merge-patch+json' ||
-    type === 'application/strategic-merge-patch+json' ||
-    type === 'application/json-patch+json' ||
-    type === ''
-  ) {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw ApiError.badRequest(`json: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  throw ApiError.unsupportedMediaType(type);
+  if (!JSON_TYPES.has(type)) throw ApiError.unsupportedMediaType(type);
+  const syntax = goJsonSyntaxError(body);
+  if (syntax) throw new BodyDecodeError(syntax);
+  return JSON.parse(body.toString('utf8'));
 }
 
-export function decodeObject(body: Buffer, contentType: string | undefined): JsonObject {
-  const value = decodeBody(body, contentType);
-  if (!isJsonObject(value)) throw ApiError.badRequest('the request body must be a JSON object');
+// The yaml package's messages carry a source excerpt after the first line; go-yaml's do not.
+function firstSentence(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** A patch or options body: any JSON value; a syntax error is a 400 with the decoder's words. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  try {
+    return decode(body, contentType);
+  } catch (err) {
+    if (err instanceof BodyDecodeError) throw ApiError.badRequest(err.message);
+    throw err;
+  }
+}
+
+/**
+ * An object body for a request on `kind`, as kube-apiserver's create/update handlers decode it:
+ * what cannot be read as an object of some kind is "the object provided is unrecognized".
+ */
+export function decodeObject(body: Buffer, contentType: string | undefined, kind: string): JsonObject {
+  let value: unknown;
+  try {
+    value = decode(body, contentType);
+  } catch (err) {
+    if (!(err instanceof BodyDecodeError)) throw err;
+    const prefix = YAML_TYPES.has(mediaType(contentType)) ? '' : "couldn't get version/kind; json parse error: ";
+    throw unrecognized(kind, `${prefix}${err.message}`, body);
+  }
+  if (value === null) return {};
+  if (!isJsonObject(value)) throw unrecognized(kind, `couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonTypeOf(value)} into Go value of type ${TYPE_META_STRUCT}`, body);
   return value;
+}
+
+function unrecognized(kind: string, reason: string, body: Buffer): ApiError {
+  return ApiError.badRequest(`the object provided is unrecognized (must be of type ${kind}): ${reason} (${summarize(body)})`);
+}
+
+// apiserver's summarizeData: JSON-looking bodies as text, others as hex, 30 bytes at most.
+function summarize(body: Buffer): string {
+  if (body.length === 0) return '<empty>';
+  const head = body.subarray(0, 30);
+  const text = body[0] === 0x7b ? head.toString('utf8') : head.toString('hex');
+  return body.length > 30 ? `${text} ...` : text;
 }

@@ -89,8 +89,8 @@ export class KubeApiController {
       });
       return 200;
     }
+    for (const w of out.warnings ?? []) res.append('Warning', `299 - ${JSON.stringify(w)}`);
     if (out.type === 'json') {
-      for (const w of out.warnings ?? []) res.append('Warning', `299 - ${JSON.stringify(w)}`);
       res.status(out.code).type(out.contentType ?? 'application/json').send(JSON.stringify(out.body));
       return out.code;
     }
@@ -102,7 +102,7 @@ export class KubeApiController {
       await out.run({ send, closed });
     } catch (err) {
       // Headers are out: errors travel as an ERROR event carrying the Status, as upstream does.
-      const status = err instanceof ApiError ? err : ApiError.internal(err instanceof Error ? err.message : String(err));
+      const status = ApiError.from(err);
       send({ type: 'ERROR', object: status.toStatus() as unknown as WatchEvent['object'] });
     }
     res.end();
@@ -110,7 +110,7 @@ export class KubeApiController {
   }
 
   private fail(res: Response, err: unknown, req: Request): number {
-    const apiErr = err instanceof ApiError ? err : ApiError.internal(err instanceof Error ? err.message : String(err));
+    const apiErr = ApiError.from(err);
     if (!(err instanceof ApiError)) this.log.error(`${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     if (res.headersSent) {
       res.end();

@@ -27,7 +27,7 @@ export interface KubeRequest {
 export type KubeResponse =
   | { type: 'json'; code: number; body: unknown; contentType?: string; warnings?: string[] }
   | { type: 'stream'; contentType: string; body: Readable }
-  | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void> };
+  | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void>; warnings?: string[] };
 
 /** Dispatches a resource request to the verb that serves it and shapes the answer. */
 @Injectable()
@@ -46,6 +46,13 @@ export class KubeApiService {
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
     const ctx = resolveResource(this.registry, info, req.path);
+    const out = await this.serve(ctx, info, req);
+    // A custom resource version marked deprecated says so on every answer, first.
+    const deprecation = ctx.type.custom?.deprecationWarning;
+    return deprecation && out.type !== 'stream' ? { ...out, warnings: [deprecation, ...(out.warnings ?? [])] } : out;
+  }
+
+  private async serve(ctx: ResourceContext, info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
     const sub = info.subresource;
     if (sub === 'log') return this.logs(ctx, info.name!, req.query);
     if (sub === 'exec' || sub === 'portforward' || sub === 'attach') return this.podStream(ctx, info.name!);
@@ -72,7 +79,7 @@ export class KubeApiService {
         };
       }
       case 'create': {
-        const body = decodeObject(await readBody(req.body), req.headers['content-type']);
+        const body = decodeObject(await readBody(req.body), req.headers['content-type'], requestKind(ctx));
         if (sub === 'binding') return { type: 'json', code: 201, body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)) };
         if (sub === 'eviction') return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
@@ -82,7 +89,7 @@ export class KubeApiService {
         return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
       }
       case 'update': {
-        const body = decodeObject(await readBody(req.body), req.headers['content-type']);
+        const body = decodeObject(await readBody(req.body), req.headers['content-type'], requestKind(ctx));
         const out = await this.writer.update(ctx, info.name!, body, this.writeOptions(req));
         return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
       }
@@ -161,6 +168,11 @@ export class KubeApiService {
       force: force === 'true',
     };
   }
+}
+
+// The kind a create or update body must be: the resource's, or its subresource's (Binding, Scale, Eviction).
+function requestKind(ctx: ResourceContext): string {
+  return ctx.type.subresources.find((s) => s.name === ctx.info.subresource)?.kind || ctx.type.kind;
 }
 
 // Upstream's default field manager: the user agent up to the first '/'.

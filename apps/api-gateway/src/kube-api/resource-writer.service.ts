@@ -4,10 +4,12 @@ import {
   applyJsonMergePatch,
   applyJsonPatch,
   applyStrategicMergePatch,
+  apiVersionOf,
   generateJobSelector,
   isJsonObject,
   JsonObject,
   KubeObject,
+  ResourceRegistry,
   serverSideApply,
   Status,
   updateManagedFields,
@@ -40,6 +42,7 @@ export class ResourceWriterService {
     private readonly store: ObjectStoreRepository,
     private readonly admission: AdmissionService,
     private readonly clock: Clock,
+    private readonly registry: ResourceRegistry,
   ) {}
 
   async create(ctx: ResourceContext, body: JsonObject, opts: WriteOptions, appliedFields?: KubeObject['metadata']['managedFields']): Promise<WriteOutcome> {
@@ -228,7 +231,7 @@ export class ResourceWriterService {
           schema: this.admission.schemaOf(ctx),
           apiVersion: ctx.apiVersion,
           now: timestamp(this.clock.now()),
-          subresource: sub === 'status' || sub === 'scale' ? sub : undefined,
+          subresource: sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers' ? sub : undefined,
         });
       }
       if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next))) return { op: 'none', object: stored };
@@ -265,6 +268,13 @@ export class ResourceWriterService {
       // Only status moves through /status.
       return { ...current, status: requested.status, metadata: { ...current.metadata } };
     }
+    if (sub === 'ephemeralcontainers') {
+      // Upstream's dropNonEphemeralContainerUpdates: the stored pod with only its ephemeral containers replaced.
+      const spec = isJsonObject(current.spec) ? current.spec : {};
+      const { ephemeralContainers: _old, ...rest } = spec;
+      const ephemeralContainers = isJsonObject(requested.spec) ? requested.spec.ephemeralContainers : undefined;
+      return { ...current, metadata: { ...current.metadata }, spec: ephemeralContainers === undefined ? rest : { ...rest, ephemeralContainers } };
+    }
     const next: KubeObject = { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
     // With a status subresource, the main resource cannot change status.
     if (hasSubresource(ctx.type, 'status')) {
@@ -285,9 +295,7 @@ export class ResourceWriterService {
 
   private checkTypeMeta(ctx: ResourceContext, body: JsonObject, urlName?: string): KubeObject {
     const { apiVersion, kind } = body;
-    if (kind !== undefined && kind !== ctx.type.kind) {
-      throw ApiError.badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${ctx.type.kind})`);
-    }
+    if (kind !== undefined && kind !== ctx.type.kind) throw this.wrongKind(ctx, String(kind), typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : ctx.apiVersion);
     if (apiVersion !== undefined && apiVersion !== ctx.apiVersion) {
       throw ApiError.badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${ctx.apiVersion})`);
     }
@@ -308,6 +316,22 @@ export class ResourceWriterService {
     }
     return { ...body, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata } as KubeObject;
   }
+
+  // The apiserver decodes the body as the kind it names, then fails to convert it to the resource's kind.
+  private wrongKind(ctx: ResourceContext, kind: string, apiVersion: string): ApiError {
+    if (ctx.type.custom) return ApiError.badRequest(`the kind in the data (${kind}) does not match the expected kind (${ctx.type.kind})`);
+    const version = apiVersion.split('/').pop()!;
+    const known = this.registry.all().some((t) => !t.custom && t.kind === kind && apiVersionOf(t) === apiVersion);
+    const reason = known
+      ? `converting (${version}.${kind}) to (${internalPackage(ctx.type.group)}.${ctx.type.kind}): unknown conversion`
+      : `no kind "${kind}" is registered for version "${apiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`;
+    return ApiError.badRequest(`${kind} in version "${version}" cannot be handled as a ${ctx.type.kind}: ${reason}`);
+  }
+}
+
+// The Go package of a group's internal types, as conversion errors name it.
+function internalPackage(group: string): string {
+  return group === '' || group === 'events.k8s.io' ? 'core' : group.split('.')[0];
 }
 
 function present(ctx: ResourceContext, stored: KubeObject): KubeObject {

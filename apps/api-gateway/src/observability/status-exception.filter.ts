@@ -16,7 +16,7 @@ export class StatusExceptionFilter implements ExceptionFilter {
     else if (err instanceof HttpException) status = new ApiError(err.getStatus(), 'BadRequest', err.message);
     else {
       this.log.error(`${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      status = ApiError.internal(err instanceof Error ? err.message : String(err));
+      status = ApiError.from(err);
     }
     if (res.headersSent) return void res.end();
     res.status(status.code).type('application/json').send(JSON.stringify(status.toStatus()));

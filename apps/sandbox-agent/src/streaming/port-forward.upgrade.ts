@@ -45,7 +45,7 @@ export class PortForwardUpgradeHandler {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     void this.upgrade(req, socket, head).catch((err: unknown) => {
-      const e = err instanceof ApiError ? err : ApiError.internal(err instanceof Error ? err.message : String(err));
+      const e = ApiError.from(err);
       const body = JSON.stringify(e.toStatus());
       socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });

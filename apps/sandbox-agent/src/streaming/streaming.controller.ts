@@ -31,7 +31,7 @@ export class StreamingController {
       res.once('close', () => stream.destroy());
       stream.pipe(res);
     } catch (err) {
-      const e = err instanceof ApiError ? err : ApiError.internal(err instanceof Error ? err.message : String(err));
+      const e = ApiError.from(err);
       res.status(e.code).type('application/json').send(JSON.stringify(e.toStatus()));
     }
   }

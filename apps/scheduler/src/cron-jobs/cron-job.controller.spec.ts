@@ -175,4 +175,14 @@ describe(CronJobController.name, () => {
     expect(await reconcile('off')).toBeUndefined();
     expect(jobNames()).toEqual([]);
   });
+
+  it('warns InvalidSchedule, once, for a schedule that can never fire', async () => {
+    api.create(CRON_JOBS, cronJob('never', { schedule: '59 23 31 2 *' }));
+    expect(await reconcile('never')).toBeUndefined();
+    await reconcile('never');
+    expect(events('InvalidSchedule').map((e) => [e.type, e.message])).toEqual([
+      ['Warning', 'invalid schedule: 59 23 31 2 * : time difference between two schedules is less than 1 second'],
+    ]);
+    expect(jobNames()).toEqual([]);
+  });
 });

@@ -122,7 +122,16 @@ export class CronJobController implements WorkloadController {
     const now = this.clock.now();
     const tz = spec.timeZone;
     const next = nextScheduleTime(schedule, tz, now);
-    const later: ReconcileResult | undefined = next !== undefined ? { requeueAfterMs: next - now + NEXT_SCHEDULE_DELTA_MS } : undefined;
+    if (next === undefined) {
+      // A schedule that never fires (e.g. "59 23 31 2 *"): upstream's words for it, once per spec.
+      const reportKey = `${objectKey(cj)}@invalid@${cj.metadata.generation ?? 0}`;
+      if (!this.reported.has(reportKey)) {
+        this.reported.add(reportKey);
+        void ctx.events.record(cj, 'Warning', 'InvalidSchedule', `invalid schedule: ${spec.schedule} : time difference between two schedules is less than 1 second`);
+      }
+      return;
+    }
+    const later: ReconcileResult = { requeueAfterMs: next - now + NEXT_SCHEDULE_DELTA_MS };
     const since = Date.parse(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? '') || now;
     const deadline = spec.startingDeadlineSeconds !== undefined ? now - spec.startingDeadlineSeconds * 1000 : undefined;
     const { mostRecent, missed } = mostRecentScheduleTime(schedule, tz, Math.max(since, deadline ?? since), now);

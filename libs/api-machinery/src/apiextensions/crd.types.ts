@@ -21,6 +21,7 @@ export interface CrdVersion {
   served: boolean;
   storage: boolean;
   deprecated?: boolean;
+  deprecationWarning?: string;
   schema?: { openAPIV3Schema?: Record<string, unknown> };
   subresources?: { status?: Record<string, never>; scale?: ScalePaths };
   additionalPrinterColumns?: PrinterColumn[];

@@ -76,8 +76,19 @@ function resourceTypeOf(crd: KubeObject, spec: CrdSpec, v: CrdVersion, names: Re
       printerColumns: v.additionalPrinterColumns ?? [],
       scale: v.subresources?.scale,
       terminating: crd.metadata.deletionTimestamp !== undefined && crd.metadata.deletionTimestamp !== null,
+      ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(spec, v.name, names.kind) } : {}),
     },
   };
+}
+
+// apiextensions-apiserver's defaultDeprecationWarning: names the best served version that is not deprecated.
+function defaultDeprecationWarning(spec: CrdSpec, deprecated: string, kind: string): string {
+  const message = `${spec.group}/${deprecated} ${kind} is deprecated`;
+  const better = spec.versions
+    .filter((v) => v.served && !v.deprecated && compareVersionPriority(v.name, deprecated) < 0)
+    .map((v) => v.name)
+    .sort(compareVersionPriority);
+  return better.length === 0 ? message : `${message}; use ${spec.group}/${better[0]} ${kind}`;
 }
 
 // The version's schema with apiVersion, kind and ObjectMeta filled in, as upstream publishes it.

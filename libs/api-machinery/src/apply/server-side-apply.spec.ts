@@ -149,7 +149,7 @@ describe(serverSideApply.name, () => {
     expect(err.message).toBe('Apply failed with 2 conflicts: conflicts with "a":\n- .spec.replicas\n- .spec.template.spec.containers[name="c"].image');
   });
 
-  it('conflicts with client-side apply, as kubectl users see after switching to --server-side', () => {
+  it('conflicts with an update by client-side apply that left no last-applied annotation', () => {
     // kubectl apply (client-side) creates with fieldManager=kubectl-client-side-apply.
     const csa = stored(
       updateManagedFields({ old: undefined, updated: config({ replicas: 2 }), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T0 }),
@@ -191,5 +191,25 @@ describe(serverSideApply.name, () => {
     const edited = updateManagedFields({ old: live, updated: liveEnv, manager: 'kubectl-edit', schema: deploymentSchema, apiVersion: 'apps/v1', now: T1 });
     const out = apply(edited, config({ env: [{ name: 'A', value: '2' }] }), { manager: 'a', now: T2 });
     expect(container(out).env).toEqual([{ name: 'A', value: '2' }, { name: 'X', value: 'x' }]);
+  });
+
+  it('lets kubectl take over from client-side apply the fields the last-applied annotation still describes', () => {
+    // kubectl apply (client-side): an Update by kubectl-client-side-apply that records the annotation.
+    const applied = config({ replicas: 2 });
+    const annotation = JSON.stringify(applied);
+    const withAnnotation = (o: KubeObject, replicas: number): KubeObject => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': annotation } },
+      spec: { ...spec(o), replicas },
+    });
+    const live = stored(updateManagedFields({ old: undefined, updated: withAnnotation(applied, 2), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T0 }));
+    const upgraded = apply(live, config({ replicas: 3 }));
+    expect(spec(upgraded).replicas).toBe(3);
+    expect(upgraded.metadata.managedFields?.find((m) => m.manager === 'kubectl')?.operation).toBe('Apply');
+    // A field changed since the annotation was written (by someone else) still conflicts.
+    const drifted = stored(updateManagedFields({ old: live, updated: withAnnotation(live, 4), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T1 }));
+    expect(conflictOf(() => apply(drifted, config({ replicas: 3 }))).message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    // Only kubectl gets the upgrade path.
+    expect(conflictOf(() => apply(live, config({ replicas: 3 }), { manager: 'helm' })).code).toBe(409);
   });
 });

@@ -1,9 +1,10 @@
-import { JsonObject, KubeObject } from '../meta/object';
+import { isJsonObject, JsonObject, KubeObject } from '../meta/object';
 import { ApiError, StatusCause } from '../meta/status';
 import { SchemaNode } from '../schema/schema-node';
 import { mergeApplied, pruneUnowned } from './apply-merge';
 import { compareValues } from './compare';
 import { FieldPath, fieldPathString, isTracked } from './field-path';
+import { FieldSet } from './field-set';
 import { appliedConfigJson, objectJson, withManagedFields } from './kube-json';
 import { decodeManagedFields, describeManager, encodeManagedFields, managerId, ManagerEntry } from './managed-fields';
 import { fieldSetOf } from './typed-value';
@@ -42,7 +43,12 @@ export function serverSideApply(input: ServerSideApplyInput): KubeObject {
 
   const comparison = compareValues(liveJson, merged, schema);
   const changed = comparison.added.union(comparison.modified).filter(isTracked);
-  const conflicts = others.flatMap((entry) => entry.set.intersection(changed).sortedPaths().map((path) => ({ entry, path })));
+  let conflicts = others.flatMap((entry) => entry.set.intersection(changed).sortedPaths().map((path) => ({ entry, path })));
+  if (conflicts.length > 0 && !force && manager === 'kubectl' && liveJson) {
+    // Upgrading from client-side apply: fields the last-applied annotation still describes are kubectl's own.
+    const allowed = fieldsFromLastApplied(liveJson, apiVersion, schema);
+    conflicts = conflicts.filter((c) => !allowed.has(c.path));
+  }
   if (conflicts.length > 0 && !force) throw applyConflict(conflicts);
 
   const objectChanged = !changed.isEmpty() || !comparison.removed.isEmpty();
@@ -57,6 +63,27 @@ export function serverSideApply(input: ServerSideApplyInput): KubeObject {
     set: configSet,
   });
   return withManagedFields(merged, encodeManagedFields(next));
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * apiserver's lastAppliedManager: the fields of the client-side apply annotation whose values
+ * the live object still has. kubectl's server-side apply may take them over without a conflict.
+ */
+function fieldsFromLastApplied(live: JsonObject, apiVersion: string, schema: SchemaNode | undefined): FieldSet {
+  const annotations = isJsonObject(live.metadata) && isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
+  const raw = annotations[LAST_APPLIED];
+  if (typeof raw !== 'string' || raw === '') return FieldSet.empty();
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(raw);
+  } catch {
+    return FieldSet.empty();
+  }
+  if (!isJsonObject(lastApplied) || lastApplied.apiVersion !== apiVersion) return FieldSet.empty();
+  const comparison = compareValues(lastApplied, live, schema);
+  return fieldSetOf(lastApplied, schema).difference(comparison.modified).difference(comparison.added).difference(comparison.removed);
 }
 
 // 409 as kube-apiserver's NewApplyConflict: the message lists each conflict, the causes

@@ -41,6 +41,8 @@ export interface CustomResourceRules {
   scale?: ScalePaths;
   /** The CRD is being deleted: no new objects. */
   terminating: boolean;
+  /** Sent as a `Warning:` header with every answer for a version marked `deprecated: true`. */
+  deprecationWarning?: string;
 }
 
 export interface ResourceType {

@@ -151,6 +151,16 @@ export class ApiError extends Error {
   static unavailable(message: string): ApiError {
     return new ApiError(503, 'ServiceUnavailable', message);
   }
+  /**
+   * What a client is told of an error the server did not expect: an ApiError as it is; a
+   * programming fault (TypeError and its kin) never in the runtime's words, which the log keeps.
+   */
+  static from(err: unknown): ApiError {
+    if (err instanceof ApiError) return err;
+    const builtIn = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof EvalError || err instanceof URIError;
+    if (builtIn) return ApiError.internal('the server could not complete the request; the failure is in its log');
+    return ApiError.internal(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** A field-level problem found by validation, as it goes into `details.causes`. */

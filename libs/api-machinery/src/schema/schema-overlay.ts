@@ -149,6 +149,18 @@ export const OVERLAY_FIELDS: Record<string, Record<string, RawSchema>> = {
   },
 };
 
+/**
+ * Extensions the packaged spec lost on fields that are refs (it keeps a bare `$ref`). kubectl
+ * reads patch strategies from OpenAPI: without retainKeys on Deployment.spec.strategy, `kubectl
+ * apply` switching RollingUpdate → Recreate sends no `$retainKeys` and the defaulted
+ * rollingUpdate stays behind.
+ */
+export const RESTORED_FIELD_EXTENSIONS: Record<string, Record<string, RawSchema>> = {
+  ['io.k8s.api.apps.v1.DeploymentSpec']: {
+    strategy: { ...ref('io.k8s.api.apps.v1.DeploymentStrategy'), description: 'The deployment strategy to use to replace existing pods with new ones.', 'x-kubernetes-patch-strategy': 'retainKeys' },
+  },
+};
+
 // The packaged spec drops the descriptions of fields that are refs; kinds' top fields get ours.
 const TOP_FIELD_WORDS: Record<string, (kind: string) => string> = {
   metadata: () => "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
@@ -179,6 +191,10 @@ export function applyOverlay(base: RawDefinitions): RawDefinitions {
     if (!def) continue;
     const properties = (def['properties'] as Record<string, unknown> | undefined) ?? {};
     out[name] = { ...def, properties: { ...fields, ...properties } };
+  }
+  for (const [name, fields] of Object.entries(RESTORED_FIELD_EXTENSIONS)) {
+    const def = out[name];
+    if (def) out[name] = { ...def, properties: { ...((def['properties'] as Record<string, unknown> | undefined) ?? {}), ...fields } };
   }
   return out;
 }

@@ -98,6 +98,13 @@ describe('Pod validation', () => {
     expect(causes).toHaveLength(1);
     expect(causes[0]).toMatchObject({ reason: 'FieldValueForbidden', field: 'spec' });
     expect(causes[0].message).toMatch(/^Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
+    // Upstream's cmp.Diff of the spec follows, so the user sees which field changed.
+    const diff = causes[0].message!.split('\n').slice(1);
+    expect(diff[0]).toBe('  core.PodSpec{');
+    expect(diff).toContain('  \tContainers: []core.Container{');
+    expect(diff).toContain('- \t\t\tPorts: nil,');
+    expect(diff).toContain('+ \t\t\tPorts: []core.ContainerPort{{ContainerPort: 80, Protocol: "TCP"}},');
+    expect(diff[diff.length - 1]).toBe('  }');
   });
 
   it('allows adding tolerations but not removing them', () => {

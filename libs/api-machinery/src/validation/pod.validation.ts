@@ -4,6 +4,7 @@ import type { StatusCause } from '../meta/status';
 import { validateContainer, type ContainerContext } from './container.validation';
 import { ephemeralContainerChanges, ephemeralContainersInTemplate, ephemeralContainersOnCreate, validateEphemeralContainers } from './ephemeral-containers.validation';
 import { child, forbidden, index, invalid, notSupported, required } from './field-errors';
+import { goCmpDiff } from './go-cmp-diff';
 import { arrAt, cloneJson, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
 import { dns1123LabelErrors, dns1123SubdomainErrors, inclusiveRangeError, nameIsDnsSubdomain } from './name-rules';
 import { validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.validation';
@@ -149,7 +150,9 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): StatusCause
       if (objAt(arrAt(oldSpec[list])[i])?.image && !strAt(objAt(c)?.image)) out.push(required(child(index(child('spec', list), i), 'image'), ''));
     });
   }
-  if (!jsonEqual(blankMutableFields(spec, oldSpec), oldSpec)) out.push(forbidden('spec', POD_UPDATE_FORBIDDEN_MESSAGE));
+  const munged = blankMutableFields(spec, oldSpec);
+  // Upstream appends cmp.Diff(old spec, new spec) so the user sees which field changed.
+  if (!jsonEqual(munged, oldSpec)) out.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${goCmpDiff(oldSpec, munged, 'core.PodSpec')}`));
   return out;
 }
 

@@ -86,6 +86,23 @@ describe('apps/v1 workload validation', () => {
     expect(check(STS, sts({ replicas: 3 }), sts())).toEqual([]);
   });
 
+  it('lets StatefulSet containers mount their volumeClaimTemplates (the public stateful-mysql example)', () => {
+    const template = templateOf();
+    const podSpec = template.spec as { containers: Array<Record<string, unknown>> };
+    podSpec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/var/lib/mysql' }];
+    const sts = (claims: string[]): KubeObject => ({
+      metadata: { name: 'mysql' },
+      spec: {
+        serviceName: 'mysql',
+        selector: { matchLabels: { app: 'web' } },
+        template,
+        volumeClaimTemplates: claims.map((name) => ({ metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } })),
+      },
+    });
+    expect(check(STS, sts(['data']))).toEqual([]);
+    expect(check(STS, sts(['other'])).map((c) => `${c.field}: ${c.message}`)).toEqual(['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data"']);
+  });
+
   it('checks matchExpressions syntax', () => {
     const causes = check(DEPLOY, deployment({ selector: { matchExpressions: [{ key: 'app', operator: 'In', values: [] }] } }));
     expect(causes).toContainEqual({

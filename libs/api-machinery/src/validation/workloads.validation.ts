@@ -2,7 +2,7 @@
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { forbidden, GoValue, goStringMap, immutable, invalid, nonNegative, notSupported, required } from './field-errors';
-import { jsonEqual, numAt, objAt, type Obj } from './json-access';
+import { arrAt, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
 import { goLabelSelector, isEmptySelector, selectorMatches, stringMapOf, validateLabelSelector } from './label-selector.validation';
 import { percentErrors } from './name-rules';
 import { validateObjectMetaUpdate } from './object-meta.validation';
@@ -134,9 +134,21 @@ export function validateStatefulSet(obj: KubeObject): StatusCause[] {
     ...nonNegative('spec.replicas', numAt(spec.replicas)),
     ...nonNegative('spec.minReadySeconds', numAt(spec.minReadySeconds)),
     ...validateSelectorAndTemplate(spec, 'statefulset'),
-    ...validateLongRunningTemplate(spec, 'StatefulSet'),
+    ...validateLongRunningTemplate(withClaimVolumes(spec), 'StatefulSet'),
   );
   return out;
+}
+
+// Containers mount volumeClaimTemplates by name; the controller adds them as the pods' volumes.
+function withClaimVolumes(spec: Obj): Obj {
+  const template = objAt(spec.template);
+  const podSpec = objAt(template?.spec);
+  const claims = arrAt(spec.volumeClaimTemplates).flatMap((c) => strAt(objAt(objAt(c)?.metadata)?.name) ?? []);
+  if (!template || !podSpec || claims.length === 0) return spec;
+  const volumes = arrAt(podSpec.volumes);
+  const named = new Set(volumes.map((v) => objAt(v)?.name));
+  const added = claims.filter((name) => !named.has(name)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...spec, template: { ...template, spec: { ...podSpec, volumes: [...volumes, ...added] } } };
 }
 
 export function validateDaemonSet(obj: KubeObject): StatusCause[] {

@@ -137,6 +137,23 @@ describe('Disruption controller, pods/eviction and ReplicationControllers (API s
     await api('DELETE', `${pdbPath}/web-too`);
   });
 
+  it('resets the DisruptionTarget condition of a pod an eviction marked but nobody deleted', async () => {
+    expect((await api('POST', podsPath, { metadata: { name: 'marked', labels: { app: 'marked' } }, spec: { nodeName: SIMULATED_NODE, containers: [{ name: 'c', image: 'busybox' }] } })).status).toBe(201);
+    const long = new Date(Date.now() - 3 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const conditions = [
+      { type: 'Ready', status: 'True', lastTransitionTime: long },
+      { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: long },
+    ];
+    expect((await api('PATCH', `${podsPath}/marked/status`, { status: { phase: 'Running', conditions } }, 'application/merge-patch+json')).status).toBe(200);
+    const reset = await eventually(async () => {
+      const pod = (await api('GET', `${podsPath}/marked`)).body as { status: { conditions: { type: string; status: string; reason?: string }[] } };
+      const cond = pod.status.conditions.find((c) => c.type === 'DisruptionTarget');
+      return cond?.status === 'False' ? pod.status.conditions : undefined;
+    }, 15_000, 'the stale DisruptionTarget condition reset');
+    // A strategic merge by type: the other conditions and the condition's reason stay.
+    expect(reset).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'DisruptionTarget', status: 'False', reason: 'EvictionByEvictionAPI' })]));
+  });
+
   it('follows maxUnavailable against the RC replicas, and the garbage collector removes the RC pods', async () => {
     await api('PATCH', `${pdbPath}/web`, { spec: { minAvailable: null, maxUnavailable: '34%' } }, 'application/merge-patch+json');
     // 34 % of 3 replicas rounds up to 2 unavailable: 1 must stay healthy.

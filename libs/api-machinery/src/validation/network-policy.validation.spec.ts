@@ -16,6 +16,7 @@ describe(validateNetworkPolicy.name, () => {
     });
     expect(applyDefaults(type, { metadata: { name: 'np' }, spec: { podSelector: {}, egress: [{}] } }).spec).toMatchObject({ policyTypes: ['Ingress', 'Egress'] });
     expect(applyDefaults(type, { metadata: { name: 'np' }, spec: { policyTypes: ['Egress'], egress: [{}] } }).spec).toMatchObject({ podSelector: {}, policyTypes: ['Egress'] });
+    expect(applyDefaults(type, { metadata: { name: 'np' }, spec: {}, status: { conditions: [] } })).not.toHaveProperty('status');
   });
 
   it('accepts selectors, ipBlocks and port ranges', () => {

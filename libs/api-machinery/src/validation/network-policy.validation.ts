@@ -109,6 +109,8 @@ export function validateNetworkPolicyUpdate(obj: KubeObject, old: KubeObject): S
 }
 
 export function defaultNetworkPolicy(np: Obj): void {
+  // 1.28 removed NetworkPolicy.status (the 1.27 schema still has it): the decoder drops it.
+  delete np.status;
   const spec = ensureObj(np, 'spec');
   // podSelector is a struct without omitempty: an absent one is the empty (select-all) selector.
   setIfUnset(spec, 'podSelector', {});

@@ -43,6 +43,15 @@ describe('API conformance with the real kubectl', () => {
     expect(raw.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', details: { name: 'kube-system', kind: 'namespaces' } });
   });
 
+  it('brings back the system RuntimeClasses and virtual node when they are deleted', async () => {
+    const names = (kind: string) => kubectl(['get', kind, '-o', 'jsonpath={.items[*].metadata.name}']).then((r) => r.stdout.split(' ').sort().join(' '));
+    await eventually(async () => (await names('runtimeclass')) === 'gvisor runc', 30_000, 'runtime classes');
+    expect((await kubectl(['delete', 'runtimeclass', '--all'])).code).toBe(0);
+    expect(await eventually(async () => (await names('runtimeclass')) === 'gvisor runc' && 'back', 30_000, 'runtime classes recreated')).toBe('back');
+    expect((await kubectl(['delete', 'node', '--all'])).code).toBe(0);
+    expect(await eventually(async () => (await names('node')) === 'virtual-kubelet-zone-a' && 'back', 30_000, 'virtual node recreated')).toBe('back');
+  });
+
   it('serves HorizontalPodAutoscalers in autoscaling/v1 and v2 over one object (kubectl autoscale)', async () => {
     expect((await kubectl(['create', 'deployment', 'web', '--image=busybox'])).code).toBe(0);
     const res = await kubectl(['autoscale', 'deploy/web', '--min=1', '--max=3', '--cpu-percent=50']);

@@ -85,7 +85,6 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     term.queues.push(placement, ...this.controllers.map((c) => this.begin(c, term, events)));
     term.timer = setInterval(() => void this.syncNodes(pods, events), NODE_SYNC_MS);
     term.informers.start();
-    await this.ensureRuntimeClasses();
     await this.syncNodes(pods, events);
   }
 
@@ -123,15 +122,18 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
     try {
       await this.nodes.reconcileAll();
       if (informer.hasSynced()) await this.lostHosts.reconcile(await this.hosts.list(), informer, events);
+      await this.ensureRuntimeClasses();
     } catch (err) {
       this.log.warn(`virtual node sync: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
   // Best effort: placement knows the handlers without these objects; they are for users (kubectl get runtimeclass).
+  // Checked on every node sync, so a deleted one comes back as an addon manager's EnsureExists would.
   private async ensureRuntimeClasses(): Promise<void> {
     const rc = this.client.resource({ group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', namespaced: false });
-    for (const obj of runtimeClassObjects()) {
+    const existing = new Set((await rc.list()).items.map((o) => o.metadata.name));
+    for (const obj of runtimeClassObjects().filter((o) => !existing.has(o.metadata.name))) {
       try {
         await rc.create(undefined, obj, { fieldManager: 'skiff-scheduler' });
       } catch (err) {

@@ -10,6 +10,7 @@ import { Duplex } from 'node:stream';
 import { SandboxAgentModule } from './app.module';
 import { cleanupAgentHost } from './pods/agent-cleanup';
 import { AgentAuthService } from './streaming/agent-auth.service';
+import { ATTACH_PATH, AttachWebSocketHandler } from './streaming/attach.websocket';
 import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './streaming/container-log-locator';
 import { ExecWebSocketHandler } from './streaming/exec.websocket';
 import { PORT_FORWARD_PATH, PortForwardUpgradeHandler } from './streaming/port-forward.upgrade';
@@ -31,14 +32,16 @@ async function serve(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), { logger, httpsOptions: servingCert(config) });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
-  // exec and port-forward arrive as upgrades the API server splices through; they bypass the router.
+  // exec, attach and port-forward arrive as upgrades the API server splices through; they bypass the router.
   const auth = app.get(AgentAuthService);
   const locator = app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR);
   const exec = new ExecWebSocketHandler(auth, locator);
   const portForward = new PortForwardUpgradeHandler(auth, locator);
+  const attach = new AttachWebSocketHandler(auth, locator);
   app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const pathname = new URL(req.url ?? '/', 'https://agent.local').pathname;
     if (PORT_FORWARD_PATH.test(pathname)) portForward.handleUpgrade(req, socket, head);
+    else if (ATTACH_PATH.test(pathname)) attach.handleUpgrade(req, socket, head);
     else exec.handleUpgrade(req, socket, head);
   });
   await app.listen(config.port, '127.0.0.1');

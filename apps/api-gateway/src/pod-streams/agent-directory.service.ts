@@ -46,7 +46,7 @@ export class AgentDirectoryService implements OnApplicationShutdown {
 }
 
 /**
- * The container a pods/log, exec or attach request means: the named one (init containers too),
+ * The container a pods/log, exec or attach request means: the named one (init and ephemeral containers too),
  * else the only one; with several, logs ask for a name while exec/attach take the first (upstream).
  */
 export function containerOf(pod: KubeObject, requested: string | null, defaultToFirst: boolean): string {
@@ -55,7 +55,7 @@ export function containerOf(pod: KubeObject, requested: string | null, defaultTo
   const containers = names('containers');
   const name = pod.metadata.name;
   if (requested) {
-    if (![...names('initContainers'), ...containers].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${name}`);
+    if (![...names('initContainers'), ...containers, ...names('ephemeralContainers')].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${name}`);
     return requested;
   }
   if (containers.length === 1 || defaultToFirst) return containers[0];

@@ -73,6 +73,11 @@ export function buildPodStatus({ pod, record, observed, now }: PodStatusInput): 
   };
   const initContainerStatuses = (spec.initContainers ?? []).map((c) => ({ ...statusOf(c.name, true), image: c.image }));
   const containerStatuses = spec.containers.map((c) => ({ ...statusOf(c.name, false), image: c.image }));
+  // kubelet reports ephemeral containers apart; no probe ever makes them ready or started.
+  const ephemeralContainerStatuses = (spec.ephemeralContainers ?? []).map((c): ContainerStatus => {
+    const { started: _started, ...s } = statusOf(c.name, false);
+    return { ...s, image: c.image, ready: false };
+  });
   const previous = pod.status ?? {};
   const phase = podPhase(spec, initContainerStatuses, containerStatuses, previous.phase);
   const conditions: PodCondition[] = podConditions(spec, { phase, initContainerStatuses, containerStatuses }, previous.conditions ?? [], metaTime(now));
@@ -84,6 +89,7 @@ export function buildPodStatus({ pod, record, observed, now }: PodStatusInput): 
     ...(record.startTime ? { startTime: record.startTime } : {}),
     ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
     containerStatuses,
+    ...(ephemeralContainerStatuses.length ? { ephemeralContainerStatuses } : {}),
     qosClass: qosClass(spec),
   };
 }

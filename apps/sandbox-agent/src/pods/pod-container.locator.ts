@@ -1,5 +1,5 @@
 import { ApiError } from '@skiff/api-machinery';
-import { ContainerLogFile, ContainerLogLocator, ExecTarget, PortForwardTarget } from '../streaming/container-log-locator';
+import { AttachTarget, ContainerLogFile, ContainerLogLocator, ExecTarget, PortForwardTarget } from '../streaming/container-log-locator';
 import { PodRecord } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';
 
@@ -39,6 +39,25 @@ export class PodContainerLocator implements ContainerLogLocator {
     const { runtime } = this.host.runtimes[record.runtime];
     // stdin is always a pipe: the exec stream ends it (at once without stdin, or on the client's EOF; kubectl cp needs it).
     return { spawn: (command) => runtime.exec(id, command, { stdin: true }), spawnTerminal: (command, size) => runtime.execTerminal(id, command, size) };
+  }
+
+  async locateAttach(namespace: string, pod: string, container: string): Promise<AttachTarget> {
+    const record = this.recordOf(namespace, pod);
+    const rec = record.containers[container];
+    if (!rec) throw ApiError.badRequest(`container ${container} is not valid for pod ${pod}`);
+    const id = rec.runtimeId;
+    if (!id) throw ApiError.badRequest(`container ${container} is not running`);
+    const spec = record.pod.spec;
+    const c = [...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])].find((x) => x.name === container);
+    const { runtime } = this.host.runtimes[record.runtime];
+    return {
+      tty: c?.tty === true,
+      stdin: c?.stdin === true,
+      logPath: this.host.logPath(record.uid, container, rec.restartCount),
+      openStdin: () => runtime.openStdin(id),
+      resize: (size) => runtime.resizeTerminal(id, size),
+      finished: () => runtime.finished(id),
+    };
   }
 
   async locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget> {

@@ -1,5 +1,6 @@
 import { EventRecorder } from '@skiff/kube-client';
 import { ImageStore } from '../images/image-store';
+import { JoinNamespaces } from '../runtime/oci-spec.types';
 import { AppContainer } from '../runtime/pod-sandbox';
 import { RuntimeError } from '../runtime/runtime.error';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
@@ -7,7 +8,7 @@ import { VolumeError } from '../volumes/volume.error';
 import { ObservedContainer, terminatedFrom } from './container-status.builder';
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
 import { ImagePuller } from './image-puller';
-import { Container, metaTime, Pod } from './pod.types';
+import { Container, EphemeralContainer, metaTime, Pod } from './pod.types';
 import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
 import { SandboxRuntime, stopContainer } from './pod-termination';
 import { runHandler } from './probes/handler-runner';
@@ -89,6 +90,11 @@ export class PodLifecycle {
     const spec = pod.spec;
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     if (terminal || !record.sandbox) return observed;
+    // As kubelet: ephemeral containers start before init containers, so a pod stuck initialising can be debugged.
+    for (const c of spec.ephemeralContainers ?? []) {
+      const rec = this.recordOf(record, c, false, true);
+      if (!rec.runtimeId && !rec.terminated) await this.start(pod, record, c, rec, () => this.joinOf(record, c));
+    }
     for (const c of spec.initContainers ?? []) {
       const rec = this.recordOf(record, c, true);
       if (rec.terminated?.exitCode === 0) continue;
@@ -104,10 +110,34 @@ export class PodLifecycle {
     return observed;
   }
 
-  private recordOf(record: PodRecord, c: Container, init: boolean): ContainerRecord {
-    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image });
+  private recordOf(record: PodRecord, c: Container, init: boolean, ephemeral = false): ContainerRecord {
+    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image, ...(ephemeral ? { ephemeral } : {}) });
     rec.image = c.image;
     return rec;
+  }
+
+  /**
+   * What an ephemeral container joins besides the pod's netns: with a target, its PID namespace (runc) or its
+   * gVisor sandbox, whose root PID namespace it then shares (runsc); and in a runc pod without a pause, the
+   * IPC/UTS namespaces its lone container owns. A target that is not running yet is waited for (kubelet's
+   * CreateContainerConfigError).
+   */
+  private async joinOf(record: PodRecord, c: EphemeralContainer): Promise<JoinNamespaces> {
+    const { runtime } = this.deps.runtimes[record.runtime];
+    const pidOf = async (name: string | undefined): Promise<number | undefined> => {
+      const id = name ? record.containers[name]?.runtimeId : undefined;
+      if (!id) return undefined;
+      const st = await runtime.state(id);
+      return st.status === 'running' ? st.pid : undefined;
+    };
+    const target = c.targetContainerName;
+    const targetId = target ? record.containers[target]?.runtimeId : undefined;
+    if (target && !targetId) throw new ContainerConfigError(`unable to find target container ${target}`);
+    if (record.runtime === 'runsc') return targetId ? { gvisorSandboxId: targetId } : {};
+    const targetPid = await pidOf(target);
+    if (target && !targetPid) throw new ContainerConfigError(`unable to find target container ${target}`);
+    const ipcUtsPid = record.sandbox?.pausePid === undefined ? await pidOf(record.pod.spec.containers[0]?.name) : undefined;
+    return { ...(targetPid ? { targetPid } : {}), ...(ipcUtsPid ? { ipcUtsPid } : {}) };
   }
 
   private async observe(pod: Pod, record: PodRecord, listed: ListedContainers): Promise<Map<string, ObservedContainer>> {
@@ -144,7 +174,7 @@ export class PodLifecycle {
     rec.ready = false;
     const policy = pod.spec.restartPolicy ?? 'Always';
     const failed = term.exitCode !== 0;
-    const restart = rec.init ? failed && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && failed);
+    const restart = rec.ephemeral ? false : rec.init ? failed && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && failed);
     if (!restart) {
       rec.terminated = term;
       return;
@@ -156,7 +186,7 @@ export class PodLifecycle {
     rec.crashBackoff = crashBackoff(rec.crashBackoff, finished, rec.startedAtMs ? finished - rec.startedAtMs : 0);
   }
 
-  private async start(pod: Pod, record: PodRecord, c: Container, rec: ContainerRecord): Promise<void> {
+  private async start(pod: Pod, record: PodRecord, c: Container, rec: ContainerRecord, join?: () => Promise<JoinNamespaces>): Promise<void> {
     const now = this.deps.clock();
     const events = this.deps.events;
     if (rec.lastTerminated && inBackoff(rec.crashBackoff, now)) {
@@ -181,6 +211,8 @@ export class PodLifecycle {
         securityContext: c.securityContext,
         resources: quantities(c, pod),
         volumeMounts: await this.deps.volumes.mountsFor(pod, c),
+        stdio: { stdin: c.stdin === true, stdinOnce: c.stdinOnce === true, tty: c.tty === true },
+        ...(join ? { join: await join() } : {}),
       };
       // A pod whose sandbox is up is finished before new sandboxes are begun: pods turn Running one by one.
       const id = await this.starts.run(() => sandbox.startContainer(record.sandbox!, desc, image, restartCount), true);

@@ -20,6 +20,8 @@ export interface TerminatedRecord {
 export interface ContainerRecord {
   name: string;
   init: boolean;
+  /** An ephemeral container: runs once, whatever the restartPolicy. */
+  ephemeral?: boolean;
   restartCount: number;
   /** Runtime id of the current instance (one at a time: ids are per pod and container name). */
   runtimeId?: string;

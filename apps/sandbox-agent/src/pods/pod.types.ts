@@ -93,6 +93,16 @@ export interface Container {
   startupProbe?: Probe;
   lifecycle?: { postStart?: ProbeHandler; preStop?: ProbeHandler };
   securityContext?: ContainerDescription['securityContext'];
+  /** conmon holds the container's stdin open for attach; `stdinOnce`: only until the first attach ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
+}
+
+/** A container added to a running pod through pods/ephemeralcontainers (`kubectl debug`): started once, never restarted. */
+export interface EphemeralContainer extends Container {
+  /** The container whose PID namespace it shares. */
+  targetContainerName?: string;
 }
 
 export interface KeyToPath {
@@ -150,6 +160,7 @@ export interface PodSpec {
   imagePullSecrets?: { name: string }[];
   initContainers?: Container[];
   containers: Container[];
+  ephemeralContainers?: EphemeralContainer[];
   volumes?: Volume[];
 }
 
@@ -211,6 +222,7 @@ export interface PodStatus {
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
 }
 

@@ -1,13 +1,15 @@
 import { IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { ChildProcess } from 'node:child_process';
-import { closeSync, promises as fs, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, promises as fs, openSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { CgroupV1 } from './cgroup-v1';
-import { OciSpec } from './oci-spec.types';
+import { CRI_CONTAINER_TYPE } from './oci-spec.builder';
+import { ContainerStdio, OciSpec } from './oci-spec.types';
 import { ProcessError, ProcessRunner, RunResult } from './process-runner';
 import { RootfsMounter } from './rootfs.mounter';
 import { RuntimeError } from './runtime.error';
+import { ensureRunscSubcontainerLauncher } from './runsc-subcontainer.launcher';
 
 export interface ContainerRuntimeOptions {
   /** Bundles, exit files and the runtime's own state live here (tests: a temp dir). */
@@ -29,6 +31,8 @@ export interface CreateContainerRequest {
   spec: OciSpec;
   /** CRI log file conmon writes, e.g. `<logs>/<pod>/<container>/<restartCount>.log` */
   logPath: string;
+  /** stdin (and a terminal) conmon holds for `kubectl attach`; none by default. */
+  stdio?: ContainerStdio;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited' | 'unknown';
@@ -58,6 +62,8 @@ interface RuncState {
   pid: number;
   status: string;
 }
+
+const SOCAT = '/usr/bin/socat';
 
 /** OCI containers started under conmon, which holds stdio, writes the CRI log and the exit code, and outlives the agent. */
 export class ContainerRuntime {
@@ -112,11 +118,18 @@ export class ContainerRuntime {
       await fs.mkdir(d, { recursive: true });
     }
     await fs.rm(path.join(this.exitDir, req.id), { force: true });
+    // The attach socket is found through `<sockets>/<cuuid>` (its path in the bundle is too long for a socket).
+    const cuuid = randomUUID();
+    await fs.writeFile(path.join(bundle, 'cuuid'), cuuid);
+    const stdio = req.stdio;
+    // A runsc subcontainer's "PID" is its sandbox's, not conmon's child: a launcher gives conmon one to wait for.
+    const subcontainer = this.kind === 'runsc' && req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container';
+    const runtimePath = subcontainer ? await ensureRunscSubcontainerLauncher(this.options.stateDir, this.runtimePath) : this.runtimePath;
     const args = [
       '--cid', req.id,
-      '--cuuid', randomUUID(),
+      '--cuuid', cuuid,
       '--name', req.id,
-      '--runtime', this.runtimePath,
+      '--runtime', runtimePath,
       ...this.globalArgs().flatMap((a) => ['--runtime-arg', a]),
       '--bundle', bundle,
       '--container-pidfile', path.join(bundle, 'pid'),
@@ -126,6 +139,9 @@ export class ContainerRuntime {
       '--exit-dir', this.exitDir,
       '--persist-dir', persist,
       '--socket-dir-path', path.join(this.options.stateDir, 'sockets'),
+      // Attach writes to the container's stdin; without stdinOnce it stays open when a session ends.
+      ...(stdio?.stdin ? ['--stdin', ...(stdio.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
+      ...(stdio?.tty ? ['--terminal'] : []),
     ];
     // conmon double-forks and its first process exits at once; the sync pipe (fd 3) carries {"pid": N} once the
     // runtime's create is done, or {"pid": -1, "message": …} with the runtime's error.
@@ -159,6 +175,8 @@ export class ContainerRuntime {
 
   async start(id: string): Promise<void> {
     await fs.writeFile(path.join(this.bundleDir(id), 'started'), new Date().toISOString());
+    // A runsc subcontainer was started by its launcher, with conmon's pipes as its stdio.
+    if (this.kind === 'runsc' && (await this.readSpec(id))?.annotations?.[CRI_CONTAINER_TYPE] === 'container') return;
     // `runsc start` of a subcontainer spawns its gofer with runsc's own stdout/stderr: give it a file, not our pipes.
     const outputFile = path.join(this.bundleDir(id), 'start.log');
     await this.runner.run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000, outputFile }).catch((err: unknown) => {
@@ -191,6 +209,40 @@ export class ContainerRuntime {
             ? 'exited'
             : 'unknown';
     return { id, status, pid: runtimeState?.pid || undefined, exitCode: exit?.code, startedAt, finishedAt: exit?.at, oomKilled };
+  }
+
+  /**
+   * A connection to the container's stdin through conmon's attach socket: what is written to the child's
+   * stdin reaches the container; ending it detaches (conmon then closes a `stdinOnce` container's stdin).
+   * The socket is SOCK_SEQPACKET, which Node cannot open, so socat carries it. conmon also sends the output
+   * down the socket; socat drops it (attach reads the log, see CriLogFollower) but must read it, or conmon's
+   * writes to the socket would block.
+   */
+  async openStdin(id: string): Promise<ChildProcess> {
+    const cuuid = await fs.readFile(path.join(this.bundleDir(id), 'cuuid'), 'utf8').catch(() => undefined);
+    if (!cuuid) throw new RuntimeError('NotFound', `container ${id} has no attach socket`);
+    // The socket's own path in the bundle is too long for sun_path; conmon links `<sockets>/<cuuid>` to the bundle.
+    const socket = path.join(this.options.stateDir, 'sockets', cuuid.trim(), 'attach');
+    return this.runner.spawn(SOCAT, ['-b', '65536', 'STDIO', `UNIX-CONNECT:${socket},type=5`], { stdio: ['pipe', 'ignore', 'pipe'] });
+  }
+
+  /** Resizes the container's terminal: conmon's control FIFO takes `1 <rows> <cols>`. */
+  async resizeTerminal(id: string, size: TerminalSize): Promise<void> {
+    const fh = await fs.open(path.join(this.bundleDir(id), 'ctl'), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    try {
+      await fh.write(`1 ${size.rows} ${size.cols}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The container's process has ended (conmon wrote its exit code) or the container is gone altogether. */
+  async finished(id: string): Promise<boolean> {
+    if (await readExitFile(path.join(this.exitDir, id))) return true;
+    return fs.access(this.bundleDir(id)).then(
+      () => false,
+      () => true,
+    );
   }
 
   async kill(id: string, signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {

@@ -14,6 +14,9 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The CRI annotations runsc reads to start a container inside an existing sandbox instead of a new one. */
+export const CRI_CONTAINER_TYPE = 'io.kubernetes.cri.container-type';
+export const CRI_SANDBOX_ID = 'io.kubernetes.cri.sandbox-id';
 const CPU_PERIOD = 100_000;
 
 export interface OciSpecBuilderOptions {
@@ -32,22 +35,29 @@ export class OciSpecBuilder {
     // Without a pause to join (building the pause itself, a lone runc container, any runsc container) a container
     // owns its IPC/UTS and sets the hostname. runsc: one gVisor sandbox per container, all on the pod's netns
     // (--network=host). The CRI annotations that put app containers into one sandbox were tried: conmon then
-    // records exit code -1 (the process is not its child) and localhost was not shared.
-    const ownNamespaces = pod.pausePid === undefined || this.options.runtime === 'runsc';
+    // records exit code -1 (the process is not its child) and localhost was not shared. Ephemeral containers
+    // with a target do use them, under a launcher that gives conmon a child to wait for (runsc-subcontainer).
+    const runsc = this.options.runtime === 'runsc';
+    // An ephemeral container of a runc pod without a pause joins its lone container's IPC/UTS instead.
+    const ipcUtsFrom = runsc ? undefined : (pod.pausePid ?? c.join?.ipcUtsPid);
+    const ownNamespaces = ipcUtsFrom === undefined;
+    const gvisorSandbox = runsc ? c.join?.gvisorSandboxId : undefined;
     const { uid, gid } = resolveUser(c);
     const namespaces: OciNamespace[] = [
-      { type: 'pid' },
+      // runsc: a subcontainer with no PID namespace of its own runs in its sandbox's root one, where the
+      // target (that sandbox's first container) lives. runc: the target's through /proc.
+      ...(gvisorSandbox ? [] : [c.join?.targetPid && !runsc ? { type: 'pid' as const, path: `/proc/${c.join.targetPid}/ns/pid` } : { type: 'pid' as const }]),
       { type: 'mount' },
       { type: 'network', path: pod.netnsPath },
       // The pause process owns the pod's IPC and UTS namespaces; the others join them through /proc.
-      ownNamespaces ? { type: 'ipc' } : { type: 'ipc', path: `/proc/${pod.pausePid}/ns/ipc` },
-      ownNamespaces ? { type: 'uts' } : { type: 'uts', path: `/proc/${pod.pausePid}/ns/uts` },
+      ownNamespaces ? { type: 'ipc' } : { type: 'ipc', path: `/proc/${ipcUtsFrom}/ns/ipc` },
+      ownNamespaces ? { type: 'uts' } : { type: 'uts', path: `/proc/${ipcUtsFrom}/ns/uts` },
     ];
     const caps = capabilities(c.securityContext?.capabilities);
     return {
       ociVersion: '1.0.2-dev',
       process: {
-        terminal: false,
+        terminal: c.stdio?.tty === true,
         user: { uid, gid, additionalGids: [gid] },
         args: resolveArgs(c),
         env: resolveEnv(c),
@@ -64,6 +74,7 @@ export class OciSpecBuilder {
         'io.kubernetes.pod.name': c.podName,
         'io.kubernetes.container.name': c.name,
         'skiff.io/pod-id': c.podId,
+        ...(gvisorSandbox ? { [CRI_CONTAINER_TYPE]: 'container', [CRI_SANDBOX_ID]: gvisorSandbox } : {}),
       },
       linux: {
         cgroupsPath: `skiff/${c.podId}/${c.name}`,

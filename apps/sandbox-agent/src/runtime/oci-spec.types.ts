@@ -105,6 +105,27 @@ export interface ContainerDescription {
   };
   volumeMounts?: { source: string; destination: string; readOnly?: boolean }[];
   pidsLimit?: number;
+  /** What conmon holds for the process: stdin for attach, and with `tty` a terminal. */
+  stdio?: ContainerStdio;
+  /** Ephemeral containers: the running pod's namespaces (or gVisor sandbox) to join. */
+  join?: JoinNamespaces;
+}
+
+export interface ContainerStdio {
+  stdin: boolean;
+  /** stdin closes when the first attach session ends (kubectl run -i). */
+  stdinOnce: boolean;
+  tty: boolean;
+}
+
+/** Where an ephemeral container joins a pod that is already running. */
+export interface JoinNamespaces {
+  /** runc: a process holding the pod's IPC and UTS namespaces when it has no pause (its lone container). */
+  ipcUtsPid?: number;
+  /** runc: the target container's init, whose PID namespace is shared (`ps` shows the target's processes). */
+  targetPid?: number;
+  /** runsc: the target container's gVisor sandbox, started into as a subcontainer in its root PID namespace. */
+  gvisorSandboxId?: string;
 }
 
 /** Where the pod's shared pieces live on the host. */

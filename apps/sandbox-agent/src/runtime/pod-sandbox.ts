@@ -119,7 +119,10 @@ export class PodSandbox {
     }
   }
 
-  /** Creates and starts an app container in the pod; returns its runtime id. */
+  /**
+   * Creates and starts an app (or ephemeral) container in the pod; returns its runtime id. An ephemeral
+   * container names in `container.join` the running processes or gVisor sandbox it joins.
+   */
   async startContainer(pod: RunningPodSandbox, container: AppContainer, image: SandboxImage, restartCount = 0): Promise<string> {
     const id = PodSandbox.containerId(pod.podId, container.name);
     const desc: ContainerDescription = {
@@ -157,7 +160,7 @@ export class PodSandbox {
     try {
       const rootfs = await this.deps.mounter.mountOverlay(image.rootfs, this.deps.runtime.bundleDir(id));
       const spec = this.deps.builder.build(desc, rootfs, pod);
-      const pid = await this.deps.runtime.create({ id, spec, logPath });
+      const pid = await this.deps.runtime.create({ id, spec, logPath, stdio: desc.stdio });
       await this.deps.runtime.start(id);
       return pid;
     } catch (err) {

@@ -17,6 +17,21 @@ export interface ExecTarget {
   spawnTerminal(command: string[], size: TerminalSize): Promise<IPty>;
 }
 
+/** A running container's stdio, as conmon holds it, for `kubectl attach`. */
+export interface AttachTarget {
+  /** Started with a terminal: one output stream, and resizes apply. */
+  tty: boolean;
+  /** Started with stdin held open (`stdin: true`): input can be written. */
+  stdin: boolean;
+  /** The log the running instance writes: what is appended from now on is the session's output. */
+  logPath: string;
+  /** A connection to the container's stdin; ending its stdin detaches. */
+  openStdin(): Promise<ChildProcess>;
+  resize(size: TerminalSize): Promise<void>;
+  /** True once the container has ended (then its log is complete). */
+  finished(): Promise<boolean>;
+}
+
 /** Where a pod's ports are: its network namespace and its address on the bridge. */
 export interface PortForwardTarget {
   /** `/var/run/netns/skiff-<podId>`: entered to dial the port on the pod's loopback, as kubelet does. */
@@ -33,6 +48,8 @@ export interface ContainerLogLocator {
   locateLog(namespace: string, pod: string, container: string, previous: boolean): Promise<ContainerLogFile>;
   /** A running container of a pod on this host; throws an ApiError when it is not running. */
   locateExec(namespace: string, pod: string, container: string): Promise<ExecTarget>;
+  /** A running container of a pod on this host to attach to; throws an ApiError when it is not running. */
+  locateAttach(namespace: string, pod: string, container: string): Promise<AttachTarget>;
   /** The network of a pod on this host whose sandbox is up; throws an ApiError otherwise. */
   locatePortForward(namespace: string, pod: string): Promise<PortForwardTarget>;
 }

@@ -83,4 +83,30 @@ describe(buildPodStatus.name, () => {
     expect(s.phase).toBe('Pending');
     expect(s.containerStatuses![0].state).toEqual({ waiting: { reason: 'PodInitializing' } });
   });
+
+  it('reports ephemeral containers apart, never ready, without touching phase or conditions', () => {
+    const debugged: Pod = { ...pod, spec: { ...pod.spec, ephemeralContainers: [{ name: 'dbg', image: 'busybox', targetContainerName: 'app' }, { name: 'done', image: 'busybox' }] } };
+    const r: PodRecord = {
+      ...record,
+      pod: debugged,
+      containers: {
+        ...record.containers,
+        dbg: rec({ name: 'dbg', ephemeral: true, runtimeId: 'skiff-u_dbg', startedAtMs: Date.parse('2026-01-01T00:00:02Z'), ready: true, started: true }),
+        done: rec({ name: 'done', ephemeral: true, terminated: { exitCode: 3, reason: 'Error', containerID: 'skiff://skiff-u_done' } }),
+      },
+    };
+    const observed = new Map([
+      ['app', { status: 'running' as const, oomKilled: false }],
+      ['dbg', { status: 'running' as const, oomKilled: false }],
+    ]);
+    const s = buildPodStatus({ pod: debugged, record: r, observed, now: new Date('2026-01-01T00:00:03Z') });
+    expect(s.ephemeralContainerStatuses).toEqual([
+      expect.objectContaining({ name: 'dbg', ready: false, containerID: 'skiff://skiff-u_dbg', state: { running: { startedAt: '2026-01-01T00:00:02Z' } } }),
+      expect.objectContaining({ name: 'done', ready: false, state: { terminated: { exitCode: 3, reason: 'Error', containerID: 'skiff://skiff-u_done' } } }),
+    ]);
+    expect(s.ephemeralContainerStatuses![0]).not.toHaveProperty('started');
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses).toHaveLength(1);
+    expect(buildPodStatus({ pod, record, observed, now: new Date() })).not.toHaveProperty('ephemeralContainerStatuses');
+  });
 });

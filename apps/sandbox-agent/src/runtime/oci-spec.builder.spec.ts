@@ -40,6 +40,36 @@ describe(OciSpecBuilder.name, () => {
     expect(new OciSpecBuilder().build(base, '/rootfs', { ...pod, pausePid: undefined }).hostname).toBe('web-0');
   });
 
+  it('puts an ephemeral container into its target\'s PID namespace, and a lone container\'s IPC/UTS when there is no pause', () => {
+    const lone = { ...pod, pausePid: undefined };
+    const spec = new OciSpecBuilder().build({ ...base, join: { targetPid: 77, ipcUtsPid: 77 } }, '/rootfs', lone);
+    expect(spec.linux.namespaces).toEqual([
+      { type: 'pid', path: '/proc/77/ns/pid' },
+      { type: 'mount' },
+      { type: 'network', path: '/var/run/netns/skiff-p1' },
+      { type: 'ipc', path: '/proc/77/ns/ipc' },
+      { type: 'uts', path: '/proc/77/ns/uts' },
+    ]);
+    // runc refuses a hostname in a UTS namespace it joins.
+    expect(spec.hostname).toBeUndefined();
+    // With a pause, the pause holds IPC/UTS whatever else is given.
+    expect(new OciSpecBuilder().build({ ...base, join: { ipcUtsPid: 77 } }, '/rootfs', pod).linux.namespaces.at(-1)).toEqual({ type: 'uts', path: '/proc/42/ns/uts' });
+  });
+
+  it('starts a gVisor ephemeral container in its target\'s sandbox, in that sandbox\'s root PID namespace', () => {
+    const spec = new OciSpecBuilder({ runtime: 'runsc' }).build({ ...base, join: { gvisorSandboxId: 'skiff-p1_web' } }, '/rootfs', pod);
+    expect(spec.annotations).toMatchObject({ 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'skiff-p1_web' });
+    expect(spec.linux.namespaces.map((n) => n.type)).toEqual(['mount', 'network', 'ipc', 'uts']);
+    const own = new OciSpecBuilder({ runtime: 'runsc' }).build(base, '/rootfs', pod);
+    expect(own.annotations).not.toHaveProperty('io.kubernetes.cri.sandbox-id');
+    expect(own.linux.namespaces[0]).toEqual({ type: 'pid' });
+  });
+
+  it('gives a tty container a terminal', () => {
+    expect(new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: true } }, '/rootfs', pod).process.terminal).toBe(true);
+    expect(new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: false } }, '/rootfs', pod).process.terminal).toBe(false);
+  });
+
   it('hardens: default caps with add/drop, no new privileges, seccomp, masked paths', () => {
     const spec = new OciSpecBuilder().build({ ...base, securityContext: { capabilities: { add: ['SYS_TIME'], drop: ['NET_RAW'] }, readOnlyRootFilesystem: true } }, '/rootfs', pod);
     expect(spec.process.capabilities.effective).toEqual([...DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_NET_RAW'), 'CAP_SYS_TIME']);

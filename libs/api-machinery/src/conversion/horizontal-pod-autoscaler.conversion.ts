@@ -16,36 +16,49 @@ function compact(o: Obj): Obj {
   return o;
 }
 
+// The one source a metric of each type carries.
+function sourcesOf(m: Obj): Record<'resource' | 'container' | 'pods' | 'object' | 'external', Obj | undefined> {
+  return { resource: objAt(m.resource), container: objAt(m.containerResource), pods: objAt(m.pods), object: objAt(m.object), external: objAt(m.external) };
+}
+
 function isCpuUtilization(metric: Obj): boolean {
   const resource = objAt(metric.resource);
   return metric.type === 'Resource' && resource?.name === 'cpu' && objAt(resource.target)?.type === 'Utilization';
 }
 
-// v2 MetricSpec → v1 MetricSpec (the autoscaling/v2beta1 shape).
-function metricSpecToV1(m: Obj): Obj {
-  const target = (src: Obj | undefined): Obj => objAt(src?.target) ?? {};
+// v2 MetricSpec (`target`) or MetricStatus (`current`) → the v1 form (the autoscaling/v2beta1
+// shape), where the word prefixes the value fields: targetAverageValue, currentAverageValue...
+function metricToV1(m: Obj, word: 'target' | 'current'): Obj {
+  const values = (src: Obj | undefined): Obj => objAt(src?.[word]) ?? {};
+  const prefixed = (name: string): string => `${word}${name}`;
   const out: Obj = { type: m.type };
-  const resource = objAt(m.resource);
-  const container = objAt(m.containerResource);
-  const pods = objAt(m.pods);
-  const object = objAt(m.object);
-  const external = objAt(m.external);
-  if (resource) out.resource = compact({ name: resource.name, targetAverageUtilization: target(resource).averageUtilization, targetAverageValue: target(resource).averageValue });
+  const { resource, container, pods, object, external } = sourcesOf(m);
+  if (resource) out.resource = compact({ name: resource.name, [prefixed('AverageUtilization')]: values(resource).averageUtilization, [prefixed('AverageValue')]: values(resource).averageValue });
   if (container) {
-    out.containerResource = compact({ name: container.name, container: container.container, targetAverageUtilization: target(container).averageUtilization, targetAverageValue: target(container).averageValue });
+    out.containerResource = compact({
+      name: container.name,
+      container: container.container,
+      [prefixed('AverageUtilization')]: values(container).averageUtilization,
+      [prefixed('AverageValue')]: values(container).averageValue,
+    });
   }
-  if (pods) out.pods = compact({ metricName: objAt(pods.metric)?.name, targetAverageValue: target(pods).averageValue, selector: objAt(pods.metric)?.selector });
+  if (pods) out.pods = compact({ metricName: objAt(pods.metric)?.name, [prefixed('AverageValue')]: values(pods).averageValue, selector: objAt(pods.metric)?.selector });
   if (object) {
     out.object = compact({
       target: object.describedObject,
       metricName: objAt(object.metric)?.name,
-      targetValue: target(object).value,
+      [prefixed('Value')]: values(object).value,
       selector: objAt(object.metric)?.selector,
-      averageValue: target(object).averageValue,
+      averageValue: values(object).averageValue,
     });
   }
   if (external) {
-    out.external = compact({ metricName: objAt(external.metric)?.name, metricSelector: objAt(external.metric)?.selector, targetValue: target(external).value, targetAverageValue: target(external).averageValue });
+    out.external = compact({
+      metricName: objAt(external.metric)?.name,
+      metricSelector: objAt(external.metric)?.selector,
+      [prefixed('Value')]: values(external).value,
+      [prefixed('AverageValue')]: values(external).averageValue,
+    });
   }
   return out;
 }
@@ -53,11 +66,7 @@ function metricSpecToV1(m: Obj): Obj {
 // v1 MetricSpec → v2 MetricSpec: the target type follows from which v1 field is set, as upstream.
 function metricSpecToV2(m: Obj): Obj {
   const out: Obj = { type: m.type };
-  const resource = objAt(m.resource);
-  const container = objAt(m.containerResource);
-  const pods = objAt(m.pods);
-  const object = objAt(m.object);
-  const external = objAt(m.external);
+  const { resource, container, pods, object, external } = sourcesOf(m);
   const utilizationTarget = (src: Obj): Obj =>
     src.targetAverageUtilization === undefined
       ? { type: 'AverageValue', averageValue: src.targetAverageValue }
@@ -81,41 +90,9 @@ function metricSpecToV2(m: Obj): Obj {
   return out;
 }
 
-function metricStatusToV1(m: Obj): Obj {
-  const current = (src: Obj | undefined): Obj => objAt(src?.current) ?? {};
-  const out: Obj = { type: m.type };
-  const resource = objAt(m.resource);
-  const container = objAt(m.containerResource);
-  const pods = objAt(m.pods);
-  const object = objAt(m.object);
-  const external = objAt(m.external);
-  if (resource) out.resource = compact({ name: resource.name, currentAverageUtilization: current(resource).averageUtilization, currentAverageValue: current(resource).averageValue });
-  if (container) {
-    out.containerResource = compact({ name: container.name, container: container.container, currentAverageUtilization: current(container).averageUtilization, currentAverageValue: current(container).averageValue });
-  }
-  if (pods) out.pods = compact({ metricName: objAt(pods.metric)?.name, currentAverageValue: current(pods).averageValue, selector: objAt(pods.metric)?.selector });
-  if (object) {
-    out.object = compact({
-      target: object.describedObject,
-      metricName: objAt(object.metric)?.name,
-      currentValue: current(object).value,
-      selector: objAt(object.metric)?.selector,
-      averageValue: current(object).averageValue,
-    });
-  }
-  if (external) {
-    out.external = compact({ metricName: objAt(external.metric)?.name, metricSelector: objAt(external.metric)?.selector, currentValue: current(external).value, currentAverageValue: current(external).averageValue });
-  }
-  return out;
-}
-
 function metricStatusToV2(m: Obj): Obj {
   const out: Obj = { type: m.type };
-  const resource = objAt(m.resource);
-  const container = objAt(m.containerResource);
-  const pods = objAt(m.pods);
-  const object = objAt(m.object);
-  const external = objAt(m.external);
+  const { resource, container, pods, object, external } = sourcesOf(m);
   const utilization = (src: Obj): Obj => compact({ averageUtilization: src.currentAverageUtilization, averageValue: src.currentAverageValue });
   if (resource) out.resource = { name: resource.name, current: utilization(resource) };
   if (container) out.containerResource = { name: container.name, container: container.container, current: utilization(container) };
@@ -151,10 +128,10 @@ export function horizontalPodAutoscalerToV1(hpa: KubeObject): KubeObject {
   for (const a of ROUND_TRIP) delete annotations[a];
   const metrics = arrAt(spec.metrics).flatMap((m) => (objAt(m) ? [objAt(m)!] : []));
   const cpu = metrics.find((m) => m.type === 'Resource' && objAt(m.resource)?.name === 'cpu');
-  const others = metrics.filter((m) => !isCpuUtilization(m)).map(metricSpecToV1);
+  const others = metrics.filter((m) => !isCpuUtilization(m)).map((m) => metricToV1(m, 'target'));
   const current = arrAt(status?.currentMetrics).flatMap((m) => (objAt(m) ? [objAt(m)!] : []));
   if (others.length > 0) annotations[HPA_METRICS_ANNOTATION] = JSON.stringify(others);
-  if (current.length > 0) annotations[HPA_CURRENT_METRICS_ANNOTATION] = JSON.stringify(current.map(metricStatusToV1));
+  if (current.length > 0) annotations[HPA_CURRENT_METRICS_ANNOTATION] = JSON.stringify(current.map((m) => metricToV1(m, 'current')));
   if (objAt(spec.behavior)) annotations[HPA_BEHAVIOR_ANNOTATION] = JSON.stringify(spec.behavior);
   if (arrAt(status?.conditions).length > 0) annotations[HPA_CONDITIONS_ANNOTATION] = JSON.stringify(status?.conditions);
   const cpuStatus = current.find((m) => m.type === 'Resource' && objAt(m.resource)?.name === 'cpu');

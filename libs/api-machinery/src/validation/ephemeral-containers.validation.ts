@@ -3,6 +3,7 @@ import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { validateContainer, type ContainerContext } from './container.validation';
 import { child, forbidden, index, notFound } from './field-errors';
+import { goCmpDiff } from './go-cmp-diff';
 import { arrAt, jsonEqual, objAt, strAt, type Obj } from './json-access';
 
 const NOT_FOR_EPHEMERAL = 'cannot be set for an Ephemeral Container';
@@ -68,15 +69,10 @@ export function ephemeralContainerChanges(pod: KubeObject, old: KubeObject): Sta
     const name = strAt(objAt(raw)?.name) ?? '';
     // Upstream ends both messages with a newline (the second one then carries a diff).
     if (!next.has(name)) out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
-    else if (!jsonEqual(raw, next.get(name))) out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${changedFields(raw, next.get(name))}`));
+    else if (!jsonEqual(raw, next.get(name))) {
+      const diff = goCmpDiff(objAt(raw) ?? {}, objAt(next.get(name)) ?? {}, 'core.EphemeralContainer');
+      out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${diff}`));
+    }
   }
   return out;
-}
-
-// A short account of what changed, where upstream prints a go-cmp diff of the two structs.
-function changedFields(before: unknown, after: unknown): string {
-  const a = objAt(before) ?? {};
-  const b = objAt(after) ?? {};
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !jsonEqual(a[k], b[k])).sort();
-  return keys.map((k) => `  ${k}: ${JSON.stringify(a[k] ?? null)} -> ${JSON.stringify(b[k] ?? null)}\n`).join('');
 }

@@ -108,5 +108,9 @@ describe(buildPodStatus.name, () => {
     expect(s.phase).toBe('Running');
     expect(s.containerStatuses).toHaveLength(1);
     expect(buildPodStatus({ pod, record, observed, now: new Date() })).not.toHaveProperty('ephemeralContainerStatuses');
+    // Not yet started while the init containers still run: ContainerCreating, not PodInitializing.
+    const initialising: PodRecord = { ...record, pod: debugged, containers: { init: rec({ name: 'init', init: true, runtimeId: 'skiff-u_init' }) } };
+    const early = buildPodStatus({ pod: debugged, record: initialising, observed: new Map([['init', { status: 'running', oomKilled: false }]]), now: new Date() });
+    expect(early.ephemeralContainerStatuses!.map((x) => x.state)).toEqual([{ waiting: { reason: 'ContainerCreating' } }, { waiting: { reason: 'ContainerCreating' } }]);
   });
 });

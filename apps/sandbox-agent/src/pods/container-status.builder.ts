@@ -75,7 +75,9 @@ export function buildPodStatus({ pod, record, observed, now }: PodStatusInput): 
   const containerStatuses = spec.containers.map((c) => ({ ...statusOf(c.name, false), image: c.image }));
   // kubelet reports ephemeral containers apart; no probe ever makes them ready or started.
   const ephemeralContainerStatuses = (spec.ephemeralContainers ?? []).map((c): ContainerStatus => {
-    const { started: _started, ...s } = statusOf(c.name, false);
+    const rec: ContainerRecord = record.containers[c.name] ?? { name: c.name, init: false, ephemeral: true, restartCount: 0, image: '' };
+    // They start whether or not the pod is initialised: ContainerCreating, never PodInitializing.
+    const { started: _started, ...s } = containerStatusOf(rec, observed.get(c.name), 'ContainerCreating');
     return { ...s, image: c.image, ready: false };
   });
   const previous = pod.status ?? {};

@@ -106,6 +106,33 @@ describe('API conformance with the real kubectl', () => {
     });
   });
 
+  it('drops unknown fields it only warns about, and stores quantities in canonical form', async () => {
+    await kubectl(['create', 'deployment', 'loose', '--image=busybox']);
+    const patched = await kubectl(['patch', 'deploy', 'loose', '--type=merge', '-p', '{"spec":{"bogus":1,"template":{"spec":{"containers":[{"name":"busybox","image":"busybox","resources":{"limits":{"cpu":1,"memory":"1.5Gi"},"requests":{"cpu":"0.5"}}}]}}}}']);
+    expect(patched.stderr.trim()).toBe('Warning: unknown field "spec.bogus"');
+    const spec = JSON.parse((await kubectl(['get', 'deploy', 'loose', '-o', 'jsonpath={.spec}'])).stdout) as { bogus?: unknown; template: { spec: { containers: Array<{ resources: unknown }> } } };
+    expect(spec.bogus).toBeUndefined();
+    // Requests missing a resource default to its limit, as upstream defaults them.
+    expect(spec.template.spec.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '1536Mi' }, requests: { cpu: '500m', memory: '1536Mi' } });
+    const created = await kubectl(['create', '--validate=false', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\nbogus: 1\ndata: {a: "1"}\n');
+    expect(created.code).toBe(0);
+    expect((await kubectl(['get', 'configmap', 'loose', '-o', 'jsonpath={.bogus}{.data.a}'])).stdout).toBe('1');
+    // Pods sort by a quantity column once quantities are strings (kubectl get --sort-by).
+    for (const [name, cpu] of [['sp-a', '1'], ['sp-b', '200m']]) {
+      await kubectl(['apply', '-f', '-'], `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec: {containers: [{name: c, image: busybox, resources: {limits: {cpu: ${cpu}}}}]}\n`);
+    }
+    const sorted = await kubectl(['get', 'pods', 'sp-a', 'sp-b', '--sort-by={.spec.containers[0].resources.limits.cpu}', '-o', 'name']);
+    expect([sorted.code, sorted.stdout.trim().split('\n')]).toEqual([0, ['pod/sp-b', 'pod/sp-a']]);
+  });
+
+  it('treats resourceVersion "0" in a replace as unconditional, except for custom resources', async () => {
+    await kubectl(['create', '-f', '-'], '{"kind":"Node","apiVersion":"v1","metadata":{"name":"node-v1-test"}}');
+    const res = await kubectl(['replace', '-f', '-'], '{"kind":"Node","apiVersion":"v1","metadata":{"name":"node-v1-test","annotations":{"a":"b"},"resourceVersion":"0"}}');
+    expect(res.stdout.trim()).toBe('node/node-v1-test replaced');
+    expect((await kubectl(['get', 'node', 'node-v1-test', '-o', 'jsonpath={.metadata.annotations.a}'])).stdout).toBe('b');
+    await kubectl(['delete', 'node', 'node-v1-test']);
+  });
+
   it('switches a Deployment from RollingUpdate to Recreate with kubectl apply ($retainKeys)', async () => {
     const manifest = (strategy: string) => `apiVersion: apps/v1
 kind: Deployment

@@ -9,8 +9,11 @@ import {
   ResourceRegistry,
   SchemaNode,
   validateObject,
+  withCanonicalQuantities,
+  withoutUnknownFields,
 } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { hasSubresource } from './object-meta';
 import { ResourceContext } from './resource-context';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -50,15 +53,29 @@ export class AdmissionService {
     return messages;
   }
 
-  /** Defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
+  /**
+   * A built-in object as the apiserver's decoder leaves it: fields its schema does not know are
+   * dropped (with a warning unless ignored) and quantities are canonical. Custom resources are
+   * pruned by their structural schema when defaulted. Status behind a status subresource is left
+   * to that endpoint.
+   */
+  decoded(ctx: ResourceContext, obj: KubeObject): KubeObject {
+    const schema = this.schemaOf(ctx);
+    if (ctx.type.custom || !schema) return obj;
+    const keepStatus = hasSubresource(ctx.type, 'status') && obj.status !== undefined;
+    const out = withCanonicalQuantities(withoutUnknownFields(obj, schema), schema);
+    return keepStatus ? { ...out, status: obj.status } : out;
+  }
+
+  /** Decodes (see `decoded`), defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
   admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): KubeObject {
     const storage = ctx.type.storageVersion;
     // A kind served in several versions has its rules written once, for the version it is stored in.
     if (storage) {
-      const admitted = this.admit({ ...ctx, type: { ...ctx.type, storageVersion: undefined } }, convertBuiltIn(ctx.type, obj, storage), old && convertBuiltIn(ctx.type, old, storage));
+      const admitted = this.admit({ ...ctx, type: { ...ctx.type, version: storage, storageVersion: undefined } }, convertBuiltIn(ctx.type, obj, storage), old && convertBuiltIn(ctx.type, old, storage));
       return convertBuiltIn(ctx.type, admitted, ctx.type.version);
     }
-    const defaulted = applyDefaults(ctx.type, obj);
+    const defaulted = applyDefaults(ctx.type, this.decoded(ctx, obj));
     const causes = validateObject(ctx.type, defaulted, old, ctx.info.subresource);
     if (causes.length > 0) {
       throw ApiError.invalid(ctx.type.group, ctx.type.kind, defaulted.metadata.name ?? '', causes);

@@ -128,7 +128,14 @@ export class ResourceWriterService {
     const sub = ctx.info.subresource;
     const warnings = sub === 'scale' ? [] : this.admission.checkFields(ctx, body, opts.fieldValidation);
     if (sub !== 'scale') this.checkTypeMeta(ctx, body, name);
-    const requestedRv = isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
+    const requested = isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
+    // "" and "0" ask for an unconditional update, which custom resources do not allow (as upstream's strategies).
+    const requestedRv = requested === '0' ? '' : requested;
+    if (ctx.type.custom && sub !== 'scale' && (requestedRv === undefined || requestedRv === '')) {
+      throw ApiError.invalid(ctx.type.group, ctx.type.resource, name, [
+        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]);
+    }
     return this.modify(ctx, name, opts, warnings, (current) => {
       if (typeof requestedRv === 'string' && requestedRv !== '' && requestedRv !== current.metadata.resourceVersion) {
         throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
@@ -173,8 +180,9 @@ export class ResourceWriterService {
 
   private async apply(ctx: ResourceContext, name: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
     if (!isJsonObject(patch)) throw ApiError.badRequest('an apply patch must be a YAML or JSON object');
-    const applied = this.checkTypeMeta(ctx, patch, name);
     const warnings = this.admission.checkFields(ctx, patch, opts.fieldValidation);
+    // Decoded before merging: no manager comes to own an unknown field or a non-canonical quantity.
+    const applied = this.admission.decoded(ctx, this.checkTypeMeta(ctx, patch, name));
     if (!opts.fieldManager || opts.fieldManager === 'unknown') {
       throw ApiError.badRequest('PATCH requests with apply patch type require a fieldManager');
     }

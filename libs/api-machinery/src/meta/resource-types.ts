@@ -130,7 +130,7 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     { kind: 'StatefulSet', shortNames: ['sts'], categories: ['all'], subresources: [STATUS, SCALE] },
     { kind: 'ControllerRevision' },
     // Served so kubectl finds the kind; creation is refused by serverless admission.
-    { kind: 'DaemonSet', shortNames: ['ds'], subresources: [STATUS] },
+    { kind: 'DaemonSet', shortNames: ['ds'], categories: ['all'], subresources: [STATUS] },
   ]),
   ...group('batch', 'v1', [
     { kind: 'Job', categories: ['all'], subresources: [STATUS] },

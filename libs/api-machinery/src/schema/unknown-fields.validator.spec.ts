@@ -1,4 +1,4 @@
-import { findUnknownFields } from './unknown-fields.validator';
+import { findUnknownFields, withoutUnknownFields } from './unknown-fields.validator';
 import { SchemaRegistry } from './schema-registry.service';
 
 describe(findUnknownFields.name, () => {
@@ -45,5 +45,36 @@ describe(findUnknownFields.name, () => {
     expect(findUnknownFields({ a: { b: 1 } }, { type: 'object', preserveUnknownFields: true })).toEqual([]);
     expect(findUnknownFields({ a: 1 }, { type: 'object' })).toEqual([]);
     expect(findUnknownFields({ a: 1 }, { type: 'object', properties: {} })).toEqual(['.a']);
+  });
+});
+
+describe(withoutUnknownFields.name, () => {
+  const registry = SchemaRegistry.builtIn();
+
+  it('drops what the schema does not declare and keeps maps, free-form and int-or-string values', () => {
+    const deployment = registry.schemaFor('apps', 'v1', 'Deployment')!;
+    const input = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { anything: 'goes' }, bogus: 1 },
+      spec: {
+        bogus: 1,
+        strategy: { rollingUpdate: { maxSurge: '25%' } },
+        template: { spec: { containers: [{ name: 'c', image: 'x', invalidField: 'y', resources: { limits: { cpu: '1' } } }], bogus3: 'z' } },
+      },
+    };
+    expect(withoutUnknownFields(input, deployment)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', labels: { anything: 'goes' } },
+      spec: { strategy: { rollingUpdate: { maxSurge: '25%' } }, template: { spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: '1' } } }] } } },
+    });
+    expect(input.spec.bogus).toBe(1);
+  });
+
+  it('keeps embedded raw objects whole (ControllerRevision data)', () => {
+    const revision = registry.schemaFor('apps', 'v1', 'ControllerRevision')!;
+    const obj = { metadata: { name: 'r' }, revision: 1, data: { spec: { template: { anything: true } } } };
+    expect(withoutUnknownFields(obj, revision)).toEqual(obj);
   });
 });

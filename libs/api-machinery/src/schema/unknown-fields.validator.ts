@@ -29,3 +29,26 @@ function walk(value: unknown, schema: SchemaNode, path: string, out: string[]): 
     else out.push(childPath);
   }
 }
+
+/**
+ * `obj` without the fields `schema` does not declare: what kube-apiserver's decoder keeps of a
+ * built-in object when unknown fields only warn (or are ignored). The input is not modified.
+ */
+export function withoutUnknownFields<T>(obj: T, schema: SchemaNode): T {
+  return prune(obj, schema) as T;
+}
+
+function prune(value: unknown, schema: SchemaNode): unknown {
+  if (Array.isArray(value)) return schema.items ? value.map((item) => prune(item, schema.items as SchemaNode)) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const { properties, additionalProperties } = schema;
+  if (!properties && additionalProperties === undefined) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const known = properties?.[key];
+    if (known) out[key] = prune(child, known);
+    else if (typeof additionalProperties === 'object') out[key] = prune(child, additionalProperties);
+    else if (additionalProperties === true || schema.preserveUnknownFields) out[key] = child;
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
-import { formatQuantity, parseQuantity, tryParseQuantity } from './quantity';
+import { SchemaRegistry } from '../schema/schema-registry.service';
+import { canonicalQuantity, formatQuantity, parseQuantity, tryParseQuantity, withCanonicalQuantities } from './quantity';
 
 describe(parseQuantity.name, () => {
   it.each([
@@ -32,5 +33,42 @@ describe(formatQuantity.name, () => {
     expect(formatQuantity(2 ** 30, 'BinarySI')).toBe('1Gi');
     expect(formatQuantity(1.5 * 2 ** 30, 'BinarySI')).toBe('1536Mi');
     expect(formatQuantity(0)).toBe('0');
+  });
+});
+
+describe(canonicalQuantity.name, () => {
+  it.each([
+    ['0.5', '500m'],
+    ['2000m', '2'],
+    ['1.5Gi', '1536Mi'],
+    ['1e3', '1e3'],
+    [1000, '1k'],
+    [1073741824, '1073741824'],
+    ['0.5Ki', '512'],
+    ['1023Ki', '1023Ki'],
+    ['0.1m', '100u'],
+    ['0.0001n', '1n'],
+    ['12e4', '120e3'],
+    ['1500k', '1500k'],
+    ['-1.5', '-1500m'],
+    ['0Gi', '0'],
+  ])('prints %j as resource.Quantity does: %s', (input, canonical) => {
+    expect(canonicalQuantity(input)).toBe(canonical);
+  });
+
+  it('leaves what does not parse alone', () => {
+    expect(canonicalQuantity('1Kb')).toBe('1Kb');
+  });
+});
+
+describe(withCanonicalQuantities.name, () => {
+  it('rewrites the quantities a schema places, nothing else', () => {
+    const registry = SchemaRegistry.builtIn();
+    const pod = registry.schemaFor('', 'v1', 'Pod')!;
+    const obj = { metadata: { name: 'p', labels: { cpu: '0.5' } }, spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1.5Gi' } } }] } };
+    expect(withCanonicalQuantities(obj, pod)).toEqual({
+      metadata: { name: 'p', labels: { cpu: '0.5' } },
+      spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1536Mi' } } }] },
+    });
   });
 });

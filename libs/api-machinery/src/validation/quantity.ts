@@ -1,4 +1,5 @@
 // resource.Quantity: parsing to base units (cores, bytes) and canonical printing, as Kubernetes does.
+import type { SchemaNode } from '../schema/schema-node';
 
 export const QUANTITY_REGEX_TEXT = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 export const QUANTITY_FORMAT_ERROR = `quantities must match the regular expression '${QUANTITY_REGEX_TEXT}'`;
@@ -77,8 +78,91 @@ export function formatQuantity(value: number, format: QuantityFormat = 'DecimalS
   return `${sign}${Math.ceil(abs / 1e-9)}n`;
 }
 
-/** Canonical string of a user-written quantity, or the input itself when it does not parse. */
-export function canonicalQuantity(s: string | number): string {
-  const q = tryParseQuantity(s);
-  return q ? formatQuantity(q.value, q.format === 'BinarySI' ? 'BinarySI' : 'DecimalSI') : String(s);
+const DECIMAL_EXPONENTS: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY_EXPONENTS: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
+const DECIMAL_SUFFIXES = new Map(Object.entries(DECIMAL_EXPONENTS).map(([k, v]) => [v, k]));
+const BINARY_SUFFIXES = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+const NANO = 10n ** 9n;
+
+/**
+ * Canonical string of a user-written quantity, exactly as resource.Quantity's String() prints
+ * it (fixed point, never floating): `0.5` → `500m`, `2000m` → `2`, `1.5Gi` → `1536Mi`, `1e3` →
+ * `1e3`, `1024` → `1024`. Precision below 1n is rounded away from zero, as upstream parses.
+ * The input itself when it does not parse.
+ */
+export function canonicalQuantity(input: string | number): string {
+  const text = String(input);
+  const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '') || tryParseQuantity(input) === undefined) return text;
+  const [, sign, whole, fraction = '', suffix] = m;
+  let exponent: number;
+  let binary = 0;
+  let format: QuantityFormat;
+  if (suffix in BINARY_EXPONENTS) {
+    binary = BINARY_EXPONENTS[suffix];
+    exponent = 0;
+    format = 'BinarySI';
+  } else if (suffix in DECIMAL_EXPONENTS) {
+    exponent = DECIMAL_EXPONENTS[suffix];
+    format = 'DecimalSI';
+  } else {
+    exponent = Number(suffix.slice(1));
+    format = 'DecimalExponent';
+  }
+  // value = digits × 10^(exponent − fraction length) × 1024^binary, held as nano-units (rounded up).
+  let numerator = BigInt(`${whole}${fraction}` || '0') * 1024n ** BigInt(binary);
+  const scale = exponent - fraction.length + 9;
+  let nanos: bigint;
+  if (scale >= 0) nanos = numerator * 10n ** BigInt(scale);
+  else {
+    const div = 10n ** BigInt(-scale);
+    nanos = numerator / div + (numerator % div === 0n ? 0n : 1n);
+  }
+  if (nanos === 0n) return '0';
+  const negative = sign === '-';
+  if (format === 'BinarySI' && (nanos < 1024n * NANO || nanos % NANO !== 0n)) format = 'DecimalSI';
+  if (format === 'BinarySI') {
+    let amount = nanos / NANO;
+    let power = 0;
+    while (amount % 1024n === 0n && power < BINARY_SUFFIXES.length - 1) {
+      amount /= 1024n;
+      power++;
+    }
+    return `${negative ? '-' : ''}${amount}${BINARY_SUFFIXES[power]}`;
+  }
+  numerator = nanos;
+  let exp = -9;
+  while (numerator % 10n === 0n) {
+    numerator /= 10n;
+    exp++;
+  }
+  const shift = ((exp % 3) + 3) % 3;
+  numerator *= 10n ** BigInt(shift);
+  exp -= shift;
+  const decimalSuffix = format === 'DecimalSI' ? DECIMAL_SUFFIXES.get(exp) : exp === 0 ? '' : undefined;
+  return `${negative ? '-' : ''}${numerator}${decimalSuffix ?? `e${exp}`}`;
+}
+
+const QUANTITY_DEFINITION = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
+/**
+ * `obj` with every resource.Quantity the schema places in it in canonical form, as kube-apiserver
+ * stores what it decodes (`cpu: 1` → `"1"`, `memory: 1.5Gi` → `"1536Mi"`). The input is not modified.
+ */
+export function withCanonicalQuantities<T>(obj: T, schema: SchemaNode): T {
+  return canonicalize(obj, schema) as T;
+}
+
+function canonicalize(value: unknown, schema: SchemaNode): unknown {
+  if (schema.ref === QUANTITY_DEFINITION) return typeof value === 'string' || typeof value === 'number' ? canonicalQuantity(value) : value;
+  if (Array.isArray(value)) return schema.items ? value.map((v) => canonicalize(v, schema.items as SchemaNode)) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const { properties, additionalProperties } = schema;
+  if (!properties && typeof additionalProperties !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const sub = properties?.[key] ?? (typeof additionalProperties === 'object' ? additionalProperties : undefined);
+    out[key] = sub ? canonicalize(child, sub) : child;
+  }
+  return out;
 }

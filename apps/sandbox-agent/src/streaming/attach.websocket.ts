@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 import { AttachTarget, ContainerLogLocator } from './container-log-locator';
 import { CriLogFollower } from './cri-log.follower';
-import { Channel, errorStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
+import { acceptContainerStream, Channel, errorStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
 
 export const ATTACH_PATH = /^\/attach\/([^/]+)\/([^/]+)\/([^/?]+)$/;
 /** How often a session looks whether the container has ended (which ends the session). */
@@ -40,17 +40,9 @@ export class AttachWebSocketHandler {
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'https://agent.local');
-    const m = ATTACH_PATH.exec(url.pathname);
-    if (!m) return reject(socket, 404, 'Not Found');
-    try {
-      this.auth.check(req.headers.authorization);
-    } catch {
-      return reject(socket, 401, 'Unauthorized');
-    }
-    if (!negotiate(req.headers['sec-websocket-protocol'])) return reject(socket, 400, 'Bad Request');
-    const [namespace, pod, container] = m.slice(1).map(decodeURIComponent);
-    const flag = (name: string): boolean => ['true', '1'].includes(url.searchParams.get(name) ?? '');
+    const stream = acceptContainerStream(req, socket, ATTACH_PATH, this.auth);
+    if (!stream) return;
+    const { namespace, pod, container, flag } = stream;
     const request: AttachRequest = { namespace, pod, container, stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') };
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
   }
@@ -124,8 +116,4 @@ export class AttachWebSocketHandler {
 function whenClosed(ws: WebSocket, fn: () => void): void {
   if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) fn();
   else ws.once('close', fn);
-}
-
-function reject(socket: Duplex, code: number, text: string): void {
-  socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -6,7 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 import { ContainerLogLocator, ExecTarget } from './container-log-locator';
-import { Channel, errorStatus, exitCodeOf, exitStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
+import { acceptContainerStream, Channel, errorStatus, exitCodeOf, exitStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
 
 const EXEC_PATH = /^\/exec\/([^/]+)\/([^/]+)\/([^/?]+)$/;
 /** kubectl sends the real size right after connecting; this is only what the terminal starts with. */
@@ -35,17 +35,9 @@ export class ExecWebSocketHandler {
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'https://agent.local');
-    const m = EXEC_PATH.exec(url.pathname);
-    if (!m) return reject(socket, 404, 'Not Found');
-    try {
-      this.auth.check(req.headers.authorization);
-    } catch {
-      return reject(socket, 401, 'Unauthorized');
-    }
-    if (!negotiate(req.headers['sec-websocket-protocol'])) return reject(socket, 400, 'Bad Request');
-    const [namespace, pod, container] = m.slice(1).map(decodeURIComponent);
-    const flag = (name: string): boolean => ['true', '1'].includes(url.searchParams.get(name) ?? '');
+    const stream = acceptContainerStream(req, socket, EXEC_PATH, this.auth);
+    if (!stream) return;
+    const { namespace, pod, container, url, flag } = stream;
     const request: ExecRequest = { namespace, pod, container, command: url.searchParams.getAll('command'), stdin: flag('stdin'), tty: flag('tty') };
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
   }
@@ -119,8 +111,4 @@ export class ExecWebSocketHandler {
 function whenClosed(ws: WebSocket, fn: () => void): void {
   if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) fn();
   else ws.once('close', fn);
-}
-
-function reject(socket: Duplex, code: number, text: string): void {
-  socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -1,4 +1,7 @@
+import { IncomingMessage } from 'node:http';
 import { constants as osConstants } from 'node:os';
+import { Duplex } from 'node:stream';
+import { AgentAuthService } from './agent-auth.service';
 
 // The Kubernetes streaming WebSocket protocol (v4/v5.channel.k8s.io) as kubelet speaks it:
 // binary messages whose first byte is the channel.
@@ -57,4 +60,35 @@ export function parseResize(data: Buffer): { cols: number; rows: number } | unde
 
 export function errorStatus(message: string): string {
   return JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError', code: 500 });
+}
+
+/** Where a kubelet-style container stream points, and the query flags it carries. */
+export interface ContainerStreamRequest {
+  namespace: string;
+  pod: string;
+  container: string;
+  url: URL;
+  flag: (name: string) => boolean;
+}
+
+/**
+ * The checks exec and attach upgrades share: the path names `/<verb>/<ns>/<pod>/<container>`,
+ * the caller is the API server, and a channel protocol is offered. Answers the refusal itself.
+ */
+export function acceptContainerStream(req: IncomingMessage, socket: Duplex, path: RegExp, auth: AgentAuthService): ContainerStreamRequest | undefined {
+  const url = new URL(req.url ?? '/', 'https://agent.local');
+  const m = path.exec(url.pathname);
+  if (!m) return void refuse(socket, 404, 'Not Found');
+  try {
+    auth.check(req.headers.authorization);
+  } catch {
+    return void refuse(socket, 401, 'Unauthorized');
+  }
+  if (!negotiate(req.headers['sec-websocket-protocol'])) return void refuse(socket, 400, 'Bad Request');
+  const [namespace, pod, container] = m.slice(1).map(decodeURIComponent);
+  return { namespace, pod, container, url, flag: (name) => ['true', '1'].includes(url.searchParams.get(name) ?? '') };
+}
+
+function refuse(socket: Duplex, code: number, text: string): void {
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

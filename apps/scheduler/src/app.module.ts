@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SchedulerConfig } from '@skiff/config';
-import { WORKLOAD_CONTROLLERS } from './controllers/controller';
+import { CONTROLLERS } from '@skiff/controller-runtime';
 import { DeploymentReconciler } from './deployments/deployment.reconciler';
 import { DisruptionClock } from './disruption/disruption-clock';
 import { DisruptionReconciler } from './disruption/disruption.reconciler';
@@ -12,10 +12,11 @@ import { ReplicationControllerReconciler } from './replication-controllers/repli
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
+import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
-import { CronJobController } from './cron-jobs/cron-job.controller';
+import { CronJobReconciler } from './cron-jobs/cron-job.reconciler';
 import { BatchClock } from './jobs/batch-clock';
-import { JobController } from './jobs/job.controller';
+import { JobReconciler } from './jobs/job.reconciler';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
 import { VirtualNodeReconciler } from './virtual-nodes/virtual-node.reconciler';
 
@@ -36,13 +37,31 @@ export class SchedulerModule {
         GarbageCollectorReconciler,
         DeploymentReconciler,
         BatchClock,
-        JobController,
-        CronJobController,
+        JobReconciler,
+        CronJobReconciler,
         StatefulSetReconciler,
         DisruptionClock,
         DisruptionReconciler,
-        // Each workload controller is a provider and listed in WORKLOAD_CONTROLLERS' inject.
-        { provide: WORKLOAD_CONTROLLERS, useFactory: (...controllers: unknown[]) => controllers, inject: [GarbageCollectorReconciler, ReplicaSetReconciler, ReplicationControllerReconciler, DeploymentReconciler, JobController, CronJobController, StatefulSetReconciler, DisruptionReconciler] },
+        RuntimeClassReconciler,
+        // Each controller is a provider and listed in CONTROLLERS' inject.
+        {
+          provide: CONTROLLERS,
+          useFactory: (...controllers: unknown[]) => controllers,
+          inject: [
+            PodPlacementReconciler,
+            VirtualNodeReconciler,
+            LostHostReconciler,
+            RuntimeClassReconciler,
+            GarbageCollectorReconciler,
+            ReplicaSetReconciler,
+            ReplicationControllerReconciler,
+            DeploymentReconciler,
+            JobReconciler,
+            CronJobReconciler,
+            StatefulSetReconciler,
+            DisruptionReconciler,
+          ],
+        },
         SchedulerControllerService,
       ],
     };

@@ -1,8 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { Informer } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey } from './controller';
-import { ControllerExpectations } from './expectations';
-import { controllerRefOf } from './owner-references';
+import { ControllerContext, ControllerExpectations, controllerRefOf, Informer, objectKey, splitKey } from '@skiff/controller-runtime';
 import { isPodReady } from './pod-conditions';
 
 /** What a controller of replicated pods (ReplicaSet, StatefulSet) tells the shared event wiring. */

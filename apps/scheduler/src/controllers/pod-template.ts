@@ -1,6 +1,5 @@
 import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { newControllerRef } from './owner-references';
-import { WorkloadResource } from './resources';
+import { newControllerRef, WorkloadResource } from '@skiff/controller-runtime';
 
 // As upstream: generated names keep room for the 5 random characters the API server adds.
 const MAX_GENERATE_NAME_PREFIX = 58;

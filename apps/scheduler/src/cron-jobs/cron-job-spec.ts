@@ -1,5 +1,5 @@
 import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { JOBS } from '../controllers/resources';
+import { JOBS } from '@skiff/controller-runtime';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
 
 export interface ObjectReference {

@@ -1,8 +1,7 @@
 import { isJsonObject, JsonObject, JsonValue, KubeObject } from '@skiff/api-machinery';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { newControllerRef } from '../controllers/owner-references';
-import { REPLICA_SETS, DEPLOYMENTS } from '../controllers/resources';
+import { DEPLOYMENTS, newControllerRef, REPLICA_SETS } from '@skiff/controller-runtime';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 export const REVISION = 'deployment.kubernetes.io/revision';

@@ -1,26 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorIsEverything, matchesLabels } from '@skiff/api-machinery';
-import { Informer, isAlreadyExists, isNotFound } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
-import { claimObjects } from '../controllers/controller-ref-manager';
-import { controllerRefOf } from '../controllers/owner-references';
+import { claimObjects, ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller } from '@skiff/controller-runtime';
+import { isAlreadyExists, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
-import { DEPLOYMENTS, PODS, REPLICA_SETS } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
 import { calculateStatus, currentConditions, DeploymentCondition, DeploymentStatus, isComplete, madeProgress, sameDeploymentStatus, setCondition } from './deployment-status';
-import {
-  copiedAnnotations,
-  DESIRED_REPLICAS,
-  MAX_REPLICAS,
-  maxRevision,
-  newReplicaSet,
-  podTemplateHash,
-  REVISION,
-  REVISION_HISTORY,
-  revisionOf,
-  sameTemplate,
-  templateOf,
-} from './deployment-revisions';
+import { copiedAnnotations, DESIRED_REPLICAS, MAX_REPLICAS, maxRevision, newReplicaSet, podTemplateHash, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, templateOf } from './deployment-revisions';
 import { newReplicasForRollingUpdate, oldScaleDownBudget, proportionalShares, resolveFenceposts, RsCounts, specReplicas, statusCount } from './rollout-math';
 
 const DEFAULT_REVISION_HISTORY_LIMIT = 10;
@@ -44,7 +28,7 @@ interface Rollout {
  * `kubectl rollout status` reads.
  */
 @Injectable()
-export class DeploymentReconciler implements WorkloadController {
+export class DeploymentReconciler implements Controller {
   readonly name = 'deployment-controller';
   readonly workers = 5;
   private deployments!: Informer;

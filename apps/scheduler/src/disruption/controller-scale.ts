@@ -1,6 +1,6 @@
 import { isJsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { Informer, isNotFound, KubeClient } from '@skiff/kube-client';
-import { controllerRefOf } from '../controllers/owner-references';
+import { controllerRefOf, Informer } from '@skiff/controller-runtime';
+import { isNotFound, KubeClient } from '@skiff/kube-client';
 
 /** A pod's controller and the replicas it wants (upstream's controllerAndScale). */
 export interface ControllerAndScale {

@@ -1,23 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { isJsonObject, KubeObject, LabelMatcher, labelSelectorFromObject, LabelSelector, matchesLabels } from '@skiff/api-machinery';
-import { Informer, isConflict, isNotFound } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
-import { controllerRefOf } from '../controllers/owner-references';
+import { isJsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, POD_DISRUPTION_BUDGETS, PODS, ReconcileResult, REPLICA_SETS, REPLICATION_CONTROLLERS, splitKey, STATEFUL_SETS, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { isConflict, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
-import { DEPLOYMENTS, POD_DISRUPTION_BUDGETS, PODS, REPLICA_SETS, REPLICATION_CONTROLLERS, STATEFUL_SETS, WorkloadResource } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
 import { ControllerScaleFinder } from './controller-scale';
-import {
-  budgetSpecOf,
-  budgetStatusOf,
-  BudgetStatus,
-  countHealthyPods,
-  expectedPodCount,
-  ExpectedScale,
-  failSafeStatus,
-  liveDisruptedPods,
-  nextBudgetStatus,
-} from './disruption-budget-status';
+import { budgetSpecOf, BudgetStatus, budgetStatusOf, countHealthyPods, expectedPodCount, ExpectedScale, failSafeStatus, liveDisruptedPods, nextBudgetStatus } from './disruption-budget-status';
 import { DisruptionClock } from './disruption-clock';
 
 // stalePodDisruptionTimeout: a DisruptionTarget condition on a pod nobody deleted is reset after this.
@@ -58,7 +45,7 @@ function goSelector(pdb: KubeObject): string {
  * (disruptedPods), which the API server's eviction subresource reads and decrements.
  */
 @Injectable()
-export class DisruptionReconciler implements WorkloadController {
+export class DisruptionReconciler implements Controller {
   readonly name = 'disruption-controller';
   readonly workers = 2;
   private budgets!: Informer;

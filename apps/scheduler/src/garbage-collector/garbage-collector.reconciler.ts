@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GARBAGE_COLLECTED_KINDS, KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { Informer, isConflict, isNotFound } from '@skiff/kube-client';
-import { ControllerContext, WorkloadController } from '../controllers/controller';
-import { WorkloadResource } from '../controllers/resources';
+import { ControllerContext, Informer, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { isConflict, isNotFound } from '@skiff/kube-client';
 
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
@@ -23,7 +22,7 @@ interface Node {
  * informers on every event, so a restart (a new term) collects what was orphaned meanwhile.
  */
 @Injectable()
-export class GarbageCollectorReconciler implements WorkloadController {
+export class GarbageCollectorReconciler implements Controller {
   readonly name = 'garbage-collector';
   readonly workers = 8;
   private informers: Informer[] = [];

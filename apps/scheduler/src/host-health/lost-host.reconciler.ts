@@ -1,32 +1,48 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
-import { EventRecorder, Informer, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import { Controller, ControllerContext, EventRecorder, Informer, PODS, ReconcileResult } from '@skiff/controller-runtime';
+import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { SANDBOX_HOST } from '../placement/pod-resources';
 import { isTerminal } from '../placement/pod-scheduling';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
-import { RegisteredHost } from '../virtual-nodes/host-registry.repository';
+import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
+import { NODE_SYNC_MS } from '../virtual-nodes/virtual-node.reconciler';
+
+const HOSTS_KEY = 'sandbox-hosts';
 
 /**
  * What the node lifecycle controller does for a node that stops reporting: its pods turn
- * not-Ready at once, and after the grace period they are Failed with reason NodeLost.
+ * not-Ready at once, and after the grace period they are Failed with reason NodeLost. One key,
+ * looked at every NODE_SYNC_MS (host heartbeats live in Redis, not in an informer).
  */
 @Injectable()
-export class LostHostReconciler {
+export class LostHostReconciler implements Controller {
+  readonly name = 'lost-hosts';
+  readonly workers = 1;
+  private informer!: Informer;
   private readonly log = new Logger(LostHostReconciler.name);
   private readonly pods: ResourceClient;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(KUBE_CLIENT) client: KubeClient,
+    private readonly hosts: HostRegistryRepository,
   ) {
     this.pods = client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true });
   }
 
-  async reconcile(hosts: RegisteredHost[], informer: Informer, events: EventRecorder): Promise<void> {
-    const stale = new Map(hosts.filter((h) => h.stale).map((h) => [h.hostId, h]));
-    if (stale.size === 0) return;
-    for (const pod of informer.list()) {
+  begin(ctx: ControllerContext): void {
+    this.informer = ctx.informers.get(PODS);
+    ctx.enqueue(HOSTS_KEY);
+  }
+
+  async reconcile(ctx: ControllerContext): Promise<ReconcileResult> {
+    const again = { requeueAfterMs: NODE_SYNC_MS };
+    const stale = new Map((await this.hosts.list()).filter((h) => h.stale).map((h) => [h.hostId, h]));
+    if (stale.size === 0) return again;
+    const events = ctx.events;
+    for (const pod of this.informer.list()) {
       const host = stale.get(pod.metadata.annotations?.[SANDBOX_HOST] ?? '');
       if (!host || isTerminal(pod) || pod.metadata.deletionTimestamp) continue;
       try {
@@ -36,6 +52,7 @@ export class LostHostReconciler {
         if (!isNotFound(err)) this.log.warn(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`);
       }
     }
+    return again;
   }
 
   private async markNotReady(pod: KubeObject, host: RegisteredHost): Promise<void> {

@@ -1,7 +1,6 @@
-import { applyJsonPatch, applyJsonMergePatch, JsonValue, KubeObject } from '@skiff/api-machinery';
-import { DeleteOptions, InformerEventName, KubeApiError, KubeClient, ResourceRef } from '@skiff/kube-client';
-import { ControllerContext } from '../controllers/controller';
-import { SharedInformers } from '../controllers/shared-informers';
+import { applyJsonMergePatch, applyJsonPatch, JsonValue, KubeObject } from '@skiff/api-machinery';
+import { DeleteOptions, KubeApiError, KubeClient, ResourceRef } from '@skiff/kube-client';
+import { ControllerContext, InformerEventName, SharedInformers } from '@skiff/controller-runtime';
 import { BatchClock } from './batch-clock';
 
 /** A clock unit specs move by hand. */

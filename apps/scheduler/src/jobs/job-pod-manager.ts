@@ -1,9 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
-import { ControllerContext } from '../controllers/controller';
-import { ControllerExpectations } from '../controllers/expectations';
+import { ControllerContext, ControllerExpectations, PODS } from '@skiff/controller-runtime';
 import { isPodReady } from '../controllers/pod-conditions';
-import { PODS } from '../controllers/resources';
 import { pendingIndexes, podIndexOf } from './job-indexes';
 import { podForJob } from './job-pods';
 import { asJob, JobSpecView } from './job-spec';

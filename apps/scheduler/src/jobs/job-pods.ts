@@ -1,16 +1,8 @@
 import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { podPhase } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
-import { JOBS } from '../controllers/resources';
-import {
-  COMPLETION_INDEX_KEY,
-  CONTROLLER_UID_LABEL,
-  JOB_NAME_LABEL,
-  JOB_TRACKING_FINALIZER,
-  JobSpecView,
-  LEGACY_CONTROLLER_UID_LABEL,
-  LEGACY_JOB_NAME_LABEL,
-} from './job-spec';
+import { JOBS } from '@skiff/controller-runtime';
+import { COMPLETION_INDEX_KEY, CONTROLLER_UID_LABEL, JOB_NAME_LABEL, JOB_TRACKING_FINALIZER, JobSpecView, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './job-spec';
 
 // Upstream's DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
 export const POD_FAILURE_BACKOFF_BASE_MS = 10_000;

@@ -1,5 +1,5 @@
 import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { JOBS } from '../controllers/resources';
+import { JOBS } from '@skiff/controller-runtime';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_KEY = 'batch.kubernetes.io/job-completion-index';

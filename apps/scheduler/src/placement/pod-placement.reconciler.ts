@@ -1,18 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
-import { EventRecorder, Informer, isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
-import { ReconcileResult } from '../controllers/work-queue';
+import { Controller, ControllerContext, EventRecorder, Informer, PODS, ReconcileResult } from '@skiff/controller-runtime';
+import { isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
 import { virtualNodeName } from '../virtual-nodes/virtual-node';
 import { chooseHost, HostLoad } from './host-placement';
-import { ECI_INSTANCE_ID, ECI_INSTANCE_SPEC, SANDBOX_HOST, add, eciSpecOf, formatInstanceSpec, podRequests } from './pod-resources';
-import { eligibleZones, isTerminal } from './pod-scheduling';
+import { add, ECI_INSTANCE_ID, ECI_INSTANCE_SPEC, eciSpecOf, formatInstanceSpec, podRequests, SANDBOX_HOST } from './pod-resources';
+import { eligibleZones, isTerminal, podKey } from './pod-scheduling';
 import { SandboxQueueService } from './sandbox-queue.service';
 
 const UNSCHEDULABLE_RETRY_MS = 10_000;
+// Placements run side by side (a burst is bound by API round-trips); the reconciler assumes before it binds.
+const PLACEMENT_WORKERS = 8;
 // A binding shows up in the informer a moment later; until then its pod is "assumed" on the host.
 const ASSUME_FOR_MS = 30_000;
 
@@ -25,16 +27,19 @@ interface Assumed {
 /**
  * Schedules every pod onto a zone's virtual node and a sandbox host with room for it (one
  * pods/binding carrying the host and ECI annotations), then hands the host's agent a sync
- * command whenever the pod changes.
+ * command whenever the pod changes, and when it is gone.
  */
 @Injectable()
-export class PodPlacementReconciler {
+export class PodPlacementReconciler implements Controller {
+  readonly name = 'pod-placement';
+  readonly workers = PLACEMENT_WORKERS;
   private readonly log = new Logger(PodPlacementReconciler.name);
   private readonly pods: ResourceClient;
   private readonly claims: ResourceClient;
   private readonly assumed = new Map<string, Assumed>();
-  /** Per bound pod, what its agent was last told about (see agentView). */
-  private readonly told = new Map<string, string>();
+  /** Per pod key, the bound pod its agent was last told about and what (see agentView). */
+  private readonly told = new Map<string, { uid: string; host: string; view: string }>();
+  private informer!: Informer;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -46,30 +51,37 @@ export class PodPlacementReconciler {
     this.claims = client.resource({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true });
   }
 
-  async reconcile(key: string, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
+  begin(ctx: ControllerContext): void {
+    this.informer = ctx.informers.get(PODS);
+    const enqueue = (pod: KubeObject): void => ctx.enqueue(podKey(pod));
+    this.informer.on('add', enqueue);
+    this.informer.on('update', enqueue);
+    this.informer.on('delete', enqueue);
+  }
+
+  async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/');
-    const pod = informer.get(namespace, name);
-    if (!pod) return; // gone: the delete handler told the host's agent
+    const pod = this.informer.get(namespace, name);
+    const told = this.told.get(key);
+    // Gone, or replaced by a pod of the same name: the old one's agent tears its sandbox down.
+    if (told && told.uid !== pod?.metadata.uid) {
+      await this.sandboxes.syncPod(told.host, { podUid: told.uid, namespace, name }, `${told.uid}-gone`);
+      this.told.delete(key);
+    }
+    if (!pod) return;
     const spec = isJsonObject(pod.spec) ? pod.spec : {};
     const host = pod.metadata.annotations?.[SANDBOX_HOST];
     if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
       if (!host) return;
       // The agent's own status reports come back here as updates: only what it acts on is worth a job.
       const view = agentView(pod);
-      if (this.told.get(pod.metadata.uid!) === view) return;
+      if (this.told.get(key)?.view === view) return;
       await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace, name }, pod.metadata.resourceVersion!);
-      this.told.set(pod.metadata.uid!, view);
+      this.told.set(key, { uid: pod.metadata.uid!, host, view });
       return;
     }
     if (pod.metadata.deletionTimestamp) return;
-    return this.schedule(pod, informer, events);
-  }
-
-  /** Tells the agent of a deleted pod's host to tear its sandbox down. */
-  async podGone(pod: KubeObject): Promise<void> {
-    this.told.delete(pod.metadata.uid!);
-    const host = pod.metadata.annotations?.[SANDBOX_HOST];
-    if (host) await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, `${pod.metadata.resourceVersion}-gone`);
+    return this.schedule(pod, this.informer, ctx.events);
   }
 
   private async schedule(pod: KubeObject, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { Informer, isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
-import { ControllerContext, splitKey, WorkloadController } from '../controllers/controller';
-import { claimObjects } from '../controllers/controller-ref-manager';
-import { ControllerExpectations } from '../controllers/expectations';
+import { claimObjects, ControllerContext, ControllerExpectations, Informer, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { isPodActive } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
-import { PODS, REPLICA_SETS, WorkloadResource } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
 import { podsToDelete } from './pods-to-delete';
 import { replicaSetStatus, sameStatus } from './replica-set-status';
 
@@ -32,7 +28,7 @@ export const REPLICA_SET_KIND: ReplicatedKind = { resource: REPLICA_SETS, select
  * same code with another `kind` (see ../replication-controllers).
  */
 @Injectable()
-export class ReplicaSetReconciler implements WorkloadController {
+export class ReplicaSetReconciler implements Controller {
   readonly name: string = 'replicaset-controller';
   readonly workers = 5;
   protected readonly kind: ReplicatedKind = REPLICA_SET_KIND;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector } from '@skiff/api-machinery';
-import { REPLICATION_CONTROLLERS } from '../controllers/resources';
+import { REPLICATION_CONTROLLERS } from '@skiff/controller-runtime';
 import { ReplicaSetReconciler, ReplicatedKind } from '../replica-sets/replica-set.reconciler';
 
 /**

@@ -1,6 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { EventRecorder, Informer, isAlreadyExists, isNotFound, KubeClient } from '@skiff/kube-client';
-import { PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '../controllers/resources';
+import { EventRecorder, Informer, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '@skiff/controller-runtime';
+import { isAlreadyExists, isNotFound, KubeClient } from '@skiff/kube-client';
 import { StatefulPodOps } from './stateful-set-control';
 import { claimIsStale, claimOwnersUpToDate, claimsFor, identityLabels, identityMatches, ordinalOf, wantedClaimOwners } from './stateful-set-identity';
 import { statefulSetSpec } from './stateful-set-spec';

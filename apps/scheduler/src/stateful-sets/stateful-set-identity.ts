@@ -1,6 +1,6 @@
 import { isJsonObject, JsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
 import { podFromTemplate } from '../controllers/pod-template';
-import { STATEFUL_SETS } from '../controllers/resources';
+import { STATEFUL_SETS } from '@skiff/controller-runtime';
 import { statefulSetSpec } from './stateful-set-spec';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';

@@ -1,7 +1,6 @@
 import { isJsonObject, JsonObject, JsonValue, KubeObject } from '@skiff/api-machinery';
 import { isAlreadyExists } from '@skiff/kube-client';
-import { newControllerRef } from '../controllers/owner-references';
-import { CONTROLLER_REVISIONS, STATEFUL_SETS } from '../controllers/resources';
+import { CONTROLLER_REVISIONS, newControllerRef, STATEFUL_SETS } from '@skiff/controller-runtime';
 import { statefulSetSpec, statusOf, withTemplate } from './stateful-set-spec';
 
 export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';

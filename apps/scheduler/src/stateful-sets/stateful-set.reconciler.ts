@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { KubeObject, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { Informer, isNotFound, KubeClient } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
-import { claimObjects } from '../controllers/controller-ref-manager';
-import { ControllerExpectations } from '../controllers/expectations';
+import { claimObjects, CONTROLLER_REVISIONS, ControllerContext, ControllerExpectations, Informer, objectKey, PERSISTENT_VOLUME_CLAIMS, PODS, ReconcileResult, splitKey, STATEFUL_SETS, Controller } from '@skiff/controller-runtime';
+import { isNotFound, KubeClient } from '@skiff/kube-client';
 import { watchOwnedPods } from '../controllers/owned-pods';
-import { CONTROLLER_REVISIONS, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
 import { StatefulPodControl } from './stateful-pod-control';
 import { updateStatefulSet } from './stateful-set-control';
 import { isMemberOf, podRevision } from './stateful-set-identity';
@@ -20,7 +16,7 @@ import { completeRollingUpdate, sameStatus, StatefulSetStatus } from './stateful
  * (with partition and maxUnavailable) and OnDelete updates, and status.
  */
 @Injectable()
-export class StatefulSetReconciler implements WorkloadController {
+export class StatefulSetReconciler implements Controller {
   readonly name = 'statefulset-controller';
   readonly workers = 5;
   private expectations = new ControllerExpectations();

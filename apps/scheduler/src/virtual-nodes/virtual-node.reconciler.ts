@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
+import { Controller, ControllerContext, NODES, ReconcileResult } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { HostRegistryRepository } from './host-registry.repository';
-import { virtualNode, virtualNodeName } from './virtual-node';
+import { virtualNode, virtualNodeName, zoneOfNode } from './virtual-node';
 
 const LEASE_DURATION_S = 40;
+// How often a node's status and Lease are refreshed (kubelet's node status update frequency is 10 s).
+export const NODE_SYNC_MS = 5_000;
 
 interface Condition {
   type: string;
@@ -14,9 +17,14 @@ interface Condition {
   lastTransitionTime?: string;
 }
 
-/** Keeps one Node per zone registered and fresh: status from the sandbox hosts, a Lease renewed. */
+/**
+ * Keeps one Node per zone registered and fresh: status from the sandbox hosts, a Lease renewed.
+ * Keys are zones; each looks again every NODE_SYNC_MS, and at once when its Node is deleted.
+ */
 @Injectable()
-export class VirtualNodeReconciler {
+export class VirtualNodeReconciler implements Controller {
+  readonly name = 'virtual-nodes';
+  readonly workers = 1;
   private readonly log = new Logger(VirtualNodeReconciler.name);
   private readonly nodes: ResourceClient;
   private readonly leases: ResourceClient;
@@ -30,13 +38,20 @@ export class VirtualNodeReconciler {
     this.leases = client.resource({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true });
   }
 
-  async reconcileAll(): Promise<void> {
+  begin(ctx: ControllerContext): void {
+    for (const zone of this.config.zones) ctx.enqueue(zone);
+    ctx.informers.get(NODES).on('delete', (node: KubeObject) => {
+      const zone = zoneOfNode(node.metadata.name ?? '', this.config.zones);
+      if (zone) ctx.enqueue(zone);
+    });
+  }
+
+  async reconcile(_ctx: ControllerContext, zone: string): Promise<ReconcileResult> {
     const hosts = await this.hosts.list();
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    for (const zone of this.config.zones) {
-      await this.reconcileNode(virtualNode(zone, hosts, now));
-      await this.renewLease(virtualNodeName(zone));
-    }
+    await this.reconcileNode(virtualNode(zone, hosts, now));
+    await this.renewLease(virtualNodeName(zone));
+    return { requeueAfterMs: NODE_SYNC_MS };
   }
 
   private async reconcileNode(desired: KubeObject): Promise<void> {

@@ -1,6 +1,6 @@
 import { ResourceRef } from '@skiff/kube-client';
 
-/** The resources the scheduler's controllers read and write, with the kind and apiVersion their objects carry. */
+/** The resources controllers read and write, with the kind and apiVersion their objects carry. */
 export interface WorkloadResource extends ResourceRef {
   kind: string;
   apiVersion: string;
@@ -11,6 +11,8 @@ function ref(group: string, version: string, resource: string, kind: string, nam
 }
 
 export const PODS = ref('', 'v1', 'pods', 'Pod');
+export const NODES = ref('', 'v1', 'nodes', 'Node', false);
+export const RUNTIME_CLASSES = ref('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false);
 export const PERSISTENT_VOLUME_CLAIMS = ref('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim');
 export const REPLICATION_CONTROLLERS = ref('', 'v1', 'replicationcontrollers', 'ReplicationController');
 export const REPLICA_SETS = ref('apps', 'v1', 'replicasets', 'ReplicaSet');

@@ -1,6 +1,6 @@
 import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
-import { KubeClient } from './kube-client';
-import { Lease, LeaderElector } from './leader-elector';
+import { KubeClient } from '@skiff/kube-client';
+import { LeaderElector, Lease } from './leader-elector';
 
 describe(LeaderElector.name, () => {
   let cluster: TestCluster;

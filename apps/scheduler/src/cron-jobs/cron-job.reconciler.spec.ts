@@ -1,7 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { CRON_JOBS, JOBS } from '../controllers/resources';
+import { CRON_JOBS, JOBS } from '@skiff/controller-runtime';
 import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api';
-import { CronJobController } from './cron-job.controller';
+import { CronJobReconciler } from './cron-job.reconciler';
 import { CronJobStatus } from './cron-job-spec';
 
 const NS = 'team';
@@ -25,10 +25,10 @@ function cronJob(name: string, spec: Record<string, unknown>): KubeObject {
   };
 }
 
-describe(CronJobController.name, () => {
+describe(CronJobReconciler.name, () => {
   let clock: FakeClock;
   let api: FakeBatchApi;
-  let controller: CronJobController;
+  let controller: CronJobReconciler;
 
   const reconcile = async (name: string) => {
     api.sync();
@@ -48,7 +48,7 @@ describe(CronJobController.name, () => {
   beforeEach(() => {
     clock = new FakeClock(Date.parse('2024-03-01T10:00:30Z'));
     api = new FakeBatchApi(clock);
-    controller = new CronJobController(clock);
+    controller = new CronJobReconciler(clock);
     controller.begin(api.ctx);
   });
 

@@ -1,5 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { EventRecorder, KubeClient } from '@skiff/kube-client';
+import { KubeClient } from '@skiff/kube-client';
+import { EventRecorder } from './event-recorder';
 import { SharedInformers } from './shared-informers';
 import { ReconcileResult } from './work-queue';
 
@@ -16,19 +17,20 @@ export interface ControllerContext {
 }
 
 /**
- * A reconciler in the shape of ../shared/style.md: `begin` subscribes to informers (each
- * event only enqueues keys) and resets per-term memory; `reconcile` re-reads the caches,
- * converges, and is safe to run again. Keys are `namespace/name` unless a controller says otherwise.
+ * A reconciler (docs/controllers.md): `begin` subscribes to informers (each event only enqueues
+ * keys) and resets per-term memory; `reconcile` re-reads the caches, converges, is safe to run
+ * again, and may ask for another look later (a periodic resync is a reconcile that returns
+ * `requeueAfterMs`). Keys are `namespace/name` unless a controller says otherwise.
  */
-export interface WorkloadController {
+export interface Controller {
   readonly name: string;
   readonly workers: number;
   begin(ctx: ControllerContext): void;
   reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void>;
 }
 
-/** Multi-provider token: every WorkloadController the scheduler runs while it leads. */
-export const WORKLOAD_CONTROLLERS = Symbol('WORKLOAD_CONTROLLERS');
+/** Nest token for the list of Controllers an app's ControllerManager runs while it leads. */
+export const CONTROLLERS = Symbol('CONTROLLERS');
 
 export function objectKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;

@@ -1,7 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { CoreEvent, EventClient, EventRecorder } from './event-recorder';
-import { KubeApiError } from './kube-api.error';
-import { PatchType, ResourceClient } from './resource-client';
+import { KubeApiError, PatchType, ResourceClient } from '@skiff/kube-client';
 
 // Events API in memory: what the recorder created and patched.
 class FakeEvents {

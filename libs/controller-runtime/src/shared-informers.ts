@@ -1,5 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { Informer, KubeClient, ResourceRef } from '@skiff/kube-client';
+import { KubeClient, ResourceRef } from '@skiff/kube-client';
+import { Informer } from './informer';
 
 const RESYNC_MS = 30_000;
 const SYNC_TIMEOUT_MS = 120_000;

@@ -2,8 +2,7 @@ import { KubeObject } from '@skiff/api-machinery';
 import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { Informer, ListWatcher } from './informer';
-import { KubeClient } from './kube-client';
-import { ResourceClient } from './resource-client';
+import { KubeClient, ResourceClient } from '@skiff/kube-client';
 
 // A loopback TCP relay in front of the API server, so the test can cut the informer off.
 class CuttableProxy {

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CronSchedule, formatRfc3339InZone, isJsonObject, JsonObject, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
-import { Informer, isAlreadyExists, isConflict, isNotFound } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
-import { controllerRefOf, newControllerRef } from '../controllers/owner-references';
-import { CRON_JOBS, JOBS } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
+import { ControllerContext, controllerRefOf, CRON_JOBS, Informer, JOBS, newControllerRef, objectKey, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
+import { isAlreadyExists, isConflict, isNotFound } from '@skiff/kube-client';
 import { BatchClock } from '../jobs/batch-clock';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
 import { cronJobSpecOf, CronJobSpecView, CronJobStatus, jobsToDelete, refTo } from './cron-job-spec';
@@ -21,7 +18,7 @@ const NEXT_SCHEDULE_DELTA_MS = 100;
  * Jobs, and looks again at the next schedule time.
  */
 @Injectable()
-export class CronJobController implements WorkloadController {
+export class CronJobReconciler implements Controller {
   readonly name = 'cronjob-controller';
   readonly workers = 3;
   private cronJobs!: Informer;

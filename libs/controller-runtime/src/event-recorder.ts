@@ -1,7 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { isNotFound } from './kube-api.error';
-import { consoleLogger, KubeClientLogger } from './kube-client.logger';
-import { ResourceClient, ResourceRef } from './resource-client';
+import { consoleLogger, isNotFound, KubeClientLogger, ResourceClient, ResourceRef } from '@skiff/kube-client';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -1,7 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { KubeApiError } from './kube-api.error';
-import { Lease, LeaseClient, LeaderElector, microTime } from './leader-elector';
-import { ResourceClient } from './resource-client';
+import { KubeApiError, ResourceClient } from '@skiff/kube-client';
+import { LeaderElector, Lease, LeaseClient, microTime } from './leader-elector';
 
 // One Lease in memory with the API's optimistic concurrency.
 class FakeLeases {

@@ -1,7 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { isExpired, KubeApiError } from './kube-api.error';
-import { consoleLogger, KubeClientLogger } from './kube-client.logger';
-import { ResourceClient, WatchEvent, WatchHandle } from './resource-client';
+import { consoleLogger, isExpired, KubeApiError, KubeClientLogger, ResourceClient, WatchEvent, WatchHandle } from '@skiff/kube-client';
 import { InterruptibleSleep } from './interruptible-sleep';
 
 /** What an informer needs from a resource handle (a fake in unit specs). */

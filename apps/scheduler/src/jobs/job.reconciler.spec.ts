@@ -1,7 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { JOBS, PODS } from '../controllers/resources';
+import { JOBS, PODS } from '@skiff/controller-runtime';
 import { FakeBatchApi, FakeClock } from './fake-batch-api';
-import { JobController } from './job.controller';
+import { JobReconciler } from './job.reconciler';
 import { JOB_TRACKING_FINALIZER, JobStatus } from './job-spec';
 
 const NS = 'team';
@@ -26,10 +26,10 @@ function jobObject(name: string, spec: Record<string, unknown>): KubeObject {
   };
 }
 
-describe(JobController.name, () => {
+describe(JobReconciler.name, () => {
   let clock: FakeClock;
   let api: FakeBatchApi;
-  let controller: JobController;
+  let controller: JobReconciler;
 
   const reconcile = async (name: string) => {
     api.sync();
@@ -61,7 +61,7 @@ describe(JobController.name, () => {
   beforeEach(() => {
     clock = new FakeClock();
     api = new FakeBatchApi(clock);
-    controller = new JobController(clock);
+    controller = new JobReconciler(clock);
     controller.begin(api.ctx);
   });
 

@@ -1,7 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { isAlreadyExists, isConflict, isNotFound } from './kube-api.error';
-import { consoleLogger, KubeClientLogger } from './kube-client.logger';
-import { ResourceClient, ResourceRef } from './resource-client';
+import { consoleLogger, isAlreadyExists, isConflict, isNotFound, KubeClientLogger, ResourceClient, ResourceRef } from '@skiff/kube-client';
 import { InterruptibleSleep } from './interruptible-sleep';
 
 /** coordination.k8s.io/v1 Lease. */

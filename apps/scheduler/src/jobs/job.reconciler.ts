@@ -1,18 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { KubeObject } from '@skiff/api-machinery';
-import { Informer, isConflict, isNotFound } from '@skiff/kube-client';
-import { ControllerContext, objectKey, splitKey, WorkloadController } from '../controllers/controller';
-import { ControllerExpectations } from '../controllers/expectations';
-import { controllerRefOf } from '../controllers/owner-references';
+import { ControllerContext, ControllerExpectations, controllerRefOf, Informer, JOBS, objectKey, PODS, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
+import { isConflict, isNotFound } from '@skiff/kube-client';
 import { isPodActive, isPodReady, podPhase } from '../controllers/pod-conditions';
-import { JOBS, PODS } from '../controllers/resources';
-import { ReconcileResult } from '../controllers/work-queue';
 import { BatchClock } from './batch-clock';
 import { matchPodFailurePolicy } from './job-failure-policy';
 import { formatIndexes, parseIndexes, podIndexOf } from './job-indexes';
 import { JobPodManager } from './job-pod-manager';
-import { backoffDelayMs, backoffUntil, hasTrackingFinalizer, podFinishedAt, isPodFailed, isPodFinished, isPodSucceeded, isPodTerminating } from './job-pods';
-import { asJob, finishedCondition, hasTrueCondition, jobSpecOf, JobSpecView, JobStatus, jobStatusOf, JOB_TRACKING_FINALIZER, rfc3339, setCondition } from './job-spec';
+import { backoffDelayMs, backoffUntil, hasTrackingFinalizer, isPodFailed, isPodFinished, isPodSucceeded, isPodTerminating, podFinishedAt } from './job-pods';
+import { asJob, finishedCondition, hasTrueCondition, JOB_TRACKING_FINALIZER, jobSpecOf, JobSpecView, JobStatus, jobStatusOf, rfc3339, setCondition } from './job-spec';
 
 /** What a reconcile learnt from pods that finished since the last look. */
 interface Tally {
@@ -39,7 +35,7 @@ interface BackoffRecord {
  * (uncountedTerminatedPods) before its finalizer is removed, so none is lost or counted twice.
  */
 @Injectable()
-export class JobController implements WorkloadController {
+export class JobReconciler implements Controller {
   readonly name = 'job-controller';
   readonly workers = 5;
   private expectations = new ControllerExpectations();

@@ -1,6 +1,6 @@
 import { startTestCluster, TestCluster } from '@skiff/testing';
 import { CoreEvent, EventRecorder } from './event-recorder';
-import { KubeClient } from './kube-client';
+import { KubeClient } from '@skiff/kube-client';
 
 describe(EventRecorder.name, () => {
   let cluster: TestCluster;

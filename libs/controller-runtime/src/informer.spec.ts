@@ -1,6 +1,6 @@
 import { KubeObject, Status } from '@skiff/api-machinery';
 import { Informer, ListWatcher } from './informer';
-import { KubeList, ListOptions, WatchEvent, WatchHandle, WatchOptions } from './resource-client';
+import { KubeList, ListOptions, WatchEvent, WatchHandle, WatchOptions } from '@skiff/kube-client';
 
 interface OpenWatch {
   ns: string | undefined;

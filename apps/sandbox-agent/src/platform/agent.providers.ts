@@ -1,8 +1,8 @@
 import { Provider } from '@nestjs/common';
 import { loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
 import { KubeClient } from '@skiff/kube-client';
-import IORedis from 'ioredis';
 import { connect, NatsConnection } from 'nats';
+import IORedis from 'ioredis';
 
 export const AGENT_CONFIG = Symbol('AGENT_CONFIG');
 export const KUBE_CLIENT = Symbol('KUBE_CLIENT');

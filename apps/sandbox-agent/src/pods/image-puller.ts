@@ -1,5 +1,5 @@
 import { defaultImagePullPolicy } from '@skiff/api-machinery';
-import { EventRecorder } from '@skiff/kube-client';
+import { EventRecorder } from '@skiff/controller-runtime';
 import { ImageError } from '../images/image.error';
 import { DockerConfigJson, ImageStore, PulledImage, PullPolicy } from '../images/image-store';
 import { ConfigObjectSource, secretData } from './env-resolver';

@@ -1,4 +1,4 @@
-import { EventRecorder } from '@skiff/kube-client';
+import { EventRecorder } from '@skiff/controller-runtime';
 import { ImageStore } from '../images/image-store';
 import { JoinNamespaces } from '../runtime/oci-spec.types';
 import { AppContainer } from '../runtime/pod-sandbox';

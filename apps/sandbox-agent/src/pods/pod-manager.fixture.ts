@@ -4,7 +4,6 @@ import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { TestRegistry } from '../images/test-registry.fixture';
@@ -12,6 +11,7 @@ import { PodManager } from './pod-manager.service';
 import { PodManagerConfig } from './pod-manager.config';
 import { Container, Pod, SANDBOX_HOST_ANNOTATION } from './pod.types';
 import { SandboxHost } from './sandbox-host';
+import * as path from 'node:path';
 
 /**
  * A PodManager run in-process against a real api-gateway + network-svc cluster, with a loopback

@@ -1,4 +1,4 @@
-import { EventRecorder } from '@skiff/kube-client';
+import { EventRecorder } from '@skiff/controller-runtime';
 import { ContainerRuntime } from '../runtime/container-runtime';
 import { PodSandbox } from '../runtime/pod-sandbox';
 import { PodVolumeBuilder } from '../volumes/volume-builder';

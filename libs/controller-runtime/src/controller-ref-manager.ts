@@ -1,11 +1,11 @@
 import { KubeObject, LabelMatcher, matchesLabels } from '@skiff/api-machinery';
 import { isConflict, isNotFound, KubeClient, ResourceRef } from '@skiff/kube-client';
 import { adoptPatch, controllerRefOf, isControlledBy, releasePatch } from './owner-references';
-import { WorkloadResource } from './resources';
+import { KindRef } from './resources';
 
 export interface ClaimRequest {
   owner: KubeObject;
-  ownerResource: WorkloadResource;
+  ownerResource: KindRef;
   selector: LabelMatcher;
   /** Objects of the dependent kind in the owner's namespace (from the cache). */
   candidates: readonly KubeObject[];

@@ -1,5 +1,5 @@
 import { KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { WorkloadResource } from './resources';
+import { KindRef } from './resources';
 
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -10,12 +10,12 @@ export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
 }
 
 /** The reference a controller puts on what it creates: controller, and blocking foreground deletion. */
-export function newControllerRef(owner: KubeObject, resource: WorkloadResource): OwnerReference {
+export function newControllerRef(owner: KubeObject, resource: KindRef): OwnerReference {
   return { apiVersion: resource.apiVersion, kind: resource.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }
 
 /** A merge patch that makes `owner` the controller of `obj` (guarded by uid, so a recreated object is not adopted by mistake). */
-export function adoptPatch(obj: KubeObject, owner: KubeObject, resource: WorkloadResource): object {
+export function adoptPatch(obj: KubeObject, owner: KubeObject, resource: KindRef): object {
   return { metadata: { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, ownerReferences: [...(obj.metadata.ownerReferences ?? []), newControllerRef(owner, resource)] } };
 }
 

@@ -1,12 +1,12 @@
 import { ResourceRef } from '@skiff/kube-client';
 
 /** The resources controllers read and write, with the kind and apiVersion their objects carry. */
-export interface WorkloadResource extends ResourceRef {
+export interface KindRef extends ResourceRef {
   kind: string;
   apiVersion: string;
 }
 
-function ref(group: string, version: string, resource: string, kind: string, namespaced = true): WorkloadResource {
+function ref(group: string, version: string, resource: string, kind: string, namespaced = true): KindRef {
   return { group, version, resource, namespaced, kind, apiVersion: group ? `${group}/${version}` : version };
 }
 

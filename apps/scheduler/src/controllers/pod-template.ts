@@ -1,5 +1,5 @@
 import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { newControllerRef, WorkloadResource } from '@skiff/controller-runtime';
+import { newControllerRef, KindRef } from '@skiff/controller-runtime';
 
 // As upstream: generated names keep room for the 5 random characters the API server adds.
 const MAX_GENERATE_NAME_PREFIX = 58;
@@ -12,7 +12,7 @@ export interface PodOverrides {
 }
 
 /** A pod for `owner` from its `spec.template`, controlled by it (controller.GetPodFromTemplate). */
-export function podFromTemplate(template: unknown, owner: KubeObject, resource: WorkloadResource, overrides: PodOverrides = {}): KubeObject {
+export function podFromTemplate(template: unknown, owner: KubeObject, resource: KindRef, overrides: PodOverrides = {}): KubeObject {
   const t = isJsonObject(template) ? template : {};
   const meta = isJsonObject(t.metadata) ? t.metadata : {};
   const labels = { ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}), ...overrides.labels };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, POD_DISRUPTION_BUDGETS, PODS, ReconcileResult, REPLICA_SETS, REPLICATION_CONTROLLERS, splitKey, STATEFUL_SETS, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, POD_DISRUPTION_BUDGETS, PODS, ReconcileResult, REPLICA_SETS, REPLICATION_CONTROLLERS, splitKey, STATEFUL_SETS, Controller, KindRef } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
 import { ControllerScaleFinder } from './controller-scale';
@@ -16,7 +16,7 @@ function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function withKind(obj: KubeObject, resource: WorkloadResource): KubeObject {
+function withKind(obj: KubeObject, resource: KindRef): KubeObject {
   return { ...obj, apiVersion: resource.apiVersion, kind: resource.kind };
 }
 

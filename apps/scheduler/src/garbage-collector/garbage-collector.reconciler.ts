@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { GARBAGE_COLLECTED_KINDS, KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { ControllerContext, Informer, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { ControllerContext, Informer, Controller, KindRef } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
 /** The kinds whose ownerReferences are followed; an owner of another kind is never judged absent. */
-const MONITORED: readonly WorkloadResource[] = GARBAGE_COLLECTED_KINDS.map((k) => ({ ...k, apiVersion: k.group ? `${k.group}/${k.version}` : k.version }));
+const MONITORED: readonly KindRef[] = GARBAGE_COLLECTED_KINDS.map((k) => ({ ...k, apiVersion: k.group ? `${k.group}/${k.version}` : k.version }));
 
 interface Node {
-  resource: WorkloadResource;
+  resource: KindRef;
   obj: KubeObject;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { claimObjects, ControllerContext, ControllerExpectations, Informer, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller, WorkloadResource } from '@skiff/controller-runtime';
+import { claimObjects, ControllerContext, ControllerExpectations, Informer, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller, KindRef } from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { isPodActive } from '../controllers/pod-conditions';
@@ -15,7 +15,7 @@ const SLOW_START_INITIAL_BATCH = 1;
 
 /** The owners a replica controller keeps pods for, and how their selector reads as a LabelSelector. */
 export interface ReplicatedKind {
-  readonly resource: WorkloadResource;
+  readonly resource: KindRef;
   selectorOf(owner: KubeObject): LabelSelector | undefined;
 }
 

@@ -6,23 +6,7 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-}
-
-interface Pod {
-  metadata: { name: string; uid: string; namespace: string };
-  status?: {
-    phase?: string;
-    podIP?: string;
-    hostIP?: string;
-    conditions?: Condition[];
-    containerStatuses?: { containerID?: string; restartCount: number; ready: boolean; state?: { running?: { startedAt?: string } } }[];
-  };
-}
+import type { Pod } from '@skiff/kube-types';
 
 // Pods that stop at once on SIGTERM, so deletions do not wait out a grace period.
 const SLEEPER = "trap 'exit 0' TERM; sleep 3600 & wait";
@@ -98,8 +82,8 @@ describe('sandbox robustness (runc)', () => {
       await waitReady(ns, ['pod', '-l', `batch=${batch}`]);
       const list = JSON.parse((await k('get', 'pods', '-n', ns, '-l', `batch=${batch}`, '-o', 'json')).stdout) as { items: Pod[] };
       expect(list.items.map((p) => p.status?.phase)).toEqual(Array(10).fill('Running'));
-      uids.push(...list.items.map((p) => p.metadata.uid));
-      for (const p of list.items) seenUids.add(p.metadata.uid);
+      uids.push(...list.items.map((p) => p.metadata.uid!));
+      for (const p of list.items) seenUids.add(p.metadata.uid!);
       bridge ||= bridgeOf(list.items[0].status!.podIP!);
       const deleted = await k('delete', 'pods', '-n', ns, '-l', `batch=${batch}`, '--wait', '--timeout=180s');
       expect(deleted.code).toBe(0);

@@ -1,15 +1,11 @@
+import { parseQuantity } from '@skiff/api-machinery';
 import { sandboxHostsKey, sandboxQueueName, SandboxHostRecord } from '@skiff/messaging';
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import type { Pod } from '@skiff/kube-types';
 
 const GiB = 1024 ** 3;
-
-interface Pod {
-  metadata: { name: string; uid: string; annotations?: Record<string, string> };
-  spec: { nodeName?: string };
-  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
 
 describe('scheduler: virtual nodes and placement', () => {
   let cluster: TestCluster;
@@ -125,13 +121,13 @@ describe('scheduler: virtual nodes and placement', () => {
       const res = await apiRequest(cluster.stack, 'GET', pods);
       return (res.body as { items: (Pod & { spec: { containers: { resources?: { requests?: { cpu?: string } } }[] } })[] }).items;
     };
-    const milli = (q?: string) => (q?.endsWith('m') ? Number(q.slice(0, -1)) : Number(q ?? 0) * 1000);
+    const milli = (q?: string | number) => Math.round(parseQuantity(q ?? 0) * 1000);
     const names = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
     const req = { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '400m' } } }] };
     await Promise.all(names.map((n) => createPod(n, req)));
     // Every pod is either bound or told why not.
     await eventually(async () => {
-      const all = (await hostsOf()).filter((p) => names.includes(p.metadata.name));
+      const all = (await hostsOf()).filter((p) => names.includes(p.metadata.name!));
       return all.length === names.length && all.every((p) => p.spec.nodeName || p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'));
     }, 30_000, 'every burst pod bound or unschedulable');
     const capacity: Record<string, number> = { 'host-a': 2000, 'host-b': 4000 };
@@ -141,7 +137,7 @@ describe('scheduler: virtual nodes and placement', () => {
       if (host) used[host] = (used[host] ?? 0) + p.spec.containers.reduce((n, c) => n + milli(c.resources?.requests?.cpu), 0);
     }
     for (const [host, cpu] of Object.entries(used)) expect(cpu).toBeLessThanOrEqual(capacity[host]);
-    const bound = (await hostsOf()).filter((p) => names.includes(p.metadata.name) && p.spec.nodeName);
+    const bound = (await hostsOf()).filter((p) => names.includes(p.metadata.name!) && p.spec.nodeName);
     expect(bound.length).toBeGreaterThan(0);
     expect(bound.length).toBeLessThan(names.length);
     for (const n of names) await apiRequest(cluster.stack, 'DELETE', `${pods}/${n}?gracePeriodSeconds=0`);

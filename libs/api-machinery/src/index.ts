@@ -1,6 +1,7 @@
 export * from './meta/object';
 export * from './meta/status';
 export * from './meta/go-json';
+export * from './meta/time';
 export * from './meta/resource-types';
 export * from './meta/garbage-collection';
 export * from './schema/schema-node';

@@ -1,13 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
-import { sandboxHostsKey, SandboxHostRecord } from '@skiff/messaging';
-import type IORedis from 'ioredis';
+import { SandboxHostRecord, sandboxHostsKey } from '@skiff/messaging';
 import { readFileSync } from 'node:fs';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { REDIS } from '../platform/redis.provider';
-
-export const SANDBOX_HOST_ANNOTATION = 'skiff.io/sandbox-host';
+import type IORedis from 'ioredis';
+import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 
 /** Finds the sandbox agent that runs a pod, from the host registry the agents keep in Redis. */
 @Injectable()

@@ -1,22 +1,22 @@
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
-import { ConfigMapObject, SecretObject } from './pod.types';
+import { ConfigMap, Secret } from '@skiff/kube-types';
 
 /** ConfigMaps and Secrets read through the Kubernetes API; not-found is undefined. */
 export class ApiConfigSource implements ConfigObjectSource {
-  private readonly configMaps: ResourceClient<ConfigMapObject>;
-  private readonly secrets: ResourceClient<SecretObject>;
+  private readonly configMaps: ResourceClient<ConfigMap>;
+  private readonly secrets: ResourceClient<Secret>;
 
   constructor(client: KubeClient) {
-    this.configMaps = client.resource<ConfigMapObject>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
-    this.secrets = client.resource<SecretObject>({ group: '', version: 'v1', resource: 'secrets', namespaced: true });
+    this.configMaps = client.resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
+    this.secrets = client.resource<Secret>({ group: '', version: 'v1', resource: 'secrets', namespaced: true });
   }
 
-  configMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {
+  configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
     return this.configMaps.get(namespace, name).catch(notFoundAsUndefined);
   }
 
-  secret(namespace: string, name: string): Promise<SecretObject | undefined> {
+  secret(namespace: string, name: string): Promise<Secret | undefined> {
     return this.secrets.get(namespace, name).catch(notFoundAsUndefined);
   }
 }

@@ -1,5 +1,5 @@
 import { buildPodStatus, containerStatusOf, terminatedFrom } from './container-status.builder';
-import { Pod } from './pod.types';
+import { Pod } from '@skiff/kube-types';
 import { ContainerRecord, PodRecord } from './pod-state.store';
 import { sameStatus } from './status-diff';
 

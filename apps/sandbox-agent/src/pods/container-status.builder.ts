@@ -1,5 +1,6 @@
 import { ContainerState } from '../runtime/container-runtime';
-import { PodCondition, ContainerStatus, Pod, PodStatus, metaTime } from './pod.types';
+import { ContainerStatus, Pod, PodCondition, PodStatus } from '@skiff/kube-types';
+import { metaTime } from '@skiff/api-machinery';
 import { podConditions, podPhase, qosClass } from './pod-phase';
 import { ContainerRecord, PodRecord, TerminatedRecord } from './pod-state.store';
 
@@ -71,14 +72,14 @@ export function buildPodStatus({ pod, record, observed, now }: PodStatusInput): 
     const rec: ContainerRecord = record.containers[name] ?? { name, init, restartCount: 0, image: '' };
     return containerStatusOf(rec, observed.get(name), init || initDone ? (init ? 'PodInitializing' : 'ContainerCreating') : 'PodInitializing');
   };
-  const initContainerStatuses = (spec.initContainers ?? []).map((c) => ({ ...statusOf(c.name, true), image: c.image }));
-  const containerStatuses = spec.containers.map((c) => ({ ...statusOf(c.name, false), image: c.image }));
+  const initContainerStatuses = (spec.initContainers ?? []).map((c) => ({ ...statusOf(c.name, true), image: c.image ?? '' }));
+  const containerStatuses = spec.containers.map((c) => ({ ...statusOf(c.name, false), image: c.image ?? '' }));
   // kubelet reports ephemeral containers apart; no probe ever makes them ready or started.
   const ephemeralContainerStatuses = (spec.ephemeralContainers ?? []).map((c): ContainerStatus => {
     const rec: ContainerRecord = record.containers[c.name] ?? { name: c.name, init: false, ephemeral: true, restartCount: 0, image: '' };
     // They start whether or not the pod is initialised: ContainerCreating, never PodInitializing.
     const { started: _started, ...s } = containerStatusOf(rec, observed.get(c.name), 'ContainerCreating');
-    return { ...s, image: c.image, ready: false };
+    return { ...s, image: c.image ?? '', ready: false };
   });
   const previous = pod.status ?? {};
   const phase = podPhase(spec, initContainerStatuses, containerStatuses, previous.phase);

@@ -1,15 +1,15 @@
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, expandVars, resolveEnv } from './env-resolver';
-import { ConfigMapObject, Container, Pod, SecretObject } from './pod.types';
+import { ConfigMap, Container, Pod, Secret } from '@skiff/kube-types';
 
 class FakeSource implements ConfigObjectSource {
   constructor(
     private readonly cms: Record<string, Record<string, string>> = {},
     private readonly secrets: Record<string, Record<string, string>> = {},
   ) {}
-  async configMap(_ns: string, name: string): Promise<ConfigMapObject | undefined> {
+  async configMap(_ns: string, name: string): Promise<ConfigMap | undefined> {
     return this.cms[name] ? { metadata: { name }, data: this.cms[name] } : undefined;
   }
-  async secret(_ns: string, name: string): Promise<SecretObject | undefined> {
+  async secret(_ns: string, name: string): Promise<Secret | undefined> {
     const d = this.secrets[name];
     return d ? { metadata: { name }, data: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } : undefined;
   }

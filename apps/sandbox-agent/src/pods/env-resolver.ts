@@ -1,10 +1,10 @@
 import { parseQuantity } from '@skiff/api-machinery';
-import { ConfigMapObject, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, SecretObject } from './pod.types';
+import { ConfigMap, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret } from '@skiff/kube-types';
 
 /** Where ConfigMaps and Secrets come from (the API, a fake in specs); undefined = not found. */
 export interface ConfigObjectSource {
-  configMap(namespace: string, name: string): Promise<ConfigMapObject | undefined>;
-  secret(namespace: string, name: string): Promise<SecretObject | undefined>;
+  configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  secret(namespace: string, name: string): Promise<Secret | undefined>;
 }
 
 /** kubelet's CreateContainerConfigError: the container cannot be configured until the user fixes something. */
@@ -25,14 +25,14 @@ export interface DownwardContext {
 }
 
 /** Decoded key → value of a ConfigMap (data + binaryData) or Secret (base64 data). */
-export function configMapData(cm: ConfigMapObject): Record<string, Buffer> {
+export function configMapData(cm: ConfigMap): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
   for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
   return out;
 }
 
-export function secretData(s: SecretObject): Record<string, Buffer> {
+export function secretData(s: Secret): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64');
   for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = Buffer.from(v, 'utf8');
@@ -135,7 +135,7 @@ export async function resolveEnv(pod: Pod, container: Container, source: ConfigO
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
     if (from.configMapRef) {
-      const cm = await source.configMap(ns, from.configMapRef.name);
+      const cm = await source.configMap(ns, from.configMapRef.name ?? '');
       if (!cm) {
         if (from.configMapRef.optional) continue;
         throw new ContainerConfigError(`configmap "${from.configMapRef.name}" not found`);
@@ -143,7 +143,7 @@ export async function resolveEnv(pod: Pod, container: Container, source: ConfigO
       for (const [k, v] of Object.entries(cm.data ?? {})) env.set(prefix + k, v);
     }
     if (from.secretRef) {
-      const s = await source.secret(ns, from.secretRef.name);
+      const s = await source.secret(ns, from.secretRef.name ?? '');
       if (!s) {
         if (from.secretRef.optional) continue;
         throw new ContainerConfigError(`secret "${from.secretRef.name}" not found`);

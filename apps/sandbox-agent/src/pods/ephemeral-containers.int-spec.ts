@@ -4,7 +4,7 @@ import { CriLogFollower } from '../streaming/cri-log.follower';
 import { PodContainerLocator } from './pod-container.locator';
 import { PodManager } from './pod-manager.service';
 import { PodManagerTestBed, waitFor } from './pod-manager.fixture';
-import { ContainerStatus, EphemeralContainer, Pod, SANDBOX_HOST_ANNOTATION } from './pod.types';
+import { ContainerStatus, EphemeralContainer, Pod, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn('ephemeral container integration tests skipped: runc, runsc, conmon, mounts and netns need root');
@@ -29,7 +29,7 @@ const SLEEPER = 'trap "exit 0" TERM; sleep 3600 & wait';
   const running = (name: string) =>
     waitFor(`${name} running`, async () => {
       const p = await bed.getPod(name);
-      return p.status?.containerStatuses?.every((c) => c.state.running) ? p : undefined;
+      return p.status?.containerStatuses?.every((c) => c.state?.running) ? p : undefined;
     }, 60_000);
   const ephemeralStatus = (pod: string, name: string, done: (s: ContainerStatus) => boolean) =>
     waitFor(`${pod}/${name}`, async () => {
@@ -52,7 +52,7 @@ const SLEEPER = 'trap "exit 0" TERM; sleep 3600 & wait';
     await bed.createPod(name, { ...(runtimeClassName ? { runtimeClassName } : {}), containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', SLEEPER] }] });
     const pod = await running(name);
     await debug(name, { name: 'debugger', image: 'busybox', targetContainerName: 'app', command: ['sh', '-c', 'ps; hostname; ip -4 -o addr show eth0; exit 3'] });
-    const s = await ephemeralStatus(name, 'debugger', (x) => x.state.terminated !== undefined);
+    const s = await ephemeralStatus(name, 'debugger', (x) => x.state?.terminated !== undefined);
     expect(s).toMatchObject({ ready: false, restartCount: 0, state: { terminated: { exitCode: 3, reason: 'Error' } } });
     const log = await logOf(pod, 'debugger');
     expect(log).toMatch(/ stdout F +\d+ root +sleep 3600$/m);
@@ -78,7 +78,7 @@ const SLEEPER = 'trap "exit 0" TERM; sleep 3600 & wait';
       spec: { terminationGracePeriodSeconds: 3, nodeName: `virtual-kubelet-${bed.config.zone}`, containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', SLEEPER] }] },
     });
     await debug('early', { name: 'late', image: 'busybox', targetContainerName: 'app', command: ['true'] });
-    await ephemeralStatus('early', 'late', (x) => x.state.terminated?.exitCode === 0);
+    await ephemeralStatus('early', 'late', (x) => x.state?.terminated?.exitCode === 0);
     const events = await bed.client.resource({ group: '', version: 'v1', resource: 'events', namespaced: true }).list(bed.namespace);
     const messages = (events.items as unknown as { message: string; involvedObject: { name: string } }[]).filter((e) => e.involvedObject.name === 'early').map((e) => e.message);
     expect(messages).toContain('Error: unable to find target container app');
@@ -94,7 +94,7 @@ const SLEEPER = 'trap "exit 0" TERM; sleep 3600 & wait';
     await bed.createPod(name, { ...(runtimeClassName ? { runtimeClassName } : {}), containers: [{ name: 'app', image: 'busybox', command: ['sh', '-c', SLEEPER] }] });
     await running(name);
     await debug(name, { name: 'shell', image: 'busybox', targetContainerName: 'app', command: ['sh'], stdin: true, tty: true });
-    await ephemeralStatus(name, 'shell', (x) => x.state.running !== undefined);
+    await ephemeralStatus(name, 'shell', (x) => x.state?.running !== undefined);
     const target = await locator.locateAttach(bed.namespace, name, 'shell');
     expect([target.tty, target.stdin]).toEqual([true, true]);
     let screen = '';
@@ -113,7 +113,7 @@ const SLEEPER = 'trap "exit 0" TERM; sleep 3600 & wait';
       input?.stdin?.end();
       await follower.stop();
     }
-    const s = await ephemeralStatus(name, 'shell', (x) => x.state.terminated !== undefined);
-    expect(s.state.terminated!.exitCode).toBe(5);
+    const s = await ephemeralStatus(name, 'shell', (x) => x.state?.terminated !== undefined);
+    expect(s.state?.terminated!.exitCode).toBe(5);
   });
 });

@@ -3,7 +3,7 @@ import { EventRecorder } from '@skiff/controller-runtime';
 import { ImageError } from '../images/image.error';
 import { DockerConfigJson, ImageStore, PulledImage, PullPolicy } from '../images/image-store';
 import { ConfigObjectSource, secretData } from './env-resolver';
-import { Container, Pod } from './pod.types';
+import { Container, Pod } from '@skiff/kube-types';
 import { ContainerRecord } from './pod-state.store';
 import { inBackoff, pullBackoff } from './restart-backoff';
 
@@ -22,7 +22,8 @@ export class ImagePuller {
 
   /** The image, or undefined with `rec.waiting` saying why not yet. */
   async pull(pod: Pod, container: Container, rec: ContainerRecord): Promise<PulledImage | undefined> {
-    const image = container.image;
+    // The API requires an image on every container of a pod; an empty one fails as InvalidImageName.
+    const image = container.image ?? '';
     const now = this.clock();
     if (inBackoff(rec.pullBackoff, now)) {
       const last = rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff' ? rec.waiting : undefined;
@@ -70,7 +71,7 @@ export class ImagePuller {
     if (!refs.length) return undefined;
     const auths: DockerConfigJson['auths'] = {};
     for (const ref of refs) {
-      const secret = await this.source.secret(pod.metadata.namespace ?? 'default', ref.name).catch(() => undefined);
+      const secret = await this.source.secret(pod.metadata.namespace ?? 'default', ref.name ?? '').catch(() => undefined);
       if (!secret) continue;
       const data = secretData(secret);
       try {

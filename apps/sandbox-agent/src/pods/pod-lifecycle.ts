@@ -8,7 +8,8 @@ import { VolumeError } from '../volumes/volume.error';
 import { ObservedContainer, terminatedFrom } from './container-status.builder';
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
 import { ImagePuller } from './image-puller';
-import { Container, EphemeralContainer, metaTime, Pod } from './pod.types';
+import { Container, EphemeralContainer, Pod } from '@skiff/kube-types';
+import { metaTime } from '@skiff/api-machinery';
 import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
 import { SandboxRuntime, stopContainer } from './pod-termination';
 import { runHandler } from './probes/handler-runner';
@@ -111,8 +112,8 @@ export class PodLifecycle {
   }
 
   private recordOf(record: PodRecord, c: Container, init: boolean, ephemeral = false): ContainerRecord {
-    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image, ...(ephemeral ? { ephemeral } : {}) });
-    rec.image = c.image;
+    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image ?? '', ...(ephemeral ? { ephemeral } : {}) });
+    rec.image = c.image ?? '';
     return rec;
   }
 

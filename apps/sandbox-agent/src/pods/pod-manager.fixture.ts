@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { TestRegistry } from '../images/test-registry.fixture';
 import { PodManager } from './pod-manager.service';
 import { PodManagerConfig } from './pod-manager.config';
-import { Container, Pod, SANDBOX_HOST_ANNOTATION } from './pod.types';
+import { Container, Pod, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { SandboxHost } from './sandbox-host';
 import * as path from 'node:path';
 

@@ -4,7 +4,7 @@ import { JSONCodec } from 'nats';
 import { PodNetwork } from '../network/pod-network';
 import { PodManager } from './pod-manager.service';
 import { PodManagerTestBed, waitFor } from './pod-manager.fixture';
-import { Pod } from './pod.types';
+import { Pod } from '@skiff/kube-types';
 
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn('PodManager integration tests skipped: runc, conmon, mounts and netns need root');
@@ -96,7 +96,7 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     await bed.createPod('fails', { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo bye; exit 3'] }] });
     const pod = await phaseOf('fails', 'Failed');
     const c = pod.status!.containerStatuses![0];
-    expect(c.state.terminated).toMatchObject({ exitCode: 3, reason: 'Error', finishedAt: expect.any(String), containerID: expect.stringMatching(/^skiff:\/\//) });
+    expect(c.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error', finishedAt: expect.any(String), containerID: expect.stringMatching(/^skiff:\/\//) });
     expect(c.restartCount).toBe(0);
     expect(pod.status!.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
     // Finished: the sandbox and the address go, the status and the log stay until the pod is deleted.
@@ -118,8 +118,8 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
       containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }],
     });
     const pod = await phaseOf('badinit', 'Failed');
-    expect(pod.status!.initContainerStatuses![0].state.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
-    expect(pod.status!.containerStatuses![0].state.waiting).toMatchObject({ reason: 'PodInitializing' });
+    expect(pod.status!.initContainerStatuses![0].state?.terminated).toMatchObject({ exitCode: 2, reason: 'Error' });
+    expect(pod.status!.containerStatuses![0].state?.waiting).toMatchObject({ reason: 'PodInitializing' });
     expect(pod.status!.conditions!.find((x) => x.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized' });
   });
 
@@ -129,13 +129,13 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     const pod = await waitFor('restartCount 2 in CrashLoopBackOff', async () => {
       const p = await bed.getPod('crash');
       const c = p.status?.containerStatuses?.[0];
-      if (c?.state.waiting?.reason) seen.add(c.state.waiting.reason);
-      return c && c.restartCount >= 2 && c.state.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
+      if (c?.state?.waiting?.reason) seen.add(c.state?.waiting.reason);
+      return c && c.restartCount >= 2 && c.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
     }, 60_000);
     const c = pod.status!.containerStatuses![0];
     expect(pod.status!.phase).toBe('Running');
-    expect(c.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
-    expect(c.state.waiting!.message).toMatch(/^back-off (10|20)s restarting failed container=main pod=crash_/);
+    expect(c.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect(c.state?.waiting!.message).toMatch(/^back-off (10|20)s restarting failed container=main pod=crash_/);
     expect(seen).toContain('CrashLoopBackOff');
     for (const n of [0, 1]) expect(await fs.readFile(bed.host.logPath(created.metadata.uid!, 'main', n), 'utf8')).toMatch(/ stdout F run$/m);
   });
@@ -144,7 +144,7 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     await bed.createPod('noimage', { containers: [{ name: 'main', image: `busybox-missing-${bed.tag}:1.0`, command: ['true'] }] });
     const reasons = new Map<string, string>();
     await waitFor('ErrImagePull and ImagePullBackOff', async () => {
-      const w = (await bed.getPod('noimage')).status?.containerStatuses?.[0]?.state.waiting;
+      const w = (await bed.getPod('noimage')).status?.containerStatuses?.[0]?.state?.waiting;
       if (w?.reason) reasons.set(w.reason, w.message ?? '');
       return reasons.has('ErrImagePull') && reasons.has('ImagePullBackOff');
     });
@@ -183,15 +183,15 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     await new Promise((r) => setTimeout(r, 2_500));
     const after = await bed.getPod('survivor');
     expect(after.status!.phase).toBe('Running');
-    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: id, restartCount: 0, ready: true, state: { running: before.status!.containerStatuses![0].state.running } });
+    expect(after.status!.containerStatuses![0]).toMatchObject({ containerID: id, restartCount: 0, ready: true, state: { running: before.status!.containerStatuses![0].state?.running } });
     expect(after.status!.podIP).toBe(before.status!.podIP);
     // The adopted container is still watched: killing it is noticed and it is restarted.
     await bed.host.runtimes.runc.runtime.kill(id.replace('skiff://', ''), 'SIGKILL');
     const restarted = await waitFor('restart after kill', async () => {
       const c = (await bed.getPod('survivor')).status?.containerStatuses?.[0];
-      return c && c.restartCount === 1 && c.state.running ? c : undefined;
+      return c && c.restartCount === 1 && c.state?.running ? c : undefined;
     });
-    expect(restarted.lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(restarted.lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
   });
 
   it('probes: readiness (httpGet to the pod IP) gates Ready; a failing liveness probe restarts the container', async () => {
@@ -215,7 +215,7 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
     });
     const early = await waitFor('web running', async () => {
       const c = (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'web');
-      return c?.state.running ? c : undefined;
+      return c?.state?.running ? c : undefined;
     });
     expect(early.ready).toBe(false);
     await waitFor('web ready', async () => (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'web')?.ready === true);
@@ -223,7 +223,7 @@ const TERM_FRIENDLY = 'trap "exit 0" TERM; while true; do sleep 1; done';
       const c = (await bed.getPod('probed')).status?.containerStatuses?.find((x) => x.name === 'sick');
       return c && c.restartCount >= 1 ? c : undefined;
     });
-    expect(sick.lastState.terminated).toBeDefined();
+    expect(sick.lastState?.terminated).toBeDefined();
   });
 
   it('runtimeClassName gvisor runs the pod under runsc (its own kernel), and deletes it', async () => {

@@ -4,7 +4,8 @@ import { isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-
 import { SyncPodCommand } from '@skiff/messaging';
 import { NatsConnection } from 'nats';
 import { promises as fs } from 'node:fs';
-import { metaTime, Pod, PodPhase, PodStatus, SANDBOX_HOST_ANNOTATION } from './pod.types';
+import { metaTime } from '@skiff/api-machinery';
+import { Pod, PodPhase, PodStatus, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { ApiConfigSource } from './api-config.source';
 import { buildPodStatus, ObservedContainer } from './container-status.builder';
 import { ImagePuller } from './image-puller';

@@ -1,4 +1,4 @@
-import { ContainerStatus, PodSpec } from './pod.types';
+import { ContainerStatus, PodSpec } from '@skiff/kube-types';
 import { podConditions, podPhase, qosClass } from './pod-phase';
 
 const running = (name: string, ready = true): ContainerStatus => ({ name, state: { running: {} }, lastState: {}, ready, restartCount: 0, image: 'busybox', imageID: '' });

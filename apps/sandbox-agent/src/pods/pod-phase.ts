@@ -1,5 +1,5 @@
 import { parseQuantity } from '@skiff/api-machinery';
-import { Container, ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from './pod.types';
+import { Container, ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '@skiff/kube-types';
 
 /** kubelet's getPhase: the pod's phase from its containers' states and the restart policy. */
 export function podPhase(spec: PodSpec, init: ContainerStatus[], app: ContainerStatus[], previous?: PodPhase): PodPhase {
@@ -10,11 +10,11 @@ export function podPhase(spec: PodSpec, init: ContainerStatus[], app: ContainerS
   let failedInit = 0;
   for (const c of spec.initContainers ?? []) {
     const s = init.find((x) => x.name === c.name);
-    if (!s || s.state.running) pendingInit++;
-    else if (s.state.terminated) {
-      if (s.state.terminated.exitCode !== 0) failedInit++;
-    } else if (s.state.waiting && s.lastState.terminated) {
-      if (s.lastState.terminated.exitCode !== 0) failedInit++;
+    if (!s || s.state?.running) pendingInit++;
+    else if (s.state?.terminated) {
+      if (s.state?.terminated?.exitCode !== 0) failedInit++;
+    } else if (s.state?.waiting && s.lastState?.terminated) {
+      if (s.lastState?.terminated?.exitCode !== 0) failedInit++;
     } else pendingInit++;
   }
   if (failedInit > 0 && policy === 'Never') return 'Failed';
@@ -27,12 +27,12 @@ export function podPhase(spec: PodSpec, init: ContainerStatus[], app: ContainerS
   for (const c of spec.containers) {
     const s = app.find((x) => x.name === c.name);
     if (!s) unknown++;
-    else if (s.state.running) running++;
-    else if (s.state.terminated) {
+    else if (s.state?.running) running++;
+    else if (s.state?.terminated) {
       stopped++;
-      if (s.state.terminated.exitCode === 0) succeeded++;
-    } else if (s.state.waiting) {
-      if (s.lastState.terminated) stopped++;
+      if (s.state?.terminated?.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
       else waiting++;
     } else unknown++;
   }
@@ -52,7 +52,7 @@ export function podConditions(spec: PodSpec, status: Pick<PodStatus, 'phase' | '
   const incompleteInit = (spec.initContainers ?? [])
     .filter((c) => {
       const s = status.initContainerStatuses?.find((x) => x.name === c.name);
-      return !(s?.state.terminated && s.state.terminated.exitCode === 0);
+      return s?.state?.terminated?.exitCode !== 0;
     })
     .map((c) => c.name);
   const unready = spec.containers.filter((c) => !status.containerStatuses?.find((x) => x.name === c.name)?.ready).map((c) => c.name);

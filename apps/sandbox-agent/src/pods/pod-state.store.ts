@@ -1,9 +1,9 @@
 import { IpAllocation } from '@skiff/messaging';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { RunningPodSandbox } from '../runtime/pod-sandbox';
-import { Pod } from './pod.types';
+import { Pod } from '@skiff/kube-types';
 import { BackoffState } from './restart-backoff';
+import * as path from 'node:path';
 
 export type RuntimeKind = 'runc' | 'runsc';
 

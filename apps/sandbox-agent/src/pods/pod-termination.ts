@@ -2,7 +2,7 @@ import { EventRecorder } from '@skiff/controller-runtime';
 import { ContainerRuntime } from '../runtime/container-runtime';
 import { PodSandbox } from '../runtime/pod-sandbox';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
-import { Container, Pod } from './pod.types';
+import { Container, Pod } from '@skiff/kube-types';
 import { PodRecord, RuntimeKind } from './pod-state.store';
 import { runHandler } from './probes/handler-runner';
 

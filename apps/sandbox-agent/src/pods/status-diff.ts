@@ -1,4 +1,4 @@
-import { PodStatus } from './pod.types';
+import { PodStatus } from '@skiff/kube-types';
 
 /** True when the API already holds every field of `ours` (nulls and key order aside): no write needed. */
 export function sameStatus(ours: PodStatus, theirs: PodStatus | undefined): boolean {

@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { ConfigObjectSource } from '../pods/env-resolver';
-import { ConfigMapObject, Pod, SecretObject, Volume } from '../pods/pod.types';
+import { ConfigMap, Pod, Secret, Volume } from '@skiff/kube-types';
 import { writeAtomically } from './atomic-writer';
 import { volumePayload } from './projected-files';
+import * as path from 'node:path';
 
 const source = (cm: Record<string, string>): ConfigObjectSource => ({
-  configMap: async (_ns, name): Promise<ConfigMapObject | undefined> => (name === 'cfg' ? { metadata: { name }, data: cm } : undefined),
-  secret: async (_ns, name): Promise<SecretObject | undefined> => (name === 'sec' ? { metadata: { name }, data: { token: Buffer.from('s3cret').toString('base64') } } : undefined),
+  configMap: async (_ns, name): Promise<ConfigMap | undefined> => (name === 'cfg' ? { metadata: { name }, data: cm } : undefined),
+  secret: async (_ns, name): Promise<Secret | undefined> => (name === 'sec' ? { metadata: { name }, data: { token: Buffer.from('s3cret').toString('base64') } } : undefined),
 });
 const ctx = { podIP: '10.0.0.2', hostIP: '10.0.0.1', allocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } };
 const pod = (volumes: Volume[]): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u', labels: { b: '2', a: '1' } }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes } });

@@ -1,5 +1,5 @@
 import { configMapData, ConfigObjectSource, DownwardContext, fieldValue, resourceValue, secretData } from '../pods/env-resolver';
-import { DownwardApiFile, KeyToPath, Pod, Volume } from '../pods/pod.types';
+import { DownwardAPIVolumeFile, KeyToPath, Pod, Volume } from '@skiff/kube-types';
 import { VolumeError } from './volume.error';
 
 /** One file of a projected volume: relative path → content and mode. */
@@ -67,7 +67,7 @@ function addKeys(out: VolumePayload, data: Record<string, Buffer>, items: KeyToP
   }
 }
 
-function addDownward(out: VolumePayload, pod: Pod, items: DownwardApiFile[], mode: number, ctx: DownwardContext): void {
+function addDownward(out: VolumePayload, pod: Pod, items: DownwardAPIVolumeFile[], mode: number, ctx: DownwardContext): void {
   for (const item of items) {
     const value = item.fieldRef ? fieldValue(pod, item.fieldRef, ctx) : item.resourceFieldRef ? resourceValue(pod, item.resourceFieldRef, undefined, ctx) : '';
     out.set(checkPath(item.path, { name: 'downwardAPI' }), { data: Buffer.from(value, 'utf8'), mode: item.mode ?? mode });

@@ -1,13 +1,13 @@
 import { parseQuantity } from '@skiff/api-machinery';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { ConfigObjectSource, DownwardContext } from '../pods/env-resolver';
-import { Container, Pod, Volume } from '../pods/pod.types';
+import { Container, Pod, Volume } from '@skiff/kube-types';
 import { ProcessRunner } from '../runtime/process-runner';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { writeAtomically } from './atomic-writer';
 import { isProjectedKind, volumePayload } from './projected-files';
 import { VolumeError } from './volume.error';
+import * as path from 'node:path';
 
 export interface VolumeMountSpec {
   source: string;

@@ -1,5 +1,6 @@
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { simulatedKubelet } from '../controllers/simulated-kubelet.fixture';
+import type { Pod } from '@skiff/kube-types';
 
 interface Job {
   metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] };
@@ -9,11 +10,6 @@ interface Job {
 interface CronJob {
   metadata: { name: string; uid: string };
   status?: { active?: { name: string; uid: string }[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
-}
-
-interface Pod {
-  metadata: { name: string; deletionTimestamp?: string };
-  status?: { phase?: string };
 }
 
 // No sandbox agent: the spec plays the kubelet (pod status through the API). A controller that was
@@ -59,7 +55,7 @@ describe('CronJob controller (integration)', () => {
       const pods = ((await apiRequest(cluster.stack, 'GET', `${podsPath()}?labelSelector=batch.kubernetes.io/job-name%3D${jobName}`)).body as { items: Pod[] }).items;
       return pods.find((p) => !p.metadata.deletionTimestamp);
     }, 20_000, `a pod of ${jobName}`);
-    await simulatedKubelet(cluster, ns).finished(pod.metadata.name, 'Succeeded');
+    await simulatedKubelet(cluster, ns).finished(pod.metadata.name!, 'Succeeded');
     await eventually(async () => {
       const job = (await apiRequest(cluster.stack, 'GET', `${jobsPath()}/${jobName}`)).body as Job;
       return job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? true : undefined;

@@ -2,6 +2,7 @@ import { HOST_STALE_AFTER_MS, sandboxHostsKey, SandboxHostRecord } from '@skiff/
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import IORedis from 'ioredis';
 import { LostHostReconciler } from './lost-host.reconciler';
+import type { Node, Pod } from '@skiff/kube-types';
 
 const GiB = 1024 ** 3;
 const NODE = 'virtual-kubelet-zone-a';
@@ -11,16 +12,6 @@ interface Condition {
   status: string;
   reason?: string;
   message?: string;
-}
-
-interface Pod {
-  metadata: { name: string; uid: string; annotations?: Record<string, string> };
-  spec: { nodeName?: string };
-  status?: { phase?: string; reason?: string; message?: string; conditions?: Condition[] };
-}
-
-interface Node {
-  status?: { conditions?: Condition[] };
 }
 
 // The scheduler reads host records that agents write to Redis; here the test plays the agents.

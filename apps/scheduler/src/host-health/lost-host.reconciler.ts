@@ -3,7 +3,7 @@ import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { Controller, ControllerContext, EventRecorder, Informer, PODS, ReconcileResult } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
-import { SANDBOX_HOST } from '../placement/pod-resources';
+import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { isTerminal } from '../placement/pod-scheduling';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
@@ -43,7 +43,7 @@ export class LostHostReconciler implements Controller {
     if (stale.size === 0) return again;
     const events = ctx.events;
     for (const pod of this.informer.list()) {
-      const host = stale.get(pod.metadata.annotations?.[SANDBOX_HOST] ?? '');
+      const host = stale.get(pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION] ?? '');
       if (!host || isTerminal(pod) || pod.metadata.deletionTimestamp) continue;
       try {
         if (host.staleForMs >= this.config.hostLostGraceSeconds * 1000) await this.fail(pod, host, events);

@@ -1,4 +1,5 @@
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
+import type { Pod } from '@skiff/kube-types';
 
 interface Condition {
   type: string;
@@ -11,11 +12,6 @@ interface Job {
   metadata: { name: string; uid: string; labels?: Record<string, string> };
   spec: { selector?: { matchLabels?: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
   status?: { active?: number; succeeded?: number; failed?: number; startTime?: string; completionTime?: string; completedIndexes?: string; conditions?: Condition[] };
-}
-
-interface Pod {
-  metadata: { name: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
-  status?: { phase?: string };
 }
 
 // No sandbox agent here: the spec plays the kubelet and writes pod status through the API, as upstream's integration tests do.

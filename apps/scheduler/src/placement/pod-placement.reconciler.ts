@@ -8,7 +8,8 @@ import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
 import { virtualNodeName } from '../virtual-nodes/virtual-node';
 import { chooseHost, HostLoad } from './host-placement';
-import { add, ECI_INSTANCE_ID, ECI_INSTANCE_SPEC, eciSpecOf, formatInstanceSpec, podRequests, SANDBOX_HOST } from './pod-resources';
+import { add, eciSpecOf, formatInstanceSpec, podRequests } from './pod-resources';
+import { ECI_INSTANCE_ID_ANNOTATION, ECI_INSTANCE_SPEC_ANNOTATION, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { eligibleZones, isTerminal, podKey } from './pod-scheduling';
 import { SandboxQueueService } from './sandbox-queue.service';
 
@@ -70,7 +71,7 @@ export class PodPlacementReconciler implements Controller {
     }
     if (!pod) return;
     const spec = isJsonObject(pod.spec) ? pod.spec : {};
-    const host = pod.metadata.annotations?.[SANDBOX_HOST];
+    const host = pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION];
     if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
       if (!host) return;
       // The agent's own status reports come back here as updates: only what it acts on is worth a job.
@@ -109,9 +110,9 @@ export class PodPlacementReconciler implements Controller {
         metadata: {
           name: pod.metadata.name,
           annotations: {
-            [SANDBOX_HOST]: choice.host.hostId,
-            [ECI_INSTANCE_ID]: `eci-${pod.metadata.uid!.replace(/-/g, '').slice(0, 20)}`,
-            [ECI_INSTANCE_SPEC]: formatInstanceSpec(size),
+            [SANDBOX_HOST_ANNOTATION]: choice.host.hostId,
+            [ECI_INSTANCE_ID_ANNOTATION]: `eci-${pod.metadata.uid!.replace(/-/g, '').slice(0, 20)}`,
+            [ECI_INSTANCE_SPEC_ANNOTATION]: formatInstanceSpec(size),
           },
         },
         target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
@@ -177,7 +178,7 @@ export class PodPlacementReconciler implements Controller {
       load.pods += 1;
     };
     for (const pod of informer.list()) {
-      const hostId = pod.metadata.annotations?.[SANDBOX_HOST];
+      const hostId = pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION];
       if (!hostId) continue;
       counted.add(pod.metadata.uid!);
       count(hostId, pod);

@@ -1,9 +1,5 @@
 import { isJsonObject, KubeObject, parseQuantity } from '@skiff/api-machinery';
-
-export const ECI_USE_SPECS = 'k8s.aliyun.com/eci-use-specs';
-export const ECI_INSTANCE_ID = 'k8s.aliyun.com/eci-instance-id';
-export const ECI_INSTANCE_SPEC = 'k8s.aliyun.com/eci-instance-spec';
-export const SANDBOX_HOST = 'skiff.io/sandbox-host';
+import { ECI_USE_SPECS_ANNOTATION } from '@skiff/kube-types';
 
 export interface Resources {
   cpuMilli: number;
@@ -49,7 +45,7 @@ export function podRequests(pod: KubeObject): Resources {
 
 /** The first `{cpu}-{mem}Gi` size in `k8s.aliyun.com/eci-use-specs` (instance type names are ignored). */
 export function eciSpecOf(pod: KubeObject): Resources | undefined {
-  const raw = pod.metadata.annotations?.[ECI_USE_SPECS];
+  const raw = pod.metadata.annotations?.[ECI_USE_SPECS_ANNOTATION];
   if (!raw) return undefined;
   for (const candidate of raw.split(',').map((s) => s.trim())) {
     const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)Gi$/.exec(candidate);

@@ -1,4 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
+import { MANAGED_LABEL } from '@skiff/kube-types';
 
 /** RuntimeClass name → the sandbox agent's runtime handler. */
 export const RUNTIME_HANDLERS: Record<string, string> = { runc: 'runc', gvisor: 'runsc' };
@@ -7,7 +8,7 @@ export function runtimeClassObjects(): KubeObject[] {
   return Object.entries(RUNTIME_HANDLERS).map(([name, handler]) => ({
     apiVersion: 'node.k8s.io/v1',
     kind: 'RuntimeClass',
-    metadata: { name, labels: { 'skiff.io/managed': 'true' } },
+    metadata: { name, labels: { [MANAGED_LABEL]: 'true' } },
     handler,
   }));
 }

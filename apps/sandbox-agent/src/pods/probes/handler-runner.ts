@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { ContainerRuntime } from '../../runtime/container-runtime';
-import { Container, HttpGetAction, ProbeHandler } from '../pod.types';
+import { Container, HTTPGetAction, ProbeHandler } from '@skiff/kube-types';
 
 export interface HandlerTarget {
   runtime: ContainerRuntime;
@@ -39,7 +39,7 @@ function destination(host: string | undefined, port: number | string, target: Ha
   return { host: target.podIP, port: n };
 }
 
-function httpGet(a: HttpGetAction, target: HandlerTarget, timeoutMs: number): Promise<HandlerResult> {
+function httpGet(a: HTTPGetAction, target: HandlerTarget, timeoutMs: number): Promise<HandlerResult> {
   const dest = destination(a.host, a.port, target);
   if ('error' in dest) return Promise.resolve({ ok: false, message: dest.error });
   const https = a.scheme === 'HTTPS';

@@ -1,5 +1,5 @@
 import { ContainerRuntime } from '../../runtime/container-runtime';
-import { Container } from '../pod.types';
+import { Container } from '@skiff/kube-types';
 import { ContainerRecord } from '../pod-state.store';
 import { HandlerResult } from './handler-runner';
 import { ContainerProber } from './prober';

@@ -1,4 +1,4 @@
-import { Container, Probe } from '../pod.types';
+import { Container, Probe } from '@skiff/kube-types';
 import { ContainerRecord } from '../pod-state.store';
 import { HandlerResult, HandlerTarget, runHandler } from './handler-runner';
 

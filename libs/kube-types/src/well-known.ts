@@ -1,0 +1,11 @@
+// Label and annotation names Skiff writes or reads, in one place.
+
+/** On every pod the scheduler binds: the sandbox host that runs it. */
+export const SANDBOX_HOST_ANNOTATION = 'skiff.io/sandbox-host';
+/** On objects Skiff keeps in the API itself (e.g. the runc/gvisor RuntimeClasses). */
+export const MANAGED_LABEL = 'skiff.io/managed';
+
+// ASK / ECI conventions users' manifests rely on (see docs and the ASK notes).
+export const ECI_USE_SPECS_ANNOTATION = 'k8s.aliyun.com/eci-use-specs';
+export const ECI_INSTANCE_ID_ANNOTATION = 'k8s.aliyun.com/eci-instance-id';
+export const ECI_INSTANCE_SPEC_ANNOTATION = 'k8s.aliyun.com/eci-instance-spec';

@@ -1,5 +1,5 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { ResourceRegistry } from '@skiff/api-machinery';
+import { Clock, ResourceRegistry } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
 import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-lifecycle.service';
 import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';
@@ -20,7 +20,6 @@ import { WatchService } from './kube-api/watch.service';
 import { MetricsController } from './observability/metrics.controller';
 import { MetricsService } from './observability/metrics.service';
 import { OpenApiController } from './openapi/openapi.controller';
-import { Clock } from './platform/clock';
 import { configProvider } from './platform/config.provider';
 import { databaseProvider } from './platform/database.provider';
 import { natsProvider } from './platform/nats.provider';

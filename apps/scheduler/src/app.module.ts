@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { Clock } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { CONTROLLERS } from '@skiff/controller-runtime';
 import { DeploymentReconciler } from './deployments/deployment.reconciler';
-import { DisruptionClock } from './disruption/disruption-clock';
 import { DisruptionReconciler } from './disruption/disruption.reconciler';
 import { GarbageCollectorReconciler } from './garbage-collector/garbage-collector.reconciler';
 import { LostHostReconciler } from './host-health/lost-host.reconciler';
@@ -15,7 +15,6 @@ import { schedulerProviders } from './platform/scheduler.providers';
 import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
 import { CronJobReconciler } from './cron-jobs/cron-job.reconciler';
-import { BatchClock } from './jobs/batch-clock';
 import { JobReconciler } from './jobs/job.reconciler';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
 import { VirtualNodeReconciler } from './virtual-nodes/virtual-node.reconciler';
@@ -36,11 +35,10 @@ export class SchedulerModule {
         ReplicationControllerReconciler,
         GarbageCollectorReconciler,
         DeploymentReconciler,
-        BatchClock,
+        Clock,
         JobReconciler,
         CronJobReconciler,
         StatefulSetReconciler,
-        DisruptionClock,
         DisruptionReconciler,
         RuntimeClassReconciler,
         // Each controller is a provider and listed in CONTROLLERS' inject.

@@ -3,3 +3,4 @@ export * from './config-error';
 export * from './env-reader';
 export * from './skiff-config';
 export * from './sandbox-agent-config';
+export * from './bearer-token';

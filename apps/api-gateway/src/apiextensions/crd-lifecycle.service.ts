@@ -1,25 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  acceptedNamesOf,
-  ApiError,
-  apiVersionOf,
-  CRD_GROUP,
-  CRD_RESOURCE,
-  CrdCondition,
-  crdSpecOf,
-  CUSTOM_RESOURCE_CLEANUP_FINALIZER,
-  decideNames,
-  isJsonObject,
-  KubeObject,
-  NamesVerdict,
-  ResourceRegistry,
-  storageVersionOf,
-} from '@skiff/api-machinery';
+import { acceptedNamesOf, ApiError, apiVersionOf, Clock, CRD_GROUP, CRD_RESOURCE, CrdCondition, crdSpecOf, CUSTOM_RESOURCE_CLEANUP_FINALIZER, decideNames, isJsonObject, KubeObject, NamesVerdict, ResourceRegistry, storageVersionOf } from '@skiff/api-machinery';
 import { isDeepStrictEqual } from 'node:util';
 import { DeletionService } from '../kube-api/deletion.service';
 import { timestamp } from '../kube-api/object-meta';
 import { ResourceContext } from '../kube-api/resource-context';
-import { Clock } from '../platform/clock';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 
 /**

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { Clock } from '../platform/clock';
+import { ApiError, Clock, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
+import { ApiError, Clock, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
-import { Clock } from '../platform/clock';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { fieldValidationOf } from './admission.service';
 import { decodeBody, decodeObject, mediaType, readBody } from './body';
@@ -11,7 +10,7 @@ import { listOptionsOf } from './list-options';
 import { responseShape, TABLE_MEDIA } from './negotiation';
 import { PodEvictionService } from './pod-eviction.service';
 import { RequestInfo } from './request-info';
-import { ResourceContext, resolveResource } from './resource-context';
+import { resolveResource, ResourceContext } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
 import { ResourceWriterService, WriteOptions } from './resource-writer.service';
 import { WatchService, WatchSink } from './watch.service';

@@ -1,5 +1,4 @@
-import { ApiError, BUILT_IN_RESOURCES, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { Clock } from '../platform/clock';
+import { ApiError, BUILT_IN_RESOURCES, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
 import { DeletionService } from './deletion.service';

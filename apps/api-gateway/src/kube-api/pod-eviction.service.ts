@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, isJsonObject, JsonObject, KubeObject, LabelMatcher, labelSelectorFromObject, LabelSelector, matchesLabels, Status } from '@skiff/api-machinery';
+import { ApiError, Clock, isJsonObject, JsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels, Status } from '@skiff/api-machinery';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Clock } from '../platform/clock';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
 import { DeleteOptions, deleteOptionsOf, DeletionService } from './deletion.service';

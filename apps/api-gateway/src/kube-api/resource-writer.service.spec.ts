@@ -1,5 +1,4 @@
-import { ApiError, JsonObject, KubeObject, ResourceRegistry } from '@skiff/api-machinery';
-import { Clock } from '../platform/clock';
+import { ApiError, Clock, JsonObject, KubeObject, ResourceRegistry } from '@skiff/api-machinery';
 import { ObjectKey } from '../storage/object-key';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { AdmissionService } from './admission.service';

@@ -1,21 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ApiError,
-  applyJsonMergePatch,
-  applyJsonPatch,
-  applyStrategicMergePatch,
-  apiVersionOf,
-  generateJobSelector,
-  isJsonObject,
-  JsonObject,
-  KubeObject,
-  ResourceRegistry,
-  serverSideApply,
-  Status,
-  updateManagedFields,
-} from '@skiff/api-machinery';
+import { ApiError, apiVersionOf, applyJsonMergePatch, applyJsonPatch, applyStrategicMergePatch, Clock, generateJobSelector, isJsonObject, JsonObject, KubeObject, ResourceRegistry, serverSideApply, Status, updateManagedFields } from '@skiff/api-machinery';
 import { isDeepStrictEqual } from 'node:util';
-import { Clock } from '../platform/clock';
 import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
 import { clone, generatedName, hasSubresource, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';

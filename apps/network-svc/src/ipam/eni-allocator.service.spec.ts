@@ -1,21 +1,10 @@
 import { IpAllocationRequest } from '@skiff/messaging';
-import { Clock } from '../platform/clock';
+import { FakeClock } from '@skiff/testing';
 import { VSwitchRange } from './cidr';
 import { EniAllocationConflict } from './eni-allocation.repository';
 import { EniAllocator } from './eni-allocator.service';
 import { InMemoryEniAllocationRepository } from './in-memory-eni-allocation.repository';
 import { IpamException } from './ipam.exception';
-
-class FakeClock extends Clock {
-  t = new Date('2026-01-01T00:00:00Z');
-  slept: number[] = [];
-  override now(): Date {
-    return new Date(this.t);
-  }
-  override async sleep(ms: number): Promise<void> {
-    this.slept.push(ms);
-  }
-}
 
 function pod(n: number | string): IpAllocationRequest {
   return { podUid: `uid-${n}`, namespace: 'default', name: `pod-${n}`, hostId: 'host-a' };
@@ -28,7 +17,7 @@ describe(EniAllocator.name, () => {
 
   beforeEach(() => {
     repo = new InMemoryEniAllocationRepository();
-    clock = new FakeClock();
+    clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
   });
 
   it('hands out addresses after the gateway, with the VSwitch prefix and gateway', async () => {

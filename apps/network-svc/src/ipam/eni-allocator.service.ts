@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { IpAllocation, IpAllocationRequest, IpReleaseRequest, IpReleaseResult } from '@skiff/messaging';
-import { Clock } from '../platform/clock';
+import { Clock } from '@skiff/api-machinery';
 import { VSwitchRange } from './cidr';
 import { EniAllocationConflict, EniAllocationRecord, EniAllocationRepository, EniAllocationTx } from './eni-allocation.repository';
 import { IpamException } from './ipam.exception';

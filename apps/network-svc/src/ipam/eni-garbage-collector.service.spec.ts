@@ -1,16 +1,9 @@
-import { Clock } from '../platform/clock';
+import { FakeClock } from '@skiff/testing';
 import { VSwitchRange } from './cidr';
 import { EniAllocator } from './eni-allocator.service';
 import { EniGarbageCollector } from './eni-garbage-collector.service';
 import { InMemoryEniAllocationRepository } from './in-memory-eni-allocation.repository';
 import { PodLookup } from './pod-lookup';
-
-class FakeClock extends Clock {
-  t = Date.parse('2026-01-01T00:00:00Z');
-  override now(): Date {
-    return new Date(this.t);
-  }
-}
 
 class FakePodLookup extends PodLookup {
   /** uid → namespace/name of pods the API has. */
@@ -33,7 +26,7 @@ describe(EniGarbageCollector.name, () => {
 
   beforeEach(() => {
     repo = new InMemoryEniAllocationRepository();
-    clock = new FakeClock();
+    clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
     pods = new FakePodLookup();
     allocator = new EniAllocator(repo, new VSwitchRange('10.244.0.0/24'), clock);
     gc = new EniGarbageCollector(repo, pods, clock, { gcGraceSeconds: 300, gcIntervalSeconds: 0 });
@@ -44,7 +37,7 @@ describe(EniGarbageCollector.name, () => {
     await allocate('gone');
     pods.live.set('live', 'ns/pod-live');
     expect(await gc.sweepOnce()).toEqual({ checked: 0, released: 0, unknown: 0 });
-    clock.t += 301_000;
+    clock.advance(301_000);
     expect(await gc.sweepOnce()).toEqual({ checked: 2, released: 1, unknown: 0 });
     expect([...repo.rows.values()].map((r) => r.podUid)).toEqual(['live']);
   });
@@ -52,14 +45,14 @@ describe(EniGarbageCollector.name, () => {
   it('treats a pod of the same name with another uid as gone', async () => {
     await allocate('old');
     pods.live.set('new', 'ns/pod-old');
-    clock.t += 301_000;
+    clock.advance(301_000);
     expect((await gc.sweepOnce()).released).toBe(1);
   });
 
   it('keeps everything when the API cannot be asked', async () => {
     await allocate('a');
     pods.unreachable = true;
-    clock.t += 301_000;
+    clock.advance(301_000);
     expect(await gc.sweepOnce()).toEqual({ checked: 1, released: 0, unknown: 1 });
     expect(repo.rows.size).toBe(1);
   });
@@ -67,7 +60,7 @@ describe(EniGarbageCollector.name, () => {
   it('pages through more allocations than one page', async () => {
     for (let i = 0; i < 250; i++) await allocate(`p${i}`);
     for (let i = 0; i < 250; i += 2) pods.live.set(`p${i}`, `ns/pod-p${i}`);
-    clock.t += 301_000;
+    clock.advance(301_000);
     expect(await gc.sweepOnce()).toEqual({ checked: 250, released: 125, unknown: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
-import { Clock } from '../platform/clock';
+import { Clock } from '@skiff/api-machinery';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
 import { EniAllocationRecord, EniAllocationRepository } from './eni-allocation.repository';
 import { PodLookup } from './pod-lookup';

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
-import { Clock } from './clock';
+import { Clock } from '@skiff/api-machinery';
 import { configProvider, NETWORK_SVC_CONFIG } from './config.provider';
 import { DATA_SOURCE, databaseProvider, DatabaseShutdown } from './database.provider';
 

@@ -1,29 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '@skiff/api-machinery';
-import { ConfigError } from '@skiff/config';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { BearerTokenVerifier } from '@skiff/config';
 
 /** Only the API server (holding the cluster's admin token) may use the agent's endpoint. */
 @Injectable()
 export class AgentAuthService {
-  private readonly digest: Buffer;
-
-  constructor() {
-    const file = process.env.SKIFF_ADMIN_TOKEN_FILE ?? '.skiff/admin.token';
-    try {
-      this.digest = sha256(readFileSync(file, 'utf8').trim());
-    } catch (err) {
-      throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', `cannot read ${file}: ${(err as Error).message}`);
-    }
-  }
+  private readonly verifier = new BearerTokenVerifier(process.env.SKIFF_ADMIN_TOKEN_FILE ?? '.skiff/admin.token');
 
   check(authorization: string | undefined): void {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m || !timingSafeEqual(sha256(m[1]), this.digest)) throw ApiError.unauthorized();
+    if (!this.verifier.verify(authorization)) throw ApiError.unauthorized();
   }
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }

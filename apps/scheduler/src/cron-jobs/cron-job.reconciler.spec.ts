@@ -41,7 +41,7 @@ describe(CronJobReconciler.name, () => {
   const events = (reason: string) => api.events.filter((e) => e.reason === reason);
   const finishJob = (name: string, type: 'Complete' | 'Failed') =>
     api.edit(JOBS, NS, name, (j) => {
-      const at = new Date(clock.now()).toISOString().replace('.000Z', 'Z');
+      const at = new Date(clock.nowMs()).toISOString().replace('.000Z', 'Z');
       j.status = { startTime: j.metadata.creationTimestamp, ...(type === 'Complete' ? { completionTime: at } : {}), conditions: [{ type, status: 'True', lastTransitionTime: at }] };
     });
 
@@ -150,7 +150,7 @@ describe(CronJobReconciler.name, () => {
       await reconcile('hist');
     }
     expect(jobNames()).toEqual([names[2]]); // the failed one (limit 0) and the older success are gone
-    expect(status('hist')).toMatchObject({ active: [], lastSuccessfulTime: new Date(clock.now()).toISOString().replace('.000Z', 'Z') });
+    expect(status('hist')).toMatchObject({ active: [], lastSuccessfulTime: new Date(clock.nowMs()).toISOString().replace('.000Z', 'Z') });
     expect(events('SawCompletedJob').map((e) => e.message)).toEqual([
       `Saw completed job: ${names[0]}, condition: Complete`,
       `Saw completed job: ${names[1]}, condition: Failed`,
@@ -162,7 +162,7 @@ describe(CronJobReconciler.name, () => {
   it('reads the schedule in spec.timeZone and stamps the Job with the zone offset', async () => {
     api.create(CRON_JOBS, cronJob('tokyo', { schedule: '0 9 * * *', timeZone: 'Asia/Tokyo' }));
     const wait = await reconcile('tokyo');
-    expect(clock.now() + wait!.requeueAfterMs!).toBe(Date.parse('2024-03-02T00:00:00.100Z'));
+    expect(clock.nowMs() + wait!.requeueAfterMs!).toBe(Date.parse('2024-03-02T00:00:00.100Z'));
     clock.ms = Date.parse('2024-03-02T00:00:10Z');
     await reconcile('tokyo');
     expect(api.list(JOBS)[0].metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe('2024-03-02T09:00:00+09:00');

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CronSchedule, formatRfc3339InZone, isJsonObject, JsonObject, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
+import { Clock, CronSchedule, formatRfc3339InZone, isJsonObject, JsonObject, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
 import { ControllerContext, controllerRefOf, CRON_JOBS, Informer, JOBS, newControllerRef, objectKey, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound } from '@skiff/kube-client';
-import { BatchClock } from '../jobs/batch-clock';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
 import { cronJobSpecOf, CronJobSpecView, CronJobStatus, jobsToDelete, refTo } from './cron-job-spec';
 import { jobNameFor, mostRecentScheduleTime, nextScheduleTime, TOO_MANY_MISSED } from './cron-job-schedule';
@@ -26,7 +25,7 @@ export class CronJobReconciler implements Controller {
   // Unexpected Jobs and missed times are reported once per term, not on every look.
   private reported = new Set<string>();
 
-  constructor(private readonly clock: BatchClock) {}
+  constructor(private readonly clock: Clock) {}
 
   begin(ctx: ControllerContext): void {
     this.reported = new Set();
@@ -116,7 +115,7 @@ export class CronJobReconciler implements Controller {
       return;
     }
     if (spec.suspend) return;
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     const tz = spec.timeZone;
     const next = nextScheduleTime(schedule, tz, now);
     if (next === undefined) {

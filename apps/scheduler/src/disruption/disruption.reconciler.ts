@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { isJsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { Clock, isJsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
 import { ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, POD_DISRUPTION_BUDGETS, PODS, ReconcileResult, REPLICA_SETS, REPLICATION_CONTROLLERS, splitKey, STATEFUL_SETS, Controller, KindRef } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
 import { ControllerScaleFinder } from './controller-scale';
 import { budgetSpecOf, BudgetStatus, budgetStatusOf, countHealthyPods, expectedPodCount, ExpectedScale, failSafeStatus, liveDisruptedPods, nextBudgetStatus } from './disruption-budget-status';
-import { DisruptionClock } from './disruption-clock';
 
 // stalePodDisruptionTimeout: a DisruptionTarget condition on a pod nobody deleted is reset after this.
 const STALE_POD_DISRUPTION_MS = 2 * 60 * 1000;
@@ -52,7 +51,7 @@ export class DisruptionReconciler implements Controller {
   private pods!: Informer;
   private finder!: ControllerScaleFinder;
 
-  constructor(private readonly clock: DisruptionClock) {}
+  constructor(private readonly clock: Clock) {}
 
   begin(ctx: ControllerContext): void {
     this.budgets = ctx.informers.get(POD_DISRUPTION_BUDGETS);
@@ -141,7 +140,7 @@ export class DisruptionReconciler implements Controller {
       );
     }
 
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     const { disruptedPods, overdue, recheckAt } = liveDisruptedPods(pods, budgetStatusOf(pdb).disruptedPods, now);
     for (const pod of overdue) {
       void ctx.events.record(withKind(pod, PODS), 'Warning', 'NotDeleted', `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`);
@@ -173,7 +172,7 @@ export class DisruptionReconciler implements Controller {
 
   /** failSafe: if the status cannot be computed, at least no eviction may pass. */
   private async failSafe(ctx: ControllerContext, pdb: KubeObject, message: string): Promise<void> {
-    await this.writeStatus(ctx, pdb, failSafeStatus(pdb, message, timestamp(this.clock.now())));
+    await this.writeStatus(ctx, pdb, failSafeStatus(pdb, message, timestamp(this.clock.nowMs())));
   }
 
   // UpdateStatus with the cached resourceVersion: an eviction that changed the budget meanwhile wins, we recompute.
@@ -194,7 +193,7 @@ export class DisruptionReconciler implements Controller {
     // Conditions the kubelet adds are never stale, nor are those of finished pods.
     if (!cond || cond.status !== 'True' || cond.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return undefined;
     const since = typeof cond.lastTransitionTime === 'string' ? Date.parse(cond.lastTransitionTime) : 0;
-    return Math.max(0, STALE_POD_DISRUPTION_MS - (this.clock.now() - since));
+    return Math.max(0, STALE_POD_DISRUPTION_MS - (this.clock.nowMs() - since));
   }
 
   /** syncStalePodDisruption: an evicted pod that was not deleted after all loses its DisruptionTarget condition. */
@@ -207,7 +206,7 @@ export class DisruptionReconciler implements Controller {
     if (wait > 0) return { requeueAfterMs: wait };
     const patch = {
       metadata: { resourceVersion: pod.metadata.resourceVersion },
-      status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: timestamp(this.clock.now()) }] },
+      status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: timestamp(this.clock.nowMs()) }] },
     };
     try {
       await ctx.client.resource(PODS).patchStatus(namespace, name, patch, 'strategic', { fieldManager: 'DisruptionController' });

@@ -1,20 +1,7 @@
 import { applyJsonMergePatch, applyJsonPatch, JsonValue, KubeObject } from '@skiff/api-machinery';
 import { DeleteOptions, KubeApiError, KubeClient, ResourceRef } from '@skiff/kube-client';
 import { ControllerContext, InformerEventName, SharedInformers } from '@skiff/controller-runtime';
-import { BatchClock } from './batch-clock';
-
-/** A clock unit specs move by hand. */
-export class FakeClock extends BatchClock {
-  constructor(public ms = Date.parse('2024-03-01T10:00:00Z')) {
-    super();
-  }
-  override now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+import { FakeClock } from '@skiff/testing';
 
 export interface RecordedEvent {
   kind: string;
@@ -146,7 +133,7 @@ export class FakeBatchApi {
       o.metadata.namespace = ns;
       if (table.has(`${ns}/${o.metadata.name}`)) throw new KubeApiError(409, 'AlreadyExists', `${o.metadata.name} already exists`);
       o.metadata.uid = `uid-${o.metadata.name}`;
-      o.metadata.creationTimestamp = new Date(this.clock.now()).toISOString().replace('.000Z', 'Z');
+      o.metadata.creationTimestamp = new Date(this.clock.nowMs()).toISOString().replace('.000Z', 'Z');
       o.metadata.resourceVersion = String(++this.rv);
       table.set(`${ns}/${o.metadata.name}`, o);
       return structuredClone(o);
@@ -175,7 +162,7 @@ export class FakeBatchApi {
         if (opts.preconditions?.uid && opts.preconditions.uid !== o.metadata.uid) throw conflict();
         this.deletes.push({ resource: ref.resource, name, opts });
         if ((o.metadata.finalizers ?? []).length > 0) {
-          o.metadata.deletionTimestamp ??= new Date(this.clock.now()).toISOString();
+          o.metadata.deletionTimestamp ??= new Date(this.clock.nowMs()).toISOString();
           o.metadata.resourceVersion = String(++this.rv);
           return structuredClone(o);
         }
@@ -185,3 +172,5 @@ export class FakeBatchApi {
     };
   }
 }
+
+export { FakeClock };

@@ -53,7 +53,7 @@ describe(JobReconciler.name, () => {
   const phaseOf = (name: string) => ((api.get(PODS, NS, name)?.status as { phase?: string } | undefined)?.phase ?? 'Pending');
   const finish = (podName: string, phase: 'Succeeded' | 'Failed', exitCode = phase === 'Succeeded' ? 0 : 1) =>
     api.edit(PODS, NS, podName, (p) => {
-      p.status = { phase, containerStatuses: [{ name: 'main', state: { terminated: { exitCode, finishedAt: new Date(clock.now()).toISOString() } } }] };
+      p.status = { phase, containerStatuses: [{ name: 'main', state: { terminated: { exitCode, finishedAt: new Date(clock.nowMs()).toISOString() } } }] };
     });
   const conditions = (name: string) => (status(name).conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
   const reasons = () => api.events.map((e) => e.reason);

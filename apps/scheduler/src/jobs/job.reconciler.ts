@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { KubeObject } from '@skiff/api-machinery';
+import { Clock, KubeObject } from '@skiff/api-machinery';
 import { ControllerContext, ControllerExpectations, controllerRefOf, Informer, JOBS, objectKey, PODS, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { isPodActive, isPodReady, podPhase } from '../controllers/pod-conditions';
-import { BatchClock } from './batch-clock';
 import { matchPodFailurePolicy } from './job-failure-policy';
 import { formatIndexes, parseIndexes, podIndexOf } from './job-indexes';
 import { JobPodManager } from './job-pod-manager';
@@ -45,10 +44,10 @@ export class JobReconciler implements Controller {
   private jobs!: Informer;
   private pods!: Informer;
 
-  constructor(private readonly clock: BatchClock) {}
+  constructor(private readonly clock: Clock) {}
 
   begin(ctx: ControllerContext): void {
-    this.expectations = new ControllerExpectations(() => this.clock.now());
+    this.expectations = new ControllerExpectations(() => this.clock.nowMs());
     this.released = new Set();
     this.backoffs = new Map();
     this.jobs = ctx.informers.get(JOBS);
@@ -87,7 +86,7 @@ export class JobReconciler implements Controller {
       this.expectations.forget(key);
       return;
     }
-    const now = this.clock.now();
+    const now = this.clock.nowMs();
     if (cached.metadata.deletionTimestamp || finishedCondition(jobStatusOf(cached))) {
       await this.release(ctx, pods.filter(hasTrackingFinalizer));
       return cached.metadata.deletionTimestamp ? undefined : this.expireAfterTtl(ctx, cached, now);

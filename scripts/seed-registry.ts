@@ -1,9 +1,8 @@
 // Starts (if needed) the local docker-registry mirror and seeds it with library/busybox built from busybox-static.
 // Usage: node -r @swc-node/register scripts/seed-registry.ts [--state-dir DIR] [--port 5000] [--keep-running]
 import { connect } from 'node:net';
+import { BusyboxImageBuilder, RegistryProcess } from '@skiff/dev-registry';
 import * as path from 'node:path';
-import { BusyboxImageBuilder } from '../apps/sandbox-agent/src/images/busybox-image.builder';
-import { RegistryProcess } from '../apps/sandbox-agent/src/images/registry.process';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,5 +1,5 @@
 import { parseQuantity } from '@skiff/api-machinery';
-import { sandboxHostsKey, sandboxQueueName, SandboxHostRecord } from '@skiff/messaging';
+import { SandboxHostRecord, SandboxHostRegistry, sandboxQueueName } from '@skiff/messaging';
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
@@ -13,9 +13,9 @@ describe('scheduler: virtual nodes and placement', () => {
   const pods = '/api/v1/namespaces/default/pods';
 
   // What a sandbox agent writes when it registers (the agent itself is tested with real sandboxes elsewhere).
-  const registerHost = (hostId: string, cpuMilli: number, memoryBytes: number, zone = 'zone-a'): Promise<number> => {
+  const registerHost = (hostId: string, cpuMilli: number, memoryBytes: number, zone = 'zone-a'): Promise<void> => {
     const rec: SandboxHostRecord = { hostId, zone, endpoint: 'https://127.0.0.1:1', hostIP: '10.244.0.1', capacity: { cpuMilli, memoryBytes, pods: 10 }, runtimeHandlers: ['runc', 'runsc'], heartbeatAt: new Date().toISOString() };
-    return redis.hset(sandboxHostsKey(cluster.prefix), hostId, JSON.stringify(rec));
+    return new SandboxHostRegistry(redis, cluster.prefix).register(rec);
   };
   const getPod = async (name: string) => (await apiRequest(cluster.stack, 'GET', `${pods}/${name}`)).body as Pod;
   const createPod = (name: string, extra: Record<string, unknown> = {}) =>

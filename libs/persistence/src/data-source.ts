@@ -1,22 +1,19 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { EniAllocationEntity } from './entities/eni-allocation.entity';
-import { IpamCursorEntity } from './entities/ipam-cursor.entity';
-import { ObjectChangeEntity } from './entities/object-change.entity';
-import { ResourceVersionCounterEntity } from './entities/resource-version-counter.entity';
-import { StoredObjectEntity } from './entities/stored-object.entity';
-import { ObjectStore1764129600000 } from './migrations/1764129600000-object-store';
-import { EniAllocations1764400000000 } from './migrations/1764400000000-eni-allocations';
+import { DataSource, DataSourceOptions } from 'typeorm';
+// TypeORM takes entity and migration classes as plain constructors.
+type Classes = NonNullable<DataSourceOptions['entities']>;
+type MigrationClasses = NonNullable<DataSourceOptions['migrations']>;
 
-export const ENTITIES = [StoredObjectEntity, ObjectChangeEntity, ResourceVersionCounterEntity, EniAllocationEntity, IpamCursorEntity];
-export const MIGRATIONS = [ObjectStore1764129600000, EniAllocations1764400000000];
-
-export function createDataSource(databaseUrl: string, poolSize = 20): DataSource {
+/**
+ * A Postgres DataSource over the tables one owner may touch (api-gateway: the object store;
+ * network-svc: IPAM). Migrations are the migration runner's (@skiff/migrations) alone.
+ */
+export function createDataSource(databaseUrl: string, tables: { entities?: Classes; migrations?: MigrationClasses }, poolSize = 20): DataSource {
   return new DataSource({
     type: 'postgres',
     url: databaseUrl,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: tables.entities ?? [],
+    migrations: tables.migrations ?? [],
     migrationsTableName: 'skiff_migrations',
     extra: { max: poolSize },
     logging: false,
@@ -39,18 +36,5 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     if (!(err instanceof Error && /already exists/.test(err.message))) throw err;
   } finally {
     await admin.end();
-  }
-}
-
-/** Creates the database if needed and applies pending migrations. */
-export async function migrate(databaseUrl: string): Promise<string[]> {
-  await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl, 2);
-  await ds.initialize();
-  try {
-    const applied = await ds.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
-  } finally {
-    await ds.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { ensureClusterCredentials, writeKubeconfig } from '@skiff/config';
-import { migrate } from '@skiff/persistence';
+import { migrate } from '@skiff/migrations';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitForReady } from './readiness';

@@ -2,3 +2,5 @@ export * from './api-client';
 export * from './nats-server';
 export * from './test-cluster';
 export * from './fake-clock';
+// Test databases get every owner's tables, as a cluster's does.
+export { migrate } from '@skiff/migrations';

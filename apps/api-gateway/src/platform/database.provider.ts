@@ -1,5 +1,6 @@
 import { Provider } from '@nestjs/common';
 import { ApiGatewayConfig } from '@skiff/config';
+import { OBJECT_STORE_ENTITIES } from '@skiff/object-store-schema';
 import { createDataSource } from '@skiff/persistence';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG } from './config.provider';
@@ -10,7 +11,7 @@ export const databaseProvider: Provider = {
   provide: DATA_SOURCE,
   inject: [GATEWAY_CONFIG],
   useFactory: async (config: ApiGatewayConfig): Promise<DataSource> => {
-    const ds = createDataSource(config.databaseUrl);
+    const ds = createDataSource(config.databaseUrl, { entities: OBJECT_STORE_ENTITIES });
     await ds.initialize();
     return ds;
   },

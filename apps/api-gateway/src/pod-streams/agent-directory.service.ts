@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
-import { SandboxHostRecord, sandboxHostsKey } from '@skiff/messaging';
+import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
+import { SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
+import type IORedis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { REDIS } from '../platform/redis.provider';
-import type IORedis from 'ioredis';
-import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 
 /** Finds the sandbox agent that runs a pod, from the host registry the agents keep in Redis. */
 @Injectable()
@@ -15,11 +15,13 @@ export class AgentDirectoryService implements OnApplicationShutdown {
   readonly ca: Buffer;
   /** What the API server presents to an agent. */
   readonly authorization: string;
+  private readonly hosts: SandboxHostRegistry;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
+    @Inject(GATEWAY_CONFIG) config: ApiGatewayConfig,
     @Inject(REDIS) private readonly redis: IORedis,
   ) {
+    this.hosts = new SandboxHostRegistry(redis, config.natsPrefix);
     this.ca = readFileSync(config.caFile);
     this.authorization = `Bearer ${readFileSync(config.adminTokenFile, 'utf8').trim()}`;
   }
@@ -29,14 +31,14 @@ export class AgentDirectoryService implements OnApplicationShutdown {
     const spec = (pod.spec ?? {}) as { nodeName?: string };
     const hostId = pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION];
     if (!spec.nodeName || !hostId) throw ApiError.badRequest(`pod ${name} does not have a host assigned`);
-    let raw: string | null;
+    let host: SandboxHostRecord | undefined;
     try {
-      raw = await this.redis.hget(sandboxHostsKey(this.config.natsPrefix), hostId);
+      host = await this.hosts.get(hostId);
     } catch (err) {
       throw ApiError.unavailable(`cannot look up sandbox host ${hostId}: ${(err as Error).message}`);
     }
-    if (!raw) throw ApiError.unavailable(`sandbox host ${hostId} of pod ${name} is not registered`);
-    return (JSON.parse(raw) as SandboxHostRecord).endpoint;
+    if (!host) throw ApiError.unavailable(`sandbox host ${hostId} of pod ${name} is not registered`);
+    return host.endpoint;
   }
 
   onApplicationShutdown(): void {

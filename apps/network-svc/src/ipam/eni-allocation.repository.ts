@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EniAllocationEntity, IpamCursorEntity } from '@skiff/persistence';
+import { EniAllocationEntity, IpamCursorEntity } from '@skiff/ipam-schema';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DATA_SOURCE } from '../platform/database.provider';
 import { IpamException } from './ipam.exception';

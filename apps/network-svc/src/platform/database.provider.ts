@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
+import { IPAM_ENTITIES } from '@skiff/ipam-schema';
 import { createDataSource } from '@skiff/persistence';
 import { DataSource } from 'typeorm';
 import { NETWORK_SVC_CONFIG } from './config.provider';
@@ -12,7 +13,7 @@ export const databaseProvider: Provider = {
   useFactory: async (config: NetworkSvcConfig): Promise<DataSource> => {
     // A small pool: allocations serialize on the cursor row anyway. The pg pool drops
     // connections that die with a Postgres restart and dials new ones on the next query.
-    const ds = createDataSource(config.databaseUrl, 8);
+    const ds = createDataSource(config.databaseUrl, { entities: IPAM_ENTITIES }, 8);
     await ds.initialize();
     return ds;
   },

@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { ProcessRunner, RunOptions, RunResult } from '../runtime/process-runner';
+import { ProcessRunner, RunOptions, RunResult } from '@skiff/host-tools';
 import { ImageStore } from './image-store';
-import { TestRegistry } from './test-registry.fixture';
+import { BusyboxImageBuilder, TestRegistry } from '@skiff/dev-registry';
+import * as path from 'node:path';
 
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn('ImageStore integration tests skipped: they need root (umoci unpack keeps file owners)');
@@ -34,7 +34,6 @@ class CountingRunner extends ProcessRunner {
     new ImageStore({ root, mirrors: { 'docker.io': [{ endpoint: registry.endpoint, insecure: true }] } }, runner);
 
   it('seeding twice pushes once', async () => {
-    const { BusyboxImageBuilder } = await import('./busybox-image.builder');
     await expect(new BusyboxImageBuilder().seed({ registry: registry.endpoint, workDir: dir })).resolves.toEqual({ pushed: false, tags: ['latest', '1.36'] });
   });
 

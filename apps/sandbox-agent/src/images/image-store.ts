@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { ProcessError, ProcessRunner } from '../runtime/process-runner';
+import { ProcessError, ProcessRunner } from '@skiff/host-tools';
 import { ImageError } from './image.error';
 import { ImageReference, parseImageReference } from './image-reference';
+import * as path from 'node:path';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 

@@ -1,4 +1,4 @@
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { assertIfName, HostCommand } from './host-command';
 import { NetworkError } from './network.error';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { HostNetwork } from './host-network';
 import { PodNetwork, PodNetworkRequest } from './pod-network';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { ProcessError, ProcessRunner } from '../runtime/process-runner';
+import { ProcessError, ProcessRunner } from '@skiff/host-tools';
 import { assertIfName, HostCommand } from './host-command';
 import { NetworkError } from './network.error';
 

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { TestRegistry } from '../images/test-registry.fixture';
+import { TestRegistry } from '@skiff/dev-registry';
 import { PodManager } from './pod-manager.service';
 import { PodManagerConfig } from './pod-manager.config';
 import { Container, Pod, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';

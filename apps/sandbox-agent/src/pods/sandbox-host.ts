@@ -1,5 +1,4 @@
 import { RegistryMirror as ConfiguredMirror } from '@skiff/config';
-import * as path from 'node:path';
 import { ImageStore, RegistryMirror } from '../images/image-store';
 import { HostNetwork } from '../network/host-network';
 import { PodNetwork } from '../network/pod-network';
@@ -7,11 +6,12 @@ import { gatewayOf } from '../registration/host-registration.service';
 import { ContainerRuntime } from '../runtime/container-runtime';
 import { OciSpecBuilder } from '../runtime/oci-spec.builder';
 import { PodSandbox } from '../runtime/pod-sandbox';
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
 import { RuntimeKind } from './pod-state.store';
 import { SandboxRuntime } from './pod-termination';
+import * as path from 'node:path';
 
 export interface SandboxHostOptions {
   stateDir: string;

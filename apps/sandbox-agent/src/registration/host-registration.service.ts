@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SandboxAgentConfig } from '@skiff/config';
-import { HOST_HEARTBEAT_MS, sandboxHostsKey, SandboxHostRecord } from '@skiff/messaging';
+import { HOST_HEARTBEAT_MS, SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
 import type IORedis from 'ioredis';
 import { AGENT_CONFIG, REDIS } from '../platform/agent.providers';
 
@@ -11,11 +11,14 @@ export const RUNTIME_HANDLERS = ['runc', 'runsc'];
 export class HostRegistrationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(HostRegistrationService.name);
   private timer?: NodeJS.Timeout;
+  private readonly hosts: SandboxHostRegistry;
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: SandboxAgentConfig,
-    @Inject(REDIS) private readonly redis: IORedis,
-  ) {}
+    @Inject(REDIS) redis: IORedis,
+  ) {
+    this.hosts = new SandboxHostRegistry(redis, config.natsPrefix);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.heartbeat();
@@ -40,7 +43,7 @@ export class HostRegistrationService implements OnApplicationBootstrap, OnApplic
 
   private async heartbeat(): Promise<void> {
     try {
-      await this.redis.hset(sandboxHostsKey(this.config.natsPrefix), this.config.hostId, JSON.stringify(this.record()));
+      await this.hosts.register(this.record());
     } catch (err) {
       this.log.warn(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,15 +1,15 @@
 import { IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, promises as fs, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fs } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { CgroupV1 } from './cgroup-v1';
 import { CRI_CONTAINER_TYPE } from './oci-spec.builder';
 import { ContainerStdio, OciSpec } from './oci-spec.types';
-import { ProcessError, ProcessRunner, RunResult } from './process-runner';
+import { ProcessError, ProcessRunner, RunResult } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
 import { RuntimeError } from './runtime.error';
 import { ensureRunscSubcontainerLauncher } from './runsc-subcontainer.launcher';
+import * as path from 'node:path';
 
 export interface ContainerRuntimeOptions {
   /** Bundles, exit files and the runtime's own state live here (tests: a temp dir). */

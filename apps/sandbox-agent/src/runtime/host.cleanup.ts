@@ -2,7 +2,7 @@ import { HostNetwork } from '../network/host-network';
 import { PodNetwork } from '../network/pod-network';
 import { CgroupV1 } from './cgroup-v1';
 import { ContainerRuntime, ContainerRuntimeOptions } from './container-runtime';
-import { ProcessRunner } from './process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
 
 export interface SkiffCleanupOptions {

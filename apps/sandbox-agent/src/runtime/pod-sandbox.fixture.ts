@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { ImageStore, PulledImage } from '../images/image-store';
-import { TestRegistry } from '../images/test-registry.fixture';
+import { TestRegistry } from '@skiff/dev-registry';
 import { HostNetwork } from '../network/host-network';
 import { PodNetwork } from '../network/pod-network';
 import { ContainerRuntime, ContainerRuntimeOptions } from './container-runtime';
 import { OciSpecBuilder } from './oci-spec.builder';
 import { PodSandbox } from './pod-sandbox';
-import { ProcessRunner } from './process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
+import * as path from 'node:path';
 
 /** Everything a runtime integration test needs, with names and a subnet of its own; `dispose()` removes it all. */
 export class PodSandboxTestBed {

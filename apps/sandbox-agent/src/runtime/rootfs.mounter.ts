@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { ProcessRunner } from './process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { RuntimeError } from './runtime.error';
+import * as path from 'node:path';
 
 /** Overlay rootfs per container over the shared read-only image rootfs, and the per-pod /dev/shm tmpfs. */
 export class RootfsMounter {

@@ -2,7 +2,7 @@ import { parseQuantity } from '@skiff/api-machinery';
 import { promises as fs } from 'node:fs';
 import { ConfigObjectSource, DownwardContext } from '../pods/env-resolver';
 import { Container, Pod, Volume } from '@skiff/kube-types';
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { writeAtomically } from './atomic-writer';
 import { isProjectedKind, volumePayload } from './projected-files';

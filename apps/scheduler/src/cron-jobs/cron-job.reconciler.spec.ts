@@ -1,6 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { CRON_JOBS, JOBS } from '@skiff/controller-runtime';
-import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api';
+import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
 import { CronJobReconciler } from './cron-job.reconciler';
 import { CronJobStatus } from './cron-job-spec';
 

@@ -1,7 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { KubeApiError, ResourceRef } from '@skiff/kube-client';
 import { ControllerContext, DEPLOYMENTS, POD_DISRUPTION_BUDGETS, PODS, REPLICA_SETS, REPLICATION_CONTROLLERS } from '@skiff/controller-runtime';
-import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api';
+import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
 import { BudgetStatus, DELETION_TIMEOUT_MS } from './disruption-budget-status';
 import { DisruptionReconciler } from './disruption.reconciler';
 

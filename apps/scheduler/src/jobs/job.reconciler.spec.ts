@@ -1,6 +1,6 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { JOBS, PODS } from '@skiff/controller-runtime';
-import { FakeBatchApi, FakeClock } from './fake-batch-api';
+import { FakeBatchApi, FakeClock } from './fake-batch-api.fixture';
 import { JobReconciler } from './job.reconciler';
 import { JOB_TRACKING_FINALIZER, JobStatus } from './job-spec';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { SYNC_POD_JOB, sandboxQueueName, SyncPodCommand } from '@skiff/messaging';
+import { sandboxQueueName, SYNC_POD_JOB, syncPodJobId, SyncPodCommand } from '@skiff/messaging';
 import { Queue } from 'bullmq';
 import type IORedis from 'ioredis';
 import { REDIS, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
@@ -21,7 +21,7 @@ export class SandboxQueueService implements OnApplicationShutdown {
     // One job per pod version: a version already queued is not queued twice, and a change made
     // while the agent works on an older version still gets its own job.
     await q.add(SYNC_POD_JOB, cmd, {
-      jobId: `sync-${cmd.podUid}-${resourceVersion}`,
+      jobId: syncPodJobId(cmd.podUid, resourceVersion),
       removeOnComplete: true,
       removeOnFail: 100,
       attempts: 5,

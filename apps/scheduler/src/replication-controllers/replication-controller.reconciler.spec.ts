@@ -1,7 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { ResourceRef } from '@skiff/kube-client';
 import { ControllerContext, PODS, REPLICA_SETS, REPLICATION_CONTROLLERS } from '@skiff/controller-runtime';
-import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api';
+import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
 import { ReplicaSetReconciler } from '../replica-sets/replica-set.reconciler';
 import { ReplicationControllerReconciler } from './replication-controller.reconciler';
 

@@ -1,5 +1,5 @@
 import { ConfigError, loadInfraConfig } from '@skiff/config';
-import { migrate } from './data-source';
+import { migrate } from './migrate';
 
 async function main(): Promise<void> {
   const { databaseUrl } = loadInfraConfig();

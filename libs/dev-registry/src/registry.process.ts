@@ -2,7 +2,7 @@ import { ChildProcess } from 'node:child_process';
 import { promises as fs, openSync, closeSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 
 export interface RegistryProcessOptions {
   /** Holds config.yml, data/ and registry.log. */

@@ -44,7 +44,7 @@ export class ProcessError extends Error {
 
 const EXIT_DRAIN_MS = 2_000;
 
-/** The one door to host binaries; specs replace it with a fake that records argv. */
+/** The one door to host binaries (runc, runsc, conmon, skopeo, umoci, ip, nft, mount): every call goes through it. */
 export class ProcessRunner {
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = options.timeoutMs ?? 60_000;

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ProcessRunner } from '../runtime/process-runner';
+import { ProcessRunner } from '@skiff/host-tools';
 
 export interface SeedBusyboxOptions {
   /** Registry to push to, host:port on loopback. */

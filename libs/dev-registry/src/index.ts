@@ -1,0 +1,3 @@
+export * from './busybox-image.builder';
+export * from './registry.process';
+export * from './test-registry';

@@ -19,5 +19,5 @@ mkdir -p .skiff
 status=0
 npx jest --runInBand --json --outputFile=.skiff/jest-results.json "$@" || status=$?
 # One plain closing line for tools that read it.
-node -e 'const r = require("./.skiff/jest-results.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+node -e 'const r = require("./.skiff/jest-results.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
 exit "$status"

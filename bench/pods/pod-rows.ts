@@ -5,8 +5,8 @@ import { DensityResult, mib } from './density';
 /** Latency summaries keyed `pods <runtimeClass> sequential|burst` and `bare <runc|runsc> sequential|parallel`. */
 export type LatencySet = Record<string, LatencySummary>;
 
-// Design targets (docs: design.md "Performance targets").
-const ONE_POD_P50_TARGET: Record<string, number> = { runc: 250, gvisor: 600 };
+// Targets (docs/architecture.md "Performance targets").
+const ONE_POD_P50_TARGET: Record<string, number> = { runc: 150, gvisor: 250 };
 const BURST_P99_VS_BARE_RUNC = 1.3;
 const BARE_OF: Record<string, string> = { runc: 'runc', gvisor: 'runsc' };
 

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-// network-svc's private IPAM tables (see design.md "One door to the objects").
+// network-svc's private IPAM tables (docs/architecture.md: only network-svc touches them).
 export class EniAllocations1764400000000 implements MigrationInterface {
   name = 'EniAllocations1764400000000';
 

@@ -1,5 +1,6 @@
-# One image for the whole Skiff stack (docker-compose.yml). The sandbox agent needs the OCI
-# runtimes and a privileged container (namespaces, cgroups, mounts, nftables).
+# One image for every Skiff service (docker-compose.yml runs each as its own container). The
+# sandbox agent needs the OCI runtimes and a privileged container (namespaces, cgroups, mounts,
+# nftables). Services run compiled (dist/), never through a runtime transpiler.
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
@@ -9,6 +10,6 @@ WORKDIR /skiff
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-ENV SKIFF_STATE_DIR=/state SKIFF_API_HOST=0.0.0.0
-EXPOSE 6443
-CMD ["sh", "-c", "bash scripts/ensure-registry.sh && node -r @swc-node/register scripts/seed-registry.ts --state-dir /var/lib/skiff && exec node -r @swc-node/register scripts/dev-stack.ts"]
+RUN npx swc apps libs scripts bench -d dist --config-file .swcrc.build.json --ignore '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts,**/*.fixture.ts' --quiet
+ENV SKIFF_STATE_DIR=/state NODE_OPTIONS=--enable-source-maps
+CMD ["node", "dist/apps/api-gateway/src/main.js"]

@@ -1,12 +1,14 @@
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
+import { repoRoot } from '@skiff/stack';
 import { runApiBench } from './api.bench';
+import { runFootprintBench } from './footprint.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
 import { formatTable, writeJsonResults } from './report';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
+const REPO_ROOT = repoRoot();
 
 // Timestamped progress lines so a slow phase is visible while it runs.
 const started = Date.now();
@@ -19,6 +21,7 @@ const BENCHES = {
   api: runApi,
   pods: runPods,
   workloads: runWorkloads,
+  footprint: runFootprint,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -30,7 +33,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -79,6 +82,14 @@ async function runWorkloads(cores: number): Promise<void> {
   process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min)\n`);
   if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
   const file = writeJsonResults(REPO_ROOT, 'workloads', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...res });
+  process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
+}
+
+async function runFootprint(cores: number): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const res = await runFootprintBench(log);
+  process.stdout.write(`\n${formatTable(`Footprint (${cores} cores, node ${process.version}); RSS, median of samples`, res.rows)}\n`);
+  const file = writeJsonResults(REPO_ROOT, 'footprint', { node: process.version, cores, startedAt, ...res });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 

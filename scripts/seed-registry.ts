@@ -1,5 +1,5 @@
 // Starts (if needed) the local docker-registry mirror and seeds it with library/busybox built from busybox-static.
-// Usage: node -r @swc-node/register scripts/seed-registry.ts [--state-dir DIR] [--port 5000] [--keep-running]
+// Usage (after `npm run build`): node dist/scripts/seed-registry.js [--state-dir DIR] [--port 5000] [--keep-running]
 import { connect } from 'node:net';
 import { BusyboxImageBuilder, RegistryProcess } from '@skiff/dev-registry';
 import * as path from 'node:path';

@@ -11,5 +11,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-node -r @swc-node/register scripts/seed-registry.ts --state-dir /var/lib/skiff
-exec node -r @swc-node/register scripts/dev-stack.ts
+# Services run compiled (dist/), never through a runtime transpiler.
+npm run build --silent
+node --enable-source-maps dist/scripts/seed-registry.js --state-dir /var/lib/skiff
+exec node --enable-source-maps dist/scripts/dev-stack.js

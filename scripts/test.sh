@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-system.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
-node -r @swc-node/register scripts/seed-registry.ts --state-dir /var/lib/skiff
+echo "==> build"
+npm run build --silent
+node --enable-source-maps dist/scripts/seed-registry.js --state-dir /var/lib/skiff
 
 echo "==> typecheck"
 npx tsc -p tsconfig.json --noEmit

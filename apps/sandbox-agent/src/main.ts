@@ -22,7 +22,7 @@ function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } 
   const keyFile = env.optional('SKIFF_AGENT_TLS_KEY');
   if (certFile && keyFile) return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
   const caFile = env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt'));
-  const issued = issueServingCert({ caFile, caKeyFile: path.join(path.dirname(caFile), 'ca.key'), outDir: path.join(config.stateDir, 'pki'), name: 'sandbox-agent', sans: ['127.0.0.1', 'localhost'] });
+  const issued = issueServingCert({ caFile, caKeyFile: path.join(path.dirname(caFile), 'ca.key'), outDir: path.join(config.stateDir, 'pki'), name: 'sandbox-agent', sans: [...new Set(['127.0.0.1', 'localhost', config.address])] });
   return { cert: readFileSync(issued.certFile), key: readFileSync(issued.keyFile) };
 }
 
@@ -44,8 +44,8 @@ async function serve(): Promise<void> {
     else if (ATTACH_PATH.test(pathname)) attach.handleUpgrade(req, socket, head);
     else exec.handleUpgrade(req, socket, head);
   });
-  await app.listen(config.port, '127.0.0.1');
-  new Logger('sandbox-agent').log(`host ${config.hostId} serving logs/exec on https://127.0.0.1:${config.port}`);
+  await app.listen(config.port, config.listenHost);
+  new Logger('sandbox-agent').log(`host ${config.hostId} serving logs/exec on https://${config.listenHost}:${config.port} as ${config.address}`);
 }
 
 async function cleanup(): Promise<void> {

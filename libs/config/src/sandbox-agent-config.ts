@@ -21,8 +21,12 @@ export interface SandboxAgentConfig {
   zone: string;
   /** Where images, pod state, volumes and logs live. */
   stateDir: string;
-  /** Internal HTTPS endpoint (logs, exec, port-forward) the API server proxies to. */
+  /** Internal HTTPS endpoint (logs, exec, attach, port-forward) the API server proxies to. */
   port: number;
+  /** Where that endpoint listens (loopback unless the API server runs elsewhere, as in docker compose). */
+  listenHost: string;
+  /** The name or address the API server dials (registered in the host registry, and in the serving certificate). */
+  address: string;
   bridge: string;
   vswitchCidr: string;
   allowEgress: boolean;
@@ -49,6 +53,8 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     zone: env.string('SKIFF_ZONE', 'zone-a'),
     stateDir: path.resolve(env.string('SKIFF_AGENT_STATE_DIR', path.join('/var/lib/skiff', hostId))),
     port: env.int('SKIFF_AGENT_PORT', 10250, 0, 65535),
+    listenHost: hostOf(env, 'SKIFF_AGENT_HOST', '127.0.0.1'),
+    address: hostOf(env, 'SKIFF_AGENT_ADDRESS', '127.0.0.1'),
     bridge,
     vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
     allowEgress: env.string('SKIFF_POD_EGRESS', 'false') === 'true',
@@ -76,4 +82,10 @@ function mirrorsOf(env: EnvReader): RegistryMirror[] {
       if (!m) throw new ConfigError('SKIFF_REGISTRY_MIRRORS', `expected registry=http(s)://host:port, got "${entry}"`);
       return { registry: m[1], endpoint: m[3], insecure: m[2] === 'http' };
     });
+}
+
+function hostOf(env: EnvReader, name: string, fallback: string): string {
+  const value = env.string(name, fallback);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(value)) throw new ConfigError(name, `must be a host name or IP address, got "${value}"`);
+  return value;
 }

@@ -1,3 +1,4 @@
 export * from './readiness';
 export * from './service-process';
 export * from './stack';
+export * from './repo-root';

@@ -1,7 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
-
-const REPO_ROOT = path.resolve(__dirname, '../../..');
+import { compiledEntry, repoRoot } from './repo-root';
 
 export interface ServiceProcess {
   name: string;
@@ -18,10 +16,10 @@ export interface SpawnOptions {
   onLine?: (line: string) => void;
 }
 
-/** Runs one Skiff service (`apps/<name>/src/main.ts`) as a child process. */
+/** Runs one Skiff service, compiled (`dist/apps/<name>/src/main.js`), as a child process. */
 export function spawnService(name: string, opts: SpawnOptions): ServiceProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join('apps', name, 'src', 'main.ts')], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ['--enable-source-maps', compiledEntry('apps', name, 'src', 'main.js')], {
+    cwd: repoRoot(),
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

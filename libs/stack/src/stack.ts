@@ -1,4 +1,4 @@
-import { ensureClusterCredentials, writeKubeconfig } from '@skiff/config';
+import { ClusterCredentials, ensureClusterCredentials, writeKubeconfig } from '@skiff/config';
 import { migrate } from '@skiff/migrations';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -36,13 +36,28 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** Migrates, writes credentials and kubeconfig, starts the services and waits until ready. */
-export async function startStack(opts: StackOptions): Promise<RunningStack> {
+export interface PreparedCluster {
+  creds: ClusterCredentials;
+  kubeconfig: string;
+}
+
+/**
+ * What a cluster needs before its services start: the schema migrated, the CA, serving
+ * certificate (for 127.0.0.1 and `serverNames`) and admin token under `stateDir`, and a
+ * kubeconfig for `server`.
+ */
+export async function prepareCluster(opts: { stateDir: string; databaseUrl: string; server: string; serverNames?: string[] }): Promise<PreparedCluster> {
   await migrate(opts.databaseUrl);
-  const creds = ensureClusterCredentials(opts.stateDir);
-  const server = `https://127.0.0.1:${opts.apiPort}`;
+  const creds = ensureClusterCredentials(opts.stateDir, opts.serverNames);
   const kubeconfig = path.join(opts.stateDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, server, creds);
+  writeKubeconfig(kubeconfig, opts.server, creds);
+  return { creds, kubeconfig };
+}
+
+/** Prepares the cluster, starts the services and waits until ready. */
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  const server = `https://127.0.0.1:${opts.apiPort}`;
+  const { creds, kubeconfig } = await prepareCluster({ stateDir: opts.stateDir, databaseUrl: opts.databaseUrl, server });
   const env: Record<string, string> = {
     DATABASE_URL: opts.databaseUrl,
     NATS_URL: opts.natsUrl,

@@ -1,7 +1,7 @@
 import { loadInfraConfig } from '@skiff/config';
 import { changesStreamNames } from '@skiff/messaging';
 import { apiRequest } from './api-client';
-import { RunningStack, ServiceName, startStack } from '@skiff/stack';
+import { compiledEntry, repoRoot, RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -248,8 +248,6 @@ async function sandboxHostEnv(id: string, stateDir: string): Promise<Record<stri
 /** Runs the agent's cleanup command: removes every sandbox, mount, netns, bridge and nft table it made. */
 function cleanupSandboxHost(env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, 'apps/sandbox-agent/src/main.ts'), 'cleanup'], { env, cwd: REPO_ROOT, timeout: 60_000 }, () => resolve());
+    execFile(process.execPath, [compiledEntry('apps', 'sandbox-agent', 'src', 'main.js'), 'cleanup'], { env, cwd: repoRoot(), timeout: 60_000 }, () => resolve());
   });
 }
-
-const REPO_ROOT = path.resolve(__dirname, '../../..');

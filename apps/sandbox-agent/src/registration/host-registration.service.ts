@@ -33,7 +33,7 @@ export class HostRegistrationService implements OnApplicationBootstrap, OnApplic
     return {
       hostId: this.config.hostId,
       zone: this.config.zone,
-      endpoint: `https://127.0.0.1:${this.config.port}`,
+      endpoint: `https://${this.config.address}:${this.config.port}`,
       hostIP: gatewayOf(this.config.vswitchCidr),
       capacity: this.config.capacity,
       runtimeHandlers: RUNTIME_HANDLERS,

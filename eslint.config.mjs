@@ -26,7 +26,7 @@ function depConstraints(specs) {
     { sourceTag: 'scope:scheduler', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     { sourceTag: 'scope:sandbox-agent', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     { sourceTag: 'scope:migrations', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', 'scope:network-svc'] },
-    { sourceTag: 'scope:stack', onlyDependOnLibsWithTags: ['scope:shared', 'scope:migrations'] },
+    { sourceTag: 'scope:stack', onlyDependOnLibsWithTags: ['scope:shared'] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:migrations'] },
     { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:testing'] },
     { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:testing'] },

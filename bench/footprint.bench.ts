@@ -15,7 +15,7 @@ const PODS = 100;
 // RSS moves with garbage collection: each figure is the median of samples over a quiet window.
 const SAMPLES = 10;
 const SAMPLE_EVERY_MS = 1_000;
-const SETTLE_MS = 15_000;
+const SETTLE_MS = 30_000;
 // docs/architecture.md "Performance targets".
 const IDLE_TARGET_BYTES = 450 * 1024 * 1024;
 
@@ -69,12 +69,19 @@ export async function runFootprintBench(log: Log): Promise<FootprintResults> {
     const idle = await medianRss(pids);
     log(`footprint: idle ${Object.entries(idle).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`);
     await http.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+    await watch.open();
     log(`footprint: starting ${PODS} idle busybox pods (runc)`);
+    let shown = -1;
+    const progress = (n: number): void => {
+      if (n === shown) return;
+      shown = n;
+      log(`footprint:   ${n}/${PODS} Running`);
+    };
     const starts = await fleet.start(
       Array.from({ length: PODS }, (_, i) => `idle-${i}`),
       'runc',
       600_000,
-      (n) => n % 20 === 0 && log(`footprint:   ${n}/${PODS} Running`),
+      progress,
     );
     const running = starts.filter((s) => s.ms !== undefined).length;
     await sleep(SETTLE_MS);

@@ -1,8 +1,9 @@
 import { ClusterCredentials, ensureClusterCredentials, writeKubeconfig } from '@skiff/config';
-import { migrate } from '@skiff/migrations';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { waitForReady } from './readiness';
+import { compiledEntry } from './repo-root';
 import { ServiceProcess, spawnService } from './service-process';
 
 /** The services of a cluster, in start order; the API server comes first, the others talk to it. */
@@ -47,7 +48,7 @@ export interface PreparedCluster {
  * kubeconfig for `server`.
  */
 export async function prepareCluster(opts: { stateDir: string; databaseUrl: string; server: string; serverNames?: string[] }): Promise<PreparedCluster> {
-  await migrate(opts.databaseUrl);
+  await migrateInChildProcess(opts.databaseUrl);
   const creds = ensureClusterCredentials(opts.stateDir, opts.serverNames);
   const kubeconfig = path.join(opts.stateDir, 'kubeconfig');
   writeKubeconfig(kubeconfig, opts.server, creds);
@@ -110,4 +111,14 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     },
     stop,
   };
+}
+
+// Migrations run in a short-lived process of their own: the launcher that supervises the services never holds the ORM.
+function migrateInChildProcess(databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--enable-source-maps', compiledEntry('libs', 'migrations', 'src', 'migrate.cli.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`migrations failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
 }

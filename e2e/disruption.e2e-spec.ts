@@ -1,4 +1,4 @@
-import { apiRequest, eventually, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
+import { apiRequest, eventually, KubectlResult, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -17,6 +17,15 @@ spec:
           image: busybox
           command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
 `;
+
+interface WatchedPod {
+  metadata: { name: string; deletionTimestamp?: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+function isHealthy(pod: WatchedPod): boolean {
+  return !pod.metadata.deletionTimestamp && (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
 
 interface BudgetEvent {
   metadata: { name: string };
@@ -131,12 +140,29 @@ describe('PodDisruptionBudgets, evictions and ReplicationControllers on real san
     const node = await jsonpath(['pods', '-l', 'app=web'], '{.items[0].spec.nodeName}');
     const before = await runningPods();
     await allowed(1);
-    const drain = await cluster.kubectl(['drain', node, '--pod-selector=app=web', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=240s'], { timeoutMs: 260_000 });
-    await cluster.kubectl(['uncordon', node]);
-    expect(drain.stderr).toMatch(/Cannot evict pod as it would violate the pod's disruption budget/);
-    expect(drain.code).toBe(0);
-    expect(drain.stdout).toContain(`node/${node} drained`);
-    for (const pod of before) expect(drain.stdout).toContain(`pod/${pod} evicted`);
-    await readyReplicas(3);
+    // What the budget protects, seen on a watch throughout: Ready pods not being deleted (minAvailable 2).
+    const list = (await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body as { metadata: { resourceVersion: string }; items: WatchedPod[] };
+    const healthy = new Map(list.items.map((p) => [p.metadata.name, isHealthy(p)]));
+    const count = (): number => [...healthy.values()].filter(Boolean).length;
+    let fewest = count();
+    const watch = openWatch(cluster.stack, `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb&watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    let drain: KubectlResult | undefined;
+    try {
+      drain = await cluster.kubectl(['drain', node, '--pod-selector=app=web', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=240s'], { timeoutMs: 260_000 });
+      await cluster.kubectl(['uncordon', node]);
+      await readyReplicas(3);
+    } finally {
+      watch.close();
+    }
+    for (const e of watch.events) {
+      const pod = e.object as unknown as WatchedPod;
+      healthy.set(pod.metadata.name, e.type !== 'DELETED' && isHealthy(pod));
+      fewest = Math.min(fewest, count());
+    }
+    expect(drain?.code).toBe(0);
+    expect(drain?.stdout).toContain(`node/${node} drained`);
+    for (const pod of before) expect(drain?.stdout).toContain(`pod/${pod} evicted`);
+    // Whether kubectl also met a 429 depends on how fast the replacements got ready; the budget held either way.
+    expect(fewest).toBeGreaterThanOrEqual(2);
   }, 300_000);
 });

@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 // Without a cached project graph the module-boundary rule would skip itself with a warning;
 // boundaries are part of the build, so lint refuses to run instead.
 if (!existsSync(new URL('./.nx/workspace-data/project-graph.json', import.meta.url))) {
-  throw new Error('No cached Nx project graph: run `NX_DAEMON=false npx nx show projects` first (scripts/test.sh does).');
+  throw new Error(
+    'No cached Nx project graph: run `NX_DAEMON=false npx nx show projects` first (scripts/test.sh does).',
+  );
 }
 
 const SPEC_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.fixture.ts'];
@@ -25,7 +27,10 @@ function depConstraints(specs) {
     { sourceTag: 'scope:network-svc', onlyDependOnLibsWithTags: ['scope:shared', 'scope:network-svc', ...test] },
     { sourceTag: 'scope:scheduler', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     { sourceTag: 'scope:sandbox-agent', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
-    { sourceTag: 'scope:migrations', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', 'scope:network-svc'] },
+    {
+      sourceTag: 'scope:migrations',
+      onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', 'scope:network-svc'],
+    },
     { sourceTag: 'scope:stack', onlyDependOnLibsWithTags: ['scope:shared'] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:migrations'] },
     { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:testing'] },

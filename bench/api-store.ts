@@ -7,7 +7,12 @@ export function configMapsPath(ns: string, name?: string): string {
   return `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}`;
 }
 
-export function configMap(ns: string, name: string, data: Record<string, string>, resourceVersion?: string): KubeObjectLike {
+export function configMap(
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  resourceVersion?: string,
+): KubeObjectLike {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -31,7 +36,11 @@ export class ApiConfigMapStore implements ConfigMapStore {
   }
 
   async update(ns: string, name: string, resourceVersion: string, data: Record<string, string>): Promise<string> {
-    const res = await this.http.send<KubeObjectLike>('PUT', configMapsPath(ns, name), configMap(ns, name, data, resourceVersion));
+    const res = await this.http.send<KubeObjectLike>(
+      'PUT',
+      configMapsPath(ns, name),
+      configMap(ns, name, data, resourceVersion),
+    );
     return rvOf(res.body);
   }
 
@@ -45,7 +54,8 @@ export class ApiConfigMapStore implements ConfigMapStore {
   }
 
   describeError(err: unknown): { method: string; path: string; status: number; message: string } {
-    if (err instanceof KubeRequestError) return { method: err.method, path: err.path, status: err.status, message: err.message };
+    if (err instanceof KubeRequestError)
+      return { method: err.method, path: err.path, status: err.status, message: err.message };
     return { method: '?', path: '?', status: 0, message: err instanceof Error ? err.message : String(err) };
   }
 }

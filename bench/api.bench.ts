@@ -65,7 +65,8 @@ export async function runApiBench(log: Log): Promise<ApiBenchResults> {
     }
     const api = new ApiConfigMapStore(http);
     const failures: ApiBenchResults['failures'] = [];
-    const keep = (phase: string, f: FailureLog): void => void failures.push(...f.entries().map((e) => ({ ...e, phase })));
+    const keep = (phase: string, f: FailureLog): void =>
+      void failures.push(...f.entries().map((e) => ({ ...e, phase })));
     const cpu: Record<string, CpuShare> = {};
     // Wraps a phase to record how busy the gateway and the bench were while it ran.
     const metered = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
@@ -97,7 +98,14 @@ export async function runApiBench(log: Log): Promise<ApiBenchResults> {
       measureWatchDelivery(
         stack,
         http,
-        { namespace: 'bench-watch', watchers: WATCHERS, writesPerSec: WATCH_RATE, durationMs: WATCH_MS, drainMs: 15_000, databaseUrl: cluster.databaseUrl },
+        {
+          namespace: 'bench-watch',
+          watchers: WATCHERS,
+          writesPerSec: WATCH_RATE,
+          durationMs: WATCH_MS,
+          drainMs: 15_000,
+          databaseUrl: cluster.databaseUrl,
+        },
         watchFailures,
         (line) => log(`api:   ${line}`),
       ),
@@ -122,7 +130,12 @@ export async function runApiBench(log: Log): Promise<ApiBenchResults> {
   }
 }
 
-async function sequentialPhase(api: ApiConfigMapStore, pg: PgConfigMapStore, http: KubeHttpClient, log: Log): Promise<Record<string, LatencySummary>> {
+async function sequentialPhase(
+  api: ApiConfigMapStore,
+  pg: PgConfigMapStore,
+  http: KubeHttpClient,
+  log: Log,
+): Promise<Record<string, LatencySummary>> {
   const out: Record<string, LatencySummary> = {};
   const n = SEQ_COUNT + SEQ_WARMUP;
   const measure = async (label: string, call: (i: number) => Promise<void>): Promise<void> => {
@@ -156,7 +169,15 @@ interface PhaseOutcome {
 
 function outcome(result: LoadResult, work: MixedWorkload): PhaseOutcome {
   return {
-    summary: { latency: summarize(result.latencies), rate: result.rate, ok: result.ok, failed: result.failed, issued: result.issued, skipped: result.skipped, mix: { ...work.counts } },
+    summary: {
+      latency: summarize(result.latencies),
+      rate: result.rate,
+      ok: result.ok,
+      failed: result.failed,
+      issued: result.issued,
+      skipped: result.skipped,
+      mix: { ...work.counts },
+    },
     failures: work.failures,
   };
 }
@@ -175,8 +196,10 @@ async function maxPhase(store: ConfigMapStore): Promise<PhaseOutcome> {
 
 function buildRows(r: Omit<ApiBenchResults, 'rows'>): BenchRow[] {
   const s = r.sequential;
-  const vsPg = (api: string, floor: string): string => `vs Postgres p50 ${ratio(s[api].p50, s[floor].p50)}, p99 ${ratio(s[api].p99, s[floor].p99)}`;
-  const errors = (l: LoadSummary): string => `errors ${l.failed}${l.skipped ? `, SATURATED: ${l.skipped} due writes not sent (2 s backlog)` : ''}`;
+  const vsPg = (api: string, floor: string): string =>
+    `vs Postgres p50 ${ratio(s[api].p50, s[floor].p50)}, p99 ${ratio(s[api].p99, s[floor].p99)}`;
+  const errors = (l: LoadSummary): string =>
+    `errors ${l.failed}${l.skipped ? `, SATURATED: ${l.skipped} due writes not sent (2 s backlog)` : ''}`;
   const w = r.watch;
   return [
     { label: 'create ConfigMap (sequential)', latency: s.create, note: vsPg('create', 'pg create') },
@@ -200,7 +223,12 @@ function buildRows(r: Omit<ApiBenchResults, 'rows'>): BenchRow[] {
       rate: r.steady.postgres.rate,
       note: `${errors(r.steady.postgres)}; API/Postgres p50 ${ratio(r.steady.api.latency.p50, r.steady.postgres.latency.p50)}, p99 ${ratio(r.steady.api.latency.p99, r.steady.postgres.latency.p99)}`,
     },
-    { label: `max throughput, ${MAX_WORKERS} writers (API)`, latency: r.maxThroughput.api.latency, rate: r.maxThroughput.api.rate, note: errors(r.maxThroughput.api) },
+    {
+      label: `max throughput, ${MAX_WORKERS} writers (API)`,
+      latency: r.maxThroughput.api.latency,
+      rate: r.maxThroughput.api.rate,
+      note: errors(r.maxThroughput.api),
+    },
     {
       label: `max throughput, ${MAX_WORKERS} writers (Postgres)`,
       latency: r.maxThroughput.postgres.latency,
@@ -214,7 +242,11 @@ function buildRows(r: Omit<ApiBenchResults, 'rows'>): BenchRow[] {
     },
     { label: '  same, from write response (lower bound)', latency: w.fromResponse },
     { label: '  same, from write send (upper bound)', latency: w.fromSend },
-    { label: `  writes during watch (${WATCH_RATE}/s, API)`, latency: w.writeLatency, note: `${w.writesOk} ok${w.writesSkipped ? `, SATURATED: ${w.writesSkipped} not sent` : ''}` },
+    {
+      label: `  writes during watch (${WATCH_RATE}/s, API)`,
+      latency: w.writeLatency,
+      note: `${w.writesOk} ok${w.writesSkipped ? `, SATURATED: ${w.writesSkipped} not sent` : ''}`,
+    },
   ];
 }
 

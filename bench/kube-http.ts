@@ -63,7 +63,9 @@ export class KubeHttpClient {
           headers: {
             authorization: `Bearer ${this.endpoint.token}`,
             accept: 'application/json',
-            ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+            ...(payload !== undefined
+              ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }
+              : {}),
           },
         },
         (res) => {
@@ -120,7 +122,12 @@ export interface WatchStream {
  * A long-lived watch on its own socket (agent with no pooling): each of the 500 watchers
  * must be a separate connection, as separate clients would be.
  */
-export function openWatchStream(endpoint: KubeEndpoint, agent: Agent, path: string, onLine: WatchLineHandler): WatchStream {
+export function openWatchStream(
+  endpoint: KubeEndpoint,
+  agent: Agent,
+  path: string,
+  onLine: WatchLineHandler,
+): WatchStream {
   const url = new URL(endpoint.server);
   let resolveOpened!: () => void;
   let rejectOpened!: (err: Error) => void;
@@ -131,7 +138,13 @@ export function openWatchStream(endpoint: KubeEndpoint, agent: Agent, path: stri
   let resolveEnded!: () => void;
   const ended = new Promise<void>((res) => (resolveEnded = res));
   const req = request(
-    { host: url.hostname, port: url.port, path, agent, headers: { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' } },
+    {
+      host: url.hostname,
+      port: url.port,
+      path,
+      agent,
+      headers: { authorization: `Bearer ${endpoint.token}`, accept: 'application/json' },
+    },
     (res) => {
       if (res.statusCode !== 200) {
         rejectOpened(new KubeRequestError('GET', path, res.statusCode ?? 0, 'watch refused'));

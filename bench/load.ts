@@ -145,7 +145,7 @@ export async function runOpenLoop(
   const interval = 1000 / ratePerSec;
   const start = performance.now();
   let nextReport = start + 10_000;
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const now = performance.now();
     while (i < total && start + i * interval <= now) {
       const due = start + i * interval;
@@ -164,7 +164,9 @@ export async function runOpenLoop(
       inflight.add(p);
     }
     if (now >= nextReport) {
-      progress(`${Math.round((now - start) / 1000)} s: ${ok} ok, ${failed} failed, ${inflight.size} in flight, ${skipped} skipped (backlog full)`);
+      progress(
+        `${Math.round((now - start) / 1000)} s: ${ok} ok, ${failed} failed, ${inflight.size} in flight, ${skipped} skipped (backlog full)`,
+      );
       nextReport += 10_000;
     }
     if (i < total) await sleep(Math.max(0, start + i * interval - performance.now()));
@@ -175,7 +177,11 @@ export async function runOpenLoop(
 }
 
 /** Closed loop: `workers` callers each send the next request as soon as the last returns. */
-export async function runClosedLoop(workers: number, durationMs: number, fire: () => Promise<boolean>): Promise<LoadResult> {
+export async function runClosedLoop(
+  workers: number,
+  durationMs: number,
+  fire: () => Promise<boolean>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -196,7 +202,11 @@ export async function runClosedLoop(workers: number, durationMs: number, fire: (
 }
 
 /** Sequential: `count` calls one after another (after `warmup` unmeasured ones). */
-export async function runSequential(count: number, warmup: number, call: (i: number) => Promise<void>): Promise<number[]> {
+export async function runSequential(
+  count: number,
+  warmup: number,
+  call: (i: number) => Promise<void>,
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await call(i);
   const latencies: number[] = [];
   for (let i = warmup; i < warmup + count; i++) {

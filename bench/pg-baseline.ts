@@ -67,10 +67,20 @@ export class PgConfigMapStore implements ConfigMapStore {
   }
 
   describeError(err: unknown): { method: string; path: string; status: number; message: string } {
-    return { method: 'SQL', path: 'bench_objects', status: 0, message: err instanceof Error ? err.message : String(err) };
+    return {
+      method: 'SQL',
+      path: 'bench_objects',
+      status: 0,
+      message: err instanceof Error ? err.message : String(err),
+    };
   }
 
-  private async write(ns: string, name: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', decide: (current: StoredBody | undefined) => StoredBody): Promise<string> {
+  private async write(
+    ns: string,
+    name: string,
+    type: 'ADDED' | 'MODIFIED' | 'DELETED',
+    decide: (current: StoredBody | undefined) => StoredBody,
+  ): Promise<string> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -85,7 +95,13 @@ export class PgConfigMapStore implements ConfigMapStore {
     }
   }
 
-  private async writeIn(client: PoolClient, ns: string, name: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', decide: (current: StoredBody | undefined) => StoredBody): Promise<string> {
+  private async writeIn(
+    client: PoolClient,
+    ns: string,
+    name: string,
+    type: 'ADDED' | 'MODIFIED' | 'DELETED',
+    decide: (current: StoredBody | undefined) => StoredBody,
+  ): Promise<string> {
     const key = ['', 'configmaps', ns, name];
     const rows = await client.query<{ body: StoredBody }>(
       'SELECT body FROM bench_objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
@@ -93,7 +109,9 @@ export class PgConfigMapStore implements ConfigMapStore {
     );
     const current = rows.rows[0]?.body;
     const next = decide(current);
-    const counter = await client.query<{ current: string }>('UPDATE bench_counter SET current = current + 1 WHERE id = 1 RETURNING current');
+    const counter = await client.query<{ current: string }>(
+      'UPDATE bench_counter SET current = current + 1 WHERE id = 1 RETURNING current',
+    );
     const rv = counter.rows[0].current;
     const stored: StoredBody = { ...next, metadata: { ...next.metadata, resourceVersion: rv } };
     if (type === 'ADDED') {
@@ -107,7 +125,10 @@ export class PgConfigMapStore implements ConfigMapStore {
         [...key, rv, stored],
       );
     } else {
-      await client.query('DELETE FROM bench_objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4', key);
+      await client.query(
+        'DELETE FROM bench_objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4',
+        key,
+      );
     }
     await client.query(
       'INSERT INTO bench_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
@@ -121,7 +142,14 @@ export class PgConfigMapStore implements ConfigMapStore {
 interface StoredBody {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string; labels: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    creationTimestamp: string;
+    labels: Record<string, string>;
+  };
   data: Record<string, string>;
 }
 
@@ -129,7 +157,14 @@ function configMapBody(ns: string, name: string, data: Record<string, string>): 
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name, namespace: ns, uid: randomUUID(), resourceVersion: '', creationTimestamp: new Date().toISOString(), labels: { app: 'skiff-bench' } },
+    metadata: {
+      name,
+      namespace: ns,
+      uid: randomUUID(),
+      resourceVersion: '',
+      creationTimestamp: new Date().toISOString(),
+      labels: { app: 'skiff-bench' },
+    },
     data,
   };
 }

@@ -50,7 +50,16 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
   const watch = new PodWatch(stack, http, NAMESPACE);
   const fleet = new PodFleet(http, watch, NAMESPACE);
   const bare = new BareSandboxBaseline();
-  const out: PodsBenchResults = { rows: [], pods: {}, bare: {}, latency: {}, breakdown: {}, deletions: {}, skipped: [], problems: [] };
+  const out: PodsBenchResults = {
+    rows: [],
+    pods: {},
+    bare: {},
+    latency: {},
+    breakdown: {},
+    deletions: {},
+    skipped: [],
+    problems: [],
+  };
   let stopping = false;
   const onSignal = (): void => {
     log('pods: interrupted, removing bare containers and stopping the cluster');
@@ -72,24 +81,39 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     return false;
   };
   // A phase may wait past the budget only by a bounded margin, so the bench always ends.
-  const capped = (ms: number): number => Math.max(15_000, Math.min(ms, BUDGET_MS + BUDGET_OVERRUN_MS - (performance.now() - t0)));
+  const capped = (ms: number): number =>
+    Math.max(15_000, Math.min(ms, BUDGET_MS + BUDGET_OVERRUN_MS - (performance.now() - t0)));
   const clear = async (phase: string): Promise<void> => {
     const waitMs = capped(90_000);
     const d = await fleet.deleteAll(waitMs);
     out.deletions[phase] = d;
     const leftovers = await agentLeftovers(path.join(cluster.stateDir, 'agent'));
-    const bad = [listed(`pods not deleted within ${(waitMs / 1000).toFixed(0)} s`, d.stuck), listed('netns left', d.leftoverNetns), listed('left in the agent', leftovers)].filter((b) => b !== '');
+    const bad = [
+      listed(`pods not deleted within ${(waitMs / 1000).toFixed(0)} s`, d.stuck),
+      listed('netns left', d.leftoverNetns),
+      listed('left in the agent', leftovers),
+    ].filter((b) => b !== '');
     out.problems.push(...bad.map((b) => `${phase}: ${b}`));
-    log(`pods:   deleted in ${(d.ms / 1000).toFixed(1)} s; ${bad.length ? `LEFT BEHIND: ${bad.join('; ')}` : 'no pod, netns, container or mount left'}`);
+    log(
+      `pods:   deleted in ${(d.ms / 1000).toFixed(1)} s; ${bad.length ? `LEFT BEHIND: ${bad.join('; ')}` : 'no pod, netns, container or mount left'}`,
+    );
   };
   const record = (key: string, starts: PodStart[]): void => {
     out.pods[key] = starts;
     const ok = starts.filter((s) => s.ms !== undefined).map((s) => s.ms!);
     out.latency[key] = summarize(ok);
     const failed = starts.filter((s) => s.problem);
-    if (failed.length) out.problems.push(`${key}: ${listed('pods not Running', failed.map((f) => f.name))}, e.g. ${failed[0].problem}`);
+    if (failed.length)
+      out.problems.push(
+        `${key}: ${listed(
+          'pods not Running',
+          failed.map((f) => f.name),
+        )}, e.g. ${failed[0].problem}`,
+      );
     const s = out.latency[key];
-    log(`pods:   ${key}: ${ok.length}/${starts.length} Running, p50 ${s.p50.toFixed(0)}ms p99 ${s.p99.toFixed(0)}ms max ${s.max.toFixed(0)}ms`);
+    log(
+      `pods:   ${key}: ${ok.length}/${starts.length} Running, p50 ${s.p50.toFixed(0)}ms p99 ${s.p99.toFixed(0)}ms max ${s.max.toFixed(0)}ms`,
+    );
   };
   const recordBare = (key: string, starts: BareStart[]): void => {
     out.bare[key] = starts;
@@ -98,7 +122,9 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     const failed = starts.filter((s) => s.error);
     if (failed.length) out.problems.push(`${key}: ${failed.length} failed (${failed[0].error})`);
     const s = out.latency[key];
-    log(`pods:   ${key}: ${ok.length}/${starts.length} running, p50 ${s.p50.toFixed(0)}ms p99 ${s.p99.toFixed(0)}ms max ${s.max.toFixed(0)}ms`);
+    log(
+      `pods:   ${key}: ${ok.length}/${starts.length} running, p50 ${s.p50.toFixed(0)}ms p99 ${s.p99.toFixed(0)}ms max ${s.max.toFixed(0)}ms`,
+    );
   };
   const clearBare = async (): Promise<void> => {
     const problems = await bare.removeContainers();
@@ -107,7 +133,11 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
   };
 
   try {
-    await http.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+    await http.send('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
     await watch.open();
     log('pods: bare baseline image: skopeo copy + umoci unpack of busybox (not timed)');
     await bare.prepare(REGISTRY_IMAGE);
@@ -136,7 +166,8 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
       await clearBare();
       log(`pods: ${rc} pods, one at a time ×${SEQ_COUNT} (create → Running on the watch)`);
       const seq: PodStart[] = [];
-      for (let i = 0; i < SEQ_COUNT && !stopping; i++) seq.push(...(await fleet.start([`seq-${rc}-${i}`], rc, capped(30_000))));
+      for (let i = 0; i < SEQ_COUNT && !stopping; i++)
+        seq.push(...(await fleet.start([`seq-${rc}-${i}`], rc, capped(30_000))));
       record(`pods ${rc} sequential`, seq);
       out.breakdown[`${rc} sequential`] = await startBreakdown(http, NAMESPACE, seq);
       log(`pods:   median timeline: ${formatBreakdown(out.breakdown[`${rc} sequential`])}`);
@@ -158,9 +189,15 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
 
     if (within('density')) {
       log(`pods: density, idle runc pods in batches of ${DENSITY.batchSize} up to ${DENSITY.maxPods}`);
-      out.density = await measureDensity(fleet, { ...DENSITY, budgetMs: capped(DENSITY.budgetMs), agentPid: stack.services.get('sandbox-agent')?.child.pid }, log);
+      out.density = await measureDensity(
+        fleet,
+        { ...DENSITY, budgetMs: capped(DENSITY.budgetMs), agentPid: stack.services.get('sandbox-agent')?.child.pid },
+        log,
+      );
       const d = out.density;
-      log(`pods:   ${d.running} running (${d.stoppedBecause}); MemAvailable −${mib(d.memAvailableBefore - d.memAvailableAfter)} = ${mib(d.bytesPerPod)}/pod`);
+      log(
+        `pods:   ${d.running} running (${d.stoppedBecause}); MemAvailable −${mib(d.memAvailableBefore - d.memAvailableAfter)} = ${mib(d.bytesPerPod)}/pod`,
+      );
       await clear('density');
       d.deletion = out.deletions.density;
     }

@@ -26,10 +26,16 @@ const BENCHES = {
 type BenchName = keyof typeof BENCHES;
 
 function selectedBenches(): BenchName[] {
-  const asked = [...process.argv.slice(2).filter((a) => !a.startsWith('-')), ...(process.env.SKIFF_BENCH ?? '').split(',')].map((s) => s.trim()).filter(Boolean);
+  const asked = [
+    ...process.argv.slice(2).filter((a) => !a.startsWith('-')),
+    ...(process.env.SKIFF_BENCH ?? '').split(','),
+  ]
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = Object.keys(BENCHES) as BenchName[];
   const unknown = asked.filter((a) => !known.includes(a as BenchName));
-  if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')} (argv or SKIFF_BENCH; known: ${known.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown benchmark ${unknown.join(', ')} (argv or SKIFF_BENCH; known: ${known.join(', ')})`);
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
@@ -37,7 +43,9 @@ function selectedBenches(): BenchName[] {
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
-  log(`skiff bench: node ${process.version}, ${cores} cores, load average ${fmtLoad(loadavg())}; running ${selected.join(', ')}`);
+  log(
+    `skiff bench: node ${process.version}, ${cores} cores, load average ${fmtLoad(loadavg())}; running ${selected.join(', ')}`,
+  );
   for (const name of selected) await BENCHES[name](cores);
 }
 
@@ -47,13 +55,24 @@ async function runApi(cores: number): Promise<void> {
   const api = await runApiBench(log);
   const loadAfter = loadavg();
   process.stdout.write(`\n${formatTable(`API benchmark (${cores} cores, node ${process.version})`, api.rows)}\n`);
-  process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; the bench and its gateway share these cores)\n`);
+  process.stdout.write(
+    `load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; the bench and its gateway share these cores)\n`,
+  );
   if (api.failures.length > 0) {
     process.stdout.write('\nfailed requests (phase, op, request, status, message, count):\n');
-    for (const f of api.failures) process.stdout.write(`  ${f.phase}  ${f.op}  ${f.method} ${f.path}  ${f.status}  ${f.message}  ×${f.count}\n`);
+    for (const f of api.failures)
+      process.stdout.write(`  ${f.phase}  ${f.op}  ${f.method} ${f.path}  ${f.status}  ${f.message}  ×${f.count}\n`);
   }
-  if (api.watch.errorEvents.length > 0) process.stdout.write(`\nwatch problems:\n${api.watch.errorEvents.map((e) => `  ${e}`).join('\n')}\n`);
-  const file = writeJsonResults(REPO_ROOT, 'api', { node: process.version, cores, startedAt: new Date(started).toISOString(), loadBefore, loadAfter, ...api });
+  if (api.watch.errorEvents.length > 0)
+    process.stdout.write(`\nwatch problems:\n${api.watch.errorEvents.map((e) => `  ${e}`).join('\n')}\n`);
+  const file = writeJsonResults(REPO_ROOT, 'api', {
+    node: process.version,
+    cores,
+    startedAt: new Date(started).toISOString(),
+    loadBefore,
+    loadAfter,
+    ...api,
+  });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 
@@ -63,13 +82,24 @@ async function runPods(cores: number): Promise<void> {
   const pods = await runPodsBench(log);
   const loadAfter = loadavg();
   process.stdout.write(`\n${formatTable(`Pod benchmark (${cores} cores, node ${process.version})`, pods.rows)}\n`);
-  for (const [phase, b] of Object.entries(pods.breakdown)) process.stdout.write(`median timeline, ${phase}: POST ${formatBreakdown(b)}\n`);
+  for (const [phase, b] of Object.entries(pods.breakdown))
+    process.stdout.write(`median timeline, ${phase}: POST ${formatBreakdown(b)}\n`);
   // Sandbox starts are CPU-bound on 2 cores: other work on the machine shows up directly in these figures.
-  const busy = loadBefore[0] > cores / 2 ? ' — the machine was already BUSY before the run; treat the figures as pessimistic' : '';
-  process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; the bench, its cluster and the sandboxes share these cores)${busy}\n`);
+  const busy =
+    loadBefore[0] > cores / 2 ? ' — the machine was already BUSY before the run; treat the figures as pessimistic' : '';
+  process.stdout.write(
+    `load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; the bench, its cluster and the sandboxes share these cores)${busy}\n`,
+  );
   if (pods.skipped.length) process.stdout.write(`skipped (time budget): ${pods.skipped.join(', ')}\n`);
   if (pods.problems.length) process.stdout.write(`\nproblems:\n${pods.problems.map((p) => `  ${p}`).join('\n')}\n`);
-  const file = writeJsonResults(REPO_ROOT, 'pods', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...pods });
+  const file = writeJsonResults(REPO_ROOT, 'pods', {
+    node: process.version,
+    cores,
+    startedAt,
+    loadBefore,
+    loadAfter,
+    ...pods,
+  });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 
@@ -78,17 +108,28 @@ async function runWorkloads(cores: number): Promise<void> {
   const startedAt = new Date().toISOString();
   const res = await runWorkloadsBench(log);
   const loadAfter = loadavg();
-  process.stdout.write(`\n${formatTable(`Workload benchmark (${cores} cores, node ${process.version}); latency: scale request → each pod Ready`, res.rows)}\n`);
+  process.stdout.write(
+    `\n${formatTable(`Workload benchmark (${cores} cores, node ${process.version}); latency: scale request → each pod Ready`, res.rows)}\n`,
+  );
   process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min)\n`);
   if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
-  const file = writeJsonResults(REPO_ROOT, 'workloads', { node: process.version, cores, startedAt, loadBefore, loadAfter, ...res });
+  const file = writeJsonResults(REPO_ROOT, 'workloads', {
+    node: process.version,
+    cores,
+    startedAt,
+    loadBefore,
+    loadAfter,
+    ...res,
+  });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 
 async function runFootprint(cores: number): Promise<void> {
   const startedAt = new Date().toISOString();
   const res = await runFootprintBench(log);
-  process.stdout.write(`\n${formatTable(`Footprint (${cores} cores, node ${process.version}); RSS, median of samples`, res.rows)}\n`);
+  process.stdout.write(
+    `\n${formatTable(`Footprint (${cores} cores, node ${process.version}); RSS, median of samples`, res.rows)}\n`,
+  );
   const file = writeJsonResults(REPO_ROOT, 'footprint', { node: process.version, cores, startedAt, ...res });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }

@@ -68,7 +68,11 @@ export async function measureWatchDelivery(
   const fromRv = list.body.metadata.resourceVersion;
   // One socket per watcher, never pooled: each is its own long-lived client.
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity, ca: endpoint.ca });
-  const states: WatcherState[] = Array.from({ length: opts.watchers }, () => ({ received: 0, lastRv: 0, ended: false }));
+  const states: WatcherState[] = Array.from({ length: opts.watchers }, () => ({
+    received: 0,
+    lastRv: 0,
+    ended: false,
+  }));
   const fromSend: number[] = [];
   const recvRv: number[] = [];
   const recvAt: number[] = [];
@@ -87,7 +91,11 @@ export async function measureWatchDelivery(
           // gateway, and 25k parsed events/s would take CPU from the server under test.
           const rvMatch = RV_FIELD.exec(line);
           const sentMatch = SENT_AT_FIELD.exec(line);
-          if (!line.startsWith('{"type":"ADDED"') && !line.startsWith('{"type":"MODIFIED"') && !line.startsWith('{"type":"DELETED"')) {
+          if (
+            !line.startsWith('{"type":"ADDED"') &&
+            !line.startsWith('{"type":"MODIFIED"') &&
+            !line.startsWith('{"type":"DELETED"')
+          ) {
             const e = JSON.parse(line) as WatchEventJson;
             if (e.type === 'ERROR') errorEvents.push(e.object.message ?? line.slice(0, 200));
             return;
@@ -114,7 +122,9 @@ export async function measureWatchDelivery(
       await Promise.all(batch);
     }
     const openSeconds = (performance.now() - openStart) / 1000;
-    progress(`${opts.watchers} watches open in ${openSeconds.toFixed(1)} s; writing ${opts.writesPerSec}/s for ${opts.durationMs / 1000} s`);
+    progress(
+      `${opts.watchers} watches open in ${openSeconds.toFixed(1)} s; writing ${opts.writesPerSec}/s for ${opts.durationMs / 1000} s`,
+    );
 
     const responseAt = new Map<number, number>();
     const created: string[] = [];
@@ -123,21 +133,41 @@ export async function measureWatchDelivery(
     const fire = async (): Promise<boolean> => {
       const n = seq++;
       const data = { sentAt: String(performance.now()), seq: String(n) };
-      const patchTarget = n % 2 === 1 && created.length > 0 ? created[Math.floor(Math.random() * created.length)] : undefined;
+      const patchTarget =
+        n % 2 === 1 && created.length > 0 ? created[Math.floor(Math.random() * created.length)] : undefined;
       try {
         let obj: KubeObjectLike;
         if (patchTarget) {
-          obj = (await http.send<KubeObjectLike>('PATCH', configMapsPath(opts.namespace, patchTarget), { data }, 'application/merge-patch+json')).body;
+          obj = (
+            await http.send<KubeObjectLike>(
+              'PATCH',
+              configMapsPath(opts.namespace, patchTarget),
+              { data },
+              'application/merge-patch+json',
+            )
+          ).body;
         } else {
           const name = `watched-${n}`;
-          obj = (await http.send<KubeObjectLike>('POST', configMapsPath(opts.namespace), configMap(opts.namespace, name, data))).body;
+          obj = (
+            await http.send<KubeObjectLike>(
+              'POST',
+              configMapsPath(opts.namespace),
+              configMap(opts.namespace, name, data),
+            )
+          ).body;
           created.push(name);
         }
         responseAt.set(Number(rvOf(obj)), performance.timeOrigin + performance.now());
         return true;
       } catch (err) {
         const e = err as { method?: string; path?: string; status?: number; message?: string };
-        failures.add({ op: patchTarget ? 'watch-phase patch' : 'watch-phase create', method: e.method ?? '?', path: e.path ?? '?', status: e.status ?? 0, message: e.message ?? String(err) });
+        failures.add({
+          op: patchTarget ? 'watch-phase patch' : 'watch-phase create',
+          method: e.method ?? '?',
+          path: e.path ?? '?',
+          status: e.status ?? 0,
+          message: e.message ?? String(err),
+        });
         return false;
       }
     };

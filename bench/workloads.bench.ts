@@ -47,7 +47,10 @@ export interface WorkloadsBenchResults {
 export async function runWorkloadsBench(log: Log): Promise<WorkloadsBenchResults> {
   const out: WorkloadsBenchResults = { rows: [], runs: [], problems: [] };
   for (const mode of ['simulated', 'runc'] as const) {
-    const services = mode === 'simulated' ? (['api-gateway', 'scheduler'] as const) : (['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent'] as const);
+    const services =
+      mode === 'simulated'
+        ? (['api-gateway', 'scheduler'] as const)
+        : (['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent'] as const);
     log(`workloads: starting a test cluster for the ${mode} runs (${services.join(', ')})`);
     const cluster = await startTestCluster({}, [...services]);
     const bench = new WorkloadBench(cluster, mode, log);
@@ -91,7 +94,11 @@ class WorkloadBench {
   }
 
   async open(): Promise<void> {
-    await this.http.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+    await this.http.send('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
     await this.watch.open();
     if (this.mode === 'simulated') {
       const path = `/api/v1/namespaces/${NAMESPACE}/pods?watch=true&timeoutSeconds=3600`;
@@ -114,12 +121,18 @@ class WorkloadBench {
   async run(path: 'deployment' | 'direct', n: number): Promise<WorkloadRun> {
     const tag = `r${this.round++}`;
     this.log(`workloads: ${this.mode} ${path} ×${n} (${tag})`);
-    const pids = { scheduler: this.cluster.stack.services.get('scheduler')?.child.pid, gateway: this.cluster.stack.services.get('api-gateway')?.child.pid };
+    const pids = {
+      scheduler: this.cluster.stack.services.get('scheduler')?.child.pid,
+      gateway: this.cluster.stack.services.get('api-gateway')?.child.pid,
+    };
     const cpu0 = { scheduler: processCpuSeconds(pids.scheduler), gateway: processCpuSeconds(pids.gateway) };
     const t0 = performance.now();
     if (path === 'direct') await this.postPods(tag, n);
     else await this.scaleDeployment(tag, n);
-    const mine = (): PodView[] => [...this.watch.timelines.values()].filter((t) => t.name.startsWith(`${tag}-`) && t.runningAt !== undefined && t.deletedAt === undefined) as unknown as PodView[];
+    const mine = (): PodView[] =>
+      [...this.watch.timelines.values()].filter(
+        (t) => t.name.startsWith(`${tag}-`) && t.runningAt !== undefined && t.deletedAt === undefined,
+      ) as unknown as PodView[];
     let reported = 0;
     const ok = await this.watch.until(() => {
       const running = mine().length;
@@ -128,7 +141,9 @@ class WorkloadBench {
     }, 300_000);
     const allReadyMs = performance.now() - t0;
     const wall = allReadyMs / 1000;
-    const timelines = [...this.watch.timelines.values()].filter((t) => t.name.startsWith(`${tag}-`) && t.runningAt !== undefined);
+    const timelines = [...this.watch.timelines.values()].filter(
+      (t) => t.name.startsWith(`${tag}-`) && t.runningAt !== undefined,
+    );
     if (!ok) this.errors.push(`${this.mode} ${path}: only ${timelines.length}/${n} Ready within 300 s`);
     const run: WorkloadRun = {
       mode: this.mode,
@@ -163,7 +178,12 @@ class WorkloadBench {
     const worker = async (): Promise<void> => {
       while (next < n) {
         const i = next++;
-        await this.http.send('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { ...t.metadata, name: `${tag}-${i}` }, spec: t.spec });
+        await this.http.send('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { ...t.metadata, name: `${tag}-${i}` },
+          spec: t.spec,
+        });
       }
     };
     await Promise.all(Array.from({ length: DIRECT_CONCURRENCY }, worker));
@@ -171,17 +191,34 @@ class WorkloadBench {
 
   private async scaleDeployment(tag: string, n: number): Promise<void> {
     const base = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`;
-    await this.http.send('POST', base, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: tag }, spec: { replicas: 0, selector: { matchLabels: { round: tag } }, template: this.template(tag) } });
+    await this.http.send('POST', base, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: tag },
+      spec: { replicas: 0, selector: { matchLabels: { round: tag } }, template: this.template(tag) },
+    });
     // The controller has seen the empty Deployment once it reports on it: only the scale is timed from here.
-    await waitFor(async () => ((await this.http.send<{ status?: { observedGeneration?: number } }>('GET', `${base}/${tag}`)).body.status?.observedGeneration ?? 0) >= 1, 30_000);
+    await waitFor(
+      async () =>
+        ((await this.http.send<{ status?: { observedGeneration?: number } }>('GET', `${base}/${tag}`)).body.status
+          ?.observedGeneration ?? 0) >= 1,
+      30_000,
+    );
     await this.http.send('PATCH', `${base}/${tag}/scale`, { spec: { replicas: n } }, 'application/merge-patch+json');
   }
 
   private async clear(tag: string, path: 'deployment' | 'direct'): Promise<void> {
     const t0 = performance.now();
-    if (path === 'deployment') await this.http.send('DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${tag}`);
+    if (path === 'deployment')
+      await this.http.send('DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${tag}`);
     else await this.http.send('DELETE', `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=round%3D${tag}`);
-    const gone = await this.watch.until(() => [...this.watch.timelines.values()].every((t) => !t.name.startsWith(`${tag}-`) || t.deletedAt !== undefined || t.uid === undefined), 180_000);
+    const gone = await this.watch.until(
+      () =>
+        [...this.watch.timelines.values()].every(
+          (t) => !t.name.startsWith(`${tag}-`) || t.deletedAt !== undefined || t.uid === undefined,
+        ),
+      180_000,
+    );
     if (!gone) this.errors.push(`${this.mode} ${path}: pods of ${tag} not deleted within 180 s`);
     this.log(`workloads:   deleted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
@@ -189,19 +226,38 @@ class WorkloadBench {
   /** The kubelet's part when no sandbox host runs, from a watch: new pods go Running and Ready, deleted ones go away. */
   private simulateKubelet(line: string): void {
     if (!line.trim()) return;
-    const { type, object: pod } = JSON.parse(line) as { type: string; object: PodView & { metadata: { deletionTimestamp?: string } } };
+    const { type, object: pod } = JSON.parse(line) as {
+      type: string;
+      object: PodView & { metadata: { deletionTimestamp?: string } };
+    };
     const path = `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}`;
     const fail = (err: unknown): void => void this.errors.push(`simulated kubelet: ${(err as Error).message}`);
     if (type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
-      this.http.send('DELETE', path, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } }).catch((err: unknown) => /not found|precondition/i.test((err as Error).message) || fail(err));
+      this.http
+        .send('DELETE', path, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+        .catch((err: unknown) => /not found|precondition/i.test((err as Error).message) || fail(err));
       return;
     }
     if (type !== 'ADDED' || isRunning(pod)) return;
     const now = new Date().toISOString();
     const status = {
       phase: 'Running',
-      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((t) => ({ type: t, status: 'True', lastTransitionTime: now })),
-      containerStatuses: [{ name: 'idle', ready: true, started: true, restartCount: 0, image: 'busybox', imageID: '', state: { running: { startedAt: now } } }],
+      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((t) => ({
+        type: t,
+        status: 'True',
+        lastTransitionTime: now,
+      })),
+      containerStatuses: [
+        {
+          name: 'idle',
+          ready: true,
+          started: true,
+          restartCount: 0,
+          image: 'busybox',
+          imageID: '',
+          state: { running: { startedAt: now } },
+        },
+      ],
     };
     this.http.send('PATCH', `${path}/status`, { status }, 'application/merge-patch+json').catch(fail);
   }

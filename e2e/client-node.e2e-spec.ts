@@ -8,10 +8,21 @@ interface Line {
 
 function runScript(script: string, args: string[]): Promise<Line[]> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'client-node', script), ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${script} failed: ${stderr || err.message}\n${stdout}`));
-      else resolve(stdout.trim().split('\n').map((l) => JSON.parse(l) as Line));
-    });
+    execFile(
+      process.execPath,
+      [path.join(__dirname, 'client-node', script), ...args],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${script} failed: ${stderr || err.message}\n${stdout}`));
+        else
+          resolve(
+            stdout
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l) as Line),
+          );
+      },
+    );
   });
 }
 
@@ -42,10 +53,18 @@ describe('@kubernetes/client-node', () => {
 
   it('keeps an informer correct across an API server restart and a 410 relist', async () => {
     const ns = 'cn-informer';
-    await cluster.kubectl(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n` });
-    await cluster.kubectl(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before, namespace: ${ns}}\n` });
+    await cluster.kubectl(['apply', '-f', '-'], {
+      stdin: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`,
+    });
+    await cluster.kubectl(['apply', '-f', '-'], {
+      stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: before, namespace: ${ns}}\n`,
+    });
     const lines: Line[] = [];
-    const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'client-node', 'informer.mjs'), cluster.stack.kubeconfig, ns]);
+    const child: ChildProcess = spawn(process.execPath, [
+      path.join(__dirname, 'client-node', 'informer.mjs'),
+      cluster.stack.kubeconfig,
+      ns,
+    ]);
     let buf = '';
     child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString();
@@ -55,19 +74,27 @@ describe('@kubernetes/client-node', () => {
         buf = buf.slice(i + 1);
       }
     });
-    const has = (event: string, name?: string) => async () => lines.some((l) => l.event === event && (name === undefined || l.name === name));
+    const has = (event: string, name?: string) => async () =>
+      lines.some((l) => l.event === event && (name === undefined || l.name === name));
     try {
       await eventually(has('synced'), 20_000, 'the informer to sync');
       expect(lines.find((l) => l.event === 'synced')!.names).toEqual(['before']);
 
-      await cluster.kubectl(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, namespace: ${ns}}\n` });
+      await cluster.kubectl(['apply', '-f', '-'], {
+        stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, namespace: ${ns}}\n`,
+      });
       await eventually(has('add', 'after'), 20_000, 'the informer to see a ConfigMap live');
       // 150 changes elsewhere push the informer's resourceVersion out of the server's window;
       // after the restart its watch resumes from there, gets 410 Expired and must relist.
-      const filler = Array.from({ length: 150 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: f${i}, namespace: default}\n`).join('---\n');
+      const filler = Array.from(
+        { length: 150 },
+        (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: f${i}, namespace: default}\n`,
+      ).join('---\n');
       await cluster.kubectl(['apply', '-f', '-'], { stdin: filler });
       await cluster.stack.restartApiServer();
-      await cluster.kubectl(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late, namespace: ${ns}}\n` });
+      await cluster.kubectl(['apply', '-f', '-'], {
+        stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late, namespace: ${ns}}\n`,
+      });
       await eventually(has('add', 'late'), 30_000, 'the informer to see the ConfigMap created after the restart');
       await cluster.kubectl(['delete', 'configmap', 'before', '-n', ns]);
       await eventually(has('delete', 'before'), 30_000, 'the informer to see the deletion');

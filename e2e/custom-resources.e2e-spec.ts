@@ -56,21 +56,31 @@ describe('custom resources with kubectl', () => {
   });
 
   it('creates a CRD that becomes Established', async () => {
-    expect((await apply(CRD)).stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created');
+    expect((await apply(CRD)).stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created',
+    );
     const wait = await k('wait', '--for=condition=Established', 'crd/crontabs.stable.example.com', '--timeout=30s');
-    expect(wait.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met');
-    expect((await k('get', 'crd')).stdout).toMatch(/^NAME\s+CREATED AT\ncrontabs\.stable\.example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+    expect(wait.stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met',
+    );
+    expect((await k('get', 'crd')).stdout).toMatch(
+      /^NAME\s+CREATED AT\ncrontabs\.stable\.example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/,
+    );
   });
 
   it('rejects an invalid object naming the field', async () => {
     const res = await apply(cronTab('bad', '{cronSpec: "* * * * *", replicas: "many"}'));
     expect(res.code).not.toBe(0);
-    expect(res.stderr).toContain('spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"');
+    expect(res.stderr).toContain(
+      'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+    );
     expect(res.stderr).toContain('The CronTab "bad" is invalid');
   });
 
   it('applies, prints the printer columns and answers to the short name and category', async () => {
-    expect((await apply(cronTab('nightly', '{cronSpec: "0 3 * * *", image: busybox}'))).stdout.trim()).toBe('crontab.stable.example.com/nightly created');
+    expect((await apply(cronTab('nightly', '{cronSpec: "0 3 * * *", image: busybox}'))).stdout.trim()).toBe(
+      'crontab.stable.example.com/nightly created',
+    );
     const table = await k('get', 'crontabs');
     expect(table.stderr).toBe('');
     expect(table.stdout).toMatch(/^NAME\s+SPEC\s+REPLICAS\s+AGE\nnightly\s+0 3 \* \* \*\s+1\s+\d+s\n$/);
@@ -82,7 +92,9 @@ describe('custom resources with kubectl', () => {
     const changed = await apply(cronTab('nightly', '{cronSpec: "0 4 * * *", image: busybox}'));
     expect(changed.stderr).toBe('');
     expect(changed.stdout.trim()).toBe('crontab.stable.example.com/nightly configured');
-    expect((await apply(cronTab('nightly', '{cronSpec: "0 4 * * *", image: busybox}'))).stdout.trim()).toBe('crontab.stable.example.com/nightly unchanged');
+    expect((await apply(cronTab('nightly', '{cronSpec: "0 4 * * *", image: busybox}'))).stdout.trim()).toBe(
+      'crontab.stable.example.com/nightly unchanged',
+    );
     expect((await k('get', 'ct', 'nightly', '-o', 'jsonpath={.spec.cronSpec}')).stdout).toBe('0 4 * * *');
 
     const editor = path.join(scratch, 'editor.sh');
@@ -106,8 +118,14 @@ describe('custom resources with kubectl', () => {
   });
 
   it('deletes the objects with the CRD', async () => {
-    expect((await k('delete', 'crd', 'crontabs.stable.example.com')).stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io "crontabs.stable.example.com" deleted');
-    await eventually(async () => (await k('get', 'crd')).stderr.includes('No resources found'), 30_000, 'the CRD to go');
+    expect((await k('delete', 'crd', 'crontabs.stable.example.com')).stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io "crontabs.stable.example.com" deleted',
+    );
+    await eventually(
+      async () => (await k('get', 'crd')).stderr.includes('No resources found'),
+      30_000,
+      'the CRD to go',
+    );
     const raw = await k('get', '--raw', '/apis/stable.example.com/v1');
     expect(raw.stderr).toContain('Error from server (NotFound)');
     // kubectl's discovery cache may still name the resource: the list itself is NotFound.

@@ -28,7 +28,8 @@ describe('Deployments on real sandboxes (kubectl)', () => {
   let cluster: TestCluster;
   const ns = 'rollout';
   const k = (...args: string[]) => cluster.kubectl([...args, '-n', ns]);
-  const image = async () => (await k('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).stdout;
+  const image = async () =>
+    (await k('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).stdout;
 
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent']);
@@ -40,21 +41,36 @@ describe('Deployments on real sandboxes (kubectl)', () => {
   });
 
   it('applies a Deployment and `rollout status` succeeds once its pods are ready', async () => {
-    expect((await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: deployment('busybox:1.36') })).stdout.trim()).toBe('deployment.apps/web created');
+    expect(
+      (await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: deployment('busybox:1.36') })).stdout.trim(),
+    ).toBe('deployment.apps/web created');
     const status = await k('rollout', 'status', 'deployment/web', '--timeout=120s');
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('deployment "web" successfully rolled out');
-    const pods = await k('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.status.phase} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}');
+    const pods = await k(
+      'get',
+      'pods',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={range .items[*]}{.status.phase} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    );
     expect(pods.stdout.trim().split('\n')).toEqual(['Running True', 'Running True', 'Running True']);
   });
 
   it('rolls to a new image never going under replicas - maxUnavailable ready pods, and `rollout undo` restores', async () => {
-    const isReady = (pod: PodEvent): boolean => !pod.metadata.deletionTimestamp && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-    const list = (await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body as { metadata: { resourceVersion: string }; items: PodEvent[] };
+    const isReady = (pod: PodEvent): boolean =>
+      !pod.metadata.deletionTimestamp &&
+      pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    const list = (await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`))
+      .body as { metadata: { resourceVersion: string }; items: PodEvent[] };
     // Ready pods by uid: the list, then every change the watch brings (a terminating pod no longer counts).
     const ready = new Set(list.items.filter(isReady).map((p) => p.metadata.uid));
     expect(ready.size).toBe(3);
-    const watch = openWatch(cluster.stack, `/api/v1/namespaces/${ns}/pods?watch=true&labelSelector=app%3Dweb&resourceVersion=${list.metadata.resourceVersion}`);
+    const watch = openWatch(
+      cluster.stack,
+      `/api/v1/namespaces/${ns}/pods?watch=true&labelSelector=app%3Dweb&resourceVersion=${list.metadata.resourceVersion}`,
+    );
     let lowest = ready.size;
     let seen = 0;
     const sample = (): void => {
@@ -90,10 +106,25 @@ describe('Deployments on real sandboxes (kubectl)', () => {
     expect((await k('rollout', 'undo', 'deployment/web')).stdout.trim()).toBe('deployment.apps/web rolled back');
     expect((await k('rollout', 'status', 'deployment/web', '--timeout=180s')).code).toBe(0);
     expect(await image()).toBe('busybox:1.36');
-    const images = await eventually(async () => {
-      const out = (await k('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image}{"\\n"}{end}')).stdout.trim().split('\n');
-      return out.length === 3 ? out : undefined;
-    }, 60_000, 'three pods after the undo');
+    const images = await eventually(
+      async () => {
+        const out = (
+          await k(
+            'get',
+            'pods',
+            '-l',
+            'app=web',
+            '-o',
+            'jsonpath={range .items[*]}{.spec.containers[0].image}{"\\n"}{end}',
+          )
+        ).stdout
+          .trim()
+          .split('\n');
+        return out.length === 3 ? out : undefined;
+      },
+      60_000,
+      'three pods after the undo',
+    );
     expect(images).toEqual(['busybox:1.36', 'busybox:1.36', 'busybox:1.36']);
     const describe = (await k('describe', 'deployment', 'web')).stdout;
     expect(describe).toMatch(/Normal\s+ScalingReplicaSet\s+.*Scaled up replica set web-\w+ from \d to \d/);
@@ -101,9 +132,13 @@ describe('Deployments on real sandboxes (kubectl)', () => {
 
   it('`kubectl delete deployment` removes its ReplicaSets and pods', async () => {
     expect((await k('delete', 'deployment', 'web')).code).toBe(0);
-    await eventually(async () => {
-      const left = (await k('get', 'rs,pods', '-o', 'name')).stdout.trim();
-      return left === '' ? true : undefined;
-    }, 90_000, 'ReplicaSets and pods gone');
+    await eventually(
+      async () => {
+        const left = (await k('get', 'rs,pods', '-o', 'name')).stdout.trim();
+        return left === '' ? true : undefined;
+      },
+      90_000,
+      'ReplicaSets and pods gone',
+    );
   });
 });

@@ -47,9 +47,16 @@ describe('kubectl: apply, get, diff', () => {
       'ingress.networking.k8s.io/web created',
     ]);
     const again = await cluster.kubectl(['apply', '-f', APP]);
-    expect(again.stdout.trim().split('\n').every((l) => l.endsWith(' unchanged'))).toBe(true);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.endsWith(' unchanged')),
+    ).toBe(true);
 
-    const changed = readFileSync(APP, 'utf8').replace('image: nginx:1.27', 'image: nginx:1.28').replace('greeting: hello', 'greeting: hi');
+    const changed = readFileSync(APP, 'utf8')
+      .replace('image: nginx:1.27', 'image: nginx:1.28')
+      .replace('greeting: hello', 'greeting: hi');
     const file = path.join(cluster.stateDir, 'app-changed.yaml');
     writeFileSync(file, changed);
     const diff = await cluster.kubectl(['diff', '-f', file]);
@@ -60,7 +67,15 @@ describe('kubectl: apply, get, diff', () => {
     expect(third.stdout).toContain('deployment.apps/web configured');
     expect(third.stdout).toContain('configmap/web-config configured');
     expect(third.stdout).toContain('service/web unchanged');
-    const image = await cluster.kubectl(['get', 'deploy', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}']);
+    const image = await cluster.kubectl([
+      'get',
+      'deploy',
+      'web',
+      '-n',
+      'shop',
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}',
+    ]);
     expect(image.stdout).toBe('nginx:1.28 2');
     expect((await cluster.kubectl(['diff', '-f', file])).code).toBe(0);
   });
@@ -69,7 +84,9 @@ describe('kubectl: apply, get, diff', () => {
     const yaml = await cluster.kubectl(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'yaml']);
     expect(yaml.stdout).toMatch(/^kind: ConfigMap$/m);
     expect(yaml.stdout).toMatch(/^  resourceVersion: "\d+"$/m);
-    const json = JSON.parse((await cluster.kubectl(['get', 'secret', 'web-secret', '-n', 'shop', '-o', 'json'])).stdout);
+    const json = JSON.parse(
+      (await cluster.kubectl(['get', 'secret', 'web-secret', '-n', 'shop', '-o', 'json'])).stdout,
+    );
     expect(Buffer.from(json.data.password, 'base64').toString()).toBe('s3cret');
     const wide = await cluster.kubectl(['get', 'deploy', '-n', 'shop', '-o', 'wide']);
     expect(wide.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR$/m);
@@ -89,12 +106,34 @@ describe('kubectl: apply, get, diff', () => {
 
   it('applies server-side and reports conflicts with other managers', async () => {
     const file = path.join(cluster.stateDir, 'ssa.yaml');
-    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: shop\ndata:\n  a: "1"\n');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: shop\ndata:\n  a: "1"\n',
+    );
     const created = await cluster.kubectl(['apply', '--server-side', '-f', file]);
     expect(created.stdout.trim()).toBe('configmap/ssa serverside-applied');
-    const managers = await cluster.kubectl(['get', 'cm', 'ssa', '-n', 'shop', '-o', 'jsonpath={.metadata.managedFields[*].manager}', '--show-managed-fields']);
+    const managers = await cluster.kubectl([
+      'get',
+      'cm',
+      'ssa',
+      '-n',
+      'shop',
+      '-o',
+      'jsonpath={.metadata.managedFields[*].manager}',
+      '--show-managed-fields',
+    ]);
     expect(managers.stdout).toBe('kubectl');
-    await cluster.kubectl(['patch', 'cm', 'ssa', '-n', 'shop', '--type=merge', '-p', '{"data":{"a":"2"}}', '--field-manager=other']);
+    await cluster.kubectl([
+      'patch',
+      'cm',
+      'ssa',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      '{"data":{"a":"2"}}',
+      '--field-manager=other',
+    ]);
     const conflict = await cluster.kubectl(['apply', '--server-side', '-f', file]);
     expect(conflict.code).not.toBe(0);
     expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "other"');

@@ -9,7 +9,14 @@ const NS = 'openapi-v2';
 const KUBECTL_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
 const configMapList = (items: { name: string; data: string }[], extraField = ''): string =>
-  ['apiVersion: v1', 'kind: List', 'items:', ...items.map((i) => `- {apiVersion: v1, kind: ConfigMap, metadata: {name: ${i.name}}, data: {k: "${i.data}"}${extraField}}`)].join('\n') + '\n';
+  [
+    'apiVersion: v1',
+    'kind: List',
+    'items:',
+    ...items.map(
+      (i) => `- {apiVersion: v1, kind: ConfigMap, metadata: {name: ${i.name}}, data: {k: "${i.data}"}${extraField}}`,
+    ),
+  ].join('\n') + '\n';
 
 const GADGETS_CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -44,17 +51,24 @@ interface RawResponse {
 describe('kubectl: client-side validation from /openapi/v2', () => {
   let cluster: TestCluster;
   const k = (...args: string[]) => cluster.kubectl(['-n', NS, ...args]);
-  const withStdin = (yaml: string, ...args: string[]) => cluster.kubectl(['-n', NS, ...args, '-f', '-'], { stdin: yaml });
+  const withStdin = (yaml: string, ...args: string[]) =>
+    cluster.kubectl(['-n', NS, ...args, '-f', '-'], { stdin: yaml });
 
   // GET /openapi/v2 with chosen headers, as kubectl and other clients send them.
   const getV2 = (headers: Record<string, string>): Promise<RawResponse> =>
     new Promise((resolve, reject) => {
       const { stack } = cluster;
-      const req = request(new URL('/openapi/v2', stack.server), { ca: stack.ca, headers: { authorization: `Bearer ${stack.token}`, ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const req = request(
+        new URL('/openapi/v2', stack.server),
+        { ca: stack.ca, headers: { authorization: `Bearer ${stack.token}`, ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -68,7 +82,7 @@ describe('kubectl: client-side validation from /openapi/v2', () => {
     await cluster?.stop();
   });
 
-  it('serves the gnostic protobuf to kubectl\'s Accept, JSON to JSON, with one ETag and conditional GETs', async () => {
+  it("serves the gnostic protobuf to kubectl's Accept, JSON to JSON, with one ETag and conditional GETs", async () => {
     const proto = await getV2({ accept: KUBECTL_ACCEPT });
     expect(proto.status).toBe(200);
     // Upstream answers with the '.' spelling: client-go cannot parse a Content-Type holding '@'.
@@ -117,23 +131,38 @@ describe('kubectl: client-side validation from /openapi/v2', () => {
 
   it('creates and replaces the items of a List read from a file', async () => {
     const file = path.join(cluster.stateDir, 'list.yaml');
-    writeFileSync(file, configMapList([{ name: 'c', data: '1' }, { name: 'd', data: '1' }]));
+    writeFileSync(
+      file,
+      configMapList([
+        { name: 'c', data: '1' },
+        { name: 'd', data: '1' },
+      ]),
+    );
     const created = await k('create', '-f', file);
     expect(created.stderr).toBe('');
     expect(created.stdout).toBe('configmap/c created\nconfigmap/d created\n');
-    writeFileSync(file, configMapList([{ name: 'c', data: '2' }, { name: 'd', data: '2' }]));
+    writeFileSync(
+      file,
+      configMapList([
+        { name: 'c', data: '2' },
+        { name: 'd', data: '2' },
+      ]),
+    );
     const replaced = await k('replace', '-f', file);
     expect(replaced.stderr).toBe('');
     expect(replaced.stdout).toBe('configmap/c replaced\nconfigmap/d replaced\n');
   });
 
-  it('rejects an unknown field in a List item on the client, in upstream\'s words', async () => {
+  it("rejects an unknown field in a List item on the client, in upstream's words", async () => {
     const res = await withStdin(configMapList([{ name: 'e', data: '1' }], ', dataa: {x: "1"}'), 'apply');
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe(
       'error: error validating "STDIN": error validating data: ValidationError(ConfigMap): unknown field "dataa" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these errors, turn validation off with --validate=false',
     );
-    expect((await withStdin(configMapList([{ name: 'e', data: '1' }], ', dataa: {x: "1"}'), 'apply', '--validate=false')).stdout).toBe('configmap/e created\n');
+    expect(
+      (await withStdin(configMapList([{ name: 'e', data: '1' }], ', dataa: {x: "1"}'), 'apply', '--validate=false'))
+        .stdout,
+    ).toBe('configmap/e created\n');
   });
 
   it('says an unknown kind has no mapping, as against kube-apiserver', async () => {
@@ -147,7 +176,7 @@ describe('kubectl: client-side validation from /openapi/v2', () => {
     }
   });
 
-  it('still leaves a served kind to the server\'s strict field validation', async () => {
+  it("still leaves a served kind to the server's strict field validation", async () => {
     const typo = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: typo}
@@ -167,9 +196,14 @@ spec:
   });
 
   it('validates custom resources in a List against the CRD schema as published for v2', async () => {
-    expect((await withStdin(GADGETS_CRD, 'apply')).stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/gadgets.v2.example.com created');
-    expect((await k('wait', '--for=condition=Established', 'crd/gadgets.v2.example.com', '--timeout=30s')).code).toBe(0);
-    const gadgets = (spec: string): string => `apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v2.example.com/v1, kind: Gadget, metadata: {name: g1}, spec: ${spec}}\n`;
+    expect((await withStdin(GADGETS_CRD, 'apply')).stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io/gadgets.v2.example.com created',
+    );
+    expect((await k('wait', '--for=condition=Established', 'crd/gadgets.v2.example.com', '--timeout=30s')).code).toBe(
+      0,
+    );
+    const gadgets = (spec: string): string =>
+      `apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v2.example.com/v1, kind: Gadget, metadata: {name: g1}, spec: ${spec}}\n`;
     // A nullable field may be null and a preserve-unknown-fields object may hold anything.
     const ok = await withStdin(gadgets('{size: 1, note: null, extra: {any: [1, {x: y}]}}'), 'apply');
     expect(ok.stderr).toBe('');

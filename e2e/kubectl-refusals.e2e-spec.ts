@@ -33,7 +33,9 @@ spec:
 
   it('refuses a NodePort Service and accepts a LoadBalancer without node ports', async () => {
     const np = await cluster.kubectl(['create', 'service', 'nodeport', 'np', '--tcp=80:8080']);
-    expect(np.stderr.trim()).toMatch(/^error: failed to create NodePort service: services "np" is forbidden: .*NodePort/);
+    expect(np.stderr.trim()).toMatch(
+      /^error: failed to create NodePort service: services "np" is forbidden: .*NodePort/,
+    );
     const lb = await cluster.kubectl(['create', 'service', 'loadbalancer', 'lb', '--tcp=80:8080']);
     expect(lb.stdout.trim()).toBe('service/lb created');
     const ports = await cluster.kubectl(['get', 'svc', 'lb', '-o', 'jsonpath={.spec.type} {.spec.ports[0].nodePort}']);
@@ -48,7 +50,9 @@ spec:
   containers: [{name: c, image: busybox, volumeMounts: [{name: root, mountPath: /host}]}]
   volumes: [{name: root, hostPath: {path: /}}]
 `);
-    expect(res.stderr.trim()).toMatch(/^Error from server \(Forbidden\): error when creating "STDIN": pods "peek" is forbidden: .*spec\.volumes\[0\]\.hostPath/);
+    expect(res.stderr.trim()).toMatch(
+      /^Error from server \(Forbidden\): error when creating "STDIN": pods "peek" is forbidden: .*spec\.volumes\[0\]\.hostPath/,
+    );
     const priv = await cluster.kubectl(['run', 'root', '--image=busybox', '--privileged']);
     expect(priv.stderr).toMatch(/Error from server \(Forbidden\): pods "root" is forbidden: .*privileged/);
   });
@@ -60,7 +64,7 @@ spec:
     );
   });
 
-  it('rejects unknown fields under kubectl\'s strict validation', async () => {
+  it("rejects unknown fields under kubectl's strict validation", async () => {
     const res = await applyStdin(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: typo}
@@ -89,17 +93,36 @@ spec:
 
   it('refuses a body above 3 MiB', async () => {
     const big = path.join(cluster.stateDir, 'big.yaml');
-    writeFileSync(big, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: "${'x'.repeat(3 * 1024 * 1024 + 10)}"\n`);
+    writeFileSync(
+      big,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: "${'x'.repeat(3 * 1024 * 1024 + 10)}"\n`,
+    );
     const res = await cluster.kubectl(['create', '-f', big]);
-    expect(res.stderr.trim()).toBe('Error from server (RequestEntityTooLarge): error when creating "' + big + '": Request entity too large: limit is 3145728');
+    expect(res.stderr.trim()).toBe(
+      'Error from server (RequestEntityTooLarge): error when creating "' +
+        big +
+        '": Request entity too large: limit is 3145728',
+    );
   });
 
   it('refuses a request without a valid token', async () => {
     const kubeconfig = path.join(cluster.stateDir, 'no-token.kubeconfig');
-    writeFileSync(kubeconfig, readFileSync(cluster.stack.kubeconfig, 'utf8').replace(/token: .*/, 'token: not-the-token'));
-    const res = await runKubectl(['--kubeconfig', kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'c2'), 'get', 'ns']);
+    writeFileSync(
+      kubeconfig,
+      readFileSync(cluster.stack.kubeconfig, 'utf8').replace(/token: .*/, 'token: not-the-token'),
+    );
+    const res = await runKubectl([
+      '--kubeconfig',
+      kubeconfig,
+      '--cache-dir',
+      path.join(cluster.stateDir, 'c2'),
+      'get',
+      'ns',
+    ]);
     // Discovery fails first, so kubectl reports it the way it does against kube-apiserver.
     expect(res.code).toBe(1);
-    expect(res.stderr.trim().split('\n').pop()).toBe('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    expect(res.stderr.trim().split('\n').pop()).toBe(
+      'error: You must be logged in to the server (the server has asked for the client to provide credentials)',
+    );
   });
 });

@@ -41,10 +41,18 @@ function httpGet(port: number, urlPath = '/'): Promise<string> {
   });
 }
 
-function run(file: string, args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -74,7 +82,11 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
       const local = await freePort();
       const pf = startKubectl(cluster, ['port-forward', 'pod/web', `${local}:8080`, '-v=6'], env);
       try {
-        await eventually(async () => pf.output().includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 20_000, 'port-forward to listen');
+        await eventually(
+          async () => pf.output().includes(`Forwarding from 127.0.0.1:${local} -> 8080`),
+          20_000,
+          'port-forward to listen',
+        );
         expect(await httpGet(local, '/index.html')).toBe('hello-from-web\n');
         // A second connection on the same session: a new pair of streams.
         expect(await httpGet(local, '/index.html')).toBe('hello-from-web\n');
@@ -87,12 +99,16 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
 
     it('carries HTTP to the pod with kubectl (SPDY tunneled in WebSocket)', async () => {
       const log = await forward({});
-      expect(log).toMatch(/GET https:\/\/\S+\/api\/v1\/namespaces\/default\/pods\/web\/portforward 101 Switching Protocols/);
+      expect(log).toMatch(
+        /GET https:\/\/\S+\/api\/v1\/namespaces\/default\/pods\/web\/portforward 101 Switching Protocols/,
+      );
     });
 
     it('carries HTTP to the pod with kubectl over plain SPDY/3.1 (the fallback)', async () => {
       const log = await forward({ KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
-      expect(log).toMatch(/POST https:\/\/\S+\/api\/v1\/namespaces\/default\/pods\/web\/portforward 101 Switching Protocols/);
+      expect(log).toMatch(
+        /POST https:\/\/\S+\/api\/v1\/namespaces\/default\/pods\/web\/portforward 101 Switching Protocols/,
+      );
     });
 
     it('reports a closed port on the error stream', async () => {
@@ -101,7 +117,11 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
       try {
         await eventually(async () => pf.output().includes('Forwarding from'), 20_000, 'port-forward to listen');
         await httpGet(local).catch(() => '');
-        await eventually(async () => pf.output().includes('error forwarding port 8081 to pod default/web'), 10_000, `the error: ${pf.output()}`);
+        await eventually(
+          async () => pf.output().includes('error forwarding port 8081 to pod default/web'),
+          10_000,
+          `the error: ${pf.output()}`,
+        );
         expect(pf.output()).toMatch(/Connection refused/);
       } finally {
         await pf.stop();
@@ -109,7 +129,13 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
     });
 
     it('carries HTTP to the pod with client-node (v4.channel.k8s.io WebSocket)', async () => {
-      const r = await run(process.execPath, [path.join(__dirname, 'client-node', 'port-forward.mjs'), cluster.stack.kubeconfig, 'default', 'web', '8080']);
+      const r = await run(process.execPath, [
+        path.join(__dirname, 'client-node', 'port-forward.mjs'),
+        cluster.stack.kubeconfig,
+        'default',
+        'web',
+        '8080',
+      ]);
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ body: 'hello-from-web\n' });
     });
@@ -122,7 +148,9 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
       writeFileSync(src, data);
       const up = await k('cp', src, 'web:/tmp/blob.bin');
       expect(up).toMatchObject({ code: 0, stderr: '' });
-      expect((await k('exec', 'web', '--', 'sh', '-c', 'wc -c < /tmp/blob.bin')).stdout.trim()).toBe(String(data.length));
+      expect((await k('exec', 'web', '--', 'sh', '-c', 'wc -c < /tmp/blob.bin')).stdout.trim()).toBe(
+        String(data.length),
+      );
       const back = path.join(work, 'back.bin');
       const down = await k('cp', 'web:/tmp/blob.bin', back);
       expect(down.code).toBe(0);
@@ -143,11 +171,24 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
 
   describe('logs', () => {
     it('follows a container as it writes and ends when it exits', async () => {
-      await k('run', 'ticker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 1; done');
+      await k(
+        'run',
+        'ticker',
+        '--image=busybox',
+        '--restart=Never',
+        '--',
+        'sh',
+        '-c',
+        'for i in 1 2 3 4 5 6 7 8; do echo tick-$i; sleep 1; done',
+      );
       await waitReady('ticker');
       const f = startKubectl(cluster, ['logs', '-f', 'ticker']);
       // Seen while the container is still writing: lines come as they are written.
-      await eventually(async () => f.output().startsWith('tick-1\n') && !f.output().includes('tick-8'), 15_000, 'lines before the last one');
+      await eventually(
+        async () => f.output().startsWith('tick-1\n') && !f.output().includes('tick-8'),
+        15_000,
+        'lines before the last one',
+      );
       const code = await Promise.race([f.exited, new Promise<number>((r) => setTimeout(() => r(-99), 20_000))]);
       expect(code).toBe(0);
       expect(f.output()).toBe([1, 2, 3, 4, 5, 6, 7, 8].map((i) => `tick-${i}\n`).join(''));
@@ -159,7 +200,8 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
       const stamped = (await k('logs', 'multi', '-c', 'a', '--timestamps')).stdout.trim().split('\n');
       expect(stamped).toHaveLength(3);
       // RFC 3339 with nanoseconds and `Z`, as kubelet prints them.
-      for (const [i, line] of stamped.entries()) expect(line).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z a${i + 1}$`));
+      for (const [i, line] of stamped.entries())
+        expect(line).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z a${i + 1}$`));
       expect((await k('logs', 'multi', '-c', 'a', '--since=1h')).stdout).toBe('a1\na2\na3\n');
       await new Promise((r) => setTimeout(r, 2_000));
       expect((await k('logs', 'multi', '-c', 'a', '--since=1s')).stdout).toBe('');
@@ -180,20 +222,31 @@ describe('pod streams: port-forward, cp, logs, exec -t', () => {
     it('shows the previous instance after a restart', async () => {
       const none = await k('logs', 'multi', '-c', 'a', '--previous');
       expect(none.stderr).toContain('previous terminated container "a" in pod "multi" not found');
-      await eventually(async () => Number((await k('get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).stdout) >= 1, 90_000, 'a restart');
+      await eventually(
+        async () =>
+          Number(
+            (await k('get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}')).stdout,
+          ) >= 1,
+        90_000,
+        'a restart',
+      );
       const previous = (await k('logs', 'crash', '--previous')).stdout;
       expect(previous).toMatch(/^run-\d+\n$/);
-      const current = await eventually(async () => {
-        const r = await k('logs', 'crash');
-        return r.code === 0 && r.stdout !== '' ? r.stdout : undefined;
-      }, 60_000, 'the current instance to log');
+      const current = await eventually(
+        async () => {
+          const r = await k('logs', 'crash');
+          return r.code === 0 && r.stdout !== '' ? r.stdout : undefined;
+        },
+        60_000,
+        'the current instance to log',
+      );
       expect(current).toMatch(/^run-\d+\n$/);
       expect(current).not.toBe(previous);
     });
   });
 
   describe('exec -t', () => {
-    it('runs an interactive shell on a terminal of the client\'s size, and returns its exit code', async () => {
+    it("runs an interactive shell on a terminal of the client's size, and returns its exit code", async () => {
       const term = kubectlOnTerminal(cluster, ['exec', '-it', 'web', '--', 'sh'], { cols: 111, rows: 33 });
       try {
         await eventually(async () => term.screen().includes('/ # '), 30_000, 'the shell prompt');

@@ -29,13 +29,27 @@ describe('pods run in sandboxes (runc)', () => {
   });
 
   it('runs a pod, shows it Running with an IP on the VSwitch, and serves its logs', async () => {
-    expect((await k('run', 'hello', '--image=busybox', '--restart=Never', '--', 'sh', '-c', "trap 'exit 0' TERM; echo hello from $(hostname); sleep 3600 & wait")).stdout.trim()).toBe('pod/hello created');
+    expect(
+      (
+        await k(
+          'run',
+          'hello',
+          '--image=busybox',
+          '--restart=Never',
+          '--',
+          'sh',
+          '-c',
+          "trap 'exit 0' TERM; echo hello from $(hostname); sleep 3600 & wait",
+        )
+      ).stdout.trim(),
+    ).toBe('pod/hello created');
     expect((await waitReady('hello')).stdout.trim()).toBe('pod/hello condition met');
     const wide = await k('get', 'pod', 'hello', '-o', 'wide');
     expect(wide.stdout).toMatch(/^hello\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+virtual-kubelet-zone-a\s+/m);
     expect((await k('logs', 'hello')).stdout).toBe('hello from hello\n');
     const describe = (await k('describe', 'pod', 'hello')).stdout;
-    for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started']) expect(describe).toMatch(new RegExp(`Normal\\s+${reason}\\s+`));
+    for (const reason of ['Scheduled', 'Pulled', 'Created', 'Started'])
+      expect(describe).toMatch(new RegExp(`Normal\\s+${reason}\\s+`));
   });
 
   it('execs in a container and reports the exit code', async () => {
@@ -48,30 +62,42 @@ describe('pods run in sandboxes (runc)', () => {
   it('runs init containers first and lets containers of a pod talk over localhost', async () => {
     await cluster.kubectl(['apply', '-f', '-'], { stdin: TWO_CONTAINERS });
     await waitReady('duo');
-    const logs = await eventually(async () => {
-      const l = (await k('logs', 'duo', '-c', 'client')).stdout;
-      return l.includes('pong') ? l : undefined;
-    }, 30_000, 'the client to reach the server on localhost');
+    const logs = await eventually(
+      async () => {
+        const l = (await k('logs', 'duo', '-c', 'client')).stdout;
+        return l.includes('pong') ? l : undefined;
+      },
+      30_000,
+      'the client to reach the server on localhost',
+    );
     expect(logs.split('\n')[0]).toBe('ready');
     expect(await jsonpath('pod/duo', '{.status.initContainerStatuses[0].state.terminated.reason}')).toBe('Completed');
   });
 
   it('fails a restartPolicy=Never pod with its exit code', async () => {
     await k('run', 'three', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'exit 3');
-    const phase = await eventually(async () => {
-      const p = await jsonpath('pod/three', '{.status.phase}');
-      return p === 'Failed' ? p : undefined;
-    }, 60_000, 'phase Failed');
+    const phase = await eventually(
+      async () => {
+        const p = await jsonpath('pod/three', '{.status.phase}');
+        return p === 'Failed' ? p : undefined;
+      },
+      60_000,
+      'phase Failed',
+    );
     expect(phase).toBe('Failed');
     expect(await jsonpath('pod/three', '{.status.containerStatuses[0].state.terminated.exitCode}')).toBe('3');
   });
 
   it('reports a missing image as ImagePullBackOff', async () => {
     await k('run', 'ghost', '--image=busybox:does-not-exist', '--restart=Never');
-    const reason = await eventually(async () => {
-      const r = await jsonpath('pod/ghost', '{.status.containerStatuses[0].state.waiting.reason}');
-      return r === 'ImagePullBackOff' || r === 'ErrImagePull' ? r : undefined;
-    }, 60_000, 'an image pull error');
+    const reason = await eventually(
+      async () => {
+        const r = await jsonpath('pod/ghost', '{.status.containerStatuses[0].state.waiting.reason}');
+        return r === 'ImagePullBackOff' || r === 'ErrImagePull' ? r : undefined;
+      },
+      60_000,
+      'an image pull error',
+    );
     expect(['ErrImagePull', 'ImagePullBackOff']).toContain(reason);
   });
 

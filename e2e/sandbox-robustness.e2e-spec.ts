@@ -22,7 +22,10 @@ function podManifest(ns: string, name: string, labels: Record<string, string>, c
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: ns, labels },
-    spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', command] }] },
+    spec: {
+      terminationGracePeriodSeconds: 5,
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', command] }],
+    },
   });
 }
 
@@ -52,7 +55,8 @@ describe('sandbox robustness (runc)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   };
-  const resourceVersionOf = async (ns: string, name: string): Promise<string> => (await k('get', 'pod', name, '-n', ns, '-o', 'jsonpath={.metadata.resourceVersion}')).stdout;
+  const resourceVersionOf = async (ns: string, name: string): Promise<string> =>
+    (await k('get', 'pod', name, '-n', ns, '-o', 'jsonpath={.metadata.resourceVersion}')).stdout;
   const logs = async (ns: string, name: string): Promise<string> => {
     const r = await k('logs', name, '-n', ns);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -76,11 +80,15 @@ describe('sandbox robustness (runc)', () => {
     const uids: string[] = [];
     let bridge = '';
     for (let batch = 0; batch < 10; batch++) {
-      const manifests = Array.from({ length: 10 }, (_, i) => podManifest(ns, `cycle-${batch}-${i}`, { batch: String(batch) }, SLEEPER));
+      const manifests = Array.from({ length: 10 }, (_, i) =>
+        podManifest(ns, `cycle-${batch}-${i}`, { batch: String(batch) }, SLEEPER),
+      );
       const created = await cluster.kubectl(['apply', '-f', '-'], { stdin: manifests.join('\n') });
       expect(created.stderr).toBe('');
       await waitReady(ns, ['pod', '-l', `batch=${batch}`]);
-      const list = JSON.parse((await k('get', 'pods', '-n', ns, '-l', `batch=${batch}`, '-o', 'json')).stdout) as { items: Pod[] };
+      const list = JSON.parse((await k('get', 'pods', '-n', ns, '-l', `batch=${batch}`, '-o', 'json')).stdout) as {
+        items: Pod[];
+      };
       expect(list.items.map((p) => p.status?.phase)).toEqual(Array(10).fill('Running'));
       uids.push(...list.items.map((p) => p.metadata.uid!));
       for (const p of list.items) seenUids.add(p.metadata.uid!);
@@ -96,24 +104,36 @@ describe('sandbox robustness (runc)', () => {
     const links = sh('ip', ['-br', 'link']);
     const runtimes = ['runc', 'runsc'].flatMap((kind) => {
       const root = path.join(agentDir(), 'runtime', kind, `${kind}-root`);
-      return existsSync(root) ? sh(`/usr/${kind === 'runc' ? 'sbin' : 'bin'}/${kind}`, [`--root=${root}`, 'list', '-q']).split('\n').filter(Boolean) : [];
+      return existsSync(root)
+        ? sh(`/usr/${kind === 'runc' ? 'sbin' : 'bin'}/${kind}`, [`--root=${root}`, 'list', '-q'])
+            .split('\n')
+            .filter(Boolean)
+        : [];
     });
     const db = new Client({ connectionString: cluster.databaseUrl });
     await db.connect();
     let allocations: unknown[];
     try {
-      allocations = (await db.query('SELECT host(ip) AS ip, name FROM eni_allocations WHERE namespace = $1 OR pod_uid = ANY($2)', [ns, uids])).rows;
+      allocations = (
+        await db.query('SELECT host(ip) AS ip, name FROM eni_allocations WHERE namespace = $1 OR pod_uid = ANY($2)', [
+          ns,
+          uids,
+        ])
+      ).rows;
     } finally {
       await db.end();
     }
-    const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => uids.some((u) => f.includes(u))) : []);
+    const files = (dir: string) =>
+      existsSync(dir) ? readdirSync(dir).filter((f) => uids.some((u) => f.includes(u))) : [];
     expect({
       // Network: no netns and no veth of these pods; the agent's bridge has no ports left.
       netns: uids.filter((u) => netns.includes(`skiff-${u}`)),
       veths: uids.filter((u) => links.includes(`skiffv${sha9(u)}`)),
       bridgePorts: sh('ip', ['-br', 'link', 'show', 'master', bridge]).trim(),
       // Mounts: nothing under the agent's state dir (overlay rootfs, /dev/shm, volumes).
-      mounts: readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(agentDir())),
+      mounts: readFileSync('/proc/mounts', 'utf8')
+        .split('\n')
+        .filter((l) => l.split(' ')[1]?.startsWith(agentDir())),
       // runc (and runsc) under the agent's own --root list no container.
       containers: runtimes,
       // runc nests `skiff/<pod uid>` under the agent's own cgroup in every v1 hierarchy.
@@ -124,7 +144,19 @@ describe('sandbox robustness (runc)', () => {
       sandboxDirs: files(path.join(agentDir(), 'sandboxes', 'pods')),
       bundles: files(path.join(agentDir(), 'runtime', 'runc', 'containers')),
       podRecords: files(path.join(agentDir(), 'pod-state')),
-    }).toEqual({ netns: [], veths: [], bridgePorts: '', mounts: [], containers: [], cgroups: [], allocations: [], logDirs: [], sandboxDirs: [], bundles: [], podRecords: [] });
+    }).toEqual({
+      netns: [],
+      veths: [],
+      bridgePorts: '',
+      mounts: [],
+      containers: [],
+      cgroups: [],
+      allocations: [],
+      logDirs: [],
+      sandboxDirs: [],
+      bundles: [],
+      podRecords: [],
+    });
     await k('delete', 'namespace', ns, '--wait=false');
   }, 900_000);
 
@@ -134,11 +166,18 @@ describe('sandbox robustness (runc)', () => {
     await run(ns, 'counter', COUNTER);
     await waitReady(ns, ['pod/counter']);
     const before = await getPod(ns, 'counter');
-    const logBefore = await eventually(async () => {
-      const l = await logs(ns, 'counter');
-      return l.split('\n').length > 2 ? l : undefined;
-    }, 60_000, 'the counter to log');
-    const watch = openWatch(cluster.stack, `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${await resourceVersionOf(ns, 'counter')}`);
+    const logBefore = await eventually(
+      async () => {
+        const l = await logs(ns, 'counter');
+        return l.split('\n').length > 2 ? l : undefined;
+      },
+      60_000,
+      'the counter to log',
+    );
+    const watch = openWatch(
+      cluster.stack,
+      `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${await resourceVersionOf(ns, 'counter')}`,
+    );
     try {
       const svc = agent();
       if (signal === 'SIGKILL') {
@@ -158,17 +197,31 @@ describe('sandbox robustness (runc)', () => {
       expect(after.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
       // Container ids are derived from pod uid and name, so the start time is what tells a new instance apart.
       const [was] = before.status!.containerStatuses!;
-      expect(after.status?.containerStatuses?.[0]).toMatchObject({ containerID: was.containerID, restartCount: 0, ready: true, state: { running: { startedAt: was.state!.running!.startedAt } } });
+      expect(after.status?.containerStatuses?.[0]).toMatchObject({
+        containerID: was.containerID,
+        restartCount: 0,
+        ready: true,
+        state: { running: { startedAt: was.state!.running!.startedAt } },
+      });
       expect(after.status?.podIP).toBe(before.status?.podIP);
       // Served by the new agent: the same log, grown while the agent was away and after.
-      const logAfter = await eventually(async () => {
-        const l = await logs(ns, 'counter');
-        return l.length > logBefore.length ? l : undefined;
-      }, 60_000, 'the counter log to grow');
+      const logAfter = await eventually(
+        async () => {
+          const l = await logs(ns, 'counter');
+          return l.length > logBefore.length ? l : undefined;
+        },
+        60_000,
+        'the counter log to grow',
+      );
       expect(logAfter.startsWith(logBefore)).toBe(true);
       // Nobody ever saw the counter pod anything but Running and Ready.
       const seen = watch.events.map((e) => e.object as unknown as Pod).filter((p) => p.metadata.name === 'counter');
-      expect(seen.filter((p) => p.status?.phase !== 'Running' || p.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')).toEqual([]);
+      expect(
+        seen.filter(
+          (p) =>
+            p.status?.phase !== 'Running' || p.status.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+        ),
+      ).toEqual([]);
     } finally {
       watch.close();
     }
@@ -176,9 +229,17 @@ describe('sandbox robustness (runc)', () => {
     await k('delete', 'namespace', ns, '--wait=false');
   };
 
-  it('keeps containers running across an agent restart and starts pods created while it was down', () => survivesAgentOutage('SIGTERM'), 300_000);
+  it(
+    'keeps containers running across an agent restart and starts pods created while it was down',
+    () => survivesAgentOutage('SIGTERM'),
+    300_000,
+  );
 
-  it('keeps containers running when the agent is SIGKILLed and started again', () => survivesAgentOutage('SIGKILL'), 300_000);
+  it(
+    'keeps containers running when the agent is SIGKILLed and started again',
+    () => survivesAgentOutage('SIGKILL'),
+    300_000,
+  );
 
   it('lets pods reach each other on the bridge, but neither out of it nor the host itself', async () => {
     const ns = await newNamespace('egress');
@@ -191,21 +252,31 @@ describe('sandbox robustness (runc)', () => {
     // The agent's egress drop lives in an nft table named after its bridge.
     const table = bridge;
     expect(podIP.split('.').slice(0, 3).join('.')).not.toBe(NOWHERE.split('.').slice(0, 3).join('.'));
-    expect(sh('nft', ['list', 'chain', 'inet', table, 'forward'])).toMatch(new RegExp(`iifname "${bridge}" oifname != "${bridge}" counter packets \\d+ bytes \\d+ drop comment "skiff-egress-drop"`));
+    expect(sh('nft', ['list', 'chain', 'inet', table, 'forward'])).toMatch(
+      new RegExp(
+        `iifname "${bridge}" oifname != "${bridge}" counter packets \\d+ bytes \\d+ drop comment "skiff-egress-drop"`,
+      ),
+    );
 
     // busybox 1.35's `wget -T` segfaults (exit 139, upstream bug), so busybox `timeout` bounds the attempt.
     const wget = (url: string) => k('exec', 'client', '-n', ns, '--', 'timeout', '5', 'wget', '-q', '-O-', url);
     // httpd may still be starting when the pod turns Ready (no readiness probe).
-    const same = await eventually(async () => {
-      const r = await wget(`http://${podIP}:8080/index.html`);
-      if (r.code !== 0) throw new Error(`wget exited ${r.code}: ${r.stderr.trim()}`);
-      return r;
-    }, 30_000, 'the client to reach web on the bridge');
+    const same = await eventually(
+      async () => {
+        const r = await wget(`http://${podIP}:8080/index.html`);
+        if (r.code !== 0) throw new Error(`wget exited ${r.code}: ${r.stderr.trim()}`);
+        return r;
+      },
+      30_000,
+      'the client to reach web on the bridge',
+    );
     expect(same.stdout).toBe('skiff-web\n');
 
     // A guard of the test's own counts (and stops) any packet to NOWHERE that would leave this machine.
     const guard = `skiffguard${randomBytes(2).toString('hex')}`;
-    nft(`table inet ${guard} {\n chain out {\n  type filter hook postrouting priority 100; policy accept;\n  ip daddr ${NOWHERE} counter drop\n }\n}\n`);
+    nft(
+      `table inet ${guard} {\n chain out {\n  type filter hook postrouting priority 100; policy accept;\n  ip daddr ${NOWHERE} counter drop\n }\n}\n`,
+    );
     try {
       // As this host is set up (no forwarding), the kernel refuses to route the pod's packet.
       // 1: wget could not connect; 143: timeout stopped it.
@@ -277,7 +348,9 @@ function hostDrops(table: string): number {
 }
 
 function dropCounter(table: string, chain: string, comment: string): number {
-  const doc = JSON.parse(sh('nft', ['-j', 'list', 'chain', 'inet', table, chain])) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+  const doc = JSON.parse(sh('nft', ['-j', 'list', 'chain', 'inet', table, chain])) as {
+    nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[];
+  };
   let packets = 0;
   for (const item of doc.nftables) {
     if (item.rule?.comment !== comment) continue;
@@ -294,7 +367,11 @@ function podCgroupsLeft(agentPid: number, uids: string[]): string[] {
     for (const controller of names.split(',').map((n) => n.replace(/^name=/, ''))) {
       const dir = path.join('/sys/fs/cgroup', controller || 'unified', own, 'skiff');
       if (!existsSync(dir)) continue;
-      left.push(...readdirSync(dir).filter((d) => uids.includes(d)).map((d) => path.join(dir, d)));
+      left.push(
+        ...readdirSync(dir)
+          .filter((d) => uids.includes(d))
+          .map((d) => path.join(dir, d)),
+      );
     }
   }
   return left;

@@ -19,7 +19,11 @@ describe('kubectl: the policy, discovery and storage kinds', () => {
   const kubectl = (...args: string[]) => cluster.kubectl(args);
   const apply = (yaml: string) => cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: yaml });
   /** The header of `kubectl get` as kubectl prints it, columns split on their padding. */
-  const header = (stdout: string) => stdout.split('\n')[0].trim().split(/\s{2,}/);
+  const header = (stdout: string) =>
+    stdout
+      .split('\n')[0]
+      .trim()
+      .split(/\s{2,}/);
   const row = (stdout: string, name: string) =>
     stdout
       .split('\n')
@@ -31,8 +35,20 @@ describe('kubectl: the policy, discovery and storage kinds', () => {
     const get = await kubectl('get', 'priorityclass');
     expect(get.stderr).toBe('');
     expect(header(get.stdout)).toEqual(['NAME', 'VALUE', 'GLOBAL-DEFAULT', 'AGE', 'PREEMPTIONPOLICY']);
-    expect(row(get.stdout, 'system-node-critical')).toEqual(['system-node-critical', '2000001000', 'false', expect.any(String), 'PreemptLowerPriority']);
-    expect(row(get.stdout, 'system-cluster-critical')).toEqual(['system-cluster-critical', '2000000000', 'false', expect.any(String), 'PreemptLowerPriority']);
+    expect(row(get.stdout, 'system-node-critical')).toEqual([
+      'system-node-critical',
+      '2000001000',
+      'false',
+      expect.any(String),
+      'PreemptLowerPriority',
+    ]);
+    expect(row(get.stdout, 'system-cluster-critical')).toEqual([
+      'system-cluster-critical',
+      '2000000000',
+      'false',
+      expect.any(String),
+      'PreemptLowerPriority',
+    ]);
     const del = await kubectl('delete', 'priorityclass', 'system-node-critical');
     expect(del.code).toBe(1);
     expect(del.stderr.trim()).toBe(
@@ -74,7 +90,9 @@ describe('kubectl: the policy, discovery and storage kinds', () => {
     expect(describe.code).toBe(0);
     expect(describe.stdout).toMatch(/^Name:\s+q$/m);
     const bad = await kubectl('create', 'quota', 'bad', '-n', ns, '--hard=pods=1500m');
-    expect(bad.stderr.trim()).toBe('error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: 1500m: must be an integer');
+    expect(bad.stderr.trim()).toBe(
+      'error: failed to create quota: ResourceQuota "bad" is invalid: spec.hard[pods]: Invalid value: 1500m: must be an integer',
+    );
   });
 
   it('applies a LimitRange and prints NAME and CREATED AT', async () => {
@@ -157,7 +175,9 @@ metadata: {name: web-bad}
 addressType: IPv4
 endpoints: [{addresses: [fd00::1]}]
 `);
-    expect(bad.stderr.trim()).toBe('The EndpointSlice "web-bad" is invalid: endpoints[0].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address');
+    expect(bad.stderr.trim()).toBe(
+      'The EndpointSlice "web-bad" is invalid: endpoints[0].addresses[0]: Invalid value: "fd00::1": must be a valid IPv4 address',
+    );
   });
 
   it('applies a PodTemplate, and serverless admission refuses one on the host network', async () => {
@@ -172,15 +192,22 @@ template:
     const get = await kubectl('get', 'podtemplates', '-n', ns);
     expect(header(get.stdout)).toEqual(['NAME', 'CONTAINERS', 'IMAGES', 'POD LABELS']);
     expect(row(get.stdout, 'web')).toEqual(['web', 'app', 'busybox', 'app=web']);
-    const defaulted = JSON.parse((await kubectl('get', 'podtemplate', 'web', '-n', ns, '-o', 'json')).stdout).template.spec;
-    expect(defaulted).toMatchObject({ restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', containers: [{ imagePullPolicy: 'Always' }] });
+    const defaulted = JSON.parse((await kubectl('get', 'podtemplate', 'web', '-n', ns, '-o', 'json')).stdout).template
+      .spec;
+    expect(defaulted).toMatchObject({
+      restartPolicy: 'Always',
+      dnsPolicy: 'ClusterFirst',
+      containers: [{ imagePullPolicy: 'Always' }],
+    });
     const host = await apply(`apiVersion: v1
 kind: PodTemplate
 metadata: {name: host}
 template:
   spec: {hostNetwork: true, containers: [{name: app, image: busybox}]}
 `);
-    expect(host.stderr.trim()).toMatch(/^Error from server \(Forbidden\): error when creating "STDIN": podtemplates "host" is forbidden: .*template\.spec\.hostNetwork/);
+    expect(host.stderr.trim()).toMatch(
+      /^Error from server \(Forbidden\): error when creating "STDIN": podtemplates "host" is forbidden: .*template\.spec\.hostNetwork/,
+    );
     const bad = await apply(`apiVersion: v1
 kind: PodTemplate
 metadata: {name: empty}
@@ -197,10 +224,28 @@ spec: {attachRequired: true, podInfoOnMount: true, tokenRequests: [{audience: sk
 `);
     expect(driver.stderr).toBe('');
     const drivers = await kubectl('get', 'csidrivers');
-    expect(header(drivers.stdout)).toEqual(['NAME', 'ATTACHREQUIRED', 'PODINFOONMOUNT', 'STORAGECAPACITY', 'TOKENREQUESTS', 'REQUIRESREPUBLISH', 'MODES', 'AGE']);
-    expect(row(drivers.stdout, 'disk.csi.skiff.dev')?.slice(0, 7)).toEqual(['disk.csi.skiff.dev', 'true', 'true', 'false', 'skiff', 'false', 'Persistent']);
+    expect(header(drivers.stdout)).toEqual([
+      'NAME',
+      'ATTACHREQUIRED',
+      'PODINFOONMOUNT',
+      'STORAGECAPACITY',
+      'TOKENREQUESTS',
+      'REQUIRESREPUBLISH',
+      'MODES',
+      'AGE',
+    ]);
+    expect(row(drivers.stdout, 'disk.csi.skiff.dev')?.slice(0, 7)).toEqual([
+      'disk.csi.skiff.dev',
+      'true',
+      'true',
+      'false',
+      'skiff',
+      'false',
+      'Persistent',
+    ]);
     const flip = await cluster.kubectl(['apply', '-f', '-'], {
-      stdin: 'apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: disk.csi.skiff.dev}\nspec: {attachRequired: false}\n',
+      stdin:
+        'apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: disk.csi.skiff.dev}\nspec: {attachRequired: false}\n',
     });
     expect(flip.stderr.trim()).toBe(
       'The CSIDriver "disk.csi.skiff.dev" is invalid: spec.attachedRequired: Invalid value: false: field is immutable',
@@ -214,7 +259,13 @@ spec: {attacher: disk.csi.skiff.dev, nodeName: virtual-node-a, source: {persiste
     expect(va.stderr).toBe('');
     const vas = await kubectl('get', 'volumeattachments');
     expect(header(vas.stdout)).toEqual(['NAME', 'ATTACHER', 'PV', 'NODE', 'ATTACHED', 'AGE']);
-    expect(row(vas.stdout, 'csi-abc')?.slice(0, 5)).toEqual(['csi-abc', 'disk.csi.skiff.dev', 'pv-1', 'virtual-node-a', 'false']);
+    expect(row(vas.stdout, 'csi-abc')?.slice(0, 5)).toEqual([
+      'csi-abc',
+      'disk.csi.skiff.dev',
+      'pv-1',
+      'virtual-node-a',
+      'false',
+    ]);
     const bad = await apply(`apiVersion: storage.k8s.io/v1
 kind: VolumeAttachment
 metadata: {name: csi-bad}

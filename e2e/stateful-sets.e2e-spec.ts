@@ -31,7 +31,8 @@ interface PodEvent {
   object: { metadata?: { name?: string }; status?: { conditions?: { type: string; status: string }[] } };
 }
 
-const isReady = (e: PodEvent) => e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const isReady = (e: PodEvent) =>
+  e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 describe('StatefulSets on real sandboxes', () => {
   let cluster: TestCluster;
@@ -49,16 +50,25 @@ describe('StatefulSets on real sandboxes', () => {
     // From the list's resourceVersion: no event between here and the watch's registration is missed.
     const list = await apiRequest(cluster.stack, 'GET', '/api/v1/namespaces/default/pods');
     const rv = (list.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-    const watch = openWatch(cluster.stack, `/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dweb&resourceVersion=${rv}`);
+    const watch = openWatch(
+      cluster.stack,
+      `/api/v1/namespaces/default/pods?watch=true&labelSelector=app%3Dweb&resourceVersion=${rv}`,
+    );
     try {
-      expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: MANIFEST })).stdout).toBe('service/web created\nstatefulset.apps/web created\n');
+      expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: MANIFEST })).stdout).toBe(
+        'service/web created\nstatefulset.apps/web created\n',
+      );
       const status = await k('rollout', 'status', 'sts/web', '--timeout=120s');
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('partitioned roll out complete: 3 new pods have been updated...');
       const events = watch.events as PodEvent[];
       const added = (name: string) => events.findIndex((e) => e.type === 'ADDED' && e.object.metadata?.name === name);
       const firstReady = (name: string) => events.findIndex((e) => e.object.metadata?.name === name && isReady(e));
-      expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata?.name)).toEqual(['web-0', 'web-1', 'web-2']);
+      expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata?.name)).toEqual([
+        'web-0',
+        'web-1',
+        'web-2',
+      ]);
       // Each pod appears only after its predecessor was seen Ready.
       expect(firstReady('web-0')).toBeGreaterThanOrEqual(0);
       expect(firstReady('web-0')).toBeLessThan(added('web-1'));
@@ -66,14 +76,31 @@ describe('StatefulSets on real sandboxes', () => {
     } finally {
       watch.close();
     }
-    const created = await k('get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet,involvedObject.name=web,reason=SuccessfulCreate', '--sort-by', '.metadata.name', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}');
-    expect(created.stdout.trim().split('\n')).toEqual(['web-0', 'web-1', 'web-2'].map((p) => `create Pod ${p} in StatefulSet web successful`));
+    const created = await k(
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.kind=StatefulSet,involvedObject.name=web,reason=SuccessfulCreate',
+      '--sort-by',
+      '.metadata.name',
+      '-o',
+      'jsonpath={range .items[*]}{.message}{"\\n"}{end}',
+    );
+    expect(created.stdout.trim().split('\n')).toEqual(
+      ['web-0', 'web-1', 'web-2'].map((p) => `create Pod ${p} in StatefulSet web successful`),
+    );
     const sts = (await k('get', 'sts', 'web')).stdout;
     expect(sts).toMatch(/^web\s+3\/3\s+/m);
   });
 
   it('gives each pod its stable network identity under the headless Service', async () => {
-    const identity = await k('get', 'pod', 'web-0', '-o', 'jsonpath={.spec.hostname}.{.spec.subdomain} {.metadata.labels.statefulset\\.kubernetes\\.io/pod-name}');
+    const identity = await k(
+      'get',
+      'pod',
+      'web-0',
+      '-o',
+      'jsonpath={.spec.hostname}.{.spec.subdomain} {.metadata.labels.statefulset\\.kubernetes\\.io/pod-name}',
+    );
     expect(identity.stdout).toBe('web-0.web web-0');
     expect((await k('exec', 'web-0', '--', 'hostname')).stdout).toBe('web-0\n');
     expect((await k('exec', 'web-2', '--', 'hostname')).stdout).toBe('web-2\n');
@@ -85,14 +112,28 @@ describe('StatefulSets on real sandboxes', () => {
   it('replaces a deleted pod under the same name and deletes its pods with the set', async () => {
     const uid = (await k('get', 'pod', 'web-1', '-o', 'jsonpath={.metadata.uid}')).stdout;
     await k('delete', 'pod', 'web-1', '--timeout=60s');
-    await eventually(async () => {
-      const out = await k('get', 'pod', 'web-1', '-o', 'jsonpath={.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}');
-      const [newUid, ready] = out.stdout.split(' ');
-      return out.code === 0 && newUid !== uid && ready === 'True' ? true : undefined;
-    }, 60_000, 'a new Ready web-1');
+    await eventually(
+      async () => {
+        const out = await k(
+          'get',
+          'pod',
+          'web-1',
+          '-o',
+          'jsonpath={.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}',
+        );
+        const [newUid, ready] = out.stdout.split(' ');
+        return out.code === 0 && newUid !== uid && ready === 'True' ? true : undefined;
+      },
+      60_000,
+      'a new Ready web-1',
+    );
     expect((await k('exec', 'web-1', '--', 'hostname')).stdout).toBe('web-1\n');
     await k('delete', 'sts', 'web');
-    await eventually(async () => ((await k('get', 'pods', '-l', 'app=web', '-o', 'name')).stdout.trim() === '' ? true : undefined), 60_000, 'the pods of the deleted set gone');
+    await eventually(
+      async () => ((await k('get', 'pods', '-l', 'app=web', '-o', 'name')).stdout.trim() === '' ? true : undefined),
+      60_000,
+      'the pods of the deleted set gone',
+    );
     await k('delete', 'svc', 'web');
   });
 });

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     services: ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent'],
   });
   const rel = path.relative(process.cwd(), stack.kubeconfig);
-  console.log(`\n  Skiff is up at ${stack.server}\n  kubectl --kubeconfig ${rel} get --raw /readyz\n  kubectl --kubeconfig ${rel} get ns\n\n  Ctrl-C stops it.\n`);
+  console.log(
+    `\n  Skiff is up at ${stack.server}\n  kubectl --kubeconfig ${rel} get --raw /readyz\n  kubectl --kubeconfig ${rel} get ns\n\n  Ctrl-C stops it.\n`,
+  );
   let stopping = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `prepare failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError ? err.message : `prepare failed: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -23,7 +23,8 @@ function listening(port: number): Promise<boolean> {
 async function main(): Promise<void> {
   const stateDir = path.resolve(flag('state-dir', process.env.SKIFF_STATE_DIR ?? '.skiff'), 'registry');
   const port = Number(flag('port', process.env.SKIFF_REGISTRY_PORT ?? '5000'));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`--port / SKIFF_REGISTRY_PORT: "${port}" is not a port`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`--port / SKIFF_REGISTRY_PORT: "${port}" is not a port`);
   const registry = new RegistryProcess({ stateDir, port });
   const ours = !(await listening(port));
   if (ours) await registry.start();

@@ -16,6 +16,7 @@ echo "==> lint"
 export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx show projects >/dev/null # caches the project graph the module-boundary rule reads
 npx eslint . --max-warnings=0
+npx prettier --check "**/*.{ts,js,mjs,json}" --log-level warn
 echo "==> tests"
 mkdir -p .skiff
 status=0

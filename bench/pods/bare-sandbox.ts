@@ -79,8 +79,14 @@ export class BareSandboxBaseline {
     const problems: string[] = [];
     await Promise.all(
       [...this.started].map(async ([name, kind]) => {
-        const r = await runCommand(BINARIES[kind], [`--root=${this.runtimeRoot(kind)}`, 'delete', kind === 'runc' ? '--force' : '-force', name]);
-        if (r.code !== 0 && !/does not exist|not exist|not found/i.test(r.stderr)) problems.push(`${kind} delete ${name}: ${r.stderr.trim().slice(0, 200)}`);
+        const r = await runCommand(BINARIES[kind], [
+          `--root=${this.runtimeRoot(kind)}`,
+          'delete',
+          kind === 'runc' ? '--force' : '-force',
+          name,
+        ]);
+        if (r.code !== 0 && !/does not exist|not exist|not found/i.test(r.stderr))
+          problems.push(`${kind} delete ${name}: ${r.stderr.trim().slice(0, 200)}`);
         const rootfs = path.join(this.dir, 'bundles', name, 'rootfs');
         const u = await runCommand('umount', [rootfs]);
         if (u.code !== 0 && (await isMounted(rootfs))) await runCommand('umount', ['-l', rootfs]);
@@ -98,7 +104,8 @@ export class BareSandboxBaseline {
     for (const c of controllers) {
       const top = path.join(CGROUP_ROOT, c, this.cgroupParent);
       const children = await fs.readdir(top, { withFileTypes: true }).catch(() => []);
-      for (const d of children.filter((e) => e.isDirectory())) await fs.rmdir(path.join(top, d.name)).catch(() => undefined);
+      for (const d of children.filter((e) => e.isDirectory()))
+        await fs.rmdir(path.join(top, d.name)).catch(() => undefined);
       await fs.rmdir(top).catch(() => undefined);
     }
     for (const m of await mountsUnder(this.dir)) await runCommand('umount', ['-l', m]);
@@ -128,7 +135,10 @@ export class BareSandboxBaseline {
         linux: { ...this.template.linux, cgroupsPath: `/${this.cgroupParent}/${name}` },
       };
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
-      const args = kind === 'runc' ? ['run', '-d', '--bundle', bundle, name] : ['--platform=ptrace', '--network=none', 'run', '-detach', '--bundle', bundle, name];
+      const args =
+        kind === 'runc'
+          ? ['run', '-d', '--bundle', bundle, name]
+          : ['--platform=ptrace', '--network=none', 'run', '-detach', '--bundle', bundle, name];
       await detachedRun(BINARIES[kind], [`--root=${this.runtimeRoot(kind)}`, ...args], path.join(bundle, 'run.err'));
       return { name, ms: performance.now() - t0 };
     } catch (err) {
@@ -146,7 +156,10 @@ function detachedRun(file: string, args: string[], errPath: string): Promise<voi
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();
-      else reject(new Error(`${path.basename(file)} run: exit ${code}: ${readFileSync(errPath, 'utf8').trim().slice(0, 300)}`));
+      else
+        reject(
+          new Error(`${path.basename(file)} run: exit ${code}: ${readFileSync(errPath, 'utf8').trim().slice(0, 300)}`),
+        );
     });
   });
 }

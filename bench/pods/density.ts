@@ -37,7 +37,11 @@ export interface DensityResult {
 }
 
 /** Idle busybox pods (runc) in batches until the bound, a slow batch, a failure or the time budget. */
-export async function measureDensity(fleet: PodFleet, opts: DensityOptions, log: (line: string) => void): Promise<DensityResult> {
+export async function measureDensity(
+  fleet: PodFleet,
+  opts: DensityOptions,
+  log: (line: string) => void,
+): Promise<DensityResult> {
   const t0 = performance.now();
   // Let the previous phase's teardown settle so MemAvailable starts from a quiet host.
   await sleep(2000);
@@ -60,7 +64,9 @@ export async function measureDensity(fleet: PodFleet, opts: DensityOptions, log:
     running += ok.length;
     const ms = Math.max(0, ...ok.map((s) => s.ms!));
     batches.push({ pods: size, ms, latency: summarize(ok.map((s) => s.ms!)), failed: size - ok.length });
-    log(`pods:   density batch ${b + 1}: ${ok.length}/${size} Running in ${(ms / 1000).toFixed(1)} s (${running} running, ${((performance.now() - bt) / 1000).toFixed(1)} s)`);
+    log(
+      `pods:   density batch ${b + 1}: ${ok.length}/${size} Running in ${(ms / 1000).toFixed(1)} s (${running} running, ${((performance.now() - bt) / 1000).toFixed(1)} s)`,
+    );
     if (ok.length < size) {
       const problem = starts.find((s) => s.problem)?.problem ?? 'unknown';
       stoppedBecause = `${size - ok.length} pods of batch ${b + 1} did not run (${problem})`;

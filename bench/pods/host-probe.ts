@@ -15,7 +15,10 @@ export async function memAvailable(): Promise<number> {
  * Sum of memory.usage_in_bytes of the pods' cgroups. The agent gives runc a relative cgroupsPath
  * (`skiff/<pod uid>`), which runc resolves under the agent's own memory cgroup.
  */
-export async function podCgroupMemory(agentPid: number | undefined, uids: string[]): Promise<{ bytes: number; found: number }> {
+export async function podCgroupMemory(
+  agentPid: number | undefined,
+  uids: string[],
+): Promise<{ bytes: number; found: number }> {
   if (agentPid === undefined) return { bytes: Number.NaN, found: 0 };
   const own = (await fs.readFile(`/proc/${agentPid}/cgroup`, 'utf8').catch(() => ''))
     .split('\n')
@@ -67,7 +70,11 @@ export type StartBreakdown = Record<string, number>;
 
 const STEPS = ['Scheduled', 'Pulled', 'Started'];
 
-export async function startBreakdown(http: KubeHttpClient, namespace: string, starts: PodStart[]): Promise<StartBreakdown> {
+export async function startBreakdown(
+  http: KubeHttpClient,
+  namespace: string,
+  starts: PodStart[],
+): Promise<StartBreakdown> {
   const list = await http.send<{ items: CoreEventLike[] }>('GET', `/api/v1/namespaces/${namespace}/events`);
   const byPod = new Map(starts.filter((s) => s.uid).map((s) => [s.uid!, s]));
   const offsets = new Map<string, number[]>(STEPS.map((s) => [s, []]));
@@ -97,7 +104,10 @@ export function formatBreakdown(b: StartBreakdown): string {
 
 /** Warning Events of the bench's pods, counted by reason and message (a clean run has none). */
 export async function warningEvents(http: KubeHttpClient, namespace: string): Promise<string[]> {
-  const list = await http.send<{ items: (CoreEventLike & { type?: string; message?: string; count?: number })[] }>('GET', `/api/v1/namespaces/${namespace}/events`);
+  const list = await http.send<{ items: (CoreEventLike & { type?: string; message?: string; count?: number })[] }>(
+    'GET',
+    `/api/v1/namespaces/${namespace}/events`,
+  );
   const seen = new Map<string, { count: number; pods: Set<string> }>();
   for (const ev of list.body.items.filter((e) => e.type === 'Warning')) {
     // Pod names and uids differ per event; the rest of the message says what went wrong.

@@ -57,7 +57,12 @@ export class PodFleet {
   }
 
   /** Creates the pods with concurrent POSTs and waits until all run or `timeoutMs` passes. */
-  async start(names: string[], runtime: RuntimeClassName, timeoutMs: number, progress?: (running: number) => void): Promise<PodStart[]> {
+  async start(
+    names: string[],
+    runtime: RuntimeClassName,
+    timeoutMs: number,
+    progress?: (running: number) => void,
+  ): Promise<PodStart[]> {
     const sent = new Map<string, number>();
     const postErrors = new Map<string, string>();
     await Promise.all(
@@ -67,7 +72,11 @@ export class PodFleet {
         t.sentAt = performance.now();
         this.live.add(name);
         try {
-          await this.http.send('POST', `/api/v1/namespaces/${this.namespace}/pods`, busyboxPod(this.namespace, name, runtime));
+          await this.http.send(
+            'POST',
+            `/api/v1/namespaces/${this.namespace}/pods`,
+            busyboxPod(this.namespace, name, runtime),
+          );
         } catch (err) {
           this.live.delete(name);
           postErrors.set(name, `POST: ${(err as Error).message}`);
@@ -76,13 +85,16 @@ export class PodFleet {
     );
     const pending = names.filter((n) => !postErrors.has(n));
     // A long wait says how far it got, so a slow host is visible while it runs.
-    const ticker = progress && setInterval(() => progress(names.filter((n) => this.watch.timeline(n).runningAt !== undefined).length), 15_000);
+    const ticker =
+      progress &&
+      setInterval(() => progress(names.filter((n) => this.watch.timeline(n).runningAt !== undefined).length), 15_000);
     await this.watch.until(() => pending.every((n) => this.settled(this.watch.timeline(n))), timeoutMs);
     if (ticker) clearInterval(ticker);
     return names.map((name) => {
       const t = this.watch.timeline(name);
       if (t.uid) this.uids.add(t.uid);
-      const since = (at: number | undefined): number | undefined => (at !== undefined && t.sentAt !== undefined ? at - t.sentAt : undefined);
+      const since = (at: number | undefined): number | undefined =>
+        at !== undefined && t.sentAt !== undefined ? at - t.sentAt : undefined;
       const postError = postErrors.get(name);
       return {
         name,
@@ -104,12 +116,19 @@ export class PodFleet {
       names.map((name) =>
         this.http.send('DELETE', `/api/v1/namespaces/${this.namespace}/pods/${name}`).catch((err: unknown) => {
           // Already gone is fine; anything else shows up as stuck below.
-          if (!/not found/i.test((err as Error).message)) this.watch.errors.push(`delete ${name}: ${(err as Error).message}`);
+          if (!/not found/i.test((err as Error).message))
+            this.watch.errors.push(`delete ${name}: ${(err as Error).message}`);
         }),
       ),
     );
-    await this.watch.until(() => names.every((n) => this.watch.timeline(n).deletedAt !== undefined || this.watch.timeline(n).uid === undefined), timeoutMs);
-    const stuck = names.filter((n) => this.watch.timeline(n).deletedAt === undefined && this.watch.timeline(n).uid !== undefined);
+    await this.watch.until(
+      () =>
+        names.every((n) => this.watch.timeline(n).deletedAt !== undefined || this.watch.timeline(n).uid === undefined),
+      timeoutMs,
+    );
+    const stuck = names.filter(
+      (n) => this.watch.timeline(n).deletedAt === undefined && this.watch.timeline(n).uid !== undefined,
+    );
     for (const n of names) if (!stuck.includes(n)) this.live.delete(n);
     const ms = performance.now() - t0;
     // The agent tears the sandbox down before it lets the API finish the deletion; allow a little slack anyway.

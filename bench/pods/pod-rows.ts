@@ -10,7 +10,11 @@ const ONE_POD_P50_TARGET: Record<string, number> = { runc: 150, gvisor: 250 };
 const BURST_P99_VS_BARE_RUNC = 1.3;
 const BARE_OF: Record<string, string> = { runc: 'runc', gvisor: 'runsc' };
 
-export function buildPodRows(l: LatencySet, density: DensityResult | undefined, n: { seq: number; burst: number }): BenchRow[] {
+export function buildPodRows(
+  l: LatencySet,
+  density: DensityResult | undefined,
+  n: { seq: number; burst: number },
+): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const rc of ['runc', 'gvisor']) {
     const kind = BARE_OF[rc];
@@ -26,17 +30,30 @@ export function buildPodRows(l: LatencySet, density: DensityResult | undefined, 
         note: `${vsBare(seq, bareSeq, kind)}; target p50 ≤ ${target}ms ${verdict(seq.n === n.seq && seq.p50 <= target)}${incomplete(seq, n.seq)}`,
       });
     }
-    if (bareSeq) rows.push({ label: `  bare ${kind} run, one at a time ×${n.seq}`, latency: bareSeq, note: incomplete(bareSeq, n.seq).replace(/^; /, '') });
+    if (bareSeq)
+      rows.push({
+        label: `  bare ${kind} run, one at a time ×${n.seq}`,
+        latency: bareSeq,
+        note: incomplete(bareSeq, n.seq).replace(/^; /, ''),
+      });
     if (burst) {
       const all = `${burst.n === n.burst ? 'all ' : ''}${burst.n} Running after ${(burst.max / 1000).toFixed(2)} s`;
       const target =
         rc === 'runc' && bareBurst
           ? `; target p99 ≤ ${BURST_P99_VS_BARE_RUNC}× bare runc ${verdict(burst.n === n.burst && burst.p99 <= BURST_P99_VS_BARE_RUNC * bareBurst.p99)}`
           : '';
-      rows.push({ label: `${n.burst} ${rc} pods at once, create→Running`, latency: burst, note: `${all}; ${vsBare(burst, bareBurst, kind)}${target}${incomplete(burst, n.burst)}` });
+      rows.push({
+        label: `${n.burst} ${rc} pods at once, create→Running`,
+        latency: burst,
+        note: `${all}; ${vsBare(burst, bareBurst, kind)}${target}${incomplete(burst, n.burst)}`,
+      });
     }
     if (bareBurst) {
-      rows.push({ label: `  bare ${kind} run ×${n.burst} in parallel`, latency: bareBurst, note: `last running after ${(bareBurst.max / 1000).toFixed(2)} s${incomplete(bareBurst, n.burst)}` });
+      rows.push({
+        label: `  bare ${kind} run ×${n.burst} in parallel`,
+        latency: bareBurst,
+        note: `last running after ${(bareBurst.max / 1000).toFixed(2)} s${incomplete(bareBurst, n.burst)}`,
+      });
     }
   }
   if (density) {
@@ -46,12 +63,22 @@ export function buildPodRows(l: LatencySet, density: DensityResult | undefined, 
       label: `density: idle runc pods running`,
       note: `${density.running} pods (${density.stoppedBecause}); last batch of ${last?.pods ?? 0} took ${((last?.ms ?? 0) / 1000).toFixed(1)} s`,
     });
-    rows.push({ label: '  memory per pod, host MemAvailable drop', note: `${mib(density.bytesPerPod)}/pod (${mib(density.memAvailableBefore - density.memAvailableAfter)} for ${density.running})` });
+    rows.push({
+      label: '  memory per pod, host MemAvailable drop',
+      note: `${mib(density.bytesPerPod)}/pod (${mib(density.memAvailableBefore - density.memAvailableAfter)} for ${density.running})`,
+    });
     if (density.cgroupPods > 0) {
-      rows.push({ label: '  memory per pod, pod cgroups usage_in_bytes', note: `${mib(density.cgroupBytes / density.cgroupPods)}/pod (sum ${mib(density.cgroupBytes)} over ${density.cgroupPods} cgroups)` });
+      rows.push({
+        label: '  memory per pod, pod cgroups usage_in_bytes',
+        note: `${mib(density.cgroupBytes / density.cgroupPods)}/pod (sum ${mib(density.cgroupBytes)} over ${density.cgroupPods} cgroups)`,
+      });
     }
     if (b.length > 0) rows.push({ label: `  first batch of ${b[0].pods}, create→Running`, latency: b[0].latency });
-    if (b.length > 1) rows.push({ label: `  last batch of ${last.pods} (${density.running - last.pods} already running)`, latency: last.latency });
+    if (b.length > 1)
+      rows.push({
+        label: `  last batch of ${last.pods} (${density.running - last.pods} already running)`,
+        latency: last.latency,
+      });
   }
   return rows;
 }

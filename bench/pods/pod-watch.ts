@@ -8,7 +8,10 @@ export interface PodView {
   status?: {
     phase?: string;
     podIP?: string;
-    containerStatuses?: { ready?: boolean; state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: { reason?: string } } }[];
+    containerStatuses?: {
+      ready?: boolean;
+      state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: { reason?: string } };
+    }[];
   };
 }
 
@@ -35,7 +38,11 @@ interface WatchEvent {
 /** "Running" as a user waits for it: phase Running and every container running and ready. */
 export function isRunning(pod: PodView): boolean {
   const cs = pod.status?.containerStatuses ?? [];
-  return pod.status?.phase === 'Running' && cs.length > 0 && cs.every((c) => c.state?.running !== undefined && c.ready === true);
+  return (
+    pod.status?.phase === 'Running' &&
+    cs.length > 0 &&
+    cs.every((c) => c.state?.running !== undefined && c.ready === true)
+  );
 }
 
 /**
@@ -139,8 +146,11 @@ export class PodWatch {
     if (pod.status?.podIP) t.ipAt ??= at;
     if (isRunning(pod)) t.runningAt ??= at;
     const phase = pod.status?.phase;
-    const c = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason && s.state.waiting.reason !== 'ContainerCreating');
-    if (c?.state?.waiting?.reason) t.problem = `${c.state.waiting.reason}: ${c.state.waiting.message ?? ''}`.slice(0, 200);
+    const c = pod.status?.containerStatuses?.find(
+      (s) => s.state?.waiting?.reason && s.state.waiting.reason !== 'ContainerCreating',
+    );
+    if (c?.state?.waiting?.reason)
+      t.problem = `${c.state.waiting.reason}: ${c.state.waiting.message ?? ''}`.slice(0, 200);
     if (phase === 'Failed' || phase === 'Succeeded') t.problem = `phase ${phase}`;
   }
 }

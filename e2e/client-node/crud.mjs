@@ -10,7 +10,10 @@ const apps = kc.makeApiClient(k8s.AppsV1Api);
 const out = (step, data) => console.log(JSON.stringify({ step, ...data }));
 
 await core.createNamespace({ body: { metadata: { name: ns } } });
-const created = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cfg', labels: { app: 'demo' } }, data: { a: '1' } } });
+const created = await core.createNamespacedConfigMap({
+  namespace: ns,
+  body: { metadata: { name: 'cfg', labels: { app: 'demo' } }, data: { a: '1' } },
+});
 out('create', { uid: created.metadata.uid, rv: created.metadata.resourceVersion });
 
 const read = await core.readNamespacedConfigMap({ name: 'cfg', namespace: ns });
@@ -28,17 +31,28 @@ try {
 }
 
 // client-node's default PATCH type is JSON patch.
-const patched = await core.patchNamespacedConfigMap({ name: 'cfg', namespace: ns, body: [{ op: 'add', path: '/data/b', value: '3' }] });
+const patched = await core.patchNamespacedConfigMap({
+  name: 'cfg',
+  namespace: ns,
+  body: [{ op: 'add', path: '/data/b', value: '3' }],
+});
 out('patch', { data: patched.data });
 
 const dep = await apps.createNamespacedDeployment({
   namespace: ns,
   body: {
     metadata: { name: 'web' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+    },
   },
 });
-out('deployment', { strategy: dep.spec.strategy.type, pullPolicy: dep.spec.template.spec.containers[0].imagePullPolicy });
+out('deployment', {
+  strategy: dep.spec.strategy.type,
+  pullPolicy: dep.spec.template.spec.containers[0].imagePullPolicy,
+});
 
 const list = await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app=demo' });
 out('list', { names: list.items.map((i) => i.metadata.name), rv: list.metadata.resourceVersion });
@@ -49,17 +63,26 @@ let request;
 const done = new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`watch saw only: ${seen.join(', ')}`)), 15000);
   watch
-    .watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata.resourceVersion }, (type, obj) => {
-      seen.push(`${type} ${obj.metadata.name}`);
-      if (type === 'DELETED') {
-        clearTimeout(timer);
-        resolve();
-      }
-    }, (err) => (err ? reject(err) : resolve()))
+    .watch(
+      `/api/v1/namespaces/${ns}/configmaps`,
+      { resourceVersion: list.metadata.resourceVersion },
+      (type, obj) => {
+        seen.push(`${type} ${obj.metadata.name}`);
+        if (type === 'DELETED') {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+      (err) => (err ? reject(err) : resolve()),
+    )
     .then((req) => (request = req));
 });
 await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'second' } } });
-await core.patchNamespacedConfigMap({ name: 'second', namespace: ns, body: [{ op: 'add', path: '/data', value: { x: 'y' } }] });
+await core.patchNamespacedConfigMap({
+  name: 'second',
+  namespace: ns,
+  body: [{ op: 'add', path: '/data', value: { x: 'y' } }],
+});
 await core.deleteNamespacedConfigMap({ name: 'second', namespace: ns });
 await done;
 request?.abort();

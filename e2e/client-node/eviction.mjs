@@ -8,7 +8,11 @@ kc.loadFromFile(kubeconfig);
 const core = kc.makeApiClient(k8s.CoreV1Api);
 
 try {
-  const res = await core.createNamespacedPodEviction({ name: pod, namespace: ns, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: ns } } });
+  const res = await core.createNamespacedPodEviction({
+    name: pod,
+    namespace: ns,
+    body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: ns } },
+  });
   console.log(JSON.stringify({ step: 'evict', code: 201, body: res }));
 } catch (err) {
   console.log(JSON.stringify({ step: 'evict', code: err.code, body: JSON.parse(err.body) }));

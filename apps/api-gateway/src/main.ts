@@ -41,6 +41,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `api-gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? err.message
+      : `api-gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+  );
   process.exit(1);
 });

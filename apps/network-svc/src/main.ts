@@ -10,14 +10,23 @@ import { natsTransportOptions } from './platform/nats-transport';
 async function bootstrap(): Promise<void> {
   const config = loadNetworkSvcConfig();
   const logger = new ConsoleLogger('network-svc', { json: config.logFormat === 'json' });
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.forRoot(config), { ...natsTransportOptions(config), logger });
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.forRoot(config), {
+    ...natsTransportOptions(config),
+    logger,
+  });
   app.enableShutdownHooks();
   await app.listen();
   const subjects = ipamSubjects(config.natsPrefix);
-  new Logger('network-svc').log(`serving ENI/IPAM for ${config.vswitchCidr} on ${subjects.allocate} and ${subjects.release}`);
+  new Logger('network-svc').log(
+    `serving ENI/IPAM for ${config.vswitchCidr} on ${subjects.allocate} and ${subjects.release}`,
+  );
 }
 
 bootstrap().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `network-svc failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? err.message
+      : `network-svc failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+  );
   process.exit(1);
 });

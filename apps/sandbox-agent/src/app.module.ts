@@ -25,7 +25,8 @@ export class SandboxAgentModule {
         { provide: SandboxHost, useFactory: (c: SandboxAgentConfig) => sandboxHostOf(c), inject: [AGENT_CONFIG] },
         {
           provide: PodManager,
-          useFactory: (c: SandboxAgentConfig, client: KubeClient, nats: NatsConnection, host: SandboxHost) => new PodManager(podManagerConfigOf(c), client, nats, host),
+          useFactory: (c: SandboxAgentConfig, client: KubeClient, nats: NatsConnection, host: SandboxHost) =>
+            new PodManager(podManagerConfigOf(c), client, nats, host),
           inject: [AGENT_CONFIG, KUBE_CLIENT, NATS, SandboxHost],
         },
         {

@@ -22,14 +22,23 @@ function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } 
   const keyFile = env.optional('SKIFF_AGENT_TLS_KEY');
   if (certFile && keyFile) return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
   const caFile = env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt'));
-  const issued = issueServingCert({ caFile, caKeyFile: path.join(path.dirname(caFile), 'ca.key'), outDir: path.join(config.stateDir, 'pki'), name: 'sandbox-agent', sans: [...new Set(['127.0.0.1', 'localhost', config.address])] });
+  const issued = issueServingCert({
+    caFile,
+    caKeyFile: path.join(path.dirname(caFile), 'ca.key'),
+    outDir: path.join(config.stateDir, 'pki'),
+    name: 'sandbox-agent',
+    sans: [...new Set(['127.0.0.1', 'localhost', config.address])],
+  });
   return { cert: readFileSync(issued.certFile), key: readFileSync(issued.keyFile) };
 }
 
 async function serve(): Promise<void> {
   const config = loadSandboxAgentConfig();
   const logger = new ConsoleLogger('sandbox-agent', { json: config.logFormat === 'json' });
-  const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), { logger, httpsOptions: servingCert(config) });
+  const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), {
+    logger,
+    httpsOptions: servingCert(config),
+  });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
   // exec, attach and port-forward arrive as upgrades the API server splices through; they bypass the router.
@@ -45,7 +54,9 @@ async function serve(): Promise<void> {
     else exec.handleUpgrade(req, socket, head);
   });
   await app.listen(config.port, config.listenHost);
-  new Logger('sandbox-agent').log(`host ${config.hostId} serving logs/exec on https://${config.listenHost}:${config.port} as ${config.address}`);
+  new Logger('sandbox-agent').log(
+    `host ${config.hostId} serving logs/exec on https://${config.listenHost}:${config.port} as ${config.address}`,
+  );
 }
 
 async function cleanup(): Promise<void> {
@@ -54,6 +65,10 @@ async function cleanup(): Promise<void> {
 }
 
 (process.argv[2] === 'cleanup' ? cleanup() : serve()).catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : `sandbox-agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? err.message
+      : `sandbox-agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+  );
   process.exit(1);
 });

@@ -18,7 +18,8 @@ export class BearerTokenVerifier {
     } catch (err) {
       throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', `cannot read ${tokenFile}: ${(err as Error).message}`);
     }
-    if (token.length < 16) throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', 'the admin token must be at least 16 characters');
+    if (token.length < 16)
+      throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', 'the admin token must be at least 16 characters');
     this.digest = sha256(token);
   }
 

@@ -28,18 +28,82 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
     tokenFile: path.join(stateDir, 'admin.token'),
   };
   if (!existsSync(creds.caFile)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-      '-subj', '/CN=skiff-ca', '-keyout', 'ca.key', '-out', 'ca.crt',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], pki);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=skiff-ca',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      pki,
+    );
   }
   if (!existsSync(creds.certFile)) {
-    const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'IP:127.0.0.1', 'IP:::1',
-      ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`))];
-    writeFileSync(path.join(pki, 'apiserver.ext'), `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=kube-apiserver',
-      '-keyout', 'apiserver.key', '-out', 'apiserver.csr'], pki);
-    openssl(['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '825',
-      '-extfile', 'apiserver.ext', '-out', 'apiserver.crt'], pki);
+    const sans = [
+      'DNS:localhost',
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'IP:127.0.0.1',
+      'IP:::1',
+      ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)),
+    ];
+    writeFileSync(
+      path.join(pki, 'apiserver.ext'),
+      `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+    );
+    openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=kube-apiserver',
+        '-keyout',
+        'apiserver.key',
+        '-out',
+        'apiserver.csr',
+      ],
+      pki,
+    );
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'apiserver.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '825',
+        '-extfile',
+        'apiserver.ext',
+        '-out',
+        'apiserver.crt',
+      ],
+      pki,
+    );
   }
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
@@ -85,14 +149,63 @@ export interface ServingCert {
  * A serving certificate for another component (a sandbox agent's endpoint), signed by the
  * cluster CA, written once into `outDir`.
  */
-export function issueServingCert(opts: { caFile: string; caKeyFile: string; outDir: string; name: string; sans: string[] }): ServingCert {
+export function issueServingCert(opts: {
+  caFile: string;
+  caKeyFile: string;
+  outDir: string;
+  name: string;
+  sans: string[];
+}): ServingCert {
   mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
-  const cert: ServingCert = { certFile: path.join(opts.outDir, `${opts.name}.crt`), keyFile: path.join(opts.outDir, `${opts.name}.key`) };
+  const cert: ServingCert = {
+    certFile: path.join(opts.outDir, `${opts.name}.crt`),
+    keyFile: path.join(opts.outDir, `${opts.name}.key`),
+  };
   if (existsSync(cert.certFile) && existsSync(cert.keyFile)) return cert;
   const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
   const ext = path.join(opts.outDir, `${opts.name}.ext`);
-  writeFileSync(ext, `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${opts.name}`, '-keyout', cert.keyFile, '-out', `${opts.name}.csr`], opts.outDir);
-  openssl(['x509', '-req', '-in', `${opts.name}.csr`, '-CA', opts.caFile, '-CAkey', opts.caKeyFile, '-CAcreateserial', '-CAserial', path.join(opts.outDir, 'ca.srl'), '-days', '825', '-extfile', ext, '-out', cert.certFile], opts.outDir);
+  writeFileSync(
+    ext,
+    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      `/CN=${opts.name}`,
+      '-keyout',
+      cert.keyFile,
+      '-out',
+      `${opts.name}.csr`,
+    ],
+    opts.outDir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${opts.name}.csr`,
+      '-CA',
+      opts.caFile,
+      '-CAkey',
+      opts.caKeyFile,
+      '-CAcreateserial',
+      '-CAserial',
+      path.join(opts.outDir, 'ca.srl'),
+      '-days',
+      '825',
+      '-extfile',
+      ext,
+      '-out',
+      cert.certFile,
+    ],
+    opts.outDir,
+  );
   return cert;
 }

@@ -41,10 +41,20 @@ export interface SandboxAgentConfig {
 
 export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfig {
   const { redisUrl, natsUrl } = loadInfraConfig(env);
-  const hostId = env.string('SKIFF_HOST_ID', `host-${hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40));
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostId)) throw new ConfigError('SKIFF_HOST_ID', `must be a DNS label, got "${hostId}"`);
+  const hostId = env.string(
+    'SKIFF_HOST_ID',
+    `host-${hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40),
+  );
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostId))
+    throw new ConfigError('SKIFF_HOST_ID', `must be a DNS label, got "${hostId}"`);
   const bridge = env.string('SKIFF_BRIDGE', 'skiff0');
-  if (!/^skiff[a-zA-Z0-9]{0,10}$/.test(bridge)) throw new ConfigError('SKIFF_BRIDGE', `must start with "skiff" and fit an interface name (15 characters), got "${bridge}"`);
+  if (!/^skiff[a-zA-Z0-9]{0,10}$/.test(bridge))
+    throw new ConfigError(
+      'SKIFF_BRIDGE',
+      `must start with "skiff" and fit an interface name (15 characters), got "${bridge}"`,
+    );
   return {
     redisUrl,
     natsUrl,
@@ -86,6 +96,7 @@ function mirrorsOf(env: EnvReader): RegistryMirror[] {
 
 function hostOf(env: EnvReader, name: string, fallback: string): string {
   const value = env.string(name, fallback);
-  if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(value)) throw new ConfigError(name, `must be a host name or IP address, got "${value}"`);
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/.test(value))
+    throw new ConfigError(name, `must be a host name or IP address, got "${value}"`);
   return value;
 }

@@ -83,14 +83,21 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
 }
 
 /** An IPv4 network in CIDR notation whose host bits are zero, with a prefix in [minPrefix, maxPrefix]. */
-export function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPrefix: number, maxPrefix: number): string {
+export function ipv4CidrOf(
+  env: EnvReader,
+  name: string,
+  fallback: string,
+  minPrefix: number,
+  maxPrefix: number,
+): string {
   const raw = env.string(name, fallback).trim();
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(raw);
   if (!m) throw new ConfigError(name, `expected an IPv4 CIDR like ${fallback}, got "${raw}"`);
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255)) throw new ConfigError(name, `not an IPv4 address: "${raw}"`);
-  if (prefix < minPrefix || prefix > maxPrefix) throw new ConfigError(name, `prefix length must be between ${minPrefix} and ${maxPrefix}, got /${prefix}`);
+  if (prefix < minPrefix || prefix > maxPrefix)
+    throw new ConfigError(name, `prefix length must be between ${minPrefix} and ${maxPrefix}, got /${prefix}`);
   const value = octets.reduce((acc, o) => acc * 256 + o, 0);
   const hostBits = 2 ** (32 - prefix);
   // 10.244.3.0/16 is ambiguous (typo or intent?): ask for the network address itself.
@@ -100,7 +107,8 @@ export function ipv4CidrOf(env: EnvReader, name: string, fallback: string, minPr
 
 export function natsPrefixOf(env: EnvReader): string {
   const prefix = env.string('SKIFF_NATS_PREFIX', 'skiff');
-  if (!/^[a-z][a-z0-9]{0,30}$/.test(prefix)) throw new ConfigError('SKIFF_NATS_PREFIX', `must be lowercase letters and digits, got "${prefix}"`);
+  if (!/^[a-z][a-z0-9]{0,30}$/.test(prefix))
+    throw new ConfigError('SKIFF_NATS_PREFIX', `must be lowercase letters and digits, got "${prefix}"`);
   return prefix;
 }
 
@@ -118,9 +126,14 @@ export interface SchedulerConfig {
 }
 
 export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
-  const zones = env.string('SKIFF_ZONES', 'zone-a').split(',').map((z) => z.trim()).filter(Boolean);
+  const zones = env
+    .string('SKIFF_ZONES', 'zone-a')
+    .split(',')
+    .map((z) => z.trim())
+    .filter(Boolean);
   for (const z of zones) {
-    if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(z)) throw new ConfigError('SKIFF_ZONES', `"${z}" is not a valid zone name (lowercase letters, digits, '-')`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/.test(z))
+      throw new ConfigError('SKIFF_ZONES', `"${z}" is not a valid zone name (lowercase letters, digits, '-')`);
   }
   if (zones.length === 0) throw new ConfigError('SKIFF_ZONES', 'at least one zone is required');
   const defaultRuntimeClass = env.string('SKIFF_DEFAULT_RUNTIME_CLASS', 'runc');

@@ -40,12 +40,18 @@ export class ControllerManager {
   ) {
     this.log = new Logger(options.component);
     const { namespace, name, durationSeconds = 15 } = options.lease;
-    this.elector = new LeaderElector(client, { namespace, name, identity: options.identity, leaseDurationSeconds: durationSeconds });
+    this.elector = new LeaderElector(client, {
+      namespace,
+      name,
+      identity: options.identity,
+      leaseDurationSeconds: durationSeconds,
+    });
   }
 
   start(): void {
     void this.elector.run({
-      onStartedLeading: () => void this.lead().catch((err: unknown) => this.log.error(`cannot start controllers: ${String(err)}`)),
+      onStartedLeading: () =>
+        void this.lead().catch((err: unknown) => this.log.error(`cannot start controllers: ${String(err)}`)),
       onStoppedLeading: () => this.standDown(),
     });
   }

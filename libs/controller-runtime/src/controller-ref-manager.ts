@@ -28,13 +28,18 @@ export async function claimObjects(client: KubeClient, req: ClaimRequest): Promi
     if (ref) {
       if (!isControlledBy(obj, owner)) continue;
       if (selected) owned.push(obj);
-      else if (!owner.metadata.deletionTimestamp) await ignoreGone(dependents.patch(obj.metadata.namespace, obj.metadata.name!, releasePatch(obj, owner), 'merge'));
+      else if (!owner.metadata.deletionTimestamp)
+        await ignoreGone(
+          dependents.patch(obj.metadata.namespace, obj.metadata.name!, releasePatch(obj, owner), 'merge'),
+        );
       continue;
     }
     if (!selected || obj.metadata.deletionTimestamp || owner.metadata.deletionTimestamp) continue;
     mayAdopt ??= ownerStillCurrent(client, req);
     if (!(await mayAdopt)) continue;
-    const adopted = await ignoreGone(dependents.patch(obj.metadata.namespace, obj.metadata.name!, adoptPatch(obj, owner, req.ownerResource), 'merge'));
+    const adopted = await ignoreGone(
+      dependents.patch(obj.metadata.namespace, obj.metadata.name!, adoptPatch(obj, owner, req.ownerResource), 'merge'),
+    );
     if (adopted) owned.push(adopted);
   }
   return owned;

@@ -10,7 +10,9 @@ describe(EventRecorder.name, () => {
   beforeAll(async () => {
     cluster = await startTestCluster();
     client = new KubeClient(cluster.stack);
-    await client.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).create(undefined, { metadata: { name: ns } });
+    await client
+      .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
+      .create(undefined, { metadata: { name: ns } });
   }, 90_000);
 
   afterAll(async () => {
@@ -19,7 +21,9 @@ describe(EventRecorder.name, () => {
   });
 
   it('writes Events and counts a repeated one on the same Event', async () => {
-    const cm = await client.resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }).create(ns, { metadata: { name: 'subject' } });
+    const cm = await client
+      .resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true })
+      .create(ns, { metadata: { name: 'subject' } });
     const warnings: string[] = [];
     const recorder = new EventRecorder(client, 'skiff-test', { logger: { warn: (m) => warnings.push(m) } });
     await recorder.record(cm, 'Warning', 'BadThing', 'it went wrong');
@@ -27,7 +31,9 @@ describe(EventRecorder.name, () => {
     await recorder.record(cm, 'Normal', 'GoodThing', 'it went right');
     expect(warnings).toEqual([]);
 
-    const events = (await client.resource<CoreEvent>({ group: '', version: 'v1', resource: 'events', namespaced: true }).list(ns)).items;
+    const events = (
+      await client.resource<CoreEvent>({ group: '', version: 'v1', resource: 'events', namespaced: true }).list(ns)
+    ).items;
     const bad = events.filter((e) => e.reason === 'BadThing');
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({
@@ -40,10 +46,19 @@ describe(EventRecorder.name, () => {
     });
     expect(bad[0].metadata.name).toMatch(/^subject\.[0-9a-f]+$/);
     expect(bad[0].lastTimestamp >= bad[0].firstTimestamp).toBe(true);
-    expect(events.filter((e) => e.reason === 'GoodThing')).toEqual([expect.objectContaining({ count: 1, type: 'Normal' })]);
+    expect(events.filter((e) => e.reason === 'GoodThing')).toEqual([
+      expect.objectContaining({ count: 1, type: 'Normal' }),
+    ]);
 
     // kubectl sees them as users would.
-    const out = await cluster.kubectl(['get', 'events', '-n', ns, '-o', 'jsonpath={range .items[*]}{.reason}={.count}{"\\n"}{end}']);
+    const out = await cluster.kubectl([
+      'get',
+      'events',
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={range .items[*]}{.reason}={.count}{"\\n"}{end}',
+    ]);
     expect(out.stdout.trim().split('\n').sort()).toEqual(['BadThing=2', 'GoodThing=1']);
   });
 
@@ -51,7 +66,9 @@ describe(EventRecorder.name, () => {
     const denied = new KubeClient({ ...cluster.stack, token: 'wrong' });
     const warnings: string[] = [];
     const recorder = new EventRecorder(denied, 'skiff-test', { logger: { warn: (m) => warnings.push(m) } });
-    await expect(recorder.record({ metadata: { name: 'x', namespace: ns, uid: 'u' } }, 'Normal', 'R', 'm')).resolves.toBeUndefined();
+    await expect(
+      recorder.record({ metadata: { name: 'x', namespace: ns, uid: 'u' } }, 'Normal', 'R', 'm'),
+    ).resolves.toBeUndefined();
     expect(warnings).toEqual([expect.stringContaining('not recorded')]);
     denied.close();
   });

@@ -42,7 +42,11 @@ class FakeEvents {
   }
 }
 
-const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', resourceVersion: '42' } };
+const pod: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', resourceVersion: '42' },
+};
 
 describe(EventRecorder.name, () => {
   let fake: FakeEvents;
@@ -54,7 +58,10 @@ describe(EventRecorder.name, () => {
     fake = new FakeEvents();
     now = new Date('2026-01-02T03:04:05.678Z');
     warnings = [];
-    recorder = new EventRecorder(fake.client(), 'skiff-scheduler', { clock: () => now, logger: { warn: (m) => warnings.push(m) } });
+    recorder = new EventRecorder(fake.client(), 'skiff-scheduler', {
+      clock: () => now,
+      logger: { warn: (m) => warnings.push(m) },
+    });
   });
 
   it('creates a core/v1 Event about the object in its namespace', async () => {
@@ -64,7 +71,14 @@ describe(EventRecorder.name, () => {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: `web-1.${(BigInt(now.getTime()) * 1_000_000n).toString(16)}`, namespace: 'shop' },
-      involvedObject: { kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u-1', apiVersion: 'v1', resourceVersion: '42' },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: 'shop',
+        name: 'web-1',
+        uid: 'u-1',
+        apiVersion: 'v1',
+        resourceVersion: '42',
+      },
       reason: 'Scheduled',
       message: 'assigned shop/web-1 to vn-a',
       type: 'Normal',
@@ -78,11 +92,18 @@ describe(EventRecorder.name, () => {
   });
 
   it('counts a repeat within 10 minutes on the existing Event, even when recorded at once', async () => {
-    await Promise.all([recorder.record(pod, 'Warning', 'FailedScheduling', 'no host'), recorder.record(pod, 'Warning', 'FailedScheduling', 'no host')]);
+    await Promise.all([
+      recorder.record(pod, 'Warning', 'FailedScheduling', 'no host'),
+      recorder.record(pod, 'Warning', 'FailedScheduling', 'no host'),
+    ]);
     now = new Date(now.getTime() + 9 * 60_000);
     await recorder.record(pod, 'Warning', 'FailedScheduling', 'no host');
     expect(fake.all()).toHaveLength(1);
-    expect(fake.all()[0]).toMatchObject({ count: 3, firstTimestamp: '2026-01-02T03:04:05Z', lastTimestamp: '2026-01-02T03:13:05Z' });
+    expect(fake.all()[0]).toMatchObject({
+      count: 3,
+      firstTimestamp: '2026-01-02T03:04:05Z',
+      lastTimestamp: '2026-01-02T03:13:05Z',
+    });
   });
 
   it('starts a new Event after 10 quiet minutes, for another message, or when the old one is gone', async () => {
@@ -106,7 +127,12 @@ describe(EventRecorder.name, () => {
   });
 
   it('files events about cluster-scoped objects in "default"', async () => {
-    await recorder.record({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'vn-a', uid: 'n-1' } }, 'Normal', 'Ready', 'up');
+    await recorder.record(
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'vn-a', uid: 'n-1' } },
+      'Normal',
+      'Ready',
+      'up',
+    );
     expect(fake.all()[0].metadata.namespace).toBe('default');
   });
 });

@@ -5,7 +5,14 @@ export type EventType = 'Normal' | 'Warning';
 
 /** core/v1 Event as the recorder writes it. */
 export interface CoreEvent extends KubeObject {
-  involvedObject: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; resourceVersion?: string };
+  involvedObject: {
+    kind?: string;
+    namespace?: string;
+    name?: string;
+    uid?: string;
+    apiVersion?: string;
+    resourceVersion?: string;
+  };
   reason: string;
   message: string;
   type: EventType;
@@ -75,7 +82,9 @@ export class EventRecorder {
     const next = previous
       .then(() => this.write(key, involved, type, reason, message))
       .catch((err: unknown) => {
-        this.logger.warn(`event ${reason} on ${m.namespace ?? ''}/${m.name ?? ''} not recorded: ${(err as Error).message}`);
+        this.logger.warn(
+          `event ${reason} on ${m.namespace ?? ''}/${m.name ?? ''} not recorded: ${(err as Error).message}`,
+        );
       })
       .finally(() => {
         if (this.pending.get(key) === next) this.pending.delete(key);
@@ -84,13 +93,24 @@ export class EventRecorder {
     return next;
   }
 
-  private async write(key: string, involved: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(
+    key: string,
+    involved: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = this.clock();
     const timestamp = metaTime(now);
     const prior = this.seen.get(key);
     if (prior && now.getTime() - prior.lastSeenMs <= AGGREGATE_WINDOW_MS) {
       try {
-        await this.events.patch(prior.namespace, prior.name, { count: prior.count + 1, lastTimestamp: timestamp }, 'merge');
+        await this.events.patch(
+          prior.namespace,
+          prior.name,
+          { count: prior.count + 1, lastTimestamp: timestamp },
+          'merge',
+        );
         this.remember(key, { ...prior, count: prior.count + 1, lastSeenMs: now.getTime() });
         return;
       } catch (err) {
@@ -123,7 +143,12 @@ export class EventRecorder {
       count: 1,
     };
     const created = await this.events.create(namespace, event);
-    this.remember(key, { namespace, name: created.metadata.name ?? event.metadata.name!, count: 1, lastSeenMs: now.getTime() });
+    this.remember(key, {
+      namespace,
+      name: created.metadata.name ?? event.metadata.name!,
+      count: 1,
+      lastSeenMs: now.getTime(),
+    });
   }
 
   private remember(key: string, entry: Seen): void {

@@ -61,7 +61,9 @@ describe(Informer.name, () => {
     proxy = new CuttableProxy(new URL(cluster.stack.server));
     client = new KubeClient({ ...cluster.stack, server: await proxy.listen() });
     cms = admin.resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
-    await admin.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).create(undefined, { metadata: { name: ns } });
+    await admin
+      .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
+      .create(undefined, { metadata: { name: ns } });
   }, 90_000);
 
   afterAll(async () => {
@@ -90,7 +92,10 @@ describe(Informer.name, () => {
     const saw = (what: string) => async () => seen.includes(what);
     const cacheMatchesServer = async (): Promise<boolean> => {
       const live = (await cms.list(ns)).items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
-      const cached = informer.list().map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+      const cached = informer
+        .list()
+        .map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+        .sort();
       return JSON.stringify(live) === JSON.stringify(cached);
     };
     informer.start();

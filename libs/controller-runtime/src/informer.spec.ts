@@ -51,7 +51,12 @@ class FakeListWatcher implements ListWatcher<KubeObject> {
 }
 
 function cm(name: string, rv: number, data: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: String(rv) }, data };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns', resourceVersion: String(rv) },
+    data,
+  };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -72,9 +77,17 @@ describe(Informer.name, () => {
   afterEach(async () => informer?.stop());
 
   function startInformer(opts: ConstructorParameters<typeof Informer>[1] = {}): void {
-    informer = new Informer(source, { namespace: 'ns', labelSelector: 'a=b', backoff: { initialMs: 5, maxMs: 20 }, logger: silent, ...opts });
+    informer = new Informer(source, {
+      namespace: 'ns',
+      labelSelector: 'a=b',
+      backoff: { initialMs: 5, maxMs: 20 },
+      logger: silent,
+      ...opts,
+    });
     informer.on('add', (o) => seen.push(`add ${o.metadata.name}`));
-    informer.on('update', (o, old) => seen.push(`update ${o.metadata.name} ${old?.metadata.resourceVersion}->${o.metadata.resourceVersion}`));
+    informer.on('update', (o, old) =>
+      seen.push(`update ${o.metadata.name} ${old?.metadata.resourceVersion}->${o.metadata.resourceVersion}`),
+    );
     informer.on('delete', (o) => seen.push(`delete ${o.metadata.name}`));
     informer.start();
   }
@@ -88,8 +101,17 @@ describe(Informer.name, () => {
     expect(source.listCalls[0]).toMatchObject({ labelSelector: 'a=b', limit: 500 });
     await until(() => source.watches.length === 1);
     expect(source.current.ns).toBe('ns');
-    expect(source.current.opts).toMatchObject({ resourceVersion: '10', labelSelector: 'a=b', allowWatchBookmarks: true });
-    expect(informer.list().map((o) => o.metadata.name).sort()).toEqual(['a', 'b']);
+    expect(source.current.opts).toMatchObject({
+      resourceVersion: '10',
+      labelSelector: 'a=b',
+      allowWatchBookmarks: true,
+    });
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   it('applies watch events to the cache and its handlers', async () => {
@@ -122,13 +144,26 @@ describe(Informer.name, () => {
     seen = [];
     source.objects = [cm('keep', 3), cm('change', 20), cm('new', 21)];
     source.rv = 30;
-    const expired: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 410, reason: 'Expired', message: 'too old' };
+    const expired: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      code: 410,
+      reason: 'Expired',
+      message: 'too old',
+    };
     source.current.send({ type: 'ERROR', object: expired });
     await until(() => source.watches.length === 2);
     expect(source.listCalls).toHaveLength(2);
     expect(seen).toEqual(['update change 4->20', 'add new', 'delete gone']);
     expect(source.current.opts.resourceVersion).toBe('30');
-    expect(informer.list().map((o) => o.metadata.name).sort()).toEqual(['change', 'keep', 'new']);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['change', 'keep', 'new']);
   });
 
   it('backs off and retries failed lists and watches until it succeeds', async () => {

@@ -1,5 +1,13 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { consoleLogger, isExpired, KubeApiError, KubeClientLogger, ResourceClient, WatchEvent, WatchHandle } from '@skiff/kube-client';
+import {
+  consoleLogger,
+  isExpired,
+  KubeApiError,
+  KubeClientLogger,
+  ResourceClient,
+  WatchEvent,
+  WatchHandle,
+} from '@skiff/kube-client';
 import { InterruptibleSleep } from './interruptible-sleep';
 
 /** What an informer needs from a resource handle (a fake in unit specs). */
@@ -35,7 +43,11 @@ export type InformerHandler<T> = (obj: T, old?: T) => void;
  */
 export class Informer<T extends KubeObject = KubeObject> {
   private cache = new Map<string, T>();
-  private readonly handlers: Record<InformerEventName, Set<InformerHandler<T>>> = { add: new Set(), update: new Set(), delete: new Set() };
+  private readonly handlers: Record<InformerEventName, Set<InformerHandler<T>>> = {
+    add: new Set(),
+    update: new Set(),
+    delete: new Set(),
+  };
   private readonly logger: KubeClientLogger;
   private running?: Promise<void>;
   private stopped = false;
@@ -138,7 +150,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           needList = true;
           continue;
         }
-        this.logger.warn(`informer: ${needList ? 'list' : 'watch'} failed, retrying in ${delay} ms: ${(err as Error).message}`);
+        this.logger.warn(
+          `informer: ${needList ? 'list' : 'watch'} failed, retrying in ${delay} ms: ${(err as Error).message}`,
+        );
         await this.pause.sleep(delay);
         delay = Math.min(delay * 2, maxMs);
       }
@@ -165,7 +179,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         continue;
       }
       rv ??= page.metadata.resourceVersion;
-      for (const item of page.items) fresh.set(keyOf(item.metadata.namespace, item.metadata.name ?? ''), deepFreeze(item));
+      for (const item of page.items)
+        fresh.set(keyOf(item.metadata.namespace, item.metadata.name ?? ''), deepFreeze(item));
       cont = page.metadata.continue || undefined;
     } while (cont && !this.stopped);
     if (this.stopped) return;
@@ -191,10 +206,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     let events = 0;
     // A random 5–10 minute timeout, as client-go's reflector, spreads reconnects of many informers.
     const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
-    this.watch = this.source.watch(namespace, { resourceVersion: this.lastRv, labelSelector, fieldSelector, allowWatchBookmarks: true, timeoutSeconds }, (e) => {
-      events++;
-      this.apply(e);
-    });
+    this.watch = this.source.watch(
+      namespace,
+      { resourceVersion: this.lastRv, labelSelector, fieldSelector, allowWatchBookmarks: true, timeoutSeconds },
+      (e) => {
+        events++;
+        this.apply(e);
+      },
+    );
     // The server ends the watch at timeoutSeconds; if nothing arrives by then the peer is gone silently.
     const guard = setTimeout(() => this.watch?.stop(), (timeoutSeconds + 30) * 1000);
     try {
@@ -240,11 +259,12 @@ export class Informer<T extends KubeObject = KubeObject> {
         h(obj, old);
       } catch (err) {
         // One failing handler must not starve the others or stop the informer.
-        this.logger.warn(`informer: ${event} handler failed for ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${(err as Error).message}`);
+        this.logger.warn(
+          `informer: ${event} handler failed for ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${(err as Error).message}`,
+        );
       }
     }
   }
-
 }
 
 function keyOf(namespace: string | undefined, name: string): string {

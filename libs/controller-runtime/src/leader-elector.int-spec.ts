@@ -5,7 +5,8 @@ import { LeaderElector, Lease } from './leader-elector';
 describe(LeaderElector.name, () => {
   let cluster: TestCluster;
   let client: KubeClient;
-  const leases = () => client.resource<Lease>({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true });
+  const leases = () =>
+    client.resource<Lease>({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true });
 
   beforeAll(async () => {
     cluster = await startTestCluster();
@@ -21,7 +22,13 @@ describe(LeaderElector.name, () => {
   const timing = { leaseDurationSeconds: 3, renewDeadlineMs: 2000, retryPeriodMs: 400 };
 
   function contender(name: string, identity: string, releaseOnStop = true) {
-    const elector = new LeaderElector(client, { name, identity, ...timing, releaseOnStop, logger: { warn: () => undefined } });
+    const elector = new LeaderElector(client, {
+      name,
+      identity,
+      ...timing,
+      releaseOnStop,
+      logger: { warn: () => undefined },
+    });
     const log: string[] = [];
     const running = elector.run({
       onStartedLeading: () => void log.push('started'),
@@ -42,13 +49,21 @@ describe(LeaderElector.name, () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       const lease = await leases().get('kube-system', 'skiff-test');
-      expect(lease.spec).toMatchObject({ holderIdentity: leader.identity, leaseDurationSeconds: 3, leaseTransitions: 0 });
+      expect(lease.spec).toMatchObject({
+        holderIdentity: leader.identity,
+        leaseDurationSeconds: 3,
+        leaseTransitions: 0,
+      });
       expect(lease.spec!.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 
       await leader.elector.stop();
       await leader.running;
       expect(leader.log).toEqual(['started', 'stopped']);
-      await eventually(async () => follower.elector.isLeader(), timing.leaseDurationSeconds * 1000, 'the follower to take over');
+      await eventually(
+        async () => follower.elector.isLeader(),
+        timing.leaseDurationSeconds * 1000,
+        'the follower to take over',
+      );
       const after = await leases().get('kube-system', 'skiff-test');
       expect(after.spec).toMatchObject({ holderIdentity: follower.identity, leaseTransitions: 1 });
       expect(leader.elector.isLeader()).toBe(false);
@@ -64,8 +79,15 @@ describe(LeaderElector.name, () => {
     try {
       await crashed.elector.stop(); // as if the process died: the lease stays held until it expires
       expect((await leases().get('kube-system', 'skiff-crash')).spec!.holderIdentity).toBe('replica-c');
-      await eventually(async () => successor.elector.isLeader(), (timing.leaseDurationSeconds + 2) * 1000, 'the successor to take over');
-      expect((await leases().get('kube-system', 'skiff-crash')).spec).toMatchObject({ holderIdentity: 'replica-d', leaseTransitions: 1 });
+      await eventually(
+        async () => successor.elector.isLeader(),
+        (timing.leaseDurationSeconds + 2) * 1000,
+        'the successor to take over',
+      );
+      expect((await leases().get('kube-system', 'skiff-crash')).spec).toMatchObject({
+        holderIdentity: 'replica-d',
+        leaseTransitions: 1,
+      });
     } finally {
       await successor.elector.stop();
     }

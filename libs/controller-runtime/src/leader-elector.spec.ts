@@ -32,7 +32,9 @@ class FakeLeases {
         return this.lease;
       },
     };
-    return { resource: <T extends KubeObject>() => api as unknown as Pick<ResourceClient<T>, 'get' | 'create' | 'update'> };
+    return {
+      resource: <T extends KubeObject>() => api as unknown as Pick<ResourceClient<T>, 'get' | 'create' | 'update'>,
+    };
   }
 
   private check(): void {
@@ -60,7 +62,15 @@ describe(LeaderElector.name, () => {
   });
 
   function elector(identity: string, extra: { clock?: () => Date; releaseOnStop?: boolean } = {}): LeaderElector {
-    const e = new LeaderElector(leases.client(), { name: 'l', identity, leaseDurationSeconds: 1, renewDeadlineMs: 200, retryPeriodMs: 20, logger: silent, ...extra });
+    const e = new LeaderElector(leases.client(), {
+      name: 'l',
+      identity,
+      leaseDurationSeconds: 1,
+      renewDeadlineMs: 200,
+      retryPeriodMs: 20,
+      logger: silent,
+      ...extra,
+    });
     electors.push(e);
     return e;
   }
@@ -86,7 +96,13 @@ describe(LeaderElector.name, () => {
     const renewed = new Date();
     leases.lease = {
       metadata: { name: 'l', namespace: 'kube-system', resourceVersion: '1' },
-      spec: { holderIdentity: 'other', leaseDurationSeconds: 1, renewTime: microTime(renewed), acquireTime: microTime(renewed), leaseTransitions: 4 },
+      spec: {
+        holderIdentity: 'other',
+        leaseDurationSeconds: 1,
+        renewTime: microTime(renewed),
+        acquireTime: microTime(renewed),
+        leaseTransitions: 4,
+      },
     };
     let now = renewed;
     const b = elector('b', { clock: () => now });
@@ -146,6 +162,14 @@ describe(LeaderElector.name, () => {
       onStoppedLeading: () => undefined,
     });
     await until(() => a.isLeader());
-    expect(() => new LeaderElector(leases.client(), { name: 'l', identity: 'x', leaseDurationSeconds: 1, renewDeadlineMs: 2000 })).toThrow(/renewDeadlineMs/);
+    expect(
+      () =>
+        new LeaderElector(leases.client(), {
+          name: 'l',
+          identity: 'x',
+          leaseDurationSeconds: 1,
+          renewDeadlineMs: 2000,
+        }),
+    ).toThrow(/renewDeadlineMs/);
   });
 });

@@ -1,5 +1,13 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { consoleLogger, isAlreadyExists, isConflict, isNotFound, KubeClientLogger, ResourceClient, ResourceRef } from '@skiff/kube-client';
+import {
+  consoleLogger,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  KubeClientLogger,
+  ResourceClient,
+  ResourceRef,
+} from '@skiff/kube-client';
 import { InterruptibleSleep } from './interruptible-sleep';
 
 /** coordination.k8s.io/v1 Lease. */
@@ -130,7 +138,8 @@ export class LeaderElector {
   }
 
   private started(callbacks: LeaderCallbacks, signal: AbortSignal): void {
-    const fail = (err: unknown): void => this.logger.warn(`leader election ${this.opts.name}: onStartedLeading failed: ${(err as Error).message}`);
+    const fail = (err: unknown): void =>
+      this.logger.warn(`leader election ${this.opts.name}: onStartedLeading failed: ${(err as Error).message}`);
     try {
       void Promise.resolve(callbacks.onStartedLeading(signal)).catch(fail);
     } catch (err) {
@@ -180,7 +189,13 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: { name: this.opts.name, namespace: this.ns },
-          spec: { holderIdentity: this.opts.identity, leaseDurationSeconds: this.durationS, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+          spec: {
+            holderIdentity: this.opts.identity,
+            leaseDurationSeconds: this.durationS,
+            acquireTime: microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: 0,
+          },
         });
         return 'held';
       } catch (createErr) {
@@ -231,7 +246,6 @@ export class LeaderElector {
       }
     }
   }
-
 }
 
 function expired(spec: NonNullable<Lease['spec']>, now: Date): boolean {

@@ -11,15 +11,34 @@ export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
 
 /** The reference a controller puts on what it creates: controller, and blocking foreground deletion. */
 export function newControllerRef(owner: KubeObject, resource: KindRef): OwnerReference {
-  return { apiVersion: resource.apiVersion, kind: resource.kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** A merge patch that makes `owner` the controller of `obj` (guarded by uid, so a recreated object is not adopted by mistake). */
 export function adoptPatch(obj: KubeObject, owner: KubeObject, resource: KindRef): object {
-  return { metadata: { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, ownerReferences: [...(obj.metadata.ownerReferences ?? []), newControllerRef(owner, resource)] } };
+  return {
+    metadata: {
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      ownerReferences: [...(obj.metadata.ownerReferences ?? []), newControllerRef(owner, resource)],
+    },
+  };
 }
 
 /** A merge patch that drops `owner`'s reference from `obj`. */
 export function releasePatch(obj: KubeObject, owner: KubeObject): object {
-  return { metadata: { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, ownerReferences: (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid) } };
+  return {
+    metadata: {
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      ownerReferences: (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid),
+    },
+  };
 }

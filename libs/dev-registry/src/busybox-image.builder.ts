@@ -56,7 +56,13 @@ export class BusyboxImageBuilder {
       ]);
       for (const tag of tags) {
         // --dest-tls-verify=false: the local registry speaks plain HTTP.
-        await this.runner.run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:build`, `${repo}:${tag}`]);
+        await this.runner.run('skopeo', [
+          'copy',
+          '--quiet',
+          '--dest-tls-verify=false',
+          `oci:${layout}:build`,
+          `${repo}:${tag}`,
+        ]);
       }
       return { pushed: true, tags };
     } finally {
@@ -66,14 +72,18 @@ export class BusyboxImageBuilder {
 
   private async allPresent(repo: string, tags: string[]): Promise<boolean> {
     for (const tag of tags) {
-      const r = await this.runner.run('skopeo', ['inspect', '--raw', '--tls-verify=false', `${repo}:${tag}`], { allowFailure: true, timeoutMs: 15_000 });
+      const r = await this.runner.run('skopeo', ['inspect', '--raw', '--tls-verify=false', `${repo}:${tag}`], {
+        allowFailure: true,
+        timeoutMs: 15_000,
+      });
       if (r.code !== 0) return false;
     }
     return true;
   }
 
   private async fillRootfs(rootfs: string, busybox: string): Promise<void> {
-    for (const dir of ['bin', 'etc', 'root', 'tmp', 'var', 'home', 'proc', 'sys', 'dev']) await fs.mkdir(path.join(rootfs, dir), { recursive: true });
+    for (const dir of ['bin', 'etc', 'root', 'tmp', 'var', 'home', 'proc', 'sys', 'dev'])
+      await fs.mkdir(path.join(rootfs, dir), { recursive: true });
     await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
     await fs.copyFile(busybox, path.join(rootfs, 'bin', 'busybox'));
     await fs.chmod(path.join(rootfs, 'bin', 'busybox'), 0o755);
@@ -88,7 +98,10 @@ export class BusyboxImageBuilder {
     await fs.mkdir(path.join(rootfs, 'usr'), { recursive: true });
     await fs.symlink('../bin', path.join(rootfs, 'usr', 'bin'));
     await fs.symlink('bin', path.join(rootfs, 'sbin'));
-    await fs.writeFile(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
+    await fs.writeFile(
+      path.join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n',
+    );
     await fs.writeFile(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
     await fs.writeFile(path.join(rootfs, 'etc', 'hosts'), '127.0.0.1\tlocalhost\n');
   }

@@ -55,14 +55,19 @@ export class RegistryProcess {
     );
     const log = openSync(path.join(this.options.stateDir, 'registry.log'), 'a');
     try {
-      this.child = this.runner.spawn(this.options.binary ?? '/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', log, log] });
+      this.child = this.runner.spawn(this.options.binary ?? '/usr/bin/docker-registry', ['serve', config], {
+        stdio: ['ignore', log, log],
+      });
     } finally {
       closeSync(log);
     }
     const child = this.child;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}; see ${path.join(this.options.stateDir, 'registry.log')}`);
+      if (child.exitCode !== null)
+        throw new Error(
+          `docker-registry exited ${child.exitCode}; see ${path.join(this.options.stateDir, 'registry.log')}`,
+        );
       if (await reachable(host, this.options.port)) return;
       await new Promise((r) => setTimeout(r, 50));
     }

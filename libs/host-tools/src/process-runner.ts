@@ -37,7 +37,9 @@ export class ProcessError extends Error {
     readonly stdout: string,
     readonly timedOut = false,
   ) {
-    super(`${command} ${timedOut ? 'timed out' : `exited ${code}`}: ${(stderr.trim() || stdout.trim()).slice(0, 2000)}`);
+    super(
+      `${command} ${timedOut ? 'timed out' : `exited ${code}`}: ${(stderr.trim() || stdout.trim()).slice(0, 2000)}`,
+    );
     this.name = 'ProcessError';
   }
 }
@@ -82,9 +84,14 @@ export class ProcessRunner {
         child.stdout?.destroy();
         child.stderr?.destroy();
         if (options.outputFile) err.push(readFileSync(options.outputFile).subarray(fileStart));
-        const result = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+        const result = {
+          code: code ?? -1,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        };
         if (timedOut) reject(new ProcessError(describe(command, args), code, result.stderr, result.stdout, true));
-        else if (result.code !== 0 && !options.allowFailure) reject(new ProcessError(describe(command, args), code, result.stderr, result.stdout));
+        else if (result.code !== 0 && !options.allowFailure)
+          reject(new ProcessError(describe(command, args), code, result.stderr, result.stdout));
         else resolve(result);
       };
       child.on('close', (code) => finish(code));
@@ -100,7 +107,12 @@ export class ProcessRunner {
 
   /** A long-lived child (conmon, docker-registry, runc exec) whose stdio the caller owns. */
   spawn(command: string, args: readonly string[], request: SpawnRequest = {}): ChildProcess {
-    const options: SpawnOptions = { env: request.env ?? process.env, cwd: request.cwd, stdio: request.stdio ?? 'pipe', detached: request.detached };
+    const options: SpawnOptions = {
+      env: request.env ?? process.env,
+      cwd: request.cwd,
+      stdio: request.stdio ?? 'pipe',
+      detached: request.detached,
+    };
     return spawn(command, [...args], options);
   }
 

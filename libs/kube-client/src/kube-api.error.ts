@@ -35,13 +35,18 @@ export class KubeApiError extends Error {
   static fromResponse(httpCode: number, body: unknown): KubeApiError {
     if (isJsonObject(body) && body.kind === 'Status') {
       const code = typeof body.code === 'number' ? body.code : httpCode;
-      const reason = typeof body.reason === 'string' && body.reason !== '' ? body.reason : (REASON_BY_CODE[code] ?? 'Unknown');
+      const reason =
+        typeof body.reason === 'string' && body.reason !== '' ? body.reason : (REASON_BY_CODE[code] ?? 'Unknown');
       const message = typeof body.message === 'string' ? body.message : `the server responded with ${code}`;
       const details = isJsonObject(body.details) ? (body.details as StatusDetails) : undefined;
       return new KubeApiError(code, reason, message, details);
     }
     const text = typeof body === 'string' ? body.trim().slice(0, 500) : '';
-    return new KubeApiError(httpCode, REASON_BY_CODE[httpCode] ?? 'Unknown', text || `the server responded with ${httpCode}`);
+    return new KubeApiError(
+      httpCode,
+      REASON_BY_CODE[httpCode] ?? 'Unknown',
+      text || `the server responded with ${httpCode}`,
+    );
   }
 }
 

@@ -16,7 +16,9 @@ describe(KubeClient.name, () => {
   beforeAll(async () => {
     cluster = await startTestCluster();
     client = new KubeClient(cluster.stack);
-    await client.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).create(undefined, { metadata: { name: ns } });
+    await client
+      .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
+      .create(undefined, { metadata: { name: ns } });
   }, 90_000);
 
   afterAll(async () => {
@@ -24,11 +26,16 @@ describe(KubeClient.name, () => {
     await cluster?.stop();
   });
 
-  const configMaps = () => client.resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
+  const configMaps = () =>
+    client.resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
 
   it('creates, reads, lists, updates, patches and deletes', async () => {
     const cms = configMaps();
-    const created = await cms.create(ns, { metadata: { name: 'a', labels: { app: 'x' } }, data: { k: '1' } }, { fieldManager: 'kc-test' });
+    const created = await cms.create(
+      ns,
+      { metadata: { name: 'a', labels: { app: 'x' } }, data: { k: '1' } },
+      { fieldManager: 'kc-test' },
+    );
     expect(created.metadata.uid).toBeTruthy();
     expect((await cms.get(ns, 'a')).data).toEqual({ k: '1' });
 
@@ -39,10 +46,16 @@ describe(KubeClient.name, () => {
     expect((await cms.patch(ns, 'a', { data: { m: '3' } }, 'merge')).data).toEqual({ k: '2', m: '3' });
     expect((await cms.patch(ns, 'a', { data: { s: '4' } }, 'strategic')).data).toEqual({ k: '2', m: '3', s: '4' });
     expect((await cms.patch(ns, 'a', [{ op: 'remove', path: '/data/s' }], 'json')).data).toEqual({ k: '2', m: '3' });
-    const applied = await cms.patch(ns, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: ns }, data: { z: '9' } }, 'apply', {
-      fieldManager: 'kc-test',
-      force: true,
-    });
+    const applied = await cms.patch(
+      ns,
+      'b',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: ns }, data: { z: '9' } },
+      'apply',
+      {
+        fieldManager: 'kc-test',
+        force: true,
+      },
+    );
     expect(applied.data).toEqual({ z: '9' });
 
     const list = await cms.list(ns, { labelSelector: 'app=x' });
@@ -84,13 +97,18 @@ describe(KubeClient.name, () => {
     expect(invalid).toMatchObject({ code: 422, reason: 'Invalid' });
 
     const unauthorized = new KubeClient({ ...cluster.stack, token: 'wrong' });
-    await expect(unauthorized.resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }).list(ns)).rejects.toMatchObject({ code: 401 });
+    await expect(
+      unauthorized.resource({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }).list(ns),
+    ).rejects.toMatchObject({ code: 401 });
     unauthorized.close();
   });
 
   it('updates and patches the status subresource', async () => {
     const deployments = client.resource({ group: 'apps', version: 'v1', resource: 'deployments', namespaced: true });
-    const spec = { selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'nginx' }] } } };
+    const spec = {
+      selector: { matchLabels: { app: 'w' } },
+      template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'nginx' }] } },
+    };
     const d = await deployments.create(ns, { metadata: { name: 'w' }, spec });
     const withStatus = await deployments.updateStatus(ns, { ...d, status: { replicas: 3 } });
     expect(withStatus.status).toMatchObject({ replicas: 3 });
@@ -104,7 +122,9 @@ describe(KubeClient.name, () => {
     const cms = configMaps();
     const from = (await cms.list(ns)).metadata.resourceVersion!;
     const events: WatchEvent<ConfigMap>[] = [];
-    const w = cms.watch(ns, { resourceVersion: from, labelSelector: 'w=1', allowWatchBookmarks: true }, (e) => events.push(e));
+    const w = cms.watch(ns, { resourceVersion: from, labelSelector: 'w=1', allowWatchBookmarks: true }, (e) =>
+      events.push(e),
+    );
     await cms.create(ns, { metadata: { name: 'w1', labels: { w: '1' } } });
     await cms.create(ns, { metadata: { name: 'w2' } });
     await cms.patch(ns, 'w1', { data: { x: 'y' } }, 'merge');
@@ -113,7 +133,11 @@ describe(KubeClient.name, () => {
     while (events.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     w.stop();
     await w.done;
-    expect(events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
+    expect(events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([
+      'ADDED w1',
+      'MODIFIED w1',
+      'DELETED w1',
+    ]);
 
     const ended = cms.watch(ns, { timeoutSeconds: 1 }, () => undefined);
     await expect(ended.done).resolves.toBeUndefined();
@@ -139,7 +163,13 @@ describe(KubeClient.name, () => {
     const fromFile = KubeClient.fromKubeconfig(cluster.stack.kubeconfig);
     try {
       expect(fromFile.server).toBe(cluster.stack.server);
-      expect((await fromFile.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).get(undefined, ns)).metadata.name).toBe(ns);
+      expect(
+        (
+          await fromFile
+            .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
+            .get(undefined, ns)
+        ).metadata.name,
+      ).toBe(ns);
     } finally {
       fromFile.close();
     }

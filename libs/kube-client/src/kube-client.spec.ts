@@ -16,14 +16,26 @@ describe(KubeApiError.name, () => {
       message: 'pods "p" not found',
       details: { name: 'p', kind: 'pods' },
     });
-    expect(err).toMatchObject({ code: 404, reason: 'NotFound', message: 'pods "p" not found', details: { name: 'p', kind: 'pods' } });
+    expect(err).toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'pods "p" not found',
+      details: { name: 'p', kind: 'pods' },
+    });
     expect(isNotFound(err)).toBe(true);
     expect(isConflict(err)).toBe(false);
   });
 
   it('tells Conflict from AlreadyExists, both 409', () => {
-    expect(isConflict(KubeApiError.fromResponse(409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'stale' }))).toBe(true);
-    const exists = KubeApiError.fromResponse(409, { kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'exists' });
+    expect(
+      isConflict(KubeApiError.fromResponse(409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'stale' })),
+    ).toBe(true);
+    const exists = KubeApiError.fromResponse(409, {
+      kind: 'Status',
+      code: 409,
+      reason: 'AlreadyExists',
+      message: 'exists',
+    });
     expect(isAlreadyExists(exists)).toBe(true);
     expect(isConflict(exists)).toBe(false);
   });
@@ -46,13 +58,18 @@ describe(KubeClient.name, () => {
     const env = { SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'), SKIFF_CA_FILE: path.join(dir, 'missing.crt') };
     expect(() => KubeClient.fromEnv(env)).toThrow(ConfigError);
     expect(() => KubeClient.fromEnv(env)).toThrow(/SKIFF_CA_FILE/);
-    expect(() => KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'nope') })).toThrow(/SKIFF_ADMIN_TOKEN_FILE/);
+    expect(() => KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'nope') })).toThrow(
+      /SKIFF_ADMIN_TOKEN_FILE/,
+    );
   });
 
   it('fromEnv defaults the server and reads the token and CA', () => {
     writeFileSync(path.join(dir, 'token'), 'abc\n');
     writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
-    const client = KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'), SKIFF_CA_FILE: path.join(dir, 'ca.crt') });
+    const client = KubeClient.fromEnv({
+      SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'),
+      SKIFF_CA_FILE: path.join(dir, 'ca.crt'),
+    });
     expect(client.server).toBe('https://127.0.0.1:6443');
     client.close();
   });

@@ -79,7 +79,12 @@ export class KubeClient {
    * One JSON request; resolves with the parsed body, rejects with KubeApiError on a 4xx/5xx
    * and with the socket's error when the server cannot be reached.
    */
-  async request<T = unknown>(method: HttpMethod, urlPath: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  async request<T = unknown>(
+    method: HttpMethod,
+    urlPath: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
     try {
       return await this.requestOnce<T>(method, urlPath, body, contentType);
     } catch (err) {
@@ -102,7 +107,10 @@ export class KubeClient {
         headers: { ...this.headers(), accept: opts.accept ?? 'application/json' },
       });
       // Only the wait for headers is bounded: a watch may rightly stay quiet for minutes.
-      const timer = setTimeout(() => req.destroy(new Error(`GET ${urlPath}: no response within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(new Error(`GET ${urlPath}: no response within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       req.on('response', (res) => {
         clearTimeout(timer);
         const code = res.statusCode ?? 0;
@@ -127,7 +135,8 @@ export class KubeClient {
   }
 
   private requestOnce<T>(method: HttpMethod, urlPath: string, body: unknown, contentType: string): Promise<T> {
-    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = httpsRequest(new URL(urlPath, this.base), {
         method,
@@ -137,7 +146,9 @@ export class KubeClient {
           ...this.headers(),
           accept: 'application/json',
           // Explicit length: Node sends DELETE bodies without one otherwise.
-          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
         },
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer within ${this.timeoutMs} ms`)));

@@ -40,7 +40,8 @@ export function readKubeconfig(file: string): KubeconfigCredentials {
   const context = named(doc.contexts, contextName, 'context');
   if (!context) throw new ConfigError(variable, `context "${contextName}" not found`);
   const cluster = named(doc.clusters, String(context.cluster), 'cluster');
-  if (!cluster || !str(cluster.server)) throw new ConfigError(variable, `cluster "${String(context.cluster)}" has no server`);
+  if (!cluster || !str(cluster.server))
+    throw new ConfigError(variable, `cluster "${String(context.cluster)}" has no server`);
   const user = named(doc.users, String(context.user), 'user') ?? {};
 
   let ca: Buffer;
@@ -51,7 +52,9 @@ export function readKubeconfig(file: string): KubeconfigCredentials {
   else throw new ConfigError(variable, 'cluster has no certificate-authority');
 
   const tokenFile = str(user.tokenFile);
-  const token = str(user.token) ?? (tokenFile ? readOrThrow(variable, path.resolve(dir, tokenFile)).toString('utf8').trim() : undefined);
+  const token =
+    str(user.token) ??
+    (tokenFile ? readOrThrow(variable, path.resolve(dir, tokenFile)).toString('utf8').trim() : undefined);
   if (!token) throw new ConfigError(variable, `user "${String(context.user)}" has no token`);
   return { server: str(cluster.server)!, token, ca };
 }

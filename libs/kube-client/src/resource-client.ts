@@ -58,8 +58,7 @@ export interface WatchOptions {
 }
 
 export type WatchEvent<T extends KubeObject> =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
-  | { type: 'ERROR'; object: Status };
+  { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; object: Status };
 
 export interface WatchHandle {
   /** Resolves when the server ends the stream or stop() is called; rejects on a connection error, an HTTP error (KubeApiError) or a throwing handler. */
@@ -91,7 +90,16 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
   }
 
   create(ns: string | undefined, obj: T, opts: CreateOptions = {}): Promise<T> {
-    return this.client.request<T>('POST', this.path(ns, undefined, undefined, query({ dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager })), obj);
+    return this.client.request<T>(
+      'POST',
+      this.path(
+        ns,
+        undefined,
+        undefined,
+        query({ dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager }),
+      ),
+      obj,
+    );
   }
 
   /** PUT: optimistic concurrency on `metadata.resourceVersion` (409 Conflict when stale). */
@@ -112,7 +120,13 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     return this.client.request<T>('PATCH', this.path(ns, name, opts.subresource, q), patch, PATCH_CONTENT_TYPES[type]);
   }
 
-  patchStatus(ns: string | undefined, name: string, patch: unknown, type: PatchType, opts: Omit<PatchOptions, 'subresource'> = {}): Promise<T> {
+  patchStatus(
+    ns: string | undefined,
+    name: string,
+    patch: unknown,
+    type: PatchType,
+    opts: Omit<PatchOptions, 'subresource'> = {},
+  ): Promise<T> {
     return this.patch(ns, name, patch, type, { ...opts, subresource: 'status' });
   }
 
@@ -125,7 +139,11 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
       ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
       ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
     };
-    return this.client.request<T | Status>('DELETE', this.path(ns, name, undefined, query({ dryRun: opts.dryRun ? 'All' : undefined })), body);
+    return this.client.request<T | Status>(
+      'DELETE',
+      this.path(ns, name, undefined, query({ dryRun: opts.dryRun ? 'All' : undefined })),
+      body,
+    );
   }
 
   /** Streams `{type, object}` events to `onEvent` until the server ends the watch or `stop()`. */
@@ -214,6 +232,8 @@ function readEvents(res: IncomingMessage, abort: AbortController, onLine: (line:
     });
     res.on('end', () => finish());
     res.on('error', (err) => finish(err));
-    res.on('close', () => finish(res.complete ? undefined : new Error('the watch connection closed before the stream ended')));
+    res.on('close', () =>
+      finish(res.complete ? undefined : new Error('the watch connection closed before the stream ended')),
+    );
   });
 }

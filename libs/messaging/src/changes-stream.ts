@@ -2,7 +2,11 @@ import { DiscardPolicy, JetStreamManager, RetentionPolicy, StorageType } from 'n
 import { ChangesStreamNames } from './change-events';
 
 /** Creates the change-event stream, or brings its limits in line with config. Idempotent. */
-export async function ensureChangesStream(jsm: JetStreamManager, names: ChangesStreamNames, maxMsgs: number): Promise<void> {
+export async function ensureChangesStream(
+  jsm: JetStreamManager,
+  names: ChangesStreamNames,
+  maxMsgs: number,
+): Promise<void> {
   const config = {
     name: names.stream,
     subjects: [`${names.subjectPrefix}.>`],

@@ -56,5 +56,10 @@ export type IpAllocationReply = IpAllocation | IpamErrorReply;
 export type IpReleaseReply = IpReleaseResult | IpamErrorReply;
 
 export function isIpamError(reply: unknown): reply is IpamErrorReply {
-  return typeof reply === 'object' && reply !== null && 'error' in reply && typeof (reply as IpamErrorReply).error === 'object';
+  return (
+    typeof reply === 'object' &&
+    reply !== null &&
+    'error' in reply &&
+    typeof (reply as IpamErrorReply).error === 'object'
+  );
 }

@@ -77,9 +77,19 @@ function parseRecord(json: string, now: number): RegisteredHost | undefined {
   } catch {
     return undefined;
   }
-  if (typeof rec.hostId !== 'string' || typeof rec.endpoint !== 'string' || typeof rec.heartbeatAt !== 'string' || !rec.capacity) return undefined;
+  if (
+    typeof rec.hostId !== 'string' ||
+    typeof rec.endpoint !== 'string' ||
+    typeof rec.heartbeatAt !== 'string' ||
+    !rec.capacity
+  )
+    return undefined;
   const age = now - Date.parse(rec.heartbeatAt);
-  return { ...(rec as SandboxHostRecord), stale: !(age < HOST_STALE_AFTER_MS), staleForMs: Math.max(0, age - HOST_STALE_AFTER_MS) };
+  return {
+    ...(rec as SandboxHostRecord),
+    stale: !(age < HOST_STALE_AFTER_MS),
+    staleForMs: Math.max(0, age - HOST_STALE_AFTER_MS),
+  };
 }
 
 /** BullMQ queue of one host. Queue names must not contain ':'. */

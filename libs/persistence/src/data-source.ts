@@ -8,7 +8,11 @@ type MigrationClasses = NonNullable<DataSourceOptions['migrations']>;
  * A Postgres DataSource over the tables one owner may touch (api-gateway: the object store;
  * network-svc: IPAM). Migrations are the migration runner's (@skiff/migrations) alone.
  */
-export function createDataSource(databaseUrl: string, tables: { entities?: Classes; migrations?: MigrationClasses }, poolSize = 20): DataSource {
+export function createDataSource(
+  databaseUrl: string,
+  tables: { entities?: Classes; migrations?: MigrationClasses },
+  poolSize = 20,
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url: databaseUrl,

@@ -1,14 +1,23 @@
 import { request } from 'node:https';
 
 /** GETs `path` over HTTPS trusting `ca`; resolves with status and body. */
-export function httpsGet(baseUrl: string, path: string, ca: Buffer, token?: string): Promise<{ status: number; body: string }> {
+export function httpsGet(
+  baseUrl: string,
+  path: string,
+  ca: Buffer,
+  token?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      new URL(path, baseUrl),
+      { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -16,7 +25,12 @@ export function httpsGet(baseUrl: string, path: string, ca: Buffer, token?: stri
 }
 
 /** Polls `/readyz` until it answers `ok`, or fails after `timeoutMs`. */
-export async function waitForReady(baseUrl: string, ca: Buffer, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForReady(
+  baseUrl: string,
+  ca: Buffer,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

@@ -47,7 +47,12 @@ export interface PreparedCluster {
  * certificate (for 127.0.0.1 and `serverNames`) and admin token under `stateDir`, and a
  * kubeconfig for `server`.
  */
-export async function prepareCluster(opts: { stateDir: string; databaseUrl: string; server: string; serverNames?: string[] }): Promise<PreparedCluster> {
+export async function prepareCluster(opts: {
+  stateDir: string;
+  databaseUrl: string;
+  server: string;
+  serverNames?: string[];
+}): Promise<PreparedCluster> {
   await migrateInChildProcess(opts.databaseUrl);
   const creds = ensureClusterCredentials(opts.stateDir, opts.serverNames);
   const kubeconfig = path.join(opts.stateDir, 'kubeconfig');
@@ -58,7 +63,11 @@ export async function prepareCluster(opts: { stateDir: string; databaseUrl: stri
 /** Prepares the cluster, starts the services and waits until ready. */
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const server = `https://127.0.0.1:${opts.apiPort}`;
-  const { creds, kubeconfig } = await prepareCluster({ stateDir: opts.stateDir, databaseUrl: opts.databaseUrl, server });
+  const { creds, kubeconfig } = await prepareCluster({
+    stateDir: opts.stateDir,
+    databaseUrl: opts.databaseUrl,
+    server,
+  });
   const env: Record<string, string> = {
     DATABASE_URL: opts.databaseUrl,
     NATS_URL: opts.natsUrl,
@@ -105,7 +114,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     restart,
     restartApiServer: () => restart('api-gateway'),
     addReplica: (name, extra = {}) => {
-      const replica = spawnService(name, { env: { ...env, ...extra }, onLine: opts.onLine && ((l) => opts.onLine!(`${name}*`, l)) });
+      const replica = spawnService(name, {
+        env: { ...env, ...extra },
+        onLine: opts.onLine && ((l) => opts.onLine!(`${name}*`, l)),
+      });
       replicas.push(replica);
       return replica;
     },
@@ -116,9 +128,14 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 // Migrations run in a short-lived process of their own: the launcher that supervises the services never holds the ORM.
 function migrateInChildProcess(databaseUrl: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--enable-source-maps', compiledEntry('libs', 'migrations', 'src', 'migrate.cli.js')], { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`migrations failed: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
+    execFile(
+      process.execPath,
+      ['--enable-source-maps', compiledEntry('libs', 'migrations', 'src', 'migrate.cli.js')],
+      { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 },
+      (err, _stdout, stderr) => {
+        if (err) reject(new Error(`migrations failed: ${stderr.trim() || err.message}`));
+        else resolve();
+      },
+    );
   });
 }

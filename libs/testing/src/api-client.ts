@@ -8,9 +8,16 @@ export interface ApiResponse {
 }
 
 /** One HTTPS request to the API server as the admin, JSON in and out. */
-export function apiRequest(stack: RunningStack, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+export function apiRequest(
+  stack: RunningStack,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const req = request(
       new URL(path, stack.server),
       {
@@ -20,7 +27,9 @@ export function apiRequest(stack: RunningStack, method: string, path: string, bo
           authorization: `Bearer ${stack.token}`,
           accept: 'application/json',
           // Explicit length: Node sends DELETE bodies without one otherwise.
-          ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }
+            : {}),
         },
       },
       (res) => {
@@ -49,24 +58,31 @@ export interface WatchEventLine {
 }
 
 /** Opens a watch and collects its events until `close()` or the server ends it. */
-export function openWatch(stack: RunningStack, path: string): { events: WatchEventLine[]; ended: Promise<void>; close: () => void } {
+export function openWatch(
+  stack: RunningStack,
+  path: string,
+): { events: WatchEventLine[]; ended: Promise<void>; close: () => void } {
   const events: WatchEventLine[] = [];
   let close: () => void = () => undefined;
   const ended = new Promise<void>((resolve, reject) => {
-    const req = request(new URL(path, stack.server), { ca: stack.ca, headers: { authorization: `Bearer ${stack.token}` } }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buf.slice(0, i)) as WatchEventLine);
-          buf = buf.slice(i + 1);
-        }
-      });
-      res.on('end', () => resolve());
-      res.on('error', () => resolve());
-    });
+    const req = request(
+      new URL(path, stack.server),
+      { ca: stack.ca, headers: { authorization: `Bearer ${stack.token}` } },
+      (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            events.push(JSON.parse(buf.slice(0, i)) as WatchEventLine);
+            buf = buf.slice(i + 1);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', () => resolve());
+      },
+    );
     req.on('error', (err) => (events.length ? resolve() : reject(err)));
     close = () => {
       req.destroy();

@@ -24,7 +24,11 @@ export class TestNatsServer {
 
   /** (Re)starts the server on the same port and store. */
   async resume(): Promise<void> {
-    this.child = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    this.child = spawn(
+      '/usr/sbin/nats-server',
+      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (await reachable(this.port)) return;

@@ -28,7 +28,10 @@ export interface TestCluster {
   stateDir: string;
   databaseUrl: string;
   /** Runs the real kubectl against this cluster. */
-  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<KubectlResult>;
+  kubectl(
+    args: string[],
+    opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<KubectlResult>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +66,10 @@ async function dropDatabase(url: string, name: string): Promise<void> {
  * Starts a whole Skiff cluster of its own for a test file: a fresh database, its own NATS
  * subjects, a free port and a temporary state directory. `stop()` removes all of it.
  */
-export async function startTestCluster(env: Record<string, string> = {}, services: ServiceName[] = ['api-gateway']): Promise<TestCluster> {
+export async function startTestCluster(
+  env: Record<string, string> = {},
+  services: ServiceName[] = ['api-gateway'],
+): Promise<TestCluster> {
   const infra = { ...loadInfraConfig(), ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}) };
   const id = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
   const dbName = `skiff_test_${id}`;
@@ -90,7 +96,8 @@ export async function startTestCluster(env: Record<string, string> = {}, service
   }
 
   async function cleanup(): Promise<void> {
-    if (services.includes('sandbox-agent')) await cleanupSandboxHost({ ...process.env, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
+    if (services.includes('sandbox-agent'))
+      await cleanupSandboxHost({ ...process.env, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
     await dropDatabase(infra.databaseUrl, dbName).catch(() => undefined);
     const nc = await connect({ servers: infra.natsUrl });
     try {
@@ -106,11 +113,16 @@ export async function startTestCluster(env: Record<string, string> = {}, service
   if (services.includes('sandbox-agent') && services.includes('scheduler')) {
     // Pods created before the host has registered would only wait for it: start with a Ready node.
     try {
-      await eventually(async () => {
-        const res = await apiRequest(stack, 'GET', '/api/v1/nodes');
-        const items = (res.body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] }).items ?? [];
-        return items.some((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      }, 60_000, 'a Ready virtual node');
+      await eventually(
+        async () => {
+          const res = await apiRequest(stack, 'GET', '/api/v1/nodes');
+          const items =
+            (res.body as { items?: { status?: { conditions?: { type: string; status: string }[] } }[] }).items ?? [];
+          return items.some((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        },
+        60_000,
+        'a Ready virtual node',
+      );
     } catch (err) {
       await stack.stop();
       await cleanup();
@@ -123,7 +135,8 @@ export async function startTestCluster(env: Record<string, string> = {}, service
     prefix: natsPrefix,
     stateDir,
     databaseUrl,
-    kubectl: (args, opts = {}) => runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
+    kubectl: (args, opts = {}) =>
+      runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
     async stop(): Promise<void> {
       await stack.stop();
       await cleanup();
@@ -131,14 +144,21 @@ export async function startTestCluster(env: Record<string, string> = {}, service
   };
 }
 
-export function runKubectl(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+export function runKubectl(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
       KUBECTL,
       args,
       { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -148,12 +168,20 @@ export function runKubectl(args: string[], opts: { stdin?: string; env?: Record<
 }
 
 /** Starts a long-running kubectl (e.g. `get -w`, `port-forward`) and collects its output until stopped. */
-export function startKubectl(cluster: TestCluster, args: string[], env: Record<string, string> = {}): { output: () => string; exited: Promise<number>; stop: () => Promise<void> } {
+export function startKubectl(
+  cluster: TestCluster,
+  args: string[],
+  env: Record<string, string> = {},
+): { output: () => string; exited: Promise<number>; stop: () => Promise<void> } {
   let out = '';
-  const child = spawn(KUBECTL, ['--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+  const child = spawn(
+    KUBECTL,
+    ['--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number>((r) => child.once('exit', (code) => r(code ?? -1)));
@@ -178,10 +206,23 @@ export interface TerminalKubectl {
   stop(): Promise<void>;
 }
 
-export function kubectlOnTerminal(cluster: TestCluster, args: string[], size = { cols: 111, rows: 33 }): TerminalKubectl {
-  const argv = [KUBECTL, '--kubeconfig', cluster.stack.kubeconfig, '--cache-dir', path.join(cluster.stateDir, 'kube-cache'), ...args];
+export function kubectlOnTerminal(
+  cluster: TestCluster,
+  args: string[],
+  size = { cols: 111, rows: 33 },
+): TerminalKubectl {
+  const argv = [
+    KUBECTL,
+    '--kubeconfig',
+    cluster.stack.kubeconfig,
+    '--cache-dir',
+    path.join(cluster.stateDir, 'kube-cache'),
+    ...args,
+  ];
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qec', `stty cols ${size.cols} rows ${size.rows}; exec ${quoted}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qec', `stty cols ${size.cols} rows ${size.rows}; exec ${quoted}`, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let screen = '';
   child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
   child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
@@ -198,7 +239,11 @@ export function kubectlOnTerminal(cluster: TestCluster, args: string[], size = {
 }
 
 /** Polls `check` until it returns a value, or throws after `timeoutMs` with the last error. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -248,6 +293,11 @@ async function sandboxHostEnv(id: string, stateDir: string): Promise<Record<stri
 /** Runs the agent's cleanup command: removes every sandbox, mount, netns, bridge and nft table it made. */
 function cleanupSandboxHost(env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [compiledEntry('apps', 'sandbox-agent', 'src', 'main.js'), 'cleanup'], { env, cwd: repoRoot(), timeout: 60_000 }, () => resolve());
+    execFile(
+      process.execPath,
+      [compiledEntry('apps', 'sandbox-agent', 'src', 'main.js'), 'cleanup'],
+      { env, cwd: repoRoot(), timeout: 60_000 },
+      () => resolve(),
+    );
   });
 }

@@ -1,5 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { acceptedNamesOf, ApiError, apiVersionOf, Clock, CRD_GROUP, CRD_RESOURCE, CrdCondition, crdSpecOf, CUSTOM_RESOURCE_CLEANUP_FINALIZER, decideNames, isJsonObject, KubeObject, NamesVerdict, ResourceRegistry, storageVersionOf } from '@skiff/api-machinery';
+import {
+  acceptedNamesOf,
+  ApiError,
+  apiVersionOf,
+  Clock,
+  CRD_GROUP,
+  CRD_RESOURCE,
+  CrdCondition,
+  crdSpecOf,
+  CUSTOM_RESOURCE_CLEANUP_FINALIZER,
+  decideNames,
+  isJsonObject,
+  KubeObject,
+  NamesVerdict,
+  ResourceRegistry,
+  storageVersionOf,
+} from '@skiff/api-machinery';
 import { isDeepStrictEqual } from 'node:util';
 import { DeletionService } from '../kube-api/deletion.service';
 import { timestamp } from '../kube-api/object-meta';
@@ -45,14 +61,22 @@ export class CustomResourceDefinitionLifecycleService {
       const spec = crdSpecOf(current);
       const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as unknown as CrdCondition[];
       const accepted = verdict.accepted
-        ? [condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'), condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted')]
-        : [condition('NamesAccepted', 'False', verdict.reason, verdict.message), condition('Established', 'False', 'NotAccepted', 'not all names are accepted')];
+        ? [
+            condition('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'),
+            condition('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted'),
+          ]
+        : [
+            condition('NamesAccepted', 'False', verdict.reason, verdict.message),
+            condition('Established', 'False', 'NotAccepted', 'not all names are accepted'),
+          ];
       const storage = storageVersionOf(spec);
       const stored = Array.isArray(status.storedVersions) ? (status.storedVersions as string[]) : [];
       const next = {
         ...status,
         conditions: mergeConditions(conditions, accepted, now),
-        acceptedNames: verdict.accepted ? acceptedNamesOf(spec.names) : (status.acceptedNames ?? { plural: '', kind: '' }),
+        acceptedNames: verdict.accepted
+          ? acceptedNamesOf(spec.names)
+          : (status.acceptedNames ?? { plural: '', kind: '' }),
         storedVersions: storage && !stored.includes(storage) ? [...stored, storage] : stored,
       };
       if (isDeepStrictEqual(next, status)) return { op: 'none', object: current };
@@ -67,14 +91,22 @@ export class CustomResourceDefinitionLifecycleService {
     const spec = crdSpecOf(crd);
     const type = this.registry.all().find((t) => t.custom?.crd === name && t.version === storageVersionOf(spec));
     if (type) {
-      const ctx: ResourceContext = { info: { verb: 'delete', group: type.group, version: type.version, resource: type.resource }, type, apiVersion: apiVersionOf(type), namespace: '' };
+      const ctx: ResourceContext = {
+        info: { verb: 'delete', group: type.group, version: type.version, resource: type.resource },
+        type,
+        apiVersion: apiVersionOf(type),
+        namespace: '',
+      };
       const { items } = await this.store.list({ group: type.group, resource: type.resource });
       if (items.length > 0) {
         await this.setTerminating(name, 'True', 'InstanceDeletionInProgress', 'CustomResource deletion is in progress');
         for (const item of items) {
           if (item.metadata.deletionTimestamp) continue; // waiting for its own finalizers
           try {
-            await this.deletion.delete({ ...ctx, namespace: item.metadata.namespace ?? '' }, item.metadata.name ?? '', { dryRun: false, propagationPolicy: 'Background' });
+            await this.deletion.delete({ ...ctx, namespace: item.metadata.namespace ?? '' }, item.metadata.name ?? '', {
+              dryRun: false,
+              propagationPolicy: 'Background',
+            });
           } catch (err) {
             if (!(err instanceof ApiError && err.code === 404)) throw err;
           }
@@ -91,7 +123,12 @@ export class CustomResourceDefinitionLifecycleService {
     });
   }
 
-  private async setTerminating(name: string, status: CrdCondition['status'], reason: string, message: string): Promise<void> {
+  private async setTerminating(
+    name: string,
+    status: CrdCondition['status'],
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const now = timestamp(this.clock.now());
     await this.store.write(crdKey(name), (current) => {
       if (!current) return { op: 'none', object: current };
@@ -117,7 +154,10 @@ function mergeConditions(current: CrdCondition[], wanted: CrdCondition[], now: s
   const out = current.filter((c) => !wanted.some((w) => w.type === c.type));
   for (const w of wanted) {
     const old = current.find((c) => c.type === w.type);
-    out.push({ ...w, lastTransitionTime: old && old.status === w.status && old.lastTransitionTime ? old.lastTransitionTime : now });
+    out.push({
+      ...w,
+      lastTransitionTime: old && old.status === w.status && old.lastTransitionTime ? old.lastTransitionTime : now,
+    });
   }
   return out.sort((a, b) => CONDITION_ORDER.indexOf(a.type) - CONDITION_ORDER.indexOf(b.type));
 }

@@ -1,5 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CRD_GROUP, CRD_RESOURCE, customResourcesFrom, KubeObject, ResourceRegistry, SchemaRegistry } from '@skiff/api-machinery';
+import {
+  CRD_GROUP,
+  CRD_RESOURCE,
+  customResourcesFrom,
+  KubeObject,
+  ResourceRegistry,
+  SchemaRegistry,
+} from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { WatchCacheService } from '../storage/watch-cache.service';
 import { CustomResourceDefinitionLifecycleService } from './crd-lifecycle.service';
@@ -78,7 +85,11 @@ export class CustomResourceRegistryService implements OnApplicationBootstrap, On
   private async follow(): Promise<void> {
     while (!this.cache.isReady() && !this.stopped) await new Promise((r) => setTimeout(r, 100));
     if (this.stopped) return;
-    this.unsubscribe = this.cache.watch({ group: CRD_GROUP, resource: CRD_RESOURCE }, this.cache.latestResourceVersion(), () => void this.refresh());
+    this.unsubscribe = this.cache.watch(
+      { group: CRD_GROUP, resource: CRD_RESOURCE },
+      this.cache.latestResourceVersion(),
+      () => void this.refresh(),
+    );
     await this.refresh();
   }
 }

@@ -15,6 +15,11 @@ export class SelfSubjectReviewService {
     }
     const user = this.tokens.userFor(authorization);
     if (!user) throw ApiError.unauthorized();
-    return { kind: 'SelfSubjectReview', apiVersion: API_VERSION, metadata: { creationTimestamp: null }, status: { userInfo: { username: user.username, groups: user.groups } } };
+    return {
+      kind: 'SelfSubjectReview',
+      apiVersion: API_VERSION,
+      metadata: { creationTimestamp: null },
+      status: { userInfo: { username: user.username, groups: user.groups } },
+    };
   }
 }

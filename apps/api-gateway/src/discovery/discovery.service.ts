@@ -24,13 +24,21 @@ export class DiscoveryService {
   }
 
   apiVersions(serverAddress: string): Json {
-    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    };
   }
 
   apiGroupList(): Json {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: this.groupNames()
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: this.groupNames()
         .filter((g) => g !== '')
-        .map((g) => this.apiGroup(g)) };
+        .map((g) => this.apiGroup(g)),
+    };
   }
 
   apiGroup(group: string): Json | undefined {

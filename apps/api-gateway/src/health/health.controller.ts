@@ -25,14 +25,26 @@ export class HealthController {
   @Get('readyz')
   async ready(@Query('verbose') verbose: string | undefined, @Res() res: Response): Promise<void> {
     const checks: [string, boolean][] = [
-      ['postgres', await this.ds.query('SELECT 1').then(() => true, () => false)],
+      [
+        'postgres',
+        await this.ds.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+      ],
       ['nats', !this.nc.isClosed() && !this.nc.isDraining() && this.nc.info !== undefined],
       ['watch-cache', this.watchCache.isReady()],
     ];
     const ok = checks.every(([, pass]) => pass);
-    const lines = checks.map(([name, pass]) => `[${pass ? '+' : '-'}]${name} ${pass ? 'ok' : 'failed: reason withheld'}`);
-    const body = verbose !== undefined || !ok ? `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n` : 'ok';
-    res.status(ok ? 200 : 500).type('text/plain').send(body);
+    const lines = checks.map(
+      ([name, pass]) => `[${pass ? '+' : '-'}]${name} ${pass ? 'ok' : 'failed: reason withheld'}`,
+    );
+    const body =
+      verbose !== undefined || !ok ? `${lines.join('\n')}\nreadyz check ${ok ? 'passed' : 'failed'}\n` : 'ok';
+    res
+      .status(ok ? 200 : 500)
+      .type('text/plain')
+      .send(body);
   }
 
   @Get('version')

@@ -72,7 +72,11 @@ export class AdmissionService {
     const storage = ctx.type.storageVersion;
     // A kind served in several versions has its rules written once, for the version it is stored in.
     if (storage) {
-      const admitted = this.admit({ ...ctx, type: { ...ctx.type, version: storage, storageVersion: undefined } }, convertBuiltIn(ctx.type, obj, storage), old && convertBuiltIn(ctx.type, old, storage));
+      const admitted = this.admit(
+        { ...ctx, type: { ...ctx.type, version: storage, storageVersion: undefined } },
+        convertBuiltIn(ctx.type, obj, storage),
+        old && convertBuiltIn(ctx.type, old, storage),
+      );
       return convertBuiltIn(ctx.type, admitted, ctx.type.version);
     }
     const defaulted = applyDefaults(ctx.type, this.decoded(ctx, obj));
@@ -86,7 +90,8 @@ export class AdmissionService {
 
   /** New content may only go into a namespace that exists and is not being deleted (nor into a deleted CRD). */
   async checkNamespaceOpen(ctx: ResourceContext, name: string): Promise<void> {
-    if (ctx.type.custom?.terminating) throw ApiError.methodNotAllowed('create not allowed while custom resource definition is terminating');
+    if (ctx.type.custom?.terminating)
+      throw ApiError.methodNotAllowed('create not allowed while custom resource definition is terminating');
     if (!ctx.type.namespaced) return;
     const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ctx.namespace });
     if (!ns) throw ApiError.notFound({ group: '', resource: 'namespaces', name: ctx.namespace });

@@ -9,12 +9,14 @@ describe('Kubernetes API semantics over HTTPS', () => {
   let cluster: TestCluster;
   const ns = 'sem';
   const cms = `/api/v1/namespaces/${ns}/configmaps`;
-  const api = (method: string, path: string, body?: unknown, type?: string): Promise<ApiResponse> => apiRequest(cluster.stack, method, path, body, type);
+  const api = (method: string, path: string, body?: unknown, type?: string): Promise<ApiResponse> =>
+    apiRequest(cluster.stack, method, path, body, type);
 
   beforeAll(async () => {
     cluster = await startTestCluster({ SKIFF_WATCH_WINDOW: '100' });
     await api('POST', '/api/v1/namespaces', { metadata: { name: ns } });
-    for (let i = 0; i < 7; i++) await api('POST', cms, { metadata: { name: `cm-${i}`, labels: { n: String(i % 2) } }, data: { i: String(i) } });
+    for (let i = 0; i < 7; i++)
+      await api('POST', cms, { metadata: { name: `cm-${i}`, labels: { n: String(i % 2) } }, data: { i: String(i) } });
   }, 90_000);
 
   afterAll(async () => {
@@ -52,19 +54,36 @@ describe('Kubernetes API semantics over HTTPS', () => {
     const cm = (await api('GET', `${cms}/cm-1`)).body as { metadata: { uid: string; resourceVersion: string } };
     const merge = 'application/merge-patch+json';
     const wrongUid = await api('PATCH', `${cms}/cm-1`, { metadata: { uid: 'not-the-uid' }, data: { x: '1' } }, merge);
-    expect(wrongUid).toMatchObject({ status: 409, body: { reason: 'Conflict', message: expect.stringContaining('Precondition failed: UID in precondition: not-the-uid') } });
+    expect(wrongUid).toMatchObject({
+      status: 409,
+      body: {
+        reason: 'Conflict',
+        message: expect.stringContaining('Precondition failed: UID in precondition: not-the-uid'),
+      },
+    });
     const stale = await api('PATCH', `${cms}/cm-1`, { metadata: { resourceVersion: '1' }, data: { x: '1' } }, merge);
     expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
-    const ok = await api('PATCH', `${cms}/cm-1`, { metadata: { uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion }, data: { i: '1', x: '1' } }, merge);
+    const ok = await api(
+      'PATCH',
+      `${cms}/cm-1`,
+      { metadata: { uid: cm.metadata.uid, resourceVersion: cm.metadata.resourceVersion }, data: { i: '1', x: '1' } },
+      merge,
+    );
     expect(ok.status).toBe(200);
     expect((await api('GET', `${cms}/cm-1`)).body).toMatchObject({ data: { i: '1', x: '1' } });
   });
 
   it('answers Status objects with the right code, reason and causes', async () => {
     const dup = await api('POST', cms, { metadata: { name: 'cm-0' } });
-    expect(dup).toMatchObject({ status: 409, body: { kind: 'Status', reason: 'AlreadyExists', details: { name: 'cm-0', kind: 'configmaps' } } });
+    expect(dup).toMatchObject({
+      status: 409,
+      body: { kind: 'Status', reason: 'AlreadyExists', details: { name: 'cm-0', kind: 'configmaps' } },
+    });
     const invalid = await api('POST', cms, { metadata: { name: 'Not_Valid' } });
-    expect(invalid).toMatchObject({ status: 422, body: { reason: 'Invalid', details: { causes: [{ field: 'metadata.name', reason: 'FieldValueInvalid' }] } } });
+    expect(invalid).toMatchObject({
+      status: 422,
+      body: { reason: 'Invalid', details: { causes: [{ field: 'metadata.name', reason: 'FieldValueInvalid' }] } },
+    });
     const malformed = await api('POST', cms, '{"metadata": ');
     expect(malformed).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
     const media = await api('POST', cms, 'x', 'text/csv');
@@ -90,27 +109,40 @@ describe('Kubernetes API semantics over HTTPS', () => {
 
   it('watches with a label selector: objects entering and leaving the selection', async () => {
     const list = (await api('GET', `${cms}?labelSelector=watched%3Dyes`)).body as List;
-    const w = openWatch(cluster.stack, `${cms}?watch=true&labelSelector=watched%3Dyes&resourceVersion=${list.metadata.resourceVersion}`);
+    const w = openWatch(
+      cluster.stack,
+      `${cms}?watch=true&labelSelector=watched%3Dyes&resourceVersion=${list.metadata.resourceVersion}`,
+    );
     await api('PATCH', `${cms}/cm-2`, { metadata: { labels: { watched: 'yes' } } }, 'application/merge-patch+json');
     await api('PATCH', `${cms}/cm-2`, { data: { more: 'x' } }, 'application/merge-patch+json');
     await api('PATCH', `${cms}/cm-2`, { metadata: { labels: { watched: null } } }, 'application/merge-patch+json');
     await eventually(async () => w.events.length >= 3, 10_000, 'three events');
     w.close();
-    expect(w.events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual(['ADDED cm-2', 'MODIFIED cm-2', 'DELETED cm-2']);
+    expect(w.events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([
+      'ADDED cm-2',
+      'MODIFIED cm-2',
+      'DELETED cm-2',
+    ]);
   });
 
   it('sends initial events and a bookmark with sendInitialEvents', async () => {
-    const w = openWatch(cluster.stack, `${cms}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=n%3D0&timeoutSeconds=2`);
+    const w = openWatch(
+      cluster.stack,
+      `${cms}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=n%3D0&timeoutSeconds=2`,
+    );
     await w.ended; // timeoutSeconds closes the stream
     const types = w.events.map((e) => e.type);
     expect(types.filter((t) => t === 'ADDED').length).toBe(4);
     const bookmark = w.events.find((e) => e.type === 'BOOKMARK')!;
-    expect((bookmark.object.metadata as { annotations?: Record<string, string> }).annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect((bookmark.object.metadata as { annotations?: Record<string, string> }).annotations).toEqual({
+      'k8s.io/initial-events-end': 'true',
+    });
   });
 
   it('expires watches older than the window with 410', async () => {
     const old = (await api('GET', cms)).body as List;
-    for (let i = 0; i < 120; i++) await api('PATCH', `${cms}/cm-6`, { data: { i: String(i) } }, 'application/merge-patch+json');
+    for (let i = 0; i < 120; i++)
+      await api('PATCH', `${cms}/cm-6`, { data: { i: String(i) } }, 'application/merge-patch+json');
     const w = openWatch(cluster.stack, `${cms}?watch=true&resourceVersion=${old.metadata.resourceVersion}`);
     await w.ended;
     expect(w.events).toEqual([
@@ -123,34 +155,72 @@ describe('Kubernetes API semantics over HTTPS', () => {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web' },
-      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
       status: { replicas: 99 },
     };
     const created = await api('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deploy);
-    expect(created.body).toMatchObject({ spec: { replicas: 1, strategy: { type: 'RollingUpdate' } }, metadata: { generation: 1 } });
+    expect(created.body).toMatchObject({
+      spec: { replicas: 1, strategy: { type: 'RollingUpdate' } },
+      metadata: { generation: 1 },
+    });
     expect((created.body as { status?: unknown }).status).toBeUndefined();
-    const scale = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`, { spec: { replicas: 4 } }, 'application/merge-patch+json');
-    expect(scale.body).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 4 }, status: { selector: 'app=web' } });
-    const after = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as { spec: { replicas: number }; metadata: { generation: number } };
+    const scale = await api(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`,
+      { spec: { replicas: 4 } },
+      'application/merge-patch+json',
+    );
+    expect(scale.body).toMatchObject({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      spec: { replicas: 4 },
+      status: { selector: 'app=web' },
+    });
+    const after = (await api('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web`)).body as {
+      spec: { replicas: number };
+      metadata: { generation: number };
+    };
     expect(after.spec.replicas).toBe(4);
     expect(after.metadata.generation).toBe(2);
-    const status = await api('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web/status`, { status: { replicas: 4 } }, 'application/merge-patch+json');
+    const status = await api(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web/status`,
+      { status: { replicas: 4 } },
+      'application/merge-patch+json',
+    );
     expect(status.body).toMatchObject({ status: { replicas: 4 }, metadata: { generation: 2 } });
   });
 
   it('binds a pod to a node once, through pods/binding', async () => {
     const pods = `/api/v1/namespaces/${ns}/pods`;
     await api('POST', pods, { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
-    const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p', annotations: { 'skiff.io/sandbox-host': 'h1' } }, target: { kind: 'Node', name: 'virtual-node-a' } };
+    const binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'p', annotations: { 'skiff.io/sandbox-host': 'h1' } },
+      target: { kind: 'Node', name: 'virtual-node-a' },
+    };
     expect((await api('POST', `${pods}/p/binding`, binding)).status).toBe(201);
-    const pod = (await api('GET', `${pods}/p`)).body as { spec: { nodeName: string }; metadata: { annotations: Record<string, string> }; status: { conditions: { type: string; status: string }[] } };
+    const pod = (await api('GET', `${pods}/p`)).body as {
+      spec: { nodeName: string };
+      metadata: { annotations: Record<string, string> };
+      status: { conditions: { type: string; status: string }[] };
+    };
     expect(pod.spec.nodeName).toBe('virtual-node-a');
     expect(pod.metadata.annotations['skiff.io/sandbox-host']).toBe('h1');
     expect(pod.status.conditions).toEqual([expect.objectContaining({ type: 'PodScheduled', status: 'True' })]);
-    expect(await api('POST', `${pods}/p/binding`, binding)).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
+    expect(await api('POST', `${pods}/p/binding`, binding)).toMatchObject({
+      status: 409,
+      body: { reason: 'Conflict' },
+    });
     // A bound pod is deleted gracefully: the node's agent finishes the job.
     await api('DELETE', `${pods}/p`);
-    expect(((await api('GET', `${pods}/p`)).body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp).toBeDefined();
+    expect(
+      ((await api('GET', `${pods}/p`)).body as { metadata: { deletionTimestamp?: string } }).metadata.deletionTimestamp,
+    ).toBeDefined();
     await api('DELETE', `${pods}/p?gracePeriodSeconds=0`);
     expect((await api('GET', `${pods}/p`)).status).toBe(404);
   });
@@ -166,7 +236,10 @@ describe('Kubernetes API semantics over HTTPS', () => {
     await api('PATCH', `${cms}/cm-0`, '[{"op":"bogus"}]', 'application/json-patch+json');
     await api('POST', '/api/v1/namespaces/x/y/z/w', {});
     await api('GET', '/apis/nope/v1/things');
-    expect(await api('GET', '/swagger-2.0.0.pb-v1')).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound' } });
+    expect(await api('GET', '/swagger-2.0.0.pb-v1')).toMatchObject({
+      status: 404,
+      body: { kind: 'Status', reason: 'NotFound' },
+    });
     expect((await api('GET', '/readyz')).body).toBe('ok');
   });
 });

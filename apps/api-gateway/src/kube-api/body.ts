@@ -1,4 +1,12 @@
-import { ApiError, decodeKubernetesProtobuf, goJsonSyntaxError, goJsonTypeOf, isJsonObject, JsonObject, KUBERNETES_PROTOBUF } from '@skiff/api-machinery';
+import {
+  ApiError,
+  decodeKubernetesProtobuf,
+  goJsonSyntaxError,
+  goJsonTypeOf,
+  isJsonObject,
+  JsonObject,
+  KUBERNETES_PROTOBUF,
+} from '@skiff/api-machinery';
 import { Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 
@@ -25,9 +33,16 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml', 'text/yaml']);
-const JSON_TYPES = new Set(['application/json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json', '']);
+const JSON_TYPES = new Set([
+  'application/json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/json-patch+json',
+  '',
+]);
 // What Go's encoding/json says when the body is JSON but not an object (the apiserver reads apiVersion/kind into this struct).
-const TYPE_META_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+const TYPE_META_STRUCT =
+  'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
 
 class BodyDecodeError extends Error {}
 
@@ -41,7 +56,10 @@ function decode(body: Buffer, contentType: string | undefined): unknown {
     const docs = parseAllDocuments(body.toString('utf8'), { uniqueKeys: false });
     const doc = Array.isArray(docs) ? docs[0] : undefined;
     const error = doc?.errors[0];
-    if (error) throw new BodyDecodeError(`error converting YAML to JSON: yaml: line ${error.linePos?.[0].line ?? 1}: ${firstSentence(error.message)}`);
+    if (error)
+      throw new BodyDecodeError(
+        `error converting YAML to JSON: yaml: line ${error.linePos?.[0].line ?? 1}: ${firstSentence(error.message)}`,
+      );
     return doc?.toJS({ maxAliasCount: 100 }) ?? null;
   }
   if (!JSON_TYPES.has(type)) throw ApiError.unsupportedMediaType(type);
@@ -79,12 +97,19 @@ export function decodeObject(body: Buffer, contentType: string | undefined, kind
     throw unrecognized(kind, `${prefix}${err.message}`, body);
   }
   if (value === null) return {};
-  if (!isJsonObject(value)) throw unrecognized(kind, `couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonTypeOf(value)} into Go value of type ${TYPE_META_STRUCT}`, body);
+  if (!isJsonObject(value))
+    throw unrecognized(
+      kind,
+      `couldn't get version/kind; json parse error: json: cannot unmarshal ${goJsonTypeOf(value)} into Go value of type ${TYPE_META_STRUCT}`,
+      body,
+    );
   return value;
 }
 
 function unrecognized(kind: string, reason: string, body: Buffer): ApiError {
-  return ApiError.badRequest(`the object provided is unrecognized (must be of type ${kind}): ${reason} (${summarize(body)})`);
+  return ApiError.badRequest(
+    `the object provided is unrecognized (must be of type ${kind}): ${reason} (${summarize(body)})`,
+  );
 }
 
 // apiserver's summarizeData: JSON-looking bodies as text, others as hex, 30 bytes at most.

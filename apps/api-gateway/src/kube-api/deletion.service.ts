@@ -1,5 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, Clock, CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import {
+  ApiError,
+  Clock,
+  CRD_GROUP,
+  CRD_RESOURCE,
+  CUSTOM_RESOURCE_CLEANUP_FINALIZER,
+  isGarbageCollected,
+  isJsonObject,
+  JsonObject,
+  KubeObject,
+} from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
@@ -23,11 +33,17 @@ export interface DeleteOutcome {
 /** Parses DeleteOptions from the body and query (the query wins, as kubectl sends both ways). */
 export function deleteOptionsOf(body: unknown, query: URLSearchParams): DeleteOptions {
   const b: JsonObject = isJsonObject(body) ? body : {};
-  const grace = query.get('gracePeriodSeconds') ?? (typeof b.gracePeriodSeconds === 'number' ? String(b.gracePeriodSeconds) : null);
-  const policy = query.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : null);
+  const grace =
+    query.get('gracePeriodSeconds') ?? (typeof b.gracePeriodSeconds === 'number' ? String(b.gracePeriodSeconds) : null);
+  const policy =
+    query.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : null);
   if (policy !== null && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
     throw ApiError.invalid('', 'DeleteOptions', '', [
-      { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'propagationPolicy',
+        message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      },
     ]);
   }
   if (grace !== null && !/^-?\d+$/.test(grace)) throw ApiError.badRequest(`invalid gracePeriodSeconds: ${grace}`);
@@ -68,7 +84,10 @@ export class DeletionService {
       if (!current) throw ApiError.notFound(subjectOf(ctx, name));
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== current.metadata.uid) {
-        throw ApiError.conflict(subjectOf(ctx, name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+        throw ApiError.conflict(
+          subjectOf(ctx, name),
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        );
       }
       if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw ApiError.conflict(
@@ -86,7 +105,11 @@ export class DeletionService {
         finalizers.push('orphan');
       }
       // A CRD goes once its objects are gone (CustomResourceDefinitionLifecycleService removes them).
-      if (ctx.type.group === CRD_GROUP && ctx.type.resource === CRD_RESOURCE && !finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) {
+      if (
+        ctx.type.group === CRD_GROUP &&
+        ctx.type.resource === CRD_RESOURCE &&
+        !finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)
+      ) {
         finalizers.push(CUSTOM_RESOURCE_CLEANUP_FINALIZER);
       }
       const isNamespace = ctx.type.group === '' && ctx.type.resource === 'namespaces';
@@ -99,12 +122,15 @@ export class DeletionService {
         ...current,
         metadata: {
           ...current.metadata,
-          deletionTimestamp: current.metadata.deletionTimestamp ?? timestamp(new Date(this.clock.now().getTime() + (graceful ?? 0) * 1000)),
+          deletionTimestamp:
+            current.metadata.deletionTimestamp ??
+            timestamp(new Date(this.clock.now().getTime() + (graceful ?? 0) * 1000)),
           deletionGracePeriodSeconds: graceful ?? 0,
           ...(finalizers.length > 0 ? { finalizers } : {}),
         },
       };
-      if (isNamespace) marked.status = { ...(isJsonObject(current.status) ? current.status : {}), phase: 'Terminating' };
+      if (isNamespace)
+        marked.status = { ...(isJsonObject(current.status) ? current.status : {}), phase: 'Terminating' };
       return { op: 'update', object: marked };
     };
     if (opts.dryRun) {
@@ -113,7 +139,8 @@ export class DeletionService {
     }
     const res = await this.store.write(key, decide);
     const object = fromStorage(ctx, res.object!);
-    if (ctx.type.resource === 'namespaces' && ctx.type.group === '' && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
+    if (ctx.type.resource === 'namespaces' && ctx.type.group === '' && res.op !== 'delete')
+      this.namespaceTerminatingHook?.(name);
     return { object, removed: res.op === 'delete' };
   }
 
@@ -124,7 +151,9 @@ export class DeletionService {
     if (typeof spec.nodeName !== 'string' || spec.nodeName === '') return undefined;
     const phase = isJsonObject(pod.status) ? pod.status.phase : undefined;
     if (phase === 'Succeeded' || phase === 'Failed') return undefined;
-    const grace = opts.gracePeriodSeconds ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+    const grace =
+      opts.gracePeriodSeconds ??
+      (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
     return grace > 0 ? grace : undefined;
   }
 }

@@ -28,7 +28,13 @@ export class KubeApiController {
     try {
       info = parseRequestInfo(req.method, url.pathname, url.searchParams);
       const out = info
-        ? await this.api.handle(info, { method: req.method, path: url.pathname, query: url.searchParams, headers: headersOf(req), body: req })
+        ? await this.api.handle(info, {
+            method: req.method,
+            path: url.pathname,
+            query: url.searchParams,
+            headers: headersOf(req),
+            body: req,
+          })
         : this.discover(req, url.pathname);
       longRunning = out.type !== 'json';
       code = await this.write(res, out);
@@ -54,7 +60,10 @@ export class KubeApiController {
   }
 
   private discover(req: Request, path: string): KubeResponse {
-    if (req.method !== 'GET') throw ApiError.methodNotAllowed(`the server does not allow this method on the requested resource (${req.method} ${path})`);
+    if (req.method !== 'GET')
+      throw ApiError.methodNotAllowed(
+        `the server does not allow this method on the requested resource (${req.method} ${path})`,
+      );
     const parts = path.split('/').filter(Boolean);
     const aggregated = this.discovery.aggregatedVersion(req.headers.accept);
     if (parts.length === 1 && aggregated) {
@@ -66,7 +75,8 @@ export class KubeApiController {
       };
     }
     let body: unknown;
-    if (parts[0] === 'api' && parts.length === 1) body = this.discovery.apiVersions(`${req.socket.localAddress}:${req.socket.localPort}`);
+    if (parts[0] === 'api' && parts.length === 1)
+      body = this.discovery.apiVersions(`${req.socket.localAddress}:${req.socket.localPort}`);
     else if (parts[0] === 'api' && parts.length === 2) body = this.discovery.apiResourceList('', parts[1]);
     else if (parts[0] === 'apis' && parts.length === 1) body = this.discovery.apiGroupList();
     else if (parts[0] === 'apis' && parts.length === 2) body = this.discovery.apiGroup(parts[1]);
@@ -78,7 +88,11 @@ export class KubeApiController {
   private async write(res: Response, out: KubeResponse): Promise<number> {
     if (out.type === 'stream') {
       // Flushed as it comes: `kubectl logs -f` shows each line when the container writes it.
-      res.writeHead(200, { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, {
+        'Content-Type': out.contentType,
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
       res.flushHeaders();
       res.once('close', () => out.body.destroy());
       out.body.pipe(res);
@@ -91,10 +105,17 @@ export class KubeApiController {
     }
     for (const w of out.warnings ?? []) res.append('Warning', `299 - ${JSON.stringify(w)}`);
     if (out.type === 'json') {
-      res.status(out.code).type(out.contentType ?? 'application/json').send(JSON.stringify(out.body));
+      res
+        .status(out.code)
+        .type(out.contentType ?? 'application/json')
+        .send(JSON.stringify(out.body));
       return out.code;
     }
-    res.writeHead(200, { 'Content-Type': out.contentType, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': out.contentType,
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     res.flushHeaders();
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
     const send = (e: WatchEvent, line?: string): void => void res.write(line ?? `${JSON.stringify(e)}\n`);
@@ -111,7 +132,10 @@ export class KubeApiController {
 
   private fail(res: Response, err: unknown, req: Request): number {
     const apiErr = ApiError.from(err);
-    if (!(err instanceof ApiError)) this.log.error(`${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!(err instanceof ApiError))
+      this.log.error(
+        `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     if (res.headersSent) {
       res.end();
       return apiErr.code;

@@ -62,11 +62,27 @@ export class KubeApiService {
       case 'list': {
         const opts = listOptionsOf(ctx.type, req.query);
         const list = await this.reader.list(ctx, opts);
-        const listMeta = { resourceVersion: list.resourceVersion, ...(list.continue ? { continue: list.continue } : {}) };
+        const listMeta = {
+          resourceVersion: list.resourceVersion,
+          ...(list.continue ? { continue: list.continue } : {}),
+        };
         if (table) {
-          return { type: 'json', code: 200, contentType: TABLE_MEDIA, body: toTable(ctx.type, list.items, { now: this.clock.now(), includeObject: includeObjectOf(req.query), listMeta }) };
+          return {
+            type: 'json',
+            code: 200,
+            contentType: TABLE_MEDIA,
+            body: toTable(ctx.type, list.items, {
+              now: this.clock.now(),
+              includeObject: includeObjectOf(req.query),
+              listMeta,
+            }),
+          };
         }
-        return { type: 'json', code: 200, body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: listMeta, items: list.items } };
+        return {
+          type: 'json',
+          code: 200,
+          body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: listMeta, items: list.items },
+        };
       }
       case 'watch': {
         const opts = listOptionsOf(ctx.type, req.query);
@@ -79,8 +95,14 @@ export class KubeApiService {
       }
       case 'create': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type'], requestKind(ctx));
-        if (sub === 'binding') return { type: 'json', code: 201, body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)) };
-        if (sub === 'eviction') return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
+        if (sub === 'binding')
+          return {
+            type: 'json',
+            code: 201,
+            body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)),
+          };
+        if (sub === 'eviction')
+          return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };
         }
@@ -111,7 +133,12 @@ export class KubeApiService {
 
   private single(ctx: ResourceContext, obj: KubeObject, table: boolean, query: URLSearchParams): KubeResponse {
     if (!table || ctx.info.subresource === 'scale') return { type: 'json', code: 200, body: obj };
-    return { type: 'json', code: 200, contentType: TABLE_MEDIA, body: toTable(ctx.type, [obj], { now: this.clock.now(), includeObject: includeObjectOf(query) }) };
+    return {
+      type: 'json',
+      code: 200,
+      contentType: TABLE_MEDIA,
+      body: toTable(ctx.type, [obj], { now: this.clock.now(), includeObject: includeObjectOf(query) }),
+    };
   }
 
   private async deleteCollection(ctx: ResourceContext, req: KubeRequest): Promise<KubeResponse> {
@@ -127,7 +154,16 @@ export class KubeApiService {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
     }
-    return { type: 'json', code: 200, body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: { resourceVersion: list.resourceVersion }, items } };
+    return {
+      type: 'json',
+      code: 200,
+      body: {
+        kind: `${ctx.type.kind}List`,
+        apiVersion: ctx.apiVersion,
+        metadata: { resourceVersion: list.resourceVersion },
+        items,
+      },
+    };
   }
 
   private async logs(ctx: ResourceContext, name: string, query: URLSearchParams): Promise<KubeResponse> {
@@ -158,7 +194,8 @@ export class KubeApiService {
 
   private writeOptions(req: KubeRequest): WriteOptions {
     const dryRun = req.query.getAll('dryRun');
-    if (dryRun.some((d) => d !== 'All')) throw ApiError.badRequest(`dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`);
+    if (dryRun.some((d) => d !== 'All'))
+      throw ApiError.badRequest(`dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`);
     const force = req.query.get('force');
     return {
       dryRun: dryRun.includes('All'),

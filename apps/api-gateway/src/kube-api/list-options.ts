@@ -1,4 +1,15 @@
-import { ApiError, FieldMatcher, fieldSelectorExactValue, KubeObject, LabelMatcher, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, ResourceType } from '@skiff/api-machinery';
+import {
+  ApiError,
+  FieldMatcher,
+  fieldSelectorExactValue,
+  KubeObject,
+  LabelMatcher,
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  ResourceType,
+} from '@skiff/api-machinery';
 
 export interface ListOptions {
   labelSelector?: LabelMatcher;
@@ -26,13 +37,20 @@ export function encodeContinue(t: ContinueToken): string {
 function decodeContinue(s: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Partial<ContinueToken> & { v?: string };
-    if (t.v === 'skiff/v1' && typeof t.rv === 'number' && typeof t.namespace === 'string' && typeof t.name === 'string') {
+    if (
+      t.v === 'skiff/v1' &&
+      typeof t.rv === 'number' &&
+      typeof t.namespace === 'string' &&
+      typeof t.name === 'string'
+    ) {
       return { rv: t.rv, namespace: t.namespace, name: t.name };
     }
   } catch {
     // fall through to the error below
   }
-  throw ApiError.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw ApiError.badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }
 
 export function listOptionsOf(type: ResourceType, query: URLSearchParams): ListOptions {
@@ -43,7 +61,8 @@ export function listOptionsOf(type: ResourceType, query: URLSearchParams): ListO
   const cont = query.get('continue');
   const fieldSelector = field ? parseFieldSelector(type, field) : undefined;
   const limit = limitRaw ? Number(limitRaw) : undefined;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw ApiError.badRequest(`invalid limit: ${limitRaw}`);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+    throw ApiError.badRequest(`invalid limit: ${limitRaw}`);
   const timeoutSeconds = timeoutRaw ? Number(timeoutRaw) : undefined;
   if (timeoutSeconds !== undefined && (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)) {
     throw ApiError.badRequest(`invalid timeoutSeconds: ${timeoutRaw}`);
@@ -51,7 +70,11 @@ export function listOptionsOf(type: ResourceType, query: URLSearchParams): ListO
   const sendInitialEvents = query.get('sendInitialEvents') === 'true';
   if (sendInitialEvents && query.get('resourceVersionMatch') !== 'NotOlderThan') {
     throw ApiError.invalid('meta.k8s.io', 'ListOptions', '', [
-      { reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan" },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'resourceVersionMatch',
+        message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      },
     ]);
   }
   return {

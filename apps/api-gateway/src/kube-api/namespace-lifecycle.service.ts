@@ -28,7 +28,8 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureNamespaces(SYSTEM_NAMESPACES);
-    for (const pc of SYSTEM_PRIORITY_CLASSES) await this.ensure(this.context('scheduling.k8s.io', 'priorityclasses', ''), pc);
+    for (const pc of SYSTEM_PRIORITY_CLASSES)
+      await this.ensure(this.context('scheduling.k8s.io', 'priorityclasses', ''), pc);
     this.deletion.onNamespaceTerminating(() => void this.sweep());
     this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
   }
@@ -59,7 +60,11 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
 
   private async ensure(ctx: ResourceContext, obj: KubeObject): Promise<void> {
     try {
-      await this.writer.create(ctx, obj as unknown as JsonObject, { dryRun: false, fieldManager: SYSTEM_MANAGER, fieldValidation: 'Ignore' });
+      await this.writer.create(ctx, obj as unknown as JsonObject, {
+        dryRun: false,
+        fieldManager: SYSTEM_MANAGER,
+        fieldValidation: 'Ignore',
+      });
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
@@ -70,7 +75,11 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
     for (const key of keys) {
       const ctx = this.context(key.group, key.resource, namespace);
       try {
-        await this.deletion.delete(ctx, key.name, { dryRun: false, propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+        await this.deletion.delete(ctx, key.name, {
+          dryRun: false,
+          propagationPolicy: 'Background',
+          gracePeriodSeconds: 0,
+        });
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
@@ -78,7 +87,9 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
     const remaining = await this.store.keysInNamespace(namespace, 1);
     if (remaining.length > 0) return;
     await this.store.write({ group: '', resource: 'namespaces', namespace: '', name: namespace }, (current) =>
-      current && current.metadata.deletionTimestamp ? { op: 'delete', object: current } : { op: 'none', object: current },
+      current && current.metadata.deletionTimestamp
+        ? { op: 'delete', object: current }
+        : { op: 'none', object: current },
     );
     this.log.log(`namespace ${namespace} deleted`);
   }

@@ -24,7 +24,15 @@ export function hasSubresource(type: ResourceType, name: string): boolean {
   return type.subresources.some((s) => s.name === name);
 }
 
-const SERVER_OWNED_META = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'];
+const SERVER_OWNED_META = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+];
 
 /** Metadata a client may not set on create. */
 export function withoutServerMeta(obj: KubeObject): KubeObject {

@@ -18,7 +18,10 @@ class FakeObjectStore {
   }
 
   put(k: ObjectKey, obj: KubeObject): void {
-    this.rows.set(this.id(k), { ...structuredClone(obj), metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } });
+    this.rows.set(this.id(k), {
+      ...structuredClone(obj),
+      metadata: { ...obj.metadata, resourceVersion: String(++this.rv) },
+    });
   }
 
   peek(k: ObjectKey): KubeObject | undefined {
@@ -30,7 +33,11 @@ class FakeObjectStore {
     return o && structuredClone(o);
   }
 
-  async list(q: { group: string; resource: string; namespace?: string }): Promise<{ items: KubeObject[]; resourceVersion: number; more: boolean }> {
+  async list(q: {
+    group: string;
+    resource: string;
+    namespace?: string;
+  }): Promise<{ items: KubeObject[]; resourceVersion: number; more: boolean }> {
     const prefix = `${q.group}/${q.resource}/${q.namespace ?? ''}`;
     const items = [...this.rows.entries()].filter(([k]) => k.startsWith(prefix)).map(([, o]) => structuredClone(o));
     return { items, resourceVersion: this.rv, more: false };
@@ -53,9 +60,17 @@ class FakeObjectStore {
 }
 
 const podKey = (name: string): ObjectKey => ({ group: '', resource: 'pods', namespace: NS, name });
-const pdbKey = (name: string): ObjectKey => ({ group: 'policy', resource: 'poddisruptionbudgets', namespace: NS, name });
+const pdbKey = (name: string): ObjectKey => ({
+  group: 'policy',
+  resource: 'poddisruptionbudgets',
+  namespace: NS,
+  name,
+});
 
-function pod(name: string, opts: { ready?: boolean; phase?: string; labels?: Record<string, string> } = {}): KubeObject {
+function pod(
+  name: string,
+  opts: { ready?: boolean; phase?: string; labels?: Record<string, string> } = {},
+): KubeObject {
   const ready = opts.ready ?? true;
   return {
     apiVersion: 'v1',
@@ -66,24 +81,47 @@ function pod(name: string, opts: { ready?: boolean; phase?: string; labels?: Rec
   };
 }
 
-function budget(name: string, status: Record<string, unknown>, spec: Record<string, unknown> = {}, generation = 1): KubeObject {
+function budget(
+  name: string,
+  status: Record<string, unknown>,
+  spec: Record<string, unknown> = {},
+  generation = 1,
+): KubeObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: { name, namespace: NS, generation },
     spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } }, ...spec },
-    status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0, ...status },
+    status: {
+      observedGeneration: 1,
+      disruptionsAllowed: 0,
+      currentHealthy: 0,
+      desiredHealthy: 0,
+      expectedPods: 0,
+      ...status,
+    },
   };
 }
 
-const eviction = (name: string, extra: JsonObject = {}): JsonObject => ({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: NS }, ...extra });
+const eviction = (name: string, extra: JsonObject = {}): JsonObject => ({
+  apiVersion: 'policy/v1',
+  kind: 'Eviction',
+  metadata: { name, namespace: NS },
+  ...extra,
+});
 
 describe(PodEvictionService.name, () => {
   let store: FakeObjectStore;
   let service: PodEvictionService;
   const podsType = BUILT_IN_RESOURCES.find((r) => r.group === '' && r.resource === 'pods')!;
-  const ctx: ResourceContext = { info: { verb: 'create', group: '', version: 'v1', namespace: NS, resource: 'pods', subresource: 'eviction' }, type: podsType, apiVersion: 'v1', namespace: NS };
-  const evict = (name: string, body: JsonObject = eviction(name), query = '') => service.evict(ctx, name, body, new URLSearchParams(query));
+  const ctx: ResourceContext = {
+    info: { verb: 'create', group: '', version: 'v1', namespace: NS, resource: 'pods', subresource: 'eviction' },
+    type: podsType,
+    apiVersion: 'v1',
+    namespace: NS,
+  };
+  const evict = (name: string, body: JsonObject = eviction(name), query = '') =>
+    service.evict(ctx, name, body, new URLSearchParams(query));
   const refusal = async (p: Promise<unknown>): Promise<ApiError> => {
     try {
       await p;
@@ -106,7 +144,10 @@ describe(PodEvictionService.name, () => {
   it('deletes a pod no budget guards, marking it DisruptionTarget first, and answers 201 Success', async () => {
     store.put(podKey('lone'), pod('lone', { labels: { app: 'other' } }));
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 0 }));
-    expect(await evict('lone')).toEqual({ code: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } });
+    expect(await evict('lone')).toEqual({
+      code: 201,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 },
+    });
     const p = store.peek(podKey('lone'))!;
     expect(p.metadata.deletionTimestamp).toBe('2025-03-01T10:00:30Z'); // bound to a node: graceful, 30 s
     expect((p.status as { conditions: unknown[] }).conditions).toContainEqual({
@@ -121,13 +162,40 @@ describe(PodEvictionService.name, () => {
 
   it('takes an allowed disruption from the budget, recording the pod, before deleting it', async () => {
     store.put(podKey('web-1'), pod('web-1'));
-    store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', observedGeneration: 1, lastTransitionTime: '2025-03-01T09:00:00Z' }] }));
+    store.put(
+      pdbKey('web'),
+      budget('web', {
+        disruptionsAllowed: 1,
+        currentHealthy: 3,
+        desiredHealthy: 2,
+        expectedPods: 3,
+        conditions: [
+          {
+            type: 'DisruptionAllowed',
+            status: 'True',
+            reason: 'SufficientPods',
+            message: '',
+            observedGeneration: 1,
+            lastTransitionTime: '2025-03-01T09:00:00Z',
+          },
+        ],
+      }),
+    );
     expect((await evict('web-1')).code).toBe(201);
     expect(terminating('web-1')).toBe(true);
     expect(budgetStatus('web')).toMatchObject({
       disruptionsAllowed: 0,
       disruptedPods: { 'web-1': '2025-03-01T10:00:00Z' },
-      conditions: [{ type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: 1, lastTransitionTime: '2025-03-01T10:00:00Z' }],
+      conditions: [
+        {
+          type: 'DisruptionAllowed',
+          status: 'False',
+          reason: 'InsufficientPods',
+          message: '',
+          observedGeneration: 1,
+          lastTransitionTime: '2025-03-01T10:00:00Z',
+        },
+      ],
     });
   });
 
@@ -142,7 +210,11 @@ describe(PodEvictionService.name, () => {
       status: 'Failure',
       message: "Cannot evict pod as it would violate the pod's disruption budget.",
       reason: 'TooManyRequests',
-      details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] },
+      details: {
+        causes: [
+          { reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' },
+        ],
+      },
       code: 429,
     });
     expect(terminating('web-1')).toBe(false);
@@ -153,16 +225,31 @@ describe(PodEvictionService.name, () => {
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 1, observedGeneration: 1 }, {}, 2));
     const err = await refusal(evict('web-1'));
     expect(err.code).toBe(429);
-    expect(err.details).toEqual({ retryAfterSeconds: 10, causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' }] });
+    expect(err.details).toEqual({
+      retryAfterSeconds: 10,
+      causes: [
+        { reason: 'DisruptionBudget', message: 'The disruption budget web is still being processed by the server.' },
+      ],
+    });
   });
 
   it('answers 500 when more than one budget selects the pod', async () => {
     store.put(podKey('web-1'), pod('web-1'));
     store.put(pdbKey('a'), budget('a', { disruptionsAllowed: 1 }));
-    store.put(pdbKey('b'), budget('b', { disruptionsAllowed: 1 }, { selector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } }));
+    store.put(
+      pdbKey('b'),
+      budget('b', { disruptionsAllowed: 1 }, { selector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } }),
+    );
     expect(await evict('web-1')).toEqual({
       code: 500,
-      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 },
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+        code: 500,
+      },
     });
     expect(terminating('web-1')).toBe(false);
   });
@@ -190,7 +277,14 @@ describe(PodEvictionService.name, () => {
     store.put(podKey('sick-2'), pod('sick-2', { ready: false }));
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }));
     expect((await refusal(evict('sick-2'))).code).toBe(429); // IfHealthyBudget: the application is disrupted
-    store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }, { unhealthyPodEvictionPolicy: 'AlwaysAllow' }));
+    store.put(
+      pdbKey('web'),
+      budget(
+        'web',
+        { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 },
+        { unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      ),
+    );
     expect((await evict('sick-2')).code).toBe(201);
     expect(terminating('sick-2')).toBe(true);
   });
@@ -219,11 +313,22 @@ describe(PodEvictionService.name, () => {
 
   it('checks the Eviction body against the URL and honours its deleteOptions', async () => {
     store.put(podKey('web-1'), pod('web-1', { labels: {} }));
-    expect((await refusal(evict('web-1', eviction('web-2')))).message).toBe('name in URL does not match name in Eviction object');
+    expect((await refusal(evict('web-1', eviction('web-2')))).message).toBe(
+      'name in URL does not match name in Eviction object',
+    );
     expect((await refusal(evict('web-1', { ...eviction('web-1'), kind: 'Pod' }))).code).toBe(400);
     expect((await refusal(evict('missing', eviction('missing')))).message).toBe('pods "missing" not found');
-    expect((await refusal(evict('web-1', eviction('web-1', { deleteOptions: { preconditions: { uid: 'other' } } })))).code).toBe(409);
-    expect((await evict('web-1', eviction('web-1', { apiVersion: 'policy/v1beta1', deleteOptions: { gracePeriodSeconds: 5 } }))).code).toBe(201);
+    expect(
+      (await refusal(evict('web-1', eviction('web-1', { deleteOptions: { preconditions: { uid: 'other' } } })))).code,
+    ).toBe(409);
+    expect(
+      (
+        await evict(
+          'web-1',
+          eviction('web-1', { apiVersion: 'policy/v1beta1', deleteOptions: { gracePeriodSeconds: 5 } }),
+        )
+      ).code,
+    ).toBe(201);
     expect(store.peek(podKey('web-1'))?.metadata.deletionTimestamp).toBe('2025-03-01T10:00:05Z');
   });
 });

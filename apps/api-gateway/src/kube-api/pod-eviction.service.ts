@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, Clock, isJsonObject, JsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels, Status } from '@skiff/api-machinery';
+import {
+  ApiError,
+  Clock,
+  isJsonObject,
+  JsonObject,
+  KubeObject,
+  LabelMatcher,
+  LabelSelector,
+  labelSelectorFromObject,
+  matchesLabels,
+  Status,
+} from '@skiff/api-machinery';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
@@ -103,7 +114,10 @@ export class PodEvictionService {
     const pod = await this.retrying(rvUnset, async () => {
       const current = await this.getPod(ctx, name);
       if (!canIgnoreBudget(current)) return current;
-      const opts = shouldEnforceResourceVersion(current) && rvUnset ? withResourceVersion(options, current.metadata.resourceVersion) : options;
+      const opts =
+        shouldEnforceResourceVersion(current) && rvUnset
+          ? withResourceVersion(options, current.metadata.resourceVersion)
+          : options;
       await this.markAndDelete(podCtx, name, opts);
       return undefined;
     });
@@ -113,7 +127,14 @@ export class PodEvictionService {
     if (budgets.length > 1) {
       return {
         code: 500,
-        body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', code: 500 },
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+          code: 500,
+        },
       };
     }
     let pinToPod = false;
@@ -123,7 +144,11 @@ export class PodEvictionService {
       const unhealthy = !isPodReady(pod);
       // An unready pod does not count as healthy: deleting it costs the budget nothing when the
       // policy says so, or when the application is not disrupted right now.
-      if (unhealthy && (budget.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' || ((status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0) && (status.desiredHealthy ?? 0) > 0))) {
+      if (
+        unhealthy &&
+        (budget.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow' ||
+          ((status.currentHealthy ?? 0) >= (status.desiredHealthy ?? 0) && (status.desiredHealthy ?? 0) > 0))
+      ) {
         pinToPod = true;
       } else {
         await this.takeDisruption(budget, name, options.dryRun);
@@ -134,7 +159,8 @@ export class PodEvictionService {
     try {
       await this.markAndDelete(podCtx, name, opts);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 409 && pinToPod && rvUnset) throw budgetBeingProcessed(budget!.metadata.name!);
+      if (err instanceof ApiError && err.code === 409 && pinToPod && rvUnset)
+        throw budgetBeingProcessed(budget!.metadata.name!);
       throw err;
     }
     return success();
@@ -143,22 +169,31 @@ export class PodEvictionService {
   /** The Eviction body checked against the URL, and its DeleteOptions with the request's dryRun (propagateDryRun). */
   private evictionOptions(ctx: ResourceContext, name: string, body: JsonObject, query: URLSearchParams): DeleteOptions {
     if (body.kind !== undefined && body.kind !== 'Eviction') {
-      throw ApiError.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (Eviction)`);
+      throw ApiError.badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (Eviction)`,
+      );
     }
     if (body.apiVersion !== undefined && !EVICTION_VERSIONS.includes(String(body.apiVersion))) {
-      throw ApiError.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (policy/v1)`);
+      throw ApiError.badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (policy/v1)`,
+      );
     }
     const meta = isJsonObject(body.metadata) ? body.metadata : {};
     if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== ctx.namespace) {
-      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw ApiError.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     if (meta.name !== name) throw ApiError.badRequest('name in URL does not match name in Eviction object');
     const requested = query.getAll('dryRun');
-    if (requested.some((d) => d !== 'All')) throw ApiError.badRequest(`dryRun: Unsupported value: "${requested.join(',')}": supported values: "All"`);
+    if (requested.some((d) => d !== 'All'))
+      throw ApiError.badRequest(`dryRun: Unsupported value: "${requested.join(',')}": supported values: "All"`);
     const raw: JsonObject = isJsonObject(body.deleteOptions) ? body.deleteOptions : {};
     const inBody = Array.isArray(raw.dryRun) ? raw.dryRun.map(String) : [];
     if (inBody.length > 0 && requested.length > 0 && inBody.join('\0') !== requested.join('\0')) {
-      throw ApiError.internal(`Non-matching dry-run options in request and content: [${requested.join(' ')}] and [${inBody.join(' ')}]`);
+      throw ApiError.internal(
+        `Non-matching dry-run options in request and content: [${requested.join(' ')}] and [${inBody.join(' ')}]`,
+      );
     }
     const opts = deleteOptionsOf(raw, new URLSearchParams());
     return { ...opts, dryRun: opts.dryRun || requested.includes('All') };
@@ -172,7 +207,11 @@ export class PodEvictionService {
 
   /** The budgets in the pod's namespace whose selector selects it; a nil, empty or invalid selector selects nothing. */
   private async budgetsFor(pod: KubeObject): Promise<Budget[]> {
-    const list = await this.store.list({ group: 'policy', resource: 'poddisruptionbudgets', namespace: pod.metadata.namespace ?? '' });
+    const list = await this.store.list({
+      group: 'policy',
+      resource: 'poddisruptionbudgets',
+      namespace: pod.metadata.namespace ?? '',
+    });
     return (list.items as Budget[]).filter((b) => {
       let selector: LabelMatcher;
       try {
@@ -188,13 +227,20 @@ export class PodEvictionService {
   private async takeDisruption(first: Budget, podName: string, dryRun: boolean): Promise<void> {
     let budget: Budget | undefined = first;
     for (let attempt = 1; ; attempt++) {
-      if (!budget) throw ApiError.notFound({ group: 'policy', resource: 'poddisruptionbudgets', name: first.metadata.name });
+      if (!budget)
+        throw ApiError.notFound({ group: 'policy', resource: 'poddisruptionbudgets', name: first.metadata.name });
       try {
         await this.checkAndDecrement(budget, podName, dryRun);
         return;
       } catch (err) {
         if (!(err instanceof ConflictRetry)) throw err;
-        if (attempt >= RETRY_STEPS) throw new ApiError(504, 'Timeout', `Timeout: couldn't update PodDisruptionBudget "${first.metadata.name}" due to conflicts`, { retryAfterSeconds: 10 });
+        if (attempt >= RETRY_STEPS)
+          throw new ApiError(
+            504,
+            'Timeout',
+            `Timeout: couldn't update PodDisruptionBudget "${first.metadata.name}" due to conflicts`,
+            { retryAfterSeconds: 10 },
+          );
       }
       await sleep(RETRY_DELAY_MS * (1 + Math.random() * 0.1));
       budget = (await this.store.get(budgetKey(first))) as Budget | undefined;
@@ -209,15 +255,26 @@ export class PodEvictionService {
     const subject = { group: 'policy', resource: 'poddisruptionbudget', name };
     if (allowed < 0) throw ApiError.forbidden(subject, 'pdb disruptions allowed is negative');
     if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_POD_SIZE) {
-      throw ApiError.forbidden(subject, 'DisruptedPods map too big - too many evictions not confirmed by PDB controller');
+      throw ApiError.forbidden(
+        subject,
+        'DisruptedPods map too big - too many evictions not confirmed by PDB controller',
+      );
     }
     if (allowed === 0) {
-      throw disruptionBudgetError(`The disruption budget ${name} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`, 0);
+      throw disruptionBudgetError(
+        `The disruption budget ${name} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`,
+        0,
+      );
     }
     if (dryRun) return;
     const now = timestamp(this.clock.now());
-    const next = { ...status, disruptionsAllowed: allowed - 1, disruptedPods: { ...status.disruptedPods, [podName]: now } };
-    if (next.disruptionsAllowed === 0) next.conditions = insufficientPods(status.conditions ?? [], status.observedGeneration ?? 0, now);
+    const next = {
+      ...status,
+      disruptionsAllowed: allowed - 1,
+      disruptedPods: { ...status.disruptedPods, [podName]: now },
+    };
+    if (next.disruptionsAllowed === 0)
+      next.conditions = insufficientPods(status.conditions ?? [], status.observedGeneration ?? 0, now);
     // UpdateStatus with the resourceVersion we judged: a concurrent eviction that took the last disruption wins, we re-read.
     await this.store.write(budgetKey(budget), (current) => {
       if (!current) throw ApiError.notFound({ group: 'policy', resource: 'poddisruptionbudgets', name });
@@ -237,16 +294,23 @@ export class PodEvictionService {
         const { uid, resourceVersion } = opts.preconditions ?? {};
         const subject = { group: '', resource: 'Pod', name };
         if (uid && uid !== current.metadata.uid) {
-          throw ApiError.conflict(subject, `the UID in the precondition (${uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`);
+          throw ApiError.conflict(
+            subject,
+            `the UID in the precondition (${uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`,
+          );
         }
         if (resourceVersion && resourceVersion !== current.metadata.resourceVersion) {
-          throw ApiError.conflict(subject, `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`);
+          throw ApiError.conflict(
+            subject,
+            `the ResourceVersion in the precondition (${resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`,
+          );
         }
         const marked = withDisruptionTarget(current, now);
         return marked ? { op: 'update', object: marked } : { op: 'none', object: current };
       });
       // We changed the pod ourselves: a pinned resourceVersion moves with it.
-      if (opts.preconditions?.resourceVersion !== undefined) options = withResourceVersion(opts, res.object?.metadata.resourceVersion);
+      if (opts.preconditions?.resourceVersion !== undefined)
+        options = withResourceVersion(opts, res.object?.metadata.resourceVersion);
     }
     await this.deletion.delete(podCtx, name, options);
   }
@@ -264,7 +328,12 @@ export class PodEvictionService {
 }
 
 function budgetKey(b: KubeObject): ObjectKey {
-  return { group: 'policy', resource: 'poddisruptionbudgets', namespace: b.metadata.namespace ?? '', name: b.metadata.name! };
+  return {
+    group: 'policy',
+    resource: 'poddisruptionbudgets',
+    namespace: b.metadata.namespace ?? '',
+    name: b.metadata.name!,
+  };
 }
 
 function success(): EvictionOutcome {

@@ -1,14 +1,6 @@
 import { ApiError } from '@skiff/api-machinery';
 
-export type RequestVerb =
-  | 'get'
-  | 'list'
-  | 'watch'
-  | 'create'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'deletecollection';
+export type RequestVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
@@ -28,7 +20,10 @@ export interface RequestInfo {
  * discovery paths (`/api`, `/apis/<group>`...), which other routes serve.
  */
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo | undefined {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

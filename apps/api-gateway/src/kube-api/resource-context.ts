@@ -1,4 +1,12 @@
-import { ApiError, apiVersionOf, convertBuiltIn, ErrorSubject, KubeObject, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import {
+  ApiError,
+  apiVersionOf,
+  convertBuiltIn,
+  ErrorSubject,
+  KubeObject,
+  ResourceRegistry,
+  ResourceType,
+} from '@skiff/api-machinery';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 
@@ -15,7 +23,8 @@ export function resolveResource(registry: ResourceRegistry, info: RequestInfo, p
   const type = registry.get(info.group, info.version, info.resource);
   if (!type) throw ApiError.pathNotFound(path);
   if (!type.namespaced && info.namespace !== undefined) throw ApiError.pathNotFound(path);
-  if (info.subresource && !type.subresources.some((s) => s.name === info.subresource)) throw ApiError.pathNotFound(path);
+  if (info.subresource && !type.subresources.some((s) => s.name === info.subresource))
+    throw ApiError.pathNotFound(path);
   if (type.namespaced && info.namespace === undefined && info.name !== undefined) throw ApiError.pathNotFound(path);
   return { info, type, apiVersion: apiVersionOf(type), namespace: info.namespace ?? '' };
 }

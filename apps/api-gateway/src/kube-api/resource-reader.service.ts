@@ -23,7 +23,8 @@ export class ResourceReaderService {
   }
 
   async list(ctx: ResourceContext, opts: ListOptions): Promise<ListOutcome> {
-    const namespace = ctx.type.namespaced && ctx.namespace !== '' ? ctx.namespace : ctx.type.namespaced ? undefined : '';
+    const namespace =
+      ctx.type.namespaced && ctx.namespace !== '' ? ctx.namespace : ctx.type.namespaced ? undefined : '';
     const filtered = opts.labelSelector !== undefined || opts.fieldSelector !== undefined;
     // Without selectors the store pages; with them, filter first and page what matches.
     const page = await this.store.list({
@@ -34,7 +35,9 @@ export class ResourceReaderService {
       after: opts.continueToken,
       limit: filtered ? undefined : opts.limit,
     });
-    let items = (filtered ? page.items.filter((o) => matchesListOptions(opts, o)) : page.items).map((o) => fromStorage(ctx, o));
+    let items = (filtered ? page.items.filter((o) => matchesListOptions(opts, o)) : page.items).map((o) =>
+      fromStorage(ctx, o),
+    );
     let more = page.more;
     if (filtered && opts.limit !== undefined && items.length > opts.limit) {
       items = items.slice(0, opts.limit);
@@ -45,7 +48,10 @@ export class ResourceReaderService {
     return {
       items,
       resourceVersion: String(rv),
-      continue: more && last ? encodeContinue({ rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' }) : undefined,
+      continue:
+        more && last
+          ? encodeContinue({ rv, namespace: last.metadata.namespace ?? '', name: last.metadata.name ?? '' })
+          : undefined,
     };
   }
 }

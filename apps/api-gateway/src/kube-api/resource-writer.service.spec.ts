@@ -40,7 +40,16 @@ const SMP = 'application/strategic-merge-patch+json';
 const DEBUG_PATCH = {
   spec: {
     ephemeralContainers: [
-      { command: ['sh'], image: 'busybox', name: 'debugger-abcde', resources: {}, stdin: true, targetContainerName: 'app', terminationMessagePolicy: 'File', tty: true },
+      {
+        command: ['sh'],
+        image: 'busybox',
+        name: 'debugger-abcde',
+        resources: {},
+        stdin: true,
+        targetContainerName: 'app',
+        terminationMessagePolicy: 'File',
+        tty: true,
+      },
     ],
   },
 };
@@ -55,7 +64,10 @@ describe(ResourceWriterService.name, () => {
     return resolveResource(registry, parseRequestInfo(method, path, new URLSearchParams())!, path);
   };
   const invalid = async (p: Promise<unknown>): Promise<{ code: number; message: string }> => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(err)}`);
     return { code: err.code, message: err.message };
   };
@@ -89,14 +101,27 @@ describe(ResourceWriterService.name, () => {
       const spec = out.object.spec as { containers: unknown[]; ephemeralContainers: Record<string, unknown>[] };
       expect(out.object.kind).toBe('Pod');
       expect(spec.ephemeralContainers).toEqual([
-        expect.objectContaining({ name: 'debugger-abcde', image: 'busybox', targetContainerName: 'app', stdin: true, tty: true, imagePullPolicy: 'Always' }),
+        expect.objectContaining({
+          name: 'debugger-abcde',
+          image: 'busybox',
+          targetContainerName: 'app',
+          stdin: true,
+          tty: true,
+          imagePullPolicy: 'Always',
+        }),
       ]);
       expect(spec.containers).toHaveLength(1);
-      expect(out.object.metadata.managedFields).toContainEqual(expect.objectContaining({ manager: 'kubectl-debug', subresource: 'ephemeralcontainers' }));
+      expect(out.object.metadata.managedFields).toContainEqual(
+        expect.objectContaining({ manager: 'kubectl-debug', subresource: 'ephemeralcontainers' }),
+      );
     });
 
     it('changes nothing but spec.ephemeralContainers', async () => {
-      const patch = { metadata: { labels: { app: 'changed' } }, spec: { ...DEBUG_PATCH.spec, activeDeadlineSeconds: 5 }, status: { phase: 'Failed' } };
+      const patch = {
+        metadata: { labels: { app: 'changed' } },
+        spec: { ...DEBUG_PATCH.spec, activeDeadlineSeconds: 5 },
+        status: { phase: 'Failed' },
+      };
       const out = await writer.patch(ctx('PATCH', 'ephemeralcontainers'), 'x', SMP, patch, OPTS);
       expect(out.object.metadata.labels).toEqual({ app: 'x' });
       expect(out.object.spec).not.toHaveProperty('activeDeadlineSeconds');
@@ -107,22 +132,31 @@ describe(ResourceWriterService.name, () => {
     it('takes a PUT of the whole pod the same way', async () => {
       const current = await reader.get(ctx('GET', 'ephemeralcontainers'), 'x');
       const spec = current.spec as JsonObject;
-      const body = { ...current, spec: { ...spec, ephemeralContainers: DEBUG_PATCH.spec.ephemeralContainers } } as unknown as JsonObject;
+      const body = {
+        ...current,
+        spec: { ...spec, ephemeralContainers: DEBUG_PATCH.spec.ephemeralContainers },
+      } as unknown as JsonObject;
       const out = await writer.update(ctx('PUT', 'ephemeralcontainers'), 'x', body, OPTS);
       expect((out.object.spec as { ephemeralContainers: unknown[] }).ephemeralContainers).toHaveLength(1);
     });
 
     it("refuses removing one with upstream's 422", async () => {
       const added = await writer.patch(ctx('PATCH', 'ephemeralcontainers'), 'x', SMP, DEBUG_PATCH, OPTS);
-      const body = { ...added.object, spec: { ...(added.object.spec as JsonObject), ephemeralContainers: [] } } as unknown as JsonObject;
+      const body = {
+        ...added.object,
+        spec: { ...(added.object.spec as JsonObject), ephemeralContainers: [] },
+      } as unknown as JsonObject;
       expect(await invalid(writer.update(ctx('PUT', 'ephemeralcontainers'), 'x', body, OPTS))).toEqual({
         code: 422,
-        message: 'Pod "x" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed\n',
+        message:
+          'Pod "x" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed\n',
       });
     });
 
     it('refuses a target that is not a container of the pod', async () => {
-      const patch = { spec: { ephemeralContainers: [{ ...DEBUG_PATCH.spec.ephemeralContainers[0], targetContainerName: 'nope' }] } };
+      const patch = {
+        spec: { ephemeralContainers: [{ ...DEBUG_PATCH.spec.ephemeralContainers[0], targetContainerName: 'nope' }] },
+      };
       expect(await invalid(writer.patch(ctx('PATCH', 'ephemeralcontainers'), 'x', SMP, patch, OPTS))).toEqual({
         code: 422,
         message: 'Pod "x" is invalid: spec.ephemeralContainers[0].targetContainerName: Not found: "nope"',

@@ -1,9 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, apiVersionOf, applyJsonMergePatch, applyJsonPatch, applyStrategicMergePatch, Clock, generateJobSelector, isJsonObject, JsonObject, KubeObject, ResourceRegistry, serverSideApply, Status, updateManagedFields } from '@skiff/api-machinery';
+import {
+  ApiError,
+  apiVersionOf,
+  applyJsonMergePatch,
+  applyJsonPatch,
+  applyStrategicMergePatch,
+  Clock,
+  generateJobSelector,
+  isJsonObject,
+  JsonObject,
+  KubeObject,
+  ResourceRegistry,
+  serverSideApply,
+  Status,
+  updateManagedFields,
+} from '@skiff/api-machinery';
 import { isDeepStrictEqual } from 'node:util';
 import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
-import { clone, generatedName, hasSubresource, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
+import {
+  clone,
+  generatedName,
+  hasSubresource,
+  newUid,
+  sameObject,
+  specChanged,
+  timestamp,
+  withoutServerMeta,
+} from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
 
@@ -30,9 +54,15 @@ export class ResourceWriterService {
     private readonly registry: ResourceRegistry,
   ) {}
 
-  async create(ctx: ResourceContext, body: JsonObject, opts: WriteOptions, appliedFields?: KubeObject['metadata']['managedFields']): Promise<WriteOutcome> {
+  async create(
+    ctx: ResourceContext,
+    body: JsonObject,
+    opts: WriteOptions,
+    appliedFields?: KubeObject['metadata']['managedFields'],
+  ): Promise<WriteOutcome> {
     const obj = this.checkTypeMeta(ctx, body);
-    if (obj.metadata.resourceVersion) throw ApiError.badRequest('resourceVersion should not be set on objects to be created');
+    if (obj.metadata.resourceVersion)
+      throw ApiError.badRequest('resourceVersion should not be set on objects to be created');
     const warnings = this.admission.checkFields(ctx, body, opts.fieldValidation);
     const incoming = withoutServerMeta(obj);
     if (!incoming.metadata.name && incoming.metadata.generateName) {
@@ -40,7 +70,11 @@ export class ResourceWriterService {
     }
     if (!incoming.metadata.name) {
       throw ApiError.invalid(ctx.type.group, ctx.type.kind, '', [
-        { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+        {
+          reason: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
       ]);
     }
     const name = incoming.metadata.name;
@@ -48,7 +82,10 @@ export class ResourceWriterService {
     const now = this.clock.now();
     const uid = newUid();
     // As upstream's Job strategy: the selector (and template labels) come from the uid, before validation.
-    const prepared = ctx.type.group === 'batch' && ctx.type.kind === 'Job' ? generateJobSelector({ ...incoming, metadata: { ...incoming.metadata, uid } }) : incoming;
+    const prepared =
+      ctx.type.group === 'batch' && ctx.type.kind === 'Job'
+        ? generateJobSelector({ ...incoming, metadata: { ...incoming.metadata, uid } })
+        : incoming;
     let created: KubeObject = this.admission.admit(ctx, prepared);
     created.metadata = { ...created.metadata, uid, creationTimestamp: timestamp(now), generation: 1 };
     if (hasSubresource(ctx.type, 'status') && ctx.type.kind !== 'Namespace') created = this.initialStatus(created);
@@ -82,7 +119,9 @@ export class ResourceWriterService {
     const target = isJsonObject(body.target) ? body.target : {};
     const nodeName = target.name;
     if (typeof nodeName !== 'string' || nodeName === '') {
-      throw ApiError.invalid('', 'Binding', name, [{ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
+      throw ApiError.invalid('', 'Binding', name, [
+        { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
+      ]);
     }
     const meta = isJsonObject(body.metadata) ? body.metadata : {};
     const annotations = isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {};
@@ -90,17 +129,26 @@ export class ResourceWriterService {
     const decide = (current: KubeObject | undefined): WriteDecision => {
       if (!current) throw ApiError.notFound(subjectOf(ctx, name));
       const spec = isJsonObject(current.spec) ? current.spec : {};
-      if (current.metadata.deletionTimestamp) throw ApiError.conflict(subjectOf(ctx, name), `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (current.metadata.deletionTimestamp)
+        throw ApiError.conflict(subjectOf(ctx, name), `pod ${name} is being deleted, cannot be assigned to a host`);
       if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
         throw ApiError.conflict(subjectOf(ctx, name), `pod ${name} is already assigned to node "${spec.nodeName}"`);
       }
       const status = isJsonObject(current.status) ? current.status : {};
-      const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) => !(isJsonObject(c) && c.type === 'PodScheduled'));
+      const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter(
+        (c) => !(isJsonObject(c) && c.type === 'PodScheduled'),
+      );
       const bound: KubeObject = {
         ...current,
         metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } },
         spec: { ...spec, nodeName },
-        status: { ...status, conditions: [...conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }] },
+        status: {
+          ...status,
+          conditions: [
+            ...conditions,
+            { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+          ],
+        },
       };
       return { op: 'update', object: bound };
     };
@@ -118,12 +166,19 @@ export class ResourceWriterService {
     const requestedRv = requested === '0' ? '' : requested;
     if (ctx.type.custom && sub !== 'scale' && (requestedRv === undefined || requestedRv === '')) {
       throw ApiError.invalid(ctx.type.group, ctx.type.resource, name, [
-        { reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'metadata.resourceVersion',
+          message: 'Invalid value: 0x0: must be specified for an update',
+        },
       ]);
     }
     return this.modify(ctx, name, opts, warnings, (current) => {
       if (typeof requestedRv === 'string' && requestedRv !== '' && requestedRv !== current.metadata.resourceVersion) {
-        throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
+        throw ApiError.conflict(
+          subjectOf(ctx, name),
+          'the object has been modified; please apply your changes to the latest version and try again',
+        );
       }
       if (sub === 'scale') return fromScale(ctx.type, current, body);
       return body as KubeObject;
@@ -131,7 +186,13 @@ export class ResourceWriterService {
   }
 
   /** PATCH in any of the four patch types. Server-side apply may create the object. */
-  async patch(ctx: ResourceContext, name: string, contentType: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
+  async patch(
+    ctx: ResourceContext,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    opts: WriteOptions,
+  ): Promise<WriteOutcome> {
     if (contentType === 'application/apply-patch+yaml') return this.apply(ctx, name, patch, opts);
     const sub = ctx.info.subresource;
     let warnings: string[] = [];
@@ -176,13 +237,23 @@ export class ResourceWriterService {
       if (ctx.info.subresource) throw ApiError.notFound(subjectOf(ctx, name));
       const merged = this.serverSideApply(ctx, undefined, applied, opts);
       const { managedFields, ...metadata } = merged.metadata;
-      const created = await this.create(ctx, { ...merged, metadata } as unknown as JsonObject, { ...opts, fieldValidation: 'Ignore' }, managedFields);
+      const created = await this.create(
+        ctx,
+        { ...merged, metadata } as unknown as JsonObject,
+        { ...opts, fieldValidation: 'Ignore' },
+        managedFields,
+      );
       return { ...created, warnings };
     }
     return this.modify(ctx, name, opts, warnings, (current) => this.serverSideApply(ctx, current, applied, opts), true);
   }
 
-  private serverSideApply(ctx: ResourceContext, live: KubeObject | undefined, applied: KubeObject, opts: WriteOptions): KubeObject {
+  private serverSideApply(
+    ctx: ResourceContext,
+    live: KubeObject | undefined,
+    applied: KubeObject,
+    opts: WriteOptions,
+  ): KubeObject {
     return serverSideApply({
       live,
       applied,
@@ -227,8 +298,10 @@ export class ResourceWriterService {
           subresource: sub === 'status' || sub === 'scale' || sub === 'ephemeralcontainers' ? sub : undefined,
         });
       }
-      if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next))) return { op: 'none', object: stored };
-      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) return { op: 'delete', object: toStorage(ctx, next) };
+      if (sameObject(current, next) && isDeepStrictEqual(stripTimes(current), stripTimes(next)))
+        return { op: 'none', object: stored };
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0)
+        return { op: 'delete', object: toStorage(ctx, next) };
       return { op: 'update', object: toStorage(ctx, next) };
     };
     if (opts.dryRun) {
@@ -256,7 +329,8 @@ export class ResourceWriterService {
       deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
       managedFields: meta.managedFields ?? current.metadata.managedFields,
     };
-    for (const k of Object.keys(metadata) as (keyof typeof metadata)[]) if (metadata[k] === undefined) delete metadata[k];
+    for (const k of Object.keys(metadata) as (keyof typeof metadata)[])
+      if (metadata[k] === undefined) delete metadata[k];
     if (sub === 'status') {
       // Only status moves through /status.
       return { ...current, status: requested.status, metadata: { ...current.metadata } };
@@ -266,7 +340,11 @@ export class ResourceWriterService {
       const spec = isJsonObject(current.spec) ? current.spec : {};
       const { ephemeralContainers: _old, ...rest } = spec;
       const ephemeralContainers = isJsonObject(requested.spec) ? requested.spec.ephemeralContainers : undefined;
-      return { ...current, metadata: { ...current.metadata }, spec: ephemeralContainers === undefined ? rest : { ...rest, ephemeralContainers } };
+      return {
+        ...current,
+        metadata: { ...current.metadata },
+        spec: ephemeralContainers === undefined ? rest : { ...rest, ephemeralContainers },
+      };
     }
     const next: KubeObject = { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
     // With a status subresource, the main resource cannot change status.
@@ -280,7 +358,8 @@ export class ResourceWriterService {
   private initialStatus(obj: KubeObject): KubeObject {
     if (obj.kind === 'Pod') return { ...obj, status: { phase: 'Pending' } };
     // Go's JSON of the zero status: these fields have no omitempty (the disruption controller fills them in).
-    if (obj.apiVersion === 'policy/v1' && obj.kind === 'PodDisruptionBudget') return { ...obj, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
+    if (obj.apiVersion === 'policy/v1' && obj.kind === 'PodDisruptionBudget')
+      return { ...obj, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
     if (obj.apiVersion === 'v1' && obj.kind === 'ReplicationController') return { ...obj, status: { replicas: 0 } };
     const { status: _status, ...rest } = obj;
     return rest as KubeObject;
@@ -288,14 +367,23 @@ export class ResourceWriterService {
 
   private checkTypeMeta(ctx: ResourceContext, body: JsonObject, urlName?: string): KubeObject {
     const { apiVersion, kind } = body;
-    if (kind !== undefined && kind !== ctx.type.kind) throw this.wrongKind(ctx, String(kind), typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : ctx.apiVersion);
+    if (kind !== undefined && kind !== ctx.type.kind)
+      throw this.wrongKind(
+        ctx,
+        String(kind),
+        typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : ctx.apiVersion,
+      );
     if (apiVersion !== undefined && apiVersion !== ctx.apiVersion) {
-      throw ApiError.badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${ctx.apiVersion})`);
+      throw ApiError.badRequest(
+        `the API version in the data (${String(apiVersion)}) does not match the expected API version (${ctx.apiVersion})`,
+      );
     }
     const metadata = isJsonObject(body.metadata) ? { ...body.metadata } : {};
     if (ctx.type.namespaced) {
       if (metadata.namespace !== undefined && metadata.namespace !== '' && metadata.namespace !== ctx.namespace) {
-        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw ApiError.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       metadata.namespace = ctx.namespace;
     } else {
@@ -303,7 +391,9 @@ export class ResourceWriterService {
     }
     if (urlName !== undefined) {
       if (metadata.name !== undefined && metadata.name !== urlName) {
-        throw ApiError.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${urlName})`);
+        throw ApiError.badRequest(
+          `the name of the object (${String(metadata.name)}) does not match the name on the URL (${urlName})`,
+        );
       }
       metadata.name = urlName;
     }
@@ -312,7 +402,8 @@ export class ResourceWriterService {
 
   // The apiserver decodes the body as the kind it names, then fails to convert it to the resource's kind.
   private wrongKind(ctx: ResourceContext, kind: string, apiVersion: string): ApiError {
-    if (ctx.type.custom) return ApiError.badRequest(`the kind in the data (${kind}) does not match the expected kind (${ctx.type.kind})`);
+    if (ctx.type.custom)
+      return ApiError.badRequest(`the kind in the data (${kind}) does not match the expected kind (${ctx.type.kind})`);
     const version = apiVersion.split('/').pop()!;
     const known = this.registry.all().some((t) => !t.custom && t.kind === kind && apiVersionOf(t) === apiVersion);
     const reason = known
@@ -349,9 +440,19 @@ function stripTimes(o: KubeObject): unknown {
 function checkPatchPreconditions(ctx: ResourceContext, name: string, current: KubeObject, patched: JsonObject): void {
   const meta = isJsonObject(patched.metadata) ? patched.metadata : {};
   if (typeof meta.uid === 'string' && meta.uid !== '' && meta.uid !== current.metadata.uid) {
-    throw ApiError.conflict(subjectOf(ctx, name), `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+    throw ApiError.conflict(
+      subjectOf(ctx, name),
+      `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${current.metadata.uid ?? ''}`,
+    );
   }
-  if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '' && meta.resourceVersion !== current.metadata.resourceVersion) {
-    throw ApiError.conflict(subjectOf(ctx, name), 'the object has been modified; please apply your changes to the latest version and try again');
+  if (
+    typeof meta.resourceVersion === 'string' &&
+    meta.resourceVersion !== '' &&
+    meta.resourceVersion !== current.metadata.resourceVersion
+  ) {
+    throw ApiError.conflict(
+      subjectOf(ctx, name),
+      'the object has been modified; please apply your changes to the latest version and try again',
+    );
   }
 }

@@ -19,11 +19,23 @@ describe(toScale.name, () => {
       spec: { replicas: 3 },
       status: { replicas: 2, selector: 'app=web,tier=front' },
     });
-    expect(fromScale(typeOf('', 'ReplicationController'), rc, { spec: { replicas: 5 } }).spec).toEqual({ replicas: 5, selector: { tier: 'front', app: 'web' } });
+    expect(fromScale(typeOf('', 'ReplicationController'), rc, { spec: { replicas: 5 } }).spec).toEqual({
+      replicas: 5,
+      selector: { tier: 'front', app: 'web' },
+    });
   });
 
   it("keeps a ReplicaSet's LabelSelector form", () => {
-    const rs: KubeObject = { metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }] } } };
+    const rs: KubeObject = {
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: {
+          matchLabels: { app: 'web' },
+          matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }],
+        },
+      },
+    };
     expect(toScale(typeOf('apps', 'ReplicaSet'), rs).status).toEqual({ replicas: 0, selector: 'app=web,env in (a,b)' });
   });
 });

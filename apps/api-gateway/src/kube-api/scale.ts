@@ -1,4 +1,14 @@
-import { ApiError, isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorFromSet, labelSelectorToString, ResourceType, ScalePaths } from '@skiff/api-machinery';
+import {
+  ApiError,
+  isJsonObject,
+  KubeObject,
+  LabelSelector,
+  labelSelectorFromObject,
+  labelSelectorFromSet,
+  labelSelectorToString,
+  ResourceType,
+  ScalePaths,
+} from '@skiff/api-machinery';
 
 // The built-in workloads: replicas in spec and status, the selector as a LabelSelector object.
 const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };
@@ -34,7 +44,8 @@ function selectorOf(type: ResourceType, obj: KubeObject): string {
   const spec = isJsonObject(obj.spec) ? obj.spec : {};
   if (!isJsonObject(spec.selector)) return '';
   // A ReplicationController selects by an equality map: labels.SelectorFromSet(spec.selector).String().
-  if (type.group === '' && type.kind === 'ReplicationController') return labelSelectorToString(labelSelectorFromSet(spec.selector as Record<string, string>));
+  if (type.group === '' && type.kind === 'ReplicationController')
+    return labelSelectorToString(labelSelectorFromSet(spec.selector as Record<string, string>));
   return labelSelectorToString(labelSelectorFromObject(spec.selector as LabelSelector));
 }
 
@@ -67,7 +78,11 @@ export function fromScale(type: ResourceType, obj: KubeObject, scale: unknown): 
   const replicas = scale.spec.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw ApiError.invalid('autoscaling', 'Scale', obj.metadata.name ?? '', [
-      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      },
     ]);
   }
   return withValue(obj, (type.custom?.scale ?? WORKLOAD_PATHS).specReplicasPath, replicas);

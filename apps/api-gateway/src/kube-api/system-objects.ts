@@ -24,7 +24,8 @@ export const SYSTEM_PRIORITY_CLASSES: readonly KubeObject[] = [
     kind: 'PriorityClass',
     metadata: { name: 'system-cluster-critical' },
     value: 2000000000,
-    description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+    description:
+      'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
   },
 ];
 
@@ -34,7 +35,11 @@ export function checkDeletable(ctx: ResourceContext, name: string): void {
   if (group === '' && resource === 'namespaces' && IMMORTAL_NAMESPACES.has(name)) {
     throw ApiError.forbidden({ group, resource, name }, 'this namespace may not be deleted');
   }
-  if (group === 'scheduling.k8s.io' && resource === 'priorityclasses' && SYSTEM_PRIORITY_CLASSES.some((pc) => pc.metadata.name === name)) {
+  if (
+    group === 'scheduling.k8s.io' &&
+    resource === 'priorityclasses' &&
+    SYSTEM_PRIORITY_CLASSES.some((pc) => pc.metadata.name === name)
+  ) {
     throw ApiError.forbidden({ group, resource, name }, 'this is a system priority class and cannot be deleted');
   }
 }

@@ -46,7 +46,11 @@ export class WatchService implements BeforeApplicationShutdown {
 
   async watch(ctx: ResourceContext, opts: ListOptions, sink: WatchSink): Promise<void> {
     if (!this.cache.isReady()) throw ApiError.unavailable('the watch cache is not ready yet');
-    const scope = { group: ctx.type.group, resource: ctx.type.resource, namespace: ctx.namespace === '' ? undefined : ctx.namespace };
+    const scope = {
+      group: ctx.type.group,
+      resource: ctx.type.resource,
+      namespace: ctx.namespace === '' ? undefined : ctx.namespace,
+    };
     const rvParam = opts.resourceVersion;
     let fromRv: number;
     const initial = opts.sendInitialEvents || rvParam === undefined || rvParam === '' || rvParam === '0';
@@ -105,7 +109,11 @@ export class WatchService implements BeforeApplicationShutdown {
   private bookmark(ctx: ResourceContext, rv: string, annotations?: Record<string, string>): WatchEvent {
     return {
       type: 'BOOKMARK',
-      object: { kind: ctx.type.kind, apiVersion: ctx.apiVersion, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } },
+      object: {
+        kind: ctx.type.kind,
+        apiVersion: ctx.apiVersion,
+        metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) },
+      },
     };
   }
 }

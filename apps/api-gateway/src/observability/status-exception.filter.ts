@@ -15,7 +15,9 @@ export class StatusExceptionFilter implements ExceptionFilter {
     else if (err instanceof HttpException && err.getStatus() === 404) status = ApiError.pathNotFound(req.path);
     else if (err instanceof HttpException) status = new ApiError(err.getStatus(), 'BadRequest', err.message);
     else {
-      this.log.error(`${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.log.error(
+        `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       status = ApiError.from(err);
     }
     if (res.headersSent) return void res.end();

@@ -11,10 +11,16 @@ export const natsProvider: Provider = {
   useFactory: async (config: ApiGatewayConfig): Promise<NatsConnection> => {
     const log = new Logger('nats');
     // Reconnect forever: a NATS restart must not take the gateway down.
-    const nc = await connect({ servers: config.natsUrl, name: 'skiff-api-gateway', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    const nc = await connect({
+      servers: config.natsUrl,
+      name: 'skiff-api-gateway',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log.warn(`nats ${s.type}: ${String(s.data)}`);
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+          log.warn(`nats ${s.type}: ${String(s.data)}`);
       }
     })();
     return nc;

@@ -9,5 +9,6 @@ export const redisProvider: Provider = {
   provide: REDIS,
   inject: [GATEWAY_CONFIG],
   // Lazy and forgiving: only pod logs/exec need it, and a Redis outage must not stop the API.
-  useFactory: (config: ApiGatewayConfig) => new IORedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 }),
+  useFactory: (config: ApiGatewayConfig) =>
+    new IORedis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 }),
 };

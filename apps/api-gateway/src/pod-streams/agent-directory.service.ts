@@ -52,13 +52,17 @@ export class AgentDirectoryService implements OnApplicationShutdown {
  */
 export function containerOf(pod: KubeObject, requested: string | null, defaultToFirst: boolean): string {
   const spec = isJsonObject(pod.spec) ? pod.spec : {};
-  const names = (field: string): string[] => (Array.isArray(spec[field]) ? (spec[field] as { name?: string }[]).map((c) => c.name ?? '') : []);
+  const names = (field: string): string[] =>
+    Array.isArray(spec[field]) ? (spec[field] as { name?: string }[]).map((c) => c.name ?? '') : [];
   const containers = names('containers');
   const name = pod.metadata.name;
   if (requested) {
-    if (![...names('initContainers'), ...containers, ...names('ephemeralContainers')].includes(requested)) throw ApiError.badRequest(`container ${requested} is not valid for pod ${name}`);
+    if (![...names('initContainers'), ...containers, ...names('ephemeralContainers')].includes(requested))
+      throw ApiError.badRequest(`container ${requested} is not valid for pod ${name}`);
     return requested;
   }
   if (containers.length === 1 || defaultToFirst) return containers[0];
-  throw ApiError.badRequest(`a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+  throw ApiError.badRequest(
+    `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
+  );
 }

@@ -12,9 +12,7 @@ const LOG_PARAMS = ['follow', 'previous', 'tailLines', 'sinceSeconds', 'sinceTim
 export class ContainerLogsService {
   private readonly agent: Agent;
 
-  constructor(
-    private readonly agents: AgentDirectoryService,
-  ) {
+  constructor(private readonly agents: AgentDirectoryService) {
     this.agent = new Agent({ keepAlive: true, ca: agents.ca });
   }
 
@@ -26,10 +24,15 @@ export class ContainerLogsService {
       const v = query.get(p);
       if (v !== null) forward.set(p, v);
     }
-    const url = new URL(`/containerLogs/${pod.metadata.namespace}/${pod.metadata.name}/${container}?${forward}`, endpoint);
+    const url = new URL(
+      `/containerLogs/${pod.metadata.namespace}/${pod.metadata.name}/${container}?${forward}`,
+      endpoint,
+    );
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(url, { agent: this.agent, headers: { authorization: this.agents.authorization } }, resolve);
-      req.on('error', (err) => reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${pod.metadata.name}: ${err.message}`)));
+      req.on('error', (err) =>
+        reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${pod.metadata.name}: ${err.message}`)),
+      );
       req.end();
     });
     if (res.statusCode === 200) return res;

@@ -9,7 +9,15 @@ import { AgentDirectoryService, containerOf } from './agent-directory.service';
 
 const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 // What the agent needs of the client's upgrade request: WebSocket, or SPDY/3.1 (kubectl's fallback) and its stream protocol.
-const PASS_HEADERS = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
+const PASS_HEADERS = [
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'x-stream-protocol-version',
+];
 
 /**
  * pods/exec, pods/attach and pods/portforward arrive as upgrades (WebSocket; SPDY/3.1 for port-forward's fallback). Like
@@ -31,7 +39,9 @@ export class PodUpgradeProxy {
       const e = ApiError.from(err);
       if (!(err instanceof ApiError)) this.log.warn(`upgrade ${req.url}: ${e.message}`);
       const body = JSON.stringify(e.toStatus());
-      socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
   }
 
@@ -46,15 +56,36 @@ export class PodUpgradeProxy {
     const endpoint = new URL(await this.agents.endpointFor(pod));
     const podPath = `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
     // kubelet's paths: /exec|attach/<ns>/<pod>/<container>, /portForward/<ns>/<pod>.
-    const target = m[3] === 'portforward' ? `/portForward/${podPath}${url.search}` : `/${m[3]}/${podPath}/${encodeURIComponent(containerOf(pod, url.searchParams.get('container'), true))}${url.search}`;
+    const target =
+      m[3] === 'portforward'
+        ? `/portForward/${podPath}${url.search}`
+        : `/${m[3]}/${podPath}/${encodeURIComponent(containerOf(pod, url.searchParams.get('container'), true))}${url.search}`;
     const method = m[3] === 'portforward' && req.method === 'POST' ? 'POST' : 'GET';
-    const upstream = connect({ host: endpoint.hostname, port: Number(endpoint.port), ca: this.agents.ca, servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname });
+    const upstream = connect({
+      host: endpoint.hostname,
+      port: Number(endpoint.port),
+      ca: this.agents.ca,
+      servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname,
+    });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', resolve);
-      upstream.once('error', (err) => reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${name}: ${err.message}`)));
+      upstream.once('error', (err) =>
+        reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${name}: ${err.message}`)),
+      );
     });
-    const headers = PASS_HEADERS.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}`);
-    upstream.write([`${method} ${target} HTTP/1.1`, `host: ${endpoint.host}`, `authorization: ${this.agents.authorization}`, ...headers, '', ''].join('\r\n'));
+    const headers = PASS_HEADERS.filter((h) => req.headers[h] !== undefined).map(
+      (h) => `${h}: ${String(req.headers[h])}`,
+    );
+    upstream.write(
+      [
+        `${method} ${target} HTTP/1.1`,
+        `host: ${endpoint.host}`,
+        `authorization: ${this.agents.authorization}`,
+        ...headers,
+        '',
+        '',
+      ].join('\r\n'),
+    );
     if (head.length > 0) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

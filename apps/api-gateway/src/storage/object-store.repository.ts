@@ -66,7 +66,9 @@ export class ObjectStoreRepository {
   }
 
   async currentResourceVersion(): Promise<number> {
-    const rows: { current: string }[] = await this.ds.query('SELECT current FROM resource_version_counter WHERE id = 1');
+    const rows: { current: string }[] = await this.ds.query(
+      'SELECT current FROM resource_version_counter WHERE id = 1',
+    );
     return Number(rows[0].current);
   }
 
@@ -93,7 +95,9 @@ export class ObjectStoreRepository {
         sql += ` LIMIT $${params.length}`;
       }
       const rows: { body: KubeObject }[] = await em.query(sql, params);
-      const counter: { current: string }[] = await em.query('SELECT current FROM resource_version_counter WHERE id = 1');
+      const counter: { current: string }[] = await em.query(
+        'SELECT current FROM resource_version_counter WHERE id = 1',
+      );
       const more = q.limit !== undefined && rows.length > q.limit;
       return {
         items: (more ? rows.slice(0, q.limit) : rows).map((r) => r.body),
@@ -141,7 +145,9 @@ export class ObjectStoreRepository {
       await qr.startTransaction('READ COMMITTED');
       // The counter row is locked first and held to commit, so batches (from any gateway)
       // commit one after another and resourceVersions are handed out in commit order.
-      const counter: { current: string }[] = await qr.query('SELECT current FROM resource_version_counter WHERE id = 1 FOR UPDATE');
+      const counter: { current: string }[] = await qr.query(
+        'SELECT current FROM resource_version_counter WHERE id = 1 FOR UPDATE',
+      );
       const first = Number(counter[0].current);
       let rv = first;
       for (const w of batch) {
@@ -188,10 +194,18 @@ export class ObjectStoreRepository {
   }
 
   // One statement per change: the object row and its outbox row together.
-  private async apply(qr: QueryRunner, key: ObjectKey, op: 'create' | 'update' | 'delete', stored: KubeObject, rv: number, current: KubeObject | undefined): Promise<void> {
+  private async apply(
+    qr: QueryRunner,
+    key: ObjectKey,
+    op: 'create' | 'update' | 'delete',
+    stored: KubeObject,
+    rv: number,
+    current: KubeObject | undefined,
+  ): Promise<void> {
     const type = op === 'create' ? 'ADDED' : op === 'update' ? 'MODIFIED' : 'DELETED';
     const k = [key.group, key.resource, key.namespace, key.name];
-    const change = 'INSERT INTO object_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($5, $6, $1, $2, $3, $4, $7, $8)';
+    const change =
+      'INSERT INTO object_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($5, $6, $1, $2, $3, $4, $7, $8)';
     const prev = op === 'update' ? current : null;
     if (op === 'create') {
       await qr.query(
@@ -204,13 +218,10 @@ export class ObjectStoreRepository {
         [...k, rv, type, stored, prev],
       );
     } else {
-      await qr.query(`WITH o AS (DELETE FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`, [
-        ...k,
-        rv,
-        type,
-        stored,
-        prev,
-      ]);
+      await qr.query(
+        `WITH o AS (DELETE FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`,
+        [...k, rv, type, stored, prev],
+      );
     }
   }
 }
@@ -218,4 +229,3 @@ export class ObjectStoreRepository {
 function withResourceVersion(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
 }
-

@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiGatewayConfig } from '@skiff/config';
-import { ChangeEvent, changeSubject, ChangesStreamNames, changesStreamNames, ensureChangesStream } from '@skiff/messaging';
+import {
+  ChangeEvent,
+  changeSubject,
+  ChangesStreamNames,
+  changesStreamNames,
+  ensureChangesStream,
+} from '@skiff/messaging';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
@@ -103,7 +109,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   }
 
   private async tryLead(): Promise<boolean> {
-    const res = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK_ID]);
+    const res = await this.client!.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      RELAY_LOCK_ID,
+    ]);
     this.leader = res.rows[0].locked;
     if (this.leader) this.log.log('outbox relay: leading');
     return this.leader;
@@ -119,7 +127,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       const published = await this.drain(js);
       if (Date.now() - lastPrune > 60_000) {
         lastPrune = Date.now();
-        await this.client.query('DELETE FROM object_changes WHERE resource_version <= $1', [this.cursor - this.config.historyKeep]);
+        await this.client.query('DELETE FROM object_changes WHERE resource_version <= $1', [
+          this.cursor - this.config.historyKeep,
+        ]);
       }
       if (published < BATCH) await this.waitForNotify(1000);
     }
@@ -134,7 +144,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       const rv = Number(last.header.get('Nats-Msg-Id'));
       if (Number.isFinite(rv) && rv > 0) return rv;
     }
-    const res = await this.client!.query<{ min: string | null }>('SELECT min(resource_version) AS min FROM object_changes');
+    const res = await this.client!.query<{ min: string | null }>(
+      'SELECT min(resource_version) AS min FROM object_changes',
+    );
     return res.rows[0].min === null ? 0 : Number(res.rows[0].min) - 1;
   }
 
@@ -156,7 +168,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
         object: row.body,
         ...(row.prev_body ? { prev: row.prev_body } : {}),
       };
-      return js.publish(changeSubject(this.names, row.api_group, row.resource), JSON.stringify(event), { msgID: row.resource_version });
+      return js.publish(changeSubject(this.names, row.api_group, row.resource), JSON.stringify(event), {
+        msgID: row.resource_version,
+      });
     });
     await Promise.all(acks);
     this.cursor = Number(res.rows[res.rows.length - 1].resource_version);

@@ -60,7 +60,10 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
     const startSeq = Math.max(info.state.first_seq, lastSeq - this.config.watchWindow + 1, 1);
     // Always by start sequence: from an empty stream that takes everything published meanwhile.
     // (nats.js ordered consumers with an explicit DeliverPolicy.All never deliver.)
-    const consumer = await js.consumers.get(this.names.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq });
+    const consumer = await js.consumers.get(this.names.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+    });
     this.messages = await consumer.consume();
     const bootDone = new Promise<void>((resolve) => {
       if (this.ready) resolve();
@@ -142,7 +145,11 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
 }
 
 function inScope(scope: WatchScope, e: ChangeEvent): boolean {
-  return e.group === scope.group && e.resource === scope.resource && (scope.namespace === undefined || e.namespace === scope.namespace);
+  return (
+    e.group === scope.group &&
+    e.resource === scope.resource &&
+    (scope.namespace === undefined || e.namespace === scope.namespace)
+  );
 }
 
 function lowerBound(events: ChangeEvent[], rv: number): number {

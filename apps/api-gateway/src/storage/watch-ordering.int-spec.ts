@@ -42,7 +42,13 @@ describe('watch ordering under concurrent writers', () => {
           const path = `/api/v1/namespaces/${namespace}/configmaps`;
           const created = await apiRequest(cluster.stack, 'POST', path, { metadata: { name }, data: { i: String(i) } });
           if (created.status === 409) {
-            await apiRequest(cluster.stack, 'PATCH', `${path}/${name}`, { data: { i: String(i) } }, 'application/merge-patch+json');
+            await apiRequest(
+              cluster.stack,
+              'PATCH',
+              `${path}/${name}`,
+              { data: { i: String(i) } },
+              'application/merge-patch+json',
+            );
           }
         }
       }),
@@ -54,7 +60,9 @@ describe('watch ordering under concurrent writers', () => {
     await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } });
     const list = await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/configmaps`);
     const startRv = Number((list.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
-    const watchers = Array.from({ length: WATCHERS }, () => openWatch(cluster.stack, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${startRv}`));
+    const watchers = Array.from({ length: WATCHERS }, () =>
+      openWatch(cluster.stack, `/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=${startRv}`),
+    );
 
     await writeStorm(ns);
     const expected = await committedChanges(startRv, ns);

@@ -3,7 +3,8 @@
 
 export function ipv4ToNumber(ip: string): number {
   const parts = ip.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new Error(`not an IPv4 address: "${ip}"`);
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255))
+    throw new Error(`not an IPv4 address: "${ip}"`);
   // Multiplication rather than << keeps the value unsigned above 127.255.255.255.
   return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
 }
@@ -28,7 +29,8 @@ export class VSwitchRange {
   constructor(cidr: string) {
     const [address, prefix] = cidr.split('/');
     const prefixLength = Number(prefix);
-    if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 30) throw new Error(`unusable prefix in "${cidr}"`);
+    if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 30)
+      throw new Error(`unusable prefix in "${cidr}"`);
     const size = 2 ** (32 - prefixLength);
     this.base = ipv4ToNumber(address);
     if (this.base % size !== 0) throw new Error(`host bits are set in "${cidr}"`);

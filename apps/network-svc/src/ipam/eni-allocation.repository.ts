@@ -40,28 +40,42 @@ export abstract class EniAllocationRepository {
   /** Deletes the pod's row; false when there was none. */
   abstract release(podUid: string): Promise<boolean>;
   /** The oldest allocations made before `cutoff`, after the (allocatedAt, ip) `after` key. */
-  abstract listAllocatedBefore(cutoff: Date, limit: number, after?: EniAllocationRecord): Promise<EniAllocationRecord[]>;
+  abstract listAllocatedBefore(
+    cutoff: Date,
+    limit: number,
+    after?: EniAllocationRecord,
+  ): Promise<EniAllocationRecord[]>;
 }
 
 // SQLSTATEs: unique_violation, serialization_failure, deadlock_detected.
 const CONFLICT_CODES = new Set(['23505', '40001', '40P01']);
 // Connection exceptions (08), admin/crash shutdown and "starting up" (57P0x), too many clients (53300).
 const UNAVAILABLE_CODE = /^(08|57P0|53300)/;
-const UNAVAILABLE_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|not queryable|Client has encountered a connection error/i;
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|connection timeout|not queryable|Client has encountered a connection error/i;
 
 /** Turns driver errors into the module's terms: a retryable conflict, or "database unavailable". */
 export function translateDatabaseError(err: unknown): unknown {
   if (err instanceof IpamException || err instanceof EniAllocationConflict) return err;
-  const driver = err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
+  const driver =
+    err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
   const code = typeof driver?.code === 'string' ? driver.code : '';
   const message = err instanceof Error ? err.message : String(err);
   if (CONFLICT_CODES.has(code)) return new EniAllocationConflict(message);
-  if (UNAVAILABLE_CODE.test(code) || UNAVAILABLE_MESSAGE.test(message)) return new IpamException('unavailable', `database unavailable: ${message}`);
+  if (UNAVAILABLE_CODE.test(code) || UNAVAILABLE_MESSAGE.test(message))
+    return new IpamException('unavailable', `database unavailable: ${message}`);
   return err;
 }
 
 function toRecord(e: EniAllocationEntity): EniAllocationRecord {
-  return { ip: e.ip, podUid: e.podUid, namespace: e.namespace, name: e.name, hostId: e.hostId, allocatedAt: e.allocatedAt };
+  return {
+    ip: e.ip,
+    podUid: e.podUid,
+    namespace: e.namespace,
+    name: e.name,
+    hostId: e.hostId,
+    allocatedAt: e.allocatedAt,
+  };
 }
 
 class TypeOrmEniAllocationTx implements EniAllocationTx {
@@ -74,8 +88,14 @@ class TypeOrmEniAllocationTx implements EniAllocationTx {
 
   async lockCursor(cidr: string, initialOffset: number): Promise<number> {
     // Insert-if-missing then lock: the first allocator of a fresh database creates the row.
-    await this.m.query(`INSERT INTO ipam_cursors (cidr, next_offset) VALUES ($1, $2) ON CONFLICT (cidr) DO NOTHING`, [cidr, initialOffset]);
-    const rows: { next_offset: string }[] = await this.m.query(`SELECT next_offset FROM ipam_cursors WHERE cidr = $1 FOR UPDATE`, [cidr]);
+    await this.m.query(`INSERT INTO ipam_cursors (cidr, next_offset) VALUES ($1, $2) ON CONFLICT (cidr) DO NOTHING`, [
+      cidr,
+      initialOffset,
+    ]);
+    const rows: { next_offset: string }[] = await this.m.query(
+      `SELECT next_offset FROM ipam_cursors WHERE cidr = $1 FOR UPDATE`,
+      [cidr],
+    );
     return Number(rows[0].next_offset);
   }
 
@@ -130,7 +150,11 @@ export class TypeOrmEniAllocationRepository extends EniAllocationRepository {
         .orderBy('a.allocatedAt', 'ASC')
         .addOrderBy('a.ip', 'ASC')
         .limit(limit);
-      if (after) qb.andWhere('(a.allocatedAt, a.ip) > (:afterAt, CAST(:afterIp AS inet))', { afterAt: after.allocatedAt, afterIp: after.ip });
+      if (after)
+        qb.andWhere('(a.allocatedAt, a.ip) > (:afterAt, CAST(:afterIp AS inet))', {
+          afterAt: after.allocatedAt,
+          afterIp: after.ip,
+        });
       return (await qb.getMany()).map(toRecord);
     });
   }

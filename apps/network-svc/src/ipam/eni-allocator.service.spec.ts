@@ -22,7 +22,13 @@ describe(EniAllocator.name, () => {
 
   it('hands out addresses after the gateway, with the VSwitch prefix and gateway', async () => {
     const a = await build('10.244.0.0/16').allocate(pod(1));
-    expect(a).toEqual({ podUid: 'uid-1', ip: '10.244.0.2', prefixLength: 16, gateway: '10.244.0.1', cidr: '10.244.0.0/16' });
+    expect(a).toEqual({
+      podUid: 'uid-1',
+      ip: '10.244.0.2',
+      prefixLength: 16,
+      gateway: '10.244.0.1',
+      cidr: '10.244.0.0/16',
+    });
   });
 
   it('answers the same address when the same pod asks again', async () => {
@@ -59,7 +65,9 @@ describe(EniAllocator.name, () => {
     const ips = [];
     for (let i = 0; i < 5; i++) ips.push((await allocator.allocate(pod(i))).ip);
     expect(ips.sort()).toEqual(['192.168.8.2', '192.168.8.3', '192.168.8.4', '192.168.8.5', '192.168.8.6']);
-    await expect(allocator.allocate(pod('late'))).rejects.toEqual(new IpamException('exhausted', 'no free address in 192.168.8.0/29'));
+    await expect(allocator.allocate(pod('late'))).rejects.toEqual(
+      new IpamException('exhausted', 'no free address in 192.168.8.0/29'),
+    );
     // A pod that already holds one still gets it on a full range.
     expect((await allocator.allocate(pod(3))).ip).toBe(ips.find((ip) => repo.rows.get(ip)?.podUid === 'uid-3'));
     await allocator.release({ podUid: 'uid-3' });
@@ -83,7 +91,10 @@ describe(EniAllocator.name, () => {
 
   it('retries a transaction that lost a race, and rides out a short database outage', async () => {
     const allocator = build('10.244.0.0/16');
-    repo.failures = [new EniAllocationConflict('unique'), new IpamException('unavailable', 'database unavailable: ECONNREFUSED')];
+    repo.failures = [
+      new EniAllocationConflict('unique'),
+      new IpamException('unavailable', 'database unavailable: ECONNREFUSED'),
+    ];
     const a = await allocator.allocate(pod(1));
     expect(a.ip).toBe('10.244.0.2');
     expect(clock.slept).toEqual([200]);
@@ -91,7 +102,10 @@ describe(EniAllocator.name, () => {
 
   it('gives up on a long outage with an unavailable error', async () => {
     const allocator = build('10.244.0.0/16');
-    repo.failures = Array.from({ length: 10 }, () => new IpamException('unavailable', 'database unavailable: ECONNREFUSED'));
+    repo.failures = Array.from(
+      { length: 10 },
+      () => new IpamException('unavailable', 'database unavailable: ECONNREFUSED'),
+    );
     await expect(allocator.allocate(pod(1))).rejects.toMatchObject({ code: 'unavailable' });
   });
 

@@ -2,7 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { IpAllocation, IpAllocationRequest, IpReleaseRequest, IpReleaseResult } from '@skiff/messaging';
 import { Clock } from '@skiff/api-machinery';
 import { VSwitchRange } from './cidr';
-import { EniAllocationConflict, EniAllocationRecord, EniAllocationRepository, EniAllocationTx } from './eni-allocation.repository';
+import {
+  EniAllocationConflict,
+  EniAllocationRecord,
+  EniAllocationRepository,
+  EniAllocationTx,
+} from './eni-allocation.repository';
 import { IpamException } from './ipam.exception';
 
 // Offsets read per query while looking for a free address; with rotation the first window
@@ -70,7 +75,9 @@ export class EniAllocator {
     for (const [from, to] of spans) {
       for (let lo = from; lo <= to; lo += SCAN_WINDOW) {
         const hi = Math.min(to, lo + SCAN_WINDOW - 1);
-        const taken = new Set((await tx.allocatedIpsBetween(this.range.ipAt(lo), this.range.ipAt(hi))).map((ip) => this.range.offsetOf(ip)));
+        const taken = new Set(
+          (await tx.allocatedIpsBetween(this.range.ipAt(lo), this.range.ipAt(hi))).map((ip) => this.range.offsetOf(ip)),
+        );
         for (let o = lo; o <= hi; o++) if (!taken.has(o)) return o;
       }
     }
@@ -78,7 +85,13 @@ export class EniAllocator {
   }
 
   private toAllocation(r: EniAllocationRecord): IpAllocation {
-    return { podUid: r.podUid, ip: r.ip, prefixLength: this.range.prefixLength, gateway: this.range.gateway, cidr: this.range.cidr };
+    return {
+      podUid: r.podUid,
+      ip: r.ip,
+      prefixLength: this.range.prefixLength,
+      gateway: this.range.gateway,
+      cidr: this.range.cidr,
+    };
   }
 
   private async withRetries<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -97,7 +110,8 @@ export class EniAllocator {
           await this.clock.sleep(UNAVAILABLE_BACKOFF_MS[outages++]);
           continue;
         }
-        if (err instanceof EniAllocationConflict) throw new IpamException('internal', `${what}: still conflicting after ${conflicts} retries`);
+        if (err instanceof EniAllocationConflict)
+          throw new IpamException('internal', `${what}: still conflicting after ${conflicts} retries`);
         throw err;
       }
     }

@@ -22,7 +22,8 @@ describe(EniGarbageCollector.name, () => {
   let allocator: EniAllocator;
   let gc: EniGarbageCollector;
 
-  const allocate = (uid: string): Promise<unknown> => allocator.allocate({ podUid: uid, namespace: 'ns', name: `pod-${uid}`, hostId: 'h' });
+  const allocate = (uid: string): Promise<unknown> =>
+    allocator.allocate({ podUid: uid, namespace: 'ns', name: `pod-${uid}`, hostId: 'h' });
 
   beforeEach(() => {
     repo = new InMemoryEniAllocationRepository();

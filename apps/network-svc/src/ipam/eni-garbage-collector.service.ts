@@ -78,7 +78,8 @@ export class EniGarbageCollector implements OnApplicationBootstrap, OnApplicatio
       if (page.length < PAGE) break;
       after = page[page.length - 1];
     }
-    if (result.unknown > 0) this.log.warn(`could not ask the API about ${result.unknown} pods; their addresses are kept`);
+    if (result.unknown > 0)
+      this.log.warn(`could not ask the API about ${result.unknown} pods; their addresses are kept`);
     return result;
   }
 }

@@ -1,4 +1,9 @@
-import { EniAllocationConflict, EniAllocationRecord, EniAllocationRepository, EniAllocationTx } from './eni-allocation.repository';
+import {
+  EniAllocationConflict,
+  EniAllocationRecord,
+  EniAllocationRepository,
+  EniAllocationTx,
+} from './eni-allocation.repository';
 
 /**
  * The allocation table in memory for specs: transactions run one at a time and roll back
@@ -58,7 +63,8 @@ export class InMemoryEniAllocationRepository extends EniAllocationRepository {
       saveCursor: async (cidr, next) => {
         cursors.set(cidr, next);
       },
-      allocatedIpsBetween: async (from, to) => [...rows.keys()].filter((ip) => ipNum(ip) >= ipNum(from) && ipNum(ip) <= ipNum(to)),
+      allocatedIpsBetween: async (from, to) =>
+        [...rows.keys()].filter((ip) => ipNum(ip) >= ipNum(from) && ipNum(ip) <= ipNum(to)),
       insert: async (record) => {
         if (rows.has(record.ip) || [...rows.values()].some((r) => r.podUid === record.podUid)) {
           throw new EniAllocationConflict(`duplicate ${record.ip} or ${record.podUid}`);

@@ -6,7 +6,13 @@ import { ipamHandlerFor } from './ipam.handler';
 import { IpamException } from './ipam.exception';
 
 class FakeAllocator {
-  next: () => Promise<IpAllocation> = async () => ({ podUid: 'u', ip: '10.244.0.2', prefixLength: 16, gateway: '10.244.0.1', cidr: '10.244.0.0/16' });
+  next: () => Promise<IpAllocation> = async () => ({
+    podUid: 'u',
+    ip: '10.244.0.2',
+    prefixLength: 16,
+    gateway: '10.244.0.1',
+    cidr: '10.244.0.0/16',
+  });
   seen: IpAllocationRequest[] = [];
   async allocate(req: IpAllocationRequest): Promise<IpAllocation> {
     this.seen.push(req);
@@ -40,7 +46,9 @@ describe('IpamHandler', () => {
     allocator.next = async () => {
       throw new IpamException('exhausted', 'no free address in 10.244.0.0/16');
     };
-    expect(await handler.allocate(req)).toEqual({ error: { code: 'exhausted', message: 'no free address in 10.244.0.0/16' } });
+    expect(await handler.allocate(req)).toEqual({
+      error: { code: 'exhausted', message: 'no free address in 10.244.0.0/16' },
+    });
     allocator.next = async () => {
       throw new TypeError('boom');
     };
@@ -48,8 +56,12 @@ describe('IpamHandler', () => {
   });
 
   it('rejects undecodable and incomplete payloads without calling the allocator', async () => {
-    expect(await handler.allocate(new UndecodablePayload('payload is not JSON'))).toEqual({ error: { code: 'invalid-request', message: 'payload is not JSON' } });
-    expect(await handler.release({})).toEqual({ error: { code: 'invalid-request', message: 'podUid must be a non-empty string' } });
+    expect(await handler.allocate(new UndecodablePayload('payload is not JSON'))).toEqual({
+      error: { code: 'invalid-request', message: 'payload is not JSON' },
+    });
+    expect(await handler.release({})).toEqual({
+      error: { code: 'invalid-request', message: 'podUid must be a non-empty string' },
+    });
     expect(allocator.seen).toHaveLength(0);
   });
 });

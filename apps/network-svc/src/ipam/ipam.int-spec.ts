@@ -2,7 +2,14 @@ import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { loadInfraConfig, NetworkSvcConfig } from '@skiff/config';
-import { IpAllocation, IpAllocationReply, IpAllocationRequest, ipamSubjects, IpReleaseReply, isIpamError } from '@skiff/messaging';
+import {
+  IpAllocation,
+  IpAllocationReply,
+  IpAllocationRequest,
+  ipamSubjects,
+  IpReleaseReply,
+  isIpamError,
+} from '@skiff/messaging';
 import { eventually, migrate, TestNatsServer } from '@skiff/testing';
 import { connect, JSONCodec, NatsConnection, StringCodec } from 'nats';
 import { Client } from 'pg';
@@ -45,7 +52,15 @@ describe('network-svc ENI/IPAM over NATS', () => {
   const running: INestMicroservice[] = [];
 
   function configFor(prefix: string, vswitchCidr = '10.244.0.0/16'): NetworkSvcConfig {
-    return { databaseUrl: databaseUrl(dbName), natsUrl: nats.url, natsPrefix: prefix, vswitchCidr, gcGraceSeconds: 0, gcIntervalSeconds: 0, logFormat: 'text' };
+    return {
+      databaseUrl: databaseUrl(dbName),
+      natsUrl: nats.url,
+      natsPrefix: prefix,
+      vswitchCidr,
+      gcGraceSeconds: 0,
+      gcIntervalSeconds: 0,
+      logFormat: 'text',
+    };
   }
 
   async function startService(config: NetworkSvcConfig): Promise<INestMicroservice> {
@@ -57,7 +72,11 @@ describe('network-svc ENI/IPAM over NATS', () => {
     running.push(app);
     // listen() returns once SUBs are written on the service's connection; wait until the
     // server routes our requests to them (a request sent earlier gets "no responders").
-    await eventually(async () => call(ipamSubjects(config.natsPrefix).release, { podUid: 'readiness-probe' }, 2_000), 20_000, 'network-svc to subscribe');
+    await eventually(
+      async () => call(ipamSubjects(config.natsPrefix).release, { podUid: 'readiness-probe' }, 2_000),
+      20_000,
+      'network-svc to subscribe',
+    );
     return app;
   }
 
@@ -67,7 +86,9 @@ describe('network-svc ENI/IPAM over NATS', () => {
   }
 
   async function call<T>(subject: string, body: unknown, timeout = 30_000): Promise<T> {
-    const msg = await nc.request(subject, typeof body === 'string' ? StringCodec().encode(body) : json.encode(body), { timeout });
+    const msg = await nc.request(subject, typeof body === 'string' ? StringCodec().encode(body) : json.encode(body), {
+      timeout,
+    });
     return json.decode(msg.data) as T;
   }
 
@@ -121,7 +142,10 @@ describe('network-svc ENI/IPAM over NATS', () => {
     const replicas = [await startService(configFor(prefix)), await startService(configFor(prefix))];
     const served = replicas.map((r) => jest.spyOn(r.get(EniAllocator), 'allocate'));
     // Each request is answered by one replica of the queue group; both allocate concurrently.
-    const requests = [...Array.from({ length: 100 }, (_, i) => pod(`r-${i}`)), ...Array.from({ length: 50 }, (_, i) => pod(`r-${i}`))];
+    const requests = [
+      ...Array.from({ length: 100 }, (_, i) => pod(`r-${i}`)),
+      ...Array.from({ length: 50 }, (_, i) => pod(`r-${i}`)),
+    ];
     const answers = await Promise.all(requests.map((r) => allocate(prefix, r)));
     const byPod = new Map<string, string>();
     for (const a of answers) {
@@ -158,7 +182,15 @@ describe('network-svc ENI/IPAM over NATS', () => {
     const prefix = `nsvc${id}d`;
     const app = await startService(configFor(prefix));
     const subjects = ipamSubjects(prefix);
-    const garbage: unknown[] = ['not json{', '"a string"', 'null', [1, 2], { podUid: 42 }, { podUid: 'x' }, { podUid: '', namespace: 'a', name: 'b', hostId: 'c' }];
+    const garbage: unknown[] = [
+      'not json{',
+      '"a string"',
+      'null',
+      [1, 2],
+      { podUid: 42 },
+      { podUid: 'x' },
+      { podUid: '', namespace: 'a', name: 'b', hostId: 'c' },
+    ];
     for (const body of garbage) {
       const reply = await call<IpAllocationReply>(subjects.allocate, body);
       expect(isIpamError(reply) && reply.error.code).toBe('invalid-request');
@@ -189,10 +221,12 @@ describe('network-svc ENI/IPAM over NATS', () => {
     const tries: string[] = [];
     await eventually(
       async () => {
-        const reply = await call<IpAllocationReply>(ipamSubjects(prefix).allocate, pod('outage-2'), 2_000).catch((err: Error) => {
-          tries.push(err.message);
-          throw err;
-        });
+        const reply = await call<IpAllocationReply>(ipamSubjects(prefix).allocate, pod('outage-2'), 2_000).catch(
+          (err: Error) => {
+            tries.push(err.message);
+            throw err;
+          },
+        );
         return !isIpamError(reply) && reply.ip;
       },
       30_000,
@@ -204,7 +238,10 @@ describe('network-svc ENI/IPAM over NATS', () => {
     // What a Postgres restart does to a pool: every connection of the service dies at once.
     const admin = new Client({ connectionString: databaseUrl('postgres') });
     await admin.connect();
-    const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName]);
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [dbName],
+    );
     await admin.end();
     expect(killed.rowCount).toBeGreaterThan(0);
     expect((await allocate(prefix, pod('outage-1'))).ip).toBe(before.ip);
@@ -222,8 +259,12 @@ describe('network-svc ENI/IPAM over NATS', () => {
     const result = await app.get(EniGarbageCollector).sweepOnce();
     expect(result.released).toBeGreaterThanOrEqual(1);
     expect(result.unknown).toBe(0);
-    expect(await call<IpReleaseReply>(ipamSubjects(prefix).release, { podUid: gone.podUid })).toEqual({ released: false });
-    expect(await call<IpReleaseReply>(ipamSubjects(prefix).release, { podUid: live.podUid })).toEqual({ released: true });
+    expect(await call<IpReleaseReply>(ipamSubjects(prefix).release, { podUid: gone.podUid })).toEqual({
+      released: false,
+    });
+    expect(await call<IpReleaseReply>(ipamSubjects(prefix).release, { podUid: live.podUid })).toEqual({
+      released: true,
+    });
     await stopService(app);
   });
 });

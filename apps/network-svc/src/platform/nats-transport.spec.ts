@@ -24,11 +24,15 @@ describe(PlainJsonReplySerializer.name, () => {
   const decode = (p: { data: Uint8Array }): unknown => JSON.parse(Buffer.from(p.data).toString('utf8'));
 
   it('writes the result without Nest envelope fields', () => {
-    expect(decode(s.serialize({ id: 'i', response: { released: true }, isDisposed: true }))).toEqual({ released: true });
+    expect(decode(s.serialize({ id: 'i', response: { released: true }, isDisposed: true }))).toEqual({
+      released: true,
+    });
   });
 
   it('turns a framework error into an IPAM error reply', () => {
-    expect(decode(s.serialize({ id: 'i', err: 'There is no matching message handler defined in the remote service.' }))).toEqual({
+    expect(
+      decode(s.serialize({ id: 'i', err: 'There is no matching message handler defined in the remote service.' })),
+    ).toEqual({
       error: { code: 'internal', message: 'There is no matching message handler defined in the remote service.' },
     });
   });

@@ -1,4 +1,12 @@
-import { ConsumerDeserializer, ConsumerSerializer, IncomingEvent, IncomingRequest, NatsOptions, OutgoingResponse, Transport } from '@nestjs/microservices';
+import {
+  ConsumerDeserializer,
+  ConsumerSerializer,
+  IncomingEvent,
+  IncomingRequest,
+  NatsOptions,
+  OutgoingResponse,
+  Transport,
+} from '@nestjs/microservices';
 import { NetworkSvcConfig } from '@skiff/config';
 import { IpamErrorReply } from '@skiff/messaging';
 
@@ -32,7 +40,12 @@ export class PlainJsonReplySerializer implements ConsumerSerializer {
   serialize(packet: OutgoingResponse): { data: Uint8Array } {
     const body: unknown =
       packet.err !== undefined
-        ? ({ error: { code: 'internal', message: typeof packet.err === 'string' ? packet.err : errorMessage(packet.err) } } satisfies IpamErrorReply)
+        ? ({
+            error: {
+              code: 'internal',
+              message: typeof packet.err === 'string' ? packet.err : errorMessage(packet.err),
+            },
+          } satisfies IpamErrorReply)
         : (packet.response ?? null);
     return { data: Buffer.from(JSON.stringify(body)) };
   }
@@ -40,7 +53,8 @@ export class PlainJsonReplySerializer implements ConsumerSerializer {
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
-  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') return (err as { message: string }).message;
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string')
+    return (err as { message: string }).message;
   return 'internal error';
 }
 

@@ -16,7 +16,12 @@ describe(parseImageReference.name, () => {
   });
 
   it('splits registry, repository, tag and digest', () => {
-    expect(parseImageReference('ghcr.io/org/app:v1')).toMatchObject({ registry: 'ghcr.io', repository: 'org/app', tag: 'v1', digest: undefined });
+    expect(parseImageReference('ghcr.io/org/app:v1')).toMatchObject({
+      registry: 'ghcr.io',
+      repository: 'org/app',
+      tag: 'v1',
+      digest: undefined,
+    });
   });
 
   it.each(['', 'BusyBox', 'busybox@sha256:short', 'busybox:bad tag'])('rejects %p as InvalidImageName', (input) => {

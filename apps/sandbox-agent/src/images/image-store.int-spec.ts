@@ -34,13 +34,19 @@ class CountingRunner extends ProcessRunner {
     new ImageStore({ root, mirrors: { 'docker.io': [{ endpoint: registry.endpoint, insecure: true }] } }, runner);
 
   it('seeding twice pushes once', async () => {
-    await expect(new BusyboxImageBuilder().seed({ registry: registry.endpoint, workDir: dir })).resolves.toEqual({ pushed: false, tags: ['latest', '1.36'] });
+    await expect(new BusyboxImageBuilder().seed({ registry: registry.endpoint, workDir: dir })).resolves.toEqual({
+      pushed: false,
+      tags: ['latest', '1.36'],
+    });
   });
 
   it('pulls `busybox` through the docker.io mirror once and reuses it', async () => {
     const runner = new CountingRunner();
     const images = store(runner);
-    const [a, b] = await Promise.all([images.ensure('busybox', 'IfNotPresent'), images.ensure('busybox', 'IfNotPresent')]);
+    const [a, b] = await Promise.all([
+      images.ensure('busybox', 'IfNotPresent'),
+      images.ensure('busybox', 'IfNotPresent'),
+    ]);
     expect(a).toEqual(b);
     expect(a.imageRef).toBe('docker.io/library/busybox:latest');
     expect(a.imageID).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -66,12 +72,17 @@ class CountingRunner extends ProcessRunner {
   });
 
   it('Never without the image fails with ErrImageNeverPull', async () => {
-    await expect(store(new ProcessRunner(), path.join(dir, 'empty')).ensure('busybox', 'Never')).rejects.toMatchObject({ code: 'ErrImageNeverPull' });
+    await expect(store(new ProcessRunner(), path.join(dir, 'empty')).ensure('busybox', 'Never')).rejects.toMatchObject({
+      code: 'ErrImageNeverPull',
+    });
   });
 
   it('surfaces skopeo’s own error for a missing image', async () => {
     const err = store(new ProcessRunner()).ensure('library/does-not-exist:1', 'IfNotPresent');
-    await expect(err).rejects.toMatchObject({ code: 'ErrImagePull', message: expect.stringContaining('manifest unknown') });
+    await expect(err).rejects.toMatchObject({
+      code: 'ErrImagePull',
+      message: expect.stringContaining('manifest unknown'),
+    });
   });
 
   it('passes imagePullSecret credentials as --src-creds', async () => {

@@ -97,7 +97,10 @@ export class ImageStore {
     const have = await this.local(ref.normalized);
     if (policy === 'Never') {
       if (have) return have;
-      throw new ImageError('ErrImageNeverPull', `Container image "${ref.normalized}" is not present with pull policy of Never`);
+      throw new ImageError(
+        'ErrImageNeverPull',
+        `Container image "${ref.normalized}" is not present with pull policy of Never`,
+      );
     }
     if (have && (policy === 'IfNotPresent' || ref.digest)) return have;
     const failures: string[] = [];
@@ -124,7 +127,11 @@ export class ImageStore {
       insecure: m.insecure ?? false,
     }));
     if (this.options.allowUpstream || list.length === 0) {
-      list.push({ host: ref.registry, image: `docker://${ref.registry}/${suffix}`, insecure: this.options.insecureRegistries?.includes(ref.registry) ?? false });
+      list.push({
+        host: ref.registry,
+        image: `docker://${ref.registry}/${suffix}`,
+        insecure: this.options.insecureRegistries?.includes(ref.registry) ?? false,
+      });
     }
     return list;
   }
@@ -148,15 +155,26 @@ export class ImageStore {
 
   private async copy(image: string, insecure: boolean, creds: string | undefined, top: string): Promise<void> {
     await fs.mkdir(this.options.root, { recursive: true });
-    const args = ['copy', '--quiet', `--src-tls-verify=${!insecure}`, ...(creds ? ['--src-creds', creds] : []), image, `oci:${this.layout}:${top}`];
+    const args = [
+      'copy',
+      '--quiet',
+      `--src-tls-verify=${!insecure}`,
+      ...(creds ? ['--src-creds', creds] : []),
+      image,
+      `oci:${this.layout}:${top}`,
+    ];
     await this.withLayout(() => this.runner.run('skopeo', args, { timeoutMs: this.options.pullTimeoutMs ?? 600_000 }));
   }
 
   private async materialize(ref: ImageReference, top: string): Promise<PulledImage> {
     const manifest = await this.findManifest(top);
     if (!manifest) throw new ImageError('ErrImagePull', `image ${ref.normalized} vanished from the store`);
-    const manifestJson = JSON.parse(await fs.readFile(this.blobPath(manifest.digest), 'utf8')) as { config: OciDescriptor };
-    const configJson = JSON.parse(await fs.readFile(this.blobPath(manifestJson.config.digest), 'utf8')) as { config?: ImageConfig };
+    const manifestJson = JSON.parse(await fs.readFile(this.blobPath(manifest.digest), 'utf8')) as {
+      config: OciDescriptor;
+    };
+    const configJson = JSON.parse(await fs.readFile(this.blobPath(manifestJson.config.digest), 'utf8')) as {
+      config?: ImageConfig;
+    };
     const rootfs = await this.unpack(top, manifest.digest);
     const c = configJson.config ?? {};
     return {
@@ -165,7 +183,13 @@ export class ImageStore {
       imageID: manifestJson.config.digest,
       manifestDigest: manifest.digest,
       rootfs,
-      config: { Entrypoint: c.Entrypoint ?? undefined, Cmd: c.Cmd ?? undefined, Env: c.Env ?? undefined, WorkingDir: c.WorkingDir || undefined, User: c.User || undefined },
+      config: {
+        Entrypoint: c.Entrypoint ?? undefined,
+        Cmd: c.Cmd ?? undefined,
+        Env: c.Env ?? undefined,
+        WorkingDir: c.WorkingDir || undefined,
+        User: c.User || undefined,
+      },
     };
   }
 
@@ -184,7 +208,9 @@ export class ImageStore {
       await fs.mkdir(path.dirname(dir), { recursive: true });
       try {
         // As root umoci keeps file owners; --rootless would squash them to the agent's uid.
-        await this.withLayout(() => this.runner.run('umoci', ['unpack', '--image', `${this.layout}:${top}`, tmp], { timeoutMs: 600_000 }));
+        await this.withLayout(() =>
+          this.runner.run('umoci', ['unpack', '--image', `${this.layout}:${top}`, tmp], { timeoutMs: 600_000 }),
+        );
         await fs.rename(tmp, dir);
       } catch (err) {
         await fs.rm(tmp, { recursive: true, force: true });
@@ -201,7 +227,9 @@ export class ImageStore {
   private async findManifest(top: string): Promise<OciDescriptor | undefined> {
     let index: { manifests?: OciDescriptor[] };
     try {
-      index = JSON.parse(await fs.readFile(path.join(this.layout, 'index.json'), 'utf8')) as { manifests?: OciDescriptor[] };
+      index = JSON.parse(await fs.readFile(path.join(this.layout, 'index.json'), 'utf8')) as {
+        manifests?: OciDescriptor[];
+      };
     } catch {
       return undefined;
     }

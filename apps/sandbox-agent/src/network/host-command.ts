@@ -18,5 +18,6 @@ export class HostCommand {
 }
 
 export function assertIfName(name: string, what: string): void {
-  if (!/^skiff[A-Za-z0-9_-]{0,10}$/.test(name)) throw new Error(`${what} "${name}" must start with "skiff" and fit in 15 characters`);
+  if (!/^skiff[A-Za-z0-9_-]{0,10}$/.test(name))
+    throw new Error(`${what} "${name}" must start with "skiff" and fit in 15 characters`);
 }

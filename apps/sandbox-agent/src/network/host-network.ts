@@ -33,8 +33,10 @@ export class HostNetwork {
   async ensure(config: HostNetworkConfig): Promise<void> {
     assertIfName(config.bridge, 'bridge');
     const table = config.nftTable ?? 'skiff';
-    if (!/^skiff\w*$/.test(table)) throw new NetworkError('InvalidConfig', `nft table "${table}" must start with "skiff"`);
-    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(config.gatewayCidr)) throw new NetworkError('InvalidConfig', `gatewayCidr "${config.gatewayCidr}" is not a.b.c.d/len`);
+    if (!/^skiff\w*$/.test(table))
+      throw new NetworkError('InvalidConfig', `nft table "${table}" must start with "skiff"`);
+    if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(config.gatewayCidr))
+      throw new NetworkError('InvalidConfig', `gatewayCidr "${config.gatewayCidr}" is not a.b.c.d/len`);
     this.config = config;
     // The drop rule goes in before the bridge comes up, so no pod ever sees a moment without it.
     await this.host.run('nft', ['-f', '-'], { input: nftRuleset(table, config) });
@@ -61,7 +63,9 @@ export class HostNetwork {
   async droppedPackets(chain: 'forward' | 'input', table = this.config?.nftTable ?? 'skiff'): Promise<number> {
     const r = await this.host.run('nft', ['-j', 'list', 'chain', 'inet', table, chain], { allowFailure: true });
     if (r.code !== 0) return 0;
-    const doc = JSON.parse(r.stdout) as { nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[] };
+    const doc = JSON.parse(r.stdout) as {
+      nftables: { rule?: { comment?: string; expr: { counter?: { packets: number } }[] } }[];
+    };
     let packets = 0;
     for (const item of doc.nftables) {
       if (item.rule?.comment !== DROP_COMMENT[chain]) continue;

@@ -25,14 +25,28 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
     await pods.create(req.podId);
     return pods.wire(req);
   };
-  const ping = (pod: string, ip: string) => sh(['ip', 'netns', 'exec', PodNetwork.netnsName(pod), '/bin/busybox', 'ping', '-c1', '-W1', ip]);
+  const ping = (pod: string, ip: string) =>
+    sh(['ip', 'netns', 'exec', PodNetwork.netnsName(pod), '/bin/busybox', 'ping', '-c1', '-W1', ip]);
 
   beforeAll(async () => {
     for (const ns of [hostNs, outNs]) {
       await runner.run('ip', ['netns', 'add', ns]);
       await runner.run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    await runner.run('ip', ['-n', hostNs, 'link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'down0', 'netns', outNs]);
+    await runner.run('ip', [
+      '-n',
+      hostNs,
+      'link',
+      'add',
+      'up0',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'down0',
+      'netns',
+      outNs,
+    ]);
     await runner.run('ip', ['-n', hostNs, 'addr', 'add', '10.250.0.1/30', 'dev', 'up0']);
     await runner.run('ip', ['-n', outNs, 'addr', 'add', '10.250.0.2/30', 'dev', 'down0']);
     await runner.run('ip', ['-n', hostNs, 'link', 'set', 'up0', 'up']);
@@ -41,7 +55,8 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
     await runner.run('ip', ['netns', 'exec', hostNs, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     // Counts echo requests that reach the "outside".
     await runner.run('ip', ['netns', 'exec', outNs, 'nft', '-f', '-'], {
-      input: 'table inet skiffcount {\n chain input {\n  type filter hook input priority filter;\n  icmp type echo-request counter\n }\n}\n',
+      input:
+        'table inet skiffcount {\n chain input {\n  type filter hook input priority filter;\n  icmp type echo-request counter\n }\n}\n',
     });
     await host.ensure({ bridge, gatewayCidr: `${subnet}.1/24`, nftTable });
     await host.ensure({ bridge, gatewayCidr: `${subnet}.1/24`, nftTable }); // idempotent
@@ -62,7 +77,12 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   it('wires two pods on one bridge that reach each other', async () => {
     const sa = await setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     await setup({ podId: b, ip: `${subnet}.3`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
-    expect(sa).toEqual({ netnsName: `skiff-${a}`, netnsPath: `/var/run/netns/skiff-${a}`, hostVeth: PodNetwork.hostVethName(a), ip: `${subnet}.2` });
+    expect(sa).toEqual({
+      netnsName: `skiff-${a}`,
+      netnsPath: `/var/run/netns/skiff-${a}`,
+      hostVeth: PodNetwork.hostVethName(a),
+      ip: `${subnet}.2`,
+    });
     const links = await runner.run('ip', ['-n', hostNs, '-o', 'link', 'show', 'master', bridge]);
     expect(links.stdout).toContain(PodNetwork.hostVethName(a));
     expect(links.stdout).toContain(PodNetwork.hostVethName(b));
@@ -77,7 +97,9 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
     const before = await host.droppedPackets('input', nftTable);
     expect((await ping(a, `${subnet}.1`)).code).not.toBe(0);
     expect(await host.droppedPackets('input', nftTable)).toBeGreaterThan(before);
-    expect((await sh(['ip', 'netns', 'exec', hostNs, '/bin/busybox', 'ping', '-c1', '-W1', `${subnet}.2`])).code).toBe(0);
+    expect((await sh(['ip', 'netns', 'exec', hostNs, '/bin/busybox', 'ping', '-c1', '-W1', `${subnet}.2`])).code).toBe(
+      0,
+    );
   });
 
   it('drops pod egress on the host: nothing reaches the outside and the nft counter says why', async () => {

@@ -61,7 +61,8 @@ export class PodNetwork {
    * loopback and gives it the address; the pause container may start meanwhile.
    */
   async create(podId: string): Promise<{ netnsName: string; netnsPath: string }> {
-    if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(podId)) throw new NetworkError('InvalidConfig', `pod id "${podId}" must be lowercase alphanumerics and dashes`);
+    if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(podId))
+      throw new NetworkError('InvalidConfig', `pod id "${podId}" must be lowercase alphanumerics and dashes`);
     const netnsName = PodNetwork.netnsName(podId);
     // A half-made sandbox from a crashed attempt is torn down and redone: ADD is not idempotent for the bridge plugin.
     if (await this.netnsExists(netnsName)) await this.teardown(podId);
@@ -69,7 +70,10 @@ export class PodNetwork {
       await this.runner.run('ip', ['netns', 'add', netnsName]);
     } catch (err) {
       await this.teardown(podId).catch(() => undefined);
-      throw new NetworkError('SetupFailed', `pod network for ${podId}: ${err instanceof ProcessError ? err.message : String(err)}`);
+      throw new NetworkError(
+        'SetupFailed',
+        `pod network for ${podId}: ${err instanceof ProcessError ? err.message : String(err)}`,
+      );
     }
     return { netnsName, netnsPath: `${NETNS_DIR}/${netnsName}` };
   }
@@ -87,12 +91,17 @@ export class PodNetwork {
       const veth = result.interfaces?.find((i) => !i.sandbox && i.name !== req.bridge)?.name;
       if (!veth) throw new NetworkError('SetupFailed', `CNI bridge returned no host veth: ${out}`);
       // The plugin names it veth<random>; DEL finds the pair from eth0 inside the netns, so renaming is safe.
-      await this.host.run('ip', ['-batch', '-'], { input: `link set dev ${veth} down\nlink set dev ${veth} name ${hostVeth}\nlink set dev ${hostVeth} up\n` });
+      await this.host.run('ip', ['-batch', '-'], {
+        input: `link set dev ${veth} down\nlink set dev ${veth} name ${hostVeth}\nlink set dev ${hostVeth} up\n`,
+      });
       return { netnsName, netnsPath, hostVeth, ip: req.ip };
     } catch (err) {
       await this.teardown(req.podId).catch(() => undefined);
       if (err instanceof NetworkError) throw err;
-      throw new NetworkError('SetupFailed', `pod network for ${req.podId}: ${err instanceof ProcessError ? err.message : String(err)}`);
+      throw new NetworkError(
+        'SetupFailed',
+        `pod network for ${req.podId}: ${err instanceof ProcessError ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -151,7 +160,11 @@ export class PodNetwork {
       CNI_IFNAME: 'eth0',
       CNI_PATH: this.cniPath,
     };
-    const { stdout } = await this.host.run(`${this.cniPath}/bridge`, [], { input: JSON.stringify(config), env, timeoutMs: 30_000 });
+    const { stdout } = await this.host.run(`${this.cniPath}/bridge`, [], {
+      input: JSON.stringify(config),
+      env,
+      timeoutMs: 30_000,
+    });
     return stdout;
   }
 }

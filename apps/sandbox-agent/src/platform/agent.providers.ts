@@ -16,7 +16,13 @@ export function agentProviders(config: SandboxAgentConfig = loadSandboxAgentConf
     { provide: REDIS, useFactory: () => new IORedis(config.redisUrl, { maxRetriesPerRequest: null }) },
     {
       provide: NATS,
-      useFactory: (): Promise<NatsConnection> => connect({ servers: config.natsUrl, name: `skiff-agent-${config.hostId}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
+      useFactory: (): Promise<NatsConnection> =>
+        connect({
+          servers: config.natsUrl,
+          name: `skiff-agent-${config.hostId}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+        }),
     },
   ];
 }

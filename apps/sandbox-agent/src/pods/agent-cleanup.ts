@@ -34,7 +34,8 @@ export async function cleanupAgentHost(config: SandboxAgentConfig): Promise<stri
     }
   }
   for (const uid of uids) {
-    for (const kind of ['runc', 'runsc'] as RuntimeKind[]) await host.runtimes[kind].sandbox.remove(uid, config.bridge).catch(() => undefined);
+    for (const kind of ['runc', 'runsc'] as RuntimeKind[])
+      await host.runtimes[kind].sandbox.remove(uid, config.bridge).catch(() => undefined);
     await host.volumes.tearDown(uid);
     removed.push(`pod ${uid}`);
   }

@@ -8,7 +8,12 @@ export class ApiConfigSource implements ConfigObjectSource {
   private readonly secrets: ResourceClient<Secret>;
 
   constructor(client: KubeClient) {
-    this.configMaps = client.resource<ConfigMap>({ group: '', version: 'v1', resource: 'configmaps', namespaced: true });
+    this.configMaps = client.resource<ConfigMap>({
+      group: '',
+      version: 'v1',
+      resource: 'configmaps',
+      namespaced: true,
+    });
     this.secrets = client.resource<Secret>({ group: '', version: 'v1', resource: 'secrets', namespaced: true });
   }
 

@@ -22,7 +22,11 @@ export function terminatedFrom(observed: ObservedContainer, runtimeId: string, s
   };
 }
 
-export function containerStatusOf(record: ContainerRecord, observed: ObservedContainer | undefined, waitingDefault: string): ContainerStatus {
+export function containerStatusOf(
+  record: ContainerRecord,
+  observed: ObservedContainer | undefined,
+  waitingDefault: string,
+): ContainerStatus {
   const base = {
     name: record.name,
     image: record.image,
@@ -43,15 +47,37 @@ export function containerStatusOf(record: ContainerRecord, observed: ObservedCon
       };
     }
     if (observed.status === 'exited') {
-      return { ...base, containerID, state: { terminated: terminatedFrom(observed, record.runtimeId, record.startedAtMs) }, ready: false, started: false };
+      return {
+        ...base,
+        containerID,
+        state: { terminated: terminatedFrom(observed, record.runtimeId, record.startedAtMs) },
+        ready: false,
+        started: false,
+      };
     }
     return { ...base, containerID, state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false };
   }
   if (record.waiting) {
-    return { ...base, state: { waiting: { reason: record.waiting.reason, ...(record.waiting.message ? { message: record.waiting.message } : {}) } }, ready: false, started: false };
+    return {
+      ...base,
+      state: {
+        waiting: {
+          reason: record.waiting.reason,
+          ...(record.waiting.message ? { message: record.waiting.message } : {}),
+        },
+      },
+      ready: false,
+      started: false,
+    };
   }
   if (record.terminated) {
-    return { ...base, containerID: record.terminated.containerID, state: { terminated: record.terminated }, ready: false, started: false };
+    return {
+      ...base,
+      containerID: record.terminated.containerID,
+      state: { terminated: record.terminated },
+      ready: false,
+      started: false,
+    };
   }
   return { ...base, state: { waiting: { reason: waitingDefault } }, ready: false, started: false };
 }
@@ -70,20 +96,38 @@ export function buildPodStatus({ pod, record, observed, now }: PodStatusInput): 
   const initDone = (spec.initContainers ?? []).every((c) => record.containers[c.name]?.terminated?.exitCode === 0);
   const statusOf = (name: string, init: boolean): ContainerStatus => {
     const rec: ContainerRecord = record.containers[name] ?? { name, init, restartCount: 0, image: '' };
-    return containerStatusOf(rec, observed.get(name), init || initDone ? (init ? 'PodInitializing' : 'ContainerCreating') : 'PodInitializing');
+    return containerStatusOf(
+      rec,
+      observed.get(name),
+      init || initDone ? (init ? 'PodInitializing' : 'ContainerCreating') : 'PodInitializing',
+    );
   };
-  const initContainerStatuses = (spec.initContainers ?? []).map((c) => ({ ...statusOf(c.name, true), image: c.image ?? '' }));
+  const initContainerStatuses = (spec.initContainers ?? []).map((c) => ({
+    ...statusOf(c.name, true),
+    image: c.image ?? '',
+  }));
   const containerStatuses = spec.containers.map((c) => ({ ...statusOf(c.name, false), image: c.image ?? '' }));
   // kubelet reports ephemeral containers apart; no probe ever makes them ready or started.
   const ephemeralContainerStatuses = (spec.ephemeralContainers ?? []).map((c): ContainerStatus => {
-    const rec: ContainerRecord = record.containers[c.name] ?? { name: c.name, init: false, ephemeral: true, restartCount: 0, image: '' };
+    const rec: ContainerRecord = record.containers[c.name] ?? {
+      name: c.name,
+      init: false,
+      ephemeral: true,
+      restartCount: 0,
+      image: '',
+    };
     // They start whether or not the pod is initialised: ContainerCreating, never PodInitializing.
     const { started: _started, ...s } = containerStatusOf(rec, observed.get(c.name), 'ContainerCreating');
     return { ...s, image: c.image ?? '', ready: false };
   });
   const previous = pod.status ?? {};
   const phase = podPhase(spec, initContainerStatuses, containerStatuses, previous.phase);
-  const conditions: PodCondition[] = podConditions(spec, { phase, initContainerStatuses, containerStatuses }, previous.conditions ?? [], metaTime(now));
+  const conditions: PodCondition[] = podConditions(
+    spec,
+    { phase, initContainerStatuses, containerStatuses },
+    previous.conditions ?? [],
+    metaTime(now),
+  );
   const ip = record.ip;
   return {
     phase,

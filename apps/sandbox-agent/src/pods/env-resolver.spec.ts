@@ -1,4 +1,11 @@
-import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, expandVars, resolveEnv } from './env-resolver';
+import {
+  ConfigObjectSource,
+  ContainerConfigError,
+  DownwardContext,
+  expandCommand,
+  expandVars,
+  resolveEnv,
+} from './env-resolver';
 import { ConfigMap, Container, Pod, Secret } from '@skiff/kube-types';
 
 class FakeSource implements ConfigObjectSource {
@@ -11,13 +18,28 @@ class FakeSource implements ConfigObjectSource {
   }
   async secret(_ns: string, name: string): Promise<Secret | undefined> {
     const d = this.secrets[name];
-    return d ? { metadata: { name }, data: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } : undefined;
+    return d
+      ? {
+          metadata: { name },
+          data: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        }
+      : undefined;
   }
 }
 
-const ctx: DownwardContext = { podIP: '10.244.0.9', hostIP: '10.244.0.1', allocatable: { cpuMilli: 4000, memoryBytes: 8 * 2 ** 30 } };
+const ctx: DownwardContext = {
+  podIP: '10.244.0.9',
+  hostIP: '10.244.0.1',
+  allocatable: { cpuMilli: 4000, memoryBytes: 8 * 2 ** 30 },
+};
 const pod = (c: Container): Pod => ({
-  metadata: { name: 'web-0', namespace: 'shop', uid: 'u-1', labels: { app: 'web', tier: 'front' }, annotations: { note: 'x' } },
+  metadata: {
+    name: 'web-0',
+    namespace: 'shop',
+    uid: 'u-1',
+    labels: { app: 'web', tier: 'front' },
+    annotations: { note: 'x' },
+  },
   spec: { nodeName: 'virtual-kubelet-zone-a', serviceAccountName: 'default', containers: [c] },
 });
 
@@ -56,7 +78,12 @@ describe(resolveEnv.name, () => {
       ],
       command: ['echo', '$(GREETING)', '$(NOPE)'],
     };
-    const env = await resolveEnv(pod(c), c, new FakeSource({ base: { mode: 'fast' } }, { creds: { USER: 'bob' } }), ctx);
+    const env = await resolveEnv(
+      pod(c),
+      c,
+      new FakeSource({ base: { mode: 'fast' } }, { creds: { USER: 'bob' } }),
+      ctx,
+    );
     expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toEqual({
       CFG_mode: 'fast',
       USER: 'bob',
@@ -82,9 +109,15 @@ describe(resolveEnv.name, () => {
       const c: Container = { name: 'app', image: 'busybox', env: e, envFrom };
       return resolveEnv(pod(c), c, new FakeSource({ base: { a: '1' } }), ctx);
     };
-    await expect(env([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'a' } } }])).rejects.toThrow(new ContainerConfigError('configmap "nope" not found'));
-    await expect(env([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'base', key: 'b' } } }])).rejects.toThrow('couldn\'t find key b in ConfigMap shop/base');
-    await expect(env([{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'a' } } }])).rejects.toThrow('secret "s" not found');
+    await expect(env([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'a' } } }])).rejects.toThrow(
+      new ContainerConfigError('configmap "nope" not found'),
+    );
+    await expect(env([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'base', key: 'b' } } }])).rejects.toThrow(
+      "couldn't find key b in ConfigMap shop/base",
+    );
+    await expect(env([{ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'a' } } }])).rejects.toThrow(
+      'secret "s" not found',
+    );
     await expect(env([], [{ secretRef: { name: 's' } }])).rejects.toThrow('secret "s" not found');
     await expect(env([], [{ secretRef: { name: 's', optional: true } }])).resolves.toEqual([]);
   });

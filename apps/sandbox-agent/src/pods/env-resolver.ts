@@ -1,5 +1,13 @@
 import { parseQuantity } from '@skiff/api-machinery';
-import { ConfigMap, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret } from '@skiff/kube-types';
+import {
+  ConfigMap,
+  Container,
+  EnvVar,
+  ObjectFieldSelector,
+  Pod,
+  ResourceFieldSelector,
+  Secret,
+} from '@skiff/kube-types';
 
 /** Where ConfigMaps and Secrets come from (the API, a fake in specs); undefined = not found. */
 export interface ConfigObjectSource {
@@ -80,7 +88,12 @@ function formatMap(map: Record<string, string> | undefined): string {
 }
 
 /** limits.cpu / requests.memory … divided by the divisor and rounded up; an unset limit reads the host's capacity. */
-export function resourceValue(pod: Pod, ref: ResourceFieldSelector, defaultContainer: string | undefined, ctx: DownwardContext): string {
+export function resourceValue(
+  pod: Pod,
+  ref: ResourceFieldSelector,
+  defaultContainer: string | undefined,
+  ctx: DownwardContext,
+): string {
   const name = ref.containerName || defaultContainer;
   const c = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((x) => x.name === name);
   if (!c) throw new ContainerConfigError(`resourceFieldRef: container "${name ?? ''}" not found`);
@@ -88,20 +101,22 @@ export function resourceValue(pod: Pod, ref: ResourceFieldSelector, defaultConta
   const limit = c.resources?.limits?.[resource];
   const request = c.resources?.requests?.[resource] ?? limit;
   const divisor = parseQuantity(ref.divisor ?? 1) || 1;
-  const allocatable = resource === 'cpu' ? ctx.allocatable.cpuMilli / 1000 : resource === 'memory' ? ctx.allocatable.memoryBytes : 0;
+  const allocatable =
+    resource === 'cpu' ? ctx.allocatable.cpuMilli / 1000 : resource === 'memory' ? ctx.allocatable.memoryBytes : 0;
   let value: number;
   if (kind === 'limits') value = limit !== undefined ? parseQuantity(limit) : allocatable;
   else if (kind === 'requests') value = request !== undefined ? parseQuantity(request) : 0;
   else throw new ContainerConfigError(`unsupported resource: ${ref.resource}`);
   // Whole milli-units first so 0.1 / 1m is 100, not 101 from float error; then rounded up like kubelet.
-  const out = resource === 'cpu' ? Math.ceil(Math.round(value * 1000) / Math.round(divisor * 1000)) : Math.ceil(value / divisor);
+  const out =
+    resource === 'cpu' ? Math.ceil(Math.round(value * 1000) / Math.round(divisor * 1000)) : Math.ceil(value / divisor);
   return String(out);
 }
 
 /** Kubernetes `$(VAR)` expansion: defined names expand, `$$` escapes, anything else stays as written. */
 export function expandVars(input: string, lookup: (name: string) => string | undefined): string {
   let out = '';
-  for (let i = 0; i < input.length; ) {
+  for (let i = 0; i < input.length;) {
     if (input[i] !== '$' || i + 1 >= input.length) {
       out += input[i++];
       continue;
@@ -129,7 +144,12 @@ export function expandVars(input: string, lookup: (name: string) => string | und
 }
 
 /** The container's environment as kubelet makes it: envFrom first, then env (which may use earlier names). */
-export async function resolveEnv(pod: Pod, container: Container, source: ConfigObjectSource, ctx: DownwardContext): Promise<{ name: string; value: string }[]> {
+export async function resolveEnv(
+  pod: Pod,
+  container: Container,
+  source: ConfigObjectSource,
+  ctx: DownwardContext,
+): Promise<{ name: string; value: string }[]> {
   const ns = pod.metadata.namespace ?? 'default';
   const env = new Map<string, string>();
   for (const from of container.envFrom ?? []) {
@@ -158,7 +178,14 @@ export async function resolveEnv(pod: Pod, container: Container, source: ConfigO
   return [...env].map(([name, value]) => ({ name, value }));
 }
 
-async function envValue(pod: Pod, container: Container, e: EnvVar, env: Map<string, string>, source: ConfigObjectSource, ctx: DownwardContext): Promise<string | undefined> {
+async function envValue(
+  pod: Pod,
+  container: Container,
+  e: EnvVar,
+  env: Map<string, string>,
+  source: ConfigObjectSource,
+  ctx: DownwardContext,
+): Promise<string | undefined> {
   const ns = pod.metadata.namespace ?? 'default';
   const from = e.valueFrom;
   if (!from) return expandVars(e.value ?? '', (n) => env.get(n));
@@ -196,7 +223,10 @@ async function envValue(pod: Pod, container: Container, e: EnvVar, env: Map<stri
 }
 
 /** command and args with `$(VAR)` expanded against the container's final environment. */
-export function expandCommand(container: Container, env: { name: string; value: string }[]): { command?: string[]; args?: string[] } {
+export function expandCommand(
+  container: Container,
+  env: { name: string; value: string }[],
+): { command?: string[]; args?: string[] } {
   const map = new Map(env.map((e) => [e.name, e.value]));
   const expand = (list?: string[]) => list?.map((s) => expandVars(s, (n) => map.get(n)));
   return { command: expand(container.command), args: expand(container.args) };

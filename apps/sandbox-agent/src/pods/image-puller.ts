@@ -26,9 +26,14 @@ export class ImagePuller {
     const image = container.image ?? '';
     const now = this.clock();
     if (inBackoff(rec.pullBackoff, now)) {
-      const last = rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff' ? rec.waiting : undefined;
-      const detail = last?.reason === 'ErrImagePull' ? `: ErrImagePull: ${last.message ?? ''}` : (last?.message?.replace(/^Back-off pulling image "[^"]*"/, '') ?? '');
-      if (rec.waiting?.reason !== 'ImagePullBackOff') this.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      const last =
+        rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff' ? rec.waiting : undefined;
+      const detail =
+        last?.reason === 'ErrImagePull'
+          ? `: ErrImagePull: ${last.message ?? ''}`
+          : (last?.message?.replace(/^Back-off pulling image "[^"]*"/, '') ?? '');
+      if (rec.waiting?.reason !== 'ImagePullBackOff')
+        this.events.record(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
       rec.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"${detail}` };
       return undefined;
     }
@@ -41,12 +46,21 @@ export class ImagePuller {
           rec.pullBackoff = undefined;
           return local;
         }
-        if (policy === 'Never') throw new ImageError('ErrImageNeverPull', `Container image "${image}" is not present with pull policy of Never`);
+        if (policy === 'Never')
+          throw new ImageError(
+            'ErrImageNeverPull',
+            `Container image "${image}" is not present with pull policy of Never`,
+          );
       }
       this.events.record(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const started = this.clock();
       const pulled = await this.store.ensure(image, policy, await this.pullSecrets(pod));
-      this.events.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${((this.clock() - started) / 1000).toFixed(3)}s`);
+      this.events.record(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${image}" in ${((this.clock() - started) / 1000).toFixed(3)}s`,
+      );
       rec.pullBackoff = undefined;
       return pulled;
     } catch (err) {
@@ -71,12 +85,19 @@ export class ImagePuller {
     if (!refs.length) return undefined;
     const auths: DockerConfigJson['auths'] = {};
     for (const ref of refs) {
-      const secret = await this.source.secret(pod.metadata.namespace ?? 'default', ref.name ?? '').catch(() => undefined);
+      const secret = await this.source
+        .secret(pod.metadata.namespace ?? 'default', ref.name ?? '')
+        .catch(() => undefined);
       if (!secret) continue;
       const data = secretData(secret);
       try {
-        if (data['.dockerconfigjson']) Object.assign(auths, (JSON.parse(data['.dockerconfigjson'].toString('utf8')) as DockerConfigJson).auths ?? {});
-        else if (data['.dockercfg']) Object.assign(auths, JSON.parse(data['.dockercfg'].toString('utf8')) as DockerConfigJson['auths']);
+        if (data['.dockerconfigjson'])
+          Object.assign(
+            auths,
+            (JSON.parse(data['.dockerconfigjson'].toString('utf8')) as DockerConfigJson).auths ?? {},
+          );
+        else if (data['.dockercfg'])
+          Object.assign(auths, JSON.parse(data['.dockercfg'].toString('utf8')) as DockerConfigJson['auths']);
       } catch {
         // A malformed secret gives no credentials, like kubelet.
       }

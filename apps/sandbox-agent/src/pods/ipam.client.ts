@@ -1,4 +1,11 @@
-import { IpAllocation, IpAllocationReply, IpAllocationRequest, ipamSubjects, IpReleaseReply, isIpamError } from '@skiff/messaging';
+import {
+  IpAllocation,
+  IpAllocationReply,
+  IpAllocationRequest,
+  ipamSubjects,
+  IpReleaseReply,
+  isIpamError,
+} from '@skiff/messaging';
 import { JSONCodec, NatsConnection } from 'nats';
 
 /** An IPAM failure worth telling the user about (`exhausted`, `invalid-request`) or one that outlived the retries. */
@@ -56,6 +63,11 @@ export class IpamClient {
         last = err;
       }
     }
-    throw last instanceof IpamError ? last : new IpamError('unavailable', `network-svc did not answer ${subject}: ${last instanceof Error ? last.message : String(last)}`);
+    throw last instanceof IpamError
+      ? last
+      : new IpamError(
+          'unavailable',
+          `network-svc did not answer ${subject}: ${last instanceof Error ? last.message : String(last)}`,
+        );
   }
 }

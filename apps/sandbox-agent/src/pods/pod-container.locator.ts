@@ -1,5 +1,11 @@
 import { ApiError } from '@skiff/api-machinery';
-import { AttachTarget, ContainerLogFile, ContainerLogLocator, ExecTarget, PortForwardTarget } from '../streaming/container-log-locator';
+import {
+  AttachTarget,
+  ContainerLogFile,
+  ContainerLogLocator,
+  ExecTarget,
+  PortForwardTarget,
+} from '../streaming/container-log-locator';
 import { PodRecord } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';
 
@@ -15,11 +21,14 @@ export class PodContainerLocator implements ContainerLogLocator {
     const rec = record.containers[container];
     if (!rec) throw ApiError.badRequest(`container ${container} is not valid for pod ${pod}`);
     if (previous) {
-      if (rec.restartCount === 0 || !rec.lastTerminated) throw ApiError.badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
+      if (rec.restartCount === 0 || !rec.lastTerminated)
+        throw ApiError.badRequest(`previous terminated container "${container}" in pod "${pod}" not found`);
       return { path: this.host.logPath(record.uid, container, rec.restartCount - 1), stillWriting: () => false };
     }
     if (rec.startedAtMs === undefined) {
-      throw ApiError.badRequest(`container "${container}" in pod "${pod}" is waiting to start: ${rec.waiting?.reason ?? 'ContainerCreating'}`);
+      throw ApiError.badRequest(
+        `container "${container}" in pod "${pod}" is waiting to start: ${rec.waiting?.reason ?? 'ContainerCreating'}`,
+      );
     }
     const runtimeId = rec.runtimeId;
     const restartCount = rec.restartCount;
@@ -38,7 +47,10 @@ export class PodContainerLocator implements ContainerLogLocator {
     if (!id) throw ApiError.badRequest(`container ${container} is not running`);
     const { runtime } = this.host.runtimes[record.runtime];
     // stdin is always a pipe: the exec stream ends it (at once without stdin, or on the client's EOF; kubectl cp needs it).
-    return { spawn: (command) => runtime.exec(id, command, { stdin: true }), spawnTerminal: (command, size) => runtime.execTerminal(id, command, size) };
+    return {
+      spawn: (command) => runtime.exec(id, command, { stdin: true }),
+      spawnTerminal: (command, size) => runtime.execTerminal(id, command, size),
+    };
   }
 
   async locateAttach(namespace: string, pod: string, container: string): Promise<AttachTarget> {
@@ -48,7 +60,9 @@ export class PodContainerLocator implements ContainerLogLocator {
     const id = rec.runtimeId;
     if (!id) throw ApiError.badRequest(`container ${container} is not running`);
     const spec = record.pod.spec;
-    const c = [...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])].find((x) => x.name === container);
+    const c = [...(spec.initContainers ?? []), ...spec.containers, ...(spec.ephemeralContainers ?? [])].find(
+      (x) => x.name === container,
+    );
     const { runtime } = this.host.runtimes[record.runtime];
     return {
       tty: c?.tty === true,

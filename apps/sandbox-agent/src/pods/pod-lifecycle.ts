@@ -67,19 +67,29 @@ export class PodLifecycle {
       // The pause only holds IPC/UTS for containers to share: a lone runc container owns them itself (gVisor
       // containers never share them, see docs/sandboxes.md).
       const shared = (pod.spec.initContainers?.length ?? 0) + pod.spec.containers.length > 1;
-      const pause = record.runtime === 'runc' && shared ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent') : undefined;
-      record.sandbox = await this.starts.run(() => sandbox.run({
-        podId: record.uid,
-        podName: pod.metadata.name!,
-        ...podHostname(pod),
-        ip: ip.ip,
-        prefixLength: ip.prefixLength,
-        gateway: ip.gateway,
-        bridge: this.deps.bridge,
-        pauseImage: pause,
-      }));
+      const pause =
+        record.runtime === 'runc' && shared
+          ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent')
+          : undefined;
+      record.sandbox = await this.starts.run(() =>
+        sandbox.run({
+          podId: record.uid,
+          podName: pod.metadata.name!,
+          ...podHostname(pod),
+          ip: ip.ip,
+          prefixLength: ip.prefixLength,
+          gateway: ip.gateway,
+          bridge: this.deps.bridge,
+          pauseImage: pause,
+        }),
+      );
     } catch (err) {
-      this.deps.events.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+      this.deps.events.record(
+        pod,
+        'Warning',
+        'FailedCreatePodSandBox',
+        `Failed to create pod sandbox: ${errorText(err)}`,
+      );
       throw err;
     }
   }
@@ -112,7 +122,13 @@ export class PodLifecycle {
   }
 
   private recordOf(record: PodRecord, c: Container, init: boolean, ephemeral = false): ContainerRecord {
-    const rec = (record.containers[c.name] ??= { name: c.name, init, restartCount: 0, image: c.image ?? '', ...(ephemeral ? { ephemeral } : {}) });
+    const rec = (record.containers[c.name] ??= {
+      name: c.name,
+      init,
+      restartCount: 0,
+      image: c.image ?? '',
+      ...(ephemeral ? { ephemeral } : {}),
+    });
     rec.image = c.image ?? '';
     return rec;
   }
@@ -137,18 +153,27 @@ export class PodLifecycle {
     if (record.runtime === 'runsc') return targetId ? { gvisorSandboxId: targetId } : {};
     const targetPid = await pidOf(target);
     if (target && !targetPid) throw new ContainerConfigError(`unable to find target container ${target}`);
-    const ipcUtsPid = record.sandbox?.pausePid === undefined ? await pidOf(record.pod.spec.containers[0]?.name) : undefined;
+    const ipcUtsPid =
+      record.sandbox?.pausePid === undefined ? await pidOf(record.pod.spec.containers[0]?.name) : undefined;
     return { ...(targetPid ? { targetPid } : {}), ...(ipcUtsPid ? { ipcUtsPid } : {}) };
   }
 
-  private async observe(pod: Pod, record: PodRecord, listed: ListedContainers): Promise<Map<string, ObservedContainer>> {
+  private async observe(
+    pod: Pod,
+    record: PodRecord,
+    listed: ListedContainers,
+  ): Promise<Map<string, ObservedContainer>> {
     const { runtime } = this.deps.runtimes[record.runtime];
     const observed = new Map<string, ObservedContainer>();
     for (const rec of Object.values(record.containers)) {
       if (!rec.runtimeId) continue;
       const status = listed.get(rec.runtimeId);
       if (status === 'running' || status === 'created') {
-        observed.set(rec.name, { status: status === 'running' ? 'running' : 'created', oomKilled: false, startedAt: rec.startedAtMs ? new Date(rec.startedAtMs) : undefined });
+        observed.set(rec.name, {
+          status: status === 'running' ? 'running' : 'created',
+          oomKilled: false,
+          startedAt: rec.startedAtMs ? new Date(rec.startedAtMs) : undefined,
+        });
         continue;
       }
       const st = await runtime.state(rec.runtimeId);
@@ -159,7 +184,12 @@ export class PodLifecycle {
       const term: TerminatedRecord =
         st.status === 'exited'
           ? terminatedFrom(st, rec.runtimeId, rec.startedAtMs)
-          : { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', finishedAt: metaTime(this.deps.clock()) };
+          : {
+              exitCode: 137,
+              reason: 'ContainerStatusUnknown',
+              message: 'The container could not be located when the pod was terminated',
+              finishedAt: metaTime(this.deps.clock()),
+            };
       await this.exited(pod, record, rec, term);
     }
     return observed;
@@ -175,7 +205,11 @@ export class PodLifecycle {
     rec.ready = false;
     const policy = pod.spec.restartPolicy ?? 'Always';
     const failed = term.exitCode !== 0;
-    const restart = rec.ephemeral ? false : rec.init ? failed && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && failed);
+    const restart = rec.ephemeral
+      ? false
+      : rec.init
+        ? failed && policy !== 'Never'
+        : policy === 'Always' || (policy === 'OnFailure' && failed);
     if (!restart) {
       rec.terminated = term;
       return;
@@ -187,13 +221,25 @@ export class PodLifecycle {
     rec.crashBackoff = crashBackoff(rec.crashBackoff, finished, rec.startedAtMs ? finished - rec.startedAtMs : 0);
   }
 
-  private async start(pod: Pod, record: PodRecord, c: Container, rec: ContainerRecord, join?: () => Promise<JoinNamespaces>): Promise<void> {
+  private async start(
+    pod: Pod,
+    record: PodRecord,
+    c: Container,
+    rec: ContainerRecord,
+    join?: () => Promise<JoinNamespaces>,
+  ): Promise<void> {
     const now = this.deps.clock();
     const events = this.deps.events;
     if (rec.lastTerminated && inBackoff(rec.crashBackoff, now)) {
       const delay = Math.round(rec.crashBackoff!.delayMs / 1000);
       const message = `back-off ${delay}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${record.uid})`;
-      if (rec.waiting?.reason !== 'CrashLoopBackOff') events.record(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${record.uid})`);
+      if (rec.waiting?.reason !== 'CrashLoopBackOff')
+        events.record(
+          pod,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${record.uid})`,
+        );
       rec.waiting = { reason: 'CrashLoopBackOff', message };
       return;
     }
@@ -235,7 +281,10 @@ export class PodLifecycle {
       }
     } catch (err) {
       const message = errorText(err);
-      if (err instanceof ContainerConfigError || (err instanceof RuntimeError && err.code === 'CreateContainerConfigError')) {
+      if (
+        err instanceof ContainerConfigError ||
+        (err instanceof RuntimeError && err.code === 'CreateContainerConfigError')
+      ) {
         if (rec.waiting?.message !== message) events.record(pod, 'Warning', 'Failed', `Error: ${message}`);
         rec.waiting = { reason: 'CreateContainerConfigError', message };
       } else if (err instanceof VolumeError) {
@@ -246,7 +295,13 @@ export class PodLifecycle {
         events.record(pod, 'Warning', 'Failed', `Error: ${message}`);
         rec.startedAtMs = this.deps.clock();
         rec.restartCount = restartCount;
-        await this.exited(pod, record, rec, { exitCode: 128, reason: 'StartError', message, startedAt: metaTime(0), finishedAt: metaTime(this.deps.clock()) });
+        await this.exited(pod, record, rec, {
+          exitCode: 128,
+          reason: 'StartError',
+          message,
+          startedAt: metaTime(0),
+          finishedAt: metaTime(this.deps.clock()),
+        });
       } else {
         throw err;
       }
@@ -262,7 +317,12 @@ export class PodLifecycle {
       const c = all.find((x) => x.name === name);
       if (o.status !== 'running' || !rec?.runtimeId || !c || rec.init) continue;
       if (!c.startupProbe && !c.livenessProbe && !c.readinessProbe) continue;
-      const outcome = await this.deps.prober.probe(c, rec, { runtime, runtimeId: rec.runtimeId, container: c, podIP: record.ip.ip }, this.deps.clock());
+      const outcome = await this.deps.prober.probe(
+        c,
+        rec,
+        { runtime, runtimeId: rec.runtimeId, container: c, podIP: record.ip.ip },
+        this.deps.clock(),
+      );
       for (const m of outcome.unhealthy) this.deps.events.record(pod, 'Warning', 'Unhealthy', m);
       if (outcome.kill) {
         this.deps.events.record(pod, 'Normal', 'Killing', outcome.kill);
@@ -278,7 +338,8 @@ export class PodLifecycle {
 }
 
 function quantities(c: Container, pod: Pod): AppContainer['resources'] {
-  const pick = (m?: Record<string, string | number>) => (m ? { cpu: m.cpu?.toString(), memory: m.memory?.toString() } : undefined);
+  const pick = (m?: Record<string, string | number>) =>
+    m ? { cpu: m.cpu?.toString(), memory: m.memory?.toString() } : undefined;
   // ECI sizing: a container without limits gets the instance the scheduler sized from eci-use-specs, as on ECI.
   const a = pod.metadata.annotations ?? {};
   const size = a[ECI_USE_SPECS] ? /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)Gi$/.exec(a[ECI_INSTANCE_SPEC] ?? '') : null;
@@ -296,6 +357,8 @@ function errorText(err: unknown): string {
 const CLUSTER_DOMAIN = 'cluster.local';
 function podHostname(pod: Pod): { hostname: string; fqdn?: string } {
   const hostname = (pod.spec.hostname || pod.metadata.name!).slice(0, 63).replace(/[-.]+$/, '');
-  const fqdn = pod.spec.subdomain ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${CLUSTER_DOMAIN}` : undefined;
+  const fqdn = pod.spec.subdomain
+    ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${CLUSTER_DOMAIN}`
+    : undefined;
   return fqdn ? { hostname, fqdn } : { hostname };
 }

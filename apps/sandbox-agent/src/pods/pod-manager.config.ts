@@ -1,6 +1,9 @@
 import { ConfigError, EnvReader, SandboxAgentConfig } from '@skiff/config';
 
-export interface PodManagerConfig extends Pick<SandboxAgentConfig, 'hostId' | 'zone' | 'stateDir' | 'natsPrefix' | 'capacity' | 'startConcurrency'> {
+export interface PodManagerConfig extends Pick<
+  SandboxAgentConfig,
+  'hostId' | 'zone' | 'stateDir' | 'natsPrefix' | 'capacity' | 'startConcurrency'
+> {
   /** RuntimeClass for pods that name none: `runc` or `gvisor` (SKIFF_DEFAULT_RUNTIME_CLASS). */
   defaultRuntimeClass: 'runc' | 'gvisor';
   /** Image whose `sleep` the pause container runs. */

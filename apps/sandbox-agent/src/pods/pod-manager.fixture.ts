@@ -40,7 +40,10 @@ export class PodManagerTestBed {
   async start(): Promise<this> {
     this.stateDir = await fs.mkdtemp(path.join(tmpdir(), 'skiff-test-pods-'));
     this.registry = await TestRegistry.start(path.join(this.stateDir, 'registry'));
-    this.cluster = await startTestCluster({ SKIFF_VSWITCH_CIDR: `${this.subnet}.0/24` }, ['api-gateway', 'network-svc']);
+    this.cluster = await startTestCluster({ SKIFF_VSWITCH_CIDR: `${this.subnet}.0/24` }, [
+      'api-gateway',
+      'network-svc',
+    ]);
     this.client = KubeClient.fromKubeconfig(this.cluster.stack.kubeconfig);
     this.nats = await connect({ servers: loadInfraConfig().natsUrl });
     this.host = new SandboxHost({
@@ -64,7 +67,9 @@ export class PodManagerTestBed {
       resyncIntervalMs: 30_000,
       volumeRefreshMs: 2_000,
     };
-    await this.client.resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }).create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+    await this.client
+      .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
+      .create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
     this.manager = await this.newManager();
     return this;
   }
@@ -82,7 +87,11 @@ export class PodManagerTestBed {
   }
 
   /** Creates the pod as the scheduler would have bound it to this host, and syncs it once. */
-  async createPod(name: string, spec: Partial<Pod['spec']> & { containers: Container[] }, manager = this.manager): Promise<Pod> {
+  async createPod(
+    name: string,
+    spec: Partial<Pod['spec']> & { containers: Container[] },
+    manager = this.manager,
+  ): Promise<Pod> {
     const pod = await this.pods().create(this.namespace, {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -112,7 +121,9 @@ export class PodManagerTestBed {
     for (const m of this.managers) await m.stop().catch(() => undefined);
     if (this.host) {
       for (const r of this.manager?.known() ?? []) {
-        await this.host.runtimes[r.runtime].sandbox.remove(r.uid, this.bridge).catch((e: unknown) => console.error('removing pod', e));
+        await this.host.runtimes[r.runtime].sandbox
+          .remove(r.uid, this.bridge)
+          .catch((e: unknown) => console.error('removing pod', e));
         await this.host.volumes.tearDown(r.uid).catch(() => undefined);
       }
       await this.host.hostNetwork.remove({ bridge: this.bridge, nftTable: this.bridge });

@@ -147,7 +147,12 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   // A new pod: its address from network-svc and the runtime its RuntimeClass names.
   private async admit(pod: Pod): Promise<PodRecord> {
     const uid = pod.metadata.uid!;
-    const ip = await this.ipam.allocate({ podUid: uid, namespace: pod.metadata.namespace!, name: pod.metadata.name!, hostId: this.config.hostId });
+    const ip = await this.ipam.allocate({
+      podUid: uid,
+      namespace: pod.metadata.namespace!,
+      name: pod.metadata.name!,
+      hostId: this.config.hostId,
+    });
     const record: PodRecord = {
       uid,
       namespace: pod.metadata.namespace!,
@@ -168,7 +173,11 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     return cls === 'gvisor' ? 'runsc' : 'runc';
   }
 
-  private async converge(record: PodRecord, listed?: ListedContainers, reported: Promise<void> = Promise.resolve()): Promise<void> {
+  private async converge(
+    record: PodRecord,
+    listed?: ListedContainers,
+    reported: Promise<void> = Promise.resolve(),
+  ): Promise<void> {
     if (this.stopped) return;
     const pod = record.pod;
     const listing = listed ?? (await this.list(record.runtime));
@@ -203,7 +212,11 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     await this.termination.releaseFinished(record);
     record.sandbox = undefined;
     await this.store.save(record);
-    await this.ipam.release(record.uid).catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`));
+    await this.ipam
+      .release(record.uid)
+      .catch((err: unknown) =>
+        this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`),
+      );
   }
 
   // runc pods live as long as their pause; gVisor pods (no pause) as long as their netns.
@@ -222,7 +235,9 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
 
   // The pause or netns is gone (host reboot, killed): a fresh sandbox with the same address; its containers are lost.
   private async sandboxLost(record: PodRecord): Promise<void> {
-    this.log.warn(`pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId ?? record.sandbox!.netnsPath} is gone, recreating it`);
+    this.log.warn(
+      `pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId ?? record.sandbox!.netnsPath} is gone, recreating it`,
+    );
     await this.host.runtimes[record.runtime].sandbox.remove(record.uid, this.host.options.bridge);
     record.sandbox = undefined;
   }
@@ -231,7 +246,9 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     const status: PodStatus = buildPodStatus({ pod: record.pod, record, observed, now: new Date() });
     if (sameStatus(status, record.pod.status)) return;
     try {
-      const updated = await this.pods.patchStatus(record.namespace, record.name, { status }, 'merge', { fieldManager: 'skiff-sandbox-agent' });
+      const updated = await this.pods.patchStatus(record.namespace, record.name, { status }, 'merge', {
+        fieldManager: 'skiff-sandbox-agent',
+      });
       if (updated.metadata.uid === record.uid) record.pod = updated;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -255,14 +272,19 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   // What kubelet does once the containers are gone: delete with grace 0, only this very pod.
   private async finishDeletion(pod: Pod): Promise<void> {
     try {
-      await this.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      await this.pods.delete(pod.metadata.namespace, pod.metadata.name!, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
 
   private isOurs(pod: Pod): boolean {
-    return pod.spec.nodeName === this.nodeName && pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION] === this.config.hostId;
+    return (
+      pod.spec.nodeName === this.nodeName && pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION] === this.config.hostId
+    );
   }
 
   // `list` reads every container's state: concurrent syncs share the one in flight. A container made after
@@ -322,11 +344,22 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
       const seen = new Set<string>();
       for (const pod of list.items.filter((p) => this.isOurs(p))) {
         seen.add(pod.metadata.uid!);
-        if (!this.records.has(pod.metadata.uid!) && TERMINAL.includes(pod.status?.phase ?? 'Pending') && !pod.metadata.deletionTimestamp) continue;
-        await this.sync({ podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }).catch((err: unknown) => this.log.warn(`resync ${pod.metadata.name}: ${(err as Error).message}`));
+        if (
+          !this.records.has(pod.metadata.uid!) &&
+          TERMINAL.includes(pod.status?.phase ?? 'Pending') &&
+          !pod.metadata.deletionTimestamp
+        )
+          continue;
+        await this.sync({
+          podUid: pod.metadata.uid!,
+          namespace: pod.metadata.namespace!,
+          name: pod.metadata.name!,
+        }).catch((err: unknown) => this.log.warn(`resync ${pod.metadata.name}: ${(err as Error).message}`));
       }
       for (const r of [...this.records.values()].filter((x) => !seen.has(x.uid))) {
-        await this.sync({ podUid: r.uid, namespace: r.namespace, name: r.name }).catch((err: unknown) => this.log.warn(`resync ${r.name}: ${(err as Error).message}`));
+        await this.sync({ podUid: r.uid, namespace: r.namespace, name: r.name }).catch((err: unknown) =>
+          this.log.warn(`resync ${r.name}: ${(err as Error).message}`),
+        );
       }
     } catch (err) {
       this.log.warn(`resync: ${(err as Error).message}`);
@@ -337,7 +370,11 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
   private async removeOrphanSandboxes(): Promise<void> {
     for (const kind of ['runc', 'runsc'] as RuntimeKind[]) {
       const { runtime, sandbox } = this.host.runtimes[kind];
-      const orphans = new Set((await runtime.list()).map((c) => /^skiff-([0-9a-f-]{36})_/.exec(c.id)?.[1]).filter((uid) => uid && !this.records.has(uid)));
+      const orphans = new Set(
+        (await runtime.list())
+          .map((c) => /^skiff-([0-9a-f-]{36})_/.exec(c.id)?.[1])
+          .filter((uid) => uid && !this.records.has(uid)),
+      );
       for (const uid of orphans) await sandbox.remove(uid!, this.host.options.bridge).catch(() => undefined);
     }
   }

@@ -2,7 +2,12 @@ import { parseQuantity } from '@skiff/api-machinery';
 import { Container, ContainerStatus, PodCondition, PodPhase, PodSpec, PodStatus } from '@skiff/kube-types';
 
 /** kubelet's getPhase: the pod's phase from its containers' states and the restart policy. */
-export function podPhase(spec: PodSpec, init: ContainerStatus[], app: ContainerStatus[], previous?: PodPhase): PodPhase {
+export function podPhase(
+  spec: PodSpec,
+  init: ContainerStatus[],
+  app: ContainerStatus[],
+  previous?: PodPhase,
+): PodPhase {
   // A pod that reached a terminal phase never leaves it.
   if (previous === 'Succeeded' || previous === 'Failed') return previous;
   const policy = spec.restartPolicy ?? 'Always';
@@ -48,24 +53,39 @@ export function podPhase(spec: PodSpec, init: ContainerStatus[], app: ContainerS
 }
 
 /** PodScheduled, Initialized, ContainersReady and Ready; a condition keeps its lastTransitionTime while its status holds. */
-export function podConditions(spec: PodSpec, status: Pick<PodStatus, 'phase' | 'initContainerStatuses' | 'containerStatuses'>, previous: PodCondition[], now: string): PodCondition[] {
+export function podConditions(
+  spec: PodSpec,
+  status: Pick<PodStatus, 'phase' | 'initContainerStatuses' | 'containerStatuses'>,
+  previous: PodCondition[],
+  now: string,
+): PodCondition[] {
   const incompleteInit = (spec.initContainers ?? [])
     .filter((c) => {
       const s = status.initContainerStatuses?.find((x) => x.name === c.name);
       return s?.state?.terminated?.exitCode !== 0;
     })
     .map((c) => c.name);
-  const unready = spec.containers.filter((c) => !status.containerStatuses?.find((x) => x.name === c.name)?.ready).map((c) => c.name);
+  const unready = spec.containers
+    .filter((c) => !status.containerStatuses?.find((x) => x.name === c.name)?.ready)
+    .map((c) => c.name);
   const completed = status.phase === 'Succeeded';
   const initialized: Partial<PodCondition> =
     incompleteInit.length === 0 || completed
       ? { status: 'True', ...(completed && incompleteInit.length ? { reason: 'PodCompleted' } : {}) }
-      : { status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incompleteInit.join(' ')}]` };
+      : {
+          status: 'False',
+          reason: 'ContainersNotInitialized',
+          message: `containers with incomplete status: [${incompleteInit.join(' ')}]`,
+        };
   const ready: Partial<PodCondition> = completed
     ? { status: 'False', reason: 'PodCompleted' }
     : unready.length === 0
       ? { status: 'True' }
-      : { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` };
+      : {
+          status: 'False',
+          reason: 'ContainersNotReady',
+          message: `containers with unready status: [${unready.join(' ')}]`,
+        };
   const next: [string, Partial<PodCondition>][] = [
     ['Initialized', initialized],
     ['Ready', ready],
@@ -75,7 +95,14 @@ export function podConditions(spec: PodSpec, status: Pick<PodStatus, 'phase' | '
   return next.map(([type, c]) => {
     const old = previous.find((p) => p.type === type);
     const lastTransitionTime = old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now;
-    return { type, status: c.status!, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), lastProbeTime: null, lastTransitionTime };
+    return {
+      type,
+      status: c.status!,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.message ? { message: c.message } : {}),
+      lastProbeTime: null,
+      lastTransitionTime,
+    };
   });
 }
 

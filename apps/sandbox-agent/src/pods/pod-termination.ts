@@ -24,7 +24,13 @@ export function gracePeriodSeconds(pod: Pod | undefined): number {
  * Stops one container like kubelet's killContainer: preStop hook, SIGTERM, wait out the
  * grace period, SIGKILL. Resolves the preStop failure message, if any.
  */
-export async function stopContainer(runtime: ContainerRuntime, runtimeId: string, container: Container | undefined, podIP: string | undefined, graceMs: number): Promise<string | undefined> {
+export async function stopContainer(
+  runtime: ContainerRuntime,
+  runtimeId: string,
+  container: Container | undefined,
+  podIP: string | undefined,
+  graceMs: number,
+): Promise<string | undefined> {
   const deadline = Date.now() + graceMs;
   let hookError: string | undefined;
   const preStop = container?.lifecycle?.preStop;
@@ -66,8 +72,15 @@ export class PodTermination {
         .filter((c) => c.runtimeId)
         .map(async (c) => {
           if (pod) this.events.record(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-          const hookError = await stopContainer(runtime, c.runtimeId!, all.find((x) => x.name === c.name), record.ip?.ip, graceSeconds * 1000);
-          if (hookError && pod) this.events.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${hookError}`);
+          const hookError = await stopContainer(
+            runtime,
+            c.runtimeId!,
+            all.find((x) => x.name === c.name),
+            record.ip?.ip,
+            graceSeconds * 1000,
+          );
+          if (hookError && pod)
+            this.events.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${hookError}`);
         }),
     );
   }

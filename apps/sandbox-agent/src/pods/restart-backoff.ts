@@ -22,13 +22,27 @@ export const KUBELET_BACKOFF: BackoffPolicy = { initialMs: 10_000, maxMs: 300_00
  * CrashLoopBackOff: the first restart is immediate, then 10 s, 20 s, 40 s … up to 5 min, like
  * kubelet's per-container back-off; a run of 10 min or more resets it.
  */
-export function crashBackoff(prev: BackoffState | undefined, finishedAt: number, ranForMs: number, policy: BackoffPolicy = KUBELET_BACKOFF): BackoffState {
-  if (!prev || ranForMs >= policy.resetAfterMs) return { nextDelayMs: policy.initialMs, retryAt: finishedAt, delayMs: 0 };
-  return { nextDelayMs: Math.min(prev.nextDelayMs * 2, policy.maxMs), retryAt: finishedAt + prev.nextDelayMs, delayMs: prev.nextDelayMs };
+export function crashBackoff(
+  prev: BackoffState | undefined,
+  finishedAt: number,
+  ranForMs: number,
+  policy: BackoffPolicy = KUBELET_BACKOFF,
+): BackoffState {
+  if (!prev || ranForMs >= policy.resetAfterMs)
+    return { nextDelayMs: policy.initialMs, retryAt: finishedAt, delayMs: 0 };
+  return {
+    nextDelayMs: Math.min(prev.nextDelayMs * 2, policy.maxMs),
+    retryAt: finishedAt + prev.nextDelayMs,
+    delayMs: prev.nextDelayMs,
+  };
 }
 
 /** ImagePullBackOff: every failed pull waits 10 s, then 20 s … up to 5 min before the next try. */
-export function pullBackoff(prev: BackoffState | undefined, failedAt: number, policy: BackoffPolicy = KUBELET_BACKOFF): BackoffState {
+export function pullBackoff(
+  prev: BackoffState | undefined,
+  failedAt: number,
+  policy: BackoffPolicy = KUBELET_BACKOFF,
+): BackoffState {
   const delay = prev ? Math.min(prev.nextDelayMs, policy.maxMs) : policy.initialMs;
   return { nextDelayMs: Math.min(delay * 2, policy.maxMs), retryAt: failedAt + delay, delayMs: delay };
 }

@@ -42,7 +42,11 @@ export class SandboxHost {
     const make = (kind: RuntimeKind): SandboxRuntime => {
       // gVisor: ptrace platform (no KVM here) and the pod's own netns through --network=host.
       const runtimeArgs = kind === 'runsc' ? ['--platform=ptrace', '--network=host'] : undefined;
-      const runtime = new ContainerRuntime({ stateDir: path.join(options.stateDir, 'runtime', kind), kind, runtimeArgs }, this.runner, this.mounter);
+      const runtime = new ContainerRuntime(
+        { stateDir: path.join(options.stateDir, 'runtime', kind), kind, runtimeArgs },
+        this.runner,
+        this.mounter,
+      );
       const sandbox = new PodSandbox({
         stateDir: path.join(options.stateDir, 'sandboxes'),
         runtime,

@@ -19,11 +19,17 @@ export class SyncPodProcessor implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<SyncPodCommand>(sandboxQueueName(this.config.natsPrefix, this.config.hostId), (job: Job<SyncPodCommand>) => this.pods.sync(job.data), {
-      connection: this.redis.duplicate(),
-      concurrency: this.config.concurrency,
-    });
-    this.worker.on('failed', (job, err) => this.log.warn(`sync ${job?.data.namespace}/${job?.data.name} failed: ${err.message}`));
+    this.worker = new Worker<SyncPodCommand>(
+      sandboxQueueName(this.config.natsPrefix, this.config.hostId),
+      (job: Job<SyncPodCommand>) => this.pods.sync(job.data),
+      {
+        connection: this.redis.duplicate(),
+        concurrency: this.config.concurrency,
+      },
+    );
+    this.worker.on('failed', (job, err) =>
+      this.log.warn(`sync ${job?.data.namespace}/${job?.data.name} failed: ${err.message}`),
+    );
     this.worker.on('error', (err) => this.log.warn(`queue: ${err.message}`));
   }
 

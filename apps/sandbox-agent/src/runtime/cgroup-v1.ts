@@ -54,7 +54,12 @@ export class CgroupV1 {
       const [, names, p] = line.split(':');
       if (names === undefined) continue;
       const list = names.split(',');
-      if (list.includes(controller) || list.includes(`name=${controller}`) || (controller === 'unified' && names === '')) return p ?? '/';
+      if (
+        list.includes(controller) ||
+        list.includes(`name=${controller}`) ||
+        (controller === 'unified' && names === '')
+      )
+        return p ?? '/';
     }
     return '/';
   }

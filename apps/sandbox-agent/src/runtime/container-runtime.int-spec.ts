@@ -6,7 +6,8 @@ import { PodSandbox, RunningPodSandbox } from './pod-sandbox';
 import { PodSandboxTestBed } from './pod-sandbox.fixture';
 
 const asRoot = process.getuid?.() === 0;
-if (!asRoot) console.warn('ContainerRuntime (runc) integration tests skipped: runc, conmon, mounts and netns need root');
+if (!asRoot)
+  console.warn('ContainerRuntime (runc) integration tests skipped: runc, conmon, mounts and netns need root');
 
 jest.setTimeout(60_000);
 
@@ -19,7 +20,18 @@ jest.setTimeout(60_000);
   beforeAll(async () => {
     await bed.start();
     pod = await bed.runPod('web', 'web-0', 2);
-    web = await bed.sandbox.startContainer(pod, { name: 'web', command: ['sh', '-c', 'mkdir -p /tmp/www && echo pong > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www'] }, bed.busybox);
+    web = await bed.sandbox.startContainer(
+      pod,
+      {
+        name: 'web',
+        command: [
+          'sh',
+          '-c',
+          'mkdir -p /tmp/www && echo pong > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www',
+        ],
+      },
+      bed.busybox,
+    );
     client = await bed.sandbox.startContainer(pod, { name: 'client', command: ['sleep', '3600'] }, bed.busybox);
   });
 
@@ -37,7 +49,9 @@ jest.setTimeout(60_000);
       if (body !== 'pong') await new Promise((r) => setTimeout(r, 100));
     }
     expect(body).toBe('pong');
-    expect(await exec(client, ['sh', '-c', 'ip -4 -o addr show eth0 2>/dev/null || ifconfig eth0'])).toContain('10.244.251.2');
+    expect(await exec(client, ['sh', '-c', 'ip -4 -o addr show eth0 2>/dev/null || ifconfig eth0'])).toContain(
+      '10.244.251.2',
+    );
   });
 
   it('shares hostname (= pod name), IPC and /dev/shm, but not the PID namespace', async () => {
@@ -62,14 +76,22 @@ jest.setTimeout(60_000);
     expect(await exec(client, ['grep', '^Seccomp:', '/proc/self/status'])).toMatch(/Seccomp:\s+2/);
     expect((await bed.runtime.execCollect(client, ['unshare', '-n', 'true'])).code).not.toBe(0);
     // Masked paths read empty (this kernel has no /proc/kcore; runc skips paths that do not exist).
-    const masked = await exec(client, ['sh', '-c', 'for f in /proc/keys /proc/timer_list /proc/sched_debug /proc/kcore; do [ -e $f ] && wc -c < $f; done']);
+    const masked = await exec(client, [
+      'sh',
+      '-c',
+      'for f in /proc/keys /proc/timer_list /proc/sched_debug /proc/kcore; do [ -e $f ] && wc -c < $f; done',
+    ]);
     expect(masked.split('\n').length).toBeGreaterThan(0);
     expect(masked.split('\n').every((n) => n === '0')).toBe(true);
     expect((await bed.runtime.execCollect(client, ['sh', '-c', 'echo 1 > /proc/sys/kernel/panic'])).code).not.toBe(0);
   });
 
   it('writes CRI-format logs and records the exit code', async () => {
-    const id = await bed.sandbox.startContainer(pod, { name: 'exit3', command: ['sh', '-c', 'echo hello; echo oops >&2; exit 3'] }, bed.busybox);
+    const id = await bed.sandbox.startContainer(
+      pod,
+      { name: 'exit3', command: ['sh', '-c', 'echo hello; echo oops >&2; exit 3'] },
+      bed.busybox,
+    );
     expect(await bed.runtime.waitForExit(id)).toBe(3);
     const state = await bed.runtime.state(id);
     expect(state).toMatchObject({ status: 'exited', exitCode: 3, oomKilled: false });
@@ -82,7 +104,12 @@ jest.setTimeout(60_000);
   it('honours runAsUser, env and the image PATH', async () => {
     const id = await bed.sandbox.startContainer(
       pod,
-      { name: 'whoami', command: ['sh', '-c', 'echo "$(id -u):$(id -g) $GREETING $HOSTNAME $PATH"'], env: [{ name: 'GREETING', value: 'hi' }], securityContext: { runAsUser: 65534 } },
+      {
+        name: 'whoami',
+        command: ['sh', '-c', 'echo "$(id -u):$(id -g) $GREETING $HOSTNAME $PATH"'],
+        env: [{ name: 'GREETING', value: 'hi' }],
+        securityContext: { runAsUser: 65534 },
+      },
       bed.busybox,
     );
     expect(await bed.runtime.waitForExit(id)).toBe(0);
@@ -91,7 +118,11 @@ jest.setTimeout(60_000);
   });
 
   it('detects OOMKilled under a 16Mi memory limit', async () => {
-    const id = await bed.sandbox.startContainer(pod, { name: 'hog', command: ['tail', '/dev/zero'], resources: { limits: { memory: '16Mi' } } }, bed.busybox);
+    const id = await bed.sandbox.startContainer(
+      pod,
+      { name: 'hog', command: ['tail', '/dev/zero'], resources: { limits: { memory: '16Mi' } } },
+      bed.busybox,
+    );
     expect(await bed.runtime.waitForExit(id, 30_000)).toBe(137);
     expect(await bed.runtime.state(id)).toMatchObject({ status: 'exited', exitCode: 137, oomKilled: true });
   });
@@ -111,7 +142,11 @@ jest.setTimeout(60_000);
   it('cleanup removes a pod the agent never tore down (crash)', async () => {
     const crashed = await bed.runPod('crash', 'crash-0', 9);
     await bed.sandbox.startContainer(crashed, { name: 'app', command: ['sleep', '3600'] }, bed.busybox);
-    const removed = await cleanupSkiffHost({ stateDir: bed.stateDir, runtimes: [{ stateDir: path.join(bed.stateDir, 'runtime') }], podIdPrefix: crashed.podId });
+    const removed = await cleanupSkiffHost({
+      stateDir: bed.stateDir,
+      runtimes: [{ stateDir: path.join(bed.stateDir, 'runtime') }],
+      podIdPrefix: crashed.podId,
+    });
     expect(removed).toEqual(expect.arrayContaining([`container ${crashed.pauseId}`, `netns skiff-${crashed.podId}`]));
     expect((await bed.runtime.list()).map((c) => c.id)).not.toContain(crashed.pauseId);
     expect((await bed.runner.run('ip', ['netns', 'list'])).stdout).not.toContain(crashed.podId);

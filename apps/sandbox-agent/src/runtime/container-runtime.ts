@@ -102,7 +102,11 @@ export class ContainerRuntime {
     const bundle = await this.writeBundle(req);
     const pidFile = path.join(bundle, 'pid');
     // The container inherits the runtime's stdio when detached: a file, never our pipes.
-    await this.runtime(['run', '--detach', '--bundle', bundle, '--pid-file', pidFile, req.id], false, path.join(bundle, 'run.log')).catch((err: unknown) => {
+    await this.runtime(
+      ['run', '--detach', '--bundle', bundle, '--pid-file', pidFile, req.id],
+      false,
+      path.join(bundle, 'run.log'),
+    ).catch((err: unknown) => {
       throw new RuntimeError('CreateContainerError', `${this.kind} run ${req.id}: ${errorText(err)}`);
     });
     await fs.writeFile(path.join(bundle, 'started'), new Date().toISOString());
@@ -124,21 +128,35 @@ export class ContainerRuntime {
     const stdio = req.stdio;
     // A runsc subcontainer's "PID" is its sandbox's, not conmon's child: a launcher gives conmon one to wait for.
     const subcontainer = this.kind === 'runsc' && req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container';
-    const runtimePath = subcontainer ? await ensureRunscSubcontainerLauncher(this.options.stateDir, this.runtimePath) : this.runtimePath;
+    const runtimePath = subcontainer
+      ? await ensureRunscSubcontainerLauncher(this.options.stateDir, this.runtimePath)
+      : this.runtimePath;
     const args = [
-      '--cid', req.id,
-      '--cuuid', cuuid,
-      '--name', req.id,
-      '--runtime', runtimePath,
+      '--cid',
+      req.id,
+      '--cuuid',
+      cuuid,
+      '--name',
+      req.id,
+      '--runtime',
+      runtimePath,
       ...this.globalArgs().flatMap((a) => ['--runtime-arg', a]),
-      '--bundle', bundle,
-      '--container-pidfile', path.join(bundle, 'pid'),
-      '--conmon-pidfile', path.join(bundle, 'conmon.pid'),
-      '--log-path', req.logPath, // k8s-file is conmon's default driver: `<RFC3339Nano> stdout F <line>`
-      '--log-size-max', String(this.options.logSizeMax ?? 10 * 2 ** 20),
-      '--exit-dir', this.exitDir,
-      '--persist-dir', persist,
-      '--socket-dir-path', path.join(this.options.stateDir, 'sockets'),
+      '--bundle',
+      bundle,
+      '--container-pidfile',
+      path.join(bundle, 'pid'),
+      '--conmon-pidfile',
+      path.join(bundle, 'conmon.pid'),
+      '--log-path',
+      req.logPath, // k8s-file is conmon's default driver: `<RFC3339Nano> stdout F <line>`
+      '--log-size-max',
+      String(this.options.logSizeMax ?? 10 * 2 ** 20),
+      '--exit-dir',
+      this.exitDir,
+      '--persist-dir',
+      persist,
+      '--socket-dir-path',
+      path.join(this.options.stateDir, 'sockets'),
       // Attach writes to the container's stdin; without stdinOnce it stays open when a session ends.
       ...(stdio?.stdin ? ['--stdin', ...(stdio.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
       ...(stdio?.tty ? ['--terminal'] : []),
@@ -160,13 +178,17 @@ export class ContainerRuntime {
     const message = await readSyncPipe(child, 30_000);
     if (!message || typeof message.pid !== 'number' || message.pid <= 0) {
       const conmonLog = await fs.readFile(path.join(bundle, 'conmon.log'), 'utf8').catch(() => '');
-      throw new RuntimeError('CreateContainerError', `${this.kind} create ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`);
+      throw new RuntimeError(
+        'CreateContainerError',
+        `${this.kind} create ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`,
+      );
     }
     return message.pid;
   }
 
   private async writeBundle(req: { id: string; spec: OciSpec }): Promise<string> {
-    if (!/^skiff-[\w.+-]+$/.test(req.id)) throw new RuntimeError('CreateContainerConfigError', `container id "${req.id}" must start with "skiff-"`);
+    if (!/^skiff-[\w.+-]+$/.test(req.id))
+      throw new RuntimeError('CreateContainerConfigError', `container id "${req.id}" must start with "skiff-"`);
     const bundle = this.bundleDir(req.id);
     for (const d of [bundle, this.runtimeRoot]) await fs.mkdir(d, { recursive: true });
     await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(req.spec, null, 1));
@@ -179,9 +201,11 @@ export class ContainerRuntime {
     if (this.kind === 'runsc' && (await this.readSpec(id))?.annotations?.[CRI_CONTAINER_TYPE] === 'container') return;
     // `runsc start` of a subcontainer spawns its gofer with runsc's own stdout/stderr: give it a file, not our pipes.
     const outputFile = path.join(this.bundleDir(id), 'start.log');
-    await this.runner.run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000, outputFile }).catch((err: unknown) => {
-      throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
-    });
+    await this.runner
+      .run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000, outputFile })
+      .catch((err: unknown) => {
+        throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
+      });
   }
 
   async state(id: string): Promise<ContainerState> {
@@ -195,9 +219,15 @@ export class ContainerRuntime {
       await new Promise((res) => setTimeout(res, 50));
       exit = await readExitFile(path.join(this.exitDir, id));
     }
-    const startedAt = await fs.readFile(path.join(bundle, 'started'), 'utf8').then((s) => new Date(s), () => undefined);
+    const startedAt = await fs.readFile(path.join(bundle, 'started'), 'utf8').then(
+      (s) => new Date(s),
+      () => undefined,
+    );
     const spec = await this.readSpec(id);
-    const oomFile = await fs.access(path.join(bundle, 'persist', 'oom')).then(() => true, () => false);
+    const oomFile = await fs.access(path.join(bundle, 'persist', 'oom')).then(
+      () => true,
+      () => false,
+    );
     const oomKilled = oomFile || (spec ? (await this.cgroups.oomKills(spec.linux.cgroupsPath)) > 0 : false);
     const status: ContainerStatus = exit
       ? 'exited'
@@ -208,7 +238,15 @@ export class ContainerRuntime {
           : runtimeState?.status === 'stopped'
             ? 'exited'
             : 'unknown';
-    return { id, status, pid: runtimeState?.pid || undefined, exitCode: exit?.code, startedAt, finishedAt: exit?.at, oomKilled };
+    return {
+      id,
+      status,
+      pid: runtimeState?.pid || undefined,
+      exitCode: exit?.code,
+      startedAt,
+      finishedAt: exit?.at,
+      oomKilled,
+    };
   }
 
   /**
@@ -223,7 +261,9 @@ export class ContainerRuntime {
     if (!cuuid) throw new RuntimeError('NotFound', `container ${id} has no attach socket`);
     // The socket's own path in the bundle is too long for sun_path; conmon links `<sockets>/<cuuid>` to the bundle.
     const socket = path.join(this.options.stateDir, 'sockets', cuuid.trim(), 'attach');
-    return this.runner.spawn(SOCAT, ['-b', '65536', 'STDIO', `UNIX-CONNECT:${socket},type=5`], { stdio: ['pipe', 'ignore', 'pipe'] });
+    return this.runner.spawn(SOCAT, ['-b', '65536', 'STDIO', `UNIX-CONNECT:${socket},type=5`], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
   }
 
   /** Resizes the container's terminal: conmon's control FIFO takes `1 <rows> <cols>`. */
@@ -268,7 +308,8 @@ export class ContainerRuntime {
     const bundle = this.bundleDir(id);
     const spec = await this.readSpec(id);
     const r = await this.runtime(['delete', '--force', id], true);
-    if (r.code !== 0 && !/does not exist|not found/i.test(r.stderr)) throw new RuntimeError('RunContainerError', `${this.kind} delete ${id}: ${r.stderr.trim()}`);
+    if (r.code !== 0 && !/does not exist|not found/i.test(r.stderr))
+      throw new RuntimeError('RunContainerError', `${this.kind} delete ${id}: ${r.stderr.trim()}`);
     const conmonPid = Number(await fs.readFile(path.join(bundle, 'conmon.pid'), 'utf8').catch(() => ''));
     if (conmonPid > 0 && (await isConmon(conmonPid, id))) {
       this.runner.signal(conmonPid, 'SIGTERM');
@@ -301,7 +342,9 @@ export class ContainerRuntime {
 
   /** Non-TTY exec with piped stdio; the process inherits the container's env, user, capabilities and seccomp. */
   exec(id: string, cmd: string[], options: ExecOptions = {}): ChildProcess {
-    return this.runner.spawn(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    return this.runner.spawn(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], {
+      stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
   }
 
   /**
@@ -313,12 +356,21 @@ export class ContainerRuntime {
    * and SCM_RIGHTS, which Node cannot receive.)
    */
   async execTerminal(id: string, cmd: string[], size: TerminalSize): Promise<IPty> {
-    const pty = (args: string[]): IPty => spawnPty(this.runtimePath, [...this.globalArgs(), 'exec', ...args], { cols: size.cols, rows: size.rows, name: 'xterm', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const pty = (args: string[]): IPty =>
+      spawnPty(this.runtimePath, [...this.globalArgs(), 'exec', ...args], {
+        cols: size.cols,
+        rows: size.rows,
+        name: 'xterm',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      });
     if (this.kind === 'runc') return pty(['--tty', '--env', 'TERM=xterm', id, ...cmd]);
     const spec = await this.readSpec(id);
     if (!spec) throw new RuntimeError('ExecFailed', `container ${id} has no bundle`);
     const file = path.join(this.bundleDir(id), `exec-${randomUUID()}.json`);
-    await fs.writeFile(file, JSON.stringify({ ...spec.process, args: cmd, terminal: true, env: [...(spec.process.env ?? []), 'TERM=xterm'] }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ ...spec.process, args: cmd, terminal: true, env: [...(spec.process.env ?? []), 'TERM=xterm'] }),
+    );
     const term = pty(['--process', file, id]);
     term.onExit(() => void fs.rm(file, { force: true }));
     return term;
@@ -326,19 +378,32 @@ export class ContainerRuntime {
 
   /** exec and collect the output (probes, tests). */
   execCollect(id: string, cmd: string[], timeoutMs = 10_000): Promise<RunResult> {
-    return this.runner.run(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], { allowFailure: true, timeoutMs });
+    return this.runner.run(this.runtimePath, [...this.globalArgs(), 'exec', id, ...cmd], {
+      allowFailure: true,
+      timeoutMs,
+    });
   }
 
   async readSpec(id: string): Promise<OciSpec | undefined> {
-    return fs.readFile(path.join(this.bundleDir(id), 'config.json'), 'utf8').then((t) => JSON.parse(t) as OciSpec, () => undefined);
+    return fs.readFile(path.join(this.bundleDir(id), 'config.json'), 'utf8').then(
+      (t) => JSON.parse(t) as OciSpec,
+      () => undefined,
+    );
   }
 
   private runtime(args: string[], allowFailure = false, outputFile?: string): Promise<RunResult> {
-    return this.runner.run(this.runtimePath, [...this.globalArgs(), ...args], { allowFailure, timeoutMs: 30_000, outputFile });
+    return this.runner.run(this.runtimePath, [...this.globalArgs(), ...args], {
+      allowFailure,
+      timeoutMs: 30_000,
+      outputFile,
+    });
   }
 }
 
-function readSyncPipe(child: ChildProcess, timeoutMs: number): Promise<{ pid?: number; data?: number; message?: string } | undefined> {
+function readSyncPipe(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ pid?: number; data?: number; message?: string } | undefined> {
   return new Promise((resolve) => {
     const pipe = child.stdio[3] as NodeJS.ReadableStream | undefined;
     let buf = '';

@@ -1,7 +1,17 @@
-import { DEFAULT_CAPABILITIES, OciSpecBuilder, parseBytes, parseCpuMillis, resolveArgs, resolveUser } from './oci-spec.builder';
+import {
+  DEFAULT_CAPABILITIES,
+  OciSpecBuilder,
+  parseBytes,
+  parseCpuMillis,
+  resolveArgs,
+  resolveUser,
+} from './oci-spec.builder';
 import { ContainerDescription, PodSandboxPaths } from './oci-spec.types';
 
-const image = { config: { Entrypoint: ['/entry'], Cmd: ['serve'], Env: ['PATH=/bin', 'MODE=image'], WorkingDir: '/app', User: 'app' }, passwd: 'root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n' };
+const image = {
+  config: { Entrypoint: ['/entry'], Cmd: ['serve'], Env: ['PATH=/bin', 'MODE=image'], WorkingDir: '/app', User: 'app' },
+  passwd: 'root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n',
+};
 const base: ContainerDescription = { podId: 'p1', podName: 'web-0', hostname: 'web-0', name: 'web', image };
 const pod: PodSandboxPaths = { netnsPath: '/var/run/netns/skiff-p1', shmPath: '/state/pods/p1/shm', pausePid: 42 };
 
@@ -40,7 +50,7 @@ describe(OciSpecBuilder.name, () => {
     expect(new OciSpecBuilder().build(base, '/rootfs', { ...pod, pausePid: undefined }).hostname).toBe('web-0');
   });
 
-  it('puts an ephemeral container into its target\'s PID namespace, and a lone container\'s IPC/UTS when there is no pause', () => {
+  it("puts an ephemeral container into its target's PID namespace, and a lone container's IPC/UTS when there is no pause", () => {
     const lone = { ...pod, pausePid: undefined };
     const spec = new OciSpecBuilder().build({ ...base, join: { targetPid: 77, ipcUtsPid: 77 } }, '/rootfs', lone);
     expect(spec.linux.namespaces).toEqual([
@@ -53,12 +63,21 @@ describe(OciSpecBuilder.name, () => {
     // runc refuses a hostname in a UTS namespace it joins.
     expect(spec.hostname).toBeUndefined();
     // With a pause, the pause holds IPC/UTS whatever else is given.
-    expect(new OciSpecBuilder().build({ ...base, join: { ipcUtsPid: 77 } }, '/rootfs', pod).linux.namespaces.at(-1)).toEqual({ type: 'uts', path: '/proc/42/ns/uts' });
+    expect(
+      new OciSpecBuilder().build({ ...base, join: { ipcUtsPid: 77 } }, '/rootfs', pod).linux.namespaces.at(-1),
+    ).toEqual({ type: 'uts', path: '/proc/42/ns/uts' });
   });
 
-  it('starts a gVisor ephemeral container in its target\'s sandbox, in that sandbox\'s root PID namespace', () => {
-    const spec = new OciSpecBuilder({ runtime: 'runsc' }).build({ ...base, join: { gvisorSandboxId: 'skiff-p1_web' } }, '/rootfs', pod);
-    expect(spec.annotations).toMatchObject({ 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': 'skiff-p1_web' });
+  it("starts a gVisor ephemeral container in its target's sandbox, in that sandbox's root PID namespace", () => {
+    const spec = new OciSpecBuilder({ runtime: 'runsc' }).build(
+      { ...base, join: { gvisorSandboxId: 'skiff-p1_web' } },
+      '/rootfs',
+      pod,
+    );
+    expect(spec.annotations).toMatchObject({
+      'io.kubernetes.cri.container-type': 'container',
+      'io.kubernetes.cri.sandbox-id': 'skiff-p1_web',
+    });
     expect(spec.linux.namespaces.map((n) => n.type)).toEqual(['mount', 'network', 'ipc', 'uts']);
     const own = new OciSpecBuilder({ runtime: 'runsc' }).build(base, '/rootfs', pod);
     expect(own.annotations).not.toHaveProperty('io.kubernetes.cri.sandbox-id');
@@ -66,13 +85,29 @@ describe(OciSpecBuilder.name, () => {
   });
 
   it('gives a tty container a terminal', () => {
-    expect(new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: true } }, '/rootfs', pod).process.terminal).toBe(true);
-    expect(new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: false } }, '/rootfs', pod).process.terminal).toBe(false);
+    expect(
+      new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: true } }, '/rootfs', pod)
+        .process.terminal,
+    ).toBe(true);
+    expect(
+      new OciSpecBuilder().build({ ...base, stdio: { stdin: true, stdinOnce: false, tty: false } }, '/rootfs', pod)
+        .process.terminal,
+    ).toBe(false);
   });
 
   it('hardens: default caps with add/drop, no new privileges, seccomp, masked paths', () => {
-    const spec = new OciSpecBuilder().build({ ...base, securityContext: { capabilities: { add: ['SYS_TIME'], drop: ['NET_RAW'] }, readOnlyRootFilesystem: true } }, '/rootfs', pod);
-    expect(spec.process.capabilities.effective).toEqual([...DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_NET_RAW'), 'CAP_SYS_TIME']);
+    const spec = new OciSpecBuilder().build(
+      {
+        ...base,
+        securityContext: { capabilities: { add: ['SYS_TIME'], drop: ['NET_RAW'] }, readOnlyRootFilesystem: true },
+      },
+      '/rootfs',
+      pod,
+    );
+    expect(spec.process.capabilities.effective).toEqual([
+      ...DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_NET_RAW'),
+      'CAP_SYS_TIME',
+    ]);
     expect(spec.process.noNewPrivileges).toBe(true);
     expect(spec.root.readonly).toBe(true);
     expect(spec.linux.seccomp?.defaultAction).toBe('SCMP_ACT_ALLOW');
@@ -81,14 +116,27 @@ describe(OciSpecBuilder.name, () => {
   });
 
   it('maps resources to cgroup v1 values', () => {
-    const spec = new OciSpecBuilder().build({ ...base, resources: { limits: { cpu: '500m', memory: '16Mi' }, requests: { cpu: '250m' } } }, '/rootfs', pod);
+    const spec = new OciSpecBuilder().build(
+      { ...base, resources: { limits: { cpu: '500m', memory: '16Mi' }, requests: { cpu: '250m' } } },
+      '/rootfs',
+      pod,
+    );
     expect(spec.linux.cgroupsPath).toBe('skiff/p1/web');
-    expect(spec.linux.resources).toMatchObject({ cpu: { shares: 256, quota: 50_000, period: 100_000 }, memory: { limit: 16 * 2 ** 20 }, pids: { limit: 4096 } });
+    expect(spec.linux.resources).toMatchObject({
+      cpu: { shares: 256, quota: 50_000, period: 100_000 },
+      memory: { limit: 16 * 2 ** 20 },
+      pids: { limit: 4096 },
+    });
   });
 
   it('parses quantities', () => {
     expect([parseCpuMillis('2'), parseCpuMillis('0.5'), parseCpuMillis('100m')]).toEqual([2000, 500, 100]);
-    expect([parseBytes('1Gi'), parseBytes('1G'), parseBytes('129e6'), parseBytes('1024')]).toEqual([2 ** 30, 1e9, 129e6, 1024]);
+    expect([parseBytes('1Gi'), parseBytes('1G'), parseBytes('129e6'), parseBytes('1024')]).toEqual([
+      2 ** 30,
+      1e9,
+      129e6,
+      1024,
+    ]);
     expect(() => parseBytes('lots')).toThrow(/invalid memory quantity/);
   });
 });

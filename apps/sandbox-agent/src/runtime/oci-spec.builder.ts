@@ -4,13 +4,34 @@ import { defaultSeccompProfile } from './seccomp.profile';
 
 /** Docker's and containerd's default capability set for a non-privileged container. */
 export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 const MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -46,7 +67,13 @@ export class OciSpecBuilder {
     const namespaces: OciNamespace[] = [
       // runsc: a subcontainer with no PID namespace of its own runs in its sandbox's root one, where the
       // target (that sandbox's first container) lives. runc: the target's through /proc.
-      ...(gvisorSandbox ? [] : [c.join?.targetPid && !runsc ? { type: 'pid' as const, path: `/proc/${c.join.targetPid}/ns/pid` } : { type: 'pid' as const }]),
+      ...(gvisorSandbox
+        ? []
+        : [
+            c.join?.targetPid && !runsc
+              ? { type: 'pid' as const, path: `/proc/${c.join.targetPid}/ns/pid` }
+              : { type: 'pid' as const },
+          ]),
       { type: 'mount' },
       { type: 'network', path: pod.netnsPath },
       // The pause process owns the pod's IPC and UTS namespaces; the others join them through /proc.
@@ -82,7 +109,9 @@ export class OciSpecBuilder {
         namespaces,
         maskedPaths: MASKED_PATHS,
         readonlyPaths: READONLY_PATHS,
-        ...(this.options.seccomp === false || this.options.runtime === 'runsc' ? {} : { seccomp: defaultSeccompProfile() }),
+        ...(this.options.seccomp === false || this.options.runtime === 'runsc'
+          ? {}
+          : { seccomp: defaultSeccompProfile() }),
       },
     };
   }
@@ -93,7 +122,11 @@ export function resolveArgs(c: ContainerDescription): string[] {
   const entrypoint = c.command?.length ? c.command : (c.image.config.Entrypoint ?? []);
   const cmd = c.args?.length ? c.args : c.command?.length ? [] : (c.image.config.Cmd ?? []);
   const args = [...entrypoint, ...cmd];
-  if (args.length === 0) throw new RuntimeError('CreateContainerConfigError', `container ${c.name}: no command specified and the image has none`);
+  if (args.length === 0)
+    throw new RuntimeError(
+      'CreateContainerConfigError',
+      `container ${c.name}: no command specified and the image has none`,
+    );
   return args;
 }
 
@@ -116,14 +149,24 @@ export function resolveUser(c: ContainerDescription): { uid: number; gid: number
   let uid = 0;
   let gid: number | undefined;
   if (userPart) {
-    const entry = /^\d+$/.test(userPart) ? passwd.find((p) => p[2] === userPart) : passwd.find((p) => p[0] === userPart);
-    if (!entry && !/^\d+$/.test(userPart)) throw new RuntimeError('CreateContainerConfigError', `image user "${userPart}" is not in the image's /etc/passwd`);
+    const entry = /^\d+$/.test(userPart)
+      ? passwd.find((p) => p[2] === userPart)
+      : passwd.find((p) => p[0] === userPart);
+    if (!entry && !/^\d+$/.test(userPart))
+      throw new RuntimeError(
+        'CreateContainerConfigError',
+        `image user "${userPart}" is not in the image's /etc/passwd`,
+      );
     uid = Number(entry?.[2] ?? userPart);
     gid = entry ? Number(entry[3]) : undefined;
   }
   if (groupPart) {
     const g = /^\d+$/.test(groupPart) ? groupPart : parseColonFile(c.image.group).find((e) => e[0] === groupPart)?.[2];
-    if (g === undefined) throw new RuntimeError('CreateContainerConfigError', `image group "${groupPart}" is not in the image's /etc/group`);
+    if (g === undefined)
+      throw new RuntimeError(
+        'CreateContainerConfigError',
+        `image group "${groupPart}" is not in the image's /etc/group`,
+      );
     gid = Number(g);
   }
   const sc = c.securityContext;
@@ -146,17 +189,42 @@ function capabilities(spec?: { add?: string[]; drop?: string[] }): string[] {
 function mounts(c: ContainerDescription, pod: PodSandboxPaths): OciMount[] {
   const list: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
     { destination: '/dev/shm', type: 'bind', source: pod.shmPath, options: ['rbind', 'nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+    },
   ];
-  const files: [string | undefined, string][] = [[pod.etcHosts, '/etc/hosts'], [pod.etcHostname, '/etc/hostname'], [pod.resolvConf, '/etc/resolv.conf']];
-  for (const [source, destination] of files) if (source) list.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate', 'ro'] });
+  const files: [string | undefined, string][] = [
+    [pod.etcHosts, '/etc/hosts'],
+    [pod.etcHostname, '/etc/hostname'],
+    [pod.resolvConf, '/etc/resolv.conf'],
+  ];
+  for (const [source, destination] of files)
+    if (source) list.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate', 'ro'] });
   for (const v of c.volumeMounts ?? []) {
-    list.push({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rprivate', v.readOnly ? 'ro' : 'rw'] });
+    list.push({
+      destination: v.destination,
+      type: 'bind',
+      source: v.source,
+      options: ['rbind', 'rprivate', v.readOnly ? 'ro' : 'rw'],
+    });
   }
   return list;
 }
@@ -200,5 +268,8 @@ export function parseBytes(q: string): number {
 }
 
 function parseColonFile(text?: string): string[][] {
-  return (text ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+  return (text ?? '')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
 }

@@ -36,10 +36,20 @@ export class PodSandboxTestBed {
   async start(): Promise<this> {
     this.stateDir = await fs.mkdtemp(path.join(tmpdir(), `skiff-test-${this.kind}-`));
     this.registry = await TestRegistry.start(path.join(this.stateDir, 'registry'));
-    const images = new ImageStore({ root: path.join(this.stateDir, 'images'), mirrors: { 'docker.io': [{ endpoint: this.registry.endpoint, insecure: true }] } }, this.runner);
+    const images = new ImageStore(
+      {
+        root: path.join(this.stateDir, 'images'),
+        mirrors: { 'docker.io': [{ endpoint: this.registry.endpoint, insecure: true }] },
+      },
+      this.runner,
+    );
     this.busybox = await images.ensure('busybox', 'IfNotPresent');
     await this.host.ensure({ bridge: this.bridge, gatewayCidr: `${this.subnet}.1/24`, nftTable: this.bridge });
-    this.runtime = new ContainerRuntime({ stateDir: path.join(this.stateDir, 'runtime'), kind: this.kind, ...this.runtimeOptions }, this.runner, this.mounter);
+    this.runtime = new ContainerRuntime(
+      { stateDir: path.join(this.stateDir, 'runtime'), kind: this.kind, ...this.runtimeOptions },
+      this.runner,
+      this.mounter,
+    );
     this.sandbox = new PodSandbox({
       stateDir: path.join(this.stateDir, 'pods'),
       runtime: this.runtime,
@@ -75,13 +85,21 @@ export class PodSandboxTestBed {
     const netns = (await this.runner.run('ip', ['netns', 'list'])).stdout;
     if (netns.includes(`t${this.tag}-`)) left.push(`netns: ${netns}`);
     const links = (await this.runner.run('ip', ['-o', 'link'])).stdout.split('\n');
-    for (const pod of this.pods) if (links.some((l) => l.includes(PodNetwork.hostVethName(pod)))) left.push(`veth of ${pod}`);
+    for (const pod of this.pods)
+      if (links.some((l) => l.includes(PodNetwork.hostVethName(pod)))) left.push(`veth of ${pod}`);
     if (links.some((l) => l.includes(this.bridge))) left.push(`bridge ${this.bridge}`);
-    if (this.runtime && (await this.runtime.list()).length) left.push(`containers: ${JSON.stringify(await this.runtime.list())}`);
-    const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(this.stateDir ?? '\0'));
+    if (this.runtime && (await this.runtime.list()).length)
+      left.push(`containers: ${JSON.stringify(await this.runtime.list())}`);
+    const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes(this.stateDir ?? '\0'));
     if (mounts.length) left.push(`mounts: ${mounts.join('; ')}`);
     for (const ctl of ['memory', 'cpu', 'pids']) {
-      const cg = await this.runner.run('find', ['/sys/fs/cgroup/' + ctl, '-type', 'd', '-path', `*skiff/t${this.tag}-*`], { allowFailure: true });
+      const cg = await this.runner.run(
+        'find',
+        ['/sys/fs/cgroup/' + ctl, '-type', 'd', '-path', `*skiff/t${this.tag}-*`],
+        { allowFailure: true },
+      );
       if (cg.stdout.trim()) left.push(`cgroups: ${cg.stdout.trim()}`);
     }
     const nft = (await this.runner.run('nft', ['list', 'tables'])).stdout;

@@ -79,11 +79,17 @@ export class PodSandbox {
     const dir = this.podDir(cfg.podId);
     try {
       // Independent steps run side by side: the netns and the shm; then the bridge wiring and (runc) the pause container.
-      const [{ netnsPath }, shmPath] = await settled([this.deps.network.create(cfg.podId), this.deps.mounter.mountShm(path.join(dir, 'shm'))]);
+      const [{ netnsPath }, shmPath] = await settled([
+        this.deps.network.create(cfg.podId),
+        this.deps.mounter.mountShm(path.join(dir, 'shm')),
+      ]);
       const etcHosts = path.join(dir, 'hosts');
       const etcHostname = path.join(dir, 'hostname');
       const names = cfg.fqdn ? `${cfg.fqdn}\t${cfg.hostname}` : cfg.hostname;
-      await fs.writeFile(etcHosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${names}\n`);
+      await fs.writeFile(
+        etcHosts,
+        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${names}\n`,
+      );
       await fs.writeFile(etcHostname, `${cfg.hostname}\n`);
       const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
       const pauseImage = this.deps.runtime.kind === 'runc' ? cfg.pauseImage : undefined;
@@ -98,7 +104,12 @@ export class PodSandbox {
   }
 
   // The pause only holds namespaces: it runs without conmon (no log, no exit code to keep).
-  private async runPause(id: string, cfg: PodSandboxConfig, image: SandboxImage, paths: PodSandboxPaths): Promise<number> {
+  private async runPause(
+    id: string,
+    cfg: PodSandboxConfig,
+    image: SandboxImage,
+    paths: PodSandboxPaths,
+  ): Promise<number> {
     const pause: ContainerDescription = {
       podId: cfg.podId,
       podName: cfg.podName,
@@ -123,14 +134,23 @@ export class PodSandbox {
    * Creates and starts an app (or ephemeral) container in the pod; returns its runtime id. An ephemeral
    * container names in `container.join` the running processes or gVisor sandbox it joins.
    */
-  async startContainer(pod: RunningPodSandbox, container: AppContainer, image: SandboxImage, restartCount = 0): Promise<string> {
+  async startContainer(
+    pod: RunningPodSandbox,
+    container: AppContainer,
+    image: SandboxImage,
+    restartCount = 0,
+  ): Promise<string> {
     const id = PodSandbox.containerId(pod.podId, container.name);
     const desc: ContainerDescription = {
       ...container,
       podId: pod.podId,
       podName: pod.podName,
       hostname: pod.hostname ?? pod.podName,
-      image: { config: image.config, passwd: await readOptional(path.join(image.rootfs, 'etc/passwd')), group: await readOptional(path.join(image.rootfs, 'etc/group')) },
+      image: {
+        config: image.config,
+        passwd: await readOptional(path.join(image.rootfs, 'etc/passwd')),
+        group: await readOptional(path.join(image.rootfs, 'etc/group')),
+      },
     };
     await this.createAndStart(id, desc, image, pod, this.logPath(pod.podId, container.name, restartCount));
     return id;
@@ -156,7 +176,13 @@ export class PodSandbox {
     if (!options.keepLogs) await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
   }
 
-  private async createAndStart(id: string, desc: ContainerDescription, image: SandboxImage, pod: PodSandboxPaths, logPath: string): Promise<number> {
+  private async createAndStart(
+    id: string,
+    desc: ContainerDescription,
+    image: SandboxImage,
+    pod: PodSandboxPaths,
+    logPath: string,
+  ): Promise<number> {
     try {
       const rootfs = await this.deps.mounter.mountOverlay(image.rootfs, this.deps.runtime.bundleDir(id));
       const spec = this.deps.builder.build(desc, rootfs, pod);

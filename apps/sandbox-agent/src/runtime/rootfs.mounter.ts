@@ -41,13 +41,18 @@ export class RootfsMounter {
   /** Mount points under a directory, deepest first (for cleanup). */
   async mountsUnder(dir: string): Promise<string[]> {
     const root = path.resolve(dir);
-    return (await this.mountPoints()).filter((m) => m === root || m.startsWith(`${root}/`)).sort((a, b) => b.length - a.length);
+    return (await this.mountPoints())
+      .filter((m) => m === root || m.startsWith(`${root}/`))
+      .sort((a, b) => b.length - a.length);
   }
 
   private async mountPoints(): Promise<string[]> {
     const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
     // Field 5 is the mount point, with spaces and the like octal-escaped.
-    return info.split('\n').filter(Boolean).map((l) => l.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+    return info
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
   }
 
   private async mount(args: string[]): Promise<void> {

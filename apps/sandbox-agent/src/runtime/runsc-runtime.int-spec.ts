@@ -5,7 +5,8 @@ import { RunningPodSandbox } from './pod-sandbox';
 import { PodSandboxTestBed } from './pod-sandbox.fixture';
 
 const asRoot = process.getuid?.() === 0;
-if (!asRoot) console.warn('ContainerRuntime (runsc) integration tests skipped: runsc, conmon, mounts and netns need root');
+if (!asRoot)
+  console.warn('ContainerRuntime (runsc) integration tests skipped: runsc, conmon, mounts and netns need root');
 
 jest.setTimeout(90_000);
 
@@ -21,7 +22,11 @@ jest.setTimeout(90_000);
     pod = await bed.runPod('gv', 'gv-0', 2);
     // busybox wget against httpd fails under runsc's hostinet ("error getting response: Resource temporarily
     // unavailable"); a plain nc exchange works.
-    web = await bed.sandbox.startContainer(pod, { name: 'web', command: ['sh', '-c', 'while true; do echo pong | nc -l -p 8080; done'] }, bed.busybox);
+    web = await bed.sandbox.startContainer(
+      pod,
+      { name: 'web', command: ['sh', '-c', 'while true; do echo pong | nc -l -p 8080; done'] },
+      bed.busybox,
+    );
     client = await bed.sandbox.startContainer(pod, { name: 'client', command: ['sleep', '3600'] }, bed.busybox);
   });
 
@@ -50,7 +55,11 @@ jest.setTimeout(90_000);
   });
 
   it('records exit codes and CRI logs like runc', async () => {
-    const id = await bed.sandbox.startContainer(pod, { name: 'exit3', command: ['sh', '-c', 'echo hello; exit 3'] }, bed.busybox);
+    const id = await bed.sandbox.startContainer(
+      pod,
+      { name: 'exit3', command: ['sh', '-c', 'echo hello; exit 3'] },
+      bed.busybox,
+    );
     expect(await bed.runtime.waitForExit(id, 30_000)).toBe(3);
     expect(await fs.readFile(bed.sandbox.logPath(pod.podId, 'exit3', 0), 'utf8')).toMatch(/ stdout F hello$/m);
   });

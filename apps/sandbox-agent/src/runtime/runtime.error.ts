@@ -1,5 +1,12 @@
 /** Kubernetes waiting reasons and runtime failures the agent reports (kubelet's words where they exist). */
-export type RuntimeErrorCode = 'CreateContainerConfigError' | 'CreateContainerError' | 'RunContainerError' | 'NotFound' | 'MountFailed' | 'ExecFailed' | 'ListFailed';
+export type RuntimeErrorCode =
+  | 'CreateContainerConfigError'
+  | 'CreateContainerError'
+  | 'RunContainerError'
+  | 'NotFound'
+  | 'MountFailed'
+  | 'ExecFailed'
+  | 'ListFailed';
 
 export class RuntimeError extends Error {
   constructor(

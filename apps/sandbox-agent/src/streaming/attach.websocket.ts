@@ -32,7 +32,10 @@ interface AttachRequest {
  */
 export class AttachWebSocketHandler {
   private readonly log = new Logger('attach');
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false,
+  });
 
   constructor(
     private readonly auth: AgentAuthService,
@@ -43,7 +46,14 @@ export class AttachWebSocketHandler {
     const stream = acceptContainerStream(req, socket, ATTACH_PATH, this.auth);
     if (!stream) return;
     const { namespace, pod, container, flag } = stream;
-    const request: AttachRequest = { namespace, pod, container, stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr') };
+    const request: AttachRequest = {
+      namespace,
+      pod,
+      container,
+      stdin: flag('stdin'),
+      stdout: flag('stdout'),
+      stderr: flag('stderr'),
+    };
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
   }
 
@@ -85,7 +95,10 @@ export class AttachWebSocketHandler {
       if (status) finish(status);
     };
     const watch = setInterval(() => {
-      void target.finished().then((done) => (done ? end(SUCCESS) : undefined), () => undefined);
+      void target.finished().then(
+        (done) => (done ? end(SUCCESS) : undefined),
+        () => undefined,
+      );
     }, EXIT_CHECK_MS);
     try {
       await follower.start();

@@ -22,9 +22,18 @@ describe(CriLogFollower.name, () => {
   });
 
   it('recovers the bytes written: partial entries as they are, full ones with their newline', () => {
-    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stdout P / # '))).toEqual({ stream: 'stdout', data: Buffer.from('/ # ') });
-    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stderr F oops\r'))).toEqual({ stream: 'stderr', data: Buffer.from('oops\r\n') });
-    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stdout F'))).toEqual({ stream: 'stdout', data: Buffer.from('\n') });
+    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stdout P / # '))).toEqual({
+      stream: 'stdout',
+      data: Buffer.from('/ # '),
+    });
+    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stderr F oops\r'))).toEqual({
+      stream: 'stderr',
+      data: Buffer.from('oops\r\n'),
+    });
+    expect(parseEntry(Buffer.from('2026-01-01T00:00:00.1+00:00 stdout F'))).toEqual({
+      stream: 'stdout',
+      data: Buffer.from('\n'),
+    });
     expect(parseEntry(Buffer.from('garbage'))).toBeUndefined();
   });
 

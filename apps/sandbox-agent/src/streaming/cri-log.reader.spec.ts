@@ -29,14 +29,24 @@ describe('readCriLog', () => {
   });
 
   it('applies tail, since, timestamps and the byte limit', async () => {
-    expect(await collect(readCriLog(log, { follow: false, timestamps: false, tailLines: 1 }, () => false))).toBe('three\n');
-    expect(await collect(readCriLog(log, { follow: false, timestamps: true, since: new Date('2026-01-01T00:00:02.500Z') }, () => false))).toBe('2026-01-01T00:00:03.000000000Z three\n');
-    expect(await collect(readCriLog(log, { follow: false, timestamps: false, limitBytes: 6 }, () => false))).toBe('one\ntw');
+    expect(await collect(readCriLog(log, { follow: false, timestamps: false, tailLines: 1 }, () => false))).toBe(
+      'three\n',
+    );
+    expect(
+      await collect(
+        readCriLog(log, { follow: false, timestamps: true, since: new Date('2026-01-01T00:00:02.500Z') }, () => false),
+      ),
+    ).toBe('2026-01-01T00:00:03.000000000Z three\n');
+    expect(await collect(readCriLog(log, { follow: false, timestamps: false, limitBytes: 6 }, () => false))).toBe(
+      'one\ntw',
+    );
   });
 
-  it('prints conmon\'s +00:00 timestamps the way kubelet does', async () => {
+  it("prints conmon's +00:00 timestamps the way kubelet does", async () => {
     const p = file(['2026-01-01T00:00:01.963656263+00:00 stdout F one']);
-    expect(await collect(readCriLog(p, { follow: false, timestamps: true }, () => false))).toBe('2026-01-01T00:00:01.963656263Z one\n');
+    expect(await collect(readCriLog(p, { follow: false, timestamps: true }, () => false))).toBe(
+      '2026-01-01T00:00:01.963656263Z one\n',
+    );
   });
 
   it('follows new lines until the container stops writing', async () => {

@@ -6,7 +6,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 import { ContainerLogLocator, ExecTarget } from './container-log-locator';
-import { acceptContainerStream, Channel, errorStatus, exitCodeOf, exitStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
+import {
+  acceptContainerStream,
+  Channel,
+  errorStatus,
+  exitCodeOf,
+  exitStatus,
+  frame,
+  negotiate,
+  parseResize,
+} from './k8s-channel.protocol';
 
 const EXEC_PATH = /^\/exec\/([^/]+)\/([^/]+)\/([^/?]+)$/;
 /** kubectl sends the real size right after connecting; this is only what the terminal starts with. */
@@ -27,7 +36,10 @@ interface ExecRequest {
  */
 export class ExecWebSocketHandler {
   private readonly log = new Logger('exec');
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false,
+  });
 
   constructor(
     private readonly auth: AgentAuthService,
@@ -38,7 +50,14 @@ export class ExecWebSocketHandler {
     const stream = acceptContainerStream(req, socket, EXEC_PATH, this.auth);
     if (!stream) return;
     const { namespace, pod, container, url, flag } = stream;
-    const request: ExecRequest = { namespace, pod, container, command: url.searchParams.getAll('command'), stdin: flag('stdin'), tty: flag('tty') };
+    const request: ExecRequest = {
+      namespace,
+      pod,
+      container,
+      command: url.searchParams.getAll('command'),
+      stdin: flag('stdin'),
+      tty: flag('tty'),
+    };
     this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
   }
 
@@ -58,17 +77,27 @@ export class ExecWebSocketHandler {
     let onMessage: (data: Buffer) => void;
     try {
       const target = await this.locator.locateExec(req.namespace, req.pod, req.container);
-      onMessage = req.tty ? await this.onTerminal(ws, target, req, send, finish) : this.withPipes(ws, target, req, send, finish);
+      onMessage = req.tty
+        ? await this.onTerminal(ws, target, req, send, finish)
+        : this.withPipes(ws, target, req, send, finish);
     } catch (err) {
       return finish(errorStatus(err instanceof ApiError || err instanceof Error ? err.message : String(err)));
     }
-    this.log.debug?.(`exec${req.tty ? ' -t' : ''} in ${req.namespace}/${req.pod}/${req.container}: ${req.command.join(' ')}`);
+    this.log.debug?.(
+      `exec${req.tty ? ' -t' : ''} in ${req.namespace}/${req.pod}/${req.container}: ${req.command.join(' ')}`,
+    );
     ws.off('message', hold);
     ws.on('message', onMessage);
     early.forEach(onMessage);
   }
 
-  private withPipes(ws: WebSocket, target: ExecTarget, req: ExecRequest, send: (c: Channel, d: Buffer) => void, finish: (status: string) => void): (data: Buffer) => void {
+  private withPipes(
+    ws: WebSocket,
+    target: ExecTarget,
+    req: ExecRequest,
+    send: (c: Channel, d: Buffer) => void,
+    finish: (status: string) => void,
+  ): (data: Buffer) => void {
     const proc = target.spawn(req.command);
     proc.stdout?.on('data', (d: Buffer) => send(Channel.Stdout, d));
     proc.stderr?.on('data', (d: Buffer) => send(Channel.Stderr, d));
@@ -86,7 +115,13 @@ export class ExecWebSocketHandler {
   }
 
   // On a terminal there is one output stream (stdout); stdin and resizes go to the pty.
-  private async onTerminal(ws: WebSocket, target: ExecTarget, req: ExecRequest, send: (c: Channel, d: string) => void, finish: (status: string) => void): Promise<(data: Buffer) => void> {
+  private async onTerminal(
+    ws: WebSocket,
+    target: ExecTarget,
+    req: ExecRequest,
+    send: (c: Channel, d: string) => void,
+    finish: (status: string) => void,
+  ): Promise<(data: Buffer) => void> {
     const term = await target.spawnTerminal(req.command, INITIAL_SIZE);
     const input = new StringDecoder('utf8');
     let exited = false;

@@ -13,6 +13,9 @@ describe('k8s channel protocol', () => {
     expect(exitCodeOf(null, 'SIGKILL')).toBe(137);
     expect(exitCodeOf(0, 15)).toBe(143);
     expect(JSON.parse(exitStatus(['sh'], 0))).toEqual({ metadata: {}, status: 'Success' });
-    expect(JSON.parse(exitStatus(['sh', '-c', 'exit 7'], 7))).toMatchObject({ reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '7' }] } });
+    expect(JSON.parse(exitStatus(['sh', '-c', 'exit 7'], 7))).toMatchObject({
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: '7' }] },
+    });
   });
 });

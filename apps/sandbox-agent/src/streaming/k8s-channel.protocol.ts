@@ -75,7 +75,12 @@ export interface ContainerStreamRequest {
  * The checks exec and attach upgrades share: the path names `/<verb>/<ns>/<pod>/<container>`,
  * the caller is the API server, and a channel protocol is offered. Answers the refusal itself.
  */
-export function acceptContainerStream(req: IncomingMessage, socket: Duplex, path: RegExp, auth: AgentAuthService): ContainerStreamRequest | undefined {
+export function acceptContainerStream(
+  req: IncomingMessage,
+  socket: Duplex,
+  path: RegExp,
+  auth: AgentAuthService,
+): ContainerStreamRequest | undefined {
   const url = new URL(req.url ?? '/', 'https://agent.local');
   const m = path.exec(url.pathname);
   if (!m) return void refuse(socket, 404, 'Not Found');

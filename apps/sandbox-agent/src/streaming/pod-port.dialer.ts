@@ -30,7 +30,9 @@ export class PodPortDialer {
   }
 
   private viaNetns(netnsPath: string, port: number): PodPortConnection {
-    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', SOCAT, 'STDIO', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', SOCAT, 'STDIO', `TCP4:127.0.0.1:${port}`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     // A peer that vanished mid-write is reported through `done`, not as a stream error.

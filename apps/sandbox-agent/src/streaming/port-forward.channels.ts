@@ -7,7 +7,13 @@ import { PodPortConnection, PodPortDialer } from './pod-port.dialer';
  * one pod connection per `ports` entry, dialed at once; port i uses channel 2i for data and 2i+1
  * for errors, and the server starts each channel with the port as 2 little-endian bytes.
  */
-export function servePortForwardChannels(ws: WebSocket, ports: number[], target: PortForwardTarget, dialer: PodPortDialer, podLabel: string): void {
+export function servePortForwardChannels(
+  ws: WebSocket,
+  ports: number[],
+  target: PortForwardTarget,
+  dialer: PodPortDialer,
+  podLabel: string,
+): void {
   const send = (channel: number, data: Buffer): void => {
     if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]));
   };

@@ -28,7 +28,10 @@ function pickProtocol(offered: Iterable<string>): string | undefined {
  */
 export class PortForwardUpgradeHandler {
   private readonly log = new Logger('port-forward');
-  private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => pickProtocol(protocols) ?? false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => pickProtocol(protocols) ?? false,
+  });
   // `ws` refuses `SPDY/3.1+portforward.k8s.io` (a "/" is not a token character), so that offer is
   // taken off the request before the handshake and the choice added to the 101 answer here.
   private readonly tunneling = new WeakSet<IncomingMessage>();
@@ -47,7 +50,9 @@ export class PortForwardUpgradeHandler {
     void this.upgrade(req, socket, head).catch((err: unknown) => {
       const e = ApiError.from(err);
       const body = JSON.stringify(e.toStatus());
-      socket.end(`HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${e.code} ${e.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     });
   }
 
@@ -61,7 +66,10 @@ export class PortForwardUpgradeHandler {
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
     if (upgrade === 'websocket') {
       const protocol = pickProtocol(String(req.headers['sec-websocket-protocol'] ?? '').split(','));
-      if (!protocol) throw ApiError.badRequest(`port forwarding needs one of the protocols ${[SPDY_TUNNEL_PROTOCOL, ...CHANNEL_PROTOCOLS].join(', ')}`);
+      if (!protocol)
+        throw ApiError.badRequest(
+          `port forwarding needs one of the protocols ${[SPDY_TUNNEL_PROTOCOL, ...CHANNEL_PROTOCOLS].join(', ')}`,
+        );
       const ports = protocol === SPDY_TUNNEL_PROTOCOL ? [] : parsePorts(url.searchParams);
       if (!ports) throw ApiError.badRequest('query parameter "ports" must list the ports to forward (1-65535)');
       const target = await this.locator.locatePortForward(namespace, pod);
@@ -76,10 +84,25 @@ export class PortForwardUpgradeHandler {
       return;
     }
     if (upgrade === 'spdy/3.1') {
-      const versions = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
-      if (!versions.includes(STREAM_PROTOCOL)) throw ApiError.forbidden({ group: '', resource: 'pods', name: pod }, `unable to upgrade: no common stream protocol (${STREAM_PROTOCOL})`);
+      const versions = String(req.headers['x-stream-protocol-version'] ?? '')
+        .split(',')
+        .map((v) => v.trim());
+      if (!versions.includes(STREAM_PROTOCOL))
+        throw ApiError.forbidden(
+          { group: '', resource: 'pods', name: pod },
+          `unable to upgrade: no common stream protocol (${STREAM_PROTOCOL})`,
+        );
       const target = await this.locator.locatePortForward(namespace, pod);
-      socket.write(['HTTP/1.1 101 Switching Protocols', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', `X-Stream-Protocol-Version: ${STREAM_PROTOCOL}`, '', ''].join('\r\n'));
+      socket.write(
+        [
+          'HTTP/1.1 101 Switching Protocols',
+          'Connection: Upgrade',
+          'Upgrade: SPDY/3.1',
+          `X-Stream-Protocol-Version: ${STREAM_PROTOCOL}`,
+          '',
+          '',
+        ].join('\r\n'),
+      );
       this.spdyOverSocket(socket, head, target, label);
       return;
     }
@@ -88,7 +111,10 @@ export class PortForwardUpgradeHandler {
 
   private tunnel(ws: WebSocket, target: PortForwardTarget, label: string): void {
     const transport: SpdyTransport = {
-      write: (chunk) => new Promise((resolve) => (ws.readyState === WebSocket.OPEN ? ws.send(chunk, { binary: true }, () => resolve()) : resolve())),
+      write: (chunk) =>
+        new Promise((resolve) =>
+          ws.readyState === WebSocket.OPEN ? ws.send(chunk, { binary: true }, () => resolve()) : resolve(),
+        ),
       close: () => ws.close(1000),
     };
     const { session, forwarder } = this.session(transport, target, label);
@@ -114,9 +140,15 @@ export class PortForwardUpgradeHandler {
     });
   }
 
-  private session(transport: SpdyTransport, target: PortForwardTarget, label: string): { session: SpdySession; forwarder: SpdyPortForwarder } {
+  private session(
+    transport: SpdyTransport,
+    target: PortForwardTarget,
+    label: string,
+  ): { session: SpdySession; forwarder: SpdyPortForwarder } {
     const forwarder = new SpdyPortForwarder(target, this.dialer, label);
-    const session = new SpdySession(transport, forwarder.accept, (err) => this.log.warn(`port-forward to ${label}: ${err.message}`));
+    const session = new SpdySession(transport, forwarder.accept, (err) =>
+      this.log.warn(`port-forward to ${label}: ${err.message}`),
+    );
     return { session, forwarder };
   }
 }

@@ -45,7 +45,18 @@ function logOptionsOf(q: Record<string, string | undefined>): LogOptions {
     return Number(v);
   };
   const sinceSeconds = int('sinceSeconds');
-  const since = q.sinceTime ? new Date(q.sinceTime) : sinceSeconds !== undefined ? new Date(Date.now() - sinceSeconds * 1000) : undefined;
-  if (since && Number.isNaN(since.getTime())) throw ApiError.badRequest(`sinceTime must be RFC 3339, got "${q.sinceTime}"`);
-  return { follow: q.follow === 'true', timestamps: q.timestamps === 'true', tailLines: int('tailLines'), limitBytes: int('limitBytes'), since };
+  const since = q.sinceTime
+    ? new Date(q.sinceTime)
+    : sinceSeconds !== undefined
+      ? new Date(Date.now() - sinceSeconds * 1000)
+      : undefined;
+  if (since && Number.isNaN(since.getTime()))
+    throw ApiError.badRequest(`sinceTime must be RFC 3339, got "${q.sinceTime}"`);
+  return {
+    follow: q.follow === 'true',
+    timestamps: q.timestamps === 'true',
+    tailLines: int('tailLines'),
+    limitBytes: int('limitBytes'),
+    since,
+  };
 }

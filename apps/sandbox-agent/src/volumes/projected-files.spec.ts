@@ -7,35 +7,83 @@ import { volumePayload } from './projected-files';
 import * as path from 'node:path';
 
 const source = (cm: Record<string, string>): ConfigObjectSource => ({
-  configMap: async (_ns, name): Promise<ConfigMap | undefined> => (name === 'cfg' ? { metadata: { name }, data: cm } : undefined),
-  secret: async (_ns, name): Promise<Secret | undefined> => (name === 'sec' ? { metadata: { name }, data: { token: Buffer.from('s3cret').toString('base64') } } : undefined),
+  configMap: async (_ns, name): Promise<ConfigMap | undefined> =>
+    name === 'cfg' ? { metadata: { name }, data: cm } : undefined,
+  secret: async (_ns, name): Promise<Secret | undefined> =>
+    name === 'sec' ? { metadata: { name }, data: { token: Buffer.from('s3cret').toString('base64') } } : undefined,
 });
 const ctx = { podIP: '10.0.0.2', hostIP: '10.0.0.1', allocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } };
-const pod = (volumes: Volume[]): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u', labels: { b: '2', a: '1' } }, spec: { containers: [{ name: 'c', image: 'busybox' }], volumes } });
+const pod = (volumes: Volume[]): Pod => ({
+  metadata: { name: 'p', namespace: 'ns', uid: 'u', labels: { b: '2', a: '1' } },
+  spec: { containers: [{ name: 'c', image: 'busybox' }], volumes },
+});
 const files = async (v: Volume, cm: Record<string, string> = { a: 'A', b: 'B' }) =>
-  Object.fromEntries([...(await volumePayload(pod([v]), v, source(cm), ctx))].map(([k, f]) => [k, `${f.data.toString()}:${f.mode.toString(8)}`]));
+  Object.fromEntries(
+    [...(await volumePayload(pod([v]), v, source(cm), ctx))].map(([k, f]) => [
+      k,
+      `${f.data.toString()}:${f.mode.toString(8)}`,
+    ]),
+  );
 
 describe('projected volume files', () => {
   it('configMap: every key, or only the listed items with their paths and modes', async () => {
     expect(await files({ name: 'v', configMap: { name: 'cfg' } })).toEqual({ a: 'A:644', b: 'B:644' });
-    expect(await files({ name: 'v', configMap: { name: 'cfg', defaultMode: 0o400, items: [{ key: 'b', path: 'dir/b.txt' }, { key: 'a', path: 'a', mode: 0o600 }] } })).toEqual({ 'dir/b.txt': 'B:400', a: 'A:600' });
+    expect(
+      await files({
+        name: 'v',
+        configMap: {
+          name: 'cfg',
+          defaultMode: 0o400,
+          items: [
+            { key: 'b', path: 'dir/b.txt' },
+            { key: 'a', path: 'a', mode: 0o600 },
+          ],
+        },
+      }),
+    ).toEqual({ 'dir/b.txt': 'B:400', a: 'A:600' });
   });
 
   it('missing sources fail the mount unless optional', async () => {
     await expect(files({ name: 'v', configMap: { name: 'nope' } })).rejects.toThrow('configmap "nope" not found');
     expect(await files({ name: 'v', configMap: { name: 'nope', optional: true } })).toEqual({});
-    await expect(files({ name: 'v', configMap: { name: 'cfg', items: [{ key: 'zz', path: 'z' }] } })).rejects.toThrow(/non-existent config key: zz/);
-    await expect(files({ name: 'v', configMap: { name: 'cfg', items: [{ key: 'a', path: '../escape' }] } })).rejects.toThrow(/invalid path/);
+    await expect(files({ name: 'v', configMap: { name: 'cfg', items: [{ key: 'zz', path: 'z' }] } })).rejects.toThrow(
+      /non-existent config key: zz/,
+    );
+    await expect(
+      files({ name: 'v', configMap: { name: 'cfg', items: [{ key: 'a', path: '../escape' }] } }),
+    ).rejects.toThrow(/invalid path/);
   });
 
   it('secret, downwardAPI and projected sources', async () => {
-    expect(await files({ name: 'v', secret: { secretName: 'sec', defaultMode: 0o440 } })).toEqual({ token: 's3cret:440' });
-    expect(await files({ name: 'v', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } })).toEqual({
+    expect(await files({ name: 'v', secret: { secretName: 'sec', defaultMode: 0o440 } })).toEqual({
+      token: 's3cret:440',
+    });
+    expect(
+      await files({
+        name: 'v',
+        downwardAPI: {
+          items: [
+            { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+            { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+          ],
+        },
+      }),
+    ).toEqual({
       labels: 'a="1"\nb="2":644',
       name: 'p:644',
     });
     expect(
-      await files({ name: 'v', projected: { defaultMode: 0o444, sources: [{ configMap: { name: 'cfg', items: [{ key: 'a', path: 'a' }] } }, { secret: { name: 'sec' } }, { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } }] } }),
+      await files({
+        name: 'v',
+        projected: {
+          defaultMode: 0o444,
+          sources: [
+            { configMap: { name: 'cfg', items: [{ key: 'a', path: 'a' }] } },
+            { secret: { name: 'sec' } },
+            { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+          ],
+        },
+      }),
     ).toEqual({ a: 'A:444', token: 's3cret:444', ns: 'ns:444' });
   });
 });
@@ -44,7 +92,11 @@ describe(writeAtomically.name, () => {
   it('lays files out like kubelet (..<ts> dir, ..data link, top-level links) and swaps on change only', async () => {
     const dir = await fs.mkdtemp(path.join(tmpdir(), 'skiff-test-atomic-'));
     try {
-      const payload = (v: string) => new Map([['conf/mode', { data: Buffer.from(v), mode: 0o600 }], ['top', { data: Buffer.from('t'), mode: 0o644 }]]);
+      const payload = (v: string) =>
+        new Map([
+          ['conf/mode', { data: Buffer.from(v), mode: 0o600 }],
+          ['top', { data: Buffer.from('t'), mode: 0o644 }],
+        ]);
       expect(await writeAtomically(dir, payload('v1'))).toBe(true);
       const first = await fs.readlink(path.join(dir, '..data'));
       expect(first).toMatch(/^\.\.\d{4}_/);

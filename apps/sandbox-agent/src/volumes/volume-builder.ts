@@ -41,7 +41,11 @@ export class PodVolumeBuilder {
       const dir = this.volumeDir(uid, v.name);
       if (v.emptyDir) await this.emptyDir(dir, v);
       else if (isProjectedKind(v)) await writeAtomically(dir, await volumePayload(pod, v, source, ctx));
-      else throw new VolumeError('UnsupportedVolume', `volume "${v.name}": ${volumeKind(v)} volumes are not supported on this sandbox host`);
+      else
+        throw new VolumeError(
+          'UnsupportedVolume',
+          `volume "${v.name}": ${volumeKind(v)} volumes are not supported on this sandbox host`,
+        );
     }
   }
 
@@ -49,7 +53,8 @@ export class PodVolumeBuilder {
   async refresh(pod: Pod, source: ConfigObjectSource, ctx: DownwardContext): Promise<string[]> {
     const updated: string[] = [];
     for (const v of (pod.spec.volumes ?? []).filter(isProjectedKind)) {
-      if (await writeAtomically(this.volumeDir(pod.metadata.uid!, v.name), await volumePayload(pod, v, source, ctx))) updated.push(v.name);
+      if (await writeAtomically(this.volumeDir(pod.metadata.uid!, v.name), await volumePayload(pod, v, source, ctx)))
+        updated.push(v.name);
     }
     return updated;
   }
@@ -63,14 +68,16 @@ export class PodVolumeBuilder {
       const dir = this.volumeDir(pod.metadata.uid!, v.name);
       let source = dir;
       if (m.subPath) {
-        if (m.subPath.startsWith('/') || m.subPath.split('/').includes('..')) throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" must be a relative path without ".."`);
+        if (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))
+          throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" must be a relative path without ".."`);
         source = path.join(dir, m.subPath);
         if (v.emptyDir) await fs.mkdir(source, { recursive: true, mode: 0o777 });
         // Resolve the `..data` symlinks now: the bind must not follow a link that an update replaces.
         source = await fs.realpath(source).catch(() => {
           throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" does not exist in volume "${v.name}"`);
         });
-        if (!source.startsWith(`${dir}/`)) throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" leaves volume "${v.name}"`);
+        if (!source.startsWith(`${dir}/`))
+          throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" leaves volume "${v.name}"`);
       }
       out.push({ source, destination: m.mountPath, readOnly: m.readOnly === true || isProjectedKind(v) });
     }

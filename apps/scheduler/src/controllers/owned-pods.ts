@@ -1,5 +1,12 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { ControllerContext, ControllerExpectations, controllerRefOf, Informer, objectKey, splitKey } from '@skiff/controller-runtime';
+import {
+  ControllerContext,
+  ControllerExpectations,
+  controllerRefOf,
+  Informer,
+  objectKey,
+  splitKey,
+} from '@skiff/controller-runtime';
 import { isPodReady } from './pod-conditions';
 
 /** What a controller of replicated pods (ReplicaSet, StatefulSet) tells the shared event wiring. */
@@ -32,7 +39,8 @@ export function watchOwnedPods(ctx: ControllerContext, pods: Informer, w: OwnedP
     const owner = ownerOf(pod);
     if (owner) return ctx.enqueue(owner);
     if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;
-    for (const o of w.owners.list()) if (o.metadata.namespace === pod.metadata.namespace && w.selects(o, pod)) ctx.enqueue(objectKey(o));
+    for (const o of w.owners.list())
+      if (o.metadata.namespace === pod.metadata.namespace && w.selects(o, pod)) ctx.enqueue(objectKey(o));
   };
   w.owners.on('add', (o) => ctx.enqueue(objectKey(o)));
   w.owners.on('update', (o) => ctx.enqueue(objectKey(o)));

@@ -11,7 +11,10 @@ export function podPhase(pod: KubeObject): string {
 }
 
 function podCondition(pod: KubeObject, type: string): PodCondition | undefined {
-  const conditions = isJsonObject(pod.status) && Array.isArray(pod.status.conditions) ? (pod.status.conditions as unknown as PodCondition[]) : [];
+  const conditions =
+    isJsonObject(pod.status) && Array.isArray(pod.status.conditions)
+      ? (pod.status.conditions as unknown as PodCondition[])
+      : [];
   return conditions.find((c) => c.type === type);
 }
 

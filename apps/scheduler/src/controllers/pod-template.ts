@@ -12,13 +12,23 @@ export interface PodOverrides {
 }
 
 /** A pod for `owner` from its `spec.template`, controlled by it (controller.GetPodFromTemplate). */
-export function podFromTemplate(template: unknown, owner: KubeObject, resource: KindRef, overrides: PodOverrides = {}): KubeObject {
+export function podFromTemplate(
+  template: unknown,
+  owner: KubeObject,
+  resource: KindRef,
+  overrides: PodOverrides = {},
+): KubeObject {
   const t = isJsonObject(template) ? template : {};
   const meta = isJsonObject(t.metadata) ? t.metadata : {};
   const labels = { ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}), ...overrides.labels };
-  const annotations = { ...(isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {}), ...overrides.annotations };
+  const annotations = {
+    ...(isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {}),
+    ...overrides.annotations,
+  };
   const spec = structuredClone(isJsonObject(t.spec) ? t.spec : {});
-  const naming = overrides.name ? { name: overrides.name } : { generateName: `${owner.metadata.name!}-`.slice(0, MAX_GENERATE_NAME_PREFIX) };
+  const naming = overrides.name
+    ? { name: overrides.name }
+    : { generateName: `${owner.metadata.name!}-`.slice(0, MAX_GENERATE_NAME_PREFIX) };
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -8,7 +8,15 @@ import { apiRequest, TestCluster } from '@skiff/testing';
 export const SIMULATED_NODE = 'simulated-node';
 
 export interface PodView {
-  metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[]; deletionTimestamp?: string; creationTimestamp: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    uid: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+    deletionTimestamp?: string;
+    creationTimestamp: string;
+    annotations?: Record<string, string>;
+  };
   spec: { containers: { image: string }[]; nodeName?: string };
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
@@ -16,7 +24,13 @@ export interface PodView {
 export function simulatedKubelet(cluster: TestCluster, namespace: string) {
   const podsPath = `/api/v1/namespaces/${namespace}/pods`;
   const setStatus = async (name: string, status: object): Promise<void> => {
-    const res = await apiRequest(cluster.stack, 'PATCH', `${podsPath}/${name}/status`, { status }, 'application/merge-patch+json');
+    const res = await apiRequest(
+      cluster.stack,
+      'PATCH',
+      `${podsPath}/${name}/status`,
+      { status },
+      'application/merge-patch+json',
+    );
     if (res.status !== 200) throw new Error(`status of pod ${name}: ${res.status} ${JSON.stringify(res.body)}`);
   };
   const now = (): string => new Date().toISOString();
@@ -31,8 +45,13 @@ export function simulatedKubelet(cluster: TestCluster, namespace: string) {
         void (async () => {
           const res = await apiRequest(cluster.stack, 'GET', podsPath);
           for (const pod of (res.body as { items?: PodView[] }).items ?? []) {
-            if (pod.metadata.deletionTimestamp) await apiRequest(cluster.stack, 'DELETE', `${podsPath}/${pod.metadata.name}`, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
-            else if (opts.autoReady && pod.status?.phase === 'Pending' && !pod.metadata.labels?.['simulated/stuck']) await kubelet.running(pod.metadata.name);
+            if (pod.metadata.deletionTimestamp)
+              await apiRequest(cluster.stack, 'DELETE', `${podsPath}/${pod.metadata.name}`, {
+                gracePeriodSeconds: 0,
+                preconditions: { uid: pod.metadata.uid },
+              });
+            else if (opts.autoReady && pod.status?.phase === 'Pending' && !pod.metadata.labels?.['simulated/stuck'])
+              await kubelet.running(pod.metadata.name);
           }
         })().catch(() => undefined);
       }, 200);
@@ -58,7 +77,16 @@ export function simulatedKubelet(cluster: TestCluster, namespace: string) {
       setStatus(name, {
         phase,
         conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: now() }],
-        containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error' } } }],
+        containerStatuses: [
+          {
+            name: 'c',
+            ready: false,
+            restartCount: 0,
+            image: 'busybox',
+            imageID: '',
+            state: { terminated: { exitCode, reason: phase === 'Succeeded' ? 'Completed' : 'Error' } },
+          },
+        ],
       }),
   };
   return kubelet;

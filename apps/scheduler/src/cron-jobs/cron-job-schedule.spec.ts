@@ -6,9 +6,18 @@ const at = (s: string) => Date.parse(s);
 describe(mostRecentScheduleTime.name, () => {
   it('finds nothing before the first time, one time, or the latest of many with their count', () => {
     const hourly = parseCronSchedule('@hourly');
-    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T10:59:59Z'))).toEqual({ mostRecent: undefined, missed: 0 });
-    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T11:00:00Z'))).toEqual({ mostRecent: at('2024-03-01T11:00:00Z'), missed: 1 });
-    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T15:30:00Z'))).toEqual({ mostRecent: at('2024-03-01T15:00:00Z'), missed: 5 });
+    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T10:59:59Z'))).toEqual({
+      mostRecent: undefined,
+      missed: 0,
+    });
+    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T11:00:00Z'))).toEqual({
+      mostRecent: at('2024-03-01T11:00:00Z'),
+      missed: 1,
+    });
+    expect(mostRecentScheduleTime(hourly, undefined, at('2024-03-01T10:00:00Z'), at('2024-03-01T15:30:00Z'))).toEqual({
+      mostRecent: at('2024-03-01T15:00:00Z'),
+      missed: 5,
+    });
   });
 
   it('after a long outage still lands on the latest time without stepping through every one', () => {

@@ -16,7 +16,12 @@ export interface MissedSchedules {
  * Upstream's mostRecentScheduleTime: schedule times after `earliest` (the last schedule time,
  * else the CronJob's creation, moved up to now - startingDeadlineSeconds) up to `now`.
  */
-export function mostRecentScheduleTime(schedule: CronSchedule, timeZone: string | undefined, earliest: number, now: number): MissedSchedules {
+export function mostRecentScheduleTime(
+  schedule: CronSchedule,
+  timeZone: string | undefined,
+  earliest: number,
+  now: number,
+): MissedSchedules {
   const next = (t: number) => nextCronTime(schedule, new Date(t), timeZone)?.getTime();
   let t = next(earliest);
   let mostRecent: number | undefined;
@@ -48,7 +53,11 @@ function latestBefore(schedule: CronSchedule, timeZone: string | undefined, from
 }
 
 /** When the controller should look again: the next schedule time after now. */
-export function nextScheduleTime(schedule: CronSchedule, timeZone: string | undefined, now: number): number | undefined {
+export function nextScheduleTime(
+  schedule: CronSchedule,
+  timeZone: string | undefined,
+  now: number,
+): number | undefined {
   return nextCronTime(schedule, new Date(now), timeZone)?.getTime();
 }
 

@@ -47,7 +47,14 @@ export function cronJobSpecOf(cj: KubeObject): CronJobSpecView {
 }
 
 export function refTo(job: KubeObject): ObjectReference {
-  return { apiVersion: JOBS.apiVersion, kind: JOBS.kind, namespace: job.metadata.namespace!, name: job.metadata.name!, uid: job.metadata.uid!, resourceVersion: job.metadata.resourceVersion };
+  return {
+    apiVersion: JOBS.apiVersion,
+    kind: JOBS.kind,
+    namespace: job.metadata.namespace!,
+    name: job.metadata.name!,
+    uid: job.metadata.uid!,
+    resourceVersion: job.metadata.resourceVersion,
+  };
 }
 
 /** Finished Jobs past the history limits, oldest first (by start time, as upstream); no limit keeps all. */
@@ -55,7 +62,9 @@ export function jobsToDelete(jobs: readonly KubeObject[], spec: CronJobSpecView)
   const started = (j: KubeObject) => Date.parse(jobStatusOf(j).startTime ?? j.metadata.creationTimestamp ?? '') || 0;
   const pick = (type: 'Complete' | 'Failed', limit: number | undefined): KubeObject[] => {
     if (limit === undefined) return [];
-    const finished = jobs.filter((j) => finishedCondition(jobStatusOf(j))?.type === type).sort((a, b) => started(a) - started(b));
+    const finished = jobs
+      .filter((j) => finishedCondition(jobStatusOf(j))?.type === type)
+      .sort((a, b) => started(a) - started(b));
     return finished.slice(0, Math.max(finished.length - limit, 0));
   };
   return [...pick('Complete', spec.successfulJobsHistoryLimit), ...pick('Failed', spec.failedJobsHistoryLimit)];

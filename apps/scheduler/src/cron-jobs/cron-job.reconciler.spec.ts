@@ -36,13 +36,21 @@ describe(CronJobReconciler.name, () => {
     api.sync();
     return result;
   };
-  const jobNames = () => api.list(JOBS).map((j) => j.metadata.name!).sort();
+  const jobNames = () =>
+    api
+      .list(JOBS)
+      .map((j) => j.metadata.name!)
+      .sort();
   const status = (name: string) => (api.get(CRON_JOBS, NS, name)!.status ?? {}) as CronJobStatus;
   const events = (reason: string) => api.events.filter((e) => e.reason === reason);
   const finishJob = (name: string, type: 'Complete' | 'Failed') =>
     api.edit(JOBS, NS, name, (j) => {
       const at = new Date(clock.nowMs()).toISOString().replace('.000Z', 'Z');
-      j.status = { startTime: j.metadata.creationTimestamp, ...(type === 'Complete' ? { completionTime: at } : {}), conditions: [{ type, status: 'True', lastTransitionTime: at }] };
+      j.status = {
+        startTime: j.metadata.creationTimestamp,
+        ...(type === 'Complete' ? { completionTime: at } : {}),
+        conditions: [{ type, status: 'True', lastTransitionTime: at }],
+      };
     });
 
   beforeEach(() => {
@@ -64,11 +72,27 @@ describe(CronJobReconciler.name, () => {
     expect(jobNames()).toEqual([`tick-${scheduled / MIN}`]);
     const job = api.list(JOBS)[0];
     expect(job.metadata.labels).toEqual({ app: 'tick' });
-    expect(job.metadata.annotations).toEqual({ team: 'a', 'batch.kubernetes.io/cronjob-scheduled-timestamp': '2024-03-01T10:01:00Z' });
-    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'tick', controller: true })]);
-    expect(job.spec).toEqual({ template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } } });
+    expect(job.metadata.annotations).toEqual({
+      team: 'a',
+      'batch.kubernetes.io/cronjob-scheduled-timestamp': '2024-03-01T10:01:00Z',
+    });
+    expect(job.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'CronJob', name: 'tick', controller: true }),
+    ]);
+    expect(job.spec).toEqual({
+      template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } },
+    });
     expect(status('tick')).toEqual({
-      active: [{ apiVersion: 'batch/v1', kind: 'Job', namespace: NS, name: job.metadata.name, uid: job.metadata.uid, resourceVersion: job.metadata.resourceVersion }],
+      active: [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          namespace: NS,
+          name: job.metadata.name,
+          uid: job.metadata.uid,
+          resourceVersion: job.metadata.resourceVersion,
+        },
+      ],
       lastScheduleTime: '2024-03-01T10:01:00Z',
     });
     expect(next?.requeueAfterMs).toBe(60_100);
@@ -88,7 +112,9 @@ describe(CronJobReconciler.name, () => {
     api.create(CRON_JOBS, cronJob('flood', {}));
     clock.advance(3 * 60 * MIN);
     await reconcile('flood');
-    expect(jobNames().filter((n) => n.startsWith('flood-'))).toEqual([`flood-${Date.parse('2024-03-01T18:00:00Z') / MIN}`]);
+    expect(jobNames().filter((n) => n.startsWith('flood-'))).toEqual([
+      `flood-${Date.parse('2024-03-01T18:00:00Z') / MIN}`,
+    ]);
     expect(events('TooManyMissedTimes')).toHaveLength(1);
   });
 
@@ -97,7 +123,9 @@ describe(CronJobReconciler.name, () => {
     clock.ms = Date.parse('2024-03-01T11:05:00Z');
     await reconcile('strict');
     expect(jobNames()).toEqual([]);
-    expect(events('MissSchedule').map((e) => e.message)).toEqual(['Missed scheduled time to start a job: 2024-03-01T11:00:00Z']);
+    expect(events('MissSchedule').map((e) => e.message)).toEqual([
+      'Missed scheduled time to start a job: 2024-03-01T11:00:00Z',
+    ]);
     clock.ms = Date.parse('2024-03-01T12:00:30Z');
     await reconcile('strict');
     expect(jobNames()).toEqual([`strict-${Date.parse('2024-03-01T12:00:00Z') / MIN}`]);
@@ -112,7 +140,9 @@ describe(CronJobReconciler.name, () => {
     clock.ms = Date.parse('2024-03-01T12:15:00Z');
     await reconcile('deadline');
     expect(jobNames()).toHaveLength(1);
-    expect(events('MissSchedule').map((e) => e.message)).toEqual(['Missed scheduled time to start a job: 2024-03-01T12:00:00Z']);
+    expect(events('MissSchedule').map((e) => e.message)).toEqual([
+      'Missed scheduled time to start a job: 2024-03-01T12:00:00Z',
+    ]);
   });
 
   it('Forbid skips a run while one is active; Replace deletes the active one first', async () => {
@@ -133,7 +163,9 @@ describe(CronJobReconciler.name, () => {
     const swaps = jobNames().filter((n) => n.startsWith('swap-'));
     expect(swaps).toHaveLength(1);
     expect(swaps[0]).not.toBe(first);
-    expect(api.deletes).toEqual([{ resource: 'jobs', name: first, opts: expect.objectContaining({ propagationPolicy: 'Background' }) }]);
+    expect(api.deletes).toEqual([
+      { resource: 'jobs', name: first, opts: expect.objectContaining({ propagationPolicy: 'Background' }) },
+    ]);
     expect(status('swap').active?.map((r) => r.name)).toEqual(swaps);
   });
 
@@ -150,13 +182,19 @@ describe(CronJobReconciler.name, () => {
       await reconcile('hist');
     }
     expect(jobNames()).toEqual([names[2]]); // the failed one (limit 0) and the older success are gone
-    expect(status('hist')).toMatchObject({ active: [], lastSuccessfulTime: new Date(clock.nowMs()).toISOString().replace('.000Z', 'Z') });
+    expect(status('hist')).toMatchObject({
+      active: [],
+      lastSuccessfulTime: new Date(clock.nowMs()).toISOString().replace('.000Z', 'Z'),
+    });
     expect(events('SawCompletedJob').map((e) => e.message)).toEqual([
       `Saw completed job: ${names[0]}, condition: Complete`,
       `Saw completed job: ${names[1]}, condition: Failed`,
       `Saw completed job: ${names[2]}, condition: Complete`,
     ]);
-    expect(events('SuccessfulDelete').map((e) => e.message)).toEqual([`Deleted job ${names[1]}`, `Deleted job ${names[0]}`]);
+    expect(events('SuccessfulDelete').map((e) => e.message)).toEqual([
+      `Deleted job ${names[1]}`,
+      `Deleted job ${names[0]}`,
+    ]);
   });
 
   it('reads the schedule in spec.timeZone and stamps the Job with the zone offset', async () => {
@@ -165,7 +203,9 @@ describe(CronJobReconciler.name, () => {
     expect(clock.nowMs() + wait!.requeueAfterMs!).toBe(Date.parse('2024-03-02T00:00:00.100Z'));
     clock.ms = Date.parse('2024-03-02T00:00:10Z');
     await reconcile('tokyo');
-    expect(api.list(JOBS)[0].metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe('2024-03-02T09:00:00+09:00');
+    expect(api.list(JOBS)[0].metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe(
+      '2024-03-02T09:00:00+09:00',
+    );
     expect(status('tokyo').lastScheduleTime).toBe('2024-03-02T00:00:00Z');
   });
 

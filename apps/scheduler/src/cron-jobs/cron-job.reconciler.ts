@@ -1,6 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, CronSchedule, formatRfc3339InZone, isJsonObject, JsonObject, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
-import { ControllerContext, controllerRefOf, CRON_JOBS, Informer, JOBS, newControllerRef, objectKey, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
+import {
+  Clock,
+  CronSchedule,
+  formatRfc3339InZone,
+  isJsonObject,
+  JsonObject,
+  KubeObject,
+  parseCronSchedule,
+} from '@skiff/api-machinery';
+import {
+  ControllerContext,
+  controllerRefOf,
+  CRON_JOBS,
+  Informer,
+  JOBS,
+  newControllerRef,
+  objectKey,
+  ReconcileResult,
+  splitKey,
+  Controller,
+} from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound } from '@skiff/kube-client';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
 import { cronJobSpecOf, CronJobSpecView, CronJobStatus, jobsToDelete, refTo } from './cron-job-spec';
@@ -33,7 +52,8 @@ export class CronJobReconciler implements Controller {
     this.jobs = ctx.informers.get(JOBS);
     const enqueueOwner = (job: KubeObject): void => {
       const ref = controllerRefOf(job);
-      if (ref?.kind === 'CronJob' && ref.apiVersion.startsWith('batch/')) ctx.enqueue(`${job.metadata.namespace}/${ref.name}`);
+      if (ref?.kind === 'CronJob' && ref.apiVersion.startsWith('batch/'))
+        ctx.enqueue(`${job.metadata.namespace}/${ref.name}`);
     };
     this.cronJobs.on('add', (cj) => ctx.enqueue(objectKey(cj)));
     this.cronJobs.on('update', (cj) => ctx.enqueue(objectKey(cj)));
@@ -50,7 +70,9 @@ export class CronJobReconciler implements Controller {
     const cj: KubeObject = { ...cached, kind: CRON_JOBS.kind, apiVersion: CRON_JOBS.apiVersion };
     const spec = cronJobSpecOf(cj);
     const status: CronJobStatus = isJsonObject(cj.status) ? (structuredClone(cj.status) as CronJobStatus) : {};
-    const children = this.jobs.list().filter((j) => j.metadata.namespace === namespace && controllerRefOf(j)?.uid === cj.metadata.uid);
+    const children = this.jobs
+      .list()
+      .filter((j) => j.metadata.namespace === namespace && controllerRefOf(j)?.uid === cj.metadata.uid);
     await this.syncActive(ctx, cj, status, children);
     await this.deleteOldJobs(ctx, cj, spec, status, children);
     const result = await this.startDue(ctx, cj, spec, status, children);
@@ -59,21 +81,40 @@ export class CronJobReconciler implements Controller {
   }
 
   /** status.active follows the Jobs: finished ones leave it (SawCompletedJob), vanished ones too. */
-  private async syncActive(ctx: ControllerContext, cj: KubeObject, status: CronJobStatus, children: KubeObject[]): Promise<void> {
+  private async syncActive(
+    ctx: ControllerContext,
+    cj: KubeObject,
+    status: CronJobStatus,
+    children: KubeObject[],
+  ): Promise<void> {
     const active = status.active ?? [];
     for (const job of children) {
       const inActive = active.some((r) => r.uid === job.metadata.uid);
       const done = finishedCondition(jobStatusOf(job));
       if (!inActive && !done && !this.reported.has(job.metadata.uid!)) {
         this.reported.add(job.metadata.uid!);
-        void ctx.events.record(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${job.metadata.name}`);
+        void ctx.events.record(
+          cj,
+          'Warning',
+          'UnexpectedJob',
+          `Saw a job that the controller did not create or forgot: ${job.metadata.name}`,
+        );
       }
       if (inActive && done) {
         status.active = (status.active ?? []).filter((r) => r.uid !== job.metadata.uid);
-        void ctx.events.record(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name}, condition: ${done.type}`);
+        void ctx.events.record(
+          cj,
+          'Normal',
+          'SawCompletedJob',
+          `Saw completed job: ${job.metadata.name}, condition: ${done.type}`,
+        );
       }
       const completionTime = jobStatusOf(job).completionTime;
-      if (done?.type === 'Complete' && completionTime && (!status.lastSuccessfulTime || Date.parse(completionTime) > Date.parse(status.lastSuccessfulTime))) {
+      if (
+        done?.type === 'Complete' &&
+        completionTime &&
+        (!status.lastSuccessfulTime || Date.parse(completionTime) > Date.parse(status.lastSuccessfulTime))
+      ) {
         status.lastSuccessfulTime = completionTime;
       }
     }
@@ -92,22 +133,40 @@ export class CronJobReconciler implements Controller {
   }
 
   /** successfulJobsHistoryLimit / failedJobsHistoryLimit: the oldest finished Jobs go, with their pods. */
-  private async deleteOldJobs(ctx: ControllerContext, cj: KubeObject, spec: CronJobSpecView, status: CronJobStatus, children: KubeObject[]): Promise<void> {
+  private async deleteOldJobs(
+    ctx: ControllerContext,
+    cj: KubeObject,
+    spec: CronJobSpecView,
+    status: CronJobStatus,
+    children: KubeObject[],
+  ): Promise<void> {
     const victims = jobsToDelete(children, spec).filter((j) => !j.metadata.deletionTimestamp);
     for (const job of victims) {
-      if (await this.deleteJob(ctx, job)) void ctx.events.record(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`);
+      if (await this.deleteJob(ctx, job))
+        void ctx.events.record(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${job.metadata.name}`);
       status.active = (status.active ?? []).filter((r) => r.uid !== job.metadata.uid);
     }
   }
 
   /** Starts the most recent due schedule time, if policy allows; says when to look again. */
-  private async startDue(ctx: ControllerContext, cj: KubeObject, spec: CronJobSpecView, status: CronJobStatus, children: KubeObject[]): Promise<ReconcileResult | void> {
+  private async startDue(
+    ctx: ControllerContext,
+    cj: KubeObject,
+    spec: CronJobSpecView,
+    status: CronJobStatus,
+    children: KubeObject[],
+  ): Promise<ReconcileResult | void> {
     if (cj.metadata.deletionTimestamp) return;
     let schedule: CronSchedule;
     try {
       schedule = parseCronSchedule(spec.schedule);
     } catch (err) {
-      void ctx.events.record(cj, 'Warning', 'UnparseableSchedule', `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${(err as Error).message}`);
+      void ctx.events.record(
+        cj,
+        'Warning',
+        'UnparseableSchedule',
+        `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${(err as Error).message}`,
+      );
       return;
     }
     if (spec.timeZone && !validTimeZone(spec.timeZone)) {
@@ -123,7 +182,12 @@ export class CronJobReconciler implements Controller {
       const reportKey = `${objectKey(cj)}@invalid@${cj.metadata.generation ?? 0}`;
       if (!this.reported.has(reportKey)) {
         this.reported.add(reportKey);
-        void ctx.events.record(cj, 'Warning', 'InvalidSchedule', `invalid schedule: ${spec.schedule} : time difference between two schedules is less than 1 second`);
+        void ctx.events.record(
+          cj,
+          'Warning',
+          'InvalidSchedule',
+          `invalid schedule: ${spec.schedule} : time difference between two schedules is less than 1 second`,
+        );
       }
       return;
     }
@@ -133,16 +197,29 @@ export class CronJobReconciler implements Controller {
     const { mostRecent, missed } = mostRecentScheduleTime(schedule, tz, Math.max(since, deadline ?? since), now);
     if (mostRecent === undefined) {
       // Times that passed their starting deadline unstarted are skipped; say so once.
-      const missedTime = deadline !== undefined && deadline > since ? mostRecentScheduleTime(schedule, tz, since, deadline).mostRecent : undefined;
+      const missedTime =
+        deadline !== undefined && deadline > since
+          ? mostRecentScheduleTime(schedule, tz, since, deadline).mostRecent
+          : undefined;
       const reportKey = `${objectKey(cj)}@${missedTime}`;
       if (missedTime !== undefined && !this.reported.has(reportKey)) {
         this.reported.add(reportKey);
-        void ctx.events.record(cj, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${formatRfc3339InZone(new Date(missedTime), tz)}`);
+        void ctx.events.record(
+          cj,
+          'Warning',
+          'MissSchedule',
+          `Missed scheduled time to start a job: ${formatRfc3339InZone(new Date(missedTime), tz)}`,
+        );
       }
       return later;
     }
     if (missed > TOO_MANY_MISSED) {
-      void ctx.events.record(cj, 'Warning', 'TooManyMissedTimes', 'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew');
+      void ctx.events.record(
+        cj,
+        'Warning',
+        'TooManyMissedTimes',
+        'too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew',
+      );
     }
     const stamp = formatRfc3339InZone(new Date(mostRecent), tz);
     if (spec.startingDeadlineSeconds !== undefined && mostRecent + spec.startingDeadlineSeconds * 1000 < now) {
@@ -150,15 +227,27 @@ export class CronJobReconciler implements Controller {
       return later;
     }
     const jobName = jobNameFor(cj.metadata.name!, mostRecent);
-    if ((status.active ?? []).some((r) => r.name === jobName) || (status.lastScheduleTime && Date.parse(status.lastScheduleTime) >= mostRecent)) return later;
+    if (
+      (status.active ?? []).some((r) => r.name === jobName) ||
+      (status.lastScheduleTime && Date.parse(status.lastScheduleTime) >= mostRecent)
+    )
+      return later;
     if (spec.concurrencyPolicy === 'Forbid' && (status.active ?? []).length > 0) {
-      void ctx.events.record(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
+      void ctx.events.record(
+        cj,
+        'Normal',
+        'JobAlreadyActive',
+        'Not starting job because prior execution is running and concurrency policy is Forbid',
+      );
       return later;
     }
     if (spec.concurrencyPolicy === 'Replace') {
       for (const ref of status.active ?? []) {
-        const job = children.find((j) => j.metadata.uid === ref.uid) ?? { metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid } };
-        if (await this.deleteJob(ctx, job)) void ctx.events.record(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${ref.name}`);
+        const job = children.find((j) => j.metadata.uid === ref.uid) ?? {
+          metadata: { name: ref.name, namespace: ref.namespace, uid: ref.uid },
+        };
+        if (await this.deleteJob(ctx, job))
+          void ctx.events.record(cj, 'Normal', 'SuccessfulDelete', `Deleted job ${ref.name}`);
       }
       status.active = [];
     }
@@ -170,7 +259,13 @@ export class CronJobReconciler implements Controller {
     return later;
   }
 
-  private async createJob(ctx: ControllerContext, cj: KubeObject, spec: CronJobSpecView, name: string, stamp: string): Promise<KubeObject | undefined> {
+  private async createJob(
+    ctx: ControllerContext,
+    cj: KubeObject,
+    spec: CronJobSpecView,
+    name: string,
+    stamp: string,
+  ): Promise<KubeObject | undefined> {
     const template = spec.jobTemplate;
     const meta = isJsonObject(template.metadata) ? template.metadata : {};
     const job: KubeObject = {
@@ -180,7 +275,10 @@ export class CronJobReconciler implements Controller {
         name,
         namespace: cj.metadata.namespace,
         labels: { ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}) },
-        annotations: { ...(isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {}), [SCHEDULED_TIMESTAMP_ANNOTATION]: stamp },
+        annotations: {
+          ...(isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {}),
+          [SCHEDULED_TIMESTAMP_ANNOTATION]: stamp,
+        },
         ownerReferences: [newControllerRef(cj, CRON_JOBS)],
       },
       spec: structuredClone(isJsonObject(template.spec) ? template.spec : {}) as JsonObject,
@@ -196,13 +294,18 @@ export class CronJobReconciler implements Controller {
       }
       // Created by an earlier look whose status write was lost: ours if it is controlled by this CronJob.
       const existing = await ctx.client.resource(JOBS).get(cj.metadata.namespace, name);
-      return controllerRefOf(existing)?.uid === cj.metadata.uid && !finishedCondition(jobStatusOf(existing)) ? existing : undefined;
+      return controllerRefOf(existing)?.uid === cj.metadata.uid && !finishedCondition(jobStatusOf(existing))
+        ? existing
+        : undefined;
     }
   }
 
   private async deleteJob(ctx: ControllerContext, job: KubeObject): Promise<boolean> {
     try {
-      await ctx.client.resource(JOBS).delete(job.metadata.namespace, job.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: job.metadata.uid } });
+      await ctx.client.resource(JOBS).delete(job.metadata.namespace, job.metadata.name!, {
+        propagationPolicy: 'Background',
+        preconditions: { uid: job.metadata.uid },
+      });
       return true;
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return false;

@@ -12,24 +12,43 @@ describe('workload controllers across a scheduler kill', () => {
   let kubelet: ReturnType<typeof simulatedKubelet>;
   const ns = 'failover';
   const deployments = `/apis/apps/v1/namespaces/${ns}/deployments`;
-  const api = (method: string, p: string, body?: unknown, type?: string): Promise<ApiResponse> => apiRequest(cluster.stack, method, p, body, type);
+  const api = (method: string, p: string, body?: unknown, type?: string): Promise<ApiResponse> =>
+    apiRequest(cluster.stack, method, p, body, type);
   const holder = async (): Promise<string | undefined> => {
     const res = await api('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/skiff-scheduler');
     return (res.body as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
   };
-  const scale = (replicas: number) => api('PATCH', `${deployments}/web/scale`, { spec: { replicas } }, 'application/merge-patch+json');
+  const scale = (replicas: number) =>
+    api('PATCH', `${deployments}/web/scale`, { spec: { replicas } }, 'application/merge-patch+json');
   const podNames = async (): Promise<string[]> =>
-    ((await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
+    (
+      (await api('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=app%3Dweb`)).body as {
+        items: { metadata: { name: string } }[];
+      }
+    ).items.map((p) => p.metadata.name);
   const settled = (replicas: number) =>
-    eventually(async () => {
-      const d = (await api('GET', `${deployments}/web`)).body as { metadata: { generation: number }; status?: Record<string, number> };
-      const s = d.status ?? {};
-      const ok = s.observedGeneration === d.metadata.generation && s.replicas === replicas && s.availableReplicas === replicas && s.updatedReplicas === replicas;
-      return ok && (await podNames()).length === replicas ? d : undefined;
-    }, 90_000, `${replicas} available replicas`);
+    eventually(
+      async () => {
+        const d = (await api('GET', `${deployments}/web`)).body as {
+          metadata: { generation: number };
+          status?: Record<string, number>;
+        };
+        const s = d.status ?? {};
+        const ok =
+          s.observedGeneration === d.metadata.generation &&
+          s.replicas === replicas &&
+          s.availableReplicas === replicas &&
+          s.updatedReplicas === replicas;
+        return ok && (await podNames()).length === replicas ? d : undefined;
+      },
+      90_000,
+      `${replicas} available replicas`,
+    );
   const createdEvents = async (): Promise<number> => {
     const events = (await api('GET', `/api/v1/namespaces/${ns}/events`)).body as { items: EventView[] };
-    return events.items.filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject.kind === 'ReplicaSet').reduce((n, e) => n + (e.count ?? 1), 0);
+    return events.items
+      .filter((e) => e.reason === 'SuccessfulCreate' && e.involvedObject.kind === 'ReplicaSet')
+      .reduce((n, e) => n + (e.count ?? 1), 0);
   };
 
   beforeAll(async () => {
@@ -46,15 +65,33 @@ describe('workload controllers across a scheduler kill', () => {
 
   it('a Deployment scaling 0 → 30 when the leader is killed ends with exactly 30 pods once the standby leads', async () => {
     const first = cluster.stack.services.get('scheduler')!;
-    await eventually(async () => ((await holder()) === `scheduler-${first.child.pid}` ? true : undefined), 20_000, 'the first scheduler to lead');
+    await eventually(
+      async () => ((await holder()) === `scheduler-${first.child.pid}` ? true : undefined),
+      20_000,
+      'the first scheduler to lead',
+    );
     const second = cluster.stack.addReplica('scheduler', { SKIFF_SCHEDULER_IDENTITY: 'scheduler-standby' });
     const created = await api('POST', deployments, {
       metadata: { name: 'web' },
-      spec: { replicas: 0, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { nodeName: SIMULATED_NODE, containers: [{ name: 'c', image: 'busybox' }] } } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { nodeName: SIMULATED_NODE, containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      },
     });
     expect(created.status).toBe(201);
-    await eventually(async () => ((await api('GET', `${deployments}/web`)).body as { status?: { observedGeneration?: number } }).status?.observedGeneration, 20_000, 'the Deployment seen');
-    const rv = ((await api('GET', `/api/v1/namespaces/${ns}/pods`)).body as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    await eventually(
+      async () =>
+        ((await api('GET', `${deployments}/web`)).body as { status?: { observedGeneration?: number } }).status
+          ?.observedGeneration,
+      20_000,
+      'the Deployment seen',
+    );
+    const rv = ((await api('GET', `/api/v1/namespaces/${ns}/pods`)).body as { metadata: { resourceVersion: string } })
+      .metadata.resourceVersion;
     const watch = openWatch(cluster.stack, `/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${rv}`);
     try {
       expect((await scale(30)).status).toBe(200);
@@ -63,16 +100,33 @@ describe('workload controllers across a scheduler kill', () => {
       first.child.kill('SIGKILL');
       await first.exited;
       const midway = (await podNames()).length;
-      await eventually(async () => ((await holder()) === 'scheduler-standby' ? true : undefined), 40_000, 'the standby to lead');
+      await eventually(
+        async () => ((await holder()) === 'scheduler-standby' ? true : undefined),
+        40_000,
+        'the standby to lead',
+      );
       await cluster.stack.restart('scheduler'); // the killed one comes back as the standby
       await settled(30);
-      const added = new Set(watch.events.filter((e) => e.type === 'ADDED').map((e) => (e.object as { metadata: { uid: string } }).metadata.uid));
+      const added = new Set(
+        watch.events
+          .filter((e) => e.type === 'ADDED')
+          .map((e) => (e.object as { metadata: { uid: string } }).metadata.uid),
+      );
       expect(added.size).toBe(30);
       expect(midway).toBeLessThan(30);
-      const rs = ((await api('GET', `/apis/apps/v1/namespaces/${ns}/replicasets`)).body as { items: { spec: { replicas: number }; status: Record<string, number> }[] }).items;
+      const rs = (
+        (await api('GET', `/apis/apps/v1/namespaces/${ns}/replicasets`)).body as {
+          items: { spec: { replicas: number }; status: Record<string, number> }[];
+        }
+      ).items;
       expect(rs).toHaveLength(1);
       expect(rs[0].spec.replicas).toBe(30);
-      expect(rs[0].status).toMatchObject({ replicas: 30, fullyLabeledReplicas: 30, readyReplicas: 30, availableReplicas: 30 });
+      expect(rs[0].status).toMatchObject({
+        replicas: 30,
+        fullyLabeledReplicas: 30,
+        readyReplicas: 30,
+        availableReplicas: 30,
+      });
     } finally {
       watch.close();
     }
@@ -83,7 +137,11 @@ describe('workload controllers across a scheduler kill', () => {
     const before = await createdEvents();
     expect((await scale(35)).status).toBe(200);
     await settled(35);
-    await eventually(async () => ((await createdEvents()) - before === 5 ? true : undefined), 10_000, '5 SuccessfulCreate events');
+    await eventually(
+      async () => ((await createdEvents()) - before === 5 ? true : undefined),
+      10_000,
+      '5 SuccessfulCreate events',
+    );
     await new Promise((r) => setTimeout(r, 1000));
     expect((await createdEvents()) - before).toBe(5);
     expect(second.child.exitCode).toBeNull();

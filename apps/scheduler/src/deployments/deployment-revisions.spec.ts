@@ -12,21 +12,40 @@ describe('deployment revisions', () => {
   });
 
   it('compares templates ignoring the hash label and null or empty fields', () => {
-    const withHash = { metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' }, creationTimestamp: null }, spec: { ...template.spec, volumes: [] } };
+    const withHash = {
+      metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' }, creationTimestamp: null },
+      spec: { ...template.spec, volumes: [] },
+    };
     expect(sameTemplate(template, withHash)).toBe(true);
     expect(sameTemplate(template, { ...template, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).toBe(false);
   });
 
   it('builds a ReplicaSet owned by the Deployment, selecting its hash', () => {
-    const d: KubeObject = { metadata: { name: 'web', namespace: 'ns', uid: 'u1', annotations: { 'kubernetes.io/change-cause': 'why', 'kubectl.kubernetes.io/last-applied-configuration': '{}' } }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template } };
+    const d: KubeObject = {
+      metadata: {
+        name: 'web',
+        namespace: 'ns',
+        uid: 'u1',
+        annotations: { 'kubernetes.io/change-cause': 'why', 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      },
+      spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template },
+    };
     const rs = newReplicaSet(d, 'h4sh', 2, 1, 1);
     expect(rs.metadata).toMatchObject({
       name: 'web-h4sh',
       labels: { app: 'web', 'pod-template-hash': 'h4sh' },
-      annotations: { 'kubernetes.io/change-cause': 'why', 'deployment.kubernetes.io/revision': '2', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' },
+      annotations: {
+        'kubernetes.io/change-cause': 'why',
+        'deployment.kubernetes.io/revision': '2',
+        'deployment.kubernetes.io/desired-replicas': '3',
+        'deployment.kubernetes.io/max-replicas': '4',
+      },
       ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'u1', controller: true, blockOwnerDeletion: true }],
     });
     expect(rs.metadata.annotations).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration');
-    expect(rs.spec).toMatchObject({ replicas: 1, selector: { matchLabels: { app: 'web', 'pod-template-hash': 'h4sh' } } });
+    expect(rs.spec).toMatchObject({
+      replicas: 1,
+      selector: { matchLabels: { app: 'web', 'pod-template-hash': 'h4sh' } },
+    });
   });
 });

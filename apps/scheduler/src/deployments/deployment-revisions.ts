@@ -10,7 +10,13 @@ export const DESIRED_REPLICAS = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS = 'deployment.kubernetes.io/max-replicas';
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 // Annotations that belong to the controller or kubectl, never copied from the Deployment to its ReplicaSets.
-const NOT_COPIED = new Set([REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, 'kubectl.kubernetes.io/last-applied-configuration']);
+const NOT_COPIED = new Set([
+  REVISION,
+  REVISION_HISTORY,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  'kubectl.kubernetes.io/last-applied-configuration',
+]);
 
 // Upstream's rand.SafeEncodeString alphabet: no vowels, no look-alikes, so hashes never spell words.
 const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -21,13 +27,20 @@ export function templateOf(obj: KubeObject): JsonObject {
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isJsonObject(value)) return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  if (isJsonObject(value))
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
 /** The pod-template-hash of a template (and the Deployment's collisionCount), in upstream's alphabet. */
 export function podTemplateHash(template: JsonObject, collisionCount = 0): string {
-  const digest = createHash('sha256').update(canonical(normalized(template) ?? {})).update(collisionCount > 0 ? String(collisionCount) : '').digest();
+  const digest = createHash('sha256')
+    .update(canonical(normalized(template) ?? {}))
+    .update(collisionCount > 0 ? String(collisionCount) : '')
+    .digest();
   const decimal = String(digest.readUInt32BE(0));
   return [...decimal].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
 }
@@ -74,14 +87,26 @@ export function copiedAnnotations(deployment: KubeObject): Record<string, string
 }
 
 /** A new ReplicaSet for the Deployment's current template at `revision`, with `replicas` to start with. */
-export function newReplicaSet(deployment: KubeObject, hash: string, revision: number, replicas: number, maxSurge: number): KubeObject {
+export function newReplicaSet(
+  deployment: KubeObject,
+  hash: string,
+  revision: number,
+  replicas: number,
+  maxSurge: number,
+): KubeObject {
   const template = structuredClone(templateOf(deployment));
   const meta = isJsonObject(template.metadata) ? template.metadata : (template.metadata = {});
-  const labels = { ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}), [POD_TEMPLATE_HASH]: hash };
+  const labels = {
+    ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}),
+    [POD_TEMPLATE_HASH]: hash,
+  };
   meta.labels = labels;
   const spec = isJsonObject(deployment.spec) ? deployment.spec : {};
   const selector = isJsonObject(spec.selector) ? structuredClone(spec.selector) : {};
-  selector.matchLabels = { ...(isJsonObject(selector.matchLabels) ? selector.matchLabels : {}), [POD_TEMPLATE_HASH]: hash };
+  selector.matchLabels = {
+    ...(isJsonObject(selector.matchLabels) ? selector.matchLabels : {}),
+    [POD_TEMPLATE_HASH]: hash,
+  };
   const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
   return {
     apiVersion: REPLICA_SETS.apiVersion,
@@ -90,9 +115,19 @@ export function newReplicaSet(deployment: KubeObject, hash: string, revision: nu
       name: `${deployment.metadata.name}-${hash}`,
       namespace: deployment.metadata.namespace,
       labels,
-      annotations: { ...copiedAnnotations(deployment), [REVISION]: String(revision), [DESIRED_REPLICAS]: String(desired), [MAX_REPLICAS]: String(desired + maxSurge) },
+      annotations: {
+        ...copiedAnnotations(deployment),
+        [REVISION]: String(revision),
+        [DESIRED_REPLICAS]: String(desired),
+        [MAX_REPLICAS]: String(desired + maxSurge),
+      },
       ownerReferences: [newControllerRef(deployment, DEPLOYMENTS)],
     },
-    spec: { replicas, minReadySeconds: typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0, selector, template },
+    spec: {
+      replicas,
+      minReadySeconds: typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0,
+      selector,
+      template,
+    },
   };
 }

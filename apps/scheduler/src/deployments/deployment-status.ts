@@ -22,11 +22,17 @@ export interface DeploymentStatus {
 }
 
 export function currentConditions(deployment: KubeObject): DeploymentCondition[] {
-  return isJsonObject(deployment.status) && Array.isArray(deployment.status.conditions) ? (deployment.status.conditions as unknown as DeploymentCondition[]) : [];
+  return isJsonObject(deployment.status) && Array.isArray(deployment.status.conditions)
+    ? (deployment.status.conditions as unknown as DeploymentCondition[])
+    : [];
 }
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change (SetDeploymentCondition). */
-export function setCondition(conditions: DeploymentCondition[], next: Omit<DeploymentCondition, 'lastUpdateTime' | 'lastTransitionTime'>, now: string): DeploymentCondition[] {
+export function setCondition(
+  conditions: DeploymentCondition[],
+  next: Omit<DeploymentCondition, 'lastUpdateTime' | 'lastTransitionTime'>,
+  now: string,
+): DeploymentCondition[] {
   const old = conditions.find((c) => c.type === next.type);
   if (old && old.status === next.status && old.reason === next.reason) return conditions;
   const lastTransitionTime = old && old.status === next.status ? old.lastTransitionTime : now;
@@ -34,15 +40,33 @@ export function setCondition(conditions: DeploymentCondition[], next: Omit<Deplo
 }
 
 /** calculateStatus: counts summed over the ReplicaSets, and the Available condition. */
-export function calculateStatus(deployment: KubeObject, all: readonly KubeObject[], newRs: KubeObject | undefined, maxUnavailable: number, now: string): DeploymentStatus {
-  const desired = isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
-  const sum = (f: 'replicas' | 'readyReplicas' | 'availableReplicas', list: readonly KubeObject[]): number => list.reduce((n, rs) => n + statusCount(rs, f), 0);
+export function calculateStatus(
+  deployment: KubeObject,
+  all: readonly KubeObject[],
+  newRs: KubeObject | undefined,
+  maxUnavailable: number,
+  now: string,
+): DeploymentStatus {
+  const desired =
+    isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
+  const sum = (f: 'replicas' | 'readyReplicas' | 'availableReplicas', list: readonly KubeObject[]): number =>
+    list.reduce((n, rs) => n + statusCount(rs, f), 0);
   const available = sum('availableReplicas', all);
   const previous = isJsonObject(deployment.status) ? deployment.status : {};
   const availability =
     available >= desired - maxUnavailable
-      ? ({ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' } as const)
-      : ({ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' } as const);
+      ? ({
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: 'Deployment has minimum availability.',
+        } as const)
+      : ({
+          type: 'Available',
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: 'Deployment does not have minimum availability.',
+        } as const);
   return {
     observedGeneration: deployment.metadata.generation ?? 0,
     replicas: sum('replicas', all),
@@ -57,8 +81,14 @@ export function calculateStatus(deployment: KubeObject, all: readonly KubeObject
 
 /** Every replica updated and available, and nothing old left (DeploymentComplete). */
 export function isComplete(deployment: KubeObject, status: DeploymentStatus): boolean {
-  const desired = isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
-  return status.updatedReplicas === desired && status.replicas === desired && status.availableReplicas === desired && status.observedGeneration >= (deployment.metadata.generation ?? 0);
+  const desired =
+    isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
+  return (
+    status.updatedReplicas === desired &&
+    status.replicas === desired &&
+    status.availableReplicas === desired &&
+    status.observedGeneration >= (deployment.metadata.generation ?? 0)
+  );
 }
 
 /** The rollout made progress since the last status (DeploymentProgressing). */
@@ -66,11 +96,27 @@ export function madeProgress(deployment: KubeObject, next: DeploymentStatus): bo
   const old = (isJsonObject(deployment.status) ? deployment.status : {}) as Partial<DeploymentStatus>;
   const oldOld = (old.replicas ?? 0) - (old.updatedReplicas ?? 0);
   const newOld = next.replicas - next.updatedReplicas;
-  return next.updatedReplicas > (old.updatedReplicas ?? 0) || newOld < oldOld || next.readyReplicas > (old.readyReplicas ?? 0) || next.availableReplicas > (old.availableReplicas ?? 0);
+  return (
+    next.updatedReplicas > (old.updatedReplicas ?? 0) ||
+    newOld < oldOld ||
+    next.readyReplicas > (old.readyReplicas ?? 0) ||
+    next.availableReplicas > (old.availableReplicas ?? 0)
+  );
 }
 
 export function sameDeploymentStatus(current: unknown, next: DeploymentStatus): boolean {
   const c = isJsonObject(current) ? current : {};
-  const keys: (keyof DeploymentStatus)[] = ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'];
-  return keys.every((k) => (c[k] ?? 0) === (next[k] ?? 0)) && JSON.stringify(c.conditions ?? []) === JSON.stringify(next.conditions);
+  const keys: (keyof DeploymentStatus)[] = [
+    'observedGeneration',
+    'replicas',
+    'updatedReplicas',
+    'readyReplicas',
+    'availableReplicas',
+    'unavailableReplicas',
+    'collisionCount',
+  ];
+  return (
+    keys.every((k) => (c[k] ?? 0) === (next[k] ?? 0)) &&
+    JSON.stringify(c.conditions ?? []) === JSON.stringify(next.conditions)
+  );
 }

@@ -1,11 +1,59 @@
 import { Injectable } from '@nestjs/common';
-import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, labelSelectorIsEverything, matchesLabels } from '@skiff/api-machinery';
-import { claimObjects, ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller } from '@skiff/controller-runtime';
+import {
+  isJsonObject,
+  KubeObject,
+  LabelSelector,
+  labelSelectorFromObject,
+  labelSelectorIsEverything,
+  matchesLabels,
+} from '@skiff/api-machinery';
+import {
+  claimObjects,
+  ControllerContext,
+  controllerRefOf,
+  DEPLOYMENTS,
+  Informer,
+  objectKey,
+  PODS,
+  ReconcileResult,
+  REPLICA_SETS,
+  splitKey,
+  Controller,
+} from '@skiff/controller-runtime';
 import { isAlreadyExists, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
-import { calculateStatus, currentConditions, DeploymentCondition, DeploymentStatus, isComplete, madeProgress, sameDeploymentStatus, setCondition } from './deployment-status';
-import { copiedAnnotations, DESIRED_REPLICAS, MAX_REPLICAS, maxRevision, newReplicaSet, podTemplateHash, REVISION, REVISION_HISTORY, revisionOf, sameTemplate, templateOf } from './deployment-revisions';
-import { newReplicasForRollingUpdate, oldScaleDownBudget, proportionalShares, resolveFenceposts, RsCounts, specReplicas, statusCount } from './rollout-math';
+import {
+  calculateStatus,
+  currentConditions,
+  DeploymentCondition,
+  DeploymentStatus,
+  isComplete,
+  madeProgress,
+  sameDeploymentStatus,
+  setCondition,
+} from './deployment-status';
+import {
+  copiedAnnotations,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  maxRevision,
+  newReplicaSet,
+  podTemplateHash,
+  REVISION,
+  REVISION_HISTORY,
+  revisionOf,
+  sameTemplate,
+  templateOf,
+} from './deployment-revisions';
+import {
+  newReplicasForRollingUpdate,
+  oldScaleDownBudget,
+  proportionalShares,
+  resolveFenceposts,
+  RsCounts,
+  specReplicas,
+  statusCount,
+} from './rollout-math';
 
 const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 // progressDeadlineSeconds at MaxInt32 means no deadline (deploymentutil.HasProgressDeadline).
@@ -58,16 +106,35 @@ export class DeploymentReconciler implements Controller {
     const spec = isJsonObject(deployment.spec) ? deployment.spec : {};
     const selector = labelSelectorFromObject(spec.selector as LabelSelector | undefined);
     if (labelSelectorIsEverything(selector)) {
-      void ctx.events.record(withKind(deployment), 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      void ctx.events.record(
+        withKind(deployment),
+        'Warning',
+        'SelectingAll',
+        'This deployment is selecting all pods. A non-empty selector is required.',
+      );
       return;
     }
     const candidates = this.replicaSets.list().filter((rs) => rs.metadata.namespace === namespace);
-    const owned = await claimObjects(ctx.client, { owner: deployment, ownerResource: DEPLOYMENTS, selector, candidates, dependents: REPLICA_SETS });
+    const owned = await claimObjects(ctx.client, {
+      owner: deployment,
+      ownerResource: DEPLOYMENTS,
+      selector,
+      candidates,
+      dependents: REPLICA_SETS,
+    });
     const { maxSurge, maxUnavailable } = resolveFenceposts(deployment);
     const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
     const template = templateOf(deployment);
     const matching = owned.filter((rs) => sameTemplate(templateOf(rs), template)).sort(byCreation);
-    const r: Rollout = { deployment, desired, maxSurge, maxUnavailable, newRs: matching[0], old: owned.filter((rs) => rs !== matching[0]), createdNewRs: false };
+    const r: Rollout = {
+      deployment,
+      desired,
+      maxSurge,
+      maxUnavailable,
+      newRs: matching[0],
+      old: owned.filter((rs) => rs !== matching[0]),
+      createdNewRs: false,
+    };
     if (deployment.metadata.deletionTimestamp) return this.writeStatus(ctx, r, 'statusOnly');
     if (spec.paused === true || this.isScalingEvent(r)) {
       await this.syncRevision(ctx, r);
@@ -83,7 +150,10 @@ export class DeploymentReconciler implements Controller {
     await this.ensureNewReplicaSet(ctx, r);
     const newRs = r.newRs!;
     const all = [newRs, ...r.old];
-    const target = specReplicas(newRs) > r.desired ? r.desired : newReplicasForRollingUpdate(r.desired, r.maxSurge, counts(newRs), all.map(counts));
+    const target =
+      specReplicas(newRs) > r.desired
+        ? r.desired
+        : newReplicasForRollingUpdate(r.desired, r.maxSurge, counts(newRs), all.map(counts));
     if (target !== specReplicas(newRs)) {
       r.newRs = await this.scaleReplicaSet(ctx, r, newRs, target);
       return this.writeStatus(ctx, r, 'rollout');
@@ -128,7 +198,9 @@ export class DeploymentReconciler implements Controller {
       scaledDown = true;
     }
     const oldUids = new Set(r.old.map((rs) => rs.metadata.uid));
-    const oldPodsLeft = this.pods.list().some((p) => oldUids.has(controllerRefOf(p)?.uid) && podPhase(p) !== 'Failed' && podPhase(p) !== 'Succeeded');
+    const oldPodsLeft = this.pods
+      .list()
+      .some((p) => oldUids.has(controllerRefOf(p)?.uid) && podPhase(p) !== 'Failed' && podPhase(p) !== 'Succeeded');
     if (scaledDown || oldPodsLeft) return this.writeStatus(ctx, r, 'rollout');
     await this.ensureNewReplicaSet(ctx, r);
     if (specReplicas(r.newRs!) !== r.desired) r.newRs = await this.scaleReplicaSet(ctx, r, r.newRs!, r.desired);
@@ -154,17 +226,21 @@ export class DeploymentReconciler implements Controller {
     const ordered = [...active].sort((a, b) => byCreation(b, a));
     const shares = proportionalShares(ordered.map(specReplicas), toAdd);
     // Every active ReplicaSet is written, also with no share: its desired-replicas annotation must follow, or this stays a scaling event.
-    for (let i = 0; i < ordered.length; i++) await this.scaleReplicaSet(ctx, r, ordered[i], specReplicas(ordered[i]) + shares[i]);
+    for (let i = 0; i < ordered.length; i++)
+      await this.scaleReplicaSet(ctx, r, ordered[i], specReplicas(ordered[i]) + shares[i]);
   }
 
   /** Finds or creates the ReplicaSet of the current template and gives it the newest revision. */
   private async ensureNewReplicaSet(ctx: ControllerContext, r: Rollout): Promise<void> {
     if (r.newRs) return this.syncRevision(ctx, r);
     const d = r.deployment;
-    const collisionCount = isJsonObject(d.status) && typeof d.status.collisionCount === 'number' ? d.status.collisionCount : 0;
+    const collisionCount =
+      isJsonObject(d.status) && typeof d.status.collisionCount === 'number' ? d.status.collisionCount : 0;
     const hash = podTemplateHash(templateOf(d), collisionCount);
     const isRolling = !(isJsonObject(d.spec) && isJsonObject(d.spec.strategy) && d.spec.strategy.type === 'Recreate');
-    const replicas = isRolling ? newReplicasForRollingUpdate(r.desired, r.maxSurge, { spec: 0, available: 0 }, r.old.map(counts)) : r.desired;
+    const replicas = isRolling
+      ? newReplicasForRollingUpdate(r.desired, r.maxSurge, { spec: 0, available: 0 }, r.old.map(counts))
+      : r.desired;
     const revision = maxRevision(r.old) + 1;
     const client = ctx.client.resource(REPLICA_SETS);
     try {
@@ -177,11 +253,27 @@ export class DeploymentReconciler implements Controller {
         return this.syncRevision(ctx, r);
       }
       // Someone else's ReplicaSet has this name: count the collision so the next hash differs.
-      await ctx.client.resource(DEPLOYMENTS).patchStatus(d.metadata.namespace, d.metadata.name!, { status: { collisionCount: collisionCount + 1 } }, 'merge');
-      throw new Error(`ReplicaSet name ${d.metadata.name}-${hash} is taken; collisionCount is now ${collisionCount + 1}`, { cause: err });
+      await ctx.client
+        .resource(DEPLOYMENTS)
+        .patchStatus(
+          d.metadata.namespace,
+          d.metadata.name!,
+          { status: { collisionCount: collisionCount + 1 } },
+          'merge',
+        );
+      throw new Error(
+        `ReplicaSet name ${d.metadata.name}-${hash} is taken; collisionCount is now ${collisionCount + 1}`,
+        { cause: err },
+      );
     }
     r.createdNewRs = true;
-    if (replicas > 0) void ctx.events.record(withKind(d), 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${r.newRs.metadata.name} from 0 to ${replicas}`);
+    if (replicas > 0)
+      void ctx.events.record(
+        withKind(d),
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${r.newRs.metadata.name} from 0 to ${replicas}`,
+      );
     await this.setDeploymentRevision(ctx, r, revision);
   }
 
@@ -196,12 +288,22 @@ export class DeploymentReconciler implements Controller {
       const history = rs.metadata.annotations?.[REVISION_HISTORY];
       annotations[REVISION_HISTORY] = history ? `${history},${current}` : String(current);
     }
-    const minReadySeconds = isJsonObject(r.deployment.spec) && typeof r.deployment.spec.minReadySeconds === 'number' ? r.deployment.spec.minReadySeconds : 0;
-    const stale = Object.entries(annotations).some(([k, v]) => rs.metadata.annotations?.[k] !== v) || (isJsonObject(rs.spec) ? rs.spec.minReadySeconds ?? 0 : 0) !== minReadySeconds;
+    const minReadySeconds =
+      isJsonObject(r.deployment.spec) && typeof r.deployment.spec.minReadySeconds === 'number'
+        ? r.deployment.spec.minReadySeconds
+        : 0;
+    const stale =
+      Object.entries(annotations).some(([k, v]) => rs.metadata.annotations?.[k] !== v) ||
+      (isJsonObject(rs.spec) ? (rs.spec.minReadySeconds ?? 0) : 0) !== minReadySeconds;
     if (stale) {
       r.newRs = await ctx.client
         .resource(REPLICA_SETS)
-        .patch(rs.metadata.namespace, rs.metadata.name!, { metadata: { resourceVersion: rs.metadata.resourceVersion, annotations }, spec: { minReadySeconds } }, 'merge');
+        .patch(
+          rs.metadata.namespace,
+          rs.metadata.name!,
+          { metadata: { resourceVersion: rs.metadata.resourceVersion, annotations }, spec: { minReadySeconds } },
+          'merge',
+        );
     }
     await this.setDeploymentRevision(ctx, r, revision);
   }
@@ -210,19 +312,44 @@ export class DeploymentReconciler implements Controller {
     const d = r.deployment;
     if (d.metadata.annotations?.[REVISION] === String(revision)) return;
     // Guarded by resourceVersion: status written later in this pass must describe this generation, not a newer one.
-    const patch = { metadata: { resourceVersion: d.metadata.resourceVersion, annotations: { [REVISION]: String(revision) } } };
+    const patch = {
+      metadata: { resourceVersion: d.metadata.resourceVersion, annotations: { [REVISION]: String(revision) } },
+    };
     r.deployment = await ctx.client.resource(DEPLOYMENTS).patch(d.metadata.namespace, d.metadata.name!, patch, 'merge');
   }
 
-  private async scaleReplicaSet(ctx: ControllerContext, r: Rollout, rs: KubeObject, replicas: number): Promise<KubeObject> {
+  private async scaleReplicaSet(
+    ctx: ControllerContext,
+    r: Rollout,
+    rs: KubeObject,
+    replicas: number,
+  ): Promise<KubeObject> {
     const desired = String(r.desired);
     const max = String(r.desired + r.maxSurge);
     const from = specReplicas(rs);
-    if (from === replicas && rs.metadata.annotations?.[DESIRED_REPLICAS] === desired && rs.metadata.annotations?.[MAX_REPLICAS] === max) return rs;
-    const patch = { metadata: { resourceVersion: rs.metadata.resourceVersion, annotations: { [DESIRED_REPLICAS]: desired, [MAX_REPLICAS]: max } }, spec: { replicas } };
-    const updated = await ctx.client.resource(REPLICA_SETS).patch(rs.metadata.namespace, rs.metadata.name!, patch, 'merge');
+    if (
+      from === replicas &&
+      rs.metadata.annotations?.[DESIRED_REPLICAS] === desired &&
+      rs.metadata.annotations?.[MAX_REPLICAS] === max
+    )
+      return rs;
+    const patch = {
+      metadata: {
+        resourceVersion: rs.metadata.resourceVersion,
+        annotations: { [DESIRED_REPLICAS]: desired, [MAX_REPLICAS]: max },
+      },
+      spec: { replicas },
+    };
+    const updated = await ctx.client
+      .resource(REPLICA_SETS)
+      .patch(rs.metadata.namespace, rs.metadata.name!, patch, 'merge');
     if (from !== replicas) {
-      void ctx.events.record(withKind(r.deployment), 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`);
+      void ctx.events.record(
+        withKind(r.deployment),
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+      );
     }
     return updated;
   }
@@ -230,20 +357,34 @@ export class DeploymentReconciler implements Controller {
   /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit. */
   private async cleanupHistory(ctx: ControllerContext, r: Rollout): Promise<void> {
     const spec = isJsonObject(r.deployment.spec) ? r.deployment.spec : {};
-    const limit = typeof spec.revisionHistoryLimit === 'number' ? spec.revisionHistoryLimit : DEFAULT_REVISION_HISTORY_LIMIT;
+    const limit =
+      typeof spec.revisionHistoryLimit === 'number' ? spec.revisionHistoryLimit : DEFAULT_REVISION_HISTORY_LIMIT;
     const idle = r.old
-      .filter((rs) => specReplicas(rs) === 0 && statusCount(rs, 'replicas') === 0 && !rs.metadata.deletionTimestamp && (isJsonObject(rs.status) ? rs.status.observedGeneration : 0) === rs.metadata.generation)
+      .filter(
+        (rs) =>
+          specReplicas(rs) === 0 &&
+          statusCount(rs, 'replicas') === 0 &&
+          !rs.metadata.deletionTimestamp &&
+          (isJsonObject(rs.status) ? rs.status.observedGeneration : 0) === rs.metadata.generation,
+      )
       .sort(byRevision);
     for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
       try {
-        await ctx.client.resource(REPLICA_SETS).delete(rs.metadata.namespace, rs.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: rs.metadata.uid } });
+        await ctx.client.resource(REPLICA_SETS).delete(rs.metadata.namespace, rs.metadata.name!, {
+          propagationPolicy: 'Background',
+          preconditions: { uid: rs.metadata.uid },
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     }
   }
 
-  private async writeStatus(ctx: ControllerContext, r: Rollout, mode: 'rollout' | 'paused' | 'statusOnly'): Promise<ReconcileResult | void> {
+  private async writeStatus(
+    ctx: ControllerContext,
+    r: Rollout,
+    mode: 'rollout' | 'paused' | 'statusOnly',
+  ): Promise<ReconcileResult | void> {
     const d = r.deployment;
     const all = [...(r.newRs ? [r.newRs] : []), ...r.old];
     const now = new Date().toISOString();
@@ -252,16 +393,26 @@ export class DeploymentReconciler implements Controller {
     if (complete && mode === 'rollout') await this.cleanupHistory(ctx, r);
     let requeueAfterMs: number | undefined;
     if (mode === 'paused') {
-      status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, now);
+      status.conditions = setCondition(
+        status.conditions,
+        { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' },
+        now,
+      );
     } else if (currentConditions(d).find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused') {
-      status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentResumed', message: 'Deployment is resumed' }, now);
+      status.conditions = setCondition(
+        status.conditions,
+        { type: 'Progressing', status: 'Unknown', reason: 'DeploymentResumed', message: 'Deployment is resumed' },
+        now,
+      );
     } else if (mode === 'rollout') {
       requeueAfterMs = this.progress(d, r, status, complete, now);
     }
     status.conditions = withReplicaFailure(status.conditions, r.newRs, now);
     if (!sameDeploymentStatus(d.status, status)) {
       try {
-        await ctx.client.resource(DEPLOYMENTS).patchStatus(d.metadata.namespace, d.metadata.name!, { metadata: { uid: d.metadata.uid }, status }, 'merge');
+        await ctx.client
+          .resource(DEPLOYMENTS)
+          .patchStatus(d.metadata.namespace, d.metadata.name!, { metadata: { uid: d.metadata.uid }, status }, 'merge');
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -270,15 +421,37 @@ export class DeploymentReconciler implements Controller {
   }
 
   /** The Progressing condition (syncRolloutStatus); returns when to look again for the deadline. */
-  private progress(d: KubeObject, r: Rollout, status: DeploymentStatus, complete: boolean, now: string): number | undefined {
+  private progress(
+    d: KubeObject,
+    r: Rollout,
+    status: DeploymentStatus,
+    complete: boolean,
+    now: string,
+  ): number | undefined {
     const rsName = r.newRs?.metadata.name ?? '';
     const spec = isJsonObject(d.spec) ? d.spec : {};
-    const deadline = typeof spec.progressDeadlineSeconds === 'number' && spec.progressDeadlineSeconds < MAX_INT32 ? spec.progressDeadlineSeconds : undefined;
+    const deadline =
+      typeof spec.progressDeadlineSeconds === 'number' && spec.progressDeadlineSeconds < MAX_INT32
+        ? spec.progressDeadlineSeconds
+        : undefined;
     const previous = currentConditions(d).find((c) => c.type === 'Progressing');
     // The last rollout completed and nothing new is rolling: no progress to estimate (a resync, a scale, a crashed pod).
-    if (deadline === undefined || (status.replicas === status.updatedReplicas && previous?.reason === 'NewReplicaSetAvailable')) return undefined;
+    if (
+      deadline === undefined ||
+      (status.replicas === status.updatedReplicas && previous?.reason === 'NewReplicaSetAvailable')
+    )
+      return undefined;
     if (complete) {
-      status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }, now);
+      status.conditions = setCondition(
+        status.conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        },
+        now,
+      );
       return undefined;
     }
     const current = status.conditions.find((c) => c.type === 'Progressing');
@@ -287,20 +460,38 @@ export class DeploymentReconciler implements Controller {
       const message = r.createdNewRs ? `Created new replica set "${rsName}"` : `ReplicaSet "${rsName}" is progressing.`;
       // Progress refreshes lastUpdateTime even when the condition stays the same: the deadline counts from it.
       const kept = current?.status === 'True' ? current.lastTransitionTime : now;
-      status.conditions = [...status.conditions.filter((c) => c.type !== 'Progressing'), { type: 'Progressing', status: 'True', reason, message, lastUpdateTime: now, lastTransitionTime: kept }];
+      status.conditions = [
+        ...status.conditions.filter((c) => c.type !== 'Progressing'),
+        { type: 'Progressing', status: 'True', reason, message, lastUpdateTime: now, lastTransitionTime: kept },
+      ];
       return deadline * 1000 + 500;
     }
     // As upstream's DeploymentTimedOut: a completed condition never times out, an expired one stays expired.
-    if (!current || current.reason === 'NewReplicaSetAvailable' || current.reason === 'ProgressDeadlineExceeded') return undefined;
+    if (!current || current.reason === 'NewReplicaSetAvailable' || current.reason === 'ProgressDeadlineExceeded')
+      return undefined;
     const left = Date.parse(current.lastUpdateTime) + deadline * 1000 - Date.parse(now);
     if (left > 0) return left + 500;
-    status.conditions = setCondition(status.conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }, now);
+    status.conditions = setCondition(
+      status.conditions,
+      {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'ProgressDeadlineExceeded',
+        message: `ReplicaSet "${rsName}" has timed out progressing.`,
+      },
+      now,
+    );
     return undefined;
   }
 
   /** An active ReplicaSet was sized for another replica count (also when the template changed at the same time). */
   private isScalingEvent(r: Rollout): boolean {
-    return [...(r.newRs ? [r.newRs] : []), ...r.old].some((rs) => specReplicas(rs) > 0 && rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined && rs.metadata.annotations[DESIRED_REPLICAS] !== String(r.desired));
+    return [...(r.newRs ? [r.newRs] : []), ...r.old].some(
+      (rs) =>
+        specReplicas(rs) > 0 &&
+        rs.metadata.annotations?.[DESIRED_REPLICAS] !== undefined &&
+        rs.metadata.annotations[DESIRED_REPLICAS] !== String(r.desired),
+    );
   }
 
   private enqueueForReplicaSet(ctx: ControllerContext, rs: KubeObject): void {
@@ -311,7 +502,11 @@ export class DeploymentReconciler implements Controller {
     }
     for (const d of this.deployments.list()) {
       const selector = isJsonObject(d.spec) ? (d.spec.selector as LabelSelector | undefined) : undefined;
-      if (d.metadata.namespace === rs.metadata.namespace && matchesLabels(labelSelectorFromObject(selector), rs.metadata.labels)) ctx.enqueue(objectKey(d));
+      if (
+        d.metadata.namespace === rs.metadata.namespace &&
+        matchesLabels(labelSelectorFromObject(selector), rs.metadata.labels)
+      )
+        ctx.enqueue(objectKey(d));
     }
   }
 }
@@ -321,18 +516,32 @@ function counts(rs: KubeObject): RsCounts {
 }
 
 function byCreation(a: KubeObject, b: KubeObject): number {
-  return Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
+  return (
+    Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? '') ||
+    (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')
+  );
 }
 
 function byRevision(a: KubeObject, b: KubeObject): number {
   return revisionOf(a) - revisionOf(b) || byCreation(a, b);
 }
 
-function withReplicaFailure(conditions: DeploymentCondition[], newRs: KubeObject | undefined, now: string): DeploymentCondition[] {
-  const rsConditions = newRs && isJsonObject(newRs.status) && Array.isArray(newRs.status.conditions) ? (newRs.status.conditions as unknown as DeploymentCondition[]) : [];
+function withReplicaFailure(
+  conditions: DeploymentCondition[],
+  newRs: KubeObject | undefined,
+  now: string,
+): DeploymentCondition[] {
+  const rsConditions =
+    newRs && isJsonObject(newRs.status) && Array.isArray(newRs.status.conditions)
+      ? (newRs.status.conditions as unknown as DeploymentCondition[])
+      : [];
   const failure = rsConditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (!failure) return conditions.filter((c) => c.type !== 'ReplicaFailure');
-  return setCondition(conditions, { type: 'ReplicaFailure', status: 'True', reason: failure.reason, message: failure.message }, now);
+  return setCondition(
+    conditions,
+    { type: 'ReplicaFailure', status: 'True', reason: failure.reason, message: failure.message },
+    now,
+  );
 }
 
 function withKind(d: KubeObject): KubeObject {

@@ -37,7 +37,12 @@ export function resolveFenceposts(deployment: KubeObject): { maxSurge: number; m
 }
 
 /** Replicas the new ReplicaSet may have now during a rolling update (NewRSNewReplicas). */
-export function newReplicasForRollingUpdate(desired: number, maxSurge: number, newRs: RsCounts, all: readonly RsCounts[]): number {
+export function newReplicasForRollingUpdate(
+  desired: number,
+  maxSurge: number,
+  newRs: RsCounts,
+  all: readonly RsCounts[],
+): number {
   const current = all.reduce((n, rs) => n + rs.spec, 0);
   const maxTotal = desired + maxSurge;
   if (current >= maxTotal) return newRs.spec;
@@ -48,7 +53,12 @@ export function newReplicasForRollingUpdate(desired: number, maxSurge: number, n
  * How far old ReplicaSets may shrink now without going under `desired - maxUnavailable`
  * available pods, counting the new ReplicaSet's unavailable pods (reconcileOldReplicaSets).
  */
-export function oldScaleDownBudget(desired: number, maxUnavailable: number, newRs: RsCounts, all: readonly RsCounts[]): number {
+export function oldScaleDownBudget(
+  desired: number,
+  maxUnavailable: number,
+  newRs: RsCounts,
+  all: readonly RsCounts[],
+): number {
   const allPods = all.reduce((n, rs) => n + rs.spec, 0);
   const minAvailable = desired - maxUnavailable;
   const newUnavailable = Math.max(0, newRs.spec - newRs.available);

@@ -74,7 +74,10 @@ export class ControllerScaleFinder {
   }
 
   /** getScaleController: the resource found through discovery, its Scale read from the API. */
-  private async fromScaleSubresource(ref: OwnerReference, namespace: string | undefined): Promise<ControllerAndScale | undefined> {
+  private async fromScaleSubresource(
+    ref: OwnerReference,
+    namespace: string | undefined,
+  ): Promise<ControllerAndScale | undefined> {
     const group = groupOf(ref.apiVersion);
     const base = group === '' ? `/api/${ref.apiVersion}` : `/apis/${ref.apiVersion}`;
     const list = await this.sources.client.request<{ resources?: ApiResource[] }>('GET', base).catch((err: unknown) => {
@@ -92,11 +95,16 @@ export class ControllerScaleFinder {
       if (!isNotFound(err)) throw err;
       // Either the object is gone, or its kind has no scale subresource: only the second is an error.
       if (!resources.some((r) => r.name === `${resource.name}/scale` && r.kind === 'Scale')) {
-        throw new Error(`${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`);
+        throw new Error(
+          `${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`,
+        );
       }
       return undefined;
     }
     if (scale.metadata.uid !== ref.uid) return undefined;
-    return { uid: scale.metadata.uid, scale: isJsonObject(scale.spec) && typeof scale.spec.replicas === 'number' ? scale.spec.replicas : 0 };
+    return {
+      uid: scale.metadata.uid,
+      scale: isJsonObject(scale.spec) && typeof scale.spec.replicas === 'number' ? scale.spec.replicas : 0,
+    };
   }
 }

@@ -67,7 +67,8 @@ export async function expectedPodCount(
     const maxUnavailable = scaledValue(spec.maxUnavailable, expectedCount, true);
     return { expectedCount, desiredHealthy: Math.max(0, expectedCount - maxUnavailable), unmanagedPods };
   }
-  if (typeof spec.minAvailable === 'number') return { expectedCount: pods.length, desiredHealthy: spec.minAvailable, unmanagedPods: [] };
+  if (typeof spec.minAvailable === 'number')
+    return { expectedCount: pods.length, desiredHealthy: spec.minAvailable, unmanagedPods: [] };
   if (typeof spec.minAvailable === 'string') {
     const { expectedCount, unmanagedPods } = await expectedScale();
     return { expectedCount, desiredHealthy: scaledValue(spec.minAvailable, expectedCount, true), unmanagedPods };
@@ -105,7 +106,11 @@ export function liveDisruptedPods(
 }
 
 /** countHealthyPods: Ready, not being deleted, and not about to be deleted by an eviction. */
-export function countHealthyPods(pods: readonly KubeObject[], disruptedPods: Record<string, string>, now: number): number {
+export function countHealthyPods(
+  pods: readonly KubeObject[],
+  disruptedPods: Record<string, string>,
+  now: number,
+): number {
   return pods.filter((pod) => {
     if (pod.metadata.deletionTimestamp) return false;
     const at = disruptedPods[pod.metadata.name!];
@@ -115,10 +120,18 @@ export function countHealthyPods(pods: readonly KubeObject[], disruptedPods: Rec
 }
 
 /** apimeta.SetStatusCondition: the transition time moves only when the status changes. */
-export function setStatusCondition(conditions: readonly BudgetCondition[], next: Omit<BudgetCondition, 'lastTransitionTime'>, now: string): BudgetCondition[] {
+export function setStatusCondition(
+  conditions: readonly BudgetCondition[],
+  next: Omit<BudgetCondition, 'lastTransitionTime'>,
+  now: string,
+): BudgetCondition[] {
   const old = conditions.find((c) => c.type === next.type);
   if (!old) return [...conditions, { ...next, lastTransitionTime: now }];
-  const merged: BudgetCondition = { ...old, ...next, lastTransitionTime: old.status === next.status ? old.lastTransitionTime : now };
+  const merged: BudgetCondition = {
+    ...old,
+    ...next,
+    lastTransitionTime: old.status === next.status ? old.lastTransitionTime : now,
+  };
   return conditions.map((c) => (c === old ? merged : c));
 }
 
@@ -139,7 +152,9 @@ export function withDisruptionAllowedCondition(status: BudgetStatus, now: string
 function conditionsAreUpToDate(pdb: KubeObject, status: Partial<BudgetStatus>): boolean {
   const cond = (status.conditions ?? []).find((c) => c.type === 'DisruptionAllowed');
   if (!cond || (status.observedGeneration ?? 0) !== (pdb.metadata.generation ?? 0)) return false;
-  return (status.disruptionsAllowed ?? 0) > 0 ? cond.status === 'True' && cond.reason === 'SufficientPods' : cond.status === 'False' && cond.reason === 'InsufficientPods';
+  return (status.disruptionsAllowed ?? 0) > 0
+    ? cond.status === 'True' && cond.reason === 'SufficientPods'
+    : cond.status === 'False' && cond.reason === 'InsufficientPods';
 }
 
 function sameMap(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
@@ -154,7 +169,12 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
  */
 export function nextBudgetStatus(
   pdb: KubeObject,
-  observed: { currentHealthy: number; desiredHealthy: number; expectedCount: number; disruptedPods: Record<string, string> },
+  observed: {
+    currentHealthy: number;
+    desiredHealthy: number;
+    expectedCount: number;
+    disruptedPods: Record<string, string>;
+  },
   now: string,
 ): BudgetStatus | undefined {
   const { currentHealthy, desiredHealthy, expectedCount, disruptedPods } = observed;
@@ -198,6 +218,12 @@ export function failSafeStatus(pdb: KubeObject, message: string, now: string): B
     desiredHealthy: old.desiredHealthy ?? 0,
     expectedPods: old.expectedPods ?? 0,
   };
-  const condition = { type: 'DisruptionAllowed', status: 'False', observedGeneration: old.observedGeneration ?? 0, reason: 'SyncFailed', message };
+  const condition = {
+    type: 'DisruptionAllowed',
+    status: 'False',
+    observedGeneration: old.observedGeneration ?? 0,
+    reason: 'SyncFailed',
+    message,
+  };
   return { ...status, conditions: setStatusCondition(old.conditions ?? [], condition, now) };
 }

@@ -1,10 +1,43 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, isJsonObject, KubeObject, LabelMatcher, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { ControllerContext, controllerRefOf, DEPLOYMENTS, Informer, objectKey, POD_DISRUPTION_BUDGETS, PODS, ReconcileResult, REPLICA_SETS, REPLICATION_CONTROLLERS, splitKey, STATEFUL_SETS, Controller, KindRef } from '@skiff/controller-runtime';
+import {
+  Clock,
+  isJsonObject,
+  KubeObject,
+  LabelMatcher,
+  LabelSelector,
+  labelSelectorFromObject,
+  matchesLabels,
+} from '@skiff/api-machinery';
+import {
+  ControllerContext,
+  controllerRefOf,
+  DEPLOYMENTS,
+  Informer,
+  objectKey,
+  POD_DISRUPTION_BUDGETS,
+  PODS,
+  ReconcileResult,
+  REPLICA_SETS,
+  REPLICATION_CONTROLLERS,
+  splitKey,
+  STATEFUL_SETS,
+  Controller,
+  KindRef,
+} from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { podPhase } from '../controllers/pod-conditions';
 import { ControllerScaleFinder } from './controller-scale';
-import { budgetSpecOf, BudgetStatus, budgetStatusOf, countHealthyPods, expectedPodCount, ExpectedScale, failSafeStatus, liveDisruptedPods, nextBudgetStatus } from './disruption-budget-status';
+import {
+  budgetSpecOf,
+  BudgetStatus,
+  budgetStatusOf,
+  countHealthyPods,
+  expectedPodCount,
+  ExpectedScale,
+  failSafeStatus,
+  liveDisruptedPods,
+  nextBudgetStatus,
+} from './disruption-budget-status';
 
 // stalePodDisruptionTimeout: a DisruptionTarget condition on a pod nobody deleted is reset after this.
 const STALE_POD_DISRUPTION_MS = 2 * 60 * 1000;
@@ -29,10 +62,17 @@ function budgetSelector(pdb: KubeObject): LabelMatcher {
 function goSelector(pdb: KubeObject): string {
   const sel = budgetSpecOf(pdb).selector;
   if (!isJsonObject(sel)) return '<nil>';
-  const labels = isJsonObject(sel.matchLabels) ? Object.entries(sel.matchLabels).sort(([a], [b]) => (a < b ? -1 : 1)) : [];
+  const labels = isJsonObject(sel.matchLabels)
+    ? Object.entries(sel.matchLabels).sort(([a], [b]) => (a < b ? -1 : 1))
+    : [];
   const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions.filter(isJsonObject) : [];
   const labelText = `map[string]string{${labels.map(([k, v]) => `${k}: ${String(v)},`).join('')}}`;
-  const exprText = exprs.map((e) => `LabelSelectorRequirement{Key:${String(e.key)},Operator:${String(e.operator)},Values:[${(Array.isArray(e.values) ? e.values : []).join(' ')}],},`).join('');
+  const exprText = exprs
+    .map(
+      (e) =>
+        `LabelSelectorRequirement{Key:${String(e.key)},Operator:${String(e.operator)},Values:[${(Array.isArray(e.values) ? e.values : []).join(' ')}],},`,
+    )
+    .join('');
   return `&LabelSelector{MatchLabels:${labelText},MatchExpressions:[]LabelSelectorRequirement{${exprText}},}`;
 }
 
@@ -114,7 +154,8 @@ export class DisruptionReconciler implements Controller {
   }
 
   private async sync(ctx: ControllerContext, pdb: KubeObject): Promise<ReconcileResult | void> {
-    const event = (type: 'Normal' | 'Warning', reason: string, message: string): void => void ctx.events.record(withKind(pdb, POD_DISRUPTION_BUDGETS), type, reason, message);
+    const event = (type: 'Normal' | 'Warning', reason: string, message: string): void =>
+      void ctx.events.record(withKind(pdb, POD_DISRUPTION_BUDGETS), type, reason, message);
     let selector: LabelMatcher;
     try {
       selector = budgetSelector(pdb);
@@ -122,14 +163,20 @@ export class DisruptionReconciler implements Controller {
       event('Warning', 'NoPods', `Failed to get pods: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     }
-    const pods = this.pods.list().filter((p) => p.metadata.namespace === pdb.metadata.namespace && matchesLabels(selector, p.metadata.labels));
+    const pods = this.pods
+      .list()
+      .filter((p) => p.metadata.namespace === pdb.metadata.namespace && matchesLabels(selector, p.metadata.labels));
     if (pods.length === 0) event('Normal', 'NoPods', 'No matching pods found');
 
     let expected: Awaited<ReturnType<typeof expectedPodCount>>;
     try {
       expected = await expectedPodCount(budgetSpecOf(pdb), pods, () => this.expectedScale(pods));
     } catch (err) {
-      event('Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${err instanceof Error ? err.message : String(err)}`);
+      event(
+        'Warning',
+        'CalculateExpectedPodCountFailed',
+        `Failed to calculate the number of expected pods: ${err instanceof Error ? err.message : String(err)}`,
+      );
       throw err;
     }
     if (expected.unmanagedPods.length > 0) {
@@ -143,10 +190,19 @@ export class DisruptionReconciler implements Controller {
     const now = this.clock.nowMs();
     const { disruptedPods, overdue, recheckAt } = liveDisruptedPods(pods, budgetStatusOf(pdb).disruptedPods, now);
     for (const pod of overdue) {
-      void ctx.events.record(withKind(pod, PODS), 'Warning', 'NotDeleted', `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`);
+      void ctx.events.record(
+        withKind(pod, PODS),
+        'Warning',
+        'NotDeleted',
+        `Pod was expected by PDB ${pdb.metadata.namespace}/${pdb.metadata.name} to be deleted but it wasn't`,
+      );
     }
     const currentHealthy = countHealthyPods(pods, disruptedPods, now);
-    const status = nextBudgetStatus(pdb, { currentHealthy, desiredHealthy: expected.desiredHealthy, expectedCount: expected.expectedCount, disruptedPods }, timestamp(now));
+    const status = nextBudgetStatus(
+      pdb,
+      { currentHealthy, desiredHealthy: expected.desiredHealthy, expectedCount: expected.expectedCount, disruptedPods },
+      timestamp(now),
+    );
     if (status) await this.writeStatus(ctx, pdb, status);
     // An eviction not followed by a deletion stops counting against the budget after DeletionTimeout.
     if (recheckAt !== undefined) return { requeueAfterMs: Math.max(0, recheckAt - now) };
@@ -178,7 +234,9 @@ export class DisruptionReconciler implements Controller {
   // UpdateStatus with the cached resourceVersion: an eviction that changed the budget meanwhile wins, we recompute.
   private async writeStatus(ctx: ControllerContext, pdb: KubeObject, status: BudgetStatus): Promise<void> {
     try {
-      await ctx.client.resource(POD_DISRUPTION_BUDGETS).updateStatus(pdb.metadata.namespace, { ...withKind(pdb, POD_DISRUPTION_BUDGETS), status });
+      await ctx.client
+        .resource(POD_DISRUPTION_BUDGETS)
+        .updateStatus(pdb.metadata.namespace, { ...withKind(pdb, POD_DISRUPTION_BUDGETS), status });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -187,11 +245,21 @@ export class DisruptionReconciler implements Controller {
   /** How long until a DisruptionTarget condition on this pod counts as stale (nonTerminatingPodHasStaleDisruptionCondition). */
   private staleDisruptionWait(pod: KubeObject): number | undefined {
     if (pod.metadata.deletionTimestamp) return undefined;
-    const conditions = isJsonObject(pod.status) && Array.isArray(pod.status.conditions) ? pod.status.conditions.filter(isJsonObject) : [];
+    const conditions =
+      isJsonObject(pod.status) && Array.isArray(pod.status.conditions)
+        ? pod.status.conditions.filter(isJsonObject)
+        : [];
     const cond = conditions.find((c) => c.type === 'DisruptionTarget');
     const phase = podPhase(pod);
     // Conditions the kubelet adds are never stale, nor are those of finished pods.
-    if (!cond || cond.status !== 'True' || cond.reason === 'TerminationByKubelet' || phase === 'Succeeded' || phase === 'Failed') return undefined;
+    if (
+      !cond ||
+      cond.status !== 'True' ||
+      cond.reason === 'TerminationByKubelet' ||
+      phase === 'Succeeded' ||
+      phase === 'Failed'
+    )
+      return undefined;
     const since = typeof cond.lastTransitionTime === 'string' ? Date.parse(cond.lastTransitionTime) : 0;
     return Math.max(0, STALE_POD_DISRUPTION_MS - (this.clock.nowMs() - since));
   }
@@ -206,10 +274,14 @@ export class DisruptionReconciler implements Controller {
     if (wait > 0) return { requeueAfterMs: wait };
     const patch = {
       metadata: { resourceVersion: pod.metadata.resourceVersion },
-      status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: timestamp(this.clock.nowMs()) }] },
+      status: {
+        conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: timestamp(this.clock.nowMs()) }],
+      },
     };
     try {
-      await ctx.client.resource(PODS).patchStatus(namespace, name, patch, 'strategic', { fieldManager: 'DisruptionController' });
+      await ctx.client
+        .resource(PODS)
+        .patchStatus(namespace, name, patch, 'strategic', { fieldManager: 'DisruptionController' });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -7,7 +7,10 @@ const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
 /** The kinds whose ownerReferences are followed; an owner of another kind is never judged absent. */
-const MONITORED: readonly KindRef[] = GARBAGE_COLLECTED_KINDS.map((k) => ({ ...k, apiVersion: k.group ? `${k.group}/${k.version}` : k.version }));
+const MONITORED: readonly KindRef[] = GARBAGE_COLLECTED_KINDS.map((k) => ({
+  ...k,
+  apiVersion: k.group ? `${k.group}/${k.version}` : k.version,
+}));
 
 interface Node {
   resource: KindRef;
@@ -48,13 +51,16 @@ export class GarbageCollectorReconciler implements Controller {
     const { obj } = node;
     const finalizers = obj.metadata.finalizers ?? [];
     if (obj.metadata.deletionTimestamp && finalizers.includes(ORPHAN)) await this.orphanDependents(ctx, node);
-    else if (obj.metadata.deletionTimestamp && finalizers.includes(FOREGROUND)) await this.deleteDependentsFirst(ctx, node);
-    if (!obj.metadata.deletionTimestamp && (obj.metadata.ownerReferences ?? []).length > 0) await this.judgeOwners(ctx, node);
+    else if (obj.metadata.deletionTimestamp && finalizers.includes(FOREGROUND))
+      await this.deleteDependentsFirst(ctx, node);
+    if (!obj.metadata.deletionTimestamp && (obj.metadata.ownerReferences ?? []).length > 0)
+      await this.judgeOwners(ctx, node);
   }
 
   private observe(ctx: ControllerContext, key: string, obj: KubeObject, old?: KubeObject): void {
     this.byUid.set(obj.metadata.uid!, key);
-    if (old && old !== obj) for (const ref of old.metadata.ownerReferences ?? []) this.dependents.get(ref.uid)?.delete(key);
+    if (old && old !== obj)
+      for (const ref of old.metadata.ownerReferences ?? []) this.dependents.get(ref.uid)?.delete(key);
     for (const ref of obj.metadata.ownerReferences ?? []) {
       let set = this.dependents.get(ref.uid);
       if (!set) this.dependents.set(ref.uid, (set = new Set()));
@@ -93,15 +99,20 @@ export class GarbageCollectorReconciler implements Controller {
   }
 
   private dependentsOf(owner: KubeObject): Node[] {
-    return [...(this.dependents.get(owner.metadata.uid!) ?? [])].map((k) => this.lookup(k)).filter((n): n is Node => n !== undefined);
+    return [...(this.dependents.get(owner.metadata.uid!) ?? [])]
+      .map((k) => this.lookup(k))
+      .filter((n): n is Node => n !== undefined);
   }
 
   /** Has each dependent judge its owners again (this one no longer counts); the finalizer goes once no blocking dependent is left. */
   private async deleteDependentsFirst(ctx: ControllerContext, node: Node): Promise<void> {
     const uid = node.obj.metadata.uid;
-    const dependents = this.dependentsOf(node.obj).filter((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === uid));
+    const dependents = this.dependentsOf(node.obj).filter((d) =>
+      d.obj.metadata.ownerReferences?.some((r) => r.uid === uid),
+    );
     for (const dep of dependents) if (!dep.obj.metadata.deletionTimestamp) ctx.enqueue(this.keyOf(dep));
-    if (dependents.some((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion))) return; // their deletions bring this key back
+    if (dependents.some((d) => d.obj.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion)))
+      return; // their deletions bring this key back
     await this.removeFinalizer(ctx, node, FOREGROUND);
   }
 
@@ -110,7 +121,15 @@ export class GarbageCollectorReconciler implements Controller {
     for (const dep of this.dependentsOf(node.obj)) {
       const refs = dep.obj.metadata.ownerReferences ?? [];
       if (!refs.some((r) => r.uid === uid)) continue;
-      await ignoreGone(this.patch(ctx, dep, { metadata: { uid: dep.obj.metadata.uid, resourceVersion: dep.obj.metadata.resourceVersion, ownerReferences: refs.filter((r) => r.uid !== uid) } }));
+      await ignoreGone(
+        this.patch(ctx, dep, {
+          metadata: {
+            uid: dep.obj.metadata.uid,
+            resourceVersion: dep.obj.metadata.resourceVersion,
+            ownerReferences: refs.filter((r) => r.uid !== uid),
+          },
+        }),
+      );
     }
     await this.removeFinalizer(ctx, node, ORPHAN);
   }
@@ -141,7 +160,15 @@ export class GarbageCollectorReconciler implements Controller {
     if (!live || JSON.stringify(live.metadata.ownerReferences ?? []) !== JSON.stringify(refs)) return; // its update event brings it back
     const fresh = { ...node, obj: live };
     if (solid > 0) {
-      await ignoreGone(this.patch(ctx, fresh, { metadata: { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion, ownerReferences: refs.filter((r) => !dropped.has(r.uid)) } }));
+      await ignoreGone(
+        this.patch(ctx, fresh, {
+          metadata: {
+            uid: live.metadata.uid,
+            resourceVersion: live.metadata.resourceVersion,
+            ownerReferences: refs.filter((r) => !dropped.has(r.uid)),
+          },
+        }),
+      );
       return;
     }
     await this.deleteObject(ctx, fresh, waiting && this.dependentsOf(live).length > 0 ? 'Foreground' : 'Background');
@@ -158,14 +185,20 @@ export class GarbageCollectorReconciler implements Controller {
   }
 
   /** The owner as it is now: from the caches, else from the API server (a fresh owner may not be cached yet). */
-  private async findOwner(ctx: ControllerContext, node: Node, ref: OwnerReference): Promise<KubeObject | undefined | 'unknown'> {
+  private async findOwner(
+    ctx: ControllerContext,
+    node: Node,
+    ref: OwnerReference,
+  ): Promise<KubeObject | undefined | 'unknown'> {
     const cachedKey = this.byUid.get(ref.uid);
     const cached = cachedKey ? this.lookup(cachedKey)?.obj : undefined;
     if (cached && cached.metadata.uid === ref.uid) return cached;
     const resource = MONITORED.find((r) => r.apiVersion === ref.apiVersion && r.kind === ref.kind);
     if (!resource) return 'unknown';
     try {
-      const live = await ctx.client.resource(resource).get(resource.namespaced ? node.obj.metadata.namespace : undefined, ref.name);
+      const live = await ctx.client
+        .resource(resource)
+        .get(resource.namespaced ? node.obj.metadata.namespace : undefined, ref.name);
       return live.metadata.uid === ref.uid ? live : undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -173,9 +206,16 @@ export class GarbageCollectorReconciler implements Controller {
     }
   }
 
-  private async deleteObject(ctx: ControllerContext, node: Node, propagationPolicy: 'Foreground' | 'Background'): Promise<void> {
+  private async deleteObject(
+    ctx: ControllerContext,
+    node: Node,
+    propagationPolicy: 'Foreground' | 'Background',
+  ): Promise<void> {
     try {
-      await ctx.client.resource(node.resource).delete(node.obj.metadata.namespace, node.obj.metadata.name!, { propagationPolicy, preconditions: { uid: node.obj.metadata.uid, resourceVersion: node.obj.metadata.resourceVersion } });
+      await ctx.client.resource(node.resource).delete(node.obj.metadata.namespace, node.obj.metadata.name!, {
+        propagationPolicy,
+        preconditions: { uid: node.obj.metadata.uid, resourceVersion: node.obj.metadata.resourceVersion },
+      });
     } catch (err) {
       // Changed since it was read: its update event brings it back for another look.
       if (!isNotFound(err) && !isConflict(err)) throw err;
@@ -184,11 +224,17 @@ export class GarbageCollectorReconciler implements Controller {
 
   private async removeFinalizer(ctx: ControllerContext, node: Node, finalizer: string): Promise<void> {
     const finalizers = (node.obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await ignoreGone(this.patch(ctx, node, { metadata: { uid: node.obj.metadata.uid, resourceVersion: node.obj.metadata.resourceVersion, finalizers } }));
+    await ignoreGone(
+      this.patch(ctx, node, {
+        metadata: { uid: node.obj.metadata.uid, resourceVersion: node.obj.metadata.resourceVersion, finalizers },
+      }),
+    );
   }
 
   private patch(ctx: ControllerContext, node: Node, patch: object): Promise<KubeObject> {
-    return ctx.client.resource(node.resource).patch(node.obj.metadata.namespace, node.obj.metadata.name!, patch, 'merge');
+    return ctx.client
+      .resource(node.resource)
+      .patch(node.obj.metadata.namespace, node.obj.metadata.name!, patch, 'merge');
   }
 }
 

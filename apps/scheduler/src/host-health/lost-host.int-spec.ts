@@ -46,16 +46,28 @@ describe(LostHostReconciler.name, () => {
     await writeHost(hostId, new Date(Date.now() - agoMs));
   };
 
-  const getPod = async (name: string): Promise<Pod> => (await apiRequest(cluster.stack, 'GET', `${pods}/${name}`)).body as Pod;
+  const getPod = async (name: string): Promise<Pod> =>
+    (await apiRequest(cluster.stack, 'GET', `${pods}/${name}`)).body as Pod;
   const condition = (conditions: Condition[] | undefined, type: string) => conditions?.find((c) => c.type === type);
-  const nodeReady = async (): Promise<Condition | undefined> => condition(((await apiRequest(cluster.stack, 'GET', `/api/v1/nodes/${NODE}`)).body as Node).status?.conditions, 'Ready');
+  const nodeReady = async (): Promise<Condition | undefined> =>
+    condition(
+      ((await apiRequest(cluster.stack, 'GET', `/api/v1/nodes/${NODE}`)).body as Node).status?.conditions,
+      'Ready',
+    );
   const boundPod = async (name: string): Promise<Pod> => {
-    const res = await apiRequest(cluster.stack, 'POST', pods, { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const res = await apiRequest(cluster.stack, 'POST', pods, {
+      metadata: { name },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
     expect(res.status).toBe(201);
-    return eventually(async () => {
-      const p = await getPod(name);
-      return p.spec.nodeName ? p : undefined;
-    }, 30_000, `${name} to be bound`);
+    return eventually(
+      async () => {
+        const p = await getPod(name);
+        return p.spec.nodeName ? p : undefined;
+      },
+      30_000,
+      `${name} to be bound`,
+    );
   };
 
   beforeAll(async () => {
@@ -64,7 +76,9 @@ describe(LostHostReconciler.name, () => {
     heartbeats = setInterval(() => {
       for (const h of alive) void writeHost(h, new Date());
     }, 1_000);
-    expect((await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
+    expect((await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(
+      201,
+    );
     await startHeartbeat('host-a');
   }, 120_000);
 
@@ -85,7 +99,17 @@ describe(LostHostReconciler.name, () => {
       cluster.stack,
       'PATCH',
       `${pods}/lonely/status`,
-      { status: { phase: 'Running', startTime: now, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }, running, { ...running, type: 'ContainersReady' }] } },
+      {
+        status: {
+          phase: 'Running',
+          startTime: now,
+          conditions: [
+            { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+            running,
+            { ...running, type: 'ContainersReady' },
+          ],
+        },
+      },
       'application/merge-patch+json',
     );
     expect(patched.status).toBe(200);
@@ -101,49 +125,85 @@ describe(LostHostReconciler.name, () => {
     })();
     let notReady: Pod;
     try {
-      notReady = await eventually(async () => {
-        const p = await getPod('lonely');
-        return condition(p.status?.conditions, 'Ready')?.reason === 'NodeLost' ? p : undefined;
-      }, 60_000, 'Ready=False NodeLost');
+      notReady = await eventually(
+        async () => {
+          const p = await getPod('lonely');
+          return condition(p.status?.conditions, 'Ready')?.reason === 'NodeLost' ? p : undefined;
+        },
+        60_000,
+        'Ready=False NodeLost',
+      );
     } finally {
       holding = false;
       await hold;
     }
     expect(notReady.status?.phase).toBe('Running');
     for (const type of ['Ready', 'ContainersReady']) {
-      expect(condition(notReady.status?.conditions, type)).toMatchObject({ status: 'False', reason: 'NodeLost', message: 'Sandbox host host-a stopped reporting' });
+      expect(condition(notReady.status?.conditions, type)).toMatchObject({
+        status: 'False',
+        reason: 'NodeLost',
+        message: 'Sandbox host host-a stopped reporting',
+      });
     }
     expect(condition(notReady.status?.conditions, 'PodScheduled')).toMatchObject({ status: 'True' });
 
     // The host never comes back: its record stays as it was last written.
-    const failed = await eventually(async () => {
-      const p = await getPod('lonely');
-      return p.status?.phase === 'Failed' ? p : undefined;
-    }, 60_000, 'phase Failed after the grace period');
-    expect(failed.status).toMatchObject({ reason: 'NodeLost', message: 'Sandbox host host-a which was running the pod is unresponsive' });
+    const failed = await eventually(
+      async () => {
+        const p = await getPod('lonely');
+        return p.status?.phase === 'Failed' ? p : undefined;
+      },
+      60_000,
+      'phase Failed after the grace period',
+    );
+    expect(failed.status).toMatchObject({
+      reason: 'NodeLost',
+      message: 'Sandbox host host-a which was running the pod is unresponsive',
+    });
     expect(condition(failed.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'NodeLost' });
     const get = await cluster.kubectl(['get', 'pod', 'lonely', '-n', ns]);
     expect(get.stdout).toMatch(/^lonely\s+0\/1\s+NodeLost\s+0\s+/m);
-    const events = await eventually(async () => {
-      const r = await cluster.kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=lonely,reason=NodeLost', '-o', 'jsonpath={.items[*].type} {.items[*].message}']);
-      return r.stdout.trim() ? r.stdout : undefined;
-    }, 20_000, 'a NodeLost event');
+    const events = await eventually(
+      async () => {
+        const r = await cluster.kubectl([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'involvedObject.name=lonely,reason=NodeLost',
+          '-o',
+          'jsonpath={.items[*].type} {.items[*].message}',
+        ]);
+        return r.stdout.trim() ? r.stdout : undefined;
+      },
+      20_000,
+      'a NodeLost event',
+    );
     expect(events).toBe('Warning Sandbox host host-a which was running the pod is unresponsive');
   }, 180_000);
 
   it('shows the virtual node NotReady while its only host is stale, and Ready again when a fresh host registers', async () => {
-    const down = await eventually(async () => {
-      const c = await nodeReady();
-      return c?.status === 'False' ? c : undefined;
-    }, 30_000, 'the virtual node to go NotReady');
+    const down = await eventually(
+      async () => {
+        const c = await nodeReady();
+        return c?.status === 'False' ? c : undefined;
+      },
+      30_000,
+      'the virtual node to go NotReady',
+    );
     expect(down).toMatchObject({ reason: 'NoSandboxHosts', message: 'no live sandbox host in this zone' });
     expect((await cluster.kubectl(['get', 'nodes'])).stdout).toMatch(/^virtual-kubelet-zone-a\s+NotReady\s+/m);
 
     await startHeartbeat('host-b');
-    const up = await eventually(async () => {
-      const c = await nodeReady();
-      return c?.status === 'True' ? c : undefined;
-    }, 30_000, 'the virtual node to be Ready again');
+    const up = await eventually(
+      async () => {
+        const c = await nodeReady();
+        return c?.status === 'True' ? c : undefined;
+      },
+      30_000,
+      'the virtual node to be Ready again',
+    );
     expect(up).toMatchObject({ reason: 'KubeletReady', message: '1 sandbox host(s) ready' });
     expect((await cluster.kubectl(['get', 'nodes'])).stdout).toMatch(/^virtual-kubelet-zone-a\s+Ready\s+/m);
     // New pods go to the live host, never to the lost one.

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
-import { Controller, ControllerContext, EventRecorder, Informer, PODS, ReconcileResult } from '@skiff/controller-runtime';
+import {
+  Controller,
+  ControllerContext,
+  EventRecorder,
+  Informer,
+  PODS,
+  ReconcileResult,
+} from '@skiff/controller-runtime';
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { isTerminal } from '../placement/pod-scheduling';
@@ -49,7 +56,8 @@ export class LostHostReconciler implements Controller {
         if (host.staleForMs >= this.config.hostLostGraceSeconds * 1000) await this.fail(pod, host, events);
         else await this.markNotReady(pod, host);
       } catch (err) {
-        if (!isNotFound(err)) this.log.warn(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`);
+        if (!isNotFound(err))
+          this.log.warn(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`);
       }
     }
     return again;
@@ -63,13 +71,30 @@ export class LostHostReconciler implements Controller {
     const message = `Sandbox host ${host.hostId} stopped reporting`;
     const next = conditions
       .filter((c) => c.type !== 'Ready' && c.type !== 'ContainersReady')
-      .concat(['Ready', 'ContainersReady'].map((type) => ({ type, status: 'False', reason: 'NodeLost', message, lastProbeTime: null, lastTransitionTime: now })));
-    await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, { status: { conditions: next } }, 'merge', { fieldManager: 'skiff-scheduler' });
+      .concat(
+        ['Ready', 'ContainersReady'].map((type) => ({
+          type,
+          status: 'False',
+          reason: 'NodeLost',
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: now,
+        })),
+      );
+    await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, { status: { conditions: next } }, 'merge', {
+      fieldManager: 'skiff-scheduler',
+    });
   }
 
   private async fail(pod: KubeObject, host: RegisteredHost, events: EventRecorder): Promise<void> {
     const message = `Sandbox host ${host.hostId} which was running the pod is unresponsive`;
-    await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, { status: { phase: 'Failed', reason: 'NodeLost', message } }, 'merge', { fieldManager: 'skiff-scheduler' });
+    await this.pods.patchStatus(
+      pod.metadata.namespace,
+      pod.metadata.name!,
+      { status: { phase: 'Failed', reason: 'NodeLost', message } },
+      'merge',
+      { fieldManager: 'skiff-scheduler' },
+    );
     events.record(pod, 'Warning', 'NodeLost', message);
   }
 }

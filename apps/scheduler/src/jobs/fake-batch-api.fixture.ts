@@ -72,7 +72,11 @@ export class FakeBatchApi {
 
   /** Creates directly in the store (what a user does). */
   create(ref: ResourceRef & { kind: string; apiVersion: string }, obj: KubeObject): KubeObject {
-    return this.resource(ref).createSync(obj.metadata.namespace, { kind: ref.kind, apiVersion: ref.apiVersion, ...obj });
+    return this.resource(ref).createSync(obj.metadata.namespace, {
+      kind: ref.kind,
+      apiVersion: ref.apiVersion,
+      ...obj,
+    });
   }
 
   /** Edits an object in the store as another actor would (a kubelet writing pod status, a user editing spec). */
@@ -117,7 +121,8 @@ export class FakeBatchApi {
   }
 
   private removeIfFinalized(ref: ResourceRef, o: KubeObject): void {
-    if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0) this.table(ref).delete(`${o.metadata.namespace}/${o.metadata.name}`);
+    if (o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).length === 0)
+      this.table(ref).delete(`${o.metadata.namespace}/${o.metadata.name}`);
   }
 
   private resource(ref: ResourceRef) {
@@ -131,7 +136,8 @@ export class FakeBatchApi {
       const o = structuredClone(obj);
       o.metadata.name ??= `${o.metadata.generateName}${(++this.seq).toString(36).padStart(5, 'x')}`;
       o.metadata.namespace = ns;
-      if (table.has(`${ns}/${o.metadata.name}`)) throw new KubeApiError(409, 'AlreadyExists', `${o.metadata.name} already exists`);
+      if (table.has(`${ns}/${o.metadata.name}`))
+        throw new KubeApiError(409, 'AlreadyExists', `${o.metadata.name} already exists`);
       o.metadata.uid = `uid-${o.metadata.name}`;
       o.metadata.creationTimestamp = new Date(this.clock.nowMs()).toISOString().replace('.000Z', 'Z');
       o.metadata.resourceVersion = String(++this.rv);
@@ -151,7 +157,9 @@ export class FakeBatchApi {
       },
       patch: async (ns: string | undefined, name: string, patch: unknown, type: string) => {
         const o = find(ns, name);
-        const patched = (type === 'json' ? applyJsonPatch(o as unknown as JsonValue, patch) : applyJsonMergePatch(o as unknown as JsonValue, patch as JsonValue)) as unknown as KubeObject;
+        const patched = (type === 'json'
+          ? applyJsonPatch(o as unknown as JsonValue, patch)
+          : applyJsonMergePatch(o as unknown as JsonValue, patch as JsonValue)) as unknown as KubeObject;
         patched.metadata.resourceVersion = String(++this.rv);
         table.set(`${ns}/${name}`, patched);
         this.removeIfFinalized(ref, patched);

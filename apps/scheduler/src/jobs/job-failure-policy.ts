@@ -35,20 +35,33 @@ function podConditions(pod: KubeObject): { type: string; status: string }[] {
  * onExitCodes looks at terminated containers with a non-zero exit code (optionally one container);
  * onPodConditions at the pod's conditions (status True unless the rule says otherwise).
  */
-export function matchPodFailurePolicy(rules: readonly PodFailurePolicyRule[], pod: KubeObject): PodFailurePolicyMatch | undefined {
+export function matchPodFailurePolicy(
+  rules: readonly PodFailurePolicyRule[],
+  pod: KubeObject,
+): PodFailurePolicyMatch | undefined {
   const where = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
   for (const [i, rule] of rules.entries()) {
     const req = rule.onExitCodes;
     if (req) {
       const hit = terminatedContainers(pod).find(
-        (c) => c.exitCode !== 0 && (!req.containerName || req.containerName === c.name) && (req.operator === 'In' ? req.values.includes(c.exitCode) : !req.values.includes(c.exitCode)),
+        (c) =>
+          c.exitCode !== 0 &&
+          (!req.containerName || req.containerName === c.name) &&
+          (req.operator === 'In' ? req.values.includes(c.exitCode) : !req.values.includes(c.exitCode)),
       );
-      if (hit) return { action: rule.action, message: `Container ${hit.name} for pod ${where} failed with exit code ${hit.exitCode} matching ${rule.action} rule at index ${i}` };
+      if (hit)
+        return {
+          action: rule.action,
+          message: `Container ${hit.name} for pod ${where} failed with exit code ${hit.exitCode} matching ${rule.action} rule at index ${i}`,
+        };
     }
     for (const pattern of rule.onPodConditions ?? []) {
       const want = pattern.status ?? 'True';
       if (podConditions(pod).some((c) => c.type === pattern.type && c.status === want)) {
-        return { action: rule.action, message: `Pod ${where} has condition ${pattern.type} matching ${rule.action} rule at index ${i}` };
+        return {
+          action: rule.action,
+          message: `Pod ${where} has condition ${pattern.type} matching ${rule.action} rule at index ${i}`,
+        };
       }
     }
   }

@@ -18,7 +18,7 @@ export function parseIndexes(text: string | undefined, completions: number): Set
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -35,7 +35,12 @@ export function podIndexOf(pod: KubeObject): number | undefined {
 }
 
 /** The lowest `n` indexes in [0, completions) that are neither completed nor held by an active pod. */
-export function pendingIndexes(completions: number, completed: ReadonlySet<number>, active: ReadonlySet<number>, n: number): number[] {
+export function pendingIndexes(
+  completions: number,
+  completed: ReadonlySet<number>,
+  active: ReadonlySet<number>,
+  n: number,
+): number[] {
   const out: number[] = [];
   for (let i = 0; i < completions && out.length < n; i++) if (!completed.has(i) && !active.has(i)) out.push(i);
   return out;

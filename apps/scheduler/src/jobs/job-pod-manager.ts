@@ -25,9 +25,16 @@ export class JobPodManager {
   ) {}
 
   /** Returns the pods active afterwards (the kept ones and the new ones). */
-  async manage(active: KubeObject[], succeeded: number, completed: ReadonlySet<number> | undefined, mayCreate: boolean): Promise<KubeObject[]> {
+  async manage(
+    active: KubeObject[],
+    succeeded: number,
+    completed: ReadonlySet<number> | undefined,
+    mayCreate: boolean,
+  ): Promise<KubeObject[]> {
     if (!this.expectations.satisfied(this.key)) return active;
-    return completed ? this.manageIndexed(active, completed, mayCreate) : this.manageNonIndexed(active, succeeded, mayCreate);
+    return completed
+      ? this.manageIndexed(active, completed, mayCreate)
+      : this.manageNonIndexed(active, succeeded, mayCreate);
   }
 
   private async manageNonIndexed(active: KubeObject[], succeeded: number, mayCreate: boolean): Promise<KubeObject[]> {
@@ -40,11 +47,19 @@ export class JobPodManager {
       const kept = await this.deletePods(excess, true);
       return [...active.filter((p) => !excess.includes(p)), ...kept];
     }
-    if (active.length < want && mayCreate) return [...active, ...(await this.createPods(Array(Math.min(want - active.length, MAX_PER_SYNC)).fill(undefined)))];
+    if (active.length < want && mayCreate)
+      return [
+        ...active,
+        ...(await this.createPods(Array(Math.min(want - active.length, MAX_PER_SYNC)).fill(undefined))),
+      ];
     return active;
   }
 
-  private async manageIndexed(active: KubeObject[], completed: ReadonlySet<number>, mayCreate: boolean): Promise<KubeObject[]> {
+  private async manageIndexed(
+    active: KubeObject[],
+    completed: ReadonlySet<number>,
+    mayCreate: boolean,
+  ): Promise<KubeObject[]> {
     const completions = this.spec.completions ?? 0;
     // One pod per index: pods without a valid index, of a completed index, or a second pod of an index go.
     const byIndex = new Map<number, KubeObject>();
@@ -61,7 +76,12 @@ export class JobPodManager {
     let kept = byIndexDesc.map(([, pod]) => pod);
     if (surplus.length > 0) kept = [...kept, ...(await this.deletePods(surplus, true))];
     else if (kept.length < want && mayCreate) {
-      const indexes = pendingIndexes(completions, completed, new Set(byIndex.keys()), Math.min(want - kept.length, MAX_PER_SYNC));
+      const indexes = pendingIndexes(
+        completions,
+        completed,
+        new Set(byIndex.keys()),
+        Math.min(want - kept.length, MAX_PER_SYNC),
+      );
       kept = [...kept, ...(await this.createPods(indexes))];
     }
     return kept;
@@ -71,13 +91,20 @@ export class JobPodManager {
     if (indexes.length === 0) return [];
     const client = this.ctx.client.resource(PODS);
     this.expectations.expectCreations(this.key, indexes.length);
-    const results = await Promise.allSettled(indexes.map((ix) => client.create(this.job.metadata.namespace, podForJob(this.job, this.spec, ix))));
+    const results = await Promise.allSettled(
+      indexes.map((ix) => client.create(this.job.metadata.namespace, podForJob(this.job, this.spec, ix))),
+    );
     const created: KubeObject[] = [];
     let failure: unknown;
     for (const r of results) {
       if (r.status === 'fulfilled') {
         created.push(r.value);
-        void this.ctx.events.record(asJob(this.job), 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+        void this.ctx.events.record(
+          asJob(this.job),
+          'Normal',
+          'SuccessfulCreate',
+          `Created pod: ${r.value.metadata.name}`,
+        );
       } else {
         this.expectations.creationObserved(this.key); // it will never show up in the cache
         failure ??= r.reason;
@@ -98,8 +125,16 @@ export class JobPodManager {
   async deletePods(pods: KubeObject[], expect: boolean): Promise<KubeObject[]> {
     if (pods.length === 0) return [];
     const client = this.ctx.client.resource(PODS);
-    if (expect) this.expectations.expectDeletions(this.key, pods.map((p) => p.metadata.uid!));
-    const results = await Promise.allSettled(pods.map((p) => client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } })));
+    if (expect)
+      this.expectations.expectDeletions(
+        this.key,
+        pods.map((p) => p.metadata.uid!),
+      );
+    const results = await Promise.allSettled(
+      pods.map((p) =>
+        client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } }),
+      ),
+    );
     const left: KubeObject[] = [];
     let failure: unknown;
     results.forEach((r, i) => {
@@ -113,16 +148,22 @@ export class JobPodManager {
       left.push(pod);
       failure ??= r.reason;
     });
-    if (failure) void this.ctx.events.record(asJob(this.job), 'Warning', 'FailedDelete', `Error deleting: ${errorText(failure)}`);
+    if (failure)
+      void this.ctx.events.record(asJob(this.job), 'Warning', 'FailedDelete', `Error deleting: ${errorText(failure)}`);
     return left;
   }
 }
 
 /** Which active pods go first: unscheduled, then not ready, then the newest (upstream's ActivePods order). */
 function deletionOrder(a: KubeObject, b: KubeObject): number {
-  const scheduled = (p: KubeObject) => (typeof (p.spec as { nodeName?: unknown } | undefined)?.nodeName === 'string' ? 1 : 0);
+  const scheduled = (p: KubeObject) =>
+    typeof (p.spec as { nodeName?: unknown } | undefined)?.nodeName === 'string' ? 1 : 0;
   const ready = (p: KubeObject) => (isPodReady(p) ? 1 : 0);
-  return scheduled(a) - scheduled(b) || ready(a) - ready(b) || Date.parse(b.metadata.creationTimestamp ?? '') - Date.parse(a.metadata.creationTimestamp ?? '');
+  return (
+    scheduled(a) - scheduled(b) ||
+    ready(a) - ready(b) ||
+    Date.parse(b.metadata.creationTimestamp ?? '') - Date.parse(a.metadata.creationTimestamp ?? '')
+  );
 }
 
 function errorText(err: unknown): string {

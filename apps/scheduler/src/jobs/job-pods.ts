@@ -2,7 +2,15 @@ import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { podPhase } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
 import { JOBS } from '@skiff/controller-runtime';
-import { COMPLETION_INDEX_KEY, CONTROLLER_UID_LABEL, JOB_NAME_LABEL, JOB_TRACKING_FINALIZER, JobSpecView, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './job-spec';
+import {
+  COMPLETION_INDEX_KEY,
+  CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+  JOB_TRACKING_FINALIZER,
+  JobSpecView,
+  LEGACY_CONTROLLER_UID_LABEL,
+  LEGACY_JOB_NAME_LABEL,
+} from './job-spec';
 
 // Upstream's DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff.
 export const POD_FAILURE_BACKOFF_BASE_MS = 10_000;
@@ -42,14 +50,18 @@ export function podFinishedAt(pod: KubeObject): number {
   let latest = 0;
   for (const list of [status.containerStatuses, status.initContainerStatuses]) {
     for (const cs of Array.isArray(list) ? list : []) {
-      const terminated = isJsonObject(cs) && isJsonObject(cs.state) && isJsonObject(cs.state.terminated) ? cs.state.terminated : undefined;
+      const terminated =
+        isJsonObject(cs) && isJsonObject(cs.state) && isJsonObject(cs.state.terminated)
+          ? cs.state.terminated
+          : undefined;
       const at = typeof terminated?.finishedAt === 'string' ? Date.parse(terminated.finishedAt) : NaN;
       if (!Number.isNaN(at)) latest = Math.max(latest, at);
     }
   }
   if (latest > 0) return latest;
   // A graceful deletion stamps the end of the grace period: the deletion itself came that much earlier.
-  if (pod.metadata.deletionTimestamp) return Date.parse(pod.metadata.deletionTimestamp) - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+  if (pod.metadata.deletionTimestamp)
+    return Date.parse(pod.metadata.deletionTimestamp) - (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
   return pod.metadata.creationTimestamp ? Date.parse(pod.metadata.creationTimestamp) : 0;
 }
 
@@ -89,7 +101,12 @@ export function podForJob(job: KubeObject, spec: JobSpecView, index?: number): K
   const jobName = job.metadata.name!;
   const labels: Record<string, string> = spec.manualSelector
     ? {}
-    : { [CONTROLLER_UID_LABEL]: job.metadata.uid!, [JOB_NAME_LABEL]: jobName, [LEGACY_CONTROLLER_UID_LABEL]: job.metadata.uid!, [LEGACY_JOB_NAME_LABEL]: jobName };
+    : {
+        [CONTROLLER_UID_LABEL]: job.metadata.uid!,
+        [JOB_NAME_LABEL]: jobName,
+        [LEGACY_CONTROLLER_UID_LABEL]: job.metadata.uid!,
+        [LEGACY_JOB_NAME_LABEL]: jobName,
+      };
   const annotations: Record<string, string> = {};
   if (index !== undefined) {
     labels[COMPLETION_INDEX_KEY] = String(index);
@@ -103,14 +120,27 @@ export function podForJob(job: KubeObject, spec: JobSpecView, index?: number): K
     pod.metadata.generateName = `${jobName.slice(0, 58 - suffix.length)}${suffix}`;
     for (const field of ['containers', 'initContainers']) {
       const containers = Array.isArray(podSpec[field]) ? podSpec[field] : [];
-      for (const c of containers) if (isJsonObject(c)) c.env = [...(Array.isArray(c.env) ? c.env : []).filter((e) => !(isJsonObject(e) && e.name === 'JOB_COMPLETION_INDEX')), indexEnv()];
+      for (const c of containers)
+        if (isJsonObject(c))
+          c.env = [
+            ...(Array.isArray(c.env) ? c.env : []).filter(
+              (e) => !(isJsonObject(e) && e.name === 'JOB_COMPLETION_INDEX'),
+            ),
+            indexEnv(),
+          ];
     }
     if (typeof podSpec.hostname !== 'string' || podSpec.hostname === '') podSpec.hostname = `${jobName}-${index}`;
   }
-  pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER), JOB_TRACKING_FINALIZER];
+  pod.metadata.finalizers = [
+    ...(pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER),
+    JOB_TRACKING_FINALIZER,
+  ];
   return pod;
 }
 
 function indexEnv(): JsonObject {
-  return { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${COMPLETION_INDEX_KEY}']` } } };
+  return {
+    name: 'JOB_COMPLETION_INDEX',
+    valueFrom: { fieldRef: { fieldPath: `metadata.labels['${COMPLETION_INDEX_KEY}']` } },
+  };
 }

@@ -64,7 +64,10 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 
 export function jobSpecOf(job: KubeObject): JobSpecView {
   const s = isJsonObject(job.spec) ? job.spec : {};
-  const pfp = isJsonObject(s.podFailurePolicy) && Array.isArray(s.podFailurePolicy.rules) ? (s.podFailurePolicy.rules as unknown as PodFailurePolicyRule[]) : [];
+  const pfp =
+    isJsonObject(s.podFailurePolicy) && Array.isArray(s.podFailurePolicy.rules)
+      ? (s.podFailurePolicy.rules as unknown as PodFailurePolicyRule[])
+      : [];
   return {
     parallelism: num(s.parallelism) ?? 1,
     completions: num(s.completions),
@@ -99,11 +102,19 @@ export function finishedCondition(status: JobStatus): JobCondition | undefined {
 }
 
 /** Sets a condition; lastTransitionTime moves only when the status flips. Returns whether anything changed. */
-export function setCondition(status: JobStatus, cond: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>, now: string): boolean {
+export function setCondition(
+  status: JobStatus,
+  cond: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>,
+  now: string,
+): boolean {
   const list = (status.conditions ??= []);
   const old = list.find((c) => c.type === cond.type);
   if (old && old.status === cond.status && old.reason === cond.reason && old.message === cond.message) return false;
-  const next: JobCondition = { ...cond, lastProbeTime: now, lastTransitionTime: old && old.status === cond.status ? old.lastTransitionTime : now };
+  const next: JobCondition = {
+    ...cond,
+    lastProbeTime: now,
+    lastTransitionTime: old && old.status === cond.status ? old.lastTransitionTime : now,
+  };
   if (old) list.splice(list.indexOf(old), 1, next);
   else list.push(next);
   return true;

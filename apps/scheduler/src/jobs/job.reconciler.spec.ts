@@ -7,7 +7,14 @@ import { JOB_TRACKING_FINALIZER, JobStatus } from './job-spec';
 const NS = 'team';
 
 interface PodView {
-  metadata: { name: string; generateName?: string; labels: Record<string, string>; annotations?: Record<string, string>; finalizers?: string[]; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    generateName?: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+  };
   spec: { hostname?: string; containers: { env?: unknown[] }[] };
 }
 
@@ -20,7 +27,10 @@ function jobObject(name: string, spec: Record<string, unknown>): KubeObject {
       backoffLimit: 6,
       suspend: false,
       podReplacementPolicy: 'TerminatingOrFailed',
-      template: { metadata: { labels: { app: name } }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
+      },
       ...spec,
     },
   };
@@ -49,13 +59,21 @@ describe(JobReconciler.name, () => {
   const job = (name: string) => api.get(JOBS, NS, name)!;
   const status = (name: string) => (job(name).status ?? {}) as JobStatus;
   const pods = () => api.list(PODS) as unknown as PodView[];
-  const active = () => pods().filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(phaseOf(p.metadata.name)));
-  const phaseOf = (name: string) => ((api.get(PODS, NS, name)?.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+  const active = () =>
+    pods().filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(phaseOf(p.metadata.name)));
+  const phaseOf = (name: string) =>
+    (api.get(PODS, NS, name)?.status as { phase?: string } | undefined)?.phase ?? 'Pending';
   const finish = (podName: string, phase: 'Succeeded' | 'Failed', exitCode = phase === 'Succeeded' ? 0 : 1) =>
     api.edit(PODS, NS, podName, (p) => {
-      p.status = { phase, containerStatuses: [{ name: 'main', state: { terminated: { exitCode, finishedAt: new Date(clock.nowMs()).toISOString() } } }] };
+      p.status = {
+        phase,
+        containerStatuses: [
+          { name: 'main', state: { terminated: { exitCode, finishedAt: new Date(clock.nowMs()).toISOString() } } },
+        ],
+      };
     });
-  const conditions = (name: string) => (status(name).conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
+  const conditions = (name: string) =>
+    (status(name).conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}/${c.reason}`);
   const reasons = () => api.events.map((e) => e.reason);
 
   beforeEach(() => {
@@ -84,7 +102,11 @@ describe(JobReconciler.name, () => {
     finish(first.metadata.name, 'Succeeded');
     await settle('pi');
     expect(api.get(PODS, NS, first.metadata.name)?.metadata.finalizers ?? []).toEqual([]);
-    expect(status('pi')).toMatchObject({ succeeded: 1, active: 2, uncountedTerminatedPods: { succeeded: [], failed: [] } });
+    expect(status('pi')).toMatchObject({
+      succeeded: 1,
+      active: 2,
+      uncountedTerminatedPods: { succeeded: [], failed: [] },
+    });
 
     clock.advance(5000);
     for (const p of active()) finish(p.metadata.name, 'Succeeded');
@@ -108,13 +130,20 @@ describe(JobReconciler.name, () => {
   it('gives Indexed pods their index as annotation, label, env, hostname and name, one pod per index', async () => {
     api.create(JOBS, jobObject('idx', { completionMode: 'Indexed', completions: 3, parallelism: 2 }));
     await settle('idx');
-    const byIndex = new Map(pods().map((p) => [p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'], p]));
+    const byIndex = new Map(
+      pods().map((p) => [p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'], p]),
+    );
     expect([...byIndex.keys()].sort()).toEqual(['0', '1']);
     const zero = byIndex.get('0')!;
     expect(zero.metadata.generateName).toBe('idx-0-');
     expect(zero.metadata.labels['batch.kubernetes.io/job-completion-index']).toBe('0');
     expect(zero.spec.hostname).toBe('idx-0');
-    expect(zero.spec.containers[0].env).toEqual([{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } }]);
+    expect(zero.spec.containers[0].env).toEqual([
+      {
+        name: 'JOB_COMPLETION_INDEX',
+        valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } },
+      },
+    ]);
 
     finish(byIndex.get('1')!.metadata.name, 'Succeeded');
     await settle('idx');
@@ -156,7 +185,10 @@ describe(JobReconciler.name, () => {
     expect(status('flaky').failed).toBe(3);
     expect(conditions('flaky')).toEqual(['FailureTarget/BackoffLimitExceeded', 'Failed/BackoffLimitExceeded']);
     expect(status('flaky').completionTime).toBeUndefined();
-    expect(api.events.find((e) => e.reason === 'BackoffLimitExceeded')).toMatchObject({ type: 'Warning', message: 'Job has reached the specified backoff limit' });
+    expect(api.events.find((e) => e.reason === 'BackoffLimitExceeded')).toMatchObject({
+      type: 'Warning',
+      message: 'Job has reached the specified backoff limit',
+    });
   });
 
   it('counts a running pod deleted by someone else as failed and replaces it', async () => {
@@ -190,7 +222,9 @@ describe(JobReconciler.name, () => {
     finish(active()[0].metadata.name, 'Failed', 42);
     await settle('pfp');
     expect(conditions('pfp')).toEqual(['FailureTarget/PodFailurePolicy', 'Failed/PodFailurePolicy']);
-    expect(status('pfp').conditions?.find((c) => c.type === 'Failed')?.message).toMatch(/^Container main for pod team\/pfp-\w+ failed with exit code 42 matching FailJob rule at index 0$/);
+    expect(status('pfp').conditions?.find((c) => c.type === 'Failed')?.message).toMatch(
+      /^Container main for pod team\/pfp-\w+ failed with exit code 42 matching FailJob rule at index 0$/,
+    );
   });
 
   it('fails the Job after activeDeadlineSeconds and stops its pods', async () => {
@@ -218,7 +252,10 @@ describe(JobReconciler.name, () => {
     await settle('nap');
     expect(active()).toHaveLength(2);
     expect(status('nap').startTime).toBe('2024-03-01T10:01:00Z');
-    expect(status('nap').conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
+    expect(status('nap').conditions?.find((c) => c.type === 'Suspended')).toMatchObject({
+      status: 'False',
+      reason: 'JobResumed',
+    });
     expect(reasons()).toEqual(expect.arrayContaining(['Suspended', 'Resumed']));
   });
 

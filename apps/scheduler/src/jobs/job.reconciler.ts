@@ -1,13 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, KubeObject } from '@skiff/api-machinery';
-import { ControllerContext, ControllerExpectations, controllerRefOf, Informer, JOBS, objectKey, PODS, ReconcileResult, splitKey, Controller } from '@skiff/controller-runtime';
+import {
+  ControllerContext,
+  ControllerExpectations,
+  controllerRefOf,
+  Informer,
+  JOBS,
+  objectKey,
+  PODS,
+  ReconcileResult,
+  splitKey,
+  Controller,
+} from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { isPodActive, isPodReady, podPhase } from '../controllers/pod-conditions';
 import { matchPodFailurePolicy } from './job-failure-policy';
 import { formatIndexes, parseIndexes, podIndexOf } from './job-indexes';
 import { JobPodManager } from './job-pod-manager';
-import { backoffDelayMs, backoffUntil, hasTrackingFinalizer, isPodFailed, isPodFinished, isPodSucceeded, isPodTerminating, podFinishedAt } from './job-pods';
-import { asJob, finishedCondition, hasTrueCondition, JOB_TRACKING_FINALIZER, jobSpecOf, JobSpecView, JobStatus, jobStatusOf, rfc3339, setCondition } from './job-spec';
+import {
+  backoffDelayMs,
+  backoffUntil,
+  hasTrackingFinalizer,
+  isPodFailed,
+  isPodFinished,
+  isPodSucceeded,
+  isPodTerminating,
+  podFinishedAt,
+} from './job-pods';
+import {
+  asJob,
+  finishedCondition,
+  hasTrueCondition,
+  JOB_TRACKING_FINALIZER,
+  jobSpecOf,
+  JobSpecView,
+  JobStatus,
+  jobStatusOf,
+  rfc3339,
+  setCondition,
+} from './job-spec';
 
 /** What a reconcile learnt from pods that finished since the last look. */
 interface Tally {
@@ -81,7 +112,10 @@ export class JobReconciler implements Controller {
     const named = this.pods.list().filter((p) => p.metadata.namespace === namespace && jobKeyOf(p) === key);
     const pods = named.filter((p) => controllerRefOf(p)?.uid === cached?.metadata.uid);
     // Pods of a Job that is gone (or an older Job of the same name) must not stay stuck on our finalizer.
-    await this.release(ctx, named.filter((p) => !pods.includes(p) && hasTrackingFinalizer(p)));
+    await this.release(
+      ctx,
+      named.filter((p) => !pods.includes(p) && hasTrackingFinalizer(p)),
+    );
     if (!cached) {
       this.expectations.forget(key);
       return;
@@ -141,7 +175,11 @@ export class JobReconciler implements Controller {
       if (completed) status.completedIndexes = formatIndexes(completed);
       // The verdict is written together with the pods that caused it: it cannot be lost once they are released.
       if (failJob && !hasTrueCondition(status, 'FailureTarget')) {
-        setCondition(status, { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: failJob }, rfc3339(now));
+        setCondition(
+          status,
+          { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', message: failJob },
+          rfc3339(now),
+        );
       }
     }
     counted.sort((a, b) => podFinishedAt(a.pod) - podFinishedAt(b.pod));
@@ -149,16 +187,34 @@ export class JobReconciler implements Controller {
   }
 
   /** Step 3: fold released pods into the counters, decide success or failure, and run pods. */
-  private async converge(ctx: ControllerContext, key: string, job: KubeObject, spec: JobSpecView, pods: KubeObject[], now: number): Promise<ReconcileResult | void> {
+  private async converge(
+    ctx: ControllerContext,
+    key: string,
+    job: KubeObject,
+    spec: JobSpecView,
+    pods: KubeObject[],
+    now: number,
+  ): Promise<ReconcileResult | void> {
     const status = jobStatusOf(job);
     const stamp = rfc3339(now);
-    const held = new Set(pods.filter((p) => hasTrackingFinalizer(p) && !this.released.has(p.metadata.uid!)).map((p) => p.metadata.uid!));
-    const uncounted = { succeeded: status.uncountedTerminatedPods?.succeeded ?? [], failed: status.uncountedTerminatedPods?.failed ?? [] };
+    const held = new Set(
+      pods.filter((p) => hasTrackingFinalizer(p) && !this.released.has(p.metadata.uid!)).map((p) => p.metadata.uid!),
+    );
+    const uncounted = {
+      succeeded: status.uncountedTerminatedPods?.succeeded ?? [],
+      failed: status.uncountedTerminatedPods?.failed ?? [],
+    };
     const completed = spec.indexed ? parseIndexes(status.completedIndexes, spec.completions ?? 0) : undefined;
-    status.succeeded = completed ? completed.size : (status.succeeded ?? 0) + uncounted.succeeded.filter((u) => !held.has(u)).length;
+    status.succeeded = completed
+      ? completed.size
+      : (status.succeeded ?? 0) + uncounted.succeeded.filter((u) => !held.has(u)).length;
     status.failed = (status.failed ?? 0) + uncounted.failed.filter((u) => !held.has(u)).length;
-    status.uncountedTerminatedPods = { succeeded: uncounted.succeeded.filter((u) => held.has(u)), failed: uncounted.failed.filter((u) => held.has(u)) };
-    const pendingUncounted = status.uncountedTerminatedPods.succeeded!.length + status.uncountedTerminatedPods.failed!.length;
+    status.uncountedTerminatedPods = {
+      succeeded: uncounted.succeeded.filter((u) => held.has(u)),
+      failed: uncounted.failed.filter((u) => held.has(u)),
+    };
+    const pendingUncounted =
+      status.uncountedTerminatedPods.succeeded!.length + status.uncountedTerminatedPods.failed!.length;
     const succeededTotal = status.succeeded + (completed ? 0 : status.uncountedTerminatedPods.succeeded!.length);
     const failedTotal = status.failed + status.uncountedTerminatedPods.failed!.length;
 
@@ -166,13 +222,43 @@ export class JobReconciler implements Controller {
     const manager = new JobPodManager(ctx, this.expectations, key, job, spec);
     let requeueAfterMs: number | undefined;
     if (!hasTrueCondition(status, 'FailureTarget') && !hasTrueCondition(status, 'SuccessCriteriaMet')) {
-      const deadline = spec.activeDeadlineSeconds !== undefined && status.startTime ? Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
+      const deadline =
+        spec.activeDeadlineSeconds !== undefined && status.startTime
+          ? Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000
+          : undefined;
       if (failedTotal > spec.backoffLimit) {
-        setCondition(status, { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }, stamp);
+        setCondition(
+          status,
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+          },
+          stamp,
+        );
       } else if (!spec.suspend && deadline !== undefined && now >= deadline) {
-        setCondition(status, { type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }, stamp);
+        setCondition(
+          status,
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'DeadlineExceeded',
+            message: 'Job was active longer than specified deadline',
+          },
+          stamp,
+        );
       } else if (isSuccess(spec, succeededTotal, completed, active.length)) {
-        setCondition(status, { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, stamp);
+        setCondition(
+          status,
+          {
+            type: 'SuccessCriteriaMet',
+            status: 'True',
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+          },
+          stamp,
+        );
       } else if (!spec.suspend && deadline !== undefined) {
         requeueAfterMs = deadline - now;
       }
@@ -186,33 +272,62 @@ export class JobReconciler implements Controller {
       const terminating = pods.some(isPodTerminating);
       if (active.length === 0 && !terminating && pendingUncounted === 0) {
         if (failing) {
-          setCondition(status, { type: 'Failed', status: 'True', reason: failing.reason, message: failing.message }, stamp);
+          setCondition(
+            status,
+            { type: 'Failed', status: 'True', reason: failing.reason, message: failing.message },
+            stamp,
+          );
           void ctx.events.record(asJob(job), 'Warning', failing.reason ?? 'Failed', failing.message ?? '');
         } else {
-          setCondition(status, { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, stamp);
+          setCondition(
+            status,
+            {
+              type: 'Complete',
+              status: 'True',
+              reason: 'CompletionsReached',
+              message: 'Reached expected number of succeeded pods',
+            },
+            stamp,
+          );
           status.completionTime = stamp;
           void ctx.events.record(asJob(job), 'Normal', 'Completed', 'Job completed');
         }
       }
     } else if (spec.suspend) {
       active = await manager.deletePods(active, false);
-      if (setCondition(status, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, stamp)) {
+      if (
+        setCondition(
+          status,
+          { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' },
+          stamp,
+        )
+      ) {
         void ctx.events.record(asJob(job), 'Normal', 'Suspended', 'Job suspended');
       }
     } else {
       if (hasTrueCondition(status, 'Suspended')) {
-        setCondition(status, { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' }, stamp);
+        setCondition(
+          status,
+          { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' },
+          stamp,
+        );
         void ctx.events.record(asJob(job), 'Normal', 'Resumed', 'Job resumed');
         // activeDeadlineSeconds counts from the resume, as upstream.
         status.startTime = stamp;
       }
       status.startTime ??= stamp;
       // Failures the podFailurePolicy ignores do not back off either.
-      const ignored = (p: KubeObject) => podPhase(p) === 'Failed' && matchPodFailurePolicy(spec.podFailureRules, p)?.action === 'Ignore';
-      const fromPods = backoffUntil(pods.filter((p) => (isPodFinished(p) || isPodFailed(p, spec)) && !ignored(p)), spec);
+      const ignored = (p: KubeObject) =>
+        podPhase(p) === 'Failed' && matchPodFailurePolicy(spec.podFailureRules, p)?.action === 'Ignore';
+      const fromPods = backoffUntil(
+        pods.filter((p) => (isPodFinished(p) || isPodFailed(p, spec)) && !ignored(p)),
+        spec,
+      );
       const record = this.backoffs.get(key);
-      const fromRecord = record && record.failures > 0 ? record.lastFailure + backoffDelayMs(record.failures) : undefined;
-      const backoff = fromPods === undefined && fromRecord === undefined ? undefined : Math.max(fromPods ?? 0, fromRecord ?? 0);
+      const fromRecord =
+        record && record.failures > 0 ? record.lastFailure + backoffDelayMs(record.failures) : undefined;
+      const backoff =
+        fromPods === undefined && fromRecord === undefined ? undefined : Math.max(fromPods ?? 0, fromRecord ?? 0);
       const mayCreate = backoff === undefined || backoff <= now;
       if (!mayCreate) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, backoff - now);
       active = await manager.manage(active, succeededTotal, completed, mayCreate);
@@ -247,7 +362,16 @@ export class JobReconciler implements Controller {
         if (at < 0) return;
         const path = `/metadata/finalizers/${at}`;
         try {
-          await client.patch(pod.metadata.namespace, pod.metadata.name!, [{ op: 'test', path: '/metadata/uid', value: pod.metadata.uid }, { op: 'test', path, value: JOB_TRACKING_FINALIZER }, { op: 'remove', path }], 'json');
+          await client.patch(
+            pod.metadata.namespace,
+            pod.metadata.name!,
+            [
+              { op: 'test', path: '/metadata/uid', value: pod.metadata.uid },
+              { op: 'test', path, value: JOB_TRACKING_FINALIZER },
+              { op: 'remove', path },
+            ],
+            'json',
+          );
           this.released.add(pod.metadata.uid!);
         } catch (err) {
           if (isNotFound(err)) return;
@@ -259,7 +383,9 @@ export class JobReconciler implements Controller {
 
   private async writeStatus(ctx: ControllerContext, job: KubeObject, status: JobStatus): Promise<KubeObject> {
     try {
-      return await ctx.client.resource(JOBS).updateStatus(job.metadata.namespace, { ...job, status: status as KubeObject['status'] });
+      return await ctx.client
+        .resource(JOBS)
+        .updateStatus(job.metadata.namespace, { ...job, status: status as KubeObject['status'] });
     } catch (err) {
       if (isConflict(err)) throw new Error(`job ${objectKey(job)} changed meanwhile; looking again`);
       throw err;
@@ -275,14 +401,22 @@ export class JobReconciler implements Controller {
     const remaining = finishedAt + ttl * 1000 - now;
     if (remaining > 0) return { requeueAfterMs: remaining + 100 };
     try {
-      await ctx.client.resource(JOBS).delete(job.metadata.namespace, job.metadata.name!, { propagationPolicy: 'Background', preconditions: { uid: job.metadata.uid } });
+      await ctx.client.resource(JOBS).delete(job.metadata.namespace, job.metadata.name!, {
+        propagationPolicy: 'Background',
+        preconditions: { uid: job.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
 }
 
-function isSuccess(spec: JobSpecView, succeeded: number, completed: ReadonlySet<number> | undefined, active: number): boolean {
+function isSuccess(
+  spec: JobSpecView,
+  succeeded: number,
+  completed: ReadonlySet<number> | undefined,
+  active: number,
+): boolean {
   if (completed) return completed.size >= (spec.completions ?? 0);
   // Without completions (a work queue) the Job is done once one pod succeeded and none is left running.
   if (spec.completions === undefined) return succeeded > 0 && active === 0;
@@ -291,5 +425,7 @@ function isSuccess(spec: JobSpecView, succeeded: number, completed: ReadonlySet<
 
 function jobKeyOf(pod: KubeObject): string | undefined {
   const ref = controllerRefOf(pod);
-  return ref?.kind === 'Job' && ref.apiVersion.startsWith('batch/') ? `${pod.metadata.namespace}/${ref.name}` : undefined;
+  return ref?.kind === 'Job' && ref.apiVersion.startsWith('batch/')
+    ? `${pod.metadata.namespace}/${ref.name}`
+    : undefined;
 }

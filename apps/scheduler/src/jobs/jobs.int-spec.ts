@@ -10,8 +10,19 @@ interface Condition {
 
 interface Job {
   metadata: { name: string; uid: string; labels?: Record<string, string> };
-  spec: { selector?: { matchLabels?: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
-  status?: { active?: number; succeeded?: number; failed?: number; startTime?: string; completionTime?: string; completedIndexes?: string; conditions?: Condition[] };
+  spec: {
+    selector?: { matchLabels?: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> } };
+  };
+  status?: {
+    active?: number;
+    succeeded?: number;
+    failed?: number;
+    startTime?: string;
+    completionTime?: string;
+    completedIndexes?: string;
+    conditions?: Condition[];
+  };
 }
 
 // No sandbox agent here: the spec plays the kubelet and writes pod status through the API, as upstream's integration tests do.
@@ -24,35 +35,84 @@ describe('Job controller (integration)', () => {
   const podsPath = () => `/api/v1/namespaces/${ns}/pods`;
   const getJob = async (name: string) => (await apiRequest(cluster.stack, 'GET', `${jobsPath()}/${name}`)).body as Job;
   const listPods = async (jobName: string) =>
-    ((await apiRequest(cluster.stack, 'GET', `${podsPath()}?labelSelector=batch.kubernetes.io/job-name%3D${jobName}`)).body as { items: Pod[] }).items;
-  const running = async (jobName: string) => (await listPods(jobName)).filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+    (
+      (await apiRequest(cluster.stack, 'GET', `${podsPath()}?labelSelector=batch.kubernetes.io/job-name%3D${jobName}`))
+        .body as { items: Pod[] }
+    ).items;
+  const running = async (jobName: string) =>
+    (await listPods(jobName)).filter(
+      (p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+    );
   const createJob = async (name: string, spec: Record<string, unknown>) => {
     const res = await apiRequest(cluster.stack, 'POST', jobsPath(), {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name },
       // Bound to a node no kubelet serves, so the placement scheduler leaves the pods alone.
-      spec: { template: { spec: { restartPolicy: 'Never', nodeName: 'no-kubelet', containers: [{ name: 'main', image: 'busybox', command: ['true'] }] } }, ...spec },
+      spec: {
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            nodeName: 'no-kubelet',
+            containers: [{ name: 'main', image: 'busybox', command: ['true'] }],
+          },
+        },
+        ...spec,
+      },
     });
     expect(res.status).toBe(201);
     return res.body as Job;
   };
-  const setPhase = async (pod: Pod, phase: 'Running' | 'Succeeded' | 'Failed', exitCode = phase === 'Succeeded' ? 0 : 1) => {
-    const state = phase === 'Running' ? { running: { startedAt: new Date().toISOString() } } : { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: new Date().toISOString() } };
-    await eventually(async () => {
-      const current = (await apiRequest(cluster.stack, 'GET', `${podsPath()}/${pod.metadata.name}`)).body as Record<string, unknown>;
-      const res = await apiRequest(cluster.stack, 'PUT', `${podsPath()}/${pod.metadata.name}/status`, {
-        ...current,
-        status: { phase, containerStatuses: [{ name: 'main', image: 'busybox', imageID: '', ready: phase === 'Running', restartCount: 0, state }] },
-      });
-      if (res.status === 409) return undefined;
-      expect(res.status).toBe(200);
-      return true;
-    }, 10_000, `pod ${pod.metadata.name} ${phase}`);
+  const setPhase = async (
+    pod: Pod,
+    phase: 'Running' | 'Succeeded' | 'Failed',
+    exitCode = phase === 'Succeeded' ? 0 : 1,
+  ) => {
+    const state =
+      phase === 'Running'
+        ? { running: { startedAt: new Date().toISOString() } }
+        : {
+            terminated: {
+              exitCode,
+              reason: exitCode === 0 ? 'Completed' : 'Error',
+              finishedAt: new Date().toISOString(),
+            },
+          };
+    await eventually(
+      async () => {
+        const current = (await apiRequest(cluster.stack, 'GET', `${podsPath()}/${pod.metadata.name}`)).body as Record<
+          string,
+          unknown
+        >;
+        const res = await apiRequest(cluster.stack, 'PUT', `${podsPath()}/${pod.metadata.name}/status`, {
+          ...current,
+          status: {
+            phase,
+            containerStatuses: [
+              { name: 'main', image: 'busybox', imageID: '', ready: phase === 'Running', restartCount: 0, state },
+            ],
+          },
+        });
+        if (res.status === 409) return undefined;
+        expect(res.status).toBe(200);
+        return true;
+      },
+      10_000,
+      `pod ${pod.metadata.name} ${phase}`,
+    );
   };
-  const condition = (job: Job, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+  const condition = (job: Job, type: string) =>
+    job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
   const eventReasons = async (name: string) =>
-    ((await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3D${name}`)).body as { items: { reason: string }[] }).items.map((e) => e.reason);
+    (
+      (
+        await apiRequest(
+          cluster.stack,
+          'GET',
+          `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3D${name}`,
+        )
+      ).body as { items: { reason: string }[] }
+    ).items.map((e) => e.reason);
 
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'scheduler']);
@@ -64,7 +124,9 @@ describe('Job controller (integration)', () => {
 
   beforeEach(async () => {
     ns = `jobs-${++seq}`;
-    expect((await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
+    expect((await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(
+      201,
+    );
   });
 
   afterEach(async () => {
@@ -74,15 +136,27 @@ describe('Job controller (integration)', () => {
   it('runs pods until completions succeed, then is Complete (kubectl wait --for=condition=complete)', async () => {
     const created = await createJob('pi', { completions: 2, parallelism: 1 });
     // The API server generates the selector and template labels from the uid, as upstream.
-    expect(created.spec.selector).toEqual({ matchLabels: { 'batch.kubernetes.io/controller-uid': created.metadata.uid } });
-    expect(created.spec.template.metadata.labels).toMatchObject({ 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi', 'controller-uid': created.metadata.uid });
+    expect(created.spec.selector).toEqual({
+      matchLabels: { 'batch.kubernetes.io/controller-uid': created.metadata.uid },
+    });
+    expect(created.spec.template.metadata.labels).toMatchObject({
+      'batch.kubernetes.io/job-name': 'pi',
+      'job-name': 'pi',
+      'controller-uid': created.metadata.uid,
+    });
 
-    const waiter = cluster.kubectl(['wait', '-n', ns, '--for=condition=complete', 'job/pi', '--timeout=60s'], { timeoutMs: 70_000 });
+    const waiter = cluster.kubectl(['wait', '-n', ns, '--for=condition=complete', 'job/pi', '--timeout=60s'], {
+      timeoutMs: 70_000,
+    });
     for (let i = 0; i < 2; i++) {
-      const [pod] = await eventually(async () => {
-        const pods = await running('pi');
-        return pods.length === 1 ? pods : undefined;
-      }, 20_000, `pod ${i + 1} of the job`);
+      const [pod] = await eventually(
+        async () => {
+          const pods = await running('pi');
+          return pods.length === 1 ? pods : undefined;
+        },
+        20_000,
+        `pod ${i + 1} of the job`,
+      );
       expect(pod.metadata.finalizers).toContain('batch.kubernetes.io/job-tracking');
       await setPhase(pod, 'Running');
       await setPhase(pod, 'Succeeded');
@@ -102,16 +176,27 @@ describe('Job controller (integration)', () => {
 
   it('fails with BackoffLimitExceeded once more pods failed than backoffLimit allows', async () => {
     await createJob('fails', { backoffLimit: 0 });
-    const [pod] = await eventually(async () => {
-      const pods = await running('fails');
-      return pods.length === 1 ? pods : undefined;
-    }, 20_000, 'the pod');
+    const [pod] = await eventually(
+      async () => {
+        const pods = await running('fails');
+        return pods.length === 1 ? pods : undefined;
+      },
+      20_000,
+      'the pod',
+    );
     await setPhase(pod, 'Failed', 3);
-    const job = await eventually(async () => {
-      const j = await getJob('fails');
-      return condition(j, 'Failed') ? j : undefined;
-    }, 20_000, 'the Failed condition');
-    expect(condition(job, 'Failed')).toMatchObject({ reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' });
+    const job = await eventually(
+      async () => {
+        const j = await getJob('fails');
+        return condition(j, 'Failed') ? j : undefined;
+      },
+      20_000,
+      'the Failed condition',
+    );
+    expect(condition(job, 'Failed')).toMatchObject({
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+    });
     expect(job.status).toMatchObject({ failed: 1, active: 0 });
     expect(await running('fails')).toEqual([]);
     expect(await eventReasons('fails')).toContain('BackoffLimitExceeded');
@@ -119,18 +204,30 @@ describe('Job controller (integration)', () => {
 
   it('counts a pod deleted while running as failed, and replaces it after the backoff', async () => {
     await createJob('replace', { backoffLimit: 3 });
-    const [first] = await eventually(async () => {
-      const pods = await running('replace');
-      return pods.length === 1 ? pods : undefined;
-    }, 20_000, 'the pod');
+    const [first] = await eventually(
+      async () => {
+        const pods = await running('replace');
+        return pods.length === 1 ? pods : undefined;
+      },
+      20_000,
+      'the pod',
+    );
     expect((await apiRequest(cluster.stack, 'DELETE', `${podsPath()}/${first.metadata.name}`)).status).toBe(200);
-    await eventually(async () => ((await getJob('replace')).status?.failed === 1 ? true : undefined), 20_000, 'the failure counted');
+    await eventually(
+      async () => ((await getJob('replace')).status?.failed === 1 ? true : undefined),
+      20_000,
+      'the failure counted',
+    );
     expect(await running('replace')).toEqual([]); // not before the backoff
     // The first replacement waits out upstream's 10 s pod-failure backoff.
-    const [second] = await eventually(async () => {
-      const pods = await running('replace');
-      return pods.length === 1 ? pods : undefined;
-    }, 30_000, 'a replacement pod');
+    const [second] = await eventually(
+      async () => {
+        const pods = await running('replace');
+        return pods.length === 1 ? pods : undefined;
+      },
+      30_000,
+      'a replacement pod',
+    );
     expect(second.metadata.uid).not.toBe(first.metadata.uid);
     // Still terminating (no kubelet finishes it here), but no longer held by the Job's finalizer.
     const gone = (await apiRequest(cluster.stack, 'GET', `${podsPath()}/${first.metadata.name}`)).body as Pod;
@@ -141,29 +238,68 @@ describe('Job controller (integration)', () => {
     await createJob('nap', { suspend: true, parallelism: 2, completions: 2 });
     await eventually(async () => (condition(await getJob('nap'), 'Suspended') ? true : undefined), 20_000, 'Suspended');
     expect(await listPods('nap')).toEqual([]);
-    const patch = await apiRequest(cluster.stack, 'PATCH', `${jobsPath()}/nap`, { spec: { suspend: false } }, 'application/merge-patch+json');
+    const patch = await apiRequest(
+      cluster.stack,
+      'PATCH',
+      `${jobsPath()}/nap`,
+      { spec: { suspend: false } },
+      'application/merge-patch+json',
+    );
     expect(patch.status).toBe(200);
-    await eventually(async () => ((await running('nap')).length === 2 ? true : undefined), 20_000, 'two pods after resume');
-    const job = await eventually(async () => {
-      const j = await getJob('nap');
-      return j.status?.active === 2 ? j : undefined;
-    }, 20_000, 'status after resume');
-    expect(job.status?.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({ status: 'False', reason: 'JobResumed' });
+    await eventually(
+      async () => ((await running('nap')).length === 2 ? true : undefined),
+      20_000,
+      'two pods after resume',
+    );
+    const job = await eventually(
+      async () => {
+        const j = await getJob('nap');
+        return j.status?.active === 2 ? j : undefined;
+      },
+      20_000,
+      'status after resume',
+    );
+    expect(job.status?.conditions?.find((c) => c.type === 'Suspended')).toMatchObject({
+      status: 'False',
+      reason: 'JobResumed',
+    });
     expect(await eventReasons('nap')).toEqual(expect.arrayContaining(['Suspended', 'Resumed']));
 
-    await apiRequest(cluster.stack, 'PATCH', `${jobsPath()}/nap`, { spec: { suspend: true } }, 'application/merge-patch+json');
-    await eventually(async () => ((await listPods('nap')).length === 0 ? true : undefined), 20_000, 'pods deleted on suspend');
+    await apiRequest(
+      cluster.stack,
+      'PATCH',
+      `${jobsPath()}/nap`,
+      { spec: { suspend: true } },
+      'application/merge-patch+json',
+    );
+    await eventually(
+      async () => ((await listPods('nap')).length === 0 ? true : undefined),
+      20_000,
+      'pods deleted on suspend',
+    );
     expect((await getJob('nap')).status).toMatchObject({ active: 0, failed: 0 });
   });
 
   it('deletes a finished Job after ttlSecondsAfterFinished, and its pods go with it', async () => {
     await createJob('brief', { ttlSecondsAfterFinished: 1 });
-    const [pod] = await eventually(async () => {
-      const pods = await running('brief');
-      return pods.length === 1 ? pods : undefined;
-    }, 20_000, 'the pod');
+    const [pod] = await eventually(
+      async () => {
+        const pods = await running('brief');
+        return pods.length === 1 ? pods : undefined;
+      },
+      20_000,
+      'the pod',
+    );
     await setPhase(pod, 'Succeeded');
-    await eventually(async () => ((await apiRequest(cluster.stack, 'GET', `${jobsPath()}/brief`)).status === 404 ? true : undefined), 20_000, 'the Job deleted');
-    await eventually(async () => ((await listPods('brief')).length === 0 ? true : undefined), 20_000, 'its pods collected');
+    await eventually(
+      async () => ((await apiRequest(cluster.stack, 'GET', `${jobsPath()}/brief`)).status === 404 ? true : undefined),
+      20_000,
+      'the Job deleted',
+    );
+    await eventually(
+      async () => ((await listPods('brief')).length === 0 ? true : undefined),
+      20_000,
+      'its pods collected',
+    );
   });
 });

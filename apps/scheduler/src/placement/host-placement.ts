@@ -13,9 +13,19 @@ export type PlacementResult = { host: SandboxHostRecord } | { reason: string };
  * Picks a host in `zones` with room for `need` (cpu, memory, pod count) and the runtime
  * handler, preferring the least loaded (the spread kube-scheduler's LeastAllocated scoring gives).
  */
-export function chooseHost(loads: HostLoad[], need: Resources, zones: string[] | undefined, handler: string): PlacementResult {
+export function chooseHost(
+  loads: HostLoad[],
+  need: Resources,
+  zones: string[] | undefined,
+  handler: string,
+): PlacementResult {
   const candidates = loads.filter((l) => zones === undefined || zones.includes(l.host.zone));
-  if (candidates.length === 0) return { reason: zones ? `0/${loads.length} sandbox hosts are in zone(s) ${zones.join(', ')}` : 'no sandbox hosts are registered' };
+  if (candidates.length === 0)
+    return {
+      reason: zones
+        ? `0/${loads.length} sandbox hosts are in zone(s) ${zones.join(', ')}`
+        : 'no sandbox hosts are registered',
+    };
   const reasons = new Map<string, number>();
   const fits: HostLoad[] = [];
   for (const l of candidates) {

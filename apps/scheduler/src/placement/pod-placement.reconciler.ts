@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
-import { Controller, ControllerContext, EventRecorder, Informer, PODS, ReconcileResult } from '@skiff/controller-runtime';
+import {
+  Controller,
+  ControllerContext,
+  EventRecorder,
+  Informer,
+  PODS,
+  ReconcileResult,
+} from '@skiff/controller-runtime';
 import { isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
@@ -87,13 +94,20 @@ export class PodPlacementReconciler implements Controller {
 
   private async schedule(pod: KubeObject, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
     const spec = isJsonObject(pod.spec) ? pod.spec : {};
-    const runtimeClass = typeof spec.runtimeClassName === 'string' ? spec.runtimeClassName : this.config.defaultRuntimeClass;
+    const runtimeClass =
+      typeof spec.runtimeClassName === 'string' ? spec.runtimeClassName : this.config.defaultRuntimeClass;
     const handler = RUNTIME_HANDLERS[runtimeClass];
     if (!handler) return this.unschedulable(pod, events, `RuntimeClass "${runtimeClass}" not found`);
     const zones = eligibleZones(pod, this.config.zones);
-    if (zones.length === 0) return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${this.config.zones.length} node(s) didn't match Pod's node affinity/selector.`);
+    if (zones.length === 0)
+      return this.unschedulable(
+        pod,
+        events,
+        `0/${this.config.zones.length} nodes are available: ${this.config.zones.length} node(s) didn't match Pod's node affinity/selector.`,
+      );
     const claimProblem = await this.unboundClaim(pod);
-    if (claimProblem) return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${claimProblem}.`);
+    if (claimProblem)
+      return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${claimProblem}.`);
     const need = podRequests(pod);
     const hosts = (await this.hosts.list()).filter((h) => !h.stale);
     const choice = chooseHost(this.loads(hosts, informer), need, zones, handler);
@@ -104,41 +118,56 @@ export class PodPlacementReconciler implements Controller {
     // other's placements and cannot over-commit a host.
     this.assumed.set(pod.metadata.uid!, { hostId: choice.host.hostId, pod, until: Date.now() + ASSUME_FOR_MS });
     try {
-      await this.client.request('POST', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/binding`, {
-        apiVersion: 'v1',
-        kind: 'Binding',
-        metadata: {
-          name: pod.metadata.name,
-          annotations: {
-            [SANDBOX_HOST_ANNOTATION]: choice.host.hostId,
-            [ECI_INSTANCE_ID_ANNOTATION]: `eci-${pod.metadata.uid!.replace(/-/g, '').slice(0, 20)}`,
-            [ECI_INSTANCE_SPEC_ANNOTATION]: formatInstanceSpec(size),
+      await this.client.request(
+        'POST',
+        `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/binding`,
+        {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: {
+            name: pod.metadata.name,
+            annotations: {
+              [SANDBOX_HOST_ANNOTATION]: choice.host.hostId,
+              [ECI_INSTANCE_ID_ANNOTATION]: `eci-${pod.metadata.uid!.replace(/-/g, '').slice(0, 20)}`,
+              [ECI_INSTANCE_SPEC_ANNOTATION]: formatInstanceSpec(size),
+            },
           },
+          target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
         },
-        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
-      });
+      );
     } catch (err) {
       if (isConflict(err)) return; // bound meanwhile: the informer brings the news and replaces the assumption
       this.assumed.delete(pod.metadata.uid!);
       if (isNotFound(err)) return; // deleted meanwhile
       throw err;
     }
-    events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`);
+    events.record(
+      pod,
+      'Normal',
+      'Scheduled',
+      `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${nodeName}`,
+    );
     // The agent starts at once rather than a watch round-trip later; the bound version's own job follows
     // from the informer (a no-op for the agent by then).
-    await this.sandboxes.syncPod(choice.host.hostId, { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! }, 'bound');
+    await this.sandboxes.syncPod(
+      choice.host.hostId,
+      { podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! },
+      'bound',
+    );
   }
 
   /** Why the pod's claims keep it from running yet (a missing or unbound PersistentVolumeClaim), as kube-scheduler's VolumeBinding says it. */
   private async unboundClaim(pod: KubeObject): Promise<string | undefined> {
-    const volumes = isJsonObject(pod.spec) && Array.isArray(pod.spec.volumes) ? pod.spec.volumes.filter(isJsonObject) : [];
+    const volumes =
+      isJsonObject(pod.spec) && Array.isArray(pod.spec.volumes) ? pod.spec.volumes.filter(isJsonObject) : [];
     for (const v of volumes) {
       const claimName = isJsonObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
       if (typeof claimName !== 'string') continue;
       try {
         const claim = await this.claims.get(pod.metadata.namespace, claimName);
         if (claim.metadata.deletionTimestamp) return `persistentvolumeclaim "${claimName}" is being deleted`;
-        if (!isJsonObject(claim.status) || claim.status.phase !== 'Bound') return 'pod has unbound immediate PersistentVolumeClaims';
+        if (!isJsonObject(claim.status) || claim.status.phase !== 'Bound')
+          return 'pod has unbound immediate PersistentVolumeClaims';
       } catch (err) {
         if (isNotFound(err)) return `persistentvolumeclaim "${claimName}" not found`;
         throw err;
@@ -154,11 +183,23 @@ export class PodPlacementReconciler implements Controller {
     if (!existing || existing.status !== 'False' || existing.message !== message) {
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       const others = conditions.filter((c) => c.type !== 'PodScheduled');
-      const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : now };
+      const cond = {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message,
+        lastProbeTime: null,
+        lastTransitionTime: existing?.status === 'False' ? existing.lastTransitionTime : now,
+      };
       try {
         // From the pod as read (resourceVersion): a status written meanwhile (e.g. Succeeded) is not overwritten.
-        const patch = { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions: [...others, cond] } };
-        await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, patch, 'merge', { fieldManager: 'skiff-scheduler' });
+        const patch = {
+          metadata: { resourceVersion: pod.metadata.resourceVersion },
+          status: { conditions: [...others, cond] },
+        };
+        await this.pods.patchStatus(pod.metadata.namespace, pod.metadata.name!, patch, 'merge', {
+          fieldManager: 'skiff-scheduler',
+        });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -169,7 +210,9 @@ export class PodPlacementReconciler implements Controller {
 
   // What is already placed on each host: non-terminal pods carrying its annotation.
   private loads(hosts: RegisteredHost[], informer: Informer): HostLoad[] {
-    const byHost = new Map<string, HostLoad>(hosts.map((h) => [h.hostId, { host: h, used: { cpuMilli: 0, memoryBytes: 0 }, pods: 0 }]));
+    const byHost = new Map<string, HostLoad>(
+      hosts.map((h) => [h.hostId, { host: h, used: { cpuMilli: 0, memoryBytes: 0 }, pods: 0 }]),
+    );
     const counted = new Set<string>();
     const count = (hostId: string, pod: KubeObject): void => {
       const load = byHost.get(hostId);

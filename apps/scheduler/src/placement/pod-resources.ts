@@ -35,8 +35,14 @@ export function podRequests(pod: KubeObject): Resources {
   const spec = isJsonObject(pod.spec) ? pod.spec : {};
   const sum = containersOf(spec, 'containers').map(containerRequests).reduce(add, { cpuMilli: 0, memoryBytes: 0 });
   const init = containersOf(spec, 'initContainers').map(containerRequests);
-  const maxInit = init.reduce((m, r) => ({ cpuMilli: Math.max(m.cpuMilli, r.cpuMilli), memoryBytes: Math.max(m.memoryBytes, r.memoryBytes) }), { cpuMilli: 0, memoryBytes: 0 });
-  const fromRequests = { cpuMilli: Math.max(sum.cpuMilli, maxInit.cpuMilli), memoryBytes: Math.max(sum.memoryBytes, maxInit.memoryBytes) };
+  const maxInit = init.reduce(
+    (m, r) => ({ cpuMilli: Math.max(m.cpuMilli, r.cpuMilli), memoryBytes: Math.max(m.memoryBytes, r.memoryBytes) }),
+    { cpuMilli: 0, memoryBytes: 0 },
+  );
+  const fromRequests = {
+    cpuMilli: Math.max(sum.cpuMilli, maxInit.cpuMilli),
+    memoryBytes: Math.max(sum.memoryBytes, maxInit.memoryBytes),
+  };
   // ECI sizing: an eci-use-specs size stands in for requests when the pod gives none.
   const spec0 = eciSpecOf(pod);
   if (spec0 && fromRequests.cpuMilli === 0 && fromRequests.memoryBytes === 0) return spec0;

@@ -26,9 +26,13 @@ export function eligibleZones(pod: KubeObject, zones: string[]): string[] {
 function requiredTerms(spec: Record<string, unknown>): Requirement[][] {
   const affinity = isJsonObject(spec.affinity) ? spec.affinity : {};
   const nodeAffinity = isJsonObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
-  const required = isJsonObject(nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution) ? nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution : {};
+  const required = isJsonObject(nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution)
+    ? nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+    : {};
   const terms = Array.isArray(required.nodeSelectorTerms) ? required.nodeSelectorTerms : [];
-  return terms.filter(isJsonObject).map((t) => (Array.isArray(t.matchExpressions) ? (t.matchExpressions as unknown as Requirement[]) : []));
+  return terms
+    .filter(isJsonObject)
+    .map((t) => (Array.isArray(t.matchExpressions) ? (t.matchExpressions as unknown as Requirement[]) : []));
 }
 
 function matches(r: Requirement, labels: Record<string, string>): boolean {

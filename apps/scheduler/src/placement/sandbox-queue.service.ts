@@ -17,7 +17,11 @@ export class SandboxQueueService implements OnApplicationShutdown {
 
   async syncPod(hostId: string, cmd: SyncPodCommand, resourceVersion: string): Promise<void> {
     let q = this.queues.get(hostId);
-    if (!q) this.queues.set(hostId, (q = new Queue(sandboxQueueName(this.config.natsPrefix, hostId), { connection: this.redis })));
+    if (!q)
+      this.queues.set(
+        hostId,
+        (q = new Queue(sandboxQueueName(this.config.natsPrefix, hostId), { connection: this.redis })),
+      );
     // One job per pod version: a version already queued is not queued twice, and a change made
     // while the agent works on an older version still gets its own job.
     await q.add(SYNC_POD_JOB, cmd, {

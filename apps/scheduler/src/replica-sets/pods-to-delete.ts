@@ -5,8 +5,12 @@ const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
 function restarts(pod: KubeObject): number {
-  const statuses = isJsonObject(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];
-  return statuses.reduce<number>((n, s) => n + (isJsonObject(s) && typeof s.restartCount === 'number' ? s.restartCount : 0), 0);
+  const statuses =
+    isJsonObject(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];
+  return statuses.reduce<number>(
+    (n, s) => n + (isJsonObject(s) && typeof s.restartCount === 'number' ? s.restartCount : 0),
+    0,
+  );
 }
 
 function deletionCost(pod: KubeObject): number {

@@ -20,17 +20,30 @@ export interface ReplicaSetStatus {
 
 function matchesTemplateLabels(pod: KubeObject, rs: KubeObject): boolean {
   const template = isJsonObject(rs.spec) && isJsonObject(rs.spec.template) ? rs.spec.template : {};
-  const labels = isJsonObject(template.metadata) && isJsonObject(template.metadata.labels) ? template.metadata.labels : {};
+  const labels =
+    isJsonObject(template.metadata) && isJsonObject(template.metadata.labels) ? template.metadata.labels : {};
   return Object.entries(labels).every(([k, v]) => pod.metadata.labels?.[k] === v);
 }
 
 /** The status a ReplicaSet reports for the active pods it owns (replicaset calculateStatus). */
-export function replicaSetStatus(rs: KubeObject, pods: readonly KubeObject[], minReadySeconds: number, now: number, failure?: string): ReplicaSetStatus {
+export function replicaSetStatus(
+  rs: KubeObject,
+  pods: readonly KubeObject[],
+  minReadySeconds: number,
+  now: number,
+  failure?: string,
+): ReplicaSetStatus {
   const previous = (isJsonObject(rs.status) ? rs.status : {}) as Partial<ReplicaSetStatus>;
   const conditions = (previous.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
   if (failure) {
     const old = previous.conditions?.find((c) => c.type === 'ReplicaFailure');
-    conditions.push({ type: 'ReplicaFailure', status: 'True', lastTransitionTime: old?.lastTransitionTime ?? new Date(now).toISOString(), reason: 'FailedCreate', message: failure });
+    conditions.push({
+      type: 'ReplicaFailure',
+      status: 'True',
+      lastTransitionTime: old?.lastTransitionTime ?? new Date(now).toISOString(),
+      reason: 'FailedCreate',
+      message: failure,
+    });
   }
   return {
     replicas: pods.length,

@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { claimObjects, ControllerContext, ControllerExpectations, Informer, PODS, ReconcileResult, REPLICA_SETS, splitKey, Controller, KindRef } from '@skiff/controller-runtime';
+import {
+  claimObjects,
+  ControllerContext,
+  ControllerExpectations,
+  Informer,
+  PODS,
+  ReconcileResult,
+  REPLICA_SETS,
+  splitKey,
+  Controller,
+  KindRef,
+} from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { isPodActive } from '../controllers/pod-conditions';
@@ -60,21 +71,37 @@ export class ReplicaSetReconciler implements Controller {
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const selector = labelSelectorFromObject(this.kind.selectorOf(rs));
     const candidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p));
-    const pods = await claimObjects(ctx.client, { owner: rs, ownerResource: this.kind.resource, selector, candidates, dependents: PODS });
+    const pods = await claimObjects(ctx.client, {
+      owner: rs,
+      ownerResource: this.kind.resource,
+      selector,
+      candidates,
+      dependents: PODS,
+    });
     let failure: string | undefined;
     if (needsSync) failure = await this.manageReplicas(ctx, key, rs, pods);
     return this.writeStatus(ctx, rs, pods, failure);
   }
 
   /** Creates or deletes pods toward spec.replicas; returns the create failure to report, if any. */
-  private async manageReplicas(ctx: ControllerContext, key: string, rs: KubeObject, pods: KubeObject[]): Promise<string | undefined> {
+  private async manageReplicas(
+    ctx: ControllerContext,
+    key: string,
+    rs: KubeObject,
+    pods: KubeObject[],
+  ): Promise<string | undefined> {
     const diff = pods.length - replicasOf(rs);
     if (diff < 0) return this.createPods(ctx, key, rs, Math.min(-diff, BURST_REPLICAS));
     if (diff > 0) await this.deletePods(ctx, key, rs, podsToDelete(pods, Math.min(diff, BURST_REPLICAS)));
     return undefined;
   }
 
-  private async createPods(ctx: ControllerContext, key: string, rs: KubeObject, n: number): Promise<string | undefined> {
+  private async createPods(
+    ctx: ControllerContext,
+    key: string,
+    rs: KubeObject,
+    n: number,
+  ): Promise<string | undefined> {
     const client = ctx.client.resource(PODS);
     const template = isJsonObject(rs.spec) ? rs.spec.template : undefined;
     this.expectations.expectCreations(key, n);
@@ -87,11 +114,21 @@ export class ReplicaSetReconciler implements Controller {
         return undefined;
       }
       const size = Math.min(batch, remaining);
-      const results = await Promise.allSettled(Array.from({ length: size }, () => client.create(rs.metadata.namespace, podFromTemplate(template, rs, this.kind.resource))));
+      const results = await Promise.allSettled(
+        Array.from({ length: size }, () =>
+          client.create(rs.metadata.namespace, podFromTemplate(template, rs, this.kind.resource)),
+        ),
+      );
       remaining -= size;
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       for (const r of results) {
-        if (r.status === 'fulfilled') void ctx.events.record(this.withKind(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+        if (r.status === 'fulfilled')
+          void ctx.events.record(
+            this.withKind(rs),
+            'Normal',
+            'SuccessfulCreate',
+            `Created pod: ${r.value.metadata.name}`,
+          );
       }
       if (failed.length > 0) {
         // Creates that failed, and the batches never sent, will not show up in the cache.
@@ -113,7 +150,11 @@ export class ReplicaSetReconciler implements Controller {
       key,
       victims.map((p) => p.metadata.uid!),
     );
-    const results = await Promise.allSettled(victims.map((p) => client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } })));
+    const results = await Promise.allSettled(
+      victims.map((p) =>
+        client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } }),
+      ),
+    );
     let firstError: unknown;
     results.forEach((r, i) => {
       const pod = victims[i];
@@ -134,13 +175,25 @@ export class ReplicaSetReconciler implements Controller {
     return { ...owner, apiVersion: this.kind.resource.apiVersion, kind: this.kind.resource.kind };
   }
 
-  private async writeStatus(ctx: ControllerContext, rs: KubeObject, pods: KubeObject[], failure?: string): Promise<ReconcileResult | void> {
+  private async writeStatus(
+    ctx: ControllerContext,
+    rs: KubeObject,
+    pods: KubeObject[],
+    failure?: string,
+  ): Promise<ReconcileResult | void> {
     const minReady = minReadySecondsOf(rs);
     const now = Date.now();
     const status = replicaSetStatus(rs, pods, minReady, now, failure);
     if (!sameStatus(rs.status, status)) {
       try {
-        await ctx.client.resource(this.kind.resource).patchStatus(rs.metadata.namespace, rs.metadata.name!, { metadata: { uid: rs.metadata.uid }, status }, 'merge');
+        await ctx.client
+          .resource(this.kind.resource)
+          .patchStatus(
+            rs.metadata.namespace,
+            rs.metadata.name!,
+            { metadata: { uid: rs.metadata.uid }, status },
+            'merge',
+          );
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

@@ -8,13 +8,25 @@ import { ReplicationControllerReconciler } from './replication-controller.reconc
 const NS = 'legacy';
 
 interface PodView {
-  metadata: { name: string; generateName?: string; labels: Record<string, string>; ownerReferences?: { apiVersion: string; kind: string; name: string; controller?: boolean }[] };
+  metadata: {
+    name: string;
+    generateName?: string;
+    labels: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; controller?: boolean }[];
+  };
 }
 
 function rcObject(name: string, replicas: number, labels: Record<string, string> = { app: name }): KubeObject {
   return {
     metadata: { name, namespace: NS, generation: 1 },
-    spec: { replicas, selector: labels, template: { metadata: { labels: { ...labels, extra: 'x' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    spec: {
+      replicas,
+      selector: labels,
+      template: {
+        metadata: { labels: { ...labels, extra: 'x' } },
+        spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      },
+    },
   };
 }
 
@@ -37,7 +49,10 @@ describe(ReplicationControllerReconciler.name, () => {
   const status = (name: string) => api.get(REPLICATION_CONTROLLERS, NS, name)!.status;
   const ready = (podName: string) =>
     api.edit(PODS, NS, podName, (p) => {
-      p.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-03-01T09:00:00Z' }] };
+      p.status = {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-03-01T09:00:00Z' }],
+      };
     });
 
   beforeEach(() => {
@@ -49,7 +64,9 @@ describe(ReplicationControllerReconciler.name, () => {
       client: {
         resource: (ref: ResourceRef) => {
           const r = client.resource(ref);
-          return Object.assign(Object.create(null) as object, r, { patchStatus: (ns: string, name: string, patch: unknown) => r.patch(ns, name, patch, 'merge') });
+          return Object.assign(Object.create(null) as object, r, {
+            patchStatus: (ns: string, name: string, patch: unknown) => r.patch(ns, name, patch, 'merge'),
+          });
         },
       } as unknown as ControllerContext['client'],
     };
@@ -69,24 +86,51 @@ describe(ReplicationControllerReconciler.name, () => {
     for (const p of pods()) {
       expect(p.metadata.generateName).toBe('web-');
       expect(p.metadata.labels).toEqual({ app: 'web', extra: 'x' });
-      expect(p.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'ReplicationController', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true }]);
+      expect(p.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: 'v1',
+          kind: 'ReplicationController',
+          name: 'web',
+          uid: 'uid-web',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
     }
-    expect(api.events.filter((e) => e.reason === 'SuccessfulCreate').map((e) => [e.kind, e.message.replace(/web-\w+$/, 'web-…')])).toEqual([
+    expect(
+      api.events
+        .filter((e) => e.reason === 'SuccessfulCreate')
+        .map((e) => [e.kind, e.message.replace(/web-\w+$/, 'web-…')]),
+    ).toEqual([
       ['ReplicationController', 'Created pod: web-…'],
       ['ReplicationController', 'Created pod: web-…'],
       ['ReplicationController', 'Created pod: web-…'],
     ]);
     ready(pods()[0].metadata.name);
     await settle('web');
-    expect(status('web')).toEqual({ replicas: 3, fullyLabeledReplicas: 3, readyReplicas: 1, availableReplicas: 1, observedGeneration: 1 });
+    expect(status('web')).toEqual({
+      replicas: 3,
+      fullyLabeledReplicas: 3,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      observedGeneration: 1,
+    });
   });
 
   it('adopts an orphan its equality selector matches and scales down to spec.replicas', async () => {
-    api.create(PODS, { metadata: { name: 'stray', namespace: NS, labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
-    api.create(PODS, { metadata: { name: 'other', namespace: NS, labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    api.create(PODS, {
+      metadata: { name: 'stray', namespace: NS, labels: { app: 'web', tier: 'front' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    api.create(PODS, {
+      metadata: { name: 'other', namespace: NS, labels: { app: 'api' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
     api.create(REPLICATION_CONTROLLERS, rcObject('web', 2));
     await settle('web');
-    const owned = pods().filter((p) => p.metadata.ownerReferences?.some((r) => r.kind === 'ReplicationController' && r.controller));
+    const owned = pods().filter((p) =>
+      p.metadata.ownerReferences?.some((r) => r.kind === 'ReplicationController' && r.controller),
+    );
     expect(owned.map((p) => p.metadata.name)).toContain('stray');
     expect(owned).toHaveLength(2);
     expect(status('web')).toMatchObject({ replicas: 2, fullyLabeledReplicas: 1 }); // the stray lacks the template's extra label
@@ -102,7 +146,14 @@ describe(ReplicationControllerReconciler.name, () => {
   });
 
   it('leaves ReplicaSets alone: only RCs are its owners', async () => {
-    api.create(REPLICA_SETS, { metadata: { name: 'web', namespace: NS }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: {} } } });
+    api.create(REPLICA_SETS, {
+      metadata: { name: 'web', namespace: NS },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: {} },
+      },
+    });
     api.sync();
     await controller.reconcile(ctx, `${NS}/web`);
     expect(pods()).toHaveLength(0);

@@ -12,7 +12,10 @@ export function replicationControllerSelector(rc: KubeObject): LabelSelector | u
   return isJsonObject(selector) ? { matchLabels: selector as Record<string, string> } : undefined;
 }
 
-export const REPLICATION_CONTROLLER_KIND: ReplicatedKind = { resource: REPLICATION_CONTROLLERS, selectorOf: replicationControllerSelector };
+export const REPLICATION_CONTROLLER_KIND: ReplicatedKind = {
+  resource: REPLICATION_CONTROLLERS,
+  selectorOf: replicationControllerSelector,
+};
 
 /**
  * The replication manager (pkg/controller/replication): a ReplicationController is a ReplicaSet

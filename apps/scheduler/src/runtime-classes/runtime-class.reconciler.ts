@@ -25,7 +25,9 @@ export class RuntimeClassReconciler implements Controller {
 
   async reconcile(ctx: ControllerContext): Promise<void> {
     const client = ctx.client.resource(RUNTIME_CLASSES);
-    for (const obj of runtimeClassObjects().filter((o: KubeObject) => !this.informer.get(undefined, o.metadata.name!))) {
+    for (const obj of runtimeClassObjects().filter(
+      (o: KubeObject) => !this.informer.get(undefined, o.metadata.name!),
+    )) {
       try {
         await client.create(undefined, obj, { fieldManager: 'skiff-scheduler' });
       } catch (err) {

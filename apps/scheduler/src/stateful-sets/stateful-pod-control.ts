@@ -2,7 +2,15 @@ import { KubeObject } from '@skiff/api-machinery';
 import { EventRecorder, Informer, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '@skiff/controller-runtime';
 import { isAlreadyExists, isNotFound, KubeClient } from '@skiff/kube-client';
 import { StatefulPodOps } from './stateful-set-control';
-import { claimIsStale, claimOwnersUpToDate, claimsFor, identityLabels, identityMatches, ordinalOf, wantedClaimOwners } from './stateful-set-identity';
+import {
+  claimIsStale,
+  claimOwnersUpToDate,
+  claimsFor,
+  identityLabels,
+  identityMatches,
+  ordinalOf,
+  wantedClaimOwners,
+} from './stateful-set-identity';
 import { statefulSetSpec } from './stateful-set-spec';
 
 /** Bookkeeping around pod writes, so the reconciler can hold expectations (a no-op by default). */
@@ -44,7 +52,9 @@ export class StatefulPodControl implements StatefulPodOps {
   async deletePod(set: KubeObject, pod: KubeObject): Promise<void> {
     this.hooks?.beforeDelete(set, pod);
     try {
-      await this.client.resource(PODS).delete(pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
+      await this.client
+        .resource(PODS)
+        .delete(pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
     } catch (err) {
       this.hooks?.deleteFailed(set, pod);
       if (isNotFound(err)) return;
@@ -60,8 +70,12 @@ export class StatefulPodControl implements StatefulPodOps {
     if (!this.claimsMatchRetention(set, pod)) await this.updateClaimsForRetention(set, pod);
     if (identityMatches(set, pod)) return;
     try {
-      const patch = { metadata: { uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion, labels: identityLabels(pod) } };
-      await this.client.resource(PODS).patch(pod.metadata.namespace, pod.metadata.name!, patch, 'merge', { fieldManager: FIELD_MANAGER });
+      const patch = {
+        metadata: { uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion, labels: identityLabels(pod) },
+      };
+      await this.client
+        .resource(PODS)
+        .patch(pod.metadata.namespace, pod.metadata.name!, patch, 'merge', { fieldManager: FIELD_MANAGER });
     } catch (err) {
       this.podEvent('update', set, pod, err);
       throw err;
@@ -95,9 +109,13 @@ export class StatefulPodControl implements StatefulPodOps {
     for (const claim of this.existingClaims(set, pod)) {
       if (claimOwnersUpToDate(claim, set, pod)) continue;
       const ownerReferences = wantedClaimOwners(claim, set, pod) ?? [];
-      const patch = { metadata: { uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion, ownerReferences } };
+      const patch = {
+        metadata: { uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion, ownerReferences },
+      };
       try {
-        await this.client.resource(PERSISTENT_VOLUME_CLAIMS).patch(claim.metadata.namespace, claim.metadata.name!, patch, 'merge', { fieldManager: FIELD_MANAGER });
+        await this.client
+          .resource(PERSISTENT_VOLUME_CLAIMS)
+          .patch(claim.metadata.namespace, claim.metadata.name!, patch, 'merge', { fieldManager: FIELD_MANAGER });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -106,23 +124,51 @@ export class StatefulPodControl implements StatefulPodOps {
 
   claimIsStale(set: KubeObject, pod: KubeObject): boolean {
     const whenScaledDelete = statefulSetSpec(set).whenScaled === 'Delete';
-    return this.existingClaims(set, pod).some((claim) => (whenScaledDelete ? claimIsStale(claim, pod) : Boolean(claim.metadata.deletionTimestamp)));
+    return this.existingClaims(set, pod).some((claim) =>
+      whenScaledDelete ? claimIsStale(claim, pod) : Boolean(claim.metadata.deletionTimestamp),
+    );
   }
 
   private existingClaims(set: KubeObject, pod: KubeObject): KubeObject[] {
-    return [...claimsFor(set, ordinalOf(pod)).values()].map((c) => this.claims.get(c.metadata.namespace, c.metadata.name!)).filter((c): c is KubeObject => c !== undefined);
+    return [...claimsFor(set, ordinalOf(pod)).values()]
+      .map((c) => this.claims.get(c.metadata.namespace, c.metadata.name!))
+      .filter((c): c is KubeObject => c !== undefined);
   }
 
   // Upstream's wording: "create Pod web-0 in StatefulSet web successful".
   private podEvent(verb: 'create' | 'delete' | 'update', set: KubeObject, pod: KubeObject, err?: unknown): void {
     const title = verb[0].toUpperCase() + verb.slice(1);
-    if (err === undefined) void this.events.record(withKind(set), 'Normal', `Successful${title}`, `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`);
-    else void this.events.record(withKind(set), 'Warning', `Failed${title}`, `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`);
+    if (err === undefined)
+      void this.events.record(
+        withKind(set),
+        'Normal',
+        `Successful${title}`,
+        `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
+      );
+    else
+      void this.events.record(
+        withKind(set),
+        'Warning',
+        `Failed${title}`,
+        `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`,
+      );
   }
 
   private claimEvent(set: KubeObject, pod: KubeObject, claim: KubeObject, err?: unknown): void {
-    if (err === undefined) void this.events.record(withKind(set), 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`);
-    else void this.events.record(withKind(set), 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`);
+    if (err === undefined)
+      void this.events.record(
+        withKind(set),
+        'Normal',
+        'SuccessfulCreate',
+        `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`,
+      );
+    else
+      void this.events.record(
+        withKind(set),
+        'Warning',
+        'FailedCreate',
+        `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`,
+      );
   }
 }
 

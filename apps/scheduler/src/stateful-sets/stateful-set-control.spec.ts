@@ -23,7 +23,8 @@ async function settle(ns: FakeNamespace, set: KubeObject): Promise<string[]> {
   const all: string[] = [];
   for (let i = 0; i < 50; i++) {
     await sync(ns, set);
-    for (const pod of ns.podList()) if ((pod.status as { phase?: string }).phase === 'Pending') ns.markReady(pod.metadata.name!);
+    for (const pod of ns.podList())
+      if ((pod.status as { phase?: string }).phase === 'Pending') ns.markReady(pod.metadata.name!);
     const log = ns.takeLog();
     if (log.length === 0) return all;
     all.push(...log);
@@ -36,15 +37,38 @@ describe('updateStatefulSet', () => {
   beforeEach(() => (ns = new FakeNamespace()));
 
   it('creates pods with stable identities: names, labels, hostname, subdomain, claim volumes', async () => {
-    const set = statefulSet({ replicas: 1, volumeClaimTemplates: [{ metadata: { name: 'data', labels: { tier: 'db' } }, spec: { accessModes: ['ReadWriteOnce'] } }] });
+    const set = statefulSet({
+      replicas: 1,
+      volumeClaimTemplates: [
+        { metadata: { name: 'data', labels: { tier: 'db' } }, spec: { accessModes: ['ReadWriteOnce'] } },
+      ],
+    });
     await sync(ns, set);
     expect(ns.takeLog()).toEqual(['create revision 1', 'create claim data-web-0', 'create pod web-0']);
     const pod = ns.pods.get('web-0')!;
     const revision = ns.revisionList()[0].metadata.name!;
     expect(revision).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]+$/);
-    expect(pod.metadata.labels).toEqual({ app: 'web', [POD_NAME_LABEL]: 'web-0', [POD_INDEX_LABEL]: '0', [REVISION_LABEL]: revision });
-    expect(pod.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web', controller: true, blockOwnerDeletion: true }]);
-    expect(pod.spec).toMatchObject({ hostname: 'web-0', subdomain: 'nginx', volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } }] });
+    expect(pod.metadata.labels).toEqual({
+      app: 'web',
+      [POD_NAME_LABEL]: 'web-0',
+      [POD_INDEX_LABEL]: '0',
+      [REVISION_LABEL]: revision,
+    });
+    expect(pod.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        name: 'web',
+        uid: 'uid-web',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    expect(pod.spec).toMatchObject({
+      hostname: 'web-0',
+      subdomain: 'nginx',
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } }],
+    });
     expect(ns.claims.get('data-web-0')!.metadata.labels).toEqual({ tier: 'db', app: 'web' });
   });
 
@@ -138,7 +162,9 @@ describe('updateStatefulSet', () => {
     await sync(ns, set);
     expect(ns.takeLog()).toEqual(['create pod web-2']);
     expect(ns.pods.get('web-2')!.metadata.labels![REVISION_LABEL]).toBe(rev2);
-    expect((ns.pods.get('web-2')!.spec as { containers: { image: string }[] }).containers[0].image).toBe('busybox:latest');
+    expect((ns.pods.get('web-2')!.spec as { containers: { image: string }[] }).containers[0].image).toBe(
+      'busybox:latest',
+    );
     await sync(ns, set);
     expect(ns.takeLog()).toEqual([]); // web-2 not ready yet
     ns.markReady('web-2');
@@ -147,11 +173,24 @@ describe('updateStatefulSet', () => {
     await settle(ns, set);
     // web-0 is below the partition: it stays on the old revision, and so does currentRevision.
     expect(ns.pods.get('web-0')!.metadata.labels![REVISION_LABEL]).toBe(rev1);
-    expect(set.status).toMatchObject({ currentRevision: rev1, updateRevision: rev2, currentReplicas: 1, updatedReplicas: 2 });
+    expect(set.status).toMatchObject({
+      currentRevision: rev1,
+      updateRevision: rev2,
+      currentReplicas: 1,
+      updatedReplicas: 2,
+    });
     // Partition 0 finishes the rollout; the update revision becomes current.
-    set = { ...set, spec: { ...(set.spec as object), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } } };
+    set = {
+      ...set,
+      spec: { ...(set.spec as object), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } },
+    };
     expect(await settle(ns, set)).toEqual(['delete pod web-0', 'create pod web-0']);
-    expect(set.status).toMatchObject({ currentRevision: rev2, updateRevision: rev2, currentReplicas: 3, updatedReplicas: 3 });
+    expect(set.status).toMatchObject({
+      currentRevision: rev2,
+      updateRevision: rev2,
+      currentReplicas: 3,
+      updatedReplicas: 3,
+    });
   });
 
   it('recreates a missing pod below the partition at the current revision', async () => {
@@ -166,7 +205,10 @@ describe('updateStatefulSet', () => {
   });
 
   it('maxUnavailable lets that many pods update at once', async () => {
-    let set = statefulSet({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } } });
+    let set = statefulSet({
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: 2 } },
+    });
     await settle(ns, set);
     set = { ...withImage(set, 'busybox:latest'), status: set.status };
     await sync(ns, set);
@@ -193,19 +235,32 @@ describe('updateStatefulSet', () => {
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' },
     });
     await settle(ns, set);
-    expect(ns.claims.get('data-web-1')!.metadata.ownerReferences).toEqual([{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web' }]);
+    expect(ns.claims.get('data-web-1')!.metadata.ownerReferences).toEqual([
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web' },
+    ]);
     const podUid = ns.pods.get('web-1')!.metadata.uid;
     (set.spec as { replicas: number }).replicas = 1;
     await sync(ns, set);
     expect(ns.takeLog()).toEqual(['own claim data-web-1 by Pod', 'delete pod web-1']);
-    expect(ns.claims.get('data-web-1')!.metadata.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: podUid }]);
-    expect(ns.claims.get('data-web-0')!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'StatefulSet' })]);
+    expect(ns.claims.get('data-web-1')!.metadata.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: podUid },
+    ]);
+    expect(ns.claims.get('data-web-0')!.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'StatefulSet' }),
+    ]);
   });
 
   it('keeps claims ownerless under Retain, and drops owners when the policy changes back', async () => {
-    const set = statefulSet({ replicas: 1, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }], persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } });
+    const set = statefulSet({
+      replicas: 1,
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }],
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
+    });
     await settle(ns, set);
-    (set.spec as { persistentVolumeClaimRetentionPolicy: object }).persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+    (set.spec as { persistentVolumeClaimRetentionPolicy: object }).persistentVolumeClaimRetentionPolicy = {
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    };
     expect(await settle(ns, set)).toEqual(['own claim data-web-0 by nobody', 'update pod web-0']);
     expect(ns.claims.get('data-web-0')!.metadata.ownerReferences).toEqual([]);
   });

@@ -1,5 +1,12 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { identityMatches, inOrdinalRange, newStatefulSetPod, ordinalOf, podRevision, storageMatches } from './stateful-set-identity';
+import {
+  identityMatches,
+  inOrdinalRange,
+  newStatefulSetPod,
+  ordinalOf,
+  podRevision,
+  storageMatches,
+} from './stateful-set-identity';
 import { applyRevision, SetRevisions } from './stateful-set-revisions';
 import { scaledValue, statefulSetSpec, StatefulSetSpecView, statusOf } from './stateful-set-spec';
 import {
@@ -44,7 +51,13 @@ const MAX_BATCH = 500;
  * all at once under Parallel), scale down from the highest ordinal, then roll the update revision
  * out from the highest ordinal down to the partition, one pod at a time.
  */
-export async function updateStatefulSet(set: KubeObject, revisions: SetRevisions, pods: readonly KubeObject[], ops: StatefulPodOps, now: number): Promise<SyncOutcome> {
+export async function updateStatefulSet(
+  set: KubeObject,
+  revisions: SetRevisions,
+  pods: readonly KubeObject[],
+  ops: StatefulPodOps,
+  now: number,
+): Promise<SyncOutcome> {
   const spec = statefulSetSpec(set);
   const { current, update } = revisions;
   const currentSet = applyRevision(set, current);
@@ -73,7 +86,9 @@ export async function updateStatefulSet(set: KubeObject, revisions: SetRevisions
     replicas[i] ??= newVersionedPod(currentSet, updateSet, revisions, spec.start + i);
   }
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
-  const firstUnhealthy = replicas.find((p) => isUnavailable(p, minReady, now)) ?? [...condemned].reverse().find((p) => isUnavailable(p, minReady, now));
+  const firstUnhealthy =
+    replicas.find((p) => isUnavailable(p, minReady, now)) ??
+    [...condemned].reverse().find((p) => isUnavailable(p, minReady, now));
 
   // A set being deleted only reports; the garbage collector removes its pods.
   if (set.metadata.deletionTimestamp) return { status };
@@ -84,14 +99,29 @@ export async function updateStatefulSet(set: KubeObject, revisions: SetRevisions
     return error === undefined ? { status } : { status, error };
   };
   try {
-    if (await runForAll(replicas, (i) => processReplica(set, updateSet, spec, replicas[i], ops, monotonic, now), monotonic)) return done();
+    if (
+      await runForAll(
+        replicas,
+        (i) => processReplica(set, updateSet, spec, replicas[i], ops, monotonic, now),
+        monotonic,
+      )
+    )
+      return done();
     const fixClaims = async (i: number): Promise<boolean> => {
-      if (!ops.claimsMatchRetention(updateSet, condemned[i])) await ops.updateClaimsForRetention(updateSet, condemned[i]);
+      if (!ops.claimsMatchRetention(updateSet, condemned[i]))
+        await ops.updateClaimsForRetention(updateSet, condemned[i]);
       return false;
     };
     if (await runForAll(condemned, fixClaims, monotonic)) return done();
     // Scaling comes before updates; nothing is resurrected while it runs.
-    if (await runForAll(condemned, (i) => processCondemned(set, spec, condemned[i], firstUnhealthy, ops, monotonic, now), monotonic)) return done();
+    if (
+      await runForAll(
+        condemned,
+        (i) => processCondemned(set, spec, condemned[i], firstUnhealthy, ops, monotonic, now),
+        monotonic,
+      )
+    )
+      return done();
   } catch (err) {
     return done(err);
   }
@@ -100,7 +130,8 @@ export async function updateStatefulSet(set: KubeObject, revisions: SetRevisions
   // OnDelete: pods move to the update revision only when someone deletes them.
   if (spec.onDelete) return { status };
   try {
-    if (spec.maxUnavailable !== undefined) await rollWithMaxUnavailable(set, spec, replicas, update.metadata.name!, status, ops, now);
+    if (spec.maxUnavailable !== undefined)
+      await rollWithMaxUnavailable(set, spec, replicas, update.metadata.name!, status, ops, now);
     else await rollOneAtATime(set, spec, replicas, update.metadata.name!, status, ops, now);
   } catch (err) {
     return { status, error: err };
@@ -112,18 +143,33 @@ export async function updateStatefulSet(set: KubeObject, revisions: SetRevisions
  * The pod for a missing ordinal (newVersionedStatefulSetPod): ordinals below the partition (or,
  * without rollingUpdate, below the current replica count) are recreated at the current revision.
  */
-function newVersionedPod(currentSet: KubeObject, updateSet: KubeObject, revisions: SetRevisions, ordinal: number): KubeObject {
+function newVersionedPod(
+  currentSet: KubeObject,
+  updateSet: KubeObject,
+  revisions: SetRevisions,
+  ordinal: number,
+): KubeObject {
   const spec = statefulSetSpec(currentSet);
   const currentReplicas = statusOf(currentSet).currentReplicas;
   const rolling = !spec.onDelete;
   const keepCurrent = spec.hasRollingUpdate
     ? ordinal < spec.start + spec.partition
     : rolling && ordinal < spec.start + (typeof currentReplicas === 'number' ? currentReplicas : 0);
-  return keepCurrent ? newStatefulSetPod(currentSet, ordinal, revisions.current.metadata.name!) : newStatefulSetPod(updateSet, ordinal, revisions.update.metadata.name!);
+  return keepCurrent
+    ? newStatefulSetPod(currentSet, ordinal, revisions.current.metadata.name!)
+    : newStatefulSetPod(updateSet, ordinal, revisions.update.metadata.name!);
 }
 
 /** Returns true when this pass must stop here (monotonic only). */
-async function processReplica(set: KubeObject, updateSet: KubeObject, spec: StatefulSetSpecView, pod: KubeObject, ops: StatefulPodOps, monotonic: boolean, now: number): Promise<boolean> {
+async function processReplica(
+  set: KubeObject,
+  updateSet: KubeObject,
+  spec: StatefulSetSpecView,
+  pod: KubeObject,
+  ops: StatefulPodOps,
+  monotonic: boolean,
+  now: number,
+): Promise<boolean> {
   // Failed or Succeeded: delete, and a fresh pod of the same name follows once this one is gone.
   if (isFinished(pod)) {
     if (!isTerminating(pod)) await ops.deletePod(set, pod);
@@ -135,14 +181,26 @@ async function processReplica(set: KubeObject, updateSet: KubeObject, spec: Stat
     if (monotonic) return true;
   }
   if (isPending(pod)) await ops.createMissingClaims(set, pod);
-  if (monotonic && (isTerminating(pod) || !isRunningAndReady(pod) || !isRunningAndAvailable(pod, spec.minReadySeconds, now))) return true;
+  if (
+    monotonic &&
+    (isTerminating(pod) || !isRunningAndReady(pod) || !isRunningAndAvailable(pod, spec.minReadySeconds, now))
+  )
+    return true;
   if (!isCreated(pod)) return false; // just created (Parallel): nothing of it to fix yet
   if (identityMatches(set, pod) && storageMatches(set, pod) && ops.claimsMatchRetention(updateSet, pod)) return false;
   await ops.updatePod(updateSet, pod);
   return false;
 }
 
-async function processCondemned(set: KubeObject, spec: StatefulSetSpecView, pod: KubeObject, firstUnhealthy: KubeObject | undefined, ops: StatefulPodOps, monotonic: boolean, now: number): Promise<boolean> {
+async function processCondemned(
+  set: KubeObject,
+  spec: StatefulSetSpecView,
+  pod: KubeObject,
+  firstUnhealthy: KubeObject | undefined,
+  ops: StatefulPodOps,
+  monotonic: boolean,
+  now: number,
+): Promise<boolean> {
   // Under OrderedReady a terminating pod blocks the next one.
   if (isTerminating(pod)) return monotonic;
   // Under OrderedReady only a healthy pod, or the first unhealthy one, may go.
@@ -152,7 +210,15 @@ async function processCondemned(set: KubeObject, spec: StatefulSetSpecView, pod:
 }
 
 /** Deletes the highest-ordinal pod not at the update revision, waiting for each to come back available. */
-async function rollOneAtATime(set: KubeObject, spec: StatefulSetSpecView, replicas: KubeObject[], updateRevision: string, status: StatefulSetStatus, ops: StatefulPodOps, now: number): Promise<void> {
+async function rollOneAtATime(
+  set: KubeObject,
+  spec: StatefulSetSpecView,
+  replicas: KubeObject[],
+  updateRevision: string,
+  status: StatefulSetStatus,
+  ops: StatefulPodOps,
+  now: number,
+): Promise<void> {
   for (let target = replicas.length - 1; target >= spec.partition; target--) {
     const pod = replicas[target];
     if (podRevision(pod) !== updateRevision && !isTerminating(pod)) {
@@ -165,7 +231,15 @@ async function rollOneAtATime(set: KubeObject, spec: StatefulSetSpecView, replic
 }
 
 /** maxUnavailable given: up to that many pods of the range may be down for the update at once. */
-async function rollWithMaxUnavailable(set: KubeObject, spec: StatefulSetSpecView, replicas: KubeObject[], updateRevision: string, status: StatefulSetStatus, ops: StatefulPodOps, now: number): Promise<void> {
+async function rollWithMaxUnavailable(
+  set: KubeObject,
+  spec: StatefulSetSpecView,
+  replicas: KubeObject[],
+  updateRevision: string,
+  status: StatefulSetStatus,
+  ops: StatefulPodOps,
+  now: number,
+): Promise<void> {
   const maxUnavailable = Math.max(1, scaledValue(spec.maxUnavailable ?? 1, spec.replicas));
   const unavailable = replicas.filter((p) => isUnavailable(p, spec.minReadySeconds, now)).length;
   let budget = maxUnavailable - unavailable;
@@ -183,7 +257,11 @@ async function rollWithMaxUnavailable(set: KubeObject, spec: StatefulSetSpecView
  * Runs `fn` over the indexes: in order, stopping at the first that asks to (OrderedReady); or in
  * growing batches side by side, stopping at the first batch with a failure (Parallel).
  */
-async function runForAll(items: readonly unknown[], fn: (i: number) => Promise<boolean>, monotonic: boolean): Promise<boolean> {
+async function runForAll(
+  items: readonly unknown[],
+  fn: (i: number) => Promise<boolean>,
+  monotonic: boolean,
+): Promise<boolean> {
   if (monotonic) {
     for (let i = 0; i < items.length; i++) if (await fn(i)) return true;
     return false;

@@ -1,9 +1,22 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { claimIsStale, claimOwnersUpToDate, identityMatches, parentAndOrdinal, storageMatches, wantedClaimOwners } from './stateful-set-identity';
+import {
+  claimIsStale,
+  claimOwnersUpToDate,
+  identityMatches,
+  parentAndOrdinal,
+  storageMatches,
+  wantedClaimOwners,
+} from './stateful-set-identity';
 import { statefulSet } from './stateful-set.fixture';
 
-const pod = (name: string, uid?: string, labels: Record<string, string> = {}, volumes: unknown[] = []): KubeObject => ({ metadata: { name, namespace: 'default', ...(uid ? { uid } : {}), labels }, spec: { volumes } });
-const claim = (ownerReferences: KubeObject['metadata']['ownerReferences'] = [], extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({ metadata: { name: 'data-web-1', namespace: 'default', uid: 'c1', ownerReferences, ...extra } });
+const pod = (name: string, uid?: string, labels: Record<string, string> = {}, volumes: unknown[] = []): KubeObject => ({
+  metadata: { name, namespace: 'default', ...(uid ? { uid } : {}), labels },
+  spec: { volumes },
+});
+const claim = (
+  ownerReferences: KubeObject['metadata']['ownerReferences'] = [],
+  extra: Partial<KubeObject['metadata']> = {},
+): KubeObject => ({ metadata: { name: 'data-web-1', namespace: 'default', uid: 'c1', ownerReferences, ...extra } });
 const setRef = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'uid-web' };
 const podRef = { apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'p1' };
 
@@ -16,7 +29,12 @@ describe('StatefulSet identity', () => {
 
   it('checks identity labels and claim volumes', () => {
     const set = statefulSet({ volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] });
-    const good = pod('web-1', 'p1', { 'statefulset.kubernetes.io/pod-name': 'web-1', 'apps.kubernetes.io/pod-index': '1' }, [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }]);
+    const good = pod(
+      'web-1',
+      'p1',
+      { 'statefulset.kubernetes.io/pod-name': 'web-1', 'apps.kubernetes.io/pod-index': '1' },
+      [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }],
+    );
     expect(identityMatches(set, good)).toBe(true);
     expect(storageMatches(set, good)).toBe(true);
     expect(identityMatches(set, pod('web-1', 'p1', { 'statefulset.kubernetes.io/pod-name': 'web-1' }))).toBe(false);
@@ -25,7 +43,8 @@ describe('StatefulSet identity', () => {
   });
 
   describe('claim owners under persistentVolumeClaimRetentionPolicy', () => {
-    const policy = (whenDeleted: string, whenScaled: string, replicas = 2) => statefulSet({ replicas, persistentVolumeClaimRetentionPolicy: { whenDeleted, whenScaled } });
+    const policy = (whenDeleted: string, whenScaled: string, replicas = 2) =>
+      statefulSet({ replicas, persistentVolumeClaimRetentionPolicy: { whenDeleted, whenScaled } });
     const member = pod('web-1', 'p1');
 
     it.each([

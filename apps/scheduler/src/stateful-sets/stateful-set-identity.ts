@@ -54,7 +54,12 @@ export function claimsFor(set: KubeObject, ordinal: number): Map<string, KubeObj
   const claims = new Map<string, KubeObject>();
   for (const t of spec.volumeClaimTemplates) {
     const copy = structuredClone(t);
-    copy.metadata = { ...copy.metadata, name: claimName(t, set, ordinal), namespace: set.metadata.namespace, labels: { ...copy.metadata.labels, ...matchLabels } };
+    copy.metadata = {
+      ...copy.metadata,
+      name: claimName(t, set, ordinal),
+      namespace: set.metadata.namespace,
+      labels: { ...copy.metadata.labels, ...matchLabels },
+    };
     delete copy.status;
     claims.set(t.metadata.name!, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...copy });
   }
@@ -64,8 +69,12 @@ export function claimsFor(set: KubeObject, ordinal: number): Map<string, KubeObj
 /** Volumes for the claims first, then the template's own volumes that do not clash with them (updateStorage). */
 function volumesWithClaims(set: KubeObject, ordinal: number, volumes: unknown): JsonObject[] {
   const claims = claimsFor(set, ordinal);
-  const out: JsonObject[] = [...claims].map(([name, claim]) => ({ name, persistentVolumeClaim: { claimName: claim.metadata.name! } }));
-  for (const v of Array.isArray(volumes) ? volumes.filter(isJsonObject) : []) if (!claims.has(String(v.name))) out.push(v);
+  const out: JsonObject[] = [...claims].map(([name, claim]) => ({
+    name,
+    persistentVolumeClaim: { claimName: claim.metadata.name! },
+  }));
+  for (const v of Array.isArray(volumes) ? volumes.filter(isJsonObject) : [])
+    if (!claims.has(String(v.name))) out.push(v);
   return out;
 }
 
@@ -82,7 +91,11 @@ export function newStatefulSetPod(set: KubeObject, ordinal: number, revision: st
     name,
     labels: { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision },
     // As initIdentity: hostname and subdomain are set once, at creation (both are immutable on a pod).
-    spec: { hostname: name, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}), ...(volumes.length > 0 ? { volumes } : {}) },
+    spec: {
+      hostname: name,
+      ...(spec.serviceName ? { subdomain: spec.serviceName } : {}),
+      ...(volumes.length > 0 ? { volumes } : {}),
+    },
   });
 }
 
@@ -140,7 +153,13 @@ export function wantedClaimOwners(claim: KubeObject, set: KubeObject, pod: KubeO
   const wantSet = whenDeleted === 'Delete' && !(whenScaled === 'Delete' && scaledDown);
   const wantPod = whenScaled === 'Delete' && scaledDown && podUid !== undefined;
   const others = refs.filter((r) => r.uid !== setUid && r.uid !== podUid);
-  return [...others, ...(wantSet ? [refs.find((r) => r.uid === setUid) ?? ownerRef(set, STATEFUL_SETS.apiVersion, STATEFUL_SETS.kind)] : []), ...(wantPod ? [refs.find((r) => r.uid === podUid) ?? ownerRef(pod, 'v1', 'Pod')] : [])];
+  return [
+    ...others,
+    ...(wantSet
+      ? [refs.find((r) => r.uid === setUid) ?? ownerRef(set, STATEFUL_SETS.apiVersion, STATEFUL_SETS.kind)]
+      : []),
+    ...(wantPod ? [refs.find((r) => r.uid === podUid) ?? ownerRef(pod, 'v1', 'Pod')] : []),
+  ];
 }
 
 export function claimOwnersUpToDate(claim: KubeObject, set: KubeObject, pod: KubeObject): boolean {
@@ -156,5 +175,7 @@ export function claimOwnersUpToDate(claim: KubeObject, set: KubeObject, pod: Kub
  */
 export function claimIsStale(claim: KubeObject, pod: KubeObject): boolean {
   if (claim.metadata.deletionTimestamp) return true;
-  return (claim.metadata.ownerReferences ?? []).some((r) => r.kind === 'Pod' && r.name === pod.metadata.name && r.uid !== pod.metadata.uid);
+  return (claim.metadata.ownerReferences ?? []).some(
+    (r) => r.kind === 'Pod' && r.name === pod.metadata.name && r.uid !== pod.metadata.uid,
+  );
 }

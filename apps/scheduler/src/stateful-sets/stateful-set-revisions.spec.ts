@@ -1,5 +1,13 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { newRevision, revisionData, revisionNumber, revisionsToPrune, revisionTemplate, sortRevisions, syncRevisions } from './stateful-set-revisions';
+import {
+  newRevision,
+  revisionData,
+  revisionNumber,
+  revisionsToPrune,
+  revisionTemplate,
+  sortRevisions,
+  syncRevisions,
+} from './stateful-set-revisions';
 import { FakeNamespace, statefulSet, withImage } from './stateful-set.fixture';
 
 describe('StatefulSet revisions', () => {
@@ -8,14 +16,27 @@ describe('StatefulSet revisions', () => {
 
   const sync = async (set: KubeObject) => {
     const r = await syncRevisions(set, sortRevisions(ns.revisionList()), ns);
-    set.status = { ...(set.status as object), currentRevision: r.current.metadata.name, updateRevision: r.update.metadata.name, collisionCount: r.collisionCount };
+    set.status = {
+      ...(set.status as object),
+      currentRevision: r.current.metadata.name,
+      updateRevision: r.update.metadata.name,
+      collisionCount: r.collisionCount,
+    };
     return r;
   };
 
   it('stores the template as a strategic merge patch that kubectl rollout undo can apply', () => {
     const set = statefulSet({}, 'web');
     const rev = newRevision(set, 1, 0);
-    expect(rev.data).toEqual({ spec: { template: { $patch: 'replace', metadata: { labels: { app: 'web' } }, spec: { containers: [{ image: 'busybox:1.36', name: 'c' }] } } } });
+    expect(rev.data).toEqual({
+      spec: {
+        template: {
+          $patch: 'replace',
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ image: 'busybox:1.36', name: 'c' }] },
+        },
+      },
+    });
     expect(rev.metadata).toMatchObject({
       labels: { app: 'web', 'controller.kubernetes.io/hash': expect.any(String) },
       ownerReferences: [expect.objectContaining({ kind: 'StatefulSet', name: 'web', controller: true })],
@@ -25,8 +46,12 @@ describe('StatefulSet revisions', () => {
   });
 
   it('gives equal templates equal names whatever their key order, and different ones different names', () => {
-    const a = statefulSet({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } });
-    const b = statefulSet({ template: { spec: { containers: [{ image: 'x', name: 'c' }] }, metadata: { labels: { app: 'web' } } } });
+    const a = statefulSet({
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    });
+    const b = statefulSet({
+      template: { spec: { containers: [{ image: 'x', name: 'c' }] }, metadata: { labels: { app: 'web' } } },
+    });
     expect(newRevision(a, 1, 0).metadata.name).toBe(newRevision(b, 7, 0).metadata.name);
     expect(newRevision(a, 1, 0).metadata.name).not.toBe(newRevision(withImage(a, 'y'), 1, 0).metadata.name);
     expect(newRevision(a, 1, 0).metadata.name).not.toBe(newRevision(a, 1, 1).metadata.name);

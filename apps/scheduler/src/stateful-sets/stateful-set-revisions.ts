@@ -92,7 +92,11 @@ export function sortRevisions(revisions: readonly KubeObject[]): KubeObject[] {
  * rollback), or a new one; the current one is status.currentRevision, or the update revision
  * when there is none yet. `revisions` must be sorted.
  */
-export async function syncRevisions(set: KubeObject, revisions: readonly KubeObject[], writer: RevisionWriter): Promise<SetRevisions> {
+export async function syncRevisions(
+  set: KubeObject,
+  revisions: readonly KubeObject[],
+  writer: RevisionWriter,
+): Promise<SetRevisions> {
   const status = statusOf(set);
   let collisionCount = typeof status.collisionCount === 'number' ? status.collisionCount : 0;
   const next = revisions.length === 0 ? 1 : revisionNumber(revisions[revisions.length - 1]) + 1;
@@ -111,7 +115,12 @@ export async function syncRevisions(set: KubeObject, revisions: readonly KubeObj
 }
 
 /** Creates the revision, stepping the collision count while its name is taken by different data. */
-async function createRevision(set: KubeObject, next: number, collisionCount: number, writer: RevisionWriter): Promise<{ revision: KubeObject; collisionCount: number }> {
+async function createRevision(
+  set: KubeObject,
+  next: number,
+  collisionCount: number,
+  writer: RevisionWriter,
+): Promise<{ revision: KubeObject; collisionCount: number }> {
   for (;;) {
     const revision = newRevision(set, next, collisionCount);
     try {
@@ -129,7 +138,11 @@ async function createRevision(set: KubeObject, next: number, collisionCount: num
  * Revisions beyond revisionHistoryLimit to delete, oldest first (truncateHistory): the current and
  * update revisions and any revision a pod still runs are live and never counted.
  */
-export function revisionsToPrune(revisions: readonly KubeObject[], live: ReadonlySet<string>, limit: number): KubeObject[] {
+export function revisionsToPrune(
+  revisions: readonly KubeObject[],
+  live: ReadonlySet<string>,
+  limit: number,
+): KubeObject[] {
   const history = sortRevisions(revisions).filter((r) => !live.has(r.metadata.name!));
   if (limit < 0 || history.length <= limit) return [];
   return history.slice(0, history.length - limit);

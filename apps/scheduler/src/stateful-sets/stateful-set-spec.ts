@@ -28,7 +28,9 @@ export function statefulSetSpec(set: KubeObject): StatefulSetSpecView {
   const strategy = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
   const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
   const ordinals = isJsonObject(spec.ordinals) ? spec.ordinals : {};
-  const retention = isJsonObject(spec.persistentVolumeClaimRetentionPolicy) ? spec.persistentVolumeClaimRetentionPolicy : {};
+  const retention = isJsonObject(spec.persistentVolumeClaimRetentionPolicy)
+    ? spec.persistentVolumeClaimRetentionPolicy
+    : {};
   const maxUnavailable = rolling.maxUnavailable;
   return {
     replicas: numberOr(spec.replicas, 1),
@@ -43,7 +45,9 @@ export function statefulSetSpec(set: KubeObject): StatefulSetSpecView {
     revisionHistoryLimit: numberOr(spec.revisionHistoryLimit, 10),
     whenDeleted: retention.whenDeleted === 'Delete' ? 'Delete' : 'Retain',
     whenScaled: retention.whenScaled === 'Delete' ? 'Delete' : 'Retain',
-    volumeClaimTemplates: Array.isArray(spec.volumeClaimTemplates) ? (spec.volumeClaimTemplates.filter(isJsonObject) as unknown as KubeObject[]) : [],
+    volumeClaimTemplates: Array.isArray(spec.volumeClaimTemplates)
+      ? (spec.volumeClaimTemplates.filter(isJsonObject) as unknown as KubeObject[])
+      : [],
     ...(isJsonObject(spec.selector) ? { selector: spec.selector as LabelSelector } : {}),
     template: isJsonObject(spec.template) ? spec.template : {},
   };

@@ -48,7 +48,12 @@ export function isUnavailable(pod: KubeObject, minReadySeconds: number, now: num
 }
 
 /** Counts over the pods (computeReplicaStatus): revisions count only live, non-terminating pods. */
-export function countReplicas(status: StatefulSetStatus, pods: readonly KubeObject[], minReadySeconds: number, now: number): void {
+export function countReplicas(
+  status: StatefulSetStatus,
+  pods: readonly KubeObject[],
+  minReadySeconds: number,
+  now: number,
+): void {
   status.replicas = 0;
   status.readyReplicas = 0;
   status.availableReplicas = 0;

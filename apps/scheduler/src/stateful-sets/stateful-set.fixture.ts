@@ -71,8 +71,13 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
 
   async createPod(set: KubeObject, pod: KubeObject): Promise<void> {
     await this.createMissingClaims(set, pod);
-    if (this.pods.has(pod.metadata.name!)) throw new KubeApiError(409, 'AlreadyExists', `pods "${pod.metadata.name}" already exists`);
-    this.pods.set(pod.metadata.name!, { ...structuredClone(pod), metadata: { ...structuredClone(pod.metadata), uid: `pod-${++this.seq}` }, status: { phase: 'Pending' } });
+    if (this.pods.has(pod.metadata.name!))
+      throw new KubeApiError(409, 'AlreadyExists', `pods "${pod.metadata.name}" already exists`);
+    this.pods.set(pod.metadata.name!, {
+      ...structuredClone(pod),
+      metadata: { ...structuredClone(pod.metadata), uid: `pod-${++this.seq}` },
+      status: { phase: 'Pending' },
+    });
     this.log.push(`create pod ${pod.metadata.name}`);
   }
 
@@ -89,7 +94,14 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
   async createMissingClaims(set: KubeObject, pod: KubeObject): Promise<void> {
     for (const claim of claimsFor(set, ordinalOf(pod)).values()) {
       if (this.claims.has(claim.metadata.name!)) continue;
-      this.claims.set(claim.metadata.name!, { ...claim, metadata: { ...claim.metadata, uid: `pvc-${++this.seq}`, ownerReferences: wantedClaimOwners(claim, set, pod) ?? [] } });
+      this.claims.set(claim.metadata.name!, {
+        ...claim,
+        metadata: {
+          ...claim.metadata,
+          uid: `pvc-${++this.seq}`,
+          ownerReferences: wantedClaimOwners(claim, set, pod) ?? [],
+        },
+      });
       this.log.push(`create claim ${claim.metadata.name}`);
     }
   }
@@ -102,7 +114,9 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
     for (const c of this.podClaims(set, pod)) {
       if (claimOwnersUpToDate(c, set, pod)) continue;
       c.metadata.ownerReferences = wantedClaimOwners(c, set, pod);
-      this.log.push(`own claim ${c.metadata.name} by ${c.metadata.ownerReferences!.map((r) => r.kind).join(',') || 'nobody'}`);
+      this.log.push(
+        `own claim ${c.metadata.name} by ${c.metadata.ownerReferences!.map((r) => r.kind).join(',') || 'nobody'}`,
+      );
     }
   }
 
@@ -113,7 +127,14 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
   // RevisionWriter
   async create(revision: KubeObject): Promise<KubeObject> {
     if (this.revisions.has(revision.metadata.name!)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
-    const stored = { ...structuredClone(revision), metadata: { ...structuredClone(revision.metadata), uid: `rev-${++this.seq}`, creationTimestamp: new Date(this.seq * 1000).toISOString() } };
+    const stored = {
+      ...structuredClone(revision),
+      metadata: {
+        ...structuredClone(revision.metadata),
+        uid: `rev-${++this.seq}`,
+        creationTimestamp: new Date(this.seq * 1000).toISOString(),
+      },
+    };
     this.revisions.set(revision.metadata.name!, stored);
     this.log.push(`create revision ${revision.revision as number}`);
     return stored;
@@ -137,6 +158,8 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
   }
 
   private podClaims(set: KubeObject, pod: KubeObject): KubeObject[] {
-    return [...claimsFor(set, ordinalOf(pod)).values()].map((c) => this.claims.get(c.metadata.name!)).filter((c): c is KubeObject => c !== undefined);
+    return [...claimsFor(set, ordinalOf(pod)).values()]
+      .map((c) => this.claims.get(c.metadata.name!))
+      .filter((c): c is KubeObject => c !== undefined);
   }
 }

@@ -1,6 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { KubeObject, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
-import { claimObjects, CONTROLLER_REVISIONS, ControllerContext, ControllerExpectations, Informer, objectKey, PERSISTENT_VOLUME_CLAIMS, PODS, ReconcileResult, splitKey, STATEFUL_SETS, Controller } from '@skiff/controller-runtime';
+import {
+  claimObjects,
+  CONTROLLER_REVISIONS,
+  ControllerContext,
+  ControllerExpectations,
+  Informer,
+  objectKey,
+  PERSISTENT_VOLUME_CLAIMS,
+  PODS,
+  ReconcileResult,
+  splitKey,
+  STATEFUL_SETS,
+  Controller,
+} from '@skiff/controller-runtime';
 import { isNotFound, KubeClient } from '@skiff/kube-client';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { StatefulPodControl } from './stateful-pod-control';
@@ -36,7 +49,9 @@ export class StatefulSetReconciler implements Controller {
       ownerKind: STATEFUL_SETS.kind,
       expectations: this.expectations,
       minReadySeconds: (set) => statefulSetSpec(set).minReadySeconds,
-      selects: (set, pod) => isMemberOf(set, pod) && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), pod.metadata.labels),
+      selects: (set, pod) =>
+        isMemberOf(set, pod) &&
+        matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), pod.metadata.labels),
     });
     // A revision or claim changed or deleted by someone else (a stale claim the garbage collector
     // removed unblocks its pod): the sets that select it take a look.
@@ -60,9 +75,23 @@ export class StatefulSetReconciler implements Controller {
     const spec = statefulSetSpec(set);
     const selector = labelSelectorFromObject(spec.selector);
     const podCandidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isMemberOf(set, p));
-    const pods = await claimObjects(ctx.client, { owner: set, ownerResource: STATEFUL_SETS, selector, candidates: podCandidates, dependents: PODS });
+    const pods = await claimObjects(ctx.client, {
+      owner: set,
+      ownerResource: STATEFUL_SETS,
+      selector,
+      candidates: podCandidates,
+      dependents: PODS,
+    });
     const revisionCandidates = this.revisions.list().filter((r) => r.metadata.namespace === namespace);
-    const revisions = sortRevisions(await claimObjects(ctx.client, { owner: set, ownerResource: STATEFUL_SETS, selector, candidates: revisionCandidates, dependents: CONTROLLER_REVISIONS }));
+    const revisions = sortRevisions(
+      await claimObjects(ctx.client, {
+        owner: set,
+        ownerResource: STATEFUL_SETS,
+        selector,
+        candidates: revisionCandidates,
+        dependents: CONTROLLER_REVISIONS,
+      }),
+    );
 
     const writer = revisionWriter(ctx.client);
     const setRevisions = await syncRevisions(set, revisions, writer);
@@ -75,18 +104,30 @@ export class StatefulSetReconciler implements Controller {
     });
     const outcome = await updateStatefulSet(set, setRevisions, pods, control, now);
     await this.writeStatus(ctx, set, outcome.status);
-    const live = new Set([setRevisions.current.metadata.name!, setRevisions.update.metadata.name!, ...pods.map(podRevision)]);
+    const live = new Set([
+      setRevisions.current.metadata.name!,
+      setRevisions.update.metadata.name!,
+      ...pods.map(podRevision),
+    ]);
     for (const old of revisionsToPrune(revisions, live, spec.revisionHistoryLimit)) await writer.delete(old);
     if (outcome.error !== undefined) throw outcome.error;
     // Ready but not yet available: look again when they will be.
-    if (spec.minReadySeconds > 0 && outcome.status.readyReplicas !== outcome.status.availableReplicas) return { requeueAfterMs: spec.minReadySeconds * 1000 };
+    if (spec.minReadySeconds > 0 && outcome.status.readyReplicas !== outcome.status.availableReplicas)
+      return { requeueAfterMs: spec.minReadySeconds * 1000 };
   }
 
   private async writeStatus(ctx: ControllerContext, set: KubeObject, status: StatefulSetStatus): Promise<void> {
     completeRollingUpdate(status, !statefulSetSpec(set).onDelete);
     if (sameStatus(set, status)) return;
     try {
-      await ctx.client.resource(STATEFUL_SETS).patchStatus(set.metadata.namespace, set.metadata.name!, { metadata: { uid: set.metadata.uid }, status }, 'merge');
+      await ctx.client
+        .resource(STATEFUL_SETS)
+        .patchStatus(
+          set.metadata.namespace,
+          set.metadata.name!,
+          { metadata: { uid: set.metadata.uid }, status },
+          'merge',
+        );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -94,7 +135,11 @@ export class StatefulSetReconciler implements Controller {
 
   private enqueueSelecting(ctx: ControllerContext, obj: KubeObject): void {
     for (const set of this.sets.list()) {
-      if (set.metadata.namespace === obj.metadata.namespace && matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), obj.metadata.labels)) ctx.enqueue(objectKey(set));
+      if (
+        set.metadata.namespace === obj.metadata.namespace &&
+        matchesLabels(labelSelectorFromObject(statefulSetSpec(set).selector), obj.metadata.labels)
+      )
+        ctx.enqueue(objectKey(set));
     }
   }
 }
@@ -105,9 +150,17 @@ function revisionWriter(client: KubeClient): RevisionWriter {
     create: (r) => revisions.create(r.metadata.namespace, r, { fieldManager: 'statefulset-controller' }),
     get: (ns, name) => revisions.get(ns, name),
     // A merge patch of the number alone: repeating it (a stale cache) is harmless.
-    setRevisionNumber: (r, n) => revisions.patch(r.metadata.namespace, r.metadata.name!, { metadata: { uid: r.metadata.uid }, revision: n }, 'merge'),
+    setRevisionNumber: (r, n) =>
+      revisions.patch(
+        r.metadata.namespace,
+        r.metadata.name!,
+        { metadata: { uid: r.metadata.uid }, revision: n },
+        'merge',
+      ),
     delete: async (r) => {
-      await ignoreNotFound(revisions.delete(r.metadata.namespace, r.metadata.name!, { preconditions: { uid: r.metadata.uid } }));
+      await ignoreNotFound(
+        revisions.delete(r.metadata.namespace, r.metadata.name!, { preconditions: { uid: r.metadata.uid } }),
+      );
     },
   };
 }

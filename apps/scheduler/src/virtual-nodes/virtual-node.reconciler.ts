@@ -35,7 +35,12 @@ export class VirtualNodeReconciler implements Controller {
     private readonly hosts: HostRegistryRepository,
   ) {
     this.nodes = client.resource({ group: '', version: 'v1', resource: 'nodes', namespaced: false });
-    this.leases = client.resource({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true });
+    this.leases = client.resource({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      resource: 'leases',
+      namespaced: true,
+    });
   }
 
   begin(ctx: ControllerContext): void {
@@ -61,30 +66,50 @@ export class VirtualNodeReconciler implements Controller {
       current = await this.nodes.get(undefined, name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      current = await this.nodes.create(undefined, { ...desired, status: undefined }, { fieldManager: 'skiff-scheduler' });
+      current = await this.nodes.create(
+        undefined,
+        { ...desired, status: undefined },
+        { fieldManager: 'skiff-scheduler' },
+      );
       this.log.log(`registered virtual node ${name}`);
     }
     const status = desired.status as { conditions: Condition[] };
     // A condition's lastTransitionTime moves only when its status does.
-    const previous = isJsonObject(current.status) && Array.isArray(current.status.conditions) ? (current.status.conditions as unknown as Condition[]) : [];
+    const previous =
+      isJsonObject(current.status) && Array.isArray(current.status.conditions)
+        ? (current.status.conditions as unknown as Condition[])
+        : [];
     status.conditions = status.conditions.map((c) => {
       const before = previous.find((p) => p.type === c.type);
       return before && before.status === c.status ? { ...c, lastTransitionTime: before.lastTransitionTime } : c;
     });
-    await this.nodes.patchStatus(undefined, name, { metadata: { labels: desired.metadata.labels }, status }, 'merge', { fieldManager: 'skiff-scheduler' });
+    await this.nodes.patchStatus(undefined, name, { metadata: { labels: desired.metadata.labels }, status }, 'merge', {
+      fieldManager: 'skiff-scheduler',
+    });
   }
 
   private async renewLease(nodeName: string): Promise<void> {
     const renewTime = new Date().toISOString().replace('Z', '000Z');
     try {
-      await this.leases.patch('kube-node-lease', nodeName, { spec: { holderIdentity: nodeName, renewTime, leaseDurationSeconds: LEASE_DURATION_S } }, 'merge', {
-        fieldManager: 'skiff-scheduler',
-      });
+      await this.leases.patch(
+        'kube-node-lease',
+        nodeName,
+        { spec: { holderIdentity: nodeName, renewTime, leaseDurationSeconds: LEASE_DURATION_S } },
+        'merge',
+        {
+          fieldManager: 'skiff-scheduler',
+        },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await this.leases.create(
         'kube-node-lease',
-        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: nodeName, namespace: 'kube-node-lease' }, spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime } },
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: nodeName, namespace: 'kube-node-lease' },
+          spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime },
+        },
         { fieldManager: 'skiff-scheduler' },
       );
     }

@@ -34,9 +34,21 @@ export function virtualNode(zone: string, hosts: RegisteredHost[], now: string):
   const cpuMilli = live.reduce((s, h) => s + h.capacity.cpuMilli, 0);
   const memory = live.reduce((s, h) => s + h.capacity.memoryBytes, 0);
   const pods = live.reduce((s, h) => s + h.capacity.pods, 0);
-  const resources = { cpu: cpuMilli % 1000 === 0 ? String(cpuMilli / 1000) : `${cpuMilli}m`, memory: quantityOfBytes(memory), pods: String(pods), 'ephemeral-storage': '100Gi' };
+  const resources = {
+    cpu: cpuMilli % 1000 === 0 ? String(cpuMilli / 1000) : `${cpuMilli}m`,
+    memory: quantityOfBytes(memory),
+    pods: String(pods),
+    'ephemeral-storage': '100Gi',
+  };
   const ready = live.length > 0;
-  const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+  const condition = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  });
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -46,8 +58,18 @@ export function virtualNode(zone: string, hosts: RegisteredHost[], now: string):
       capacity: resources,
       allocatable: resources,
       conditions: [
-        condition('Ready', ready ? 'True' : 'False', ready ? 'KubeletReady' : 'NoSandboxHosts', ready ? `${live.length} sandbox host(s) ready` : 'no live sandbox host in this zone'),
-        condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'virtual node has sufficient memory available'),
+        condition(
+          'Ready',
+          ready ? 'True' : 'False',
+          ready ? 'KubeletReady' : 'NoSandboxHosts',
+          ready ? `${live.length} sandbox host(s) ready` : 'no live sandbox host in this zone',
+        ),
+        condition(
+          'MemoryPressure',
+          'False',
+          'KubeletHasSufficientMemory',
+          'virtual node has sufficient memory available',
+        ),
         condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'virtual node has no disk pressure'),
         condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'virtual node has sufficient PID available'),
       ],

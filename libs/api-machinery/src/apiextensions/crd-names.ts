@@ -3,7 +3,8 @@
 import type { KubeObject } from '../meta/object';
 import { crdSpecOf, CrdNames } from './crd.types';
 
-export type NamesVerdict = { accepted: true; names: Required<CrdNames> } | { accepted: false; reason: string; message: string };
+export type NamesVerdict =
+  { accepted: true; names: Required<CrdNames> } | { accepted: false; reason: string; message: string };
 
 export function acceptedNamesOf(names: CrdNames): Required<CrdNames> {
   return {
@@ -40,8 +41,15 @@ export function decideNames(crds: readonly KubeObject[]): Map<string, NamesVerdi
   return out;
 }
 
-function conflictOf(n: Required<CrdNames>, taken: { resources: Set<string>; kinds: Set<string> }): NamesVerdict | undefined {
-  const inUse = (what: string, reason: string): NamesVerdict => ({ accepted: false, reason, message: `"${what}" is already in use` });
+function conflictOf(
+  n: Required<CrdNames>,
+  taken: { resources: Set<string>; kinds: Set<string> },
+): NamesVerdict | undefined {
+  const inUse = (what: string, reason: string): NamesVerdict => ({
+    accepted: false,
+    reason,
+    message: `"${what}" is already in use`,
+  });
   if (taken.resources.has(n.plural)) return inUse(n.plural, 'PluralConflict');
   if (taken.resources.has(n.singular)) return inUse(n.singular, 'SingularConflict');
   const short = n.shortNames.find((s) => taken.resources.has(s));

@@ -16,19 +16,35 @@ function crd(name: string, spec: Record<string, unknown>, created = '2024-01-01T
       group: 'stable.example.com',
       scope: 'Namespaced',
       names: { plural: 'crontabs', kind: 'CronTab', shortNames: ['ct'] },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } } } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } },
+            },
+          },
+        },
+      ],
       ...spec,
     },
   };
 }
 
-const causesOf = (o: KubeObject): string[] => validateObject(CRD, applyDefaults(CRD, o)).map((c) => `${c.field}: ${c.message}`);
+const causesOf = (o: KubeObject): string[] =>
+  validateObject(CRD, applyDefaults(CRD, o)).map((c) => `${c.field}: ${c.message}`);
 
 describe('CustomResourceDefinition validation', () => {
   it('accepts a valid CRD and defaults its names and conversion', () => {
     const defaulted = applyDefaults(CRD, crd('crontabs.stable.example.com', {}));
     expect(validateObject(CRD, defaulted)).toEqual([]);
-    expect(defaulted.spec).toMatchObject({ conversion: { strategy: 'None' }, names: { singular: 'crontab', listKind: 'CronTabList' } });
+    expect(defaulted.spec).toMatchObject({
+      conversion: { strategy: 'None' },
+      names: { singular: 'crontab', listKind: 'CronTabList' },
+    });
   });
 
   it('names the broken fields', () => {
@@ -36,7 +52,17 @@ describe('CustomResourceDefinition validation', () => {
       group: 'example',
       scope: 'Global',
       versions: [
-        { name: 'v1', served: false, storage: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { a: { type: 'string', uniqueItems: true } } } } } } },
+        {
+          name: 'v1',
+          served: false,
+          storage: false,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { properties: { a: { type: 'string', uniqueItems: true } } } },
+            },
+          },
+        },
         { name: 'v1', served: false, storage: false },
       ],
     });
@@ -61,7 +87,12 @@ describe('CustomResourceDefinition validation', () => {
           served: true,
           storage: true,
           subresources: { scale: { specReplicasPath: '.replicas', statusReplicasPath: '.status.replicas' } },
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer', default: 'one' } } } } } },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { type: 'object', properties: { replicas: { type: 'integer', default: 'one' } } } },
+            },
+          },
         },
       ],
     });
@@ -78,7 +109,12 @@ describe(customResourcesFrom.name, () => {
   it('serves every served version, preferred first, with a schema over ObjectMeta', () => {
     const multi = crd('crontabs.stable.example.com', {
       versions: [
-        { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+        {
+          name: 'v1beta1',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
         { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
         { name: 'v0', served: false, storage: false, schema: { openAPIV3Schema: { type: 'object' } } },
       ],
@@ -89,17 +125,32 @@ describe(customResourcesFrom.name, () => {
       'stable.example.com/v1beta1/crontabs v1',
     ]);
     expect(schemas.definitionNameFor('stable.example.com', 'v1', 'CronTab')).toBe('com.example.stable.v1.CronTab');
-    expect(types[0].custom?.schema?.properties?.['metadata']?.ref).toBe('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+    expect(types[0].custom?.schema?.properties?.['metadata']?.ref).toBe(
+      'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
+    );
     expect(base.definitionNameFor('stable.example.com', 'v1', 'CronTab')).toBeUndefined();
   });
 
   it('does not serve a CRD whose names an older one holds', () => {
     const first = crd('crontabs.stable.example.com', {});
-    const second = crd('crontabz.stable.example.com', { names: { plural: 'crontabz', kind: 'CronTab' } }, '2024-02-01T00:00:00Z');
-    expect(customResourcesFrom([second, first], base).types.map((t) => t.custom?.crd)).toEqual(['crontabs.stable.example.com']);
+    const second = crd(
+      'crontabz.stable.example.com',
+      { names: { plural: 'crontabz', kind: 'CronTab' } },
+      '2024-02-01T00:00:00Z',
+    );
+    expect(customResourcesFrom([second, first], base).types.map((t) => t.custom?.crd)).toEqual([
+      'crontabs.stable.example.com',
+    ]);
   });
 
   it('orders versions as Kubernetes does', () => {
-    expect(['v1alpha1', 'v1beta2', 'foo', 'v2', 'v1', 'v1beta10'].sort(compareVersionPriority)).toEqual(['v2', 'v1', 'v1beta10', 'v1beta2', 'v1alpha1', 'foo']);
+    expect(['v1alpha1', 'v1beta2', 'foo', 'v2', 'v1', 'v1beta10'].sort(compareVersionPriority)).toEqual([
+      'v2',
+      'v1',
+      'v1beta10',
+      'v1beta2',
+      'v1alpha1',
+      'foo',
+    ]);
   });
 });

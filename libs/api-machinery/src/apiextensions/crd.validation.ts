@@ -4,7 +4,16 @@ import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { isRecord } from '../schema/raw-schema';
 import { compileJsonPath } from '../table/json-path';
-import { child, duplicate, forbidden, immutable, index, invalid, notSupported, required } from '../validation/field-errors';
+import {
+  child,
+  duplicate,
+  forbidden,
+  immutable,
+  index,
+  invalid,
+  notSupported,
+  required,
+} from '../validation/field-errors';
 import { dns1035LabelErrors, dns1123SubdomainErrors } from '../validation/name-rules';
 import { validateCrdSchema } from './crd-schema.validation';
 import { crdSpecOf, CrdVersion } from './crd.types';
@@ -24,10 +33,16 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
   if (!spec.group) out.push(required('spec.group', ''));
   else {
     for (const m of dns1123SubdomainErrors(spec.group)) out.push(invalid('spec.group', spec.group, m));
-    if (!spec.group.includes('.')) out.push(invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
+    if (!spec.group.includes('.'))
+      out.push(invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
     const protectedGroup = /(^|\.)(k8s\.io|kubernetes\.io)$/.test(spec.group);
     if (protectedGroup && !crd.metadata.annotations?.[APPROVAL]) {
-      out.push(required(`metadata.annotations[${APPROVAL}]`, `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111`));
+      out.push(
+        required(
+          `metadata.annotations[${APPROVAL}]`,
+          `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111`,
+        ),
+      );
     }
   }
   if (!raw.scope) out.push(required('spec.scope', ''));
@@ -38,7 +53,13 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
     out.push(notSupported('spec.conversion.strategy', spec.conversion.strategy, ['None']));
   }
   if (spec.preserveUnknownFields === true) {
-    out.push(invalid('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'));
+    out.push(
+      invalid(
+        'spec.preserveUnknownFields',
+        true,
+        'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead',
+      ),
+    );
   }
   return out;
 }
@@ -50,9 +71,11 @@ export function validateCrdUpdate(crd: KubeObject, old: KubeObject): StatusCause
   if (spec.group !== before.group) out.push(immutable('spec.group', spec.group));
   if (spec.scope !== before.scope) out.push(immutable('spec.scope', spec.scope));
   if (spec.names.plural !== before.names.plural) out.push(immutable('spec.names.plural', spec.names.plural));
-  const stored = isRecord(crd.status) && Array.isArray(crd.status.storedVersions) ? (crd.status.storedVersions as string[]) : [];
+  const stored =
+    isRecord(crd.status) && Array.isArray(crd.status.storedVersions) ? (crd.status.storedVersions as string[]) : [];
   stored.forEach((v, i) => {
-    if (!spec.versions.some((x) => x.name === v)) out.push(invalid(`status.storedVersions[${i}]`, v, 'must appear in spec.versions'));
+    if (!spec.versions.some((x) => x.name === v))
+      out.push(invalid(`status.storedVersions[${i}]`, v, 'must appear in spec.versions'));
   });
   return out;
 }
@@ -67,18 +90,26 @@ function validateNames(names: Record<string, unknown>): StatusCause[] {
   if (names.singular) label('spec.names.singular', names.singular);
   label('spec.names.kind', names.kind, true);
   if (names.listKind) label('spec.names.listKind', names.listKind, true);
-  if (names.listKind && names.listKind === names.kind) out.push(invalid('spec.names.listKind', names.listKind, 'kind and listKind cannot be the same'));
-  (Array.isArray(names.shortNames) ? names.shortNames : []).forEach((s, i) => label(index('spec.names.shortNames', i), s));
-  (Array.isArray(names.categories) ? names.categories : []).forEach((c, i) => label(index('spec.names.categories', i), c));
+  if (names.listKind && names.listKind === names.kind)
+    out.push(invalid('spec.names.listKind', names.listKind, 'kind and listKind cannot be the same'));
+  (Array.isArray(names.shortNames) ? names.shortNames : []).forEach((s, i) =>
+    label(index('spec.names.shortNames', i), s),
+  );
+  (Array.isArray(names.categories) ? names.categories : []).forEach((c, i) =>
+    label(index('spec.names.categories', i), c),
+  );
   return out;
 }
 
 function validateVersions(versions: CrdVersion[]): StatusCause[] {
   const out: StatusCause[] = [];
-  if (versions.length === 0) return [required('spec.versions', 'must have exactly one version marked as storage version')];
+  if (versions.length === 0)
+    return [required('spec.versions', 'must have exactly one version marked as storage version')];
   const names = versions.map((v) => v.name);
-  if (versions.filter((v) => v.storage === true).length !== 1) out.push(invalid('spec.versions', names, 'must have exactly one version marked as storage version'));
-  if (!versions.some((v) => v.served === true)) out.push(invalid('spec.versions', names, 'must have at least one version marked as served'));
+  if (versions.filter((v) => v.storage === true).length !== 1)
+    out.push(invalid('spec.versions', names, 'must have exactly one version marked as storage version'));
+  if (!versions.some((v) => v.served === true))
+    out.push(invalid('spec.versions', names, 'must have at least one version marked as served'));
   versions.forEach((v, i) => {
     const path = index('spec.versions', i);
     if (!v.name) out.push(required(child(path, 'name'), ''));
@@ -93,11 +124,16 @@ function validateVersions(versions: CrdVersion[]): StatusCause[] {
     if (scale) {
       const sp = child(path, 'subresources.scale');
       if (!scale.specReplicasPath) out.push(required(child(sp, 'specReplicasPath'), ''));
-      else if (!scale.specReplicasPath.startsWith('.spec.')) out.push(invalid(child(sp, 'specReplicasPath'), scale.specReplicasPath, 'should be a json path under .spec'));
+      else if (!scale.specReplicasPath.startsWith('.spec.'))
+        out.push(invalid(child(sp, 'specReplicasPath'), scale.specReplicasPath, 'should be a json path under .spec'));
       if (!scale.statusReplicasPath) out.push(required(child(sp, 'statusReplicasPath'), ''));
-      else if (!scale.statusReplicasPath.startsWith('.status.')) out.push(invalid(child(sp, 'statusReplicasPath'), scale.statusReplicasPath, 'should be a json path under .status'));
+      else if (!scale.statusReplicasPath.startsWith('.status.'))
+        out.push(
+          invalid(child(sp, 'statusReplicasPath'), scale.statusReplicasPath, 'should be a json path under .status'),
+        );
       const sel = scale.labelSelectorPath;
-      if (sel && !sel.startsWith('.spec.') && !sel.startsWith('.status.')) out.push(invalid(child(sp, 'labelSelectorPath'), sel, 'should be a json path under either .spec or .status'));
+      if (sel && !sel.startsWith('.spec.') && !sel.startsWith('.status.'))
+        out.push(invalid(child(sp, 'labelSelectorPath'), sel, 'should be a json path under either .spec or .status'));
     }
     (v.additionalPrinterColumns ?? []).forEach((c, j) => {
       const cp = index(child(path, 'additionalPrinterColumns'), j);
@@ -111,7 +147,8 @@ function validateVersions(versions: CrdVersion[]): StatusCause[] {
           out.push(invalid(child(cp, 'jsonPath'), c.jsonPath, `must be a simple json path: ${(err as Error).message}`));
         }
       }
-      if (c.priority !== undefined && c.priority < 0) out.push(forbidden(child(cp, 'priority'), 'must be non-negative'));
+      if (c.priority !== undefined && c.priority < 0)
+        out.push(forbidden(child(cp, 'priority'), 'must be non-negative'));
     });
   });
   return out;

@@ -49,15 +49,27 @@ export function customResourcesFrom(crds: readonly KubeObject[], base: SchemaReg
     }
   }
   // Discovery lists a group's versions in this order, the preferred (highest priority) first.
-  served.sort((a, b) => a.type.group.localeCompare(b.type.group) || compareVersionPriority(a.type.version, b.type.version));
+  served.sort(
+    (a, b) => a.type.group.localeCompare(b.type.group) || compareVersionPriority(a.type.version, b.type.version),
+  );
   const schemas = served.length > 0 ? base.withDefinitions(raw) : base;
-  const types = served.map(({ type, definition }) => ({ ...type, custom: { ...type.custom!, schema: schemas.definition(definition) } }));
+  const types = served.map(({ type, definition }) => ({
+    ...type,
+    custom: { ...type.custom!, schema: schemas.definition(definition) },
+  }));
   return { types, schemas };
 }
 
-function resourceTypeOf(crd: KubeObject, spec: CrdSpec, v: CrdVersion, names: Required<CrdNames>, storageVersion: string): ResourceType {
+function resourceTypeOf(
+  crd: KubeObject,
+  spec: CrdSpec,
+  v: CrdVersion,
+  names: Required<CrdNames>,
+  storageVersion: string,
+): ResourceType {
   const subresources: SubresourceType[] = [];
-  if (v.subresources?.status) subresources.push({ name: 'status', kind: names.kind, verbs: ['get', 'patch', 'update'] });
+  if (v.subresources?.status)
+    subresources.push({ name: 'status', kind: names.kind, verbs: ['get', 'patch', 'update'] });
   if (v.subresources?.scale) subresources.push(SCALE);
   return {
     group: spec.group,
@@ -76,7 +88,9 @@ function resourceTypeOf(crd: KubeObject, spec: CrdSpec, v: CrdVersion, names: Re
       printerColumns: v.additionalPrinterColumns ?? [],
       scale: v.subresources?.scale,
       terminating: crd.metadata.deletionTimestamp !== undefined && crd.metadata.deletionTimestamp !== null,
-      ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(spec, v.name, names.kind) } : {}),
+      ...(v.deprecated
+        ? { deprecationWarning: v.deprecationWarning ?? defaultDeprecationWarning(spec, v.name, names.kind) }
+        : {}),
     },
   };
 }
@@ -103,7 +117,10 @@ function objectDefinition(v: CrdVersion, group: string, kind: string): RawSchema
     properties: {
       apiVersion: API_VERSION,
       kind: KIND,
-      metadata: ref(`${META}.ObjectMeta`, "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"),
+      metadata: ref(
+        `${META}.ObjectMeta`,
+        "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+      ),
       ...properties,
     },
     'x-kubernetes-group-version-kind': [{ group, version: v.name, kind }],
@@ -117,9 +134,16 @@ function listDefinition(item: string, group: string, version: string, kind: stri
     required: ['items'],
     properties: {
       apiVersion: API_VERSION,
-      items: { type: 'array', description: `List of ${kind.toLowerCase()}s.`, items: { $ref: `#/components/schemas/${item}` } },
+      items: {
+        type: 'array',
+        description: `List of ${kind.toLowerCase()}s.`,
+        items: { $ref: `#/components/schemas/${item}` },
+      },
       kind: KIND,
-      metadata: ref(`${META}.ListMeta`, 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
+      metadata: ref(
+        `${META}.ListMeta`,
+        'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds',
+      ),
     },
     'x-kubernetes-group-version-kind': [{ group, version, kind: `${kind}List` }],
   };

@@ -19,6 +19,8 @@ export function defaultCustomResource(rules: CustomResourceRules, obj: KubeObjec
 }
 
 export function validateCustomResource(rules: CustomResourceRules, obj: KubeObject, old?: KubeObject): StatusCause[] {
-  const meta = old ? validateObjectMetaUpdate(obj.metadata, old.metadata) : validateObjectMeta(obj.metadata, nameIsDnsSubdomain);
+  const meta = old
+    ? validateObjectMetaUpdate(obj.metadata, old.metadata)
+    : validateObjectMeta(obj.metadata, nameIsDnsSubdomain);
   return [...meta, ...(rules.schema ? validateStructural(obj, rules.schema) : [])];
 }

@@ -8,7 +8,11 @@ import { childSchema, isAtomicMap, itemElement, listKind } from './typed-value';
 
 // structured-merge-diff Merge: the applied configuration laid over the live object. Maps merge
 // per key, associative lists and sets merge per item, atomic values are replaced.
-export function mergeApplied(live: JsonValue | undefined, config: JsonValue, schema: SchemaNode | undefined): JsonValue {
+export function mergeApplied(
+  live: JsonValue | undefined,
+  config: JsonValue,
+  schema: SchemaNode | undefined,
+): JsonValue {
   if (isJsonObject(config)) {
     if (isAtomicMap(schema) || !isJsonObject(live)) return cloneJson(config);
     const out: JsonObject = cloneJson(live);
@@ -42,7 +46,9 @@ export function mergeApplied(live: JsonValue | undefined, config: JsonValue, sch
         const cid = id(config[ci]);
         if (!emitted.has(cid)) {
           emitted.add(cid);
-          out.push(kind.kind === 'map' ? mergeApplied(liveById.get(cid), config[ci], schema?.items) : cloneJson(config[ci]));
+          out.push(
+            kind.kind === 'map' ? mergeApplied(liveById.get(cid), config[ci], schema?.items) : cloneJson(config[ci]),
+          );
         }
         ci++;
       } else {
@@ -57,7 +63,12 @@ export function mergeApplied(live: JsonValue | undefined, config: JsonValue, sch
 // Fields the applier owned last time and no longer applies are removed, unless some manager
 // (the applier included) still owns them or something below them. Struct fields above a
 // previously owned field count too, as upstream's EnsureNamedFieldsAreMembers.
-export function pruneUnowned(obj: JsonObject, lastSet: FieldSet, ownedNow: FieldSet, schema: SchemaNode | undefined): JsonObject {
+export function pruneUnowned(
+  obj: JsonObject,
+  lastSet: FieldSet,
+  ownedNow: FieldSet,
+  schema: SchemaNode | undefined,
+): JsonObject {
   const candidates = new Map<string, FieldPath>();
   for (const path of lastSet.toArray()) {
     for (const p of namedAncestors(path, schema)) candidates.set(JSON.stringify(p), p);

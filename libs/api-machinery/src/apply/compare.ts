@@ -13,7 +13,11 @@ export interface Comparison {
 }
 
 // structured-merge-diff Compare: which fields an update added, changed or removed.
-export function compareValues(before: JsonValue | undefined, after: JsonValue | undefined, schema: SchemaNode | undefined): Comparison {
+export function compareValues(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  schema: SchemaNode | undefined,
+): Comparison {
   const added: FieldPath[] = [];
   const modified: FieldPath[] = [];
   const removed: FieldPath[] = [];
@@ -32,12 +36,19 @@ function subtree(value: JsonValue, schema: SchemaNode | undefined, path: FieldPa
   collectFields(value, schema, path, out, true);
 }
 
-function walk(before: JsonValue | undefined, after: JsonValue | undefined, schema: SchemaNode | undefined, path: FieldPath, sink: Sink): void {
+function walk(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  schema: SchemaNode | undefined,
+  path: FieldPath,
+  sink: Sink,
+): void {
   if (before === undefined && after === undefined) return;
   if (before === undefined) return subtree(after as JsonValue, schema, path, sink.added);
   if (after === undefined) return subtree(before, schema, path, sink.removed);
   if (isJsonObject(before) && isJsonObject(after) && !isAtomicMap(schema)) {
-    for (const [k, v] of Object.entries(after)) walk(own(before, k), v, fieldSchema(schema, k), [...path, fieldElement(k)], sink);
+    for (const [k, v] of Object.entries(after))
+      walk(own(before, k), v, fieldSchema(schema, k), [...path, fieldElement(k)], sink);
     for (const [k, v] of Object.entries(before)) {
       if (own(after, k) === undefined) subtree(v, fieldSchema(schema, k), [...path, fieldElement(k)], sink.removed);
     }

@@ -42,9 +42,18 @@ export function fieldPathString(path: FieldPath): string {
 const UNTRACKED: FieldPath[] = [
   ['f:apiVersion'],
   ['f:kind'],
-  ...['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map(
-    (f) => ['f:metadata', fieldElement(f)],
-  ),
+  ...[
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'managedFields',
+    'selfLink',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ].map((f) => ['f:metadata', fieldElement(f)]),
 ];
 
 export function isTracked(path: FieldPath): boolean {

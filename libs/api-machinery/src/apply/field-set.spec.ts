@@ -76,7 +76,9 @@ describe(FieldSet.name, () => {
 
   it('spells paths as kube-apiserver does in conflicts', () => {
     expect(fieldPathString(['f:spec', 'f:replicas'])).toBe('.spec.replicas');
-    expect(fieldPathString(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:image'])).toBe('.spec.containers[name="c"].image');
+    expect(fieldPathString(['f:spec', 'f:containers', 'k:{"name":"c"}', 'f:image'])).toBe(
+      '.spec.containers[name="c"].image',
+    );
     expect(fieldPathString(['f:metadata', 'f:finalizers', 'v:"a"'])).toBe('.metadata.finalizers[="a"]');
   });
 });

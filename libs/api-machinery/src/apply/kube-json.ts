@@ -10,7 +10,16 @@ export function objectJson(obj: KubeObject): JsonObject {
 }
 
 // Server-written metadata an applied configuration cannot set; the live values stand.
-const SERVER_METADATA = ['managedFields', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_METADATA = [
+  'managedFields',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 export function appliedConfigJson(applied: KubeObject): JsonObject {
   const json = withoutNulls(cloneJson(applied as unknown as JsonObject)) as JsonObject;

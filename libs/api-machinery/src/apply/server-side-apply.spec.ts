@@ -8,7 +8,9 @@ const T0 = '2025-01-01T00:00:00Z';
 const T1 = '2025-01-01T00:01:00Z';
 const T2 = '2025-01-01T00:02:00Z';
 
-function config(over: { replicas?: number; image?: string; labels?: Record<string, string>; env?: JsonObject[] } = {}): KubeObject {
+function config(
+  over: { replicas?: number; image?: string; labels?: Record<string, string>; env?: JsonObject[] } = {},
+): KubeObject {
   const container: JsonObject = { name: 'c', image: over.image ?? 'nginx:1.27' };
   if (over.env) container.env = over.env;
   return {
@@ -23,8 +25,21 @@ function config(over: { replicas?: number; image?: string; labels?: Record<strin
   };
 }
 
-function apply(live: KubeObject | undefined, applied: KubeObject, extra: Partial<ServerSideApplyInput> = {}): KubeObject {
-  return serverSideApply({ live, applied, manager: 'kubectl', force: false, schema: deploymentSchema, apiVersion: 'apps/v1', now: T1, ...extra });
+function apply(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  extra: Partial<ServerSideApplyInput> = {},
+): KubeObject {
+  return serverSideApply({
+    live,
+    applied,
+    manager: 'kubectl',
+    force: false,
+    schema: deploymentSchema,
+    apiVersion: 'apps/v1',
+    now: T1,
+    ...extra,
+  });
 }
 
 // What the registry does on a stored object: server fields stay.
@@ -104,7 +119,18 @@ describe(serverSideApply.name, () => {
 
   it('removes fields dropped from the applied configuration', () => {
     const live = stored(
-      apply(undefined, config({ replicas: 2, labels: { app: 'web', tier: 'fe' }, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }), { now: T0 }),
+      apply(
+        undefined,
+        config({
+          replicas: 2,
+          labels: { app: 'web', tier: 'fe' },
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '2' },
+          ],
+        }),
+        { now: T0 },
+      ),
     );
     const out = apply(live, config({ labels: { app: 'web' }, env: [{ name: 'A', value: '1' }] }));
     expect(out.metadata.labels).toEqual({ app: 'web' });
@@ -126,7 +152,9 @@ describe(serverSideApply.name, () => {
     expect(err.code).toBe(409);
     expect(err.reason).toBe('Conflict');
     expect(err.message).toBe('Apply failed with 1 conflict: conflict with "a": .spec.replicas');
-    expect(err.details?.causes).toEqual([{ reason: 'FieldManagerConflict', message: 'conflict with "a"', field: '.spec.replicas' }]);
+    expect(err.details?.causes).toEqual([
+      { reason: 'FieldManagerConflict', message: 'conflict with "a"', field: '.spec.replicas' },
+    ]);
 
     const forced = apply(byA, config({ replicas: 5 }), { manager: 'b', force: true });
     expect(spec(forced).replicas).toBe(5);
@@ -146,16 +174,27 @@ describe(serverSideApply.name, () => {
   it('lists several conflicts grouped by manager', () => {
     const byA = stored(apply(undefined, config({ replicas: 2, image: 'x:1' }), { manager: 'a', now: T0 }));
     const err = conflictOf(() => apply(byA, config({ replicas: 3, image: 'x:2' }), { manager: 'b' }));
-    expect(err.message).toBe('Apply failed with 2 conflicts: conflicts with "a":\n- .spec.replicas\n- .spec.template.spec.containers[name="c"].image');
+    expect(err.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "a":\n- .spec.replicas\n- .spec.template.spec.containers[name="c"].image',
+    );
   });
 
   it('conflicts with an update by client-side apply that left no last-applied annotation', () => {
     // kubectl apply (client-side) creates with fieldManager=kubectl-client-side-apply.
     const csa = stored(
-      updateManagedFields({ old: undefined, updated: config({ replicas: 2 }), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T0 }),
+      updateManagedFields({
+        old: undefined,
+        updated: config({ replicas: 2 }),
+        manager: 'kubectl-client-side-apply',
+        schema: deploymentSchema,
+        apiVersion: 'apps/v1',
+        now: T0,
+      }),
     );
     const err = conflictOf(() => apply(csa, config({ replicas: 3 })));
-    expect(err.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    expect(err.message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+    );
     expect(err.details?.causes?.[0]).toEqual({
       reason: 'FieldManagerConflict',
       message: 'conflict with "kubectl-client-side-apply" using apps/v1',
@@ -188,9 +227,19 @@ describe(serverSideApply.name, () => {
     const live = stored(apply(undefined, config({ env: [{ name: 'A', value: '1' }] }), { manager: 'a', now: T0 }));
     const liveEnv = structuredClone(live);
     (container(liveEnv).env as JsonObject[]).push({ name: 'X', value: 'x' });
-    const edited = updateManagedFields({ old: live, updated: liveEnv, manager: 'kubectl-edit', schema: deploymentSchema, apiVersion: 'apps/v1', now: T1 });
+    const edited = updateManagedFields({
+      old: live,
+      updated: liveEnv,
+      manager: 'kubectl-edit',
+      schema: deploymentSchema,
+      apiVersion: 'apps/v1',
+      now: T1,
+    });
     const out = apply(edited, config({ env: [{ name: 'A', value: '2' }] }), { manager: 'a', now: T2 });
-    expect(container(out).env).toEqual([{ name: 'A', value: '2' }, { name: 'X', value: 'x' }]);
+    expect(container(out).env).toEqual([
+      { name: 'A', value: '2' },
+      { name: 'X', value: 'x' },
+    ]);
   });
 
   it('lets kubectl take over from client-side apply the fields the last-applied annotation still describes', () => {
@@ -202,13 +251,33 @@ describe(serverSideApply.name, () => {
       metadata: { ...o.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': annotation } },
       spec: { ...spec(o), replicas },
     });
-    const live = stored(updateManagedFields({ old: undefined, updated: withAnnotation(applied, 2), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T0 }));
+    const live = stored(
+      updateManagedFields({
+        old: undefined,
+        updated: withAnnotation(applied, 2),
+        manager: 'kubectl-client-side-apply',
+        schema: deploymentSchema,
+        apiVersion: 'apps/v1',
+        now: T0,
+      }),
+    );
     const upgraded = apply(live, config({ replicas: 3 }));
     expect(spec(upgraded).replicas).toBe(3);
     expect(upgraded.metadata.managedFields?.find((m) => m.manager === 'kubectl')?.operation).toBe('Apply');
     // A field changed since the annotation was written (by someone else) still conflicts.
-    const drifted = stored(updateManagedFields({ old: live, updated: withAnnotation(live, 4), manager: 'kubectl-client-side-apply', schema: deploymentSchema, apiVersion: 'apps/v1', now: T1 }));
-    expect(conflictOf(() => apply(drifted, config({ replicas: 3 }))).message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    const drifted = stored(
+      updateManagedFields({
+        old: live,
+        updated: withAnnotation(live, 4),
+        manager: 'kubectl-client-side-apply',
+        schema: deploymentSchema,
+        apiVersion: 'apps/v1',
+        now: T1,
+      }),
+    );
+    expect(conflictOf(() => apply(drifted, config({ replicas: 3 }))).message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+    );
     // Only kubectl gets the upgrade path.
     expect(conflictOf(() => apply(live, config({ replicas: 3 }), { manager: 'helm' })).code).toBe(409);
   });

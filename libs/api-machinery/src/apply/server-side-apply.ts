@@ -43,7 +43,12 @@ export function serverSideApply(input: ServerSideApplyInput): KubeObject {
 
   const comparison = compareValues(liveJson, merged, schema);
   const changed = comparison.added.union(comparison.modified).filter(isTracked);
-  let conflicts = others.flatMap((entry) => entry.set.intersection(changed).sortedPaths().map((path) => ({ entry, path })));
+  let conflicts = others.flatMap((entry) =>
+    entry.set
+      .intersection(changed)
+      .sortedPaths()
+      .map((path) => ({ entry, path })),
+  );
   if (conflicts.length > 0 && !force && manager === 'kubectl' && liveJson) {
     // Upgrading from client-side apply: fields the last-applied annotation still describes are kubectl's own.
     const allowed = fieldsFromLastApplied(liveJson, apiVersion, schema);
@@ -52,7 +57,10 @@ export function serverSideApply(input: ServerSideApplyInput): KubeObject {
   if (conflicts.length > 0 && !force) throw applyConflict(conflicts);
 
   const objectChanged = !changed.isEmpty() || !comparison.removed.isEmpty();
-  const next: ManagerEntry[] = others.map((e) => ({ ...e, set: e.set.difference(changed).difference(comparison.removed) }));
+  const next: ManagerEntry[] = others.map((e) => ({
+    ...e,
+    set: e.set.difference(changed).difference(comparison.removed),
+  }));
   next.push({
     manager,
     operation: 'Apply',
@@ -72,7 +80,8 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  * the live object still has. kubectl's server-side apply may take them over without a conflict.
  */
 function fieldsFromLastApplied(live: JsonObject, apiVersion: string, schema: SchemaNode | undefined): FieldSet {
-  const annotations = isJsonObject(live.metadata) && isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
+  const annotations =
+    isJsonObject(live.metadata) && isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
   const raw = annotations[LAST_APPLIED];
   if (typeof raw !== 'string' || raw === '') return FieldSet.empty();
   let lastApplied: unknown;
@@ -83,7 +92,10 @@ function fieldsFromLastApplied(live: JsonObject, apiVersion: string, schema: Sch
   }
   if (!isJsonObject(lastApplied) || lastApplied.apiVersion !== apiVersion) return FieldSet.empty();
   const comparison = compareValues(lastApplied, live, schema);
-  return fieldSetOf(lastApplied, schema).difference(comparison.modified).difference(comparison.added).difference(comparison.removed);
+  return fieldSetOf(lastApplied, schema)
+    .difference(comparison.modified)
+    .difference(comparison.added)
+    .difference(comparison.removed);
 }
 
 // 409 as kube-apiserver's NewApplyConflict: the message lists each conflict, the causes

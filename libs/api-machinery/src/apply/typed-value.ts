@@ -67,7 +67,8 @@ export function collectFields(
       return;
     }
     if (markNewMaps && path.length > 0 && isPlainMap(schema)) out.push(path);
-    for (const [k, v] of Object.entries(value)) collectFields(v, fieldSchema(schema, k), [...path, fieldElement(k)], out, markNewMaps);
+    for (const [k, v] of Object.entries(value))
+      collectFields(v, fieldSchema(schema, k), [...path, fieldElement(k)], out, markNewMaps);
     return;
   }
   if (Array.isArray(value)) {
@@ -86,7 +87,11 @@ export function collectFields(
   out.push(path);
 }
 
-export function childOf(value: JsonValue | undefined, pe: string, schema: SchemaNode | undefined): JsonValue | undefined {
+export function childOf(
+  value: JsonValue | undefined,
+  pe: string,
+  schema: SchemaNode | undefined,
+): JsonValue | undefined {
   if (value === undefined) return undefined;
   if (pe.startsWith('f:')) return isJsonObject(value) ? ownField(value, pe.slice(2)) : undefined;
   if (!Array.isArray(value)) return undefined;

@@ -15,8 +15,20 @@ function deployment(replicas: number, image: string, labels: Record<string, stri
   };
 }
 
-function update(old: KubeObject | undefined, updated: KubeObject, extra: Partial<UpdateManagedFieldsInput> = {}): KubeObject {
-  return updateManagedFields({ old, updated, manager: 'm', schema: deploymentSchema, apiVersion: 'apps/v1', now: T1, ...extra });
+function update(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  extra: Partial<UpdateManagedFieldsInput> = {},
+): KubeObject {
+  return updateManagedFields({
+    old,
+    updated,
+    manager: 'm',
+    schema: deploymentSchema,
+    apiVersion: 'apps/v1',
+    now: T1,
+    ...extra,
+  });
 }
 
 function withSpec(obj: KubeObject, patch: JsonObject): KubeObject {
@@ -37,7 +49,9 @@ describe(updateManagedFields.name, () => {
           'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
           'f:spec': {
             'f:replicas': {},
-            'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } },
+            'f:template': {
+              'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:name': {} } } },
+            },
           },
         },
       },
@@ -48,7 +62,12 @@ describe(updateManagedFields.name, () => {
     const created = update(undefined, deployment(1, 'nginx'), { manager: 'creator', now: T0 });
     const scaled = update(created, withSpec(created, { replicas: 3 }), { manager: 'kubectl', subresource: 'scale' });
     const byManager = Object.fromEntries((scaled.metadata.managedFields ?? []).map((m) => [m.manager, m]));
-    expect(byManager.kubectl).toMatchObject({ operation: 'Update', subresource: 'scale', time: T1, fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+    expect(byManager.kubectl).toMatchObject({
+      operation: 'Update',
+      subresource: 'scale',
+      time: T1,
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+    });
     expect(byManager.creator.fieldsV1?.['f:spec']).not.toHaveProperty('f:replicas');
     expect(byManager.creator.time).toBe(T0);
   });
@@ -70,7 +89,11 @@ describe(updateManagedFields.name, () => {
 
   it('drops removed fields from every manager and drops empty entries', () => {
     const created = update(undefined, deployment(1, 'nginx', { app: 'web', tier: 'fe' }), { manager: 'a', now: T0 });
-    const relabeled = update(created, { ...created, metadata: { ...created.metadata, labels: { app: 'web' } } }, { manager: 'b' });
+    const relabeled = update(
+      created,
+      { ...created, metadata: { ...created.metadata, labels: { app: 'web' } } },
+      { manager: 'b' },
+    );
     const a = relabeled.metadata.managedFields?.find((m) => m.manager === 'a');
     expect(a?.fieldsV1?.['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {} } });
     // b changed nothing but removed a field: it owns nothing, so it gets no entry.
@@ -93,7 +116,11 @@ describe(updateManagedFields.name, () => {
 
   it('honours managedFields a client replaces explicitly', () => {
     const created = update(undefined, deployment(1, 'nginx'), { manager: 'a', now: T0 });
-    const reset = update(created, { ...structuredClone(created), metadata: { ...created.metadata, managedFields: [] } }, { manager: 'b' });
+    const reset = update(
+      created,
+      { ...structuredClone(created), metadata: { ...created.metadata, managedFields: [] } },
+      { manager: 'b' },
+    );
     expect(reset.metadata.managedFields).toBeUndefined();
   });
 });

@@ -25,7 +25,10 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): KubeObject
   const { old, updated, manager, schema, apiVersion, now, subresource } = input;
   // A client that sends managedFields different from the stored ones replaces them (as upstream).
   const sent = updated.metadata.managedFields;
-  const source = sent !== undefined && !jsonEqual(toJson(sent), toJson(old?.metadata.managedFields)) ? sent : old?.metadata.managedFields;
+  const source =
+    sent !== undefined && !jsonEqual(toJson(sent), toJson(old?.metadata.managedFields))
+      ? sent
+      : old?.metadata.managedFields;
   const entries = decodeManagedFields(source);
 
   const oldJson = old ? objectJson(old) : undefined;

@@ -11,7 +11,11 @@ const CONVERTERS: Readonly<Record<string, Readonly<Record<string, Converter>>>> 
 };
 
 /** `obj` in `version` of its kind; unchanged when it already is, names no version, or the kind has one version. */
-export function convertBuiltIn(type: Pick<ResourceType, 'group' | 'kind'>, obj: KubeObject, version: string): KubeObject {
+export function convertBuiltIn(
+  type: Pick<ResourceType, 'group' | 'kind'>,
+  obj: KubeObject,
+  version: string,
+): KubeObject {
   const apiVersion = type.group ? `${type.group}/${version}` : version;
   if (obj.apiVersion === undefined || obj.apiVersion === apiVersion) return obj;
   const convert = CONVERTERS[`${type.group}/${type.kind}`]?.[version];

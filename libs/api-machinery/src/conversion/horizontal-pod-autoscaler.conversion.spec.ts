@@ -1,6 +1,13 @@
 import { KubeObject } from '../meta/object';
 import { convertBuiltIn } from './built-in.conversion';
-import { HPA_BEHAVIOR_ANNOTATION, HPA_CONDITIONS_ANNOTATION, HPA_CURRENT_METRICS_ANNOTATION, HPA_METRICS_ANNOTATION, horizontalPodAutoscalerToV1, horizontalPodAutoscalerToV2 } from './horizontal-pod-autoscaler.conversion';
+import {
+  HPA_BEHAVIOR_ANNOTATION,
+  HPA_CONDITIONS_ANNOTATION,
+  HPA_CURRENT_METRICS_ANNOTATION,
+  HPA_METRICS_ANNOTATION,
+  horizontalPodAutoscalerToV1,
+  horizontalPodAutoscalerToV2,
+} from './horizontal-pod-autoscaler.conversion';
 
 const HPA = { group: 'autoscaling', kind: 'HorizontalPodAutoscaler' };
 
@@ -23,7 +30,9 @@ const v2: KubeObject = {
   status: {
     currentReplicas: 2,
     desiredReplicas: 3,
-    currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 40, averageValue: '40m' } } }],
+    currentMetrics: [
+      { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 40, averageValue: '40m' } } },
+    ],
     conditions: [{ type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' }],
   },
 };
@@ -32,7 +41,12 @@ describe('HorizontalPodAutoscaler conversion', () => {
   it('serves the CPU target in v1 and keeps the rest in upstream round-trip annotations', () => {
     const v1 = horizontalPodAutoscalerToV1(v2);
     expect(v1.apiVersion).toBe('autoscaling/v1');
-    expect(v1.spec).toEqual({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 });
+    expect(v1.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      targetCPUUtilizationPercentage: 50,
+    });
     expect(v1.status).toEqual({ currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 40 });
     const annotations = v1.metadata.annotations!;
     expect(annotations.team).toBe('a');
@@ -41,9 +55,13 @@ describe('HorizontalPodAutoscaler conversion', () => {
       { type: 'Pods', pods: { metricName: 'qps', targetAverageValue: '10' } },
       { type: 'External', external: { metricName: 'queue', targetValue: '30' } },
     ]);
-    expect(JSON.parse(annotations[HPA_CURRENT_METRICS_ANNOTATION])).toEqual([{ type: 'Resource', resource: { name: 'cpu', currentAverageUtilization: 40, currentAverageValue: '40m' } }]);
+    expect(JSON.parse(annotations[HPA_CURRENT_METRICS_ANNOTATION])).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', currentAverageUtilization: 40, currentAverageValue: '40m' } },
+    ]);
     expect(JSON.parse(annotations[HPA_BEHAVIOR_ANNOTATION])).toEqual({ scaleDown: { stabilizationWindowSeconds: 60 } });
-    expect(JSON.parse(annotations[HPA_CONDITIONS_ANNOTATION])).toEqual([{ type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' }]);
+    expect(JSON.parse(annotations[HPA_CONDITIONS_ANNOTATION])).toEqual([
+      { type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale' },
+    ]);
   });
 
   it('round-trips v2 → v1 → v2 without loss', () => {
@@ -62,7 +80,9 @@ describe('HorizontalPodAutoscaler conversion', () => {
     expect(stored.spec).toEqual({
       scaleTargetRef: { kind: 'Deployment', name: 'web' },
       maxReplicas: 3,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+      ],
     });
   });
 

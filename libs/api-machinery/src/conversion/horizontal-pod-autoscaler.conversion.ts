@@ -8,7 +8,12 @@ export const HPA_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
 export const HPA_CURRENT_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/current-metrics';
 export const HPA_CONDITIONS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/conditions';
 export const HPA_BEHAVIOR_ANNOTATION = 'autoscaling.alpha.kubernetes.io/behavior';
-const ROUND_TRIP = [HPA_METRICS_ANNOTATION, HPA_CURRENT_METRICS_ANNOTATION, HPA_CONDITIONS_ANNOTATION, HPA_BEHAVIOR_ANNOTATION];
+const ROUND_TRIP = [
+  HPA_METRICS_ANNOTATION,
+  HPA_CURRENT_METRICS_ANNOTATION,
+  HPA_CONDITIONS_ANNOTATION,
+  HPA_BEHAVIOR_ANNOTATION,
+];
 
 /** Drops undefined members so converted objects compare and serialize like the originals. */
 function compact(o: Obj): Obj {
@@ -18,7 +23,13 @@ function compact(o: Obj): Obj {
 
 // The one source a metric of each type carries.
 function sourcesOf(m: Obj): Record<'resource' | 'container' | 'pods' | 'object' | 'external', Obj | undefined> {
-  return { resource: objAt(m.resource), container: objAt(m.containerResource), pods: objAt(m.pods), object: objAt(m.object), external: objAt(m.external) };
+  return {
+    resource: objAt(m.resource),
+    container: objAt(m.containerResource),
+    pods: objAt(m.pods),
+    object: objAt(m.object),
+    external: objAt(m.external),
+  };
 }
 
 function isCpuUtilization(metric: Obj): boolean {
@@ -33,7 +44,12 @@ function metricToV1(m: Obj, word: 'target' | 'current'): Obj {
   const prefixed = (name: string): string => `${word}${name}`;
   const out: Obj = { type: m.type };
   const { resource, container, pods, object, external } = sourcesOf(m);
-  if (resource) out.resource = compact({ name: resource.name, [prefixed('AverageUtilization')]: values(resource).averageUtilization, [prefixed('AverageValue')]: values(resource).averageValue });
+  if (resource)
+    out.resource = compact({
+      name: resource.name,
+      [prefixed('AverageUtilization')]: values(resource).averageUtilization,
+      [prefixed('AverageValue')]: values(resource).averageValue,
+    });
   if (container) {
     out.containerResource = compact({
       name: container.name,
@@ -42,7 +58,12 @@ function metricToV1(m: Obj, word: 'target' | 'current'): Obj {
       [prefixed('AverageValue')]: values(container).averageValue,
     });
   }
-  if (pods) out.pods = compact({ metricName: objAt(pods.metric)?.name, [prefixed('AverageValue')]: values(pods).averageValue, selector: objAt(pods.metric)?.selector });
+  if (pods)
+    out.pods = compact({
+      metricName: objAt(pods.metric)?.name,
+      [prefixed('AverageValue')]: values(pods).averageValue,
+      selector: objAt(pods.metric)?.selector,
+    });
   if (object) {
     out.object = compact({
       target: object.describedObject,
@@ -70,21 +91,40 @@ function metricSpecToV2(m: Obj): Obj {
   const utilizationTarget = (src: Obj): Obj =>
     src.targetAverageUtilization === undefined
       ? { type: 'AverageValue', averageValue: src.targetAverageValue }
-      : compact({ type: 'Utilization', averageUtilization: src.targetAverageUtilization, averageValue: src.targetAverageValue });
+      : compact({
+          type: 'Utilization',
+          averageUtilization: src.targetAverageUtilization,
+          averageValue: src.targetAverageValue,
+        });
   if (resource) out.resource = { name: resource.name, target: utilizationTarget(resource) };
-  if (container) out.containerResource = { name: container.name, container: container.container, target: utilizationTarget(container) };
-  if (pods) out.pods = { metric: compact({ name: pods.metricName, selector: pods.selector }), target: { type: 'AverageValue', averageValue: pods.targetAverageValue } };
+  if (container)
+    out.containerResource = {
+      name: container.name,
+      container: container.container,
+      target: utilizationTarget(container),
+    };
+  if (pods)
+    out.pods = {
+      metric: compact({ name: pods.metricName, selector: pods.selector }),
+      target: { type: 'AverageValue', averageValue: pods.targetAverageValue },
+    };
   if (object) {
     out.object = {
       describedObject: object.target,
       metric: compact({ name: object.metricName, selector: object.selector }),
-      target: object.averageValue === undefined ? { type: 'Value', value: object.targetValue } : compact({ type: 'AverageValue', value: object.targetValue, averageValue: object.averageValue }),
+      target:
+        object.averageValue === undefined
+          ? { type: 'Value', value: object.targetValue }
+          : compact({ type: 'AverageValue', value: object.targetValue, averageValue: object.averageValue }),
     };
   }
   if (external) {
     out.external = {
       metric: compact({ name: external.metricName, selector: external.metricSelector }),
-      target: external.targetValue === undefined ? { type: 'AverageValue', averageValue: external.targetAverageValue } : { type: 'Value', value: external.targetValue },
+      target:
+        external.targetValue === undefined
+          ? { type: 'AverageValue', averageValue: external.targetAverageValue }
+          : { type: 'Value', value: external.targetValue },
     };
   }
   return out;
@@ -93,10 +133,16 @@ function metricSpecToV2(m: Obj): Obj {
 function metricStatusToV2(m: Obj): Obj {
   const out: Obj = { type: m.type };
   const { resource, container, pods, object, external } = sourcesOf(m);
-  const utilization = (src: Obj): Obj => compact({ averageUtilization: src.currentAverageUtilization, averageValue: src.currentAverageValue });
+  const utilization = (src: Obj): Obj =>
+    compact({ averageUtilization: src.currentAverageUtilization, averageValue: src.currentAverageValue });
   if (resource) out.resource = { name: resource.name, current: utilization(resource) };
-  if (container) out.containerResource = { name: container.name, container: container.container, current: utilization(container) };
-  if (pods) out.pods = { metric: compact({ name: pods.metricName, selector: pods.selector }), current: compact({ averageValue: pods.currentAverageValue }) };
+  if (container)
+    out.containerResource = { name: container.name, container: container.container, current: utilization(container) };
+  if (pods)
+    out.pods = {
+      metric: compact({ name: pods.metricName, selector: pods.selector }),
+      current: compact({ averageValue: pods.currentAverageValue }),
+    };
   if (object) {
     out.object = {
       describedObject: object.target,
@@ -105,7 +151,10 @@ function metricStatusToV2(m: Obj): Obj {
     };
   }
   if (external) {
-    out.external = { metric: compact({ name: external.metricName, selector: external.metricSelector }), current: compact({ value: external.currentValue, averageValue: external.currentAverageValue }) };
+    out.external = {
+      metric: compact({ name: external.metricName, selector: external.metricSelector }),
+      current: compact({ value: external.currentValue, averageValue: external.currentAverageValue }),
+    };
   }
   return out;
 }
@@ -131,7 +180,8 @@ export function horizontalPodAutoscalerToV1(hpa: KubeObject): KubeObject {
   const others = metrics.filter((m) => !isCpuUtilization(m)).map((m) => metricToV1(m, 'target'));
   const current = arrAt(status?.currentMetrics).flatMap((m) => (objAt(m) ? [objAt(m)!] : []));
   if (others.length > 0) annotations[HPA_METRICS_ANNOTATION] = JSON.stringify(others);
-  if (current.length > 0) annotations[HPA_CURRENT_METRICS_ANNOTATION] = JSON.stringify(current.map((m) => metricToV1(m, 'current')));
+  if (current.length > 0)
+    annotations[HPA_CURRENT_METRICS_ANNOTATION] = JSON.stringify(current.map((m) => metricToV1(m, 'current')));
   if (objAt(spec.behavior)) annotations[HPA_BEHAVIOR_ANNOTATION] = JSON.stringify(spec.behavior);
   if (arrAt(status?.conditions).length > 0) annotations[HPA_CONDITIONS_ANNOTATION] = JSON.stringify(status?.conditions);
   const cpuStatus = current.find((m) => m.type === 'Resource' && objAt(m.resource)?.name === 'cpu');
@@ -143,7 +193,8 @@ export function horizontalPodAutoscalerToV1(hpa: KubeObject): KubeObject {
       scaleTargetRef: spec.scaleTargetRef,
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
-      targetCPUUtilizationPercentage: cpu && isCpuUtilization(cpu) ? objAt(objAt(cpu.resource)?.target)?.averageUtilization : undefined,
+      targetCPUUtilizationPercentage:
+        cpu && isCpuUtilization(cpu) ? objAt(objAt(cpu.resource)?.target)?.averageUtilization : undefined,
     }),
   };
   if (status) {
@@ -169,8 +220,12 @@ export function horizontalPodAutoscalerToV2(hpa: KubeObject): KubeObject {
   const conditions = parseAnnotation(annotations, HPA_CONDITIONS_ANNOTATION);
   for (const a of ROUND_TRIP) delete annotations[a];
   const target = numAt(spec.targetCPUUtilizationPercentage);
-  const metrics: Obj[] = target === undefined ? [] : [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }];
-  for (const m of Array.isArray(otherMetrics) ? otherMetrics : []) if (objAt(m)) metrics.push(metricSpecToV2(objAt(m)!));
+  const metrics: Obj[] =
+    target === undefined
+      ? []
+      : [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }];
+  for (const m of Array.isArray(otherMetrics) ? otherMetrics : [])
+    if (objAt(m)) metrics.push(metricSpecToV2(objAt(m)!));
   const out: KubeObject = {
     ...hpa,
     apiVersion: 'autoscaling/v2',
@@ -201,4 +256,3 @@ export function horizontalPodAutoscalerToV2(hpa: KubeObject): KubeObject {
   }
   return cloneJson(out);
 }
-

@@ -7,7 +7,13 @@ export interface CollectedKind {
   namespaced: boolean;
 }
 
-const kind = (group: string, version: string, resource: string, k: string, namespaced = true): CollectedKind => ({ group, version, resource, kind: k, namespaced });
+const kind = (group: string, version: string, resource: string, k: string, namespaced = true): CollectedKind => ({
+  group,
+  version,
+  resource,
+  kind: k,
+  namespaced,
+});
 
 /**
  * The kinds the garbage collector watches as owners and dependents. The API server gives the

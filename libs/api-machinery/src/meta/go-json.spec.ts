@@ -4,7 +4,8 @@ const check = (text: string): string | undefined => goJsonSyntaxError(Buffer.fro
 
 describe('goJsonSyntaxError', () => {
   it('accepts valid JSON', () => {
-    for (const ok of ['{}', ' [1, -2.5e+3, "a\\u00e9\\n", true, false, null] ', '{"a":{"b":[]}}', '0', '"x"']) expect(check(ok)).toBeUndefined();
+    for (const ok of ['{}', ' [1, -2.5e+3, "a\\u00e9\\n", true, false, null] ', '{"a":{"b":[]}}', '0', '"x"'])
+      expect(check(ok)).toBeUndefined();
   });
 
   it.each([

@@ -10,7 +10,16 @@ class GoJsonSyntaxError extends Error {}
 function quoteChar(c: number): string {
   if (c === 0x27) return `'\\''`;
   if (c === 0x22) return `'"'`;
-  const named: Record<number, string> = { 0x07: '\\a', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0b: '\\v', 0x5c: '\\\\' };
+  const named: Record<number, string> = {
+    0x07: '\\a',
+    0x08: '\\b',
+    0x0c: '\\f',
+    0x0a: '\\n',
+    0x0d: '\\r',
+    0x09: '\\t',
+    0x0b: '\\v',
+    0x5c: '\\\\',
+  };
   if (named[c] !== undefined) return `'${named[c]}'`;
   if (c < 0x20 || c === 0x7f) return `'\\x${c.toString(16).padStart(2, '0')}'`;
   if (c >= 0x80 && c < 0xa0) return `'\\u00${c.toString(16)}'`;
@@ -21,7 +30,9 @@ function quoteChar(c: number): string {
 export function goJsonSyntaxError(data: Uint8Array): string | undefined {
   let i = 0;
   const fail = (context: string): never => {
-    throw new GoJsonSyntaxError(i >= data.length ? 'unexpected end of JSON input' : `invalid character ${quoteChar(data[i])} ${context}`);
+    throw new GoJsonSyntaxError(
+      i >= data.length ? 'unexpected end of JSON input' : `invalid character ${quoteChar(data[i])} ${context}`,
+    );
   };
   const skipSpace = (): void => {
     while (i < data.length && SPACE.has(data[i])) i++;
@@ -52,7 +63,8 @@ export function goJsonSyntaxError(data: Uint8Array): string | undefined {
           for (let k = 0; k < 4; k++) {
             i++;
             const h = data[i];
-            if (h === undefined || !/[0-9a-fA-F]/.test(String.fromCharCode(h))) fail('in \\u hexadecimal character escape');
+            if (h === undefined || !/[0-9a-fA-F]/.test(String.fromCharCode(h)))
+              fail('in \\u hexadecimal character escape');
           }
         } else if (e === undefined || !ESCAPES.has(e)) fail('in string escape code');
       } else if (c < 0x20) fail('in string literal');

@@ -63,7 +63,13 @@ export interface ResourceType {
 
 export const ALL_VERBS: Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS: SubresourceType = { name: 'status', kind: '', verbs: ['get', 'patch', 'update'] };
-export const SCALE: SubresourceType = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
+export const SCALE: SubresourceType = {
+  name: 'scale',
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: ['get', 'patch', 'update'],
+};
 
 interface Spec {
   kind: string;
@@ -94,7 +100,13 @@ function group(groupName: string, version: string, specs: Spec[]): ResourceType[
 
 export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
   ...group('', 'v1', [
-    { kind: 'Namespace', namespaced: false, shortNames: ['ns'], subresources: [STATUS], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] },
+    {
+      kind: 'Namespace',
+      namespaced: false,
+      shortNames: ['ns'],
+      subresources: [STATUS],
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    },
     {
       kind: 'Pod',
       shortNames: ['po'],
@@ -112,7 +124,13 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     },
     { kind: 'ConfigMap', shortNames: ['cm'] },
     { kind: 'Secret' },
-    { kind: 'Service', shortNames: ['svc'], categories: ['all'], subresources: [STATUS], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
+    {
+      kind: 'Service',
+      shortNames: ['svc'],
+      categories: ['all'],
+      subresources: [STATUS],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    },
     { kind: 'Endpoints', resource: 'endpoints', shortNames: ['ep'] },
     { kind: 'Event', shortNames: ['ev'] },
     { kind: 'ServiceAccount', shortNames: ['sa'] },
@@ -141,7 +159,13 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     { kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'], subresources: [STATUS] },
   ]),
   ...group('autoscaling', 'v1', [
-    { kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], categories: ['all'], subresources: [STATUS], storageVersion: 'v2' },
+    {
+      kind: 'HorizontalPodAutoscaler',
+      shortNames: ['hpa'],
+      categories: ['all'],
+      subresources: [STATUS],
+      storageVersion: 'v2',
+    },
   ]),
   ...group('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: [STATUS] }]),
   ...group('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }]),
@@ -151,7 +175,9 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     { kind: 'IngressClass', resource: 'ingressclasses', namespaced: false },
     { kind: 'NetworkPolicy', resource: 'networkpolicies', shortNames: ['netpol'] },
   ]),
-  ...group('scheduling.k8s.io', 'v1', [{ kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, shortNames: ['pc'] }]),
+  ...group('scheduling.k8s.io', 'v1', [
+    { kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, shortNames: ['pc'] },
+  ]),
   ...group('storage.k8s.io', 'v1', [
     { kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'] },
     { kind: 'CSIDriver', namespaced: false },
@@ -161,7 +187,13 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
   ...group('node.k8s.io', 'v1', [{ kind: 'RuntimeClass', resource: 'runtimeclasses', namespaced: false }]),
   ...group('events.k8s.io', 'v1', [{ kind: 'Event', shortNames: ['ev'] }]),
   ...group('apiextensions.k8s.io', 'v1', [
-    { kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: [STATUS] },
+    {
+      kind: 'CustomResourceDefinition',
+      namespaced: false,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      subresources: [STATUS],
+    },
   ]),
 ];
 

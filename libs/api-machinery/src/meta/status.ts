@@ -137,7 +137,11 @@ export class ApiError extends Error {
     return new ApiError(406, 'NotAcceptable', message);
   }
   static unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType || 'none'})`);
+    return new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType || 'none'})`,
+    );
   }
   static tooLarge(limitBytes: number): ApiError {
     return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`);
@@ -157,7 +161,13 @@ export class ApiError extends Error {
    */
   static from(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
-    const builtIn = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || err instanceof EvalError || err instanceof URIError;
+    const builtIn =
+      err instanceof TypeError ||
+      err instanceof RangeError ||
+      err instanceof ReferenceError ||
+      err instanceof SyntaxError ||
+      err instanceof EvalError ||
+      err instanceof URIError;
     if (builtIn) return ApiError.internal('the server could not complete the request; the failure is in its log');
     return ApiError.internal(err instanceof Error ? err.message : String(err));
   }
@@ -165,7 +175,14 @@ export class ApiError extends Error {
 
 /** A field-level problem found by validation, as it goes into `details.causes`. */
 export function fieldCause(
-  reason: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'FieldValueTypeInvalid',
+  reason:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate'
+    | 'FieldValueForbidden'
+    | 'FieldValueTooLong'
+    | 'FieldValueTypeInvalid',
   field: string,
   message: string,
 ): StatusCause {

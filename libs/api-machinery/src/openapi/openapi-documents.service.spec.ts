@@ -1,6 +1,12 @@
 import { BUILT_IN_RESOURCES } from '../meta/resource-types';
 import { SchemaRegistry } from '../schema/schema-registry.service';
-import { buildOpenApiV3Index, openApiV2Document, openApiV3Document, openApiV3Documents, servedOpenApiV2 } from './openapi-documents.service';
+import {
+  buildOpenApiV3Index,
+  openApiV2Document,
+  openApiV3Document,
+  openApiV3Documents,
+  servedOpenApiV2,
+} from './openapi-documents.service';
 import { buildOpenApiV3Document } from './openapi-v3.builder';
 import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE } from './openapi-v2.builder';
 
@@ -13,7 +19,9 @@ describe('OpenAPI documents', () => {
   it('indexes every served group version with a sha512 hash of its document', () => {
     const index = buildOpenApiV3Index(BUILT_IN_RESOURCES, registry, '/k');
     const paths = obj(index.document['paths']);
-    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/networking.k8s.io/v1']));
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/batch/v1', 'apis/networking.k8s.io/v1']),
+    );
     const apps = openApiV3Document('apis/apps/v1', BUILT_IN_RESOURCES, registry);
     expect(obj(paths['apis/apps/v1'])['serverRelativeURL']).toBe(`/k/openapi/v3/apis/apps/v1?hash=${apps?.hash}`);
     expect(apps?.hash).toMatch(/^[0-9A-F]{128}$/);
@@ -40,16 +48,25 @@ describe('OpenAPI documents', () => {
       'application/merge-patch+json',
       'application/strategic-merge-patch+json',
     ]);
-    const scale = obj(obj(obj(doc?.['paths'])['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'])['patch']);
+    const scale = obj(
+      obj(obj(doc?.['paths'])['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'])['patch'],
+    );
     expect(scale['x-kubernetes-group-version-kind']).toEqual({ group: 'autoscaling', kind: 'Scale', version: 'v1' });
   });
 
   it('ships the definitions with gvk extensions and merge keys', () => {
-    const schemas = obj(obj(openApiV3Document('apis/apps/v1', BUILT_IN_RESOURCES, registry)?.document['components'])['schemas']);
-    expect(obj(schemas['io.k8s.api.apps.v1.Deployment'])['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+    const schemas = obj(
+      obj(openApiV3Document('apis/apps/v1', BUILT_IN_RESOURCES, registry)?.document['components'])['schemas'],
+    );
+    expect(obj(schemas['io.k8s.api.apps.v1.Deployment'])['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'apps', kind: 'Deployment', version: 'v1' },
+    ]);
     expect(schemas['io.k8s.api.autoscaling.v1.Scale']).toBeDefined();
     const containers = obj(obj(obj(schemas['io.k8s.api.core.v1.PodSpec'])['properties'])['containers']);
-    expect(containers).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name', items: { $ref: '#/components/schemas/io.k8s.api.core.v1.Container' } });
+    expect(containers).toMatchObject({
+      'x-kubernetes-patch-merge-key': 'name',
+      items: { $ref: '#/components/schemas/io.k8s.api.core.v1.Container' },
+    });
     // Every ref resolves inside the document.
     const refs = JSON.stringify(schemas).match(/#\/components\/schemas\/[^"]+/g) ?? [];
     for (const ref of new Set(refs)) expect(schemas[ref.slice('#/components/schemas/'.length)]).toBeDefined();

@@ -40,12 +40,19 @@ function built(resources: readonly ResourceType[], registry: SchemaRegistry): Bu
 }
 
 /** Every group-version document, keyed "api/v1", "apis/apps/v1"... */
-export function openApiV3Documents(resources: readonly ResourceType[], registry: SchemaRegistry): ReadonlyMap<string, OpenApiDocument> {
+export function openApiV3Documents(
+  resources: readonly ResourceType[],
+  registry: SchemaRegistry,
+): ReadonlyMap<string, OpenApiDocument> {
   return built(resources, registry).v3;
 }
 
 /** GET /openapi/v3: `{"paths":{"apis/apps/v1":{"serverRelativeURL":"/openapi/v3/apis/apps/v1?hash=..."}}}`. */
-export function buildOpenApiV3Index(resources: readonly ResourceType[], registry: SchemaRegistry, basePath = ''): OpenApiDocument {
+export function buildOpenApiV3Index(
+  resources: readonly ResourceType[],
+  registry: SchemaRegistry,
+  basePath = '',
+): OpenApiDocument {
   const entry = built(resources, registry);
   let index = entry.indexes.get(basePath);
   if (!index) {
@@ -60,23 +67,37 @@ export function buildOpenApiV3Index(resources: readonly ResourceType[], registry
 }
 
 /** GET /openapi/v3/<path> ("api/v1", "apis/apps/v1"), cached. */
-export function openApiV3Document(path: string, resources: readonly ResourceType[], registry: SchemaRegistry): OpenApiDocument | undefined {
+export function openApiV3Document(
+  path: string,
+  resources: readonly ResourceType[],
+  registry: SchemaRegistry,
+): OpenApiDocument | undefined {
   return built(resources, registry).v3.get(path.replace(/^\/+|\/+$/g, ''));
 }
 
 /** GET /openapi/v2 as JSON, cached. Defaults to the built-ins. */
-export function openApiV2Document(resources: readonly ResourceType[] = BUILT_IN_RESOURCES, registry: SchemaRegistry = SchemaRegistry.builtIn()): OpenApiDocument {
+export function openApiV2Document(
+  resources: readonly ResourceType[] = BUILT_IN_RESOURCES,
+  registry: SchemaRegistry = SchemaRegistry.builtIn(),
+): OpenApiDocument {
   return servedOpenApiV2(resources, registry).json;
 }
 
 /** GET /openapi/v2 (JSON and protobuf), cached until the served resources or schemas change. */
-export function servedOpenApiV2(resources: readonly ResourceType[] = BUILT_IN_RESOURCES, registry: SchemaRegistry = SchemaRegistry.builtIn()): ServedOpenApiV2 {
+export function servedOpenApiV2(
+  resources: readonly ResourceType[] = BUILT_IN_RESOURCES,
+  registry: SchemaRegistry = SchemaRegistry.builtIn(),
+): ServedOpenApiV2 {
   const entry = built(resources, registry);
   if (!entry.v2) {
     const json = buildOpenApiV2Document(resources, registry);
     let protobuf: Uint8Array | undefined;
     // Like kube-openapi, the time the document was made stands for its modification time.
-    entry.v2 = { json, lastModified: new Date(), protobuf: () => (protobuf ??= encodeOpenApiV2Protobuf(json.document)) };
+    entry.v2 = {
+      json,
+      lastModified: new Date(),
+      protobuf: () => (protobuf ??= encodeOpenApiV2Protobuf(json.document)),
+    };
   }
   return entry.v2;
 }

@@ -33,7 +33,15 @@ function discovery(path: string): unknown {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: gv,
-    resources: resources.map((r) => ({ name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, shortNames: r.shortNames, categories: r.categories })),
+    resources: resources.map((r) => ({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      shortNames: r.shortNames,
+      categories: r.categories,
+    })),
   };
 }
 
@@ -47,7 +55,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.end(body);
   };
   const registry = SchemaRegistry.builtIn();
-  if (url.pathname === '/version') return send(200, JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.0-skiff' }));
+  if (url.pathname === '/version')
+    return send(200, JSON.stringify({ major: '1', minor: '32', gitVersion: 'v1.32.0-skiff' }));
   if (url.pathname === '/openapi/v3') return send(200, buildOpenApiV3Index(BUILT_IN_RESOURCES, registry).json);
   if (url.pathname.startsWith('/openapi/v3/')) {
     const doc = openApiV3Document(url.pathname.slice('/openapi/v3/'.length), BUILT_IN_RESOURCES, registry);
@@ -59,10 +68,14 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     if (!format) return send(406, '');
     v2Requests.push(format);
     const served = servedOpenApiV2();
-    return format === 'json' ? send(200, served.json.json) : send(200, served.protobuf(), OPENAPI_V2_PROTOBUF_CONTENT_TYPE);
+    return format === 'json'
+      ? send(200, served.json.json)
+      : send(200, served.protobuf(), OPENAPI_V2_PROTOBUF_CONTENT_TYPE);
   }
   const body = discovery(url.pathname);
-  return body ? send(200, JSON.stringify(body)) : send(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+  return body
+    ? send(200, JSON.stringify(body))
+    : send(404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
 }
 
 describeIfKubectl('kubectl explain against Skiff OpenAPI v3 and v2', () => {
@@ -77,7 +90,11 @@ describeIfKubectl('kubectl explain against Skiff OpenAPI v3 and v2', () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-'));
     kubectl = async (...args) => {
       const env = { ...process.env, KUBECONFIG: join(cacheDir, 'none'), HOME: cacheDir };
-      const { stdout } = await run(KUBECTL, [...args, '--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir], { env, timeout: 30_000 });
+      const { stdout } = await run(
+        KUBECTL,
+        [...args, '--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir],
+        { env, timeout: 30_000 },
+      );
       return stdout;
     };
   });

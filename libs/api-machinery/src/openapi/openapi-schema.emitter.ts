@@ -40,7 +40,8 @@ export function emitDefinition(name: string, registry: SchemaRegistry, style: Re
   if (!node) return {};
   const out = emitInline(node, registry, style);
   const gvks = registry.groupVersionKinds(name);
-  if (gvks.length) out['x-kubernetes-group-version-kind'] = gvks.map((g) => ({ group: g.group, kind: g.kind, version: g.version }));
+  if (gvks.length)
+    out['x-kubernetes-group-version-kind'] = gvks.map((g) => ({ group: g.group, kind: g.kind, version: g.version }));
   return out;
 }
 
@@ -92,7 +93,8 @@ function emitInline(node: SchemaNode, registry: SchemaRegistry, style: RefStyle)
     out['properties'] = props;
   }
   if (node.items) out['items'] = emitField(node.items, registry, style);
-  if (typeof node.additionalProperties === 'object') out['additionalProperties'] = emitField(node.additionalProperties, registry, style);
+  if (typeof node.additionalProperties === 'object')
+    out['additionalProperties'] = emitField(node.additionalProperties, registry, style);
   else if (node.additionalProperties === true) out['additionalProperties'] = true;
   Object.assign(out, extensionsOf(node, undefined));
   return out;

@@ -23,15 +23,45 @@ export function encodeOpenApiV2Protobuf(swagger: JsonObject): Uint8Array {
 /** The swagger document as the object the gnostic Document message table encodes. */
 export function gnosticDocument(d: JsonObject): JsonObject {
   const at = '$root';
-  allow(d, at, ['swagger', 'info', 'host', 'basePath', 'schemes', 'consumes', 'produces', 'paths', 'definitions', 'security', 'securityDefinitions', 'tags', 'externalDocs']);
+  allow(d, at, [
+    'swagger',
+    'info',
+    'host',
+    'basePath',
+    'schemes',
+    'consumes',
+    'produces',
+    'paths',
+    'definitions',
+    'security',
+    'securityDefinitions',
+    'tags',
+    'externalDocs',
+  ]);
   return compact({
     ...pick(d, ['swagger', 'host', 'basePath', 'schemes', 'consumes', 'produces']),
     info: d['info'] === undefined ? undefined : info(obj(d['info'], `${at}.info`), `${at}.info`),
     paths: d['paths'] === undefined ? undefined : paths(obj(d['paths'], `${at}.paths`), `${at}.paths`),
-    definitions: d['definitions'] === undefined ? undefined : { additionalProperties: named(d['definitions'], `${at}.definitions`, schemaOf) },
-    security: d['security'] === undefined ? undefined : arr(d['security'], `${at}.security`).map((r, i) => securityRequirement(r, `${at}.security[${i}]`)),
-    securityDefinitions: d['securityDefinitions'] === undefined ? undefined : { additionalProperties: named(d['securityDefinitions'], `${at}.securityDefinitions`, (v, a) => securityDefinition(obj(v, a), a)) },
-    tags: d['tags'] === undefined ? undefined : arr(d['tags'], `${at}.tags`).map((t, i) => tag(obj(t, `${at}.tags[${i}]`), `${at}.tags[${i}]`)),
+    definitions:
+      d['definitions'] === undefined
+        ? undefined
+        : { additionalProperties: named(d['definitions'], `${at}.definitions`, schemaOf) },
+    security:
+      d['security'] === undefined
+        ? undefined
+        : arr(d['security'], `${at}.security`).map((r, i) => securityRequirement(r, `${at}.security[${i}]`)),
+    securityDefinitions:
+      d['securityDefinitions'] === undefined
+        ? undefined
+        : {
+            additionalProperties: named(d['securityDefinitions'], `${at}.securityDefinitions`, (v, a) =>
+              securityDefinition(obj(v, a), a),
+            ),
+          },
+    tags:
+      d['tags'] === undefined
+        ? undefined
+        : arr(d['tags'], `${at}.tags`).map((t, i) => tag(obj(t, `${at}.tags[${i}]`), `${at}.tags[${i}]`)),
     externalDocs: externalDocs(d['externalDocs'], `${at}.externalDocs`),
     vendorExtension: vendorExtensions(d),
   });
@@ -45,7 +75,8 @@ function info(i: JsonObject, at: string): JsonObject {
   if (license) allow(license, `${at}.license`, ['name', 'url']);
   return compact({
     ...pick(i, ['title', 'version', 'description', 'termsOfService']),
-    contact: contact && compact({ ...pick(contact, ['name', 'url', 'email']), vendorExtension: vendorExtensions(contact) }),
+    contact:
+      contact && compact({ ...pick(contact, ['name', 'url', 'email']), vendorExtension: vendorExtensions(contact) }),
     license: license && compact({ ...pick(license, ['name', 'url']), vendorExtension: vendorExtensions(license) }),
     vendorExtension: vendorExtensions(i),
   });
@@ -73,22 +104,53 @@ function pathItem(p: JsonObject, at: string): JsonObject {
 }
 
 function operation(o: JsonObject, at: string): JsonObject {
-  allow(o, at, ['tags', 'summary', 'description', 'externalDocs', 'operationId', 'produces', 'consumes', 'parameters', 'responses', 'schemes', 'deprecated', 'security']);
+  allow(o, at, [
+    'tags',
+    'summary',
+    'description',
+    'externalDocs',
+    'operationId',
+    'produces',
+    'consumes',
+    'parameters',
+    'responses',
+    'schemes',
+    'deprecated',
+    'security',
+  ]);
   return compact({
     ...pick(o, ['tags', 'summary', 'description', 'operationId', 'produces', 'consumes', 'schemes', 'deprecated']),
     externalDocs: externalDocs(o['externalDocs'], `${at}.externalDocs`),
     parameters: parameters(o['parameters'], `${at}.parameters`),
-    responses: o['responses'] === undefined ? undefined : responses(obj(o['responses'], `${at}.responses`), `${at}.responses`),
-    security: o['security'] === undefined ? undefined : arr(o['security'], `${at}.security`).map((r, i) => securityRequirement(r, `${at}.security[${i}]`)),
+    responses:
+      o['responses'] === undefined ? undefined : responses(obj(o['responses'], `${at}.responses`), `${at}.responses`),
+    security:
+      o['security'] === undefined
+        ? undefined
+        : arr(o['security'], `${at}.security`).map((r, i) => securityRequirement(r, `${at}.security[${i}]`)),
     vendorExtension: vendorExtensions(o),
   });
 }
 
 function parameters(list: unknown, at: string): JsonObject[] | undefined {
-  return list === undefined ? undefined : arr(list, at).map((p, i) => parametersItem(obj(p, `${at}[${i}]`), `${at}[${i}]`));
+  return list === undefined
+    ? undefined
+    : arr(list, at).map((p, i) => parametersItem(obj(p, `${at}[${i}]`), `${at}[${i}]`));
 }
 
-const VALUE_CONSTRAINTS = ['maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'multipleOf'];
+const VALUE_CONSTRAINTS = [
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'multipleOf',
+];
 // Which NonBodyParameter sub-schema a non-body parameter becomes, by its `in`.
 const NON_BODY = {
   header: 'headerParameterSubSchema',
@@ -112,9 +174,20 @@ function parametersItem(p: JsonObject, at: string): JsonObject {
     });
     return { parameter: { bodyParameter: body } };
   }
-  if (typeof where !== 'string' || !Object.hasOwn(NON_BODY, where)) throw new OpenApiV2EncodingError(at, `invalid parameter location ${JSON.stringify(where)}`);
+  if (typeof where !== 'string' || !Object.hasOwn(NON_BODY, where))
+    throw new OpenApiV2EncodingError(at, `invalid parameter location ${JSON.stringify(where)}`);
   const emptyValue = where === 'query' || where === 'formData' ? ['allowEmptyValue'] : [];
-  const keys = ['required', 'in', 'description', 'name', ...emptyValue, 'type', 'format', 'collectionFormat', ...VALUE_CONSTRAINTS];
+  const keys = [
+    'required',
+    'in',
+    'description',
+    'name',
+    ...emptyValue,
+    'type',
+    'format',
+    'collectionFormat',
+    ...VALUE_CONSTRAINTS,
+  ];
   allow(p, at, [...keys, 'items', 'default', 'enum']);
   const sub = compact({
     ...pick(p, keys),
@@ -140,7 +213,8 @@ function responses(r: JsonObject, at: string): JsonObject {
   const responseCode: JsonObject[] = [];
   for (const [name, value] of Object.entries(r)) {
     if (name.startsWith('x-')) continue;
-    if (!/^([0-9]{3})$|^(default)$/.test(name)) throw new OpenApiV2EncodingError(at, `invalid response code ${JSON.stringify(name)}`);
+    if (!/^([0-9]{3})$|^(default)$/.test(name))
+      throw new OpenApiV2EncodingError(at, `invalid response code ${JSON.stringify(name)}`);
     responseCode.push({ name, value: responseValue(obj(value, `${at}[${name}]`), `${at}[${name}]`) });
   }
   return compact({ responseCode, vendorExtension: vendorExtensions(r) });
@@ -154,12 +228,27 @@ function responseValue(r: JsonObject, at: string): JsonObject {
   allow(r, at, ['description', 'schema']);
   const s = r['schema'] === undefined ? undefined : obj(r['schema'], `${at}.schema`);
   // gnostic reads `type: file` as a FileSchema, anything else as a Schema.
-  const item = s === undefined ? undefined : s['type'] === 'file' ? { fileSchema: fileSchema(s, `${at}.schema`) } : { schema: schema(s, `${at}.schema`) };
+  const item =
+    s === undefined
+      ? undefined
+      : s['type'] === 'file'
+        ? { fileSchema: fileSchema(s, `${at}.schema`) }
+        : { schema: schema(s, `${at}.schema`) };
   return { response: compact({ description: r['description'], schema: item, vendorExtension: vendorExtensions(r) }) };
 }
 
 function fileSchema(s: JsonObject, at: string): JsonObject {
-  allow(s, at, ['format', 'title', 'description', 'default', 'required', 'type', 'readOnly', 'externalDocs', 'example']);
+  allow(s, at, [
+    'format',
+    'title',
+    'description',
+    'default',
+    'required',
+    'type',
+    'readOnly',
+    'externalDocs',
+    'example',
+  ]);
   return compact({
     ...pick(s, ['format', 'title', 'description', 'required', 'type', 'readOnly']),
     ...anyValues(s),
@@ -191,7 +280,20 @@ const SCHEMA_SCALARS = [
 ];
 
 function schema(s: JsonObject, at: string): JsonObject {
-  allow(s, at, ['$ref', ...SCHEMA_SCALARS, 'default', 'enum', 'example', 'additionalProperties', 'type', 'items', 'allOf', 'properties', 'xml', 'externalDocs']);
+  allow(s, at, [
+    '$ref',
+    ...SCHEMA_SCALARS,
+    'default',
+    'enum',
+    'example',
+    'additionalProperties',
+    'type',
+    'items',
+    'allOf',
+    'properties',
+    'xml',
+    'externalDocs',
+  ]);
   const type = s['type'];
   const items = s['items'];
   const additional = s['additionalProperties'];
@@ -202,14 +304,29 @@ function schema(s: JsonObject, at: string): JsonObject {
     ...pick(s, SCHEMA_SCALARS),
     ...anyValues(s),
     additionalProperties:
-      additional === undefined ? undefined : typeof additional === 'boolean' ? { boolean: additional } : { schema: schema(obj(additional, `${at}.additionalProperties`), `${at}.additionalProperties`) },
+      additional === undefined
+        ? undefined
+        : typeof additional === 'boolean'
+          ? { boolean: additional }
+          : { schema: schema(obj(additional, `${at}.additionalProperties`), `${at}.additionalProperties`) },
     // gnostic's TypeItem holds `type: x` as [x] and `type: [x, y]` as is.
     type: type === undefined ? undefined : { value: Array.isArray(type) ? type : [type] },
     items: items === undefined ? undefined : { schema: [schema(obj(items, `${at}.items`), `${at}.items`)] },
-    allOf: s['allOf'] === undefined ? undefined : arr(s['allOf'], `${at}.allOf`).map((x, i) => schema(obj(x, `${at}.allOf[${i}]`), `${at}.allOf[${i}]`)),
+    allOf:
+      s['allOf'] === undefined
+        ? undefined
+        : arr(s['allOf'], `${at}.allOf`).map((x, i) => schema(obj(x, `${at}.allOf[${i}]`), `${at}.allOf[${i}]`)),
     // An empty `properties` stays an (empty) message: kubectl tells an object with no fields from a map by it.
-    properties: s['properties'] === undefined ? undefined : { additionalProperties: named(s['properties'], `${at}.properties`, schemaOf) },
-    xml: xml && compact({ ...pick(xml, ['name', 'namespace', 'prefix', 'attribute', 'wrapped']), vendorExtension: vendorExtensions(xml) }),
+    properties:
+      s['properties'] === undefined
+        ? undefined
+        : { additionalProperties: named(s['properties'], `${at}.properties`, schemaOf) },
+    xml:
+      xml &&
+      compact({
+        ...pick(xml, ['name', 'namespace', 'prefix', 'attribute', 'wrapped']),
+        vendorExtension: vendorExtensions(xml),
+      }),
     externalDocs: externalDocs(s['externalDocs'], `${at}.externalDocs`),
     vendorExtension: vendorExtensions(s),
   });
@@ -218,11 +335,21 @@ function schema(s: JsonObject, at: string): JsonObject {
 function securityDefinition(d: JsonObject, at: string): JsonObject {
   if (d['type'] === 'apiKey') {
     allow(d, at, ['type', 'name', 'in', 'description']);
-    return { apiKeySecurity: compact({ ...pick(d, ['type', 'name', 'in', 'description']), vendorExtension: vendorExtensions(d) }) };
+    return {
+      apiKeySecurity: compact({
+        ...pick(d, ['type', 'name', 'in', 'description']),
+        vendorExtension: vendorExtensions(d),
+      }),
+    };
   }
   if (d['type'] === 'basic') {
     allow(d, at, ['type', 'description']);
-    return { basicAuthenticationSecurity: compact({ ...pick(d, ['type', 'description']), vendorExtension: vendorExtensions(d) }) };
+    return {
+      basicAuthenticationSecurity: compact({
+        ...pick(d, ['type', 'description']),
+        vendorExtension: vendorExtensions(d),
+      }),
+    };
   }
   throw new OpenApiV2EncodingError(at, `security definition of type ${JSON.stringify(d['type'])} is not encoded`);
 }
@@ -234,7 +361,11 @@ function securityRequirement(r: unknown, at: string): JsonObject {
 
 function tag(t: JsonObject, at: string): JsonObject {
   allow(t, at, ['name', 'description', 'externalDocs']);
-  return compact({ ...pick(t, ['name', 'description']), externalDocs: externalDocs(t['externalDocs'], `${at}.externalDocs`), vendorExtension: vendorExtensions(t) });
+  return compact({
+    ...pick(t, ['name', 'description']),
+    externalDocs: externalDocs(t['externalDocs'], `${at}.externalDocs`),
+    vendorExtension: vendorExtensions(t),
+  });
 }
 
 function externalDocs(e: unknown, at: string): JsonObject | undefined {
@@ -314,7 +445,8 @@ function compact(o: JsonObject): JsonObject {
 }
 
 function obj(v: unknown, at: string): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new OpenApiV2EncodingError(at, 'expected an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new OpenApiV2EncodingError(at, 'expected an object');
   return v as JsonObject;
 }
 

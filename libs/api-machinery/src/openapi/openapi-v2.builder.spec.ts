@@ -34,7 +34,11 @@ const gadgets = {
                   size: { type: 'integer', minimum: 1, default: 1 },
                   note: { type: 'string', nullable: true },
                   port: { 'x-kubernetes-int-or-string': true },
-                  extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'string' } } },
+                  extra: {
+                    type: 'object',
+                    'x-kubernetes-preserve-unknown-fields': true,
+                    properties: { a: { type: 'string' } },
+                  },
                   tags: { type: 'array', items: { type: 'string' } },
                 },
               },
@@ -42,7 +46,12 @@ const gadgets = {
           },
         },
       },
-      { name: 'v2', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+      {
+        name: 'v2',
+        served: true,
+        storage: false,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
     ],
   },
 } as unknown as KubeObject;
@@ -73,9 +82,13 @@ describe(buildOpenApiV2Document.name, () => {
 
   it('leaves built-in definitions as they are and encodes the whole document', () => {
     const builtIn = buildOpenApiV2Document(BUILT_IN_RESOURCES, SchemaRegistry.builtIn()).document;
-    expect(definitions['io.k8s.api.apps.v1.Deployment']).toEqual(obj(builtIn['definitions'])['io.k8s.api.apps.v1.Deployment']);
+    expect(definitions['io.k8s.api.apps.v1.Deployment']).toEqual(
+      obj(builtIn['definitions'])['io.k8s.api.apps.v1.Deployment'],
+    );
     const decoded = decodeMessage(encodeOpenApiV2Protobuf(doc), Document);
     const names = (obj(decoded['definitions'])['additionalProperties'] as Json[]).map((d) => d['name']);
-    expect(names).toEqual(expect.arrayContaining(['com.example.v2.v1.Gadget', 'com.example.v2.v1.GadgetList', 'com.example.v2.v2.Gadget']));
+    expect(names).toEqual(
+      expect.arrayContaining(['com.example.v2.v1.Gadget', 'com.example.v2.v1.GadgetList', 'com.example.v2.v2.Gadget']),
+    );
   });
 });

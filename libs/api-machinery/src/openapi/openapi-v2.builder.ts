@@ -38,7 +38,11 @@ const V2_OFFERS: readonly { type: string; subType: string; format: OpenApiV2Form
 export function negotiateOpenApiV2(accept: string | undefined): OpenApiV2Format | undefined {
   for (const clause of acceptClauses(accept || '*/*')) {
     for (const offer of V2_OFFERS) {
-      if ((clause.type === offer.type || clause.type === '*') && (clause.subType === offer.subType || clause.subType === '*')) return offer.format;
+      if (
+        (clause.type === offer.type || clause.type === '*') &&
+        (clause.subType === offer.subType || clause.subType === '*')
+      )
+        return offer.format;
     }
   }
   return undefined;
@@ -75,7 +79,8 @@ function acceptClauses(header: string): AcceptClause[] {
   }
   // sort.Sort with goautoneg's Less; for up to 12 clauses Go sorts by insertion, as here.
   for (let i = 1; i < clauses.length; i++) {
-    for (let j = i; j > 0 && acceptLess(clauses[j], clauses[j - 1]); j--) [clauses[j], clauses[j - 1]] = [clauses[j - 1], clauses[j]];
+    for (let j = i; j > 0 && acceptLess(clauses[j], clauses[j - 1]); j--)
+      [clauses[j], clauses[j - 1]] = [clauses[j - 1], clauses[j]];
   }
   return clauses;
 }
@@ -92,24 +97,38 @@ function splitOnce(s: string, sep: string): [string, string] {
 const trimSpaces = (s: string): string => s.replace(/^ +| +$/g, '');
 
 function v2Param(p: ParamSpec): JsonObject {
-  return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), type: p.type, uniqueItems: true };
+  return {
+    name: p.name,
+    in: p.in,
+    description: p.description,
+    ...(p.required ? { required: true } : {}),
+    type: p.type,
+    uniqueItems: true,
+  };
 }
 
 function v2Operation(op: OperationSpec, tag: string, registry: SchemaRegistry): JsonObject {
   const params = op.params.map(v2Param);
   const body = bodyDefinition(op, registry);
-  if (body) params.unshift({ name: 'body', in: 'body', required: op.body?.kind !== 'delete', schema: refTo(body, 'v2') });
+  if (body)
+    params.unshift({ name: 'body', in: 'body', required: op.body?.kind !== 'delete', schema: refTo(body, 'v2') });
   const response = responseDefinition(op.response, registry);
   const ok = { description: 'OK', schema: response ? refTo(response, 'v2') : { type: 'string' } };
   const responses: JsonObject = { '200': ok, '401': { description: 'Unauthorized' } };
-  if (op.method === 'post' || op.method === 'put' || op.method === 'patch') responses['201'] = { ...ok, description: 'Created' };
+  if (op.method === 'post' || op.method === 'put' || op.method === 'patch')
+    responses['201'] = { ...ok, description: 'Created' };
   if (op.method === 'post' || op.method === 'delete') responses['202'] = { ...ok, description: 'Accepted' };
   return {
     tags: [tag],
     description: op.description,
     operationId: op.operationId,
     consumes: op.body?.kind === 'patch' ? patchContentTypes(op) : ['*/*'],
-    produces: op.response === 'text' ? ['*/*'] : op.watch ? [...OBJECT_CONTENT_TYPES, ...WATCH_CONTENT_TYPES] : OBJECT_CONTENT_TYPES,
+    produces:
+      op.response === 'text'
+        ? ['*/*']
+        : op.watch
+          ? [...OBJECT_CONTENT_TYPES, ...WATCH_CONTENT_TYPES]
+          : OBJECT_CONTENT_TYPES,
     schemes: ['https'],
     ...(params.length ? { parameters: params } : {}),
     responses,
@@ -130,13 +149,16 @@ export function buildOpenApiV2Document(resources: readonly ResourceType[], regis
     pathItems[p.path] = item;
   }
   const definitions: JsonObject = {};
-  for (const name of definitionClosure(roots, registry)) definitions[name] = v2Definition(emitDefinition(name, registry, 'v2'));
+  for (const name of definitionClosure(roots, registry))
+    definitions[name] = v2Definition(emitDefinition(name, registry, 'v2'));
   return documentOf({
     swagger: '2.0',
     info: { title: 'Kubernetes', version: 'unversioned' },
     paths: pathItems,
     definitions,
-    securityDefinitions: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+    securityDefinitions: {
+      BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+    },
     security: [{ BearerToken: [] }],
   });
 }
@@ -162,7 +184,10 @@ function v2Schema(s: JsonObject): JsonObject {
   const additional = s['additionalProperties'];
   // A nullable field is no longer required (null may stand for it); a nullable map value drops them all.
   if (Array.isArray(s['required'])) {
-    const required = isObject(additional) && additional['nullable'] === true ? [] : s['required'].filter((f: unknown) => !isNullable(properties[String(f)]));
+    const required =
+      isObject(additional) && additional['nullable'] === true
+        ? []
+        : s['required'].filter((f: unknown) => !isNullable(properties[String(f)]));
     if (required.length) out['required'] = required;
     else delete out['required'];
   }
@@ -184,7 +209,9 @@ function v2Schema(s: JsonObject): JsonObject {
     if (out['format'] === 'int-or-string') delete out['format'];
   }
   if (isObject(out['properties'])) {
-    out['properties'] = Object.fromEntries(Object.entries(out['properties']).map(([k, v]) => [k, isObject(v) ? v2Schema(v) : v]));
+    out['properties'] = Object.fromEntries(
+      Object.entries(out['properties']).map(([k, v]) => [k, isObject(v) ? v2Schema(v) : v]),
+    );
   }
   if (isObject(out['items'])) out['items'] = v2Schema(out['items']);
   if (isObject(out['additionalProperties'])) out['additionalProperties'] = v2Schema(out['additionalProperties']);

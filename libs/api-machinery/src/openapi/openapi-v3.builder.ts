@@ -5,14 +5,24 @@ import { definitionClosure, emitDefinition, JsonObject, RefStyle, refTo } from '
 import { OperationSpec, ParamSpec, PathSpec, ResponseSpec, resourcePaths } from './openapi-operations.builder';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-export const PATCH_CONTENT_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+export const PATCH_CONTENT_TYPES = [
+  'application/apply-patch+yaml',
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+];
 /** What a PATCH operation consumes. */
 export function patchContentTypes(op: OperationSpec): string[] {
   const strategic = op.body?.kind === 'patch' && op.body.strategicMerge;
-  return strategic ? PATCH_CONTENT_TYPES : PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
+  return strategic
+    ? PATCH_CONTENT_TYPES
+    : PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
 }
 export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
-export const WATCH_CONTENT_TYPES = ['application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
+export const WATCH_CONTENT_TYPES = [
+  'application/json;stream=watch',
+  'application/vnd.kubernetes.protobuf;stream=watch',
+];
 
 /** A serialized OpenAPI document with its upstream-style hash (sha512 of the bytes, hex upper case). */
 export interface OpenApiDocument {
@@ -52,7 +62,13 @@ export function bodyDefinition(op: OperationSpec, registry: SchemaRegistry): str
 }
 
 function v3Param(p: ParamSpec): JsonObject {
-  return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
+  return {
+    name: p.name,
+    in: p.in,
+    description: p.description,
+    ...(p.required ? { required: true } : {}),
+    schema: { type: p.type, uniqueItems: true },
+  };
 }
 
 function content(types: string[], schema: JsonObject): JsonObject {
@@ -69,10 +85,16 @@ function v3Operation(op: OperationSpec, tag: string, registry: SchemaRegistry): 
     out['requestBody'] = { content: content(types, refTo(body, style)), required: op.body?.kind !== 'delete' };
   }
   const response = responseDefinition(op.response, registry);
-  const types = op.response === 'text' ? ['*/*'] : op.watch ? [...OBJECT_CONTENT_TYPES, ...WATCH_CONTENT_TYPES] : OBJECT_CONTENT_TYPES;
+  const types =
+    op.response === 'text'
+      ? ['*/*']
+      : op.watch
+        ? [...OBJECT_CONTENT_TYPES, ...WATCH_CONTENT_TYPES]
+        : OBJECT_CONTENT_TYPES;
   const ok = { description: 'OK', content: content(types, response ? refTo(response, style) : { type: 'string' }) };
   const responses: JsonObject = { '200': ok };
-  if (op.method === 'post' || op.method === 'put' || (op.method === 'patch' && op.body)) responses['201'] = { ...ok, description: 'Created' };
+  if (op.method === 'post' || op.method === 'put' || (op.method === 'patch' && op.body))
+    responses['201'] = { ...ok, description: 'Created' };
   if (op.method === 'post' || op.method === 'delete') responses['202'] = { ...ok, description: 'Accepted' };
   responses['401'] = { description: 'Unauthorized' };
   out['responses'] = responses;
@@ -87,7 +109,10 @@ function tagOf(group: string, version: string): string {
 }
 
 /** The paths of resources in one group version, plus the definitions they reach. */
-export function collectPaths(resources: readonly ResourceType[], registry: SchemaRegistry): { paths: PathSpec[]; roots: Set<string> } {
+export function collectPaths(
+  resources: readonly ResourceType[],
+  registry: SchemaRegistry,
+): { paths: PathSpec[]; roots: Set<string> } {
   const paths: PathSpec[] = [];
   const roots = new Set<string>();
   for (const r of resources) {
@@ -100,7 +125,12 @@ export function collectPaths(resources: readonly ResourceType[], registry: Schem
 }
 
 /** The /openapi/v3/<api|apis/g>/<v> document of one group version, or undefined if none is served. */
-export function buildOpenApiV3Document(group: string, version: string, resources: readonly ResourceType[], registry: SchemaRegistry): OpenApiDocument | undefined {
+export function buildOpenApiV3Document(
+  group: string,
+  version: string,
+  resources: readonly ResourceType[],
+  registry: SchemaRegistry,
+): OpenApiDocument | undefined {
   const served = resources.filter((r) => r.group === group && r.version === version);
   if (!served.length) return undefined;
   const { paths, roots } = collectPaths(served, registry);
@@ -120,7 +150,14 @@ export function buildOpenApiV3Document(group: string, version: string, resources
     paths: pathItems,
     components: {
       schemas,
-      securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
+      securitySchemes: {
+        BearerToken: {
+          type: 'apiKey',
+          description: 'Bearer Token authentication',
+          name: 'authorization',
+          in: 'header',
+        },
+      },
     },
     security: [{ BearerToken: [] }],
   });

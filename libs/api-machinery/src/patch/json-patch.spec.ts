@@ -86,11 +86,14 @@ describe(applyJsonPatch.name, () => {
     expect(failure(() => applyJsonPatch(doc, [op])).code).toBe(422);
   });
 
-  it.each([[{ op: 'add' }], ['nonsense'], [[1]], [null]])('answers 400 for a document that is not a list of operations: %j', (ops) => {
-    const err = failure(() => applyJsonPatch(doc, ops));
-    expect(err.code).toBe(400);
-    expect(err.reason).toBe('BadRequest');
-  });
+  it.each([[{ op: 'add' }], ['nonsense'], [[1]], [null]])(
+    'answers 400 for a document that is not a list of operations: %j',
+    (ops) => {
+      const err = failure(() => applyJsonPatch(doc, ops));
+      expect(err.code).toBe(400);
+      expect(err.reason).toBe('BadRequest');
+    },
+  );
 
   it('answers 413 beyond 10000 operations', () => {
     const ops = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/spec/replicas', value: 1 }));

@@ -165,7 +165,8 @@ function add(doc: JsonValue, path: string, value: JsonValue, verb: string): Json
 }
 
 function remove(doc: JsonValue, path: string, verb: string): void {
-  const missing = () => unprocessablePatch(`${verb} operation does not apply: doc is missing path: "${path}": missing value`);
+  const missing = () =>
+    unprocessablePatch(`${verb} operation does not apply: doc is missing path: "${path}": missing value`);
   if (path === '') throw missing();
   const { parent, key } = parentOf(doc, path, verb);
   if (Array.isArray(parent)) {

@@ -63,7 +63,14 @@ export const containerSchema: SchemaNode = {
       listType: 'map',
       listMapKeys: ['containerPort', 'protocol'],
     },
-    env: { type: 'array', items: envVar, patchStrategy: 'merge', patchMergeKey: 'name', listType: 'map', listMapKeys: ['name'] },
+    env: {
+      type: 'array',
+      items: envVar,
+      patchStrategy: 'merge',
+      patchMergeKey: 'name',
+      listType: 'map',
+      listMapKeys: ['name'],
+    },
     resources: {
       type: 'object',
       properties: { limits: stringMap, requests: stringMap },
@@ -119,7 +126,11 @@ export const podSpecSchema: SchemaNode = {
     nodeSelector: { ...stringMap, mapType: 'atomic' },
     restartPolicy: str,
     serviceAccountName: str,
-    tolerations: { type: 'array', items: { type: 'object', properties: { key: str, operator: str, effect: str } }, listType: 'atomic' },
+    tolerations: {
+      type: 'array',
+      items: { type: 'object', properties: { key: str, operator: str, effect: str } },
+      listType: 'atomic',
+    },
   },
 };
 
@@ -151,7 +162,10 @@ export const deploymentSchema: SchemaNode = {
           patchStrategy: 'retainKeys',
           properties: {
             type: str,
-            rollingUpdate: { type: 'object', properties: { maxSurge: { intOrString: true }, maxUnavailable: { intOrString: true } } },
+            rollingUpdate: {
+              type: 'object',
+              properties: { maxSurge: { intOrString: true }, maxUnavailable: { intOrString: true } },
+            },
           },
         },
         template: {

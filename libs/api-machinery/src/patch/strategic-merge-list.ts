@@ -27,7 +27,8 @@ function elementKind(original: JsonValue[], patch: JsonValue[]): 'map' | 'scalar
   for (const v of [...original, ...patch]) {
     if (Array.isArray(v)) throw unprocessablePatch('lists of lists are not supported');
     const k = isJsonObject(v) ? 'map' : 'scalar';
-    if (kind && kind !== k) throw patchInternalError(`mixed element types in list: ${goFormat([...original, ...patch])}`);
+    if (kind && kind !== k)
+      throw patchInternalError(`mixed element types in list: ${goFormat([...original, ...patch])}`);
     kind = k;
   }
   return kind ?? 'scalar';
@@ -35,7 +36,8 @@ function elementKind(original: JsonValue[], patch: JsonValue[]): 'map' | 'scalar
 
 function mergeKeyValue(item: JsonObject, mergeKey: string): JsonValue {
   const v = getOwn(item, mergeKey);
-  if (v === undefined) throw patchInternalError(`map: ${goFormat(item)} does not contain declared merge key: ${mergeKey}`);
+  if (v === undefined)
+    throw patchInternalError(`map: ${goFormat(item)} does not contain declared merge key: ${mergeKey}`);
   return v;
 }
 
@@ -133,7 +135,8 @@ export function orderMerged(
 export function setElementOrderKey(order: JsonValue, listSchema: SchemaNode | undefined): string | undefined {
   if (!Array.isArray(order)) throw badPatch('invalid patch format of setElementOrder list');
   if (order.length === 0 || !order.every(isJsonObject)) {
-    if (order.some((o) => isJsonObject(o) || Array.isArray(o))) throw badPatch('invalid patch format of setElementOrder list');
+    if (order.some((o) => isJsonObject(o) || Array.isArray(o)))
+      throw badPatch('invalid patch format of setElementOrder list');
     return undefined;
   }
   const mergeKey = listSchema?.patchMergeKey;

@@ -38,7 +38,15 @@ function failure(fn: () => unknown): ApiError {
 
 const twoContainers = deployment({
   containers: [
-    { name: 'app', image: 'nginx:1.26', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'C', value: '3' }] },
+    {
+      name: 'app',
+      image: 'nginx:1.26',
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+        { name: 'C', value: '3' },
+      ],
+    },
     { name: 'sidecar', image: 'envoy:1' },
   ],
 });
@@ -56,7 +64,9 @@ describe(applyStrategicMergePatch.name, () => {
     };
     const out = smp(live, patch);
     expect(podSpecOf(out).containers).toEqual([{ name: 'c', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }]);
-    expect((out.metadata as JsonObject).annotations).toEqual({ 'kubectl.kubernetes.io/last-applied-configuration': '{"x":1}\n' });
+    expect((out.metadata as JsonObject).annotations).toEqual({
+      'kubectl.kubernetes.io/last-applied-configuration': '{"x":1}\n',
+    });
     expect(JSON.stringify(out)).not.toContain('$');
   });
 
@@ -70,7 +80,9 @@ describe(applyStrategicMergePatch.name, () => {
   });
 
   it('applies kubectl set image', () => {
-    const out = smp(twoContainers, { spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'envoy:2' }] } } } });
+    const out = smp(twoContainers, {
+      spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'envoy:2' }] } } },
+    });
     const containers = podSpecOf(out).containers as JsonObject[];
     expect(containers.map((c) => [c.name, c.image])).toEqual([
       ['app', 'nginx:1.26'],
@@ -81,7 +93,9 @@ describe(applyStrategicMergePatch.name, () => {
 
   it('applies kubectl rollout restart and rollout pause', () => {
     const restarted = smp(twoContainers, {
-      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-01-01T00:00:00Z' } } } },
+      spec: {
+        template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2025-01-01T00:00:00Z' } } },
+      },
     });
     const template = (restarted.spec as JsonObject).template as JsonObject;
     expect(template.metadata).toEqual({
@@ -118,7 +132,10 @@ describe(applyStrategicMergePatch.name, () => {
       },
     });
     const app = (podSpecOf(out).containers as JsonObject[])[0];
-    expect(app.env).toEqual([{ name: 'A', value: '1' }, { name: 'C', value: '3' }]);
+    expect(app.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'C', value: '3' },
+    ]);
   });
 
   it('reorders by $setElementOrder and adds new items', () => {
@@ -144,13 +161,23 @@ describe(applyStrategicMergePatch.name, () => {
   });
 
   it('puts items new in the patch before the remaining live items, as upstream', () => {
-    const out = smp(twoContainers, { spec: { template: { spec: { containers: [{ name: 'init', image: 'busybox' }] } } } });
+    const out = smp(twoContainers, {
+      spec: { template: { spec: { containers: [{ name: 'init', image: 'busybox' }] } } },
+    });
     expect((podSpecOf(out).containers as JsonObject[]).map((c) => c.name)).toEqual(['init', 'app', 'sidecar']);
   });
 
   it('merges ports by containerPort', () => {
     const live = deployment({
-      containers: [{ name: 'c', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }] }],
+      containers: [
+        {
+          name: 'c',
+          ports: [
+            { containerPort: 80, protocol: 'TCP' },
+            { containerPort: 53, protocol: 'UDP' },
+          ],
+        },
+      ],
     });
     const out = smp(live, {
       spec: {
@@ -167,7 +194,13 @@ describe(applyStrategicMergePatch.name, () => {
   });
 
   it('switches a volume from emptyDir to configMap with $retainKeys', () => {
-    const live = deployment({ containers: [{ name: 'c' }], volumes: [{ name: 'data', emptyDir: {} }, { name: 'keep', emptyDir: {} }] });
+    const live = deployment({
+      containers: [{ name: 'c' }],
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'keep', emptyDir: {} },
+      ],
+    });
     const out = smp(live, {
       spec: {
         template: {
@@ -193,7 +226,11 @@ describe(applyStrategicMergePatch.name, () => {
     const live = { metadata: { name: 'p', finalizers: ['a', 'b'] } };
     const added = applyStrategicMergePatch(live, { metadata: { finalizers: ['b', 'c'] } }, podSchema);
     expect((added.metadata as JsonObject).finalizers).toEqual(['a', 'b', 'c']);
-    const removed = applyStrategicMergePatch(added, { metadata: { '$deleteFromPrimitiveList/finalizers': ['a', 'c'] } }, podSchema);
+    const removed = applyStrategicMergePatch(
+      added,
+      { metadata: { '$deleteFromPrimitiveList/finalizers': ['a', 'c'] } },
+      podSchema,
+    );
     expect((removed.metadata as JsonObject).finalizers).toEqual(['b']);
     const ordered = applyStrategicMergePatch(
       added,
@@ -204,8 +241,14 @@ describe(applyStrategicMergePatch.name, () => {
   });
 
   it('merges ownerReferences by uid', () => {
-    const live = { metadata: { ownerReferences: [{ uid: '1', name: 'a', kind: 'ReplicaSet', apiVersion: 'apps/v1' }] } };
-    const out = applyStrategicMergePatch(live, { metadata: { ownerReferences: [{ uid: '1', controller: true }] } }, podSchema);
+    const live = {
+      metadata: { ownerReferences: [{ uid: '1', name: 'a', kind: 'ReplicaSet', apiVersion: 'apps/v1' }] },
+    };
+    const out = applyStrategicMergePatch(
+      live,
+      { metadata: { ownerReferences: [{ uid: '1', controller: true }] } },
+      podSchema,
+    );
     expect((out.metadata as JsonObject).ownerReferences).toEqual([
       { uid: '1', name: 'a', kind: 'ReplicaSet', apiVersion: 'apps/v1', controller: true },
     ]);
@@ -213,7 +256,9 @@ describe(applyStrategicMergePatch.name, () => {
 
   it('replaces lists without a merge strategy (args, tolerations)', () => {
     const live = deployment({ containers: [{ name: 'c', args: ['a', 'b'] }], tolerations: [{ key: 'x' }] });
-    const out = smp(live, { spec: { template: { spec: { containers: [{ name: 'c', args: ['z'] }], tolerations: [{ key: 'y' }] } } } });
+    const out = smp(live, {
+      spec: { template: { spec: { containers: [{ name: 'c', args: ['z'] }], tolerations: [{ key: 'y' }] } } },
+    });
     expect((podSpecOf(out).containers as JsonObject[])[0].args).toEqual(['z']);
     expect(podSpecOf(out).tolerations).toEqual([{ key: 'y' }]);
   });
@@ -233,7 +278,10 @@ describe(applyStrategicMergePatch.name, () => {
   });
 
   it('merges maps recursively and deletes with null', () => {
-    const out = smp(twoContainers, { metadata: { labels: { app: null, tier: 'fe' } }, spec: { replicas: 5, selector: null } });
+    const out = smp(twoContainers, {
+      metadata: { labels: { app: null, tier: 'fe' } },
+      spec: { replicas: 5, selector: null },
+    });
     expect((out.metadata as JsonObject).labels).toEqual({ tier: 'fe' });
     expect((out.spec as JsonObject).replicas).toBe(5);
     expect(out.spec).not.toHaveProperty('selector');
@@ -246,7 +294,14 @@ describe(applyStrategicMergePatch.name, () => {
         template: {
           spec: {
             '$setElementOrder/initContainers': [{ name: 'i' }],
-            initContainers: [{ name: 'i', image: 'busybox', env: [{ name: 'X', value: null }], '$setElementOrder/env': [{ name: 'X' }] }],
+            initContainers: [
+              {
+                name: 'i',
+                image: 'busybox',
+                env: [{ name: 'X', value: null }],
+                '$setElementOrder/env': [{ name: 'X' }],
+              },
+            ],
             volumes: [{ name: 'v', emptyDir: { medium: null }, $retainKeys: ['emptyDir', 'name'] }],
           },
         },
@@ -285,17 +340,23 @@ describe(applyStrategicMergePatch.name, () => {
     });
 
     it('422 when patch content is outside $retainKeys', () => {
-      const err = failure(() => smp(twoContainers, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate', rollingUpdate: {} } } }));
+      const err = failure(() =>
+        smp(twoContainers, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate', rollingUpdate: {} } } }),
+      );
       expect(err.code).toBe(422);
     });
 
     it('422 for lists of lists', () => {
-      const err = failure(() => applyStrategicMergePatch({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: [['b']] } }, podSchema));
+      const err = failure(() =>
+        applyStrategicMergePatch({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: [['b']] } }, podSchema),
+      );
       expect(err.code).toBe(422);
     });
 
     it('500 with the upstream message for a missing merge key or an unknown $patch', () => {
-      const missing = failure(() => smp(twoContainers, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }));
+      const missing = failure(() =>
+        smp(twoContainers, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }),
+      );
       expect(missing.code).toBe(500);
       expect(missing.message).toBe('map: map[image:x] does not contain declared merge key: name');
       const unknown = failure(() => smp(twoContainers, { metadata: { labels: { $patch: 'explode' } } }));

@@ -1,4 +1,18 @@
-import { bool, i32, i64, inline, intOrString, list, mapOf, MessageDef, msg, ptr, quantity, req, str } from './message-def';
+import {
+  bool,
+  i32,
+  i64,
+  inline,
+  intOrString,
+  list,
+  mapOf,
+  MessageDef,
+  msg,
+  ptr,
+  quantity,
+  req,
+  str,
+} from './message-def';
 
 // k8s.io/api/core/v1/generated.proto: Container and what it references.
 

@@ -16,7 +16,13 @@ describe('ResourceQuota message', () => {
 
   it('decodes a scope selector and status', () => {
     const req = pb.msg(1, pb.str(1, 'PriorityClass'), pb.str(2, 'In'), pb.str(3, 'high'));
-    const body = envelope('v1', 'ResourceQuota', objectMeta('q'), pb.msg(2, pb.msg(3, req)), pb.msg(3, pb.quantity(1, 'pods', '10'), pb.quantity(2, 'pods', '0')));
+    const body = envelope(
+      'v1',
+      'ResourceQuota',
+      objectMeta('q'),
+      pb.msg(2, pb.msg(3, req)),
+      pb.msg(3, pb.quantity(1, 'pods', '10'), pb.quantity(2, 'pods', '0')),
+    );
     expect(decodeKubernetesProtobuf(body)).toMatchObject({
       spec: { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } },
       status: { hard: { pods: '10' }, used: { pods: '0' } },

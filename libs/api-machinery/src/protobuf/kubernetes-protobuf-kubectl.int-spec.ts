@@ -78,7 +78,9 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   let port: number;
   let recorded: RecordedRequest[] = [];
   // Objects created so far, by item path, so `expose` and `create job --from` can read them back.
-  const store = new Map<string, Json>([['/api/v1/nodes/n1', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'node-uid' } }]]);
+  const store = new Map<string, Json>([
+    ['/api/v1/nodes/n1', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', uid: 'node-uid' } }],
+  ]);
 
   function respond(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -93,11 +95,21 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     if (req.method !== 'POST') return send(405, { ...notFound, reason: 'MethodNotAllowed', code: 405 });
     const contentType = req.headers['content-type'] ?? '';
     recorded.push({ method: req.method, path, contentType, body });
-    const obj = contentType === KUBERNETES_PROTOBUF ? decodeKubernetesProtobuf(body) : (JSON.parse(body.toString('utf8')) as Json);
+    const obj =
+      contentType === KUBERNETES_PROTOBUF
+        ? decodeKubernetesProtobuf(body)
+        : (JSON.parse(body.toString('utf8')) as Json);
     if (path.endsWith('/token')) {
-      return send(201, { ...obj, status: { token: 'header.payload.signature', expirationTimestamp: '2030-01-01T00:00:00Z' } });
+      return send(201, {
+        ...obj,
+        status: { token: 'header.payload.signature', expirationTimestamp: '2030-01-01T00:00:00Z' },
+      });
     }
-    const meta: Json = { ...(obj.metadata as Json), namespace: path.includes('/namespaces/default/') ? 'default' : undefined, uid: `uid-${store.size}` };
+    const meta: Json = {
+      ...(obj.metadata as Json),
+      namespace: path.includes('/namespaces/default/') ? 'default' : undefined,
+      uid: `uid-${store.size}`,
+    };
     const created = { ...obj, metadata: meta };
     store.set(`${path}/${String(meta.name)}`, created);
     send(201, created);
@@ -105,7 +117,10 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
 
   const kubectl = async (...args: string[]): Promise<string> => {
     const env = { ...process.env, KUBECONFIG: join(cacheDir, 'none'), HOME: cacheDir };
-    const { stdout } = await run(KUBECTL, ['--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir, ...args], { env, timeout: 30_000 });
+    const { stdout } = await run(KUBECTL, ['--server', `http://127.0.0.1:${port}`, '--cache-dir', cacheDir, ...args], {
+      env,
+      timeout: 30_000,
+    });
     return stdout;
   };
 
@@ -142,11 +157,23 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     const { request, decoded, expected } = await capture('create', 'namespace', 'demo');
     expect(request.path).toBe('/api/v1/namespaces');
     expect(decoded).toEqual(expected);
-    expect(decoded).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', creationTimestamp: null }, spec: {}, status: {} });
+    expect(decoded).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'demo', creationTimestamp: null },
+      spec: {},
+      status: {},
+    });
   }, 60_000);
 
   it('create configmap', async () => {
-    const { decoded, expected } = await capture('create', 'configmap', 'c', '--from-literal=a=b', '--from-literal=empty=');
+    const { decoded, expected } = await capture(
+      'create',
+      'configmap',
+      'c',
+      '--from-literal=a=b',
+      '--from-literal=empty=',
+    );
     expect(decoded).toEqual(expected);
     expect(decoded.data).toEqual({ a: 'b', empty: '' });
   }, 60_000);
@@ -154,20 +181,43 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   it('create configmap from a binary file fills binaryData', async () => {
     const file = join(cacheDir, 'blob.bin');
     writeFileSync(file, Buffer.from([0xff, 0x00, 0x01, 0xfe]));
-    const { decoded, expected } = await capture('create', 'configmap', 'bin', `--from-file=${file}`, '--from-literal=text=hello');
+    const { decoded, expected } = await capture(
+      'create',
+      'configmap',
+      'bin',
+      `--from-file=${file}`,
+      '--from-literal=text=hello',
+    );
     expect(decoded).toEqual(expected);
-    expect(decoded).toMatchObject({ data: { text: 'hello' }, binaryData: { 'blob.bin': Buffer.from([0xff, 0x00, 0x01, 0xfe]).toString('base64') } });
+    expect(decoded).toMatchObject({
+      data: { text: 'hello' },
+      binaryData: { 'blob.bin': Buffer.from([0xff, 0x00, 0x01, 0xfe]).toString('base64') },
+    });
   }, 60_000);
 
   it('create secret generic and docker-registry, with data as base64', async () => {
     const generic = await capture('create', 'secret', 'generic', 's', '--from-literal=p=q', '--type=Opaque');
     expect(generic.decoded).toEqual(generic.expected);
-    expect(generic.decoded).toMatchObject({ kind: 'Secret', type: 'Opaque', data: { p: Buffer.from('q').toString('base64') } });
+    expect(generic.decoded).toMatchObject({
+      kind: 'Secret',
+      type: 'Opaque',
+      data: { p: Buffer.from('q').toString('base64') },
+    });
 
-    const registry = await capture('create', 'secret', 'docker-registry', 'reg', '--docker-server=r.example', '--docker-username=u', '--docker-password=pw');
+    const registry = await capture(
+      'create',
+      'secret',
+      'docker-registry',
+      'reg',
+      '--docker-server=r.example',
+      '--docker-username=u',
+      '--docker-password=pw',
+    );
     expect(registry.decoded).toEqual(registry.expected);
     const data = registry.decoded.data as Record<string, string>;
-    expect(JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8'))).toMatchObject({ auths: { 'r.example': { username: 'u', password: 'pw' } } });
+    expect(JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8'))).toMatchObject({
+      auths: { 'r.example': { username: 'u', password: 'pw' } },
+    });
   }, 60_000);
 
   it('create serviceaccount', async () => {
@@ -179,15 +229,29 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   it('create service with numeric and named target ports', async () => {
     const clusterIp = await capture('create', 'service', 'clusterip', 'web', '--tcp=80:8080');
     expect(clusterIp.decoded).toEqual(clusterIp.expected);
-    expect(clusterIp.decoded.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }], selector: { app: 'web' } });
+    expect(clusterIp.decoded.spec).toMatchObject({
+      type: 'ClusterIP',
+      ports: [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }],
+      selector: { app: 'web' },
+    });
 
     const nodePort = await capture('create', 'service', 'nodeport', 'np', '--tcp=443:https', '--node-port=30443');
     expect(nodePort.decoded).toEqual(nodePort.expected);
-    expect(nodePort.decoded.spec).toMatchObject({ type: 'NodePort', ports: [{ port: 443, targetPort: 'https', nodePort: 30443 }] });
+    expect(nodePort.decoded.spec).toMatchObject({
+      type: 'NodePort',
+      ports: [{ port: 443, targetPort: 'https', nodePort: 30443 }],
+    });
   }, 60_000);
 
   it('create deployment', async () => {
-    const { request, decoded, expected } = await capture('create', 'deployment', 'web', '--image=nginx', '--replicas=2', '--port=80');
+    const { request, decoded, expected } = await capture(
+      'create',
+      'deployment',
+      'web',
+      '--image=nginx',
+      '--replicas=2',
+      '--port=80',
+    );
     expect(request.path).toBe('/apis/apps/v1/namespaces/default/deployments');
     expect(decoded).toEqual(expected);
     expect(decoded).toMatchObject({
@@ -196,7 +260,10 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', ports: [{ containerPort: 80 }] }] } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'nginx', image: 'nginx', ports: [{ containerPort: 80 }] }] },
+        },
       },
     });
   }, 60_000);
@@ -213,7 +280,11 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     expect(decoded).toMatchObject({
       apiVersion: 'batch/v1',
       kind: 'Job',
-      spec: { template: { spec: { containers: [{ name: 'j', image: 'busybox', command: ['echo', 'hi'] }], restartPolicy: 'Never' } } },
+      spec: {
+        template: {
+          spec: { containers: [{ name: 'j', image: 'busybox', command: ['echo', 'hi'] }], restartPolicy: 'Never' },
+        },
+      },
     });
   }, 60_000);
 
@@ -222,7 +293,14 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     expect(cron.decoded).toEqual(cron.expected);
     expect(cron.decoded.spec).toMatchObject({
       schedule: '*/5 * * * *',
-      jobTemplate: { metadata: { name: 'cj' }, spec: { template: { spec: { containers: [{ name: 'cj', image: 'busybox', command: ['date'] }], restartPolicy: 'OnFailure' } } } },
+      jobTemplate: {
+        metadata: { name: 'cj' },
+        spec: {
+          template: {
+            spec: { containers: [{ name: 'cj', image: 'busybox', command: ['date'] }], restartPolicy: 'OnFailure' },
+          },
+        },
+      },
     });
 
     const fromCron = await capture('create', 'job', 'manual', '--from=cronjob/cj');
@@ -235,13 +313,30 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   }, 60_000);
 
   it('create ingress', async () => {
-    const { decoded, expected } = await capture('create', 'ingress', 'ing', '--class=nginx', '--rule=foo.com/bar=svc:80', '--rule=bar.com/*=svc2:http,tls=cert');
+    const { decoded, expected } = await capture(
+      'create',
+      'ingress',
+      'ing',
+      '--class=nginx',
+      '--rule=foo.com/bar=svc:80',
+      '--rule=bar.com/*=svc2:http,tls=cert',
+    );
     expect(decoded).toEqual(expected);
     expect(decoded.spec).toEqual({
       ingressClassName: 'nginx',
       rules: [
-        { host: 'foo.com', http: { paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc', port: { number: 80 } } } }] } },
-        { host: 'bar.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'svc2', port: { name: 'http' } } } }] } },
+        {
+          host: 'foo.com',
+          http: {
+            paths: [{ path: '/bar', pathType: 'Exact', backend: { service: { name: 'svc', port: { number: 80 } } } }],
+          },
+        },
+        {
+          host: 'bar.com',
+          http: {
+            paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'svc2', port: { name: 'http' } } } }],
+          },
+        },
       ],
       tls: [{ hosts: ['bar.com'], secretName: 'cert' }],
     });
@@ -252,7 +347,10 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     const out = await kubectl('create', 'token', 'sa1', '--duration=1h', '--audience=api');
     expect(out.trim()).toBe('header.payload.signature');
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ path: '/api/v1/namespaces/default/serviceaccounts/sa1/token', contentType: KUBERNETES_PROTOBUF });
+    expect(recorded[0]).toMatchObject({
+      path: '/api/v1/namespaces/default/serviceaccounts/sa1/token',
+      contentType: KUBERNETES_PROTOBUF,
+    });
     expect(decodeKubernetesProtobuf(recorded[0].body)).toEqual({
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
@@ -263,7 +361,14 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
   }, 60_000);
 
   it('autoscale', async () => {
-    const { decoded, expected } = await capture('autoscale', 'deployment', 'web', '--min=1', '--max=3', '--cpu-percent=70');
+    const { decoded, expected } = await capture(
+      'autoscale',
+      'deployment',
+      'web',
+      '--min=1',
+      '--max=3',
+      '--cpu-percent=70',
+    );
     expect(decoded).toEqual(expected);
   }, 60_000);
 
@@ -273,7 +378,12 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ path: '/api/v1/namespaces/default/pods', contentType: KUBERNETES_PROTOBUF });
     const pod = decodeKubernetesProtobuf(recorded[0].body);
-    expect(pod).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: expect.stringMatching(/^node-debugger-n1-/) as unknown }, status: {} });
+    expect(pod).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: expect.stringMatching(/^node-debugger-n1-/) as unknown },
+      status: {},
+    });
     expect(pod.spec).toEqual({
       volumes: [{ name: 'host-root', hostPath: { path: '/' } }],
       containers: [
@@ -307,7 +417,18 @@ describeIfKubectl('kubectl 1.32 protobuf request bodies', () => {
 
   it('run and expose send JSON, not protobuf, so they need no decoding', async () => {
     recorded = [];
-    await kubectl('run', 'p', '--image=busybox', '--env=A=1', '--labels=x=y', '--restart=Never', '--privileged', '--', 'sleep', '10');
+    await kubectl(
+      'run',
+      'p',
+      '--image=busybox',
+      '--env=A=1',
+      '--labels=x=y',
+      '--restart=Never',
+      '--privileged',
+      '--',
+      'sleep',
+      '10',
+    );
     await kubectl('expose', 'deployment', 'web', '--port=8000', '--target-port=80', '--name=web-exposed');
     expect(recorded.map((r) => [r.path, r.contentType])).toEqual([
       ['/api/v1/namespaces/default/pods', 'application/json'],

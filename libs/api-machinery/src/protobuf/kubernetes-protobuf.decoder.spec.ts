@@ -18,11 +18,13 @@ const tag = (n: number, wire: number): number[] => varintBytes(BigInt((n << 3) |
 const pb = {
   int: (n: number, v: number | bigint): Buffer => Buffer.from([...tag(n, 0), ...varintBytes(BigInt(v))]),
   bool: (n: number, v: boolean): Buffer => pb.int(n, v ? 1 : 0),
-  bytes: (n: number, b: Uint8Array): Buffer => Buffer.concat([Buffer.from([...tag(n, 2), ...varintBytes(BigInt(b.length))]), b]),
+  bytes: (n: number, b: Uint8Array): Buffer =>
+    Buffer.concat([Buffer.from([...tag(n, 2), ...varintBytes(BigInt(b.length))]), b]),
   str: (n: number, s: string): Buffer => pb.bytes(n, Buffer.from(s, 'utf8')),
   msg: (n: number, ...fields: Buffer[]): Buffer => pb.bytes(n, Buffer.concat(fields)),
   entry: (n: number, key: string, value: Buffer): Buffer => pb.msg(n, pb.str(1, key), value),
-  packed: (n: number, values: number[]): Buffer => pb.bytes(n, Buffer.from(values.flatMap((v) => varintBytes(BigInt(v))))),
+  packed: (n: number, values: number[]): Buffer =>
+    pb.bytes(n, Buffer.from(values.flatMap((v) => varintBytes(BigInt(v))))),
   fixed64: (n: number, v: number): Buffer => {
     const b = Buffer.alloc(8);
     b.writeDoubleLE(v);
@@ -33,13 +35,29 @@ const intOrStringInt = (n: number, v: number): Buffer => pb.msg(n, pb.int(1, 0),
 const intOrStringStr = (n: number, s: string): Buffer => pb.msg(n, pb.int(1, 1), pb.int(2, 0), pb.str(3, s));
 
 function envelope(apiVersion: string, kind: string, ...fields: Buffer[]): Buffer {
-  const unknown = Buffer.concat([pb.msg(1, pb.str(1, apiVersion), pb.str(2, kind)), pb.msg(2, ...fields), pb.str(3, ''), pb.str(4, '')]);
+  const unknown = Buffer.concat([
+    pb.msg(1, pb.str(1, apiVersion), pb.str(2, kind)),
+    pb.msg(2, ...fields),
+    pb.str(3, ''),
+    pb.str(4, ''),
+  ]);
   return Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown]);
 }
 
 // ObjectMeta as Go's gogo marshaller writes it: every non-pointer field, zero or not.
 function objectMeta(name: string, ...extra: Buffer[]): Buffer {
-  return pb.msg(1, pb.str(1, name), pb.str(2, ''), pb.str(3, ''), pb.str(4, ''), pb.str(5, ''), pb.str(6, ''), pb.int(7, 0), pb.msg(8), ...extra);
+  return pb.msg(
+    1,
+    pb.str(1, name),
+    pb.str(2, ''),
+    pb.str(3, ''),
+    pb.str(4, ''),
+    pb.str(5, ''),
+    pb.str(6, ''),
+    pb.int(7, 0),
+    pb.msg(8),
+    ...extra,
+  );
 }
 
 function badRequest(fn: () => unknown): ApiError {
@@ -80,7 +98,15 @@ describe('decodeKubernetesProtobuf', () => {
       pb.msg(13, pb.str(1, 'ReplicaSet'), pb.str(3, 'web-1'), pb.str(4, 'u-1'), pb.str(5, 'apps/v1'), pb.bool(6, true)),
       pb.str(14, 'a/b'),
       pb.str(14, 'c/d'),
-      pb.msg(17, pb.str(1, 'kubectl'), pb.str(2, 'Update'), pb.str(3, 'v1'), pb.msg(4, pb.int(1, 0)), pb.str(6, 'FieldsV1'), pb.msg(7, pb.str(1, '{"f:data":{}}'))),
+      pb.msg(
+        17,
+        pb.str(1, 'kubectl'),
+        pb.str(2, 'Update'),
+        pb.str(3, 'v1'),
+        pb.msg(4, pb.int(1, 0)),
+        pb.str(6, 'FieldsV1'),
+        pb.msg(7, pb.str(1, '{"f:data":{}}')),
+      ),
     );
     const out = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', meta));
     expect(out.metadata).toEqual({
@@ -92,20 +118,55 @@ describe('decodeKubernetesProtobuf', () => {
       annotations: { note: 'x' },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u-1', controller: true }],
       finalizers: ['a/b', 'c/d'],
-      managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '1970-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }],
+      managedFields: [
+        {
+          manager: 'kubectl',
+          operation: 'Update',
+          apiVersion: 'v1',
+          time: '1970-01-01T00:00:00Z',
+          fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:data': {} },
+        },
+      ],
     });
   });
 
   it('decodes ConfigMap data and binaryData, and Secret bytes as base64', () => {
-    const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', objectMeta('c'), pb.entry(2, 'a', pb.str(2, 'b')), pb.entry(3, 'bin', pb.bytes(2, Buffer.from([0, 1, 2]))), pb.bool(4, false)));
+    const cm = decodeKubernetesProtobuf(
+      envelope(
+        'v1',
+        'ConfigMap',
+        objectMeta('c'),
+        pb.entry(2, 'a', pb.str(2, 'b')),
+        pb.entry(3, 'bin', pb.bytes(2, Buffer.from([0, 1, 2]))),
+        pb.bool(4, false),
+      ),
+    );
     expect(cm).toMatchObject({ data: { a: 'b' }, binaryData: { bin: 'AAEC' }, immutable: false });
-    const secret = decodeKubernetesProtobuf(envelope('v1', 'Secret', objectMeta('s'), pb.entry(2, 'p', pb.bytes(2, Buffer.from('q'))), pb.entry(2, 'empty', Buffer.alloc(0)), pb.str(3, 'Opaque')));
+    const secret = decodeKubernetesProtobuf(
+      envelope(
+        'v1',
+        'Secret',
+        objectMeta('s'),
+        pb.entry(2, 'p', pb.bytes(2, Buffer.from('q'))),
+        pb.entry(2, 'empty', Buffer.alloc(0)),
+        pb.str(3, 'Opaque'),
+      ),
+    );
     expect(secret).toMatchObject({ data: { p: 'cQ==', empty: '' }, type: 'Opaque' });
   });
 
   it('decodes Service ports with int and string targetPorts', () => {
-    const port = (name: string, target: Buffer): Buffer => pb.msg(1, pb.str(1, name), pb.str(2, 'TCP'), pb.int(3, 80), target, pb.int(5, 0));
-    const spec = pb.msg(2, port('http', intOrStringInt(4, 8080)), port('named', intOrStringStr(4, 'web')), pb.entry(2, 'app', pb.str(2, 'web')), pb.str(3, ''), pb.str(4, 'ClusterIP'));
+    const port = (name: string, target: Buffer): Buffer =>
+      pb.msg(1, pb.str(1, name), pb.str(2, 'TCP'), pb.int(3, 80), target, pb.int(5, 0));
+    const spec = pb.msg(
+      2,
+      port('http', intOrStringInt(4, 8080)),
+      port('named', intOrStringStr(4, 'web')),
+      pb.entry(2, 'app', pb.str(2, 'web')),
+      pb.str(3, ''),
+      pb.str(4, 'ClusterIP'),
+    );
     const out = decodeKubernetesProtobuf(envelope('v1', 'Service', objectMeta('web'), spec, pb.msg(3, pb.msg(1))));
     expect(out.spec).toEqual({
       ports: [
@@ -127,12 +188,22 @@ describe('decodeKubernetesProtobuf', () => {
       pb.str(4, '10'),
       pb.msg(6, pb.str(1, ''), pb.int(2, 0), pb.int(3, 80), pb.str(4, 'TCP')),
       pb.msg(7, pb.str(1, 'A'), pb.str(2, '1')),
-      pb.msg(7, pb.str(1, 'B'), pb.str(2, ''), pb.msg(3, pb.msg(3, pb.msg(1, pb.str(1, 'cm')), pb.str(2, 'k'), pb.bool(3, true)))),
+      pb.msg(
+        7,
+        pb.str(1, 'B'),
+        pb.str(2, ''),
+        pb.msg(3, pb.msg(3, pb.msg(1, pb.str(1, 'cm')), pb.str(2, 'k'), pb.bool(3, true))),
+      ),
       pb.msg(7, pb.str(1, 'C'), pb.msg(3, pb.msg(1, pb.str(1, 'v1'), pb.str(2, 'metadata.name')))),
       pb.msg(19, pb.str(1, 'P_'), pb.msg(3, pb.msg(1, pb.str(1, 'sec')))),
       pb.msg(8, pb.entry(1, 'cpu', pb.msg(2, pb.str(1, '500m'))), pb.entry(2, 'memory', pb.msg(2, pb.str(1, '64Mi')))),
       pb.msg(9, pb.str(1, 'data'), pb.bool(2, true), pb.str(3, '/data'), pb.str(4, '')),
-      pb.msg(10, pb.msg(1, pb.msg(2, pb.str(1, '/healthz'), intOrStringInt(2, 8080), pb.str(4, 'HTTP'))), pb.int(2, 5), pb.int(3, 1)),
+      pb.msg(
+        10,
+        pb.msg(1, pb.msg(2, pb.str(1, '/healthz'), intOrStringInt(2, 8080), pb.str(4, 'HTTP'))),
+        pb.int(2, 5),
+        pb.int(3, 1),
+      ),
       pb.msg(11, pb.msg(1, pb.msg(1, pb.str(1, 'cat'), pb.str(1, '/ready')))),
       pb.msg(12, pb.msg(2, pb.msg(4, pb.int(1, 3)))),
       pb.msg(15, pb.msg(1, pb.str(1, 'NET_ADMIN')), pb.bool(2, true), pb.int(4, 0), pb.bool(7, false)),
@@ -141,8 +212,16 @@ describe('decodeKubernetesProtobuf', () => {
     );
     const volumes = [
       pb.msg(1, pb.str(1, 'data'), pb.msg(2, pb.msg(2, pb.str(1, 'Memory'), pb.msg(2, pb.str(1, '1Gi'))))),
-      pb.msg(1, pb.str(1, 'cfg'), pb.msg(2, pb.msg(19, pb.msg(1, pb.str(1, 'cm')), pb.msg(2, pb.str(1, 'k'), pb.str(2, 'p')), pb.int(3, 420)))),
-      pb.msg(1, pb.str(1, 'tok'), pb.msg(2, pb.msg(26, pb.msg(1, pb.msg(4, pb.str(1, ''), pb.int(2, 3600), pb.str(3, 'token')))))),
+      pb.msg(
+        1,
+        pb.str(1, 'cfg'),
+        pb.msg(2, pb.msg(19, pb.msg(1, pb.str(1, 'cm')), pb.msg(2, pb.str(1, 'k'), pb.str(2, 'p')), pb.int(3, 420))),
+      ),
+      pb.msg(
+        1,
+        pb.str(1, 'tok'),
+        pb.msg(2, pb.msg(26, pb.msg(1, pb.msg(4, pb.str(1, ''), pb.int(2, 3600), pb.str(3, 'token'))))),
+      ),
     ];
     const spec = pb.msg(
       2,
@@ -182,10 +261,19 @@ describe('decodeKubernetesProtobuf', () => {
           envFrom: [{ prefix: 'P_', secretRef: { name: 'sec' } }],
           resources: { limits: { cpu: '500m' }, requests: { memory: '64Mi' } },
           volumeMounts: [{ name: 'data', readOnly: true, mountPath: '/data' }],
-          livenessProbe: { httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 5, timeoutSeconds: 1 },
+          livenessProbe: {
+            httpGet: { path: '/healthz', port: 8080, scheme: 'HTTP' },
+            initialDelaySeconds: 5,
+            timeoutSeconds: 1,
+          },
           readinessProbe: { exec: { command: ['cat', '/ready'] } },
           lifecycle: { preStop: { sleep: { seconds: 3 } } },
-          securityContext: { capabilities: { add: ['NET_ADMIN'] }, privileged: true, runAsUser: 0, allowPrivilegeEscalation: false },
+          securityContext: {
+            capabilities: { add: ['NET_ADMIN'] },
+            privileged: true,
+            runAsUser: 0,
+            allowPrivilegeEscalation: false,
+          },
           stdin: true,
         },
       ],
@@ -194,7 +282,13 @@ describe('decodeKubernetesProtobuf', () => {
       dnsPolicy: 'ClusterFirst',
       nodeSelector: { disk: 'ssd' },
       securityContext: { runAsUser: 1000, supplementalGroups: [1, 2, 3] },
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }],
+          },
+        },
+      },
       tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 60 }],
       priority: 0,
       enableServiceLinks: false,
@@ -203,62 +297,147 @@ describe('decodeKubernetesProtobuf', () => {
   });
 
   it('skips fields it has no table entry for, whatever their wire type', () => {
-    const unknownFields = Buffer.concat([pb.int(99, 7), pb.fixed64(98, 1.5), pb.str(97, 'x'), Buffer.from([...tag(96, 5), 1, 2, 3, 4])]);
-    const out = decodeKubernetesProtobuf(envelope('v1', 'Namespace', objectMeta('n', unknownFields), unknownFields, pb.msg(2, pb.str(1, 'kubernetes'))));
-    expect(out).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', creationTimestamp: null }, spec: { finalizers: ['kubernetes'] } });
+    const unknownFields = Buffer.concat([
+      pb.int(99, 7),
+      pb.fixed64(98, 1.5),
+      pb.str(97, 'x'),
+      Buffer.from([...tag(96, 5), 1, 2, 3, 4]),
+    ]);
+    const out = decodeKubernetesProtobuf(
+      envelope('v1', 'Namespace', objectMeta('n', unknownFields), unknownFields, pb.msg(2, pb.str(1, 'kubernetes'))),
+    );
+    expect(out).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'n', creationTimestamp: null },
+      spec: { finalizers: ['kubernetes'] },
+    });
   });
 
   it('decodes DeleteOptions under any group version', () => {
-    const out = decodeKubernetesProtobuf(envelope('apps/v1', 'DeleteOptions', pb.int(1, 0), pb.msg(2, pb.str(1, 'u-1')), pb.str(4, 'Foreground'), pb.str(5, 'All')));
-    expect(out).toEqual({ apiVersion: 'apps/v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'u-1' }, propagationPolicy: 'Foreground', dryRun: ['All'] });
+    const out = decodeKubernetesProtobuf(
+      envelope(
+        'apps/v1',
+        'DeleteOptions',
+        pb.int(1, 0),
+        pb.msg(2, pb.str(1, 'u-1')),
+        pb.str(4, 'Foreground'),
+        pb.str(5, 'All'),
+      ),
+    );
+    expect(out).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'DeleteOptions',
+      gracePeriodSeconds: 0,
+      preconditions: { uid: 'u-1' },
+      propagationPolicy: 'Foreground',
+      dryRun: ['All'],
+    });
   });
 
   it('rejects a body without the k8s magic prefix', () => {
-    expect(badRequest(() => decodeKubernetesProtobuf(Buffer.from('{"kind":"Namespace"}'))).message).toMatch(/does not appear to be a protobuf message/);
+    expect(badRequest(() => decodeKubernetesProtobuf(Buffer.from('{"kind":"Namespace"}'))).message).toMatch(
+      /does not appear to be a protobuf message/,
+    );
     expect(badRequest(() => decodeKubernetesProtobuf(Buffer.alloc(0))).message).toMatch(/empty/);
   });
 
   it('rejects truncated data', () => {
     const body = envelope('v1', 'Namespace', objectMeta('demo'));
-    expect(badRequest(() => decodeKubernetesProtobuf(body.subarray(0, body.length - 3))).message).toMatch(/^unable to decode protobuf body: /);
+    expect(badRequest(() => decodeKubernetesProtobuf(body.subarray(0, body.length - 3))).message).toMatch(
+      /^unable to decode protobuf body: /,
+    );
   });
 
   it('rejects a field sent with the wrong wire type', () => {
     const body = envelope('v1', 'Namespace', pb.msg(1, pb.int(1, 5)));
-    expect(badRequest(() => decodeKubernetesProtobuf(body)).message).toMatch(/metadata\.name: wire type 0 where 2 was expected/);
+    expect(badRequest(() => decodeKubernetesProtobuf(body)).message).toMatch(
+      /metadata\.name: wire type 0 where 2 was expected/,
+    );
   });
 
   it('rejects a kind it has no table for, and an envelope without a kind', () => {
     expect(badRequest(() => decodeKubernetesProtobuf(envelope('v1', 'Widget', objectMeta('w')))).message).toBe(
       'no kind "Widget" is registered for version "v1" in scheme "skiff protobuf decoder"',
     );
-    expect(badRequest(() => decodeKubernetesProtobuf(envelope('v1', '', objectMeta('w')))).message).toMatch(/Kind' is missing/);
+    expect(badRequest(() => decodeKubernetesProtobuf(envelope('v1', '', objectMeta('w')))).message).toMatch(
+      /Kind' is missing/,
+    );
   });
 });
 
 describe('decodeKubernetesProtobuf for workload and cluster kinds', () => {
   it('decodes a Lease with MicroTime timestamps', () => {
-    const spec = pb.msg(2, pb.str(1, 'node-a'), pb.int(2, 40), pb.msg(3, pb.int(1, 1767323045), pb.int(2, 123456789)), pb.msg(4, pb.int(1, 1767323045)), pb.int(5, 0));
+    const spec = pb.msg(
+      2,
+      pb.str(1, 'node-a'),
+      pb.int(2, 40),
+      pb.msg(3, pb.int(1, 1767323045), pb.int(2, 123456789)),
+      pb.msg(4, pb.int(1, 1767323045)),
+      pb.int(5, 0),
+    );
     const out = decodeKubernetesProtobuf(envelope('coordination.k8s.io/v1', 'Lease', objectMeta('l'), spec));
-    expect(out.spec).toEqual({ holderIdentity: 'node-a', leaseDurationSeconds: 40, acquireTime: '2026-01-02T03:04:05.123456Z', renewTime: '2026-01-02T03:04:05.000000Z', leaseTransitions: 0 });
+    expect(out.spec).toEqual({
+      holderIdentity: 'node-a',
+      leaseDurationSeconds: 40,
+      acquireTime: '2026-01-02T03:04:05.123456Z',
+      renewTime: '2026-01-02T03:04:05.000000Z',
+      leaseTransitions: 0,
+    });
   });
 
   it('decodes a StatefulSet with a volume claim template and a rolling update strategy', () => {
-    const pvc = pb.msg(4, objectMeta('data'), pb.msg(2, pb.str(1, 'ReadWriteOnce'), pb.msg(2, pb.entry(2, 'storage', pb.msg(2, pb.str(1, '1Gi')))), pb.str(5, 'fast')), pb.msg(3));
-    const spec = pb.msg(2, pb.int(1, 3), pb.msg(2, pb.entry(1, 'app', pb.str(2, 'db'))), pb.msg(3, objectMeta('')), pvc, pb.str(5, 'db'), pb.msg(7, pb.str(1, 'RollingUpdate'), pb.msg(2, pb.int(1, 0), intOrStringStr(2, '25%'))));
+    const pvc = pb.msg(
+      4,
+      objectMeta('data'),
+      pb.msg(
+        2,
+        pb.str(1, 'ReadWriteOnce'),
+        pb.msg(2, pb.entry(2, 'storage', pb.msg(2, pb.str(1, '1Gi')))),
+        pb.str(5, 'fast'),
+      ),
+      pb.msg(3),
+    );
+    const spec = pb.msg(
+      2,
+      pb.int(1, 3),
+      pb.msg(2, pb.entry(1, 'app', pb.str(2, 'db'))),
+      pb.msg(3, objectMeta('')),
+      pvc,
+      pb.str(5, 'db'),
+      pb.msg(7, pb.str(1, 'RollingUpdate'), pb.msg(2, pb.int(1, 0), intOrStringStr(2, '25%'))),
+    );
     const out = decodeKubernetesProtobuf(envelope('apps/v1', 'StatefulSet', objectMeta('db'), spec));
     expect(out.spec).toEqual({
       replicas: 3,
       selector: { matchLabels: { app: 'db' } },
       template: { metadata: { creationTimestamp: null } },
-      volumeClaimTemplates: [{ metadata: { name: 'data', creationTimestamp: null }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'fast' }, status: {} }],
+      volumeClaimTemplates: [
+        {
+          metadata: { name: 'data', creationTimestamp: null },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '1Gi' } },
+            storageClassName: 'fast',
+          },
+          status: {},
+        },
+      ],
       serviceName: 'db',
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0, maxUnavailable: '25%' } },
     });
   });
 
   it('decodes autoscaling/v1 Scale', () => {
-    const out = decodeKubernetesProtobuf(envelope('autoscaling/v1', 'Scale', objectMeta('web'), pb.msg(2, pb.int(1, 0)), pb.msg(3, pb.int(1, 0), pb.str(2, ''))));
+    const out = decodeKubernetesProtobuf(
+      envelope(
+        'autoscaling/v1',
+        'Scale',
+        objectMeta('web'),
+        pb.msg(2, pb.int(1, 0)),
+        pb.msg(3, pb.int(1, 0), pb.str(2, '')),
+      ),
+    );
     expect(out).toMatchObject({ spec: {}, status: { replicas: 0 } });
   });
 });
@@ -285,7 +464,15 @@ describe(decodeMessage.name, () => {
       pb.bytes(6, Buffer.from('hi')),
       pb.str(7, ''),
     ]);
-    expect(decodeMessage(data, def)).toEqual({ timeout: '1m30s', object: { kind: 'Pod' }, ratio: 0.5, counts: [1, -2, 3], blobs: { empty: '' }, chunks: ['aGk='], names: [''] });
+    expect(decodeMessage(data, def)).toEqual({
+      timeout: '1m30s',
+      object: { kind: 'Pod' },
+      ratio: 0.5,
+      counts: [1, -2, 3],
+      blobs: { empty: '' },
+      chunks: ['aGk='],
+      names: [''],
+    });
   });
 });
 

@@ -51,7 +51,10 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> 
     if (!kind) throw ApiError.badRequest("Object 'Kind' is missing in protobuf body");
     if (!apiVersion) throw ApiError.badRequest("Object 'apiVersion' is missing in protobuf body");
     const def = messageDefFor(apiVersion, kind);
-    if (!def) throw ApiError.badRequest(`no kind "${kind}" is registered for version "${apiVersion}" in scheme "skiff protobuf decoder"`);
+    if (!def)
+      throw ApiError.badRequest(
+        `no kind "${kind}" is registered for version "${apiVersion}" in scheme "skiff protobuf decoder"`,
+      );
     const object: JsonObject = { apiVersion, kind };
     return Object.assign(object, decodeMessage(raw, def));
   } catch (err) {

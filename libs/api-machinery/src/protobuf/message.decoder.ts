@@ -77,7 +77,14 @@ export function decodeMessage(data: Uint8Array, def: MessageDef, path = ''): Jso
   return out;
 }
 
-function decodeField(r: ProtoReader, wireType: WireType, kind: FieldKind, name: string, at: string, out: JsonObject): void {
+function decodeField(
+  r: ProtoReader,
+  wireType: WireType,
+  kind: FieldKind,
+  name: string,
+  at: string,
+  out: JsonObject,
+): void {
   switch (kind.kind) {
     case 'inline':
       checkWire(wireType, WireType.LengthDelimited, at);
@@ -165,7 +172,9 @@ function decodeSpecial(data: Uint8Array, type: SpecialType, path: string): unkno
         return true;
       });
       // metav1.Time keeps whole seconds only; MicroTime keeps microseconds.
-      return type === 'time' ? formatRfc3339(seconds, '') : formatRfc3339(seconds, `.${String(Math.floor(nanos / 1000)).padStart(6, '0')}`);
+      return type === 'time'
+        ? formatRfc3339(seconds, '')
+        : formatRfc3339(seconds, `.${String(Math.floor(nanos / 1000)).padStart(6, '0')}`);
     }
     case 'duration': {
       let ns = 0n;

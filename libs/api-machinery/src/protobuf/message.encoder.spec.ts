@@ -22,7 +22,9 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 describe('encodeMessage', () => {
   it('writes fields in field-number order, hand-checked', () => {
     // title (1, "a"): 0a 01 61; size (2, 150): 10 96 01; items (3): 1a 03 {name (1, "b"): 0a 01 62}
-    expect(hex(encodeMessage({ items: [{ name: 'b' }], size: 150, title: 'a' }, Outer))).toBe('0a0161109601' + '1a030a0162');
+    expect(hex(encodeMessage({ items: [{ name: 'b' }], size: 150, title: 'a' }, Outer))).toBe(
+      '0a0161109601' + '1a030a0162',
+    );
   });
 
   it('round-trips through the decoder', () => {
@@ -47,10 +49,14 @@ describe('encodeMessage', () => {
   });
 
   it('refuses keys the message does not have and values of the wrong type', () => {
-    expect(() => encodeMessage({ titel: 'typo' }, Outer)).toThrow(new ProtoWireError('titel: no such field in the message'));
+    expect(() => encodeMessage({ titel: 'typo' }, Outer)).toThrow(
+      new ProtoWireError('titel: no such field in the message'),
+    );
     expect(() => encodeMessage({ child: { nmae: 'x' } }, Outer)).toThrow(/child\.nmae: no such field/);
     expect(() => encodeMessage({ size: 1.5 }, Outer)).toThrow(/size: expected an integer/);
     expect(() => encodeMessage({ tags: 'a' }, Outer)).toThrow(/tags: expected a list/);
-    expect(() => encodeMessage({ created: '2024-01-01T00:00:00Z' }, { 1: ['created', time] })).toThrow(/time values are not encoded/);
+    expect(() => encodeMessage({ created: '2024-01-01T00:00:00Z' }, { 1: ['created', time] })).toThrow(
+      /time values are not encoded/,
+    );
   });
 });

@@ -45,7 +45,8 @@ function writeMessage(w: ProtoWriter, value: JsonObject, def: MessageDef, path: 
   }
   if (written === Object.keys(value).length) return;
   for (const key of Object.keys(value)) {
-    if (!names.has(key) && value[key] !== undefined) throw new ProtoWireError(`${path ? `${path}.` : ''}${key}: no such field in the message`);
+    if (!names.has(key) && value[key] !== undefined)
+      throw new ProtoWireError(`${path ? `${path}.` : ''}${key}: no such field in the message`);
   }
 }
 
@@ -110,7 +111,11 @@ function writeScalar(w: ProtoWriter, num: number, type: ScalarType, v: unknown, 
   }
 }
 
-function typed<T extends 'string' | 'number' | 'boolean'>(v: unknown, type: T, path: string): { string: string; number: number; boolean: boolean }[T] {
+function typed<T extends 'string' | 'number' | 'boolean'>(
+  v: unknown,
+  type: T,
+  path: string,
+): { string: string; number: number; boolean: boolean }[T] {
   if (typeof v !== type) throw new ProtoWireError(`${path}: expected a ${type}, got ${JSON.stringify(v)}`);
   return v as { string: string; number: number; boolean: boolean }[T];
 }

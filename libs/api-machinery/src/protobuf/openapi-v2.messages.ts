@@ -15,9 +15,18 @@ export const NamedAny: MessageDef = { 1: ['name', str], 2: ['value', msg(Any)] }
 
 const vendorExtension = list(msg(NamedAny));
 
-export const ExternalDocs: MessageDef = { 1: ['description', str], 2: ['url', str], 3: ['vendorExtension', vendorExtension] };
+export const ExternalDocs: MessageDef = {
+  1: ['description', str],
+  2: ['url', str],
+  3: ['vendorExtension', vendorExtension],
+};
 
-export const Contact: MessageDef = { 1: ['name', str], 2: ['url', str], 3: ['email', str], 4: ['vendorExtension', vendorExtension] };
+export const Contact: MessageDef = {
+  1: ['name', str],
+  2: ['url', str],
+  3: ['email', str],
+  4: ['vendorExtension', vendorExtension],
+};
 
 export const License: MessageDef = { 1: ['name', str], 2: ['url', str], 3: ['vendorExtension', vendorExtension] };
 
@@ -200,10 +209,16 @@ export const NonBodyParameter: MessageDef = {
 };
 
 /** oneof: `bodyParameter` (1) or `nonBodyParameter` (2). */
-export const Parameter: MessageDef = { 1: ['bodyParameter', msg(BodyParameter)], 2: ['nonBodyParameter', msg(NonBodyParameter)] };
+export const Parameter: MessageDef = {
+  1: ['bodyParameter', msg(BodyParameter)],
+  2: ['nonBodyParameter', msg(NonBodyParameter)],
+};
 
 /** oneof: `parameter` (1) or `jsonReference` (2). */
-export const ParametersItem: MessageDef = { 1: ['parameter', msg(Parameter)], 2: ['jsonReference', msg(JsonReference)] };
+export const ParametersItem: MessageDef = {
+  1: ['parameter', msg(Parameter)],
+  2: ['jsonReference', msg(JsonReference)],
+};
 
 export const Response: MessageDef = {
   1: ['description', str],
@@ -216,7 +231,10 @@ export const ResponseValue: MessageDef = { 1: ['response', msg(Response)], 2: ['
 
 export const NamedResponseValue: MessageDef = { 1: ['name', str], 2: ['value', msg(ResponseValue)] };
 
-export const Responses: MessageDef = { 1: ['responseCode', list(msg(NamedResponseValue))], 2: ['vendorExtension', vendorExtension] };
+export const Responses: MessageDef = {
+  1: ['responseCode', list(msg(NamedResponseValue))],
+  2: ['vendorExtension', vendorExtension],
+};
 
 export const StringArray: MessageDef = { 1: ['value', list(str)] };
 export const NamedStringArray: MessageDef = { 1: ['name', str], 2: ['value', msg(StringArray)] };
@@ -264,7 +282,11 @@ export const ApiKeySecurity: MessageDef = {
   5: ['vendorExtension', vendorExtension],
 };
 
-export const BasicAuthenticationSecurity: MessageDef = { 1: ['type', str], 2: ['description', str], 3: ['vendorExtension', vendorExtension] };
+export const BasicAuthenticationSecurity: MessageDef = {
+  1: ['type', str],
+  2: ['description', str],
+  3: ['vendorExtension', vendorExtension],
+};
 
 /** oneof: `basicAuthenticationSecurity` (1) or `apiKeySecurity` (2); the OAuth2 flows (3-6) are not used by Kubernetes. */
 export const SecurityDefinitionsItem: MessageDef = {
@@ -272,10 +294,18 @@ export const SecurityDefinitionsItem: MessageDef = {
   2: ['apiKeySecurity', msg(ApiKeySecurity)],
 };
 
-export const NamedSecurityDefinitionsItem: MessageDef = { 1: ['name', str], 2: ['value', msg(SecurityDefinitionsItem)] };
+export const NamedSecurityDefinitionsItem: MessageDef = {
+  1: ['name', str],
+  2: ['value', msg(SecurityDefinitionsItem)],
+};
 export const SecurityDefinitions: MessageDef = { 1: ['additionalProperties', list(msg(NamedSecurityDefinitionsItem))] };
 
-export const Tag: MessageDef = { 1: ['name', str], 2: ['description', str], 3: ['externalDocs', msg(ExternalDocs)], 4: ['vendorExtension', vendorExtension] };
+export const Tag: MessageDef = {
+  1: ['name', str],
+  2: ['description', str],
+  3: ['externalDocs', msg(ExternalDocs)],
+  4: ['vendorExtension', vendorExtension],
+};
 
 /** openapi.v2.Document; `parameters` (10) and `responses` (11), shared definitions Kubernetes does not publish, are left out. */
 export const Document: MessageDef = {

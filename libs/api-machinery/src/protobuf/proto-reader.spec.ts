@@ -27,7 +27,35 @@ describe(ProtoReader.name, () => {
 
   it('skips every wire type, including groups', () => {
     // field 1 varint, 2 fixed64, 3 bytes, 4 group{5 varint}, 6 fixed32, then field 7 = 9
-    const r = reader(0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1a, 2, 0x61, 0x62, 0x23, 0x28, 0x01, 0x24, 0x35, 1, 2, 3, 4, 0x38, 9);
+    const r = reader(
+      0x08,
+      0x96,
+      0x01,
+      0x11,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      0x1a,
+      2,
+      0x61,
+      0x62,
+      0x23,
+      0x28,
+      0x01,
+      0x24,
+      0x35,
+      1,
+      2,
+      3,
+      4,
+      0x38,
+      9,
+    );
     for (let i = 0; i < 5; i++) {
       const t = r.readTag();
       r.skip(t.wireType, t.fieldNumber);

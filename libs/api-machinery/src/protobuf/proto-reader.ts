@@ -111,7 +111,8 @@ export class ProtoReader {
       if (this.done) throw new ProtoWireError(`unterminated group for field ${fieldNumber}`);
       const tag = this.readTag();
       if (tag.wireType === WireType.EndGroup) {
-        if (tag.fieldNumber !== fieldNumber) throw new ProtoWireError(`mismatched end-group ${tag.fieldNumber} for field ${fieldNumber}`);
+        if (tag.fieldNumber !== fieldNumber)
+          throw new ProtoWireError(`mismatched end-group ${tag.fieldNumber} for field ${fieldNumber}`);
         return;
       }
       this.skip(tag.wireType, tag.fieldNumber);
@@ -119,7 +120,8 @@ export class ProtoReader {
   }
 
   private take(n: number): Uint8Array {
-    if (this.pos + n > this.buf.length) throw new ProtoWireError(`unexpected end of data: need ${n} bytes, ${this.buf.length - this.pos} left`);
+    if (this.pos + n > this.buf.length)
+      throw new ProtoWireError(`unexpected end of data: need ${n} bytes, ${this.buf.length - this.pos} left`);
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;

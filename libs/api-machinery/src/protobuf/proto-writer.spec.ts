@@ -11,7 +11,7 @@ describe(ProtoWriter.name, () => {
     expect(hex(new ProtoWriter().varint(2 ** 53 - 1).finish())).toBe('ffffffffffffff0f');
   });
 
-  it('writes negative numbers as ten-byte two\'s complement varints', () => {
+  it("writes negative numbers as ten-byte two's complement varints", () => {
     const minusOne = new ProtoWriter().varint(-1).finish();
     expect(hex(minusOne)).toBe('ffffffffffffffffff01');
     expect(new ProtoReader(minusOne).readInt32()).toBe(-1);

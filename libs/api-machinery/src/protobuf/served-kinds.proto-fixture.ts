@@ -24,11 +24,26 @@ export const pb = {
 };
 
 export function envelope(apiVersion: string, kind: string, ...fields: Buffer[]): Buffer {
-  const unknown = Buffer.concat([pb.msg(1, pb.str(1, apiVersion), pb.str(2, kind)), pb.msg(2, ...fields), pb.str(3, ''), pb.str(4, '')]);
+  const unknown = Buffer.concat([
+    pb.msg(1, pb.str(1, apiVersion), pb.str(2, kind)),
+    pb.msg(2, ...fields),
+    pb.str(3, ''),
+    pb.str(4, ''),
+  ]);
   return Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown]);
 }
 
 /** ObjectMeta as gogo writes it for a new object: every non-pointer field, zero or not. */
 export function objectMeta(name: string, namespace = ''): Buffer {
-  return pb.msg(1, pb.str(1, name), pb.str(2, ''), pb.str(3, namespace), pb.str(4, ''), pb.str(5, ''), pb.str(6, ''), pb.int(7, 0), pb.msg(8));
+  return pb.msg(
+    1,
+    pb.str(1, name),
+    pb.str(2, ''),
+    pb.str(3, namespace),
+    pb.str(4, ''),
+    pb.str(5, ''),
+    pb.str(6, ''),
+    pb.int(7, 0),
+    pb.msg(8),
+  );
 }

@@ -16,14 +16,25 @@ const metaGvk = (kind: string): RawSchema[] => [
 export const OVERLAY_DEFINITIONS: RawDefinitions = {
   [`${META}.Table`]: {
     type: 'object',
-    description: 'Table is a tabular representation of a set of API resources. The server transforms the object into a set of preferred columns for quickly reviewing the objects.',
+    description:
+      'Table is a tabular representation of a set of API resources. The server transforms the object into a set of preferred columns for quickly reviewing the objects.',
     required: ['columnDefinitions', 'rows'],
     properties: {
       apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
       kind: str('Kind is a string value representing the REST resource this object represents.'),
       metadata: { ...ref(`${META}.ListMeta`), description: 'Standard list metadata.' },
-      columnDefinitions: { type: 'array', description: 'columnDefinitions describes each column in the returned items array.', items: ref(`${META}.TableColumnDefinition`), 'x-kubernetes-list-type': 'atomic' },
-      rows: { type: 'array', description: 'rows is the list of items in the table.', items: ref(`${META}.TableRow`), 'x-kubernetes-list-type': 'atomic' },
+      columnDefinitions: {
+        type: 'array',
+        description: 'columnDefinitions describes each column in the returned items array.',
+        items: ref(`${META}.TableColumnDefinition`),
+        'x-kubernetes-list-type': 'atomic',
+      },
+      rows: {
+        type: 'array',
+        description: 'rows is the list of items in the table.',
+        items: ref(`${META}.TableRow`),
+        'x-kubernetes-list-type': 'atomic',
+      },
     },
     'x-kubernetes-group-version-kind': metaGvk('Table'),
   },
@@ -36,7 +47,9 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
       type: str('type is an OpenAPI type definition for this column, such as number, integer, string, or array.'),
       format: str('format is an optional OpenAPI type modifier for this column, such as "name" or "date".'),
       description: str('description is a human readable description of this column.'),
-      priority: int32('priority is an integer defining the relative importance of this column compared to others. Lower numbers are higher priority; columns above 0 are shown only in wide output.'),
+      priority: int32(
+        'priority is an integer defining the relative importance of this column compared to others. Lower numbers are higher priority; columns above 0 are shown only in wide output.',
+      ),
     },
   },
   [`${META}.TableRow`]: {
@@ -44,9 +57,25 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     description: 'TableRow is an individual row in a table.',
     required: ['cells'],
     properties: {
-      cells: { type: 'array', description: 'cells will be as wide as the column definitions array.', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, 'x-kubernetes-list-type': 'atomic' },
-      conditions: { type: 'array', description: 'conditions describe additional status of a row that are relevant for a human user.', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, 'x-kubernetes-list-type': 'atomic' },
-      object: { type: 'object', description: 'This field contains the requested additional information about each object based on the includeObject policy.', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+      cells: {
+        type: 'array',
+        description: 'cells will be as wide as the column definitions array.',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        'x-kubernetes-list-type': 'atomic',
+      },
+      conditions: {
+        type: 'array',
+        description: 'conditions describe additional status of a row that are relevant for a human user.',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        'x-kubernetes-list-type': 'atomic',
+      },
+      object: {
+        type: 'object',
+        description:
+          'This field contains the requested additional information about each object based on the includeObject policy.',
+        'x-kubernetes-embedded-resource': true,
+        'x-kubernetes-preserve-unknown-fields': true,
+      },
     },
   },
   [`${META}.PartialObjectMetadata`]: {
@@ -67,7 +96,11 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
       apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
       kind: str('Kind is a string value representing the REST resource this object represents.'),
       metadata: { ...ref(`${META}.ListMeta`), description: 'Standard list metadata.' },
-      items: { type: 'array', description: 'items contains each of the included items.', items: ref(`${META}.PartialObjectMetadata`) },
+      items: {
+        type: 'array',
+        description: 'items contains each of the included items.',
+        items: ref(`${META}.PartialObjectMetadata`),
+      },
     },
     'x-kubernetes-group-version-kind': metaGvk('PartialObjectMetadataList'),
   },
@@ -76,20 +109,30 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     description: "AppArmorProfile defines a pod or container's AppArmor settings.",
     required: ['type'],
     properties: {
-      localhostProfile: str('localhostProfile indicates a profile loaded on the node that should be used. Must be set if and only if type is "Localhost".'),
-      type: str('type indicates which kind of AppArmor profile will be applied: Localhost, RuntimeDefault or Unconfined.'),
+      localhostProfile: str(
+        'localhostProfile indicates a profile loaded on the node that should be used. Must be set if and only if type is "Localhost".',
+      ),
+      type: str(
+        'type indicates which kind of AppArmor profile will be applied: Localhost, RuntimeDefault or Unconfined.',
+      ),
     },
-    'x-kubernetes-unions': [{ discriminator: 'type', 'fields-to-discriminateBy': { localhostProfile: 'LocalhostProfile' } }],
+    'x-kubernetes-unions': [
+      { discriminator: 'type', 'fields-to-discriminateBy': { localhostProfile: 'LocalhostProfile' } },
+    ],
   },
   // authentication.k8s.io/v1 SelfSubjectReview is GA since 1.28 (`kubectl auth whoami`).
   ['io.k8s.api.authentication.v1.SelfSubjectReview']: {
     type: 'object',
-    description: 'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.',
+    description:
+      'SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.',
     properties: {
       apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
       kind: str('Kind is a string value representing the REST resource this object represents.'),
       metadata: { ...ref(`${META}.ObjectMeta`), description: "Standard object's metadata." },
-      status: { ...ref('io.k8s.api.authentication.v1.SelfSubjectReviewStatus'), description: 'Status is filled in by the server with the user attributes.' },
+      status: {
+        ...ref('io.k8s.api.authentication.v1.SelfSubjectReviewStatus'),
+        description: 'Status is filled in by the server with the user attributes.',
+      },
     },
     'x-kubernetes-group-version-kind': [{ group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview' }],
   },
@@ -97,7 +140,10 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     type: 'object',
     description: 'SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.',
     properties: {
-      userInfo: { ...ref('io.k8s.api.authentication.v1.UserInfo'), description: 'User attributes of the user making this request.' },
+      userInfo: {
+        ...ref('io.k8s.api.authentication.v1.UserInfo'),
+        description: 'User attributes of the user making this request.',
+      },
     },
   },
   [`${CORE}.HostIP`]: {
@@ -111,41 +157,73 @@ export const OVERLAY_DEFINITIONS: RawDefinitions = {
     type: 'object',
     description: 'SleepAction describes a "sleep" action.',
     required: ['seconds'],
-    properties: { seconds: { type: 'integer', format: 'int64', description: 'Seconds is the number of seconds to sleep.' } },
+    properties: {
+      seconds: { type: 'integer', format: 'int64', description: 'Seconds is the number of seconds to sleep.' },
+    },
   },
 };
 
 /** Fields added after 1.27, per definition. Only fields; descriptions are ours. */
 export const OVERLAY_FIELDS: Record<string, Record<string, RawSchema>> = {
   [`${CORE}.Container`]: {
-    restartPolicy: str('RestartPolicy defines the restart behavior of individual containers in a pod. The only allowed value is "Always", for init containers (sidecars).'),
+    restartPolicy: str(
+      'RestartPolicy defines the restart behavior of individual containers in a pod. The only allowed value is "Always", for init containers (sidecars).',
+    ),
   },
   [`${CORE}.PodSecurityContext`]: {
-    appArmorProfile: { ...ref(`${CORE}.AppArmorProfile`), description: 'appArmorProfile is the AppArmor options to use by the containers in this pod.' },
+    appArmorProfile: {
+      ...ref(`${CORE}.AppArmorProfile`),
+      description: 'appArmorProfile is the AppArmor options to use by the containers in this pod.',
+    },
   },
   [`${CORE}.SecurityContext`]: {
-    appArmorProfile: { ...ref(`${CORE}.AppArmorProfile`), description: 'appArmorProfile is the AppArmor options to use by this container.' },
+    appArmorProfile: {
+      ...ref(`${CORE}.AppArmorProfile`),
+      description: 'appArmorProfile is the AppArmor options to use by this container.',
+    },
   },
   [`${CORE}.PodStatus`]: {
-    hostIPs: { type: 'array', description: 'hostIPs holds the IP addresses allocated to the host.', items: ref(`${CORE}.HostIP`), 'x-kubernetes-list-type': 'atomic', 'x-kubernetes-patch-merge-key': 'ip', 'x-kubernetes-patch-strategy': 'merge' },
+    hostIPs: {
+      type: 'array',
+      description: 'hostIPs holds the IP addresses allocated to the host.',
+      items: ref(`${CORE}.HostIP`),
+      'x-kubernetes-list-type': 'atomic',
+      'x-kubernetes-patch-merge-key': 'ip',
+      'x-kubernetes-patch-strategy': 'merge',
+    },
   },
   [`${CORE}.ServiceSpec`]: {
-    trafficDistribution: str('TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints, e.g. "PreferClose".'),
+    trafficDistribution: str(
+      'TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints, e.g. "PreferClose".',
+    ),
   },
   [`${CORE}.PersistentVolumeClaimSpec`]: {
-    volumeAttributesClassName: str('volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.'),
+    volumeAttributesClassName: str(
+      'volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.',
+    ),
   },
   ['io.k8s.api.batch.v1.JobSpec']: {
-    backoffLimitPerIndex: int32('Specifies the limit for the number of retries within an index before marking this index as failed (Indexed jobs only).'),
-    maxFailedIndexes: int32('Specifies the maximal number of failed indexes before marking the Job as failed (Indexed jobs only).'),
-    podReplacementPolicy: str('podReplacementPolicy specifies when to create replacement Pods: TerminatingOrFailed or Failed.'),
+    backoffLimitPerIndex: int32(
+      'Specifies the limit for the number of retries within an index before marking this index as failed (Indexed jobs only).',
+    ),
+    maxFailedIndexes: int32(
+      'Specifies the maximal number of failed indexes before marking the Job as failed (Indexed jobs only).',
+    ),
+    podReplacementPolicy: str(
+      'podReplacementPolicy specifies when to create replacement Pods: TerminatingOrFailed or Failed.',
+    ),
     managedBy: str('ManagedBy field indicates the controller that manages a Job.'),
   },
   [`${CORE}.LifecycleHandler`]: {
-    sleep: { ...ref(`${CORE}.SleepAction`), description: 'Sleep represents a duration that the container should sleep.' },
+    sleep: {
+      ...ref(`${CORE}.SleepAction`),
+      description: 'Sleep represents a duration that the container should sleep.',
+    },
   },
   [`${CORE}.VolumeMount`]: {
-    recursiveReadOnly: str('RecursiveReadOnly specifies whether read-only mounts should be handled recursively: Disabled, IfPossible or Enabled.'),
+    recursiveReadOnly: str(
+      'RecursiveReadOnly specifies whether read-only mounts should be handled recursively: Disabled, IfPossible or Enabled.',
+    ),
   },
 };
 
@@ -157,15 +235,22 @@ export const OVERLAY_FIELDS: Record<string, Record<string, RawSchema>> = {
  */
 export const RESTORED_FIELD_EXTENSIONS: Record<string, Record<string, RawSchema>> = {
   ['io.k8s.api.apps.v1.DeploymentSpec']: {
-    strategy: { ...ref('io.k8s.api.apps.v1.DeploymentStrategy'), description: 'The deployment strategy to use to replace existing pods with new ones.', 'x-kubernetes-patch-strategy': 'retainKeys' },
+    strategy: {
+      ...ref('io.k8s.api.apps.v1.DeploymentStrategy'),
+      description: 'The deployment strategy to use to replace existing pods with new ones.',
+      'x-kubernetes-patch-strategy': 'retainKeys',
+    },
   },
 };
 
 // The packaged spec drops the descriptions of fields that are refs; kinds' top fields get ours.
 const TOP_FIELD_WORDS: Record<string, (kind: string) => string> = {
-  metadata: () => "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-  spec: (kind) => `Specification of the desired behavior of the ${kind}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status`,
-  status: (kind) => `Most recently observed status of the ${kind}. This data may be out of date by some window of time. Populated by the system. Read-only.`,
+  metadata: () =>
+    "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+  spec: (kind) =>
+    `Specification of the desired behavior of the ${kind}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status`,
+  status: (kind) =>
+    `Most recently observed status of the ${kind}. This data may be out of date by some window of time. Populated by the system. Read-only.`,
 };
 
 function describeTopFields(def: RawSchema): RawSchema {
@@ -177,7 +262,8 @@ function describeTopFields(def: RawSchema): RawSchema {
   const described = { ...properties };
   for (const [field, words] of Object.entries(TOP_FIELD_WORDS)) {
     const prop = described[field];
-    if (prop && typeof prop['$ref'] === 'string' && prop['description'] === undefined) described[field] = { ...prop, description: words(kind) };
+    if (prop && typeof prop['$ref'] === 'string' && prop['description'] === undefined)
+      described[field] = { ...prop, description: words(kind) };
   }
   return { ...def, properties: described };
 }
@@ -194,7 +280,11 @@ export function applyOverlay(base: RawDefinitions): RawDefinitions {
   }
   for (const [name, fields] of Object.entries(RESTORED_FIELD_EXTENSIONS)) {
     const def = out[name];
-    if (def) out[name] = { ...def, properties: { ...((def['properties'] as Record<string, unknown> | undefined) ?? {}), ...fields } };
+    if (def)
+      out[name] = {
+        ...def,
+        properties: { ...((def['properties'] as Record<string, unknown> | undefined) ?? {}), ...fields },
+      };
   }
   return out;
 }

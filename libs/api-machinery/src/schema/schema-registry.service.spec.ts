@@ -23,8 +23,12 @@ describe(SchemaRegistry.name, () => {
     expect(registry.schemaFor('autoscaling', 'v1', 'Scale')?.ref).toBe('io.k8s.api.autoscaling.v1.Scale');
     expect(registry.schemaFor('meta.k8s.io', 'v1', 'Table')?.properties?.['columnDefinitions']).toBeDefined();
     expect(registry.schemaFor('', 'v1', 'Status')?.ref).toBe('io.k8s.apimachinery.pkg.apis.meta.v1.Status');
-    expect(registry.schemaFor('', 'v1', 'DeleteOptions')?.ref).toBe('io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions');
-    expect(registry.definition('io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta')?.properties?.['continue']).toBeDefined();
+    expect(registry.schemaFor('', 'v1', 'DeleteOptions')?.ref).toBe(
+      'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions',
+    );
+    expect(
+      registry.definition('io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta')?.properties?.['continue'],
+    ).toBeDefined();
   });
 
   it('carries the strategic merge keys of the pod spec', () => {
@@ -35,7 +39,11 @@ describe(SchemaRegistry.name, () => {
     expect(at(podSpec, 'volumes')).toMatchObject({ patchStrategy: 'merge,retainKeys', patchMergeKey: 'name' });
     const container = at(podSpec, 'containers', '[]');
     expect(at(container, 'env')).toMatchObject({ patchStrategy: 'merge', patchMergeKey: 'name' });
-    expect(at(container, 'ports')).toMatchObject({ patchMergeKey: 'containerPort', listType: 'map', listMapKeys: ['containerPort', 'protocol'] });
+    expect(at(container, 'ports')).toMatchObject({
+      patchMergeKey: 'containerPort',
+      listType: 'map',
+      listMapKeys: ['containerPort', 'protocol'],
+    });
     expect(at(container, 'restartPolicy').type).toBe('string');
   });
 

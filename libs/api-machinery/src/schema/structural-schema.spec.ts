@@ -22,11 +22,19 @@ const schema: SchemaNode = new SchemaNodeConverter({
             type: 'array',
             'x-kubernetes-list-type': 'map',
             'x-kubernetes-list-map-keys': ['name'],
-            items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', default: 80 } } },
+            items: {
+              type: 'object',
+              required: ['name'],
+              properties: { name: { type: 'string' }, port: { type: 'integer', default: 80 } },
+            },
           },
           labels: { type: 'object', additionalProperties: { type: 'string' } },
           free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } },
+          template: {
+            type: 'object',
+            'x-kubernetes-embedded-resource': true,
+            properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } },
+          },
           when: { type: 'string', format: 'date-time' },
         },
       },
@@ -36,11 +44,18 @@ const schema: SchemaNode = new SchemaNodeConverter({
   .convertAll()
   .get('root')!;
 
-const obj = (spec: Record<string, unknown>): Record<string, unknown> => ({ apiVersion: 'x.io/v1', kind: 'CronTab', metadata: { name: 'c' }, spec });
+const obj = (spec: Record<string, unknown>): Record<string, unknown> => ({
+  apiVersion: 'x.io/v1',
+  kind: 'CronTab',
+  metadata: { name: 'c' },
+  spec,
+});
 
 describe(validateStructural.name, () => {
   it('accepts a valid object', () => {
-    expect(validateStructural(obj({ image: 'busybox', replicas: 2, port: 'http', tags: ['a'], ratio: null }), schema)).toEqual([]);
+    expect(
+      validateStructural(obj({ image: 'busybox', replicas: 2, port: 'http', tags: ['a'], ratio: null }), schema),
+    ).toEqual([]);
   });
 
   it('reports a wrong type with the upstream message and field path', () => {
@@ -61,7 +76,14 @@ describe(validateStructural.name, () => {
 
   it('checks required, enum, bounds, lengths, pattern, items and formats', () => {
     const causes = validateStructural(
-      obj({ replicas: 0, mode: 'medium', ratio: 1, tags: ['a', 'a', 'b'], when: 'yesterday', ports: [{ name: 'a' }, { name: 'a' }] }),
+      obj({
+        replicas: 0,
+        mode: 'medium',
+        ratio: 1,
+        tags: ['a', 'a', 'b'],
+        when: 'yesterday',
+        ports: [{ name: 'a' }, { name: 'a' }],
+      }),
       schema,
     );
     expect(causes.map((c) => `${c.field}: ${c.message}`)).toEqual([
@@ -74,15 +96,24 @@ describe(validateStructural.name, () => {
       'spec.when: Invalid value: "yesterday": spec.when in body must be of type date-time: "yesterday"',
       'spec.ports[1]: Duplicate value: {"name":"a"}',
     ]);
-    expect(validateStructural(obj({ image: 'ABC' }), schema)[0].message).toBe("Invalid value: \"ABC\": spec.image in body should match '^[a-z]+$'");
-    expect(validateStructural(obj({ image: '' }), schema)[0].message).toBe('Invalid value: "": spec.image in body should be at least 1 chars long');
+    expect(validateStructural(obj({ image: 'ABC' }), schema)[0].message).toBe(
+      'Invalid value: "ABC": spec.image in body should match \'^[a-z]+$\'',
+    );
+    expect(validateStructural(obj({ image: '' }), schema)[0].message).toBe(
+      'Invalid value: "": spec.image in body should be at least 1 chars long',
+    );
     expect(validateStructural(obj({ image: 'a'.repeat(21) }), schema)[0].reason).toBe('FieldValueTooLong');
-    expect(validateStructural(obj({ image: 'a', tags: [] }), schema)[0].message).toBe('Invalid value: 0: spec.tags in body should have at least 1 items');
+    expect(validateStructural(obj({ image: 'a', tags: [] }), schema)[0].message).toBe(
+      'Invalid value: 0: spec.tags in body should have at least 1 items',
+    );
     expect(validateStructural(obj({ image: 'a', labels: { x: 1 } }), schema)[0].field).toBe('spec.labels.x');
   });
 
   it('requires apiVersion and kind of embedded resources', () => {
-    expect(validateStructural(obj({ image: 'a', template: { spec: {} } }), schema).map((c) => c.field)).toEqual(['spec.template.apiVersion', 'spec.template.kind']);
+    expect(validateStructural(obj({ image: 'a', template: { spec: {} } }), schema).map((c) => c.field)).toEqual([
+      'spec.template.apiVersion',
+      'spec.template.kind',
+    ]);
   });
 });
 
@@ -97,9 +128,20 @@ describe(pruneUnknownFields.name, () => {
       template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x', b: 'y' } },
     });
     o.status = { phase: 'x' };
-    expect(pruneUnknownFields(o, schema)).toEqual(['spec.bogus', 'spec.ports[0].extra', 'spec.template.spec.b', 'status']);
+    expect(pruneUnknownFields(o, schema)).toEqual([
+      'spec.bogus',
+      'spec.ports[0].extra',
+      'spec.template.spec.b',
+      'status',
+    ]);
     expect(o).toEqual(
-      obj({ image: 'a', labels: { any: 'x' }, free: { deep: { x: 1 } }, ports: [{ name: 'a' }], template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x' } } }),
+      obj({
+        image: 'a',
+        labels: { any: 'x' },
+        free: { deep: { x: 1 } },
+        ports: [{ name: 'a' }],
+        template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { a: 'x' } },
+      }),
     );
   });
 });
@@ -108,6 +150,14 @@ describe(applySchemaDefaults.name, () => {
   it('fills missing and null fields, inside lists too, without touching set values', () => {
     const o = obj({ image: 'a', replicas: null, mode: 'fast', ports: [{ name: 'a' }, { name: 'b', port: 8080 }] });
     applySchemaDefaults(o, schema);
-    expect(o.spec).toEqual({ image: 'a', replicas: 1, mode: 'fast', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 8080 }] });
+    expect(o.spec).toEqual({
+      image: 'a',
+      replicas: 1,
+      mode: 'fast',
+      ports: [
+        { name: 'a', port: 80 },
+        { name: 'b', port: 8080 },
+      ],
+    });
   });
 });

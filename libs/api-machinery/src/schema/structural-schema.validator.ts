@@ -24,7 +24,10 @@ function typeName(v: unknown): string {
 }
 
 function typeInvalid(path: string, actual: string, expected: string): StatusCause {
-  return { ...invalid(path, actual, `${path} in body must be of type ${expected}: ${JSON.stringify(actual)}`), reason: 'FieldValueTypeInvalid' };
+  return {
+    ...invalid(path, actual, `${path} in body must be of type ${expected}: ${JSON.stringify(actual)}`),
+    reason: 'FieldValueTypeInvalid',
+  };
 }
 
 function typeMatches(v: unknown, type: NonNullable<SchemaNode['type']>): boolean {
@@ -35,7 +38,8 @@ function typeMatches(v: unknown, type: NonNullable<SchemaNode['type']>): boolean
 
 function walk(value: unknown, s: SchemaNode, path: string, out: StatusCause[], root = false): void {
   if (value === null) {
-    if (!s.nullable && (s.type || s.intOrString)) out.push(typeInvalid(path, 'null', s.intOrString ? 'integer,string' : s.type!));
+    if (!s.nullable && (s.type || s.intOrString))
+      out.push(typeInvalid(path, 'null', s.intOrString ? 'integer,string' : s.type!));
     return;
   }
   if (s.intOrString) {
@@ -45,31 +49,49 @@ function walk(value: unknown, s: SchemaNode, path: string, out: StatusCause[], r
     return void out.push(typeInvalid(path, typeName(value), s.type));
   }
   if (s.enum && !s.enum.some((e) => isDeepStrictEqual(e, value))) {
-    out.push(notSupported(path, value, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+    out.push(
+      notSupported(
+        path,
+        value,
+        s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))),
+      ),
+    );
   }
   if (typeof value === 'string') checkString(value, s, path, out);
   else if (typeof value === 'number') checkNumber(value, s, path, out);
   else if (Array.isArray(value)) checkArray(value, s, path, out);
-  else if (typeof value === 'object') checkObject(value as Record<string, unknown>, s, path, out, root || s.embeddedResource === true);
+  else if (typeof value === 'object')
+    checkObject(value as Record<string, unknown>, s, path, out, root || s.embeddedResource === true);
 }
 
 function checkString(v: string, s: SchemaNode, path: string, out: StatusCause[]): void {
   const length = [...v].length;
   if (s.maxLength !== undefined && length > s.maxLength) out.push(tooLong(path, s.maxLength));
-  if (s.minLength !== undefined && length < s.minLength) out.push(invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
-  if (s.pattern !== undefined && !matches(s.pattern, v)) out.push(invalid(path, v, `${path} in body should match '${s.pattern}'`));
-  if (s.format && !formatMatches(s.format, v)) out.push(invalid(path, v, `${path} in body must be of type ${s.format}: ${JSON.stringify(v)}`));
+  if (s.minLength !== undefined && length < s.minLength)
+    out.push(invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`));
+  if (s.pattern !== undefined && !matches(s.pattern, v))
+    out.push(invalid(path, v, `${path} in body should match '${s.pattern}'`));
+  if (s.format && !formatMatches(s.format, v))
+    out.push(invalid(path, v, `${path} in body must be of type ${s.format}: ${JSON.stringify(v)}`));
 }
 
 function checkNumber(v: number, s: SchemaNode, path: string, out: StatusCause[]): void {
   if (s.maximum !== undefined) {
     if (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum) {
-      out.push(invalid(path, v, `${path} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
+      out.push(
+        invalid(path, v, `${path} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`),
+      );
     }
   }
   if (s.minimum !== undefined) {
     if (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum) {
-      out.push(invalid(path, v, `${path} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
+      out.push(
+        invalid(
+          path,
+          v,
+          `${path} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`,
+        ),
+      );
     }
   }
   if (s.multipleOf !== undefined && s.multipleOf > 0 && !Number.isInteger(v / s.multipleOf)) {
@@ -79,7 +101,8 @@ function checkNumber(v: number, s: SchemaNode, path: string, out: StatusCause[])
 
 function checkArray(v: unknown[], s: SchemaNode, path: string, out: StatusCause[]): void {
   if (s.maxItems !== undefined && v.length > s.maxItems) out.push(tooMany(path, v.length, s.maxItems));
-  if (s.minItems !== undefined && v.length < s.minItems) out.push(invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
+  if (s.minItems !== undefined && v.length < s.minItems)
+    out.push(invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`));
   if (s.items) v.forEach((item, i) => walk(item, s.items!, index(path, i), out));
   if (s.listType === 'set') {
     v.forEach((item, i) => {
@@ -91,13 +114,25 @@ function checkArray(v: unknown[], s: SchemaNode, path: string, out: StatusCause[
     const seen = new Set<string>();
     v.forEach((item, i) => {
       const k = keyOf(item);
-      if (seen.has(k)) out.push(duplicate(index(path, i), Object.fromEntries(keys.map((key) => [key, isObject(item) ? item[key] : undefined]))));
+      if (seen.has(k))
+        out.push(
+          duplicate(
+            index(path, i),
+            Object.fromEntries(keys.map((key) => [key, isObject(item) ? item[key] : undefined])),
+          ),
+        );
       seen.add(k);
     });
   }
 }
 
-function checkObject(v: Record<string, unknown>, s: SchemaNode, path: string, out: StatusCause[], resource: boolean): void {
+function checkObject(
+  v: Record<string, unknown>,
+  s: SchemaNode,
+  path: string,
+  out: StatusCause[],
+  resource: boolean,
+): void {
   const keys = Object.keys(v);
   if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
     out.push(invalid(path, keys.length, `${path} in body should have at most ${s.maxProperties} properties`));
@@ -107,7 +142,8 @@ function checkObject(v: Record<string, unknown>, s: SchemaNode, path: string, ou
   }
   if (resource && path !== '') {
     // An embedded resource names its own type, as a top-level object does.
-    for (const f of ['apiVersion', 'kind']) if (typeof v[f] !== 'string' || v[f] === '') out.push(required(child(path, f), ''));
+    for (const f of ['apiVersion', 'kind'])
+      if (typeof v[f] !== 'string' || v[f] === '') out.push(required(child(path, f), ''));
   }
   for (const r of s.required ?? []) {
     if (!(r in v) && !(resource && TYPE_META.includes(r))) out.push(required(child(path, r), ''));
@@ -140,13 +176,15 @@ function matches(pattern: string, v: string): boolean {
 
 // The simple string formats of kube-openapi's strfmt registry; unknown formats pass, as upstream.
 const FORMATS: Record<string, RegExp | ((v: string) => boolean)> = {
-  'date-time': (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)),
+  'date-time': (v) =>
+    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)),
   date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)),
   uuid: /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
   byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
   ipv4: /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
   email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
-  hostname: /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/,
+  hostname:
+    /^(?=.{1,253}$)[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/,
 };
 
 function formatMatches(format: string, v: string): boolean {

@@ -17,7 +17,9 @@ describe(findUnknownFields.name, () => {
       template: {
         metadata: { labels: { app: 'web' } },
         spec: {
-          containers: [{ name: 'c', image: 'nginx', env: [{ name: 'A', value: '1' }], resources: { limits: { cpu: '1' } } }],
+          containers: [
+            { name: 'c', image: 'nginx', env: [{ name: 'A', value: '1' }], resources: { limits: { cpu: '1' } } },
+          ],
           initContainers: [{ name: 'sidecar', image: 'busybox', restartPolicy: 'Always' }],
         },
       },
@@ -60,14 +62,22 @@ describe(withoutUnknownFields.name, () => {
       spec: {
         bogus: 1,
         strategy: { rollingUpdate: { maxSurge: '25%' } },
-        template: { spec: { containers: [{ name: 'c', image: 'x', invalidField: 'y', resources: { limits: { cpu: '1' } } }], bogus3: 'z' } },
+        template: {
+          spec: {
+            containers: [{ name: 'c', image: 'x', invalidField: 'y', resources: { limits: { cpu: '1' } } }],
+            bogus3: 'z',
+          },
+        },
       },
     };
     expect(withoutUnknownFields(input, deployment)).toEqual({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', labels: { anything: 'goes' } },
-      spec: { strategy: { rollingUpdate: { maxSurge: '25%' } }, template: { spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: '1' } } }] } } },
+      spec: {
+        strategy: { rollingUpdate: { maxSurge: '25%' } },
+        template: { spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: '1' } } }] } },
+      },
     });
     expect(input.spec.bogus).toBe(1);
   });

@@ -24,7 +24,12 @@ const pod: KubeObject = {
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'web-1', namespace: 'default' },
-  spec: { nodeName: 'node-a', restartPolicy: 'Always', serviceAccountName: 'default', schedulerName: 'default-scheduler' },
+  spec: {
+    nodeName: 'node-a',
+    restartPolicy: 'Always',
+    serviceAccountName: 'default',
+    schedulerName: 'default-scheduler',
+  },
   status: { phase: 'Running', podIPs: [{ ip: '10.0.0.7' }], podIP: '10.0.0.7' },
 };
 
@@ -66,7 +71,11 @@ describe(parseFieldSelector.name, () => {
     [POD, 'metadata.name=a=b', 'invalid field selector: unescaped character in value: 61'],
     [POD, 'metadata.name=a\\x', 'invalid field selector: invalid escape sequence: \\x'],
     [POD, 'metadata.name=a\\', 'invalid field selector: invalid escape sequence: \\'],
-    [type('apps', 'Deployment'), 'spec.replicas=1', '"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    [
+      type('apps', 'Deployment'),
+      'spec.replicas=1',
+      '"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"',
+    ],
     [type('batch', 'Job'), 'status.active=1', 'field label "status.active" not supported for batchv1.Job'],
     [type('', 'Node'), 'metadata.namespace=x', 'field label not supported: metadata.namespace'],
     [type('events.k8s.io', 'Event'), 'involvedObject.name=x', 'field label not supported: involvedObject.name'],
@@ -101,10 +110,26 @@ describe(parseFieldSelector.name, () => {
   });
 
   it('supports per-kind fields for secrets, namespaces, nodes, replicasets and jobs', () => {
-    expect(matchesFields(parseFieldSelector(type('', 'Secret'), 'type=Opaque'), { metadata: {}, type: 'Opaque' })).toBe(true);
-    expect(matchesFields(parseFieldSelector(type('', 'Namespace'), 'status.phase=Active'), { metadata: {}, status: { phase: 'Active' } })).toBe(true);
-    expect(matchesFields(parseFieldSelector(type('', 'Node'), 'spec.unschedulable=false'), { metadata: {} })).toBe(true);
-    expect(matchesFields(parseFieldSelector(type('apps', 'ReplicaSet'), 'status.replicas=0'), { metadata: {} })).toBe(true);
-    expect(matchesFields(parseFieldSelector(type('batch', 'Job'), 'status.successful=2'), { metadata: {}, status: { succeeded: 2 } })).toBe(true);
+    expect(matchesFields(parseFieldSelector(type('', 'Secret'), 'type=Opaque'), { metadata: {}, type: 'Opaque' })).toBe(
+      true,
+    );
+    expect(
+      matchesFields(parseFieldSelector(type('', 'Namespace'), 'status.phase=Active'), {
+        metadata: {},
+        status: { phase: 'Active' },
+      }),
+    ).toBe(true);
+    expect(matchesFields(parseFieldSelector(type('', 'Node'), 'spec.unschedulable=false'), { metadata: {} })).toBe(
+      true,
+    );
+    expect(matchesFields(parseFieldSelector(type('apps', 'ReplicaSet'), 'status.replicas=0'), { metadata: {} })).toBe(
+      true,
+    );
+    expect(
+      matchesFields(parseFieldSelector(type('batch', 'Job'), 'status.successful=2'), {
+        metadata: {},
+        status: { succeeded: 2 },
+      }),
+    ).toBe(true);
   });
 });

@@ -57,7 +57,8 @@ export function unescapeFieldValue(s: string): string {
   let inSlash = false;
   for (const c of s) {
     if (inSlash) {
-      if (c !== '\\' && c !== ',' && c !== '=') throw ApiError.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      if (c !== '\\' && c !== ',' && c !== '=')
+        throw ApiError.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
       out += c;
       inSlash = false;
     } else if (c === '\\') {
@@ -82,7 +83,10 @@ export function escapeFieldValue(s: string): string {
  * Parses `?fieldSelector=` for resources of `type`. Syntax errors and field labels the kind
  * does not support throw ApiError 400 with upstream's message (`field label not supported: spec.foo`).
  */
-export function parseFieldSelector(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>, selector: string): FieldMatcher {
+export function parseFieldSelector(
+  type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>,
+  selector: string,
+): FieldMatcher {
   // Syntax first (fields.ParseSelector), then the kind's label conversion (Transform), as upstream.
   const parsed: FieldRequirement[] = [];
   for (const part of splitTerms(selector).sort()) {

@@ -10,7 +10,13 @@ export {
   labelSelectorToString,
   matchesLabels,
 } from './label-selector';
-export type { LabelMatcher, LabelOperator, LabelRequirement, LabelSelector, LabelSelectorRequirement } from './label-selector';
+export type {
+  LabelMatcher,
+  LabelOperator,
+  LabelRequirement,
+  LabelSelector,
+  LabelSelectorRequirement,
+} from './label-selector';
 export { parseLabelSelector } from './label-selector.parser';
 export {
   escapeFieldValue,

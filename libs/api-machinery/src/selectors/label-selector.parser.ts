@@ -1,7 +1,14 @@
 // The `?labelSelector=` grammar, lexed and parsed the way labels.Parse does it so that every
 // accepted string, every rejected one and every error message agree with kube-apiserver.
 import { ApiError } from '../meta/status';
-import { LabelMatcher, LabelOperator, labelKeyError, labelMatcherOf, LabelRequirement, newLabelRequirement } from './label-selector';
+import {
+  LabelMatcher,
+  LabelOperator,
+  labelKeyError,
+  labelMatcherOf,
+  LabelRequirement,
+  newLabelRequirement,
+} from './label-selector';
 
 type Token =
   | 'error'

@@ -88,7 +88,10 @@ describe(parseLabelSelector.name, () => {
     ['!=a', "found '!=', expected: !, identifier, or 'end of string'"],
     ['! =a', "unable to parse requirement: found '=', expected: identifier"],
     ['!a=b', "found '=', expected: ',' or 'end of string'"],
-    ['a>x', `unable to parse requirement: values[0]: Invalid value: "x": for 'Gt', 'Lt' operators, the value must be an integer`],
+    [
+      'a>x',
+      `unable to parse requirement: values[0]: Invalid value: "x": for 'Gt', 'Lt' operators, the value must be an integer`,
+    ],
     [
       `a=${'z'.repeat(64)}`,
       `unable to parse requirement: values[0][a]: Invalid value: "${'z'.repeat(64)}": must be no more than 63 characters`,
@@ -135,10 +138,12 @@ describe(labelSelectorFromObject.name, () => {
     expect(() => labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] })).toThrow(
       "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
     );
-    expect(() => labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x', 'y'] }] })).toThrow(
-      'values: Invalid value: []string{"x", "y"}: values set must be empty for exists and does not exist',
+    expect(() =>
+      labelSelectorFromObject({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x', 'y'] }] }),
+    ).toThrow('values: Invalid value: []string{"x", "y"}: values set must be empty for exists and does not exist');
+    expect(() => labelSelectorFromObject({ matchLabels: { 'a b': 'c' } })).toThrow(
+      `key: Invalid value: "a b": ${QUALIFIED_NAME_MSG}`,
     );
-    expect(() => labelSelectorFromObject({ matchLabels: { 'a b': 'c' } })).toThrow(`key: Invalid value: "a b": ${QUALIFIED_NAME_MSG}`);
   });
 });
 

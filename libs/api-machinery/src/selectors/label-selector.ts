@@ -54,29 +54,38 @@ export function labelKeyError(key: string, path: string | undefined): string | u
 }
 
 /** labels.NewRequirement: validates and returns the requirement, or the aggregated error text. */
-export function newLabelRequirement(key: string, operator: LabelOperator, values: readonly string[]): LabelRequirement | string {
+export function newLabelRequirement(
+  key: string,
+  operator: LabelOperator,
+  values: readonly string[],
+): LabelRequirement | string {
   const errs: string[] = [];
   const keyErr = labelKeyError(key, 'key');
   if (keyErr) errs.push(keyErr);
   switch (operator) {
     case 'in':
     case 'notin':
-      if (values.length === 0) errs.push(invalidValue('values', values, "for 'in', 'notin' operators, values set can't be empty"));
+      if (values.length === 0)
+        errs.push(invalidValue('values', values, "for 'in', 'notin' operators, values set can't be empty"));
       break;
     case '=':
     case '==':
     case '!=':
-      if (values.length !== 1) errs.push(invalidValue('values', values, 'exact-match compatibility requires one single value'));
+      if (values.length !== 1)
+        errs.push(invalidValue('values', values, 'exact-match compatibility requires one single value'));
       break;
     case 'exists':
     case '!':
-      if (values.length !== 0) errs.push(invalidValue('values', values, 'values set must be empty for exists and does not exist'));
+      if (values.length !== 0)
+        errs.push(invalidValue('values', values, 'values set must be empty for exists and does not exist'));
       break;
     case 'gt':
     case 'lt':
-      if (values.length !== 1) errs.push(invalidValue('values', values, "for 'Gt', 'Lt' operators, exactly one value is required"));
+      if (values.length !== 1)
+        errs.push(invalidValue('values', values, "for 'Gt', 'Lt' operators, exactly one value is required"));
       values.forEach((v, i) => {
-        if (parseInt64(v) === undefined) errs.push(invalidValue(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+        if (parseInt64(v) === undefined)
+          errs.push(invalidValue(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
       });
       break;
   }
@@ -163,7 +172,12 @@ export function labelSelectorToString(selector: LabelMatcher): string {
   return selector.requirements.map(requirementToString).join(',');
 }
 
-const OBJECT_OPERATORS: Record<string, LabelOperator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+const OBJECT_OPERATORS: Record<string, LabelOperator> = {
+  In: 'in',
+  NotIn: 'notin',
+  Exists: 'exists',
+  DoesNotExist: '!',
+};
 
 /**
  * metav1.LabelSelectorAsSelector: null/undefined selects nothing, `{}` selects everything.

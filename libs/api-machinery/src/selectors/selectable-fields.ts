@@ -56,7 +56,8 @@ function defaultKind(namespaced: boolean): KindFields {
   return {
     labels: DEFAULT_LABELS,
     fields: (obj) => metaFields(obj, namespaced),
-    unsupported: (label) => `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
+    unsupported: (label) =>
+      `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
   };
 }
 
@@ -109,7 +110,11 @@ const EVENT_FIELD_KEYS = [
 ];
 
 // core/v1 and events.k8s.io/v1 Events share one field set, built from either shape.
-function eventFields(ev: KubeObject, refKey: 'involvedObject' | 'regarding', sourceKey: 'source' | 'deprecatedSource'): SelectableFieldValues {
+function eventFields(
+  ev: KubeObject,
+  refKey: 'involvedObject' | 'regarding',
+  sourceKey: 'source' | 'deprecatedSource',
+): SelectableFieldValues {
   const set: SelectableFieldValues = metaFields(ev, true);
   for (const key of EVENT_FIELD_KEYS) set[key] = str(ev, refKey, key.slice('involvedObject.'.length));
   set['reason'] = str(ev, 'reason');
@@ -120,7 +125,15 @@ function eventFields(ev: KubeObject, refKey: 'involvedObject' | 'regarding', sou
 }
 
 const CORE_EVENT: KindFields = {
-  labels: identity(...EVENT_FIELD_KEYS, 'reason', 'reportingComponent', 'source', 'type', 'metadata.namespace', 'metadata.name'),
+  labels: identity(
+    ...EVENT_FIELD_KEYS,
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+    'metadata.namespace',
+    'metadata.name',
+  ),
   fields: (ev) => eventFields(ev, 'involvedObject', 'source'),
   unsupported: notSupported,
 };
@@ -135,7 +148,11 @@ const EVENTS_K8S_IO_EVENT: KindFields = {
   unsupported: notSupported,
 };
 
-function kindWith(namespaced: boolean, extra: Record<string, (obj: KubeObject) => string>, labels?: string[]): KindFields {
+function kindWith(
+  namespaced: boolean,
+  extra: Record<string, (obj: KubeObject) => string>,
+  labels?: string[],
+): KindFields {
   return {
     labels: identity(...(labels ?? [...Object.keys(DEFAULT_LABELS), ...Object.keys(extra)])),
     fields: (obj) => ({
@@ -152,9 +169,18 @@ const BY_KIND: Record<string, KindFields> = {
   'events.k8s.io/Event': EVENTS_K8S_IO_EVENT,
   '/Secret': kindWith(true, { type: (s) => str(s, 'type') }),
   // Upstream accepts only these two for namespaces and nodes (no metadata.namespace).
-  '/Namespace': kindWith(false, { 'status.phase': (n) => str(n, 'status', 'phase') }, ['metadata.name', 'status.phase']),
-  '/Node': kindWith(false, { 'spec.unschedulable': (n) => bool(n, 'spec', 'unschedulable') }, ['metadata.name', 'spec.unschedulable']),
-  '/Service': kindWith(true, { 'spec.clusterIP': (s) => str(s, 'spec', 'clusterIP'), 'spec.type': (s) => str(s, 'spec', 'type') }),
+  '/Namespace': kindWith(false, { 'status.phase': (n) => str(n, 'status', 'phase') }, [
+    'metadata.name',
+    'status.phase',
+  ]),
+  '/Node': kindWith(false, { 'spec.unschedulable': (n) => bool(n, 'spec', 'unschedulable') }, [
+    'metadata.name',
+    'spec.unschedulable',
+  ]),
+  '/Service': kindWith(true, {
+    'spec.clusterIP': (s) => str(s, 'spec', 'clusterIP'),
+    'spec.type': (s) => str(s, 'spec', 'type'),
+  }),
   '/ReplicationController': kindWith(true, { 'status.replicas': (rc) => int(rc, 'status', 'replicas') }),
   'apps/ReplicaSet': kindWith(true, { 'status.replicas': (rs) => int(rs, 'status', 'replicas') }),
   'batch/Job': {
@@ -168,6 +194,9 @@ export function kindFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespac
 }
 
 /** The fields an object of `type` can be selected on, as upstream's ToSelectableFields. */
-export function selectableFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>, obj: KubeObject): SelectableFieldValues {
+export function selectableFields(
+  type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>,
+  obj: KubeObject,
+): SelectableFieldValues {
   return kindFields(type).fields(obj);
 }

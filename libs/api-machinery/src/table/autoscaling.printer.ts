@@ -19,7 +19,10 @@ function percent(obj: Json, ...path: string[]): string | undefined {
 
 function valueOrAverage(spec: Json, status: Json | undefined): string {
   if (at(spec, 'target', 'averageValue') !== undefined) {
-    const current = status !== undefined && at(status, 'current', 'averageValue') !== undefined ? q(status, 'current', 'averageValue') : '<unknown>';
+    const current =
+      status !== undefined && at(status, 'current', 'averageValue') !== undefined
+        ? q(status, 'current', 'averageValue')
+        : '<unknown>';
     return `${current}/${q(spec, 'target', 'averageValue')} (avg)`;
   }
   const current = status !== undefined ? q(status, 'current', 'value') : '<unknown>';
@@ -68,11 +71,31 @@ function formatMetrics(hpa: KubeObject): string {
 export const horizontalPodAutoscalerPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
-    column('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'),
-    column('Targets', 'string', 'metrics contains the specifications for which to use to calculate the desired replica count.'),
-    column('MinPods', 'string', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.'),
-    column('MaxPods', 'string', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.'),
-    column('Replicas', 'string', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.'),
+    column(
+      'Reference',
+      'string',
+      'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+    ),
+    column(
+      'Targets',
+      'string',
+      'metrics contains the specifications for which to use to calculate the desired replica count.',
+    ),
+    column(
+      'MinPods',
+      'string',
+      'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.',
+    ),
+    column(
+      'MaxPods',
+      'string',
+      'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.',
+    ),
+    column(
+      'Replicas',
+      'string',
+      'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.',
+    ),
     AGE_COLUMN,
   ],
   // autoscaling/v1 objects print from their v2 form, as upstream prints the internal version.

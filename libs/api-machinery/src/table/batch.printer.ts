@@ -1,7 +1,18 @@
 // batch/v1 jobs (STATUS, COMPLETIONS, DURATION) and cronjobs.
 import { KubeObject } from '../meta/object';
 import { formatLabelSelector } from '../selectors/label-selector';
-import { AGE_COLUMN, ageOf, column, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, nameOf, selectorOf, templateContainers, wideSelectorColumn } from './columns';
+import {
+  AGE_COLUMN,
+  ageOf,
+  column,
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  NAME_COLUMN,
+  nameOf,
+  selectorOf,
+  templateContainers,
+  wideSelectorColumn,
+} from './columns';
 import { humanDuration, parseTimestamp, timestampSince } from './human-duration';
 import { ResourcePrinter } from './table.types';
 import { list, num, optBool, optNum, optStr, str } from './unstructured';
@@ -67,8 +78,16 @@ export const cronJobPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
     column('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    column('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
-    column('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.'),
+    column(
+      'Timezone',
+      'string',
+      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.',
+    ),
+    column(
+      'Suspend',
+      'boolean',
+      'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.',
+    ),
     column('Active', 'integer', 'A list of pointers to currently running jobs.'),
     column('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
     AGE_COLUMN,

@@ -12,7 +12,13 @@ export const NAME_DESCRIPTION =
 export const AGE_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
-export function column(name: string, type: TableColumnType, description: string, priority = 0, format = ''): TableColumnDefinition {
+export function column(
+  name: string,
+  type: TableColumnType,
+  description: string,
+  priority = 0,
+  format = '',
+): TableColumnDefinition {
   return { name, type, format, description, priority };
 }
 
@@ -22,7 +28,9 @@ export const AGE_COLUMN = column('Age', 'string', AGE_DESCRIPTION);
 export const CONTAINERS_COLUMN = column('Containers', 'string', 'Names of each container in the template.', 1);
 export const IMAGES_COLUMN = column('Images', 'string', 'Images referenced by each container in the template.', 1);
 
-export function wideSelectorColumn(description = 'A label query over pods that should match the replica count. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors'): TableColumnDefinition {
+export function wideSelectorColumn(
+  description = 'A label query over pods that should match the replica count. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
+): TableColumnDefinition {
   return column('Selector', 'string', description, 1);
 }
 

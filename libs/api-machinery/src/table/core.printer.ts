@@ -36,7 +36,15 @@ export const secretPrinter: ResourcePrinter = {
 };
 
 export const serviceAccountPrinter: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Secrets', 'string', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    column(
+      'Secrets',
+      'string',
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+    ),
+    AGE_COLUMN,
+  ],
   cells: (sa, { now }) => [nameOf(sa), list(sa, 'secrets').length, ageOf(sa, now)],
 };
 
@@ -89,7 +97,11 @@ export const servicePrinter: ResourcePrinter = {
     NAME_COLUMN,
     column('Type', 'string', 'type determines how the Service is exposed.'),
     column('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-    column('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+    column(
+      'External-IP',
+      'string',
+      'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+    ),
     column('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
     AGE_COLUMN,
     column('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', 1),
@@ -138,6 +150,10 @@ function formatEndpoints(ep: KubeObject): string {
 }
 
 export const endpointsPrinter: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    column('Endpoints', 'string', 'The set of all endpoints is the union of all subsets.'),
+    AGE_COLUMN,
+  ],
   cells: (ep, { now }) => [nameOf(ep), formatEndpoints(ep), ageOf(ep, now)],
 };

@@ -3,7 +3,14 @@ import { printed } from './served-kinds.fixture';
 
 describe('csiDriverPrinter', () => {
   it('prints the driver flags, token audiences and modes', () => {
-    const spec = { attachRequired: false, podInfoOnMount: true, storageCapacity: false, requiresRepublish: true, tokenRequests: [{ audience: 'vault' }, { audience: '' }], volumeLifecycleModes: ['Persistent', 'Ephemeral'] };
+    const spec = {
+      attachRequired: false,
+      podInfoOnMount: true,
+      storageCapacity: false,
+      requiresRepublish: true,
+      tokenRequests: [{ audience: 'vault' }, { audience: '' }],
+      volumeLifecycleModes: ['Persistent', 'Ephemeral'],
+    };
     expect(printed('storage.k8s.io', 'CSIDriver', { metadata: { name: 'disk.csi.example.com' }, spec }).row).toEqual({
       NAME: 'disk.csi.example.com',
       ATTACHREQUIRED: false,
@@ -29,7 +36,10 @@ describe('csiDriverPrinter', () => {
 
 describe('volumeAttachmentPrinter', () => {
   it('prints attacher, PV, node and whether it is attached', () => {
-    const va = { metadata: { name: 'csi-1' }, spec: { attacher: 'disk.csi.example.com', nodeName: 'virtual-node-a', source: { persistentVolumeName: 'pv-1' } } };
+    const va = {
+      metadata: { name: 'csi-1' },
+      spec: { attacher: 'disk.csi.example.com', nodeName: 'virtual-node-a', source: { persistentVolumeName: 'pv-1' } },
+    };
     expect(printed('storage.k8s.io', 'VolumeAttachment', { ...va, status: { attached: true } }).row).toEqual({
       NAME: 'csi-1',
       ATTACHER: 'disk.csi.example.com',

@@ -8,7 +8,9 @@ import { CompiledJsonPath, compileJsonPath } from './json-path';
 import { ResourcePrinter, TableCell, TableColumnDefinition, TableColumnType } from './table.types';
 
 // Used when a CRD declares no columns, as the CRD handler does.
-const DEFAULT_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DESCRIPTION }];
+const DEFAULT_COLUMNS: PrinterColumn[] = [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DESCRIPTION },
+];
 
 function asText(value: unknown): string {
   if (typeof value === 'string') return value;

@@ -31,10 +31,20 @@ function formatEndpoints(endpoints: unknown[]): string {
 export const endpointSlicePrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
-    column('AddressType', 'string', 'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type.'),
+    column(
+      'AddressType',
+      'string',
+      'addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type.',
+    ),
     column('Ports', 'string', 'ports specifies the list of network ports exposed by each endpoint in this slice.'),
     column('Endpoints', 'string', 'endpoints is a list of unique endpoints in this slice.'),
     AGE_COLUMN,
   ],
-  cells: (slice, { now }) => [nameOf(slice), str(slice, 'addressType'), formatPorts(list(slice, 'ports')), formatEndpoints(list(slice, 'endpoints')), ageOf(slice, now)],
+  cells: (slice, { now }) => [
+    nameOf(slice),
+    str(slice, 'addressType'),
+    formatPorts(list(slice, 'ports')),
+    formatEndpoints(list(slice, 'endpoints')),
+    ageOf(slice, now),
+  ],
 };

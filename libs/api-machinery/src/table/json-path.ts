@@ -129,7 +129,12 @@ function apply(steps: Step[], nodes: unknown[]): unknown[] {
     for (const node of current) {
       switch (step.kind) {
         case 'field':
-          if (typeof node === 'object' && node !== null && !Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, step.name)) {
+          if (
+            typeof node === 'object' &&
+            node !== null &&
+            !Array.isArray(node) &&
+            Object.prototype.hasOwnProperty.call(node, step.name)
+          ) {
             next.push((node as Record<string, unknown>)[step.name]);
           }
           break;

@@ -6,7 +6,11 @@ import { ResourcePrinter } from './table.types';
 export const networkPolicyPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
-    column('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies. An empty podSelector matches all pods in this namespace.'),
+    column(
+      'Pod-Selector',
+      'string',
+      'Selects the pods to which this NetworkPolicy object applies. An empty podSelector matches all pods in this namespace.',
+    ),
     AGE_COLUMN,
   ],
   cells: (np, { now }) => [nameOf(np), formatLabelSelector(selectorOf(np, 'spec', 'podSelector')), ageOf(np, now)],

@@ -43,9 +43,24 @@ export const nodePrinter: ResourcePrinter = {
     column('Version', 'string', 'Kubelet Version reported by the node.'),
     column('Internal-IP', 'string', 'List of addresses reachable to the node.', 1),
     column('External-IP', 'string', 'List of addresses reachable to the node.', 1),
-    column('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
-    column('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
-    column('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+    column(
+      'OS-Image',
+      'string',
+      'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
+      1,
+    ),
+    column(
+      'Kernel-Version',
+      'string',
+      "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+      1,
+    ),
+    column(
+      'Container-Runtime',
+      'string',
+      'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+      1,
+    ),
   ],
   cells: (node, { now }) => [
     nameOf(node),
@@ -62,11 +77,23 @@ export const nodePrinter: ResourcePrinter = {
 };
 
 export const runtimeClassPrinter: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Handler', 'string', 'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    column(
+      'Handler',
+      'string',
+      'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.',
+    ),
+    AGE_COLUMN,
+  ],
   cells: (rc, { now }) => [nameOf(rc), str(rc, 'handler'), ageOf(rc, now)],
 };
 
 export const leasePrinter: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), AGE_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    column('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'),
+    AGE_COLUMN,
+  ],
   cells: (lease, { now }) => [nameOf(lease), str(lease, 'spec', 'holderIdentity'), ageOf(lease, now)],
 };

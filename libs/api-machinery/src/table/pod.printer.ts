@@ -13,11 +13,25 @@ const POD_COLUMNS = [
   NAME_COLUMN,
   column('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
   column('Status', 'string', 'The aggregate status of the containers in this pod.'),
-  column('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+  column(
+    'Restarts',
+    'string',
+    'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+  ),
   AGE_COLUMN,
-  column('IP', 'string', 'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', 1),
+  column(
+    'IP',
+    'string',
+    'podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+    1,
+  ),
   column('Node', 'string', 'NodeName indicates in which node this pod is scheduled.', 1),
-  column('Nominated Node', 'string', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.', 1),
+  column(
+    'Nominated Node',
+    'string',
+    'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods.',
+    1,
+  ),
   column('Readiness Gates', 'string', 'If specified, all readiness gates will be evaluated for pod readiness.', 1),
 ];
 
@@ -128,7 +142,8 @@ export function podSummary(pod: KubeObject, now: Date): PodSummary {
   else if (deleting && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
 
   let restartsText = String(restarts);
-  if (restarts !== 0 && lastRestart) restartsText = `${restarts} (${timestampSince(lastRestart.toISOString(), now)} ago)`;
+  if (restarts !== 0 && lastRestart)
+    restartsText = `${restarts} (${timestampSince(lastRestart.toISOString(), now)} ago)`;
   return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsText };
 }
 
@@ -167,8 +182,12 @@ export const podPrinter: ResourcePrinter = {
   },
   conditions(pod: KubeObject): TableRowCondition[] | undefined {
     const phase = str(pod, 'status', 'phase');
-    if (phase === 'Succeeded') return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
-    if (phase === 'Failed') return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
+    if (phase === 'Succeeded')
+      return [
+        { type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' },
+      ];
+    if (phase === 'Failed')
+      return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
     return undefined;
   },
 };

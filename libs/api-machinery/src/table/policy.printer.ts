@@ -19,5 +19,11 @@ export const podDisruptionBudgetPrinter: ResourcePrinter = {
     column('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
     AGE_COLUMN,
   ],
-  cells: (pdb, { now }) => [nameOf(pdb), intOrPercent(pdb, 'minAvailable'), intOrPercent(pdb, 'maxUnavailable'), num(pdb, 'status', 'disruptionsAllowed'), ageOf(pdb, now)],
+  cells: (pdb, { now }) => [
+    nameOf(pdb),
+    intOrPercent(pdb, 'minAvailable'),
+    intOrPercent(pdb, 'maxUnavailable'),
+    num(pdb, 'status', 'disruptionsAllowed'),
+    ageOf(pdb, now),
+  ],
 };

@@ -5,7 +5,14 @@ import { horizontalPodAutoscalerPrinter } from './autoscaling.printer';
 import { cronJobPrinter, jobPrinter } from './batch.printer';
 import { customResourceDefinitionPrinter } from './apiextensions.printer';
 import { customColumnsPrinter } from './custom-columns.printer';
-import { configMapPrinter, endpointsPrinter, namespacePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './core.printer';
+import {
+  configMapPrinter,
+  endpointsPrinter,
+  namespacePrinter,
+  secretPrinter,
+  serviceAccountPrinter,
+  servicePrinter,
+} from './core.printer';
 import { csiDriverPrinter, volumeAttachmentPrinter } from './csi.printer';
 import { endpointSlicePrinter } from './discovery.printer';
 import { eventPrinter, eventsV1EventPrinter } from './event.printer';
@@ -20,7 +27,13 @@ import { limitRangePrinter, resourceQuotaPrinter } from './quota.printer';
 import { priorityClassPrinter } from './scheduling.printer';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.printer';
 import { ResourcePrinter } from './table.types';
-import { controllerRevisionPrinter, daemonSetPrinter, deploymentPrinter, replicaSetPrinter, statefulSetPrinter } from './workloads.printer';
+import {
+  controllerRevisionPrinter,
+  daemonSetPrinter,
+  deploymentPrinter,
+  replicaSetPrinter,
+  statefulSetPrinter,
+} from './workloads.printer';
 
 const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['/Pod', podPrinter],

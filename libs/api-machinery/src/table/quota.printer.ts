@@ -12,7 +12,10 @@ function shown(list: Record<string, unknown> | undefined, resource: string): str
 }
 
 /** `<resource>: <used>/<hard>` pairs in resource-name order; `limits.*` go to the LIMIT column. */
-function requestAndLimit(hard: Record<string, unknown> | undefined, used: Record<string, unknown> | undefined): [string, string] {
+function requestAndLimit(
+  hard: Record<string, unknown> | undefined,
+  used: Record<string, unknown> | undefined,
+): [string, string] {
   const request: string[] = [];
   const limit: string[] = [];
   for (const resource of Object.keys(hard ?? {}).sort()) {
@@ -28,10 +31,18 @@ export const resourceQuotaPrinter: ResourcePrinter = {
     NAME_COLUMN,
     AGE_COLUMN,
     column('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
-    column('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+    column(
+      'Limit',
+      'string',
+      'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
+    ),
   ],
   // Until a quota controller fills status.hard, both columns are empty (an empty status is fine).
-  cells: (quota, { now }) => [nameOf(quota), ageOf(quota, now), ...requestAndLimit(record(quota, 'status', 'hard'), record(quota, 'status', 'used'))],
+  cells: (quota, { now }) => [
+    nameOf(quota),
+    ageOf(quota, now),
+    ...requestAndLimit(record(quota, 'status', 'hard'), record(quota, 'status', 'used')),
+  ],
 };
 
 export const limitRangePrinter: ResourcePrinter = {

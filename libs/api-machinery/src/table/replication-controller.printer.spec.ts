@@ -13,12 +13,25 @@ describe('replicationControllerPrinter', () => {
       spec: {
         replicas: 3,
         selector: { tier: 'front', app: 'web' },
-        template: { metadata: { labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }, { name: 'log', image: 'busybox' }] } },
+        template: {
+          metadata: { labels: { app: 'web', tier: 'front' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'nginx:1.27' },
+              { name: 'log', image: 'busybox' },
+            ],
+          },
+        },
       },
       status: { replicas: 3, readyReplicas: 2 },
     };
     const table = toTable(RC, [rc], { now });
-    const cells = Object.fromEntries(table.columnDefinitions.map((c, i) => [`${c.name.toUpperCase()}${c.priority ? ' (wide)' : ''}`, table.rows[0].cells[i]]));
+    const cells = Object.fromEntries(
+      table.columnDefinitions.map((c, i) => [
+        `${c.name.toUpperCase()}${c.priority ? ' (wide)' : ''}`,
+        table.rows[0].cells[i],
+      ]),
+    );
     expect(cells).toEqual({
       NAME: 'web',
       DESIRED: 3,
@@ -29,7 +42,8 @@ describe('replicationControllerPrinter', () => {
       'IMAGES (wide)': 'nginx:1.27,busybox',
       'SELECTOR (wide)': 'app=web,tier=front',
     });
-    const fresh = toTable(RC, [{ ...rc, spec: { selector: { app: 'web' } }, status: undefined }], { now }).rows[0].cells;
+    const fresh = toTable(RC, [{ ...rc, spec: { selector: { app: 'web' } }, status: undefined }], { now }).rows[0]
+      .cells;
     expect(fresh.slice(1, 4)).toEqual([1, 0, 0]);
   });
 });

@@ -1,6 +1,15 @@
 // v1 ReplicationControllers (printReplicationController): a ReplicaSet's columns, the selector an equality map.
 import { formatLabels } from '../selectors/label-selector';
-import { AGE_COLUMN, ageOf, column, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, nameOf, templateContainers } from './columns';
+import {
+  AGE_COLUMN,
+  ageOf,
+  column,
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  NAME_COLUMN,
+  nameOf,
+  templateContainers,
+} from './columns';
 import { ResourcePrinter } from './table.types';
 import { num, optNum, stringMap } from './unstructured';
 
@@ -12,7 +21,11 @@ export const replicationControllerPrinter: ResourcePrinter = {
       'integer',
       'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
     ),
-    column('Current', 'integer', 'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller'),
+    column(
+      'Current',
+      'integer',
+      'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
+    ),
     column('Ready', 'integer', 'The number of ready replicas for this replication controller.'),
     AGE_COLUMN,
     CONTAINERS_COLUMN,

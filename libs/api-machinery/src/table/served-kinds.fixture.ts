@@ -8,7 +8,11 @@ export const NOW = new Date('2025-06-01T12:00:00Z');
 export const HOUR_AGO = new Date(NOW.getTime() - 3600_000).toISOString();
 
 /** Header (upper-cased, as kubectl shows it) → cell, plus the wide-only header names. */
-export function printed(group: string, kind: string, obj: KubeObject): { row: Record<string, unknown>; wide: string[] } {
+export function printed(
+  group: string,
+  kind: string,
+  obj: KubeObject,
+): { row: Record<string, unknown>; wide: string[] } {
   const t = BUILT_IN_RESOURCES.find((r) => r.group === group && r.kind === kind);
   if (!t) throw new Error(`no ${group}/${kind}`);
   const table = toTable(t, [{ ...obj, metadata: { creationTimestamp: HOUR_AGO, ...obj.metadata } }], { now: NOW });

@@ -5,7 +5,10 @@ import { ResourcePrinter } from './table.types';
 import { list, optBool, optStr, quantity, record, str } from './unstructured';
 
 const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
-const DEFAULT_CLASS_ANNOTATIONS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
+const DEFAULT_CLASS_ANNOTATIONS = [
+  'storageclass.kubernetes.io/is-default-class',
+  'storageclass.beta.kubernetes.io/is-default-class',
+];
 
 // GetAccessModesAsString: fixed order, duplicates dropped.
 function accessModes(modes: unknown[]): string {
@@ -36,14 +39,31 @@ export const persistentVolumePrinter: ResourcePrinter = {
     NAME_COLUMN,
     column('Capacity', 'string', "capacity is the description of the persistent volume's resources and capacity."),
     column('Access Modes', 'string', 'accessModes contains all ways the volume can be mounted.'),
-    column('Reclaim Policy', 'string', 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.'),
+    column(
+      'Reclaim Policy',
+      'string',
+      'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.',
+    ),
     column('Status', 'string', 'phase indicates if a volume is available, bound to a claim, or released by a claim.'),
-    column('Claim', 'string', 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.'),
+    column(
+      'Claim',
+      'string',
+      'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.',
+    ),
     column('StorageClass', 'string', 'StorageClass of the pv'),
     column('VolumeAttributesClass', 'string', 'VolumeAttributesClass of the pv'),
-    column('Reason', 'string', 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'),
+    column(
+      'Reason',
+      'string',
+      'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.',
+    ),
     AGE_COLUMN,
-    column('VolumeMode', 'string', 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.', 1),
+    column(
+      'VolumeMode',
+      'string',
+      'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.',
+      1,
+    ),
   ],
   cells: (pv, { now }) => {
     const claimRef = record(pv, 'spec', 'claimRef');
@@ -96,9 +116,21 @@ export const storageClassPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
     column('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
-    column('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.'),
-    column('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
-    column('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
+    column(
+      'ReclaimPolicy',
+      'string',
+      'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.',
+    ),
+    column(
+      'VolumeBindingMode',
+      'string',
+      'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.',
+    ),
+    column(
+      'AllowVolumeExpansion',
+      'string',
+      'allowVolumeExpansion shows whether the storage class allow volume expand.',
+    ),
     AGE_COLUMN,
   ],
   cells: (sc, { now }) => {

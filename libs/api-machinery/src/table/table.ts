@@ -3,10 +3,21 @@
 import { KubeObject } from '../meta/object';
 import { ResourceType } from '../meta/resource-types';
 import { DEFAULT_PRINTER, printerFor } from './printer-registry';
-import { IncludeObject, PartialObjectMetadata, ResourcePrinter, Table, TableListMeta, TableOptions, TableRow } from './table.types';
+import {
+  IncludeObject,
+  PartialObjectMetadata,
+  ResourcePrinter,
+  Table,
+  TableListMeta,
+  TableOptions,
+  TableRow,
+} from './table.types';
 
 /** The row's `object`, per `?includeObject=` (Metadata when unset). */
-export function rowObject(obj: KubeObject, include: IncludeObject | undefined): PartialObjectMetadata | KubeObject | undefined {
+export function rowObject(
+  obj: KubeObject,
+  include: IncludeObject | undefined,
+): PartialObjectMetadata | KubeObject | undefined {
   switch (include ?? 'Metadata') {
     case 'None':
       return undefined;
@@ -46,7 +57,11 @@ export function tableWithPrinter(printer: ResourcePrinter, objects: readonly Kub
 }
 
 /** The Table for objects of a built-in kind; unknown kinds get NAME + AGE (defaultTable). */
-export function toTable(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>, objects: readonly KubeObject[], opts: TableOptions): Table {
+export function toTable(
+  type: Pick<ResourceType, 'group' | 'kind' | 'custom'>,
+  objects: readonly KubeObject[],
+  opts: TableOptions,
+): Table {
   return tableWithPrinter(printerFor(type) ?? DEFAULT_PRINTER, objects, opts);
 }
 

@@ -1,6 +1,11 @@
 // apps/v1 workloads: deployments, replicasets, statefulsets, daemonsets, controllerrevisions.
 import { KubeObject } from '../meta/object';
-import { formatLabels, formatLabelSelector, labelSelectorFromObject, labelSelectorToString } from '../selectors/label-selector';
+import {
+  formatLabels,
+  formatLabelSelector,
+  labelSelectorFromObject,
+  labelSelectorToString,
+} from '../selectors/label-selector';
 import {
   AGE_COLUMN,
   ageOf,
@@ -34,12 +39,22 @@ export const deploymentPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
     column('Ready', 'string', 'Number of the pod with ready state'),
-    column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-    column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+    column(
+      'Up-to-date',
+      'string',
+      'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    ),
+    column(
+      'Available',
+      'string',
+      'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    ),
     AGE_COLUMN,
     CONTAINERS_COLUMN,
     IMAGES_COLUMN,
-    wideSelectorColumn('Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
+    wideSelectorColumn(
+      'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+    ),
   ],
   cells: (d, { now }): TableCell[] => [
     nameOf(d),
@@ -75,7 +90,13 @@ export const replicaSetPrinter: ResourcePrinter = {
 };
 
 export const statefulSetPrinter: ResourcePrinter = {
-  columns: [NAME_COLUMN, column('Ready', 'string', 'Number of the pod with ready state'), AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN],
+  columns: [
+    NAME_COLUMN,
+    column('Ready', 'string', 'Number of the pod with ready state'),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+  ],
   cells: (sts, { now }) => [
     nameOf(sts),
     `${num(sts, 'status', 'readyReplicas')}/${desiredReplicas(sts)}`,
@@ -87,12 +108,32 @@ export const statefulSetPrinter: ResourcePrinter = {
 export const daemonSetPrinter: ResourcePrinter = {
   columns: [
     NAME_COLUMN,
-    column('Desired', 'integer', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
-    column('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
-    column('Ready', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.'),
+    column(
+      'Desired',
+      'integer',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+    ),
+    column(
+      'Current',
+      'integer',
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+    ),
+    column(
+      'Ready',
+      'integer',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.',
+    ),
     column('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod'),
-    column('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
-    column('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node."),
+    column(
+      'Available',
+      'integer',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    ),
+    column(
+      'Node Selector',
+      'string',
+      "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node.",
+    ),
     AGE_COLUMN,
     CONTAINERS_COLUMN,
     IMAGES_COLUMN,

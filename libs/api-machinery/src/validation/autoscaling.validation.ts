@@ -8,7 +8,13 @@ import { QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 
 const METRIC_TYPES = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
 const TARGET_TYPES = ['AverageValue', 'Utilization', 'Value'];
-const SOURCE_FIELD: Record<string, string> = { ContainerResource: 'containerResource', External: 'external', Object: 'object', Pods: 'pods', Resource: 'resource' };
+const SOURCE_FIELD: Record<string, string> = {
+  ContainerResource: 'containerResource',
+  External: 'external',
+  Object: 'object',
+  Pods: 'pods',
+  Resource: 'resource',
+};
 
 function validateQuantity(v: unknown, path: string): StatusCause[] {
   const q = typeof v === 'string' || typeof v === 'number' ? tryParseQuantity(v) : undefined;
@@ -26,15 +32,20 @@ function validateTarget(raw: unknown, path: string, allowUtilization: boolean): 
   if (type === 'Utilization') {
     if (!allowUtilization) out.push(notSupported(child(path, 'type'), type, ['AverageValue', 'Value']));
     const u = numAt(t.averageUtilization);
-    if (u === undefined) out.push(required(child(path, 'averageUtilization'), 'must set either a target raw value or a target utilization'));
+    if (u === undefined)
+      out.push(
+        required(child(path, 'averageUtilization'), 'must set either a target raw value or a target utilization'),
+      );
     else if (u <= 0) out.push(invalid(child(path, 'averageUtilization'), u, 'must be greater than 0'));
   }
   if (type === 'AverageValue') {
-    if (t.averageValue === undefined) out.push(required(child(path, 'averageValue'), 'must set either a target raw value or a target utilization'));
+    if (t.averageValue === undefined)
+      out.push(required(child(path, 'averageValue'), 'must set either a target raw value or a target utilization'));
     else out.push(...validateQuantity(t.averageValue, child(path, 'averageValue')));
   }
   if (type === 'Value') {
-    if (t.value === undefined) out.push(required(child(path, 'value'), 'must set either a target value for metric or a per-pod target'));
+    if (t.value === undefined)
+      out.push(required(child(path, 'value'), 'must set either a target value for metric or a per-pod target'));
     else out.push(...validateQuantity(t.value, child(path, 'value')));
   }
   return out;
@@ -46,14 +57,16 @@ function validateMetric(raw: unknown, path: string): StatusCause[] {
   if (!type) return [required(child(path, 'type'), 'must specify a metric source type')];
   if (!METRIC_TYPES.includes(type)) return [notSupported(child(path, 'type'), type, METRIC_TYPES)];
   const out: StatusCause[] = [];
-  for (const [t, f] of Object.entries(SOURCE_FIELD)) if (t !== type && m[f] != null) out.push(forbidden(child(path, f), 'must populate the given metric source only'));
+  for (const [t, f] of Object.entries(SOURCE_FIELD))
+    if (t !== type && m[f] != null) out.push(forbidden(child(path, f), 'must populate the given metric source only'));
   const field = SOURCE_FIELD[type];
   const src = objAt(m[field]);
   const sp = child(path, field);
   if (!src) return [...out, required(sp, 'must populate information for the given metric source')];
   if (type === 'Resource' || type === 'ContainerResource') {
     if (!strAt(src.name)) out.push(required(child(sp, 'name'), 'must specify a resource name'));
-    if (type === 'ContainerResource' && !strAt(src.container)) out.push(required(child(sp, 'container'), 'must specify a container'));
+    if (type === 'ContainerResource' && !strAt(src.container))
+      out.push(required(child(sp, 'container'), 'must specify a container'));
     out.push(...validateTarget(src.target, child(sp, 'target'), true));
   } else {
     if (!strAt(objAt(src.metric)?.name)) out.push(required(child(sp, 'metric.name'), 'must specify a metric name'));
@@ -72,17 +85,27 @@ function validateScalingRules(raw: unknown, path: string): StatusCause[] {
   if (!r) return [];
   const out: StatusCause[] = [];
   const sw = numAt(r.stabilizationWindowSeconds);
-  if (sw !== undefined && (sw < 0 || sw > 3600)) out.push(invalid(child(path, 'stabilizationWindowSeconds'), sw, sw < 0 ? 'must be greater than or equal to zero' : 'must be less than or equal to 3600'));
+  if (sw !== undefined && (sw < 0 || sw > 3600))
+    out.push(
+      invalid(
+        child(path, 'stabilizationWindowSeconds'),
+        sw,
+        sw < 0 ? 'must be greater than or equal to zero' : 'must be less than or equal to 3600',
+      ),
+    );
   const sp = r.selectPolicy;
-  if (sp !== undefined && !['Disabled', 'Max', 'Min'].includes(String(sp))) out.push(notSupported(child(path, 'selectPolicy'), sp, ['Disabled', 'Max', 'Min']));
+  if (sp !== undefined && !['Disabled', 'Max', 'Min'].includes(String(sp)))
+    out.push(notSupported(child(path, 'selectPolicy'), sp, ['Disabled', 'Max', 'Min']));
   for (const [i, raw2] of arrAt(r.policies).entries()) {
     const p = objAt(raw2) ?? {};
     const pp = index(child(path, 'policies'), i);
-    if (p.type !== 'Pods' && p.type !== 'Percent') out.push(notSupported(child(pp, 'type'), p.type ?? '', ['Percent', 'Pods']));
+    if (p.type !== 'Pods' && p.type !== 'Percent')
+      out.push(notSupported(child(pp, 'type'), p.type ?? '', ['Percent', 'Pods']));
     const v = numAt(p.value);
     if (v === undefined || v <= 0) out.push(invalid(child(pp, 'value'), p.value ?? 0, 'must be greater than zero'));
     const per = numAt(p.periodSeconds);
-    if (per === undefined || per <= 0) out.push(invalid(child(pp, 'periodSeconds'), p.periodSeconds ?? 0, 'must be greater than zero'));
+    if (per === undefined || per <= 0)
+      out.push(invalid(child(pp, 'periodSeconds'), p.periodSeconds ?? 0, 'must be greater than zero'));
     else if (per > 1800) out.push(invalid(child(pp, 'periodSeconds'), per, 'must be less than or equal to 1800'));
   }
   return out;
@@ -102,9 +125,13 @@ export function validateHpa(obj: KubeObject): StatusCause[] {
   const max = numAt(spec.maxReplicas) ?? 0;
   if (min !== undefined && min < 1) out.push(invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
   if (max < 1) out.push(invalid('spec.maxReplicas', max, 'must be greater than 0'));
-  if (min !== undefined && max < min) out.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  if (min !== undefined && max < min)
+    out.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
   for (const [i, m] of arrAt(spec.metrics).entries()) out.push(...validateMetric(m, index('spec.metrics', i)));
   const behavior = objAt(spec.behavior);
-  out.push(...validateScalingRules(behavior?.scaleUp, 'spec.behavior.scaleUp'), ...validateScalingRules(behavior?.scaleDown, 'spec.behavior.scaleDown'));
+  out.push(
+    ...validateScalingRules(behavior?.scaleUp, 'spec.behavior.scaleUp'),
+    ...validateScalingRules(behavior?.scaleDown, 'spec.behavior.scaleDown'),
+  );
   return out;
 }

@@ -7,11 +7,19 @@ import { resourceType, templateOf } from './spec-fixtures';
 
 const JOB = resourceType('batch', 'Job');
 const CRON = resourceType('batch', 'CronJob');
-const check = (type: typeof JOB, obj: KubeObject, old?: KubeObject) => validateObject(type, applyDefaults(type, obj), old ? applyDefaults(type, old) : undefined);
-const job = (pod: Record<string, unknown> = { restartPolicy: 'Never' }): KubeObject => ({ metadata: { name: 'pi', uid: 'u-1' }, spec: { template: templateOf(pod) } });
+const check = (type: typeof JOB, obj: KubeObject, old?: KubeObject) =>
+  validateObject(type, applyDefaults(type, obj), old ? applyDefaults(type, old) : undefined);
+const job = (pod: Record<string, unknown> = { restartPolicy: 'Never' }): KubeObject => ({
+  metadata: { name: 'pi', uid: 'u-1' },
+  spec: { template: templateOf(pod) },
+});
 const cron = (spec: Record<string, unknown> = {}, name = 'nightly'): KubeObject => ({
   metadata: { name },
-  spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: templateOf({ restartPolicy: 'OnFailure' }) } }, ...spec },
+  spec: {
+    schedule: '*/5 * * * *',
+    jobTemplate: { spec: { template: templateOf({ restartPolicy: 'OnFailure' }) } },
+    ...spec,
+  },
 });
 
 describe('Job validation', () => {
@@ -22,7 +30,11 @@ describe('Job validation', () => {
 
   it('requires restartPolicy OnFailure or Never, as kubectl users know it', () => {
     expect(check(JOB, job({}))).toEqual([
-      { reason: 'FieldValueRequired', field: 'spec.template.spec.restartPolicy', message: 'Required value: valid values: "OnFailure", "Never"' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.template.spec.restartPolicy',
+        message: 'Required value: valid values: "OnFailure", "Never"',
+      },
     ]);
   });
 
@@ -30,7 +42,11 @@ describe('Job validation', () => {
     const j = generateJobSelector(job());
     expect(j.spec).toMatchObject({
       selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } },
-      template: { metadata: { labels: { app: 'web', 'controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' } } },
+      template: {
+        metadata: {
+          labels: { app: 'web', 'controller-uid': 'u-1', 'batch.kubernetes.io/job-name': 'pi', 'job-name': 'pi' },
+        },
+      },
     });
   });
 
@@ -50,7 +66,18 @@ describe('Job validation', () => {
 
 describe('CronJob validation', () => {
   it('accepts standard schedules and descriptors', () => {
-    for (const schedule of ['*/5 * * * *', '0 3 * * mon-fri', '@hourly', '@daily', '@weekly', '@monthly', '@yearly', '@annually', '@every 1h30m', '15 2 1,15 jan *']) {
+    for (const schedule of [
+      '*/5 * * * *',
+      '0 3 * * mon-fri',
+      '@hourly',
+      '@daily',
+      '@weekly',
+      '@monthly',
+      '@yearly',
+      '@annually',
+      '@every 1h30m',
+      '15 2 1,15 jan *',
+    ]) {
       expect(check(CRON, cron({ schedule }))).toEqual([]);
     }
   });
@@ -61,23 +88,41 @@ describe('CronJob validation', () => {
     ['a * * * *', 'failed to parse int from a: strconv.Atoi: parsing "a": invalid syntax'],
     ['@fortnightly', 'unrecognized descriptor: @fortnightly'],
   ])('reports %s', (schedule, detail) => {
-    expect(check(CRON, cron({ schedule }))).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.schedule', message: `Invalid value: ${JSON.stringify(schedule)}: ${detail}` }]);
+    expect(check(CRON, cron({ schedule }))).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.schedule',
+        message: `Invalid value: ${JSON.stringify(schedule)}: ${detail}`,
+      },
+    ]);
   });
 
   it('checks timeZone and the name length', () => {
     expect(check(CRON, cron({ timeZone: 'Asia/Shanghai' }))).toEqual([]);
     expect(check(CRON, cron({ timeZone: 'Mars/Olympus' }))).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec.timeZone', message: 'Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.timeZone',
+        message: 'Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus',
+      },
     ]);
     expect(check(CRON, cron({}, 'a'.repeat(53)))).toEqual([
-      { reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${'a'.repeat(53)}": must be no more than 52 characters` },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message: `Invalid value: "${'a'.repeat(53)}": must be no more than 52 characters`,
+      },
     ]);
   });
 
   it('validates the job template inside', () => {
     const bad = cron({ jobTemplate: { spec: { template: templateOf() } } });
     expect(check(CRON, bad)).toEqual([
-      { reason: 'FieldValueRequired', field: 'spec.jobTemplate.spec.template.spec.restartPolicy', message: 'Required value: valid values: "OnFailure", "Never"' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.jobTemplate.spec.template.spec.restartPolicy',
+        message: 'Required value: valid values: "OnFailure", "Never"',
+      },
     ]);
   });
 });

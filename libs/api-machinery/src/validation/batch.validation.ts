@@ -4,7 +4,13 @@ import type { StatusCause } from '../meta/status';
 import { parseCronSchedule } from './cron-schedule';
 import { child, GoValue, goStringMap, immutable, invalid, nonNegative, notSupported, required } from './field-errors';
 import { cloneJson, ensureObj, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
-import { goLabelSelector, isEmptySelector, selectorMatches, stringMapOf, validateLabelSelector } from './label-selector.validation';
+import {
+  goLabelSelector,
+  isEmptySelector,
+  selectorMatches,
+  stringMapOf,
+  validateLabelSelector,
+} from './label-selector.validation';
 import { validateAnnotations, validateLabels, validateObjectMetaUpdate } from './object-meta.validation';
 import { validatePodTemplateSpec } from './pod.validation';
 
@@ -34,30 +40,44 @@ export function generateJobSelector(job: KubeObject): KubeObject {
 
 function validateJobSpec(spec: Obj, base: string, uid: string | undefined, inCronJob: boolean): StatusCause[] {
   const out: StatusCause[] = [];
-  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes']) {
+  for (const f of [
+    'parallelism',
+    'completions',
+    'activeDeadlineSeconds',
+    'backoffLimit',
+    'ttlSecondsAfterFinished',
+    'backoffLimitPerIndex',
+    'maxFailedIndexes',
+  ]) {
     out.push(...nonNegative(child(base, f), numAt(spec[f])));
   }
   const ads = numAt(spec.activeDeadlineSeconds);
   if (ads === 0) out.push(invalid(child(base, 'activeDeadlineSeconds'), 0, 'must be greater than 0'));
   const mode = spec.completionMode;
-  if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed') out.push(notSupported(child(base, 'completionMode'), mode, ['NonIndexed', 'Indexed']));
-  if (mode === 'Indexed' && spec.completions == null) out.push(required(child(base, 'completions'), 'when completion mode is Indexed'));
+  if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed')
+    out.push(notSupported(child(base, 'completionMode'), mode, ['NonIndexed', 'Indexed']));
+  if (mode === 'Indexed' && spec.completions == null)
+    out.push(required(child(base, 'completions'), 'when completion mode is Indexed'));
 
   const sel = spec.selector;
   const selPath = child(base, 'selector');
   if (inCronJob) {
-    if (sel != null && spec.manualSelector !== true) out.push(invalid(selPath, goLabelSelector(sel), '`selector` will be auto-generated'));
+    if (sel != null && spec.manualSelector !== true)
+      out.push(invalid(selPath, goLabelSelector(sel), '`selector` will be auto-generated'));
   } else if (sel == null) {
     if (spec.manualSelector === true) out.push(required(selPath, ''));
   } else {
     out.push(...validateLabelSelector(sel, selPath));
     const auto = stringMapOf(objAt(sel)?.matchLabels)?.[CONTROLLER_UID];
-    if (spec.manualSelector !== true && uid && auto !== uid) out.push(invalid(selPath, goLabelSelector(sel), '`selector` not auto-generated'));
+    if (spec.manualSelector !== true && uid && auto !== uid)
+      out.push(invalid(selPath, goLabelSelector(sel), '`selector` not auto-generated'));
   }
   const tplPath = child(base, 'template');
   const labels = stringMapOf(objAt(objAt(spec.template)?.metadata)?.labels);
   if (sel != null && !isEmptySelector(sel) && !selectorMatches(sel, labels ?? {})) {
-    out.push(invalid(child(tplPath, 'metadata.labels'), goStringMap(labels), '`selector` does not match template `labels`'));
+    out.push(
+      invalid(child(tplPath, 'metadata.labels'), goStringMap(labels), '`selector` does not match template `labels`'),
+    );
   }
   out.push(...validatePodTemplateSpec(spec.template, tplPath, { skipRestartPolicy: true }));
   const podSpec = objAt(objAt(spec.template)?.spec);
@@ -65,9 +85,11 @@ function validateJobSpec(spec: Obj, base: string, uid: string | undefined, inCro
   const rpPath = child(tplPath, 'spec.restartPolicy');
   if (podSpec) {
     // Pod defaulting turns a missing restartPolicy into Always, so both read as "not chosen".
-    if (rp === undefined || rp === '' || rp === 'Always') out.push(required(rpPath, 'valid values: "OnFailure", "Never"'));
+    if (rp === undefined || rp === '' || rp === 'Always')
+      out.push(required(rpPath, 'valid values: "OnFailure", "Never"'));
     else if (rp !== 'OnFailure' && rp !== 'Never') out.push(notSupported(rpPath, rp, ['OnFailure', 'Never']));
-    else if (spec.podFailurePolicy != null && rp !== 'Never') out.push(invalid(rpPath, rp, 'only "Never" is supported when podFailurePolicy is specified'));
+    else if (spec.podFailurePolicy != null && rp !== 'Never')
+      out.push(invalid(rpPath, rp, 'only "Never" is supported when podFailurePolicy is specified'));
   }
   return out;
 }
@@ -81,10 +103,15 @@ export function validateJobUpdate(obj: KubeObject, old: KubeObject): StatusCause
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
   if (!jsonEqual(spec.selector, oldSpec.selector)) out.push(immutable('spec.selector', goLabelSelector(spec.selector)));
-  if (!jsonEqual(spec.template, oldSpec.template)) out.push(immutable('spec.template', new GoValue('core.PodTemplateSpec{…}')));
-  if (spec.completionMode !== oldSpec.completionMode) out.push(immutable('spec.completionMode', spec.completionMode ?? null));
+  if (!jsonEqual(spec.template, oldSpec.template))
+    out.push(immutable('spec.template', new GoValue('core.PodTemplateSpec{…}')));
+  if (spec.completionMode !== oldSpec.completionMode)
+    out.push(immutable('spec.completionMode', spec.completionMode ?? null));
   // Only Indexed jobs may scale completions, together with parallelism (elastic indexed jobs).
-  if (spec.completions !== oldSpec.completions && !(spec.completionMode === 'Indexed' && spec.completions === spec.parallelism)) {
+  if (
+    spec.completions !== oldSpec.completions &&
+    !(spec.completionMode === 'Indexed' && spec.completions === spec.parallelism)
+  ) {
     out.push(immutable('spec.completions', spec.completions ?? null));
   }
   return out;
@@ -92,8 +119,10 @@ export function validateJobUpdate(obj: KubeObject, old: KubeObject): StatusCause
 
 function timeZoneErrors(tz: unknown, path: string): StatusCause[] {
   if (tz === undefined || tz === null) return [];
-  if (typeof tz !== 'string' || tz.length === 0) return [invalid(path, tz ?? '', 'timeZone must be nil or non-empty string')];
-  if (tz.toLowerCase() === 'local') return [invalid(path, tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
+  if (typeof tz !== 'string' || tz.length === 0)
+    return [invalid(path, tz ?? '', 'timeZone must be nil or non-empty string')];
+  if (tz.toLowerCase() === 'local')
+    return [invalid(path, tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return [];
@@ -117,19 +146,27 @@ export function validateCronJob(obj: KubeObject): StatusCause[] {
       out.push(invalid('spec.schedule', schedule, e instanceof Error ? e.message : String(e)));
     }
     if (schedule.includes('TZ')) {
-      const msg = spec.timeZone != null ? 'cannot use both timeZone field and TZ or CRON_TZ in schedule' : 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead';
+      const msg =
+        spec.timeZone != null
+          ? 'cannot use both timeZone field and TZ or CRON_TZ in schedule'
+          : 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead';
       out.push(invalid('spec.schedule', schedule, msg));
     }
   }
   out.push(...timeZoneErrors(spec.timeZone, 'spec.timeZone'));
   const cp = spec.concurrencyPolicy;
   if (cp === undefined || cp === '') out.push(required('spec.concurrencyPolicy', ''));
-  else if (cp !== 'Allow' && cp !== 'Forbid' && cp !== 'Replace') out.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
-  for (const f of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) out.push(...nonNegative(`spec.${f}`, numAt(spec[f])));
+  else if (cp !== 'Allow' && cp !== 'Forbid' && cp !== 'Replace')
+    out.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));
+  for (const f of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'])
+    out.push(...nonNegative(`spec.${f}`, numAt(spec[f])));
   const jt = objAt(spec.jobTemplate);
   if (!jt) return [...out, required('spec.jobTemplate', '')];
   const jtMeta = objAt(jt.metadata) ?? {};
-  out.push(...validateLabels(jtMeta.labels, 'spec.jobTemplate.metadata.labels'), ...validateAnnotations(jtMeta.annotations, 'spec.jobTemplate.metadata.annotations'));
+  out.push(
+    ...validateLabels(jtMeta.labels, 'spec.jobTemplate.metadata.labels'),
+    ...validateAnnotations(jtMeta.annotations, 'spec.jobTemplate.metadata.annotations'),
+  );
   out.push(...validateJobSpec(objAt(jt.spec) ?? {}, 'spec.jobTemplate.spec', undefined, true));
   return out;
 }

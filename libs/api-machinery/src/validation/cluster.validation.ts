@@ -10,7 +10,8 @@ import { QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 
 export function validateNamespace(obj: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
-  for (const f of arrAt(objAt(obj.spec)?.finalizers)) out.push(...validateFinalizerName(strAt(f) ?? '', 'spec.finalizers'));
+  for (const f of arrAt(objAt(obj.spec)?.finalizers))
+    out.push(...validateFinalizerName(strAt(f) ?? '', 'spec.finalizers'));
   return out;
 }
 
@@ -34,10 +35,13 @@ export function validateNode(obj: KubeObject): StatusCause[] {
     else for (const m of qualifiedNameErrors(k)) out.push(invalid(child(p, 'key'), k, m));
     const effect = t.effect;
     if (effect === undefined || effect === '') out.push(required(child(p, 'effect'), ''));
-    else if (typeof effect !== 'string' || !TAINT_EFFECTS.includes(effect)) out.push(notSupported(child(p, 'effect'), effect, TAINT_EFFECTS));
+    else if (typeof effect !== 'string' || !TAINT_EFFECTS.includes(effect))
+      out.push(notSupported(child(p, 'effect'), effect, TAINT_EFFECTS));
   }
   const cidrs = [strAt(spec.podCIDR), ...arrAt(spec.podCIDRs).map(strAt)].filter((c): c is string => !!c);
-  for (const c of cidrs) if (!isCidr(c)) out.push(invalid('spec.podCIDRs', c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  for (const c of cidrs)
+    if (!isCidr(c))
+      out.push(invalid('spec.podCIDRs', c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
   return out;
 }
 
@@ -49,7 +53,8 @@ export function validateLease(obj: KubeObject): StatusCause[] {
   const tr = numAt(spec.leaseTransitions);
   if (tr !== undefined && tr < 0) out.push(invalid('spec.leaseTransitions', tr, 'must be greater than or equal to 0'));
   const strategy = spec.strategy;
-  if (strategy !== undefined && strategy !== 'OldestEmulationVersion') out.push(notSupported('spec.strategy', strategy, ['OldestEmulationVersion']));
+  if (strategy !== undefined && strategy !== 'OldestEmulationVersion')
+    out.push(notSupported('spec.strategy', strategy, ['OldestEmulationVersion']));
   return out;
 }
 
@@ -77,7 +82,8 @@ const EVENT_TYPES = ['Normal', 'Warning'];
 
 function validateRegarding(ref: Obj, path: string, eventNamespace: string | undefined): StatusCause[] {
   const ns = strAt(ref.namespace);
-  if (ns && eventNamespace && ns !== eventNamespace) return [invalid(child(path, 'namespace'), ns, 'does not match event.namespace')];
+  if (ns && eventNamespace && ns !== eventNamespace)
+    return [invalid(child(path, 'namespace'), ns, 'does not match event.namespace')];
   return [];
 }
 
@@ -101,7 +107,11 @@ export function validateEventsV1Event(obj: KubeObject): StatusCause[] {
   const rc = strAt(o.reportingController) ?? '';
   if (!rc) out.push(required('reportingController', ''));
   else for (const m of qualifiedNameErrors(rc)) out.push(invalid('reportingController', rc, m));
-  for (const [f, limit] of [['reportingInstance', 128], ['action', 128], ['reason', 128]] as const) {
+  for (const [f, limit] of [
+    ['reportingInstance', 128],
+    ['action', 128],
+    ['reason', 128],
+  ] as const) {
     const v = strAt(o[f]) ?? '';
     if (!v) out.push(required(f, ''));
     else if (v.length > limit) out.push(invalid(f, '', `can have at most ${limit} characters`));

@@ -5,7 +5,8 @@ import { resourceType } from './spec-fixtures';
 
 const CM = resourceType('', 'ConfigMap');
 const SECRET = resourceType('', 'Secret');
-const check = (type: typeof CM, obj: KubeObject, old?: KubeObject) => validateObject(type, applyDefaults(type, obj), old ? applyDefaults(type, old) : undefined);
+const check = (type: typeof CM, obj: KubeObject, old?: KubeObject) =>
+  validateObject(type, applyDefaults(type, obj), old ? applyDefaults(type, old) : undefined);
 
 describe('ConfigMap and Secret validation', () => {
   it('checks data keys', () => {
@@ -28,25 +29,49 @@ describe('ConfigMap and Secret validation', () => {
   it('honours immutable: true', () => {
     const old: KubeObject = { metadata: { name: 'c' }, immutable: true, data: { a: '1' } };
     expect(check(CM, { ...old, data: { a: '2' } }, old)).toEqual([
-      { reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'data',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+      },
     ]);
     expect(check(SECRET, { ...old, data: { a: 'Mg==' } }, { ...old, data: { a: 'MQ==' } })).toEqual([
-      { reason: 'FieldValueForbidden', field: 'data', message: 'Forbidden: field is immutable when `immutable` is set' },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'data',
+        message: 'Forbidden: field is immutable when `immutable` is set',
+      },
     ]);
   });
 
   it('requires base64 data and the keys a typed secret needs', () => {
     expect(check(SECRET, { metadata: { name: 's' }, data: { a: 'not base64!' } })).toEqual([
-      { reason: 'FieldValueInvalid', field: 'data[a]', message: 'Invalid value: "<secret contents redacted>": illegal base64 data' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'data[a]',
+        message: 'Invalid value: "<secret contents redacted>": illegal base64 data',
+      },
     ]);
-    expect(check(SECRET, { metadata: { name: 's' }, type: 'kubernetes.io/tls', data: {} }).map((c) => c.field)).toEqual(['data[tls.key]', 'data[tls.crt]']);
-    expect(check(SECRET, { metadata: { name: 's' }, type: 'kubernetes.io/tls', stringData: { 'tls.key': 'k', 'tls.crt': 'c' } })).toEqual([]);
+    expect(check(SECRET, { metadata: { name: 's' }, type: 'kubernetes.io/tls', data: {} }).map((c) => c.field)).toEqual(
+      ['data[tls.key]', 'data[tls.crt]'],
+    );
+    expect(
+      check(SECRET, {
+        metadata: { name: 's' },
+        type: 'kubernetes.io/tls',
+        stringData: { 'tls.key': 'k', 'tls.crt': 'c' },
+      }),
+    ).toEqual([]);
   });
 
   it('keeps the secret type', () => {
     const old: KubeObject = { metadata: { name: 's' }, type: 'Opaque' };
     expect(check(SECRET, { metadata: { name: 's' }, type: 'example.com/custom' }, old)).toEqual([
-      { reason: 'FieldValueInvalid', field: 'type', message: 'Invalid value: "example.com/custom": field is immutable' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'type',
+        message: 'Invalid value: "example.com/custom": field is immutable',
+      },
     ]);
   });
 });

@@ -52,14 +52,23 @@ export function validateSecret(obj: KubeObject): StatusCause[] {
   if (type === 'kubernetes.io/basic-auth' && !('username' in data) && !('password' in data)) {
     out.push(required(key('data', 'username'), ''), required(key('data', 'password'), ''));
   }
-  if (type === 'kubernetes.io/service-account-token' && !obj.metadata?.annotations?.['kubernetes.io/service-account.name']) {
+  if (
+    type === 'kubernetes.io/service-account-token' &&
+    !obj.metadata?.annotations?.['kubernetes.io/service-account.name']
+  ) {
     out.push(required(key('metadata.annotations', 'kubernetes.io/service-account.name'), ''));
   }
   if (type === 'kubernetes.io/dockerconfigjson' && typeof data['.dockerconfigjson'] === 'string') {
     try {
       JSON.parse(Buffer.from(data['.dockerconfigjson'], 'base64').toString('utf8'));
     } catch (e) {
-      out.push(invalid(key('data', '.dockerconfigjson'), '<secret contents redacted>', e instanceof Error ? e.message : 'invalid JSON'));
+      out.push(
+        invalid(
+          key('data', '.dockerconfigjson'),
+          '<secret contents redacted>',
+          e instanceof Error ? e.message : 'invalid JSON',
+        ),
+      );
     }
   }
   return out;
@@ -71,12 +80,17 @@ function immutableDataErrors(obj: KubeObject, old: KubeObject, fields: string[])
   if (o.immutable !== true) return [];
   const out: StatusCause[] = [];
   if (n.immutable !== true) out.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
-  for (const f of fields) if (!jsonEqual(n[f] ?? {}, o[f] ?? {})) out.push(forbidden(f, 'field is immutable when `immutable` is set'));
+  for (const f of fields)
+    if (!jsonEqual(n[f] ?? {}, o[f] ?? {})) out.push(forbidden(f, 'field is immutable when `immutable` is set'));
   return out;
 }
 
 export function validateConfigMapUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
-  return [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...immutableDataErrors(obj, old, ['data', 'binaryData']), ...validateConfigMap(obj)];
+  return [
+    ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+    ...immutableDataErrors(obj, old, ['data', 'binaryData']),
+    ...validateConfigMap(obj),
+  ];
 }
 
 export function validateSecretUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {

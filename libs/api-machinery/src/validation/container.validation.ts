@@ -2,7 +2,14 @@
 import type { StatusCause } from '../meta/status';
 import { child, duplicate, forbidden, index, invalid, key, notSupported, required } from './field-errors';
 import { arrAt, numAt, objAt, strAt, type Obj } from './json-access';
-import { configMapKeyErrors, dns1123LabelErrors, envVarNameErrors, portNameErrors, portNumErrors, qualifiedNameErrors } from './name-rules';
+import {
+  configMapKeyErrors,
+  dns1123LabelErrors,
+  envVarNameErrors,
+  portNameErrors,
+  portNumErrors,
+  qualifiedNameErrors,
+} from './name-rules';
 import { canonicalQuantity, QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 import { validateVolumeMounts } from './pod-volumes.validation';
 
@@ -12,8 +19,17 @@ const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 const FIELD_REF_PATHS = [
-  'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName',
-  'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+  'metadata.annotations',
+  'metadata.labels',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
 ];
 
 /** int-or-string port: number must be 1..65535, name must be an IANA service name. */
@@ -30,7 +46,8 @@ function validateHandler(h: Obj, kinds: readonly string[], path: string, require
   const out: StatusCause[] = [];
   const present = kinds.filter((k) => h[k] !== undefined && h[k] !== null);
   if (present.length === 0) return [required(path, requiredDetail)];
-  for (const extra of present.slice(1)) out.push(forbidden(child(path, extra), 'may not specify more than 1 handler type'));
+  for (const extra of present.slice(1))
+    out.push(forbidden(child(path, extra), 'may not specify more than 1 handler type'));
   const which = present[0];
   const body = objAt(h[which]) ?? {};
   const p = child(path, which);
@@ -38,7 +55,8 @@ function validateHandler(h: Obj, kinds: readonly string[], path: string, require
   if (which === 'httpGet') {
     out.push(...validatePortNumOrName(body.port, child(p, 'port')));
     const scheme = strAt(body.scheme);
-    if (scheme !== undefined && !['HTTP', 'HTTPS'].includes(scheme)) out.push(notSupported(child(p, 'scheme'), scheme, ['HTTP', 'HTTPS']));
+    if (scheme !== undefined && !['HTTP', 'HTTPS'].includes(scheme))
+      out.push(notSupported(child(p, 'scheme'), scheme, ['HTTP', 'HTTPS']));
   }
   if (which === 'tcpSocket') out.push(...validatePortNumOrName(body.port, child(p, 'port')));
   if (which === 'grpc') {
@@ -48,7 +66,8 @@ function validateHandler(h: Obj, kinds: readonly string[], path: string, require
   }
   if (which === 'sleep') {
     const s = numAt(body.seconds);
-    if (s === undefined || s < 0) out.push(invalid(child(p, 'seconds'), body.seconds ?? null, 'must be greater than or equal to 0'));
+    if (s === undefined || s < 0)
+      out.push(invalid(child(p, 'seconds'), body.seconds ?? null, 'must be greater than or equal to 0'));
   }
   return out;
 }
@@ -62,9 +81,11 @@ function validateProbe(raw: unknown, path: string, mustSucceedOnce: boolean): St
     if (v !== undefined && v < 0) out.push(invalid(child(path, f), v, 'must be greater than or equal to 0'));
   }
   const st = numAt(probe.successThreshold);
-  if (mustSucceedOnce && st !== undefined && st !== 1) out.push(invalid(child(path, 'successThreshold'), st, 'must be 1'));
+  if (mustSucceedOnce && st !== undefined && st !== 1)
+    out.push(invalid(child(path, 'successThreshold'), st, 'must be 1'));
   const tgp = numAt(probe.terminationGracePeriodSeconds);
-  if (tgp !== undefined && tgp <= 0) out.push(invalid(child(path, 'terminationGracePeriodSeconds'), tgp, 'must be greater than 0'));
+  if (tgp !== undefined && tgp <= 0)
+    out.push(invalid(child(path, 'terminationGracePeriodSeconds'), tgp, 'must be greater than 0'));
   return out;
 }
 
@@ -88,7 +109,8 @@ function validatePorts(ports: unknown, path: string): StatusCause[] {
     if (hp !== undefined && hp !== 0) for (const m of portNumErrors(hp)) out.push(invalid(child(p, 'hostPort'), hp, m));
     const proto = port.protocol;
     if (proto === undefined || proto === null || proto === '') out.push(required(child(p, 'protocol'), ''));
-    else if (typeof proto !== 'string' || !PORT_PROTOCOLS.includes(proto)) out.push(notSupported(child(p, 'protocol'), proto, PORT_PROTOCOLS));
+    else if (typeof proto !== 'string' || !PORT_PROTOCOLS.includes(proto))
+      out.push(notSupported(child(p, 'protocol'), proto, PORT_PROTOCOLS));
   }
   return out;
 }
@@ -104,9 +126,14 @@ function validateEnv(env: unknown, path: string): StatusCause[] {
     const from = objAt(ev.valueFrom);
     if (!from) continue;
     const vp = child(p, 'valueFrom');
-    const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) => objAt(from[k]));
+    const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'].filter((k) =>
+      objAt(from[k]),
+    );
     if (strAt(ev.value)) out.push(invalid(vp, '', 'may not be specified when `value` is not empty'));
-    if (sources.length === 0) out.push(invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+    if (sources.length === 0)
+      out.push(
+        invalid(vp, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+      );
     else if (sources.length > 1) out.push(invalid(vp, '', 'may not have more than one field specified at a time'));
     const fieldRef = objAt(from.fieldRef);
     if (fieldRef) {
@@ -146,7 +173,11 @@ function validateEnvFrom(envFrom: unknown, path: string): StatusCause[] {
   return out;
 }
 
-function parseResourceList(list: unknown, path: string, out: StatusCause[]): Map<string, { raw: string; value: number }> {
+function parseResourceList(
+  list: unknown,
+  path: string,
+  out: StatusCause[],
+): Map<string, { raw: string; value: number }> {
   const parsed = new Map<string, { raw: string; value: number }>();
   for (const [name, v] of Object.entries(objAt(list) ?? {})) {
     const p = key(path, name);
@@ -160,7 +191,8 @@ function parseResourceList(list: unknown, path: string, out: StatusCause[]): Map
       out.push(invalid(p, v, QUANTITY_FORMAT_ERROR));
       continue;
     }
-    if (q.value < 0) out.push(invalid(p, canonicalQuantity(v as string | number), 'must be greater than or equal to 0'));
+    if (q.value < 0)
+      out.push(invalid(p, canonicalQuantity(v as string | number), 'must be greater than or equal to 0'));
     parsed.set(name, { raw: canonicalQuantity(v as string | number), value: q.value });
   }
   return parsed;
@@ -202,7 +234,8 @@ export function validateContainer(raw: unknown, path: string, ctx: ContainerCont
   }
   const image = strAt(c.image) ?? '';
   if (!image) out.push(required(child(path, 'image'), ''));
-  else if (image.trim() !== image) out.push(invalid(child(path, 'image'), image, 'must not have leading or trailing whitespace'));
+  else if (image.trim() !== image)
+    out.push(invalid(child(path, 'image'), image, 'must not have leading or trailing whitespace'));
   const pull = strAt(c.imagePullPolicy);
   if (c.imagePullPolicy !== undefined && (pull === undefined || !PULL_POLICIES.includes(pull))) {
     out.push(notSupported(child(path, 'imagePullPolicy'), c.imagePullPolicy, PULL_POLICIES));
@@ -219,11 +252,16 @@ export function validateContainer(raw: unknown, path: string, ctx: ContainerCont
   if (ctx.ephemeral) return out;
   const restartable = ctx.init && c.restartPolicy === 'Always';
   if (c.restartPolicy !== undefined && !(ctx.init && c.restartPolicy === 'Always')) {
-    out.push(ctx.init ? notSupported(child(path, 'restartPolicy'), c.restartPolicy, ['Always']) : forbidden(child(path, 'restartPolicy'), 'may not be set for non-init containers'));
+    out.push(
+      ctx.init
+        ? notSupported(child(path, 'restartPolicy'), c.restartPolicy, ['Always'])
+        : forbidden(child(path, 'restartPolicy'), 'may not be set for non-init containers'),
+    );
   }
   if (ctx.init && !restartable) {
     for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
-      if (c[p] !== undefined && c[p] !== null) out.push(forbidden(child(path, p), 'may not be set for init containers without restartPolicy=Always'));
+      if (c[p] !== undefined && c[p] !== null)
+        out.push(forbidden(child(path, p), 'may not be set for init containers without restartPolicy=Always'));
     }
   } else {
     out.push(...validateProbe(c.livenessProbe, child(path, 'livenessProbe'), true));
@@ -232,7 +270,15 @@ export function validateContainer(raw: unknown, path: string, ctx: ContainerCont
     const lifecycle = objAt(c.lifecycle);
     for (const hook of ['postStart', 'preStop']) {
       const h = objAt(lifecycle?.[hook]);
-      if (h) out.push(...validateHandler(h, LIFECYCLE_HANDLERS, child(child(path, 'lifecycle'), hook), 'must specify a handler type'));
+      if (h)
+        out.push(
+          ...validateHandler(
+            h,
+            LIFECYCLE_HANDLERS,
+            child(child(path, 'lifecycle'), hook),
+            'must specify a handler type',
+          ),
+        );
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import { formatRfc3339InZone, nextCronTime, parseCronSchedule } from './cron-schedule';
 
-const next = (spec: string, after: string, tz?: string) => nextCronTime(parseCronSchedule(spec), new Date(after), tz)?.toISOString();
+const next = (spec: string, after: string, tz?: string) =>
+  nextCronTime(parseCronSchedule(spec), new Date(after), tz)?.toISOString();
 
 describe(nextCronTime.name, () => {
   it('finds the next minute, step and descriptor activations in UTC', () => {

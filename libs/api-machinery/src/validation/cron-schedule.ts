@@ -19,7 +19,20 @@ interface Bounds {
   names?: Record<string, number>;
 }
 
-const MONTH_NAMES: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+const MONTH_NAMES: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
 const DOW_NAMES: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 const FIELDS: Bounds[] = [
   { min: 0, max: 59 },
@@ -42,7 +55,8 @@ const DESCRIPTORS: Record<string, string> = {
 function parseIntOrName(expr: string, names?: Record<string, number>): number {
   const named = names?.[expr.toLowerCase()];
   if (named !== undefined) return named;
-  if (!/^[+-]?[0-9]+$/.test(expr)) throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
+  if (!/^[+-]?[0-9]+$/.test(expr))
+    throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
   const n = Number(expr);
   if (n < 0) throw new Error(`negative number (${n}) not allowed: ${expr}`);
   return n;
@@ -82,7 +96,7 @@ function parseField(field: string, b: Bounds): Set<number> {
   return out;
 }
 
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
 
 /** Go's time.ParseDuration for `@every` (e.g. `1h30m`, `90s`). */
 function parseGoDuration(s: string): number {
@@ -94,7 +108,8 @@ function parseGoDuration(s: string): number {
     total += Number(m[1]) * DURATION_UNITS[m[2]];
     consumed = re.lastIndex;
   }
-  if (consumed !== s.length || s.length === 0) throw new Error(`failed to parse duration ${s}: time: invalid duration ${JSON.stringify(s)}`);
+  if (consumed !== s.length || s.length === 0)
+    throw new Error(`failed to parse duration ${s}: time: invalid duration ${JSON.stringify(s)}`);
   return total;
 }
 
@@ -109,7 +124,16 @@ export function parseCronSchedule(input: string): CronSchedule {
   if (spec.startsWith('@every ')) {
     const ms = parseGoDuration(spec.slice('@every '.length).trim());
     const all = (b: Bounds) => parseField('*', b);
-    return { minutes: all(FIELDS[0]), hours: all(FIELDS[1]), daysOfMonth: all(FIELDS[2]), months: all(FIELDS[3]), daysOfWeek: all(FIELDS[4]), domStar: true, dowStar: true, everyMs: ms };
+    return {
+      minutes: all(FIELDS[0]),
+      hours: all(FIELDS[1]),
+      daysOfMonth: all(FIELDS[2]),
+      months: all(FIELDS[3]),
+      daysOfWeek: all(FIELDS[4]),
+      domStar: true,
+      dowStar: true,
+      everyMs: ms,
+    };
   }
   if (spec.startsWith('@')) {
     const d = DESCRIPTORS[spec];
@@ -121,7 +145,15 @@ export function parseCronSchedule(input: string): CronSchedule {
   const [mi, h, dom, mo, dow] = fields.map((f, i) => parseField(f, FIELDS[i]));
   const star = (f: string) => f.startsWith('*') || f.startsWith('?');
   // Sunday may also be written 7 in some crons; robfig rejects it (max 6), and so do we.
-  return { minutes: mi, hours: h, daysOfMonth: dom, months: mo, daysOfWeek: dow, domStar: star(fields[2]), dowStar: star(fields[4]) };
+  return {
+    minutes: mi,
+    hours: h,
+    daysOfMonth: dom,
+    months: mo,
+    daysOfWeek: dow,
+    domStar: star(fields[2]),
+    dowStar: star(fields[4]),
+  };
 }
 
 function dayMatches(s: CronSchedule, d: Date): boolean {
@@ -136,7 +168,8 @@ function dayMatches(s: CronSchedule, d: Date): boolean {
  * `timeZone` (an IANA name; UTC when absent); undefined if none within five years.
  */
 export function nextCronTime(s: CronSchedule, after: Date, timeZone?: string): Date | undefined {
-  if (s.everyMs !== undefined) return new Date(Math.floor(after.getTime() / 1000) * 1000 + Math.max(Math.floor(s.everyMs / 1000) * 1000, 1000));
+  if (s.everyMs !== undefined)
+    return new Date(Math.floor(after.getTime() / 1000) * 1000 + Math.max(Math.floor(s.everyMs / 1000) * 1000, 1000));
   if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return nextUtcTime(s, after);
   // Search in wall-clock time (a Date whose UTC fields are the zone's local fields), then map
   // back; a wall time the zone repeats (DST fall-back) maps to its first instant, so step on.
@@ -157,7 +190,16 @@ const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
 function zoneOffsetMs(timeZone: string, instant: number): number {
   let fmt = ZONE_FORMATS.get(timeZone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     ZONE_FORMATS.set(timeZone, fmt);
   }
   const f: Record<string, number> = {};

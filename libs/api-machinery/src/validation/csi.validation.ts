@@ -1,7 +1,18 @@
 // storage.k8s.io/v1 CSIDriver and VolumeAttachment (pkg/apis/storage/validation, v1/defaults.go).
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
-import { child, duplicate, forbidden, GoValue, immutable, index, invalid, notSupported, required, tooLong } from './field-errors';
+import {
+  child,
+  duplicate,
+  forbidden,
+  GoValue,
+  immutable,
+  index,
+  invalid,
+  notSupported,
+  required,
+  tooLong,
+} from './field-errors';
 import { arrAt, ensureObj, jsonEqual, numAt, objAt, setIfUnset, strAt, type Obj } from './json-access';
 import { dns1123SubdomainErrors } from './name-rules';
 import { validateObjectMetaUpdate } from './object-meta.validation';
@@ -24,7 +35,11 @@ function validateCsiDriverSpec(spec: Obj): StatusCause[] {
   if (typeof spec.podInfoOnMount !== 'boolean') out.push(required('spec.podInfoOnMount', ''));
   if (typeof spec.storageCapacity !== 'boolean') out.push(required('spec.storageCapacity', ''));
   const fsGroupPolicy = spec.fsGroupPolicy;
-  if (fsGroupPolicy !== undefined && fsGroupPolicy !== null && (typeof fsGroupPolicy !== 'string' || !FS_GROUP_POLICIES.includes(fsGroupPolicy))) {
+  if (
+    fsGroupPolicy !== undefined &&
+    fsGroupPolicy !== null &&
+    (typeof fsGroupPolicy !== 'string' || !FS_GROUP_POLICIES.includes(fsGroupPolicy))
+  ) {
     out.push(notSupported('spec.fsGroupPolicy', fsGroupPolicy, FS_GROUP_POLICIES));
   }
   const audiences = new Set<string>();
@@ -39,11 +54,14 @@ function validateCsiDriverSpec(spec: Obj): StatusCause[] {
     audiences.add(audience);
     const seconds = numAt(tr.expirationSeconds);
     if (seconds === undefined) continue;
-    if (seconds < MIN_TOKEN_SECONDS) out.push(invalid(child(p, 'expirationSeconds'), seconds, 'may not specify a duration less than 10 minutes'));
-    if (seconds > MAX_TOKEN_SECONDS) out.push(invalid(child(p, 'expirationSeconds'), seconds, 'may not specify a duration larger than 2^32 seconds'));
+    if (seconds < MIN_TOKEN_SECONDS)
+      out.push(invalid(child(p, 'expirationSeconds'), seconds, 'may not specify a duration less than 10 minutes'));
+    if (seconds > MAX_TOKEN_SECONDS)
+      out.push(invalid(child(p, 'expirationSeconds'), seconds, 'may not specify a duration larger than 2^32 seconds'));
   }
   for (const mode of arrAt(spec.volumeLifecycleModes)) {
-    if (typeof mode !== 'string' || !LIFECYCLE_MODES.includes(mode)) out.push(notSupported('spec.volumeLifecycleModes', mode, LIFECYCLE_MODES));
+    if (typeof mode !== 'string' || !LIFECYCLE_MODES.includes(mode))
+      out.push(notSupported('spec.volumeLifecycleModes', mode, LIFECYCLE_MODES));
   }
   // SELinuxMountReadWriteOncePod is on by default in 1.32, which makes seLinuxMount required.
   if (typeof spec.seLinuxMount !== 'boolean') out.push(required('spec.seLinuxMount', ''));
@@ -59,8 +77,10 @@ export function validateCsiDriverUpdate(obj: KubeObject, old: KubeObject): Statu
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
   const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateCsiDriverSpec(spec)];
-  if (spec.attachRequired !== oldSpec.attachRequired) out.push(immutable('spec.attachedRequired', spec.attachRequired ?? null));
-  if (!jsonEqual(spec.volumeLifecycleModes, oldSpec.volumeLifecycleModes)) out.push(immutable('spec.volumeLifecycleModes', goModes(spec.volumeLifecycleModes)));
+  if (spec.attachRequired !== oldSpec.attachRequired)
+    out.push(immutable('spec.attachedRequired', spec.attachRequired ?? null));
+  if (!jsonEqual(spec.volumeLifecycleModes, oldSpec.volumeLifecycleModes))
+    out.push(immutable('spec.volumeLifecycleModes', goModes(spec.volumeLifecycleModes)));
   return out;
 }
 
@@ -87,8 +107,10 @@ function csiDriverNameErrors(name: string, path: string): StatusCause[] {
 /** ValidatePersistentVolumeSpec in its inline form: a CSI source, no capacity or claim. */
 function validateInlineVolumeSpec(spec: Obj, path: string): StatusCause[] {
   const out: StatusCause[] = [];
-  if (spec.claimRef !== undefined && spec.claimRef !== null) out.push(forbidden(child(path, 'claimRef'), 'may not be specified in the context of inline volumes'));
-  if (Object.keys(objAt(spec.capacity) ?? {}).length !== 0) out.push(forbidden(child(path, 'capacity'), 'may not be specified in the context of inline volumes'));
+  if (spec.claimRef !== undefined && spec.claimRef !== null)
+    out.push(forbidden(child(path, 'claimRef'), 'may not be specified in the context of inline volumes'));
+  if (Object.keys(objAt(spec.capacity) ?? {}).length !== 0)
+    out.push(forbidden(child(path, 'capacity'), 'may not be specified in the context of inline volumes'));
   const csi = objAt(spec.csi);
   if (!csi) out.push(required(child(path, 'csi'), 'has to be specified in the context of inline volumes'));
   if (arrAt(spec.accessModes).length === 0) out.push(required(child(path, 'accessModes'), ''));
@@ -104,11 +126,14 @@ function validateAttachmentSource(source: Obj): StatusCause[] {
   const inline = objAt(source.inlineVolumeSpec);
   const pv = source.persistentVolumeName;
   const hasPv = pv !== undefined && pv !== null;
-  if (!inline && !hasPv) return [required(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
-  if (inline && hasPv) return [forbidden(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
+  if (!inline && !hasPv)
+    return [required(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
+  if (inline && hasPv)
+    return [forbidden(path, 'must specify exactly one of inlineVolumeSpec and persistentVolumeName')];
   if (hasPv) {
     const name = strAt(pv) ?? '';
-    if (name.length === 0) return [required(child(path, 'persistentVolumeName'), 'must specify non empty persistentVolumeName')];
+    if (name.length === 0)
+      return [required(child(path, 'persistentVolumeName'), 'must specify non empty persistentVolumeName')];
     // ValidateVolumeAttachmentV1: a PV name is a DNS subdomain.
     return dns1123SubdomainErrors(name).map((m) => invalid(child(path, 'persistentVolumeName'), name, m));
   }
@@ -134,7 +159,9 @@ export function validateVolumeAttachment(obj: KubeObject): StatusCause[] {
 function goAttachmentSpec(spec: Obj): GoValue {
   const source = objAt(spec.source) ?? {};
   const pv = strAt(source.persistentVolumeName) !== undefined ? '(*string)(0xc000000000)' : '(*string)(nil)';
-  const inline = objAt(source.inlineVolumeSpec) ? '(*core.PersistentVolumeSpec)(0xc000000000)' : '(*core.PersistentVolumeSpec)(nil)';
+  const inline = objAt(source.inlineVolumeSpec)
+    ? '(*core.PersistentVolumeSpec)(0xc000000000)'
+    : '(*core.PersistentVolumeSpec)(nil)';
   return new GoValue(
     `storage.VolumeAttachmentSpec{Attacher:${JSON.stringify(strAt(spec.attacher) ?? '')}, Source:storage.VolumeAttachmentSource{PersistentVolumeName:${pv}, InlineVolumeSpec:${inline}}, NodeName:${JSON.stringify(strAt(spec.nodeName) ?? '')}}`,
   );

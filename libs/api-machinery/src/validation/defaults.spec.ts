@@ -27,7 +27,10 @@ describe(applyDefaults.name, () => {
       enableServiceLinks: true,
       priority: 0,
       preemptionPolicy: 'PreemptLowerPriority',
-      volumes: [{ name: 'cfg', configMap: { name: 'c', defaultMode: 420 } }, { name: 'scratch', emptyDir: {} }],
+      volumes: [
+        { name: 'cfg', configMap: { name: 'c', defaultMode: 420 } },
+        { name: 'scratch', emptyDir: {} },
+      ],
       containers: [
         {
           imagePullPolicy: 'Always',
@@ -35,7 +38,13 @@ describe(applyDefaults.name, () => {
           terminationMessagePolicy: 'File',
           ports: [{ containerPort: 80, protocol: 'TCP' }],
           env: [{ name: 'POD', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }],
-          livenessProbe: { httpGet: { port: 80, path: '/', scheme: 'HTTP' }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+          livenessProbe: {
+            httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+            timeoutSeconds: 1,
+            periodSeconds: 10,
+            successThreshold: 1,
+            failureThreshold: 3,
+          },
           resources: { limits: { cpu: '1' }, requests: { cpu: '1' } },
         },
         { imagePullPolicy: 'IfNotPresent' },
@@ -45,7 +54,10 @@ describe(applyDefaults.name, () => {
   });
 
   it('defaults a Deployment', () => {
-    const out = applyDefaults(resourceType('apps', 'Deployment'), { metadata: { name: 'd' }, spec: { selector: { matchLabels: { app: 'web' } }, template: templateOf() } });
+    const out = applyDefaults(resourceType('apps', 'Deployment'), {
+      metadata: { name: 'd' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: templateOf() },
+    });
     expect(out.spec).toMatchObject({
       replicas: 1,
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
@@ -57,7 +69,10 @@ describe(applyDefaults.name, () => {
   });
 
   it('defaults a StatefulSet', () => {
-    const out = applyDefaults(resourceType('apps', 'StatefulSet'), { metadata: { name: 's' }, spec: { serviceName: 'db', template: templateOf() } });
+    const out = applyDefaults(resourceType('apps', 'StatefulSet'), {
+      metadata: { name: 's' },
+      spec: { serviceName: 'db', template: templateOf() },
+    });
     expect(out.spec).toMatchObject({
       replicas: 1,
       podManagementPolicy: 'OrderedReady',
@@ -69,25 +84,48 @@ describe(applyDefaults.name, () => {
   });
 
   it('defaults a Job and copies template labels to the Job', () => {
-    const out = applyDefaults(resourceType('batch', 'Job'), { metadata: { name: 'j' }, spec: { template: templateOf({ restartPolicy: 'Never' }) } });
+    const out = applyDefaults(resourceType('batch', 'Job'), {
+      metadata: { name: 'j' },
+      spec: { template: templateOf({ restartPolicy: 'Never' }) },
+    });
     expect(out.metadata.labels).toEqual({ app: 'web' });
-    expect(out.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(out.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 6,
+      completionMode: 'NonIndexed',
+      suspend: false,
+    });
     expect(out.spec).not.toHaveProperty('manualSelector');
   });
 
   it('leaves completions unset for a work queue Job', () => {
-    const out = applyDefaults(resourceType('batch', 'Job'), { metadata: { name: 'j' }, spec: { parallelism: 3, template: templateOf() } });
+    const out = applyDefaults(resourceType('batch', 'Job'), {
+      metadata: { name: 'j' },
+      spec: { parallelism: 3, template: templateOf() },
+    });
     expect(out.spec).toMatchObject({ parallelism: 3 });
     expect(out.spec).not.toHaveProperty('completions');
   });
 
   it('defaults a CronJob', () => {
-    const out = applyDefaults(resourceType('batch', 'CronJob'), { metadata: { name: 'c' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: templateOf() } } } });
-    expect(out.spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    const out = applyDefaults(resourceType('batch', 'CronJob'), {
+      metadata: { name: 'c' },
+      spec: { schedule: '@daily', jobTemplate: { spec: { template: templateOf() } } },
+    });
+    expect(out.spec).toMatchObject({
+      concurrencyPolicy: 'Allow',
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+    });
   });
 
   it('defaults a Service without allocating anything', () => {
-    const out = applyDefaults(resourceType('', 'Service'), { metadata: { name: 's' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    const out = applyDefaults(resourceType('', 'Service'), {
+      metadata: { name: 's' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+    });
     expect(out.spec).toEqual({
       type: 'LoadBalancer',
       sessionAffinity: 'None',
@@ -101,18 +139,38 @@ describe(applyDefaults.name, () => {
   });
 
   it('turns Secret stringData into base64 data', () => {
-    const out = applyDefaults(resourceType('', 'Secret'), { metadata: { name: 's' }, data: { a: 'eA==' }, stringData: { b: 'hello' } });
+    const out = applyDefaults(resourceType('', 'Secret'), {
+      metadata: { name: 's' },
+      data: { a: 'eA==' },
+      stringData: { b: 'hello' },
+    });
     expect(out).toEqual({ metadata: { name: 's' }, type: 'Opaque', data: { a: 'eA==', b: 'aGVsbG8=' } });
   });
 
   it('defaults Namespace, PV, PVC, StorageClass and HPA', () => {
-    expect(applyDefaults(resourceType('', 'Namespace'), { metadata: { name: 'n' } })).toMatchObject({ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
-    expect(applyDefaults(resourceType('', 'PersistentVolume'), { metadata: { name: 'p' }, spec: {} })).toMatchObject({ spec: { persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' } });
-    expect(applyDefaults(resourceType('', 'PersistentVolumeClaim'), { metadata: { name: 'p' }, spec: {} })).toMatchObject({ spec: { volumeMode: 'Filesystem' } });
-    expect(applyDefaults(resourceType('storage.k8s.io', 'StorageClass'), { metadata: { name: 'sc' }, provisioner: 'x' })).toMatchObject({ reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
-    expect(applyDefaults(resourceType('autoscaling', 'HorizontalPodAutoscaler'), { metadata: { name: 'h' }, spec: { maxReplicas: 3 } }).spec).toMatchObject({
+    expect(applyDefaults(resourceType('', 'Namespace'), { metadata: { name: 'n' } })).toMatchObject({
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+    expect(applyDefaults(resourceType('', 'PersistentVolume'), { metadata: { name: 'p' }, spec: {} })).toMatchObject({
+      spec: { persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' },
+    });
+    expect(
+      applyDefaults(resourceType('', 'PersistentVolumeClaim'), { metadata: { name: 'p' }, spec: {} }),
+    ).toMatchObject({ spec: { volumeMode: 'Filesystem' } });
+    expect(
+      applyDefaults(resourceType('storage.k8s.io', 'StorageClass'), { metadata: { name: 'sc' }, provisioner: 'x' }),
+    ).toMatchObject({ reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
+    expect(
+      applyDefaults(resourceType('autoscaling', 'HorizontalPodAutoscaler'), {
+        metadata: { name: 'h' },
+        spec: { maxReplicas: 3 },
+      }).spec,
+    ).toMatchObject({
       minReplicas: 1,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
     });
   });
 });

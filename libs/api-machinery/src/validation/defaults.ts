@@ -15,7 +15,8 @@ function defaultServicePorts(spec: Obj): void {
     const p = objAt(raw);
     if (!p) continue;
     setIfUnset(p, 'protocol', 'TCP');
-    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+    if (p.targetPort === undefined || p.targetPort === null || p.targetPort === 0 || p.targetPort === '')
+      p.targetPort = p.port;
   }
 }
 
@@ -132,7 +133,9 @@ function defaultHpa(hpa: Obj): void {
   const spec = ensureObj(hpa, 'spec');
   setIfUnset(spec, 'minReplicas', 1);
   if (arrAt(spec.metrics).length === 0) {
-    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+    spec.metrics = [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+    ];
   }
   const behavior = objAt(spec.behavior);
   if (!behavior) return;
@@ -171,7 +174,8 @@ const DEFAULTERS: Record<string, (o: Obj) => void> = {
   '/ReplicationController': defaultReplicationController,
   '/Service': defaultService,
   '/Endpoints': (o) => {
-    for (const subset of arrAt(o.subsets)) for (const p of arrAt(objAt(subset)?.ports)) if (objAt(p)) setIfUnset(objAt(p) as Obj, 'protocol', 'TCP');
+    for (const subset of arrAt(o.subsets))
+      for (const p of arrAt(objAt(subset)?.ports)) if (objAt(p)) setIfUnset(objAt(p) as Obj, 'protocol', 'TCP');
   },
   '/Namespace': (o) => {
     setIfUnset(ensureObj(o, 'spec'), 'finalizers', ['kubernetes']);

@@ -24,7 +24,8 @@ function fqdnErrors(name: string, path: string): StatusCause[] {
   const sub = dns1123SubdomainErrors(trimmed);
   if (sub.length) return [invalid(path, trimmed, sub.join(','))];
   const labels = trimmed.split('.');
-  if (labels.length < 2) return [invalid(path, trimmed, 'should be a domain with at least two segments separated by dots')];
+  if (labels.length < 2)
+    return [invalid(path, trimmed, 'should be a domain with at least two segments separated by dots')];
   for (const label of labels) {
     const errs = dns1123LabelErrors(label);
     if (errs.length) return [invalid(path, label, errs.join(','))];
@@ -36,9 +37,15 @@ function validateAddress(addressType: string, address: string, path: string): St
   // Unknown types fall through unchecked, as upstream.
   switch (addressType) {
     case 'IPv4':
-      return [...(isIPv4Address(address) ? [] : [invalid(path, address, 'must be a valid IPv4 address')]), ...specialIpErrors(address).map((m) => invalid(path, address, m))];
+      return [
+        ...(isIPv4Address(address) ? [] : [invalid(path, address, 'must be a valid IPv4 address')]),
+        ...specialIpErrors(address).map((m) => invalid(path, address, m)),
+      ];
     case 'IPv6':
-      return [...(isIPv6Address(address) ? [] : [invalid(path, address, 'must be a valid IPv6 address')]), ...specialIpErrors(address).map((m) => invalid(path, address, m))];
+      return [
+        ...(isIPv6Address(address) ? [] : [invalid(path, address, 'must be a valid IPv6 address')]),
+        ...specialIpErrors(address).map((m) => invalid(path, address, m)),
+      ];
     case 'FQDN':
       return fqdnErrors(address, path);
     default:
@@ -74,13 +81,16 @@ function validateEndpoints(endpoints: unknown[], addressType: string): StatusCau
     else if (addresses.length > MAX_ADDRESSES) out.push(tooMany(ap, addresses.length, MAX_ADDRESSES));
     for (const [j, a] of addresses.entries()) out.push(...validateAddress(addressType, String(a), index(ap, j)));
     const nodeName = strAt(ep.nodeName);
-    if (nodeName !== undefined) for (const m of dns1123SubdomainErrors(nodeName)) out.push(invalid(child(p, 'nodeName'), nodeName, m));
+    if (nodeName !== undefined)
+      for (const m of dns1123SubdomainErrors(nodeName)) out.push(invalid(child(p, 'nodeName'), nodeName, m));
     const topology = objAt(ep.deprecatedTopology);
     const tp = child(p, 'deprecatedTopology');
-    if (topology && Object.keys(topology).length > MAX_TOPOLOGY_LABELS) out.push(tooMany(tp, Object.keys(topology).length, MAX_TOPOLOGY_LABELS));
+    if (topology && Object.keys(topology).length > MAX_TOPOLOGY_LABELS)
+      out.push(tooMany(tp, Object.keys(topology).length, MAX_TOPOLOGY_LABELS));
     out.push(...validateLabels(topology, tp));
     const hostname = strAt(ep.hostname);
-    if (hostname !== undefined) for (const m of dns1123LabelErrors(hostname)) out.push(invalid(child(p, 'hostname'), hostname, m));
+    if (hostname !== undefined)
+      for (const m of dns1123LabelErrors(hostname)) out.push(invalid(child(p, 'hostname'), hostname, m));
     const hints = objAt(ep.hints);
     if (hints) out.push(...validateHints(hints, child(p, 'hints')));
   }
@@ -100,9 +110,11 @@ function validatePorts(ports: unknown[]): StatusCause[] {
     names.add(name);
     const protocol = port.protocol;
     if (protocol === undefined || protocol === null) out.push(required(child(p, 'protocol'), ''));
-    else if (typeof protocol !== 'string' || !PORT_PROTOCOLS.includes(protocol)) out.push(notSupported(child(p, 'protocol'), protocol, PORT_PROTOCOLS));
+    else if (typeof protocol !== 'string' || !PORT_PROTOCOLS.includes(protocol))
+      out.push(notSupported(child(p, 'protocol'), protocol, PORT_PROTOCOLS));
     const appProtocol = strAt(port.appProtocol);
-    if (appProtocol !== undefined) for (const m of qualifiedNameErrors(appProtocol)) out.push(invalid(child(p, 'appProtocol'), appProtocol, m));
+    if (appProtocol !== undefined)
+      for (const m of qualifiedNameErrors(appProtocol)) out.push(invalid(child(p, 'appProtocol'), appProtocol, m));
   }
   return out;
 }
@@ -112,7 +124,8 @@ function validateSlice(obj: KubeObject, addressTypes: readonly string[]): Status
   const out: StatusCause[] = [];
   const addressType = slice.addressType;
   if (addressType === undefined || addressType === null || addressType === '') out.push(required('addressType', ''));
-  else if (typeof addressType !== 'string' || !addressTypes.includes(addressType)) out.push(notSupported('addressType', addressType, addressTypes));
+  else if (typeof addressType !== 'string' || !addressTypes.includes(addressType))
+    out.push(notSupported('addressType', addressType, addressTypes));
   out.push(...validateEndpoints(arrAt(slice.endpoints), strAt(addressType) ?? ''));
   out.push(...validatePorts(arrAt(slice.ports)));
   return out;

@@ -7,9 +7,19 @@ const POD = resourceType('', 'Pod');
 const DEPLOYMENT = resourceType('apps', 'Deployment');
 const TARGET = { name: 'app', image: 'busybox', command: ['sleep', '3600'] };
 // What kubectl 1.32's `kubectl debug --image=busybox --target=app -- sh` adds.
-const DEBUGGER = { name: 'debugger-abcde', image: 'busybox', command: ['sh'], resources: {}, targetContainerName: 'app', terminationMessagePolicy: 'File', stdin: true, tty: true };
+const DEBUGGER = {
+  name: 'debugger-abcde',
+  image: 'busybox',
+  command: ['sh'],
+  resources: {},
+  targetContainerName: 'app',
+  terminationMessagePolicy: 'File',
+  stdin: true,
+  tty: true,
+};
 
-const pod = (ephemeralContainers?: unknown[]): KubeObject => applyDefaults(POD, podObject({ containers: [TARGET], ...(ephemeralContainers ? { ephemeralContainers } : {}) }));
+const pod = (ephemeralContainers?: unknown[]): KubeObject =>
+  applyDefaults(POD, podObject({ containers: [TARGET], ...(ephemeralContainers ? { ephemeralContainers } : {}) }));
 const viaSubresource = (next: KubeObject, old: KubeObject) => validateObject(POD, next, old, 'ephemeralcontainers');
 const fields = (causes: { field?: string; message?: string }[]) => causes.map((c) => `${c.field}: ${c.message}`);
 
@@ -23,7 +33,9 @@ describe('ephemeral container validation', () => {
   });
 
   it('refuses removing an existing ephemeral container, with upstream words', () => {
-    expect(fields(viaSubresource(pod([]), pod([DEBUGGER])))).toEqual(['spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed\n']);
+    expect(fields(viaSubresource(pod([]), pod([DEBUGGER])))).toEqual([
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "debugger-abcde" may not be removed\n',
+    ]);
   });
 
   it('refuses changing an existing ephemeral container', () => {
@@ -35,14 +47,22 @@ describe('ephemeral container validation', () => {
   });
 
   it('needs a name unique across init, app and ephemeral containers', () => {
-    expect(fields(viaSubresource(pod([{ ...DEBUGGER, name: 'app' }]), pod()))).toEqual(['spec.ephemeralContainers[0].name: Duplicate value: "app"']);
-    expect(fields(viaSubresource(pod([DEBUGGER, DEBUGGER]), pod()))).toEqual(['spec.ephemeralContainers[1].name: Duplicate value: "debugger-abcde"']);
+    expect(fields(viaSubresource(pod([{ ...DEBUGGER, name: 'app' }]), pod()))).toEqual([
+      'spec.ephemeralContainers[0].name: Duplicate value: "app"',
+    ]);
+    expect(fields(viaSubresource(pod([DEBUGGER, DEBUGGER]), pod()))).toEqual([
+      'spec.ephemeralContainers[1].name: Duplicate value: "debugger-abcde"',
+    ]);
   });
 
   it('needs the target to be an existing init or app container', () => {
-    expect(fields(viaSubresource(pod([{ ...DEBUGGER, targetContainerName: 'nope' }]), pod()))).toEqual(['spec.ephemeralContainers[0].targetContainerName: Not found: "nope"']);
+    expect(fields(viaSubresource(pod([{ ...DEBUGGER, targetContainerName: 'nope' }]), pod()))).toEqual([
+      'spec.ephemeralContainers[0].targetContainerName: Not found: "nope"',
+    ]);
     const debuggingADebugger = pod([DEBUGGER, { ...DEBUGGER, name: 'second', targetContainerName: 'debugger-abcde' }]);
-    expect(fields(viaSubresource(debuggingADebugger, pod([DEBUGGER])))).toEqual(['spec.ephemeralContainers[1].targetContainerName: Not found: "debugger-abcde"']);
+    expect(fields(viaSubresource(debuggingADebugger, pod([DEBUGGER])))).toEqual([
+      'spec.ephemeralContainers[1].targetContainerName: Not found: "debugger-abcde"',
+    ]);
   });
 
   it('refuses ports, resources, restart policy, probes and lifecycle hooks', () => {
@@ -59,13 +79,24 @@ describe('ephemeral container validation', () => {
     };
     const forbidden = 'Forbidden: cannot be set for an Ephemeral Container';
     expect(fields(viaSubresource(pod([loaded]), pod()))).toEqual(
-      ['ports', 'resources', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'].map((f) => `spec.ephemeralContainers[0].${f}: ${forbidden}`),
+      ['ports', 'resources', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'].map(
+        (f) => `spec.ephemeralContainers[0].${f}: ${forbidden}`,
+      ),
     );
   });
 
   it('refuses subPath mounts and checks mounts like any container', () => {
-    const withMounts = { ...DEBUGGER, volumeMounts: [{ name: 'data', mountPath: '/data', subPath: 'x' }, { name: 'missing', mountPath: '/m' }] };
-    const next = applyDefaults(POD, podObject({ containers: [TARGET], volumes: [{ name: 'data', emptyDir: {} }], ephemeralContainers: [withMounts] }));
+    const withMounts = {
+      ...DEBUGGER,
+      volumeMounts: [
+        { name: 'data', mountPath: '/data', subPath: 'x' },
+        { name: 'missing', mountPath: '/m' },
+      ],
+    };
+    const next = applyDefaults(
+      POD,
+      podObject({ containers: [TARGET], volumes: [{ name: 'data', emptyDir: {} }], ephemeralContainers: [withMounts] }),
+    );
     const old = applyDefaults(POD, podObject({ containers: [TARGET], volumes: [{ name: 'data', emptyDir: {} }] }));
     expect(fields(viaSubresource(next, old))).toEqual([
       'spec.ephemeralContainers[0].volumeMounts[1].name: Not found: "missing"',
@@ -81,14 +112,18 @@ describe('ephemeral container validation', () => {
   });
 
   it('cannot be set when a pod is created, nor in a template', () => {
-    expect(fields(validateObject(POD, pod([DEBUGGER])))).toEqual(['spec.ephemeralContainers: Forbidden: cannot be set on create']);
+    expect(fields(validateObject(POD, pod([DEBUGGER])))).toEqual([
+      'spec.ephemeralContainers: Forbidden: cannot be set on create',
+    ]);
     const deployment = applyDefaults(DEPLOYMENT, {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: 'default' },
       spec: { selector: { matchLabels: { app: 'web' } }, template: templateOf({ ephemeralContainers: [DEBUGGER] }) },
     });
-    expect(fields(validateObject(DEPLOYMENT, deployment))).toEqual(['spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template']);
+    expect(fields(validateObject(DEPLOYMENT, deployment))).toEqual([
+      'spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template',
+    ]);
   });
 
   it('cannot be added, changed or removed through the pod itself', () => {

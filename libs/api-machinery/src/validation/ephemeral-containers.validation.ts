@@ -9,7 +9,16 @@ import { arrAt, jsonEqual, objAt, strAt, type Obj } from './json-access';
 const NOT_FOR_EPHEMERAL = 'cannot be set for an Ephemeral Container';
 // Fields of EphemeralContainerCommon outside upstream's allow-list (in Go field order): an ephemeral container
 // must not become part of the pod's own service, so no ports, resources, restarts, probes or hooks.
-const DISALLOWED_FIELDS = ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
+const DISALLOWED_FIELDS = [
+  'ports',
+  'resources',
+  'resizePolicy',
+  'restartPolicy',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+];
 
 // Go's "zero value" test on the decoded field: `resources: {}` is the zero struct, an empty list or map is not.
 function isSet(field: string, value: unknown): boolean {
@@ -48,12 +57,16 @@ export function validateEphemeralContainers(list: unknown, path: string, ctx: Co
 
 /** `ValidatePodCreate`: ephemeral containers only ever arrive through the ephemeralcontainers subresource. */
 export function ephemeralContainersOnCreate(spec: unknown, path: string): StatusCause[] {
-  return arrAt(objAt(spec)?.ephemeralContainers).length > 0 ? [forbidden(child(path, 'ephemeralContainers'), 'cannot be set on create')] : [];
+  return arrAt(objAt(spec)?.ephemeralContainers).length > 0
+    ? [forbidden(child(path, 'ephemeralContainers'), 'cannot be set on create')]
+    : [];
 }
 
 /** `ValidatePodTemplateSpec`: a template never carries ephemeral containers. */
 export function ephemeralContainersInTemplate(spec: unknown, path: string): StatusCause[] {
-  return arrAt(objAt(spec)?.ephemeralContainers).length > 0 ? [forbidden(child(path, 'ephemeralContainers'), 'ephemeral containers not allowed in pod template')] : [];
+  return arrAt(objAt(spec)?.ephemeralContainers).length > 0
+    ? [forbidden(child(path, 'ephemeralContainers'), 'ephemeral containers not allowed in pod template')]
+    : [];
 }
 
 /**
@@ -68,7 +81,8 @@ export function ephemeralContainerChanges(pod: KubeObject, old: KubeObject): Sta
   for (const raw of arrAt(objAt(old.spec)?.ephemeralContainers)) {
     const name = strAt(objAt(raw)?.name) ?? '';
     // Upstream ends both messages with a newline (the second one then carries a diff).
-    if (!next.has(name)) out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
+    if (!next.has(name))
+      out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be removed\n`));
     else if (!jsonEqual(raw, next.get(name))) {
       const diff = goCmpDiff(objAt(raw) ?? {}, objAt(next.get(name)) ?? {}, 'core.EphemeralContainer');
       out.push(forbidden(path, `existing ephemeral containers ${JSON.stringify(name)} may not be changed\n${diff}`));

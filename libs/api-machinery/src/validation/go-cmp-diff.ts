@@ -73,9 +73,17 @@ function diffValue(before: unknown, after: unknown, depth: number, label: string
   return [line('-', depth, `${label}${literal(before, key)},`), line('+', depth, `${label}${literal(after, key)},`)];
 }
 
-function diffStruct(before: Record<string, unknown>, after: Record<string, unknown>, depth: number, label: string, typeName: string): string[] {
+function diffStruct(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  depth: number,
+  label: string,
+  typeName: string,
+): string[] {
   const out = [line(' ', depth, `${label}${typeName}{`)];
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== undefined || after[k] !== undefined);
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (k) => before[k] !== undefined || after[k] !== undefined,
+  );
   let same = 0;
   for (const k of keys) {
     if (jsonEqual(before[k], after[k])) {

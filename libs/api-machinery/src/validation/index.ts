@@ -11,6 +11,14 @@ export {
   isDns1123Subdomain,
   isDns1035Label,
 } from './name-rules';
-export { canonicalQuantity, formatQuantity, parseQuantity, tryParseQuantity, withCanonicalQuantities, type ParsedQuantity, type QuantityFormat } from './quantity';
+export {
+  canonicalQuantity,
+  formatQuantity,
+  parseQuantity,
+  tryParseQuantity,
+  withCanonicalQuantities,
+  type ParsedQuantity,
+  type QuantityFormat,
+} from './quantity';
 export { generateJobSelector } from './batch.validation';
 export { parseCronSchedule, nextCronTime, formatRfc3339InZone, type CronSchedule } from './cron-schedule';

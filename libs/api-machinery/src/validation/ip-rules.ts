@@ -23,7 +23,8 @@ function v6Bytes(s: string): number[] {
   const groups = (part: string | undefined): number[] => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
   const left = groups(head);
   const right = rest === undefined ? [] : groups(rest);
-  const words = rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const words =
+    rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   const bytes = words.flatMap((w) => [w >> 8, w & 0xff]);
   if (tail.length) bytes.splice(12, 4, ...tail);
   return bytes;
@@ -55,9 +56,12 @@ export function specialIpErrors(s: string): string[] {
   const out: string[] = [];
   const v4 = b.length === 4;
   if (b.every((x) => x === 0)) out.push(`may not be unspecified (${s})`);
-  if (v4 ? b[0] === 127 : b.slice(0, 15).every((x) => x === 0) && b[15] === 1) out.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
-  if (v4 ? b[0] === 169 && b[1] === 254 : b[0] === 0xfe && (b[1] & 0xc0) === 0x80) out.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
-  if (v4 ? b[0] === 224 && b[1] === 0 && b[2] === 0 : b[0] === 0xff && (b[1] & 0x0f) === 0x02) out.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
+  if (v4 ? b[0] === 127 : b.slice(0, 15).every((x) => x === 0) && b[15] === 1)
+    out.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
+  if (v4 ? b[0] === 169 && b[1] === 254 : b[0] === 0xfe && (b[1] & 0xc0) === 0x80)
+    out.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
+  if (v4 ? b[0] === 224 && b[1] === 0 && b[2] === 0 : b[0] === 0xff && (b[1] & 0x0f) === 0x02)
+    out.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
   return out;
 }
 
@@ -87,8 +91,11 @@ export function parseCidr(s: string): ParsedCidr | undefined {
   if (prefix > family * 8) return undefined;
   const raw = family === 4 ? v4Bytes(addr) : v6Bytes(addr);
   // An IPv4 network written in IPv6 form (::ffff:a.b.c.d/n) is an IPv4 network, as Go sees it.
-  const mapped = family === 16 && raw.slice(0, 10).every((b) => b === 0) && raw[10] === 0xff && raw[11] === 0xff && prefix >= 96;
-  return mapped ? { network: masked(raw.slice(12), prefix - 96), prefix: prefix - 96 } : { network: masked(raw, prefix), prefix };
+  const mapped =
+    family === 16 && raw.slice(0, 10).every((b) => b === 0) && raw[10] === 0xff && raw[11] === 0xff && prefix >= 96;
+  return mapped
+    ? { network: masked(raw.slice(12), prefix - 96), prefix: prefix - 96 }
+    : { network: masked(raw, prefix), prefix };
 }
 
 /** IPNet.Contains for an address of the same family. */

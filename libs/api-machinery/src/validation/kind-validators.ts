@@ -14,7 +14,12 @@ import {
   validateRuntimeClassUpdate,
 } from './cluster.validation';
 import { validateConfigMap, validateConfigMapUpdate, validateSecret, validateSecretUpdate } from './config.validation';
-import { validateCsiDriver, validateCsiDriverUpdate, validateVolumeAttachment, validateVolumeAttachmentUpdate } from './csi.validation';
+import {
+  validateCsiDriver,
+  validateCsiDriverUpdate,
+  validateVolumeAttachment,
+  validateVolumeAttachmentUpdate,
+} from './csi.validation';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './discovery.validation';
 import { nameIsDns1035Label, nameIsDnsLabel, nameIsDnsSubdomain, type NameValidator } from './name-rules';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate } from './networking.validation';
@@ -27,7 +32,14 @@ import { validateReplicationController } from './replication-controller.validati
 import { validateLimitRange, validateResourceQuota, validateResourceQuotaUpdate } from './quota.validation';
 import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling.validation';
 import { validateEndpoints, validateService, validateServiceUpdate } from './service.validation';
-import { validatePv, validatePvc, validatePvcUpdate, validatePvUpdate, validateStorageClass, validateStorageClassUpdate } from './storage.validation';
+import {
+  validatePv,
+  validatePvc,
+  validatePvcUpdate,
+  validatePvUpdate,
+  validateStorageClass,
+  validateStorageClassUpdate,
+} from './storage.validation';
 import {
   selectorImmutable,
   validateDaemonSet,
@@ -49,8 +61,14 @@ export interface KindValidator {
 const none = (): StatusCause[] => [];
 
 /** Create rules plus an immutable selector, as apps/v1 workloads have. */
-function withImmutableSelector(create: (o: KubeObject) => StatusCause[]): (o: KubeObject, old: KubeObject) => StatusCause[] {
-  return (o, old) => [...validateObjectMetaUpdate(o.metadata, old.metadata), ...create(o), ...selectorImmutable(o, old)];
+function withImmutableSelector(
+  create: (o: KubeObject) => StatusCause[],
+): (o: KubeObject, old: KubeObject) => StatusCause[] {
+  return (o, old) => [
+    ...validateObjectMetaUpdate(o.metadata, old.metadata),
+    ...create(o),
+    ...selectorImmutable(o, old),
+  ];
 }
 
 export const KIND_VALIDATORS: Record<string, KindValidator> = {
@@ -69,29 +87,69 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
   '/PodTemplate': { name: nameIsDnsSubdomain, create: validatePodTemplate, update: validatePodTemplateUpdate },
   '/ResourceQuota': { name: nameIsDnsSubdomain, create: validateResourceQuota, update: validateResourceQuotaUpdate },
   '/LimitRange': { name: nameIsDnsSubdomain, create: validateLimitRange },
-  'apps/Deployment': { name: nameIsDnsSubdomain, create: validateDeployment, update: withImmutableSelector(validateDeployment) },
-  'apps/ReplicaSet': { name: nameIsDnsSubdomain, create: validateReplicaSet, update: withImmutableSelector(validateReplicaSet) },
+  'apps/Deployment': {
+    name: nameIsDnsSubdomain,
+    create: validateDeployment,
+    update: withImmutableSelector(validateDeployment),
+  },
+  'apps/ReplicaSet': {
+    name: nameIsDnsSubdomain,
+    create: validateReplicaSet,
+    update: withImmutableSelector(validateReplicaSet),
+  },
   'apps/StatefulSet': {
     name: nameIsDnsLabel, // pods are named <set>-<ordinal> and use it as their hostname
     create: validateStatefulSet,
     update: (o, old) => [...validateStatefulSetUpdate(o, old), ...selectorImmutable(o, old)],
   },
-  'apps/DaemonSet': { name: nameIsDnsSubdomain, create: validateDaemonSet, update: withImmutableSelector(validateDaemonSet) },
+  'apps/DaemonSet': {
+    name: nameIsDnsSubdomain,
+    create: validateDaemonSet,
+    update: withImmutableSelector(validateDaemonSet),
+  },
   'apps/ControllerRevision': { name: nameIsDnsSubdomain, create: none },
   'batch/Job': { name: nameIsDnsSubdomain, create: validateJob, update: validateJobUpdate },
   'batch/CronJob': { name: nameIsDnsSubdomain, create: validateCronJob },
   'autoscaling/HorizontalPodAutoscaler': { name: nameIsDnsSubdomain, create: validateHpa },
   'policy/PodDisruptionBudget': { name: nameIsDnsSubdomain, create: validatePodDisruptionBudget },
   'networking.k8s.io/Ingress': { name: nameIsDnsSubdomain, create: validateIngress },
-  'networking.k8s.io/IngressClass': { name: nameIsDnsSubdomain, create: validateIngressClass, update: validateIngressClassUpdate },
-  'networking.k8s.io/NetworkPolicy': { name: nameIsDnsSubdomain, create: validateNetworkPolicy, update: validateNetworkPolicyUpdate },
-  'discovery.k8s.io/EndpointSlice': { name: nameIsDnsSubdomain, create: validateEndpointSlice, update: validateEndpointSliceUpdate },
-  'scheduling.k8s.io/PriorityClass': { name: nameIsDnsSubdomain, create: validatePriorityClass, update: validatePriorityClassUpdate },
-  'storage.k8s.io/StorageClass': { name: nameIsDnsSubdomain, create: validateStorageClass, update: validateStorageClassUpdate },
+  'networking.k8s.io/IngressClass': {
+    name: nameIsDnsSubdomain,
+    create: validateIngressClass,
+    update: validateIngressClassUpdate,
+  },
+  'networking.k8s.io/NetworkPolicy': {
+    name: nameIsDnsSubdomain,
+    create: validateNetworkPolicy,
+    update: validateNetworkPolicyUpdate,
+  },
+  'discovery.k8s.io/EndpointSlice': {
+    name: nameIsDnsSubdomain,
+    create: validateEndpointSlice,
+    update: validateEndpointSliceUpdate,
+  },
+  'scheduling.k8s.io/PriorityClass': {
+    name: nameIsDnsSubdomain,
+    create: validatePriorityClass,
+    update: validatePriorityClassUpdate,
+  },
+  'storage.k8s.io/StorageClass': {
+    name: nameIsDnsSubdomain,
+    create: validateStorageClass,
+    update: validateStorageClassUpdate,
+  },
   'storage.k8s.io/CSIDriver': { name: nameIsDnsSubdomain, create: validateCsiDriver, update: validateCsiDriverUpdate },
-  'storage.k8s.io/VolumeAttachment': { name: nameIsDnsSubdomain, create: validateVolumeAttachment, update: validateVolumeAttachmentUpdate },
+  'storage.k8s.io/VolumeAttachment': {
+    name: nameIsDnsSubdomain,
+    create: validateVolumeAttachment,
+    update: validateVolumeAttachmentUpdate,
+  },
   'coordination.k8s.io/Lease': { name: nameIsDnsSubdomain, create: validateLease },
-  'node.k8s.io/RuntimeClass': { name: nameIsDnsSubdomain, create: validateRuntimeClass, update: validateRuntimeClassUpdate },
+  'node.k8s.io/RuntimeClass': {
+    name: nameIsDnsSubdomain,
+    create: validateRuntimeClass,
+    update: validateRuntimeClassUpdate,
+  },
   'events.k8s.io/Event': { name: nameIsDnsSubdomain, create: validateEventsV1Event },
   'apiextensions.k8s.io/CustomResourceDefinition': {
     name: nameIsDnsSubdomain,

@@ -15,9 +15,11 @@ export function validateLabelSelector(raw: unknown, path: string): StatusCause[]
     const op = strAt(req.operator) ?? '';
     const values = arrAt(req.values);
     if (op === 'In' || op === 'NotIn') {
-      if (values.length === 0) out.push(required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
+      if (values.length === 0)
+        out.push(required(child(p, 'values'), "must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (op === 'Exists' || op === 'DoesNotExist') {
-      if (values.length > 0) out.push(forbidden(child(p, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (values.length > 0)
+        out.push(forbidden(child(p, 'values'), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else {
       out.push(invalid(child(p, 'operator'), op, 'not a valid selector operator'));
     }
@@ -79,10 +81,14 @@ export function goLabelSelector(raw: unknown): GoValue {
         .map((e) => {
           const r = objAt(e) ?? {};
           const vals = arrAt(r.values);
-          const valText = vals.length ? `[]string{${vals.map((v) => JSON.stringify(String(v))).join(', ')}}` : '[]string(nil)';
+          const valText = vals.length
+            ? `[]string{${vals.map((v) => JSON.stringify(String(v))).join(', ')}}`
+            : '[]string(nil)';
           return `v1.LabelSelectorRequirement{Key:${JSON.stringify(strAt(r.key) ?? '')}, Operator:${JSON.stringify(strAt(r.operator) ?? '')}, Values:${valText}}`;
         })
         .join(', ')}}`
     : '[]v1.LabelSelectorRequirement(nil)';
-  return new GoValue(`v1.LabelSelector{MatchLabels:${goStringMap(stringMapOf(sel.matchLabels)).text}, MatchExpressions:${exprText}}`);
+  return new GoValue(
+    `v1.LabelSelector{MatchLabels:${goStringMap(stringMapOf(sel.matchLabels)).text}, MatchExpressions:${exprText}}`,
+  );
 }

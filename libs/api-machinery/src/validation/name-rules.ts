@@ -34,7 +34,8 @@ export function inclusiveRangeError(lo: number, hi: number): string {
   return `must be between ${lo} and ${hi}, inclusive`;
 }
 
-const QUALIFIED_NAME_MSG = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_NAME_MSG =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 export function dns1123LabelErrors(v: string): string[] {
   const errs: string[] = [];
@@ -114,7 +115,8 @@ export function qualifiedNameErrors(v: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
-  if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+  if (!QUALIFIED_NAME.test(name))
+    errs.push(`name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
@@ -160,7 +162,15 @@ export function configMapKeyErrors(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 253) errs.push(maxLenError(253));
   if (!CONFIG_MAP_KEY.test(v))
-    errs.push(regexError("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", CONFIG_MAP_KEY_FMT, 'key.name', 'KEY_NAME', 'key-name'));
+    errs.push(
+      regexError(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        CONFIG_MAP_KEY_FMT,
+        'key.name',
+        'KEY_NAME',
+        'key-name',
+      ),
+    );
   return [...errs, ...chDirPrefixErrors(v)];
 }
 
@@ -180,7 +190,16 @@ export function portNumErrors(p: number): string[] {
 }
 
 export function percentErrors(v: string): string[] {
-  return PERCENT.test(v) ? [] : [regexError("a valid percent string must be a numeric string followed by an ending '%'", PERCENT_FMT, '1%', '93%')];
+  return PERCENT.test(v)
+    ? []
+    : [
+        regexError(
+          "a valid percent string must be a numeric string followed by an ending '%'",
+          PERCENT_FMT,
+          '1%',
+          '93%',
+        ),
+      ];
 }
 
 /** Name validators take `prefix` = true for generateName, where a trailing '-' is allowed. */
@@ -190,7 +209,8 @@ function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
 }
 
-export const nameIsDnsSubdomain: NameValidator = (n, prefix) => dns1123SubdomainErrors(prefix ? maskTrailingDash(n) : n);
+export const nameIsDnsSubdomain: NameValidator = (n, prefix) =>
+  dns1123SubdomainErrors(prefix ? maskTrailingDash(n) : n);
 export const nameIsDnsLabel: NameValidator = (n, prefix) => dns1123LabelErrors(prefix ? maskTrailingDash(n) : n);
 export const nameIsDns1035Label: NameValidator = (n, prefix) => dns1035LabelErrors(prefix ? maskTrailingDash(n) : n);
 

@@ -27,7 +27,8 @@ function validatePort(port: Obj, path: string): StatusCause[] {
       for (const m of portNumErrors(endPort)) out.push(invalid(child(path, 'endPort'), endPort, m));
     }
   } else if (typeof p === 'string') {
-    if (endPort !== undefined) out.push(invalid(child(path, 'endPort'), endPort, 'may not be specified when `port` is non-numeric'));
+    if (endPort !== undefined)
+      out.push(invalid(child(path, 'endPort'), endPort, 'may not be specified when `port` is non-numeric'));
     for (const m of portNameErrors(p)) out.push(invalid(child(path, 'port'), p, m));
   } else if (endPort !== undefined) {
     out.push(invalid(child(path, 'endPort'), endPort, 'may not be specified when `port` is not specified'));
@@ -48,7 +49,8 @@ function validateIpBlock(block: Obj, path: string): StatusCause[] {
     const except = parseCidr(text);
     // Upstream stops at the first malformed exception.
     if (!except) return [...out, invalid(p, text, 'not a valid CIDR')];
-    if (!cidrContains(net, except.network) || net.prefix >= except.prefix) out.push(invalid(p, text, 'must be a strict subset of `cidr`'));
+    if (!cidrContains(net, except.network) || net.prefix >= except.prefix)
+      out.push(invalid(p, text, 'must be a strict subset of `cidr`'));
   }
   return out;
 }
@@ -79,8 +81,10 @@ function validateRules(spec: Obj, field: 'ingress' | 'egress', peersField: 'from
   for (const [i, raw] of arrAt(spec[field]).entries()) {
     const rule = objAt(raw) ?? {};
     const rp = index(child('spec', field), i);
-    for (const [j, port] of arrAt(rule.ports).entries()) out.push(...validatePort(objAt(port) ?? {}, index(child(rp, 'ports'), j)));
-    for (const [j, peer] of arrAt(rule[peersField]).entries()) out.push(...validatePeer(objAt(peer) ?? {}, index(child(rp, peersField), j)));
+    for (const [j, port] of arrAt(rule.ports).entries())
+      out.push(...validatePort(objAt(port) ?? {}, index(child(rp, 'ports'), j)));
+    for (const [j, peer] of arrAt(rule[peersField]).entries())
+      out.push(...validatePeer(objAt(peer) ?? {}, index(child(rp, peersField), j)));
   }
   return out;
 }
@@ -99,7 +103,8 @@ export function validateNetworkPolicy(obj: KubeObject): StatusCause[] {
     return out;
   }
   for (const [i, t] of types.entries()) {
-    if (typeof t !== 'string' || !POLICY_TYPES.includes(t)) out.push(notSupported(index('spec.policyTypes', i), t, POLICY_TYPES));
+    if (typeof t !== 'string' || !POLICY_TYPES.includes(t))
+      out.push(notSupported(index('spec.policyTypes', i), t, POLICY_TYPES));
   }
   return out;
 }
@@ -114,7 +119,8 @@ export function defaultNetworkPolicy(np: Obj): void {
   const spec = ensureObj(np, 'spec');
   // podSelector is a struct without omitempty: an absent one is the empty (select-all) selector.
   setIfUnset(spec, 'podSelector', {});
-  if (arrAt(spec.policyTypes).length === 0) spec.policyTypes = arrAt(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+  if (arrAt(spec.policyTypes).length === 0)
+    spec.policyTypes = arrAt(spec.egress).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   for (const field of ['ingress', 'egress']) {
     for (const rule of arrAt(spec[field])) {
       for (const port of arrAt(objAt(rule)?.ports)) {

@@ -32,7 +32,8 @@ function validateBackend(raw: unknown, path: string): StatusCause[] {
   const pnum = numAt(port.number);
   if (pname && pnum) out.push(invalid(child(sp, 'port'), '', 'cannot set both port name & port number'));
   else if (pname) for (const m of portNameErrors(pname)) out.push(invalid(child(sp, 'port.name'), pname, m));
-  else if (pnum !== undefined) for (const m of portNumErrors(pnum)) out.push(invalid(child(sp, 'port.number'), pnum, m));
+  else if (pnum !== undefined)
+    for (const m of portNumErrors(pnum)) out.push(invalid(child(sp, 'port.number'), pnum, m));
   else out.push(required(child(sp, 'port'), 'port name or number is required'));
   return out;
 }
@@ -61,7 +62,8 @@ export function validateIngress(obj: KubeObject): StatusCause[] {
   const spec = objAt(obj.spec) ?? {};
   const out: StatusCause[] = [];
   const rules = arrAt(spec.rules);
-  if (rules.length === 0 && !spec.defaultBackend) out.push(invalid('spec.rules', [], 'either `defaultBackend` or `rules` must be specified'));
+  if (rules.length === 0 && !spec.defaultBackend)
+    out.push(invalid('spec.rules', [], 'either `defaultBackend` or `rules` must be specified'));
   if (spec.defaultBackend) out.push(...validateBackend(spec.defaultBackend, 'spec.defaultBackend'));
   const cls = strAt(spec.ingressClassName);
   if (cls) for (const m of dns1123SubdomainErrors(cls)) out.push(invalid('spec.ingressClassName', cls, m));
@@ -79,20 +81,25 @@ export function validateIngress(obj: KubeObject): StatusCause[] {
       const pp = index(child(rp, 'http.paths'), j);
       const pathType = p.pathType;
       const value = strAt(p.path) ?? '';
-      if (pathType === undefined || pathType === null) out.push(required(child(pp, 'pathType'), 'pathType must be specified'));
-      else if (typeof pathType !== 'string' || !PATH_TYPES.includes(pathType)) out.push(notSupported(child(pp, 'pathType'), pathType, PATH_TYPES));
+      if (pathType === undefined || pathType === null)
+        out.push(required(child(pp, 'pathType'), 'pathType must be specified'));
+      else if (typeof pathType !== 'string' || !PATH_TYPES.includes(pathType))
+        out.push(notSupported(child(pp, 'pathType'), pathType, PATH_TYPES));
       else if (pathType !== 'ImplementationSpecific' || value) {
         if (!value.startsWith('/')) out.push(invalid(child(pp, 'path'), value, 'must be an absolute path'));
         else if (pathType !== 'ImplementationSpecific') {
-          for (const bad of ['//', '/./', '/../', '%2f', '%2F']) if (value.includes(bad)) out.push(invalid(child(pp, 'path'), value, `must not contain '${bad}'`));
-          for (const bad of ['/..', '/.']) if (value.endsWith(bad)) out.push(invalid(child(pp, 'path'), value, `cannot end with '${bad}'`));
+          for (const bad of ['//', '/./', '/../', '%2f', '%2F'])
+            if (value.includes(bad)) out.push(invalid(child(pp, 'path'), value, `must not contain '${bad}'`));
+          for (const bad of ['/..', '/.'])
+            if (value.endsWith(bad)) out.push(invalid(child(pp, 'path'), value, `cannot end with '${bad}'`));
         }
       }
       out.push(...validateBackend(p.backend, child(pp, 'backend')));
     }
   }
   for (const [i, raw] of arrAt(spec.tls).entries()) {
-    for (const [j, h] of arrAt(objAt(raw)?.hosts).entries()) if (typeof h === 'string') out.push(...validateHost(h, index(child(index('spec.tls', i), 'hosts'), j)));
+    for (const [j, h] of arrAt(objAt(raw)?.hosts).entries())
+      if (typeof h === 'string') out.push(...validateHost(h, index(child(index('spec.tls', i), 'hosts'), j)));
   }
   return out;
 }
@@ -104,10 +111,12 @@ export function validateIngressClass(obj: KubeObject): StatusCause[] {
   if (!controller) return [required(path, '')];
   const out: StatusCause[] = [];
   const [host, rest] = [controller.split('/')[0], controller.split('/').slice(1).join('/')];
-  if (!controller.includes('/') || !host || !rest) out.push(invalid(path, controller, 'must be a domain-prefixed path (such as "acme.io/foo")'));
+  if (!controller.includes('/') || !host || !rest)
+    out.push(invalid(path, controller, 'must be a domain-prefixed path (such as "acme.io/foo")'));
   else {
     for (const m of dns1123SubdomainErrors(host)) out.push(invalid(path, host, m));
-    if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest)) out.push(invalid(path, rest, "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"));
+    if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest))
+      out.push(invalid(path, rest, "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"));
   }
   if (controller.length > 250) out.push(tooLong(path, 250));
   return out;

@@ -4,7 +4,11 @@ import { nameIsDnsLabel, nameIsDnsSubdomain } from './name-rules';
 describe(validateObjectMeta.name, () => {
   it('requires a name unless generateName is given', () => {
     expect(validateObjectMeta({}, nameIsDnsSubdomain)).toEqual([
-      { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'metadata.name',
+        message: 'Required value: name or generateName is required',
+      },
     ]);
     expect(validateObjectMeta({ generateName: 'web-' }, nameIsDnsSubdomain)).toEqual([]);
   });
@@ -21,13 +25,17 @@ describe(validateObjectMeta.name, () => {
   });
 
   it('rejects dots in a DNS label name', () => {
-    expect(validateObjectMeta({ name: 'a.b' }, nameIsDnsLabel).map((c) => c.message)).toEqual(['Invalid value: "a.b": must not contain dots']);
+    expect(validateObjectMeta({ name: 'a.b' }, nameIsDnsLabel).map((c) => c.message)).toEqual([
+      'Invalid value: "a.b": must not contain dots',
+    ]);
   });
 
   it('checks label keys and values', () => {
     const causes = validateObjectMeta({ name: 'x', labels: { 'a/b/c': 'ok', good: 'bad value!' } }, nameIsDnsSubdomain);
     expect(causes.map((c) => c.field)).toEqual(['metadata.labels', 'metadata.labels']);
-    expect(causes[0].message).toContain("Invalid value: \"a/b/c\": a qualified name must consist of alphanumeric characters");
+    expect(causes[0].message).toContain(
+      'Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters',
+    );
     expect(causes[1].message).toBe(
       "Invalid value: \"bad value!\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
     );
@@ -35,11 +43,19 @@ describe(validateObjectMeta.name, () => {
 
   it('limits the total size of annotations', () => {
     const causes = validateObjectMeta({ name: 'x', annotations: { big: 'x'.repeat(262145) } }, nameIsDnsSubdomain);
-    expect(causes).toEqual([{ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' }]);
+    expect(causes).toEqual([
+      {
+        reason: 'FieldValueTooLong',
+        field: 'metadata.annotations',
+        message: 'Too long: must have at most 262144 bytes',
+      },
+    ]);
   });
 
   it('requires finalizers to be standard or domain-qualified', () => {
-    expect(validateObjectMeta({ name: 'x', finalizers: ['kubernetes', 'example.com/cleanup', 'mine'] }, nameIsDnsSubdomain)).toEqual([
+    expect(
+      validateObjectMeta({ name: 'x', finalizers: ['kubernetes', 'example.com/cleanup', 'mine'] }, nameIsDnsSubdomain),
+    ).toEqual([
       {
         reason: 'FieldValueInvalid',
         field: 'metadata.finalizers',

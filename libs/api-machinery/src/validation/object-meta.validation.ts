@@ -15,7 +15,8 @@ function byteLength(s: string): number {
 export function validateLabels(labels: unknown, path: string): StatusCause[] {
   const out: StatusCause[] = [];
   const o = objAt(labels);
-  if (labels !== undefined && labels !== null && !o) return [invalid(path, labels, 'must be a map of string to string')];
+  if (labels !== undefined && labels !== null && !o)
+    return [invalid(path, labels, 'must be a map of string to string')];
   for (const [k, v] of Object.entries(o ?? {})) {
     for (const m of qualifiedNameErrors(k)) out.push(invalid(path, k, m));
     if (typeof v !== 'string') {
@@ -58,13 +59,17 @@ export function validateFinalizers(finalizers: unknown, path: string): StatusCau
     seen.add(s);
   }
   if (seen.has('orphan') && seen.has('foregroundDeletion')) {
-    out.push(invalid(path, [...seen], "finalizer orphan and foregroundDeletion cannot be both set"));
+    out.push(invalid(path, [...seen], 'finalizer orphan and foregroundDeletion cannot be both set'));
   }
   return out;
 }
 
 /** `ValidateObjectMeta`; namespace presence per scope is the caller's job. */
-export function validateObjectMeta(meta: ObjectMeta | undefined, nameFn: NameValidator, path = 'metadata'): StatusCause[] {
+export function validateObjectMeta(
+  meta: ObjectMeta | undefined,
+  nameFn: NameValidator,
+  path = 'metadata',
+): StatusCause[] {
   const out: StatusCause[] = [];
   const m: ObjectMeta = meta ?? {};
   const name = strAt(m.name) ?? '';
@@ -85,20 +90,27 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, nameFn: NameVal
   out.push(...validateFinalizers(m.finalizers, child(path, 'finalizers')));
   for (const [i, ref] of (m.ownerReferences ?? []).entries()) {
     const refPath = `${child(path, 'ownerReferences')}[${i}]`;
-    if (!ref?.apiVersion) out.push(invalid(child(refPath, 'apiVersion'), ref?.apiVersion ?? '', 'version must not be empty'));
+    if (!ref?.apiVersion)
+      out.push(invalid(child(refPath, 'apiVersion'), ref?.apiVersion ?? '', 'version must not be empty'));
     if (!ref?.kind) out.push(invalid(child(refPath, 'kind'), ref?.kind ?? '', 'kind must not be empty'));
     if (!ref?.name) out.push(invalid(child(refPath, 'name'), ref?.name ?? '', 'name must not be empty'));
     if (!ref?.uid) out.push(invalid(child(refPath, 'uid'), ref?.uid ?? '', 'uid must not be empty'));
   }
   const controllers = (m.ownerReferences ?? []).filter((r) => r?.controller === true);
   if (controllers.length > 1) {
-    out.push(invalid(child(path, 'ownerReferences'), m.ownerReferences, 'Only one reference can have Controller set to true'));
+    out.push(
+      invalid(child(path, 'ownerReferences'), m.ownerReferences, 'Only one reference can have Controller set to true'),
+    );
   }
   return out;
 }
 
 /** `ValidateObjectMetaUpdate`: identity fields never change; the rest is validated as on create. */
-export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, old: ObjectMeta | undefined, path = 'metadata'): StatusCause[] {
+export function validateObjectMetaUpdate(
+  meta: ObjectMeta | undefined,
+  old: ObjectMeta | undefined,
+  path = 'metadata',
+): StatusCause[] {
   const out: StatusCause[] = [];
   const n: ObjectMeta = meta ?? {};
   const o: ObjectMeta = old ?? {};
@@ -115,7 +127,13 @@ export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, old: Obje
   }
   if (o.deletionTimestamp) {
     const added = (n.finalizers ?? []).filter((f) => !(o.finalizers ?? []).includes(f));
-    if (added.length) out.push(forbidden(child(path, 'finalizers'), `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`));
+    if (added.length)
+      out.push(
+        forbidden(
+          child(path, 'finalizers'),
+          `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+        ),
+      );
   }
   out.push(...validateLabels(n.labels, child(path, 'labels')));
   out.push(...validateAnnotations(n.annotations, child(path, 'annotations')));

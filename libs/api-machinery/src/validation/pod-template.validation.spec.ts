@@ -6,13 +6,19 @@ import { resourceType, templateOf } from './spec-fixtures';
 import { validateObject } from './validate-object';
 
 const type = resourceType('', 'PodTemplate');
-const pt = (template: unknown): KubeObject => ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'tpl', namespace: 'default' }, template } as KubeObject);
-const lines = (obj: KubeObject) => validateObject(type, applyDefaults(type, obj)).map((c) => `${c.field}: ${c.message}`);
+const pt = (template: unknown): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'tpl', namespace: 'default' }, template }) as KubeObject;
+const lines = (obj: KubeObject) =>
+  validateObject(type, applyDefaults(type, obj)).map((c) => `${c.field}: ${c.message}`);
 
 describe(validatePodTemplate.name, () => {
   it('defaults and accepts the template as a pod template', () => {
     const out = applyDefaults(type, pt(templateOf()));
-    expect(out).toMatchObject({ template: { spec: { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', containers: [{ imagePullPolicy: 'IfNotPresent' }] } } });
+    expect(out).toMatchObject({
+      template: {
+        spec: { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', containers: [{ imagePullPolicy: 'IfNotPresent' }] },
+      },
+    });
     expect(lines(pt(templateOf()))).toEqual([]);
   });
 
@@ -25,6 +31,8 @@ describe(validatePodTemplate.name, () => {
   });
 
   it('is refused by serverless admission when it asks for the host network', () => {
-    expect(() => admitServerless(type, applyDefaults(type, pt(templateOf({ hostNetwork: true }))))).toThrow(/template\.spec\.hostNetwork/);
+    expect(() => admitServerless(type, applyDefaults(type, pt(templateOf({ hostNetwork: true }))))).toThrow(
+      /template\.spec\.hostNetwork/,
+    );
   });
 });

@@ -6,10 +6,36 @@ import { dns1123LabelErrors } from './name-rules';
 import { QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 
 export const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos',
-  'csi', 'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ] as const;
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
@@ -65,7 +91,8 @@ function validateSource(kind: string, src: Obj, path: string): StatusCause[] {
     case 'nfs':
       if (!strAt(src.server)) out.push(required(child(path, 'server'), ''));
       if (!strAt(src.path)) out.push(required(child(path, 'path'), ''));
-      else if (!String(src.path).startsWith('/')) out.push(invalid(child(path, 'path'), src.path, 'must be an absolute path'));
+      else if (!String(src.path).startsWith('/'))
+        out.push(invalid(child(path, 'path'), src.path, 'must be an absolute path'));
       break;
     case 'flexVolume':
       if (!strAt(src.driver)) out.push(required(child(path, 'driver'), ''));
@@ -79,9 +106,13 @@ function validateSource(kind: string, src: Obj, path: string): StatusCause[] {
         out.push(invalid(child(path, 'medium'), medium, 'must be empty, "Memory" or "HugePages"'));
       }
       if (src.sizeLimit !== undefined && src.sizeLimit !== null) {
-        const q = typeof src.sizeLimit === 'string' || typeof src.sizeLimit === 'number' ? tryParseQuantity(src.sizeLimit) : undefined;
+        const q =
+          typeof src.sizeLimit === 'string' || typeof src.sizeLimit === 'number'
+            ? tryParseQuantity(src.sizeLimit)
+            : undefined;
         if (!q) out.push(invalid(child(path, 'sizeLimit'), src.sizeLimit, QUANTITY_FORMAT_ERROR));
-        else if (q.value < 0) out.push(invalid(child(path, 'sizeLimit'), src.sizeLimit, 'must be greater than or equal to 0'));
+        else if (q.value < 0)
+          out.push(invalid(child(path, 'sizeLimit'), src.sizeLimit, 'must be greater than or equal to 0'));
       }
       break;
     }
@@ -111,7 +142,8 @@ export function validateVolumes(volumes: unknown, path: string): { causes: Statu
     }
     const present = VOLUME_SOURCES.filter((k) => vol[k] !== undefined && vol[k] !== null);
     if (present.length === 0) out.push(required(p, 'must specify a volume type'));
-    for (const extra of present.slice(1)) out.push(forbidden(child(p, extra), 'may not specify more than 1 volume type'));
+    for (const extra of present.slice(1))
+      out.push(forbidden(child(p, extra), 'may not specify more than 1 volume type'));
     if (present[0]) out.push(...validateSource(present[0], objAt(vol[present[0]]) ?? {}, child(p, present[0])));
   }
   return { causes: out, names };

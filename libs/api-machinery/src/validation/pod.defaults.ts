@@ -98,7 +98,8 @@ export function defaultPodSpec(spec: Obj): void {
   }
   for (const v of arrAt(spec.volumes)) defaultVolume(v);
   // The service account admission plugin fills these for pods; templates get them too in practice.
-  if (strAt(spec.serviceAccountName) === undefined && strAt(spec.serviceAccount) !== undefined) spec.serviceAccountName = spec.serviceAccount;
+  if (strAt(spec.serviceAccountName) === undefined && strAt(spec.serviceAccount) !== undefined)
+    spec.serviceAccountName = spec.serviceAccount;
 }
 
 /** Defaults a whole Pod: the spec plus what the Priority admission plugin sets. */

@@ -13,14 +13,24 @@ describe('Pod validation', () => {
   });
 
   it('requires containers and images', () => {
-    expect(check(podObject({ containers: [] }))).toEqual([{ reason: 'FieldValueRequired', field: 'spec.containers', message: 'Required value' }]);
+    expect(check(podObject({ containers: [] }))).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.containers', message: 'Required value' },
+    ]);
     expect(check(podObject({ containers: [{ name: 'app' }] }))).toEqual([
       { reason: 'FieldValueRequired', field: 'spec.containers[0].image', message: 'Required value' },
     ]);
   });
 
   it('requires unique DNS-label container names across init and app containers', () => {
-    const causes = check(podObject({ initContainers: [{ name: 'app', image: 'busybox' }], containers: [{ name: 'App', image: 'x' }, { name: 'app', image: 'y' }] }));
+    const causes = check(
+      podObject({
+        initContainers: [{ name: 'app', image: 'busybox' }],
+        containers: [
+          { name: 'App', image: 'x' },
+          { name: 'app', image: 'y' },
+        ],
+      }),
+    );
     expect(causes.map((c) => [c.field, c.reason])).toEqual([
       ['spec.containers[0].name', 'FieldValueInvalid'],
       ['spec.containers[1].name', 'FieldValueDuplicate'],
@@ -29,10 +39,32 @@ describe('Pod validation', () => {
   });
 
   it('checks ports', () => {
-    const causes = check(podObject({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 70000, protocol: 'HTTP' }, { containerPort: 80, name: 'http' }, { containerPort: 81, name: 'http' }] }] }));
+    const causes = check(
+      podObject({
+        containers: [
+          {
+            name: 'a',
+            image: 'x',
+            ports: [
+              { containerPort: 70000, protocol: 'HTTP' },
+              { containerPort: 80, name: 'http' },
+              { containerPort: 81, name: 'http' },
+            ],
+          },
+        ],
+      }),
+    );
     expect(causes).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec.containers[0].ports[0].containerPort', message: 'Invalid value: 70000: must be between 1 and 65535, inclusive' },
-      { reason: 'FieldValueNotSupported', field: 'spec.containers[0].ports[0].protocol', message: 'Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.containers[0].ports[0].containerPort',
+        message: 'Invalid value: 70000: must be between 1 and 65535, inclusive',
+      },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.containers[0].ports[0].protocol',
+        message: 'Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
+      },
       { reason: 'FieldValueDuplicate', field: 'spec.containers[0].ports[2].name', message: 'Duplicate value: "http"' },
     ]);
   });
@@ -47,11 +79,16 @@ describe('Pod validation', () => {
 
   it('rejects unknown restart and DNS policies', () => {
     expect(check(podObject({ restartPolicy: 'Sometimes', dnsPolicy: 'Google' }))).toEqual([
-      { reason: 'FieldValueNotSupported', field: 'spec.restartPolicy', message: 'Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"' },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.restartPolicy',
+        message: 'Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"',
+      },
       {
         reason: 'FieldValueNotSupported',
         field: 'spec.dnsPolicy',
-        message: 'Unsupported value: "Google": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"',
+        message:
+          'Unsupported value: "Google": supported values: "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"',
       },
     ]);
   });
@@ -59,7 +96,10 @@ describe('Pod validation', () => {
   it('requires mounts to name a declared volume and volume names to be unique', () => {
     const causes = check(
       podObject({
-        volumes: [{ name: 'data', emptyDir: {} }, { name: 'data', configMap: { name: 'cfg' } }],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'data', configMap: { name: 'cfg' } },
+        ],
         containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'logs', mountPath: '/logs' }] }],
       }),
     );
@@ -70,22 +110,52 @@ describe('Pod validation', () => {
   });
 
   it('keeps requests within limits and quantities parseable', () => {
-    const causes = check(podObject({ containers: [{ name: 'a', image: 'x', resources: { requests: { cpu: '2', memory: 'lots' }, limits: { cpu: '1000m' } } }] }));
+    const causes = check(
+      podObject({
+        containers: [
+          { name: 'a', image: 'x', resources: { requests: { cpu: '2', memory: 'lots' }, limits: { cpu: '1000m' } } },
+        ],
+      }),
+    );
     expect(causes).toEqual([
       {
         reason: 'FieldValueInvalid',
         field: 'spec.containers[0].resources.requests[memory]',
-        message: "Invalid value: \"lots\": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        message:
+          'Invalid value: "lots": quantities must match the regular expression \'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$\'',
       },
-      { reason: 'FieldValueInvalid', field: 'spec.containers[0].resources.requests', message: 'Invalid value: "2": must be less than or equal to cpu limit of 1' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.containers[0].resources.requests',
+        message: 'Invalid value: "2": must be less than or equal to cpu limit of 1',
+      },
     ]);
   });
 
   it('requires exactly one probe handler', () => {
-    const causes = check(podObject({ containers: [{ name: 'a', image: 'x', livenessProbe: {}, readinessProbe: { exec: { command: ['true'] }, tcpSocket: { port: 80 } } }] }));
+    const causes = check(
+      podObject({
+        containers: [
+          {
+            name: 'a',
+            image: 'x',
+            livenessProbe: {},
+            readinessProbe: { exec: { command: ['true'] }, tcpSocket: { port: 80 } },
+          },
+        ],
+      }),
+    );
     expect(causes).toEqual([
-      { reason: 'FieldValueRequired', field: 'spec.containers[0].livenessProbe', message: 'Required value: must specify a handler type' },
-      { reason: 'FieldValueForbidden', field: 'spec.containers[0].readinessProbe.tcpSocket', message: 'Forbidden: may not specify more than 1 handler type' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.containers[0].livenessProbe',
+        message: 'Required value: must specify a handler type',
+      },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'spec.containers[0].readinessProbe.tcpSocket',
+        message: 'Forbidden: may not specify more than 1 handler type',
+      },
     ]);
   });
 
@@ -93,11 +163,16 @@ describe('Pod validation', () => {
     const old = { ...podObject(), metadata: { name: 'web', namespace: 'default', uid: 'u1' } };
     const newImage = { ...old, spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] } };
     expect(check(newImage, old)).toEqual([]);
-    const newPort = { ...old, spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } };
+    const newPort = {
+      ...old,
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] },
+    };
     const causes = check(newPort, old);
     expect(causes).toHaveLength(1);
     expect(causes[0]).toMatchObject({ reason: 'FieldValueForbidden', field: 'spec' });
-    expect(causes[0].message).toMatch(/^Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
+    expect(causes[0].message).toMatch(
+      /^Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/,
+    );
     // Upstream's cmp.Diff of the spec follows, so the user sees which field changed.
     const diff = causes[0].message!.split('\n').slice(1);
     expect(diff[0]).toBe('  core.PodSpec{');

@@ -2,12 +2,22 @@
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
 import { validateContainer, type ContainerContext } from './container.validation';
-import { ephemeralContainerChanges, ephemeralContainersInTemplate, ephemeralContainersOnCreate, validateEphemeralContainers } from './ephemeral-containers.validation';
+import {
+  ephemeralContainerChanges,
+  ephemeralContainersInTemplate,
+  ephemeralContainersOnCreate,
+  validateEphemeralContainers,
+} from './ephemeral-containers.validation';
 import { child, forbidden, index, invalid, notSupported, required } from './field-errors';
 import { goCmpDiff } from './go-cmp-diff';
 import { arrAt, cloneJson, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
 import { dns1123LabelErrors, dns1123SubdomainErrors, inclusiveRangeError, nameIsDnsSubdomain } from './name-rules';
-import { validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './object-meta.validation';
+import {
+  validateAnnotations,
+  validateLabels,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from './object-meta.validation';
 import { validateVolumes } from './pod-volumes.validation';
 
 const RESTART_POLICIES = ['Always', 'Never', 'OnFailure'];
@@ -26,13 +36,21 @@ function validateTolerations(tolerations: unknown, path: string): StatusCause[] 
     const op = strAt(t.operator) ?? 'Equal';
     const k = strAt(t.key) ?? '';
     if (k) for (const m of validateLabels({ [k]: '' }, child(p, 'key'))) out.push(m);
-    if (!k && op !== 'Exists') out.push(invalid(child(p, 'operator'), op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
-    if (op === 'Exists' && strAt(t.value)) out.push(invalid(child(p, 'operator'), t.value, "value must be empty when `operator` is 'Exists'"));
+    if (!k && op !== 'Exists')
+      out.push(
+        invalid(
+          child(p, 'operator'),
+          op,
+          'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+        ),
+      );
+    if (op === 'Exists' && strAt(t.value))
+      out.push(invalid(child(p, 'operator'), t.value, "value must be empty when `operator` is 'Exists'"));
     if (op !== 'Equal' && op !== 'Exists') out.push(notSupported(child(p, 'operator'), op, ['Equal', 'Exists']));
     const effect = strAt(t.effect);
     if (effect && !TAINT_EFFECTS.includes(effect)) out.push(notSupported(child(p, 'effect'), effect, TAINT_EFFECTS));
     if (t.tolerationSeconds !== undefined && effect !== 'NoExecute') {
-      out.push(invalid(child(p, 'effect'), effect ?? '', 'effect must be \'NoExecute\' when `tolerationSeconds` is set'));
+      out.push(invalid(child(p, 'effect'), effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
     }
   }
   return out;
@@ -56,28 +74,35 @@ export function validatePodSpec(rawSpec: unknown, path: string, opts: PodSpecOpt
   const { causes, names: volumes } = validateVolumes(spec.volumes, child(path, 'volumes'));
   out.push(...causes);
   const ctx: ContainerContext = { volumes, names: new Set(), init: true };
-  for (const [i, c] of arrAt(spec.initContainers).entries()) out.push(...validateContainer(c, index(child(path, 'initContainers'), i), ctx));
+  for (const [i, c] of arrAt(spec.initContainers).entries())
+    out.push(...validateContainer(c, index(child(path, 'initContainers'), i), ctx));
   ctx.init = false;
   const containers = arrAt(spec.containers);
   if (containers.length === 0) out.push(required(child(path, 'containers'), ''));
-  for (const [i, c] of containers.entries()) out.push(...validateContainer(c, index(child(path, 'containers'), i), ctx));
+  for (const [i, c] of containers.entries())
+    out.push(...validateContainer(c, index(child(path, 'containers'), i), ctx));
   out.push(...validateEphemeralContainers(spec.ephemeralContainers, child(path, 'ephemeralContainers'), ctx));
 
   if (!opts.skipRestartPolicy) {
     const rp = spec.restartPolicy;
     if (rp === undefined || rp === null || rp === '') out.push(required(child(path, 'restartPolicy'), ''));
-    else if (typeof rp !== 'string' || !RESTART_POLICIES.includes(rp)) out.push(notSupported(child(path, 'restartPolicy'), rp, RESTART_POLICIES));
+    else if (typeof rp !== 'string' || !RESTART_POLICIES.includes(rp))
+      out.push(notSupported(child(path, 'restartPolicy'), rp, RESTART_POLICIES));
   }
   const dns = spec.dnsPolicy;
-  if (dns !== undefined && (typeof dns !== 'string' || !DNS_POLICIES.includes(dns))) out.push(notSupported(child(path, 'dnsPolicy'), dns, DNS_POLICIES));
-  if (dns === 'None' && !objAt(spec.dnsConfig)) out.push(required(child(path, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
+  if (dns !== undefined && (typeof dns !== 'string' || !DNS_POLICIES.includes(dns)))
+    out.push(notSupported(child(path, 'dnsPolicy'), dns, DNS_POLICIES));
+  if (dns === 'None' && !objAt(spec.dnsConfig))
+    out.push(required(child(path, 'dnsConfig'), 'must provide `dnsConfig` when `dnsPolicy` is None'));
   const ads = spec.activeDeadlineSeconds;
   if (ads !== undefined && ads !== null) {
     const n = numAt(ads);
-    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_INT32) out.push(invalid(child(path, 'activeDeadlineSeconds'), ads, inclusiveRangeError(1, MAX_INT32)));
+    if (n === undefined || !Number.isInteger(n) || n < 1 || n > MAX_INT32)
+      out.push(invalid(child(path, 'activeDeadlineSeconds'), ads, inclusiveRangeError(1, MAX_INT32)));
   }
   const tgps = numAt(spec.terminationGracePeriodSeconds);
-  if (tgps !== undefined && tgps < 0) out.push(invalid(child(path, 'terminationGracePeriodSeconds'), tgps, 'must be greater than or equal to 0'));
+  if (tgps !== undefined && tgps < 0)
+    out.push(invalid(child(path, 'terminationGracePeriodSeconds'), tgps, 'must be greater than or equal to 0'));
   out.push(...validateLabels(spec.nodeSelector, child(path, 'nodeSelector')));
   const sa = strAt(spec.serviceAccountName);
   if (sa) for (const m of dns1123SubdomainErrors(sa)) out.push(invalid(child(path, 'serviceAccountName'), sa, m));
@@ -88,7 +113,8 @@ export function validatePodSpec(rawSpec: unknown, path: string, opts: PodSpecOpt
   const rc = strAt(spec.runtimeClassName);
   if (rc) for (const m of dns1123SubdomainErrors(rc)) out.push(invalid(child(path, 'runtimeClassName'), rc, m));
   const pp = spec.preemptionPolicy;
-  if (pp !== undefined && pp !== 'PreemptLowerPriority' && pp !== 'Never') out.push(notSupported(child(path, 'preemptionPolicy'), pp, ['Never', 'PreemptLowerPriority']));
+  if (pp !== undefined && pp !== 'PreemptLowerPriority' && pp !== 'Never')
+    out.push(notSupported(child(path, 'preemptionPolicy'), pp, ['Never', 'PreemptLowerPriority']));
   out.push(...validateTolerations(spec.tolerations, child(path, 'tolerations')));
   for (const [i, raw] of arrAt(spec.imagePullSecrets).entries()) {
     if (!strAt(objAt(raw)?.name)) out.push(required(child(index(child(path, 'imagePullSecrets'), i), 'name'), ''));
@@ -128,7 +154,8 @@ function blankMutableFields(spec: Obj, old: Obj): Obj {
   }
   s.activeDeadlineSeconds = old.activeDeadlineSeconds;
   const oldTgps = numAt(old.terminationGracePeriodSeconds);
-  if (oldTgps !== undefined && oldTgps < 0 && s.terminationGracePeriodSeconds === 1) s.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
+  if (oldTgps !== undefined && oldTgps < 0 && s.terminationGracePeriodSeconds === 1)
+    s.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
   const oldTol = arrAt(old.tolerations);
   const newTol = arrAt(s.tolerations);
   if (oldTol.every((t) => newTol.some((n) => jsonEqual(n, t)))) s.tolerations = old.tolerations;
@@ -137,22 +164,33 @@ function blankMutableFields(spec: Obj, old: Obj): Obj {
 
 /** `ValidatePodUpdate`: only images, activeDeadlineSeconds and added tolerations may change. */
 export function validatePodUpdate(pod: KubeObject, old: KubeObject): StatusCause[] {
-  const out = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodSpec(pod.spec, 'spec', { phase: 'update' })];
+  const out = [
+    ...validateObjectMetaUpdate(pod.metadata, old.metadata),
+    ...validatePodSpec(pod.spec, 'spec', { phase: 'update' }),
+  ];
   const spec = objAt(pod.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
   const oldAds = numAt(oldSpec.activeDeadlineSeconds);
   const newAds = numAt(spec.activeDeadlineSeconds);
   if (oldAds !== undefined && (newAds === undefined || newAds > oldAds)) {
-    out.push(invalid(child('spec', 'activeDeadlineSeconds'), spec.activeDeadlineSeconds ?? null, 'must be less than or equal to previous value'));
+    out.push(
+      invalid(
+        child('spec', 'activeDeadlineSeconds'),
+        spec.activeDeadlineSeconds ?? null,
+        'must be less than or equal to previous value',
+      ),
+    );
   }
   for (const list of ['containers', 'initContainers']) {
     arrAt(spec[list]).forEach((c, i) => {
-      if (objAt(arrAt(oldSpec[list])[i])?.image && !strAt(objAt(c)?.image)) out.push(required(child(index(child('spec', list), i), 'image'), ''));
+      if (objAt(arrAt(oldSpec[list])[i])?.image && !strAt(objAt(c)?.image))
+        out.push(required(child(index(child('spec', list), i), 'image'), ''));
     });
   }
   const munged = blankMutableFields(spec, oldSpec);
   // Upstream appends cmp.Diff(old spec, new spec) so the user sees which field changed.
-  if (!jsonEqual(munged, oldSpec)) out.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${goCmpDiff(oldSpec, munged, 'core.PodSpec')}`));
+  if (!jsonEqual(munged, oldSpec))
+    out.push(forbidden('spec', `${POD_UPDATE_FORBIDDEN_MESSAGE}\n${goCmpDiff(oldSpec, munged, 'core.PodSpec')}`));
   return out;
 }
 
@@ -164,8 +202,12 @@ const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
  * the subresource carries everything else over from the stored pod.
  */
 export function validatePodEphemeralContainersUpdate(pod: KubeObject, old: KubeObject): StatusCause[] {
-  const out = [...validateObjectMetaUpdate(pod.metadata, old.metadata), ...validatePodSpec(pod.spec, 'spec', { phase: 'update' })];
+  const out = [
+    ...validateObjectMetaUpdate(pod.metadata, old.metadata),
+    ...validatePodSpec(pod.spec, 'spec', { phase: 'update' }),
+  ];
   // Static pods run from a node's files; there is no node here, but upstream's rule stays.
-  if (old.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return [forbidden('', 'static pods do not support ephemeral containers')];
+  if (old.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined)
+    return [forbidden('', 'static pods do not support ephemeral containers')];
   return [...out, ...ephemeralContainerChanges(pod, old)];
 }

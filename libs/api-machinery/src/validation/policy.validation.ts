@@ -11,7 +11,8 @@ const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 
 // Go's %#v of the internal spec, which has pointers only: their addresses mean nothing to a reader.
 function goPdbSpec(spec: Obj): GoValue {
-  const ptr = (type: string, v: unknown, i: number): string => `(*${type})(${v === undefined || v === null ? 'nil' : `0xc00000${i}000`})`;
+  const ptr = (type: string, v: unknown, i: number): string =>
+    `(*${type})(${v === undefined || v === null ? 'nil' : `0xc00000${i}000`})`;
   return new GoValue(
     `policy.PodDisruptionBudgetSpec{MinAvailable:${ptr('intstr.IntOrString', spec.minAvailable, 1)}, Selector:${ptr('v1.LabelSelector', spec.selector, 2)}, ` +
       `MaxUnavailable:${ptr('intstr.IntOrString', spec.maxUnavailable, 3)}, UnhealthyPodEvictionPolicy:${ptr('policy.UnhealthyPodEvictionPolicyType', spec.unhealthyPodEvictionPolicy, 4)}}`,
@@ -24,7 +25,8 @@ const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 export function validatePodDisruptionBudget(obj: KubeObject): StatusCause[] {
   const spec = objAt(obj.spec) ?? {};
   const out: StatusCause[] = [];
-  if (isSet(spec.minAvailable) && isSet(spec.maxUnavailable)) out.push(invalid('spec', goPdbSpec(spec), 'minAvailable and maxUnavailable cannot be both set'));
+  if (isSet(spec.minAvailable) && isSet(spec.maxUnavailable))
+    out.push(invalid('spec', goPdbSpec(spec), 'minAvailable and maxUnavailable cannot be both set'));
   out.push(...validateIntOrPercent(spec.minAvailable, 'spec.minAvailable', true));
   out.push(...validateIntOrPercent(spec.maxUnavailable, 'spec.maxUnavailable', true));
   out.push(...validateLabelSelector(spec.selector, 'spec.selector'));

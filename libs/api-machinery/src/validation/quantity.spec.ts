@@ -1,5 +1,11 @@
 import { SchemaRegistry } from '../schema/schema-registry.service';
-import { canonicalQuantity, formatQuantity, parseQuantity, tryParseQuantity, withCanonicalQuantities } from './quantity';
+import {
+  canonicalQuantity,
+  formatQuantity,
+  parseQuantity,
+  tryParseQuantity,
+  withCanonicalQuantities,
+} from './quantity';
 
 describe(parseQuantity.name, () => {
   it.each([
@@ -20,7 +26,7 @@ describe(parseQuantity.name, () => {
 
   it('rejects what Kubernetes rejects', () => {
     for (const bad of ['', 'abc', '1Gb', '1 Gi', '1.2.3', 'Gi']) expect(tryParseQuantity(bad)).toBeUndefined();
-    expect(() => parseQuantity('1Gb')).toThrow("quantities must match the regular expression");
+    expect(() => parseQuantity('1Gb')).toThrow('quantities must match the regular expression');
   });
 });
 
@@ -65,7 +71,10 @@ describe(withCanonicalQuantities.name, () => {
   it('rewrites the quantities a schema places, nothing else', () => {
     const registry = SchemaRegistry.builtIn();
     const pod = registry.schemaFor('', 'v1', 'Pod')!;
-    const obj = { metadata: { name: 'p', labels: { cpu: '0.5' } }, spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1.5Gi' } } }] } };
+    const obj = {
+      metadata: { name: 'p', labels: { cpu: '0.5' } },
+      spec: { containers: [{ name: 'c', resources: { limits: { cpu: 1, memory: '1.5Gi' } } }] },
+    };
     expect(withCanonicalQuantities(obj, pod)).toEqual({
       metadata: { name: 'p', labels: { cpu: '0.5' } },
       spec: { containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1536Mi' } } }] },

@@ -5,7 +5,18 @@ export const QUANTITY_REGEX_TEXT = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$
 export const QUANTITY_FORMAT_ERROR = `quantities must match the regular expression '${QUANTITY_REGEX_TEXT}'`;
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const DECIMAL: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
 
 export type QuantityFormat = 'BinarySI' | 'DecimalSI' | 'DecimalExponent';
 
@@ -154,7 +165,8 @@ export function withCanonicalQuantities<T>(obj: T, schema: SchemaNode): T {
 }
 
 function canonicalize(value: unknown, schema: SchemaNode): unknown {
-  if (schema.ref === QUANTITY_DEFINITION) return typeof value === 'string' || typeof value === 'number' ? canonicalQuantity(value) : value;
+  if (schema.ref === QUANTITY_DEFINITION)
+    return typeof value === 'string' || typeof value === 'number' ? canonicalQuantity(value) : value;
   if (Array.isArray(value)) return schema.items ? value.map((v) => canonicalize(v, schema.items as SchemaNode)) : value;
   if (typeof value !== 'object' || value === null) return value;
   const { properties, additionalProperties } = schema;

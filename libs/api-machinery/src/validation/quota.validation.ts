@@ -9,17 +9,64 @@ import { validateObjectMetaUpdate } from './object-meta.validation';
 import { canonicalQuantity, QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 
 const STANDARD_RESOURCES = new Set([
-  'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory',
-  'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims',
-  'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers',
+  'cpu',
+  'memory',
+  'ephemeral-storage',
+  'requests.cpu',
+  'requests.memory',
+  'requests.ephemeral-storage',
+  'limits.cpu',
+  'limits.memory',
+  'limits.ephemeral-storage',
+  'pods',
+  'resourcequotas',
+  'services',
+  'replicationcontrollers',
+  'secrets',
+  'configmaps',
+  'persistentvolumeclaims',
+  'storage',
+  'requests.storage',
+  'services.nodeports',
+  'services.loadbalancers',
 ]);
 const STANDARD_QUOTA_RESOURCES = new Set([...STANDARD_RESOURCES].filter((r) => r !== 'storage'));
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
-const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
-const POD_COMPUTE_RESOURCES = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+const INTEGER_RESOURCES = new Set([
+  'pods',
+  'resourcequotas',
+  'services',
+  'replicationcontrollers',
+  'secrets',
+  'configmaps',
+  'persistentvolumeclaims',
+  'services.nodeports',
+  'services.loadbalancers',
+]);
+const POD_COMPUTE_RESOURCES = new Set([
+  'cpu',
+  'memory',
+  'limits.cpu',
+  'limits.memory',
+  'requests.cpu',
+  'requests.memory',
+]);
 // VolumeAttributesClass needs a feature gate that 1.32 leaves off.
-const STANDARD_SCOPES = new Set(['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity']);
-const EXISTS_ONLY_SCOPES = new Set(['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'CrossNamespacePodAffinity']);
+const STANDARD_SCOPES = new Set([
+  'Terminating',
+  'NotTerminating',
+  'BestEffort',
+  'NotBestEffort',
+  'PriorityClass',
+  'CrossNamespacePodAffinity',
+]);
+const EXISTS_ONLY_SCOPES = new Set([
+  'Terminating',
+  'NotTerminating',
+  'BestEffort',
+  'NotBestEffort',
+  'CrossNamespacePodAffinity',
+]);
 const CONFLICTING_SCOPES = [
   ['BestEffort', 'NotBestEffort'],
   ['Terminating', 'NotTerminating'],
@@ -29,7 +76,8 @@ export const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
 const isQuotaHugePages = (name: string): boolean => isHugePages(name) || name.startsWith('requests.hugepages-');
 const isNative = (name: string): boolean => !name.includes('/') || name.includes('kubernetes.io/');
-const isExtended = (name: string): boolean => !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
+const isExtended = (name: string): boolean =>
+  !isNative(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
 const isOvercommitAllowed = (name: string): boolean => isNative(name) && !isHugePages(name);
 const isStandardQuotaResource = (name: string): boolean => STANDARD_QUOTA_RESOURCES.has(name) || isQuotaHugePages(name);
 
@@ -43,20 +91,23 @@ function goSlice(type: string, values: unknown[] | undefined): GoValue {
 function validateResourceName(name: string, path: string): StatusCause[] {
   const out = qualifiedNameErrors(name).map((m) => invalid(path, name, m));
   if (out.length) return out;
-  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isQuotaHugePages(name)) out.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
+  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isQuotaHugePages(name))
+    out.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
   return out;
 }
 
 function validateQuotaResourceName(name: string, path: string): StatusCause[] {
   const out = validateResourceName(name, path);
-  if (!name.includes('/') && !isStandardQuotaResource(name)) out.push(invalid(path, name, 'must be a standard resource for quota'));
+  if (!name.includes('/') && !isStandardQuotaResource(name))
+    out.push(invalid(path, name, 'must be a standard resource for quota'));
   return out;
 }
 
 function validateContainerResourceName(name: string, path: string): StatusCause[] {
   const out = validateResourceName(name, path);
   if (!name.includes('/')) {
-    if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name)) out.push(invalid(path, name, 'must be a standard resource for containers'));
+    if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name))
+      out.push(invalid(path, name, 'must be a standard resource for containers'));
   } else if (!isNative(name) && !isExtended(name)) {
     out.push(invalid(path, name, "doesn't follow extended resource name standard"));
   }
@@ -84,7 +135,8 @@ function validateQuantityValue(name: string, q: Quantity, path: string): StatusC
   if (q.value < 0) out.push(invalid(path, q.text, 'must be greater than or equal to 0'));
   const integer = INTEGER_RESOURCES.has(name) || isExtended(name);
   // Quantities print through their String() method, without quotes.
-  if (integer && Math.abs(q.value - Math.round(q.value)) > 1e-9) out.push(invalid(path, new GoValue(q.text), 'must be an integer'));
+  if (integer && Math.abs(q.value - Math.round(q.value)) > 1e-9)
+    out.push(invalid(path, new GoValue(q.text), 'must be an integer'));
   return out;
 }
 
@@ -128,7 +180,9 @@ function validateScopes(spec: Obj, hard: string[]): StatusCause[] {
   const value = goSlice('core.ResourceQuotaScope', scopes);
   for (const scope of scopes) {
     if (!STANDARD_SCOPES.has(scope)) out.push(invalid('spec.scopes', value, 'unsupported scope'));
-    for (const r of hard) if (isStandardQuotaResource(r) && !scopeAppliesTo(scope, r)) out.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'));
+    for (const r of hard)
+      if (isStandardQuotaResource(r) && !scopeAppliesTo(scope, r))
+        out.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'));
   }
   if (conflicting(new Set(scopes))) out.push(invalid('spec.scopes', value, 'conflicting scopes'));
   return out;
@@ -140,7 +194,9 @@ function goScopeSelector(sel: Obj): GoValue {
     const values = Array.isArray(o.values) ? goSlice('string', o.values).text : '[]string(nil)';
     return `core.ScopedResourceSelectorRequirement{ScopeName:${JSON.stringify(strAt(o.scopeName) ?? '')}, Operator:${JSON.stringify(strAt(o.operator) ?? '')}, Values:${values}}`;
   });
-  const list = Array.isArray(sel.matchExpressions) ? `[]core.ScopedResourceSelectorRequirement{${reqs.join(', ')}}` : '[]core.ScopedResourceSelectorRequirement(nil)';
+  const list = Array.isArray(sel.matchExpressions)
+    ? `[]core.ScopedResourceSelectorRequirement{${reqs.join(', ')}}`
+    : '[]core.ScopedResourceSelectorRequirement(nil)';
   return new GoValue(`core.ScopeSelector{MatchExpressions:${list}}`);
 }
 
@@ -157,7 +213,9 @@ function validateScopeSelector(spec: Obj, hard: string[]): StatusCause[] {
     const op = strAt(req.operator) ?? '';
     const values = arrAt(req.values);
     if (!STANDARD_SCOPES.has(scope)) out.push(invalid(child(path, 'scopeName'), scope, 'unsupported scope'));
-    for (const r of hard) if (isStandardQuotaResource(r) && !scopeAppliesTo(scope, r)) out.push(invalid(path, goScopeSelector(sel), 'unsupported scope applied to resource'));
+    for (const r of hard)
+      if (isStandardQuotaResource(r) && !scopeAppliesTo(scope, r))
+        out.push(invalid(path, goScopeSelector(sel), 'unsupported scope applied to resource'));
     if (EXISTS_ONLY_SCOPES.has(scope) && op !== 'Exists') {
       out.push(
         invalid(
@@ -168,9 +226,22 @@ function validateScopeSelector(spec: Obj, hard: string[]): StatusCause[] {
       );
     }
     if (op === 'In' || op === 'NotIn') {
-      if (values.length === 0) out.push(required(child(path, 'values'), "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
+      if (values.length === 0)
+        out.push(
+          required(
+            child(path, 'values'),
+            "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
+          ),
+        );
     } else if (op === 'Exists' || op === 'DoesNotExist') {
-      if (values.length !== 0) out.push(invalid(child(path, 'values'), goSlice('string', values), "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+      if (values.length !== 0)
+        out.push(
+          invalid(
+            child(path, 'values'),
+            goSlice('string', values),
+            "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
+          ),
+        );
     } else {
       out.push(invalid(child(path, 'operator'), op, 'not a valid selector operator'));
     }
@@ -185,7 +256,11 @@ function validateScopeSelector(spec: Obj, hard: string[]): StatusCause[] {
 export function validateResourceQuota(obj: KubeObject): StatusCause[] {
   const spec = objAt(obj.spec) ?? {};
   const hard = Object.keys(objAt(spec.hard) ?? {}).sort();
-  return [...validateQuotaList(spec.hard, 'spec.hard'), ...validateScopes(spec, hard), ...validateScopeSelector(spec, hard)];
+  return [
+    ...validateQuotaList(spec.hard, 'spec.hard'),
+    ...validateScopes(spec, hard),
+    ...validateScopeSelector(spec, hard),
+  ];
 }
 
 export function validateResourceQuotaUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
@@ -210,17 +285,29 @@ export function validateResourceQuotaStatus(obj: KubeObject): StatusCause[] {
 function validateLimitTypeName(type: string, path: string): StatusCause[] {
   const out = qualifiedNameErrors(type).map((m) => invalid(path, type, m));
   if (out.length) return out;
-  if (!type.includes('/') && !LIMIT_TYPES.includes(type)) out.push(invalid(path, type, 'must be a standard limit type or fully qualified'));
+  if (!type.includes('/') && !LIMIT_TYPES.includes(type))
+    out.push(invalid(path, type, 'must be a standard limit type or fully qualified'));
   return out;
 }
 
 type QuantityMap = Map<string, Quantity>;
 
-function limitList(item: Obj, field: string, type: string, base: string, keys: Set<string>, out: StatusCause[]): QuantityMap {
+function limitList(
+  item: Obj,
+  field: string,
+  type: string,
+  base: string,
+  keys: Set<string>,
+  out: StatusCause[],
+): QuantityMap {
   const m: QuantityMap = new Map();
   for (const [name, v] of Object.entries(objAt(item[field]) ?? {})) {
     const p = key(child(base, field), name);
-    out.push(...(type === 'Pod' || type === 'Container' ? validateContainerResourceName(name, p) : validateResourceName(name, p)));
+    out.push(
+      ...(type === 'Pod' || type === 'Container'
+        ? validateContainerResourceName(name, p)
+        : validateResourceName(name, p)),
+    );
     keys.add(name);
     const q = quantityAt(v, p, out);
     if (q) m.set(name, q);
@@ -228,7 +315,11 @@ function limitList(item: Obj, field: string, type: string, base: string, keys: S
   return m;
 }
 
-function compareLimits(base: string, k: string, lists: Record<'min' | 'max' | 'def' | 'defReq' | 'ratio', QuantityMap>): StatusCause[] {
+function compareLimits(
+  base: string,
+  k: string,
+  lists: Record<'min' | 'max' | 'def' | 'defReq' | 'ratio', QuantityMap>,
+): StatusCause[] {
   const out: StatusCause[] = [];
   const min = lists.min.get(k);
   const max = lists.max.get(k);
@@ -238,20 +329,58 @@ function compareLimits(base: string, k: string, lists: Record<'min' | 'max' | 'd
   const at = (field: string): string => key(child(base, field), k);
   // Quantities print through their String() method, without quotes.
   const shown = (q: Quantity): GoValue => new GoValue(q.text);
-  if (min && max && min.value > max.value) out.push(invalid(at('min'), shown(min), `min value ${min.text} is greater than max value ${max.text}`));
-  if (defReq && min && min.value > defReq.value) out.push(invalid(at('defaultRequest'), shown(defReq), `min value ${min.text} is greater than default request value ${defReq.text}`));
-  if (defReq && max && defReq.value > max.value) out.push(invalid(at('defaultRequest'), shown(defReq), `default request value ${defReq.text} is greater than max value ${max.text}`));
-  if (defReq && def && defReq.value > def.value) out.push(invalid(at('defaultRequest'), shown(defReq), `default request value ${defReq.text} is greater than default limit value ${def.text}`));
-  if (def && min && min.value > def.value) out.push(invalid(at('default'), shown(min), `min value ${min.text} is greater than default value ${def.text}`));
-  if (def && max && def.value > max.value) out.push(invalid(at('default'), shown(max), `default value ${def.text} is greater than max value ${max.text}`));
-  if (ratio && ratio.value < 1) out.push(invalid(at('maxLimitRequestRatio'), shown(ratio), `ratio ${ratio.text} is less than 1`));
+  if (min && max && min.value > max.value)
+    out.push(invalid(at('min'), shown(min), `min value ${min.text} is greater than max value ${max.text}`));
+  if (defReq && min && min.value > defReq.value)
+    out.push(
+      invalid(
+        at('defaultRequest'),
+        shown(defReq),
+        `min value ${min.text} is greater than default request value ${defReq.text}`,
+      ),
+    );
+  if (defReq && max && defReq.value > max.value)
+    out.push(
+      invalid(
+        at('defaultRequest'),
+        shown(defReq),
+        `default request value ${defReq.text} is greater than max value ${max.text}`,
+      ),
+    );
+  if (defReq && def && defReq.value > def.value)
+    out.push(
+      invalid(
+        at('defaultRequest'),
+        shown(defReq),
+        `default request value ${defReq.text} is greater than default limit value ${def.text}`,
+      ),
+    );
+  if (def && min && min.value > def.value)
+    out.push(invalid(at('default'), shown(min), `min value ${min.text} is greater than default value ${def.text}`));
+  if (def && max && def.value > max.value)
+    out.push(invalid(at('default'), shown(max), `default value ${def.text} is greater than max value ${max.text}`));
+  if (ratio && ratio.value < 1)
+    out.push(invalid(at('maxLimitRequestRatio'), shown(ratio), `ratio ${ratio.text} is less than 1`));
   if (ratio && min && max) {
     const limit = max.value / min.value;
-    if (ratio.value > limit) out.push(invalid(at('maxLimitRequestRatio'), shown(ratio), `ratio ${ratio.text} is greater than max/min = ${limit.toFixed(6)}`));
+    if (ratio.value > limit)
+      out.push(
+        invalid(
+          at('maxLimitRequestRatio'),
+          shown(ratio),
+          `ratio ${ratio.text} is greater than max/min = ${limit.toFixed(6)}`,
+        ),
+      );
   }
   // GPUs, hugepages and other resources that cannot be overcommitted need default == defaultRequest.
   if (!isOvercommitAllowed(k) && def && defReq && def.value !== defReq.value) {
-    out.push(invalid(at('defaultRequest'), shown(defReq), `default value ${def.text} must equal to defaultRequest value ${defReq.text} in ${k}`));
+    out.push(
+      invalid(
+        at('defaultRequest'),
+        shown(defReq),
+        `default value ${def.text} must equal to defaultRequest value ${defReq.text} in ${k}`,
+      ),
+    );
   }
   return out;
 }
@@ -272,14 +401,21 @@ export function validateLimitRange(obj: KubeObject): StatusCause[] {
     let def: QuantityMap = new Map();
     let defReq: QuantityMap = new Map();
     if (type === 'Pod') {
-      if (Object.keys(objAt(item.default) ?? {}).length > 0) out.push(forbidden(child(base, 'default'), "may not be specified when `type` is 'Pod'"));
-      if (Object.keys(objAt(item.defaultRequest) ?? {}).length > 0) out.push(forbidden(child(base, 'defaultRequest'), "may not be specified when `type` is 'Pod'"));
+      if (Object.keys(objAt(item.default) ?? {}).length > 0)
+        out.push(forbidden(child(base, 'default'), "may not be specified when `type` is 'Pod'"));
+      if (Object.keys(objAt(item.defaultRequest) ?? {}).length > 0)
+        out.push(forbidden(child(base, 'defaultRequest'), "may not be specified when `type` is 'Pod'"));
     } else {
       def = limitList(item, 'default', type, base, keys, out);
       defReq = limitList(item, 'defaultRequest', type, base, keys, out);
     }
     if (type === 'PersistentVolumeClaim' && !min.has('storage') && !max.has('storage')) {
-      out.push(required(child(base, 'limits'), 'either minimum or maximum storage value is required, but neither was provided'));
+      out.push(
+        required(
+          child(base, 'limits'),
+          'either minimum or maximum storage value is required, but neither was provided',
+        ),
+      );
     }
     const ratio = limitList(item, 'maxLimitRequestRatio', type, base, keys, out);
     for (const k of keys) out.push(...compareLimits(base, k, { min, max, def, defReq, ratio }));

@@ -17,7 +17,9 @@ export function validateReplicationController(obj: KubeObject): StatusCause[] {
   if (template && Object.keys(selector).length > 0) {
     const labels = stringMapOf(objAt(template.metadata)?.labels);
     if (!Object.entries(selector).every(([k, v]) => labels?.[k] === v)) {
-      out.push(invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
+      out.push(
+        invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'),
+      );
     }
   }
   out.push(...validateLongRunningTemplate(spec, 'ReplicationController'));

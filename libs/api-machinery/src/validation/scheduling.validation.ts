@@ -21,7 +21,8 @@ function systemClassError(name: string, value: number, globalDefault: boolean): 
   const known = KNOWN_SYSTEM_CLASSES[name];
   if (!known) return `${name} is not a known system priority class`;
   if (known.value !== value) return `value of ${name} PriorityClass must be ${known.value}`;
-  if (known.globalDefault !== globalDefault) return `globalDefault of ${name} PriorityClass must be ${known.globalDefault}`;
+  if (known.globalDefault !== globalDefault)
+    return `globalDefault of ${name} PriorityClass must be ${known.globalDefault}`;
   return undefined;
 }
 
@@ -38,11 +39,20 @@ export function validatePriorityClass(obj: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
   if (name.startsWith(SYSTEM_PRIORITY_CLASS_PREFIX)) {
     const err = systemClassError(name, value, pc.globalDefault === true);
-    if (err) out.push(forbidden('metadata.name', `priority class names with '${SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are reserved for system use only. error: ${err}`));
+    if (err)
+      out.push(
+        forbidden(
+          'metadata.name',
+          `priority class names with '${SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are reserved for system use only. error: ${err}`,
+        ),
+      );
   } else if (value > HIGHEST_USER_DEFINABLE_PRIORITY) {
-    out.push(forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`));
+    out.push(
+      forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`),
+    );
   }
-  if (pc.preemptionPolicy !== undefined && pc.preemptionPolicy !== null) out.push(...validatePreemptionPolicy(pc.preemptionPolicy, 'preemptionPolicy'));
+  if (pc.preemptionPolicy !== undefined && pc.preemptionPolicy !== null)
+    out.push(...validatePreemptionPolicy(pc.preemptionPolicy, 'preemptionPolicy'));
   return out;
 }
 
@@ -51,8 +61,10 @@ export function validatePriorityClassUpdate(obj: KubeObject, old: KubeObject): S
   const pc = obj as Obj;
   const prev = old as Obj;
   const out = validateObjectMetaUpdate(obj.metadata, old.metadata);
-  if ((numAt(pc.value) ?? 0) !== (numAt(prev.value) ?? 0)) out.push(forbidden('value', 'may not be changed in an update.'));
-  if ((pc.preemptionPolicy ?? null) !== (prev.preemptionPolicy ?? null)) out.push(immutable('preemptionPolicy', pc.preemptionPolicy ?? null));
+  if ((numAt(pc.value) ?? 0) !== (numAt(prev.value) ?? 0))
+    out.push(forbidden('value', 'may not be changed in an update.'));
+  if ((pc.preemptionPolicy ?? null) !== (prev.preemptionPolicy ?? null))
+    out.push(immutable('preemptionPolicy', pc.preemptionPolicy ?? null));
   return out;
 }
 

@@ -16,14 +16,24 @@ function refuse(type: ResourceType, obj: KubeObject, message: string): never {
 export function findHostAccess(spec: Record<string, unknown>, path: string): [string, string] | undefined {
   for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (spec[ns] === true) {
-      const what = { hostNetwork: "the host's network", hostPID: "the host's process namespace", hostIPC: "the host's IPC namespace" }[ns];
-      return [`${path}.${ns}`, `pods run in their own sandbox and cannot share ${what} (${path}.${ns}: true); remove it`];
+      const what = {
+        hostNetwork: "the host's network",
+        hostPID: "the host's process namespace",
+        hostIPC: "the host's IPC namespace",
+      }[ns];
+      return [
+        `${path}.${ns}`,
+        `pods run in their own sandbox and cannot share ${what} (${path}.${ns}: true); remove it`,
+      ];
     }
   }
   for (const [i, v] of arrAt(spec.volumes).entries()) {
     if (objAt(v)?.hostPath !== undefined) {
       const f = `${path}.volumes[${i}].hostPath`;
-      return [f, `pods run on virtual nodes with no host filesystem, so hostPath volumes are not allowed (${f}); use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim instead`];
+      return [
+        f,
+        `pods run on virtual nodes with no host filesystem, so hostPath volumes are not allowed (${f}); use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim instead`,
+      ];
     }
   }
   for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
@@ -32,13 +42,19 @@ export function findHostAccess(spec: Record<string, unknown>, path: string): [st
       const cpath = `${path}.${list}[${i}]`;
       if (objAt(c.securityContext)?.privileged === true) {
         const f = `${cpath}.securityContext.privileged`;
-        return [f, `privileged containers are not allowed in a sandbox (${f}: true); grant only the capabilities the container needs`];
+        return [
+          f,
+          `privileged containers are not allowed in a sandbox (${f}: true); grant only the capabilities the container needs`,
+        ];
       }
       for (const [j, p] of arrAt(c.ports).entries()) {
         const hp = objAt(p)?.hostPort;
         if (typeof hp === 'number' && hp !== 0) {
           const f = `${cpath}.ports[${j}].hostPort`;
-          return [f, `there is no node to bind a host port on (${f}: ${hp}); remove hostPort and expose the pod with a Service`];
+          return [
+            f,
+            `there is no node to bind a host port on (${f}: ${hp}); remove hostPort and expose the pod with a Service`,
+          ];
         }
       }
     }
@@ -54,16 +70,28 @@ export function admitServerless(type: ResourceType, obj: KubeObject): void {
   if (type.group === '' && type.kind === 'Service') {
     const spec = objAt(obj.spec) ?? {};
     if (spec.type === 'NodePort') {
-      refuse(type, obj, 'there are no nodes to open a NodePort on (spec.type: NodePort); use type LoadBalancer or ClusterIP instead');
+      refuse(
+        type,
+        obj,
+        'there are no nodes to open a NodePort on (spec.type: NodePort); use type LoadBalancer or ClusterIP instead',
+      );
     }
     for (const [i, p] of arrAt(spec.ports).entries()) {
       const np = objAt(p)?.nodePort;
       if (typeof np === 'number' && np !== 0) {
-        refuse(type, obj, `there are no nodes to open a node port on (spec.ports[${i}].nodePort: ${np}); remove nodePort, LoadBalancer services are served without node ports`);
+        refuse(
+          type,
+          obj,
+          `there are no nodes to open a node port on (spec.ports[${i}].nodePort: ${np}); remove nodePort, LoadBalancer services are served without node ports`,
+        );
       }
     }
     if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === true) {
-      refuse(type, obj, 'load balancers send traffic straight to pods, without node ports (spec.allocateLoadBalancerNodePorts: true); set it to false or leave it out');
+      refuse(
+        type,
+        obj,
+        'load balancers send traffic straight to pods, without node ports (spec.allocateLoadBalancerNodePorts: true); set it to false or leave it out',
+      );
     }
     return;
   }

@@ -4,8 +4,12 @@ import { validateObject } from './validate-object';
 import { resourceType } from './spec-fixtures';
 
 const SVC = resourceType('', 'Service');
-const check = (obj: KubeObject, old?: KubeObject) => validateObject(SVC, applyDefaults(SVC, obj), old ? applyDefaults(SVC, old) : undefined);
-const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject => ({ metadata: { name, namespace: 'default' }, spec: { selector: { app: 'web' }, ...spec } });
+const check = (obj: KubeObject, old?: KubeObject) =>
+  validateObject(SVC, applyDefaults(SVC, obj), old ? applyDefaults(SVC, old) : undefined);
+const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject => ({
+  metadata: { name, namespace: 'default' },
+  spec: { selector: { app: 'web' }, ...spec },
+});
 
 describe('Service validation', () => {
   it('accepts ClusterIP, headless and ExternalName services', () => {
@@ -30,10 +34,27 @@ describe('Service validation', () => {
     expect(check(svc({ ports: [{ port: 80 }, { port: 443, name: 'https' }] }))).toEqual([
       { reason: 'FieldValueRequired', field: 'spec.ports[0].name', message: 'Required value' },
     ]);
-    expect(check(svc({ ports: [{ port: 80, name: 'a' }, { port: 0, name: 'a', protocol: 'ICMP' }] }))).toEqual([
+    expect(
+      check(
+        svc({
+          ports: [
+            { port: 80, name: 'a' },
+            { port: 0, name: 'a', protocol: 'ICMP' },
+          ],
+        }),
+      ),
+    ).toEqual([
       { reason: 'FieldValueDuplicate', field: 'spec.ports[1].name', message: 'Duplicate value: "a"' },
-      { reason: 'FieldValueInvalid', field: 'spec.ports[1].port', message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
-      { reason: 'FieldValueNotSupported', field: 'spec.ports[1].protocol', message: 'Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.ports[1].port',
+        message: 'Invalid value: 0: must be between 1 and 65535, inclusive',
+      },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.ports[1].protocol',
+        message: 'Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+      },
     ]);
   });
 
@@ -49,7 +70,11 @@ describe('Service validation', () => {
     const old = svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' });
     expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' }), old)).toEqual([]);
     expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.13' }), old)).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec.clusterIP', message: 'Invalid value: "10.96.0.13": field is immutable' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.clusterIP',
+        message: 'Invalid value: "10.96.0.13": field is immutable',
+      },
     ]);
   });
 });

@@ -34,10 +34,12 @@ function validateServicePorts(ports: unknown[], type: string): StatusCause[] {
     if (port === undefined) out.push(required(child(path, 'port'), ''));
     else for (const m of portNumErrors(port)) out.push(invalid(child(path, 'port'), port, m));
     out.push(...validateProtocol(p.protocol, child(path, 'protocol')));
-    if (p.targetPort !== undefined && p.targetPort !== 0) out.push(...validatePortNumOrName(p.targetPort, child(path, 'targetPort')));
+    if (p.targetPort !== undefined && p.targetPort !== 0)
+      out.push(...validatePortNumOrName(p.targetPort, child(path, 'targetPort')));
     const nodePort = numAt(p.nodePort);
     if (nodePort !== undefined && nodePort !== 0) {
-      if (type === 'ClusterIP' || type === 'ExternalName') out.push(forbidden(child(path, 'nodePort'), `may not be used when \`type\` is '${type}'`));
+      if (type === 'ClusterIP' || type === 'ExternalName')
+        out.push(forbidden(child(path, 'nodePort'), `may not be used when \`type\` is '${type}'`));
       else for (const m of portNumErrors(nodePort)) out.push(invalid(child(path, 'nodePort'), nodePort, m));
     }
     const k = `${port}/${strAt(p.protocol) ?? 'TCP'}`;
@@ -65,23 +67,32 @@ export function validateService(obj: KubeObject): StatusCause[] {
   }
   if (clusterIP && !headless && !isIP(clusterIP)) out.push(invalid('spec.clusterIPs[0]', clusterIP, IP_ERROR));
   for (const [i, ip] of arrAt(spec.clusterIPs).entries()) {
-    if (typeof ip === 'string' && ip !== 'None' && ip !== '' && !isIP(ip) && i > 0) out.push(invalid(index('spec.clusterIPs', i), ip, IP_ERROR));
+    if (typeof ip === 'string' && ip !== 'None' && ip !== '' && !isIP(ip) && i > 0)
+      out.push(invalid(index('spec.clusterIPs', i), ip, IP_ERROR));
   }
   const affinity = spec.sessionAffinity;
-  if (affinity !== undefined && affinity !== 'None' && affinity !== 'ClientIP') out.push(notSupported('spec.sessionAffinity', affinity, ['ClientIP', 'None']));
+  if (affinity !== undefined && affinity !== 'None' && affinity !== 'ClientIP')
+    out.push(notSupported('spec.sessionAffinity', affinity, ['ClientIP', 'None']));
   const etp = spec.externalTrafficPolicy;
   if (etp !== undefined && etp !== '') {
-    if (type !== 'LoadBalancer' && type !== 'NodePort') out.push(invalid('spec.externalTrafficPolicy', etp, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
-    else if (etp !== 'Cluster' && etp !== 'Local') out.push(notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
+    if (type !== 'LoadBalancer' && type !== 'NodePort')
+      out.push(
+        invalid('spec.externalTrafficPolicy', etp, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"),
+      );
+    else if (etp !== 'Cluster' && etp !== 'Local')
+      out.push(notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
   }
   const itp = spec.internalTrafficPolicy;
-  if (itp !== undefined && itp !== 'Cluster' && itp !== 'Local') out.push(notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
+  if (itp !== undefined && itp !== 'Cluster' && itp !== 'Local')
+    out.push(notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
   const ifp = spec.ipFamilyPolicy;
   if (ifp !== undefined && !['PreferDualStack', 'RequireDualStack', 'SingleStack'].includes(String(ifp))) {
     out.push(notSupported('spec.ipFamilyPolicy', ifp, ['PreferDualStack', 'RequireDualStack', 'SingleStack']));
   }
-  for (const [i, f] of arrAt(spec.ipFamilies).entries()) if (f !== 'IPv4' && f !== 'IPv6') out.push(notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
-  for (const [i, ip] of arrAt(spec.externalIPs).entries()) if (typeof ip !== 'string' || !isIP(ip)) out.push(invalid(index('spec.externalIPs', i), ip, IP_ERROR));
+  for (const [i, f] of arrAt(spec.ipFamilies).entries())
+    if (f !== 'IPv4' && f !== 'IPv6') out.push(notSupported(index('spec.ipFamilies', i), f, ['IPv4', 'IPv6']));
+  for (const [i, ip] of arrAt(spec.externalIPs).entries())
+    if (typeof ip !== 'string' || !isIP(ip)) out.push(invalid(index('spec.externalIPs', i), ip, IP_ERROR));
   out.push(...validateLabels(spec.selector, 'spec.selector'));
   return out;
 }
@@ -92,7 +103,8 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): StatusC
   const oldSpec = objAt(old.spec) ?? {};
   const oldIP = strAt(oldSpec.clusterIP) ?? '';
   const involvesExternalName = spec.type === 'ExternalName' || oldSpec.type === 'ExternalName';
-  if (oldIP && !involvesExternalName && (strAt(spec.clusterIP) ?? '') !== oldIP) out.push(immutable('spec.clusterIP', strAt(spec.clusterIP) ?? ''));
+  if (oldIP && !involvesExternalName && (strAt(spec.clusterIP) ?? '') !== oldIP)
+    out.push(immutable('spec.clusterIP', strAt(spec.clusterIP) ?? ''));
   return out;
 }
 

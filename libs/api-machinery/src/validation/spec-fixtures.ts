@@ -17,6 +17,9 @@ export function podObject(spec: Record<string, unknown> = {}, name = 'web'): Kub
   };
 }
 
-export function templateOf(spec: Record<string, unknown> = {}, labels: Record<string, string> = { app: 'web' }): Record<string, unknown> {
+export function templateOf(
+  spec: Record<string, unknown> = {},
+  labels: Record<string, string> = { app: 'web' },
+): Record<string, unknown> {
   return { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }], ...spec } };
 }

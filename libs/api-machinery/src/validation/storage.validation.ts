@@ -9,14 +9,32 @@ import { VOLUME_SOURCES } from './pod-volumes.validation';
 import { QUANTITY_FORMAT_ERROR, tryParseQuantity } from './quantity';
 
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
-const PV_SOURCES = [...VOLUME_SOURCES.filter((s) => !['emptyDir', 'secret', 'configMap', 'downwardAPI', 'projected', 'persistentVolumeClaim', 'gitRepo', 'ephemeral', 'image'].includes(s)), 'local'];
+const PV_SOURCES = [
+  ...VOLUME_SOURCES.filter(
+    (s) =>
+      ![
+        'emptyDir',
+        'secret',
+        'configMap',
+        'downwardAPI',
+        'projected',
+        'persistentVolumeClaim',
+        'gitRepo',
+        'ephemeral',
+        'image',
+      ].includes(s),
+  ),
+  'local',
+];
 
 function validateAccessModes(spec: Obj, path: string, detail: string): StatusCause[] {
   const modes = arrAt(spec.accessModes);
   if (modes.length === 0) return [required(path, detail)];
   const out: StatusCause[] = [];
-  for (const m of modes) if (typeof m !== 'string' || !ACCESS_MODES.includes(m)) out.push(notSupported(path, m, ACCESS_MODES));
-  if (modes.includes('ReadWriteOncePod') && modes.length > 1) out.push(forbidden(path, 'may not use ReadWriteOncePod with other access modes'));
+  for (const m of modes)
+    if (typeof m !== 'string' || !ACCESS_MODES.includes(m)) out.push(notSupported(path, m, ACCESS_MODES));
+  if (modes.includes('ReadWriteOncePod') && modes.length > 1)
+    out.push(forbidden(path, 'may not use ReadWriteOncePod with other access modes'));
   return out;
 }
 
@@ -56,7 +74,12 @@ export function validatePvcUpdate(obj: KubeObject, old: KubeObject): StatusCause
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
   if (!jsonEqual(strip(spec, oldSpec), strip(oldSpec, oldSpec))) {
-    out.push(forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'));
+    out.push(
+      forbidden(
+        'spec',
+        'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+      ),
+    );
   }
   return out;
 }
@@ -66,13 +89,16 @@ export function validatePv(obj: KubeObject): StatusCause[] {
   const out = validateAccessModes(spec, 'spec.accessModes', '');
   const capacity = objAt(spec.capacity);
   if (!capacity || Object.keys(capacity).length === 0) out.push(required('spec.capacity', ''));
-  else if (!('storage' in capacity) || Object.keys(capacity).length > 1) out.push(notSupported('spec.capacity', capacity, ['storage']));
+  else if (!('storage' in capacity) || Object.keys(capacity).length > 1)
+    out.push(notSupported('spec.capacity', capacity, ['storage']));
   else out.push(...validateStorageQuantity(capacity.storage, key('spec.capacity', 'storage')));
   const sources = PV_SOURCES.filter((s) => spec[s] != null);
   if (sources.length === 0) out.push(required('spec', 'must specify a volume type'));
-  for (const extra of sources.slice(1)) out.push(forbidden(child('spec', extra), 'may not specify more than 1 volume type'));
+  for (const extra of sources.slice(1))
+    out.push(forbidden(child('spec', extra), 'may not specify more than 1 volume type'));
   const rp = spec.persistentVolumeReclaimPolicy;
-  if (rp !== undefined && !['Delete', 'Recycle', 'Retain'].includes(String(rp))) out.push(notSupported('spec.persistentVolumeReclaimPolicy', rp, ['Delete', 'Recycle', 'Retain']));
+  if (rp !== undefined && !['Delete', 'Recycle', 'Retain'].includes(String(rp)))
+    out.push(notSupported('spec.persistentVolumeReclaimPolicy', rp, ['Delete', 'Recycle', 'Retain']));
   out.push(...validateVolumeMode(spec.volumeMode, 'spec.volumeMode'));
   const hp = objAt(spec.hostPath);
   if (hp && !strAt(hp.path)) out.push(required('spec.hostPath.path', ''));
@@ -89,7 +115,8 @@ export function validatePvUpdate(obj: KubeObject, old: KubeObject): StatusCause[
   const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validatePv(obj)];
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
-  if (PV_SOURCES.some((s) => !jsonEqual(spec[s], oldSpec[s]))) out.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
+  if (PV_SOURCES.some((s) => !jsonEqual(spec[s], oldSpec[s])))
+    out.push(forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
   if (oldSpec.volumeMode !== spec.volumeMode) out.push(immutable('spec.volumeMode', spec.volumeMode ?? null));
   return out;
 }
@@ -101,13 +128,21 @@ export function validateStorageClass(obj: KubeObject): StatusCause[] {
   if (!prov) out.push(required('provisioner', ''));
   else for (const m of qualifiedNameErrors(prov.toLowerCase())) out.push(invalid('provisioner', prov, m));
   const rp = o.reclaimPolicy;
-  if (rp !== undefined && rp !== 'Delete' && rp !== 'Retain') out.push(notSupported('reclaimPolicy', rp, ['Delete', 'Retain']));
+  if (rp !== undefined && rp !== 'Delete' && rp !== 'Retain')
+    out.push(notSupported('reclaimPolicy', rp, ['Delete', 'Retain']));
   const vbm = o.volumeBindingMode;
-  if (vbm !== undefined && vbm !== 'Immediate' && vbm !== 'WaitForFirstConsumer') out.push(notSupported('volumeBindingMode', vbm, ['Immediate', 'WaitForFirstConsumer']));
+  if (vbm !== undefined && vbm !== 'Immediate' && vbm !== 'WaitForFirstConsumer')
+    out.push(notSupported('volumeBindingMode', vbm, ['Immediate', 'WaitForFirstConsumer']));
   const params = objAt(o.parameters) ?? {};
   if (Object.keys(params).length > 512) out.push(invalid('parameters', '', 'can have at most 512 parameters'));
   for (const [i, t] of arrAt(o.allowedTopologies).entries()) {
-    if (arrAt(objAt(t)?.matchLabelExpressions).length === 0) out.push(required(child(index('allowedTopologies', i), 'matchLabelExpressions'), 'must have at least one label value requirement'));
+    if (arrAt(objAt(t)?.matchLabelExpressions).length === 0)
+      out.push(
+        required(
+          child(index('allowedTopologies', i), 'matchLabelExpressions'),
+          'must have at least one label value requirement',
+        ),
+      );
   }
   return out;
 }
@@ -116,9 +151,12 @@ export function validateStorageClassUpdate(obj: KubeObject, old: KubeObject): St
   const n = obj as Obj;
   const o = old as Obj;
   const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateStorageClass(obj)];
-  if (!jsonEqual(n.parameters ?? {}, o.parameters ?? {})) out.push(forbidden('parameters', 'updates to parameters are forbidden.'));
+  if (!jsonEqual(n.parameters ?? {}, o.parameters ?? {}))
+    out.push(forbidden('parameters', 'updates to parameters are forbidden.'));
   if (n.provisioner !== o.provisioner) out.push(forbidden('provisioner', 'updates to provisioner are forbidden.'));
-  if (n.reclaimPolicy !== o.reclaimPolicy) out.push(forbidden('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
-  if (n.volumeBindingMode !== o.volumeBindingMode) out.push(immutable('volumeBindingMode', n.volumeBindingMode ?? null));
+  if (n.reclaimPolicy !== o.reclaimPolicy)
+    out.push(forbidden('reclaimPolicy', 'updates to reclaimPolicy are forbidden.'));
+  if (n.volumeBindingMode !== o.volumeBindingMode)
+    out.push(immutable('volumeBindingMode', n.volumeBindingMode ?? null));
   return out;
 }

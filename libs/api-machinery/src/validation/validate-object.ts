@@ -19,14 +19,22 @@ const SUBRESOURCE_UPDATE_VALIDATORS: Record<string, (obj: KubeObject, old: KubeO
  * Expects `obj` to have gone through `applyDefaults` first, as upstream validates defaulted objects.
  * `subresource`: the update arrives through it (e.g. pods/ephemeralcontainers) and follows its rules.
  */
-export function validateObject(type: Pick<ResourceType, 'group' | 'kind' | 'custom'>, obj: KubeObject, old?: KubeObject, subresource?: string): StatusCause[] {
+export function validateObject(
+  type: Pick<ResourceType, 'group' | 'kind' | 'custom'>,
+  obj: KubeObject,
+  old?: KubeObject,
+  subresource?: string,
+): StatusCause[] {
   if (type.custom) return validateCustomResource(type.custom, obj, old);
-  const viaSubresource = old && subresource ? SUBRESOURCE_UPDATE_VALIDATORS[`${type.group}/${type.kind}/${subresource}`] : undefined;
+  const viaSubresource =
+    old && subresource ? SUBRESOURCE_UPDATE_VALIDATORS[`${type.group}/${type.kind}/${subresource}`] : undefined;
   if (viaSubresource && old) return viaSubresource(obj, old);
   const v = KIND_VALIDATORS[`${type.group}/${type.kind}`];
   if (!v) {
     // Kinds without rules of their own (ControllerRevision…): metadata only.
-    return old ? validateObjectMetaUpdate(obj.metadata, old.metadata) : validateObjectMeta(obj.metadata, nameIsPathSegment);
+    return old
+      ? validateObjectMetaUpdate(obj.metadata, old.metadata)
+      : validateObjectMeta(obj.metadata, nameIsPathSegment);
   }
   if (!old) return [...validateObjectMeta(obj.metadata, v.name), ...v.create(obj)];
   if (v.update) return v.update(obj, old);

@@ -1,27 +1,49 @@
 // apps/v1 workloads (pkg/apis/apps/validation): Deployment, ReplicaSet, StatefulSet, DaemonSet.
 import type { KubeObject } from '../meta/object';
 import type { StatusCause } from '../meta/status';
-import { forbidden, GoValue, goStringMap, immutable, invalid, nonNegative, notSupported, required } from './field-errors';
+import {
+  forbidden,
+  GoValue,
+  goStringMap,
+  immutable,
+  invalid,
+  nonNegative,
+  notSupported,
+  required,
+} from './field-errors';
 import { arrAt, jsonEqual, numAt, objAt, strAt, type Obj } from './json-access';
-import { goLabelSelector, isEmptySelector, selectorMatches, stringMapOf, validateLabelSelector } from './label-selector.validation';
+import {
+  goLabelSelector,
+  isEmptySelector,
+  selectorMatches,
+  stringMapOf,
+  validateLabelSelector,
+} from './label-selector.validation';
 import { percentErrors } from './name-rules';
 import { validateObjectMetaUpdate } from './object-meta.validation';
 import { validatePodTemplateSpec } from './pod.validation';
 
 /** Selector required and non-empty, template labels matching it (shared by apps/v1 and Job). */
-export function validateSelectorAndTemplate(spec: Obj, kindWord: string | undefined, opts: { selectorOptional?: boolean } = {}): StatusCause[] {
+export function validateSelectorAndTemplate(
+  spec: Obj,
+  kindWord: string | undefined,
+  opts: { selectorOptional?: boolean } = {},
+): StatusCause[] {
   const out: StatusCause[] = [];
   const sel = spec.selector;
   if (sel === undefined || sel === null) {
     if (!opts.selectorOptional) out.push(required('spec.selector', ''));
   } else {
     out.push(...validateLabelSelector(sel, 'spec.selector'));
-    if (kindWord && isEmptySelector(sel)) out.push(invalid('spec.selector', goLabelSelector(sel), `empty selector is invalid for ${kindWord}`));
+    if (kindWord && isEmptySelector(sel))
+      out.push(invalid('spec.selector', goLabelSelector(sel), `empty selector is invalid for ${kindWord}`));
   }
   const tpl = objAt(spec.template);
   const labels = stringMapOf(objAt(tpl?.metadata)?.labels);
   if (sel && tpl && !isEmptySelector(sel) && !selectorMatches(sel, labels ?? {})) {
-    out.push(invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'));
+    out.push(
+      invalid('spec.template.metadata.labels', goStringMap(labels), '`selector` does not match template `labels`'),
+    );
   }
   return out;
 }
@@ -35,7 +57,9 @@ export function validateLongRunningTemplate(spec: Obj, kind: string): StatusCaus
     out.push(notSupported('spec.template.spec.restartPolicy', podSpec.restartPolicy, ['Always']));
   }
   if (podSpec.activeDeadlineSeconds !== undefined) {
-    out.push(forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kind} is not Supported`));
+    out.push(
+      forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kind} is not Supported`),
+    );
   }
   return out;
 }
@@ -49,10 +73,11 @@ export function validateIntOrPercent(v: unknown, path: string, notOver100: boole
   if (typeof v === 'number') return v < 0 ? [invalid(path, v, 'must be greater than or equal to 0')] : [];
   if (typeof v === 'string') {
     const errs = percentErrors(v).map((m) => invalid(path, intOrPercent(v), m));
-    if (!errs.length && notOver100 && Number.parseInt(v, 10) > 100) errs.push(invalid(path, intOrPercent(v), 'must not be greater than 100%'));
+    if (!errs.length && notOver100 && Number.parseInt(v, 10) > 100)
+      errs.push(invalid(path, intOrPercent(v), 'must not be greater than 100%'));
     return errs;
   }
-  return [invalid(path, v, 'must be an integer or percentage (e.g \'5%\')')];
+  return [invalid(path, v, "must be an integer or percentage (e.g '5%')")];
 }
 
 function isZero(v: unknown): boolean {
@@ -64,7 +89,9 @@ function validateDeploymentStrategy(raw: unknown): StatusCause[] {
   const ru = objAt(strategy.rollingUpdate);
   switch (strategy.type) {
     case 'Recreate':
-      return ru ? [forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'")] : [];
+      return ru
+        ? [forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'")]
+        : [];
     case 'RollingUpdate': {
       if (!ru) return [required('spec.strategy.rollingUpdate', 'this should be defaulted and never be nil')];
       const out = [
@@ -72,7 +99,13 @@ function validateDeploymentStrategy(raw: unknown): StatusCause[] {
         ...validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge', false),
       ];
       if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) {
-        out.push(invalid('spec.strategy.rollingUpdate.maxUnavailable', intOrPercent(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
+        out.push(
+          invalid(
+            'spec.strategy.rollingUpdate.maxUnavailable',
+            intOrPercent(ru.maxUnavailable),
+            'may not be 0 when `maxSurge` is 0',
+          ),
+        );
       }
       return out;
     }
@@ -94,7 +127,8 @@ export function validateDeployment(obj: KubeObject): StatusCause[] {
   const pds = numAt(spec.progressDeadlineSeconds);
   if (pds !== undefined) {
     out.push(...nonNegative('spec.progressDeadlineSeconds', pds));
-    if (pds <= (numAt(spec.minReadySeconds) ?? 0)) out.push(invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+    if (pds <= (numAt(spec.minReadySeconds) ?? 0))
+      out.push(invalid('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
   }
   return out;
 }
@@ -114,21 +148,31 @@ export function validateStatefulSet(obj: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
   const pmp = spec.podManagementPolicy;
   if (pmp === undefined || pmp === '') out.push(required('spec.podManagementPolicy', ''));
-  else if (pmp !== 'OrderedReady' && pmp !== 'Parallel') out.push(invalid('spec.podManagementPolicy', pmp, "must be 'OrderedReady' or 'Parallel'"));
+  else if (pmp !== 'OrderedReady' && pmp !== 'Parallel')
+    out.push(invalid('spec.podManagementPolicy', pmp, "must be 'OrderedReady' or 'Parallel'"));
   const us = objAt(spec.updateStrategy) ?? {};
   if (us.type === undefined || us.type === '') out.push(required('spec.updateStrategy', ''));
   else if (us.type === 'OnDelete') {
-    if (us.rollingUpdate) out.push(invalid('spec.updateStrategy.rollingUpdate', us.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+    if (us.rollingUpdate)
+      out.push(
+        invalid(
+          'spec.updateStrategy.rollingUpdate',
+          us.rollingUpdate,
+          "only allowed for updateStrategy 'RollingUpdate'",
+        ),
+      );
   } else if (us.type === 'RollingUpdate') {
     out.push(...nonNegative('spec.updateStrategy.rollingUpdate.partition', numAt(objAt(us.rollingUpdate)?.partition)));
     const mu = objAt(us.rollingUpdate)?.maxUnavailable;
     out.push(...validateIntOrPercent(mu, 'spec.updateStrategy.rollingUpdate.maxUnavailable', true));
-    if (mu !== undefined && isZero(mu)) out.push(invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', intOrPercent(mu), 'must be greater than 0'));
+    if (mu !== undefined && isZero(mu))
+      out.push(invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', intOrPercent(mu), 'must be greater than 0'));
   } else out.push(invalid('spec.updateStrategy', us, "must be 'RollingUpdate' or 'OnDelete'"));
   const retention = objAt(spec.persistentVolumeClaimRetentionPolicy);
   for (const f of ['whenDeleted', 'whenScaled']) {
     const v = retention?.[f];
-    if (v !== undefined && v !== 'Retain' && v !== 'Delete') out.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v, ['Retain', 'Delete']));
+    if (v !== undefined && v !== 'Retain' && v !== 'Delete')
+      out.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v, ['Retain', 'Delete']));
   }
   out.push(
     ...nonNegative('spec.replicas', numAt(spec.replicas)),
@@ -147,7 +191,9 @@ function withClaimVolumes(spec: Obj): Obj {
   if (!template || !podSpec || claims.length === 0) return spec;
   const volumes = arrAt(podSpec.volumes);
   const named = new Set(volumes.map((v) => objAt(v)?.name));
-  const added = claims.filter((name) => !named.has(name)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  const added = claims
+    .filter((name) => !named.has(name))
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
   return { ...spec, template: { ...template, spec: { ...podSpec, volumes: [...volumes, ...added] } } };
 }
 
@@ -163,7 +209,14 @@ export function selectorImmutable(obj: KubeObject, old: KubeObject): StatusCause
   return jsonEqual(sel, oldSel) ? [] : [immutable('spec.selector', goLabelSelector(sel))];
 }
 
-const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+const STS_MUTABLE = [
+  'replicas',
+  'ordinals',
+  'template',
+  'updateStrategy',
+  'persistentVolumeClaimRetentionPolicy',
+  'minReadySeconds',
+];
 
 export function validateStatefulSetUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
   const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateStatefulSet(obj)];

@@ -19,7 +19,9 @@ export interface HandlerResult {
 /** Runs a probe or lifecycle handler (exec, httpGet, tcpSocket) against one container. */
 export async function runHandler(h: ProbeHandler, target: HandlerTarget, timeoutMs: number): Promise<HandlerResult> {
   if (h.exec) {
-    const r = await target.runtime.execCollect(target.runtimeId, h.exec.command ?? [], timeoutMs).catch((err: unknown) => ({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) }));
+    const r = await target.runtime
+      .execCollect(target.runtimeId, h.exec.command ?? [], timeoutMs)
+      .catch((err: unknown) => ({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) }));
     return { ok: r.code === 0, message: (r.stdout + r.stderr).trim().slice(0, 1024) || `command exited ${r.code}` };
   }
   if (h.httpGet) return httpGet(h.httpGet, target, timeoutMs);
@@ -32,9 +34,19 @@ export async function runHandler(h: ProbeHandler, target: HandlerTarget, timeout
 }
 
 // Probes reach the pod's own address only: a user-given host could point the agent at anything.
-function destination(host: string | undefined, port: number | string, target: HandlerTarget): { host: string; port: number } | { error: string } {
-  if (host && host !== target.podIP) return { error: `probe host "${host}" is not allowed: sandbox probes only reach the pod's own IP` };
-  const n = typeof port === 'number' ? port : /^\d+$/.test(port) ? Number(port) : target.container.ports?.find((p) => p.name === port)?.containerPort;
+function destination(
+  host: string | undefined,
+  port: number | string,
+  target: HandlerTarget,
+): { host: string; port: number } | { error: string } {
+  if (host && host !== target.podIP)
+    return { error: `probe host "${host}" is not allowed: sandbox probes only reach the pod's own IP` };
+  const n =
+    typeof port === 'number'
+      ? port
+      : /^\d+$/.test(port)
+        ? Number(port)
+        : target.container.ports?.find((p) => p.name === port)?.containerPort;
   if (!n) return { error: `port "${port}" is not a number nor a named port of the container` };
   return { host: target.podIP, port: n };
 }
@@ -47,14 +59,26 @@ function httpGet(a: HTTPGetAction, target: HandlerTarget, timeoutMs: number): Pr
   for (const h of a.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
   const url = `${https ? 'https' : 'http'}://${dest.host}:${dest.port}${a.path?.startsWith('/') ? a.path : `/${a.path ?? ''}`}`;
   return new Promise((resolve) => {
-    const req = (https ? httpsRequest : httpRequest)(url, { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
-      const code = res.statusCode ?? 0;
-      res.resume();
-      res.on('end', () => resolve({ ok: code >= 200 && code < 400, message: `HTTP probe failed with statuscode: ${code}` }));
-      res.on('error', (err) => resolve({ ok: false, message: err.message }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
-    req.on('error', (err) => resolve({ ok: false, message: err.message.startsWith('Get ') ? err.message : `Get "${url}": ${err.message}` }));
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false },
+      (res) => {
+        const code = res.statusCode ?? 0;
+        res.resume();
+        res.on('end', () =>
+          resolve({ ok: code >= 200 && code < 400, message: `HTTP probe failed with statuscode: ${code}` }),
+        );
+        res.on('error', (err) => resolve({ ok: false, message: err.message }));
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(
+        new Error(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`),
+      ),
+    );
+    req.on('error', (err) =>
+      resolve({ ok: false, message: err.message.startsWith('Get ') ? err.message : `Get "${url}": ${err.message}` }),
+    );
     req.end();
   });
 }

@@ -26,7 +26,9 @@ const LABEL: Record<ProbeKind, string> = { startup: 'Startup', liveness: 'Livene
 export class ContainerProber {
   private readonly states = new Map<string, ProbeState>();
 
-  constructor(private readonly run: (h: Probe, target: HandlerTarget, timeoutMs: number) => Promise<HandlerResult> = runHandler) {}
+  constructor(
+    private readonly run: (h: Probe, target: HandlerTarget, timeoutMs: number) => Promise<HandlerResult> = runHandler,
+  ) {}
 
   async probe(container: Container, rec: ContainerRecord, target: HandlerTarget, now: number): Promise<ProbeOutcome> {
     const out: ProbeOutcome = { unhealthy: [] };
@@ -58,10 +60,20 @@ export class ContainerProber {
     for (const key of this.states.keys()) if (key.startsWith(`${runtimeId}/`)) this.states.delete(key);
   }
 
-  private async step(kind: ProbeKind, p: Probe, target: HandlerTarget, startedAt: number, now: number): Promise<{ passed: boolean; gaveUp: boolean; failedMessage?: string } | undefined> {
+  private async step(
+    kind: ProbeKind,
+    p: Probe,
+    target: HandlerTarget,
+    startedAt: number,
+    now: number,
+  ): Promise<{ passed: boolean; gaveUp: boolean; failedMessage?: string } | undefined> {
     const key = `${target.runtimeId}/${kind}`;
     let s = this.states.get(key);
-    if (!s) this.states.set(key, (s = { nextAt: startedAt + (p.initialDelaySeconds ?? 0) * 1000, successes: 0, failures: 0 }));
+    if (!s)
+      this.states.set(
+        key,
+        (s = { nextAt: startedAt + (p.initialDelaySeconds ?? 0) * 1000, successes: 0, failures: 0 }),
+      );
     if (now < s.nextAt) return undefined;
     s.nextAt = now + (p.periodSeconds ?? 10) * 1000;
     const r = await this.run(p, target, (p.timeoutSeconds ?? 1) * 1000);

@@ -27,7 +27,11 @@ function adler32(data: Buffer): number {
 
 describe(SpdyFrameReader.name, () => {
   it('cuts a byte stream into frames whatever the chunking', () => {
-    const bytes = Buffer.concat([encodeData(1, Buffer.from('hello'), false), encodePing(7), encodeData(3, Buffer.alloc(0), true)]);
+    const bytes = Buffer.concat([
+      encodeData(1, Buffer.from('hello'), false),
+      encodePing(7),
+      encodeData(3, Buffer.alloc(0), true),
+    ]);
     const reader = new SpdyFrameReader();
     const frames = [...bytes].flatMap((b) => reader.push(Buffer.from([b])));
     expect(frames).toEqual([
@@ -38,8 +42,21 @@ describe(SpdyFrameReader.name, () => {
   });
 
   it('decodes the control frames it encodes', () => {
-    expect(decodeFrame(encodeSynStream(5, Buffer.from('hb'), true))).toEqual({ kind: 'synStream', streamId: 5, associatedId: 0, priority: 0, fin: true, unidirectional: false, headerBlock: Buffer.from('hb') });
-    expect(decodeFrame(encodeSynReply(5, Buffer.from('hb'), false))).toEqual({ kind: 'synReply', streamId: 5, fin: false, headerBlock: Buffer.from('hb') });
+    expect(decodeFrame(encodeSynStream(5, Buffer.from('hb'), true))).toEqual({
+      kind: 'synStream',
+      streamId: 5,
+      associatedId: 0,
+      priority: 0,
+      fin: true,
+      unidirectional: false,
+      headerBlock: Buffer.from('hb'),
+    });
+    expect(decodeFrame(encodeSynReply(5, Buffer.from('hb'), false))).toEqual({
+      kind: 'synReply',
+      streamId: 5,
+      fin: false,
+      headerBlock: Buffer.from('hb'),
+    });
     expect(decodeFrame(encodeRstStream(9, RstStatus.Cancel))).toEqual({ kind: 'rstStream', streamId: 9, status: 5 });
     expect(decodeFrame(encodeGoAway(11))).toEqual({ kind: 'goAway', lastStreamId: 11, status: 0 });
   });

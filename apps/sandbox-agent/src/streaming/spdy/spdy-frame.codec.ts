@@ -29,7 +29,15 @@ export enum RstStatus {
 
 export type SpdyFrame =
   | { kind: 'data'; streamId: number; fin: boolean; data: Buffer }
-  | { kind: 'synStream'; streamId: number; associatedId: number; priority: number; fin: boolean; unidirectional: boolean; headerBlock: Buffer }
+  | {
+      kind: 'synStream';
+      streamId: number;
+      associatedId: number;
+      priority: number;
+      fin: boolean;
+      unidirectional: boolean;
+      headerBlock: Buffer;
+    }
   | { kind: 'synReply'; streamId: number; fin: boolean; headerBlock: Buffer }
   | { kind: 'headers'; streamId: number; fin: boolean; headerBlock: Buffer }
   | { kind: 'rstStream'; streamId: number; status: number }
@@ -67,7 +75,8 @@ export function decodeFrame(buf: Buffer): SpdyFrame {
   const flags = buf[4];
   const payload = buf.subarray(HEADER_LEN);
   const fin = (flags & FLAG_FIN) !== 0;
-  if ((buf[0] & 0x80) === 0) return { kind: 'data', streamId: buf.readUInt32BE(0) & STREAM_ID_MASK, fin, data: payload };
+  if ((buf[0] & 0x80) === 0)
+    return { kind: 'data', streamId: buf.readUInt32BE(0) & STREAM_ID_MASK, fin, data: payload };
   const version = buf.readUInt16BE(0) & 0x7fff;
   if (version !== SPDY_VERSION) throw new SpdyProtocolError(`unsupported SPDY version ${version}`);
   const type = buf.readUInt16BE(2);
@@ -89,7 +98,12 @@ export function decodeFrame(buf: Buffer): SpdyFrame {
     case SpdyFrameType.SynReply:
     case SpdyFrameType.Headers:
       need(4);
-      return { kind: type === SpdyFrameType.SynReply ? 'synReply' : 'headers', streamId: payload.readUInt32BE(0) & STREAM_ID_MASK, fin, headerBlock: payload.subarray(4) };
+      return {
+        kind: type === SpdyFrameType.SynReply ? 'synReply' : 'headers',
+        streamId: payload.readUInt32BE(0) & STREAM_ID_MASK,
+        fin,
+        headerBlock: payload.subarray(4),
+      };
     case SpdyFrameType.RstStream:
       need(8);
       return { kind: 'rstStream', streamId: payload.readUInt32BE(0) & STREAM_ID_MASK, status: payload.readUInt32BE(4) };
@@ -98,15 +112,27 @@ export function decodeFrame(buf: Buffer): SpdyFrame {
       return { kind: 'ping', id: payload.readUInt32BE(0) };
     case SpdyFrameType.GoAway:
       need(8);
-      return { kind: 'goAway', lastStreamId: payload.readUInt32BE(0) & STREAM_ID_MASK, status: payload.readUInt32BE(4) };
+      return {
+        kind: 'goAway',
+        lastStreamId: payload.readUInt32BE(0) & STREAM_ID_MASK,
+        status: payload.readUInt32BE(4),
+      };
     case SpdyFrameType.WindowUpdate:
       need(8);
-      return { kind: 'windowUpdate', streamId: payload.readUInt32BE(0) & STREAM_ID_MASK, delta: payload.readUInt32BE(4) & STREAM_ID_MASK };
+      return {
+        kind: 'windowUpdate',
+        streamId: payload.readUInt32BE(0) & STREAM_ID_MASK,
+        delta: payload.readUInt32BE(4) & STREAM_ID_MASK,
+      };
     case SpdyFrameType.Settings: {
       need(4);
       const count = payload.readUInt32BE(0);
       need(4 + count * 8);
-      const entries = Array.from({ length: count }, (_, i) => ({ flags: payload[4 + i * 8], id: payload.readUIntBE(5 + i * 8, 3), value: payload.readUInt32BE(8 + i * 8) }));
+      const entries = Array.from({ length: count }, (_, i) => ({
+        flags: payload[4 + i * 8],
+        id: payload.readUIntBE(5 + i * 8, 3),
+        value: payload.readUInt32BE(8 + i * 8),
+      }));
       return { kind: 'settings', entries };
     }
     default:
@@ -141,7 +167,11 @@ export function encodeData(streamId: number, data: Buffer, fin: boolean): Buffer
 
 export function encodeSynStream(streamId: number, headerBlock: Buffer, fin: boolean): Buffer {
   // Associated stream 0, priority 0, slot 0.
-  return controlFrame(SpdyFrameType.SynStream, fin ? FLAG_FIN : 0, Buffer.concat([u32s(streamId, 0), Buffer.alloc(2), headerBlock]));
+  return controlFrame(
+    SpdyFrameType.SynStream,
+    fin ? FLAG_FIN : 0,
+    Buffer.concat([u32s(streamId, 0), Buffer.alloc(2), headerBlock]),
+  );
 }
 
 export function encodeSynReply(streamId: number, headerBlock: Buffer, fin: boolean): Buffer {

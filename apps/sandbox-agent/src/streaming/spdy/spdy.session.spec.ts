@@ -1,4 +1,14 @@
-import { decodeHeaderBlock, encodeData, encodeHeaderBlock, encodePing, encodeRstStream, encodeSynStream, RstStatus, SpdyFrame, SpdyFrameReader } from './spdy-frame.codec';
+import {
+  decodeHeaderBlock,
+  encodeData,
+  encodeHeaderBlock,
+  encodePing,
+  encodeRstStream,
+  encodeSynStream,
+  RstStatus,
+  SpdyFrame,
+  SpdyFrameReader,
+} from './spdy-frame.codec';
 import { SpdyHeaderCompressor, SpdyHeaderDecompressor } from './spdy-header.zlib';
 import { SpdySession, SpdyStream, SpdyTransport } from './spdy.session';
 

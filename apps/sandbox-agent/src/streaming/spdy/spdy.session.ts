@@ -51,12 +51,10 @@ export class SpdyStream extends Duplex {
 
   override _final(cb: (err?: Error | null) => void): void {
     this.localClosed = true;
-    this.session
-      .sendData(this.id, Buffer.alloc(0), true)
-      .then(() => {
-        this.settleIfDone();
-        cb();
-      }, cb);
+    this.session.sendData(this.id, Buffer.alloc(0), true).then(() => {
+      this.settleIfDone();
+      cb();
+    }, cb);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -171,7 +169,9 @@ export class SpdySession {
         const stream = new SpdyStream(this, frame.streamId, headers);
         this.streams.set(frame.streamId, stream);
         const accepted = this.onStream(stream);
-        await this.send(async () => encodeSynReply(frame.streamId, await this.deflater.compress(encodeHeaderBlock({})), !accepted));
+        await this.send(async () =>
+          encodeSynReply(frame.streamId, await this.deflater.compress(encodeHeaderBlock({})), !accepted),
+        );
         if (!accepted) {
           this.streams.delete(frame.streamId);
           return;

@@ -3,11 +3,18 @@ import { ApiError } from '@skiff/api-machinery';
 import { ChildProcess } from 'node:child_process';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 import { AttachTarget, ContainerLogLocator } from './container-log-locator';
 import { CriLogFollower } from './cri-log.follower';
-import { acceptContainerStream, Channel, errorStatus, frame, negotiate, parseResize } from './k8s-channel.protocol';
+import {
+  acceptContainerStream,
+  Channel,
+  errorStatus,
+  finishSession,
+  parseResize,
+  sendFrame,
+} from './k8s-channel.protocol';
 
 export const ATTACH_PATH = /^\/attach\/([^/]+)\/([^/]+)\/([^/?]+)$/;
 /** How often a session looks whether the container has ended (which ends the session). */
@@ -32,10 +39,6 @@ interface AttachRequest {
  */
 export class AttachWebSocketHandler {
   private readonly log = new Logger('attach');
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false,
-  });
 
   constructor(
     private readonly auth: AgentAuthService,
@@ -43,18 +46,17 @@ export class AttachWebSocketHandler {
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const stream = acceptContainerStream(req, socket, ATTACH_PATH, this.auth);
-    if (!stream) return;
-    const { namespace, pod, container, flag } = stream;
-    const request: AttachRequest = {
-      namespace,
-      pod,
-      container,
-      stdin: flag('stdin'),
-      stdout: flag('stdout'),
-      stderr: flag('stderr'),
-    };
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
+    acceptContainerStream({ req, socket, head }, ATTACH_PATH, this.auth, (ws, { namespace, pod, container, flag }) => {
+      const request: AttachRequest = {
+        namespace,
+        pod,
+        container,
+        stdin: flag('stdin'),
+        stdout: flag('stdout'),
+        stderr: flag('stderr'),
+      };
+      void this.run(ws, request);
+    });
   }
 
   private async run(ws: WebSocket, req: AttachRequest): Promise<void> {
@@ -62,13 +64,8 @@ export class AttachWebSocketHandler {
     const early: Buffer[] = [];
     const hold = (data: Buffer): number => early.push(data);
     ws.on('message', hold);
-    const send = (channel: Channel, data: Buffer): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(channel, data));
-    };
-    const finish = (status: string): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Error, status));
-      ws.close(1000);
-    };
+    const send = (channel: Channel, data: Buffer | string): void => sendFrame(ws, channel, data);
+    const finish = (status: string): void => finishSession(ws, status);
     let target: AttachTarget;
     try {
       target = await this.locator.locateAttach(req.namespace, req.pod, req.container);

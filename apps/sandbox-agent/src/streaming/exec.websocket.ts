@@ -3,7 +3,7 @@ import { ApiError } from '@skiff/api-machinery';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 import { ContainerLogLocator, ExecTarget } from './container-log-locator';
 import {
@@ -12,9 +12,9 @@ import {
   errorStatus,
   exitCodeOf,
   exitStatus,
-  frame,
-  negotiate,
+  finishSession,
   parseResize,
+  sendFrame,
 } from './k8s-channel.protocol';
 
 const EXEC_PATH = /^\/exec\/([^/]+)\/([^/]+)\/([^/?]+)$/;
@@ -36,10 +36,6 @@ interface ExecRequest {
  */
 export class ExecWebSocketHandler {
   private readonly log = new Logger('exec');
-  private readonly wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false,
-  });
 
   constructor(
     private readonly auth: AgentAuthService,
@@ -47,18 +43,22 @@ export class ExecWebSocketHandler {
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const stream = acceptContainerStream(req, socket, EXEC_PATH, this.auth);
-    if (!stream) return;
-    const { namespace, pod, container, url, flag } = stream;
-    const request: ExecRequest = {
-      namespace,
-      pod,
-      container,
-      command: url.searchParams.getAll('command'),
-      stdin: flag('stdin'),
-      tty: flag('tty'),
-    };
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.run(ws, request));
+    acceptContainerStream(
+      { req, socket, head },
+      EXEC_PATH,
+      this.auth,
+      (ws, { namespace, pod, container, url, flag }) => {
+        const request: ExecRequest = {
+          namespace,
+          pod,
+          container,
+          command: url.searchParams.getAll('command'),
+          stdin: flag('stdin'),
+          tty: flag('tty'),
+        };
+        void this.run(ws, request);
+      },
+    );
   }
 
   private async run(ws: WebSocket, req: ExecRequest): Promise<void> {
@@ -66,13 +66,8 @@ export class ExecWebSocketHandler {
     const early: Buffer[] = [];
     const hold = (data: Buffer): number => early.push(data);
     ws.on('message', hold);
-    const finish = (status: string): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(Channel.Error, status));
-      ws.close(1000);
-    };
-    const send = (channel: Channel, data: Buffer | string): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(frame(channel, data));
-    };
+    const finish = (status: string): void => finishSession(ws, status);
+    const send = (channel: Channel, data: Buffer | string): void => sendFrame(ws, channel, data);
     if (req.command.length === 0) return finish(errorStatus('you must specify at least one command for the container'));
     let onMessage: (data: Buffer) => void;
     try {

@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { constants as osConstants } from 'node:os';
 import { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
 import { AgentAuthService } from './agent-auth.service';
 
 // The Kubernetes streaming WebSocket protocol (v4/v5.channel.k8s.io) as kubelet speaks it:
@@ -71,11 +72,40 @@ export interface ContainerStreamRequest {
   flag: (name: string) => boolean;
 }
 
+// One handshake server for every channel stream (exec, attach); it only upgrades, it never listens.
+const channelServer = new WebSocketServer({
+  noServer: true,
+  handleProtocols: (protocols) => negotiate([...protocols].join(',')) ?? false,
+});
+
 /**
- * The checks exec and attach upgrades share: the path names `/<verb>/<ns>/<pod>/<container>`,
- * the caller is the API server, and a channel protocol is offered. Answers the refusal itself.
+ * What exec and attach upgrades share: the path names `/<verb>/<ns>/<pod>/<container>`, the
+ * caller is the API server, and a channel protocol is offered (else the refusal is answered
+ * here); then the WebSocket handshake, and `session` gets the socket and the request.
  */
 export function acceptContainerStream(
+  upgrade: { req: IncomingMessage; socket: Duplex; head: Buffer },
+  path: RegExp,
+  auth: AgentAuthService,
+  session: (ws: WebSocket, stream: ContainerStreamRequest) => void,
+): void {
+  const { req, socket, head } = upgrade;
+  const stream = checkContainerStream(req, socket, path, auth);
+  if (stream) channelServer.handleUpgrade(req, socket, head, (ws) => session(ws, stream));
+}
+
+/** Sends one frame on a channel while the socket is open. */
+export function sendFrame(ws: WebSocket, channel: Channel, data: Buffer | string): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(frame(channel, data));
+}
+
+/** Ends a session as kubelet does: the status on the error channel, then a normal close. */
+export function finishSession(ws: WebSocket, status: string): void {
+  sendFrame(ws, Channel.Error, status);
+  ws.close(1000);
+}
+
+function checkContainerStream(
   req: IncomingMessage,
   socket: Duplex,
   path: RegExp,

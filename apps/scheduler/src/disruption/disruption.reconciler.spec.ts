@@ -74,12 +74,7 @@ describe(DisruptionReconciler.name, () => {
     ctx = {
       ...api.ctx,
       client: {
-        resource: (ref: ResourceRef) => {
-          const r = client.resource(ref);
-          return Object.assign(Object.create(null) as object, r, {
-            patchStatus: (ns: string, name: string, patch: unknown) => r.patch(ns, name, patch, 'merge'),
-          });
-        },
+        resource: (ref: ResourceRef) => client.resource(ref),
         // Discovery and /scale of kinds the controller has no cache for.
         request: async (_method: string, path: string) => {
           if (path in discovery) return discovery[path];

@@ -144,6 +144,16 @@ export class FakeBatchApi {
       table.set(`${ns}/${o.metadata.name}`, o);
       return structuredClone(o);
     };
+    const patch = async (ns: string | undefined, name: string, body: unknown, type: string): Promise<KubeObject> => {
+      const o = find(ns, name);
+      const patched = (type === 'json'
+        ? applyJsonPatch(o as unknown as JsonValue, body)
+        : applyJsonMergePatch(o as unknown as JsonValue, body as JsonValue)) as unknown as KubeObject;
+      patched.metadata.resourceVersion = String(++this.rv);
+      table.set(`${ns}/${name}`, patched);
+      this.removeIfFinalized(ref, patched);
+      return structuredClone(patched);
+    };
     return {
       createSync,
       create: async (ns: string | undefined, obj: KubeObject) => createSync(ns, obj),
@@ -155,16 +165,9 @@ export class FakeBatchApi {
         o.metadata.resourceVersion = String(++this.rv);
         return structuredClone(o);
       },
-      patch: async (ns: string | undefined, name: string, patch: unknown, type: string) => {
-        const o = find(ns, name);
-        const patched = (type === 'json'
-          ? applyJsonPatch(o as unknown as JsonValue, patch)
-          : applyJsonMergePatch(o as unknown as JsonValue, patch as JsonValue)) as unknown as KubeObject;
-        patched.metadata.resourceVersion = String(++this.rv);
-        table.set(`${ns}/${name}`, patched);
-        this.removeIfFinalized(ref, patched);
-        return structuredClone(patched);
-      },
+      patch,
+      // The fake keeps whole objects: a status patch is the same merge.
+      patchStatus: (ns: string | undefined, name: string, body: unknown) => patch(ns, name, body, 'merge'),
       delete: async (ns: string | undefined, name: string, opts: DeleteOptions = {}) => {
         const o = find(ns, name);
         if (opts.preconditions?.uid && opts.preconditions.uid !== o.metadata.uid) throw conflict();

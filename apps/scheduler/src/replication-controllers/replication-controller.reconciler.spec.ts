@@ -1,5 +1,4 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { ResourceRef } from '@skiff/kube-client';
 import { ControllerContext, PODS, REPLICA_SETS, REPLICATION_CONTROLLERS } from '@skiff/controller-runtime';
 import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
 import { ReplicaSetReconciler } from '../replica-sets/replica-set.reconciler';
@@ -57,19 +56,7 @@ describe(ReplicationControllerReconciler.name, () => {
 
   beforeEach(() => {
     api = new FakeBatchApi(new FakeClock());
-    // The fake API patches whole objects; a status patch is the same merge.
-    const client = api.ctx.client;
-    ctx = {
-      ...api.ctx,
-      client: {
-        resource: (ref: ResourceRef) => {
-          const r = client.resource(ref);
-          return Object.assign(Object.create(null) as object, r, {
-            patchStatus: (ns: string, name: string, patch: unknown) => r.patch(ns, name, patch, 'merge'),
-          });
-        },
-      } as unknown as ControllerContext['client'],
-    };
+    ctx = api.ctx;
     controller = new ReplicationControllerReconciler();
     controller.begin(ctx);
   });

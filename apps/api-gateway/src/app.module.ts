@@ -1,5 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
-import { Clock, ResourceRegistry } from '@skiff/api-machinery';
+import { Clock } from '@skiff/api-machinery';
+import { ResourceRegistry } from '@skiff/api-server';
 import { ApiGatewayConfig } from '@skiff/config';
 import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-lifecycle.service';
 import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';

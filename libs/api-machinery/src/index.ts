@@ -1,17 +1,13 @@
+// The client-safe core of Kubernetes API machinery: what a controller, the agent or a client needs.
+// The API server's own parts (schemas, validation, tables, OpenAPI, protobuf, apply) are in @skiff/api-server.
 export * from './meta/object';
 export * from './meta/status';
 export * from './meta/go-json';
 export * from './meta/time';
-export * from './meta/resource-types';
 export * from './meta/garbage-collection';
-export * from './schema/schema-node';
-export * from './schema';
+export * from './meta/name-rules';
+export * from './meta/image-pull-policy';
+export * from './quantity/quantity';
+export * from './cron/cron-schedule';
 export * from './patch';
-export * from './apply';
-export * from './validation';
-export * from './table';
 export * from './selectors';
-export * from './openapi';
-export * from './protobuf';
-export * from './apiextensions';
-export * from './conversion';

@@ -1,21 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ApiError, Clock, isJsonObject, KubeObject } from '@skiff/api-machinery';
 import {
   acceptedNamesOf,
-  ApiError,
   apiVersionOf,
-  Clock,
   CRD_GROUP,
   CRD_RESOURCE,
   CrdCondition,
   crdSpecOf,
   CUSTOM_RESOURCE_CLEANUP_FINALIZER,
   decideNames,
-  isJsonObject,
-  KubeObject,
   NamesVerdict,
   ResourceRegistry,
   storageVersionOf,
-} from '@skiff/api-machinery';
+} from '@skiff/api-server';
 import { isDeepStrictEqual } from 'node:util';
 import { DeletionService } from '../kube-api/deletion.service';
 import { timestamp } from '../kube-api/object-meta';

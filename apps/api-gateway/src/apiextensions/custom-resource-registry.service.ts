@@ -1,12 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import {
-  CRD_GROUP,
-  CRD_RESOURCE,
-  customResourcesFrom,
-  KubeObject,
-  ResourceRegistry,
-  SchemaRegistry,
-} from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import { CRD_GROUP, CRD_RESOURCE, customResourcesFrom, ResourceRegistry, SchemaRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { WatchCacheService } from '../storage/watch-cache.service';
 import { CustomResourceDefinitionLifecycleService } from './crd-lifecycle.service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { apiVersionOf, ResourceRegistry, ResourceType } from '@skiff/api-machinery';
+import { apiVersionOf, ResourceRegistry, ResourceType } from '@skiff/api-server';
 import { createHash } from 'node:crypto';
 
 export const AGGREGATED_DISCOVERY_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';

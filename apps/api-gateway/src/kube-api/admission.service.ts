@@ -1,17 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { ApiError, KubeObject } from '@skiff/api-machinery';
 import {
   admitServerless,
-  ApiError,
   applyDefaults,
   convertBuiltIn,
   findUnknownFields,
-  KubeObject,
   ResourceRegistry,
   SchemaNode,
   validateObject,
   withCanonicalQuantities,
   withoutUnknownFields,
-} from '@skiff/api-machinery';
+} from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
 import { ResourceContext } from './resource-context';

@@ -1,12 +1,5 @@
-import {
-  ApiError,
-  decodeKubernetesProtobuf,
-  goJsonSyntaxError,
-  goJsonTypeOf,
-  isJsonObject,
-  JsonObject,
-  KUBERNETES_PROTOBUF,
-} from '@skiff/api-machinery';
+import { ApiError, goJsonSyntaxError, goJsonTypeOf, isJsonObject, JsonObject } from '@skiff/api-machinery';
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from '@skiff/api-server';
 import { Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 

@@ -1,15 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ApiError,
-  Clock,
-  CRD_GROUP,
-  CRD_RESOURCE,
-  CUSTOM_RESOURCE_CLEANUP_FINALIZER,
-  isGarbageCollected,
-  isJsonObject,
-  JsonObject,
-  KubeObject,
-} from '@skiff/api-machinery';
+import { ApiError, Clock, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';

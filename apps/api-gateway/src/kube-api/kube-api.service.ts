@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, Clock, KubeObject, ResourceRegistry, toTable } from '@skiff/api-machinery';
+import { ApiError, Clock, KubeObject } from '@skiff/api-machinery';
+import { ResourceRegistry, toTable } from '@skiff/api-server';
 import { Readable } from 'node:stream';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';

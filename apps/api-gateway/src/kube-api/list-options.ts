@@ -8,8 +8,8 @@ import {
   matchesLabels,
   parseFieldSelector,
   parseLabelSelector,
-  ResourceType,
 } from '@skiff/api-machinery';
+import { ResourceType } from '@skiff/api-server';
 
 export interface ListOptions {
   labelSelector?: LabelMatcher;

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, apiVersionOf, JsonObject, KubeObject, ResourceRegistry } from '@skiff/api-machinery';
+import { ApiError, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { DeletionService } from './deletion.service';
 import { ResourceContext } from './resource-context';

@@ -1,4 +1,5 @@
-import { KubeObject, ResourceType } from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import { ResourceType } from '@skiff/api-server';
 import { randomInt, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 

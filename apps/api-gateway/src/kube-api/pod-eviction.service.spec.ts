@@ -1,4 +1,5 @@
-import { ApiError, BUILT_IN_RESOURCES, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { BUILT_IN_RESOURCES } from '@skiff/api-server';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
 import { DeletionService } from './deletion.service';

@@ -1,12 +1,5 @@
-import {
-  ApiError,
-  apiVersionOf,
-  convertBuiltIn,
-  ErrorSubject,
-  KubeObject,
-  ResourceRegistry,
-  ResourceType,
-} from '@skiff/api-machinery';
+import { ApiError, ErrorSubject, KubeObject } from '@skiff/api-machinery';
+import { apiVersionOf, convertBuiltIn, ResourceRegistry, ResourceType } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 

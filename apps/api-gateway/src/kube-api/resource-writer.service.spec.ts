@@ -1,4 +1,5 @@
-import { ApiError, Clock, JsonObject, KubeObject, ResourceRegistry } from '@skiff/api-machinery';
+import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { AdmissionService } from './admission.service';

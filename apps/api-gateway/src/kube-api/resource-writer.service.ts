@@ -1,20 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import {
   ApiError,
-  apiVersionOf,
   applyJsonMergePatch,
   applyJsonPatch,
-  applyStrategicMergePatch,
   Clock,
-  generateJobSelector,
   isJsonObject,
   JsonObject,
   KubeObject,
+  Status,
+} from '@skiff/api-machinery';
+import {
+  apiVersionOf,
+  applyStrategicMergePatch,
+  generateJobSelector,
   ResourceRegistry,
   serverSideApply,
-  Status,
   updateManagedFields,
-} from '@skiff/api-machinery';
+} from '@skiff/api-server';
 import { isDeepStrictEqual } from 'node:util';
 import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';

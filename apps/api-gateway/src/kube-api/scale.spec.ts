@@ -1,4 +1,5 @@
-import { BUILT_IN_RESOURCES, KubeObject } from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import { BUILT_IN_RESOURCES } from '@skiff/api-server';
 import { fromScale, toScale } from './scale';
 
 const typeOf = (group: string, kind: string) => BUILT_IN_RESOURCES.find((r) => r.group === group && r.kind === kind)!;

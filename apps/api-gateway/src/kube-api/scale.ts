@@ -6,9 +6,8 @@ import {
   labelSelectorFromObject,
   labelSelectorFromSet,
   labelSelectorToString,
-  ResourceType,
-  ScalePaths,
 } from '@skiff/api-machinery';
+import { ResourceType, ScalePaths } from '@skiff/api-server';
 
 // The built-in workloads: replicas in spec and status, the selector as a LabelSelector object.
 const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };

@@ -1,13 +1,13 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { ApiError } from '@skiff/api-machinery';
 import {
-  ApiError,
   buildOpenApiV3Index,
   negotiateOpenApiV2,
   OPENAPI_V2_PROTOBUF_CONTENT_TYPE,
   openApiV3Document,
   ResourceRegistry,
   servedOpenApiV2,
-} from '@skiff/api-machinery';
+} from '@skiff/api-server';
 import type { Request, Response } from 'express';
 
 /** /openapi/v3 (index + group-version documents) and /openapi/v2, built once per set of served resources and cached. */

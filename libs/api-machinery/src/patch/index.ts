@@ -1,3 +1,4 @@
 export { applyJsonMergePatch } from './json-merge-patch';
 export { applyJsonPatch } from './json-patch';
-export { applyStrategicMergePatch } from './strategic-merge-patch';
+export { cloneJson, getOwn, jsonEqual, withoutNulls } from './json-value';
+export { badPatch, patchInternalError, unprocessablePatch } from './patch-errors';

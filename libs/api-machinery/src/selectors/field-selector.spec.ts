@@ -1,15 +1,16 @@
 import { KubeObject } from '../meta/object';
-import { BUILT_IN_RESOURCES, ResourceType } from '../meta/resource-types';
 import { ApiError } from '../meta/status';
+import { SelectableKind } from './selectable-fields';
 import { fieldSelectorExactValue, fieldSelectorToString, matchesFields, parseFieldSelector } from './field-selector';
 
-function type(group: string, kind: string): ResourceType {
-  const t = BUILT_IN_RESOURCES.find((r) => r.group === group && r.kind === kind);
-  if (!t) throw new Error(`no ${group}/${kind}`);
-  return t;
+// The namespaced-ness of the kinds used here, as the API serves them.
+const CLUSTER_SCOPED = new Set(['Namespace', 'Node']);
+
+function type(group: string, kind: string): SelectableKind {
+  return { group, kind, namespaced: !CLUSTER_SCOPED.has(kind) };
 }
 
-function rejection(t: ResourceType, s: string): string {
+function rejection(t: SelectableKind, s: string): string {
   try {
     parseFieldSelector(t, s);
   } catch (e) {

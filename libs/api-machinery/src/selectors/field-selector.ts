@@ -1,9 +1,8 @@
 // Field selectors (`?fieldSelector=`) as k8s.io/apimachinery/pkg/fields parses them, checked
 // against the kind's supported field labels at parse time so a bad request fails before any read.
 import { KubeObject } from '../meta/object';
-import { ResourceType } from '../meta/resource-types';
 import { ApiError } from '../meta/status';
-import { SelectableFieldValues, kindFields } from './selectable-fields';
+import { SelectableFieldValues, SelectableKind, kindFields } from './selectable-fields';
 
 export type FieldOperator = '=' | '==' | '!=';
 
@@ -15,7 +14,7 @@ export interface FieldRequirement {
 }
 
 export interface FieldMatcher {
-  readonly type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>;
+  readonly type: SelectableKind;
   readonly requirements: readonly FieldRequirement[];
 }
 
@@ -83,10 +82,7 @@ export function escapeFieldValue(s: string): string {
  * Parses `?fieldSelector=` for resources of `type`. Syntax errors and field labels the kind
  * does not support throw ApiError 400 with upstream's message (`field label not supported: spec.foo`).
  */
-export function parseFieldSelector(
-  type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>,
-  selector: string,
-): FieldMatcher {
+export function parseFieldSelector(type: SelectableKind, selector: string): FieldMatcher {
   // Syntax first (fields.ParseSelector), then the kind's label conversion (Transform), as upstream.
   const parsed: FieldRequirement[] = [];
   for (const part of splitTerms(selector).sort()) {
@@ -105,7 +101,7 @@ export function parseFieldSelector(
 }
 
 /** Selects everything: what an absent `?fieldSelector=` means. */
-export function everythingFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>): FieldMatcher {
+export function everythingFields(type: SelectableKind): FieldMatcher {
   return { type, requirements: [] };
 }
 

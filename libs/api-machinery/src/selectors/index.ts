@@ -29,4 +29,4 @@ export {
 } from './field-selector';
 export type { FieldMatcher, FieldOperator, FieldRequirement } from './field-selector';
 export { selectableFields } from './selectable-fields';
-export type { SelectableFieldValues } from './selectable-fields';
+export type { SelectableFieldValues, SelectableKind } from './selectable-fields';

@@ -2,7 +2,7 @@
 // metav1.LabelSelectorAsSelector): one immutable matcher type for the `?labelSelector=`
 // string form and the `{matchLabels, matchExpressions}` object form controllers use.
 import { ApiError } from '../meta/status';
-import { labelValueErrors, qualifiedNameErrors } from '../validation/name-rules';
+import { labelValueErrors, qualifiedNameErrors } from '../meta/name-rules';
 import { aggregate, invalidValue } from './label-syntax';
 
 /** selection.Operator values, spelled as upstream. */

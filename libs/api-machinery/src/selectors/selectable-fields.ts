@@ -2,9 +2,15 @@
 // upstream's per-kind field-label conversion funcs (what is accepted, how it is renamed and
 // the error text) and the registry's ToSelectableFields (what an object exposes).
 import { KubeObject } from '../meta/object';
-import { ResourceType } from '../meta/resource-types';
 
 export type SelectableFieldValues = Record<string, string>;
+
+/** What field selection needs to know of a resource. */
+export interface SelectableKind {
+  group: string;
+  kind: string;
+  namespaced: boolean;
+}
 
 interface KindFields {
   /** Accepted label → the field-set key it selects on (events.k8s.io renames, pods' spec.host). */
@@ -189,14 +195,11 @@ const BY_KIND: Record<string, KindFields> = {
   },
 };
 
-export function kindFields(type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>): KindFields {
+export function kindFields(type: SelectableKind): KindFields {
   return BY_KIND[`${type.group}/${type.kind}`] ?? defaultKind(type.namespaced);
 }
 
 /** The fields an object of `type` can be selected on, as upstream's ToSelectableFields. */
-export function selectableFields(
-  type: Pick<ResourceType, 'group' | 'kind' | 'namespaced'>,
-  obj: KubeObject,
-): SelectableFieldValues {
+export function selectableFields(type: SelectableKind, obj: KubeObject): SelectableFieldValues {
   return kindFields(type).fields(obj);
 }

@@ -1,0 +1,80 @@
+import type { KubeObject } from '@skiff/api-machinery';
+import { applyDefaults } from './defaults';
+import { validateObject } from './validate-object';
+import { resourceType } from './spec-fixtures';
+
+const SVC = resourceType('', 'Service');
+const check = (obj: KubeObject, old?: KubeObject) =>
+  validateObject(SVC, applyDefaults(SVC, obj), old ? applyDefaults(SVC, old) : undefined);
+const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject => ({
+  metadata: { name, namespace: 'default' },
+  spec: { selector: { app: 'web' }, ...spec },
+});
+
+describe('Service validation', () => {
+  it('accepts ClusterIP, headless and ExternalName services', () => {
+    expect(check(svc({ ports: [{ port: 80, targetPort: 'http' }] }))).toEqual([]);
+    expect(check(svc({ clusterIP: 'None' }))).toEqual([]);
+    expect(check(svc({ type: 'ExternalName', externalName: 'db.example.com' }))).toEqual([]);
+  });
+
+  it('names must be DNS-1035 labels', () => {
+    expect(check(svc({ ports: [{ port: 80 }] }, '1web'))).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message:
+          "Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+      },
+    ]);
+  });
+
+  it('requires ports, and names when there are several', () => {
+    expect(check(svc({}))).toEqual([{ reason: 'FieldValueRequired', field: 'spec.ports', message: 'Required value' }]);
+    expect(check(svc({ ports: [{ port: 80 }, { port: 443, name: 'https' }] }))).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.ports[0].name', message: 'Required value' },
+    ]);
+    expect(
+      check(
+        svc({
+          ports: [
+            { port: 80, name: 'a' },
+            { port: 0, name: 'a', protocol: 'ICMP' },
+          ],
+        }),
+      ),
+    ).toEqual([
+      { reason: 'FieldValueDuplicate', field: 'spec.ports[1].name', message: 'Duplicate value: "a"' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.ports[1].port',
+        message: 'Invalid value: 0: must be between 1 and 65535, inclusive',
+      },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.ports[1].protocol',
+        message: 'Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+      },
+    ]);
+  });
+
+  it('rejects unknown types', () => {
+    expect(check(svc({ type: 'Magic', ports: [{ port: 80 }] }))).toContainEqual({
+      reason: 'FieldValueNotSupported',
+      field: 'spec.type',
+      message: 'Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
+    });
+  });
+
+  it('keeps clusterIP once allocated', () => {
+    const old = svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' });
+    expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' }), old)).toEqual([]);
+    expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.13' }), old)).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.clusterIP',
+        message: 'Invalid value: "10.96.0.13": field is immutable',
+      },
+    ]);
+  });
+});

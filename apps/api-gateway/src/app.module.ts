@@ -14,6 +14,7 @@ import { DeletionService } from './kube-api/deletion.service';
 import { KubeApiController } from './kube-api/kube-api.controller';
 import { KubeApiService } from './kube-api/kube-api.service';
 import { NamespaceLifecycleService } from './kube-api/namespace-lifecycle.service';
+import { PodBindingService } from './kube-api/pod-binding.service';
 import { PodEvictionService } from './kube-api/pod-eviction.service';
 import { ResourceReaderService } from './kube-api/resource-reader.service';
 import { ResourceWriterService } from './kube-api/resource-writer.service';
@@ -59,6 +60,7 @@ export class AppModule implements NestModule {
         AdmissionService,
         DeletionService,
         PodEvictionService,
+        PodBindingService,
         ResourceReaderService,
         ResourceWriterService,
         WatchService,

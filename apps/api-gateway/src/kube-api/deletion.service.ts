@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, Clock, isGarbageCollected, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { CRD_GROUP, CRD_RESOURCE, CUSTOM_RESOURCE_CLEANUP_FINALIZER } from '@skiff/api-server';
+import { ApiError, Clock, isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
+import { strategyFor } from './strategies';
 import { checkDeletable } from './system-objects';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -52,8 +52,9 @@ export function deleteOptionsOf(body: unknown, query: URLSearchParams): DeleteOp
 }
 
 /**
- * Deletion semantics: preconditions, finalizers and deletionTimestamp, graceful pod deletion
- * on a node, and namespace termination (contents removed by NamespaceLifecycleService).
+ * Deletion semantics: preconditions, finalizers and deletionTimestamp. What differs per resource
+ * (graceful pod deletion, namespace termination with contents removed by NamespaceLifecycleService,
+ * CRD cleanup) is the resource's strategy.
  */
 @Injectable()
 export class DeletionService {
@@ -86,30 +87,15 @@ export class DeletionService {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`,
         );
       }
-      const finalizers = [...(current.metadata.finalizers ?? [])];
-      // Pods own nothing, and their deletion is finished by their host's agent: they get no GC finalizer.
-      const collected = isGarbageCollected(ctx.type.group, ctx.type.kind) && ctx.type.kind !== 'Pod';
-      if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion') && collected) {
-        finalizers.push('foregroundDeletion');
-      }
-      if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && collected) {
-        finalizers.push('orphan');
-      }
-      // A CRD goes once its objects are gone (CustomResourceDefinitionLifecycleService removes them).
-      if (
-        ctx.type.group === CRD_GROUP &&
-        ctx.type.resource === CRD_RESOURCE &&
-        !finalizers.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)
-      ) {
-        finalizers.push(CUSTOM_RESOURCE_CLEANUP_FINALIZER);
-      }
-      const isNamespace = ctx.type.group === '' && ctx.type.resource === 'namespaces';
-      const graceful = this.gracefulPod(ctx, current, opts);
-      if (finalizers.length === 0 && !isNamespace && graceful === undefined) return { op: 'delete', object: current };
+      const strategy = strategyFor(ctx.type);
+      const finalizers = strategy.finalizersOnDelete([...(current.metadata.finalizers ?? [])], opts.propagationPolicy);
+      const graceful = strategy.gracePeriod(current, opts.gracePeriodSeconds);
+      if (finalizers.length === 0 && !strategy.deletesContents && graceful === undefined)
+        return { op: 'delete', object: current };
       if (current.metadata.deletionTimestamp && sameList(finalizers, current.metadata.finalizers)) {
         return { op: 'none', object: current };
       }
-      const marked: KubeObject = {
+      const marked = strategy.markedForDeletion({
         ...current,
         metadata: {
           ...current.metadata,
@@ -119,9 +105,7 @@ export class DeletionService {
           deletionGracePeriodSeconds: graceful ?? 0,
           ...(finalizers.length > 0 ? { finalizers } : {}),
         },
-      };
-      if (isNamespace)
-        marked.status = { ...(isJsonObject(current.status) ? current.status : {}), phase: 'Terminating' };
+      });
       return { op: 'update', object: marked };
     };
     if (opts.dryRun) {
@@ -130,22 +114,8 @@ export class DeletionService {
     }
     const res = await this.store.write(key, decide);
     const object = fromStorage(ctx, res.object!);
-    if (ctx.type.resource === 'namespaces' && ctx.type.group === '' && res.op !== 'delete')
-      this.namespaceTerminatingHook?.(name);
+    if (strategyFor(ctx.type).deletesContents && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
     return { object, removed: res.op === 'delete' };
-  }
-
-  // Pods bound to a node stop gracefully: the node's agent finishes the deletion.
-  private gracefulPod(ctx: ResourceContext, pod: KubeObject, opts: DeleteOptions): number | undefined {
-    if (ctx.type.group !== '' || ctx.type.resource !== 'pods') return undefined;
-    const spec = isJsonObject(pod.spec) ? pod.spec : {};
-    if (typeof spec.nodeName !== 'string' || spec.nodeName === '') return undefined;
-    const phase = isJsonObject(pod.status) ? pod.status.phase : undefined;
-    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
-    const grace =
-      opts.gracePeriodSeconds ??
-      (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
-    return grace > 0 ? grace : undefined;
   }
 }
 

@@ -9,6 +9,7 @@ import { decodeBody, decodeObject, mediaType, readBody } from './body';
 import { deleteOptionsOf, DeletionService } from './deletion.service';
 import { listOptionsOf } from './list-options';
 import { responseShape, TABLE_MEDIA } from './negotiation';
+import { PodBindingService } from './pod-binding.service';
 import { PodEvictionService } from './pod-eviction.service';
 import { RequestInfo } from './request-info';
 import { resolveResource, ResourceContext } from './resource-context';
@@ -42,6 +43,7 @@ export class KubeApiService {
     private readonly containerLogs: ContainerLogsService,
     private readonly reviews: SelfSubjectReviewService,
     private readonly eviction: PodEvictionService,
+    private readonly binding: PodBindingService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -100,7 +102,7 @@ export class KubeApiService {
           return {
             type: 'json',
             code: 201,
-            body: await this.writer.bind(ctx, info.name!, body, this.writeOptions(req)),
+            body: await this.binding.bind(ctx, info.name!, body, this.writeOptions(req).dryRun),
           };
         if (sub === 'eviction')
           return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };

@@ -7,12 +7,10 @@ import {
   isJsonObject,
   JsonObject,
   KubeObject,
-  Status,
 } from '@skiff/api-machinery';
 import {
   apiVersionOf,
   applyStrategicMergePatch,
-  generateJobSelector,
   ResourceRegistry,
   serverSideApply,
   updateManagedFields,
@@ -20,18 +18,10 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
-import {
-  clone,
-  generatedName,
-  hasSubresource,
-  newUid,
-  sameObject,
-  specChanged,
-  timestamp,
-  withoutServerMeta,
-} from './object-meta';
+import { clone, generatedName, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
+import { strategyFor } from './strategies';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -82,15 +72,14 @@ export class ResourceWriterService {
     const name = incoming.metadata.name;
     await this.admission.checkNamespaceOpen(ctx, name);
     const now = this.clock.now();
+    const strategy = strategyFor(ctx.type);
     const uid = newUid();
-    // As upstream's Job strategy: the selector (and template labels) come from the uid, before validation.
-    const prepared =
-      ctx.type.group === 'batch' && ctx.type.kind === 'Job'
-        ? generateJobSelector({ ...incoming, metadata: { ...incoming.metadata, uid } })
-        : incoming;
-    let created: KubeObject = this.admission.admit(ctx, prepared);
+    let created: KubeObject = this.admission.admit(
+      ctx,
+      strategy.prepareForCreate({ ...incoming, metadata: { ...incoming.metadata, uid } }),
+    );
     created.metadata = { ...created.metadata, uid, creationTimestamp: timestamp(now), generation: 1 };
-    if (hasSubresource(ctx.type, 'status') && ctx.type.kind !== 'Namespace') created = this.initialStatus(created);
+    created = strategy.withInitialStatus(created);
     created = appliedFields
       ? { ...created, metadata: { ...created.metadata, managedFields: appliedFields } }
       : updateManagedFields({
@@ -113,51 +102,6 @@ export class ResourceWriterService {
     return { code: 201, object: fromStorage(ctx, res.object!), warnings };
   }
 
-  /**
-   * pods/binding: what a scheduler posts to place a pod. Sets spec.nodeName once, marks the
-   * pod PodScheduled and copies the Binding's annotations onto the pod, as upstream does.
-   */
-  async bind(ctx: ResourceContext, name: string, body: JsonObject, opts: WriteOptions): Promise<Status> {
-    const target = isJsonObject(body.target) ? body.target : {};
-    const nodeName = target.name;
-    if (typeof nodeName !== 'string' || nodeName === '') {
-      throw ApiError.invalid('', 'Binding', name, [
-        { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
-      ]);
-    }
-    const meta = isJsonObject(body.metadata) ? body.metadata : {};
-    const annotations = isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {};
-    const now = timestamp(this.clock.now());
-    const decide = (current: KubeObject | undefined): WriteDecision => {
-      if (!current) throw ApiError.notFound(subjectOf(ctx, name));
-      const spec = isJsonObject(current.spec) ? current.spec : {};
-      if (current.metadata.deletionTimestamp)
-        throw ApiError.conflict(subjectOf(ctx, name), `pod ${name} is being deleted, cannot be assigned to a host`);
-      if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
-        throw ApiError.conflict(subjectOf(ctx, name), `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      }
-      const status = isJsonObject(current.status) ? current.status : {};
-      const conditions = (Array.isArray(status.conditions) ? status.conditions : []).filter(
-        (c) => !(isJsonObject(c) && c.type === 'PodScheduled'),
-      );
-      const bound: KubeObject = {
-        ...current,
-        metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, ...annotations } },
-        spec: { ...spec, nodeName },
-        status: {
-          ...status,
-          conditions: [
-            ...conditions,
-            { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
-          ],
-        },
-      };
-      return { op: 'update', object: bound };
-    };
-    if (!opts.dryRun) await this.store.write(keyOf(ctx, name), decide);
-    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
-  }
-
   /** PUT: replace the object (or its status / scale). */
   async update(ctx: ResourceContext, name: string, body: JsonObject, opts: WriteOptions): Promise<WriteOutcome> {
     const sub = ctx.info.subresource;
@@ -166,7 +110,11 @@ export class ResourceWriterService {
     const requested = isJsonObject(body.metadata) ? body.metadata.resourceVersion : undefined;
     // "" and "0" ask for an unconditional update, which custom resources do not allow (as upstream's strategies).
     const requestedRv = requested === '0' ? '' : requested;
-    if (ctx.type.custom && sub !== 'scale' && (requestedRv === undefined || requestedRv === '')) {
+    if (
+      !strategyFor(ctx.type).allowUnconditionalUpdate &&
+      sub !== 'scale' &&
+      (requestedRv === undefined || requestedRv === '')
+    ) {
       throw ApiError.invalid(ctx.type.group, ctx.type.resource, name, [
         {
           reason: 'FieldValueInvalid',
@@ -197,6 +145,7 @@ export class ResourceWriterService {
   ): Promise<WriteOutcome> {
     if (contentType === 'application/apply-patch+yaml') return this.apply(ctx, name, patch, opts);
     const sub = ctx.info.subresource;
+    const strategy = strategyFor(ctx.type);
     let warnings: string[] = [];
     const outcome = await this.modify(ctx, name, opts, [], (current) => {
       const base: JsonObject = (sub === 'scale' ? toScale(ctx.type, current) : current) as JsonObject;
@@ -210,12 +159,12 @@ export class ResourceWriterService {
           break;
         case 'application/strategic-merge-patch+json':
           // Custom resources have no patch strategies to merge by; kubectl falls back to merge patch.
-          if (ctx.type.custom) throw customResourcePatchType();
+          if (!strategy.strategicMergePatch) throw withoutStrategicMerge();
           if (!isJsonObject(patch)) throw ApiError.badRequest('a strategic merge patch must be a JSON object');
           patched = applyStrategicMergePatch(base, patch, sub === 'scale' ? undefined : this.admission.schemaOf(ctx));
           break;
         default:
-          throw ctx.type.custom ? customResourcePatchType() : ApiError.unsupportedMediaType(contentType);
+          throw strategy.strategicMergePatch ? ApiError.unsupportedMediaType(contentType) : withoutStrategicMerge();
       }
       if (!isJsonObject(patched)) throw ApiError.badRequest('the patched object must be a JSON object');
       checkPatchPreconditions(ctx, name, current, patched);
@@ -281,13 +230,13 @@ export class ResourceWriterService {
     managedByApply = false,
   ): Promise<WriteOutcome> {
     const sub = ctx.info.subresource;
+    const strategy = strategyFor(ctx.type);
     const decide = (stored: KubeObject | undefined): WriteDecision => {
       if (!stored) throw ApiError.notFound(subjectOf(ctx, name));
       const current = fromStorage(ctx, stored);
       const requested = change(clone(current));
-      let next = this.carryOver(ctx, current, requested);
-      // A custom resource's status is checked against its schema too.
-      if (sub !== 'status' || ctx.type.custom) next = this.admission.admit(ctx, next, current);
+      let next = strategy.prepareForUpdate(this.withServerMeta(ctx, current, requested), current, sub);
+      if (sub !== 'status' || strategy.validateStatusUpdate) next = this.admission.admit(ctx, next, current);
       if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       if (!managedByApply) {
         next = updateManagedFields({
@@ -315,9 +264,8 @@ export class ResourceWriterService {
     return { code: 200, object: present(ctx, res.object!), warnings };
   }
 
-  /** Keeps what a client may not change through this endpoint. */
-  private carryOver(ctx: ResourceContext, current: KubeObject, requested: KubeObject): KubeObject {
-    const sub = ctx.info.subresource;
+  /** `requested` with the metadata the server owns taken from `current`. */
+  private withServerMeta(ctx: ResourceContext, current: KubeObject, requested: KubeObject): KubeObject {
     const meta = requested.metadata ?? {};
     const metadata = {
       ...meta,
@@ -333,38 +281,7 @@ export class ResourceWriterService {
     };
     for (const k of Object.keys(metadata) as (keyof typeof metadata)[])
       if (metadata[k] === undefined) delete metadata[k];
-    if (sub === 'status') {
-      // Only status moves through /status.
-      return { ...current, status: requested.status, metadata: { ...current.metadata } };
-    }
-    if (sub === 'ephemeralcontainers') {
-      // Upstream's dropNonEphemeralContainerUpdates: the stored pod with only its ephemeral containers replaced.
-      const spec = isJsonObject(current.spec) ? current.spec : {};
-      const { ephemeralContainers: _old, ...rest } = spec;
-      const ephemeralContainers = isJsonObject(requested.spec) ? requested.spec.ephemeralContainers : undefined;
-      return {
-        ...current,
-        metadata: { ...current.metadata },
-        spec: ephemeralContainers === undefined ? rest : { ...rest, ephemeralContainers },
-      };
-    }
-    const next: KubeObject = { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
-    // With a status subresource, the main resource cannot change status.
-    if (hasSubresource(ctx.type, 'status')) {
-      if (current.status === undefined) delete next.status;
-      else next.status = current.status;
-    }
-    return next;
-  }
-
-  private initialStatus(obj: KubeObject): KubeObject {
-    if (obj.kind === 'Pod') return { ...obj, status: { phase: 'Pending' } };
-    // Go's JSON of the zero status: these fields have no omitempty (the disruption controller fills them in).
-    if (obj.apiVersion === 'policy/v1' && obj.kind === 'PodDisruptionBudget')
-      return { ...obj, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
-    if (obj.apiVersion === 'v1' && obj.kind === 'ReplicationController') return { ...obj, status: { replicas: 0 } };
-    const { status: _status, ...rest } = obj;
-    return rest as KubeObject;
+    return { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
   }
 
   private checkTypeMeta(ctx: ResourceContext, body: JsonObject, urlName?: string): KubeObject {
@@ -425,8 +342,8 @@ function present(ctx: ResourceContext, stored: KubeObject): KubeObject {
   return ctx.info.subresource === 'scale' ? toScale(ctx.type, obj) : obj;
 }
 
-// Upstream's answer for a custom resource, whatever the unsupported type.
-function customResourcePatchType(): ApiError {
+// Upstream's answer for a resource without patch strategies (custom resources), whatever the unsupported type.
+function withoutStrategicMerge(): ApiError {
   return new ApiError(
     415,
     'UnsupportedMediaType',

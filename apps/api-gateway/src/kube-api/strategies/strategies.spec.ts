@@ -1,0 +1,114 @@
+import { KubeObject } from '@skiff/api-machinery';
+import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, ResourceRegistry, ResourceType } from '@skiff/api-server';
+import { strategyFor } from '.';
+
+const registry = new ResourceRegistry();
+
+function type(group: string, version: string, resource: string): ResourceType {
+  const t = registry.get(group, version, resource);
+  if (!t) throw new Error(`no ${group}/${version}/${resource}`);
+  return t;
+}
+
+function obj(kind: string, rest: Partial<KubeObject> = {}): KubeObject {
+  return { apiVersion: 'v1', kind, metadata: { name: 'x' }, ...rest };
+}
+
+describe(strategyFor.name, () => {
+  it('starts objects behind a status subresource from their initial status', () => {
+    const given = { status: { phase: 'Running' } };
+    expect(strategyFor(type('', 'v1', 'pods')).withInitialStatus(obj('Pod', given)).status).toEqual({
+      phase: 'Pending',
+    });
+    expect(
+      strategyFor(type('', 'v1', 'replicationcontrollers')).withInitialStatus(obj('ReplicationController', given))
+        .status,
+    ).toEqual({ replicas: 0 });
+    expect(
+      strategyFor(type('apps', 'v1', 'deployments')).withInitialStatus(obj('Deployment', given)),
+    ).not.toHaveProperty('status');
+    // Namespaces keep what defaulting gave them; ConfigMaps have no status subresource at all.
+    expect(strategyFor(type('', 'v1', 'namespaces')).withInitialStatus(obj('Namespace', given)).status).toEqual(
+      given.status,
+    );
+    expect(strategyFor(type('', 'v1', 'configmaps')).withInitialStatus(obj('ConfigMap', given)).status).toEqual(
+      given.status,
+    );
+  });
+
+  it('moves only status through /status and keeps status on the main resource', () => {
+    const s = strategyFor(type('apps', 'v1', 'deployments'));
+    const current = obj('Deployment', { spec: { replicas: 1 }, status: { replicas: 1 } });
+    const requested = obj('Deployment', { spec: { replicas: 3 }, status: { replicas: 9 } });
+    expect(s.prepareForUpdate(requested, current, 'status')).toMatchObject({
+      spec: { replicas: 1 },
+      status: { replicas: 9 },
+    });
+    expect(s.prepareForUpdate(requested, current, undefined)).toMatchObject({
+      spec: { replicas: 3 },
+      status: { replicas: 1 },
+    });
+  });
+
+  it('replaces only the ephemeral containers of a pod through ephemeralcontainers', () => {
+    const s = strategyFor(type('', 'v1', 'pods'));
+    const current = obj('Pod', { spec: { containers: [{ name: 'a' }] } });
+    const requested = obj('Pod', { spec: { containers: [], ephemeralContainers: [{ name: 'debug' }] } });
+    expect(s.prepareForUpdate(requested, current, 'ephemeralcontainers').spec).toEqual({
+      containers: [{ name: 'a' }],
+      ephemeralContainers: [{ name: 'debug' }],
+    });
+  });
+
+  it('deletes a pod on a node gracefully, an unbound or finished pod at once', () => {
+    const s = strategyFor(type('', 'v1', 'pods'));
+    const bound = obj('Pod', { spec: { nodeName: 'n', terminationGracePeriodSeconds: 5 } });
+    expect(s.gracePeriod(bound, undefined)).toBe(5);
+    expect(s.gracePeriod(bound, 0)).toBeUndefined();
+    expect(s.gracePeriod(obj('Pod', { spec: {} }), 10)).toBeUndefined();
+    expect(s.gracePeriod({ ...bound, status: { phase: 'Succeeded' } }, undefined)).toBeUndefined();
+    expect(s.finalizersOnDelete([], 'Foreground')).toEqual([]);
+  });
+
+  it('adds the garbage collector finalizers for owners, and the cleanup finalizer for CRDs', () => {
+    const rs = strategyFor(type('apps', 'v1', 'replicasets'));
+    expect(rs.finalizersOnDelete([], 'Foreground')).toEqual(['foregroundDeletion']);
+    expect(rs.finalizersOnDelete(['orphan'], 'Orphan')).toEqual(['orphan']);
+    expect(rs.finalizersOnDelete([], 'Background')).toEqual([]);
+    const crd = strategyFor(type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'));
+    expect(crd.finalizersOnDelete([], undefined)).toEqual([CUSTOM_RESOURCE_CLEANUP_FINALIZER]);
+  });
+
+  it('turns a deleted namespace Terminating and leaves it to its lifecycle controller', () => {
+    const s = strategyFor(type('', 'v1', 'namespaces'));
+    expect(s.deletesContents).toBe(true);
+    expect(s.markedForDeletion(obj('Namespace', { status: { phase: 'Active' } })).status).toEqual({
+      phase: 'Terminating',
+    });
+  });
+
+  it('generates a Job selector from its uid on create', () => {
+    const job = strategyFor(type('batch', 'v1', 'jobs')).prepareForCreate({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'j', uid: 'u-1' },
+      spec: { template: { metadata: {}, spec: { containers: [] } } },
+    });
+    expect(job.spec).toMatchObject({ selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'u-1' } } });
+  });
+
+  it('refuses unconditional updates and strategic merge for custom resources only', () => {
+    const builtIn = strategyFor(type('apps', 'v1', 'deployments'));
+    expect([builtIn.allowUnconditionalUpdate, builtIn.strategicMergePatch, builtIn.validateStatusUpdate]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const custom = strategyFor({ ...type('apps', 'v1', 'deployments'), custom: {} as ResourceType['custom'] });
+    expect([custom.allowUnconditionalUpdate, custom.strategicMergePatch, custom.validateStatusUpdate]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+});

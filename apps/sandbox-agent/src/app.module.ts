@@ -10,9 +10,9 @@ import { podManagerConfigOf } from './pods/pod-manager.config';
 import { SandboxHost } from './pods/sandbox-host';
 import { SyncPodProcessor } from './pods/sync-pod.processor';
 import { HostRegistrationService } from './registration/host-registration.service';
-import { AgentAuthService } from './streaming/agent-auth.service';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
 import { StreamingController } from './streaming/streaming.controller';
+import { streamingProviders } from './streaming/streaming.providers';
 
 @Module({})
 export class SandboxAgentModule {
@@ -34,7 +34,7 @@ export class SandboxAgentModule {
           useFactory: (pods: PodManager, host: SandboxHost) => new PodContainerLocator(() => pods.known(), host),
           inject: [PodManager, SandboxHost],
         },
-        AgentAuthService,
+        ...streamingProviders,
         SyncPodProcessor,
         HostRegistrationService,
       ],

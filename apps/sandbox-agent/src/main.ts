@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { ProcessRunner } from '@skiff/host-tools';
 import { ConfigError, EnvReader, issueServingCert, loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +42,8 @@ async function serve(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  const removed = await cleanupAgentHost(loadSandboxAgentConfig());
+  // No Nest application here: the command runs once, outside the agent.
+  const removed = await cleanupAgentHost(loadSandboxAgentConfig(), new ProcessRunner());
   for (const r of removed) console.log(`removed ${r}`);
 }
 

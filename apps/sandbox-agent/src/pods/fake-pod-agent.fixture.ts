@@ -58,6 +58,11 @@ export class FakePodApi implements PodApi {
     pod.metadata.resourceVersion = String(++this.rv);
   }
 
+  /** Gone from the API without this agent finishing it (a force deletion, say). */
+  remove(name: string): void {
+    this.pods.delete(name);
+  }
+
   peek(name: string): Pod | undefined {
     const pod = this.pods.get(name);
     return pod && structuredClone(pod);

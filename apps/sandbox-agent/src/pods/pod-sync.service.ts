@@ -71,10 +71,15 @@ export class PodSync {
     }
   }
 
+  /** Resolves when every sync and pass queued so far has finished. */
+  idle(): Promise<void> {
+    return this.locks.idle();
+  }
+
   /** No pass starts any more; resolves when the syncs under way have finished. Containers keep running. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.locks.idle();
+    await this.idle();
   }
 
   private async syncPod(cmd: SyncPodCommand): Promise<void> {

@@ -1,18 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
-import { KubeClient } from '@skiff/kube-client';
-import { NatsConnection } from 'nats';
-import { AGENT_CONFIG, agentProviders, KUBE_CLIENT, NATS } from './platform/agent.providers';
+import { ProcessRunner } from '@skiff/host-tools';
+import { AGENT_CONFIG, agentProviders, podBoundaryProviders } from './platform/agent.providers';
 import { sandboxHostOf } from './pods/agent-cleanup';
 import { PodContainerLocator } from './pods/pod-container.locator';
+import { PodHost } from './pods/pod-host';
 import { PodManager } from './pods/pod-manager.service';
-import { podManagerConfigOf } from './pods/pod-manager.config';
+import { podProviders } from './pods/pod.providers';
 import { SandboxHost } from './pods/sandbox-host';
 import { SyncPodProcessor } from './pods/sync-pod.processor';
 import { HostRegistrationService } from './registration/host-registration.service';
-import { AgentAuthService } from './streaming/agent-auth.service';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
 import { StreamingController } from './streaming/streaming.controller';
+import { streamingProviders } from './streaming/streaming.providers';
 
 @Module({})
 export class SandboxAgentModule {
@@ -22,19 +22,21 @@ export class SandboxAgentModule {
       controllers: [StreamingController],
       providers: [
         ...agentProviders(config),
-        { provide: SandboxHost, useFactory: (c: SandboxAgentConfig) => sandboxHostOf(c), inject: [AGENT_CONFIG] },
+        ...podBoundaryProviders(),
         {
-          provide: PodManager,
-          useFactory: (c: SandboxAgentConfig, client: KubeClient, nats: NatsConnection, host: SandboxHost) =>
-            new PodManager(podManagerConfigOf(c), client, nats, host),
-          inject: [AGENT_CONFIG, KUBE_CLIENT, NATS, SandboxHost],
+          provide: SandboxHost,
+          useFactory: (c: SandboxAgentConfig, runner: ProcessRunner) => sandboxHostOf(c, runner),
+          inject: [AGENT_CONFIG, ProcessRunner],
         },
+        { provide: PodHost, useExisting: SandboxHost },
+        ...podProviders,
+        PodManager,
         {
           provide: CONTAINER_LOG_LOCATOR,
           useFactory: (pods: PodManager, host: SandboxHost) => new PodContainerLocator(() => pods.known(), host),
           inject: [PodManager, SandboxHost],
         },
-        AgentAuthService,
+        ...streamingProviders,
         SyncPodProcessor,
         HostRegistrationService,
       ],

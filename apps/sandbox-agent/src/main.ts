@@ -2,18 +2,12 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { ProcessRunner } from '@skiff/host-tools';
 import { ConfigError, EnvReader, issueServingCert, loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
 import { readFileSync } from 'node:fs';
-import { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
-import { Duplex } from 'node:stream';
 import { SandboxAgentModule } from './app.module';
 import { cleanupAgentHost } from './pods/agent-cleanup';
-import { AgentAuthService } from './streaming/agent-auth.service';
-import { ATTACH_PATH, AttachWebSocketHandler } from './streaming/attach.websocket';
-import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './streaming/container-log-locator';
-import { ExecWebSocketHandler } from './streaming/exec.websocket';
-import { PORT_FORWARD_PATH, PortForwardUpgradeHandler } from './streaming/port-forward.upgrade';
 
 // The agent's serving certificate: given (SKIFF_AGENT_TLS_CERT/KEY), or issued once by the cluster CA next to SKIFF_CA_FILE.
 function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } {
@@ -41,18 +35,6 @@ async function serve(): Promise<void> {
   });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
-  // exec, attach and port-forward arrive as upgrades the API server splices through; they bypass the router.
-  const auth = app.get(AgentAuthService);
-  const locator = app.get<ContainerLogLocator>(CONTAINER_LOG_LOCATOR);
-  const exec = new ExecWebSocketHandler(auth, locator);
-  const portForward = new PortForwardUpgradeHandler(auth, locator);
-  const attach = new AttachWebSocketHandler(auth, locator);
-  app.getHttpServer().on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const pathname = new URL(req.url ?? '/', 'https://agent.local').pathname;
-    if (PORT_FORWARD_PATH.test(pathname)) portForward.handleUpgrade(req, socket, head);
-    else if (ATTACH_PATH.test(pathname)) attach.handleUpgrade(req, socket, head);
-    else exec.handleUpgrade(req, socket, head);
-  });
   await app.listen(config.port, config.listenHost);
   new Logger('sandbox-agent').log(
     `host ${config.hostId} serving logs/exec on https://${config.listenHost}:${config.port} as ${config.address}`,
@@ -60,7 +42,8 @@ async function serve(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  const removed = await cleanupAgentHost(loadSandboxAgentConfig());
+  // No Nest application here: the command runs once, outside the agent.
+  const removed = await cleanupAgentHost(loadSandboxAgentConfig(), new ProcessRunner());
   for (const r of removed) console.log(`removed ${r}`);
 }
 

@@ -1,4 +1,5 @@
 import { SandboxAgentConfig } from '@skiff/config';
+import { ProcessRunner } from '@skiff/host-tools';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';
 
@@ -7,15 +8,18 @@ export function nftTableOf(bridge: string): string {
   return bridge === 'skiff0' ? 'skiff' : bridge;
 }
 
-export function sandboxHostOf(config: SandboxAgentConfig): SandboxHost {
-  return new SandboxHost({
-    stateDir: config.stateDir,
-    bridge: config.bridge,
-    vswitchCidr: config.vswitchCidr,
-    allowEgress: config.allowEgress,
-    mirrors: config.mirrors,
-    nftTable: nftTableOf(config.bridge),
-  });
+export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner): SandboxHost {
+  return new SandboxHost(
+    {
+      stateDir: config.stateDir,
+      bridge: config.bridge,
+      vswitchCidr: config.vswitchCidr,
+      allowEgress: config.allowEgress,
+      mirrors: config.mirrors,
+      nftTable: nftTableOf(config.bridge),
+    },
+    runner,
+  );
 }
 
 /**
@@ -23,8 +27,8 @@ export function sandboxHostOf(config: SandboxAgentConfig): SandboxHost {
  * its runtimes' own lists), its volumes and mounts, then its bridge and nft table. Touches
  * nothing of other agents on the same machine. Resolves what it removed.
  */
-export async function cleanupAgentHost(config: SandboxAgentConfig): Promise<string[]> {
-  const host = sandboxHostOf(config);
+export async function cleanupAgentHost(config: SandboxAgentConfig, runner: ProcessRunner): Promise<string[]> {
+  const host = sandboxHostOf(config, runner);
   const removed: string[] = [];
   const uids = new Set((await new PodStateStore(config.stateDir).loadAll()).map((r) => r.uid));
   for (const kind of ['runc', 'runsc'] as RuntimeKind[]) {

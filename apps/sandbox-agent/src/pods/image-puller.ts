@@ -1,9 +1,10 @@
-import { defaultImagePullPolicy } from '@skiff/api-machinery';
+import { Clock, defaultImagePullPolicy } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
 import { ImageError } from '../images/image.error';
-import { DockerConfigJson, ImageStore, PulledImage, PullPolicy } from '../images/image-store';
+import { DockerConfigJson, PulledImage, PullPolicy } from '../images/image-store';
 import { ConfigObjectSource, secretData } from './env-resolver';
 import { Container, Pod } from '@skiff/kube-types';
+import { PodImages } from './pod-host';
 import { ContainerRecord } from './pod-state.store';
 import { inBackoff, pullBackoff } from './restart-backoff';
 
@@ -14,17 +15,17 @@ import { inBackoff, pullBackoff } from './restart-backoff';
  */
 export class ImagePuller {
   constructor(
-    private readonly store: ImageStore,
+    private readonly store: PodImages,
     private readonly events: EventRecorder,
     private readonly source: ConfigObjectSource,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
 
   /** The image, or undefined with `rec.waiting` saying why not yet. */
   async pull(pod: Pod, container: Container, rec: ContainerRecord): Promise<PulledImage | undefined> {
     // The API requires an image on every container of a pod; an empty one fails as InvalidImageName.
     const image = container.image ?? '';
-    const now = this.clock();
+    const now = this.clock.nowMs();
     if (inBackoff(rec.pullBackoff, now)) {
       const last =
         rec.waiting?.reason === 'ErrImagePull' || rec.waiting?.reason === 'ImagePullBackOff' ? rec.waiting : undefined;
@@ -53,13 +54,13 @@ export class ImagePuller {
           );
       }
       this.events.record(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
-      const started = this.clock();
+      const started = this.clock.nowMs();
       const pulled = await this.store.ensure(image, policy, await this.pullSecrets(pod));
       this.events.record(
         pod,
         'Normal',
         'Pulled',
-        `Successfully pulled image "${image}" in ${((this.clock() - started) / 1000).toFixed(3)}s`,
+        `Successfully pulled image "${image}" in ${((this.clock.nowMs() - started) / 1000).toFixed(3)}s`,
       );
       rec.pullBackoff = undefined;
       return pulled;
@@ -74,7 +75,7 @@ export class ImagePuller {
         this.events.record(pod, 'Warning', 'Failed', `Error: ${code === 'ImageUnpackFailed' ? 'ErrImagePull' : code}`);
         rec.waiting = { reason: 'ErrImagePull', message };
       }
-      rec.pullBackoff = pullBackoff(rec.pullBackoff, this.clock());
+      rec.pullBackoff = pullBackoff(rec.pullBackoff, this.clock.nowMs());
       return undefined;
     }
   }

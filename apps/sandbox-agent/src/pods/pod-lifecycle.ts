@@ -1,17 +1,16 @@
 import { EventRecorder } from '@skiff/controller-runtime';
-import { ImageStore } from '../images/image-store';
 import { JoinNamespaces } from '../runtime/oci-spec.types';
 import { AppContainer } from '../runtime/pod-sandbox';
 import { RuntimeError } from '../runtime/runtime.error';
-import { PodVolumeBuilder } from '../volumes/volume-builder';
 import { VolumeError } from '../volumes/volume.error';
 import { ObservedContainer, terminatedFrom } from './container-status.builder';
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
 import { ImagePuller } from './image-puller';
 import { Container, EphemeralContainer, Pod } from '@skiff/kube-types';
-import { metaTime } from '@skiff/api-machinery';
+import { Clock, metaTime } from '@skiff/api-machinery';
+import { PodImages, PodVolumes, SandboxRuntime } from './pod-host';
 import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
-import { SandboxRuntime, stopContainer } from './pod-termination';
+import { stopContainer } from './pod-termination';
 import { runHandler } from './probes/handler-runner';
 import { ContainerProber } from './probes/prober';
 import { crashBackoff, inBackoff } from './restart-backoff';
@@ -23,9 +22,9 @@ const ECI_INSTANCE_SPEC = 'k8s.aliyun.com/eci-instance-spec';
 
 export interface PodLifecycleDeps {
   runtimes: Record<RuntimeKind, SandboxRuntime>;
-  images: ImageStore;
+  images: PodImages;
   puller: ImagePuller;
-  volumes: PodVolumeBuilder;
+  volumes: PodVolumes;
   prober: ContainerProber;
   events: EventRecorder;
   source: ConfigObjectSource;
@@ -33,7 +32,7 @@ export interface PodLifecycleDeps {
   /** Image whose `sleep` the pause container runs (busybox). */
   pauseImage: string;
   allocatable: DownwardContext['allocatable'];
-  clock: () => number;
+  clock: Clock;
   /** Sandboxes and containers started at once. */
   startConcurrency: number;
 }
@@ -188,7 +187,7 @@ export class PodLifecycle {
               exitCode: 137,
               reason: 'ContainerStatusUnknown',
               message: 'The container could not be located when the pod was terminated',
-              finishedAt: metaTime(this.deps.clock()),
+              finishedAt: metaTime(this.deps.clock.nowMs()),
             };
       await this.exited(pod, record, rec, term);
     }
@@ -214,7 +213,7 @@ export class PodLifecycle {
       rec.terminated = term;
       return;
     }
-    const finished = term.finishedAt ? Date.parse(term.finishedAt) : this.deps.clock();
+    const finished = term.finishedAt ? Date.parse(term.finishedAt) : this.deps.clock.nowMs();
     rec.lastTerminated = term;
     rec.terminated = undefined;
     rec.waiting = undefined;
@@ -228,7 +227,7 @@ export class PodLifecycle {
     rec: ContainerRecord,
     join?: () => Promise<JoinNamespaces>,
   ): Promise<void> {
-    const now = this.deps.clock();
+    const now = this.deps.clock.nowMs();
     const events = this.deps.events;
     if (rec.lastTerminated && inBackoff(rec.crashBackoff, now)) {
       const delay = Math.round(rec.crashBackoff!.delayMs / 1000);
@@ -264,7 +263,7 @@ export class PodLifecycle {
       // A pod whose sandbox is up is finished before new sandboxes are begun: pods turn Running one by one.
       const id = await this.starts.run(() => sandbox.startContainer(record.sandbox!, desc, image, restartCount), true);
       rec.runtimeId = id;
-      rec.startedAtMs = this.deps.clock();
+      rec.startedAtMs = this.deps.clock.nowMs();
       rec.restartCount = restartCount;
       rec.waiting = undefined;
       rec.started = !c.startupProbe;
@@ -276,7 +275,7 @@ export class PodLifecycle {
         const r = await runHandler(postStart, { runtime, runtimeId: id, container: c, podIP: record.ip!.ip }, 30_000);
         if (!r.ok) {
           events.record(pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${r.message}`);
-          await stopContainer(runtime, id, c, record.ip?.ip, 2_000);
+          await stopContainer(runtime, id, c, record.ip?.ip, 2_000, this.deps.clock);
         }
       }
     } catch (err) {
@@ -293,14 +292,14 @@ export class PodLifecycle {
       } else if (err instanceof RuntimeError) {
         // containerd's StartError: the instance counts as run and failed, so restartPolicy and back-off apply.
         events.record(pod, 'Warning', 'Failed', `Error: ${message}`);
-        rec.startedAtMs = this.deps.clock();
+        rec.startedAtMs = this.deps.clock.nowMs();
         rec.restartCount = restartCount;
         await this.exited(pod, record, rec, {
           exitCode: 128,
           reason: 'StartError',
           message,
           startedAt: metaTime(0),
-          finishedAt: metaTime(this.deps.clock()),
+          finishedAt: metaTime(this.deps.clock.nowMs()),
         });
       } else {
         throw err;
@@ -321,14 +320,23 @@ export class PodLifecycle {
         c,
         rec,
         { runtime, runtimeId: rec.runtimeId, container: c, podIP: record.ip.ip },
-        this.deps.clock(),
+        this.deps.clock.nowMs(),
       );
       for (const m of outcome.unhealthy) this.deps.events.record(pod, 'Warning', 'Unhealthy', m);
       if (outcome.kill) {
         this.deps.events.record(pod, 'Normal', 'Killing', outcome.kill);
         const grace = c.livenessProbe?.terminationGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-        await stopContainer(runtime, rec.runtimeId, c, record.ip.ip, grace * 1000);
+        await stopContainer(runtime, rec.runtimeId, c, record.ip.ip, grace * 1000, this.deps.clock);
       }
+    }
+  }
+
+  /** Rewrites the pod's configMap, secret, downwardAPI and projected volumes from their sources (every ~10 s). */
+  async refreshVolumes(record: PodRecord): Promise<void> {
+    try {
+      await this.deps.volumes.refresh(record.pod, this.deps.source, this.downward(record));
+    } catch (err) {
+      this.deps.events.record(record.pod, 'Warning', 'FailedMount', errorText(err));
     }
   }
 

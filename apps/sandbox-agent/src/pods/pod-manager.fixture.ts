@@ -1,4 +1,8 @@
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Clock } from '@skiff/api-machinery';
 import { loadInfraConfig } from '@skiff/config';
+import { ProcessRunner } from '@skiff/host-tools';
 import { KubeClient } from '@skiff/kube-client';
 import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import { randomBytes } from 'node:crypto';
@@ -7,11 +11,17 @@ import { tmpdir } from 'node:os';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { TestRegistry } from '@skiff/dev-registry';
+import { KUBE_CLIENT, NATS, POD_MANAGER_CONFIG, podBoundaryProviders } from '../platform/agent.providers';
+import { PodHost } from './pod-host';
 import { PodManager } from './pod-manager.service';
 import { PodManagerConfig } from './pod-manager.config';
+import { podProviders } from './pod.providers';
 import { Container, Pod, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { SandboxHost } from './sandbox-host';
 import * as path from 'node:path';
+
+@Module({})
+class PodManagerTestModule {}
 
 /**
  * A PodManager run in-process against a real api-gateway + network-svc cluster, with a loopback
@@ -29,7 +39,7 @@ export class PodManagerTestBed {
   config!: PodManagerConfig;
   stateDir!: string;
   private registry?: TestRegistry;
-  private readonly managers: PodManager[] = [];
+  private readonly agents: INestApplicationContext[] = [];
 
   constructor(readonly subnet: string) {}
 
@@ -46,14 +56,17 @@ export class PodManagerTestBed {
     ]);
     this.client = KubeClient.fromKubeconfig(this.cluster.stack.kubeconfig);
     this.nats = await connect({ servers: loadInfraConfig().natsUrl });
-    this.host = new SandboxHost({
-      stateDir: this.agentDir,
-      bridge: this.bridge,
-      vswitchCidr: `${this.subnet}.0/24`,
-      allowEgress: false,
-      mirrors: [{ registry: 'docker.io', endpoint: this.registry.endpoint, insecure: true }],
-      nftTable: this.bridge,
-    });
+    this.host = new SandboxHost(
+      {
+        stateDir: this.agentDir,
+        bridge: this.bridge,
+        vswitchCidr: `${this.subnet}.0/24`,
+        allowEgress: false,
+        mirrors: [{ registry: 'docker.io', endpoint: this.registry.endpoint, insecure: true }],
+        nftTable: this.bridge,
+      },
+      new ProcessRunner(),
+    );
     this.config = {
       hostId: `h${this.tag}`,
       zone: `zone-${this.tag}`,
@@ -74,12 +87,26 @@ export class PodManagerTestBed {
     return this;
   }
 
-  /** A fresh PodManager over the same state dir: what an agent restart looks like. */
+  /** A fresh PodManager over the same state dir, wired as the agent wires it and started: what an agent restart looks like. */
   async newManager(): Promise<PodManager> {
-    const m = new PodManager(this.config, this.client, this.nats, this.host);
-    await m.start();
-    this.managers.push(m);
-    return m;
+    const agent = await NestFactory.createApplicationContext(
+      {
+        module: PodManagerTestModule,
+        providers: [
+          { provide: POD_MANAGER_CONFIG, useValue: this.config },
+          { provide: KUBE_CLIENT, useValue: this.client },
+          { provide: NATS, useValue: this.nats },
+          { provide: PodHost, useValue: this.host },
+          Clock,
+          ...podBoundaryProviders(),
+          ...podProviders,
+          PodManager,
+        ],
+      },
+      { logger: ['error', 'warn'], abortOnError: false },
+    );
+    this.agents.push(agent);
+    return agent.get(PodManager);
   }
 
   pods() {
@@ -118,7 +145,7 @@ export class PodManagerTestBed {
   }
 
   async dispose(): Promise<void> {
-    for (const m of this.managers) await m.stop().catch(() => undefined);
+    for (const agent of this.agents) await agent.close().catch(() => undefined);
     if (this.host) {
       for (const r of this.manager?.known() ?? []) {
         await this.host.runtimes[r.runtime].sandbox

@@ -1,15 +1,9 @@
+import { Clock } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
-import { ContainerRuntime } from '../runtime/container-runtime';
-import { PodSandbox } from '../runtime/pod-sandbox';
-import { PodVolumeBuilder } from '../volumes/volume-builder';
 import { Container, Pod } from '@skiff/kube-types';
+import { PodContainerRuntime, PodVolumes, SandboxRuntime } from './pod-host';
 import { PodRecord, RuntimeKind } from './pod-state.store';
 import { runHandler } from './probes/handler-runner';
-
-export interface SandboxRuntime {
-  runtime: ContainerRuntime;
-  sandbox: PodSandbox;
-}
 
 // kubelet never gives a container less than this, even for a force deletion.
 const MIN_GRACE_SECONDS = 2;
@@ -25,13 +19,14 @@ export function gracePeriodSeconds(pod: Pod | undefined): number {
  * grace period, SIGKILL. Resolves the preStop failure message, if any.
  */
 export async function stopContainer(
-  runtime: ContainerRuntime,
+  runtime: PodContainerRuntime,
   runtimeId: string,
   container: Container | undefined,
   podIP: string | undefined,
   graceMs: number,
+  clock: Clock,
 ): Promise<string | undefined> {
-  const deadline = Date.now() + graceMs;
+  const deadline = clock.nowMs() + graceMs;
   let hookError: string | undefined;
   const preStop = container?.lifecycle?.preStop;
   if (preStop && container && podIP) {
@@ -39,7 +34,7 @@ export async function stopContainer(
     if (!r.ok) hookError = r.message;
   }
   await runtime.kill(runtimeId, 'SIGTERM').catch(() => undefined);
-  const code = await runtime.waitForExit(runtimeId, Math.max(0, deadline - Date.now()));
+  const code = await runtime.waitForExit(runtimeId, Math.max(0, deadline - clock.nowMs()));
   if (code === undefined) {
     await runtime.kill(runtimeId, 'SIGKILL').catch(() => undefined);
     await runtime.waitForExit(runtimeId, 10_000);
@@ -51,9 +46,10 @@ export async function stopContainer(
 export class PodTermination {
   constructor(
     private readonly runtimes: Record<RuntimeKind, SandboxRuntime>,
-    private readonly volumes: PodVolumeBuilder,
+    private readonly volumes: PodVolumes,
     private readonly events: EventRecorder,
     private readonly bridge: string,
+    private readonly clock: Clock,
   ) {}
 
   async terminate(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
@@ -78,6 +74,7 @@ export class PodTermination {
             all.find((x) => x.name === c.name),
             record.ip?.ip,
             graceSeconds * 1000,
+            this.clock,
           );
           if (hookError && pod)
             this.events.record(pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${hookError}`);

@@ -9,8 +9,9 @@ import { PodSandbox } from '../runtime/pod-sandbox';
 import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
+import { PodHost } from './pod-host';
 import { RuntimeKind } from './pod-state.store';
-import { SandboxRuntime } from './pod-termination';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export interface SandboxHostOptions {
@@ -25,21 +26,26 @@ export interface SandboxHostOptions {
 }
 
 /** The host primitives the pod manager drives, one set per agent: images, runc and runsc sandboxes, volumes, bridge. */
-export class SandboxHost {
-  readonly runner = new ProcessRunner();
-  readonly mounter = new RootfsMounter(this.runner);
-  readonly network = new PodNetwork(this.runner);
-  readonly hostNetwork = new HostNetwork(this.runner);
+export class SandboxHost implements PodHost {
+  readonly mounter: RootfsMounter;
+  readonly network: PodNetwork;
+  readonly hostNetwork: HostNetwork;
   readonly images: ImageStore;
-  readonly runtimes: Record<RuntimeKind, SandboxRuntime>;
+  readonly runtimes: Record<RuntimeKind, { runtime: ContainerRuntime; sandbox: PodSandbox }>;
   readonly volumes: PodVolumeBuilder;
 
-  constructor(readonly options: SandboxHostOptions) {
+  constructor(
+    readonly options: SandboxHostOptions,
+    readonly runner: ProcessRunner,
+  ) {
+    this.mounter = new RootfsMounter(runner);
+    this.network = new PodNetwork(runner);
+    this.hostNetwork = new HostNetwork(runner);
     const mirrors: Record<string, RegistryMirror[]> = {};
     for (const m of options.mirrors) (mirrors[m.registry] ??= []).push({ endpoint: m.endpoint, insecure: m.insecure });
     this.images = new ImageStore({ root: path.join(options.stateDir, 'images'), mirrors }, this.runner);
     this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter);
-    const make = (kind: RuntimeKind): SandboxRuntime => {
+    const make = (kind: RuntimeKind) => {
       // gVisor: ptrace platform (no KVM here) and the pod's own netns through --network=host.
       const runtimeArgs = kind === 'runsc' ? ['--platform=ptrace', '--network=host'] : undefined;
       const runtime = new ContainerRuntime(
@@ -59,6 +65,10 @@ export class SandboxHost {
     this.runtimes = { runc: make('runc'), runsc: make('runsc') };
   }
 
+  get bridge(): string {
+    return this.options.bridge;
+  }
+
   /** The bridge with the gateway address and the nft table that keeps pods in (idempotent). */
   async ensureNetwork(): Promise<void> {
     const prefix = this.options.vswitchCidr.split('/')[1];
@@ -68,6 +78,13 @@ export class SandboxHost {
       allowEgress: this.options.allowEgress,
       nftTable: this.options.nftTable,
     });
+  }
+
+  netnsExists(netnsPath: string): Promise<boolean> {
+    return fs.access(netnsPath).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Log file of one container instance, as conmon writes it. */

@@ -5,7 +5,7 @@ import { ContainerRuntime } from '../../runtime/container-runtime';
 import { Container, HTTPGetAction, ProbeHandler } from '@skiff/kube-types';
 
 export interface HandlerTarget {
-  runtime: ContainerRuntime;
+  runtime: Pick<ContainerRuntime, 'execCollect'>;
   runtimeId: string;
   container: Container;
   podIP: string;

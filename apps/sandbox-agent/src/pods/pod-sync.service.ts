@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@skiff/api-machinery';
+import { isConflict, isNotFound } from '@skiff/kube-client';
+import { Pod } from '@skiff/kube-types';
+import { SyncPodCommand } from '@skiff/messaging';
+import { POD_API, POD_MANAGER_CONFIG, PodApi } from '../platform/agent.providers';
+import { IpamClient } from './ipam.client';
+import { KeyedMutex } from './keyed-mutex';
+import { PodAdmission } from './pod-admission.service';
+import { PodHost } from './pod-host';
+import { ListedContainers, PodLifecycle } from './pod-lifecycle';
+import { PodManagerConfig } from './pod-manager.config';
+import { hasFinished, isPlacedHere } from './pod-placement';
+import { PodRecords } from './pod-records';
+import { PodRecord, PodStateStore, RuntimeKind } from './pod-state.store';
+import { PodStatusReporter } from './pod-status.reporter';
+import { gracePeriodSeconds, PodTermination } from './pod-termination';
+
+// A sandbox that failed to come up is tried again after this long.
+const SANDBOX_RETRY_MS = 10_000;
+
+/**
+ * Converges each pod placed here with the pod in the API, one sync at a time per pod and level-triggered:
+ * admits new pods, makes (and remakes lost) sandboxes, runs containers through PodLifecycle, reports status,
+ * releases finished pods and tears deleted ones down.
+ */
+@Injectable()
+export class PodSync {
+  private readonly log = new Logger(PodSync.name);
+  private readonly locks = new KeyedMutex();
+  private readonly listing = new Map<RuntimeKind, Promise<ListedContainers>>();
+  private readonly sandboxRetryAt = new Map<string, number>();
+  private lastVolumeRefresh = 0;
+  private stopped = false;
+
+  constructor(
+    @Inject(POD_MANAGER_CONFIG) private readonly config: PodManagerConfig,
+    @Inject(POD_API) private readonly pods: PodApi,
+    private readonly host: PodHost,
+    private readonly records: PodRecords,
+    private readonly admission: PodAdmission,
+    private readonly reporter: PodStatusReporter,
+    private readonly lifecycle: PodLifecycle,
+    private readonly termination: PodTermination,
+    private readonly ipam: IpamClient,
+    private readonly store: PodStateStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Converge one pod with the API's view of it; syncs of one pod run one after another. */
+  sync(cmd: SyncPodCommand): Promise<void> {
+    return this.locks.run(cmd.podUid, () => this.syncPod(cmd));
+  }
+
+  /** The status loop's pass: every pod not busy with a sync is converged from its cached object; volumes refresh every ~10 s. */
+  async convergeIdle(): Promise<void> {
+    const kinds = new Set(this.records.all().map((r) => r.runtime));
+    const listings = new Map<RuntimeKind, ListedContainers>();
+    for (const k of kinds) listings.set(k, await this.list(k));
+    const refresh = this.clock.nowMs() - this.lastVolumeRefresh >= this.config.volumeRefreshMs;
+    if (refresh) this.lastVolumeRefresh = this.clock.nowMs();
+    for (const record of this.records.all()) {
+      if (this.locks.busy(record.uid)) continue;
+      void this.locks
+        .run(record.uid, async () => {
+          if (this.records.get(record.uid) !== record) return;
+          if (refresh && record.sandbox) await this.lifecycle.refreshVolumes(record);
+          await this.converge(record, listings.get(record.runtime));
+        })
+        .catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: ${(err as Error).message}`));
+    }
+  }
+
+  /** Resolves when every sync and pass queued so far has finished. */
+  idle(): Promise<void> {
+    return this.locks.idle();
+  }
+
+  /** No pass starts any more; resolves when the syncs under way have finished. Containers keep running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle();
+  }
+
+  private async syncPod(cmd: SyncPodCommand): Promise<void> {
+    const found = await this.pods.get(cmd.namespace, cmd.name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    const pod = found && found.metadata.uid === cmd.podUid ? found : undefined;
+    const record = this.records.get(cmd.podUid);
+    const ours = pod !== undefined && isPlacedHere(pod, this.config);
+    if (!pod || pod.metadata.deletionTimestamp || !ours) {
+      if (record) await this.teardown(record, pod);
+      else if (pod?.metadata.deletionTimestamp && ours) await this.finishDeletion(pod);
+      return;
+    }
+    if (record) {
+      record.pod = pod;
+      await this.converge(record);
+      return;
+    }
+    if (hasFinished(pod)) return;
+    const admitted = await this.admission.admit(pod);
+    // A new pod runs nothing yet (no runtime listing needed); its first status (address, ContainerCreating)
+    // is written while the sandbox is made, and lands before the status that follows.
+    const firstReport = this.reporter.report(admitted, new Map());
+    firstReport.catch(() => undefined);
+    await this.converge(admitted, new Map(), firstReport);
+  }
+
+  private async converge(
+    record: PodRecord,
+    listed?: ListedContainers,
+    reported: Promise<void> = Promise.resolve(),
+  ): Promise<void> {
+    if (this.stopped) return;
+    const pod = record.pod;
+    const listing = listed ?? (await this.list(record.runtime));
+    if (record.sandbox && !(await this.sandboxAlive(record, listing))) await this.sandboxLost(record);
+    if (!record.sandbox && !hasFinished(pod)) {
+      const retryAt = this.sandboxRetryAt.get(record.uid) ?? 0;
+      if (this.clock.nowMs() >= retryAt) {
+        try {
+          await this.lifecycle.createSandbox(pod, record);
+          this.sandboxRetryAt.delete(record.uid);
+        } catch (err) {
+          this.sandboxRetryAt.set(record.uid, this.clock.nowMs() + SANDBOX_RETRY_MS);
+          this.log.warn(`pod ${record.namespace}/${record.name}: sandbox: ${(err as Error).message}`);
+        }
+        await this.store.save(record);
+      }
+    }
+    const observed = await this.lifecycle.converge(pod, record, listing);
+    await this.store.save(record);
+    await reported;
+    await this.reporter.report(record, observed);
+    if (record.sandbox && hasFinished(record.pod)) await this.releaseFinished(record);
+  }
+
+  // Succeeded/Failed: nothing may run any more; the sandbox and address go, logs and status stay until deletion.
+  private async releaseFinished(record: PodRecord): Promise<void> {
+    if (Object.values(record.containers).some((c) => c.runtimeId)) {
+      // Failed from outside (e.g. NodeLost) while containers still run: stop them; the next pass records their exits.
+      await this.termination.stopRunning(record, record.pod, gracePeriodSeconds(record.pod));
+      return;
+    }
+    await this.termination.releaseFinished(record);
+    record.sandbox = undefined;
+    await this.store.save(record);
+    await this.ipam
+      .release(record.uid)
+      .catch((err: unknown) =>
+        this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`),
+      );
+  }
+
+  // runc pods live as long as their pause; gVisor pods (no pause) as long as their netns.
+  private async sandboxAlive(record: PodRecord, listing: ListedContainers): Promise<boolean> {
+    const sandbox = record.sandbox!;
+    if (sandbox.pauseId) {
+      if (listing.get(sandbox.pauseId) === 'running') return true;
+      // A listing taken a moment ago may miss it: only the pause's own state condemns the sandbox.
+      return (await this.host.runtimes[record.runtime].runtime.state(sandbox.pauseId)).status === 'running';
+    }
+    return this.host.netnsExists(sandbox.netnsPath);
+  }
+
+  // The pause or netns is gone (host reboot, killed): a fresh sandbox with the same address; its containers are lost.
+  private async sandboxLost(record: PodRecord): Promise<void> {
+    this.log.warn(
+      `pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId ?? record.sandbox!.netnsPath} is gone, recreating it`,
+    );
+    await this.host.runtimes[record.runtime].sandbox.remove(record.uid, this.host.bridge);
+    record.sandbox = undefined;
+  }
+
+  private async teardown(record: PodRecord, pod: Pod | undefined): Promise<void> {
+    await this.termination.terminate(record, pod, pod ? gracePeriodSeconds(pod) : 2);
+    try {
+      await this.ipam.release(record.uid);
+    } catch (err) {
+      // network-svc's leak collector frees addresses of pods that no longer exist.
+      this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`);
+    }
+    this.records.delete(record.uid);
+    this.sandboxRetryAt.delete(record.uid);
+    await this.store.remove(record.uid);
+    if (pod) await this.finishDeletion(pod);
+  }
+
+  // What kubelet does once the containers are gone: delete with grace 0, only this very pod.
+  private async finishDeletion(pod: Pod): Promise<void> {
+    try {
+      await this.pods.delete(pod.metadata.namespace, pod.metadata.name!, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  // `list` reads every container's state: concurrent syncs share the one in flight. A container made after
+  // it started is simply absent, and then looked up on its own (observe, sandboxAlive).
+  private list(kind: RuntimeKind): Promise<ListedContainers> {
+    let pending = this.listing.get(kind);
+    if (!pending) {
+      pending = this.host.runtimes[kind].runtime
+        .list()
+        .then((listed) => new Map(listed.map((c) => [c.id, c.status])))
+        .finally(() => this.listing.delete(kind));
+      this.listing.set(kind, pending);
+    }
+    return pending;
+  }
+}

@@ -1,11 +1,24 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
+import { NetworkControllersModule } from './controllers/network-controllers.module';
 import { IpamModule, IpamModuleOptions } from './ipam/ipam.module';
 import { PlatformModule } from './platform/platform.module';
 
+export interface AppModuleOptions extends IpamModuleOptions {
+  /** Without the API-backed controllers (IPAM tests that run no API server). */
+  withoutControllers?: boolean;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: NetworkSvcConfig, ipam: IpamModuleOptions = {}): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forRoot(config), IpamModule.forRoot(config, ipam)] };
+  static forRoot(config: NetworkSvcConfig, opts: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(config),
+        IpamModule.forRoot(config, opts),
+        ...(opts.withoutControllers ? [] : [NetworkControllersModule]),
+      ],
+    };
   }
 }

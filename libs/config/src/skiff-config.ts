@@ -67,6 +67,8 @@ export interface NetworkSvcConfig {
   /** How often leaked allocations are looked for; 0 turns the collector off. */
   gcIntervalSeconds: number;
   logFormat: 'json' | 'text';
+  /** This replica's identity in the leader-election Lease of network-svc's controllers. */
+  identity: string;
 }
 
 export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
@@ -79,6 +81,7 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
     gcGraceSeconds: env.int('SKIFF_IPAM_GC_GRACE_SECONDS', 300, 0),
     gcIntervalSeconds: env.int('SKIFF_IPAM_GC_INTERVAL_SECONDS', 60, 0),
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
+    identity: env.string('SKIFF_NETWORK_SVC_IDENTITY', `network-svc-${process.pid}`),
   };
 }
 

@@ -22,3 +22,6 @@ export const CONTROLLER_REVISIONS = ref('apps', 'v1', 'controllerrevisions', 'Co
 export const JOBS = ref('batch', 'v1', 'jobs', 'Job');
 export const CRON_JOBS = ref('batch', 'v1', 'cronjobs', 'CronJob');
 export const POD_DISRUPTION_BUDGETS = ref('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget');
+export const SERVICES = ref('', 'v1', 'services', 'Service');
+export const ENDPOINTS = ref('', 'v1', 'endpoints', 'Endpoints');
+export const ENDPOINT_SLICES = ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice');

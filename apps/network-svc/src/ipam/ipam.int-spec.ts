@@ -58,16 +58,20 @@ describe('network-svc ENI/IPAM over NATS', () => {
       natsPrefix: prefix,
       vswitchCidr,
       gcGraceSeconds: 0,
+      identity: 'ipam-int-spec',
       gcIntervalSeconds: 0,
       logFormat: 'text',
     };
   }
 
   async function startService(config: NetworkSvcConfig): Promise<INestMicroservice> {
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.forRoot(config, { podLookup }), {
-      ...natsTransportOptions(config),
-      logger: ['error'],
-    });
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+      AppModule.forRoot(config, { podLookup, withoutControllers: true }),
+      {
+        ...natsTransportOptions(config),
+        logger: ['error'],
+      },
+    );
     await app.listen();
     running.push(app);
     // listen() returns once SUBs are written on the service's connection; wait until the

@@ -1,5 +1,6 @@
 import { ConfigMapStore } from './load';
 import { KubeHttpClient, KubeObjectLike, KubeRequestError } from './kube-http';
+import { errorMessage } from '@skiff/api-machinery';
 
 const MERGE_PATCH = 'application/merge-patch+json';
 
@@ -56,7 +57,7 @@ export class ApiConfigMapStore implements ConfigMapStore {
   describeError(err: unknown): { method: string; path: string; status: number; message: string } {
     if (err instanceof KubeRequestError)
       return { method: err.method, path: err.path, status: err.status, message: err.message };
-    return { method: '?', path: '?', status: 0, message: err instanceof Error ? err.message : String(err) };
+    return { method: '?', path: '?', status: 0, message: errorMessage(err) };
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { ConfigMapStore } from './load';
+import { errorMessage } from '@skiff/api-machinery';
 
 // Same pool size as the gateway's TypeORM data source, so concurrency limits match.
 const POOL_SIZE = 20;
@@ -71,7 +72,7 @@ export class PgConfigMapStore implements ConfigMapStore {
       method: 'SQL',
       path: 'bench_objects',
       status: 0,
-      message: err instanceof Error ? err.message : String(err),
+      message: errorMessage(err),
     };
   }
 

@@ -7,6 +7,7 @@ import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
 import { formatTable, writeJsonResults } from './report';
+import { errorDetail } from '@skiff/api-machinery';
 
 const REPO_ROOT = repoRoot();
 
@@ -139,6 +140,6 @@ function fmtLoad(l: number[]): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench failed: ${errorDetail(err)}\n`);
   process.exitCode = 1;
 });

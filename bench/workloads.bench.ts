@@ -7,6 +7,7 @@ import { IDLE_COMMAND } from './pods/bare-sandbox';
 import { isRunning, PodView, PodWatch } from './pods/pod-watch';
 import { BenchRow } from './report';
 import { summarize } from './stats';
+import { errorMessage } from '@skiff/api-machinery';
 
 // Deployment scale 0 → REPLICAS, against the same pods created by the bench's own POSTs.
 const REPLICAS = 200;
@@ -231,11 +232,11 @@ class WorkloadBench {
       object: PodView & { metadata: { deletionTimestamp?: string } };
     };
     const path = `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}`;
-    const fail = (err: unknown): void => void this.errors.push(`simulated kubelet: ${(err as Error).message}`);
+    const fail = (err: unknown): void => void this.errors.push(`simulated kubelet: ${errorMessage(err)}`);
     if (type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
       this.http
         .send('DELETE', path, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
-        .catch((err: unknown) => /not found|precondition/i.test((err as Error).message) || fail(err));
+        .catch((err: unknown) => /not found|precondition/i.test(errorMessage(err)) || fail(err));
       return;
     }
     if (type !== 'ADDED' || isRunning(pod)) return;

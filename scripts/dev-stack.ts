@@ -2,6 +2,7 @@
 import { loadApiGatewayConfig, ConfigError } from '@skiff/config';
 import { startStack } from '@skiff/stack';
 import * as path from 'node:path';
+import { errorMessage } from '@skiff/api-machinery';
 
 async function main(): Promise<void> {
   const config = loadApiGatewayConfig();
@@ -38,8 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? err.message : String(err)}`,
-  );
+  console.error(err instanceof ConfigError ? err.message : `npm start failed: ${errorMessage(err)}`);
   process.exit(1);
 });

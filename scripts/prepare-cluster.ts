@@ -4,6 +4,7 @@
 import { ConfigError, EnvReader, loadInfraConfig } from '@skiff/config';
 import { prepareCluster } from '@skiff/stack';
 import * as path from 'node:path';
+import { errorMessage } from '@skiff/api-machinery';
 
 async function main(): Promise<void> {
   const env = new EnvReader();
@@ -16,8 +17,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError ? err.message : `prepare failed: ${err instanceof Error ? err.message : String(err)}`,
-  );
+  console.error(err instanceof ConfigError ? err.message : `prepare failed: ${errorMessage(err)}`);
   process.exit(1);
 });

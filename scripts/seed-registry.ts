@@ -3,6 +3,7 @@
 import { connect } from 'node:net';
 import { BusyboxImageBuilder, RegistryProcess } from '@skiff/dev-registry';
 import * as path from 'node:path';
+import { errorMessage } from '@skiff/api-machinery';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,6 +45,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`seed-registry failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`seed-registry failed: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, promises as fs, readFileSync } from '
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { mustRun, runCommand } from './host-command';
+import { errorMessage } from '@skiff/api-machinery';
 
 export type BareRuntime = 'runc' | 'runsc';
 
@@ -142,7 +143,7 @@ export class BareSandboxBaseline {
       await detachedRun(BINARIES[kind], [`--root=${this.runtimeRoot(kind)}`, ...args], path.join(bundle, 'run.err'));
       return { name, ms: performance.now() - t0 };
     } catch (err) {
-      return { name, ms: performance.now() - t0, error: (err as Error).message };
+      return { name, ms: performance.now() - t0, error: errorMessage(err) };
     }
   }
 }

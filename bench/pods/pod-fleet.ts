@@ -3,6 +3,7 @@ import { KubeHttpClient } from '../kube-http';
 import { IDLE_COMMAND } from './bare-sandbox';
 import { runCommand, sleep } from './host-command';
 import { PodTimeline, PodWatch } from './pod-watch';
+import { errorMessage } from '@skiff/api-machinery';
 
 export type RuntimeClassName = 'runc' | 'gvisor';
 
@@ -79,7 +80,7 @@ export class PodFleet {
           );
         } catch (err) {
           this.live.delete(name);
-          postErrors.set(name, `POST: ${(err as Error).message}`);
+          postErrors.set(name, `POST: ${errorMessage(err)}`);
         }
       }),
     );
@@ -116,8 +117,7 @@ export class PodFleet {
       names.map((name) =>
         this.http.send('DELETE', `/api/v1/namespaces/${this.namespace}/pods/${name}`).catch((err: unknown) => {
           // Already gone is fine; anything else shows up as stuck below.
-          if (!/not found/i.test((err as Error).message))
-            this.watch.errors.push(`delete ${name}: ${(err as Error).message}`);
+          if (!/not found/i.test(errorMessage(err))) this.watch.errors.push(`delete ${name}: ${errorMessage(err)}`);
         }),
       ),
     );

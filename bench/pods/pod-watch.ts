@@ -1,5 +1,6 @@
 import { Agent } from 'node:https';
 import { KubeEndpoint, KubeHttpClient, KubeListLike, openWatchStream, WatchStream } from '../kube-http';
+import { errorMessage } from '@skiff/api-machinery';
 
 /** The parts of a Pod the bench looks at. */
 export interface PodView {
@@ -110,7 +111,7 @@ export class PodWatch {
     void stream.ended.then(() => {
       if (this.closed) return;
       this.errors.push(`watch ended by the server at rv ${this.lastRv}; re-opened`);
-      this.connect().catch((err: unknown) => this.errors.push(`watch re-open failed: ${(err as Error).message}`));
+      this.connect().catch((err: unknown) => this.errors.push(`watch re-open failed: ${errorMessage(err)}`));
     });
   }
 

@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigError, loadApiGatewayConfig } from '@skiff/config';
+import { ConfigError, loadApiGatewayConfig, exitOnBootFailure } from '@skiff/config';
 import { readFileSync } from 'node:fs';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
 import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
 import { StatusExceptionFilter } from './observability/status-exception.filter';
+import { errorMessage } from '@skiff/api-machinery';
 
 async function bootstrap(): Promise<void> {
   const config = loadApiGatewayConfig();
@@ -17,7 +18,7 @@ async function bootstrap(): Promise<void> {
   try {
     httpsOptions = { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) };
   } catch (err) {
-    throw new ConfigError('SKIFF_TLS_CERT', `cannot read the serving certificate: ${(err as Error).message}`);
+    throw new ConfigError('SKIFF_TLS_CERT', `cannot read the serving certificate: ${errorMessage(err)}`);
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     httpsOptions,
@@ -40,11 +41,4 @@ async function bootstrap(): Promise<void> {
   new Logger('api-gateway').log(`serving the Kubernetes API on ${url.replace('[::1]', 'localhost')}`);
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError
-      ? err.message
-      : `api-gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-  );
-  process.exit(1);
-});
+bootstrap().catch((err: unknown) => exitOnBootFailure('api-gateway', err));

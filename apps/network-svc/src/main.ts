@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
-import { ConfigError, loadNetworkSvcConfig } from '@skiff/config';
+import { loadNetworkSvcConfig, exitOnBootFailure } from '@skiff/config';
 import { ipamSubjects } from '@skiff/messaging';
 import { AppModule } from './app.module';
 import { natsTransportOptions } from './platform/nats-transport';
@@ -22,11 +22,4 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError
-      ? err.message
-      : `network-svc failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-  );
-  process.exit(1);
-});
+bootstrap().catch((err: unknown) => exitOnBootFailure('network-svc', err));

@@ -3,7 +3,13 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ProcessRunner } from '@skiff/host-tools';
-import { ConfigError, EnvReader, issueServingCert, loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
+import {
+  EnvReader,
+  issueServingCert,
+  loadSandboxAgentConfig,
+  SandboxAgentConfig,
+  exitOnBootFailure,
+} from '@skiff/config';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SandboxAgentModule } from './app.module';
@@ -47,11 +53,4 @@ async function cleanup(): Promise<void> {
   for (const r of removed) console.log(`removed ${r}`);
 }
 
-(process.argv[2] === 'cleanup' ? cleanup() : serve()).catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError
-      ? err.message
-      : `sandbox-agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-  );
-  process.exit(1);
-});
+(process.argv[2] === 'cleanup' ? cleanup() : serve()).catch((err: unknown) => exitOnBootFailure('sandbox-agent', err));

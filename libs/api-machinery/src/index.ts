@@ -2,6 +2,7 @@
 // The API server's own parts (schemas, validation, tables, OpenAPI, protobuf, apply) are in @skiff/api-server.
 export * from './meta/object';
 export * from './meta/status';
+export * from './meta/errors';
 export * from './meta/go-json';
 export * from './meta/time';
 export * from './meta/garbage-collection';

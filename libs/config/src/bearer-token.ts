@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error';
+import { errorMessage } from '@skiff/api-machinery';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -16,7 +17,7 @@ export class BearerTokenVerifier {
     try {
       token = readFileSync(tokenFile, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', `cannot read ${tokenFile}: ${(err as Error).message}`);
+      throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', `cannot read ${tokenFile}: ${errorMessage(err)}`);
     }
     if (token.length < 16)
       throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', 'the admin token must be at least 16 characters');

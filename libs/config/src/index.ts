@@ -4,3 +4,4 @@ export * from './env-reader';
 export * from './skiff-config';
 export * from './sandbox-agent-config';
 export * from './bearer-token';
+export * from './boot';

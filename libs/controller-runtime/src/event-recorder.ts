@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, errorMessage } from '@skiff/api-machinery';
 import { consoleLogger, isNotFound, KubeClientLogger, ResourceClient, ResourceRef } from '@skiff/kube-client';
 
 export type EventType = 'Normal' | 'Warning';
@@ -82,9 +82,7 @@ export class EventRecorder {
     const next = previous
       .then(() => this.write(key, involved, type, reason, message))
       .catch((err: unknown) => {
-        this.logger.warn(
-          `event ${reason} on ${m.namespace ?? ''}/${m.name ?? ''} not recorded: ${(err as Error).message}`,
-        );
+        this.logger.warn(`event ${reason} on ${m.namespace ?? ''}/${m.name ?? ''} not recorded: ${errorMessage(err)}`);
       })
       .finally(() => {
         if (this.pending.get(key) === next) this.pending.delete(key);

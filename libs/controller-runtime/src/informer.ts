@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, errorMessage } from '@skiff/api-machinery';
 import {
   consoleLogger,
   isExpired,
@@ -151,7 +151,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           continue;
         }
         this.logger.warn(
-          `informer: ${needList ? 'list' : 'watch'} failed, retrying in ${delay} ms: ${(err as Error).message}`,
+          `informer: ${needList ? 'list' : 'watch'} failed, retrying in ${delay} ms: ${errorMessage(err)}`,
         );
         await this.pause.sleep(delay);
         delay = Math.min(delay * 2, maxMs);
@@ -260,7 +260,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       } catch (err) {
         // One failing handler must not starve the others or stop the informer.
         this.logger.warn(
-          `informer: ${event} handler failed for ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${(err as Error).message}`,
+          `informer: ${event} handler failed for ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${errorMessage(err)}`,
         );
       }
     }

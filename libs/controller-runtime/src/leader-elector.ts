@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, errorMessage } from '@skiff/api-machinery';
 import {
   consoleLogger,
   isAlreadyExists,
@@ -131,7 +131,7 @@ export class LeaderElector {
       try {
         callbacks.onStoppedLeading();
       } catch (err) {
-        this.logger.warn(`leader election ${this.opts.name}: onStoppedLeading failed: ${(err as Error).message}`);
+        this.logger.warn(`leader election ${this.opts.name}: onStoppedLeading failed: ${errorMessage(err)}`);
       }
       if (this.stopped && this.opts.releaseOnStop !== false) await this.release();
     }
@@ -139,7 +139,7 @@ export class LeaderElector {
 
   private started(callbacks: LeaderCallbacks, signal: AbortSignal): void {
     const fail = (err: unknown): void =>
-      this.logger.warn(`leader election ${this.opts.name}: onStartedLeading failed: ${(err as Error).message}`);
+      this.logger.warn(`leader election ${this.opts.name}: onStartedLeading failed: ${errorMessage(err)}`);
     try {
       void Promise.resolve(callbacks.onStartedLeading(signal)).catch(fail);
     } catch (err) {
@@ -170,7 +170,7 @@ export class LeaderElector {
     try {
       return await Promise.race([this.tryAcquireOrRenew(), timeout]);
     } catch (err) {
-      this.logger.warn(`leader election ${this.opts.name}: ${(err as Error).message}`);
+      this.logger.warn(`leader election ${this.opts.name}: ${errorMessage(err)}`);
       return 'failed';
     } finally {
       clearTimeout(timer);
@@ -240,7 +240,7 @@ export class LeaderElector {
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err)) {
-          this.logger.warn(`leader election ${this.opts.name}: release failed: ${(err as Error).message}`);
+          this.logger.warn(`leader election ${this.opts.name}: release failed: ${errorMessage(err)}`);
           return;
         }
       }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { errorMessage } from '@skiff/api-machinery';
 
 export type Reconcile = (key: string) => Promise<ReconcileResult | void>;
 
@@ -101,7 +102,7 @@ export class WorkQueue {
         const n = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, n);
         const delay = Math.min(BASE_BACKOFF_MS * 2 ** (n - 1), MAX_BACKOFF_MS);
-        this.log.warn(`${key}: ${err instanceof Error ? err.message : String(err)} (retry ${n} in ${delay} ms)`);
+        this.log.warn(`${key}: ${errorMessage(err)} (retry ${n} in ${delay} ms)`);
         this.addAfter(key, delay);
       }
     } finally {

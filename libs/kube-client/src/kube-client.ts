@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, errorMessage } from '@skiff/api-machinery';
 import { ConfigError, EnvReader } from '@skiff/config';
 import { IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
@@ -178,7 +178,7 @@ function readConfigFile(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new ConfigError(variable, `cannot read ${file}: ${(err as Error).message}`);
+    throw new ConfigError(variable, `cannot read ${file}: ${errorMessage(err)}`);
   }
 }
 

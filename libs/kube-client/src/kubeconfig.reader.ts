@@ -2,6 +2,7 @@ import { ConfigError } from '@skiff/config';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { errorMessage } from '@skiff/api-machinery';
 
 export interface KubeconfigCredentials {
   server: string;
@@ -32,7 +33,7 @@ export function readKubeconfig(file: string): KubeconfigCredentials {
   try {
     doc = parse(readFileSync(file, 'utf8')) as Entry;
   } catch (err) {
-    throw new ConfigError(variable, `cannot read: ${(err as Error).message}`);
+    throw new ConfigError(variable, `cannot read: ${errorMessage(err)}`);
   }
   const dir = path.dirname(file);
   const contextName = str(doc?.['current-context']);
@@ -63,6 +64,6 @@ function readOrThrow(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new ConfigError(variable, `cannot read ${file}: ${(err as Error).message}`);
+    throw new ConfigError(variable, `cannot read ${file}: ${errorMessage(err)}`);
   }
 }

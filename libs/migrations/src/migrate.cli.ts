@@ -1,5 +1,6 @@
 import { ConfigError, loadInfraConfig } from '@skiff/config';
 import { migrate } from './migrate';
+import { errorMessage } from '@skiff/api-machinery';
 
 async function main(): Promise<void> {
   const { databaseUrl } = loadInfraConfig();
@@ -8,8 +9,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError ? err.message : `migration failed: ${err instanceof Error ? err.message : String(err)}`,
-  );
+  console.error(err instanceof ConfigError ? err.message : `migration failed: ${errorMessage(err)}`);
   process.exit(1);
 });

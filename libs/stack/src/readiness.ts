@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { errorMessage } from '@skiff/api-machinery';
 
 /** GETs `path` over HTTPS trusting `ca`; resolves with status and body. */
 export function httpsGet(
@@ -40,7 +41,7 @@ export async function waitForReady(
       if (res.status === 200 && res.body.trim() === 'ok') return;
       last = `${res.status} ${res.body.trim()}`;
     } catch (err) {
-      last = (err as Error).message;
+      last = errorMessage(err);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

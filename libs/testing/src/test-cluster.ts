@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import IORedis from 'ioredis';
+import { errorMessage } from '@skiff/api-machinery';
 
 // The plain kubectl 1.32 binary; the one on PATH is a dispatcher that first calls /version.
 const KUBECTL_CANDIDATES = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', 'kubectl'];
@@ -92,7 +93,7 @@ export async function startTestCluster(
     });
   } catch (err) {
     await cleanup();
-    throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`);
+    throw new Error(`${errorMessage(err)}\n${logs.slice(-40).join('\n')}`);
   }
 
   async function cleanup(): Promise<void> {
@@ -126,7 +127,7 @@ export async function startTestCluster(
     } catch (err) {
       await stack.stop();
       await cleanup();
-      throw new Error(`${(err as Error).message}\n${logs.slice(-40).join('\n')}`);
+      throw new Error(`${errorMessage(err)}\n${logs.slice(-40).join('\n')}`);
     }
   }
   const cacheDir = path.join(stateDir, 'kube-cache');

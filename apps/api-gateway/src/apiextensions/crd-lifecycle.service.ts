@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiError, Clock, isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, Clock, isJsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
 import {
   acceptedNamesOf,
   apiVersionOf,
@@ -44,7 +44,7 @@ export class CustomResourceDefinitionLifecycleService {
         if (crd.metadata.deletionTimestamp) await this.finalize(crd);
         else await this.writeStatus(name, verdicts.get(name));
       } catch (err) {
-        this.log.warn(`CustomResourceDefinition ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.warn(`CustomResourceDefinition ${name}: ${errorMessage(err)}`);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, errorMessage } from '@skiff/api-machinery';
 import { CRD_GROUP, CRD_RESOURCE, customResourcesFrom, ResourceRegistry, SchemaRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { WatchCacheService } from '../storage/watch-cache.service';
@@ -57,7 +57,7 @@ export class CustomResourceRegistryService implements OnApplicationBootstrap, On
         try {
           await this.load();
         } catch (err) {
-          this.log.warn(`loading CustomResourceDefinitions: ${err instanceof Error ? err.message : String(err)}`);
+          this.log.warn(`loading CustomResourceDefinitions: ${errorMessage(err)}`);
         }
       } while (this.again && !this.stopped);
     })().finally(() => (this.running = undefined));

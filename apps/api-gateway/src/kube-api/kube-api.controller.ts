@@ -1,5 +1,5 @@
 import { All, Controller, Logger, Req, Res } from '@nestjs/common';
-import { ApiError } from '@skiff/api-machinery';
+import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
 import { DiscoveryService } from '../discovery/discovery.service';
 import { MetricsService } from '../observability/metrics.service';
@@ -132,10 +132,7 @@ export class KubeApiController {
 
   private fail(res: Response, err: unknown, req: Request): number {
     const apiErr = ApiError.from(err);
-    if (!(err instanceof ApiError))
-      this.log.error(
-        `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
+    if (!(err instanceof ApiError)) this.log.error(`${req.method} ${req.originalUrl}: ${errorDetail(err)}`);
     if (res.headersSent) {
       res.end();
       return apiErr.code;

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, JsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
 import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { DeletionService } from './deletion.service';
@@ -48,7 +48,7 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
       // kube-node-lease may be deleted; like upstream's system namespaces controller, it comes back.
       await this.ensureNamespaces(SYSTEM_NAMESPACES.filter((name) => !items.some((n) => n.metadata.name === name)));
     } catch (err) {
-      this.log.warn(`namespace sweep: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`namespace sweep: ${errorMessage(err)}`);
     } finally {
       this.sweeping = false;
     }

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { ApiError } from '@skiff/api-machinery';
+import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
 
 /** Whatever escapes a route (unknown paths, framework errors) still answers a Kubernetes Status. */
@@ -15,9 +15,7 @@ export class StatusExceptionFilter implements ExceptionFilter {
     else if (err instanceof HttpException && err.getStatus() === 404) status = ApiError.pathNotFound(req.path);
     else if (err instanceof HttpException) status = new ApiError(err.getStatus(), 'BadRequest', err.message);
     else {
-      this.log.error(
-        `${req.method} ${req.originalUrl}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
+      this.log.error(`${req.method} ${req.originalUrl}: ${errorDetail(err)}`);
       status = ApiError.from(err);
     }
     if (res.headersSent) return void res.end();

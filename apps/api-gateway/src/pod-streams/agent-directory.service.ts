@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, isJsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
 import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
@@ -35,7 +35,7 @@ export class AgentDirectoryService implements OnApplicationShutdown {
     try {
       host = await this.hosts.get(hostId);
     } catch (err) {
-      throw ApiError.unavailable(`cannot look up sandbox host ${hostId}: ${(err as Error).message}`);
+      throw ApiError.unavailable(`cannot look up sandbox host ${hostId}: ${errorMessage(err)}`);
     }
     if (!host) throw ApiError.unavailable(`sandbox host ${hostId} of pod ${name} is not registered`);
     return host.endpoint;

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { NATS_CONNECTION } from '../platform/nats.provider';
 import { CHANGES_CHANNEL } from './object-store.repository';
+import { errorMessage } from '@skiff/api-machinery';
 
 // Any number 1..2^63: one advisory lock id per cluster elects the single relay.
 const RELAY_LOCK_ID = 7_514_521;
@@ -78,7 +79,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
           await this.sleep(2000);
         }
       } catch (err) {
-        this.log.warn(`outbox relay: ${err instanceof Error ? err.message : String(err)}; retrying`);
+        this.log.warn(`outbox relay: ${errorMessage(err)}; retrying`);
         this.leader = false;
         await this.disconnect();
         await this.sleep(1000);

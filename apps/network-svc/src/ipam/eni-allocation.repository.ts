@@ -3,6 +3,7 @@ import { EniAllocationEntity, IpamCursorEntity } from '@skiff/ipam-schema';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { DATA_SOURCE } from '../platform/database.provider';
 import { IpamException } from './ipam.exception';
+import { errorMessage } from '@skiff/api-machinery';
 
 export interface EniAllocationRecord {
   ip: string;
@@ -60,7 +61,7 @@ export function translateDatabaseError(err: unknown): unknown {
   const driver =
     err instanceof QueryFailedError ? (err.driverError as { code?: unknown }) : (err as { code?: unknown });
   const code = typeof driver?.code === 'string' ? driver.code : '';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (CONFLICT_CODES.has(code)) return new EniAllocationConflict(message);
   if (UNAVAILABLE_CODE.test(code) || UNAVAILABLE_MESSAGE.test(message))
     return new IpamException('unavailable', `database unavailable: ${message}`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
-import { Clock } from '@skiff/api-machinery';
+import { Clock, errorMessage } from '@skiff/api-machinery';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
 import { EniAllocationRecord, EniAllocationRepository } from './eni-allocation.repository';
 import { PodLookup } from './pod-lookup';
@@ -48,7 +48,7 @@ export class EniGarbageCollector implements OnApplicationBootstrap, OnApplicatio
     this.running ??= this.sweep()
       .catch((err: unknown) => {
         // A database outage: the next interval tries again.
-        this.log.warn(`sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.warn(`sweep failed: ${errorMessage(err)}`);
         return { checked: 0, released: 0, unknown: 0 };
       })
       .finally(() => (this.running = undefined));

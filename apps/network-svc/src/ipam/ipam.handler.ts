@@ -4,6 +4,7 @@ import { IpAllocationReply, IpamErrorReply, ipamQueueGroup, ipamSubjects, IpRele
 import { EniAllocator } from './eni-allocator.service';
 import { parseAllocationRequest, parseReleaseRequest } from './ipam-request';
 import { IpamException } from './ipam.exception';
+import { errorMessage, errorDetail } from '@skiff/api-machinery';
 
 export interface IpamHandler {
   allocate(payload: unknown): Promise<IpAllocationReply>;
@@ -17,8 +18,8 @@ function errorReply(err: unknown, subject: string): IpamErrorReply {
     if (err.code !== 'invalid-request' && err.code !== 'exhausted') log.warn(`${subject}: ${err.code}: ${err.message}`);
     return { error: { code: err.code, message: err.message } };
   }
-  log.error(`${subject}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return { error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+  log.error(`${subject}: ${errorDetail(err)}`);
+  return { error: { code: 'internal', message: errorMessage(err) } };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/microservices';
 import { NetworkSvcConfig } from '@skiff/config';
 import { IpamErrorReply } from '@skiff/messaging';
+import { errorMessage } from '@skiff/api-machinery';
 
 /** The message body could not be decoded; handlers answer it with an invalid-request error. */
 export class UndecodablePayload {
@@ -28,7 +29,7 @@ export class PlainJsonRequestDeserializer implements ConsumerDeserializer {
     try {
       data = JSON.parse(Buffer.from(value as Uint8Array).toString('utf8'));
     } catch (err) {
-      data = new UndecodablePayload(`payload is not JSON: ${(err as Error).message}`);
+      data = new UndecodablePayload(`payload is not JSON: ${errorMessage(err)}`);
     }
     // The reply subject is unique per request, so it serves as Nest's request id.
     return typeof replyTo === 'string' && replyTo !== '' ? { pattern, data, id: replyTo } : { pattern, data };
@@ -43,7 +44,7 @@ export class PlainJsonReplySerializer implements ConsumerSerializer {
         ? ({
             error: {
               code: 'internal',
-              message: typeof packet.err === 'string' ? packet.err : errorMessage(packet.err),
+              message: typeof packet.err === 'string' ? packet.err : replyErrorMessage(packet.err),
             },
           } satisfies IpamErrorReply)
         : (packet.response ?? null);
@@ -51,7 +52,7 @@ export class PlainJsonReplySerializer implements ConsumerSerializer {
   }
 }
 
-function errorMessage(err: unknown): string {
+function replyErrorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string')
     return (err as { message: string }).message;

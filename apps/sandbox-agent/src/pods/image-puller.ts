@@ -1,4 +1,4 @@
-import { Clock, defaultImagePullPolicy } from '@skiff/api-machinery';
+import { Clock, defaultImagePullPolicy, errorMessage } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
 import { ImageError } from '../images/image.error';
 import { DockerConfigJson, PulledImage, PullPolicy } from '../images/image-store';
@@ -66,7 +66,7 @@ export class ImagePuller {
       return pulled;
     } catch (err) {
       const code = err instanceof ImageError ? err.code : 'ErrImagePull';
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       if (code === 'ErrImageNeverPull' || code === 'InvalidImageName') {
         this.events.record(pod, 'Warning', code, message);
         rec.waiting = { reason: code, message };

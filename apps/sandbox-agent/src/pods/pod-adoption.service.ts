@@ -6,6 +6,7 @@ import { hasFinished, isPlacedHere, virtualNodeName } from './pod-placement';
 import { PodRecords } from './pod-records';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
 import { PodSync } from './pod-sync.service';
+import { errorMessage } from '@skiff/api-machinery';
 
 /**
  * The pods this agent already runs: after a restart, those in the state dir are adopted again and
@@ -41,15 +42,15 @@ export class PodAdoption {
         if (!this.records.has(pod.metadata.uid!) && hasFinished(pod) && !pod.metadata.deletionTimestamp) continue;
         await this.podSync
           .sync({ podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! })
-          .catch((err: unknown) => this.log.warn(`resync ${pod.metadata.name}: ${(err as Error).message}`));
+          .catch((err: unknown) => this.log.warn(`resync ${pod.metadata.name}: ${errorMessage(err)}`));
       }
       for (const r of this.records.all().filter((x) => !seen.has(x.uid))) {
         await this.podSync
           .sync({ podUid: r.uid, namespace: r.namespace, name: r.name })
-          .catch((err: unknown) => this.log.warn(`resync ${r.name}: ${(err as Error).message}`));
+          .catch((err: unknown) => this.log.warn(`resync ${r.name}: ${errorMessage(err)}`));
       }
     } catch (err) {
-      this.log.warn(`resync: ${(err as Error).message}`);
+      this.log.warn(`resync: ${errorMessage(err)}`);
     }
   }
 

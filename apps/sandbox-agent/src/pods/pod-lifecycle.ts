@@ -7,7 +7,7 @@ import { ObservedContainer, terminatedFrom } from './container-status.builder';
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
 import { ImagePuller } from './image-puller';
 import { Container, EphemeralContainer, Pod } from '@skiff/kube-types';
-import { Clock, metaTime } from '@skiff/api-machinery';
+import { Clock, metaTime, errorMessage } from '@skiff/api-machinery';
 import { PodImages, PodVolumes, SandboxRuntime } from './pod-host';
 import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
 import { stopContainer } from './pod-termination';
@@ -59,7 +59,7 @@ export class PodLifecycle {
     try {
       await this.deps.volumes.setUp(pod, this.deps.source, this.downward(record));
     } catch (err) {
-      this.deps.events.record(pod, 'Warning', 'FailedMount', errorText(err));
+      this.deps.events.record(pod, 'Warning', 'FailedMount', errorMessage(err));
       throw err;
     }
     try {
@@ -87,7 +87,7 @@ export class PodLifecycle {
         pod,
         'Warning',
         'FailedCreatePodSandBox',
-        `Failed to create pod sandbox: ${errorText(err)}`,
+        `Failed to create pod sandbox: ${errorMessage(err)}`,
       );
       throw err;
     }
@@ -279,7 +279,7 @@ export class PodLifecycle {
         }
       }
     } catch (err) {
-      const message = errorText(err);
+      const message = errorMessage(err);
       if (
         err instanceof ContainerConfigError ||
         (err instanceof RuntimeError && err.code === 'CreateContainerConfigError')
@@ -336,7 +336,7 @@ export class PodLifecycle {
     try {
       await this.deps.volumes.refresh(record.pod, this.deps.source, this.downward(record));
     } catch (err) {
-      this.deps.events.record(record.pod, 'Warning', 'FailedMount', errorText(err));
+      this.deps.events.record(record.pod, 'Warning', 'FailedMount', errorMessage(err));
     }
   }
 
@@ -354,10 +354,6 @@ function quantities(c: Container, pod: Pod): AppContainer['resources'] {
   const own = pick(c.resources?.limits);
   const limits = size ? { cpu: own?.cpu ?? size[1], memory: own?.memory ?? `${size[2]}Gi` } : own;
   return { limits, requests: pick(c.resources?.requests) };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // kubelet's GeneratePodHostNameAndDomain: spec.hostname (else the pod name, cut to 63 characters), and with

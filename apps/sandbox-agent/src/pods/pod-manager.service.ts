@@ -7,6 +7,7 @@ import { PodManagerConfig } from './pod-manager.config';
 import { PodRecords } from './pod-records';
 import { PodRecord } from './pod-state.store';
 import { PodSync } from './pod-sync.service';
+import { errorMessage } from '@skiff/api-machinery';
 
 /**
  * The kubelet core of a sandbox host, as one face: adoption of the pods in the state dir at start,
@@ -76,7 +77,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       await this.podSync.convergeIdle();
     } catch (err) {
-      this.log.warn(`status loop: ${(err as Error).message}`);
+      this.log.warn(`status loop: ${errorMessage(err)}`);
     } finally {
       this.ticking = false;
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@skiff/api-machinery';
+import { Clock, errorMessage } from '@skiff/api-machinery';
 import { isConflict, isNotFound } from '@skiff/kube-client';
 import { Pod } from '@skiff/kube-types';
 import { SyncPodCommand } from '@skiff/messaging';
@@ -67,7 +67,7 @@ export class PodSync {
           if (refresh && record.sandbox) await this.lifecycle.refreshVolumes(record);
           await this.converge(record, listings.get(record.runtime));
         })
-        .catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: ${(err as Error).message}`));
+        .catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: ${errorMessage(err)}`));
     }
   }
 
@@ -126,7 +126,7 @@ export class PodSync {
           this.sandboxRetryAt.delete(record.uid);
         } catch (err) {
           this.sandboxRetryAt.set(record.uid, this.clock.nowMs() + SANDBOX_RETRY_MS);
-          this.log.warn(`pod ${record.namespace}/${record.name}: sandbox: ${(err as Error).message}`);
+          this.log.warn(`pod ${record.namespace}/${record.name}: sandbox: ${errorMessage(err)}`);
         }
         await this.store.save(record);
       }
@@ -151,7 +151,7 @@ export class PodSync {
     await this.ipam
       .release(record.uid)
       .catch((err: unknown) =>
-        this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`),
+        this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${errorMessage(err)}`),
       );
   }
 
@@ -181,7 +181,7 @@ export class PodSync {
       await this.ipam.release(record.uid);
     } catch (err) {
       // network-svc's leak collector frees addresses of pods that no longer exist.
-      this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${(err as Error).message}`);
+      this.log.warn(`pod ${record.namespace}/${record.name}: releasing ${record.ip?.ip}: ${errorMessage(err)}`);
     }
     this.records.delete(record.uid);
     this.sandboxRetryAt.delete(record.uid);

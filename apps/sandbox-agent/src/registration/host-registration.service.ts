@@ -3,6 +3,7 @@ import { SandboxAgentConfig } from '@skiff/config';
 import { HOST_HEARTBEAT_MS, SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
 import type IORedis from 'ioredis';
 import { AGENT_CONFIG, REDIS } from '../platform/agent.providers';
+import { errorMessage } from '@skiff/api-machinery';
 
 export const RUNTIME_HANDLERS = ['runc', 'runsc'];
 
@@ -45,7 +46,7 @@ export class HostRegistrationService implements OnApplicationBootstrap, OnApplic
     try {
       await this.hosts.register(this.record());
     } catch (err) {
-      this.log.warn(`heartbeat failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(`heartbeat failed: ${errorMessage(err)}`);
     }
   }
 }

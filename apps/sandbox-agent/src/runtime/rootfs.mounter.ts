@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { ProcessRunner } from '@skiff/host-tools';
 import { RuntimeError } from './runtime.error';
 import * as path from 'node:path';
+import { errorMessage } from '@skiff/api-machinery';
 
 /** Overlay rootfs per container over the shared read-only image rootfs, and the per-pod /dev/shm tmpfs. */
 export class RootfsMounter {
@@ -59,7 +60,7 @@ export class RootfsMounter {
     try {
       await this.runner.run('mount', args);
     } catch (err) {
-      throw new RuntimeError('MountFailed', err instanceof Error ? err.message : String(err));
+      throw new RuntimeError('MountFailed', errorMessage(err));
     }
   }
 }

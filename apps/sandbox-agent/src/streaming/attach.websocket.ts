@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ApiError } from '@skiff/api-machinery';
+import { errorMessage } from '@skiff/api-machinery';
 import { ChildProcess } from 'node:child_process';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -70,7 +70,7 @@ export class AttachWebSocketHandler {
     try {
       target = await this.locator.locateAttach(req.namespace, req.pod, req.container);
     } catch (err) {
-      return finish(errorStatus(err instanceof ApiError || err instanceof Error ? err.message : String(err)));
+      return finish(errorStatus(errorMessage(err)));
     }
     this.log.debug?.(`attach to ${req.namespace}/${req.pod}/${req.container}${target.tty ? ' (tty)' : ''}`);
     // On a terminal there is one stream, sent as stdout (kubelet's attach does the same).
@@ -105,7 +105,7 @@ export class AttachWebSocketHandler {
         input.on('error', () => undefined);
       }
     } catch (err) {
-      await end(errorStatus(`error attaching to container: ${err instanceof Error ? err.message : String(err)}`));
+      await end(errorStatus(`error attaching to container: ${errorMessage(err)}`));
       return;
     }
     const onMessage = (data: Buffer): void => {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ApiError } from '@skiff/api-machinery';
+import { errorMessage } from '@skiff/api-machinery';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -76,7 +76,7 @@ export class ExecWebSocketHandler {
         ? await this.onTerminal(ws, target, req, send, finish)
         : this.withPipes(ws, target, req, send, finish);
     } catch (err) {
-      return finish(errorStatus(err instanceof ApiError || err instanceof Error ? err.message : String(err)));
+      return finish(errorStatus(errorMessage(err)));
     }
     this.log.debug?.(
       `exec${req.tty ? ' -t' : ''} in ${req.namespace}/${req.pod}/${req.container}: ${req.command.join(' ')}`,

@@ -1,4 +1,6 @@
 // Kubernetes `Status` failures. Domain code throws ApiError; only the HTTP edge serialises it.
+import { errorMessage } from './errors';
+
 export type StatusReason =
   | 'BadRequest'
   | 'Unauthorized'
@@ -169,7 +171,7 @@ export class ApiError extends Error {
       err instanceof EvalError ||
       err instanceof URIError;
     if (builtIn) return ApiError.internal('the server could not complete the request; the failure is in its log');
-    return ApiError.internal(err instanceof Error ? err.message : String(err));
+    return ApiError.internal(errorMessage(err));
   }
 }
 

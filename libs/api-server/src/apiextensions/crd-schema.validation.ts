@@ -6,6 +6,7 @@ import { SchemaNode } from '../schema/schema-node';
 import { SchemaNodeConverter } from '../schema/schema-node.converter';
 import { validateStructural } from '../schema/structural-schema.validator';
 import { child, forbidden, invalid, notSupported, required } from '../validation/field-errors';
+import { errorMessage } from '@skiff/api-machinery';
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'object', 'string'];
 
@@ -76,7 +77,7 @@ function walk(raw: RawSchema, node: SchemaNode, path: string, out: StatusCause[]
         invalid(
           child(path, 'pattern'),
           raw['pattern'],
-          `must be a valid regular expression, but isn't: ${(err as Error).message}`,
+          `must be a valid regular expression, but isn't: ${errorMessage(err)}`,
         ),
       );
     }

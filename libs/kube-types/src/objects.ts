@@ -40,6 +40,7 @@ import type { ILifecycle as Lifecycle } from 'kubernetes-models/v1/Lifecycle';
 import type { IResourceRequirements as ResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { ISecurityContext as SecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IToleration as Toleration } from 'kubernetes-models/v1/Toleration';
+import type { INodeSelectorRequirement as NodeSelectorRequirement } from 'kubernetes-models/v1/NodeSelectorRequirement';
 import type { INode as NodeModel } from 'kubernetes-models/v1/Node';
 import type { INodeStatus as NodeStatus } from 'kubernetes-models/v1/NodeStatus';
 import type { INodeCondition as NodeCondition } from 'kubernetes-models/v1/NodeCondition';
@@ -198,6 +199,7 @@ export type {
   ResourceRequirements,
   SecurityContext,
   Toleration,
+  NodeSelectorRequirement,
   NodeStatus,
   NodeCondition,
   ServiceSpec,

@@ -7,20 +7,25 @@ import {
   objectKey,
   splitKey,
 } from '@skiff/controller-runtime';
+import type { Pod } from '@skiff/kube-types';
 import { isPodReady } from './pod-conditions';
 
 /** What a controller of replicated pods (ReplicaSet, StatefulSet) tells the shared event wiring. */
-export interface OwnedPods {
-  owners: Informer;
+export interface OwnedPods<O extends KubeObject> {
+  owners: Informer<O>;
   ownerKind: string;
   expectations: ControllerExpectations;
-  minReadySeconds(owner: KubeObject): number;
+  minReadySeconds(owner: O): number;
   /** Whether an orphan pod is one this owner would adopt (its selector, and for StatefulSets its name). */
-  selects(owner: KubeObject, pod: KubeObject): boolean;
+  selects(owner: O, pod: Pod): boolean;
 }
 
 /** The key of the cached owner that controls `obj`, if it is of `ownerKind` and still the same object. */
-export function ownerKeyOf(obj: KubeObject, owners: Informer, ownerKind: string): string | undefined {
+export function ownerKeyOf<O extends KubeObject>(
+  obj: KubeObject,
+  owners: Informer<O>,
+  ownerKind: string,
+): string | undefined {
   const ref = controllerRefOf(obj);
   if (ref?.kind !== ownerKind) return undefined;
   const owner = owners.get(obj.metadata.namespace, ref.name);
@@ -33,9 +38,13 @@ export function ownerKeyOf(obj: KubeObject, owners: Informer, ownerKind: string)
  * changed), or for an orphan every owner that would adopt it; a pod that just became ready is looked
  * at again once it has been ready for minReadySeconds.
  */
-export function watchOwnedPods(ctx: ControllerContext, pods: Informer, w: OwnedPods): void {
-  const ownerOf = (pod: KubeObject): string | undefined => ownerKeyOf(pod, w.owners, w.ownerKind);
-  const enqueueFor = (pod: KubeObject): void => {
+export function watchOwnedPods<O extends KubeObject>(
+  ctx: ControllerContext,
+  pods: Informer<Pod>,
+  w: OwnedPods<O>,
+): void {
+  const ownerOf = (pod: Pod): string | undefined => ownerKeyOf(pod, w.owners, w.ownerKind);
+  const enqueueFor = (pod: Pod): void => {
     const owner = ownerOf(pod);
     if (owner) return ctx.enqueue(owner);
     if (controllerRefOf(pod) || pod.metadata.deletionTimestamp) return;

@@ -1,21 +1,6 @@
-import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { JOBS } from '@skiff/controller-runtime';
+import type { CronJob, CronJobSpec, Job, ObjectReference } from '@skiff/kube-types';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
-
-export interface ObjectReference {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  resourceVersion?: string;
-}
-
-export interface CronJobStatus {
-  active?: ObjectReference[];
-  lastScheduleTime?: string;
-  lastSuccessfulTime?: string;
-}
 
 /** The fields of a (defaulted) batch/v1 CronJobSpec the controller reads. */
 export interface CronJobSpecView {
@@ -26,27 +11,25 @@ export interface CronJobSpecView {
   suspend: boolean;
   successfulJobsHistoryLimit?: number;
   failedJobsHistoryLimit?: number;
-  jobTemplate: JsonObject;
+  jobTemplate: CronJobSpec['jobTemplate'];
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
-export function cronJobSpecOf(cj: KubeObject): CronJobSpecView {
-  const s = isJsonObject(cj.spec) ? cj.spec : {};
+export function cronJobSpecOf(cj: CronJob): CronJobSpecView {
+  const s = cj.spec;
   const policy = s.concurrencyPolicy === 'Forbid' || s.concurrencyPolicy === 'Replace' ? s.concurrencyPolicy : 'Allow';
   return {
-    schedule: typeof s.schedule === 'string' ? s.schedule : '',
-    timeZone: typeof s.timeZone === 'string' && s.timeZone !== '' ? s.timeZone : undefined,
+    schedule: s.schedule,
+    timeZone: s.timeZone ? s.timeZone : undefined,
     concurrencyPolicy: policy,
-    startingDeadlineSeconds: num(s.startingDeadlineSeconds),
+    startingDeadlineSeconds: s.startingDeadlineSeconds,
     suspend: s.suspend === true,
-    successfulJobsHistoryLimit: num(s.successfulJobsHistoryLimit),
-    failedJobsHistoryLimit: num(s.failedJobsHistoryLimit),
-    jobTemplate: isJsonObject(s.jobTemplate) ? s.jobTemplate : {},
+    successfulJobsHistoryLimit: s.successfulJobsHistoryLimit,
+    failedJobsHistoryLimit: s.failedJobsHistoryLimit,
+    jobTemplate: s.jobTemplate,
   };
 }
 
-export function refTo(job: KubeObject): ObjectReference {
+export function refTo(job: Job): ObjectReference {
   return {
     apiVersion: JOBS.apiVersion,
     kind: JOBS.kind,
@@ -58,9 +41,9 @@ export function refTo(job: KubeObject): ObjectReference {
 }
 
 /** Finished Jobs past the history limits, oldest first (by start time, as upstream); no limit keeps all. */
-export function jobsToDelete(jobs: readonly KubeObject[], spec: CronJobSpecView): KubeObject[] {
-  const started = (j: KubeObject) => Date.parse(jobStatusOf(j).startTime ?? j.metadata.creationTimestamp ?? '') || 0;
-  const pick = (type: 'Complete' | 'Failed', limit: number | undefined): KubeObject[] => {
+export function jobsToDelete(jobs: readonly Job[], spec: CronJobSpecView): Job[] {
+  const started = (j: Job) => Date.parse(jobStatusOf(j).startTime ?? j.metadata.creationTimestamp ?? '') || 0;
+  const pick = (type: 'Complete' | 'Failed', limit: number | undefined): Job[] => {
     if (limit === undefined) return [];
     const finished = jobs
       .filter((j) => finishedCondition(jobStatusOf(j))?.type === type)

@@ -2,7 +2,7 @@ import { KubeObject } from '@skiff/api-machinery';
 import { CRON_JOBS, JOBS } from '@skiff/controller-runtime';
 import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
 import { CronJobReconciler } from './cron-job.reconciler';
-import { CronJobStatus } from './cron-job-spec';
+import type { CronJobStatus } from '@skiff/kube-types';
 
 const NS = 'team';
 const MIN = 60_000;
@@ -175,7 +175,7 @@ describe(CronJobReconciler.name, () => {
     for (let i = 0; i < 3; i++) {
       clock.advance(MIN);
       await reconcile('hist');
-      const name = status('hist').active![0].name;
+      const name = status('hist').active![0].name!;
       names.push(name);
       clock.advance(5_000);
       finishJob(name, i === 1 ? 'Failed' : 'Complete');

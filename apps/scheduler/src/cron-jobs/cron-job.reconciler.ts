@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  Clock,
-  CronSchedule,
-  formatRfc3339InZone,
-  isJsonObject,
-  JsonObject,
-  KubeObject,
-  parseCronSchedule,
-} from '@skiff/api-machinery';
+import { Clock, CronSchedule, formatRfc3339InZone, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
 import {
   ControllerContext,
   controllerRefOf,
@@ -21,8 +13,9 @@ import {
   Controller,
 } from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound } from '@skiff/kube-client';
+import type { CronJob, CronJobStatus, Job } from '@skiff/kube-types';
 import { finishedCondition, jobStatusOf } from '../jobs/job-spec';
-import { cronJobSpecOf, CronJobSpecView, CronJobStatus, jobsToDelete, refTo } from './cron-job-spec';
+import { cronJobSpecOf, CronJobSpecView, jobsToDelete, refTo } from './cron-job-spec';
 import { jobNameFor, mostRecentScheduleTime, nextScheduleTime, TOO_MANY_MISSED } from './cron-job-schedule';
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -39,8 +32,8 @@ const NEXT_SCHEDULE_DELTA_MS = 100;
 export class CronJobReconciler implements Controller {
   readonly name = 'cronjob-controller';
   readonly workers = 3;
-  private cronJobs!: Informer;
-  private jobs!: Informer;
+  private cronJobs!: Informer<CronJob>;
+  private jobs!: Informer<Job>;
   // Unexpected Jobs and missed times are reported once per term, not on every look.
   private reported = new Set<string>();
 
@@ -48,9 +41,9 @@ export class CronJobReconciler implements Controller {
 
   begin(ctx: ControllerContext): void {
     this.reported = new Set();
-    this.cronJobs = ctx.informers.get(CRON_JOBS);
-    this.jobs = ctx.informers.get(JOBS);
-    const enqueueOwner = (job: KubeObject): void => {
+    this.cronJobs = ctx.informers.get<CronJob>(CRON_JOBS);
+    this.jobs = ctx.informers.get<Job>(JOBS);
+    const enqueueOwner = (job: Job): void => {
       const ref = controllerRefOf(job);
       if (ref?.kind === 'CronJob' && ref.apiVersion.startsWith('batch/'))
         ctx.enqueue(`${job.metadata.namespace}/${ref.name}`);
@@ -67,9 +60,9 @@ export class CronJobReconciler implements Controller {
     const { namespace, name } = splitKey(key);
     const cached = this.cronJobs.get(namespace, name);
     if (!cached) return;
-    const cj: KubeObject = { ...cached, kind: CRON_JOBS.kind, apiVersion: CRON_JOBS.apiVersion };
+    const cj: CronJob = { ...cached, kind: CRON_JOBS.kind, apiVersion: CRON_JOBS.apiVersion };
     const spec = cronJobSpecOf(cj);
-    const status: CronJobStatus = isJsonObject(cj.status) ? (structuredClone(cj.status) as CronJobStatus) : {};
+    const status: CronJobStatus = cj.status ? structuredClone(cj.status) : {};
     const children = this.jobs
       .list()
       .filter((j) => j.metadata.namespace === namespace && controllerRefOf(j)?.uid === cj.metadata.uid);
@@ -81,12 +74,7 @@ export class CronJobReconciler implements Controller {
   }
 
   /** status.active follows the Jobs: finished ones leave it (SawCompletedJob), vanished ones too. */
-  private async syncActive(
-    ctx: ControllerContext,
-    cj: KubeObject,
-    status: CronJobStatus,
-    children: KubeObject[],
-  ): Promise<void> {
+  private async syncActive(ctx: ControllerContext, cj: CronJob, status: CronJobStatus, children: Job[]): Promise<void> {
     const active = status.active ?? [];
     for (const job of children) {
       const inActive = active.some((r) => r.uid === job.metadata.uid);
@@ -122,7 +110,7 @@ export class CronJobReconciler implements Controller {
       if (children.some((j) => j.metadata.uid === ref.uid)) continue;
       // Not in the cache: ask the API server before forgetting it (the cache may lag our own create).
       try {
-        const job = await ctx.client.resource(JOBS).get(ref.namespace, ref.name);
+        const job = await ctx.client.resource<Job>(JOBS).get(ref.namespace, ref.name!);
         if (job.metadata.uid === ref.uid) continue;
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -135,10 +123,10 @@ export class CronJobReconciler implements Controller {
   /** successfulJobsHistoryLimit / failedJobsHistoryLimit: the oldest finished Jobs go, with their pods. */
   private async deleteOldJobs(
     ctx: ControllerContext,
-    cj: KubeObject,
+    cj: CronJob,
     spec: CronJobSpecView,
     status: CronJobStatus,
-    children: KubeObject[],
+    children: Job[],
   ): Promise<void> {
     const victims = jobsToDelete(children, spec).filter((j) => !j.metadata.deletionTimestamp);
     for (const job of victims) {
@@ -151,10 +139,10 @@ export class CronJobReconciler implements Controller {
   /** Starts the most recent due schedule time, if policy allows; says when to look again. */
   private async startDue(
     ctx: ControllerContext,
-    cj: KubeObject,
+    cj: CronJob,
     spec: CronJobSpecView,
     status: CronJobStatus,
-    children: KubeObject[],
+    children: Job[],
   ): Promise<ReconcileResult | void> {
     if (cj.metadata.deletionTimestamp) return;
     let schedule: CronSchedule;
@@ -261,30 +249,31 @@ export class CronJobReconciler implements Controller {
 
   private async createJob(
     ctx: ControllerContext,
-    cj: KubeObject,
+    cj: CronJob,
     spec: CronJobSpecView,
     name: string,
     stamp: string,
-  ): Promise<KubeObject | undefined> {
+  ): Promise<Job | undefined> {
     const template = spec.jobTemplate;
-    const meta = isJsonObject(template.metadata) ? template.metadata : {};
-    const job: KubeObject = {
+    const meta = template.metadata ?? {};
+    const job: Job = {
       apiVersion: JOBS.apiVersion,
       kind: JOBS.kind,
       metadata: {
         name,
         namespace: cj.metadata.namespace,
-        labels: { ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}) },
+        labels: { ...meta.labels },
         annotations: {
-          ...(isJsonObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {}),
+          ...meta.annotations,
           [SCHEDULED_TIMESTAMP_ANNOTATION]: stamp,
         },
         ownerReferences: [newControllerRef(cj, CRON_JOBS)],
       },
-      spec: structuredClone(isJsonObject(template.spec) ? template.spec : {}) as JsonObject,
+      // Validation gives every served jobTemplate a spec; without one the API server refuses the Job.
+      spec: structuredClone(template.spec ?? ({} as Job['spec'])),
     };
     try {
-      const created = await ctx.client.resource(JOBS).create(cj.metadata.namespace, job);
+      const created = await ctx.client.resource<Job>(JOBS).create(cj.metadata.namespace, job);
       void ctx.events.record(cj, 'Normal', 'SuccessfulCreate', `Created job ${name}`);
       return created;
     } catch (err) {
@@ -293,7 +282,7 @@ export class CronJobReconciler implements Controller {
         throw err;
       }
       // Created by an earlier look whose status write was lost: ours if it is controlled by this CronJob.
-      const existing = await ctx.client.resource(JOBS).get(cj.metadata.namespace, name);
+      const existing = await ctx.client.resource<Job>(JOBS).get(cj.metadata.namespace, name);
       return controllerRefOf(existing)?.uid === cj.metadata.uid && !finishedCondition(jobStatusOf(existing))
         ? existing
         : undefined;
@@ -313,10 +302,10 @@ export class CronJobReconciler implements Controller {
     }
   }
 
-  private async writeStatus(ctx: ControllerContext, cj: KubeObject, status: CronJobStatus): Promise<void> {
+  private async writeStatus(ctx: ControllerContext, cj: CronJob, status: CronJobStatus): Promise<void> {
     if (JSON.stringify(status) === JSON.stringify(cj.status ?? {})) return;
     try {
-      await ctx.client.resource(CRON_JOBS).updateStatus(cj.metadata.namespace, { ...cj, status: status as JsonObject });
+      await ctx.client.resource<CronJob>(CRON_JOBS).updateStatus(cj.metadata.namespace, { ...cj, status });
     } catch (err) {
       if (isConflict(err)) throw new Error(`cronjob ${objectKey(cj)} changed meanwhile; looking again`);
       if (!isNotFound(err)) throw err;

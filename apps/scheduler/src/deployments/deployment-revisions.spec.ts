@@ -1,7 +1,10 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { Deployment, PodTemplateSpec } from '@skiff/kube-types';
 import { newReplicaSet, podTemplateHash, sameTemplate } from './deployment-revisions';
 
-const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+const template: PodTemplateSpec = {
+  metadata: { labels: { app: 'web' } },
+  spec: { containers: [{ name: 'c', image: 'busybox' }] },
+};
 
 describe('deployment revisions', () => {
   it('hashes a template stably whatever the key order, and differently per collisionCount', () => {
@@ -12,16 +15,18 @@ describe('deployment revisions', () => {
   });
 
   it('compares templates ignoring the hash label and null or empty fields', () => {
-    const withHash = {
-      metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' }, creationTimestamp: null },
-      spec: { ...template.spec, volumes: [] },
+    const withHash: PodTemplateSpec = {
+      metadata: { labels: { app: 'web', 'pod-template-hash': 'abc' } },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [] },
     };
+    // Go writes a template's zero creationTimestamp as null, which the type has no room for.
+    Object.assign(withHash.metadata!, { creationTimestamp: null });
     expect(sameTemplate(template, withHash)).toBe(true);
     expect(sameTemplate(template, { ...template, spec: { containers: [{ name: 'c', image: 'nginx' }] } })).toBe(false);
   });
 
   it('builds a ReplicaSet owned by the Deployment, selecting its hash', () => {
-    const d: KubeObject = {
+    const d: Deployment = {
       metadata: {
         name: 'web',
         namespace: 'ns',

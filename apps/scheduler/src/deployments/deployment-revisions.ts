@@ -1,7 +1,8 @@
-import { isJsonObject, JsonObject, JsonValue, KubeObject } from '@skiff/api-machinery';
+import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { DEPLOYMENTS, newControllerRef, REPLICA_SETS } from '@skiff/controller-runtime';
+import type { Deployment, PodTemplateSpec, ReplicaSet } from '@skiff/kube-types';
 
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -21,8 +22,8 @@ const NOT_COPIED = new Set([
 // Upstream's rand.SafeEncodeString alphabet: no vowels, no look-alikes, so hashes never spell words.
 const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
-export function templateOf(obj: KubeObject): JsonObject {
-  return isJsonObject(obj.spec) && isJsonObject(obj.spec.template) ? obj.spec.template : {};
+export function templateOf(obj: Deployment | ReplicaSet): PodTemplateSpec {
+  return obj.spec.template ?? {};
 }
 
 function canonical(value: unknown): string {
@@ -36,7 +37,7 @@ function canonical(value: unknown): string {
 }
 
 /** The pod-template-hash of a template (and the Deployment's collisionCount), in upstream's alphabet. */
-export function podTemplateHash(template: JsonObject, collisionCount = 0): string {
+export function podTemplateHash(template: PodTemplateSpec, collisionCount = 0): string {
   const digest = createHash('sha256')
     .update(canonical(normalized(template) ?? {}))
     .update(collisionCount > 0 ? String(collisionCount) : '')
@@ -45,30 +46,33 @@ export function podTemplateHash(template: JsonObject, collisionCount = 0): strin
   return [...decimal].map((c) => SAFE_ALPHANUMS[c.charCodeAt(0) % SAFE_ALPHANUMS.length]).join('');
 }
 
-/** Drops nulls and empty objects and lists, which Go's typed templates cannot tell from absent (semantic equality). */
-function normalized(value: JsonValue): JsonValue | undefined {
+/**
+ * Drops nulls and empty objects and lists, which Go's typed templates cannot tell from absent (semantic equality).
+ * Walks the template as the JSON it is.
+ */
+function normalized(value: unknown): unknown {
   if (value === null) return undefined;
   if (Array.isArray(value)) {
-    const items = value.map(normalized).filter((v): v is JsonValue => v !== undefined);
+    const items = value.map(normalized).filter((v) => v !== undefined);
     return items.length > 0 ? items : undefined;
   }
   if (isJsonObject(value)) {
     const entries = Object.entries(value)
       .map(([k, v]) => [k, normalized(v)] as const)
-      .filter((e): e is readonly [string, JsonValue] => e[1] !== undefined);
+      .filter((e) => e[1] !== undefined);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   }
   return value;
 }
 
-function withoutHash(template: JsonObject): JsonValue | undefined {
+function withoutHash(template: PodTemplateSpec): unknown {
   const t = structuredClone(template);
-  if (isJsonObject(t.metadata) && isJsonObject(t.metadata.labels)) delete t.metadata.labels[POD_TEMPLATE_HASH];
+  if (t.metadata?.labels) delete t.metadata.labels[POD_TEMPLATE_HASH];
   return normalized(t);
 }
 
 /** Same pod template, ignoring the hash label the controller adds and null/empty fields (EqualIgnoreHash). */
-export function sameTemplate(a: JsonObject, b: JsonObject): boolean {
+export function sameTemplate(a: PodTemplateSpec, b: PodTemplateSpec): boolean {
   return isDeepStrictEqual(withoutHash(a), withoutHash(b));
 }
 
@@ -88,26 +92,20 @@ export function copiedAnnotations(deployment: KubeObject): Record<string, string
 
 /** A new ReplicaSet for the Deployment's current template at `revision`, with `replicas` to start with. */
 export function newReplicaSet(
-  deployment: KubeObject,
+  deployment: Deployment,
   hash: string,
   revision: number,
   replicas: number,
   maxSurge: number,
-): KubeObject {
+): ReplicaSet {
   const template = structuredClone(templateOf(deployment));
-  const meta = isJsonObject(template.metadata) ? template.metadata : (template.metadata = {});
-  const labels = {
-    ...(isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {}),
-    [POD_TEMPLATE_HASH]: hash,
-  };
+  const meta = (template.metadata ??= {});
+  const labels = { ...meta.labels, [POD_TEMPLATE_HASH]: hash };
   meta.labels = labels;
-  const spec = isJsonObject(deployment.spec) ? deployment.spec : {};
-  const selector = isJsonObject(spec.selector) ? structuredClone(spec.selector) : {};
-  selector.matchLabels = {
-    ...(isJsonObject(selector.matchLabels) ? selector.matchLabels : {}),
-    [POD_TEMPLATE_HASH]: hash,
-  };
-  const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
+  const spec = deployment.spec;
+  const selector = structuredClone(spec.selector ?? {});
+  selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash };
+  const desired = spec.replicas ?? 1;
   return {
     apiVersion: REPLICA_SETS.apiVersion,
     kind: REPLICA_SETS.kind,
@@ -125,7 +123,7 @@ export function newReplicaSet(
     },
     spec: {
       replicas,
-      minReadySeconds: typeof spec.minReadySeconds === 'number' ? spec.minReadySeconds : 0,
+      minReadySeconds: spec.minReadySeconds ?? 0,
       selector,
       template,
     },

@@ -1,30 +1,22 @@
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from '@skiff/kube-types';
 import { specReplicas, statusCount } from './rollout-math';
 
-export interface DeploymentCondition {
-  type: 'Available' | 'Progressing' | 'ReplicaFailure';
-  status: 'True' | 'False' | 'Unknown';
-  lastUpdateTime: string;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+/** The status this controller writes: every count set, conditions always present. */
+export type DeploymentStatusView = Required<
+  Pick<
+    DeploymentStatus,
+    | 'observedGeneration'
+    | 'replicas'
+    | 'updatedReplicas'
+    | 'readyReplicas'
+    | 'availableReplicas'
+    | 'unavailableReplicas'
+  >
+> &
+  Pick<DeploymentStatus, 'collisionCount'> & { conditions: DeploymentCondition[] };
 
-export interface DeploymentStatus {
-  observedGeneration: number;
-  replicas: number;
-  updatedReplicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
-  unavailableReplicas: number;
-  collisionCount?: number;
-  conditions: DeploymentCondition[];
-}
-
-export function currentConditions(deployment: KubeObject): DeploymentCondition[] {
-  return isJsonObject(deployment.status) && Array.isArray(deployment.status.conditions)
-    ? (deployment.status.conditions as unknown as DeploymentCondition[])
-    : [];
+export function currentConditions(deployment: Deployment): DeploymentCondition[] {
+  return deployment.status?.conditions ?? [];
 }
 
 /** Sets a condition, keeping lastTransitionTime when the status does not change (SetDeploymentCondition). */
@@ -41,18 +33,17 @@ export function setCondition(
 
 /** calculateStatus: counts summed over the ReplicaSets, and the Available condition. */
 export function calculateStatus(
-  deployment: KubeObject,
-  all: readonly KubeObject[],
-  newRs: KubeObject | undefined,
+  deployment: Deployment,
+  all: readonly ReplicaSet[],
+  newRs: ReplicaSet | undefined,
   maxUnavailable: number,
   now: string,
-): DeploymentStatus {
-  const desired =
-    isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
-  const sum = (f: 'replicas' | 'readyReplicas' | 'availableReplicas', list: readonly KubeObject[]): number =>
+): DeploymentStatusView {
+  const desired = deployment.spec.replicas ?? 1;
+  const sum = (f: 'replicas' | 'readyReplicas' | 'availableReplicas', list: readonly ReplicaSet[]): number =>
     list.reduce((n, rs) => n + statusCount(rs, f), 0);
   const available = sum('availableReplicas', all);
-  const previous = isJsonObject(deployment.status) ? deployment.status : {};
+  const collisionCount = deployment.status?.collisionCount;
   const availability =
     available >= desired - maxUnavailable
       ? ({
@@ -74,15 +65,14 @@ export function calculateStatus(
     readyReplicas: sum('readyReplicas', all),
     availableReplicas: available,
     unavailableReplicas: Math.max(0, all.reduce((n, rs) => n + specReplicas(rs), 0) - available),
-    ...(typeof previous.collisionCount === 'number' ? { collisionCount: previous.collisionCount } : {}),
+    ...(collisionCount !== undefined ? { collisionCount } : {}),
     conditions: setCondition(currentConditions(deployment), availability, now),
   };
 }
 
 /** Every replica updated and available, and nothing old left (DeploymentComplete). */
-export function isComplete(deployment: KubeObject, status: DeploymentStatus): boolean {
-  const desired =
-    isJsonObject(deployment.spec) && typeof deployment.spec.replicas === 'number' ? deployment.spec.replicas : 1;
+export function isComplete(deployment: Deployment, status: DeploymentStatusView): boolean {
+  const desired = deployment.spec.replicas ?? 1;
   return (
     status.updatedReplicas === desired &&
     status.replicas === desired &&
@@ -92,8 +82,8 @@ export function isComplete(deployment: KubeObject, status: DeploymentStatus): bo
 }
 
 /** The rollout made progress since the last status (DeploymentProgressing). */
-export function madeProgress(deployment: KubeObject, next: DeploymentStatus): boolean {
-  const old = (isJsonObject(deployment.status) ? deployment.status : {}) as Partial<DeploymentStatus>;
+export function madeProgress(deployment: Deployment, next: DeploymentStatusView): boolean {
+  const old: DeploymentStatus = deployment.status ?? {};
   const oldOld = (old.replicas ?? 0) - (old.updatedReplicas ?? 0);
   const newOld = next.replicas - next.updatedReplicas;
   return (
@@ -104,9 +94,9 @@ export function madeProgress(deployment: KubeObject, next: DeploymentStatus): bo
   );
 }
 
-export function sameDeploymentStatus(current: unknown, next: DeploymentStatus): boolean {
-  const c = isJsonObject(current) ? current : {};
-  const keys: (keyof DeploymentStatus)[] = [
+export function sameDeploymentStatus(current: DeploymentStatus | undefined, next: DeploymentStatusView): boolean {
+  const c: DeploymentStatus = current ?? {};
+  const keys: (keyof DeploymentStatusView & keyof DeploymentStatus)[] = [
     'observedGeneration',
     'replicas',
     'updatedReplicas',

@@ -1,14 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { KubeObject, labelSelectorFromObject, labelSelectorIsEverything, matchesLabels } from '@skiff/api-machinery';
 import {
-  isJsonObject,
-  KubeObject,
-  LabelSelector,
-  labelSelectorFromObject,
-  labelSelectorIsEverything,
-  matchesLabels,
-} from '@skiff/api-machinery';
-import {
-  claimObjects,
   ControllerContext,
   controllerRefOf,
   DEPLOYMENTS,
@@ -21,12 +13,13 @@ import {
   Controller,
 } from '@skiff/controller-runtime';
 import { isAlreadyExists, isNotFound } from '@skiff/kube-client';
+import type { Deployment, DeploymentCondition, Pod, ReplicaSet } from '@skiff/kube-types';
+import { claimTyped } from '../controllers/claimed-objects';
 import { podPhase } from '../controllers/pod-conditions';
 import {
   calculateStatus,
   currentConditions,
-  DeploymentCondition,
-  DeploymentStatus,
+  DeploymentStatusView,
   isComplete,
   madeProgress,
   sameDeploymentStatus,
@@ -60,12 +53,12 @@ const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 const MAX_INT32 = 2 ** 31 - 1;
 
 interface Rollout {
-  deployment: KubeObject;
+  deployment: Deployment;
   desired: number;
   maxSurge: number;
   maxUnavailable: number;
-  newRs?: KubeObject;
-  old: KubeObject[];
+  newRs?: ReplicaSet;
+  old: ReplicaSet[];
   createdNewRs: boolean;
 }
 
@@ -79,14 +72,14 @@ interface Rollout {
 export class DeploymentReconciler implements Controller {
   readonly name = 'deployment-controller';
   readonly workers = 5;
-  private deployments!: Informer;
-  private replicaSets!: Informer;
-  private pods!: Informer;
+  private deployments!: Informer<Deployment>;
+  private replicaSets!: Informer<ReplicaSet>;
+  private pods!: Informer<Pod>;
 
   begin(ctx: ControllerContext): void {
-    this.deployments = ctx.informers.get(DEPLOYMENTS);
-    this.replicaSets = ctx.informers.get(REPLICA_SETS);
-    this.pods = ctx.informers.get(PODS);
+    this.deployments = ctx.informers.get<Deployment>(DEPLOYMENTS);
+    this.replicaSets = ctx.informers.get<ReplicaSet>(REPLICA_SETS);
+    this.pods = ctx.informers.get<Pod>(PODS);
     for (const event of ['add', 'update', 'delete'] as const) {
       this.deployments.on(event, (d) => ctx.enqueue(objectKey(d)));
       this.replicaSets.on(event, (rs) => this.enqueueForReplicaSet(ctx, rs));
@@ -103,8 +96,8 @@ export class DeploymentReconciler implements Controller {
     const { namespace, name } = splitKey(key);
     const deployment = this.deployments.get(namespace, name);
     if (!deployment) return;
-    const spec = isJsonObject(deployment.spec) ? deployment.spec : {};
-    const selector = labelSelectorFromObject(spec.selector as LabelSelector | undefined);
+    const spec = deployment.spec;
+    const selector = labelSelectorFromObject(spec.selector);
     if (labelSelectorIsEverything(selector)) {
       void ctx.events.record(
         withKind(deployment),
@@ -115,7 +108,7 @@ export class DeploymentReconciler implements Controller {
       return;
     }
     const candidates = this.replicaSets.list().filter((rs) => rs.metadata.namespace === namespace);
-    const owned = await claimObjects(ctx.client, {
+    const owned = await claimTyped(ctx.client, {
       owner: deployment,
       ownerResource: DEPLOYMENTS,
       selector,
@@ -123,7 +116,7 @@ export class DeploymentReconciler implements Controller {
       dependents: REPLICA_SETS,
     });
     const { maxSurge, maxUnavailable } = resolveFenceposts(deployment);
-    const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    const desired = spec.replicas ?? 1;
     const template = templateOf(deployment);
     const matching = owned.filter((rs) => sameTemplate(templateOf(rs), template)).sort(byCreation);
     const r: Rollout = {
@@ -142,7 +135,7 @@ export class DeploymentReconciler implements Controller {
       if (spec.paused === true) await this.cleanupHistory(ctx, r);
       return this.writeStatus(ctx, r, spec.paused === true ? 'paused' : 'statusOnly');
     }
-    const strategy = isJsonObject(spec.strategy) ? spec.strategy.type : undefined;
+    const strategy = spec.strategy?.type;
     return strategy === 'Recreate' ? this.rolloutRecreate(ctx, r) : this.rolloutRolling(ctx, r);
   }
 
@@ -234,15 +227,14 @@ export class DeploymentReconciler implements Controller {
   private async ensureNewReplicaSet(ctx: ControllerContext, r: Rollout): Promise<void> {
     if (r.newRs) return this.syncRevision(ctx, r);
     const d = r.deployment;
-    const collisionCount =
-      isJsonObject(d.status) && typeof d.status.collisionCount === 'number' ? d.status.collisionCount : 0;
+    const collisionCount = d.status?.collisionCount ?? 0;
     const hash = podTemplateHash(templateOf(d), collisionCount);
-    const isRolling = !(isJsonObject(d.spec) && isJsonObject(d.spec.strategy) && d.spec.strategy.type === 'Recreate');
+    const isRolling = d.spec.strategy?.type !== 'Recreate';
     const replicas = isRolling
       ? newReplicasForRollingUpdate(r.desired, r.maxSurge, { spec: 0, available: 0 }, r.old.map(counts))
       : r.desired;
     const revision = maxRevision(r.old) + 1;
-    const client = ctx.client.resource(REPLICA_SETS);
+    const client = ctx.client.resource<ReplicaSet>(REPLICA_SETS);
     try {
       r.newRs = await client.create(d.metadata.namespace, newReplicaSet(d, hash, revision, replicas, r.maxSurge));
     } catch (err) {
@@ -288,16 +280,13 @@ export class DeploymentReconciler implements Controller {
       const history = rs.metadata.annotations?.[REVISION_HISTORY];
       annotations[REVISION_HISTORY] = history ? `${history},${current}` : String(current);
     }
-    const minReadySeconds =
-      isJsonObject(r.deployment.spec) && typeof r.deployment.spec.minReadySeconds === 'number'
-        ? r.deployment.spec.minReadySeconds
-        : 0;
+    const minReadySeconds = r.deployment.spec.minReadySeconds ?? 0;
     const stale =
       Object.entries(annotations).some(([k, v]) => rs.metadata.annotations?.[k] !== v) ||
-      (isJsonObject(rs.spec) ? (rs.spec.minReadySeconds ?? 0) : 0) !== minReadySeconds;
+      (rs.spec.minReadySeconds ?? 0) !== minReadySeconds;
     if (stale) {
       r.newRs = await ctx.client
-        .resource(REPLICA_SETS)
+        .resource<ReplicaSet>(REPLICA_SETS)
         .patch(
           rs.metadata.namespace,
           rs.metadata.name!,
@@ -315,15 +304,17 @@ export class DeploymentReconciler implements Controller {
     const patch = {
       metadata: { resourceVersion: d.metadata.resourceVersion, annotations: { [REVISION]: String(revision) } },
     };
-    r.deployment = await ctx.client.resource(DEPLOYMENTS).patch(d.metadata.namespace, d.metadata.name!, patch, 'merge');
+    r.deployment = await ctx.client
+      .resource<Deployment>(DEPLOYMENTS)
+      .patch(d.metadata.namespace, d.metadata.name!, patch, 'merge');
   }
 
   private async scaleReplicaSet(
     ctx: ControllerContext,
     r: Rollout,
-    rs: KubeObject,
+    rs: ReplicaSet,
     replicas: number,
-  ): Promise<KubeObject> {
+  ): Promise<ReplicaSet> {
     const desired = String(r.desired);
     const max = String(r.desired + r.maxSurge);
     const from = specReplicas(rs);
@@ -341,7 +332,7 @@ export class DeploymentReconciler implements Controller {
       spec: { replicas },
     };
     const updated = await ctx.client
-      .resource(REPLICA_SETS)
+      .resource<ReplicaSet>(REPLICA_SETS)
       .patch(rs.metadata.namespace, rs.metadata.name!, patch, 'merge');
     if (from !== replicas) {
       void ctx.events.record(
@@ -356,16 +347,14 @@ export class DeploymentReconciler implements Controller {
 
   /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit. */
   private async cleanupHistory(ctx: ControllerContext, r: Rollout): Promise<void> {
-    const spec = isJsonObject(r.deployment.spec) ? r.deployment.spec : {};
-    const limit =
-      typeof spec.revisionHistoryLimit === 'number' ? spec.revisionHistoryLimit : DEFAULT_REVISION_HISTORY_LIMIT;
+    const limit = r.deployment.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT;
     const idle = r.old
       .filter(
         (rs) =>
           specReplicas(rs) === 0 &&
           statusCount(rs, 'replicas') === 0 &&
           !rs.metadata.deletionTimestamp &&
-          (isJsonObject(rs.status) ? rs.status.observedGeneration : 0) === rs.metadata.generation,
+          (rs.status ? rs.status.observedGeneration : 0) === rs.metadata.generation,
       )
       .sort(byRevision);
     for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
@@ -422,18 +411,15 @@ export class DeploymentReconciler implements Controller {
 
   /** The Progressing condition (syncRolloutStatus); returns when to look again for the deadline. */
   private progress(
-    d: KubeObject,
+    d: Deployment,
     r: Rollout,
-    status: DeploymentStatus,
+    status: DeploymentStatusView,
     complete: boolean,
     now: string,
   ): number | undefined {
     const rsName = r.newRs?.metadata.name ?? '';
-    const spec = isJsonObject(d.spec) ? d.spec : {};
-    const deadline =
-      typeof spec.progressDeadlineSeconds === 'number' && spec.progressDeadlineSeconds < MAX_INT32
-        ? spec.progressDeadlineSeconds
-        : undefined;
+    const seconds = d.spec.progressDeadlineSeconds;
+    const deadline = seconds !== undefined && seconds < MAX_INT32 ? seconds : undefined;
     const previous = currentConditions(d).find((c) => c.type === 'Progressing');
     // The last rollout completed and nothing new is rolling: no progress to estimate (a resync, a scale, a crashed pod).
     if (
@@ -469,7 +455,7 @@ export class DeploymentReconciler implements Controller {
     // As upstream's DeploymentTimedOut: a completed condition never times out, an expired one stays expired.
     if (!current || current.reason === 'NewReplicaSetAvailable' || current.reason === 'ProgressDeadlineExceeded')
       return undefined;
-    const left = Date.parse(current.lastUpdateTime) + deadline * 1000 - Date.parse(now);
+    const left = Date.parse(current.lastUpdateTime ?? '') + deadline * 1000 - Date.parse(now);
     if (left > 0) return left + 500;
     status.conditions = setCondition(
       status.conditions,
@@ -494,24 +480,23 @@ export class DeploymentReconciler implements Controller {
     );
   }
 
-  private enqueueForReplicaSet(ctx: ControllerContext, rs: KubeObject): void {
+  private enqueueForReplicaSet(ctx: ControllerContext, rs: ReplicaSet): void {
     const ref = controllerRefOf(rs);
     if (ref) {
       if (ref.kind === 'Deployment') ctx.enqueue(`${rs.metadata.namespace}/${ref.name}`);
       return;
     }
     for (const d of this.deployments.list()) {
-      const selector = isJsonObject(d.spec) ? (d.spec.selector as LabelSelector | undefined) : undefined;
       if (
         d.metadata.namespace === rs.metadata.namespace &&
-        matchesLabels(labelSelectorFromObject(selector), rs.metadata.labels)
+        matchesLabels(labelSelectorFromObject(d.spec.selector), rs.metadata.labels)
       )
         ctx.enqueue(objectKey(d));
     }
   }
 }
 
-function counts(rs: KubeObject): RsCounts {
+function counts(rs: ReplicaSet): RsCounts {
   return { spec: specReplicas(rs), available: statusCount(rs, 'availableReplicas') };
 }
 
@@ -528,13 +513,10 @@ function byRevision(a: KubeObject, b: KubeObject): number {
 
 function withReplicaFailure(
   conditions: DeploymentCondition[],
-  newRs: KubeObject | undefined,
+  newRs: ReplicaSet | undefined,
   now: string,
 ): DeploymentCondition[] {
-  const rsConditions =
-    newRs && isJsonObject(newRs.status) && Array.isArray(newRs.status.conditions)
-      ? (newRs.status.conditions as unknown as DeploymentCondition[])
-      : [];
+  const rsConditions = newRs?.status?.conditions ?? [];
   const failure = rsConditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (!failure) return conditions.filter((c) => c.type !== 'ReplicaFailure');
   return setCondition(
@@ -544,6 +526,6 @@ function withReplicaFailure(
   );
 }
 
-function withKind(d: KubeObject): KubeObject {
+function withKind(d: Deployment): Deployment {
   return { ...d, apiVersion: DEPLOYMENTS.apiVersion, kind: DEPLOYMENTS.kind };
 }

@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { Deployment } from '@skiff/kube-types';
 import {
   newReplicasForRollingUpdate,
   oldScaleDownBudget,
@@ -7,9 +7,13 @@ import {
   scaledValue,
 } from './rollout-math';
 
-const deployment = (replicas: number, rollingUpdate?: object, type = 'RollingUpdate'): KubeObject => ({
+const deployment = (
+  replicas: number,
+  rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string },
+  type: 'Recreate' | 'RollingUpdate' = 'RollingUpdate',
+): Deployment => ({
   metadata: {},
-  spec: { replicas, strategy: { type, rollingUpdate } },
+  spec: { replicas, selector: {}, template: {}, strategy: { type, rollingUpdate } },
 });
 
 describe('rollout arithmetic', () => {

@@ -1,4 +1,4 @@
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Deployment, ReplicaSet } from '@skiff/kube-types';
 
 /** The numbers of one ReplicaSet the rollout arithmetic needs. */
 export interface RsCounts {
@@ -6,12 +6,12 @@ export interface RsCounts {
   available: number;
 }
 
-export function specReplicas(rs: KubeObject): number {
-  return isJsonObject(rs.spec) && typeof rs.spec.replicas === 'number' ? rs.spec.replicas : 0;
+export function specReplicas(rs: ReplicaSet): number {
+  return rs.spec.replicas ?? 0;
 }
 
-export function statusCount(rs: KubeObject, field: 'replicas' | 'readyReplicas' | 'availableReplicas'): number {
-  return isJsonObject(rs.status) && typeof rs.status[field] === 'number' ? rs.status[field] : 0;
+export function statusCount(rs: ReplicaSet, field: 'replicas' | 'readyReplicas' | 'availableReplicas'): number {
+  return rs.status?.[field] ?? 0;
 }
 
 /** An int-or-percent against `total`, rounded up or down as upstream's GetScaledValueFromIntOrPercent. */
@@ -25,12 +25,11 @@ export function scaledValue(value: unknown, total: number, roundUp: boolean, fal
 }
 
 /** maxSurge and maxUnavailable resolved against replicas; both zero would never progress, so unavailable becomes 1. */
-export function resolveFenceposts(deployment: KubeObject): { maxSurge: number; maxUnavailable: number } {
-  const spec = isJsonObject(deployment.spec) ? deployment.spec : {};
-  const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
-  if (strategy.type === 'Recreate') return { maxSurge: 0, maxUnavailable: 0 };
-  const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
-  const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+export function resolveFenceposts(deployment: Deployment): { maxSurge: number; maxUnavailable: number } {
+  const spec = deployment.spec;
+  if (spec.strategy?.type === 'Recreate') return { maxSurge: 0, maxUnavailable: 0 };
+  const rolling = spec.strategy?.rollingUpdate ?? {};
+  const replicas = spec.replicas ?? 1;
   const maxSurge = scaledValue(rolling.maxSurge, replicas, true, '25%');
   const maxUnavailable = scaledValue(rolling.maxUnavailable, replicas, false, '25%');
   return maxSurge === 0 && maxUnavailable === 0 ? { maxSurge, maxUnavailable: 1 } : { maxSurge, maxUnavailable };

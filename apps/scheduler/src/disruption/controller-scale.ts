@@ -1,6 +1,7 @@
 import { isJsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
 import { controllerRefOf, Informer } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient } from '@skiff/kube-client';
+import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from '@skiff/kube-types';
 
 /** A pod's controller and the replicas it wants (upstream's controllerAndScale). */
 export interface ControllerAndScale {
@@ -10,10 +11,10 @@ export interface ControllerAndScale {
 
 /** The caches the finders read; any other kind is asked for through its /scale subresource. */
 export interface ScaleSources {
-  replicationControllers: Informer;
-  replicaSets: Informer;
-  deployments: Informer;
-  statefulSets: Informer;
+  replicationControllers: Informer<ReplicationController>;
+  replicaSets: Informer<ReplicaSet>;
+  deployments: Informer<Deployment>;
+  statefulSets: Informer<StatefulSet>;
   client: KubeClient;
 }
 
@@ -33,11 +34,15 @@ function is(ref: OwnerReference, kind: string, groups: string[]): boolean {
 }
 
 // The workloads default spec.replicas to 1.
-function replicasOf(obj: KubeObject): number {
-  return isJsonObject(obj.spec) && typeof obj.spec.replicas === 'number' ? obj.spec.replicas : 1;
+function replicasOf(obj: ReplicationController | ReplicaSet | Deployment | StatefulSet): number {
+  return obj.spec.replicas ?? 1;
 }
 
-function cached(informer: Informer, namespace: string | undefined, ref: OwnerReference): KubeObject | undefined {
+function cached<T extends KubeObject>(
+  informer: Informer<T>,
+  namespace: string | undefined,
+  ref: OwnerReference,
+): T | undefined {
   const obj = informer.get(namespace, ref.name);
   return obj && obj.metadata.uid === ref.uid ? obj : undefined;
 }
@@ -88,6 +93,7 @@ export class ControllerScaleFinder {
     const resource = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
     if (!resource) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
     const path = `${base}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
+    // Any kind with a /scale subresource answers here (custom resources too): read it as plain JSON.
     let scale: KubeObject;
     try {
       scale = await this.sources.client.request<KubeObject>('GET', path);

@@ -1,41 +1,20 @@
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import type { Pod, PodDisruptionBudget, PodDisruptionBudgetStatus } from '@skiff/kube-types';
 import { isPodReady } from '../controllers/pod-conditions';
 
 // DeletionTimeout: how long a pod recorded in disruptedPods may take to be marked for deletion.
 export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
 
-export interface BudgetCondition {
-  type: string;
-  status: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
+export type BudgetCondition = NonNullable<PodDisruptionBudgetStatus['conditions']>[number];
 
-export interface BudgetStatus {
-  observedGeneration?: number;
-  disruptedPods?: Record<string, string>;
-  disruptionsAllowed: number;
-  currentHealthy: number;
-  desiredHealthy: number;
-  expectedPods: number;
-  conditions?: BudgetCondition[];
-}
+/** The status this controller writes: the counts always set. */
+export type BudgetStatus = Required<
+  Pick<PodDisruptionBudgetStatus, 'disruptionsAllowed' | 'currentHealthy' | 'desiredHealthy' | 'expectedPods'>
+> &
+  Pick<PodDisruptionBudgetStatus, 'observedGeneration' | 'disruptedPods' | 'conditions'>;
 
-export interface BudgetSpec {
-  minAvailable?: number | string;
-  maxUnavailable?: number | string;
-  selector?: unknown;
-  unhealthyPodEvictionPolicy?: string;
-}
-
-export function budgetSpecOf(pdb: KubeObject): BudgetSpec {
-  return (isJsonObject(pdb.spec) ? pdb.spec : {}) as BudgetSpec;
-}
-
-export function budgetStatusOf(pdb: KubeObject): Partial<BudgetStatus> {
-  return (isJsonObject(pdb.status) ? pdb.status : {}) as Partial<BudgetStatus>;
+export function budgetStatusOf(pdb: PodDisruptionBudget): PodDisruptionBudgetStatus {
+  return pdb.status ?? {};
 }
 
 /** intstr.GetScaledValueFromIntOrPercent: an int as is, a percentage of `total` (rounded up here, as the controller asks). */
@@ -58,7 +37,7 @@ export interface ExpectedScale {
  * want (their scale) and how many must stay healthy; with an integer minAvailable, the pods there are.
  */
 export async function expectedPodCount(
-  spec: BudgetSpec,
+  spec: PodDisruptionBudget['spec'],
   pods: readonly KubeObject[],
   expectedScale: () => Promise<ExpectedScale>,
 ): Promise<{ expectedCount: number; desiredHealthy: number; unmanagedPods: string[] }> {
@@ -82,12 +61,12 @@ export async function expectedPodCount(
  * pod reported. Returns when to look again (the earliest entry's timeout).
  */
 export function liveDisruptedPods(
-  pods: readonly KubeObject[],
+  pods: readonly Pod[],
   recorded: Record<string, string> | undefined,
   now: number,
-): { disruptedPods: Record<string, string>; overdue: KubeObject[]; recheckAt?: number } {
+): { disruptedPods: Record<string, string>; overdue: Pod[]; recheckAt?: number } {
   const disruptedPods: Record<string, string> = {};
-  const overdue: KubeObject[] = [];
+  const overdue: Pod[] = [];
   let recheckAt: number | undefined;
   if (!recorded) return { disruptedPods, overdue };
   for (const pod of pods) {
@@ -106,11 +85,7 @@ export function liveDisruptedPods(
 }
 
 /** countHealthyPods: Ready, not being deleted, and not about to be deleted by an eviction. */
-export function countHealthyPods(
-  pods: readonly KubeObject[],
-  disruptedPods: Record<string, string>,
-  now: number,
-): number {
+export function countHealthyPods(pods: readonly Pod[], disruptedPods: Record<string, string>, now: number): number {
   return pods.filter((pod) => {
     if (pod.metadata.deletionTimestamp) return false;
     const at = disruptedPods[pod.metadata.name!];
@@ -149,7 +124,7 @@ export function withDisruptionAllowedCondition(status: BudgetStatus, now: string
 }
 
 /** pdbhelper.ConditionsAreUpToDate */
-function conditionsAreUpToDate(pdb: KubeObject, status: Partial<BudgetStatus>): boolean {
+function conditionsAreUpToDate(pdb: PodDisruptionBudget, status: PodDisruptionBudgetStatus): boolean {
   const cond = (status.conditions ?? []).find((c) => c.type === 'DisruptionAllowed');
   if (!cond || (status.observedGeneration ?? 0) !== (pdb.metadata.generation ?? 0)) return false;
   return (status.disruptionsAllowed ?? 0) > 0
@@ -168,7 +143,7 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
  * appear is safe before the controller has looked at them.
  */
 export function nextBudgetStatus(
-  pdb: KubeObject,
+  pdb: PodDisruptionBudget,
   observed: {
     currentHealthy: number;
     desiredHealthy: number;
@@ -208,7 +183,7 @@ export function nextBudgetStatus(
 }
 
 /** failSafe: when the status cannot be computed, no disruption is allowed and the condition says why. */
-export function failSafeStatus(pdb: KubeObject, message: string, now: string): BudgetStatus {
+export function failSafeStatus(pdb: PodDisruptionBudget, message: string, now: string): BudgetStatus {
   const old = budgetStatusOf(pdb);
   const status: BudgetStatus = {
     observedGeneration: old.observedGeneration,

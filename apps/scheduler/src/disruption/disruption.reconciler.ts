@@ -1,13 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  Clock,
-  isJsonObject,
-  KubeObject,
-  LabelMatcher,
-  LabelSelector,
-  labelSelectorFromObject,
-  matchesLabels,
-} from '@skiff/api-machinery';
+import { Clock, KubeObject, LabelMatcher, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
 import {
   ControllerContext,
   controllerRefOf,
@@ -25,10 +17,17 @@ import {
   KindRef,
 } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
+import type {
+  Deployment,
+  Pod,
+  PodDisruptionBudget,
+  ReplicaSet,
+  ReplicationController,
+  StatefulSet,
+} from '@skiff/kube-types';
 import { podPhase } from '../controllers/pod-conditions';
 import { ControllerScaleFinder } from './controller-scale';
 import {
-  budgetSpecOf,
   BudgetStatus,
   budgetStatusOf,
   countHealthyPods,
@@ -48,29 +47,25 @@ function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function withKind(obj: KubeObject, resource: KindRef): KubeObject {
+function withKind<T extends KubeObject>(obj: T, resource: KindRef): T {
   return { ...obj, apiVersion: resource.apiVersion, kind: resource.kind };
 }
 
 // metav1.LabelSelectorAsSelector; an invalid selector is an error the sync reports.
-function budgetSelector(pdb: KubeObject): LabelMatcher {
-  const spec = budgetSpecOf(pdb);
-  return labelSelectorFromObject(isJsonObject(spec.selector) ? (spec.selector as LabelSelector) : undefined);
+function budgetSelector(pdb: PodDisruptionBudget): LabelMatcher {
+  return labelSelectorFromObject(pdb.spec.selector);
 }
 
 // Go's %v of a *metav1.LabelSelector, as the UnmanagedPods event prints it.
-function goSelector(pdb: KubeObject): string {
-  const sel = budgetSpecOf(pdb).selector;
-  if (!isJsonObject(sel)) return '<nil>';
-  const labels = isJsonObject(sel.matchLabels)
-    ? Object.entries(sel.matchLabels).sort(([a], [b]) => (a < b ? -1 : 1))
-    : [];
-  const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions.filter(isJsonObject) : [];
-  const labelText = `map[string]string{${labels.map(([k, v]) => `${k}: ${String(v)},`).join('')}}`;
+function goSelector(pdb: PodDisruptionBudget): string {
+  const sel = pdb.spec.selector;
+  if (!sel) return '<nil>';
+  const labels = Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  const exprs = sel.matchExpressions ?? [];
+  const labelText = `map[string]string{${labels.map(([k, v]) => `${k}: ${v},`).join('')}}`;
   const exprText = exprs
     .map(
-      (e) =>
-        `LabelSelectorRequirement{Key:${String(e.key)},Operator:${String(e.operator)},Values:[${(Array.isArray(e.values) ? e.values : []).join(' ')}],},`,
+      (e) => `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(' ')}],},`,
     )
     .join('');
   return `&LabelSelector{MatchLabels:${labelText},MatchExpressions:[]LabelSelectorRequirement{${exprText}},}`;
@@ -87,27 +82,27 @@ function goSelector(pdb: KubeObject): string {
 export class DisruptionReconciler implements Controller {
   readonly name = 'disruption-controller';
   readonly workers = 2;
-  private budgets!: Informer;
-  private pods!: Informer;
+  private budgets!: Informer<PodDisruptionBudget>;
+  private pods!: Informer<Pod>;
   private finder!: ControllerScaleFinder;
 
   constructor(private readonly clock: Clock) {}
 
   begin(ctx: ControllerContext): void {
-    this.budgets = ctx.informers.get(POD_DISRUPTION_BUDGETS);
-    this.pods = ctx.informers.get(PODS);
+    this.budgets = ctx.informers.get<PodDisruptionBudget>(POD_DISRUPTION_BUDGETS);
+    this.pods = ctx.informers.get<Pod>(PODS);
     this.finder = new ControllerScaleFinder({
-      replicationControllers: ctx.informers.get(REPLICATION_CONTROLLERS),
-      replicaSets: ctx.informers.get(REPLICA_SETS),
-      deployments: ctx.informers.get(DEPLOYMENTS),
-      statefulSets: ctx.informers.get(STATEFUL_SETS),
+      replicationControllers: ctx.informers.get<ReplicationController>(REPLICATION_CONTROLLERS),
+      replicaSets: ctx.informers.get<ReplicaSet>(REPLICA_SETS),
+      deployments: ctx.informers.get<Deployment>(DEPLOYMENTS),
+      statefulSets: ctx.informers.get<StatefulSet>(STATEFUL_SETS),
       client: ctx.client,
     });
-    const enqueueBudget = (pdb: KubeObject): void => ctx.enqueue(objectKey(pdb));
+    const enqueueBudget = (pdb: PodDisruptionBudget): void => ctx.enqueue(objectKey(pdb));
     this.budgets.on('add', enqueueBudget);
     this.budgets.on('update', enqueueBudget);
     this.budgets.on('delete', enqueueBudget);
-    const onPod = (pod: KubeObject): void => {
+    const onPod = (pod: Pod): void => {
       this.enqueueBudgetFor(ctx, pod);
       const wait = this.staleDisruptionWait(pod);
       if (wait !== undefined) ctx.enqueueAfter(`${STALE_POD_KEY}${objectKey(pod)}`, wait);
@@ -132,7 +127,7 @@ export class DisruptionReconciler implements Controller {
   }
 
   /** getPdbForPod: upstream enqueues one budget per pod, and warns on the pod when several select it. */
-  private enqueueBudgetFor(ctx: ControllerContext, pod: KubeObject): void {
+  private enqueueBudgetFor(ctx: ControllerContext, pod: Pod): void {
     const matching = this.budgets
       .list()
       .filter((pdb) => pdb.metadata.namespace === pod.metadata.namespace && this.selects(pdb, pod))
@@ -145,7 +140,7 @@ export class DisruptionReconciler implements Controller {
     ctx.enqueue(objectKey(matching[0]));
   }
 
-  private selects(pdb: KubeObject, pod: KubeObject): boolean {
+  private selects(pdb: PodDisruptionBudget, pod: Pod): boolean {
     try {
       return matchesLabels(budgetSelector(pdb), pod.metadata.labels);
     } catch {
@@ -153,7 +148,7 @@ export class DisruptionReconciler implements Controller {
     }
   }
 
-  private async sync(ctx: ControllerContext, pdb: KubeObject): Promise<ReconcileResult | void> {
+  private async sync(ctx: ControllerContext, pdb: PodDisruptionBudget): Promise<ReconcileResult | void> {
     const event = (type: 'Normal' | 'Warning', reason: string, message: string): void =>
       void ctx.events.record(withKind(pdb, POD_DISRUPTION_BUDGETS), type, reason, message);
     let selector: LabelMatcher;
@@ -170,7 +165,7 @@ export class DisruptionReconciler implements Controller {
 
     let expected: Awaited<ReturnType<typeof expectedPodCount>>;
     try {
-      expected = await expectedPodCount(budgetSpecOf(pdb), pods, () => this.expectedScale(pods));
+      expected = await expectedPodCount(pdb.spec, pods, () => this.expectedScale(pods));
     } catch (err) {
       event(
         'Warning',
@@ -209,7 +204,7 @@ export class DisruptionReconciler implements Controller {
   }
 
   /** getExpectedScale: the sum of the replicas of the pods' controllers (each counted once). */
-  private async expectedScale(pods: readonly KubeObject[]): Promise<ExpectedScale> {
+  private async expectedScale(pods: readonly Pod[]): Promise<ExpectedScale> {
     const scales = new Map<string, number>();
     const unmanagedPods: string[] = [];
     for (const pod of pods) {
@@ -227,15 +222,15 @@ export class DisruptionReconciler implements Controller {
   }
 
   /** failSafe: if the status cannot be computed, at least no eviction may pass. */
-  private async failSafe(ctx: ControllerContext, pdb: KubeObject, message: string): Promise<void> {
+  private async failSafe(ctx: ControllerContext, pdb: PodDisruptionBudget, message: string): Promise<void> {
     await this.writeStatus(ctx, pdb, failSafeStatus(pdb, message, timestamp(this.clock.nowMs())));
   }
 
   // UpdateStatus with the cached resourceVersion: an eviction that changed the budget meanwhile wins, we recompute.
-  private async writeStatus(ctx: ControllerContext, pdb: KubeObject, status: BudgetStatus): Promise<void> {
+  private async writeStatus(ctx: ControllerContext, pdb: PodDisruptionBudget, status: BudgetStatus): Promise<void> {
     try {
       await ctx.client
-        .resource(POD_DISRUPTION_BUDGETS)
+        .resource<PodDisruptionBudget>(POD_DISRUPTION_BUDGETS)
         .updateStatus(pdb.metadata.namespace, { ...withKind(pdb, POD_DISRUPTION_BUDGETS), status });
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -243,13 +238,9 @@ export class DisruptionReconciler implements Controller {
   }
 
   /** How long until a DisruptionTarget condition on this pod counts as stale (nonTerminatingPodHasStaleDisruptionCondition). */
-  private staleDisruptionWait(pod: KubeObject): number | undefined {
+  private staleDisruptionWait(pod: Pod): number | undefined {
     if (pod.metadata.deletionTimestamp) return undefined;
-    const conditions =
-      isJsonObject(pod.status) && Array.isArray(pod.status.conditions)
-        ? pod.status.conditions.filter(isJsonObject)
-        : [];
-    const cond = conditions.find((c) => c.type === 'DisruptionTarget');
+    const cond = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
     const phase = podPhase(pod);
     // Conditions the kubelet adds are never stale, nor are those of finished pods.
     if (

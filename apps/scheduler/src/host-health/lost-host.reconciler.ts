@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import {
   Controller,
@@ -10,7 +9,7 @@ import {
   ReconcileResult,
 } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
-import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
+import { Pod, PodCondition, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { isTerminal } from '../placement/pod-scheduling';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
@@ -27,20 +26,20 @@ const HOSTS_KEY = 'sandbox-hosts';
 export class LostHostReconciler implements Controller {
   readonly name = 'lost-hosts';
   readonly workers = 1;
-  private informer!: Informer;
+  private informer!: Informer<Pod>;
   private readonly log = new Logger(LostHostReconciler.name);
-  private readonly pods: ResourceClient;
+  private readonly pods: ResourceClient<Pod>;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(KUBE_CLIENT) client: KubeClient,
     private readonly hosts: HostRegistryRepository,
   ) {
-    this.pods = client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+    this.pods = client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true });
   }
 
   begin(ctx: ControllerContext): void {
-    this.informer = ctx.informers.get(PODS);
+    this.informer = ctx.informers.get<Pod>(PODS);
     ctx.enqueue(HOSTS_KEY);
   }
 
@@ -63,8 +62,8 @@ export class LostHostReconciler implements Controller {
     return again;
   }
 
-  private async markNotReady(pod: KubeObject, host: RegisteredHost): Promise<void> {
-    const conditions = conditionsOf(pod);
+  private async markNotReady(pod: Pod, host: RegisteredHost): Promise<void> {
+    const conditions = pod.status?.conditions ?? [];
     const ready = conditions.find((c) => c.type === 'Ready');
     if (ready && ready.status === 'False' && ready.reason === 'NodeLost') return;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -72,7 +71,7 @@ export class LostHostReconciler implements Controller {
     const next = conditions
       .filter((c) => c.type !== 'Ready' && c.type !== 'ContainersReady')
       .concat(
-        ['Ready', 'ContainersReady'].map((type) => ({
+        ['Ready', 'ContainersReady'].map((type): PodCondition => ({
           type,
           status: 'False',
           reason: 'NodeLost',
@@ -86,7 +85,7 @@ export class LostHostReconciler implements Controller {
     });
   }
 
-  private async fail(pod: KubeObject, host: RegisteredHost, events: EventRecorder): Promise<void> {
+  private async fail(pod: Pod, host: RegisteredHost, events: EventRecorder): Promise<void> {
     const message = `Sandbox host ${host.hostId} which was running the pod is unresponsive`;
     await this.pods.patchStatus(
       pod.metadata.namespace,
@@ -97,9 +96,4 @@ export class LostHostReconciler implements Controller {
     );
     events.record(pod, 'Warning', 'NodeLost', message);
   }
-}
-
-function conditionsOf(pod: KubeObject): Record<string, unknown>[] {
-  const status = isJsonObject(pod.status) ? pod.status : {};
-  return Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
 }

@@ -1,4 +1,4 @@
-import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Pod } from '@skiff/kube-types';
 import { PodFailurePolicyRule } from './job-spec';
 
 export interface PodFailurePolicyMatch {
@@ -12,22 +12,15 @@ interface TerminatedContainer {
   exitCode: number;
 }
 
-function terminatedContainers(pod: KubeObject): TerminatedContainer[] {
-  const status = isJsonObject(pod.status) ? pod.status : {};
+function terminatedContainers(pod: Pod): TerminatedContainer[] {
   const out: TerminatedContainer[] = [];
-  for (const list of [status.initContainerStatuses, status.containerStatuses]) {
-    for (const cs of Array.isArray(list) ? list : []) {
-      if (!isJsonObject(cs) || !isJsonObject(cs.state) || !isJsonObject(cs.state.terminated)) continue;
-      const code = (cs.state.terminated as JsonObject).exitCode;
-      if (typeof code === 'number' && typeof cs.name === 'string') out.push({ name: cs.name, exitCode: code });
+  for (const list of [pod.status?.initContainerStatuses, pod.status?.containerStatuses]) {
+    for (const cs of list ?? []) {
+      const code = cs.state?.terminated?.exitCode;
+      if (code !== undefined) out.push({ name: cs.name, exitCode: code });
     }
   }
   return out;
-}
-
-function podConditions(pod: KubeObject): { type: string; status: string }[] {
-  const status = isJsonObject(pod.status) ? pod.status : {};
-  return Array.isArray(status.conditions) ? (status.conditions as unknown as { type: string; status: string }[]) : [];
 }
 
 /**
@@ -37,7 +30,7 @@ function podConditions(pod: KubeObject): { type: string; status: string }[] {
  */
 export function matchPodFailurePolicy(
   rules: readonly PodFailurePolicyRule[],
-  pod: KubeObject,
+  pod: Pod,
 ): PodFailurePolicyMatch | undefined {
   const where = `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
   for (const [i, rule] of rules.entries()) {
@@ -57,7 +50,7 @@ export function matchPodFailurePolicy(
     }
     for (const pattern of rule.onPodConditions ?? []) {
       const want = pattern.status ?? 'True';
-      if (podConditions(pod).some((c) => c.type === pattern.type && c.status === want)) {
+      if ((pod.status?.conditions ?? []).some((c) => c.type === pattern.type && c.status === want)) {
         return {
           action: rule.action,
           message: `Pod ${where} has condition ${pattern.type} matching ${rule.action} rule at index ${i}`,

@@ -1,6 +1,6 @@
-import { KubeObject } from '@skiff/api-machinery';
 import { isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
 import { ControllerContext, ControllerExpectations, PODS } from '@skiff/controller-runtime';
+import type { Job, Pod } from '@skiff/kube-types';
 import { isPodReady } from '../controllers/pod-conditions';
 import { pendingIndexes, podIndexOf } from './job-indexes';
 import { podForJob } from './job-pods';
@@ -20,24 +20,24 @@ export class JobPodManager {
     private readonly ctx: ControllerContext,
     private readonly expectations: ControllerExpectations,
     private readonly key: string,
-    private readonly job: KubeObject,
+    private readonly job: Job,
     private readonly spec: JobSpecView,
   ) {}
 
   /** Returns the pods active afterwards (the kept ones and the new ones). */
   async manage(
-    active: KubeObject[],
+    active: Pod[],
     succeeded: number,
     completed: ReadonlySet<number> | undefined,
     mayCreate: boolean,
-  ): Promise<KubeObject[]> {
+  ): Promise<Pod[]> {
     if (!this.expectations.satisfied(this.key)) return active;
     return completed
       ? this.manageIndexed(active, completed, mayCreate)
       : this.manageNonIndexed(active, succeeded, mayCreate);
   }
 
-  private async manageNonIndexed(active: KubeObject[], succeeded: number, mayCreate: boolean): Promise<KubeObject[]> {
+  private async manageNonIndexed(active: Pod[], succeeded: number, mayCreate: boolean): Promise<Pod[]> {
     const { parallelism, completions } = this.spec;
     let want: number;
     if (completions === undefined) want = succeeded > 0 ? Math.min(active.length, parallelism) : parallelism;
@@ -55,15 +55,11 @@ export class JobPodManager {
     return active;
   }
 
-  private async manageIndexed(
-    active: KubeObject[],
-    completed: ReadonlySet<number>,
-    mayCreate: boolean,
-  ): Promise<KubeObject[]> {
+  private async manageIndexed(active: Pod[], completed: ReadonlySet<number>, mayCreate: boolean): Promise<Pod[]> {
     const completions = this.spec.completions ?? 0;
     // One pod per index: pods without a valid index, of a completed index, or a second pod of an index go.
-    const byIndex = new Map<number, KubeObject>();
-    const surplus: KubeObject[] = [];
+    const byIndex = new Map<number, Pod>();
+    const surplus: Pod[] = [];
     for (const pod of [...active].sort((a, b) => deletionOrder(b, a))) {
       const ix = podIndexOf(pod);
       if (ix === undefined || ix >= completions || completed.has(ix) || byIndex.has(ix)) surplus.push(pod);
@@ -87,14 +83,14 @@ export class JobPodManager {
     return kept;
   }
 
-  private async createPods(indexes: (number | undefined)[]): Promise<KubeObject[]> {
+  private async createPods(indexes: (number | undefined)[]): Promise<Pod[]> {
     if (indexes.length === 0) return [];
-    const client = this.ctx.client.resource(PODS);
+    const client = this.ctx.client.resource<Pod>(PODS);
     this.expectations.expectCreations(this.key, indexes.length);
     const results = await Promise.allSettled(
       indexes.map((ix) => client.create(this.job.metadata.namespace, podForJob(this.job, this.spec, ix))),
     );
-    const created: KubeObject[] = [];
+    const created: Pod[] = [];
     let failure: unknown;
     for (const r of results) {
       if (r.status === 'fulfilled') {
@@ -122,9 +118,9 @@ export class JobPodManager {
    * Deletes pods (preconditioned on their uid). With `expect`, the deletions are expected so
    * counting waits for them; returns the pods that could not be deleted and are still active.
    */
-  async deletePods(pods: KubeObject[], expect: boolean): Promise<KubeObject[]> {
+  async deletePods(pods: Pod[], expect: boolean): Promise<Pod[]> {
     if (pods.length === 0) return [];
-    const client = this.ctx.client.resource(PODS);
+    const client = this.ctx.client.resource<Pod>(PODS);
     if (expect)
       this.expectations.expectDeletions(
         this.key,
@@ -135,7 +131,7 @@ export class JobPodManager {
         client.delete(p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } }),
       ),
     );
-    const left: KubeObject[] = [];
+    const left: Pod[] = [];
     let failure: unknown;
     results.forEach((r, i) => {
       const pod = pods[i];
@@ -155,10 +151,9 @@ export class JobPodManager {
 }
 
 /** Which active pods go first: unscheduled, then not ready, then the newest (upstream's ActivePods order). */
-function deletionOrder(a: KubeObject, b: KubeObject): number {
-  const scheduled = (p: KubeObject) =>
-    typeof (p.spec as { nodeName?: unknown } | undefined)?.nodeName === 'string' ? 1 : 0;
-  const ready = (p: KubeObject) => (isPodReady(p) ? 1 : 0);
+function deletionOrder(a: Pod, b: Pod): number {
+  const scheduled = (p: Pod) => (p.spec.nodeName !== undefined ? 1 : 0);
+  const ready = (p: Pod) => (isPodReady(p) ? 1 : 0);
   return (
     scheduled(a) - scheduled(b) ||
     ready(a) - ready(b) ||

@@ -1,4 +1,5 @@
-import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import type { EnvVar, Job, Pod } from '@skiff/kube-types';
 import { podPhase } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
 import { JOBS } from '@skiff/controller-runtime';
@@ -20,7 +21,7 @@ export function hasTrackingFinalizer(pod: KubeObject): boolean {
   return pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER) === true;
 }
 
-export function isPodSucceeded(pod: KubeObject): boolean {
+export function isPodSucceeded(pod: Pod): boolean {
   return podPhase(pod) === 'Succeeded';
 }
 
@@ -28,33 +29,29 @@ export function isPodSucceeded(pod: KubeObject): boolean {
  * A failure as the Job counts it: phase Failed, or (unless the Job replaces only Failed pods)
  * deleted before it succeeded — such a pod may never reach a phase, and must not vanish uncounted.
  */
-export function isPodFailed(pod: KubeObject, spec: JobSpecView): boolean {
+export function isPodFailed(pod: Pod, spec: JobSpecView): boolean {
   if (podPhase(pod) === 'Failed') return true;
   if (spec.onlyReplaceFailed) return false;
   return pod.metadata.deletionTimestamp !== undefined && podPhase(pod) !== 'Succeeded';
 }
 
-export function isPodFinished(pod: KubeObject): boolean {
+export function isPodFinished(pod: Pod): boolean {
   const phase = podPhase(pod);
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /** Being deleted but not finished yet (status.terminating). */
-export function isPodTerminating(pod: KubeObject): boolean {
+export function isPodTerminating(pod: Pod): boolean {
   return pod.metadata.deletionTimestamp !== undefined && !isPodFinished(pod);
 }
 
 /** When a pod finished: its containers' last finishedAt, else when it was deleted, else its creation time. */
-export function podFinishedAt(pod: KubeObject): number {
-  const status = isJsonObject(pod.status) ? pod.status : {};
+export function podFinishedAt(pod: Pod): number {
   let latest = 0;
-  for (const list of [status.containerStatuses, status.initContainerStatuses]) {
-    for (const cs of Array.isArray(list) ? list : []) {
-      const terminated =
-        isJsonObject(cs) && isJsonObject(cs.state) && isJsonObject(cs.state.terminated)
-          ? cs.state.terminated
-          : undefined;
-      const at = typeof terminated?.finishedAt === 'string' ? Date.parse(terminated.finishedAt) : NaN;
+  for (const list of [pod.status?.containerStatuses, pod.status?.initContainerStatuses]) {
+    for (const cs of list ?? []) {
+      const finishedAt = cs.state?.terminated?.finishedAt;
+      const at = finishedAt !== undefined ? Date.parse(finishedAt) : NaN;
       if (!Number.isNaN(at)) latest = Math.max(latest, at);
     }
   }
@@ -69,7 +66,7 @@ export function podFinishedAt(pod: KubeObject): number {
  * When the next pod may be created after failures (upstream's backoffRecord): failures since
  * the last success, counted from the finished pods; 10 s doubling per failure, at most 6 min.
  */
-export function backoffUntil(finished: readonly KubeObject[], spec: JobSpecView): number | undefined {
+export function backoffUntil(finished: readonly Pod[], spec: JobSpecView): number | undefined {
   const sorted = [...finished].sort((a, b) => podFinishedAt(a) - podFinishedAt(b));
   let failures = 0;
   let lastFailure = 0;
@@ -97,7 +94,7 @@ export function backoffDelayMs(failures: number): number {
  * `<job>-<index>-`, annotated and labelled with its index, JOB_COMPLETION_INDEX in every container,
  * and hostname `<job>-<index>` unless the template sets one.
  */
-export function podForJob(job: KubeObject, spec: JobSpecView, index?: number): KubeObject {
+export function podForJob(job: Job, spec: JobSpecView, index?: number): Pod {
   const jobName = job.metadata.name!;
   const labels: Record<string, string> = spec.manualSelector
     ? {}
@@ -113,23 +110,15 @@ export function podForJob(job: KubeObject, spec: JobSpecView, index?: number): K
     annotations[COMPLETION_INDEX_KEY] = String(index);
   }
   const pod = podFromTemplate(spec.template, job, JOBS, { labels, annotations });
-  const podSpec = pod.spec as JsonObject;
+  const podSpec = pod.spec;
   if (index !== undefined) {
     // Keep room for the API server's 5 random characters, as upstream's podGenerateNameWithIndex.
     const suffix = `-${index}-`;
     pod.metadata.generateName = `${jobName.slice(0, 58 - suffix.length)}${suffix}`;
-    for (const field of ['containers', 'initContainers']) {
-      const containers = Array.isArray(podSpec[field]) ? podSpec[field] : [];
-      for (const c of containers)
-        if (isJsonObject(c))
-          c.env = [
-            ...(Array.isArray(c.env) ? c.env : []).filter(
-              (e) => !(isJsonObject(e) && e.name === 'JOB_COMPLETION_INDEX'),
-            ),
-            indexEnv(),
-          ];
-    }
-    if (typeof podSpec.hostname !== 'string' || podSpec.hostname === '') podSpec.hostname = `${jobName}-${index}`;
+    for (const containers of [podSpec.containers, podSpec.initContainers])
+      for (const c of containers ?? [])
+        c.env = [...(c.env ?? []).filter((e) => e.name !== 'JOB_COMPLETION_INDEX'), indexEnv()];
+    if (!podSpec.hostname) podSpec.hostname = `${jobName}-${index}`;
   }
   pod.metadata.finalizers = [
     ...(pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER),
@@ -138,7 +127,7 @@ export function podForJob(job: KubeObject, spec: JobSpecView, index?: number): K
   return pod;
 }
 
-function indexEnv(): JsonObject {
+function indexEnv(): EnvVar {
   return {
     name: 'JOB_COMPLETION_INDEX',
     valueFrom: { fieldRef: { fieldPath: `metadata.labels['${COMPLETION_INDEX_KEY}']` } },

@@ -1,5 +1,6 @@
-import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { LabelSelector } from '@skiff/api-machinery';
 import { JOBS } from '@skiff/controller-runtime';
+import type { Job, JobCondition, JobSpec, JobStatus, PodTemplateSpec } from '@skiff/kube-types';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX_KEY = 'batch.kubernetes.io/job-completion-index';
@@ -11,38 +12,7 @@ export const LEGACY_JOB_NAME_LABEL = 'job-name';
 
 export type JobConditionType = 'Complete' | 'Failed' | 'Suspended' | 'FailureTarget' | 'SuccessCriteriaMet';
 
-export interface JobCondition {
-  type: JobConditionType;
-  status: 'True' | 'False';
-  reason?: string;
-  message?: string;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
-}
-
-export interface UncountedTerminatedPods {
-  succeeded?: string[];
-  failed?: string[];
-}
-
-export interface JobStatus {
-  active?: number;
-  ready?: number;
-  terminating?: number;
-  succeeded?: number;
-  failed?: number;
-  startTime?: string;
-  completionTime?: string;
-  completedIndexes?: string;
-  conditions?: JobCondition[];
-  uncountedTerminatedPods?: UncountedTerminatedPods;
-}
-
-export interface PodFailurePolicyRule {
-  action: 'FailJob' | 'Ignore' | 'Count' | 'FailIndex';
-  onExitCodes?: { containerName?: string; operator: 'In' | 'NotIn'; values: number[] };
-  onPodConditions?: { type: string; status?: string }[];
-}
+export type PodFailurePolicyRule = NonNullable<JobSpec['podFailurePolicy']>['rules'][number];
 
 /** The fields of a (defaulted) batch/v1 JobSpec the controller reads. */
 export interface JobSpecView {
@@ -56,36 +26,30 @@ export interface JobSpecView {
   manualSelector: boolean;
   onlyReplaceFailed: boolean;
   podFailureRules: PodFailurePolicyRule[];
-  selector?: JsonObject;
-  template?: JsonObject;
+  selector?: LabelSelector;
+  template?: PodTemplateSpec;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
-export function jobSpecOf(job: KubeObject): JobSpecView {
-  const s = isJsonObject(job.spec) ? job.spec : {};
-  const pfp =
-    isJsonObject(s.podFailurePolicy) && Array.isArray(s.podFailurePolicy.rules)
-      ? (s.podFailurePolicy.rules as unknown as PodFailurePolicyRule[])
-      : [];
+export function jobSpecOf(job: Job): JobSpecView {
+  const s = job.spec;
   return {
-    parallelism: num(s.parallelism) ?? 1,
-    completions: num(s.completions),
+    parallelism: s.parallelism ?? 1,
+    completions: s.completions,
     indexed: s.completionMode === 'Indexed',
-    backoffLimit: num(s.backoffLimit) ?? 6,
-    activeDeadlineSeconds: num(s.activeDeadlineSeconds),
-    ttlSecondsAfterFinished: num(s.ttlSecondsAfterFinished),
+    backoffLimit: s.backoffLimit ?? 6,
+    activeDeadlineSeconds: s.activeDeadlineSeconds,
+    ttlSecondsAfterFinished: s.ttlSecondsAfterFinished,
     suspend: s.suspend === true,
     manualSelector: s.manualSelector === true,
     onlyReplaceFailed: s.podReplacementPolicy === 'Failed',
-    podFailureRules: pfp,
-    selector: isJsonObject(s.selector) ? s.selector : undefined,
-    template: isJsonObject(s.template) ? s.template : undefined,
+    podFailureRules: s.podFailurePolicy?.rules ?? [],
+    selector: s.selector,
+    template: s.template,
   };
 }
 
-export function jobStatusOf(job: KubeObject): JobStatus {
-  return isJsonObject(job.status) ? (structuredClone(job.status) as JobStatus) : {};
+export function jobStatusOf(job: Job): JobStatus {
+  return job.status ? structuredClone(job.status) : {};
 }
 
 export function findCondition(status: JobStatus, type: JobConditionType): JobCondition | undefined {
@@ -121,7 +85,7 @@ export function setCondition(
 }
 
 /** Events need kind and apiVersion for involvedObject; informer objects may lack them. */
-export function asJob(job: KubeObject): KubeObject {
+export function asJob(job: Job): Job {
   return { ...job, kind: JOBS.kind, apiVersion: JOBS.apiVersion };
 }
 

@@ -1,8 +1,9 @@
 import { KubeObject } from '@skiff/api-machinery';
+import type { JobStatus } from '@skiff/kube-types';
 import { JOBS, PODS } from '@skiff/controller-runtime';
 import { FakeBatchApi, FakeClock } from './fake-batch-api.fixture';
 import { JobReconciler } from './job.reconciler';
-import { JOB_TRACKING_FINALIZER, JobStatus } from './job-spec';
+import { JOB_TRACKING_FINALIZER } from './job-spec';
 
 const NS = 'team';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, KubeObject } from '@skiff/api-machinery';
+import { Clock } from '@skiff/api-machinery';
 import {
   ControllerContext,
   ControllerExpectations,
@@ -13,6 +13,7 @@ import {
   Controller,
 } from '@skiff/controller-runtime';
 import { isConflict, isNotFound } from '@skiff/kube-client';
+import type { Job, JobStatus, Pod } from '@skiff/kube-types';
 import { isPodActive, isPodReady, podPhase } from '../controllers/pod-conditions';
 import { matchPodFailurePolicy } from './job-failure-policy';
 import { formatIndexes, parseIndexes, podIndexOf } from './job-indexes';
@@ -34,7 +35,6 @@ import {
   JOB_TRACKING_FINALIZER,
   jobSpecOf,
   JobSpecView,
-  JobStatus,
   jobStatusOf,
   rfc3339,
   setCondition,
@@ -45,9 +45,9 @@ interface Tally {
   status: JobStatus;
   changed: boolean;
   /** Finished pods whose tracking finalizer can go: their result is in status (or does not count). */
-  release: KubeObject[];
+  release: Pod[];
   /** Pods counted for the first time, in the order they finished (for the backoff record). */
-  counted: { pod: KubeObject; failed: boolean }[];
+  counted: { pod: Pod; failed: boolean }[];
 }
 
 /** Upstream's backoffRecord: failures since the last success, kept after the failed pods are gone. */
@@ -72,8 +72,8 @@ export class JobReconciler implements Controller {
   // Pods whose finalizer this term removed, until the cache shows it (upstream's finalizer expectations).
   private released = new Set<string>();
   private backoffs = new Map<string, BackoffRecord>();
-  private jobs!: Informer;
-  private pods!: Informer;
+  private jobs!: Informer<Job>;
+  private pods!: Informer<Pod>;
 
   constructor(private readonly clock: Clock) {}
 
@@ -81,8 +81,8 @@ export class JobReconciler implements Controller {
     this.expectations = new ControllerExpectations(() => this.clock.nowMs());
     this.released = new Set();
     this.backoffs = new Map();
-    this.jobs = ctx.informers.get(JOBS);
-    this.pods = ctx.informers.get(PODS);
+    this.jobs = ctx.informers.get<Job>(JOBS);
+    this.pods = ctx.informers.get<Pod>(PODS);
     this.jobs.on('add', (job) => ctx.enqueue(objectKey(job)));
     this.jobs.on('update', (job) => ctx.enqueue(objectKey(job)));
     this.jobs.on('delete', (job) => {
@@ -90,7 +90,7 @@ export class JobReconciler implements Controller {
       this.backoffs.delete(objectKey(job));
       ctx.enqueue(objectKey(job));
     });
-    const observe = (pod: KubeObject, gone: boolean): void => {
+    const observe = (pod: Pod, gone: boolean): void => {
       const owner = jobKeyOf(pod);
       if (!owner) return;
       if (gone || !hasTrackingFinalizer(pod)) this.released.delete(pod.metadata.uid!);
@@ -137,12 +137,12 @@ export class JobReconciler implements Controller {
   }
 
   /** Step 1: results of newly finished pods go into uncountedTerminatedPods (and completedIndexes). */
-  private tallyFinishedPods(job: KubeObject, spec: JobSpecView, pods: KubeObject[], now: number): Tally {
+  private tallyFinishedPods(job: Job, spec: JobSpecView, pods: Pod[], now: number): Tally {
     const status = jobStatusOf(job);
     const succeeded = new Set(status.uncountedTerminatedPods?.succeeded ?? []);
     const failed = new Set(status.uncountedTerminatedPods?.failed ?? []);
     const completed = spec.indexed ? parseIndexes(status.completedIndexes, spec.completions ?? 0) : undefined;
-    const release: KubeObject[] = [];
+    const release: Pod[] = [];
     const counted: Tally['counted'] = [];
     let changed = false;
     let failJob: string | undefined;
@@ -190,9 +190,9 @@ export class JobReconciler implements Controller {
   private async converge(
     ctx: ControllerContext,
     key: string,
-    job: KubeObject,
+    job: Job,
     spec: JobSpecView,
-    pods: KubeObject[],
+    pods: Pod[],
     now: number,
   ): Promise<ReconcileResult | void> {
     const status = jobStatusOf(job);
@@ -317,7 +317,7 @@ export class JobReconciler implements Controller {
       }
       status.startTime ??= stamp;
       // Failures the podFailurePolicy ignores do not back off either.
-      const ignored = (p: KubeObject) =>
+      const ignored = (p: Pod) =>
         podPhase(p) === 'Failed' && matchPodFailurePolicy(spec.podFailureRules, p)?.action === 'Ignore';
       const fromPods = backoffUntil(
         pods.filter((p) => (isPodFinished(p) || isPodFailed(p, spec)) && !ignored(p)),
@@ -354,8 +354,8 @@ export class JobReconciler implements Controller {
   }
 
   /** Removes the tracking finalizer; a JSON patch tests it is still where we saw it. */
-  private async release(ctx: ControllerContext, pods: KubeObject[]): Promise<void> {
-    const client = ctx.client.resource(PODS);
+  private async release(ctx: ControllerContext, pods: Pod[]): Promise<void> {
+    const client = ctx.client.resource<Pod>(PODS);
     await Promise.all(
       pods.map(async (pod) => {
         const at = pod.metadata.finalizers?.indexOf(JOB_TRACKING_FINALIZER) ?? -1;
@@ -381,11 +381,9 @@ export class JobReconciler implements Controller {
     );
   }
 
-  private async writeStatus(ctx: ControllerContext, job: KubeObject, status: JobStatus): Promise<KubeObject> {
+  private async writeStatus(ctx: ControllerContext, job: Job, status: JobStatus): Promise<Job> {
     try {
-      return await ctx.client
-        .resource(JOBS)
-        .updateStatus(job.metadata.namespace, { ...job, status: status as KubeObject['status'] });
+      return await ctx.client.resource<Job>(JOBS).updateStatus(job.metadata.namespace, { ...job, status });
     } catch (err) {
       if (isConflict(err)) throw new Error(`job ${objectKey(job)} changed meanwhile; looking again`);
       throw err;
@@ -393,7 +391,7 @@ export class JobReconciler implements Controller {
   }
 
   /** ttlSecondsAfterFinished (the TTL-after-finished controller): delete in the background, pods go with the garbage collector. */
-  private async expireAfterTtl(ctx: ControllerContext, job: KubeObject, now: number): Promise<ReconcileResult | void> {
+  private async expireAfterTtl(ctx: ControllerContext, job: Job, now: number): Promise<ReconcileResult | void> {
     const ttl = jobSpecOf(job).ttlSecondsAfterFinished;
     const status = jobStatusOf(job);
     const finishedAt = Date.parse(status.completionTime ?? finishedCondition(status)?.lastTransitionTime ?? '');
@@ -423,7 +421,7 @@ function isSuccess(
   return succeeded >= spec.completions;
 }
 
-function jobKeyOf(pod: KubeObject): string | undefined {
+function jobKeyOf(pod: Pod): string | undefined {
   const ref = controllerRefOf(pod);
   return ref?.kind === 'Job' && ref.apiVersion.startsWith('batch/')
     ? `${pod.metadata.namespace}/${ref.name}`

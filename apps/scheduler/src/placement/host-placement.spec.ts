@@ -1,6 +1,7 @@
 import { SandboxHostRecord } from '@skiff/messaging';
 import { chooseHost, HostLoad } from './host-placement';
 import { eciSpecOf, formatInstanceSpec, podRequests } from './pod-resources';
+import type { Pod, PodSpec } from '@skiff/kube-types';
 
 const GiB = 1024 ** 3;
 
@@ -62,7 +63,7 @@ describe('chooseHost', () => {
 });
 
 describe('podRequests', () => {
-  const pod = (spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
+  const pod = (spec: PodSpec, annotations?: Record<string, string>): Pod => ({
     metadata: { name: 'p', annotations },
     spec,
   });
@@ -70,18 +71,18 @@ describe('podRequests', () => {
   it('sums container requests, falls back to limits, and takes the largest init container', () => {
     const p = pod({
       containers: [
-        { resources: { requests: { cpu: '250m', memory: '64Mi' } } },
-        { resources: { limits: { cpu: '1', memory: '1Gi' } } },
+        { name: 'a', resources: { requests: { cpu: '250m', memory: '64Mi' } } },
+        { name: 'b', resources: { limits: { cpu: '1', memory: '1Gi' } } },
       ],
-      initContainers: [{ resources: { requests: { cpu: '2' } } }],
+      initContainers: [{ name: 'init', resources: { requests: { cpu: '2' } } }],
     });
     expect(podRequests(p)).toEqual({ cpuMilli: 2000, memoryBytes: 64 * 1024 ** 2 + GiB });
   });
 
   it('uses eci-use-specs when the pod asks for nothing', () => {
-    const p = pod({ containers: [{}] }, { 'k8s.aliyun.com/eci-use-specs': 'ecs.c6.large,2-4Gi' });
+    const p = pod({ containers: [{ name: 'c' }] }, { 'k8s.aliyun.com/eci-use-specs': 'ecs.c6.large,2-4Gi' });
     expect(podRequests(p)).toEqual({ cpuMilli: 2000, memoryBytes: 4 * GiB });
-    expect(eciSpecOf(pod({}, {}))).toBeUndefined();
+    expect(eciSpecOf(pod({ containers: [] }, {}))).toBeUndefined();
     expect(formatInstanceSpec({ cpuMilli: 2000, memoryBytes: 4 * GiB })).toBe('2.0-4.0Gi');
   });
 });

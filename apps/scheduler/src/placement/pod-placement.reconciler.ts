@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import {
   Controller,
@@ -16,7 +15,13 @@ import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-re
 import { virtualNodeName } from '../virtual-nodes/virtual-node';
 import { chooseHost, HostLoad } from './host-placement';
 import { add, eciSpecOf, formatInstanceSpec, podRequests } from './pod-resources';
-import { ECI_INSTANCE_ID_ANNOTATION, ECI_INSTANCE_SPEC_ANNOTATION, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
+import {
+  ECI_INSTANCE_ID_ANNOTATION,
+  ECI_INSTANCE_SPEC_ANNOTATION,
+  PersistentVolumeClaim,
+  Pod,
+  SANDBOX_HOST_ANNOTATION,
+} from '@skiff/kube-types';
 import { eligibleZones, isTerminal, podKey } from './pod-scheduling';
 import { SandboxQueueService } from './sandbox-queue.service';
 
@@ -28,7 +33,7 @@ const ASSUME_FOR_MS = 30_000;
 
 interface Assumed {
   hostId: string;
-  pod: KubeObject;
+  pod: Pod;
   until: number;
 }
 
@@ -42,12 +47,12 @@ export class PodPlacementReconciler implements Controller {
   readonly name = 'pod-placement';
   readonly workers = PLACEMENT_WORKERS;
   private readonly log = new Logger(PodPlacementReconciler.name);
-  private readonly pods: ResourceClient;
-  private readonly claims: ResourceClient;
+  private readonly pods: ResourceClient<Pod>;
+  private readonly claims: ResourceClient<PersistentVolumeClaim>;
   private readonly assumed = new Map<string, Assumed>();
   /** Per pod key, the bound pod its agent was last told about and what (see agentView). */
   private readonly told = new Map<string, { uid: string; host: string; view: string }>();
-  private informer!: Informer;
+  private informer!: Informer<Pod>;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -55,13 +60,18 @@ export class PodPlacementReconciler implements Controller {
     private readonly hosts: HostRegistryRepository,
     private readonly sandboxes: SandboxQueueService,
   ) {
-    this.pods = client.resource({ group: '', version: 'v1', resource: 'pods', namespaced: true });
-    this.claims = client.resource({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespaced: true });
+    this.pods = client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+    this.claims = client.resource<PersistentVolumeClaim>({
+      group: '',
+      version: 'v1',
+      resource: 'persistentvolumeclaims',
+      namespaced: true,
+    });
   }
 
   begin(ctx: ControllerContext): void {
-    this.informer = ctx.informers.get(PODS);
-    const enqueue = (pod: KubeObject): void => ctx.enqueue(podKey(pod));
+    this.informer = ctx.informers.get<Pod>(PODS);
+    const enqueue = (pod: Pod): void => ctx.enqueue(podKey(pod));
     this.informer.on('add', enqueue);
     this.informer.on('update', enqueue);
     this.informer.on('delete', enqueue);
@@ -77,9 +87,8 @@ export class PodPlacementReconciler implements Controller {
       this.told.delete(key);
     }
     if (!pod) return;
-    const spec = isJsonObject(pod.spec) ? pod.spec : {};
     const host = pod.metadata.annotations?.[SANDBOX_HOST_ANNOTATION];
-    if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+    if (pod.spec.nodeName) {
       if (!host) return;
       // The agent's own status reports come back here as updates: only what it acts on is worth a job.
       const view = agentView(pod);
@@ -92,10 +101,8 @@ export class PodPlacementReconciler implements Controller {
     return this.schedule(pod, this.informer, ctx.events);
   }
 
-  private async schedule(pod: KubeObject, informer: Informer, events: EventRecorder): Promise<ReconcileResult | void> {
-    const spec = isJsonObject(pod.spec) ? pod.spec : {};
-    const runtimeClass =
-      typeof spec.runtimeClassName === 'string' ? spec.runtimeClassName : this.config.defaultRuntimeClass;
+  private async schedule(pod: Pod, informer: Informer<Pod>, events: EventRecorder): Promise<ReconcileResult | void> {
+    const runtimeClass = pod.spec.runtimeClassName ?? this.config.defaultRuntimeClass;
     const handler = RUNTIME_HANDLERS[runtimeClass];
     if (!handler) return this.unschedulable(pod, events, `RuntimeClass "${runtimeClass}" not found`);
     const zones = eligibleZones(pod, this.config.zones);
@@ -157,17 +164,14 @@ export class PodPlacementReconciler implements Controller {
   }
 
   /** Why the pod's claims keep it from running yet (a missing or unbound PersistentVolumeClaim), as kube-scheduler's VolumeBinding says it. */
-  private async unboundClaim(pod: KubeObject): Promise<string | undefined> {
-    const volumes =
-      isJsonObject(pod.spec) && Array.isArray(pod.spec.volumes) ? pod.spec.volumes.filter(isJsonObject) : [];
-    for (const v of volumes) {
-      const claimName = isJsonObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim.claimName : undefined;
-      if (typeof claimName !== 'string') continue;
+  private async unboundClaim(pod: Pod): Promise<string | undefined> {
+    for (const v of pod.spec.volumes ?? []) {
+      const claimName = v.persistentVolumeClaim?.claimName;
+      if (claimName === undefined) continue;
       try {
         const claim = await this.claims.get(pod.metadata.namespace, claimName);
         if (claim.metadata.deletionTimestamp) return `persistentvolumeclaim "${claimName}" is being deleted`;
-        if (!isJsonObject(claim.status) || claim.status.phase !== 'Bound')
-          return 'pod has unbound immediate PersistentVolumeClaims';
+        if (claim.status?.phase !== 'Bound') return 'pod has unbound immediate PersistentVolumeClaims';
       } catch (err) {
         if (isNotFound(err)) return `persistentvolumeclaim "${claimName}" not found`;
         throw err;
@@ -176,9 +180,8 @@ export class PodPlacementReconciler implements Controller {
     return undefined;
   }
 
-  private async unschedulable(pod: KubeObject, events: EventRecorder, message: string): Promise<ReconcileResult> {
-    const status = isJsonObject(pod.status) ? pod.status : {};
-    const conditions = Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
+  private async unschedulable(pod: Pod, events: EventRecorder, message: string): Promise<ReconcileResult> {
+    const conditions = pod.status?.conditions ?? [];
     const existing = conditions.find((c) => c.type === 'PodScheduled');
     if (!existing || existing.status !== 'False' || existing.message !== message) {
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -209,12 +212,12 @@ export class PodPlacementReconciler implements Controller {
   }
 
   // What is already placed on each host: non-terminal pods carrying its annotation.
-  private loads(hosts: RegisteredHost[], informer: Informer): HostLoad[] {
+  private loads(hosts: RegisteredHost[], informer: Informer<Pod>): HostLoad[] {
     const byHost = new Map<string, HostLoad>(
       hosts.map((h) => [h.hostId, { host: h, used: { cpuMilli: 0, memoryBytes: 0 }, pods: 0 }]),
     );
     const counted = new Set<string>();
-    const count = (hostId: string, pod: KubeObject): void => {
+    const count = (hostId: string, pod: Pod): void => {
       const load = byHost.get(hostId);
       if (!load || isTerminal(pod)) return;
       load.used = add(load.used, podRequests(pod));
@@ -240,8 +243,14 @@ export class PodPlacementReconciler implements Controller {
  * phase (e.g. Failed set by the lost-host reconciler); not the conditions and container statuses it
  * writes itself.
  */
-function agentView(pod: KubeObject): string {
+function agentView(pod: Pod): string {
   const { labels, annotations, deletionTimestamp, deletionGracePeriodSeconds } = pod.metadata;
-  const status = isJsonObject(pod.status) ? pod.status : {};
-  return JSON.stringify([pod.spec, labels, annotations, deletionTimestamp, deletionGracePeriodSeconds, status.phase]);
+  return JSON.stringify([
+    pod.spec,
+    labels,
+    annotations,
+    deletionTimestamp,
+    deletionGracePeriodSeconds,
+    pod.status?.phase,
+  ]);
 }

@@ -1,22 +1,13 @@
-import { isJsonObject, KubeObject, parseQuantity } from '@skiff/api-machinery';
-import { ECI_USE_SPECS_ANNOTATION } from '@skiff/kube-types';
+import { KubeObject, parseQuantity } from '@skiff/api-machinery';
+import { Container, ECI_USE_SPECS_ANNOTATION, Pod } from '@skiff/kube-types';
 
 export interface Resources {
   cpuMilli: number;
   memoryBytes: number;
 }
 
-interface ContainerLike {
-  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-}
-
-function containersOf(spec: Record<string, unknown>, field: 'containers' | 'initContainers'): ContainerLike[] {
-  const list = spec[field];
-  return Array.isArray(list) ? (list.filter(isJsonObject) as ContainerLike[]) : [];
-}
-
 // Requests default to limits when only limits are given, as upstream.
-function containerRequests(c: ContainerLike): Resources {
+function containerRequests(c: Container): Resources {
   const req = c.resources?.requests ?? {};
   const lim = c.resources?.limits ?? {};
   const cpu = req.cpu ?? lim.cpu;
@@ -31,10 +22,9 @@ function containerRequests(c: ContainerLike): Resources {
  * What a pod needs from a host, as kube-scheduler computes it: the sum of its containers'
  * requests, or the largest init container's if that is more (init containers run one at a time).
  */
-export function podRequests(pod: KubeObject): Resources {
-  const spec = isJsonObject(pod.spec) ? pod.spec : {};
-  const sum = containersOf(spec, 'containers').map(containerRequests).reduce(add, { cpuMilli: 0, memoryBytes: 0 });
-  const init = containersOf(spec, 'initContainers').map(containerRequests);
+export function podRequests(pod: Pod): Resources {
+  const sum = (pod.spec.containers ?? []).map(containerRequests).reduce(add, { cpuMilli: 0, memoryBytes: 0 });
+  const init = (pod.spec.initContainers ?? []).map(containerRequests);
   const maxInit = init.reduce(
     (m, r) => ({ cpuMilli: Math.max(m.cpuMilli, r.cpuMilli), memoryBytes: Math.max(m.memoryBytes, r.memoryBytes) }),
     { cpuMilli: 0, memoryBytes: 0 },

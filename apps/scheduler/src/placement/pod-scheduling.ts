@@ -1,20 +1,14 @@
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { KubeObject } from '@skiff/api-machinery';
+import type { NodeSelectorRequirement, Pod, PodSpec } from '@skiff/kube-types';
 import { virtualNodeLabels } from '../virtual-nodes/virtual-node';
-
-interface Requirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
 
 /**
  * The zones whose virtual node satisfies the pod's nodeSelector and required node affinity
  * (only zone-level terms can narrow the choice: every virtual node carries the same other labels).
  */
-export function eligibleZones(pod: KubeObject, zones: string[]): string[] {
-  const spec = isJsonObject(pod.spec) ? pod.spec : {};
-  const selector = isJsonObject(spec.nodeSelector) ? (spec.nodeSelector as Record<string, string>) : {};
-  const terms = requiredTerms(spec);
+export function eligibleZones(pod: Pod, zones: string[]): string[] {
+  const selector = pod.spec.nodeSelector ?? {};
+  const terms = requiredTerms(pod.spec);
   return zones.filter((zone) => {
     const labels = virtualNodeLabels(zone);
     if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) return false;
@@ -23,19 +17,12 @@ export function eligibleZones(pod: KubeObject, zones: string[]): string[] {
   });
 }
 
-function requiredTerms(spec: Record<string, unknown>): Requirement[][] {
-  const affinity = isJsonObject(spec.affinity) ? spec.affinity : {};
-  const nodeAffinity = isJsonObject(affinity.nodeAffinity) ? affinity.nodeAffinity : {};
-  const required = isJsonObject(nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution)
-    ? nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
-    : {};
-  const terms = Array.isArray(required.nodeSelectorTerms) ? required.nodeSelectorTerms : [];
-  return terms
-    .filter(isJsonObject)
-    .map((t) => (Array.isArray(t.matchExpressions) ? (t.matchExpressions as unknown as Requirement[]) : []));
+function requiredTerms(spec: PodSpec): NodeSelectorRequirement[][] {
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return (required?.nodeSelectorTerms ?? []).map((t) => t.matchExpressions ?? []);
 }
 
-function matches(r: Requirement, labels: Record<string, string>): boolean {
+function matches(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
   const v = labels[r.key];
   switch (r.operator) {
     case 'In':
@@ -55,7 +42,7 @@ export function podKey(pod: KubeObject): string {
   return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
 
-export function isTerminal(pod: KubeObject): boolean {
-  const phase = isJsonObject(pod.status) ? pod.status.phase : undefined;
+export function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
 }

@@ -1,25 +1,20 @@
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Pod } from '@skiff/kube-types';
 import { isPodReady, podPhase, podReadySince } from '../controllers/pod-conditions';
 
 const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
-function restarts(pod: KubeObject): number {
-  const statuses =
-    isJsonObject(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];
-  return statuses.reduce<number>(
-    (n, s) => n + (isJsonObject(s) && typeof s.restartCount === 'number' ? s.restartCount : 0),
-    0,
-  );
+function restarts(pod: Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((n, s) => n + (s.restartCount ?? 0), 0);
 }
 
-function deletionCost(pod: KubeObject): number {
+function deletionCost(pod: Pod): number {
   const cost = Number(pod.metadata.annotations?.[POD_DELETION_COST] ?? 0);
   return Number.isFinite(cost) ? cost : 0;
 }
 
-function assigned(pod: KubeObject): boolean {
-  return isJsonObject(pod.spec) && typeof pod.spec.nodeName === 'string' && pod.spec.nodeName !== '';
+function assigned(pod: Pod): boolean {
+  return Boolean(pod.spec.nodeName);
 }
 
 /**
@@ -27,7 +22,7 @@ function assigned(pod: KubeObject): boolean {
  * scheduled, Pending before Unknown before Running, not ready before ready, lower
  * pod-deletion-cost first, ready for less time first, more restarts first, newer first.
  */
-export function compareDeletionOrder(a: KubeObject, b: KubeObject): number {
+export function compareDeletionOrder(a: Pod, b: Pod): number {
   if (assigned(a) !== assigned(b)) return assigned(a) ? 1 : -1;
   const phase = (PHASE_RANK[podPhase(a)] ?? 0) - (PHASE_RANK[podPhase(b)] ?? 0);
   if (phase !== 0) return phase;
@@ -42,6 +37,6 @@ export function compareDeletionOrder(a: KubeObject, b: KubeObject): number {
   return Date.parse(b.metadata.creationTimestamp ?? '') - Date.parse(a.metadata.creationTimestamp ?? '') || 0;
 }
 
-export function podsToDelete(pods: readonly KubeObject[], n: number): KubeObject[] {
+export function podsToDelete(pods: readonly Pod[], n: number): Pod[] {
   return [...pods].sort(compareDeletionOrder).slice(0, n);
 }

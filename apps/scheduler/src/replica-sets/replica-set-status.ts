@@ -1,42 +1,31 @@
-import { isJsonObject, JsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Pod, ReplicaSet, ReplicaSetStatus, ReplicationController } from '@skiff/kube-types';
 import { isPodAvailable, isPodReady } from '../controllers/pod-conditions';
 
-export interface ReplicaSetCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
-}
+/** What a replica controller keeps pods for: a ReplicaSet, or a ReplicationController run on the same code. */
+export type ReplicatedOwner = ReplicaSet | ReplicationController;
 
-export interface ReplicaSetStatus {
-  replicas: number;
-  fullyLabeledReplicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
-  observedGeneration: number;
-  conditions?: ReplicaSetCondition[];
-}
+/** The status this controller writes: every count set (a ReplicationController's status has the same fields). */
+export type ReplicaSetStatusView = Required<Omit<ReplicaSetStatus, 'conditions' | 'terminatingReplicas'>> &
+  Pick<ReplicaSetStatus, 'conditions'>;
+type ReplicaSetCondition = NonNullable<ReplicaSetStatus['conditions']>[number];
 
-function matchesTemplateLabels(pod: KubeObject, rs: KubeObject): boolean {
-  const template = isJsonObject(rs.spec) && isJsonObject(rs.spec.template) ? rs.spec.template : {};
-  const labels =
-    isJsonObject(template.metadata) && isJsonObject(template.metadata.labels) ? template.metadata.labels : {};
+function matchesTemplateLabels(pod: Pod, rs: ReplicatedOwner): boolean {
+  const labels = rs.spec.template?.metadata?.labels ?? {};
   return Object.entries(labels).every(([k, v]) => pod.metadata.labels?.[k] === v);
 }
 
 /** The status a ReplicaSet reports for the active pods it owns (replicaset calculateStatus). */
 export function replicaSetStatus(
-  rs: KubeObject,
-  pods: readonly KubeObject[],
+  rs: ReplicatedOwner,
+  pods: readonly Pod[],
   minReadySeconds: number,
   now: number,
   failure?: string,
-): ReplicaSetStatus {
-  const previous = (isJsonObject(rs.status) ? rs.status : {}) as Partial<ReplicaSetStatus>;
-  const conditions = (previous.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
+): ReplicaSetStatusView {
+  const previous: ReplicaSetCondition[] = rs.status?.conditions ?? [];
+  const conditions = previous.filter((c) => c.type !== 'ReplicaFailure');
   if (failure) {
-    const old = previous.conditions?.find((c) => c.type === 'ReplicaFailure');
+    const old = previous.find((c) => c.type === 'ReplicaFailure');
     conditions.push({
       type: 'ReplicaFailure',
       status: 'True',
@@ -55,14 +44,13 @@ export function replicaSetStatus(
   };
 }
 
-export function sameStatus(current: unknown, next: ReplicaSetStatus): boolean {
-  const c = (isJsonObject(current) ? current : {}) as JsonObject;
+export function sameStatus(current: ReplicatedOwner['status'], next: ReplicaSetStatusView): boolean {
   return (
-    (c.replicas ?? 0) === next.replicas &&
-    (c.fullyLabeledReplicas ?? 0) === next.fullyLabeledReplicas &&
-    (c.readyReplicas ?? 0) === next.readyReplicas &&
-    (c.availableReplicas ?? 0) === next.availableReplicas &&
-    (c.observedGeneration ?? 0) === next.observedGeneration &&
-    JSON.stringify(c.conditions ?? []) === JSON.stringify(next.conditions ?? [])
+    (current?.replicas ?? 0) === next.replicas &&
+    (current?.fullyLabeledReplicas ?? 0) === next.fullyLabeledReplicas &&
+    (current?.readyReplicas ?? 0) === next.readyReplicas &&
+    (current?.availableReplicas ?? 0) === next.availableReplicas &&
+    (current?.observedGeneration ?? 0) === next.observedGeneration &&
+    JSON.stringify(current?.conditions ?? []) === JSON.stringify(next.conditions ?? [])
   );
 }

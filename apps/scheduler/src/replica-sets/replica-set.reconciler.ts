@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { isJsonObject, KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
 import {
-  claimObjects,
   ControllerContext,
   ControllerExpectations,
   Informer,
@@ -13,11 +12,13 @@ import {
   KindRef,
 } from '@skiff/controller-runtime';
 import { isAlreadyExists, isConflict, isNotFound, KubeApiError } from '@skiff/kube-client';
+import type { Pod, ReplicaSet } from '@skiff/kube-types';
+import { claimTyped } from '../controllers/claimed-objects';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { isPodActive } from '../controllers/pod-conditions';
 import { podFromTemplate } from '../controllers/pod-template';
 import { podsToDelete } from './pods-to-delete';
-import { replicaSetStatus, sameStatus } from './replica-set-status';
+import { ReplicatedOwner, replicaSetStatus, sameStatus } from './replica-set-status';
 
 // Upstream's burstReplicas: at most this many creates or deletes per sync.
 const BURST_REPLICAS = 500;
@@ -25,12 +26,15 @@ const BURST_REPLICAS = 500;
 const SLOW_START_INITIAL_BATCH = 1;
 
 /** The owners a replica controller keeps pods for, and how their selector reads as a LabelSelector. */
-export interface ReplicatedKind {
+export interface ReplicatedKind<O extends ReplicatedOwner = ReplicatedOwner> {
   readonly resource: KindRef;
-  selectorOf(owner: KubeObject): LabelSelector | undefined;
+  selectorOf(owner: O): LabelSelector | undefined;
 }
 
-export const REPLICA_SET_KIND: ReplicatedKind = { resource: REPLICA_SETS, selectorOf };
+export const REPLICA_SET_KIND: ReplicatedKind<ReplicaSet> = {
+  resource: REPLICA_SETS,
+  selectorOf: (rs) => rs.spec.selector,
+};
 
 /**
  * Keeps `spec.replicas` active pods for every ReplicaSet (pkg/controller/replicaset): claims
@@ -44,13 +48,13 @@ export class ReplicaSetReconciler implements Controller {
   readonly workers = 5;
   protected readonly kind: ReplicatedKind = REPLICA_SET_KIND;
   private expectations = new ControllerExpectations();
-  private owners!: Informer;
-  private pods!: Informer;
+  private owners!: Informer<ReplicatedOwner>;
+  private pods!: Informer<Pod>;
 
   begin(ctx: ControllerContext): void {
     this.expectations = new ControllerExpectations();
-    this.owners = ctx.informers.get(this.kind.resource);
-    this.pods = ctx.informers.get(PODS);
+    this.owners = ctx.informers.get<ReplicatedOwner>(this.kind.resource);
+    this.pods = ctx.informers.get<Pod>(PODS);
     watchOwnedPods(ctx, this.pods, {
       owners: this.owners,
       ownerKind: this.kind.resource.kind,
@@ -71,7 +75,7 @@ export class ReplicaSetReconciler implements Controller {
     const needsSync = this.expectations.satisfied(key) && !rs.metadata.deletionTimestamp;
     const selector = labelSelectorFromObject(this.kind.selectorOf(rs));
     const candidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p));
-    const pods = await claimObjects(ctx.client, {
+    const pods = await claimTyped(ctx.client, {
       owner: rs,
       ownerResource: this.kind.resource,
       selector,
@@ -87,8 +91,8 @@ export class ReplicaSetReconciler implements Controller {
   private async manageReplicas(
     ctx: ControllerContext,
     key: string,
-    rs: KubeObject,
-    pods: KubeObject[],
+    rs: ReplicatedOwner,
+    pods: Pod[],
   ): Promise<string | undefined> {
     const diff = pods.length - replicasOf(rs);
     if (diff < 0) return this.createPods(ctx, key, rs, Math.min(-diff, BURST_REPLICAS));
@@ -99,11 +103,10 @@ export class ReplicaSetReconciler implements Controller {
   private async createPods(
     ctx: ControllerContext,
     key: string,
-    rs: KubeObject,
+    rs: ReplicatedOwner,
     n: number,
   ): Promise<string | undefined> {
-    const client = ctx.client.resource(PODS);
-    const template = isJsonObject(rs.spec) ? rs.spec.template : undefined;
+    const client = ctx.client.resource<Pod>(PODS);
     this.expectations.expectCreations(key, n);
     let remaining = n;
     let batch = SLOW_START_INITIAL_BATCH;
@@ -116,7 +119,7 @@ export class ReplicaSetReconciler implements Controller {
       const size = Math.min(batch, remaining);
       const results = await Promise.allSettled(
         Array.from({ length: size }, () =>
-          client.create(rs.metadata.namespace, podFromTemplate(template, rs, this.kind.resource)),
+          client.create(rs.metadata.namespace, podFromTemplate(rs.spec.template, rs, this.kind.resource)),
         ),
       );
       remaining -= size;
@@ -144,8 +147,8 @@ export class ReplicaSetReconciler implements Controller {
     return undefined;
   }
 
-  private async deletePods(ctx: ControllerContext, key: string, rs: KubeObject, victims: KubeObject[]): Promise<void> {
-    const client = ctx.client.resource(PODS);
+  private async deletePods(ctx: ControllerContext, key: string, rs: ReplicatedOwner, victims: Pod[]): Promise<void> {
+    const client = ctx.client.resource<Pod>(PODS);
     this.expectations.expectDeletions(
       key,
       victims.map((p) => p.metadata.uid!),
@@ -177,8 +180,8 @@ export class ReplicaSetReconciler implements Controller {
 
   private async writeStatus(
     ctx: ControllerContext,
-    rs: KubeObject,
-    pods: KubeObject[],
+    rs: ReplicatedOwner,
+    pods: Pod[],
     failure?: string,
   ): Promise<ReconcileResult | void> {
     const minReady = minReadySecondsOf(rs);
@@ -203,16 +206,12 @@ export class ReplicaSetReconciler implements Controller {
   }
 }
 
-export function replicasOf(obj: KubeObject): number {
-  return isJsonObject(obj.spec) && typeof obj.spec.replicas === 'number' ? obj.spec.replicas : 1;
+function replicasOf(owner: ReplicatedOwner): number {
+  return owner.spec.replicas ?? 1;
 }
 
-export function minReadySecondsOf(obj: KubeObject): number {
-  return isJsonObject(obj.spec) && typeof obj.spec.minReadySeconds === 'number' ? obj.spec.minReadySeconds : 0;
-}
-
-function selectorOf(obj: KubeObject): LabelSelector | undefined {
-  return isJsonObject(obj.spec) && isJsonObject(obj.spec.selector) ? (obj.spec.selector as LabelSelector) : undefined;
+function minReadySecondsOf(owner: ReplicatedOwner): number {
+  return owner.spec.minReadySeconds ?? 0;
 }
 
 function isForbidden(err: unknown): boolean {

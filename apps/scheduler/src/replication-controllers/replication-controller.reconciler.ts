@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { isJsonObject, KubeObject, LabelSelector } from '@skiff/api-machinery';
+import { LabelSelector } from '@skiff/api-machinery';
 import { REPLICATION_CONTROLLERS } from '@skiff/controller-runtime';
+import type { ReplicationController } from '@skiff/kube-types';
 import { ReplicaSetReconciler, ReplicatedKind } from '../replica-sets/replica-set.reconciler';
 
 /**
  * An RC's `spec.selector` is an equality map; as upstream's conversion of an RC to a ReplicaSet,
  * it becomes `matchLabels` (no selector stays none, which selects nothing).
  */
-export function replicationControllerSelector(rc: KubeObject): LabelSelector | undefined {
-  const selector = isJsonObject(rc.spec) ? rc.spec.selector : undefined;
-  return isJsonObject(selector) ? { matchLabels: selector as Record<string, string> } : undefined;
+export function replicationControllerSelector(rc: ReplicationController): LabelSelector | undefined {
+  const selector = rc.spec.selector;
+  return selector ? { matchLabels: selector } : undefined;
 }
 
-export const REPLICATION_CONTROLLER_KIND: ReplicatedKind = {
+export const REPLICATION_CONTROLLER_KIND: ReplicatedKind<ReplicationController> = {
   resource: REPLICATION_CONTROLLERS,
   selectorOf: replicationControllerSelector,
 };

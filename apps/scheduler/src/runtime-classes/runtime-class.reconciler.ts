@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { KubeObject } from '@skiff/api-machinery';
 import { Controller, ControllerContext, Informer, RUNTIME_CLASSES } from '@skiff/controller-runtime';
 import { isAlreadyExists } from '@skiff/kube-client';
+import type { RuntimeClass } from '@skiff/kube-types';
 import { runtimeClassObjects } from './runtime-classes';
 
 const KEY = 'runtimeclasses';
@@ -15,19 +15,17 @@ const KEY = 'runtimeclasses';
 export class RuntimeClassReconciler implements Controller {
   readonly name = 'runtime-classes';
   readonly workers = 1;
-  private informer!: Informer;
+  private informer!: Informer<RuntimeClass>;
 
   begin(ctx: ControllerContext): void {
-    this.informer = ctx.informers.get(RUNTIME_CLASSES);
+    this.informer = ctx.informers.get<RuntimeClass>(RUNTIME_CLASSES);
     this.informer.on('delete', () => ctx.enqueue(KEY));
     ctx.enqueue(KEY);
   }
 
   async reconcile(ctx: ControllerContext): Promise<void> {
-    const client = ctx.client.resource(RUNTIME_CLASSES);
-    for (const obj of runtimeClassObjects().filter(
-      (o: KubeObject) => !this.informer.get(undefined, o.metadata.name!),
-    )) {
+    const client = ctx.client.resource<RuntimeClass>(RUNTIME_CLASSES);
+    for (const obj of runtimeClassObjects().filter((o) => !this.informer.get(undefined, o.metadata.name!))) {
       try {
         await client.create(undefined, obj, { fieldManager: 'skiff-scheduler' });
       } catch (err) {

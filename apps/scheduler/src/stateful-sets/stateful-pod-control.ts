@@ -1,6 +1,6 @@
-import { KubeObject } from '@skiff/api-machinery';
 import { EventRecorder, Informer, PERSISTENT_VOLUME_CLAIMS, PODS, STATEFUL_SETS } from '@skiff/controller-runtime';
 import { isAlreadyExists, isNotFound, KubeClient } from '@skiff/kube-client';
+import type { PersistentVolumeClaim, Pod, StatefulSet } from '@skiff/kube-types';
 import { StatefulPodOps } from './stateful-set-control';
 import {
   claimIsStale,
@@ -15,10 +15,10 @@ import { statefulSetSpec } from './stateful-set-spec';
 
 /** Bookkeeping around pod writes, so the reconciler can hold expectations (a no-op by default). */
 export interface PodWriteHooks {
-  beforeCreate(set: KubeObject): void;
-  createFailed(set: KubeObject): void;
-  beforeDelete(set: KubeObject, pod: KubeObject): void;
-  deleteFailed(set: KubeObject, pod: KubeObject): void;
+  beforeCreate(set: StatefulSet): void;
+  createFailed(set: StatefulSet): void;
+  beforeDelete(set: StatefulSet, pod: Pod): void;
+  deleteFailed(set: StatefulSet, pod: Pod): void;
 }
 
 const FIELD_MANAGER = 'statefulset-controller';
@@ -31,15 +31,15 @@ export class StatefulPodControl implements StatefulPodOps {
   constructor(
     private readonly client: KubeClient,
     private readonly events: EventRecorder,
-    private readonly claims: Informer,
+    private readonly claims: Informer<PersistentVolumeClaim>,
     private readonly hooks?: PodWriteHooks,
   ) {}
 
-  async createPod(set: KubeObject, pod: KubeObject): Promise<void> {
+  async createPod(set: StatefulSet, pod: Pod): Promise<void> {
     await this.createMissingClaims(set, pod);
     this.hooks?.beforeCreate(set);
     try {
-      await this.client.resource(PODS).create(set.metadata.namespace, pod, { fieldManager: FIELD_MANAGER });
+      await this.client.resource<Pod>(PODS).create(set.metadata.namespace, pod, { fieldManager: FIELD_MANAGER });
     } catch (err) {
       this.hooks?.createFailed(set);
       // Already there: the cache is behind, or someone else's pod holds the name; either way, later.
@@ -49,7 +49,7 @@ export class StatefulPodControl implements StatefulPodOps {
     this.podEvent('create', set, pod);
   }
 
-  async deletePod(set: KubeObject, pod: KubeObject): Promise<void> {
+  async deletePod(set: StatefulSet, pod: Pod): Promise<void> {
     this.hooks?.beforeDelete(set, pod);
     try {
       await this.client
@@ -64,7 +64,7 @@ export class StatefulPodControl implements StatefulPodOps {
     this.podEvent('delete', set, pod);
   }
 
-  async updatePod(set: KubeObject, pod: KubeObject): Promise<void> {
+  async updatePod(set: StatefulSet, pod: Pod): Promise<void> {
     // A live pod's volumes cannot change: a pod without its claim volumes (an adopted one) only gets the claims made.
     await this.createMissingClaims(set, pod);
     if (!this.claimsMatchRetention(set, pod)) await this.updateClaimsForRetention(set, pod);
@@ -83,8 +83,8 @@ export class StatefulPodControl implements StatefulPodOps {
     this.podEvent('update', set, pod);
   }
 
-  async createMissingClaims(set: KubeObject, pod: KubeObject): Promise<void> {
-    const client = this.client.resource(PERSISTENT_VOLUME_CLAIMS);
+  async createMissingClaims(set: StatefulSet, pod: Pod): Promise<void> {
+    const client = this.client.resource<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS);
     for (const claim of claimsFor(set, ordinalOf(pod)).values()) {
       if (this.claims.get(claim.metadata.namespace, claim.metadata.name!)) continue;
       // The set's reference goes on at creation when whenDeleted=Delete; a pod reference needs the pod's uid (later).
@@ -101,11 +101,11 @@ export class StatefulPodControl implements StatefulPodOps {
     }
   }
 
-  claimsMatchRetention(set: KubeObject, pod: KubeObject): boolean {
+  claimsMatchRetention(set: StatefulSet, pod: Pod): boolean {
     return this.existingClaims(set, pod).every((claim) => claimOwnersUpToDate(claim, set, pod));
   }
 
-  async updateClaimsForRetention(set: KubeObject, pod: KubeObject): Promise<void> {
+  async updateClaimsForRetention(set: StatefulSet, pod: Pod): Promise<void> {
     for (const claim of this.existingClaims(set, pod)) {
       if (claimOwnersUpToDate(claim, set, pod)) continue;
       const ownerReferences = wantedClaimOwners(claim, set, pod) ?? [];
@@ -122,21 +122,21 @@ export class StatefulPodControl implements StatefulPodOps {
     }
   }
 
-  claimIsStale(set: KubeObject, pod: KubeObject): boolean {
+  claimIsStale(set: StatefulSet, pod: Pod): boolean {
     const whenScaledDelete = statefulSetSpec(set).whenScaled === 'Delete';
     return this.existingClaims(set, pod).some((claim) =>
       whenScaledDelete ? claimIsStale(claim, pod) : Boolean(claim.metadata.deletionTimestamp),
     );
   }
 
-  private existingClaims(set: KubeObject, pod: KubeObject): KubeObject[] {
+  private existingClaims(set: StatefulSet, pod: Pod): PersistentVolumeClaim[] {
     return [...claimsFor(set, ordinalOf(pod)).values()]
       .map((c) => this.claims.get(c.metadata.namespace, c.metadata.name!))
-      .filter((c): c is KubeObject => c !== undefined);
+      .filter((c): c is PersistentVolumeClaim => c !== undefined);
   }
 
   // Upstream's wording: "create Pod web-0 in StatefulSet web successful".
-  private podEvent(verb: 'create' | 'delete' | 'update', set: KubeObject, pod: KubeObject, err?: unknown): void {
+  private podEvent(verb: 'create' | 'delete' | 'update', set: StatefulSet, pod: Pod, err?: unknown): void {
     const title = verb[0].toUpperCase() + verb.slice(1);
     if (err === undefined)
       void this.events.record(
@@ -154,7 +154,7 @@ export class StatefulPodControl implements StatefulPodOps {
       );
   }
 
-  private claimEvent(set: KubeObject, pod: KubeObject, claim: KubeObject, err?: unknown): void {
+  private claimEvent(set: StatefulSet, pod: Pod, claim: PersistentVolumeClaim, err?: unknown): void {
     if (err === undefined)
       void this.events.record(
         withKind(set),
@@ -172,7 +172,7 @@ export class StatefulPodControl implements StatefulPodOps {
   }
 }
 
-export function withKind(set: KubeObject): KubeObject {
+export function withKind(set: StatefulSet): StatefulSet {
   return { ...set, apiVersion: STATEFUL_SETS.apiVersion, kind: STATEFUL_SETS.kind };
 }
 

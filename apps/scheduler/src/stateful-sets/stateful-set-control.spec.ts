@@ -1,15 +1,15 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { StatefulSet } from '@skiff/kube-types';
 import { updateStatefulSet } from './stateful-set-control';
 import { POD_INDEX_LABEL, POD_NAME_LABEL, REVISION_LABEL } from './stateful-set-identity';
 import { sortRevisions, syncRevisions } from './stateful-set-revisions';
 import { statefulSetSpec } from './stateful-set-spec';
-import { completeRollingUpdate, StatefulSetStatus } from './stateful-set-status';
+import { completeRollingUpdate, StatefulSetStatusView } from './stateful-set-status';
 import { FakeNamespace, statefulSet, withImage } from './stateful-set.fixture';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 
 /** One reconcile: revisions, the control pass, and the status it would write. */
-async function sync(ns: FakeNamespace, set: KubeObject, now = NOW): Promise<StatefulSetStatus> {
+async function sync(ns: FakeNamespace, set: StatefulSet, now = NOW): Promise<StatefulSetStatusView> {
   const revisions = await syncRevisions(set, sortRevisions(ns.revisionList()), ns);
   const { status, error } = await updateStatefulSet(set, revisions, ns.podList(), ns, now);
   if (error) throw error;
@@ -19,7 +19,7 @@ async function sync(ns: FakeNamespace, set: KubeObject, now = NOW): Promise<Stat
 }
 
 /** Syncs until nothing more is written, marking every new pod Running and Ready in between (a kubelet). */
-async function settle(ns: FakeNamespace, set: KubeObject): Promise<string[]> {
+async function settle(ns: FakeNamespace, set: StatefulSet): Promise<string[]> {
   const all: string[] = [];
   for (let i = 0; i < 50; i++) {
     await sync(ns, set);
@@ -153,11 +153,11 @@ describe('updateStatefulSet', () => {
   it('rolls an update out from the highest ordinal down to the partition, one ready pod at a time', async () => {
     let set = statefulSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } });
     await settle(ns, set);
-    const rev1 = (set.status as StatefulSetStatus).updateRevision;
+    const rev1 = (set.status as StatefulSetStatusView).updateRevision;
     set = { ...withImage(set, 'busybox:latest'), status: set.status };
     await sync(ns, set);
     expect(ns.takeLog()).toEqual(['create revision 2', 'delete pod web-2']);
-    const rev2 = (set.status as StatefulSetStatus).updateRevision;
+    const rev2 = (set.status as StatefulSetStatusView).updateRevision;
     expect(rev2).not.toBe(rev1);
     await sync(ns, set);
     expect(ns.takeLog()).toEqual(['create pod web-2']);
@@ -182,7 +182,7 @@ describe('updateStatefulSet', () => {
     // Partition 0 finishes the rollout; the update revision becomes current.
     set = {
       ...set,
-      spec: { ...(set.spec as object), updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } },
+      spec: { ...set.spec, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } },
     };
     expect(await settle(ns, set)).toEqual(['delete pod web-0', 'create pod web-0']);
     expect(set.status).toMatchObject({
@@ -196,7 +196,7 @@ describe('updateStatefulSet', () => {
   it('recreates a missing pod below the partition at the current revision', async () => {
     let set = statefulSet({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } });
     await settle(ns, set);
-    const rev1 = (set.status as StatefulSetStatus).currentRevision;
+    const rev1 = (set.status as StatefulSetStatusView).currentRevision;
     set = { ...withImage(set, 'busybox:latest'), status: set.status };
     await settle(ns, set);
     ns.remove('web-0');
@@ -218,12 +218,12 @@ describe('updateStatefulSet', () => {
   it('OnDelete: leaves pods alone until they are deleted, then recreates them at the update revision', async () => {
     let set = statefulSet({ updateStrategy: { type: 'OnDelete' } });
     await settle(ns, set);
-    const rev1 = (set.status as StatefulSetStatus).currentRevision;
+    const rev1 = (set.status as StatefulSetStatusView).currentRevision;
     set = { ...withImage(set, 'busybox:latest'), status: set.status };
     expect(await settle(ns, set)).toEqual(['create revision 2']);
     ns.remove('web-1');
     expect(await settle(ns, set)).toEqual(['create pod web-1']);
-    const rev2 = (set.status as StatefulSetStatus).updateRevision;
+    const rev2 = (set.status as StatefulSetStatusView).updateRevision;
     expect(ns.podList().map((p) => p.metadata.labels![REVISION_LABEL])).toEqual([rev1, rev2, rev1]);
     expect(set.status).toMatchObject({ currentRevision: rev1, currentReplicas: 2, updatedReplicas: 1 });
   });

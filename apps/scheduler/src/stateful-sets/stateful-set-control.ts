@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { Pod, StatefulSet } from '@skiff/kube-types';
 import {
   identityMatches,
   inOrdinalRange,
@@ -8,7 +8,7 @@ import {
   storageMatches,
 } from './stateful-set-identity';
 import { applyRevision, SetRevisions } from './stateful-set-revisions';
-import { scaledValue, statefulSetSpec, StatefulSetSpecView, statusOf } from './stateful-set-spec';
+import { scaledValue, statefulSetSpec, StatefulSetSpecView } from './stateful-set-spec';
 import {
   countReplicas,
   isCreated,
@@ -18,26 +18,26 @@ import {
   isRunningAndReady,
   isTerminating,
   isUnavailable,
-  StatefulSetStatus,
+  StatefulSetStatusView,
 } from './stateful-set-status';
 
 /** The writes the control loop makes about one member pod (StatefulPodControl; a fake in unit specs). */
 export interface StatefulPodOps {
   /** Creates the pod's missing claims, then the pod. */
-  createPod(set: KubeObject, pod: KubeObject): Promise<void>;
+  createPod(set: StatefulSet, pod: Pod): Promise<void>;
   /** Deletes the pod (gone already counts as done). */
-  deletePod(set: KubeObject, pod: KubeObject): Promise<void>;
+  deletePod(set: StatefulSet, pod: Pod): Promise<void>;
   /** Brings identity labels, missing claims and claim owners of a live pod in line. */
-  updatePod(set: KubeObject, pod: KubeObject): Promise<void>;
-  createMissingClaims(set: KubeObject, pod: KubeObject): Promise<void>;
-  claimsMatchRetention(set: KubeObject, pod: KubeObject): boolean;
-  updateClaimsForRetention(set: KubeObject, pod: KubeObject): Promise<void>;
+  updatePod(set: StatefulSet, pod: Pod): Promise<void>;
+  createMissingClaims(set: StatefulSet, pod: Pod): Promise<void>;
+  claimsMatchRetention(set: StatefulSet, pod: Pod): boolean;
+  updateClaimsForRetention(set: StatefulSet, pod: Pod): Promise<void>;
   /** A claim of this ordinal still belongs to an earlier pod (or is being deleted): wait before creating. */
-  claimIsStale(set: KubeObject, pod: KubeObject): boolean;
+  claimIsStale(set: StatefulSet, pod: Pod): boolean;
 }
 
 export interface SyncOutcome {
-  status: StatefulSetStatus;
+  status: StatefulSetStatusView;
   /** What failed this pass, after the status was computed (the status is written anyway). */
   error?: unknown;
 }
@@ -52,9 +52,9 @@ const MAX_BATCH = 500;
  * out from the highest ordinal down to the partition, one pod at a time.
  */
 export async function updateStatefulSet(
-  set: KubeObject,
+  set: StatefulSet,
   revisions: SetRevisions,
-  pods: readonly KubeObject[],
+  pods: readonly Pod[],
   ops: StatefulPodOps,
   now: number,
 ): Promise<SyncOutcome> {
@@ -63,7 +63,7 @@ export async function updateStatefulSet(
   const currentSet = applyRevision(set, current);
   const updateSet = applyRevision(set, update);
   const minReady = spec.minReadySeconds;
-  const status: StatefulSetStatus = {
+  const status: StatefulSetStatusView = {
     observedGeneration: set.metadata.generation ?? 0,
     replicas: 0,
     readyReplicas: 0,
@@ -76,8 +76,8 @@ export async function updateStatefulSet(
   };
   countReplicas(status, pods, minReady, now);
 
-  const replicas: KubeObject[] = new Array<KubeObject>(spec.replicas);
-  const condemned: KubeObject[] = [];
+  const replicas: Pod[] = new Array<Pod>(spec.replicas);
+  const condemned: Pod[] = [];
   for (const pod of pods) {
     if (inOrdinalRange(set, pod)) replicas[ordinalOf(pod) - spec.start] = pod;
     else if (ordinalOf(pod) >= 0) condemned.push(pod);
@@ -144,13 +144,13 @@ export async function updateStatefulSet(
  * without rollingUpdate, below the current replica count) are recreated at the current revision.
  */
 function newVersionedPod(
-  currentSet: KubeObject,
-  updateSet: KubeObject,
+  currentSet: StatefulSet,
+  updateSet: StatefulSet,
   revisions: SetRevisions,
   ordinal: number,
-): KubeObject {
+): Pod {
   const spec = statefulSetSpec(currentSet);
-  const currentReplicas = statusOf(currentSet).currentReplicas;
+  const currentReplicas = currentSet.status?.currentReplicas;
   const rolling = !spec.onDelete;
   const keepCurrent = spec.hasRollingUpdate
     ? ordinal < spec.start + spec.partition
@@ -162,10 +162,10 @@ function newVersionedPod(
 
 /** Returns true when this pass must stop here (monotonic only). */
 async function processReplica(
-  set: KubeObject,
-  updateSet: KubeObject,
+  set: StatefulSet,
+  updateSet: StatefulSet,
   spec: StatefulSetSpecView,
-  pod: KubeObject,
+  pod: Pod,
   ops: StatefulPodOps,
   monotonic: boolean,
   now: number,
@@ -193,10 +193,10 @@ async function processReplica(
 }
 
 async function processCondemned(
-  set: KubeObject,
+  set: StatefulSet,
   spec: StatefulSetSpecView,
-  pod: KubeObject,
-  firstUnhealthy: KubeObject | undefined,
+  pod: Pod,
+  firstUnhealthy: Pod | undefined,
   ops: StatefulPodOps,
   monotonic: boolean,
   now: number,
@@ -211,11 +211,11 @@ async function processCondemned(
 
 /** Deletes the highest-ordinal pod not at the update revision, waiting for each to come back available. */
 async function rollOneAtATime(
-  set: KubeObject,
+  set: StatefulSet,
   spec: StatefulSetSpecView,
-  replicas: KubeObject[],
+  replicas: Pod[],
   updateRevision: string,
-  status: StatefulSetStatus,
+  status: StatefulSetStatusView,
   ops: StatefulPodOps,
   now: number,
 ): Promise<void> {
@@ -232,11 +232,11 @@ async function rollOneAtATime(
 
 /** maxUnavailable given: up to that many pods of the range may be down for the update at once. */
 async function rollWithMaxUnavailable(
-  set: KubeObject,
+  set: StatefulSet,
   spec: StatefulSetSpecView,
-  replicas: KubeObject[],
+  replicas: Pod[],
   updateRevision: string,
-  status: StatefulSetStatus,
+  status: StatefulSetStatusView,
   ops: StatefulPodOps,
   now: number,
 ): Promise<void> {

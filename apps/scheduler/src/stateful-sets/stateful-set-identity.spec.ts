@@ -1,4 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
+import type { Pod, Volume } from '@skiff/kube-types';
 import {
   claimIsStale,
   claimOwnersUpToDate,
@@ -9,9 +10,9 @@ import {
 } from './stateful-set-identity';
 import { statefulSet } from './stateful-set.fixture';
 
-const pod = (name: string, uid?: string, labels: Record<string, string> = {}, volumes: unknown[] = []): KubeObject => ({
+const pod = (name: string, uid?: string, labels: Record<string, string> = {}, volumes: Volume[] = []): Pod => ({
   metadata: { name, namespace: 'default', ...(uid ? { uid } : {}), labels },
-  spec: { volumes },
+  spec: { containers: [], volumes },
 });
 const claim = (
   ownerReferences: KubeObject['metadata']['ownerReferences'] = [],

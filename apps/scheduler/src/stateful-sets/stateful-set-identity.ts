@@ -1,7 +1,8 @@
-import { isJsonObject, JsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { podFromTemplate } from '../controllers/pod-template';
+import { KubeObject, ObjectMeta, OwnerReference } from '@skiff/api-machinery';
 import { STATEFUL_SETS } from '@skiff/controller-runtime';
-import { statefulSetSpec } from './stateful-set-spec';
+import type { PersistentVolumeClaim, Pod, StatefulSet, Volume } from '@skiff/kube-types';
+import { podFromTemplate } from '../controllers/pod-template';
+import { ClaimTemplate, statefulSetSpec } from './stateful-set-spec';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
@@ -30,7 +31,7 @@ export function isMemberOf(set: KubeObject, pod: KubeObject): boolean {
   return parentAndOrdinal(pod).parent === set.metadata.name;
 }
 
-export function inOrdinalRange(set: KubeObject, pod: KubeObject): boolean {
+export function inOrdinalRange(set: StatefulSet, pod: KubeObject): boolean {
   const { start, replicas } = statefulSetSpec(set);
   const ord = ordinalOf(pod);
   return ord >= start && ord < start + replicas;
@@ -40,41 +41,47 @@ export function podRevision(pod: KubeObject): string {
   return pod.metadata.labels?.[REVISION_LABEL] ?? '';
 }
 
-export function claimName(template: KubeObject, set: KubeObject, ordinal: number): string {
-  return `${template.metadata.name}-${set.metadata.name}-${ordinal}`;
+export function claimName(template: ClaimTemplate, set: KubeObject, ordinal: number): string {
+  return `${template.metadata?.name}-${set.metadata.name}-${ordinal}`;
 }
 
 /**
  * The claims a member pod uses, keyed by template name: named `<claim>-<set>-<ordinal>`, labelled
  * with the template's labels and the set's matchLabels (getPersistentVolumeClaims).
  */
-export function claimsFor(set: KubeObject, ordinal: number): Map<string, KubeObject> {
+export function claimsFor(set: StatefulSet, ordinal: number): Map<string, PersistentVolumeClaim> {
   const spec = statefulSetSpec(set);
-  const matchLabels = (spec.selector?.matchLabels ?? {}) as Record<string, string>;
-  const claims = new Map<string, KubeObject>();
+  const matchLabels = spec.selector?.matchLabels ?? {};
+  const claims = new Map<string, PersistentVolumeClaim>();
   for (const t of spec.volumeClaimTemplates) {
     const copy = structuredClone(t);
-    copy.metadata = {
-      ...copy.metadata,
-      name: claimName(t, set, ordinal),
-      namespace: set.metadata.namespace,
-      labels: { ...copy.metadata.labels, ...matchLabels },
-    };
     delete copy.status;
-    claims.set(t.metadata.name!, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...copy });
+    // Validation gives every claim template a name and a spec.
+    claims.set(t.metadata!.name!, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      ...copy,
+      metadata: {
+        // kubernetes-models types an embedded ObjectMeta's managedFields[].operation as any string.
+        ...(copy.metadata as ObjectMeta | undefined),
+        name: claimName(t, set, ordinal),
+        namespace: set.metadata.namespace,
+        labels: { ...copy.metadata?.labels, ...matchLabels },
+      },
+      spec: copy.spec ?? {},
+    });
   }
   return claims;
 }
 
 /** Volumes for the claims first, then the template's own volumes that do not clash with them (updateStorage). */
-function volumesWithClaims(set: KubeObject, ordinal: number, volumes: unknown): JsonObject[] {
+function volumesWithClaims(set: StatefulSet, ordinal: number, volumes: readonly Volume[] | undefined): Volume[] {
   const claims = claimsFor(set, ordinal);
-  const out: JsonObject[] = [...claims].map(([name, claim]) => ({
+  const out: Volume[] = [...claims].map(([name, claim]) => ({
     name,
     persistentVolumeClaim: { claimName: claim.metadata.name! },
   }));
-  for (const v of Array.isArray(volumes) ? volumes.filter(isJsonObject) : [])
-    if (!claims.has(String(v.name))) out.push(v);
+  for (const v of volumes ?? []) if (!claims.has(v.name)) out.push(v);
   return out;
 }
 
@@ -82,11 +89,10 @@ function volumesWithClaims(set: KubeObject, ordinal: number, volumes: unknown): 
  * A new member pod at `ordinal` from `set`'s template (already at the wanted revision): stable name,
  * identity labels, hostname and subdomain for the governing Service, claim volumes, revision label.
  */
-export function newStatefulSetPod(set: KubeObject, ordinal: number, revision: string): KubeObject {
+export function newStatefulSetPod(set: StatefulSet, ordinal: number, revision: string): Pod {
   const spec = statefulSetSpec(set);
   const name = podName(set, ordinal);
-  const templateSpec = isJsonObject(spec.template.spec) ? spec.template.spec : {};
-  const volumes = volumesWithClaims(set, ordinal, templateSpec.volumes);
+  const volumes = volumesWithClaims(set, ordinal, spec.template.spec?.volumes);
   return podFromTemplate(spec.template, set, STATEFUL_SETS, {
     name,
     labels: { [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [REVISION_LABEL]: revision },
@@ -113,15 +119,13 @@ export function identityMatches(set: KubeObject, pod: KubeObject): boolean {
 }
 
 /** The pod mounts every claim of its ordinal under the template's name. */
-export function storageMatches(set: KubeObject, pod: KubeObject): boolean {
+export function storageMatches(set: StatefulSet, pod: Pod): boolean {
   const ordinal = ordinalOf(pod);
   if (ordinal < 0) return false;
-  const spec = isJsonObject(pod.spec) ? pod.spec : {};
-  const volumes = Array.isArray(spec.volumes) ? spec.volumes.filter(isJsonObject) : [];
+  const volumes = pod.spec.volumes ?? [];
   for (const [name, claim] of claimsFor(set, ordinal)) {
     const v = volumes.find((x) => x.name === name);
-    const pvc = v && isJsonObject(v.persistentVolumeClaim) ? v.persistentVolumeClaim : undefined;
-    if (pvc?.claimName !== claim.metadata.name) return false;
+    if (v?.persistentVolumeClaim?.claimName !== claim.metadata.name) return false;
   }
   return true;
 }
@@ -143,7 +147,7 @@ function ownerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerRef
  * away), the pod when whenScaled=Delete and the pod is condemned. Undefined when the claim has a
  * controller of its own: the policy leaves such a claim alone.
  */
-export function wantedClaimOwners(claim: KubeObject, set: KubeObject, pod: KubeObject): OwnerReference[] | undefined {
+export function wantedClaimOwners(claim: KubeObject, set: StatefulSet, pod: KubeObject): OwnerReference[] | undefined {
   const refs = claim.metadata.ownerReferences ?? [];
   const setUid = set.metadata.uid;
   const podUid = pod.metadata.uid;
@@ -162,7 +166,7 @@ export function wantedClaimOwners(claim: KubeObject, set: KubeObject, pod: KubeO
   ];
 }
 
-export function claimOwnersUpToDate(claim: KubeObject, set: KubeObject, pod: KubeObject): boolean {
+export function claimOwnersUpToDate(claim: KubeObject, set: StatefulSet, pod: KubeObject): boolean {
   const wanted = wantedClaimOwners(claim, set, pod);
   if (!wanted) return true;
   const have = new Set((claim.metadata.ownerReferences ?? []).map((r) => r.uid));

@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { StatefulSet } from '@skiff/kube-types';
 import {
   newRevision,
   revisionData,
@@ -14,10 +14,11 @@ describe('StatefulSet revisions', () => {
   let ns: FakeNamespace;
   beforeEach(() => (ns = new FakeNamespace()));
 
-  const sync = async (set: KubeObject) => {
+  const sync = async (set: StatefulSet) => {
     const r = await syncRevisions(set, sortRevisions(ns.revisionList()), ns);
     set.status = {
-      ...(set.status as object),
+      replicas: 0,
+      ...set.status,
       currentRevision: r.current.metadata.name,
       updateRevision: r.update.metadata.name,
       collisionCount: r.collisionCount,

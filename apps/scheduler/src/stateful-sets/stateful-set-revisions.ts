@@ -1,7 +1,8 @@
-import { isJsonObject, JsonObject, JsonValue, KubeObject } from '@skiff/api-machinery';
+import { isJsonObject, JsonObject } from '@skiff/api-machinery';
 import { isAlreadyExists } from '@skiff/kube-client';
 import { CONTROLLER_REVISIONS, newControllerRef, STATEFUL_SETS } from '@skiff/controller-runtime';
-import { statefulSetSpec, statusOf, withTemplate } from './stateful-set-spec';
+import type { ControllerRevision, PodTemplateSpec, StatefulSet } from '@skiff/kube-types';
+import { statefulSetSpec, withTemplate } from './stateful-set-spec';
 
 export const REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 // ControllerRevisionName keeps room for '-' and the hash in a 253-character name.
@@ -11,15 +12,15 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** What the controller writes revisions with (a fake in unit specs). */
 export interface RevisionWriter {
-  create(revision: KubeObject): Promise<KubeObject>;
-  get(namespace: string, name: string): Promise<KubeObject>;
-  setRevisionNumber(revision: KubeObject, revisionNumber: number): Promise<KubeObject>;
-  delete(revision: KubeObject): Promise<void>;
+  create(revision: ControllerRevision): Promise<ControllerRevision>;
+  get(namespace: string, name: string): Promise<ControllerRevision>;
+  setRevisionNumber(revision: ControllerRevision, revisionNumber: number): Promise<ControllerRevision>;
+  delete(revision: ControllerRevision): Promise<void>;
 }
 
 export interface SetRevisions {
-  current: KubeObject;
-  update: KubeObject;
+  current: ControllerRevision;
+  update: ControllerRevision;
   collisionCount: number;
 }
 
@@ -28,34 +29,36 @@ export interface SetRevisions {
  * template back, `{spec: {template: {..., $patch: replace}}}` — `kubectl rollout undo` applies it as is.
  * Keys are sorted so equal templates give equal data.
  */
-export function revisionData(set: KubeObject): JsonObject {
+export function revisionData(set: StatefulSet): { spec: { template: PodTemplateSpec & { $patch: 'replace' } } } {
   const template = structuredClone(statefulSetSpec(set).template);
-  return sortKeys({ spec: { template: { ...template, $patch: 'replace' } } }) as JsonObject;
+  return sortKeys({ spec: { template: { ...template, $patch: 'replace' as const } } });
 }
 
-/** The template a revision holds (ApplyRevision for the only state StatefulSet revisions record). */
-export function revisionTemplate(revision: KubeObject): JsonObject {
-  const data = isJsonObject(revision.data) ? revision.data : {};
-  const spec = isJsonObject(data.spec) ? data.spec : {};
-  const template = isJsonObject(spec.template) ? { ...spec.template } : {};
+/**
+ * The template a revision holds (ApplyRevision for the only state StatefulSet revisions record).
+ * A revision's data is raw JSON to any reader; this controller's revisions hold what revisionData wrote.
+ */
+export function revisionTemplate(revision: ControllerRevision): PodTemplateSpec {
+  const data: unknown = revision.data;
+  const spec = isJsonObject(data) && isJsonObject(data.spec) ? data.spec : {};
+  const template: JsonObject = isJsonObject(spec.template) ? { ...spec.template } : {};
   delete template.$patch;
-  return template;
+  return template as PodTemplateSpec;
 }
 
-export function applyRevision(set: KubeObject, revision: KubeObject): KubeObject {
+export function applyRevision(set: StatefulSet, revision: ControllerRevision): StatefulSet {
   return withTemplate(set, revisionTemplate(revision));
 }
 
-export function revisionNumber(revision: KubeObject): number {
-  return typeof revision.revision === 'number' ? revision.revision : 0;
+export function revisionNumber(revision: ControllerRevision): number {
+  return revision.revision ?? 0;
 }
 
 /** A ControllerRevision of `set` named `<set>-<hash>`, where the hash covers the data and the collision count. */
-export function newRevision(set: KubeObject, revision: number, collisionCount: number): KubeObject {
+export function newRevision(set: StatefulSet, revision: number, collisionCount: number): ControllerRevision {
   const data = revisionData(set);
   const hash = safeEncode(String(fnv32a(JSON.stringify(data) + String(collisionCount))));
-  const meta = statefulSetSpec(set).template.metadata;
-  const labels = isJsonObject(meta) && isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : {};
+  const labels = statefulSetSpec(set).template.metadata?.labels ?? {};
   return {
     apiVersion: CONTROLLER_REVISIONS.apiVersion,
     kind: CONTROLLER_REVISIONS.kind,
@@ -72,12 +75,12 @@ export function newRevision(set: KubeObject, revision: number, collisionCount: n
   };
 }
 
-export function equalRevision(a: KubeObject, b: KubeObject): boolean {
-  return JSON.stringify(sortKeys(a.data as JsonValue)) === JSON.stringify(sortKeys(b.data as JsonValue));
+export function equalRevision(a: ControllerRevision, b: ControllerRevision): boolean {
+  return JSON.stringify(sortKeys(a.data)) === JSON.stringify(sortKeys(b.data));
 }
 
 /** By revision number, then age, then name (history.SortControllerRevisions). */
-export function sortRevisions(revisions: readonly KubeObject[]): KubeObject[] {
+export function sortRevisions(revisions: readonly ControllerRevision[]): ControllerRevision[] {
   return [...revisions].sort(
     (a, b) =>
       revisionNumber(a) - revisionNumber(b) ||
@@ -93,16 +96,15 @@ export function sortRevisions(revisions: readonly KubeObject[]): KubeObject[] {
  * when there is none yet. `revisions` must be sorted.
  */
 export async function syncRevisions(
-  set: KubeObject,
-  revisions: readonly KubeObject[],
+  set: StatefulSet,
+  revisions: readonly ControllerRevision[],
   writer: RevisionWriter,
 ): Promise<SetRevisions> {
-  const status = statusOf(set);
-  let collisionCount = typeof status.collisionCount === 'number' ? status.collisionCount : 0;
+  let collisionCount = set.status?.collisionCount ?? 0;
   const next = revisions.length === 0 ? 1 : revisionNumber(revisions[revisions.length - 1]) + 1;
   const candidate = newRevision(set, next, collisionCount);
   const equal = revisions.filter((r) => equalRevision(r, candidate));
-  let update: KubeObject;
+  let update: ControllerRevision;
   if (equal.length > 0 && equal[equal.length - 1] === revisions[revisions.length - 1]) {
     update = revisions[revisions.length - 1];
   } else if (equal.length > 0) {
@@ -110,17 +112,17 @@ export async function syncRevisions(
   } else {
     ({ revision: update, collisionCount } = await createRevision(set, next, collisionCount, writer));
   }
-  const current = revisions.find((r) => r.metadata.name === status.currentRevision) ?? update;
+  const current = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
   return { current, update, collisionCount };
 }
 
 /** Creates the revision, stepping the collision count while its name is taken by different data. */
 async function createRevision(
-  set: KubeObject,
+  set: StatefulSet,
   next: number,
   collisionCount: number,
   writer: RevisionWriter,
-): Promise<{ revision: KubeObject; collisionCount: number }> {
+): Promise<{ revision: ControllerRevision; collisionCount: number }> {
   for (;;) {
     const revision = newRevision(set, next, collisionCount);
     try {
@@ -139,21 +141,22 @@ async function createRevision(
  * update revisions and any revision a pod still runs are live and never counted.
  */
 export function revisionsToPrune(
-  revisions: readonly KubeObject[],
+  revisions: readonly ControllerRevision[],
   live: ReadonlySet<string>,
   limit: number,
-): KubeObject[] {
+): ControllerRevision[] {
   const history = sortRevisions(revisions).filter((r) => !live.has(r.metadata.name!));
   if (limit < 0 || history.length <= limit) return [];
   return history.slice(0, history.length - limit);
 }
 
-function sortKeys(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(sortKeys);
+// The same JSON value with its objects' keys in order (a template, a revision's raw data).
+function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
   if (!isJsonObject(value)) return value;
-  const out: JsonObject = {};
+  const out: Record<string, unknown> = {};
   for (const k of Object.keys(value).sort()) out[k] = sortKeys(value[k]);
-  return out;
+  return out as T;
 }
 
 function fnv32a(text: string): number {

@@ -1,56 +1,45 @@
-import { JsonObject, KubeObject } from '@skiff/api-machinery';
+import type { Pod, StatefulSet, StatefulSetStatus } from '@skiff/kube-types';
 import { isPodAvailable, isPodReady, podPhase } from '../controllers/pod-conditions';
 import { podRevision } from './stateful-set-identity';
-import { statusOf } from './stateful-set-spec';
 
-/** apps/v1 StatefulSetStatus as this controller writes it (conditions are left as they are). */
-export interface StatefulSetStatus {
-  observedGeneration: number;
-  replicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
-  currentReplicas: number;
-  updatedReplicas: number;
-  currentRevision: string;
-  updateRevision: string;
-  collisionCount: number;
-}
+/** apps/v1 StatefulSetStatus as this controller writes it: every field set (conditions are left as they are). */
+export type StatefulSetStatusView = Required<Omit<StatefulSetStatus, 'conditions'>>;
 
 /** Seen by the API server: a pod this controller only means to create has no phase yet. */
-export function isCreated(pod: KubeObject): boolean {
+export function isCreated(pod: Pod): boolean {
   return podPhase(pod) !== '';
 }
 
-export function isTerminating(pod: KubeObject): boolean {
+export function isTerminating(pod: Pod): boolean {
   return Boolean(pod.metadata.deletionTimestamp);
 }
 
 /** Finished pods are replaced, whatever their exit code (evicted pods end Succeeded too). */
-export function isFinished(pod: KubeObject): boolean {
+export function isFinished(pod: Pod): boolean {
   const phase = podPhase(pod);
   return phase === 'Failed' || phase === 'Succeeded';
 }
 
-export function isPending(pod: KubeObject): boolean {
+export function isPending(pod: Pod): boolean {
   return podPhase(pod) === 'Pending';
 }
 
-export function isRunningAndReady(pod: KubeObject): boolean {
+export function isRunningAndReady(pod: Pod): boolean {
   return podPhase(pod) === 'Running' && isPodReady(pod);
 }
 
-export function isRunningAndAvailable(pod: KubeObject, minReadySeconds: number, now: number): boolean {
+export function isRunningAndAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
   return podPhase(pod) === 'Running' && isPodAvailable(pod, minReadySeconds, now);
 }
 
-export function isUnavailable(pod: KubeObject, minReadySeconds: number, now: number): boolean {
+export function isUnavailable(pod: Pod, minReadySeconds: number, now: number): boolean {
   return !isRunningAndAvailable(pod, minReadySeconds, now) || isTerminating(pod);
 }
 
 /** Counts over the pods (computeReplicaStatus): revisions count only live, non-terminating pods. */
 export function countReplicas(
-  status: StatefulSetStatus,
-  pods: readonly KubeObject[],
+  status: StatefulSetStatusView,
+  pods: readonly Pod[],
   minReadySeconds: number,
   now: number,
 ): void {
@@ -74,14 +63,14 @@ export function countReplicas(
 }
 
 /** A rolling update is complete once every pod is updated and ready: the update revision becomes current. */
-export function completeRollingUpdate(status: StatefulSetStatus, rollingUpdate: boolean): void {
+export function completeRollingUpdate(status: StatefulSetStatusView, rollingUpdate: boolean): void {
   if (rollingUpdate && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
     status.currentReplicas = status.updatedReplicas;
     status.currentRevision = status.updateRevision;
   }
 }
 
-export function sameStatus(set: KubeObject, status: StatefulSetStatus): boolean {
-  const old: JsonObject = statusOf(set);
-  return (Object.keys(status) as (keyof StatefulSetStatus)[]).every((k) => old[k] === status[k]);
+export function sameStatus(set: StatefulSet, status: StatefulSetStatusView): boolean {
+  const old = set.status;
+  return (Object.keys(status) as (keyof StatefulSetStatusView)[]).every((k) => old?.[k] === status[k]);
 }

@@ -1,12 +1,19 @@
-import { KubeObject } from '@skiff/api-machinery';
 import { KubeApiError } from '@skiff/kube-client';
+import type {
+  ControllerRevision,
+  PersistentVolumeClaim,
+  Pod,
+  PodPhase,
+  StatefulSet,
+  StatefulSetSpec,
+} from '@skiff/kube-types';
 import { StatefulPodOps } from './stateful-set-control';
 import { claimOwnersUpToDate, claimsFor, ordinalOf, wantedClaimOwners } from './stateful-set-identity';
 import { RevisionWriter } from './stateful-set-revisions';
 
 // Unit-spec fakes at the controller's write boundary: an in-memory namespace of pods, claims and revisions.
 
-export function statefulSet(spec: Record<string, unknown> = {}, name = 'web'): KubeObject {
+export function statefulSet(spec: Partial<StatefulSetSpec> = {}, name = 'web'): StatefulSet {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -26,27 +33,26 @@ export function statefulSet(spec: Record<string, unknown> = {}, name = 'web'): K
 }
 
 /** The set with another container image (a template change). */
-export function withImage(set: KubeObject, image: string): KubeObject {
+export function withImage(set: StatefulSet, image: string): StatefulSet {
   const copy = structuredClone(set);
-  const spec = copy.spec as { template: { spec: { containers: { image: string }[] } } };
-  spec.template.spec.containers[0].image = image;
+  copy.spec.template.spec!.containers[0].image = image;
   copy.metadata.generation = (copy.metadata.generation ?? 1) + 1;
   return copy;
 }
 
 export class FakeNamespace implements StatefulPodOps, RevisionWriter {
-  readonly pods = new Map<string, KubeObject>();
-  readonly claims = new Map<string, KubeObject>();
-  readonly revisions = new Map<string, KubeObject>();
+  readonly pods = new Map<string, Pod>();
+  readonly claims = new Map<string, PersistentVolumeClaim>();
+  readonly revisions = new Map<string, ControllerRevision>();
   /** Every write, in order: "create pod web-0", "delete pod web-2", "create claim data-web-0"... */
   readonly log: string[] = [];
   private seq = 0;
 
-  podList(): KubeObject[] {
+  podList(): Pod[] {
     return [...this.pods.values()].sort((a, b) => ordinalOf(a) - ordinalOf(b));
   }
 
-  revisionList(): KubeObject[] {
+  revisionList(): ControllerRevision[] {
     return [...this.revisions.values()];
   }
 
@@ -56,7 +62,7 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
     pod.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: since }] };
   }
 
-  setPhase(name: string, phase: string): void {
+  setPhase(name: string, phase: PodPhase): void {
     this.pods.get(name)!.status = { phase };
   }
 
@@ -69,7 +75,7 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
     return this.log.splice(0);
   }
 
-  async createPod(set: KubeObject, pod: KubeObject): Promise<void> {
+  async createPod(set: StatefulSet, pod: Pod): Promise<void> {
     await this.createMissingClaims(set, pod);
     if (this.pods.has(pod.metadata.name!))
       throw new KubeApiError(409, 'AlreadyExists', `pods "${pod.metadata.name}" already exists`);
@@ -81,17 +87,17 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
     this.log.push(`create pod ${pod.metadata.name}`);
   }
 
-  async deletePod(_set: KubeObject, pod: KubeObject): Promise<void> {
+  async deletePod(_set: StatefulSet, pod: Pod): Promise<void> {
     this.pods.delete(pod.metadata.name!);
     this.log.push(`delete pod ${pod.metadata.name}`);
   }
 
-  async updatePod(set: KubeObject, pod: KubeObject): Promise<void> {
+  async updatePod(set: StatefulSet, pod: Pod): Promise<void> {
     await this.updateClaimsForRetention(set, pod);
     this.log.push(`update pod ${pod.metadata.name}`);
   }
 
-  async createMissingClaims(set: KubeObject, pod: KubeObject): Promise<void> {
+  async createMissingClaims(set: StatefulSet, pod: Pod): Promise<void> {
     for (const claim of claimsFor(set, ordinalOf(pod)).values()) {
       if (this.claims.has(claim.metadata.name!)) continue;
       this.claims.set(claim.metadata.name!, {
@@ -106,11 +112,11 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
     }
   }
 
-  claimsMatchRetention(set: KubeObject, pod: KubeObject): boolean {
+  claimsMatchRetention(set: StatefulSet, pod: Pod): boolean {
     return this.podClaims(set, pod).every((c) => claimOwnersUpToDate(c, set, pod));
   }
 
-  async updateClaimsForRetention(set: KubeObject, pod: KubeObject): Promise<void> {
+  async updateClaimsForRetention(set: StatefulSet, pod: Pod): Promise<void> {
     for (const c of this.podClaims(set, pod)) {
       if (claimOwnersUpToDate(c, set, pod)) continue;
       c.metadata.ownerReferences = wantedClaimOwners(c, set, pod);
@@ -125,7 +131,7 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
   }
 
   // RevisionWriter
-  async create(revision: KubeObject): Promise<KubeObject> {
+  async create(revision: ControllerRevision): Promise<ControllerRevision> {
     if (this.revisions.has(revision.metadata.name!)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
     const stored = {
       ...structuredClone(revision),
@@ -136,30 +142,30 @@ export class FakeNamespace implements StatefulPodOps, RevisionWriter {
       },
     };
     this.revisions.set(revision.metadata.name!, stored);
-    this.log.push(`create revision ${revision.revision as number}`);
+    this.log.push(`create revision ${revision.revision}`);
     return stored;
   }
 
-  async get(_ns: string, name: string): Promise<KubeObject> {
+  async get(_ns: string, name: string): Promise<ControllerRevision> {
     const r = this.revisions.get(name);
     if (!r) throw new KubeApiError(404, 'NotFound', 'not found');
     return r;
   }
 
-  async setRevisionNumber(revision: KubeObject, n: number): Promise<KubeObject> {
+  async setRevisionNumber(revision: ControllerRevision, n: number): Promise<ControllerRevision> {
     const r = { ...this.revisions.get(revision.metadata.name!)!, revision: n };
     this.revisions.set(revision.metadata.name!, r);
-    this.log.push(`renumber revision ${revision.revision as number} to ${n}`);
+    this.log.push(`renumber revision ${revision.revision} to ${n}`);
     return r;
   }
 
-  async delete(revision: KubeObject): Promise<void> {
+  async delete(revision: ControllerRevision): Promise<void> {
     this.revisions.delete(revision.metadata.name!);
   }
 
-  private podClaims(set: KubeObject, pod: KubeObject): KubeObject[] {
+  private podClaims(set: StatefulSet, pod: Pod): PersistentVolumeClaim[] {
     return [...claimsFor(set, ordinalOf(pod)).values()]
       .map((c) => this.claims.get(c.metadata.name!))
-      .filter((c): c is KubeObject => c !== undefined);
+      .filter((c): c is PersistentVolumeClaim => c !== undefined);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { KubeObject, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
 import {
-  claimObjects,
   CONTROLLER_REVISIONS,
   ControllerContext,
   ControllerExpectations,
@@ -15,13 +14,15 @@ import {
   Controller,
 } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient } from '@skiff/kube-client';
+import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from '@skiff/kube-types';
+import { claimTyped } from '../controllers/claimed-objects';
 import { watchOwnedPods } from '../controllers/owned-pods';
 import { StatefulPodControl } from './stateful-pod-control';
 import { updateStatefulSet } from './stateful-set-control';
 import { isMemberOf, podRevision } from './stateful-set-identity';
 import { revisionsToPrune, RevisionWriter, sortRevisions, syncRevisions } from './stateful-set-revisions';
 import { statefulSetSpec } from './stateful-set-spec';
-import { completeRollingUpdate, sameStatus, StatefulSetStatus } from './stateful-set-status';
+import { completeRollingUpdate, sameStatus, StatefulSetStatusView } from './stateful-set-status';
 
 /**
  * The StatefulSet controller (pkg/controller/statefulset): stable pod identities `<set>-<ordinal>`
@@ -33,17 +34,17 @@ export class StatefulSetReconciler implements Controller {
   readonly name = 'statefulset-controller';
   readonly workers = 5;
   private expectations = new ControllerExpectations();
-  private sets!: Informer;
-  private pods!: Informer;
-  private revisions!: Informer;
-  private claims!: Informer;
+  private sets!: Informer<StatefulSet>;
+  private pods!: Informer<Pod>;
+  private revisions!: Informer<ControllerRevision>;
+  private claims!: Informer<PersistentVolumeClaim>;
 
   begin(ctx: ControllerContext): void {
     this.expectations = new ControllerExpectations();
-    this.sets = ctx.informers.get(STATEFUL_SETS);
-    this.pods = ctx.informers.get(PODS);
-    this.revisions = ctx.informers.get(CONTROLLER_REVISIONS);
-    this.claims = ctx.informers.get(PERSISTENT_VOLUME_CLAIMS);
+    this.sets = ctx.informers.get<StatefulSet>(STATEFUL_SETS);
+    this.pods = ctx.informers.get<Pod>(PODS);
+    this.revisions = ctx.informers.get<ControllerRevision>(CONTROLLER_REVISIONS);
+    this.claims = ctx.informers.get<PersistentVolumeClaim>(PERSISTENT_VOLUME_CLAIMS);
     watchOwnedPods(ctx, this.pods, {
       owners: this.sets,
       ownerKind: STATEFUL_SETS.kind,
@@ -55,12 +56,14 @@ export class StatefulSetReconciler implements Controller {
     });
     // A revision or claim changed or deleted by someone else (a stale claim the garbage collector
     // removed unblocks its pod): the sets that select it take a look.
-    for (const informer of [this.revisions, this.claims]) {
+    const watchSelected = <T extends KubeObject>(informer: Informer<T>): void => {
       informer.on('update', (obj, old) => {
         if (old !== obj) this.enqueueSelecting(ctx, obj);
       });
       informer.on('delete', (obj) => this.enqueueSelecting(ctx, obj));
-    }
+    };
+    watchSelected(this.revisions);
+    watchSelected(this.claims);
   }
 
   async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
@@ -75,7 +78,7 @@ export class StatefulSetReconciler implements Controller {
     const spec = statefulSetSpec(set);
     const selector = labelSelectorFromObject(spec.selector);
     const podCandidates = this.pods.list().filter((p) => p.metadata.namespace === namespace && isMemberOf(set, p));
-    const pods = await claimObjects(ctx.client, {
+    const pods = await claimTyped(ctx.client, {
       owner: set,
       ownerResource: STATEFUL_SETS,
       selector,
@@ -84,7 +87,7 @@ export class StatefulSetReconciler implements Controller {
     });
     const revisionCandidates = this.revisions.list().filter((r) => r.metadata.namespace === namespace);
     const revisions = sortRevisions(
-      await claimObjects(ctx.client, {
+      await claimTyped(ctx.client, {
         owner: set,
         ownerResource: STATEFUL_SETS,
         selector,
@@ -116,7 +119,7 @@ export class StatefulSetReconciler implements Controller {
       return { requeueAfterMs: spec.minReadySeconds * 1000 };
   }
 
-  private async writeStatus(ctx: ControllerContext, set: KubeObject, status: StatefulSetStatus): Promise<void> {
+  private async writeStatus(ctx: ControllerContext, set: StatefulSet, status: StatefulSetStatusView): Promise<void> {
     completeRollingUpdate(status, !statefulSetSpec(set).onDelete);
     if (sameStatus(set, status)) return;
     try {
@@ -145,7 +148,7 @@ export class StatefulSetReconciler implements Controller {
 }
 
 function revisionWriter(client: KubeClient): RevisionWriter {
-  const revisions = client.resource(CONTROLLER_REVISIONS);
+  const revisions = client.resource<ControllerRevision>(CONTROLLER_REVISIONS);
   return {
     create: (r) => revisions.create(r.metadata.namespace, r, { fieldManager: 'statefulset-controller' }),
     get: (ns, name) => revisions.get(ns, name),

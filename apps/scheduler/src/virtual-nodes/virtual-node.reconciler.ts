@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { Controller, ControllerContext, NODES, ReconcileResult } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import type { Lease, Node } from '@skiff/kube-types';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { HostRegistryRepository } from './host-registry.repository';
 import { virtualNode, virtualNodeName, zoneOfNode } from './virtual-node';
@@ -10,12 +10,6 @@ import { virtualNode, virtualNodeName, zoneOfNode } from './virtual-node';
 const LEASE_DURATION_S = 40;
 // How often a node's status and Lease are refreshed (kubelet's node status update frequency is 10 s).
 export const NODE_SYNC_MS = 5_000;
-
-interface Condition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-}
 
 /**
  * Keeps one Node per zone registered and fresh: status from the sandbox hosts, a Lease renewed.
@@ -26,16 +20,16 @@ export class VirtualNodeReconciler implements Controller {
   readonly name = 'virtual-nodes';
   readonly workers = 1;
   private readonly log = new Logger(VirtualNodeReconciler.name);
-  private readonly nodes: ResourceClient;
-  private readonly leases: ResourceClient;
+  private readonly nodes: ResourceClient<Node>;
+  private readonly leases: ResourceClient<Lease>;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(KUBE_CLIENT) client: KubeClient,
     private readonly hosts: HostRegistryRepository,
   ) {
-    this.nodes = client.resource({ group: '', version: 'v1', resource: 'nodes', namespaced: false });
-    this.leases = client.resource({
+    this.nodes = client.resource<Node>({ group: '', version: 'v1', resource: 'nodes', namespaced: false });
+    this.leases = client.resource<Lease>({
       group: 'coordination.k8s.io',
       version: 'v1',
       resource: 'leases',
@@ -45,7 +39,7 @@ export class VirtualNodeReconciler implements Controller {
 
   begin(ctx: ControllerContext): void {
     for (const zone of this.config.zones) ctx.enqueue(zone);
-    ctx.informers.get(NODES).on('delete', (node: KubeObject) => {
+    ctx.informers.get<Node>(NODES).on('delete', (node) => {
       const zone = zoneOfNode(node.metadata.name ?? '', this.config.zones);
       if (zone) ctx.enqueue(zone);
     });
@@ -59,9 +53,9 @@ export class VirtualNodeReconciler implements Controller {
     return { requeueAfterMs: NODE_SYNC_MS };
   }
 
-  private async reconcileNode(desired: KubeObject): Promise<void> {
+  private async reconcileNode(desired: Node): Promise<void> {
     const name = desired.metadata.name!;
-    let current: KubeObject;
+    let current: Node;
     try {
       current = await this.nodes.get(undefined, name);
     } catch (err) {
@@ -73,13 +67,11 @@ export class VirtualNodeReconciler implements Controller {
       );
       this.log.log(`registered virtual node ${name}`);
     }
-    const status = desired.status as { conditions: Condition[] };
+    // virtualNode always writes a status with conditions.
+    const status = desired.status!;
     // A condition's lastTransitionTime moves only when its status does.
-    const previous =
-      isJsonObject(current.status) && Array.isArray(current.status.conditions)
-        ? (current.status.conditions as unknown as Condition[])
-        : [];
-    status.conditions = status.conditions.map((c) => {
+    const previous = current.status?.conditions ?? [];
+    status.conditions = status.conditions!.map((c) => {
       const before = previous.find((p) => p.type === c.type);
       return before && before.status === c.status ? { ...c, lastTransitionTime: before.lastTransitionTime } : c;
     });

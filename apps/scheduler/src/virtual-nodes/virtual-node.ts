@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import type { Node, NodeCondition } from '@skiff/kube-types';
 import { RegisteredHost } from './host-registry.repository';
 
 export const VIRTUAL_NODE_PREFIX = 'virtual-kubelet';
@@ -29,7 +29,7 @@ function quantityOfBytes(bytes: number): string {
 }
 
 /** The Node object of a zone's virtual node: capacity is the sum of its live sandbox hosts. */
-export function virtualNode(zone: string, hosts: RegisteredHost[], now: string): KubeObject {
+export function virtualNode(zone: string, hosts: RegisteredHost[], now: string): Node {
   const live = hosts.filter((h) => h.zone === zone && !h.stale);
   const cpuMilli = live.reduce((s, h) => s + h.capacity.cpuMilli, 0);
   const memory = live.reduce((s, h) => s + h.capacity.memoryBytes, 0);
@@ -41,7 +41,7 @@ export function virtualNode(zone: string, hosts: RegisteredHost[], now: string):
     'ephemeral-storage': '100Gi',
   };
   const ready = live.length > 0;
-  const condition = (type: string, status: string, reason: string, message: string) => ({
+  const condition = (type: string, status: string, reason: string, message: string): NodeCondition => ({
     type,
     status,
     reason,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadSchedulerConfig } from '@skiff/config';
+import { exitOnBootFailure, loadSchedulerConfig } from '@skiff/config';
 import { SchedulerModule } from './app.module';
 
 async function bootstrap(): Promise<void> {
@@ -14,11 +14,4 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
 }
 
-bootstrap().catch((err: unknown) => {
-  console.error(
-    err instanceof ConfigError
-      ? err.message
-      : `scheduler failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-  );
-  process.exit(1);
-});
+bootstrap().catch((err: unknown) => exitOnBootFailure('scheduler', err));

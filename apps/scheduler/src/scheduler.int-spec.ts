@@ -259,9 +259,17 @@ describe('scheduler: virtual nodes and placement', () => {
     };
     await Promise.all(names.map((n) => createPod(n, small)));
     for (const n of names) await eventually(async () => (await getPod(n)).spec.nodeName, 30_000, `${n} to be bound`);
-    const events = (await apiRequest(cluster.stack, 'GET', '/api/v1/namespaces/default/events')).body as {
-      items: { reason: string; count?: number; involvedObject: { name: string } }[];
-    };
+    type EventList = { items: { reason: string; count?: number; involvedObject: { name: string } }[] };
+    // The Scheduled event is recorded after the binding, without waiting: wait until each pod has one.
+    const events = await eventually(
+      async () => {
+        const list = (await apiRequest(cluster.stack, 'GET', '/api/v1/namespaces/default/events')).body as EventList;
+        const seen = new Set(list.items.filter((e) => e.reason === 'Scheduled').map((e) => e.involvedObject.name));
+        return names.every((n) => seen.has(n)) ? list : undefined;
+      },
+      10_000,
+      'a Scheduled event for each pod',
+    );
     for (const n of names) {
       const scheduled = events.items.filter((e) => e.involvedObject.name === n && e.reason === 'Scheduled');
       expect(scheduled.map((e) => e.count ?? 1)).toEqual([1]);

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, CronSchedule, formatRfc3339InZone, KubeObject, parseCronSchedule } from '@skiff/api-machinery';
+import {
+  Clock,
+  CronSchedule,
+  formatRfc3339InZone,
+  KubeObject,
+  parseCronSchedule,
+  errorMessage,
+} from '@skiff/api-machinery';
 import {
   ControllerContext,
   controllerRefOf,
@@ -153,7 +160,7 @@ export class CronJobReconciler implements Controller {
         cj,
         'Warning',
         'UnparseableSchedule',
-        `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${(err as Error).message}`,
+        `unparseable schedule: ${JSON.stringify(spec.schedule)} : ${errorMessage(err)}`,
       );
       return;
     }
@@ -278,7 +285,7 @@ export class CronJobReconciler implements Controller {
       return created;
     } catch (err) {
       if (!isAlreadyExists(err)) {
-        void ctx.events.record(cj, 'Warning', 'FailedCreate', `Error creating job: ${(err as Error).message}`);
+        void ctx.events.record(cj, 'Warning', 'FailedCreate', `Error creating job: ${errorMessage(err)}`);
         throw err;
       }
       // Created by an earlier look whose status write was lost: ours if it is controlled by this CronJob.

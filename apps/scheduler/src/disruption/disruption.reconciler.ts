@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, KubeObject, LabelMatcher, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import {
+  Clock,
+  KubeObject,
+  LabelMatcher,
+  labelSelectorFromObject,
+  matchesLabels,
+  errorMessage,
+} from '@skiff/api-machinery';
 import {
   ControllerContext,
   controllerRefOf,
@@ -122,7 +129,7 @@ export class DisruptionReconciler implements Controller {
     } catch (err) {
       // A conflict only means our copy is old: retry without the fail-safe.
       if (isConflict(err)) throw err;
-      return this.failSafe(ctx, pdb, err instanceof Error ? err.message : String(err));
+      return this.failSafe(ctx, pdb, errorMessage(err));
     }
   }
 
@@ -155,7 +162,7 @@ export class DisruptionReconciler implements Controller {
     try {
       selector = budgetSelector(pdb);
     } catch (err) {
-      event('Warning', 'NoPods', `Failed to get pods: ${err instanceof Error ? err.message : String(err)}`);
+      event('Warning', 'NoPods', `Failed to get pods: ${errorMessage(err)}`);
       throw err;
     }
     const pods = this.pods
@@ -170,7 +177,7 @@ export class DisruptionReconciler implements Controller {
       event(
         'Warning',
         'CalculateExpectedPodCountFailed',
-        `Failed to calculate the number of expected pods: ${err instanceof Error ? err.message : String(err)}`,
+        `Failed to calculate the number of expected pods: ${errorMessage(err)}`,
       );
       throw err;
     }

@@ -14,6 +14,7 @@ import { isTerminal } from '../placement/pod-scheduling';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
 import { NODE_SYNC_MS } from '../virtual-nodes/virtual-node.reconciler';
+import { errorMessage } from '@skiff/api-machinery';
 
 const HOSTS_KEY = 'sandbox-hosts';
 
@@ -55,8 +56,7 @@ export class LostHostReconciler implements Controller {
         if (host.staleForMs >= this.config.hostLostGraceSeconds * 1000) await this.fail(pod, host, events);
         else await this.markNotReady(pod, host);
       } catch (err) {
-        if (!isNotFound(err))
-          this.log.warn(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`);
+        if (!isNotFound(err)) this.log.warn(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${errorMessage(err)}`);
       }
     }
     return again;

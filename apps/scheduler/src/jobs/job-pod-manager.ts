@@ -5,6 +5,7 @@ import { isPodReady } from '../controllers/pod-conditions';
 import { pendingIndexes, podIndexOf } from './job-indexes';
 import { podForJob } from './job-pods';
 import { asJob, JobSpecView } from './job-spec';
+import { errorMessage } from '@skiff/api-machinery';
 
 // Upstream's MaxPodCreateDeletePerSync.
 const MAX_PER_SYNC = 500;
@@ -107,7 +108,12 @@ export class JobPodManager {
       }
     }
     if (failure) {
-      void this.ctx.events.record(asJob(this.job), 'Warning', 'FailedCreate', `Error creating: ${errorText(failure)}`);
+      void this.ctx.events.record(
+        asJob(this.job),
+        'Warning',
+        'FailedCreate',
+        `Error creating: ${errorMessage(failure)}`,
+      );
       // A namespace being deleted refuses new pods for good; anything else is worth a retry.
       if (!(failure instanceof KubeApiError && failure.code === 403)) throw failure;
     }
@@ -145,7 +151,12 @@ export class JobPodManager {
       failure ??= r.reason;
     });
     if (failure)
-      void this.ctx.events.record(asJob(this.job), 'Warning', 'FailedDelete', `Error deleting: ${errorText(failure)}`);
+      void this.ctx.events.record(
+        asJob(this.job),
+        'Warning',
+        'FailedDelete',
+        `Error deleting: ${errorMessage(failure)}`,
+      );
     return left;
   }
 }
@@ -159,8 +170,4 @@ function deletionOrder(a: Pod, b: Pod): number {
     ready(a) - ready(b) ||
     Date.parse(b.metadata.creationTimestamp ?? '') - Date.parse(a.metadata.creationTimestamp ?? '')
   );
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels } from '@skiff/api-machinery';
+import { KubeObject, LabelSelector, labelSelectorFromObject, matchesLabels, errorMessage } from '@skiff/api-machinery';
 import {
   ControllerContext,
   ControllerExpectations,
@@ -136,7 +136,7 @@ export class ReplicaSetReconciler implements Controller {
       if (failed.length > 0) {
         // Creates that failed, and the batches never sent, will not show up in the cache.
         for (let i = 0; i < failed.length + remaining; i++) this.expectations.creationObserved(key);
-        const message = errorText(failed[0].reason);
+        const message = errorMessage(failed[0].reason);
         void ctx.events.record(this.withKind(rs), 'Warning', 'FailedCreate', `Error creating: ${message}`);
         // A namespace being deleted refuses new pods: nothing to retry.
         if (failed.every((r) => isAlreadyExists(r.reason) || isForbidden(r.reason))) return message;
@@ -168,7 +168,7 @@ export class ReplicaSetReconciler implements Controller {
       this.expectations.deletionObserved(key, pod.metadata.uid!);
       if (isNotFound(r.reason) || isConflict(r.reason)) return; // already gone
       firstError ??= r.reason;
-      void ctx.events.record(this.withKind(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorText(r.reason)}`);
+      void ctx.events.record(this.withKind(rs), 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(r.reason)}`);
     });
     if (firstError) throw firstError;
   }
@@ -216,8 +216,4 @@ function minReadySecondsOf(owner: ReplicatedOwner): number {
 
 function isForbidden(err: unknown): boolean {
   return err instanceof KubeApiError && err.code === 403;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -12,6 +12,7 @@ import {
   wantedClaimOwners,
 } from './stateful-set-identity';
 import { statefulSetSpec } from './stateful-set-spec';
+import { errorMessage } from '@skiff/api-machinery';
 
 /** Bookkeeping around pod writes, so the reconciler can hold expectations (a no-op by default). */
 export interface PodWriteHooks {
@@ -150,7 +151,7 @@ export class StatefulPodControl implements StatefulPodOps {
         withKind(set),
         'Warning',
         `Failed${title}`,
-        `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`,
+        `${verb} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(err)}`,
       );
   }
 
@@ -167,15 +168,11 @@ export class StatefulPodControl implements StatefulPodOps {
         withKind(set),
         'Warning',
         'FailedCreate',
-        `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorText(err)}`,
+        `create Claim ${claim.metadata.name} for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${errorMessage(err)}`,
       );
   }
 }
 
 export function withKind(set: StatefulSet): StatefulSet {
   return { ...set, apiVersion: STATEFUL_SETS.apiVersion, kind: STATEFUL_SETS.kind };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -5,7 +5,9 @@ set -euo pipefail
 
 PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   # sandboxes: OCI runtimes, images, pod networking, the loopback registry
-  runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat)
+  runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat
+  # benchmarks: DNS load generator and the reference DNS server
+  dnsperf unbound)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 

@@ -8,7 +8,7 @@ describe('kubectl: apply, get, diff', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({}, ['api-gateway', 'network-svc']);
   }, 90_000);
 
   afterAll(async () => {

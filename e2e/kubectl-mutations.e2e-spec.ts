@@ -32,7 +32,7 @@ describe('kubectl: label, annotate, patch, scale, edit, delete, watch', () => {
   const jsonpath = async (what: string, expr: string) => (await k('get', what, '-o', `jsonpath=${expr}`)).stdout;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({}, ['api-gateway', 'network-svc']);
     await cluster.kubectl(['create', 'ns', ns]);
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: DEPLOYMENT });
   }, 90_000);

@@ -6,7 +6,7 @@ describe('kubectl: refusals a user sees', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({}, ['api-gateway', 'network-svc']);
   }, 90_000);
 
   afterAll(async () => {

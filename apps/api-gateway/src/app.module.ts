@@ -15,6 +15,8 @@ import { KubeApiController } from './kube-api/kube-api.controller';
 import { KubeApiService } from './kube-api/kube-api.service';
 import { NamespaceLifecycleService } from './kube-api/namespace-lifecycle.service';
 import { PodBindingService } from './kube-api/pod-binding.service';
+import { ResourceStrategies } from './kube-api/strategies';
+import { ClusterIps, NatsClusterIps } from './services/cluster-ip.client';
 import { PodEvictionService } from './kube-api/pod-eviction.service';
 import { ResourceReaderService } from './kube-api/resource-reader.service';
 import { ResourceWriterService } from './kube-api/resource-writer.service';
@@ -61,6 +63,8 @@ export class AppModule implements NestModule {
         DeletionService,
         PodEvictionService,
         PodBindingService,
+        ResourceStrategies,
+        { provide: ClusterIps, useClass: NatsClusterIps },
         ResourceReaderService,
         ResourceWriterService,
         WatchService,

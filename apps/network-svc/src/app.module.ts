@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
+import { ClusterIpsModule } from './cluster-ips/cluster-ips.module';
 import { NetworkControllersModule } from './controllers/network-controllers.module';
 import { IpamModule, IpamModuleOptions } from './ipam/ipam.module';
 import { PlatformModule } from './platform/platform.module';
@@ -17,6 +18,7 @@ export class AppModule {
       imports: [
         PlatformModule.forRoot(config),
         IpamModule.forRoot(config, opts),
+        ClusterIpsModule.forRoot(config),
         ...(opts.withoutControllers ? [] : [NetworkControllersModule]),
       ],
     };

@@ -3,7 +3,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { loadNetworkSvcConfig, exitOnBootFailure } from '@skiff/config';
-import { ipamSubjects } from '@skiff/messaging';
+import { clusterIpSubjects, ipamSubjects } from '@skiff/messaging';
 import { AppModule } from './app.module';
 import { natsTransportOptions } from './platform/nats-transport';
 
@@ -16,10 +16,9 @@ async function bootstrap(): Promise<void> {
   });
   app.enableShutdownHooks();
   await app.listen();
-  const subjects = ipamSubjects(config.natsPrefix);
-  new Logger('network-svc').log(
-    `serving ENI/IPAM for ${config.vswitchCidr} on ${subjects.allocate} and ${subjects.release}`,
-  );
+  const log = new Logger('network-svc');
+  log.log(`serving ENI/IPAM for ${config.vswitchCidr} on ${ipamSubjects(config.natsPrefix).allocate}`);
+  log.log(`serving ClusterIPs from ${config.serviceCidr} on ${clusterIpSubjects(config.natsPrefix).allocate}`);
 }
 
 bootstrap().catch((err: unknown) => exitOnBootFailure('network-svc', err));

@@ -62,6 +62,8 @@ export interface NetworkSvcConfig {
   natsPrefix: string;
   /** The VSwitch that pod ENIs get addresses from; its first usable address is the gateway. */
   vswitchCidr: string;
+  /** The range Service ClusterIPs come from (10.96.0.1 is the API server's, 10.96.0.10 the cluster DNS's). */
+  serviceCidr: string;
   /** An allocation whose pod is gone from the API is released only after it is this old. */
   gcGraceSeconds: number;
   /** How often leaked allocations are looked for; 0 turns the collector off. */
@@ -78,6 +80,7 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
     natsUrl,
     natsPrefix: natsPrefixOf(env),
     vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
+    serviceCidr: ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28),
     gcGraceSeconds: env.int('SKIFF_IPAM_GC_GRACE_SECONDS', 300, 0),
     gcIntervalSeconds: env.int('SKIFF_IPAM_GC_INTERVAL_SECONDS', 60, 0),
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',

@@ -2,3 +2,4 @@ export * from './change-events';
 export * from './changes-stream';
 export * from './ipam';
 export * from './sandbox-hosts';
+export * from './cluster-ips';

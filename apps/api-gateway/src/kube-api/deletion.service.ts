@@ -3,7 +3,7 @@ import { ApiError, Clock, isJsonObject, JsonObject, KubeObject } from '@skiff/ap
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { timestamp } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf } from './resource-context';
-import { strategyFor } from './strategies';
+import { ResourceStrategies } from './strategies';
 import { checkDeletable } from './system-objects';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
@@ -63,6 +63,7 @@ export class DeletionService {
   constructor(
     private readonly store: ObjectStoreRepository,
     private readonly clock: Clock,
+    private readonly strategies: ResourceStrategies,
   ) {}
 
   onNamespaceTerminating(hook: (name: string) => void): void {
@@ -72,6 +73,7 @@ export class DeletionService {
   async delete(ctx: ResourceContext, name: string, opts: DeleteOptions): Promise<DeleteOutcome> {
     checkDeletable(ctx, name);
     const key = keyOf(ctx, name);
+    const strategy = this.strategies.for(ctx.type);
     const decide = (current: KubeObject | undefined): { op: 'delete' | 'update' | 'none'; object: KubeObject } => {
       if (!current) throw ApiError.notFound(subjectOf(ctx, name));
       const pre = opts.preconditions ?? {};
@@ -87,7 +89,6 @@ export class DeletionService {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion}`,
         );
       }
-      const strategy = strategyFor(ctx.type);
       const finalizers = strategy.finalizersOnDelete([...(current.metadata.finalizers ?? [])], opts.propagationPolicy);
       const graceful = strategy.gracePeriod(current, opts.gracePeriodSeconds);
       if (finalizers.length === 0 && !strategy.deletesContents && graceful === undefined)
@@ -114,7 +115,8 @@ export class DeletionService {
     }
     const res = await this.store.write(key, decide);
     const object = fromStorage(ctx, res.object!);
-    if (strategyFor(ctx.type).deletesContents && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
+    if (res.op === 'delete') await strategy.release(object);
+    if (strategy.deletesContents && res.op !== 'delete') this.namespaceTerminatingHook?.(name);
     return { object, removed: res.op === 'delete' };
   }
 }

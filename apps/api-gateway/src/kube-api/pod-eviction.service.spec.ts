@@ -2,6 +2,8 @@ import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { BUILT_IN_RESOURCES } from '@skiff/api-server';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
+import { InMemoryClusterIps } from '../services/in-memory-cluster-ips.fixture';
+import { ResourceStrategies } from './strategies';
 import { DeletionService } from './deletion.service';
 import { PodEvictionService } from './pod-eviction.service';
 import { ResourceContext } from './resource-context';
@@ -139,7 +141,11 @@ describe(PodEvictionService.name, () => {
     store = new FakeObjectStore();
     const clock = { now: () => NOW } as Clock;
     const objects = store as unknown as ObjectStoreRepository;
-    service = new PodEvictionService(objects, new DeletionService(objects, clock), clock);
+    service = new PodEvictionService(
+      objects,
+      new DeletionService(objects, clock, new ResourceStrategies(new InMemoryClusterIps())),
+      clock,
+    );
   });
 
   it('deletes a pod no budget guards, marking it DisruptionTarget first, and answers 201 Success', async () => {

@@ -7,6 +7,8 @@ import { parseRequestInfo } from './request-info';
 import { resolveResource, ResourceContext } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
 import { ResourceWriterService, WriteOptions } from './resource-writer.service';
+import { ResourceStrategies } from './strategies';
+import { InMemoryClusterIps } from '../services/in-memory-cluster-ips.fixture';
 
 /** The store's read-modify-write contract over a map, with resourceVersions counting up. */
 class InMemoryObjectStore {
@@ -76,7 +78,13 @@ describe(ResourceWriterService.name, () => {
   beforeEach(async () => {
     store = new InMemoryObjectStore();
     const repo = store as unknown as ObjectStoreRepository;
-    writer = new ResourceWriterService(repo, new AdmissionService(registry, repo), new Clock(), registry);
+    writer = new ResourceWriterService(
+      repo,
+      new AdmissionService(registry, repo),
+      new Clock(),
+      registry,
+      new ResourceStrategies(new InMemoryClusterIps()),
+    );
     reader = new ResourceReaderService(repo);
     await store.write({ group: '', resource: 'namespaces', namespace: '', name: 'default' }, () => ({
       op: 'create',

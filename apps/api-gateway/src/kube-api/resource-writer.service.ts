@@ -21,7 +21,7 @@ import { AdmissionService, FieldValidation } from './admission.service';
 import { clone, generatedName, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
-import { strategyFor } from './strategies';
+import { ResourceStrategies } from './strategies';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -44,6 +44,7 @@ export class ResourceWriterService {
     private readonly admission: AdmissionService,
     private readonly clock: Clock,
     private readonly registry: ResourceRegistry,
+    private readonly strategies: ResourceStrategies,
   ) {}
 
   async create(
@@ -72,7 +73,7 @@ export class ResourceWriterService {
     const name = incoming.metadata.name;
     await this.admission.checkNamespaceOpen(ctx, name);
     const now = this.clock.now();
-    const strategy = strategyFor(ctx.type);
+    const strategy = this.strategies.for(ctx.type);
     const uid = newUid();
     let created: KubeObject = this.admission.admit(
       ctx,
@@ -93,13 +94,19 @@ export class ResourceWriterService {
     if (opts.dryRun) {
       const existing = await this.store.get(keyOf(ctx, name));
       if (existing) throw ApiError.alreadyExists(subjectOf(ctx, name));
-      return { code: 201, object: created, warnings };
+      return { code: 201, object: await strategy.beforeCreate(created, true), warnings };
     }
-    const res = await this.store.write(keyOf(ctx, name), (current) => {
-      if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
-      return { op: 'create', object: toStorage(ctx, created) };
-    });
-    return { code: 201, object: fromStorage(ctx, res.object!), warnings };
+    const prepared = await strategy.beforeCreate(created, false);
+    try {
+      const res = await this.store.write(keyOf(ctx, name), (current) => {
+        if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
+        return { op: 'create', object: toStorage(ctx, prepared) };
+      });
+      return { code: 201, object: fromStorage(ctx, res.object!), warnings };
+    } catch (err) {
+      await strategy.release(prepared);
+      throw err;
+    }
   }
 
   /** PUT: replace the object (or its status / scale). */
@@ -111,7 +118,7 @@ export class ResourceWriterService {
     // "" and "0" ask for an unconditional update, which custom resources do not allow (as upstream's strategies).
     const requestedRv = requested === '0' ? '' : requested;
     if (
-      !strategyFor(ctx.type).allowUnconditionalUpdate &&
+      !this.strategies.for(ctx.type).allowUnconditionalUpdate &&
       sub !== 'scale' &&
       (requestedRv === undefined || requestedRv === '')
     ) {
@@ -145,7 +152,7 @@ export class ResourceWriterService {
   ): Promise<WriteOutcome> {
     if (contentType === 'application/apply-patch+yaml') return this.apply(ctx, name, patch, opts);
     const sub = ctx.info.subresource;
-    const strategy = strategyFor(ctx.type);
+    const strategy = this.strategies.for(ctx.type);
     let warnings: string[] = [];
     const outcome = await this.modify(ctx, name, opts, [], (current) => {
       const base: JsonObject = (sub === 'scale' ? toScale(ctx.type, current) : current) as JsonObject;
@@ -230,10 +237,12 @@ export class ResourceWriterService {
     managedByApply = false,
   ): Promise<WriteOutcome> {
     const sub = ctx.info.subresource;
-    const strategy = strategyFor(ctx.type);
+    const strategy = this.strategies.for(ctx.type);
+    let before: KubeObject | undefined;
     const decide = (stored: KubeObject | undefined): WriteDecision => {
       if (!stored) throw ApiError.notFound(subjectOf(ctx, name));
       const current = fromStorage(ctx, stored);
+      before = current;
       const requested = change(clone(current));
       let next = strategy.prepareForUpdate(this.withServerMeta(ctx, current, requested), current, sub);
       if (sub !== 'status' || strategy.validateStatusUpdate) next = this.admission.admit(ctx, next, current);
@@ -261,6 +270,8 @@ export class ResourceWriterService {
       return { code: 200, object: present(ctx, d.object!), warnings };
     }
     const res = await this.store.write(keyOf(ctx, name), decide);
+    if (res.op === 'update') await strategy.afterUpdate(fromStorage(ctx, res.object!), before!);
+    if (res.op === 'delete') await strategy.release(before!);
     return { code: 200, object: present(ctx, res.object!), warnings };
   }
 

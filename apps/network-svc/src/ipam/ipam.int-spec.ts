@@ -57,6 +57,7 @@ describe('network-svc ENI/IPAM over NATS', () => {
       natsUrl: nats.url,
       natsPrefix: prefix,
       vswitchCidr,
+      serviceCidr: '10.96.0.0/16',
       gcGraceSeconds: 0,
       identity: 'ipam-int-spec',
       gcIntervalSeconds: 0,

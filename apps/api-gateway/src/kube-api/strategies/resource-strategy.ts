@@ -24,6 +24,17 @@ export class ResourceStrategy {
     return obj;
   }
 
+  /** Just before a new object is stored: what it takes from elsewhere (a Service's ClusterIP); nothing is held on a dry run. */
+  async beforeCreate(obj: KubeObject, _dryRun: boolean): Promise<KubeObject> {
+    return obj;
+  }
+
+  /** After an update is stored: what the change gives back. */
+  async afterUpdate(_next: KubeObject, _current: KubeObject): Promise<void> {}
+
+  /** The object is gone (deleted, or its create failed after `beforeCreate`): gives back what it held. */
+  async release(_obj: KubeObject): Promise<void> {}
+
   /** After admission: a new object behind a status subresource starts from the resource's initial status. */
   withInitialStatus(obj: KubeObject): KubeObject {
     if (!hasSubresource(this.type, 'status')) return obj;

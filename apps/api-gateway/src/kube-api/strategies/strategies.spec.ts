@@ -1,8 +1,12 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, ResourceRegistry, ResourceType } from '@skiff/api-server';
-import { strategyFor } from '.';
+import { InMemoryClusterIps } from '../../services/in-memory-cluster-ips.fixture';
+import { ResourceStrategies } from '.';
 
 const registry = new ResourceRegistry();
+const clusterIps = new InMemoryClusterIps();
+const strategies = new ResourceStrategies(clusterIps);
+const strategyFor = (t: ResourceType) => strategies.for(t);
 
 function type(group: string, version: string, resource: string): ResourceType {
   const t = registry.get(group, version, resource);
@@ -14,7 +18,7 @@ function obj(kind: string, rest: Partial<KubeObject> = {}): KubeObject {
   return { apiVersion: 'v1', kind, metadata: { name: 'x' }, ...rest };
 }
 
-describe(strategyFor.name, () => {
+describe(ResourceStrategies.name, () => {
   it('starts objects behind a status subresource from their initial status', () => {
     const given = { status: { phase: 'Running' } };
     expect(strategyFor(type('', 'v1', 'pods')).withInitialStatus(obj('Pod', given)).status).toEqual({
@@ -110,5 +114,52 @@ describe(strategyFor.name, () => {
       false,
       true,
     ]);
+  });
+
+  describe('Services', () => {
+    const services = () => strategyFor(type('', 'v1', 'services'));
+    const svc = (uid: string, spec: Record<string, unknown>): KubeObject => ({
+      ...obj('Service', { spec }),
+      metadata: { name: `svc-${uid}`, namespace: 'default', uid },
+    });
+
+    it('takes a ClusterIP on create, with the IPv4 single-stack fields, and gives it back on delete', async () => {
+      const created = await services().beforeCreate(svc('u1', { ports: [{ port: 80 }] }), false);
+      const ip = clusterIps.held.get('u1');
+      expect(ip).toMatch(/^10\.96\./);
+      expect(created.spec).toMatchObject({
+        clusterIP: ip,
+        clusterIPs: [ip],
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+      });
+      await services().release(created);
+      expect(clusterIps.held.has('u1')).toBe(false);
+    });
+
+    it('honours the address asked for, holds nothing on a dry run, and none for headless or ExternalName', async () => {
+      const asked = await services().beforeCreate(svc('u2', { clusterIP: '10.96.7.7' }), true);
+      expect(asked.spec).toMatchObject({ clusterIP: '10.96.7.7', clusterIPs: ['10.96.7.7'] });
+      expect(clusterIps.held.has('u2')).toBe(false);
+      const headless = await services().beforeCreate(svc('u3', { clusterIP: 'None' }), false);
+      expect(headless.spec).toMatchObject({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: ['IPv4'] });
+      const external = await services().beforeCreate(
+        svc('u4', { type: 'ExternalName', externalName: 'x.test' }),
+        false,
+      );
+      expect(external.spec).not.toHaveProperty('clusterIP');
+      expect([...clusterIps.held.keys()]).not.toContain('u3');
+      expect([...clusterIps.held.keys()]).not.toContain('u4');
+    });
+
+    it('keeps the allocated address when an update leaves it out, and gives it back on turning ExternalName', async () => {
+      const current = await services().beforeCreate(svc('u5', { ports: [{ port: 80 }] }), false);
+      const replaced = services().prepareForUpdate(svc('u5', { ports: [{ port: 81 }] }), current, undefined);
+      expect(replaced.spec).toMatchObject({ clusterIP: (current.spec as { clusterIP: string }).clusterIP });
+      const external = svc('u5', { type: 'ExternalName', externalName: 'x.test' });
+      expect(services().prepareForUpdate(external, current, undefined).spec).not.toHaveProperty('clusterIP');
+      await services().afterUpdate(external, current);
+      expect(clusterIps.held.has('u5')).toBe(false);
+    });
   });
 });

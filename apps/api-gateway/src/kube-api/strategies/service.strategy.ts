@@ -1,0 +1,76 @@
+import { isJsonObject, KubeObject } from '@skiff/api-machinery';
+import { ResourceType } from '@skiff/api-server';
+import { ClusterIps } from '../../services/cluster-ip.client';
+import { ResourceStrategy } from './resource-strategy';
+
+type Spec = Record<string, unknown>;
+
+function specOf(svc: KubeObject): Spec {
+  return isJsonObject(svc.spec) ? { ...svc.spec } : {};
+}
+
+/** The address a Service holds from the service CIDR, if any (ExternalName and headless hold none). */
+function heldIp(svc: KubeObject): string | undefined {
+  const spec = specOf(svc);
+  const ip = spec.clusterIP;
+  return spec.type !== 'ExternalName' && typeof ip === 'string' && ip !== '' && ip !== 'None' ? ip : undefined;
+}
+
+/**
+ * Services: a ClusterIP from network-svc's allocator on create (the one asked for, or any),
+ * with upstream's dual-stack fields (IPv4 only); given back on delete or on turning ExternalName.
+ * An update that leaves out the allocated address keeps it (upstream's patchAllocatedValues).
+ */
+export class ServiceStrategy extends ResourceStrategy {
+  constructor(
+    type: ResourceType,
+    private readonly clusterIps: ClusterIps,
+  ) {
+    super(type);
+  }
+
+  override async beforeCreate(svc: KubeObject, dryRun: boolean): Promise<KubeObject> {
+    const spec = specOf(svc);
+    if (spec.type === 'ExternalName') return svc;
+    const asked = spec.clusterIP || (Array.isArray(spec.clusterIPs) ? spec.clusterIPs[0] : undefined);
+    const ip =
+      asked === 'None'
+        ? 'None'
+        : await this.clusterIps.allocate({
+            serviceUid: svc.metadata.uid!,
+            namespace: svc.metadata.namespace!,
+            name: svc.metadata.name!,
+            ...(typeof asked === 'string' && asked !== '' ? { ip: asked } : {}),
+            ...(dryRun ? { dryRun } : {}),
+          });
+    return {
+      ...svc,
+      spec: {
+        ...spec,
+        clusterIP: ip,
+        clusterIPs: [ip],
+        ipFamilies: spec.ipFamilies ?? ['IPv4'],
+        ipFamilyPolicy: spec.ipFamilyPolicy ?? 'SingleStack',
+      },
+    };
+  }
+
+  override prepareForUpdate(requested: KubeObject, current: KubeObject, subresource: string | undefined): KubeObject {
+    const next = super.prepareForUpdate(requested, current, subresource);
+    const spec = specOf(next);
+    const old = specOf(current);
+    if (subresource || spec.type === 'ExternalName' || old.type === 'ExternalName') return next;
+    // Left out on update: the allocated values stay.
+    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'])
+      if ((spec[k] === undefined || spec[k] === '') && old[k] !== undefined) spec[k] = old[k];
+    return { ...next, spec };
+  }
+
+  override async afterUpdate(next: KubeObject, current: KubeObject): Promise<void> {
+    if (heldIp(current) && !heldIp(next)) await this.clusterIps.release(current.metadata.uid!);
+  }
+
+  override async release(svc: KubeObject): Promise<void> {
+    if (heldIp(svc)) await this.clusterIps.release(svc.metadata.uid!);
+  }
+}

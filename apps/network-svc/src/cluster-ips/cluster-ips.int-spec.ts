@@ -1,0 +1,99 @@
+import { apiRequest, startTestCluster, TestCluster } from '@skiff/testing';
+import type { Service } from '@skiff/kube-types';
+
+// Service ClusterIPs: the API server asks network-svc's allocator on create and gives the address back on delete.
+describe('network-svc: Service ClusterIPs', () => {
+  let cluster: TestCluster;
+  const services = '/api/v1/namespaces/default/services';
+
+  const create = (name: string, spec: Record<string, unknown>, query = '') =>
+    apiRequest(cluster.stack, 'POST', `${services}${query}`, { metadata: { name }, spec });
+  const clusterIpOf = async (name: string, spec: Record<string, unknown> = { ports: [{ port: 80 }] }) => {
+    const res = await create(name, spec);
+    expect(res.status).toBe(201);
+    return (res.body as Service).spec!.clusterIP!;
+  };
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({}, ['api-gateway', 'network-svc']);
+  }, 90_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('gives `kubectl create service` an address from 10.96.0.0/16 with the single-stack fields', async () => {
+    const out = await cluster.kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+    expect(out.stderr).toBe('');
+    const svc = JSON.parse((await cluster.kubectl(['get', 'service', 'web', '-o', 'json'])).stdout) as Service;
+    expect(svc.spec!.clusterIP).toMatch(/^10\.96\.\d+\.\d+$/);
+    expect(svc.spec).toMatchObject({
+      clusterIPs: [svc.spec!.clusterIP],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+    });
+    const table = await cluster.kubectl(['get', 'service', 'web', '--no-headers']);
+    expect(table.stdout).toMatch(new RegExp(`^web\\s+ClusterIP\\s+${svc.spec!.clusterIP!.replace(/\./g, '\\.')}\\s+`));
+  });
+
+  it('never hands out one address twice, also to concurrent creates', async () => {
+    const ips = await Promise.all(Array.from({ length: 20 }, (_, i) => clusterIpOf(`many-${i}`)));
+    expect(new Set(ips).size).toBe(20);
+    for (const ip of ips) expect(Number(ip.split('.')[2]) * 256 + Number(ip.split('.')[3])).toBeGreaterThanOrEqual(256);
+  });
+
+  it('honours an address asked for and refuses a taken or foreign one in upstream words', async () => {
+    expect(await clusterIpOf('chosen', { clusterIP: '10.96.0.50', ports: [{ port: 80 }] })).toBe('10.96.0.50');
+    const taken = await cluster.kubectl([
+      'create',
+      'service',
+      'clusterip',
+      'again',
+      '--tcp=80',
+      '--clusterip=10.96.0.50',
+    ]);
+    expect(taken.stderr.trim()).toBe(
+      'error: failed to create ClusterIP service: Service "again" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.50"}: failed to allocate IP 10.96.0.50: provided IP is already allocated',
+    );
+    const foreign = await create('foreign', { clusterIP: '10.0.0.9', ports: [{ port: 80 }] });
+    expect(foreign.status).toBe(422);
+    expect((foreign.body as { message: string }).message).toBe(
+      'Service "foreign" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.9"}: failed to allocate IP 10.0.0.9: the provided IP (10.0.0.9) is not in the valid range. The range of valid IPs is 10.96.0.0/16',
+    );
+    // Nothing of the refused Services was stored.
+    expect((await apiRequest(cluster.stack, 'GET', `${services}/foreign`)).status).toBe(404);
+  });
+
+  it('gives the address back on delete, so another Service can take it', async () => {
+    expect((await apiRequest(cluster.stack, 'DELETE', `${services}/chosen`)).status).toBe(200);
+    expect(await clusterIpOf('successor', { clusterIP: '10.96.0.50', ports: [{ port: 80 }] })).toBe('10.96.0.50');
+  });
+
+  it('holds nothing for a dry run, headless or ExternalName Service', async () => {
+    const dry = await create('dry', { clusterIP: '10.96.0.60', ports: [{ port: 80 }] }, '?dryRun=All');
+    expect(dry.status).toBe(201);
+    expect((dry.body as Service).spec!.clusterIP).toBe('10.96.0.60');
+    expect(await clusterIpOf('real', { clusterIP: '10.96.0.60', ports: [{ port: 80 }] })).toBe('10.96.0.60');
+    expect(await clusterIpOf('headless', { clusterIP: 'None', selector: { app: 'db' } })).toBe('None');
+    const ext = await create('ext', { type: 'ExternalName', externalName: 'db.example.test' });
+    expect(ext.status).toBe(201);
+    expect((ext.body as Service).spec!.clusterIP).toBeUndefined();
+  });
+
+  it('keeps the address when a replace leaves it out, and refuses changing it', async () => {
+    const svc = JSON.parse((await cluster.kubectl(['get', 'service', 'web', '-o', 'json'])).stdout) as Service;
+    const ip = svc.spec!.clusterIP;
+    const { clusterIP: _ip, clusterIPs: _ips, ...spec } = svc.spec!;
+    const replaced = await apiRequest(cluster.stack, 'PUT', `${services}/web`, { ...svc, spec });
+    expect(replaced.status).toBe(200);
+    expect((replaced.body as Service).spec!.clusterIP).toBe(ip);
+    const moved = await apiRequest(cluster.stack, 'PUT', `${services}/web`, {
+      ...(replaced.body as Service),
+      spec: { ...(replaced.body as Service).spec, clusterIP: '10.96.0.77', clusterIPs: ['10.96.0.77'] },
+    });
+    expect(moved.status).toBe(422);
+    expect((moved.body as { message: string }).message).toContain(
+      'spec.clusterIP: Invalid value: "10.96.0.77": field is immutable',
+    );
+  });
+});

@@ -1,11 +1,12 @@
 import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
-import { ConfigMap, Secret } from '@skiff/kube-types';
+import { ConfigMap, Secret, Service } from '@skiff/kube-types';
 
-/** ConfigMaps and Secrets read through the Kubernetes API; not-found is undefined. */
+/** ConfigMaps, Secrets and Services read through the Kubernetes API; not-found is undefined. */
 export class ApiConfigSource implements ConfigObjectSource {
   private readonly configMaps: ResourceClient<ConfigMap>;
   private readonly secrets: ResourceClient<Secret>;
+  private readonly serviceClient: ResourceClient<Service>;
 
   constructor(client: KubeClient) {
     this.configMaps = client.resource<ConfigMap>({
@@ -15,6 +16,7 @@ export class ApiConfigSource implements ConfigObjectSource {
       namespaced: true,
     });
     this.secrets = client.resource<Secret>({ group: '', version: 'v1', resource: 'secrets', namespaced: true });
+    this.serviceClient = client.resource<Service>({ group: '', version: 'v1', resource: 'services', namespaced: true });
   }
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
@@ -23,6 +25,10 @@ export class ApiConfigSource implements ConfigObjectSource {
 
   secret(namespace: string, name: string): Promise<Secret | undefined> {
     return this.secrets.get(namespace, name).catch(notFoundAsUndefined);
+  }
+
+  async services(namespace: string): Promise<Service[]> {
+    return (await this.serviceClient.list(namespace)).items;
   }
 }
 

@@ -6,13 +6,17 @@ import {
   expandVars,
   resolveEnv,
 } from './env-resolver';
-import { ConfigMap, Container, Pod, Secret } from '@skiff/kube-types';
+import { ConfigMap, Container, Pod, Secret, Service } from '@skiff/kube-types';
 
 class FakeSource implements ConfigObjectSource {
   constructor(
     private readonly cms: Record<string, Record<string, string>> = {},
     private readonly secrets: Record<string, Record<string, string>> = {},
+    private readonly svcs: Record<string, Service[]> = {},
   ) {}
+  async services(ns: string): Promise<Service[]> {
+    return this.svcs[ns] ?? [];
+  }
   async configMap(_ns: string, name: string): Promise<ConfigMap | undefined> {
     return this.cms[name] ? { metadata: { name }, data: this.cms[name] } : undefined;
   }
@@ -120,5 +124,72 @@ describe(resolveEnv.name, () => {
     );
     await expect(env([], [{ secretRef: { name: 's' } }])).rejects.toThrow('secret "s" not found');
     await expect(env([], [{ secretRef: { name: 's', optional: true } }])).resolves.toEqual([]);
+  });
+
+  describe('Service variables', () => {
+    const svc = (namespace: string, name: string, clusterIP: string, ports: Service['spec'] = {}): Service => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace },
+      spec: { clusterIP, ...ports },
+    });
+    const source = new FakeSource(
+      {},
+      {},
+      {
+        shop: [
+          svc('shop', 'web-api', '10.96.1.5', {
+            ports: [
+              { port: 80, protocol: 'TCP' },
+              { name: 'admin-ui', port: 9000, protocol: 'UDP' },
+            ],
+          }),
+          svc('shop', 'headless', 'None', { ports: [{ port: 5432 }] }),
+        ],
+        default: [
+          svc('default', 'kubernetes', '10.96.0.1', { ports: [{ name: 'https', port: 443, protocol: 'TCP' }] }),
+        ],
+      },
+    );
+    const podIn = (enableServiceLinks?: boolean): Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'shop' },
+      spec: { containers: [], ...(enableServiceLinks === undefined ? {} : { enableServiceLinks }) },
+    });
+    const container: Container = {
+      name: 'c',
+      env: [
+        { name: 'URL', value: 'http://$(WEB_API_SERVICE_HOST):80' },
+        { name: 'WEB_API_SERVICE_PORT', value: 'mine' },
+      ],
+    };
+
+    it('gives the namespace Services and default/kubernetes as kubelet does, after and under the declared env', async () => {
+      const env = Object.fromEntries((await resolveEnv(podIn(), container, source, ctx)).map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({
+        URL: 'http://10.96.1.5:80',
+        WEB_API_SERVICE_PORT: 'mine',
+        WEB_API_SERVICE_HOST: '10.96.1.5',
+        WEB_API_SERVICE_PORT_ADMIN_UI: '9000',
+        WEB_API_PORT: 'tcp://10.96.1.5:80',
+        WEB_API_PORT_80_TCP: 'tcp://10.96.1.5:80',
+        WEB_API_PORT_80_TCP_PROTO: 'tcp',
+        WEB_API_PORT_80_TCP_PORT: '80',
+        WEB_API_PORT_80_TCP_ADDR: '10.96.1.5',
+        WEB_API_PORT_9000_UDP: 'udp://10.96.1.5:9000',
+        KUBERNETES_SERVICE_HOST: '10.96.0.1',
+        KUBERNETES_SERVICE_PORT: '443',
+        KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      });
+      expect(Object.keys(env).some((k) => k.startsWith('HEADLESS_'))).toBe(false);
+      expect(Object.keys(env)[0]).toBe('URL');
+    });
+
+    it('leaves the namespace Services out with enableServiceLinks: false, but not the master service', async () => {
+      const names = (await resolveEnv(podIn(false), { name: 'c' }, source, ctx)).map((e) => e.name);
+      expect(names.some((n) => n.startsWith('WEB_API_'))).toBe(false);
+      expect(names).toContain('KUBERNETES_SERVICE_HOST');
+    });
   });
 });

@@ -7,12 +7,15 @@ import {
   Pod,
   ResourceFieldSelector,
   Secret,
+  Service,
 } from '@skiff/kube-types';
+import { serviceEnvVars, servicesForPod } from './service-env';
 
-/** Where ConfigMaps and Secrets come from (the API, a fake in specs); undefined = not found. */
+/** Where ConfigMaps, Secrets and Services come from (the API, a fake in specs); undefined = not found. */
 export interface ConfigObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   secret(namespace: string, name: string): Promise<Secret | undefined>;
+  services(namespace: string): Promise<Service[]>;
 }
 
 /** kubelet's CreateContainerConfigError: the container cannot be configured until the user fixes something. */
@@ -143,7 +146,10 @@ export function expandVars(input: string, lookup: (name: string) => string | und
   return out;
 }
 
-/** The container's environment as kubelet makes it: envFrom first, then env (which may use earlier names). */
+/**
+ * The container's environment as kubelet makes it: envFrom first, then env (which may use earlier
+ * names and the Service variables), then the Service variables not set otherwise.
+ */
 export async function resolveEnv(
   pod: Pod,
   container: Container,
@@ -151,6 +157,8 @@ export async function resolveEnv(
   ctx: DownwardContext,
 ): Promise<{ name: string; value: string }[]> {
   const ns = pod.metadata.namespace ?? 'default';
+  const own = await source.services(ns);
+  const services = serviceEnvVars(servicesForPod(pod, own, ns === 'default' ? own : await source.services('default')));
   const env = new Map<string, string>();
   for (const from of container.envFrom ?? []) {
     const prefix = from.prefix ?? '';
@@ -172,9 +180,10 @@ export async function resolveEnv(
     }
   }
   for (const e of container.env ?? []) {
-    const value = await envValue(pod, container, e, env, source, ctx);
+    const value = await envValue(pod, container, e, env, services, source, ctx);
     if (value !== undefined) env.set(e.name, value);
   }
+  for (const [name, value] of services) if (!env.has(name)) env.set(name, value);
   return [...env].map(([name, value]) => ({ name, value }));
 }
 
@@ -183,12 +192,13 @@ async function envValue(
   container: Container,
   e: EnvVar,
   env: Map<string, string>,
+  services: Map<string, string>,
   source: ConfigObjectSource,
   ctx: DownwardContext,
 ): Promise<string | undefined> {
   const ns = pod.metadata.namespace ?? 'default';
   const from = e.valueFrom;
-  if (!from) return expandVars(e.value ?? '', (n) => env.get(n));
+  if (!from) return expandVars(e.value ?? '', (n) => env.get(n) ?? services.get(n));
   if (from.configMapKeyRef) {
     const ref = from.configMapKeyRef;
     const cm = await source.configMap(ns, ref.name ?? '');

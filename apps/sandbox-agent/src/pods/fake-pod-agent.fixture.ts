@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { applyJsonMergePatch, Clock, JsonValue, KubeObject, metaTime, Status } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
 import { DeleteOptions, KubeApiError, KubeList, ListOptions } from '@skiff/kube-client';
-import { Container, Pod, SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
+import { Container, Pod, SANDBOX_HOST_ANNOTATION, Service } from '@skiff/kube-types';
 import { IpAllocation, IpAllocationRequest } from '@skiff/messaging';
 import { FakeClock } from '@skiff/testing';
 import { randomUUID } from 'node:crypto';
@@ -157,6 +157,10 @@ class NoConfigObjects implements ConfigObjectSource {
   async secret(): Promise<undefined> {
     return undefined;
   }
+
+  async services(): Promise<Service[]> {
+    return [];
+  }
 }
 
 @Module({})
@@ -192,6 +196,7 @@ export class PodAgentTestBed {
       statusIntervalMs: 1_000,
       resyncIntervalMs: 30_000,
       volumeRefreshMs: 10_000,
+      dns: { nameserver: '10.96.0.10', domain: 'cluster.local', host: { nameservers: [], searches: [], options: [] } },
     };
     await this.restart();
     return this;

@@ -9,6 +9,7 @@ import { ImagePuller } from './image-puller';
 import { Container, EphemeralContainer, Pod } from '@skiff/kube-types';
 import { Clock, metaTime, errorMessage } from '@skiff/api-machinery';
 import { PodImages, PodVolumes, SandboxRuntime } from './pod-host';
+import { ClusterDnsSettings, podHostsFile, podResolvConf } from './pod-dns';
 import { ContainerRecord, PodRecord, RuntimeKind, TerminatedRecord } from './pod-state.store';
 import { stopContainer } from './pod-termination';
 import { runHandler } from './probes/handler-runner';
@@ -35,6 +36,8 @@ export interface PodLifecycleDeps {
   clock: Clock;
   /** Sandboxes and containers started at once. */
   startConcurrency: number;
+  /** What pods' resolv.conf says. */
+  dns: ClusterDnsSettings;
 }
 
 /** Runtime status of every skiff container of one runtime, from one `list` call. */
@@ -70,11 +73,16 @@ export class PodLifecycle {
         record.runtime === 'runc' && shared
           ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent')
           : undefined;
+      const { hostname, fqdn } = podHostname(pod, this.deps.dns.domain);
+      const resolv = podResolvConf(pod, this.deps.dns);
+      for (const w of resolv.warnings) this.deps.events.record(pod, 'Warning', 'DNSConfigForming', w);
       record.sandbox = await this.starts.run(() =>
         sandbox.run({
           podId: record.uid,
           podName: pod.metadata.name!,
-          ...podHostname(pod),
+          hostname,
+          hostsFile: podHostsFile(pod, ip.ip, hostname, fqdn),
+          resolvConf: resolv.text,
           ip: ip.ip,
           prefixLength: ip.prefixLength,
           gateway: ip.gateway,
@@ -358,11 +366,10 @@ function quantities(c: Container, pod: Pod): AppContainer['resources'] {
 
 // kubelet's GeneratePodHostNameAndDomain: spec.hostname (else the pod name, cut to 63 characters), and with
 // spec.subdomain the FQDN in the pod's namespace under the cluster domain.
-const CLUSTER_DOMAIN = 'cluster.local';
-function podHostname(pod: Pod): { hostname: string; fqdn?: string } {
+function podHostname(pod: Pod, domain: string): { hostname: string; fqdn?: string } {
   const hostname = (pod.spec.hostname || pod.metadata.name!).slice(0, 63).replace(/[-.]+$/, '');
   const fqdn = pod.spec.subdomain
-    ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${CLUSTER_DOMAIN}`
+    ? `${hostname}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${domain}`
     : undefined;
   return fqdn ? { hostname, fqdn } : { hostname };
 }

@@ -1,4 +1,6 @@
 import { ConfigError, EnvReader, SandboxAgentConfig } from '@skiff/config';
+import { readFileSync } from 'node:fs';
+import { ClusterDnsSettings, parseResolvConf } from './pod-dns';
 
 export interface PodManagerConfig extends Pick<
   SandboxAgentConfig,
@@ -11,6 +13,8 @@ export interface PodManagerConfig extends Pick<
   statusIntervalMs: number;
   resyncIntervalMs: number;
   volumeRefreshMs: number;
+  /** The cluster DNS pods are told about (SKIFF_CLUSTER_DNS, SKIFF_CLUSTER_DOMAIN) and the host's resolver. */
+  dns: ClusterDnsSettings;
 }
 
 export function podManagerConfigOf(agent: SandboxAgentConfig, env = new EnvReader()): PodManagerConfig {
@@ -30,5 +34,19 @@ export function podManagerConfigOf(agent: SandboxAgentConfig, env = new EnvReade
     statusIntervalMs: 1_000,
     resyncIntervalMs: 30_000,
     volumeRefreshMs: 10_000,
+    dns: {
+      nameserver: env.string('SKIFF_CLUSTER_DNS', '10.96.0.10'),
+      domain: env.string('SKIFF_CLUSTER_DOMAIN', 'cluster.local'),
+      host: parseResolvConf(hostResolvConf()),
+    },
   };
+}
+
+// dnsPolicy Default gives pods the host's resolver.
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -79,6 +79,7 @@ export class PodManagerTestBed {
       statusIntervalMs: 1_000,
       resyncIntervalMs: 30_000,
       volumeRefreshMs: 2_000,
+      dns: { nameserver: '10.96.0.10', domain: 'cluster.local', host: { nameservers: [], searches: [], options: [] } },
     };
     await this.client
       .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })

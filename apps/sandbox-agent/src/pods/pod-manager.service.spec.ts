@@ -65,6 +65,8 @@ describe(PodManager.name, () => {
       podId: orphan,
       podName: 'lost',
       hostname: 'lost',
+      hostsFile: '',
+      resolvConf: '',
       ip: '10.0.0.99',
       prefixLength: 24,
       gateway: '10.0.0.1',

@@ -49,6 +49,7 @@ export const podProviders: Provider[] = [
         bridge: host.bridge,
         pauseImage: config.pauseImage,
         startConcurrency: config.startConcurrency,
+        dns: config.dns,
         allocatable: { cpuMilli: config.capacity.cpuMilli, memoryBytes: config.capacity.memoryBytes },
         clock,
       }),

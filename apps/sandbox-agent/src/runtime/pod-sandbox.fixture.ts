@@ -71,6 +71,8 @@ export class PodSandboxTestBed {
       podId: this.podId(name),
       podName,
       hostname: podName,
+      hostsFile: `127.0.0.1\tlocalhost\n${this.subnet}.${hostOctet}\t${podName}\n`,
+      resolvConf: 'nameserver 10.96.0.10\n',
       ip: `${this.subnet}.${hostOctet}`,
       prefixLength: 24,
       gateway: `${this.subnet}.1`,

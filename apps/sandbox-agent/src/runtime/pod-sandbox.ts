@@ -16,9 +16,11 @@ export interface SandboxImage {
 export interface PodSandboxConfig {
   podId: string;
   podName: string;
-  /** The pod's hostname, and with a subdomain its FQDN (`<hostname>.<subdomain>.<ns>.svc.cluster.local`), as kubelet writes them. */
+  /** The pod's hostname (its UTS name). */
   hostname: string;
-  fqdn?: string;
+  /** The pod's /etc/hosts and /etc/resolv.conf, as kubelet writes them. */
+  hostsFile: string;
+  resolvConf: string;
   ip: string;
   prefixLength: number;
   gateway: string;
@@ -85,13 +87,11 @@ export class PodSandbox {
       ]);
       const etcHosts = path.join(dir, 'hosts');
       const etcHostname = path.join(dir, 'hostname');
-      const names = cfg.fqdn ? `${cfg.fqdn}\t${cfg.hostname}` : cfg.hostname;
-      await fs.writeFile(
-        etcHosts,
-        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${cfg.ip}\t${names}\n`,
-      );
+      const resolvConf = path.join(dir, 'resolv.conf');
+      await fs.writeFile(etcHosts, cfg.hostsFile);
       await fs.writeFile(etcHostname, `${cfg.hostname}\n`);
-      const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname };
+      await fs.writeFile(resolvConf, cfg.resolvConf);
+      const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname, resolvConf };
       const pauseImage = this.deps.runtime.kind === 'runc' ? cfg.pauseImage : undefined;
       const pauseId = pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
       const pause = pauseId && pauseImage ? this.runPause(pauseId, cfg, pauseImage, paths) : Promise.resolve(undefined);

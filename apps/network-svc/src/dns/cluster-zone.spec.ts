@@ -11,7 +11,7 @@ const service = (name: string, spec: Service['spec'], namespace = 'default'): Se
 const slice = (
   service: string,
   endpoints: { ip: string; ready?: boolean; hostname?: string }[],
-  ports: { name?: string; port: number; protocol?: string }[],
+  ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' }[],
   name = `${service}-abcde`,
   namespace = 'default',
 ): EndpointSlice => ({
@@ -19,7 +19,7 @@ const slice = (
   kind: 'EndpointSlice',
   metadata: { name, namespace, labels: { 'kubernetes.io/service-name': service } },
   addressType: 'IPv4',
-  ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
+  ports: ports.map((p) => ({ protocol: 'TCP' as const, ...p })),
   endpoints: endpoints.map((e) => ({
     addresses: [e.ip],
     conditions: { ready: e.ready ?? true },

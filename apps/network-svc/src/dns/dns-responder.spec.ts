@@ -4,6 +4,10 @@ import type { DecodedPacket, Packet, RecordType } from 'dns-packet';
 import { ClusterZone } from './cluster-zone';
 import { DnsResponder, UpstreamResolver, ZoneSource } from './dns-responder';
 
+/** dns-packet's decoded header also carries the rcode and opcode as names; its types leave them out. */
+type Reply = DecodedPacket & { rcode: string; opcode: string };
+const decode = (bytes: Buffer): Reply => dnsPacket.decode(bytes) as Reply;
+
 class FixedZone extends ZoneSource {
   readonly domain = 'cluster.local';
   constructor(public zone?: ClusterZone) {
@@ -75,10 +79,10 @@ const edns = (size: number): Packet['additionals'] => [
 describe(DnsResponder.name, () => {
   const zones = new FixedZone(new ClusterZone('cluster.local', services, slices, 7));
   const responder = new DnsResponder(zones);
-  const ask = (msg: Buffer, transport: 'udp' | 'tcp' = 'udp'): DecodedPacket => {
+  const ask = (msg: Buffer, transport: 'udp' | 'tcp' = 'udp'): Reply => {
     const reply = responder.respond(msg, transport);
     if (!(reply instanceof Buffer)) throw new Error(`expected a synchronous reply, got ${String(reply)}`);
-    return dnsPacket.decode(reply);
+    return decode(reply);
   };
 
   it('answers a cluster name authoritatively, echoing id, question and RD', () => {
@@ -130,15 +134,15 @@ describe(DnsResponder.name, () => {
             type: 'response',
             id: q.readUInt16BE(0),
             flags: dnsPacket.RECURSION_AVAILABLE,
-            questions: dnsPacket.decode(q).questions,
+            questions: decode(q).questions,
             answers: [{ type: 'A', name: 'example.com', data: '127.0.0.9' }],
           })
         : undefined,
     );
     const forwarding = new DnsResponder(zones, upstream);
-    const ok = dnsPacket.decode((await forwarding.respond(query('example.com', 'A'), 'udp'))!);
+    const ok = decode((await forwarding.respond(query('example.com', 'A'), 'udp'))!);
     expect(ok).toMatchObject({ id: 4242, rcode: 'NOERROR', answers: [expect.objectContaining({ data: '127.0.0.9' })] });
-    const failed = dnsPacket.decode((await forwarding.respond(query('other.org', 'A'), 'udp'))!);
+    const failed = decode((await forwarding.respond(query('other.org', 'A'), 'udp'))!);
     expect(failed).toMatchObject({ id: 4242, rcode: 'SERVFAIL', flag_ra: true });
     // Cluster names never leave.
     expect(ask(query('web.default.svc.cluster.local', 'A')).rcode).toBe('NOERROR');
@@ -147,7 +151,7 @@ describe(DnsResponder.name, () => {
 
   it('says SERVFAIL for cluster names until the caches have listed, never a false NXDOMAIN', () => {
     const unsynced = new DnsResponder(new FixedZone(undefined));
-    const r = dnsPacket.decode(unsynced.respond(query('web.default.svc.cluster.local', 'A'), 'udp') as Buffer);
+    const r = decode(unsynced.respond(query('web.default.svc.cluster.local', 'A'), 'udp') as Buffer);
     expect(r.rcode).toBe('SERVFAIL');
   });
 
@@ -175,7 +179,7 @@ describe(DnsResponder.name, () => {
     const r = responder.respond(garbage, 'udp') as Buffer;
     expect(r).toHaveLength(12);
     expect(r.readUInt16BE(0)).toBe(0x1234);
-    expect(dnsPacket.decode(r)).toMatchObject({ type: 'response', rcode: 'FORMERR', flag_rd: true });
+    expect(decode(r)).toMatchObject({ type: 'response', rcode: 'FORMERR', flag_rd: true });
     expect(responder.respond(Buffer.from([1, 2, 3]), 'udp')).toBeUndefined();
     // A reply sent to the server is not answered.
     const reply = dnsPacket.encode({

@@ -76,6 +76,8 @@ const edns = (size: number): Packet['additionals'] => [
   },
 ];
 
+const dataOf = (p: Reply): unknown[] => (p.answers ?? []).map((a) => ('data' in a ? a.data : undefined));
+
 describe(DnsResponder.name, () => {
   const zones = new FixedZone(new ClusterZone('cluster.local', services, slices, 7));
   const responder = new DnsResponder(zones);
@@ -202,6 +204,20 @@ describe(DnsResponder.name, () => {
     expect(ask(two).rcode).toBe('FORMERR');
     const update = query('web.default.svc.cluster.local', 'A', { flags: 5 << 11 });
     expect(ask(update)).toMatchObject({ rcode: 'NOTIMP', opcode: 'UPDATE' });
+  });
+
+  it('answers a repeated query with the id of each asker, and from the new zone once it changes', () => {
+    const changing = new FixedZone(new ClusterZone('cluster.local', services, slices));
+    const r = new DnsResponder(changing);
+    const q = query('web.default.svc.cluster.local', 'A');
+    const again = Buffer.from(q);
+    again.writeUInt16BE(777, 0);
+    expect(decode(r.respond(q, 'udp') as Buffer).id).toBe(4242);
+    const second = decode(r.respond(again, 'udp') as Buffer);
+    expect(second).toMatchObject({ id: 777, answers: [expect.objectContaining({ data: '10.96.0.20' })] });
+    const moved: Service = { ...services[0], spec: { clusterIP: '10.96.0.99' } };
+    changing.zone = new ClusterZone('cluster.local', [moved], []);
+    expect(dataOf(decode(r.respond(again, 'udp') as Buffer))).toEqual(['10.96.0.99']);
   });
 
   it('never throws on random bytes', () => {

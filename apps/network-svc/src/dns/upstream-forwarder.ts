@@ -25,7 +25,10 @@ export class UpstreamForwarder extends UpstreamResolver {
   private readonly sockets = new Map<'udp4' | 'udp6', Socket>();
   private nextId = Math.floor(Math.random() * 0x10000);
 
-  constructor(private readonly upstreams: ResolverAddress[]) {
+  constructor(
+    private readonly upstreams: ResolverAddress[],
+    private readonly timeoutMs = TIMEOUT_MS,
+  ) {
     super();
   }
 
@@ -61,7 +64,7 @@ export class UpstreamForwarder extends UpstreamResolver {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve(undefined);
-      }, TIMEOUT_MS);
+      }, this.timeoutMs);
       this.pending.set(id, { originalId: query.readUInt16BE(0), upstream, resolve, timer });
       this.socketFor(upstream).send(out, upstream.port, upstream.host, (err) => {
         if (!err) return;

@@ -2,11 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
 import { ClusterIpsModule } from './cluster-ips/cluster-ips.module';
 import { NetworkControllersModule } from './controllers/network-controllers.module';
+import { DnsModule } from './dns/dns.module';
 import { IpamModule, IpamModuleOptions } from './ipam/ipam.module';
 import { PlatformModule } from './platform/platform.module';
 
 export interface AppModuleOptions extends IpamModuleOptions {
-  /** Without the API-backed controllers (IPAM tests that run no API server). */
+  /** Without the API-backed controllers and the cluster DNS (IPAM tests that run no API server). */
   withoutControllers?: boolean;
 }
 
@@ -19,7 +20,7 @@ export class AppModule {
         PlatformModule.forRoot(config),
         IpamModule.forRoot(config, opts),
         ClusterIpsModule.forRoot(config),
-        ...(opts.withoutControllers ? [] : [NetworkControllersModule]),
+        ...(opts.withoutControllers ? [] : [NetworkControllersModule, DnsModule]),
       ],
     };
   }

@@ -71,6 +71,20 @@ export interface NetworkSvcConfig {
   logFormat: 'json' | 'text';
   /** This replica's identity in the leader-election Lease of network-svc's controllers. */
   identity: string;
+  /** The cluster DNS server (every replica serves it, leader or not). */
+  dns: ClusterDnsConfig;
+}
+
+export interface ClusterDnsConfig {
+  /** The zone the server is authoritative for (SKIFF_CLUSTER_DOMAIN). */
+  clusterDomain: string;
+  /** UDP and TCP listen address (SKIFF_DNS_LISTEN, `host:port`); loopback by default. */
+  listenHost: string;
+  listenPort: number;
+  /** Forward names outside the cluster to upstream resolvers (SKIFF_DNS_FORWARD); off means REFUSED. */
+  forward: boolean;
+  /** Upstream resolvers as `ip` or `ip:port` (SKIFF_DNS_UPSTREAMS); unset means the host's /etc/resolv.conf. */
+  upstreams?: { host: string; port: number }[];
 }
 
 export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
@@ -85,7 +99,44 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
     gcIntervalSeconds: env.int('SKIFF_IPAM_GC_INTERVAL_SECONDS', 60, 0),
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
     identity: env.string('SKIFF_NETWORK_SVC_IDENTITY', `network-svc-${process.pid}`),
+    dns: loadClusterDnsConfig(env),
   };
+}
+
+export function loadClusterDnsConfig(env = new EnvReader()): ClusterDnsConfig {
+  const domain = env.string('SKIFF_CLUSTER_DOMAIN', 'cluster.local').toLowerCase().replace(/\.$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain) || domain.length > 200)
+    throw new ConfigError('SKIFF_CLUSTER_DOMAIN', `not a DNS domain name: "${domain}"`);
+  const listen = hostPortOf('SKIFF_DNS_LISTEN', env.string('SKIFF_DNS_LISTEN', '127.0.0.1:10053'));
+  const forwardRaw = env.string('SKIFF_DNS_FORWARD', 'false').trim().toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(forwardRaw))
+    throw new ConfigError('SKIFF_DNS_FORWARD', `expected true or false, got "${forwardRaw}"`);
+  const upstreamsRaw = env.optional('SKIFF_DNS_UPSTREAMS');
+  const upstreams = upstreamsRaw
+    ?.split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => hostPortOf('SKIFF_DNS_UPSTREAMS', /^[\d.]+$/.test(u) || !u.includes(':') ? `${u}:53` : u));
+  if (upstreams?.length === 0) throw new ConfigError('SKIFF_DNS_UPSTREAMS', 'no resolver given');
+  return {
+    clusterDomain: domain,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    forward: forwardRaw === 'true' || forwardRaw === '1',
+    ...(upstreams ? { upstreams } : {}),
+  };
+}
+
+/** `1.2.3.4:53` or `[::1]:53`: an IP literal (no names: nothing to resolve at boot) and a port 1–65535. */
+function hostPortOf(name: string, raw: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(raw.trim()) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(raw.trim());
+  if (!m) throw new ConfigError(name, `expected an IP address and port like 127.0.0.1:10053 or [::1]:53, got "${raw}"`);
+  const [, host, portText] = m;
+  if (!host.includes(':') && host.split('.').some((o) => Number(o) > 255))
+    throw new ConfigError(name, `not an IPv4 address: "${host}"`);
+  const port = Number(portText);
+  if (port < 1 || port > 65535) throw new ConfigError(name, `port must be between 1 and 65535, got ${port}`);
+  return { host, port };
 }
 
 /** An IPv4 network in CIDR notation whose host bits are zero, with a prefix in [minPrefix, maxPrefix]. */

@@ -88,7 +88,14 @@ export async function startTestCluster(
       redisUrl: infra.redisUrl,
       apiPort: await freePort(),
       services,
-      env: { SKIFF_NATS_PREFIX: natsPrefix, SKIFF_LOG_FORMAT: 'text', ...sandboxEnv, ...env },
+      env: {
+        SKIFF_NATS_PREFIX: natsPrefix,
+        SKIFF_LOG_FORMAT: 'text',
+        // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
+        SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
+        ...sandboxEnv,
+        ...env,
+      },
       onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
     });
   } catch (err) {

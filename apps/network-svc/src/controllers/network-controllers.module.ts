@@ -22,5 +22,7 @@ import { NetworkControllerService } from './network-controller.service';
     },
     NetworkControllerService,
   ],
+  // The cluster DNS (DnsModule) reads through the same client.
+  exports: [KubeClient],
 })
 export class NetworkControllersModule {}

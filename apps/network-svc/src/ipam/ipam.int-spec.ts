@@ -1,7 +1,7 @@
 import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
-import { loadInfraConfig, NetworkSvcConfig } from '@skiff/config';
+import { EnvReader, loadClusterDnsConfig, loadInfraConfig, NetworkSvcConfig } from '@skiff/config';
 import {
   IpAllocation,
   IpAllocationReply,
@@ -62,6 +62,8 @@ describe('network-svc ENI/IPAM over NATS', () => {
       identity: 'ipam-int-spec',
       gcIntervalSeconds: 0,
       logFormat: 'text',
+      // Not served here (withoutControllers), but part of the config.
+      dns: loadClusterDnsConfig(new EnvReader({})),
     };
   }
 

@@ -33,3 +33,48 @@ describe('loadNetworkSvcConfig', () => {
     expect(() => loadNetworkSvcConfig(new EnvReader({ DATABASE_URL: 'mysql://x' }))).toThrow(/DATABASE_URL/);
   });
 });
+
+describe('loadNetworkSvcConfig: cluster DNS', () => {
+  const load = (env: Record<string, string>) => loadNetworkSvcConfig(new EnvReader(env)).dns;
+
+  it('serves cluster.local on loopback port 10053 and refuses other names by default', () => {
+    expect(load({})).toEqual({
+      clusterDomain: 'cluster.local',
+      listenHost: '127.0.0.1',
+      listenPort: 10053,
+      forward: false,
+    });
+  });
+
+  it('reads the listen address, forwarding, upstreams and the domain', () => {
+    expect(
+      load({
+        SKIFF_DNS_LISTEN: '[::1]:5353',
+        SKIFF_DNS_FORWARD: 'true',
+        SKIFF_DNS_UPSTREAMS: '127.0.0.53, 127.0.0.1:5399',
+        SKIFF_CLUSTER_DOMAIN: 'Corp.Internal.',
+      }),
+    ).toEqual({
+      clusterDomain: 'corp.internal',
+      listenHost: '::1',
+      listenPort: 5353,
+      forward: true,
+      upstreams: [
+        { host: '127.0.0.53', port: 53 },
+        { host: '127.0.0.1', port: 5399 },
+      ],
+    });
+  });
+
+  it.each([
+    ['SKIFF_DNS_LISTEN', '10053', 'expected an IP address and port'],
+    ['SKIFF_DNS_LISTEN', 'localhost:53', 'expected an IP address and port'],
+    ['SKIFF_DNS_LISTEN', '127.0.0.1:0', 'port must be between 1 and 65535'],
+    ['SKIFF_DNS_LISTEN', '127.0.0.300:53', 'not an IPv4 address'],
+    ['SKIFF_DNS_FORWARD', 'yes please', 'expected true or false'],
+    ['SKIFF_DNS_UPSTREAMS', 'dns.google', 'expected an IP address and port'],
+    ['SKIFF_CLUSTER_DOMAIN', 'bad_domain', 'not a DNS domain name'],
+  ])('rejects %s=%s naming the variable', (name, value, problem) => {
+    expect(() => load({ [name]: value })).toThrow(new RegExp(`${name}: ${problem}`));
+  });
+});

@@ -17,6 +17,7 @@ import { NamespaceLifecycleService } from './kube-api/namespace-lifecycle.servic
 import { PodBindingService } from './kube-api/pod-binding.service';
 import { ResourceStrategies } from './kube-api/strategies';
 import { ClusterIps, NatsClusterIps } from './services/cluster-ip.client';
+import { MasterServiceService } from './services/master-service.service';
 import { PodEvictionService } from './kube-api/pod-eviction.service';
 import { ResourceReaderService } from './kube-api/resource-reader.service';
 import { ResourceWriterService } from './kube-api/resource-writer.service';
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         PodBindingService,
         ResourceStrategies,
         { provide: ClusterIps, useClass: NatsClusterIps },
+        MasterServiceService,
         ResourceReaderService,
         ResourceWriterService,
         WatchService,

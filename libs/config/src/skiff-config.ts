@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
@@ -26,6 +27,12 @@ export interface ApiGatewayConfig extends InfraConfig {
   logFormat: 'json' | 'text';
   /** Names this cluster's NATS subjects and streams (clusters may share a NATS server). */
   natsPrefix: string;
+  /** This replica's name in its `kube-system/skiff-apiserver-<identity>` Lease. */
+  identity: string;
+  /** The address pods reach this replica at, listed in `default/kubernetes`' Endpoints (default: the VSwitch gateway, the pods' host). */
+  advertiseAddress: string;
+  /** The ClusterIP range; its first address is the `default/kubernetes` Service's. */
+  serviceCidr: string;
 }
 
 export function loadInfraConfig(env = new EnvReader()): InfraConfig {
@@ -37,6 +44,12 @@ export function loadInfraConfig(env = new EnvReader()): InfraConfig {
 }
 
 export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
+  const advertiseAddress = env.string(
+    'SKIFF_API_ADVERTISE_ADDRESS',
+    firstHostOf(ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28)),
+  );
+  if (isIP(advertiseAddress) === 0)
+    throw new ConfigError('SKIFF_API_ADVERTISE_ADDRESS', `must be an IP address, got "${advertiseAddress}"`);
   const stateDir = path.resolve(env.string('SKIFF_STATE_DIR', '.skiff'));
   const logFormat = env.string('SKIFF_LOG_FORMAT', 'json');
   return {
@@ -53,7 +66,17 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     historyKeep: env.int('SKIFF_HISTORY_KEEP', 100000, 1000),
     logFormat: logFormat === 'text' ? 'text' : 'json',
     natsPrefix: natsPrefixOf(env),
+    identity: env.string('SKIFF_API_IDENTITY', `api-gateway-${process.pid}`),
+    advertiseAddress,
+    serviceCidr: ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28),
   };
+}
+
+/** The first host address of an IPv4 CIDR (10.96.0.0/16 → 10.96.0.1). */
+export function firstHostOf(cidr: string): string {
+  const octets = cidr.split('/')[0].split('.').map(Number);
+  const n = octets.reduce((acc, o) => acc * 256 + o, 0) + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
 export interface NetworkSvcConfig {

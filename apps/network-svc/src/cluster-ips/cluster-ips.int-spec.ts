@@ -1,4 +1,4 @@
-import { apiRequest, startTestCluster, TestCluster } from '@skiff/testing';
+import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import type { Service } from '@skiff/kube-types';
 
 // Service ClusterIPs: the API server asks network-svc's allocator on create and gives the address back on delete.
@@ -95,5 +95,36 @@ describe('network-svc: Service ClusterIPs', () => {
     expect((moved.body as { message: string }).message).toContain(
       'spec.clusterIP: Invalid value: "10.96.0.77": field is immutable',
     );
+  });
+
+  it('keeps default/kubernetes at the first address with the API server replicas as its endpoints', async () => {
+    const port = new URL(cluster.stack.server).port;
+    const table = await eventually(async () => {
+      const out = await cluster.kubectl(['get', 'service', 'kubernetes', '--no-headers']);
+      return out.code === 0 ? out.stdout : undefined;
+    });
+    expect(table).toMatch(/^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+/);
+    const eps = await eventually(async () => {
+      const out = await cluster.kubectl([
+        'get',
+        'endpoints',
+        'kubernetes',
+        '-o',
+        'jsonpath={.subsets[0].addresses[*].ip}:{.subsets[0].ports[0].port}',
+      ]);
+      return out.code === 0 && out.stdout !== ':' ? out.stdout : undefined;
+    });
+    expect(eps).toBe(`10.244.0.1:${port}`);
+    // Deleted, it comes back with the same address.
+    expect((await cluster.kubectl(['delete', 'service', 'kubernetes'])).code).toBe(0);
+    const back = await eventually(
+      async () => {
+        const out = await cluster.kubectl(['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
+        return out.code === 0 ? out.stdout : undefined;
+      },
+      30_000,
+      'default/kubernetes back',
+    );
+    expect(back).toBe('10.96.0.1');
   });
 });

@@ -44,12 +44,11 @@ export function loadInfraConfig(env = new EnvReader()): InfraConfig {
 }
 
 export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
-  const advertiseAddress = env.string(
+  const advertiseAddress = ipOf(
+    env,
     'SKIFF_API_ADVERTISE_ADDRESS',
     firstHostOf(ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28)),
   );
-  if (isIP(advertiseAddress) === 0)
-    throw new ConfigError('SKIFF_API_ADVERTISE_ADDRESS', `must be an IP address, got "${advertiseAddress}"`);
   const stateDir = path.resolve(env.string('SKIFF_STATE_DIR', '.skiff'));
   const logFormat = env.string('SKIFF_LOG_FORMAT', 'json');
   return {
@@ -74,9 +73,7 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
 
 /** The first host address of an IPv4 CIDR (10.96.0.0/16 → 10.96.0.1). */
 export function firstHostOf(cidr: string): string {
-  const octets = cidr.split('/')[0].split('.').map(Number);
-  const n = octets.reduce((acc, o) => acc * 256 + o, 0) + 1;
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+  return nthHostOf(cidr, 1);
 }
 
 export interface NetworkSvcConfig {
@@ -108,6 +105,10 @@ export interface ClusterDnsConfig {
   forward: boolean;
   /** Upstream resolvers as `ip` or `ip:port` (SKIFF_DNS_UPSTREAMS); unset means the host's /etc/resolv.conf. */
   upstreams?: { host: string; port: number }[];
+  /** The kube-system/kube-dns Service's address (SKIFF_CLUSTER_DNS), the nameserver pods are told about. */
+  serviceIp: string;
+  /** Where pods reach this replica (SKIFF_DNS_ADVERTISE_ADDRESS; default the VSwitch gateway, the pods' host). */
+  advertiseAddress: string;
 }
 
 export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
@@ -124,6 +125,19 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
     identity: env.string('SKIFF_NETWORK_SVC_IDENTITY', `network-svc-${process.pid}`),
     dns: loadClusterDnsConfig(env),
   };
+}
+
+/** The `n`th host address of an IPv4 CIDR (10.96.0.0/16, 10 → 10.96.0.10). */
+export function nthHostOf(cidr: string, n: number): string {
+  const octets = cidr.split('/')[0].split('.').map(Number);
+  const v = octets.reduce((acc, o) => acc * 256 + o, 0) + n;
+  return [24, 16, 8, 0].map((shift) => Math.floor(v / 2 ** shift) % 256).join('.');
+}
+
+function ipOf(env: EnvReader, name: string, fallback: string): string {
+  const ip = env.string(name, fallback);
+  if (isIP(ip) === 0) throw new ConfigError(name, `must be an IP address, got "${ip}"`);
+  return ip;
 }
 
 export function loadClusterDnsConfig(env = new EnvReader()): ClusterDnsConfig {
@@ -147,6 +161,16 @@ export function loadClusterDnsConfig(env = new EnvReader()): ClusterDnsConfig {
     listenPort: listen.port,
     forward: forwardRaw === 'true' || forwardRaw === '1',
     ...(upstreams ? { upstreams } : {}),
+    serviceIp: ipOf(
+      env,
+      'SKIFF_CLUSTER_DNS',
+      nthHostOf(ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28), 10),
+    ),
+    advertiseAddress: ipOf(
+      env,
+      'SKIFF_DNS_ADVERTISE_ADDRESS',
+      firstHostOf(ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28)),
+    ),
   };
 }
 

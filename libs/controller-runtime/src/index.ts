@@ -9,3 +9,4 @@ export * from './resources';
 export * from './shared-informers';
 export * from './work-queue';
 export * from './controller-manager';
+export * from './replica-leases';

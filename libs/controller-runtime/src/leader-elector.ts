@@ -9,6 +9,7 @@ import {
   ResourceRef,
 } from '@skiff/kube-client';
 import { InterruptibleSleep } from './interruptible-sleep';
+import { LEASES } from './resources';
 
 /** coordination.k8s.io/v1 Lease. */
 export interface Lease extends KubeObject {
@@ -49,8 +50,6 @@ export interface LeaderCallbacks {
   onStartedLeading(signal: AbortSignal): void | Promise<void>;
   onStoppedLeading(): void;
 }
-
-const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
 
 type Attempt = 'held' | 'other' | 'failed';
 

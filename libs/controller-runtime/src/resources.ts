@@ -25,3 +25,4 @@ export const POD_DISRUPTION_BUDGETS = ref('policy', 'v1', 'poddisruptionbudgets'
 export const SERVICES = ref('', 'v1', 'services', 'Service');
 export const ENDPOINTS = ref('', 'v1', 'endpoints', 'Endpoints');
 export const ENDPOINT_SLICES = ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice');
+export const LEASES = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');

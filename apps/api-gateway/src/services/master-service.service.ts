@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, Clock, errorMessage, JsonObject, KubeObject } from '@skiff/api-machinery';
-import { microTime } from '@skiff/controller-runtime';
+import { liveReplicaAddresses, replicaLease } from '@skiff/controller-runtime';
 import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
 import { ApiGatewayConfig, firstHostOf } from '@skiff/config';
 import { isDeepStrictEqual } from 'node:util';
@@ -12,9 +12,7 @@ import { ObjectStoreRepository } from '../storage/object-store.repository';
 
 const MANAGER = 'skiff-api-gateway';
 const RESYNC_MS = 10_000;
-const LEASE_SECONDS = 30;
 const LEASE_PREFIX = 'skiff-apiserver-';
-const ADDRESS_ANNOTATION = 'skiff.io/advertise-address';
 
 /**
  * Upstream's master endpoint reconciler (lease reconciler): each API server replica renews a Lease
@@ -64,34 +62,31 @@ export class MasterServiceService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  private lease(): KubeObject {
+    const lease = replicaLease(LEASE_PREFIX, this.config.identity, this.config.advertiseAddress, this.clock.now());
+    return {
+      ...lease,
+      metadata: { ...lease.metadata, labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver' } },
+    };
+  }
+
   private leaseName(): string {
-    return `${LEASE_PREFIX}${this.config.identity}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+    return this.lease().metadata.name!;
   }
 
   private async renewLease(): Promise<void> {
     const ctx = this.context('coordination.k8s.io', 'leases', 'kube-system');
-    const name = this.leaseName();
-    const now = microTime(this.clock.now());
+    const lease = this.lease();
+    const name = lease.metadata.name!;
     const current = await this.store.get({
       group: 'coordination.k8s.io',
       resource: 'leases',
       namespace: 'kube-system',
       name,
     });
-    const lease: KubeObject = {
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: {
-        name,
-        namespace: 'kube-system',
-        labels: { 'apiserver.kubernetes.io/identity': 'kube-apiserver' },
-        annotations: { [ADDRESS_ANNOTATION]: this.config.advertiseAddress },
-        ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
-      },
-      spec: { holderIdentity: this.config.identity, leaseDurationSeconds: LEASE_SECONDS, renewTime: now },
-    };
-    if (current) await this.writer.update(ctx, name, lease as unknown as JsonObject, this.options());
-    else await this.create(ctx, lease);
+    if (!current) return this.create(ctx, lease);
+    const renewed = { ...lease, metadata: { ...lease.metadata, resourceVersion: current.metadata.resourceVersion } };
+    await this.writer.update(ctx, name, renewed as unknown as JsonObject, this.options());
   }
 
   private async ensureService(): Promise<void> {
@@ -120,19 +115,7 @@ export class MasterServiceService implements OnApplicationBootstrap, OnApplicati
       resource: 'leases',
       namespace: 'kube-system',
     });
-    const now = this.clock.nowMs();
-    const addresses = [
-      ...new Set(
-        items
-          .filter((l) => l.metadata.name!.startsWith(LEASE_PREFIX))
-          .filter((l) => {
-            const spec = l.spec as { renewTime?: string; leaseDurationSeconds?: number } | undefined;
-            return spec?.renewTime && Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? 0) * 1000 > now;
-          })
-          .map((l) => l.metadata.annotations?.[ADDRESS_ANNOTATION])
-          .filter((a): a is string => Boolean(a)),
-      ),
-    ].sort();
+    const addresses = liveReplicaAddresses(items, LEASE_PREFIX, this.clock.nowMs());
     const subsets = addresses.length
       ? [
           {

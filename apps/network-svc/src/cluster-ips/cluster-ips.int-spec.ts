@@ -127,4 +127,17 @@ describe('network-svc: Service ClusterIPs', () => {
     );
     expect(back).toBe('10.96.0.1');
   });
+
+  it('keeps kube-system/kube-dns at 10.96.0.10 with the DNS replicas as its endpoints', async () => {
+    const table = await eventually(async () => {
+      const out = await cluster.kubectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '--no-headers']);
+      return out.code === 0 ? out.stdout : undefined;
+    });
+    expect(table).toMatch(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP\s+/);
+    const eps = await eventually(async () => {
+      const out = await cluster.kubectl(['get', 'endpoints', 'kube-dns', '-n', 'kube-system', '--no-headers']);
+      return out.code === 0 && !out.stdout.includes('<none>') ? out.stdout : undefined;
+    });
+    expect(eps).toMatch(/^kube-dns\s+10\.244\.0\.1:\d+,10\.244\.0\.1:\d+\s+/);
+  });
 });

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { CONTROLLERS } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
 import { ClusterIpRepairReconciler } from '../cluster-ips/cluster-ip-repair.reconciler';
+import { KubeDnsServiceReconciler } from '../dns/kube-dns-service.reconciler';
 import { EndpointSliceReconciler } from '../endpoints/endpoint-slice.reconciler';
 import { EndpointsReconciler } from '../endpoints/endpoints.reconciler';
 import { NetworkControllerService } from './network-controller.service';
 
-/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair) on the shared controller runtime (docs/controllers.md), leader-elected together. */
+/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service) on the shared controller runtime (docs/controllers.md), leader-elected together. */
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
@@ -14,11 +15,12 @@ import { NetworkControllerService } from './network-controller.service';
     EndpointsReconciler,
     EndpointSliceReconciler,
     ClusterIpRepairReconciler,
+    KubeDnsServiceReconciler,
     // Each controller is a provider and listed in CONTROLLERS' inject.
     {
       provide: CONTROLLERS,
       useFactory: (...controllers: unknown[]) => controllers,
-      inject: [EndpointsReconciler, EndpointSliceReconciler, ClusterIpRepairReconciler],
+      inject: [EndpointsReconciler, EndpointSliceReconciler, ClusterIpRepairReconciler, KubeDnsServiceReconciler],
     },
     NetworkControllerService,
   ],

@@ -7,6 +7,7 @@ import { NetworkControllersModule } from '../controllers/network-controllers.mod
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
 import { ClusterDnsCache } from './cluster-dns-cache';
 import { ClusterDnsService, DNS_INFORMERS, DNS_UPSTREAMS } from './cluster-dns.service';
+import { DnsReplicaLeaseService } from './dns-replica-lease.service';
 import { DnsResponder, ZoneSource } from './dns-responder';
 import { DnsServer } from './dns-server';
 import { HostResolvers } from './host-resolvers';
@@ -47,6 +48,7 @@ import { UpstreamForwarder } from './upstream-forwarder';
       useFactory: (responder: DnsResponder) => new DnsServer(responder, new Logger('cluster-dns')),
     },
     ClusterDnsService,
+    DnsReplicaLeaseService,
   ],
 })
 export class DnsModule {}

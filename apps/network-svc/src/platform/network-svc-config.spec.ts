@@ -43,6 +43,8 @@ describe('loadNetworkSvcConfig: cluster DNS', () => {
       listenHost: '127.0.0.1',
       listenPort: 10053,
       forward: false,
+      serviceIp: '10.96.0.10',
+      advertiseAddress: '10.244.0.1',
     });
   });
 
@@ -53,6 +55,8 @@ describe('loadNetworkSvcConfig: cluster DNS', () => {
         SKIFF_DNS_FORWARD: 'true',
         SKIFF_DNS_UPSTREAMS: '127.0.0.53, 127.0.0.1:5399',
         SKIFF_CLUSTER_DOMAIN: 'Corp.Internal.',
+        SKIFF_SERVICE_CIDR: '10.100.0.0/16',
+        SKIFF_VSWITCH_CIDR: '192.168.0.0/16',
       }),
     ).toEqual({
       clusterDomain: 'corp.internal',
@@ -63,6 +67,8 @@ describe('loadNetworkSvcConfig: cluster DNS', () => {
         { host: '127.0.0.53', port: 53 },
         { host: '127.0.0.1', port: 5399 },
       ],
+      serviceIp: '10.100.0.10',
+      advertiseAddress: '192.168.0.1',
     });
   });
 
@@ -74,6 +80,8 @@ describe('loadNetworkSvcConfig: cluster DNS', () => {
     ['SKIFF_DNS_FORWARD', 'yes please', 'expected true or false'],
     ['SKIFF_DNS_UPSTREAMS', 'dns.google', 'expected an IP address and port'],
     ['SKIFF_CLUSTER_DOMAIN', 'bad_domain', 'not a DNS domain name'],
+    ['SKIFF_CLUSTER_DNS', '10.96.0.x', 'must be an IP address'],
+    ['SKIFF_DNS_ADVERTISE_ADDRESS', 'host-a', 'must be an IP address'],
   ])('rejects %s=%s naming the variable', (name, value, problem) => {
     expect(() => load({ [name]: value })).toThrow(new RegExp(`${name}: ${problem}`));
   });

@@ -140,4 +140,20 @@ describe('network-svc: Service ClusterIPs', () => {
     });
     expect(eps).toMatch(/^kube-dns\s+10\.244\.0\.1:\d+,10\.244\.0\.1:\d+\s+/);
   });
+
+  it('drops and gives back the address when a patch turns a Service ExternalName', async () => {
+    const ip = await clusterIpOf('turning', { clusterIP: '10.96.0.90', ports: [{ port: 80 }] });
+    const patched = await cluster.kubectl([
+      'patch',
+      'service',
+      'turning',
+      '-p',
+      '{"spec":{"type":"ExternalName","externalName":"db.example.test"}}',
+    ]);
+    expect(patched.stdout.trim()).toBe('service/turning patched');
+    const svc = JSON.parse((await cluster.kubectl(['get', 'service', 'turning', '-o', 'json'])).stdout) as Service;
+    expect(svc.spec).not.toHaveProperty('clusterIP');
+    expect(svc.spec).not.toHaveProperty('clusterIPs');
+    expect(await clusterIpOf('taker', { clusterIP: ip, ports: [{ port: 80 }] })).toBe(ip);
+  });
 });

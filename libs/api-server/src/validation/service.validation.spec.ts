@@ -58,6 +58,27 @@ describe('Service validation', () => {
     ]);
   });
 
+  it("reports a port used twice with the same protocol as upstream's key", () => {
+    expect(
+      check(
+        svc({
+          ports: [
+            { name: 'a', port: 80, protocol: 'TCP' },
+            { name: 'b', port: 80, protocol: 'UDP' },
+            { name: 'c', port: 80, protocol: 'TCP' },
+          ],
+        }),
+      ),
+    ).toEqual([
+      {
+        reason: 'FieldValueDuplicate',
+        field: 'spec.ports[2]',
+        message:
+          'Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+      },
+    ]);
+  });
+
   it('rejects unknown types', () => {
     expect(check(svc({ type: 'Magic', ports: [{ port: 80 }] }))).toContainEqual({
       reason: 'FieldValueNotSupported',

@@ -2,7 +2,17 @@
 import { isIP } from 'node:net';
 import type { KubeObject, StatusCause } from '@skiff/api-machinery';
 import { validatePortNumOrName, PORT_PROTOCOLS } from './container.validation';
-import { child, duplicate, forbidden, immutable, index, invalid, notSupported, required } from './field-errors';
+import {
+  child,
+  duplicate,
+  forbidden,
+  GoValue,
+  immutable,
+  index,
+  invalid,
+  notSupported,
+  required,
+} from './field-errors';
 import { arrAt, numAt, objAt, strAt } from './json-access';
 import { dns1123LabelErrors, dns1123SubdomainErrors, portNumErrors } from '@skiff/api-machinery';
 import { validateLabels, validateObjectMetaUpdate } from './object-meta.validation';
@@ -41,8 +51,18 @@ function validateServicePorts(ports: unknown[], type: string): StatusCause[] {
         out.push(forbidden(child(path, 'nodePort'), `may not be used when \`type\` is '${type}'`));
       else for (const m of portNumErrors(nodePort)) out.push(invalid(child(path, 'nodePort'), nodePort, m));
     }
-    const k = `${port}/${strAt(p.protocol) ?? 'TCP'}`;
-    if (port !== undefined && seen.has(k)) out.push(duplicate(path, `${port}/${strAt(p.protocol) ?? 'TCP'}`));
+    // Upstream keys ports by (protocol, port) and prints the key as Go's %#v of a core.ServicePort.
+    const protocol = strAt(p.protocol) ?? 'TCP';
+    const k = `${port}/${protocol}`;
+    if (port !== undefined && seen.has(k))
+      out.push(
+        duplicate(
+          path,
+          new GoValue(
+            `core.ServicePort{Name:"", Protocol:${JSON.stringify(protocol)}, AppProtocol:(*string)(nil), Port:${port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`,
+          ),
+        ),
+      );
     seen.add(k);
   }
   return out;

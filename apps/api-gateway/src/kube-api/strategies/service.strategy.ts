@@ -59,7 +59,14 @@ export class ServiceStrategy extends ResourceStrategy {
     const next = super.prepareForUpdate(requested, current, subresource);
     const spec = specOf(next);
     const old = specOf(current);
-    if (subresource || spec.type === 'ExternalName' || old.type === 'ExternalName') return next;
+    if (subresource) return next;
+    if (spec.type === 'ExternalName' && old.type !== 'ExternalName') {
+      // Upstream's dropTypeDependentFields: turning ExternalName drops the allocated values left as they were.
+      if (spec.clusterIP === undefined || spec.clusterIP === '' || spec.clusterIP === old.clusterIP)
+        for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) delete spec[k];
+      return { ...next, spec };
+    }
+    if (spec.type === 'ExternalName' || old.type === 'ExternalName') return next;
     // Left out on update: the allocated values stay.
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'])
       if ((spec[k] === undefined || spec[k] === '') && old[k] !== undefined) spec[k] = old[k];

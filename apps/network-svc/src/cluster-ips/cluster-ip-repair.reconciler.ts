@@ -33,7 +33,12 @@ export class ClusterIpRepairReconciler implements Controller {
   }
 
   async reconcile(): Promise<ReconcileResult> {
-    const services = this.services.list();
+    await this.repair(this.services.list());
+    return { requeueAfterMs: REPAIR_INTERVAL_MS };
+  }
+
+  /** One pass over the table against the Services the API has. */
+  async repair(services: readonly Service[]): Promise<void> {
     const byUid = new Map(services.map((s) => [s.metadata.uid, s]));
     const rows = await this.repo.listAll();
     const cutoff = this.clock.nowMs() - GRACE_MS;
@@ -48,6 +53,5 @@ export class ClusterIpRepairReconciler implements Controller {
       const row = { ip, serviceUid: svc.metadata.uid!, namespace: svc.metadata.namespace!, name: svc.metadata.name! };
       await this.repo.insert(row, this.clock.now());
     }
-    return { requeueAfterMs: REPAIR_INTERVAL_MS };
   }
 }

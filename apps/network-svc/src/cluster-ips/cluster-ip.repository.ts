@@ -25,10 +25,23 @@ function toRecord(r: Row): ClusterIpRecord {
   return { ip: r.ip, serviceUid: r.service_uid, namespace: r.namespace, name: r.name, allocatedAt: r.allocated_at };
 }
 
-/** network-svc's private `cluster_ip_allocations` table. */
+/** network-svc's private `cluster_ip_allocations` table. Abstract so specs can put an in-memory one in. */
+export abstract class ClusterIpRepository {
+  abstract findByServiceUid(serviceUid: string): Promise<ClusterIpRecord | undefined>;
+  abstract isTaken(ip: string): Promise<boolean>;
+  /** Held addresses in [fromIp, toIp]. */
+  abstract takenBetween(fromIp: string, toIp: string): Promise<string[]>;
+  /** Inserts unless the address or the Service already has a row; true when this call inserted it. */
+  abstract insert(r: Omit<ClusterIpRecord, 'allocatedAt'>, allocatedAt: Date): Promise<boolean>;
+  abstract releaseByServiceUid(serviceUid: string): Promise<boolean>;
+  abstract listAll(): Promise<ClusterIpRecord[]>;
+}
+
 @Injectable()
-export class ClusterIpRepository {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+export class TypeOrmClusterIpRepository extends ClusterIpRepository {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {
+    super();
+  }
 
   async findByServiceUid(serviceUid: string): Promise<ClusterIpRecord | undefined> {
     const rows: Row[] = await this.query(`SELECT ${COLUMNS} FROM cluster_ip_allocations WHERE service_uid = $1`, [
@@ -42,7 +55,6 @@ export class ClusterIpRepository {
     return rows.length > 0;
   }
 
-  /** Held addresses in [fromIp, toIp]. */
   async takenBetween(fromIp: string, toIp: string): Promise<string[]> {
     const rows: { ip: string }[] = await this.query(
       `SELECT host(ip) AS ip FROM cluster_ip_allocations WHERE ip BETWEEN $1::inet AND $2::inet`,
@@ -51,7 +63,6 @@ export class ClusterIpRepository {
     return rows.map((r) => r.ip);
   }
 
-  /** Inserts unless the address or the Service already has a row; true when this call inserted it. */
   async insert(r: Omit<ClusterIpRecord, 'allocatedAt'>, allocatedAt: Date): Promise<boolean> {
     const rows: unknown[] = await this.query(
       `INSERT INTO cluster_ip_allocations (ip, service_uid, namespace, name, allocated_at)

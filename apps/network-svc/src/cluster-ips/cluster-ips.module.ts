@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
 import { ClusterIpAllocator } from './cluster-ip-allocator.service';
 import { clusterIpHandlerFor } from './cluster-ip.handler';
-import { ClusterIpRepository } from './cluster-ip.repository';
+import { ClusterIpRepository, TypeOrmClusterIpRepository } from './cluster-ip.repository';
 import { ServiceCidr } from './service-cidr';
 
 /** Service ClusterIPs from the service CIDR over NATS; global so the repair controller reaches the table. */
@@ -15,7 +15,7 @@ export class ClusterIpsModule {
       controllers: [clusterIpHandlerFor(config.natsPrefix)],
       providers: [
         { provide: ServiceCidr, useValue: new ServiceCidr(config.serviceCidr) },
-        ClusterIpRepository,
+        { provide: ClusterIpRepository, useClass: TypeOrmClusterIpRepository },
         ClusterIpAllocator,
       ],
       exports: [ServiceCidr, ClusterIpRepository],

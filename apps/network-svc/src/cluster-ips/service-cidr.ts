@@ -3,7 +3,8 @@ import { ipv4ToNumber, numberToIpv4 } from '../ipam/cidr';
 /**
  * The service CIDR: offset 0 (network) and the last offset (broadcast) are never handed out.
  * Offsets below `dynamicStart` are kept for addresses asked for by value (upstream's static band:
- * 1/16 of the range, at least 16 and at most 256 addresses); random picks come from above it first.
+ * 1/16 of the range, at least 16 and at most 256 addresses, none in a range of 16); random picks come
+ * from above it first.
  */
 export class ServiceCidr {
   readonly cidr: string;
@@ -18,7 +19,8 @@ export class ServiceCidr {
     this.base = ipv4ToNumber(address);
     this.cidr = cidr;
     this.lastOffset = size - 2;
-    this.dynamicStart = Math.min(Math.max(16, Math.floor(size / 16)), 256);
+    // Upstream's calculateRangeOffset: no static band in ranges of 16 addresses or fewer.
+    this.dynamicStart = size <= 16 ? this.firstOffset : Math.min(Math.max(16, Math.floor(size / 16)), 256);
   }
 
   ipAt(offset: number): string {

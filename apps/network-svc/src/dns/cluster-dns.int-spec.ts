@@ -1,3 +1,4 @@
+import { reportPod as reportPodStatus } from '../endpoints/pod-status.fixture';
 import { apiRequest, eventually, freePort, startTestCluster, TestCluster } from '@skiff/testing';
 import * as dnsPacket from 'dns-packet';
 import type { DecodedPacket, RecordType } from 'dns-packet';
@@ -98,23 +99,7 @@ describe('network-svc: cluster DNS', () => {
     const res = await apiRequest(cluster.stack, 'POST', `${ns}/${path}`, body);
     expect(res.status).toBe(201);
   };
-  const reportPod = async (name: string, ip: string, ready: boolean) => {
-    const res = await apiRequest(
-      cluster.stack,
-      'PATCH',
-      `${ns}/pods/${name}/status`,
-      {
-        status: {
-          phase: 'Running',
-          podIP: ip,
-          podIPs: [{ ip }],
-          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        },
-      },
-      'application/merge-patch+json',
-    );
-    expect(res.status).toBe(200);
-  };
+  const reportPod = (name: string, ip: string, ready: boolean) => reportPodStatus(cluster.stack, NS, name, ip, ready);
 
   beforeAll(async () => {
     port = await freePort();

@@ -1,3 +1,4 @@
+import { reportPod as reportPodStatus } from './pod-status.fixture';
 import { apiRequest, eventually, startTestCluster, TestCluster } from '@skiff/testing';
 import type { EndpointSlice, Endpoints } from '@skiff/kube-types';
 
@@ -18,24 +19,8 @@ describe('network-svc: Endpoints and EndpointSlices', () => {
     });
     expect(res.status).toBe(201);
   };
-  // What the sandbox agent reports for a running pod.
-  const reportPod = async (name: string, ip: string, ready: boolean) => {
-    const res = await apiRequest(
-      cluster.stack,
-      'PATCH',
-      `${ns}/pods/${name}/status`,
-      {
-        status: {
-          phase: 'Running',
-          podIP: ip,
-          podIPs: [{ ip }],
-          conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        },
-      },
-      'application/merge-patch+json',
-    );
-    expect(res.status).toBe(200);
-  };
+  const reportPod = (name: string, ip: string, ready: boolean) =>
+    reportPodStatus(cluster.stack, 'default', name, ip, ready);
   const createService = async (name: string, spec: Record<string, unknown>) => {
     const res = await apiRequest(cluster.stack, 'POST', `${ns}/services`, { metadata: { name }, spec });
     expect(res.status).toBe(201);

@@ -13,36 +13,27 @@ export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
-/**
- * One VSwitch CIDR: offset 0 is the network address and the last offset the broadcast
- * address (never handed out); offset 1 is the gateway (the host bridge), reserved.
- */
-export class VSwitchRange {
+/** An IPv4 CIDR walked as offsets from its network address; `firstOffset`–`lastOffset` may be handed out. */
+export abstract class Ipv4Range {
   readonly cidr: string;
   readonly prefixLength: number;
-  readonly gateway: string;
-  /** First and last offsets a pod may get. */
-  readonly firstOffset = 2;
+  abstract readonly firstOffset: number;
   readonly lastOffset: number;
-  private readonly base: number;
+  protected readonly base: number;
+  protected readonly size: number;
 
   constructor(cidr: string) {
     const [address, prefix] = cidr.split('/');
     const prefixLength = Number(prefix);
     if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 30)
       throw new Error(`unusable prefix in "${cidr}"`);
-    const size = 2 ** (32 - prefixLength);
+    this.size = 2 ** (32 - prefixLength);
     this.base = ipv4ToNumber(address);
-    if (this.base % size !== 0) throw new Error(`host bits are set in "${cidr}"`);
+    if (this.base % this.size !== 0) throw new Error(`host bits are set in "${cidr}"`);
     this.cidr = `${address}/${prefixLength}`;
     this.prefixLength = prefixLength;
-    this.gateway = numberToIpv4(this.base + 1);
-    this.lastOffset = size - 2;
-  }
-
-  /** How many addresses pods can hold at once. */
-  get capacity(): number {
-    return this.lastOffset - this.firstOffset + 1;
+    // The last offset is the broadcast address, never handed out.
+    this.lastOffset = this.size - 2;
   }
 
   ipAt(offset: number): string {
@@ -53,7 +44,7 @@ export class VSwitchRange {
     return ipv4ToNumber(ip) - this.base;
   }
 
-  /** True for the addresses pods may hold (not network, gateway or broadcast). */
+  /** True for the addresses that may be handed out. */
   isAssignable(ip: string): boolean {
     let offset: number;
     try {
@@ -62,6 +53,25 @@ export class VSwitchRange {
       return false;
     }
     return offset >= this.firstOffset && offset <= this.lastOffset;
+  }
+}
+
+/**
+ * One VSwitch CIDR: offset 0 is the network address and the last offset the broadcast
+ * address (never handed out); offset 1 is the gateway (the host bridge), reserved.
+ */
+export class VSwitchRange extends Ipv4Range {
+  readonly gateway: string;
+  readonly firstOffset = 2;
+
+  constructor(cidr: string) {
+    super(cidr);
+    this.gateway = numberToIpv4(this.base + 1);
+  }
+
+  /** How many addresses pods can hold at once. */
+  get capacity(): number {
+    return this.lastOffset - this.firstOffset + 1;
   }
 
   /** The offset after `offset`, wrapping from the last assignable one to the first. */

@@ -92,8 +92,13 @@ describe('network-svc: Service ClusterIPs', () => {
       spec: { ...(replaced.body as Service).spec, clusterIP: '10.96.0.77', clusterIPs: ['10.96.0.77'] },
     });
     expect(moved.status).toBe(422);
-    expect((moved.body as { message: string }).message).toContain(
-      'spec.clusterIP: Invalid value: "10.96.0.77": field is immutable',
+    expect((moved.body as { message: string }).message).toBe(
+      'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.77"}: may not change once set',
+    );
+    // Changing clusterIP alone moves clusterIPs with it, and is refused the same way.
+    const alone = await cluster.kubectl(['patch', 'service', 'web', '-p', '{"spec":{"clusterIP":"10.96.0.78"}}']);
+    expect(alone.stderr.trim()).toBe(
+      'The Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.78"}: may not change once set',
     );
   });
 

@@ -87,15 +87,28 @@ describe('Service validation', () => {
     });
   });
 
-  it('keeps clusterIP once allocated', () => {
-    const old = svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' });
-    expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.12' }), old)).toEqual([]);
-    expect(check(svc({ ports: [{ port: 80 }], clusterIP: '10.96.0.13' }), old)).toEqual([
+  it('keeps the allocated addresses and family, as upstream words it', () => {
+    const spec = { ports: [{ port: 80 }], clusterIP: '10.96.0.12', clusterIPs: ['10.96.0.12'], ipFamilies: ['IPv4'] };
+    const old = svc(spec);
+    expect(check(svc(spec), old)).toEqual([]);
+    expect(check(svc({ ...spec, clusterIP: '10.96.0.13', clusterIPs: ['10.96.0.13'] }), old)).toEqual([
       {
         reason: 'FieldValueInvalid',
-        field: 'spec.clusterIP',
-        message: 'Invalid value: "10.96.0.13": field is immutable',
+        field: 'spec.clusterIPs[0]',
+        message: 'Invalid value: []string{"10.96.0.13"}: may not change once set',
       },
     ]);
+    expect(check(svc({ ...spec, clusterIP: '', clusterIPs: [] }), old)).toContainEqual({
+      reason: 'FieldValueInvalid',
+      field: 'spec.clusterIPs[0]',
+      message: 'Invalid value: []string{}: primary clusterIP can not be unset',
+    });
+    expect(check(svc({ ...spec, ipFamilies: ['IPv6'] }), old)).toContainEqual({
+      reason: 'FieldValueInvalid',
+      field: 'spec.ipFamilies[0]',
+      message: 'Invalid value: []core.IPFamily{"IPv6"}: may not change once set',
+    });
+    // Turning ExternalName is a change of addresses upstream allows.
+    expect(check(svc({ type: 'ExternalName', externalName: 'db.test' }), old)).toEqual([]);
   });
 });

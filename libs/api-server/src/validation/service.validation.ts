@@ -2,17 +2,7 @@
 import { isIP } from 'node:net';
 import type { KubeObject, StatusCause } from '@skiff/api-machinery';
 import { validatePortNumOrName, PORT_PROTOCOLS } from './container.validation';
-import {
-  child,
-  duplicate,
-  forbidden,
-  GoValue,
-  immutable,
-  index,
-  invalid,
-  notSupported,
-  required,
-} from './field-errors';
+import { child, duplicate, forbidden, GoValue, index, invalid, notSupported, required } from './field-errors';
 import { arrAt, numAt, objAt, strAt } from './json-access';
 import { dns1123LabelErrors, dns1123SubdomainErrors, portNumErrors } from '@skiff/api-machinery';
 import { validateLabels, validateObjectMetaUpdate } from './object-meta.validation';
@@ -117,14 +107,45 @@ export function validateService(obj: KubeObject): StatusCause[] {
 }
 
 export function validateServiceUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
-  const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateService(obj)];
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
-  const oldIP = strAt(oldSpec.clusterIP) ?? '';
-  const involvesExternalName = spec.type === 'ExternalName' || oldSpec.type === 'ExternalName';
-  if (oldIP && !involvesExternalName && (strAt(spec.clusterIP) ?? '') !== oldIP)
-    out.push(immutable('spec.clusterIP', strAt(spec.clusterIP) ?? ''));
-  return out;
+  const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata)];
+  // Upstream's validateUpgradeDowngradeClusterIPs / IPFamilies: addresses and families stay, unless
+  // the Service turns to or from ExternalName (IPv4 single-stack here: no secondary to add or drop).
+  if (spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
+    const ips = strings(spec.clusterIPs);
+    const oldIps = strings(oldSpec.clusterIPs);
+    const headless = (l: string[]) => l.length === 1 && l[0] === 'None';
+    if (!(headless(ips) && headless(oldIps))) {
+      if (oldIps.length > 0 && ips.length === 0)
+        out.push(invalid('spec.clusterIPs[0]', goStrings(ips), 'primary clusterIP can not be unset'));
+      else if (oldIps.length > 0 && ips[0] !== oldIps[0])
+        out.push(invalid('spec.clusterIPs[0]', goStrings(ips), 'may not change once set'));
+    }
+    const families = strings(spec.ipFamilies);
+    const oldFamilies = strings(oldSpec.ipFamilies);
+    if (
+      headless(ips) === headless(oldIps) &&
+      !headless(ips) &&
+      oldFamilies.length > 0 &&
+      families[0] !== oldFamilies[0]
+    )
+      out.push(invalid('spec.ipFamilies[0]', goFamilies(families), 'may not change once set'));
+  }
+  return [...out, ...validateService(obj)];
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+// Go's %#v of the []string and []core.IPFamily the messages name.
+function goStrings(l: string[]): GoValue {
+  return new GoValue(`[]string{${l.map((x) => JSON.stringify(x)).join(', ')}}`);
+}
+
+function goFamilies(l: string[]): GoValue {
+  return new GoValue(`[]core.IPFamily{${l.map((x) => JSON.stringify(x)).join(', ')}}`);
 }
 
 export function validateEndpoints(obj: KubeObject): StatusCause[] {

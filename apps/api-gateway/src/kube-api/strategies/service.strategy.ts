@@ -67,6 +67,16 @@ export class ServiceStrategy extends ResourceStrategy {
       return { ...next, spec };
     }
     if (spec.type === 'ExternalName' || old.type === 'ExternalName') return next;
+    // Upstream's normalizeClusterIPs: a changed clusterIP with clusterIPs left as they were moves them too.
+    const oldIps = Array.isArray(old.clusterIPs) ? old.clusterIPs : [];
+    if (
+      typeof spec.clusterIP === 'string' &&
+      spec.clusterIP !== '' &&
+      spec.clusterIP !== old.clusterIP &&
+      Array.isArray(spec.clusterIPs) &&
+      spec.clusterIPs[0] === oldIps[0]
+    )
+      spec.clusterIPs = [spec.clusterIP, ...spec.clusterIPs.slice(1)];
     // Left out on update: the allocated values stay.
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'])
       if ((spec[k] === undefined || spec[k] === '') && old[k] !== undefined) spec[k] = old[k];

@@ -16,12 +16,12 @@ import {
   updateManagedFields,
 } from '@skiff/api-server';
 import { isDeepStrictEqual } from 'node:util';
-import { ObjectStoreRepository, WriteDecision } from '../storage/object-store.repository';
+import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
 import { clone, generatedName, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
-import { ResourceStrategies } from './strategies';
+import { ResourceStrategies, UpdateNeedsPreparation } from './strategies';
 
 export interface WriteOptions {
   dryRun: boolean;
@@ -264,12 +264,23 @@ export class ResourceWriterService {
         return { op: 'delete', object: toStorage(ctx, next) };
       return { op: 'update', object: toStorage(ctx, next) };
     };
-    if (opts.dryRun) {
-      const current = await this.store.get(keyOf(ctx, name));
-      const d = decide(current);
-      return { code: 200, object: present(ctx, d.object!), warnings };
+    const attempt = async (): Promise<WriteResult> =>
+      opts.dryRun
+        ? { ...decide(await this.store.get(keyOf(ctx, name))), op: 'none' }
+        : this.store.write(keyOf(ctx, name), decide);
+    let res: WriteResult;
+    try {
+      res = await attempt();
+    } catch (err) {
+      if (!(err instanceof UpdateNeedsPreparation)) throw err;
+      await err.prepare(opts.dryRun);
+      try {
+        res = await attempt();
+      } catch (again) {
+        await strategy.abandonUpdate();
+        throw again;
+      }
     }
-    const res = await this.store.write(keyOf(ctx, name), decide);
     if (res.op === 'update') await strategy.afterUpdate(fromStorage(ctx, res.object!), before!);
     if (res.op === 'delete') await strategy.release(before!);
     return { code: 200, object: present(ctx, res.object!), warnings };

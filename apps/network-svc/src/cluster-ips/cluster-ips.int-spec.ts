@@ -160,5 +160,18 @@ describe('network-svc: Service ClusterIPs', () => {
     expect(svc.spec).not.toHaveProperty('clusterIP');
     expect(svc.spec).not.toHaveProperty('clusterIPs');
     expect(await clusterIpOf('taker', { clusterIP: ip, ports: [{ port: 80 }] })).toBe(ip);
+    // And back: turned ClusterIP again, it gets an address of its own.
+    const back = await cluster.kubectl([
+      'patch',
+      'service',
+      'turning',
+      '-p',
+      '{"spec":{"type":"ClusterIP","externalName":null,"ports":[{"port":80}]}}',
+    ]);
+    expect(back.stdout.trim()).toBe('service/turning patched');
+    const again = JSON.parse((await cluster.kubectl(['get', 'service', 'turning', '-o', 'json'])).stdout) as Service;
+    expect(again.spec!.clusterIP).toMatch(/^10\.96\./);
+    expect(again.spec!.clusterIP).not.toBe(ip);
+    expect(again.spec!.clusterIPs).toEqual([again.spec!.clusterIP]);
   });
 });

@@ -8,7 +8,7 @@ import { ResourceStrategy } from './resource-strategy';
 import { ServiceStrategy } from './service.strategy';
 import { JobStrategy, PodDisruptionBudgetStrategy, ReplicationControllerStrategy } from './workload.strategies';
 
-export { ResourceStrategy } from './resource-strategy';
+export { ResourceStrategy, UpdateNeedsPreparation } from './resource-strategy';
 
 type StrategyClass = new (type: ResourceType) => ResourceStrategy;
 

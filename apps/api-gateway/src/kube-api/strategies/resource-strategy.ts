@@ -3,6 +3,17 @@ import { ResourceType } from '@skiff/api-server';
 import { hasSubresource } from '../object-meta';
 
 /**
+ * Thrown by `prepareForUpdate` when the update needs something from elsewhere first (a Service
+ * turning from ExternalName needs a ClusterIP): the writer runs `prepare` and tries once more.
+ */
+export class UpdateNeedsPreparation extends Error {
+  constructor(readonly prepare: (dryRun: boolean) => Promise<void>) {
+    super('the update needs preparation');
+    this.name = 'UpdateNeedsPreparation';
+  }
+}
+
+/**
  * What differs between resources when they are written and deleted, as upstream's registry
  * strategies (RESTCreateStrategy, RESTUpdateStrategy, RESTDeleteStrategy, the status
  * strategies). The writer and DeletionService are generic and ask the resource's strategy.
@@ -31,6 +42,9 @@ export class ResourceStrategy {
 
   /** After an update is stored: what the change gives back. */
   async afterUpdate(_next: KubeObject, _current: KubeObject): Promise<void> {}
+
+  /** An update whose preparation ran was not stored after all: gives back what the preparation took. */
+  async abandonUpdate(): Promise<void> {}
 
   /** The object is gone (deleted, or its create failed after `beforeCreate`): gives back what it held. */
   async release(_obj: KubeObject): Promise<void> {}

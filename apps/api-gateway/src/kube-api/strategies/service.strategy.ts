@@ -1,7 +1,7 @@
 import { isJsonObject, KubeObject } from '@skiff/api-machinery';
 import { ResourceType } from '@skiff/api-server';
 import { ClusterIps } from '../../services/cluster-ip.client';
-import { ResourceStrategy } from './resource-strategy';
+import { ResourceStrategy, UpdateNeedsPreparation } from './resource-strategy';
 
 type Spec = Record<string, unknown>;
 
@@ -19,9 +19,13 @@ function heldIp(svc: KubeObject): string | undefined {
 /**
  * Services: a ClusterIP from network-svc's allocator on create (the one asked for, or any),
  * with upstream's dual-stack fields (IPv4 only); given back on delete or on turning ExternalName.
- * An update that leaves out the allocated address keeps it (upstream's patchAllocatedValues).
+ * An update that leaves out the allocated address keeps it (upstream's patchAllocatedValues); a
+ * Service turned from ExternalName gets one.
  */
 export class ServiceStrategy extends ResourceStrategy {
+  // What a Service turning from ExternalName was given by the allocator for this update.
+  private allocated?: { uid: string; ip: string; dryRun: boolean };
+
   constructor(
     type: ResourceType,
     private readonly clusterIps: ClusterIps,
@@ -66,6 +70,8 @@ export class ServiceStrategy extends ResourceStrategy {
         for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) delete spec[k];
       return { ...next, spec };
     }
+    if (old.type === 'ExternalName' && spec.type !== 'ExternalName' && spec.clusterIP !== 'None')
+      return { ...next, spec: this.withAllocatedIp(next, spec) };
     if (spec.type === 'ExternalName' || old.type === 'ExternalName') return next;
     // Upstream's normalizeClusterIPs: a changed clusterIP with clusterIPs left as they were moves them too.
     const oldIps = Array.isArray(old.clusterIPs) ? old.clusterIPs : [];
@@ -81,6 +87,35 @@ export class ServiceStrategy extends ResourceStrategy {
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy'])
       if ((spec[k] === undefined || spec[k] === '') && old[k] !== undefined) spec[k] = old[k];
     return { ...next, spec };
+  }
+
+  // Turning from ExternalName takes an address (the one asked for, or any), got before the write.
+  private withAllocatedIp(svc: KubeObject, spec: Spec): Spec {
+    if (!this.allocated) {
+      const asked = typeof spec.clusterIP === 'string' && spec.clusterIP !== '' ? spec.clusterIP : undefined;
+      throw new UpdateNeedsPreparation(async (dryRun) => {
+        const ip = await this.clusterIps.allocate({
+          serviceUid: svc.metadata.uid!,
+          namespace: svc.metadata.namespace!,
+          name: svc.metadata.name!,
+          ...(asked ? { ip: asked } : {}),
+          ...(dryRun ? { dryRun } : {}),
+        });
+        this.allocated = { uid: svc.metadata.uid!, ip, dryRun };
+      });
+    }
+    const ip = this.allocated.ip;
+    return {
+      ...spec,
+      clusterIP: ip,
+      clusterIPs: [ip],
+      ipFamilies: spec.ipFamilies ?? ['IPv4'],
+      ipFamilyPolicy: spec.ipFamilyPolicy ?? 'SingleStack',
+    };
+  }
+
+  override async abandonUpdate(): Promise<void> {
+    if (this.allocated && !this.allocated.dryRun) await this.clusterIps.release(this.allocated.uid);
   }
 
   override async afterUpdate(next: KubeObject, current: KubeObject): Promise<void> {

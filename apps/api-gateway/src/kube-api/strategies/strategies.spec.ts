@@ -1,7 +1,7 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { CUSTOM_RESOURCE_CLEANUP_FINALIZER, ResourceRegistry, ResourceType } from '@skiff/api-server';
 import { InMemoryClusterIps } from '../../services/in-memory-cluster-ips.fixture';
-import { ResourceStrategies } from '.';
+import { ResourceStrategies, UpdateNeedsPreparation } from '.';
 
 const registry = new ResourceRegistry();
 const clusterIps = new InMemoryClusterIps();
@@ -161,6 +161,27 @@ describe(ResourceStrategies.name, () => {
       expect(services().prepareForUpdate(external, current, undefined).spec).not.toHaveProperty('clusterIP');
       await services().afterUpdate(external, current);
       expect(clusterIps.held.has('u5')).toBe(false);
+    });
+
+    it('asks for an address before the write when a Service turns from ExternalName, and gives it back if abandoned', async () => {
+      const strategy = services();
+      const current = svc('u6', { type: 'ExternalName', externalName: 'x.test' });
+      const requested = svc('u6', { type: 'ClusterIP', ports: [{ port: 80 }] });
+      let preparation: UpdateNeedsPreparation | undefined;
+      try {
+        strategy.prepareForUpdate(requested, current, undefined);
+      } catch (err) {
+        preparation = err as UpdateNeedsPreparation;
+      }
+      expect(preparation).toBeInstanceOf(UpdateNeedsPreparation);
+      await preparation!.prepare(false);
+      const ip = clusterIps.held.get('u6');
+      expect(strategy.prepareForUpdate(requested, current, undefined).spec).toMatchObject({
+        clusterIP: ip,
+        clusterIPs: [ip],
+      });
+      await strategy.abandonUpdate();
+      expect(clusterIps.held.has('u6')).toBe(false);
     });
   });
 });

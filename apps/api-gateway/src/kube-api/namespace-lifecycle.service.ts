@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, JsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
+import { ApiError, KubeObject, errorMessage } from '@skiff/api-machinery';
 import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { DeletionService } from './deletion.service';
@@ -61,7 +61,7 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
 
   private async ensure(ctx: ResourceContext, obj: KubeObject): Promise<void> {
     try {
-      await this.writer.create(ctx, obj as unknown as JsonObject, {
+      await this.writer.create(ctx, obj, {
         dryRun: false,
         fieldManager: SYSTEM_MANAGER,
         fieldValidation: 'Ignore',

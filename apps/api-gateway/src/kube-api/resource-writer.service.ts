@@ -23,6 +23,9 @@ import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './res
 import { fromScale, toScale } from './scale';
 import { ResourceStrategies, UpdateNeedsPreparation } from './strategies';
 
+/** A body as decoded from a request, or an object the API server writes itself. */
+export type RequestBody = JsonObject | KubeObject;
+
 export interface WriteOptions {
   dryRun: boolean;
   fieldManager: string;
@@ -49,7 +52,7 @@ export class ResourceWriterService {
 
   async create(
     ctx: ResourceContext,
-    body: JsonObject,
+    body: RequestBody,
     opts: WriteOptions,
     appliedFields?: KubeObject['metadata']['managedFields'],
   ): Promise<WriteOutcome> {
@@ -110,7 +113,7 @@ export class ResourceWriterService {
   }
 
   /** PUT: replace the object (or its status / scale). */
-  async update(ctx: ResourceContext, name: string, body: JsonObject, opts: WriteOptions): Promise<WriteOutcome> {
+  async update(ctx: ResourceContext, name: string, body: RequestBody, opts: WriteOptions): Promise<WriteOutcome> {
     const sub = ctx.info.subresource;
     const warnings = sub === 'scale' ? [] : this.admission.checkFields(ctx, body, opts.fieldValidation);
     if (sub !== 'scale') this.checkTypeMeta(ctx, body, name);
@@ -197,7 +200,7 @@ export class ResourceWriterService {
       const { managedFields, ...metadata } = merged.metadata;
       const created = await this.create(
         ctx,
-        { ...merged, metadata } as unknown as JsonObject,
+        { ...merged, metadata },
         { ...opts, fieldValidation: 'Ignore' },
         managedFields,
       );
@@ -306,7 +309,7 @@ export class ResourceWriterService {
     return { ...requested, apiVersion: ctx.apiVersion, kind: ctx.type.kind, metadata };
   }
 
-  private checkTypeMeta(ctx: ResourceContext, body: JsonObject, urlName?: string): KubeObject {
+  private checkTypeMeta(ctx: ResourceContext, body: RequestBody, urlName?: string): KubeObject {
     const { apiVersion, kind } = body;
     if (kind !== undefined && kind !== ctx.type.kind)
       throw this.wrongKind(

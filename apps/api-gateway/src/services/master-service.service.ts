@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiError, Clock, errorMessage, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, Clock, errorMessage, KubeObject } from '@skiff/api-machinery';
 import { liveReplicaAddresses, replicaLease } from '@skiff/controller-runtime';
 import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
 import { ApiGatewayConfig, firstHostOf } from '@skiff/config';
@@ -86,7 +86,7 @@ export class MasterServiceService implements OnApplicationBootstrap, OnApplicati
     });
     if (!current) return this.create(ctx, lease);
     const renewed = { ...lease, metadata: { ...lease.metadata, resourceVersion: current.metadata.resourceVersion } };
-    await this.writer.update(ctx, name, renewed as unknown as JsonObject, this.options());
+    await this.writer.update(ctx, name, renewed, this.options());
   }
 
   private async ensureService(): Promise<void> {
@@ -141,17 +141,12 @@ export class MasterServiceService implements OnApplicationBootstrap, OnApplicati
     }
     if (isDeepStrictEqual(current.subsets ?? undefined, subsets)) return;
     const { subsets: _old, ...rest } = current;
-    await this.writer.update(
-      ctx,
-      'kubernetes',
-      { ...rest, ...(subsets ? { subsets } : {}) } as unknown as JsonObject,
-      this.options(),
-    );
+    await this.writer.update(ctx, 'kubernetes', { ...rest, ...(subsets ? { subsets } : {}) }, this.options());
   }
 
   private async create(ctx: ResourceContext, obj: KubeObject): Promise<void> {
     try {
-      await this.writer.create(ctx, obj as unknown as JsonObject, this.options());
+      await this.writer.create(ctx, obj, this.options());
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }

@@ -21,7 +21,7 @@ export const NATS = Symbol('NATS');
 export const POD_MANAGER_CONFIG = Symbol('POD_MANAGER_CONFIG');
 /** The pods resource of the Kubernetes API (`PodApi`). */
 export const POD_API = Symbol('POD_API');
-/** ConfigMaps and Secrets for env, volumes and pull secrets (`ConfigObjectSource`). */
+/** ConfigMaps, Secrets and Services for env, volumes and pull secrets (`ConfigObjectSource`). */
 export const CONFIG_OBJECT_SOURCE = Symbol('CONFIG_OBJECT_SOURCE');
 
 /** What the agent does with pods in the API: read them, write their status, and finish their deletion. */
@@ -50,7 +50,7 @@ export function agentProviders(config: SandboxAgentConfig = loadSandboxAgentConf
 }
 
 /**
- * What the pod code reaches outside the agent through: pods, Events, ConfigMaps and Secrets in the API,
+ * What the pod code reaches outside the agent through: pods, Events, ConfigMaps, Secrets and Services in the API,
  * network-svc's IPAM, and the state dir. Needs KUBE_CLIENT, NATS, POD_MANAGER_CONFIG and Clock.
  */
 export function podBoundaryProviders(): Provider[] {

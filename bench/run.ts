@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { repoRoot } from '@skiff/stack';
 import { runApiBench } from './api.bench';
 import { runFootprintBench } from './footprint.bench';
+import { runNetworkBench } from './network.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
@@ -23,6 +24,7 @@ const BENCHES = {
   pods: runPods,
   workloads: runWorkloads,
   footprint: runFootprint,
+  network: runNetwork,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -40,7 +42,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -132,6 +134,29 @@ async function runFootprint(cores: number): Promise<void> {
     `\n${formatTable(`Footprint (${cores} cores, node ${process.version}); RSS, median of samples`, res.rows)}\n`,
   );
   const file = writeJsonResults(REPO_ROOT, 'footprint', { node: process.version, cores, startedAt, ...res });
+  process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
+}
+
+async function runNetwork(cores: number): Promise<void> {
+  const loadBefore = loadavg();
+  const startedAt = new Date().toISOString();
+  const res = await runNetworkBench(log);
+  const loadAfter = loadavg();
+  process.stdout.write(
+    `\n${formatTable(`Network benchmark (${cores} cores, node ${process.version}); wrk latency, propagation`, res.rows)}\n`,
+  );
+  process.stdout.write(
+    `load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; wrk, the pods and the cluster share these cores)\n`,
+  );
+  if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
+  const file = writeJsonResults(REPO_ROOT, 'network', {
+    node: process.version,
+    cores,
+    startedAt,
+    loadBefore,
+    loadAfter,
+    ...res,
+  });
   process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
 }
 

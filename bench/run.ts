@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import { repoRoot } from '@skiff/stack';
 import { runApiBench } from './api.bench';
 import { runFootprintBench } from './footprint.bench';
-import { runNetworkBench } from './network.bench';
+import { runDnsBench } from './dns.bench';
+import { runServicesBench } from './services.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
-import { formatTable, writeJsonResults } from './report';
+import { BenchRow, formatTable, writeJsonResults } from './report';
 import { errorDetail } from '@skiff/api-machinery';
 
 const REPO_ROOT = repoRoot();
@@ -107,24 +108,13 @@ async function runPods(cores: number): Promise<void> {
 }
 
 async function runWorkloads(cores: number): Promise<void> {
-  const loadBefore = loadavg();
-  const startedAt = new Date().toISOString();
-  const res = await runWorkloadsBench(log);
-  const loadAfter = loadavg();
-  process.stdout.write(
-    `\n${formatTable(`Workload benchmark (${cores} cores, node ${process.version}); latency: scale request → each pod Ready`, res.rows)}\n`,
-  );
-  process.stdout.write(`load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min)\n`);
-  if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
-  const file = writeJsonResults(REPO_ROOT, 'workloads', {
-    node: process.version,
+  await runPart(
     cores,
-    startedAt,
-    loadBefore,
-    loadAfter,
-    ...res,
-  });
-  process.stdout.write(`\nfigures written to ${path.relative(REPO_ROOT, file)}\n`);
+    'workloads',
+    () => `Workload benchmark (${cores} cores, node ${process.version}); latency: scale request → each pod Ready`,
+    '',
+    () => runWorkloadsBench(log),
+  );
 }
 
 async function runFootprint(cores: number): Promise<void> {
@@ -138,18 +128,41 @@ async function runFootprint(cores: number): Promise<void> {
 }
 
 async function runNetwork(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'network-dns',
+    (res) =>
+      `Cluster DNS (${cores} cores, ${res.records} records, ${res.queries} distinct queries; dnsperf, UDP, loopback)`,
+    'dnsperf and both servers share these cores',
+    () => runDnsBench(log),
+  );
+  await runPart(
+    cores,
+    'network-services',
+    () => `Service data plane (${cores} cores, node ${process.version}); wrk latency, propagation`,
+    'wrk, the pods and the cluster share these cores',
+    () => runServicesBench(log),
+  );
+}
+
+/** One benchmark part: run with the load average around it, print its table and problems, write its figures. */
+async function runPart<R extends { rows: BenchRow[]; problems: string[] }>(
+  cores: number,
+  name: string,
+  title: (res: R) => string,
+  loadNote: string,
+  run: () => Promise<R>,
+): Promise<void> {
   const loadBefore = loadavg();
   const startedAt = new Date().toISOString();
-  const res = await runNetworkBench(log);
+  const res = await run();
   const loadAfter = loadavg();
+  process.stdout.write(`\n${formatTable(title(res), res.rows)}\n`);
   process.stdout.write(
-    `\n${formatTable(`Cluster DNS (${cores} cores, ${res.records} records, ${res.queries} distinct queries; dnsperf, UDP, loopback)`, res.rows)}\n`,
-  );
-  process.stdout.write(
-    `load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min; dnsperf and both servers share these cores)\n`,
+    `load average before ${fmtLoad(loadBefore)}, after ${fmtLoad(loadAfter)} (1/5/15 min${loadNote ? `; ${loadNote}` : ''})\n`,
   );
   if (res.problems.length) process.stdout.write(`\nproblems:\n${res.problems.map((p) => `  ${p}`).join('\n')}\n`);
-  const file = writeJsonResults(REPO_ROOT, 'network', {
+  const file = writeJsonResults(REPO_ROOT, name, {
     node: process.version,
     cores,
     startedAt,

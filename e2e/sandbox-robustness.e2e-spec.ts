@@ -278,13 +278,13 @@ describe('sandbox robustness (runc)', () => {
       `table inet ${guard} {\n chain out {\n  type filter hook postrouting priority 100; policy accept;\n  ip daddr ${NOWHERE} counter drop\n }\n}\n`,
     );
     try {
-      // As this host is set up (no forwarding), the kernel refuses to route the pod's packet.
+      // The agent lets its bridge forward (ClusterIP DNAT sends packets back out of it); its egress drop stops this one.
       // 1: wget could not connect; 143: timeout stopped it.
       const refused = await wget(`http://${NOWHERE}/`);
       expect([1, 143]).toContain(refused.code);
       expect(counterOf(sh('nft', ['list', 'table', 'inet', guard]))).toBe(0);
 
-      // On a host that forwards (most real ones), the agent's nft rule is what keeps the pod in.
+      // The agent's nft rule is what keeps the pod in (forwarding set again: an earlier step may have changed it).
       const dropsBefore = egressDrops(table);
       setForwarding(bridge, true);
       const dropped = await wget(`http://${NOWHERE}/`);
@@ -292,7 +292,7 @@ describe('sandbox robustness (runc)', () => {
       expect(egressDrops(table)).toBeGreaterThan(dropsBefore);
       expect(counterOf(sh('nft', ['list', 'table', 'inet', guard]))).toBe(0);
     } finally {
-      setForwarding(bridge, false);
+      setForwarding(bridge, true); // the agent's own setting
       spawnSync('nft', ['delete', 'table', 'inet', guard]);
     }
 
@@ -327,7 +327,7 @@ function nft(ruleset: string): void {
   execFileSync('nft', ['-f', '-'], { input: ruleset });
 }
 
-// Per-interface and only on the cluster's own bridge (removed with it); the host-wide ip_forward stays off.
+// Per-interface and only on the cluster's own bridge (removed with it), as the agent sets it; ip_forward stays off.
 function setForwarding(bridge: string, on: boolean): void {
   const file = `/proc/sys/net/ipv4/conf/${bridge}/forwarding`;
   if (existsSync(file)) writeFileSync(file, on ? '1' : '0');

@@ -6,8 +6,8 @@ set -euo pipefail
 PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   # sandboxes: OCI runtimes, images, pod networking, the loopback registry
   runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat
-  # benchmarks: DNS load generator and the reference DNS server
-  dnsperf unbound)
+  # benchmarks: DNS load generator, the reference DNS server, HTTP load generator
+  dnsperf unbound wrk)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 

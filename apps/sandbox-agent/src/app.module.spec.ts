@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { SandboxAgentModule } from './app.module';
 import { PodManager } from './pods/pod-manager.service';
+import { ServiceProxy } from './services/service-proxy.service';
 import { StreamUpgradeRouter } from './streaming/stream-upgrade.router';
 
 describe(SandboxAgentModule.name, () => {
@@ -29,6 +30,7 @@ describe(SandboxAgentModule.name, () => {
     );
     expect(app.get(PodManager)).toBeDefined();
     expect(app.get(StreamUpgradeRouter)).toBeDefined();
+    expect(app.get(ServiceProxy)).toBeDefined();
     await app.close();
   });
 });

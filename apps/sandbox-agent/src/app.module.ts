@@ -10,6 +10,7 @@ import { podProviders } from './pods/pod.providers';
 import { SandboxHost } from './pods/sandbox-host';
 import { SyncPodProcessor } from './pods/sync-pod.processor';
 import { HostRegistrationService } from './registration/host-registration.service';
+import { serviceProxyProviders } from './services/service-proxy.providers';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
 import { StreamingController } from './streaming/streaming.controller';
 import { streamingProviders } from './streaming/streaming.providers';
@@ -39,6 +40,7 @@ export class SandboxAgentModule {
         ...streamingProviders,
         SyncPodProcessor,
         HostRegistrationService,
+        ...serviceProxyProviders,
       ],
     };
   }

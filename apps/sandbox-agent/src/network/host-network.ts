@@ -48,6 +48,9 @@ export class HostNetwork {
       await this.host.run('ip', ['addr', 'replace', config.gatewayCidr, 'dev', config.bridge]);
     }
     await this.host.run('ip', ['link', 'set', config.bridge, 'up']);
+    // A pod's packet to a ClusterIP is DNATed to a pod on this same bridge and routed back out of it, so the bridge
+    // (only it: the host-wide ip_forward stays off) forwards. The egress drop, in place before, keeps all else in.
+    await this.host.run('sysctl', ['-qw', `net.ipv4.conf.${config.bridge}.forwarding=1`]);
   }
 
   /** Deletes the nft table and the bridge; idempotent. Pods must be torn down first. */

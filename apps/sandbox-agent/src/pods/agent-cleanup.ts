@@ -1,5 +1,7 @@
 import { SandboxAgentConfig } from '@skiff/config';
 import { ProcessRunner } from '@skiff/host-tools';
+import { Nftables } from '../services/nftables';
+import { serviceTableOf } from '../services/service-proxy.config';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';
 
@@ -24,7 +26,7 @@ export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner)
 
 /**
  * The agent's `cleanup` command: removes every pod sandbox this agent made (from its records and
- * its runtimes' own lists), its volumes and mounts, then its bridge and nft table. Touches
+ * its runtimes' own lists), its volumes and mounts, then its Service table, its bridge and nft table. Touches
  * nothing of other agents on the same machine. Resolves what it removed.
  */
 export async function cleanupAgentHost(config: SandboxAgentConfig, runner: ProcessRunner): Promise<string[]> {
@@ -47,6 +49,8 @@ export async function cleanupAgentHost(config: SandboxAgentConfig, runner: Proce
     await host.mounter.unmount(m);
     removed.push(`mount ${m}`);
   }
+  const serviceTable = serviceTableOf(nftTableOf(config.bridge));
+  if (await new Nftables(runner).deleteTable('inet', serviceTable)) removed.push(`nft table inet ${serviceTable}`);
   await host.hostNetwork.remove({ bridge: config.bridge, nftTable: nftTableOf(config.bridge) });
   removed.push(`bridge ${config.bridge}`);
   return removed;

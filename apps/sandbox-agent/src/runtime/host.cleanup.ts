@@ -1,4 +1,6 @@
 import { HostNetwork } from '../network/host-network';
+import { Nftables } from '../services/nftables';
+import { serviceTableOf } from '../services/service-proxy.config';
 import { PodNetwork } from '../network/pod-network';
 import { CgroupV1 } from './cgroup-v1';
 import { ContainerRuntime, ContainerRuntimeOptions } from './container-runtime';
@@ -49,6 +51,8 @@ export async function cleanupSkiffHost(options: SkiffCleanupOptions, runner = ne
     removed.push('cgroups skiff/');
   }
   if (options.bridge) {
+    const serviceTable = serviceTableOf(options.nftTable ?? 'skiff');
+    if (await new Nftables(runner).deleteTable('inet', serviceTable)) removed.push(`nft table inet ${serviceTable}`);
     await new HostNetwork(runner).remove({ bridge: options.bridge, nftTable: options.nftTable });
     removed.push(`bridge ${options.bridge}`);
   }

@@ -22,7 +22,7 @@ const SECONDS = 8;
 const RATE_GOAL = 0.5;
 const P99_GOAL_MS = 5;
 
-export interface NetworkResults {
+export interface DnsBenchResults {
   rows: BenchRow[];
   records: number;
   queries: number;
@@ -124,7 +124,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
  * same records as local-data, in alternating rounds; then both at a fixed rate of half Unbound's
  * best, with every query's latency for p50/p99.
  */
-export async function runNetworkBench(log: Log): Promise<NetworkResults> {
+export async function runDnsBench(log: Log): Promise<DnsBenchResults> {
   const problems: string[] = [];
   const skiffPort = await freePort();
   const unboundPort = await freePort();
@@ -157,7 +157,7 @@ export async function runNetworkBench(log: Log): Promise<NetworkResults> {
       `network: unbound pid ${unbound.pid}; ${records.queries.length} distinct queries, ${ROUNDS} rounds of ${SECONDS} s each`,
     );
 
-    const rounds: NetworkResults['rounds'] = { unbound: [], skiff: [] };
+    const rounds: DnsBenchResults['rounds'] = { unbound: [], skiff: [] };
     for (let r = 0; r < ROUNDS; r++) {
       rounds.unbound.push(await runDnsperf({ port: unboundPort, queryFile, seconds: SECONDS }));
       rounds.skiff.push(await runDnsperf({ port: skiffPort, queryFile, seconds: SECONDS }));

@@ -1,0 +1,205 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { errorMessage } from '@skiff/api-machinery';
+import { EndpointSlice, Service } from '@skiff/kube-types';
+import { Ipv4Cidr } from './ipv4-cidr';
+import { Nftables } from './nftables';
+import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig } from './service-proxy.config';
+import { ServiceCaches } from './service-caches';
+import { SERVICE_NAME_LABEL, servicePortPlans } from './service-port.plan';
+import { fullRuleset, ServiceRules, serviceRulesOf, ServiceTableConfig, updateRuleset } from './service-ruleset';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * The host's Service data plane (kube-proxy in nftables mode): Services and EndpointSlices from the API become
+ * chains in the agent's own nft table. Events only mark a Service dirty; one sync at a time re-reads the dirty
+ * Services from the caches and writes the difference to what it last applied as one `nft -f` transaction, so a
+ * burst of changes becomes one write. The first sync (and any after a failed write) replaces the whole table.
+ * Rules stay when the agent stops: pods keep reaching Services until the next agent rebuilds them.
+ */
+@Injectable()
+export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(ServiceProxy.name);
+  private readonly table: ServiceTableConfig;
+  private readonly podCidr: Ipv4Cidr;
+  private readonly applied = new Map<string, ServiceRules>();
+  private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
+  private dirty = new Set<string>();
+  private needsFullSync = true;
+  private ready = false;
+  private stopped = false;
+  private syncing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    @Inject(SERVICE_PROXY_CONFIG) config: ServiceProxyConfig,
+    @Inject(SERVICE_CACHES) private readonly caches: ServiceCaches,
+    private readonly nft: Nftables,
+  ) {
+    if (!/^skiff[\w-]*$/.test(config.table)) throw new Error(`nft table "${config.table}" must start with "skiff"`);
+    this.table = { table: config.table, bridge: config.bridge };
+    this.podCidr = new Ipv4Cidr(config.podCidr);
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Watches Services and EndpointSlices; the first sync runs once both caches have listed. */
+  start(): void {
+    const { services, slices } = this.caches;
+    for (const e of ['add', 'update', 'delete'] as const) {
+      services.on(e, (svc) => this.markDirty(keyOf(svc.metadata.namespace, svc.metadata.name)));
+    }
+    slices.on('add', (s) => this.indexSlice(s));
+    slices.on('update', (s, old) => {
+      if (old && old !== s) this.unindexSlice(old);
+      this.indexSlice(s);
+    });
+    slices.on('delete', (s) => this.unindexSlice(s));
+    this.caches.start();
+    void this.waitForCaches();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.syncing;
+    await this.caches.stop();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when the table matches the caches as of now (tests, benchmarks). */
+  whenSynced(): Promise<void> {
+    if (this.ready && !this.syncing && !this.timer && this.dirty.size === 0 && !this.needsFullSync)
+      return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async waitForCaches(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.caches.synced();
+        this.ready = true;
+        this.schedule(0);
+        return;
+      } catch (err) {
+        this.log.warn(`Services and EndpointSlices not listed yet: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private indexSlice(slice: EndpointSlice): void {
+    const svc = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) return;
+    const key = keyOf(slice.metadata.namespace, svc);
+    let own = this.slicesByService.get(key);
+    if (!own) this.slicesByService.set(key, (own = new Map()));
+    own.set(slice.metadata.name ?? '', slice);
+    this.markDirty(key);
+  }
+
+  private unindexSlice(slice: EndpointSlice): void {
+    const svc = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) return;
+    const key = keyOf(slice.metadata.namespace, svc);
+    const own = this.slicesByService.get(key);
+    own?.delete(slice.metadata.name ?? '');
+    if (own?.size === 0) this.slicesByService.delete(key);
+    this.markDirty(key);
+  }
+
+  private markDirty(key: string): void {
+    this.dirty.add(key);
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.ready || this.stopped || this.timer || this.syncing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.syncing = this.sync().finally(() => {
+        this.syncing = undefined;
+        if (this.needsFullSync || this.dirty.size > 0) this.schedule(this.failures ? this.retryDelay() : 0);
+        else for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }, delayMs);
+  }
+
+  private retryDelay(): number {
+    return Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+  }
+
+  private async sync(): Promise<void> {
+    try {
+      if (this.needsFullSync) await this.syncAll();
+      else await this.syncDirty();
+      this.failures = 0;
+    } catch (err) {
+      // The transaction left the table as it was; what we applied is no longer known to be exact: rebuild all.
+      this.failures++;
+      this.needsFullSync = true;
+      this.log.warn(`nft sync failed (retry ${this.failures} in ${this.retryDelay()} ms): ${errorMessage(err)}`);
+    }
+  }
+
+  private async syncAll(): Promise<void> {
+    const started = Date.now();
+    this.dirty.clear();
+    const desired = new Map<string, ServiceRules>();
+    for (const svc of this.caches.services.list()) {
+      const key = keyOf(svc.metadata.namespace, svc.metadata.name);
+      const rules = this.rulesOf(key, svc);
+      if (rules) desired.set(key, rules);
+    }
+    await this.nft.apply(fullRuleset(this.table, desired.values()));
+    this.applied.clear();
+    for (const [k, r] of desired) this.applied.set(k, r);
+    this.needsFullSync = false;
+    this.log.log(`programmed ${desired.size} Services in table inet ${this.table.table} (${Date.now() - started} ms)`);
+  }
+
+  private async syncDirty(): Promise<void> {
+    const keys = this.dirty;
+    this.dirty = new Set();
+    const changes: { key: string; before?: ServiceRules; after?: ServiceRules }[] = [];
+    for (const key of keys) {
+      const before = this.applied.get(key);
+      const after = this.rulesOf(key);
+      if (JSON.stringify(before) !== JSON.stringify(after)) changes.push({ key, before, after });
+    }
+    if (changes.length === 0) return;
+    const script = updateRuleset(this.table, changes);
+    if (script) await this.nft.apply(script);
+    for (const { key, after } of changes) {
+      if (after) this.applied.set(key, after);
+      else this.applied.delete(key);
+    }
+  }
+
+  /** What a Service should have in the table now; undefined when it has nothing there (gone, headless). */
+  private rulesOf(key: string, svc?: Service): ServiceRules | undefined {
+    const [namespace, name] = splitKey(key);
+    const current = svc ?? this.caches.services.get(namespace, name);
+    if (!current) return undefined;
+    const slices = [...(this.slicesByService.get(key)?.values() ?? [])];
+    const plans = servicePortPlans(current, slices, this.podCidr);
+    return plans.length ? serviceRulesOf(plans) : undefined;
+  }
+}
+
+function keyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}

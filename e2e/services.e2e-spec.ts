@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 
@@ -68,6 +69,19 @@ spec:
 
 // busybox has no UDP server: a DNS responder in the backend pod's own network namespace answers every A query
 // with that pod's address, so the answer names the backend that got the datagram.
+// A TLS client that trusts only the cluster CA: asks kubernetes.default.svc (10.96.0.1:443) for /version.
+const TLS_PROBE = `
+const tls = require('node:tls');
+const fs = require('node:fs');
+const s = tls.connect({ host: '10.96.0.1', port: 443, servername: 'kubernetes.default.svc', ca: fs.readFileSync(process.argv[1]) }, () =>
+  s.write('GET /version HTTP/1.1\\r\\nHost: kubernetes.default.svc\\r\\nConnection: close\\r\\n\\r\\n'),
+);
+let out = '';
+s.on('data', (d) => (out += d));
+s.on('end', () => console.log((s.authorized ? 'authorized ' : 'unauthorized ') + out.split('\\r\\n')[0]));
+s.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
+`;
+
 const DNS_RESPONDER = `
 const dgram = require('node:dgram');
 const packet = require('dns-packet');
@@ -129,6 +143,30 @@ describe('Services: ClusterIPs through the sandbox host data plane (kubectl)', (
       .split('\n');
     for (const a of answers) expect(pods).toContain(a);
     expect(new Set(answers).size).toBeGreaterThan(1);
+  });
+
+  it('finds Services by name through the cluster DNS, and reaches the API server at kubernetes.default.svc', async () => {
+    const byName = await eventually(
+      async () => {
+        const r = await wget('client', 'http://web');
+        return r.code === 0 ? r.stdout : undefined;
+      },
+      30_000,
+      'http://web to answer',
+    );
+    expect(byName).toMatch(/^web-[a-z0-9]+-[a-z0-9]+\n$/);
+    const lookup = await exec('client', 'nslookup web.svc.svc.cluster.local');
+    expect(lookup.stdout).toContain(`Address: ${webIP}`);
+    const srv = await exec('client', 'nslookup -type=SRV _http._tcp.web.svc.svc.cluster.local');
+    expect(srv.stdout).toMatch(/port = 80\b|service = 0 100 80 web\.svc\.svc\.cluster\.local/);
+    // TLS to the API server through 10.96.0.1:443 from the client pod's network namespace, verified against the
+    // cluster CA for kubernetes.default.svc (busybox's TLS client verifies nothing and cannot talk to it).
+    const uid = await jsonpath('pod/client', '{.metadata.uid}');
+    const caFile = path.join(cluster.stateDir, 'pki', 'ca.crt');
+    const out = execFileSync('ip', ['netns', 'exec', `skiff-${uid}`, process.execPath, '-e', TLS_PROBE, caFile], {
+      timeout: 20_000,
+    }).toString();
+    expect(out).toMatch(/^authorized HTTP\/1\.1 (200|401|403)/);
   });
 
   it('keeps a client on one backend with sessionAffinity ClientIP', async () => {

@@ -25,6 +25,7 @@ describe(SandboxAgentModule.name, () => {
         concurrency: 1,
         startConcurrency: 1,
         logFormat: 'text',
+        hostServicePorts: [6443, 10053],
       }),
       { preview: true, logger: false, abortOnError: false },
     );

@@ -59,6 +59,9 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
       'DNS:kubernetes',
       'DNS:kubernetes.default',
       'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+      // default/kubernetes' ClusterIP (the first address of the default service CIDR).
+      'IP:10.96.0.1',
       'IP:127.0.0.1',
       'IP:::1',
       ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)),

@@ -37,6 +37,11 @@ export interface SandboxAgentConfig {
   /** Sandboxes and containers being started at once: starting is CPU-bound (runc, CNI), more only thrash. */
   startConcurrency: number;
   logFormat: 'json' | 'text';
+  /**
+   * The ports of the host's own services that pods reach through system Services (default/kubernetes → the API
+   * server, kube-system/kube-dns → the cluster DNS), on the host's loopback: SKIFF_API_SERVER's and SKIFF_DNS_LISTEN's.
+   */
+  hostServicePorts: number[];
 }
 
 export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfig {
@@ -77,6 +82,10 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     concurrency: env.int('SKIFF_AGENT_CONCURRENCY', 32, 1, 256),
     startConcurrency: env.int('SKIFF_AGENT_START_CONCURRENCY', cpus().length * 2, 1, 256),
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
+    hostServicePorts: [
+      Number(new URL(env.url('SKIFF_API_SERVER', 'https://127.0.0.1:6443', ['https:'])).port || 443),
+      Number(/:(\d+)$/.exec(env.string('SKIFF_DNS_LISTEN', '127.0.0.1:10053'))?.[1] ?? 10053),
+    ],
   };
 }
 

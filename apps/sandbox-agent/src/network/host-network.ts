@@ -1,3 +1,4 @@
+import { HOST_SERVICE_MARK } from '../services/service-ruleset';
 import { ProcessRunner } from '@skiff/host-tools';
 import { assertIfName, HostCommand } from './host-command';
 import { NetworkError } from './network.error';
@@ -51,6 +52,9 @@ export class HostNetwork {
     // A pod's packet to a ClusterIP is DNATed to a pod on this same bridge and routed back out of it, so the bridge
     // (only it: the host-wide ip_forward stays off) forwards. The egress drop, in place before, keeps all else in.
     await this.host.run('sysctl', ['-qw', `net.ipv4.conf.${config.bridge}.forwarding=1`]);
+    // The API server and the cluster DNS listen on the host's loopback; the Service data plane DNATs pods'
+    // packets for them to 127.0.0.1, which the kernel routes in from the bridge only with route_localnet.
+    await this.host.run('sysctl', ['-qw', `net.ipv4.conf.${config.bridge}.route_localnet=1`]);
   }
 
   /** Deletes the nft table and the bridge; idempotent. Pods must be torn down first. */
@@ -97,9 +101,12 @@ function nftRuleset(table: string, config: HostNetworkConfig): string {
     lines.push(`    iifname ${br} oifname != ${br} counter drop comment "${DROP_COMMENT.forward}"`);
   }
   // The sandbox host is not the pods' to reach (its agent, its local services): only replies to what the host
-  // opened (probes, port-forward fallbacks) come back in over the bridge. Egress settings do not change this.
+  // opened (probes, port-forward fallbacks) come back in over the bridge, and the Service data plane's packets
+  // for the API server and the cluster DNS. Egress settings do not change this.
   lines.push('  }', '  chain input {', '    type filter hook input priority filter; policy accept;');
   lines.push(`    iifname ${br} ct state established,related accept`);
+  // What the Service data plane sent to the host's own services (the API server, the cluster DNS) on loopback.
+  lines.push(`    iifname ${br} ip daddr 127.0.0.1 meta mark & ${HOST_SERVICE_MARK} == ${HOST_SERVICE_MARK} accept`);
   lines.push(`    iifname ${br} counter drop comment "${DROP_COMMENT.input}"`);
   lines.push('  }', '}', '');
   return lines.join('\n');

@@ -11,6 +11,12 @@ export class Ipv4Cidr {
     this.base = (Ipv4Cidr.toNumber(m[1]) & this.mask) >>> 0;
   }
 
+  /** The first host address: the bridge's gateway, the pods' way to their host. */
+  get gateway(): string {
+    const n = this.base + 1;
+    return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+  }
+
   contains(ip: string): boolean {
     return (Ipv4Cidr.toNumber(ip) & this.mask) >>> 0 === this.base;
   }

@@ -12,6 +12,17 @@ export type L4Protocol = 'tcp' | 'udp' | 'sctp';
 export interface EndpointTarget {
   ip: string;
   port: number;
+  /** One of the host's own services on its loopback (`ip` is 127.0.0.1). */
+  host?: boolean;
+}
+
+/** The Services whose endpoints may be the host's own services: the API server's and the cluster DNS'. */
+const SYSTEM_SERVICES = new Set(['default/kubernetes', 'kube-system/kube-dns']);
+
+/** What of the host pods may reach through a system Service: the gateway address stands for it, on these ports. */
+export interface HostServices {
+  gateway: string;
+  ports: readonly number[];
 }
 
 /** What one port of one Service needs on this host: its ClusterIPs and the endpoints it sends to. */
@@ -35,7 +46,12 @@ export interface ServicePortPlan {
  * serving while they terminate — and only addresses this host's bridge reaches (`podCidr`): a DNAT to anything
  * else would leave the bridge, which the host's egress rule drops.
  */
-export function servicePortPlans(svc: Service, slices: readonly EndpointSlice[], podCidr: Ipv4Cidr): ServicePortPlan[] {
+export function servicePortPlans(
+  svc: Service,
+  slices: readonly EndpointSlice[],
+  podCidr: Ipv4Cidr,
+  hostServices?: HostServices,
+): ServicePortPlan[] {
   const spec = svc.spec;
   if (!spec || spec.type === 'ExternalName') return [];
   const clusterIPs = (spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : []).filter(
@@ -66,7 +82,13 @@ export function servicePortPlans(svc: Service, slices: readonly EndpointSlice[],
       protocol,
       clusterIPs,
       port: p.port,
-      endpoints: usableEndpoints(own, name, protocol, podCidr),
+      endpoints: usableEndpoints(
+        own,
+        name,
+        protocol,
+        podCidr,
+        SYSTEM_SERVICES.has(`${namespace}/${service}`) ? hostServices : undefined,
+      ),
       affinityTimeoutSeconds,
     });
   }
@@ -85,6 +107,7 @@ function usableEndpoints(
   portName: string,
   protocol: L4Protocol,
   podCidr: Ipv4Cidr,
+  hostServices: HostServices | undefined,
 ): EndpointTarget[] {
   const byTarget = new Map<string, Candidate>();
   for (const slice of slices) {
@@ -93,16 +116,20 @@ function usableEndpoints(
     for (const e of slice.endpoints ?? []) {
       const ip = e.addresses[0];
       if (!ip || !Ipv4Cidr.isAddress(ip) || !podCidr.contains(ip)) continue;
+      // The gateway is the host: only a system Service, to one of the host's service ports, goes there (its loopback).
+      const host = ip === podCidr.gateway;
+      if (host && !hostServices?.ports.includes(port)) continue;
       const ready = e.conditions?.ready ?? true;
       const c: Candidate = {
-        ip,
+        ip: host ? '127.0.0.1' : ip,
+        ...(host ? { host } : {}),
         port,
         ready,
         serving: e.conditions?.serving ?? ready,
         terminating: e.conditions?.terminating ?? false,
       };
       // The same address in two slices (a move between slices): ready wins.
-      const key = `${ip}:${port}`;
+      const key = `${c.ip}:${port}`;
       const seen = byTarget.get(key);
       if (!seen || (!seen.ready && c.ready)) byTarget.set(key, c);
     }
@@ -111,7 +138,7 @@ function usableEndpoints(
   let chosen = all.filter((c) => c.ready && !c.terminating);
   if (chosen.length === 0) chosen = all.filter((c) => c.serving && c.terminating);
   return chosen
-    .map(({ ip, port }) => ({ ip, port }))
+    .map(({ ip, port, host }) => ({ ip, port, ...(host ? { host } : {}) }))
     .sort((a, b) => Ipv4Cidr.toNumber(a.ip) - Ipv4Cidr.toNumber(b.ip) || a.port - b.port);
 }
 

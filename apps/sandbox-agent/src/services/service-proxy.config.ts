@@ -5,6 +5,11 @@ export interface ServiceProxyConfig {
   bridge: string;
   /** The VSwitch CIDR on the bridge: endpoints outside it are not programmed. */
   podCidr: string;
+  /**
+   * Ports of the host's own services (the API server, the cluster DNS) on its loopback: a system Service's
+   * endpoint on the bridge's gateway address with one of these ports is sent there.
+   */
+  hostServicePorts: number[];
 }
 
 export const SERVICE_PROXY_CONFIG = Symbol('SERVICE_PROXY_CONFIG');

@@ -17,6 +17,7 @@ export const serviceProxyProviders: Provider[] = [
       table: serviceTableOf(nftTableOf(c.bridge)),
       bridge: c.bridge,
       podCidr: c.vswitchCidr,
+      hostServicePorts: c.hostServicePorts,
     }),
     inject: [AGENT_CONFIG],
   },

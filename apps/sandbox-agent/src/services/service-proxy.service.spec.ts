@@ -75,7 +75,11 @@ describe(ServiceProxy.name, () => {
       synced: () => Promise.resolve(),
       stop: () => Promise.resolve(),
     };
-    proxy = new ServiceProxy({ table: 'skiffT1_svc', bridge: 'skiffT1', podCidr: '10.244.7.0/24' }, caches, nft);
+    proxy = new ServiceProxy(
+      { table: 'skiffT1_svc', bridge: 'skiffT1', podCidr: '10.244.7.0/24', hostServicePorts: [6443, 10053] },
+      caches,
+      nft,
+    );
   });
 
   afterEach(() => proxy.stop());

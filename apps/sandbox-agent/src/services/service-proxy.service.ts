@@ -5,7 +5,7 @@ import { Ipv4Cidr } from './ipv4-cidr';
 import { Nftables } from './nftables';
 import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig } from './service-proxy.config';
 import { ServiceCaches } from './service-caches';
-import { SERVICE_NAME_LABEL, servicePortPlans } from './service-port.plan';
+import { HostServices, SERVICE_NAME_LABEL, servicePortPlans } from './service-port.plan';
 import { fullRuleset, ServiceRules, serviceRulesOf, ServiceTableConfig, updateRuleset } from './service-ruleset';
 
 const RETRY_MIN_MS = 200;
@@ -23,6 +23,7 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly log = new Logger(ServiceProxy.name);
   private readonly table: ServiceTableConfig;
   private readonly podCidr: Ipv4Cidr;
+  private readonly hostServices: HostServices;
   private readonly applied = new Map<string, ServiceRules>();
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
   private dirty = new Set<string>();
@@ -42,6 +43,7 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
     if (!/^skiff[\w-]*$/.test(config.table)) throw new Error(`nft table "${config.table}" must start with "skiff"`);
     this.table = { table: config.table, bridge: config.bridge };
     this.podCidr = new Ipv4Cidr(config.podCidr);
+    this.hostServices = { gateway: this.podCidr.gateway, ports: config.hostServicePorts };
   }
 
   onApplicationBootstrap(): void {
@@ -190,7 +192,7 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
     const current = svc ?? this.caches.services.get(namespace, name);
     if (!current) return undefined;
     const slices = [...(this.slicesByService.get(key)?.values() ?? [])];
-    const plans = servicePortPlans(current, slices, this.podCidr);
+    const plans = servicePortPlans(current, slices, this.podCidr, this.hostServices);
     return plans.length ? serviceRulesOf(plans) : undefined;
   }
 }

@@ -40,6 +40,34 @@ function slice(
 }
 
 describe('servicePortPlans', () => {
+  it("sends a system Service's gateway endpoint on a host service port to the host's loopback, and nothing else there", () => {
+    const host = { gateway: '10.244.7.1', ports: [6443, 10053] };
+    const kube = {
+      ...service('kubernetes', { ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] }),
+      metadata: { namespace: 'default', name: 'kubernetes' },
+    };
+    const kubeSlice = {
+      ...slice('kubernetes', [['10.244.7.1']], [{ name: 'https', port: 6443, protocol: 'TCP' }]),
+      metadata: { namespace: 'default', name: 'kubernetes-x', labels: { 'kubernetes.io/service-name': 'kubernetes' } },
+    };
+    const [plan] = servicePortPlans(kube, [kubeSlice], POD_CIDR, host);
+    expect(plan.endpoints).toEqual([{ ip: '127.0.0.1', port: 6443, host: true }]);
+    expect(serviceRulesOf([plan]).chains[0].rules).toEqual([
+      'meta mark set meta mark | 0x8000',
+      'meta l4proto tcp dnat ip to 127.0.0.1:6443',
+    ]);
+    // Another port of the host, or a user's Service pointing at the gateway: not programmed.
+    const otherPort = { ...kubeSlice, ports: [{ name: 'https', port: 5432, protocol: 'TCP' as const }] };
+    expect(servicePortPlans(kube, [otherPort], POD_CIDR, host)[0].endpoints).toEqual([]);
+    const users = servicePortPlans(
+      service('sneaky', { ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 6443 }] }),
+      [slice('sneaky', [['10.244.7.1']], [{ name: 'http', port: 6443, protocol: 'TCP' }])],
+      POD_CIDR,
+      host,
+    );
+    expect(users[0].endpoints).toEqual([]);
+  });
+
   it('uses ready endpoints with the target port of the slice port of the same name and protocol', () => {
     const plans = servicePortPlans(
       service('web'),

@@ -36,6 +36,8 @@ export interface ServiceRules {
 
 // kube-proxy's masquerade bit: set in an endpoint chain when a pod reaches itself (hairpin).
 const MASQ_MARK = '0x4000';
+/** Set on a pod's packet sent to one of the host's own services on its loopback; the host table lets only it in. */
+export const HOST_SERVICE_MARK = '0x8000';
 const REJECT_CHAIN = 'reject-chain';
 
 /**
@@ -61,7 +63,9 @@ export function serviceRulesOf(plans: readonly ServicePortPlan[]): ServiceRules 
     const targets: string[] = [];
     for (const ep of plan.endpoints) {
       const epChain = `endpoint-${base}__${ep.ip}/${ep.port}`;
-      const epRules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
+      const epRules = ep.host
+        ? [`meta mark set meta mark | ${HOST_SERVICE_MARK}`]
+        : [`ip saddr ${ep.ip} jump mark-for-masquerade`];
       if (plan.affinityTimeoutSeconds !== undefined) {
         // The timeout is in the name: a new timeout is a new set (nft cannot change a set's timeout in place).
         const set = `affinity-${base}__${ep.ip}/${ep.port}-${plan.affinityTimeoutSeconds}s`;

@@ -169,6 +169,43 @@ describe('Services: ClusterIPs through the sandbox host data plane (kubectl)', (
     expect(out).toMatch(/^authorized HTTP\/1\.1 (200|401|403)/);
   });
 
+  it("resolves a headless Service's pod by its hostname", async () => {
+    const yaml = `apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{name: sql, port: 5432}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, labels: {app: db}}
+spec:
+  hostname: db-0
+  subdomain: db
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
+`;
+    expect((await apply(yaml)).code).toBe(0);
+    await waitReady('pod/db-0');
+    const ip = await jsonpath('pod/db-0', '{.status.podIP}');
+    const answer = await eventually(
+      async () => {
+        const r = await exec('client', 'nslookup db-0.db.svc.svc.cluster.local');
+        return r.code === 0 && r.stdout.includes(`Address: ${ip}`) ? r.stdout : undefined;
+      },
+      30_000,
+      'db-0.db to resolve',
+    );
+    expect(answer).toContain(`Address: ${ip}`);
+    // The tests after this one look at the namespace's slices: this Service goes.
+    expect((await k('delete', 'service/db', 'pod/db-0', '--wait=false')).code).toBe(0);
+  });
+
   it('keeps a client on one backend with sessionAffinity ClientIP', async () => {
     expect((await k('patch', 'service', 'web', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}')).code).toBe(0);
     const backends = await eventually(

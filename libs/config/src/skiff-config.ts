@@ -101,7 +101,10 @@ export interface ClusterDnsConfig {
   /** UDP and TCP listen address (SKIFF_DNS_LISTEN, `host:port`); loopback by default. */
   listenHost: string;
   listenPort: number;
-  /** Forward names outside the cluster to upstream resolvers (SKIFF_DNS_FORWARD); off means REFUSED. */
+  /**
+   * Forward names outside the cluster to upstream resolvers (SKIFF_DNS_FORWARD, by default on exactly when pods
+   * have egress, SKIFF_POD_EGRESS); off means REFUSED.
+   */
   forward: boolean;
   /** Upstream resolvers as `ip` or `ip:port` (SKIFF_DNS_UPSTREAMS); unset means the host's /etc/resolv.conf. */
   upstreams?: { host: string; port: number }[];
@@ -145,7 +148,7 @@ export function loadClusterDnsConfig(env = new EnvReader()): ClusterDnsConfig {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain) || domain.length > 200)
     throw new ConfigError('SKIFF_CLUSTER_DOMAIN', `not a DNS domain name: "${domain}"`);
   const listen = hostPortOf('SKIFF_DNS_LISTEN', env.string('SKIFF_DNS_LISTEN', '127.0.0.1:10053'));
-  const forwardRaw = env.string('SKIFF_DNS_FORWARD', 'false').trim().toLowerCase();
+  const forwardRaw = env.string('SKIFF_DNS_FORWARD', env.string('SKIFF_POD_EGRESS', 'false')).trim().toLowerCase();
   if (!['true', 'false', '1', '0'].includes(forwardRaw))
     throw new ConfigError('SKIFF_DNS_FORWARD', `expected true or false, got "${forwardRaw}"`);
   const upstreamsRaw = env.optional('SKIFF_DNS_UPSTREAMS');

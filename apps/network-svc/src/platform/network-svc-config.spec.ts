@@ -72,6 +72,11 @@ describe('loadNetworkSvcConfig: cluster DNS', () => {
     });
   });
 
+  it('forwards by default exactly when pods have egress', () => {
+    expect(load({ SKIFF_POD_EGRESS: 'true' }).forward).toBe(true);
+    expect(load({ SKIFF_POD_EGRESS: 'true', SKIFF_DNS_FORWARD: 'false' }).forward).toBe(false);
+  });
+
   it.each([
     ['SKIFF_DNS_LISTEN', '10053', 'expected an IP address and port'],
     ['SKIFF_DNS_LISTEN', 'localhost:53', 'expected an IP address and port'],

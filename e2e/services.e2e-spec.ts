@@ -107,6 +107,16 @@ describe('Services: ClusterIPs through the sandbox host data plane (kubectl)', (
     cluster.kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', script]);
   // busybox 1.35's `wget -T` segfaults: busybox `timeout` bounds an attempt (exit 143 when it had to stop it).
   const wget = (pod: string, url: string) => exec(pod, `timeout 10 wget -qO- ${url}`);
+  // What `url` answers `pod`, once it answers.
+  const answerFrom = (pod: string, url: string, what: string, timeoutMs: number) =>
+    eventually(
+      async () => {
+        const r = await wget(pod, url);
+        return r.code === 0 ? r.stdout : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   let webIP = '';
 
   beforeAll(async () => {
@@ -125,14 +135,7 @@ describe('Services: ClusterIPs through the sandbox host data plane (kubectl)', (
 
   it('answers on the ClusterIP from another pod, from more than one backend over 30 requests', async () => {
     expect(webIP).toMatch(/^10\.96\.\d+\.\d+$/);
-    const first = await eventually(
-      async () => {
-        const r = await wget('client', `http://${webIP}`);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      30_000,
-      'the Service to answer',
-    );
+    const first = await answerFrom('client', `http://${webIP}`, 'the Service to answer', 30_000);
     expect(first).toMatch(/^web-[a-z0-9]+-[a-z0-9]+\n$/);
     const r = await exec('client', `for i in $(seq 30); do wget -qO- http://${webIP} || echo FAILED; done`);
     const answers = r.stdout.trim().split('\n');
@@ -146,14 +149,7 @@ describe('Services: ClusterIPs through the sandbox host data plane (kubectl)', (
   });
 
   it('finds Services by name through the cluster DNS, and reaches the API server at kubernetes.default.svc', async () => {
-    const byName = await eventually(
-      async () => {
-        const r = await wget('client', 'http://web');
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      30_000,
-      'http://web to answer',
-    );
+    const byName = await answerFrom('client', 'http://web', 'http://web to answer', 30_000);
     expect(byName).toMatch(/^web-[a-z0-9]+-[a-z0-9]+\n$/);
     const lookup = await exec('client', 'nslookup web.svc.svc.cluster.local');
     expect(lookup.stdout).toContain(`Address: ${webIP}`);
@@ -240,14 +236,7 @@ spec:
     expect(refused.code).toBe(1);
 
     expect((await k('scale', 'deployment/web', '--replicas=3')).code).toBe(0);
-    const back = await eventually(
-      async () => {
-        const r = await wget('client', `http://${webIP}`);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      90_000,
-      'the Service to answer again',
-    );
+    const back = await answerFrom('client', `http://${webIP}`, 'the Service to answer again', 90_000);
     expect(back).toMatch(/^web-/);
   }, 240_000);
 
@@ -255,14 +244,7 @@ spec:
     expect((await apply(sleeper('sentry', {}, 'gvisor'))).code).toBe(0);
     await waitReady('pod/sentry');
     expect((await exec('sentry', 'dmesg')).stdout).toMatch(/gVisor/);
-    const body = await eventually(
-      async () => {
-        const r = await wget('sentry', `http://${webIP}`);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      60_000,
-      'the Service to answer the gVisor pod',
-    );
+    const body = await answerFrom('sentry', `http://${webIP}`, 'the Service to answer the gVisor pod', 60_000);
     expect(body).toMatch(/^web-/);
   }, 180_000);
 
@@ -270,14 +252,7 @@ spec:
     expect((await apply(LONER)).code).toBe(0);
     await waitReady('pod/loner');
     const ip = await jsonpath('service/loner', '{.spec.clusterIP}');
-    const body = await eventually(
-      async () => {
-        const r = await wget('loner', `http://${ip}`);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      30_000,
-      'the pod to reach itself through its Service',
-    );
+    const body = await answerFrom('loner', `http://${ip}`, 'the pod to reach itself through its Service', 30_000);
     expect(body).toBe('loner\n');
   }, 150_000);
 
@@ -309,14 +284,7 @@ spec:
     const table = `${bridge}_svc`;
     execFileSync('nft', ['delete', 'table', 'inet', table]);
     await cluster.stack.restart('sandbox-agent');
-    const body = await eventually(
-      async () => {
-        const r = await wget('client', `http://${webIP}`);
-        return r.code === 0 ? r.stdout : undefined;
-      },
-      60_000,
-      'the Service to answer after the restart',
-    );
+    const body = await answerFrom('client', `http://${webIP}`, 'the Service to answer after the restart', 60_000);
     expect(body).toMatch(/^web-/);
     expect(execFileSync('nft', ['list', 'table', 'inet', table]).toString()).toContain('service-svc/web/tcp/http');
   }, 180_000);

@@ -255,9 +255,14 @@ describe('StatefulSet controller', () => {
       30_000,
       'web-2 updated',
     );
-    const partial = await statusIs(
-      'web',
-      (s) => s.updatedReplicas === 1 && s.readyReplicas === 3,
+    // The new web-2 may appear after the last readyAll above: keep playing the kubelet while waiting.
+    const partial = await eventually(
+      async () => {
+        await readyAll('web');
+        const set = await getSet('web');
+        return set.status?.updatedReplicas === 1 && set.status.readyReplicas === 3 ? set : undefined;
+      },
+      20_000,
       'one updated replica',
     );
     expect(partial.status!.currentRevision).toBe(rev1);

@@ -79,3 +79,15 @@ export function isExpired(err: unknown): boolean {
 export function isInvalid(err: unknown): boolean {
   return hasReason(err, 'Invalid', 422);
 }
+
+/** For `.catch(ignoreNotFound)`: a 404 becomes undefined, anything else is thrown again. */
+export function ignoreNotFound(err: unknown): undefined {
+  if (!isNotFound(err)) throw err;
+  return undefined;
+}
+
+/** For `.catch(ignoreAlreadyExists)`: a 409 AlreadyExists becomes undefined, anything else is thrown again. */
+export function ignoreAlreadyExists(err: unknown): undefined {
+  if (!isAlreadyExists(err)) throw err;
+  return undefined;
+}

@@ -9,3 +9,8 @@ export const MANAGED_LABEL = 'skiff.io/managed';
 export const ECI_USE_SPECS_ANNOTATION = 'k8s.aliyun.com/eci-use-specs';
 export const ECI_INSTANCE_ID_ANNOTATION = 'k8s.aliyun.com/eci-instance-id';
 export const ECI_INSTANCE_SPEC_ANNOTATION = 'k8s.aliyun.com/eci-instance-spec';
+export const ECI_CUSTOM_DNS_CONFIG_ANNOTATION = 'k8s.aliyun.com/eci-custom-dnsconfig';
+
+// Upstream's discovery labels: the Service an EndpointSlice belongs to, and the controller that keeps it.
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

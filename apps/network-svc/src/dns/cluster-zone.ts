@@ -1,9 +1,8 @@
-import type { EndpointSlice, Service } from '@skiff/kube-types';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from '@skiff/kube-types';
 import type { Answer, RecordType, SoaAnswer, SrvData } from 'dns-packet';
 
 /** Every record the server hands out lives this long (CoreDNS's kubernetes plugin default). */
 export const RECORD_TTL = 5;
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 // CoreDNS answers this TXT so clients can tell which version of the DNS schema they talk to.
 const SCHEMA_VERSION = '1.1.0';
 

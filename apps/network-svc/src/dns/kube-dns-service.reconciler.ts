@@ -11,7 +11,7 @@ import {
   ReconcileResult,
   SERVICES,
 } from '@skiff/controller-runtime';
-import { isAlreadyExists } from '@skiff/kube-client';
+import { ignoreAlreadyExists } from '@skiff/kube-client';
 import { Endpoints, Lease, Service } from '@skiff/kube-types';
 import { isDeepStrictEqual } from 'node:util';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
@@ -101,9 +101,4 @@ export class KubeDnsServiceReconciler implements Controller {
     }
     return { requeueAfterMs: RESYNC_MS };
   }
-}
-
-function ignoreAlreadyExists(err: unknown): undefined {
-  if (!isAlreadyExists(err)) throw err;
-  return undefined;
 }

@@ -10,20 +10,25 @@ import {
   SERVICES,
   splitKey,
 } from '@skiff/controller-runtime';
-import { isNotFound } from '@skiff/kube-client';
-import { EndpointSlice, Endpoints, Pod, Service } from '@skiff/kube-types';
+import { ignoreNotFound } from '@skiff/kube-client';
+import {
+  EndpointSlice,
+  Endpoints,
+  ENDPOINTSLICE_MANAGED_BY_LABEL as MANAGED_BY_LABEL,
+  Pod,
+  Service,
+  SERVICE_NAME_LABEL,
+} from '@skiff/kube-types';
 import { isDeepStrictEqual } from 'node:util';
 import {
   DesiredSlice,
-  MANAGED_BY_LABEL,
   MIRRORING_CONTROLLER,
   portsKeyOf,
-  SERVICE_NAME_LABEL,
   SLICE_CONTROLLER,
   slicesFromEndpoints,
   slicesFromPods,
 } from './endpoint-slices';
-import { podEndpoints, selects, selectsPods } from './service-endpoints';
+import { enqueueSelectingServices, podEndpoints, selectsPods } from './service-endpoints';
 
 const MANAGERS = [SLICE_CONTROLLER, MIRRORING_CONTROLLER];
 
@@ -48,13 +53,10 @@ export class EndpointSliceReconciler implements Controller {
     this.endpoints = ctx.informers.get<Endpoints>(ENDPOINTS);
     this.slices = ctx.informers.get<EndpointSlice>(ENDPOINT_SLICES);
     const byKey = (obj: Service | Endpoints): void => ctx.enqueue(objectKey(obj));
+    enqueueSelectingServices(ctx, this.pods, this.services);
     for (const e of ['add', 'update', 'delete'] as const) {
       this.services.on(e, byKey);
       this.endpoints.on(e, byKey);
-      this.pods.on(e, (pod, old) => {
-        for (const svc of this.services.list())
-          if (selects(svc, pod) || (old && selects(svc, old))) ctx.enqueue(objectKey(svc));
-      });
       this.slices.on(e, (slice) => {
         const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
         if (service && MANAGERS.includes(slice.metadata.labels?.[MANAGED_BY_LABEL] ?? ''))
@@ -116,8 +118,4 @@ function sameSlice(s: EndpointSlice, d: DesiredSlice): boolean {
     isDeepStrictEqual(s.metadata.labels ?? {}, d.slice.metadata.labels ?? {}) &&
     isDeepStrictEqual(s.metadata.ownerReferences ?? [], d.slice.metadata.ownerReferences ?? [])
   );
-}
-
-function ignoreNotFound(err: unknown): void {
-  if (!isNotFound(err)) throw err;
 }

@@ -1,11 +1,15 @@
 // The EndpointSlices of a Service: from the pods it selects (endpointslice-controller.k8s.io),
 // or mirrored from the Endpoints its users manage when it has no selector
 // (endpointslicemirroring-controller.k8s.io). At most 100 endpoints per slice, one port set each.
-import { EndpointSlice, Endpoints, Service } from '@skiff/kube-types';
+import {
+  EndpointSlice,
+  Endpoints,
+  ENDPOINTSLICE_MANAGED_BY_LABEL as MANAGED_BY_LABEL,
+  Service,
+  SERVICE_NAME_LABEL,
+} from '@skiff/kube-types';
 import { inheritedLabels, PodEndpoint } from './service-endpoints';
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 export const MIRRORING_CONTROLLER = 'endpointslicemirroring-controller.k8s.io';
 export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';

@@ -9,11 +9,11 @@ import {
   SERVICES,
   splitKey,
 } from '@skiff/controller-runtime';
-import { isNotFound } from '@skiff/kube-client';
+import { ignoreNotFound } from '@skiff/kube-client';
 import { Endpoints, Pod, Service } from '@skiff/kube-types';
 import { isDeepStrictEqual } from 'node:util';
 import { desiredEndpoints } from './endpoints-object';
-import { podEndpoints, selects, selectsPods } from './service-endpoints';
+import { enqueueSelectingServices, podEndpoints, selectsPods } from './service-endpoints';
 
 /**
  * Upstream's endpoints controller: one v1 Endpoints per Service with a selector, listing the
@@ -33,11 +33,7 @@ export class EndpointsReconciler implements Controller {
     this.pods = ctx.informers.get<Pod>(PODS);
     this.endpoints = ctx.informers.get<Endpoints>(ENDPOINTS);
     for (const e of ['add', 'update', 'delete'] as const) this.services.on(e, (svc) => ctx.enqueue(objectKey(svc)));
-    const podChanged = (pod: Pod, old?: Pod): void => {
-      for (const svc of this.services.list())
-        if (selects(svc, pod) || (old && selects(svc, old))) ctx.enqueue(objectKey(svc));
-    };
-    for (const e of ['add', 'update', 'delete'] as const) this.pods.on(e, podChanged);
+    enqueueSelectingServices(ctx, this.pods, this.services);
     // Someone deleted an Endpoints the controller keeps: write it again.
     this.endpoints.on('delete', (eps) => ctx.enqueue(objectKey(eps)));
   }
@@ -69,8 +65,4 @@ export class EndpointsReconciler implements Controller {
 
 function sameLabels(a: Endpoints, b: Endpoints): boolean {
   return isDeepStrictEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {});
-}
-
-function ignoreNotFound(err: unknown): void {
-  if (!isNotFound(err)) throw err;
 }

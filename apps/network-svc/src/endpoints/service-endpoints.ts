@@ -1,6 +1,7 @@
 // What a Service's endpoints are, from the pods it selects: upstream's endpoints and
 // EndpointSlice controllers' rules (shouldPodBeInEndpoints, FindPort, hostname, readiness).
 import { labelSelectorFromSet, matchesLabels } from '@skiff/api-machinery';
+import { ControllerContext, Informer, objectKey } from '@skiff/controller-runtime';
 import { Pod, Service, ServicePort } from '@skiff/kube-types';
 
 /** A pod as an endpoint of one Service. */
@@ -40,6 +41,19 @@ export function selects(svc: Service, pod: Pod): boolean {
     pod.metadata.namespace === svc.metadata.namespace &&
     matchesLabels(labelSelectorFromSet(svc.spec!.selector!), pod.metadata.labels ?? {})
   );
+}
+
+/** Enqueues, on every pod event, each Service that selects the pod now or selected it before. */
+export function enqueueSelectingServices(
+  ctx: ControllerContext,
+  pods: Informer<Pod>,
+  services: Informer<Service>,
+): void {
+  for (const e of ['add', 'update', 'delete'] as const)
+    pods.on(e, (pod, old) => {
+      for (const svc of services.list())
+        if (selects(svc, pod) || (old && selects(svc, old))) ctx.enqueue(objectKey(svc));
+    });
 }
 
 export function isPodReady(pod: Pod): boolean {

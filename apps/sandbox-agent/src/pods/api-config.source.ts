@@ -1,4 +1,4 @@
-import { isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import { ignoreNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
 import { ConfigMap, Secret, Service } from '@skiff/kube-types';
 
@@ -20,19 +20,14 @@ export class ApiConfigSource implements ConfigObjectSource {
   }
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.configMaps.get(namespace, name).catch(notFoundAsUndefined);
+    return this.configMaps.get(namespace, name).catch(ignoreNotFound);
   }
 
   secret(namespace: string, name: string): Promise<Secret | undefined> {
-    return this.secrets.get(namespace, name).catch(notFoundAsUndefined);
+    return this.secrets.get(namespace, name).catch(ignoreNotFound);
   }
 
   async services(namespace: string): Promise<Service[]> {
     return (await this.serviceClient.list(namespace)).items;
   }
-}
-
-function notFoundAsUndefined(err: unknown): undefined {
-  if (isNotFound(err)) return undefined;
-  throw err;
 }

@@ -1,8 +1,6 @@
 // A pod's /etc/resolv.conf and /etc/hosts, as kubelet writes them (pkg/kubelet/network/dns,
 // kubelet_pods.go's managed hosts file), with ECI's `k8s.aliyun.com/eci-custom-dnsconfig`.
-import { Pod } from '@skiff/kube-types';
-
-export const ECI_CUSTOM_DNS_CONFIG_ANNOTATION = 'k8s.aliyun.com/eci-custom-dnsconfig';
+import { ECI_CUSTOM_DNS_CONFIG_ANNOTATION, Pod } from '@skiff/kube-types';
 
 // glibc's limits, as kubelet enforces them.
 const MAX_NAMESERVERS = 3;

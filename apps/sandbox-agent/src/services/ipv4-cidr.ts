@@ -1,3 +1,5 @@
+import { firstHostOf } from '@skiff/config';
+
 /** An IPv4 prefix, e.g. the VSwitch CIDR this host's bridge serves. */
 export class Ipv4Cidr {
   private readonly base: number;
@@ -13,8 +15,7 @@ export class Ipv4Cidr {
 
   /** The first host address: the bridge's gateway, the pods' way to their host. */
   get gateway(): string {
-    const n = this.base + 1;
-    return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+    return firstHostOf(this.cidr);
   }
 
   contains(ip: string): boolean {

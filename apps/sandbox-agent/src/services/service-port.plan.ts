@@ -1,8 +1,5 @@
-import { EndpointSlice, Service } from '@skiff/kube-types';
+import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
 import { Ipv4Cidr } from './ipv4-cidr';
-
-// Upstream's label tying a slice to its Service (discovery.k8s.io, also network-svc's constant).
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /** kube-proxy's default sessionAffinity timeout (3 hours). */
 export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10_800;

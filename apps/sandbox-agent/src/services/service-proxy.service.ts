@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { errorMessage } from '@skiff/api-machinery';
-import { EndpointSlice, Service } from '@skiff/kube-types';
+import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
 import { Ipv4Cidr } from './ipv4-cidr';
 import { Nftables } from './nftables';
 import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig } from './service-proxy.config';
 import { ServiceCaches } from './service-caches';
-import { HostServices, SERVICE_NAME_LABEL, servicePortPlans } from './service-port.plan';
+import { HostServices, servicePortPlans } from './service-port.plan';
 import { fullRuleset, ServiceRules, serviceRulesOf, ServiceTableConfig, updateRuleset } from './service-ruleset';
 
 const RETRY_MIN_MS = 200;

@@ -6,8 +6,10 @@ set -euo pipefail
 PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   # sandboxes: OCI runtimes, images, pod networking, the loopback registry
   runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat
-  # benchmarks: DNS load generator, the reference DNS server, HTTP load generator
-  dnsperf unbound wrk)
+  # the edge: the Ingress proxy
+  haproxy
+  # benchmarks and tests: DNS load generator, the reference DNS server, HTTP load generator, bandwidth meter
+  dnsperf unbound wrk iperf3)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 

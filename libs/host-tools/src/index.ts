@@ -1,1 +1,3 @@
 export * from './process-runner';
+export * from './host-command';
+export * from './nftables';

@@ -1,6 +1,5 @@
-import { HOST_SERVICE_MARK } from '../services/service-ruleset';
-import { ProcessRunner } from '@skiff/host-tools';
-import { assertIfName, HostCommand } from './host-command';
+import { HOST_SERVICE_MARK } from '@skiff/service-routing';
+import { assertIfName, HostCommand, ProcessRunner } from '@skiff/host-tools';
 import { NetworkError } from './network.error';
 
 export interface HostNetworkConfig {

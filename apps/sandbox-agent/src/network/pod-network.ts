@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { ProcessError, ProcessRunner } from '@skiff/host-tools';
-import { assertIfName, HostCommand } from './host-command';
+import { assertIfName, HostCommand, ProcessError, ProcessRunner } from '@skiff/host-tools';
 import { NetworkError } from './network.error';
 
 export interface PodNetworkRequest {

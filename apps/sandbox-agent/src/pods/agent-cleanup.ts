@@ -1,6 +1,6 @@
 import { SandboxAgentConfig } from '@skiff/config';
 import { ProcessRunner } from '@skiff/host-tools';
-import { Nftables } from '../services/nftables';
+import { Nftables } from '@skiff/host-tools';
 import { serviceTableOf } from '../services/service-proxy.config';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
 import { SandboxHost } from './sandbox-host';

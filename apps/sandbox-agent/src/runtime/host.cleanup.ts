@@ -1,5 +1,5 @@
 import { HostNetwork } from '../network/host-network';
-import { Nftables } from '../services/nftables';
+import { Nftables } from '@skiff/host-tools';
 import { serviceTableOf } from '../services/service-proxy.config';
 import { PodNetwork } from '../network/pod-network';
 import { CgroupV1 } from './cgroup-v1';

@@ -4,7 +4,7 @@ import { ProcessRunner } from '@skiff/host-tools';
 import { KubeClient } from '@skiff/kube-client';
 import { AGENT_CONFIG, KUBE_CLIENT } from '../platform/agent.providers';
 import { nftTableOf } from '../pods/agent-cleanup';
-import { Nftables } from './nftables';
+import { Nftables } from '@skiff/host-tools';
 import { serviceCachesOf } from './service-caches';
 import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig, serviceTableOf } from './service-proxy.config';
 import { ServiceProxy } from './service-proxy.service';

@@ -1,7 +1,7 @@
 import { InformerEventName, InformerHandler } from '@skiff/controller-runtime';
 import { ProcessRunner } from '@skiff/host-tools';
 import { EndpointSlice, Service } from '@skiff/kube-types';
-import { Nftables } from './nftables';
+import { Nftables } from '@skiff/host-tools';
 import { ServiceCaches } from './service-caches';
 import { ServiceProxy } from './service-proxy.service';
 
@@ -109,7 +109,7 @@ describe(ServiceProxy.name, () => {
 
     services.remove(web);
     await proxy.whenSynced();
-    expect(nft.scripts[3]).toContain('delete element inet skiffT1_svc cluster-ips { 10.96.3.4 }');
+    expect(nft.scripts[3]).toContain('delete element inet skiffT1_svc service-addresses { 10.96.3.4 }');
   });
 
   it('writes nothing when a resync brings the same objects again', async () => {

@@ -1,12 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { errorMessage } from '@skiff/api-machinery';
 import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
-import { Ipv4Cidr } from './ipv4-cidr';
-import { Nftables } from './nftables';
+import { Nftables } from '@skiff/host-tools';
+import {
+  HostServices,
+  Ipv4Cidr,
+  ServiceRules,
+  serviceRulesOf,
+  servicePortPlans,
+  updateRuleset,
+} from '@skiff/service-routing';
 import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig } from './service-proxy.config';
 import { ServiceCaches } from './service-caches';
-import { HostServices, servicePortPlans } from './service-port.plan';
-import { fullRuleset, ServiceRules, serviceRulesOf, ServiceTableConfig, updateRuleset } from './service-ruleset';
+import { fullRuleset, ServiceTableConfig } from './service-ruleset';
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 10_000;
@@ -178,7 +184,7 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
       if (JSON.stringify(before) !== JSON.stringify(after)) changes.push({ key, before, after });
     }
     if (changes.length === 0) return;
-    const script = updateRuleset(this.table, changes);
+    const script = updateRuleset(this.table.table, changes);
     if (script) await this.nft.apply(script);
     for (const { key, after } of changes) {
       if (after) this.applied.set(key, after);

@@ -1,7 +1,6 @@
 import { EndpointSlice, Service } from '@skiff/kube-types';
-import { Ipv4Cidr } from './ipv4-cidr';
-import { servicePortPlans } from './service-port.plan';
-import { fullRuleset, serviceRulesOf, updateRuleset } from './service-ruleset';
+import { Ipv4Cidr, servicePortPlans, serviceRulesOf, updateRuleset } from '@skiff/service-routing';
+import { fullRuleset } from './service-ruleset';
 
 const POD_CIDR = new Ipv4Cidr('10.244.7.0/24');
 const TABLE = { table: 'skiffT1_svc', bridge: 'skiffT1' };
@@ -83,7 +82,7 @@ describe('servicePortPlans', () => {
         service: 'web',
         portName: 'http',
         protocol: 'tcp',
-        clusterIPs: ['10.96.3.4'],
+        addresses: ['10.96.3.4'],
         port: 80,
         endpoints: [
           { ip: '10.244.7.3', port: 8080 },
@@ -174,7 +173,7 @@ describe('serviceRulesOf', () => {
     expect(rules.elements).toEqual([
       { map: 'service-ips', key: '10.96.3.4 . tcp . 80', verdict: 'goto service-shop/web/tcp/http' },
     ]);
-    expect(rules.clusterIPs).toEqual(['10.96.3.4']);
+    expect(rules.addresses).toEqual(['10.96.3.4']);
     expect(rules.sets).toEqual([]);
   });
 
@@ -227,7 +226,7 @@ describe('fullRuleset', () => {
     expect(text).toContain(
       'add element inet skiffT1_svc service-ips { 10.96.3.4 . tcp . 80 : goto service-shop/web/tcp/http }',
     );
-    expect(text).toContain('add element inet skiffT1_svc cluster-ips { 10.96.3.4 }');
+    expect(text).toContain('add element inet skiffT1_svc service-addresses { 10.96.3.4 }');
   });
 });
 
@@ -247,7 +246,7 @@ describe('updateRuleset', () => {
     );
 
   it('adds a new endpoint without touching the chains of the endpoints that stay', () => {
-    const text = updateRuleset(TABLE, [
+    const text = updateRuleset(TABLE.table, [
       { before: rulesWith(['10.244.7.3']), after: rulesWith(['10.244.7.3', '10.244.7.4']) },
     ]);
     expect(text.split('\n').filter(Boolean)).toEqual([
@@ -260,7 +259,7 @@ describe('updateRuleset', () => {
   });
 
   it('moves a Service that lost its last endpoint to the reject map: element first, then its chains', () => {
-    const text = updateRuleset(TABLE, [{ before: rulesWith(['10.244.7.3']), after: rulesWith([]) }]);
+    const text = updateRuleset(TABLE.table, [{ before: rulesWith(['10.244.7.3']), after: rulesWith([]) }]);
     expect(text.split('\n').filter(Boolean)).toEqual([
       'delete element inet skiffT1_svc service-ips { 10.96.3.4 . tcp . 80 : goto service-shop/web/tcp/http }',
       'flush chain inet skiffT1_svc endpoint-shop/web/tcp/http__10.244.7.3/8080',
@@ -273,9 +272,9 @@ describe('updateRuleset', () => {
 
   it('removes a deleted Service entirely and writes nothing for an unchanged one', () => {
     const before = rulesWith(['10.244.7.3']);
-    expect(updateRuleset(TABLE, [{ before, after: rulesWith(['10.244.7.3']) }])).toBe('');
-    const text = updateRuleset(TABLE, [{ before }]);
-    expect(text).toContain('delete element inet skiffT1_svc cluster-ips { 10.96.3.4 }');
+    expect(updateRuleset(TABLE.table, [{ before, after: rulesWith(['10.244.7.3']) }])).toBe('');
+    const text = updateRuleset(TABLE.table, [{ before }]);
+    expect(text).toContain('delete element inet skiffT1_svc service-addresses { 10.96.3.4 }');
     expect(text).toContain('delete chain inet skiffT1_svc service-shop/web/tcp/http');
     expect(text).not.toContain('add ');
   });
@@ -283,7 +282,7 @@ describe('updateRuleset', () => {
   it('replaces the affinity sets when the timeout changes', () => {
     const affinity = (timeoutSeconds: number) =>
       service('web', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } });
-    const text = updateRuleset(TABLE, [
+    const text = updateRuleset(TABLE.table, [
       { before: rulesWith(['10.244.7.3'], affinity(30)), after: rulesWith(['10.244.7.3'], affinity(60)) },
     ]);
     const lines = text.split('\n');

@@ -1,4 +1,4 @@
-import { ServicePortPlan } from './service-port.plan';
+import { affinitySetSpec, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
 
 /** The agent's Service table: its name (family inet) and the pod bridge whose traffic it handles. */
 export interface ServiceTableConfig {
@@ -6,87 +6,8 @@ export interface ServiceTableConfig {
   bridge: string;
 }
 
-export type ServiceMap = 'service-ips' | 'no-endpoint-services';
-
-export interface MapElement {
-  map: ServiceMap;
-  /** `ip . proto . port`, as the maps are keyed. */
-  key: string;
-  verdict: string;
-}
-
-export interface NftChain {
-  name: string;
-  rules: string[];
-}
-
-export interface AffinitySet {
-  name: string;
-  timeoutSeconds: number;
-}
-
-/** Everything one Service puts in the table: its chains, affinity sets and map/set elements. */
-export interface ServiceRules {
-  sets: AffinitySet[];
-  /** Endpoint chains before the service chains that jump to them. */
-  chains: NftChain[];
-  elements: MapElement[];
-  clusterIPs: string[];
-}
-
 // kube-proxy's masquerade bit: set in an endpoint chain when a pod reaches itself (hairpin).
 const MASQ_MARK = '0x4000';
-/** Set on a pod's packet sent to one of the host's own services on its loopback; the host table lets only it in. */
-export const HOST_SERVICE_MARK = '0x8000';
-const REJECT_CHAIN = 'reject-chain';
-
-/**
- * The chains of one Service, as kube-proxy's nftables mode writes them: a chain per port picking an endpoint
- * (`numgen random mod N` into a verdict map, after the ClientIP affinity sets), a chain per endpoint (hairpin
- * mark, affinity update, DNAT), and the port's element in `service-ips` — or, without endpoints, in
- * `no-endpoint-services`, which rejects.
- */
-export function serviceRulesOf(plans: readonly ServicePortPlan[]): ServiceRules {
-  const rules: ServiceRules = { sets: [], chains: [], elements: [], clusterIPs: [] };
-  const serviceChains: NftChain[] = [];
-  for (const plan of plans) {
-    const base = `${plan.namespace}/${plan.service}/${plan.protocol}/${plan.portName}`;
-    for (const ip of plan.clusterIPs) if (!rules.clusterIPs.includes(ip)) rules.clusterIPs.push(ip);
-    const keys = plan.clusterIPs.map((ip) => `${ip} . ${plan.protocol} . ${plan.port}`);
-    if (plan.endpoints.length === 0) {
-      for (const key of keys)
-        rules.elements.push({ map: 'no-endpoint-services', key, verdict: `goto ${REJECT_CHAIN}` });
-      continue;
-    }
-    const svcChain = `service-${base}`;
-    const affinityRules: string[] = [];
-    const targets: string[] = [];
-    for (const ep of plan.endpoints) {
-      const epChain = `endpoint-${base}__${ep.ip}/${ep.port}`;
-      const epRules = ep.host
-        ? [`meta mark set meta mark | ${HOST_SERVICE_MARK}`]
-        : [`ip saddr ${ep.ip} jump mark-for-masquerade`];
-      if (plan.affinityTimeoutSeconds !== undefined) {
-        // The timeout is in the name: a new timeout is a new set (nft cannot change a set's timeout in place).
-        const set = `affinity-${base}__${ep.ip}/${ep.port}-${plan.affinityTimeoutSeconds}s`;
-        rules.sets.push({ name: set, timeoutSeconds: plan.affinityTimeoutSeconds });
-        affinityRules.push(`ip saddr @${set} goto ${epChain}`);
-        epRules.push(`update @${set} { ip saddr }`);
-      }
-      epRules.push(`meta l4proto ${plan.protocol} dnat ip to ${ep.ip}:${ep.port}`);
-      rules.chains.push({ name: epChain, rules: epRules });
-      targets.push(epChain);
-    }
-    const pick =
-      targets.length === 1
-        ? `goto ${targets[0]}`
-        : `numgen random mod ${targets.length} vmap { ${targets.map((t, i) => `${i} : goto ${t}`).join(', ')} }`;
-    serviceChains.push({ name: svcChain, rules: [...affinityRules, pick] });
-    for (const key of keys) rules.elements.push({ map: 'service-ips', key, verdict: `goto ${svcChain}` });
-  }
-  rules.chains.push(...serviceChains);
-  return rules;
-}
 
 /**
  * The whole table in one transaction (start, restart, repair): created if missing, deleted and made anew, so no
@@ -99,7 +20,7 @@ export function fullRuleset(config: ServiceTableConfig, services: Iterable<Servi
     `table ${t} {}`,
     `delete table ${t}`,
     `table ${t} {`,
-    '  set cluster-ips {',
+    '  set service-addresses {',
     '    type ipv4_addr',
     '  }',
     '  map service-ips {',
@@ -113,7 +34,7 @@ export function fullRuleset(config: ServiceTableConfig, services: Iterable<Servi
     '    type filter hook forward priority filter - 10; policy accept;',
     `    iifname ${br} ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
     // A ClusterIP on a port the Service does not have is refused too, as kube-proxy does.
-    `    iifname ${br} ip daddr @cluster-ips goto ${REJECT_CHAIN}`,
+    `    iifname ${br} ip daddr @service-addresses goto ${REJECT_CHAIN}`,
     '  }',
     `  chain ${REJECT_CHAIN} {`,
     '    meta l4proto tcp reject with tcp reset',
@@ -142,77 +63,8 @@ export function fullRuleset(config: ServiceTableConfig, services: Iterable<Servi
     for (const s of svc.sets) lines.push(`  set ${s.name} {`, `    ${affinitySetSpec(s)}`, '  }');
     for (const c of svc.chains) lines.push(`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), '  }');
     elements.push(...svc.elements.map((e) => `add element ${t} ${e.map} { ${e.key} : ${e.verdict} }`));
-    elements.push(...svc.clusterIPs.map((ip) => `add element ${t} cluster-ips { ${ip} }`));
+    elements.push(...svc.addresses.map((ip) => `add element ${t} service-addresses { ${ip} }`));
   }
   lines.push('}', ...elements, '');
   return lines.join('\n');
-}
-
-/**
- * The changes of some Services in one transaction, touching nothing else: elements that went away are deleted
- * before the chains they name, changed chains are flushed and refilled, unchanged endpoint chains stay as they are.
- * Connections already established (to these Services or others) keep their conntrack NAT.
- */
-export function updateRuleset(
-  config: ServiceTableConfig,
-  changes: readonly { before?: ServiceRules; after?: ServiceRules }[],
-): string {
-  const t = `inet ${config.table}`;
-  const out: string[] = [];
-  const del: string[] = [];
-  const flush: string[] = [];
-  const drop: string[] = [];
-  const create: string[] = [];
-  const fill: string[] = [];
-  const add: string[] = [];
-  for (const { before, after } of changes) {
-    const was = indexOf(before);
-    const now = indexOf(after);
-    for (const [id, e] of was.elements) if (!now.elements.has(id)) del.push(elementCommand('delete', t, e));
-    for (const ip of was.clusterIPs) if (!now.clusterIPs.has(ip)) del.push(`delete element ${t} cluster-ips { ${ip} }`);
-    for (const [name, c] of was.chains) {
-      const next = now.chains.get(name);
-      if (!next || !sameRules(c, next)) flush.push(`flush chain ${t} ${name}`);
-      if (!next) drop.push(`delete chain ${t} ${name}`);
-    }
-    for (const name of was.sets.keys()) if (!now.sets.has(name)) drop.push(`delete set ${t} ${name}`);
-    for (const [name, s] of now.sets)
-      if (!was.sets.has(name)) create.push(`add set ${t} ${name} { ${affinitySetSpec(s)} }`);
-    for (const [name, c] of now.chains) {
-      const prev = was.chains.get(name);
-      if (prev && sameRules(prev, c)) continue;
-      if (!prev) create.push(`add chain ${t} ${name}`);
-      fill.push(...c.rules.map((r) => `add rule ${t} ${name} ${r}`));
-    }
-    for (const [id, e] of now.elements) if (!was.elements.has(id)) add.push(elementCommand('add', t, e));
-    for (const ip of now.clusterIPs) if (!was.clusterIPs.has(ip)) add.push(`add element ${t} cluster-ips { ${ip} }`);
-  }
-  out.push(...del, ...flush, ...drop, ...create, ...fill, ...add);
-  return out.length ? `${out.join('\n')}\n` : '';
-}
-
-function affinitySetSpec(s: AffinitySet): string {
-  return `type ipv4_addr; flags dynamic,timeout; timeout ${s.timeoutSeconds}s;`;
-}
-
-function elementCommand(verb: 'add' | 'delete', t: string, e: MapElement): string {
-  return `${verb} element ${t} ${e.map} { ${e.key} : ${e.verdict} }`;
-}
-
-function sameRules(a: NftChain, b: NftChain): boolean {
-  return a.rules.length === b.rules.length && a.rules.every((r, i) => r === b.rules[i]);
-}
-
-function indexOf(rules: ServiceRules | undefined): {
-  elements: Map<string, MapElement>;
-  clusterIPs: Set<string>;
-  chains: Map<string, NftChain>;
-  sets: Map<string, AffinitySet>;
-} {
-  return {
-    elements: new Map((rules?.elements ?? []).map((e) => [`${e.map} ${e.key} ${e.verdict}`, e])),
-    clusterIPs: new Set(rules?.clusterIPs ?? []),
-    chains: new Map((rules?.chains ?? []).map((c) => [c.name, c])),
-    sets: new Map((rules?.sets ?? []).map((s) => [s.name, s])),
-  };
 }

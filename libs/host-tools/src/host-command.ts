@@ -1,4 +1,4 @@
-import { ProcessRunner, RunOptions, RunResult } from '@skiff/host-tools';
+import { ProcessRunner, RunOptions, RunResult } from './process-runner';
 
 /** Runs host-side network commands, optionally inside a netns that stands in for the host (tests build a fake host this way). */
 export class HostCommand {

@@ -1,7 +1,7 @@
-import { ProcessRunner } from '@skiff/host-tools';
-import { HostCommand } from '../network/host-command';
+import { ProcessRunner } from './process-runner';
+import { HostCommand } from './host-command';
 
-/** The `nft` binary, through the agent's ProcessRunner (optionally inside a netns standing in for the host). */
+/** The `nft` binary, through a ProcessRunner (optionally inside a netns: the edge's, or one standing in for a host). */
 export class Nftables {
   private readonly host: HostCommand;
 

@@ -29,7 +29,8 @@ export interface ServicePortPlan {
   /** The Service port's name, or its number for an unnamed port. */
   portName: string;
   protocol: L4Protocol;
-  clusterIPs: string[];
+  /** Where the port is served: the Service's ClusterIPs (an SLB puts its own address here). */
+  addresses: string[];
   port: number;
   /** Empty: the port rejects (TCP reset, ICMP port unreachable). Sorted by address. */
   endpoints: EndpointTarget[];
@@ -77,7 +78,7 @@ export function servicePortPlans(
       service,
       portName: name || String(p.port),
       protocol,
-      clusterIPs,
+      addresses: clusterIPs,
       port: p.port,
       endpoints: usableEndpoints(
         own,

@@ -1,0 +1,3 @@
+export * from './ipv4-cidr';
+export * from './service-port.plan';
+export * from './service-rules';

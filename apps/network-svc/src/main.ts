@@ -4,7 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { loadNetworkSvcConfig, exitOnBootFailure } from '@skiff/config';
 import { clusterIpSubjects, ipamSubjects } from '@skiff/messaging';
+import { ProcessRunner } from '@skiff/host-tools';
 import { AppModule } from './app.module';
+import { EdgeNetwork } from './edge/edge-network';
 import { natsTransportOptions } from './platform/nats-transport';
 
 async function bootstrap(): Promise<void> {
@@ -21,4 +23,11 @@ async function bootstrap(): Promise<void> {
   log.log(`serving ClusterIPs from ${config.serviceCidr} on ${clusterIpSubjects(config.natsPrefix).allocate}`);
 }
 
-bootstrap().catch((err: unknown) => exitOnBootFailure('network-svc', err));
+/** `network-svc cleanup`: removes the edge (its netns, veth, routes, nft tables and the Ingress proxy). */
+async function cleanup(): Promise<void> {
+  const config = loadNetworkSvcConfig();
+  await new EdgeNetwork(config.edge, config.vswitchCidr, new ProcessRunner()).remove();
+  new Logger('network-svc').log(`removed the edge ${config.edge.netns}`);
+}
+
+(process.argv[2] === 'cleanup' ? cleanup() : bootstrap()).catch((err: unknown) => exitOnBootFailure('network-svc', err));

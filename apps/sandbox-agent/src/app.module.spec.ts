@@ -18,6 +18,7 @@ describe(SandboxAgentModule.name, () => {
         listenHost: '127.0.0.1',
         address: '127.0.0.1',
         bridge: 'skiff0',
+        edgeLink: 'skiffedge',
         vswitchCidr: '10.0.0.0/24',
         allowEgress: false,
         mirrors: [],

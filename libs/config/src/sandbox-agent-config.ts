@@ -2,7 +2,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
-import { ipv4CidrOf, loadInfraConfig, natsPrefixOf } from './skiff-config';
+import { edgeLinkOf, ipv4CidrOf, loadInfraConfig, natsPrefixOf } from './skiff-config';
 
 export interface RegistryMirror {
   /** Registry host as it appears in image references, e.g. "docker.io". */
@@ -28,6 +28,8 @@ export interface SandboxAgentConfig {
   /** The name or address the API server dials (registered in the host registry, and in the serving certificate). */
   address: string;
   bridge: string;
+  /** The edge's veth on this host (SKIFF_EDGE_LINK): pods' packets to SLB, EIP and internet addresses go out there. */
+  edgeLink: string;
   vswitchCidr: string;
   allowEgress: boolean;
   mirrors: RegistryMirror[];
@@ -71,6 +73,7 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     listenHost: hostOf(env, 'SKIFF_AGENT_HOST', '127.0.0.1'),
     address: hostOf(env, 'SKIFF_AGENT_ADDRESS', '127.0.0.1'),
     bridge,
+    edgeLink: edgeLinkOf(env),
     vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
     allowEgress: env.string('SKIFF_POD_EGRESS', 'false') === 'true',
     mirrors: mirrorsOf(env),

@@ -93,6 +93,28 @@ export interface NetworkSvcConfig {
   identity: string;
   /** The cluster DNS server (every replica serves it, leader or not). */
   dns: ClusterDnsConfig;
+  /** Where SLB, Ingress and EIP addresses live. */
+  edge: EdgeConfig;
+}
+
+/**
+ * The edge: a network namespace Skiff makes, holding the SLB and EIP pools, joined to the host by a veth (the host
+ * routes the pools and the internet side into it) and, on its `inet0` bridge, to "the internet" — in tests and
+ * benchmarks, client namespaces the project makes. Nothing of it is bound on a host uplink.
+ */
+export interface EdgeConfig {
+  /** SKIFF_EDGE_NETNS. */
+  netns: string;
+  /** The host's end of the veth (SKIFF_EDGE_LINK); the edge's end is `host0`. */
+  hostLink: string;
+  /** A /30 for that veth (SKIFF_EDGE_TRANSIT_CIDR): the host has its first address, the edge the second. */
+  transitCidr: string;
+  /** LoadBalancer Services and Ingress classes get addresses from here (SKIFF_SLB_POOL). */
+  slbPool: string;
+  /** Pods' elastic IPs (SKIFF_EIP_POOL). */
+  eipPool: string;
+  /** The internet side (SKIFF_EDGE_INTERNET_CIDR): the edge is its first address, on `inet0`. */
+  internetCidr: string;
 }
 
 export interface ClusterDnsConfig {
@@ -127,7 +149,30 @@ export function loadNetworkSvcConfig(env = new EnvReader()): NetworkSvcConfig {
     logFormat: env.string('SKIFF_LOG_FORMAT', 'json') === 'text' ? 'text' : 'json',
     identity: env.string('SKIFF_NETWORK_SVC_IDENTITY', `network-svc-${process.pid}`),
     dns: loadClusterDnsConfig(env),
+    edge: loadEdgeConfig(env),
   };
+}
+
+export function loadEdgeConfig(env = new EnvReader()): EdgeConfig {
+  const netns = env.string('SKIFF_EDGE_NETNS', 'skiff-edge');
+  if (!/^skiff[-a-zA-Z0-9_]{0,40}$/.test(netns))
+    throw new ConfigError('SKIFF_EDGE_NETNS', `must start with "skiff", got "${netns}"`);
+  return {
+    netns,
+    hostLink: edgeLinkOf(env),
+    transitCidr: ipv4CidrOf(env, 'SKIFF_EDGE_TRANSIT_CIDR', '198.18.255.0/30', 30, 30),
+    slbPool: ipv4CidrOf(env, 'SKIFF_SLB_POOL', '198.18.0.0/24', 16, 30),
+    eipPool: ipv4CidrOf(env, 'SKIFF_EIP_POOL', '198.19.0.0/24', 16, 30),
+    internetCidr: ipv4CidrOf(env, 'SKIFF_EDGE_INTERNET_CIDR', '198.18.254.0/24', 16, 30),
+  };
+}
+
+/** The host's end of the edge veth (SKIFF_EDGE_LINK): network-svc makes it, sandbox hosts let pods' edge traffic out to it. */
+export function edgeLinkOf(env = new EnvReader()): string {
+  const link = env.string('SKIFF_EDGE_LINK', 'skiffedge');
+  if (!/^skiff[a-zA-Z0-9]{0,10}$/.test(link))
+    throw new ConfigError('SKIFF_EDGE_LINK', `must start with "skiff" and fit an interface name, got "${link}"`);
+  return link;
 }
 
 /** The `n`th host address of an IPv4 CIDR (10.96.0.0/16, 10 → 10.96.0.10). */

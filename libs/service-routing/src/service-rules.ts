@@ -1,12 +1,12 @@
 import { ServicePortPlan } from './service-port.plan';
 
-export type ServiceMap = 'service-ips' | 'no-endpoint-services';
-
 export interface MapElement {
-  map: ServiceMap;
-  /** `ip . proto . port`, as the maps are keyed. */
+  /** A map or set of the table: `service-ips`, `no-endpoint-services`, or one of the table's own. */
+  map: string;
+  /** `ip . proto . port` for the Service maps. */
   key: string;
-  verdict: string;
+  /** The value (a verdict, or data); none for a set's element. */
+  verdict?: string;
 }
 
 export interface NftChain {
@@ -143,8 +143,8 @@ export function affinitySetSpec(s: AffinitySet): string {
   return `type ipv4_addr; flags dynamic,timeout; timeout ${s.timeoutSeconds}s;`;
 }
 
-function elementCommand(verb: 'add' | 'delete', t: string, e: MapElement): string {
-  return `${verb} element ${t} ${e.map} { ${e.key} : ${e.verdict} }`;
+export function elementCommand(verb: 'add' | 'delete', t: string, e: MapElement): string {
+  return `${verb} element ${t} ${e.map} { ${e.key}${e.verdict === undefined ? '' : ` : ${e.verdict}`} }`;
 }
 
 function sameRules(a: NftChain, b: NftChain): boolean {

@@ -4,3 +4,4 @@ export * from './test-cluster';
 export * from './fake-clock';
 // Test databases get every owner's tables, as a cluster's does.
 export { migrate } from '@skiff/migrations';
+export * from './test-edge';

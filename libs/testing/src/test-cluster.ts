@@ -11,6 +11,7 @@ import { connect } from 'nats';
 import { Client } from 'pg';
 import IORedis from 'ioredis';
 import { errorMessage } from '@skiff/api-machinery';
+import { edgeEnvOf, TestEdge, testEdgeOf } from './test-edge';
 
 // The plain kubectl 1.32 binary; the one on PATH is a dispatcher that first calls /version.
 const KUBECTL_CANDIDATES = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', 'kubectl'];
@@ -28,6 +29,8 @@ export interface TestCluster {
   prefix: string;
   stateDir: string;
   databaseUrl: string;
+  /** The cluster's own edge (SKIFF_EDGE_*, SKIFF_SLB_POOL, SKIFF_EIP_POOL) when it runs network-svc. */
+  edge?: TestEdge;
   /** Runs the real kubectl against this cluster. */
   kubectl(
     args: string[],
@@ -79,6 +82,8 @@ export async function startTestCluster(
   const stateDir = mkdtempSync(path.join(tmpdir(), 'skiff-test-'));
   const logs: string[] = [];
   const sandboxEnv = services.includes('sandbox-agent') ? await sandboxHostEnv(id, stateDir) : {};
+  const edge = services.includes('network-svc') ? testEdgeOf(id) : undefined;
+  const edgeEnv = edge ? edgeEnvOf(edge) : {};
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -94,6 +99,7 @@ export async function startTestCluster(
         // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
         ...sandboxEnv,
+        ...edgeEnv,
         ...env,
       },
       onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
@@ -106,6 +112,7 @@ export async function startTestCluster(
   async function cleanup(): Promise<void> {
     if (services.includes('sandbox-agent'))
       await cleanupSandboxHost({ ...process.env, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
+    if (edge) await cleanupEdge({ ...process.env, ...edgeEnv, ...env });
     await dropDatabase(infra.databaseUrl, dbName).catch(() => undefined);
     const nc = await connect({ servers: infra.natsUrl });
     try {
@@ -143,6 +150,7 @@ export async function startTestCluster(
     prefix: natsPrefix,
     stateDir,
     databaseUrl,
+    ...(edge ? { edge } : {}),
     kubectl: (args, opts = {}) =>
       runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
     async stop(): Promise<void> {
@@ -300,10 +308,19 @@ async function sandboxHostEnv(id: string, stateDir: string): Promise<Record<stri
 
 /** Runs the agent's cleanup command: removes every sandbox, mount, netns, bridge and nft table it made. */
 function cleanupSandboxHost(env: NodeJS.ProcessEnv): Promise<void> {
+  return runCleanup('sandbox-agent', env);
+}
+
+/** Runs network-svc's cleanup command: removes the edge netns, its veth and routes, and the Ingress proxy. */
+function cleanupEdge(env: NodeJS.ProcessEnv): Promise<void> {
+  return runCleanup('network-svc', env);
+}
+
+function runCleanup(service: ServiceName, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [compiledEntry('apps', 'sandbox-agent', 'src', 'main.js'), 'cleanup'],
+      [compiledEntry('apps', service, 'src', 'main.js'), 'cleanup'],
       { env, cwd: repoRoot(), timeout: 60_000 },
       () => resolve(),
     );

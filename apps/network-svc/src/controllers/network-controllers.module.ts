@@ -5,9 +5,11 @@ import { ClusterIpRepairReconciler } from '../cluster-ips/cluster-ip-repair.reco
 import { KubeDnsServiceReconciler } from '../dns/kube-dns-service.reconciler';
 import { EndpointSliceReconciler } from '../endpoints/endpoint-slice.reconciler';
 import { EndpointsReconciler } from '../endpoints/endpoints.reconciler';
+import { edgeProviders } from '../edge/edge.providers';
+import { LoadBalancerReconciler } from '../slb/load-balancer.reconciler';
 import { NetworkControllerService } from './network-controller.service';
 
-/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service) on the shared controller runtime (docs/controllers.md), leader-elected together. */
+/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs) on the shared controller runtime (docs/controllers.md), leader-elected together. */
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
@@ -16,11 +18,19 @@ import { NetworkControllerService } from './network-controller.service';
     EndpointSliceReconciler,
     ClusterIpRepairReconciler,
     KubeDnsServiceReconciler,
+    ...edgeProviders,
+    LoadBalancerReconciler,
     // Each controller is a provider and listed in CONTROLLERS' inject.
     {
       provide: CONTROLLERS,
       useFactory: (...controllers: unknown[]) => controllers,
-      inject: [EndpointsReconciler, EndpointSliceReconciler, ClusterIpRepairReconciler, KubeDnsServiceReconciler],
+      inject: [
+        EndpointsReconciler,
+        EndpointSliceReconciler,
+        ClusterIpRepairReconciler,
+        KubeDnsServiceReconciler,
+        LoadBalancerReconciler,
+      ],
     },
     NetworkControllerService,
   ],

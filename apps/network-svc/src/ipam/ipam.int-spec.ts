@@ -1,7 +1,7 @@
 import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
-import { EnvReader, loadClusterDnsConfig, loadInfraConfig, NetworkSvcConfig } from '@skiff/config';
+import { EnvReader, loadClusterDnsConfig, loadEdgeConfig, loadInfraConfig, NetworkSvcConfig } from '@skiff/config';
 import {
   IpAllocation,
   IpAllocationReply,
@@ -64,6 +64,7 @@ describe('network-svc ENI/IPAM over NATS', () => {
       logFormat: 'text',
       // Not served here (withoutControllers), but part of the config.
       dns: loadClusterDnsConfig(new EnvReader({})),
+      edge: loadEdgeConfig(new EnvReader({})),
     };
   }
 

@@ -9,6 +9,11 @@ export interface HostNetworkConfig {
   gatewayCidr: string;
   /** Operators may let pods out (then with masquerade); never on by default. */
   allowEgress?: boolean;
+  /**
+   * The edge's veth (network-svc's): pods' packets to SLB, EIP and internet-side addresses leave through it, and
+   * the edge decides what goes on (only EIP pods reach the internet side).
+   */
+  edgeLink?: string;
   /** nftables table (family inet); `skiff` by default, tests use their own. */
   nftTable?: string;
 }
@@ -93,6 +98,7 @@ function nftRuleset(table: string, config: HostNetworkConfig): string {
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
   ];
+  if (config.edgeLink) lines.push(`    iifname ${br} oifname ${JSON.stringify(config.edgeLink)} accept`);
   if (config.allowEgress) {
     lines.push('  }', '  chain postrouting {', '    type nat hook postrouting priority srcnat; policy accept;');
     lines.push(`    ip saddr ${networkOf(config.gatewayCidr)} oifname != ${br} masquerade`);

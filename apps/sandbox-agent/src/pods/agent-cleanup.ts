@@ -17,6 +17,7 @@ export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner)
       bridge: config.bridge,
       vswitchCidr: config.vswitchCidr,
       allowEgress: config.allowEgress,
+      edgeLink: config.edgeLink,
       mirrors: config.mirrors,
       nftTable: nftTableOf(config.bridge),
     },

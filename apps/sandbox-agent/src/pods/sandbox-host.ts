@@ -20,6 +20,8 @@ export interface SandboxHostOptions {
   /** The VSwitch CIDR; its first address goes on the bridge as the pods' gateway. */
   vswitchCidr: string;
   allowEgress: boolean;
+  /** The edge's veth on this host: pods reach SLB, EIP and internet addresses through it. */
+  edgeLink?: string;
   mirrors: ConfiguredMirror[];
   /** nft table of the egress drop; `skiff` by default (tests: their own). */
   nftTable?: string;
@@ -76,6 +78,7 @@ export class SandboxHost implements PodHost {
       bridge: this.options.bridge,
       gatewayCidr: `${gatewayOf(this.options.vswitchCidr)}/${prefix}`,
       allowEgress: this.options.allowEgress,
+      edgeLink: this.options.edgeLink,
       nftTable: this.options.nftTable,
     });
   }

@@ -1,4 +1,4 @@
-import { affinitySetSpec, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
+import { affinitySetSpec, elementCommand, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
 
 /** The agent's Service table: its name (family inet) and the pod bridge whose traffic it handles. */
 export interface ServiceTableConfig {
@@ -62,7 +62,7 @@ export function fullRuleset(config: ServiceTableConfig, services: Iterable<Servi
   for (const svc of services) {
     for (const s of svc.sets) lines.push(`  set ${s.name} {`, `    ${affinitySetSpec(s)}`, '  }');
     for (const c of svc.chains) lines.push(`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), '  }');
-    elements.push(...svc.elements.map((e) => `add element ${t} ${e.map} { ${e.key} : ${e.verdict} }`));
+    elements.push(...svc.elements.map((e) => elementCommand('add', t, e)));
     elements.push(...svc.addresses.map((ip) => `add element ${t} service-addresses { ${ip} }`));
   }
   lines.push('}', ...elements, '');

@@ -64,6 +64,7 @@ export class ServiceStrategy extends ResourceStrategy {
     const spec = specOf(next);
     const old = specOf(current);
     if (subresource) return next;
+    dropLoadBalancerFields(spec, old);
     if (spec.type === 'ExternalName' && old.type !== 'ExternalName') {
       // Upstream's dropTypeDependentFields: turning ExternalName drops the allocated values left as they were.
       if (spec.clusterIP === undefined || spec.clusterIP === '' || spec.clusterIP === old.clusterIP)
@@ -125,4 +126,16 @@ export class ServiceStrategy extends ResourceStrategy {
   override async release(svc: KubeObject): Promise<void> {
     if (heldIp(svc)) await this.clusterIps.release(svc.metadata.uid!);
   }
+}
+
+/**
+ * Upstream's dropTypeDependentFields, for what a LoadBalancer or NodePort Service had: leaving those types drops
+ * the fields that only they may set, when the update left them as they were (a change by the user is validated).
+ */
+function dropLoadBalancerFields(spec: Spec, old: Spec): void {
+  const nodeFacing = (t: unknown) => t === 'LoadBalancer' || t === 'NodePort';
+  if (!nodeFacing(spec.type) && spec.externalTrafficPolicy === old.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (spec.type === 'LoadBalancer') return;
+  for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass', 'healthCheckNodePort'])
+    if (spec[k] === old[k]) delete spec[k];
 }

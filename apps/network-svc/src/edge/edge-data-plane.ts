@@ -1,0 +1,67 @@
+import { Logger } from '@nestjs/common';
+import { ServiceRules, updateRuleset } from '@skiff/service-routing';
+import { isDeepStrictEqual } from 'node:util';
+import { EdgeNetwork } from './edge-network';
+import { EDGE_TABLE, fullEdgeRuleset } from './edge-ruleset';
+
+/** A controller with rules in the edge (SLBs, EIPs): what it wants there, from its caches, at the start of a term. */
+export interface EdgeContributor {
+  /** Seeds its memory (address pools) from the caches; called before any contributor's `desiredRules`. */
+  prepare(): void;
+  /** Its rules, by owner. */
+  desiredRules(): Map<string, ServiceRules>;
+}
+
+/**
+ * The edge's nft table, one ServiceRules per owner (an SLB's Service, an EIP's pod). The first reconcile of a
+ * leadership term (`ready`) converges the whole table in one transaction from every contributor's caches; after
+ * that `set` changes one owner's rules, touching nothing else — unchanged chains and affinity sets stay, so
+ * established connections and persistence survive an endpoint change. Between network-svc processes the kernel
+ * keeps the table serving.
+ */
+export class EdgeDataPlane {
+  private readonly log = new Logger(EdgeDataPlane.name);
+  private readonly contributors: EdgeContributor[] = [];
+  private applied = new Map<string, ServiceRules>();
+  private convergedFor?: AbortSignal;
+
+  constructor(readonly network: EdgeNetwork) {}
+
+  register(contributor: EdgeContributor): void {
+    this.contributors.push(contributor);
+  }
+
+  /** Converges the netns and the table once per term (`term` is the term's abort signal), and again after a failure. */
+  async ready(term: AbortSignal): Promise<void> {
+    if (this.convergedFor === term) return;
+    await this.network.ensure();
+    for (const c of this.contributors) c.prepare();
+    const desired = new Map<string, ServiceRules>();
+    for (const c of this.contributors) for (const [owner, rules] of c.desiredRules()) desired.set(owner, rules);
+    await this.network.nft.apply(fullEdgeRuleset(desired.values()));
+    this.applied = desired;
+    this.convergedFor = term;
+    this.log.log(`edge ${this.network.config.netns}: programmed ${desired.size} SLB listeners and EIPs`);
+  }
+
+  /** One owner's new rules (undefined: it has none any more). */
+  async set(owner: string, rules: ServiceRules | undefined): Promise<void> {
+    const before = this.applied.get(owner);
+    if (isDeepStrictEqual(before, rules)) return;
+    const script = updateRuleset(EDGE_TABLE, [{ before, after: rules }]);
+    try {
+      if (script) await this.network.nft.apply(script);
+    } catch (err) {
+      // The table is not what we think (someone flushed it, the netns went away): the next pass rewrites it all.
+      this.convergedFor = undefined;
+      throw err;
+    }
+    if (rules) this.applied.set(owner, rules);
+    else this.applied.delete(owner);
+  }
+
+  /** The rules applied for an owner (another owner's listeners are checked against them). */
+  rulesOf(owner: string): ServiceRules | undefined {
+    return this.applied.get(owner);
+  }
+}

@@ -1,0 +1,194 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { NetworkSvcConfig } from '@skiff/config';
+import {
+  Controller,
+  ControllerContext,
+  ENDPOINT_SLICES,
+  Informer,
+  objectKey,
+  ReconcileResult,
+  SERVICES,
+  splitKey,
+} from '@skiff/controller-runtime';
+import { ignoreNotFound } from '@skiff/kube-client';
+import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
+import { Ipv4Cidr, ServiceRules } from '@skiff/service-routing';
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { AddressPool, AddressPoolError } from '../edge/address-pool';
+import { EdgeContributor, EdgeDataPlane } from '../edge/edge-data-plane';
+import { SLB_POOL } from '../edge/edge.providers';
+import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
+import { listenersOf, slbRulesOf } from './slb-rules';
+import { SlbOptions, slbOptionsOf } from './slb-options';
+
+/** ASK's cloud controller manager labels a Service with the id of its SLB. */
+export const LOADBALANCER_ID_LABEL = 'service.k8s.alibaba/loadbalancer-id';
+const OWNER = 'svc:';
+const RETRY_MS = 10_000;
+
+/**
+ * The SLB of each LoadBalancer Service (upstream's service controller with ASK's cloud provider): an address from
+ * the SLB pool — `spec.loadBalancerIP`, or the address of an existing SLB named by the `…loadbalancer-id`
+ * annotation — written to status.loadBalancer.ingress; listeners in the edge for every port, to the Service's
+ * ready pods; released when the Service goes or stops being a LoadBalancer. Services of another
+ * `loadBalancerClass` are left to their controller.
+ */
+@Injectable()
+export class LoadBalancerReconciler implements Controller, EdgeContributor {
+  readonly name = 'slb-controller';
+  // One at a time: listeners of Services sharing an SLB are checked against each other.
+  readonly workers = 1;
+  private services!: Informer<Service>;
+  private slices!: Informer<EndpointSlice>;
+  private readonly vswitch: Ipv4Cidr;
+  /** Service key → the SLB it is on. */
+  private readonly slbOf = new Map<string, string>();
+
+  constructor(
+    @Inject(NETWORK_SVC_CONFIG) config: NetworkSvcConfig,
+    private readonly dataPlane: EdgeDataPlane,
+    @Inject(SLB_POOL) private readonly pool: AddressPool,
+  ) {
+    this.vswitch = new Ipv4Cidr(config.vswitchCidr);
+    dataPlane.register(this);
+  }
+
+  begin(ctx: ControllerContext): void {
+    this.services = ctx.informers.get<Service>(SERVICES);
+    this.slices = ctx.informers.get<EndpointSlice>(ENDPOINT_SLICES);
+    for (const e of ['add', 'update', 'delete'] as const) {
+      this.services.on(e, (svc) => ctx.enqueue(objectKey(svc)));
+      this.slices.on(e, (s) => {
+        const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (svc) ctx.enqueue(`${s.metadata.namespace}/${svc}`);
+      });
+    }
+  }
+
+  prepare(): void {
+    this.slbOf.clear();
+    const held: { owner: string; address: string }[] = [];
+    for (const svc of this.services.list()) {
+      const address = servedAddress(svc);
+      if (!isOurs(svc) || !address) continue;
+      const slb = slbIdOf(svc, slbOptionsOf(svc).options);
+      this.slbOf.set(objectKey(svc), slb);
+      held.push({ owner: slb, address });
+    }
+    this.pool.seed('lb-', held);
+  }
+
+  desiredRules(): Map<string, ServiceRules> {
+    const out = new Map<string, ServiceRules>();
+    for (const [key, slb] of this.slbOf) {
+      const { namespace, name } = splitKey(key);
+      const svc = this.services.get(namespace, name);
+      const address = this.pool.addressOf(slb);
+      if (svc && address) out.set(OWNER + key, this.rulesOf(svc, address, slbOptionsOf(svc).options));
+    }
+    return out;
+  }
+
+  async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
+    await this.dataPlane.ready(ctx.signal);
+    const { namespace, name } = splitKey(key);
+    const svc = this.services.get(namespace, name);
+    if (!svc || !isOurs(svc)) return this.release(ctx, key, svc);
+    const { options, warnings } = slbOptionsOf(svc);
+    for (const w of warnings) void ctx.events.record(svc, 'Warning', 'InvalidAnnotation', w.message);
+    const slb = slbIdOf(svc, options);
+    const previous = this.slbOf.get(key);
+    if (previous && previous !== slb) await this.release(ctx, key, undefined);
+    let address: string;
+    try {
+      address = this.addressFor(key, slb, svc, options);
+    } catch (err) {
+      if (!(err instanceof AddressPoolError)) throw err;
+      void ctx.events.record(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${err.message}`);
+      return { requeueAfterMs: RETRY_MS };
+    }
+    const rules = this.rulesOf(svc, address, options);
+    const clash = this.clashOf(key, slb, rules);
+    if (clash) {
+      void ctx.events.record(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${clash}`);
+      return { requeueAfterMs: RETRY_MS };
+    }
+    this.slbOf.set(key, slb);
+    await this.dataPlane.set(OWNER + key, rules);
+    await this.writeStatus(ctx, svc, slb, address);
+  }
+
+  private addressFor(key: string, slb: string, svc: Service, options: SlbOptions): string {
+    if (options.loadBalancerId) {
+      // Reusing an SLB: it must exist, held by the Service that made it.
+      const address = this.pool.addressOf(slb);
+      if (!address) throw new AddressPoolError('NotInPool', `the SLB ${slb} does not exist`);
+      return address;
+    }
+    return this.pool.allocate(slb, svc.spec.loadBalancerIP || undefined);
+  }
+
+  private rulesOf(svc: Service, address: string, options: SlbOptions): ServiceRules {
+    const own = this.slices
+      .list()
+      .filter((s) => s.metadata.namespace === svc.metadata.namespace)
+      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name);
+    return slbRulesOf(svc, address, own, this.vswitch, { ...options, ownsAddress: !options.loadBalancerId });
+  }
+
+  /** Another Service on the same SLB already listening on one of these ports. */
+  private clashOf(key: string, slb: string, rules: ServiceRules): string | undefined {
+    const mine = listenersOf(rules);
+    for (const [other, otherSlb] of this.slbOf) {
+      if (other === key || otherSlb !== slb) continue;
+      for (const l of listenersOf(this.dataPlane.rulesOf(OWNER + other))) {
+        if (mine.has(l)) return `the listener ${l.split(' . ').slice(1).join('/')} of SLB ${slb} is Service ${other}'s`;
+      }
+    }
+    return undefined;
+  }
+
+  private async writeStatus(ctx: ControllerContext, svc: Service, slb: string, address: string): Promise<void> {
+    const api = ctx.client.resource<Service>(SERVICES);
+    const ns = svc.metadata.namespace;
+    if (svc.metadata.labels?.[LOADBALANCER_ID_LABEL] !== slb) {
+      await api.patch(ns, svc.metadata.name!, { metadata: { labels: { [LOADBALANCER_ID_LABEL]: slb } } }, 'merge');
+    }
+    const loadBalancer = { ingress: [{ ip: address }] };
+    if (isDeepStrictEqual(svc.status?.loadBalancer, loadBalancer)) return;
+    await api.patchStatus(ns, svc.metadata.name!, { status: { loadBalancer } }, 'merge');
+    void ctx.events.record(svc, 'Normal', 'EnsuredLoadBalancer', `Ensured load balancer ${slb} at ${address}`);
+  }
+
+  /** The Service is gone or no longer ours: its listeners go, and its SLB when no other Service is on it. */
+  private async release(ctx: ControllerContext, key: string, svc: Service | undefined): Promise<void> {
+    await this.dataPlane.set(OWNER + key, undefined);
+    const slb = this.slbOf.get(key);
+    this.slbOf.delete(key);
+    if (slb && ![...this.slbOf.values()].includes(slb)) this.pool.release(slb);
+    if (!svc?.status?.loadBalancer?.ingress?.length) return;
+    const { namespace, name } = splitKey(key);
+    try {
+      await ctx.client.resource<Service>(SERVICES).patchStatus(namespace, name, { status: { loadBalancer: {} } }, 'merge');
+      void ctx.events.record(svc, 'Normal', 'DeletedLoadBalancer', `Deleted load balancer ${slb ?? ''}`.trim());
+    } catch (err) {
+      ignoreNotFound(err);
+    }
+  }
+}
+
+function isOurs(svc: Service): boolean {
+  return svc.spec.type === 'LoadBalancer' && !svc.spec.loadBalancerClass;
+}
+
+function servedAddress(svc: Service): string | undefined {
+  return svc.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
+}
+
+/** The SLB a Service is on: the one its annotation names, else its own (an id derived from its uid). */
+export function slbIdOf(svc: Service, options: SlbOptions): string {
+  if (options.loadBalancerId) return options.loadBalancerId;
+  return `lb-${createHash('sha256').update(svc.metadata.uid ?? objectKey(svc)).digest('hex').slice(0, 21)}`;
+}
+

@@ -199,7 +199,7 @@ describe(slbOptionsOf.name, () => {
     });
 
     it('are not applied when the type or its companion is missing', () => {
-      for (const values of [
+      for (const values of <Record<string, string>[]>[
         { 'sticky-session': 'on' },
         { 'sticky-session': 'on', 'sticky-session-type': 'insert' },
         { 'sticky-session': 'on', 'sticky-session-type': 'server', 'cookie-timeout': '60' },

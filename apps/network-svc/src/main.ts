@@ -30,4 +30,6 @@ async function cleanup(): Promise<void> {
   new Logger('network-svc').log(`removed the edge ${config.edge.netns}`);
 }
 
-(process.argv[2] === 'cleanup' ? cleanup() : bootstrap()).catch((err: unknown) => exitOnBootFailure('network-svc', err));
+(process.argv[2] === 'cleanup' ? cleanup() : bootstrap()).catch((err: unknown) =>
+  exitOnBootFailure('network-svc', err),
+);

@@ -46,7 +46,11 @@ export interface CommandResult {
 export function runCommand(cmd: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -86,7 +90,20 @@ export async function internetClient(edge: TestEdge, host = 10): Promise<Interne
   };
   try {
     await must('ip', ['netns', 'add', netns]);
-    await must('ip', ['link', 'add', outer, 'netns', edge.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    await must('ip', [
+      'link',
+      'add',
+      outer,
+      'netns',
+      edge.netns,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      netns,
+    ]);
     await must('ip', ['netns', 'exec', edge.netns, 'ip', 'link', 'set', outer, 'master', 'inet0', 'up']);
     await must('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
     await must('ip', ['netns', 'exec', netns, 'ip', 'addr', 'add', `${address}/${prefix}`, 'dev', 'eth0']);

@@ -7,6 +7,8 @@ import { EndpointSliceReconciler } from '../endpoints/endpoint-slice.reconciler'
 import { EndpointsReconciler } from '../endpoints/endpoints.reconciler';
 import { edgeProviders } from '../edge/edge.providers';
 import { LoadBalancerReconciler } from '../slb/load-balancer.reconciler';
+import { NetSlbBackendProber, SlbBackendProber } from '../slb/slb-backend-prober';
+import { HealthCheckTimer, SlbHealthChecker, SystemHealthCheckTimer } from '../slb/slb-health-checker';
 import { NetworkControllerService } from './network-controller.service';
 
 /** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs) on the shared controller runtime (docs/controllers.md), leader-elected together. */
@@ -19,6 +21,9 @@ import { NetworkControllerService } from './network-controller.service';
     ClusterIpRepairReconciler,
     KubeDnsServiceReconciler,
     ...edgeProviders,
+    { provide: SlbBackendProber, useClass: NetSlbBackendProber },
+    { provide: HealthCheckTimer, useClass: SystemHealthCheckTimer },
+    SlbHealthChecker,
     LoadBalancerReconciler,
     // Each controller is a provider and listed in CONTROLLERS' inject.
     {

@@ -54,7 +54,18 @@ export class EdgeNetwork {
     const peered = await this.edge.linkExists(EDGE_HOST_LINK);
     if (!peered && (await this.host.linkExists(hostLink))) await this.host.run('ip', ['link', 'del', hostLink]);
     if (!peered) {
-      await this.host.run('ip', ['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', EDGE_HOST_LINK, 'netns', netns]);
+      await this.host.run('ip', [
+        'link',
+        'add',
+        hostLink,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        EDGE_HOST_LINK,
+        'netns',
+        netns,
+      ]);
     }
     const prefix = transitCidr.split('/')[1];
     await this.host.run('ip', ['addr', 'replace', `${this.hostAddress}/${prefix}`, 'dev', hostLink]);
@@ -65,7 +76,13 @@ export class EdgeNetwork {
     if (!(await this.edge.linkExists(EDGE_INTERNET_BRIDGE)))
       await this.edge.run('ip', ['link', 'add', EDGE_INTERNET_BRIDGE, 'type', 'bridge']);
     const inetPrefix = internetCidr.split('/')[1];
-    await this.edge.run('ip', ['addr', 'replace', `${this.internetGateway}/${inetPrefix}`, 'dev', EDGE_INTERNET_BRIDGE]);
+    await this.edge.run('ip', [
+      'addr',
+      'replace',
+      `${this.internetGateway}/${inetPrefix}`,
+      'dev',
+      EDGE_INTERNET_BRIDGE,
+    ]);
     await this.edge.run('ip', ['link', 'set', EDGE_INTERNET_BRIDGE, 'up']);
     await this.edge.run('ip', ['route', 'replace', this.vswitchCidr, 'via', this.hostAddress, 'dev', EDGE_HOST_LINK]);
     // Every pool address is the edge's own: SLB and EIP DNATs happen before routing, the Ingress proxy binds them,

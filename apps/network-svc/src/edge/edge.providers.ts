@@ -17,6 +17,14 @@ export const edgeProviders: Provider[] = [
     inject: [NETWORK_SVC_CONFIG],
   },
   { provide: EdgeDataPlane, useFactory: (n: EdgeNetwork) => new EdgeDataPlane(n), inject: [EdgeNetwork] },
-  { provide: SLB_POOL, useFactory: (c: NetworkSvcConfig) => new AddressPool(c.edge.slbPool), inject: [NETWORK_SVC_CONFIG] },
-  { provide: EIP_POOL, useFactory: (c: NetworkSvcConfig) => new AddressPool(c.edge.eipPool), inject: [NETWORK_SVC_CONFIG] },
+  {
+    provide: SLB_POOL,
+    useFactory: (c: NetworkSvcConfig) => new AddressPool(c.edge.slbPool),
+    inject: [NETWORK_SVC_CONFIG],
+  },
+  {
+    provide: EIP_POOL,
+    useFactory: (c: NetworkSvcConfig) => new AddressPool(c.edge.eipPool),
+    inject: [NETWORK_SVC_CONFIG],
+  },
 ];

@@ -12,15 +12,16 @@ import {
 } from '@skiff/controller-runtime';
 import { ignoreNotFound } from '@skiff/kube-client';
 import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
-import { Ipv4Cidr, ServiceRules } from '@skiff/service-routing';
+import { Ipv4Cidr, ServicePortPlan, servicePortPlans, ServiceRules } from '@skiff/service-routing';
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { AddressPool, AddressPoolError } from '../edge/address-pool';
 import { EdgeContributor, EdgeDataPlane } from '../edge/edge-data-plane';
 import { SLB_POOL } from '../edge/edge.providers';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
+import { SlbHealthChecker } from './slb-health-checker';
+import { healthCheckOf, listenerProtocolOf, SlbHealthCheck, SlbOptions, slbOptionsOf } from './slb-options';
 import { listenersOf, slbRulesOf } from './slb-rules';
-import { SlbOptions, slbOptionsOf } from './slb-options';
 
 /** ASK's cloud controller manager labels a Service with the id of its SLB. */
 export const LOADBALANCER_ID_LABEL = 'service.k8s.alibaba/loadbalancer-id';
@@ -44,17 +45,22 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
   private readonly vswitch: Ipv4Cidr;
   /** Service key → the SLB it is on. */
   private readonly slbOf = new Map<string, string>();
+  private enqueue?: (key: string) => void;
 
   constructor(
     @Inject(NETWORK_SVC_CONFIG) config: NetworkSvcConfig,
     private readonly dataPlane: EdgeDataPlane,
     @Inject(SLB_POOL) private readonly pool: AddressPool,
+    private readonly health: SlbHealthChecker,
   ) {
     this.vswitch = new Ipv4Cidr(config.vswitchCidr);
     dataPlane.register(this);
+    // A backend passing or failing its health check changes the listeners.
+    health.onChange((key) => this.enqueue?.(key));
   }
 
   begin(ctx: ControllerContext): void {
+    this.enqueue = (key) => ctx.enqueue(key);
     this.services = ctx.informers.get<Service>(SERVICES);
     this.slices = ctx.informers.get<EndpointSlice>(ENDPOINT_SLICES);
     for (const e of ['add', 'update', 'delete'] as const) {
@@ -67,6 +73,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
   }
 
   prepare(): void {
+    for (const key of this.slbOf.keys()) this.health.unwatch(key);
     this.slbOf.clear();
     const held: { owner: string; address: string }[] = [];
     for (const svc of this.services.list()) {
@@ -85,7 +92,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
       const { namespace, name } = splitKey(key);
       const svc = this.services.get(namespace, name);
       const address = this.pool.addressOf(slb);
-      if (svc && address) out.set(OWNER + key, this.rulesOf(svc, address, slbOptionsOf(svc).options));
+      if (svc && address) out.set(OWNER + key, this.rulesOf(key, svc, address, slbOptionsOf(svc).options));
     }
     return out;
   }
@@ -96,7 +103,8 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     const svc = this.services.get(namespace, name);
     if (!svc || !isOurs(svc)) return this.release(ctx, key, svc);
     const { options, warnings } = slbOptionsOf(svc);
-    for (const w of warnings) void ctx.events.record(svc, 'Warning', 'InvalidAnnotation', w.message);
+    for (const w of warnings)
+      void ctx.events.record(svc, 'Warning', 'InvalidLoadBalancerSpec', `${w.annotation}: ${w.message}`);
     const slb = slbIdOf(svc, options);
     const previous = this.slbOf.get(key);
     if (previous && previous !== slb) await this.release(ctx, key, undefined);
@@ -108,7 +116,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
       void ctx.events.record(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${err.message}`);
       return { requeueAfterMs: RETRY_MS };
     }
-    const rules = this.rulesOf(svc, address, options);
+    const rules = this.rulesOf(key, svc, address, options);
     const clash = this.clashOf(key, slb, rules);
     if (clash) {
       void ctx.events.record(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${clash}`);
@@ -129,12 +137,32 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     return this.pool.allocate(slb, svc.spec.loadBalancerIP || undefined);
   }
 
-  private rulesOf(svc: Service, address: string, options: SlbOptions): ServiceRules {
+  /** The Service's listeners, without the backends its health check finds failing (which it keeps probing). */
+  private rulesOf(key: string, svc: Service, address: string, options: SlbOptions): ServiceRules {
     const own = this.slices
       .list()
-      .filter((s) => s.metadata.namespace === svc.metadata.namespace)
-      .filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name);
-    return slbRulesOf(svc, address, own, this.vswitch, { ...options, ownsAddress: !options.loadBalancerId });
+      .filter(
+        (s) =>
+          s.metadata.namespace === svc.metadata.namespace &&
+          s.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
+      );
+    const plans = servicePortPlans(svc, own, this.vswitch);
+    const checks = new Map<ServicePortPlan, SlbHealthCheck>();
+    for (const plan of plans) {
+      const port = svc.spec.ports?.find(
+        (p) => p.port === plan.port && (p.protocol ?? 'TCP').toLowerCase() === plan.protocol,
+      );
+      const check = port && healthCheckOf(options, listenerProtocolOf(options, port));
+      if (check) checks.set(plan, check);
+    }
+    const checked = [...checks.keys()].flatMap((p) => p.endpoints.map((e) => `${e.ip}:${e.port}`));
+    const check = checks.values().next().value;
+    if (check) this.health.watch(key, checked, check);
+    else this.health.unwatch(key);
+    const healthy = this.health.healthy(key);
+    return slbRulesOf(svc, address, plans, options, !options.loadBalancerId, (plan, e) =>
+      checks.has(plan) ? healthy.has(`${e.ip}:${e.port}`) : true,
+    );
   }
 
   /** Another Service on the same SLB already listening on one of these ports. */
@@ -163,6 +191,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
 
   /** The Service is gone or no longer ours: its listeners go, and its SLB when no other Service is on it. */
   private async release(ctx: ControllerContext, key: string, svc: Service | undefined): Promise<void> {
+    this.health.unwatch(key);
     await this.dataPlane.set(OWNER + key, undefined);
     const slb = this.slbOf.get(key);
     this.slbOf.delete(key);
@@ -170,7 +199,9 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     if (!svc?.status?.loadBalancer?.ingress?.length) return;
     const { namespace, name } = splitKey(key);
     try {
-      await ctx.client.resource<Service>(SERVICES).patchStatus(namespace, name, { status: { loadBalancer: {} } }, 'merge');
+      await ctx.client
+        .resource<Service>(SERVICES)
+        .patchStatus(namespace, name, { status: { loadBalancer: { ingress: null } } }, 'merge');
       void ctx.events.record(svc, 'Normal', 'DeletedLoadBalancer', `Deleted load balancer ${slb ?? ''}`.trim());
     } catch (err) {
       ignoreNotFound(err);
@@ -189,6 +220,8 @@ function servedAddress(svc: Service): string | undefined {
 /** The SLB a Service is on: the one its annotation names, else its own (an id derived from its uid). */
 export function slbIdOf(svc: Service, options: SlbOptions): string {
   if (options.loadBalancerId) return options.loadBalancerId;
-  return `lb-${createHash('sha256').update(svc.metadata.uid ?? objectKey(svc)).digest('hex').slice(0, 21)}`;
+  return `lb-${createHash('sha256')
+    .update(svc.metadata.uid ?? objectKey(svc))
+    .digest('hex')
+    .slice(0, 21)}`;
 }
-

@@ -1,49 +1,43 @@
-import { EndpointSlice, Service } from '@skiff/kube-types';
-import { EndpointTarget, Ipv4Cidr, ServiceRules, serviceRulesOf, servicePortPlans } from '@skiff/service-routing';
+import { Service } from '@skiff/kube-types';
+import { EndpointTarget, ServicePortPlan, ServiceRules, serviceRulesOf } from '@skiff/service-routing';
 import { EdgeMaps } from '../edge/edge-ruleset';
-
-/** What the edge's rules of one SLB's listeners need to know. */
-export interface SlbListenerOptions {
-  /** rr and wrr (all backends weigh the same) take turns; wlc, which nftables cannot count, picks at random. */
-  scheduler: 'rr' | 'wrr' | 'wlc';
-  /** L4 session persistence (ClientIP affinity), in seconds. */
-  persistenceTimeoutSeconds?: number;
-  /** Whether the SLB owns its address (not one reused from another Service): the address-wide rules are its own. */
-  ownsAddress: boolean;
-  addressType: 'internet' | 'intranet';
-  /** Who may connect: only these CIDRs (white), or all but these (black). */
-  acl?: { type: 'white' | 'black'; cidrs: string[] };
-}
+import { SlbOptions } from './slb-options';
 
 /**
  * The edge rules of a LoadBalancer Service on its SLB address: per port a listener DNATing straight to ready pods
- * (no node ports: serverless), kube-proxy's endpoint choice (ready ones, else serving-terminating), minus the
- * backends failing the SLB's health check; and for the address, its ACL and whether the internet side may reach it.
+ * (no node ports: serverless), minus the backends failing the SLB's health check; and for the address, its ACL
+ * (loadBalancerSourceRanges, acl-*) and whether the internet side may reach it.
  */
 export function slbRulesOf(
   svc: Service,
   address: string,
-  slices: readonly EndpointSlice[],
-  vswitch: Ipv4Cidr,
-  options: SlbListenerOptions,
-  healthy: (backend: EndpointTarget) => boolean = () => true,
+  plans: readonly ServicePortPlan[],
+  options: SlbOptions,
+  /** Whether the SLB is the Service's own (not one it reuses): the address-wide rules are then its. */
+  ownsAddress: boolean,
+  healthy: (plan: ServicePortPlan, backend: EndpointTarget) => boolean = () => true,
 ): ServiceRules {
-  const plans = servicePortPlans(svc, slices, vswitch).map((p) => ({
+  const listeners = plans.map((p) => ({
     ...p,
     addresses: [address],
-    endpoints: p.endpoints.filter(healthy),
-    affinityTimeoutSeconds: options.persistenceTimeoutSeconds ?? p.affinityTimeoutSeconds,
+    endpoints: p.endpoints.filter((e) => healthy(p, e)),
+    affinityTimeoutSeconds: options.persistenceTimeoutSeconds || p.affinityTimeoutSeconds,
   }));
-  const rules = serviceRulesOf(plans, { pick: options.scheduler === 'wlc' ? 'random' : 'round-robin', hairpin: false });
-  if (!options.ownsAddress) return rules;
-  if (options.addressType === 'intranet') rules.elements.push({ map: EdgeMaps.intranetOnly, key: address, verdict: 'drop' });
-  if (options.acl && options.acl.cidrs.length > 0) {
+  // rr and wrr (every backend weighs the same) take turns; wlc, which nftables cannot count, picks at random.
+  const rules = serviceRulesOf(listeners, {
+    pick: options.scheduler === 'wlc' ? 'random' : 'round-robin',
+    hairpin: false,
+  });
+  if (!ownsAddress) return rules;
+  if (options.addressType === 'intranet')
+    rules.elements.push({ map: EdgeMaps.intranetOnly, key: address, verdict: 'drop' });
+  const acl: string[] = [];
+  if (options.sourceRanges.length) acl.push(`ip saddr != { ${options.sourceRanges.join(', ')} } drop`);
+  if (options.acl)
+    acl.push(`ip saddr ${options.acl.type === 'white' ? '!= ' : ''}{ ${options.acl.cidrs.join(', ')} } drop`);
+  if (acl.length) {
     const chain = `acl-${svc.metadata.namespace}/${svc.metadata.name}`;
-    const set = `{ ${options.acl.cidrs.join(', ')} }`;
-    rules.chains.push({
-      name: chain,
-      rules: options.acl.type === 'white' ? [`ip saddr ${set} accept`, 'drop'] : [`ip saddr ${set} drop`],
-    });
+    rules.chains.push({ name: chain, rules: acl });
     rules.elements.push({ map: EdgeMaps.acls, key: address, verdict: `goto ${chain}` });
   }
   return rules;
@@ -52,6 +46,7 @@ export function slbRulesOf(
 /** The (protocol, port) pairs an SLB's rules listen on, as `service-ips` keys hold them. */
 export function listenersOf(rules: ServiceRules | undefined): Set<string> {
   const out = new Set<string>();
-  for (const e of rules?.elements ?? []) if (e.map === 'service-ips' || e.map === 'no-endpoint-services') out.add(e.key);
+  for (const e of rules?.elements ?? [])
+    if (e.map === 'service-ips' || e.map === 'no-endpoint-services') out.add(e.key);
   return out;
 }

@@ -134,7 +134,8 @@ export class ServiceStrategy extends ResourceStrategy {
  */
 function dropLoadBalancerFields(spec: Spec, old: Spec): void {
   const nodeFacing = (t: unknown) => t === 'LoadBalancer' || t === 'NodePort';
-  if (!nodeFacing(spec.type) && spec.externalTrafficPolicy === old.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (!nodeFacing(spec.type) && spec.externalTrafficPolicy === old.externalTrafficPolicy)
+    delete spec.externalTrafficPolicy;
   if (spec.type === 'LoadBalancer') return;
   for (const k of ['allocateLoadBalancerNodePorts', 'loadBalancerClass', 'healthCheckNodePort'])
     if (spec[k] === old[k]) delete spec[k];

@@ -26,3 +26,15 @@ export const SERVICES = ref('', 'v1', 'services', 'Service');
 export const ENDPOINTS = ref('', 'v1', 'endpoints', 'Endpoints');
 export const ENDPOINT_SLICES = ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice');
 export const LEASES = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
+export const INGRESSES = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
+export const INGRESS_CLASSES = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
+export const SECRETS = ref('', 'v1', 'secrets', 'Secret');
+export const CUSTOM_RESOURCE_DEFINITIONS = ref(
+  'apiextensions.k8s.io',
+  'v1',
+  'customresourcedefinitions',
+  'CustomResourceDefinition',
+  false,
+);
+/** Skiff's elastic IPs (network-svc installs the CRD). */
+export const ELASTIC_IPS = ref('network.skiff.io', 'v1alpha1', 'elasticips', 'ElasticIP', false);

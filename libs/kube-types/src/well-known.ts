@@ -14,3 +14,10 @@ export const ECI_CUSTOM_DNS_CONFIG_ANNOTATION = 'k8s.aliyun.com/eci-custom-dnsco
 // Upstream's discovery labels: the Service an EndpointSlice belongs to, and the controller that keeps it.
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const ENDPOINTSLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+
+/** ECI pods' elastic IPs: ask for one, bind an existing one, its bandwidth (Mbit/s); and what the platform wrote back. */
+export const ECI_WITH_EIP_ANNOTATION = 'k8s.aliyun.com/eci-with-eip';
+export const ECI_EIP_INSTANCE_ID_ANNOTATION = 'k8s.aliyun.com/eci-eip-instanceid';
+export const EIP_BANDWIDTH_ANNOTATION = 'k8s.aliyun.com/eip-bandwidth';
+export const ALLOCATED_EIP_ADDRESS_ANNOTATION = 'k8s.aliyun.com/allocated-eipAddress';
+export const ALLOCATED_EIP_INSTANCE_ID_ANNOTATION = 'k8s.aliyun.com/allocated-eipInstanceId';

@@ -6,12 +6,13 @@ import { KubeDnsServiceReconciler } from '../dns/kube-dns-service.reconciler';
 import { EndpointSliceReconciler } from '../endpoints/endpoint-slice.reconciler';
 import { EndpointsReconciler } from '../endpoints/endpoints.reconciler';
 import { edgeProviders } from '../edge/edge.providers';
+import { EipReconciler } from '../eip/eip.reconciler';
 import { LoadBalancerReconciler } from '../slb/load-balancer.reconciler';
 import { NetSlbBackendProber, SlbBackendProber } from '../slb/slb-backend-prober';
 import { HealthCheckTimer, SlbHealthChecker, SystemHealthCheckTimer } from '../slb/slb-health-checker';
 import { NetworkControllerService } from './network-controller.service';
 
-/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs) on the shared controller runtime (docs/controllers.md), leader-elected together. */
+/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs, EIPs) on the shared controller runtime (docs/controllers.md), leader-elected together. */
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
@@ -25,6 +26,7 @@ import { NetworkControllerService } from './network-controller.service';
     { provide: HealthCheckTimer, useClass: SystemHealthCheckTimer },
     SlbHealthChecker,
     LoadBalancerReconciler,
+    EipReconciler,
     // Each controller is a provider and listed in CONTROLLERS' inject.
     {
       provide: CONTROLLERS,
@@ -35,6 +37,7 @@ import { NetworkControllerService } from './network-controller.service';
         ClusterIpRepairReconciler,
         KubeDnsServiceReconciler,
         LoadBalancerReconciler,
+        EipReconciler,
       ],
     },
     NetworkControllerService,

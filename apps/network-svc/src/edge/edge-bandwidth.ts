@@ -38,9 +38,9 @@ const FRAME_BYTES = 1514;
 const DEVICE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /**
- * Enforces per-address limits in the edge netns. Classification is nftables' (conntrack tells both directions of a
- * connection apart from any other), shaping HTB's: a packet whose `meta priority` is `1:<minor>` goes straight to
- * that class of the root HTB, so no tc filter is needed. The root qdisc of both devices and the table
+ * Enforces per-address limits in the edge netns. nftables classifies (conntrack ties both directions of a connection
+ * to the address it was opened to or SNATed to), HTB shapes: a packet whose `meta priority` is `1:<minor>` goes
+ * straight to that class of the root HTB, so no tc filter is needed. The root qdisc of both devices and the table
  * `skiff-edge-bw` belong to it; calls must not overlap.
  */
 export class EdgeBandwidth {

@@ -34,8 +34,11 @@ export class Iperf3ImageBuilder extends HostFilesImageBuilder<SeedIperf3Options>
   /** Absolute paths `ldd` resolves, the dynamic loader included; vDSO lines have none. */
   private async sharedLibraries(binary: string): Promise<string[]> {
     const { stdout } = await this.runner.run('ldd', [binary]);
-    const missing = stdout.split('\n').filter((line) => line.includes('=> not found'));
-    if (missing.length) throw new Error(`${binary} needs libraries this host lacks: ${missing.join(', ').trim()}`);
+    const missing = stdout
+      .split('\n')
+      .filter((line) => line.includes('=> not found'))
+      .map((line) => line.trim());
+    if (missing.length) throw new Error(`${binary} needs libraries this host lacks: ${missing.join(', ')}`);
     return [...stdout.matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)].map((m) => m[1]);
   }
 }

@@ -1,7 +1,8 @@
-// Starts (if needed) the local docker-registry mirror and seeds it with library/busybox built from busybox-static.
+// Starts (if needed) the local docker-registry mirror and seeds it with library/busybox built from busybox-static
+// and networkstatic/iperf3 built from the host's iperf3.
 // Usage (after `npm run build`): node dist/scripts/seed-registry.js [--state-dir DIR] [--port 5000] [--keep-running]
 import { connect } from 'node:net';
-import { BusyboxImageBuilder, RegistryProcess } from '@skiff/dev-registry';
+import { BusyboxImageBuilder, Iperf3ImageBuilder, RegistryProcess } from '@skiff/dev-registry';
 import * as path from 'node:path';
 import { errorMessage } from '@skiff/api-machinery';
 
@@ -30,9 +31,11 @@ async function main(): Promise<void> {
   const ours = !(await listening(port));
   if (ours) await registry.start();
   try {
-    const result = await new BusyboxImageBuilder().seed({ registry: registry.endpoint, workDir: stateDir });
-    const tags = result.tags.map((t) => `${registry.endpoint}/library/busybox:${t}`).join(', ');
-    console.log(result.pushed ? `seeded ${tags}` : `already seeded: ${tags}`);
+    for (const builder of [new BusyboxImageBuilder(), new Iperf3ImageBuilder()]) {
+      const result = await builder.seed({ registry: registry.endpoint, workDir: stateDir });
+      const tags = result.tags.map((t) => `${registry.endpoint}/${builder.image.repository}:${t}`).join(', ');
+      console.log(result.pushed ? `seeded ${tags}` : `already seeded: ${tags}`);
+    }
   } finally {
     if (ours && !process.argv.includes('--keep-running')) await registry.stop();
   }

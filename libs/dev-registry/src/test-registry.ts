@@ -2,9 +2,13 @@ import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { BusyboxImageBuilder } from './busybox-image.builder';
+import { Iperf3ImageBuilder } from './iperf3-image.builder';
 import { RegistryProcess } from './registry.process';
 
-/** A docker-registry of a test's own (free loopback port, own storage) seeded with busybox; stop() kills it by PID. */
+/**
+ * A docker-registry of a test's own (free loopback port, own storage) seeded with busybox and iperf3; stop() kills
+ * it by PID.
+ */
 export class TestRegistry {
   private constructor(
     readonly registry: RegistryProcess,
@@ -15,7 +19,8 @@ export class TestRegistry {
     await fs.mkdir(dir, { recursive: true });
     const registry = new RegistryProcess({ stateDir: dir, port: await freePort() });
     await registry.start();
-    await new BusyboxImageBuilder().seed({ registry: registry.endpoint, workDir: dir });
+    for (const builder of [new BusyboxImageBuilder(), new Iperf3ImageBuilder()])
+      await builder.seed({ registry: registry.endpoint, workDir: dir });
     return new TestRegistry(registry, dir);
   }
 

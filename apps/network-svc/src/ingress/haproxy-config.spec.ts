@@ -64,7 +64,14 @@ describe(haproxyConfig.name, () => {
   it('routes by host and path: element-wise prefixes, exact paths, case-insensitive regexes, wildcard hosts', () => {
     const m = model([be('web', [])]);
     m.frontends[0].hosts = [
-      { host: 'a.test', routes: [route('/x', 'web', { kind: 'exact' }), route('/api', 'web'), route('/v[0-9]', 'web', { kind: 'regex' })] },
+      {
+        host: 'a.test',
+        routes: [
+          route('/x', 'web', { kind: 'exact' }),
+          route('/api', 'web'),
+          route('/v[0-9]', 'web', { kind: 'regex' }),
+        ],
+      },
       { host: '*.b.test', routes: [route('/', 'web')] },
       { host: '', routes: [route('/', 'web')] },
     ];
@@ -88,8 +95,12 @@ describe(haproxyConfig.name, () => {
       'acl path_5 path -m beg /',
       'http-request set-var(txn.route) int(5) if !route_set path_5',
     ]);
-    expect(fe).toContain('http-request return status 404 content-type text/plain string "404 page not found" if !route_set || route_0');
-    expect(fe.filter((l) => l.startsWith('use_backend'))).toEqual([1, 2, 3, 4, 5].map((n) => `use_backend web if route_${n}`));
+    expect(fe).toContain(
+      'http-request return status 404 content-type text/plain string "404 page not found" if !route_set || route_0',
+    );
+    expect(fe.filter((l) => l.startsWith('use_backend'))).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `use_backend web if route_${n}`),
+    );
   });
 
   it('sends what no route takes to the default backend instead of 404', () => {
@@ -122,22 +133,34 @@ describe(haproxyConfig.name, () => {
   });
 
   it('picks a canary by header (always/never, or a value), then by weight', () => {
-    const byHeader = route('/', 'web', { canary: { ingress: 'default/c', backend: 'new', weight: 10, header: 'X-Canary' } });
-    const byValue = route('/', 'web', { canary: { ingress: 'default/c', backend: 'new', weight: 0, header: 'X-Canary', headerValue: 'yes' } });
+    const byHeader = route('/', 'web', {
+      canary: { ingress: 'default/c', backend: 'new', weight: 10, header: 'X-Canary' },
+    });
+    const byValue = route('/', 'web', {
+      canary: { ingress: 'default/c', backend: 'new', weight: 0, header: 'X-Canary', headerValue: 'yes' },
+    });
     const useLines = (r: ProxyRoute): string[] =>
-      linesOf(haproxyConfig(model([be('new', []), be('web', [])], [r]), STATE).config, 'frontend').filter((l) => l.startsWith('use_backend'));
+      linesOf(haproxyConfig(model([be('new', []), be('web', [])], [r]), STATE).config, 'frontend').filter((l) =>
+        l.startsWith('use_backend'),
+      );
     expect(useLines(byHeader)).toEqual([
       'use_backend new if route_1 { req.hdr(X-Canary) -m str always }',
       'use_backend web if route_1 { req.hdr(X-Canary) -m str never }',
       'use_backend new if route_1 { rand(100) lt 10 }',
       'use_backend web if route_1',
     ]);
-    expect(useLines(byValue)).toEqual(["use_backend new if route_1 { req.hdr(X-Canary) -m str 'yes' }", 'use_backend web if route_1']);
+    expect(useLines(byValue)).toEqual([
+      "use_backend new if route_1 { req.hdr(X-Canary) -m str 'yes' }",
+      'use_backend web if route_1',
+    ]);
   });
 
   it('serves HTTPS with the default certificate first and a crt-list of the rest, named by content', () => {
     const m = model([be('web', [])]);
-    m.certificates = [{ name: 'default_foo', pem: 'FOO PEM\n' }, { name: 'default_bar', pem: 'BAR PEM\n' }];
+    m.certificates = [
+      { name: 'default_foo', pem: 'FOO PEM\n' },
+      { name: 'default_bar', pem: 'BAR PEM\n' },
+    ];
     m.frontends[0].https = true;
     m.frontends[0].certificates = [
       { certificate: 'default_foo', hosts: ['foo.test', '*.foo.test'] },
@@ -182,7 +205,10 @@ describe(runtimeCommands.name, () => {
 
   it('needs nothing for the same model', () => {
     const prev = haproxyConfig(model([be('web', [ep(1)])]), STATE);
-    expect(runtimeCommands(prev, haproxyConfig(model([be('web', [ep(1)])]), STATE, prev))).toEqual({ reload: false, commands: [] });
+    expect(runtimeCommands(prev, haproxyConfig(model([be('web', [ep(1)])]), STATE, prev))).toEqual({
+      reload: false,
+      commands: [],
+    });
   });
 
   it('needs a reload when endpoints outgrow the slots or anything else changes', () => {

@@ -130,7 +130,10 @@ export function runtimeCommands(prev: HaproxyConfig, next: HaproxyConfig): Runti
     const b = next.structure.split('\n');
     const at = b.findIndex((line, i) => line !== a[i]);
     const line = at === -1 ? a[b.length] : b[at];
-    return { reload: true, reason: `the configuration changes beyond endpoints at line ${(at === -1 ? b.length : at) + 1}: ${line?.trim()}` };
+    return {
+      reload: true,
+      reason: `the configuration changes beyond endpoints at line ${(at === -1 ? b.length : at) + 1}: ${line?.trim()}`,
+    };
   }
   const ready: string[] = [];
   const maint: string[] = [];
@@ -139,7 +142,11 @@ export function runtimeCommands(prev: HaproxyConfig, next: HaproxyConfig): Runti
     slots.forEach((endpoint, i) => {
       if (sameEndpoint(before[i], endpoint)) return;
       const server = `${backend}/s${i + 1}`;
-      if (endpoint) ready.push(`set server ${server} addr ${endpoint.ip} port ${endpoint.port}`, `set server ${server} state ready`);
+      if (endpoint)
+        ready.push(
+          `set server ${server} addr ${endpoint.ip} port ${endpoint.port}`,
+          `set server ${server} state ready`,
+        );
       else maint.push(`set server ${server} state maint`);
     });
   }
@@ -149,7 +156,9 @@ export function runtimeCommands(prev: HaproxyConfig, next: HaproxyConfig): Runti
 function frontendLines(name: string, fe: ProxyFrontend, defaultCert: string, crtList: string | undefined): string[] {
   const lines = [`frontend ${name}`, `  bind ${fe.address}:80`];
   if (fe.https)
-    lines.push(`  bind ${fe.address}:443 ssl crt ${defaultCert}${crtList ? ` crt-list ${crtList}` : ''} alpn h2,http/1.1`);
+    lines.push(
+      `  bind ${fe.address}:443 ssl crt ${defaultCert}${crtList ? ` crt-list ${crtList}` : ''} alpn h2,http/1.1`,
+    );
   lines.push(
     // The client's own X-Forwarded-* are not trusted (ingress-nginx without use-forwarded-headers).
     '  http-request set-header X-Forwarded-For %[src]',
@@ -166,12 +175,16 @@ function frontendLines(name: string, fe: ProxyFrontend, defaultCert: string, crt
   const routes: ProxyRoute[] = [];
   fe.hosts.forEach((h, hi) => {
     const hostAcl = h.host === '' ? '' : ` host_${hi}`;
-    if (h.host.startsWith('*.')) lines.push(`  acl host_${hi} var(txn.host) -m reg ${q(`^[^.]+${h.host.slice(1).replace(/\./g, '\\.')}$`)}`);
+    if (h.host.startsWith('*.'))
+      lines.push(`  acl host_${hi} var(txn.host) -m reg ${q(`^[^.]+${h.host.slice(1).replace(/\./g, '\\.')}$`)}`);
     else if (h.host !== '') lines.push(`  acl host_${hi} var(txn.host) -m str ${h.host}`);
     for (const route of h.routes) {
       routes.push(route);
       const n = routes.length;
-      lines.push(...pathAcls(`path_${n}`, route), `  http-request set-var(txn.route) int(${n}) if !route_set${hostAcl} path_${n}`);
+      lines.push(
+        ...pathAcls(`path_${n}`, route),
+        `  http-request set-var(txn.route) int(${n}) if !route_set${hostAcl} path_${n}`,
+      );
     }
     if (hostAcl) lines.push(`  http-request set-var(txn.route) int(0) if !route_set${hostAcl}`);
   });
@@ -179,7 +192,8 @@ function frontendLines(name: string, fe: ProxyFrontend, defaultCert: string, crt
     const acl = `route_${i + 1}`;
     lines.push(`  acl ${acl} var(txn.route) -m int ${i + 1}`);
     if (r.redirectToHttps) lines.push(`  http-request redirect scheme https code 308 if ${acl} !{ ssl_fc }`);
-    if (r.allowedSources) lines.push(`  http-request deny deny_status 403 if ${acl} !{ src ${r.allowedSources.join(' ')} }`);
+    if (r.allowedSources)
+      lines.push(`  http-request deny deny_status 403 if ${acl} !{ src ${r.allowedSources.join(' ')} }`);
     if (r.maxBodyBytes !== undefined)
       lines.push(`  http-request deny deny_status 413 if ${acl} { req.hdr_val(content-length) gt ${r.maxBodyBytes} }`);
     if (r.rewriteTarget !== undefined) {
@@ -189,11 +203,14 @@ function frontendLines(name: string, fe: ProxyFrontend, defaultCert: string, crt
     }
   });
   if (!fe.defaultBackend)
-    lines.push('  http-request return status 404 content-type text/plain string "404 page not found" if !route_set || route_0');
+    lines.push(
+      '  http-request return status 404 content-type text/plain string "404 page not found" if !route_set || route_0',
+    );
   routes.forEach((r, i) => {
     const acl = `route_${i + 1}`;
     const c = r.canary;
-    if (c?.header && c.headerValue !== undefined) lines.push(`  use_backend ${c.backend} if ${acl} { req.hdr(${c.header}) -m str ${q(c.headerValue)} }`);
+    if (c?.header && c.headerValue !== undefined)
+      lines.push(`  use_backend ${c.backend} if ${acl} { req.hdr(${c.header}) -m str ${q(c.headerValue)} }`);
     else if (c?.header)
       lines.push(
         `  use_backend ${c.backend} if ${acl} { req.hdr(${c.header}) -m str always }`,
@@ -233,7 +250,9 @@ function backendLines(be: ProxyBackend, slots: Slot[]): (string | ServerLine)[] 
 function serverLine(l: ServerLine, withAddresses: boolean): string {
   const name = `  server s${l.index + 1}`;
   if (!withAddresses) return `${name} <slot>${l.options}`;
-  return l.slot ? `${name} ${l.slot.ip}:${l.slot.port}${l.options}` : `${name} ${FREE_SLOT_ADDRESS} disabled${l.options}`;
+  return l.slot
+    ? `${name} ${l.slot.ip}:${l.slot.port}${l.options}`
+    : `${name} ${FREE_SLOT_ADDRESS} disabled${l.options}`;
 }
 
 function placeEndpoints(endpoints: readonly ProxyEndpoint[], previous: Slot[] | undefined): Slot[] {

@@ -91,12 +91,18 @@ export class IngressProxy {
       }
       const staged = `${this.paths.config}.new`;
       await writeFile(staged, next.config, { mode: 0o600 });
-      const check = await this.runner.run(this.haproxy, ['-c', '-q', '-f', staged], { allowFailure: true });
+      const check = await this.runner.run(this.haproxy, ['-c', '-f', staged], { allowFailure: true });
       if (check.code !== 0) {
         await rm(staged, { force: true });
-        throw new IngressProxyError('InvalidConfig', `haproxy rejected the configuration: ${(check.stderr || check.stdout).trim()}`);
+        const output = `${check.stdout}\n${check.stderr}`.split('\n');
+        const alerts = output.filter((l) => l.includes('[ALERT]'));
+        throw new IngressProxyError(
+          'InvalidConfig',
+          `haproxy rejected the configuration: ${(alerts.length ? alerts : output).join('\n').trim()}`,
+        );
       }
-      const outcome = (await this.runningMaster()) === undefined ? await this.launch(staged) : await this.update(next, staged);
+      const outcome =
+        (await this.runningMaster()) === undefined ? await this.launch(staged) : await this.update(next, staged);
       this.applied = next;
       await this.prune(next.files);
       return outcome;
@@ -130,10 +136,26 @@ export class IngressProxy {
       const key = `${this.paths.defaultCertificate}.key`;
       const crt = `${this.paths.defaultCertificate}.crt`;
       await this.runner.run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-        '-subj', '/O=Skiff/CN=Skiff Ingress Default Certificate', '-keyout', key, '-out', crt,
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/O=Skiff/CN=Skiff Ingress Default Certificate',
+        '-keyout',
+        key,
+        '-out',
+        crt,
       ]);
-      await writeAtomically(this.paths.defaultCertificate, (await readFile(crt, 'utf8')) + (await readFile(key, 'utf8')));
+      await writeAtomically(
+        this.paths.defaultCertificate,
+        (await readFile(crt, 'utf8')) + (await readFile(key, 'utf8')),
+      );
       await rm(key);
       await rm(crt);
     }
@@ -147,8 +169,19 @@ export class IngressProxy {
     try {
       const child = this.runner.spawn(
         'ip',
-        ['netns', 'exec', this.options.netns, this.haproxy, '-W', '-S', `${this.paths.masterSocket},mode,600`,
-          '-f', this.paths.config, '-p', this.paths.pidFile],
+        [
+          'netns',
+          'exec',
+          this.options.netns,
+          this.haproxy,
+          '-W',
+          '-S',
+          `${this.paths.masterSocket},mode,600`,
+          '-f',
+          this.paths.config,
+          '-p',
+          this.paths.pidFile,
+        ],
         // Its own session, no pipes to us: it outlives network-svc.
         { detached: true, stdio: ['ignore', log, log] },
       );
@@ -165,7 +198,10 @@ export class IngressProxy {
       if (procs && procs.workers.length > 0 && procs.master === (await this.pidFromFile())) return 'started';
       await sleep(POLL_MS);
     }
-    throw new IngressProxyError('StartFailed', `haproxy did not start within ${this.timeoutMs} ms: ${await this.logTail()}`);
+    throw new IngressProxyError(
+      'StartFailed',
+      `haproxy did not start within ${this.timeoutMs} ms: ${await this.logTail()}`,
+    );
   }
 
   private async update(next: HaproxyConfig, staged: string): Promise<ApplyOutcome> {
@@ -176,11 +212,20 @@ export class IngressProxy {
         return 'unchanged';
       }
       // A runtime API that does not do as asked is answered with a reload, which starts from the config.
-      if (await this.runtime(decision.commands, next).then(() => true, () => false)) {
+      if (
+        await this.runtime(decision.commands, next).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await rename(staged, this.paths.config);
         return 'runtime';
       }
-    } else if (!decision && !this.reloadPending && (await readFile(this.paths.config, 'utf8').catch(() => '')) === next.config) {
+    } else if (
+      !decision &&
+      !this.reloadPending &&
+      (await readFile(this.paths.config, 'utf8').catch(() => '')) === next.config
+    ) {
       // Adopted: the running proxy already serves what the file on disk says.
       await rm(staged);
       return 'unchanged';
@@ -224,12 +269,18 @@ export class IngressProxy {
       const now = await this.processes();
       if (now && now.reloads > before.reloads) {
         if (now.failedReloads > 0)
-          throw new IngressProxyError('ReloadFailed', `the reload failed, the old workers keep serving: ${await this.logTail()}`);
+          throw new IngressProxyError(
+            'ReloadFailed',
+            `the reload failed, the old workers keep serving: ${await this.logTail()}`,
+          );
         if (now.workers.some((w) => !before.workers.includes(w))) return;
       }
       await sleep(POLL_MS);
     }
-    throw new IngressProxyError('ReloadFailed', `no new worker within ${this.timeoutMs} ms of the reload: ${await this.logTail()}`);
+    throw new IngressProxyError(
+      'ReloadFailed',
+      `no new worker within ${this.timeoutMs} ms of the reload: ${await this.logTail()}`,
+    );
   }
 
   private async stopNow(): Promise<void> {
@@ -282,7 +333,12 @@ export class IngressProxy {
     for (const line of text.split('\n')) {
       if (line.startsWith('# ')) section = line.slice(2).trim();
       const master = /^(\d+)\s+master\s+(\d+)(?:\s+\[failed:\s*(\d+)\])?/.exec(line);
-      if (master) Object.assign(procs, { master: Number(master[1]), reloads: Number(master[2]), failedReloads: Number(master[3] ?? 0) });
+      if (master)
+        Object.assign(procs, {
+          master: Number(master[1]),
+          reloads: Number(master[2]),
+          failedReloads: Number(master[3] ?? 0),
+        });
       const worker = /^(\d+)\s+worker\b/.exec(line);
       if (worker && section === 'workers') procs.workers.push(Number(worker[1]));
     }

@@ -104,8 +104,7 @@ export function ingressAnnotations(ingress: Ingress, warnings: IngressWarning[])
 
   const rewrite = get('rewrite-target');
   if (rewrite !== undefined) {
-    if (isConfigSafe(rewrite) && !rewrite.includes('\\'))
-      result.rewriteTarget = rewrite;
+    if (isConfigSafe(rewrite) && !rewrite.includes('\\')) result.rewriteTarget = rewrite;
     else warn('rewrite-target', `"${rewrite}" has whitespace, a quote or a backslash; ignored`);
   }
 

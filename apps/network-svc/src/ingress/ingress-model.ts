@@ -161,7 +161,13 @@ class ModelBuilder {
       const address = className === undefined ? undefined : addresses.get(className);
       if (address === undefined) continue;
       const annotations = ingressAnnotations(ingress, this.warnings);
-      own.push({ ingress, key: ingressKey(ingress), namespace: ingress.metadata.namespace ?? 'default', annotations, address });
+      own.push({
+        ingress,
+        key: ingressKey(ingress),
+        namespace: ingress.metadata.namespace ?? 'default',
+        annotations,
+        address,
+      });
     }
     for (const ing of own.filter((i) => !i.annotations.canary)) this.addIngress(this.frontend(ing.address), ing);
     for (const ing of own.filter((i) => i.annotations.canary)) this.addCanary(this.frontend(ing.address), ing);
@@ -189,7 +195,10 @@ class ModelBuilder {
     if (spec.defaultBackend) {
       const backend = this.backend(ing, spec.defaultBackend);
       if (backend && fe.defaultBackend)
-        this.warn(ing, `spec.defaultBackend ignored: ${fe.defaultBackend.ingress} sets the default backend of ${fe.address}`);
+        this.warn(
+          ing,
+          `spec.defaultBackend ignored: ${fe.defaultBackend.ingress} sets the default backend of ${fe.address}`,
+        );
       else if (backend) fe.defaultBackend = { backend, ingress: ing.key };
     }
     for (const tls of spec.tls ?? []) this.addTls(fe, ing, tls);
@@ -290,8 +299,15 @@ class ModelBuilder {
       return undefined;
     }
     const a = ing.annotations;
-    const options = { protocol: a.backendProtocol, readTimeoutSeconds: a.readTimeoutSeconds, affinityCookie: a.affinityCookie };
-    const plain = options.protocol === 'HTTP' && options.readTimeoutSeconds === DEFAULT_READ_TIMEOUT_SECONDS && !options.affinityCookie;
+    const options = {
+      protocol: a.backendProtocol,
+      readTimeoutSeconds: a.readTimeoutSeconds,
+      affinityCookie: a.affinityCookie,
+    };
+    const plain =
+      options.protocol === 'HTTP' &&
+      options.readTimeoutSeconds === DEFAULT_READ_TIMEOUT_SECONDS &&
+      !options.affinityCookie;
     // Options are part of the name: Ingresses that send to one Service port differently get distinct backends.
     const variant = plain ? '' : `_${createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 8)}`;
     const name = `${ing.namespace}_${svc.name}_${port}${variant}`;
@@ -299,7 +315,12 @@ class ModelBuilder {
     const resolved = resolveEndpoints(target, this.input.services, this.input.slices);
     if (resolved.problem) this.warn(ing, `${resolved.problem}; requests for it get 503`);
     if (!this.backends.has(name)) {
-      const backend: ProxyBackend = { name, service: `${ing.namespace}/${svc.name}:${port}`, ...options, endpoints: resolved.endpoints };
+      const backend: ProxyBackend = {
+        name,
+        service: `${ing.namespace}/${svc.name}:${port}`,
+        ...options,
+        endpoints: resolved.endpoints,
+      };
       if (!backend.affinityCookie) delete backend.affinityCookie;
       this.backends.set(name, backend);
     }

@@ -29,7 +29,7 @@ export function ingress(name: string, spec: Ingress['spec'], meta: Meta = {}): I
 export function rule(
   host: string | undefined,
   paths: Record<string, string>,
-  pathType = 'Prefix',
+  pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific' = 'Prefix',
 ): NonNullable<Ingress['spec']['rules']>[number] {
   return {
     host,
@@ -88,11 +88,29 @@ export function tlsSecret(name: string, crt: string, key: string, namespace = 'd
 export function selfSignedCertificate(host: string): { crt: string; key: string } {
   const dir = mkdtempSync(`${tmpdir()}/skiff-ingress-cert-`);
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`,
-      '-keyout', `${dir}/key.pem`, '-out', `${dir}/crt.pem`,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${host}`,
+        '-addext',
+        `subjectAltName=DNS:${host}`,
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/crt.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
     return { crt: readFileSync(`${dir}/crt.pem`, 'utf8'), key: readFileSync(`${dir}/key.pem`, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -217,10 +217,22 @@ const PORTS = { alpha: 18081, beta: 18082, gamma: 18083 };
     expect(await get('https://foo.test/')).toMatchObject({ status: '200', body: 'gamma' });
   });
 
-  it('reloads for a new host: a new worker serves it, the master stays', async () => {
+  it('reloads for a new host without refusing a request: a new worker serves it, the master stays', async () => {
     const before = await proxy.processes();
+    // New connections one after another for as long as the reload takes; each must be answered.
+    const flag = `${dir}/requesting`;
+    writeFileSync(flag, '');
+    const loop = inNetns([
+      'sh',
+      '-c',
+      `while [ -e ${flag} ]; do curl -s -o /dev/null -w '%{http_code}\\n' --resolve plain.test:80:${ADDRESS} http://plain.test/; done`,
+    ]);
     const extra = ingress('more', { rules: [rule('more.test', { '/': 'beta:80' })] });
-    expect(await proxy.apply(objects(PORTS.gamma, [extra]))).toBe('reloaded');
+    const outcome = await proxy.apply(objects(PORTS.gamma, [extra])).finally(() => rmSync(flag));
+    expect(outcome).toBe('reloaded');
+    const codes = (await loop).stdout.trim().split('\n');
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((c) => c !== '200')).toEqual([]);
     const after = await proxy.processes();
     expect(after?.master).toBe(before?.master);
     expect(after?.workers).not.toEqual(before?.workers);

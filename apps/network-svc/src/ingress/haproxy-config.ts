@@ -42,7 +42,7 @@ export interface HaproxyConfig {
 
 export type RuntimeUpdate = { reload: false; commands: string[] } | { reload: true; reason: string };
 
-export const MIN_SLOTS = 8;
+const MIN_SLOTS = 8;
 // Never used: a free slot is in maintenance until the runtime API gives it an endpoint.
 const FREE_SLOT_ADDRESS = '127.0.0.1:1';
 // ingress-nginx's proxy-connect-timeout and keepalive_timeout.

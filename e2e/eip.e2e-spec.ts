@@ -161,6 +161,52 @@ describe('EIP per pod: 1:1 NAT in the edge (kubectl, curl from an internet clien
     expect((await curlInternet(`http://${address}:8080/`)).code).not.toBe(0);
   }, 180_000);
 
+  it('holds an EIP with eip-bandwidth: 10 to 10 Mbit/s both ways (iperf3)', async () => {
+    const iperf = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'iperf',
+        annotations: { 'k8s.aliyun.com/eci-with-eip': 'true', 'k8s.aliyun.com/eip-bandwidth': '10' },
+      },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'iperf3',
+            image: 'networkstatic/iperf3',
+            readinessProbe: { tcpSocket: { port: 5201 }, periodSeconds: 1 },
+          },
+        ],
+      },
+    });
+    expect((await apply(iperf)).code).toBe(0);
+    expect((await k('wait', '--for=condition=Ready', 'pod/iperf', '--timeout=120s')).code).toBe(0);
+    const address = await eventually(
+      async () => (await annotation('iperf', 'k8s.aliyun.com/allocated-eipAddress')) || undefined,
+      30_000,
+      'the EIP',
+    );
+    const mbits = async (reverse: boolean) => {
+      const r = await eventually(
+        async () => {
+          const run = await client.run('iperf3', ['-c', address, '-t', '5', '-J', ...(reverse ? ['-R'] : [])], 30_000);
+          return run.code === 0 ? run.stdout : undefined;
+        },
+        60_000,
+        'an iperf3 run',
+      );
+      return (
+        (JSON.parse(r) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e6
+      );
+    };
+    const up = await mbits(false);
+    const down = await mbits(true);
+    expect(Math.abs(up - 10)).toBeLessThanOrEqual(1);
+    expect(Math.abs(down - 10)).toBeLessThanOrEqual(1);
+    expect((await k('delete', 'pod', 'iperf', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
   it("deletes the pod's own EIP with the pod", async () => {
     expect((await k('delete', 'pod', 'with-eip', '--wait=true')).code).toBe(0);
     await eventually(async () => (await cluster.kubectl(['get', 'eip', eipName])).code !== 0, 30_000, 'the EIP gone');

@@ -88,6 +88,13 @@ export async function internetClient(edge: TestEdge, host = 10): Promise<Interne
       await runCommand('ip', ['netns', 'exec', edge.netns, 'ip', 'link', 'del', outer]);
     },
   };
+  // network-svc makes the edge when it starts leading: wait for its internet side.
+  for (let i = 0; ; i++) {
+    const bridge = await runCommand('ip', ['netns', 'exec', edge.netns, 'ip', 'link', 'show', 'inet0']);
+    if (bridge.code === 0) break;
+    if (i === 150) throw new Error(`the edge ${edge.netns} has no internet side: ${bridge.stderr.trim()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   try {
     await must('ip', ['netns', 'add', netns]);
     await must('ip', [

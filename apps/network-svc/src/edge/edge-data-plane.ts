@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ServiceRules, updateRuleset } from '@skiff/service-routing';
 import { isDeepStrictEqual } from 'node:util';
+import { BandwidthLimit, EdgeBandwidth } from './edge-bandwidth';
 import { EdgeNetwork } from './edge-network';
 import { EDGE_TABLE, fullEdgeRuleset } from './edge-ruleset';
 
@@ -10,6 +11,8 @@ export interface EdgeContributor {
   prepare(): void;
   /** Its rules, by owner. */
   desiredRules(): Map<string, ServiceRules>;
+  /** Its bandwidth limits (an SLB's `bandwidth`, an EIP's), by owner. */
+  desiredLimits(): Map<string, BandwidthLimit>;
 }
 
 /**
@@ -23,9 +26,15 @@ export class EdgeDataPlane {
   private readonly log = new Logger(EdgeDataPlane.name);
   private readonly contributors: EdgeContributor[] = [];
   private applied = new Map<string, ServiceRules>();
+  private limits = new Map<string, BandwidthLimit>();
+  // EdgeBandwidth.apply calls must not overlap: they run one after another.
+  private shaping: Promise<void> = Promise.resolve();
   private convergedFor?: AbortSignal;
 
-  constructor(readonly network: EdgeNetwork) {}
+  constructor(
+    readonly network: EdgeNetwork,
+    private readonly bandwidth: EdgeBandwidth,
+  ) {}
 
   register(contributor: EdgeContributor): void {
     this.contributors.push(contributor);
@@ -37,9 +46,15 @@ export class EdgeDataPlane {
     await this.network.ensure();
     for (const c of this.contributors) c.prepare();
     const desired = new Map<string, ServiceRules>();
-    for (const c of this.contributors) for (const [owner, rules] of c.desiredRules()) desired.set(owner, rules);
+    const limits = new Map<string, BandwidthLimit>();
+    for (const c of this.contributors) {
+      for (const [owner, rules] of c.desiredRules()) desired.set(owner, rules);
+      for (const [owner, limit] of c.desiredLimits()) limits.set(owner, limit);
+    }
     await this.network.nft.apply(fullEdgeRuleset(desired.values()));
     this.applied = desired;
+    this.limits = limits;
+    await this.shape();
     this.convergedFor = term;
     this.log.log(`edge ${this.network.config.netns}: programmed ${desired.size} SLB listeners and EIPs`);
   }
@@ -58,6 +73,20 @@ export class EdgeDataPlane {
     }
     if (rules) this.applied.set(owner, rules);
     else this.applied.delete(owner);
+  }
+
+  /** One owner's bandwidth limit (undefined: none). */
+  async setLimit(owner: string, limit: BandwidthLimit | undefined): Promise<void> {
+    if (isDeepStrictEqual(this.limits.get(owner), limit)) return;
+    if (limit) this.limits.set(owner, limit);
+    else this.limits.delete(owner);
+    await this.shape();
+  }
+
+  private shape(): Promise<void> {
+    const next = this.shaping.then(() => this.bandwidth.apply([...this.limits.values()]));
+    this.shaping = next.catch(() => undefined);
+    return next;
   }
 
   /** The rules applied for an owner (another owner's listeners are checked against them). */

@@ -21,6 +21,7 @@ import {
 import { ServiceRules } from '@skiff/service-routing';
 import { createHash } from 'node:crypto';
 import { AddressPool, AddressPoolError } from '../edge/address-pool';
+import { BandwidthLimit } from '../edge/edge-bandwidth';
 import { EdgeContributor, EdgeDataPlane } from '../edge/edge-data-plane';
 import { EdgeMaps } from '../edge/edge-ruleset';
 import { EIP_POOL } from '../edge/edge.providers';
@@ -84,6 +85,16 @@ export class EipReconciler implements Controller, EdgeContributor {
     return out;
   }
 
+  desiredLimits(): Map<string, BandwidthLimit> {
+    const out = new Map<string, BandwidthLimit>();
+    for (const eip of this.eips.list()) {
+      const pod = this.boundPod(eip);
+      const address = this.pool.addressOf(eip.metadata.name!);
+      if (pod?.status?.podIP && address) out.set(OWNER + eip.metadata.name, limitOf(eip, address, pod.status.podIP));
+    }
+    return out;
+  }
+
   async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
     await this.dataPlane.ready(ctx.signal);
     if (key.startsWith(POD_KEY)) return this.reconcilePod(ctx, key.slice(POD_KEY.length));
@@ -118,6 +129,7 @@ export class EipReconciler implements Controller, EdgeContributor {
     const address = await this.ensureAddress(ctx, eip);
     if (!address) return { requeueAfterMs: RETRY_MS };
     await this.dataPlane.set(OWNER + eipName, natRules(address, podIP));
+    await this.dataPlane.setLimit(OWNER + eipName, limitOf(eip, address, podIP));
     if (eip.status?.phase !== 'InUse' || eip.status.pod !== key || eip.status.podIP !== podIP) {
       await this.writeStatus(ctx, eipName, { address, phase: 'InUse', pod: key, podIP });
     }
@@ -140,6 +152,7 @@ export class EipReconciler implements Controller, EdgeContributor {
     const eip = this.eips.get(undefined, name);
     if (!eip) {
       await this.dataPlane.set(OWNER + name, undefined);
+      await this.dataPlane.setLimit(OWNER + name, undefined);
       this.pool.release(name);
       return;
     }
@@ -186,6 +199,7 @@ export class EipReconciler implements Controller, EdgeContributor {
   private async unbind(ctx: ControllerContext, eip: ElasticIP, pod: Pod | undefined): Promise<void> {
     const name = eip.metadata.name!;
     await this.dataPlane.set(OWNER + name, undefined);
+    await this.dataPlane.setLimit(OWNER + name, undefined);
     if (eip.metadata.labels?.[EIP_POD_UID_LABEL]) {
       await ctx.client.resource(ELASTIC_IPS).delete(undefined, name).catch(ignoreNotFound);
       this.pool.release(name);
@@ -233,6 +247,11 @@ function eipNameOf(pod: Pod): string {
   const bound = pod.metadata.annotations?.[ECI_EIP_INSTANCE_ID_ANNOTATION];
   if (bound) return bound;
   return `eip-${createHash('sha256').update(pod.metadata.uid!).digest('hex').slice(0, 21)}`;
+}
+
+/** The EIP's bandwidth both ways, for connections to it and the pod's own through it. */
+function limitOf(eip: ElasticIP, address: string, podIp: string): BandwidthLimit {
+  return { address, podIp, mbit: eip.spec?.bandwidth ?? DEFAULT_EIP_BANDWIDTH_MBPS };
 }
 
 /** 1:1 NAT in the edge: the EIP to the pod, the pod's own connections to the internet side from the EIP. */

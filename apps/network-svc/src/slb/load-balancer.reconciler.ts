@@ -16,6 +16,7 @@ import { Ipv4Cidr, ServicePortPlan, servicePortPlans, ServiceRules } from '@skif
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { AddressPool, AddressPoolError } from '../edge/address-pool';
+import { BandwidthLimit } from '../edge/edge-bandwidth';
 import { EdgeContributor, EdgeDataPlane } from '../edge/edge-data-plane';
 import { SLB_POOL } from '../edge/edge.providers';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
@@ -97,6 +98,18 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     return out;
   }
 
+  desiredLimits(): Map<string, BandwidthLimit> {
+    const out = new Map<string, BandwidthLimit>();
+    for (const [key, slb] of this.slbOf) {
+      const { namespace, name } = splitKey(key);
+      const svc = this.services.get(namespace, name);
+      const address = this.pool.addressOf(slb);
+      const limit = svc && address && limitOf(address, slbOptionsOf(svc).options);
+      if (limit) out.set(OWNER + key, limit);
+    }
+    return out;
+  }
+
   async reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult | void> {
     await this.dataPlane.ready(ctx.signal);
     const { namespace, name } = splitKey(key);
@@ -124,6 +137,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     }
     this.slbOf.set(key, slb);
     await this.dataPlane.set(OWNER + key, rules);
+    await this.dataPlane.setLimit(OWNER + key, limitOf(address, options));
     await this.writeStatus(ctx, svc, slb, address);
   }
 
@@ -193,6 +207,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
   private async release(ctx: ControllerContext, key: string, svc: Service | undefined): Promise<void> {
     this.health.unwatch(key);
     await this.dataPlane.set(OWNER + key, undefined);
+    await this.dataPlane.setLimit(OWNER + key, undefined);
     const slb = this.slbOf.get(key);
     this.slbOf.delete(key);
     if (slb && ![...this.slbOf.values()].includes(slb)) this.pool.release(slb);
@@ -207,6 +222,11 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
       ignoreNotFound(err);
     }
   }
+}
+
+/** The SLB's bandwidth cap, on its own address (a Service reusing another's SLB does not set it). */
+function limitOf(address: string, options: SlbOptions): BandwidthLimit | undefined {
+  return options.bandwidthMbps && !options.loadBalancerId ? { address, mbit: options.bandwidthMbps } : undefined;
 }
 
 function isOurs(svc: Service): boolean {

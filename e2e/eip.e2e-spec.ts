@@ -1,4 +1,4 @@
-import { eventually, internetClient, InternetClient, runCommand, startTestCluster, TestCluster } from '@skiff/testing';
+import { eventually, internetClient, InternetClient, startTestCluster, TestCluster } from '@skiff/testing';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

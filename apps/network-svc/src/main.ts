@@ -7,6 +7,7 @@ import { clusterIpSubjects, ipamSubjects } from '@skiff/messaging';
 import { ProcessRunner } from '@skiff/host-tools';
 import { AppModule } from './app.module';
 import { EdgeNetwork } from './edge/edge-network';
+import { ingressProxyOf } from './edge/edge.providers';
 import { natsTransportOptions } from './platform/nats-transport';
 
 async function bootstrap(): Promise<void> {
@@ -26,6 +27,7 @@ async function bootstrap(): Promise<void> {
 /** `network-svc cleanup`: removes the edge (its netns, veth, routes, nft tables and the Ingress proxy). */
 async function cleanup(): Promise<void> {
   const config = loadNetworkSvcConfig();
+  await ingressProxyOf(config).remove();
   await new EdgeNetwork(config.edge, config.vswitchCidr, new ProcessRunner()).remove();
   new Logger('network-svc').log(`removed the edge ${config.edge.netns}`);
 }

@@ -115,6 +115,8 @@ export interface EdgeConfig {
   eipPool: string;
   /** The internet side (SKIFF_EDGE_INTERNET_CIDR): the edge is its first address, on `inet0`. */
   internetCidr: string;
+  /** The Ingress proxy's config, certificates and sockets (SKIFF_EDGE_STATE_DIR; default /var/lib/skiff/<netns>). */
+  stateDir: string;
 }
 
 export interface ClusterDnsConfig {
@@ -164,6 +166,7 @@ export function loadEdgeConfig(env = new EnvReader()): EdgeConfig {
     slbPool: ipv4CidrOf(env, 'SKIFF_SLB_POOL', '198.18.0.0/24', 16, 30),
     eipPool: ipv4CidrOf(env, 'SKIFF_EIP_POOL', '198.19.0.0/24', 16, 30),
     internetCidr: ipv4CidrOf(env, 'SKIFF_EDGE_INTERNET_CIDR', '198.18.254.0/24', 16, 30),
+    stateDir: path.resolve(env.string('SKIFF_EDGE_STATE_DIR', path.join('/var/lib/skiff', netns))),
   };
 }
 

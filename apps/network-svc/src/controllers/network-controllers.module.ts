@@ -7,12 +7,13 @@ import { EndpointSliceReconciler } from '../endpoints/endpoint-slice.reconciler'
 import { EndpointsReconciler } from '../endpoints/endpoints.reconciler';
 import { edgeProviders } from '../edge/edge.providers';
 import { EipReconciler } from '../eip/eip.reconciler';
+import { IngressReconciler } from '../ingress/ingress.reconciler';
 import { LoadBalancerReconciler } from '../slb/load-balancer.reconciler';
 import { NetSlbBackendProber, SlbBackendProber } from '../slb/slb-backend-prober';
 import { HealthCheckTimer, SlbHealthChecker, SystemHealthCheckTimer } from '../slb/slb-health-checker';
 import { NetworkControllerService } from './network-controller.service';
 
-/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs, EIPs) on the shared controller runtime (docs/controllers.md), leader-elected together. */
+/** network-svc's controllers (Endpoints, EndpointSlices, ClusterIP repair, the kube-dns Service, SLBs, EIPs, Ingress) on the shared controller runtime (docs/controllers.md), leader-elected together. */
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
@@ -27,6 +28,7 @@ import { NetworkControllerService } from './network-controller.service';
     SlbHealthChecker,
     LoadBalancerReconciler,
     EipReconciler,
+    IngressReconciler,
     // Each controller is a provider and listed in CONTROLLERS' inject.
     {
       provide: CONTROLLERS,
@@ -38,6 +40,7 @@ import { NetworkControllerService } from './network-controller.service';
         KubeDnsServiceReconciler,
         LoadBalancerReconciler,
         EipReconciler,
+        IngressReconciler,
       ],
     },
     NetworkControllerService,

@@ -38,7 +38,7 @@ export class AddressPool {
 
   /** Forgets the owners named `prefix…`, then records what the API says they hold (a conflict keeps the first). */
   seed(prefix: string, held: Iterable<{ owner: string; address: string }>): void {
-    for (const owner of [...this.byOwner.keys()]) if (owner.startsWith(prefix)) this.release(owner);
+    for (const owner of this.owners(prefix)) this.release(owner);
     for (const { owner, address } of held) {
       if (this.contains(address) && !this.byAddress.has(address) && !this.byOwner.has(owner)) this.hold(owner, address);
     }
@@ -76,6 +76,11 @@ export class AddressPool {
       }
     }
     throw new AddressPoolError('Exhausted', `no free address left in ${this.range.cidr}`);
+  }
+
+  /** The owners named `prefix…`. */
+  owners(prefix: string): string[] {
+    return [...this.byOwner.keys()].filter((o) => o.startsWith(prefix));
   }
 
   release(owner: string): string | undefined {

@@ -4,6 +4,8 @@ import { ProcessRunner } from '@skiff/host-tools';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
 import { AddressPool } from './address-pool';
 import { EdgeDataPlane } from './edge-data-plane';
+import { HaproxyCli } from '../ingress/haproxy-cli';
+import { IngressProxy } from '../ingress/haproxy-process';
 import { EdgeBandwidth } from './edge-bandwidth';
 import { EDGE_HOST_LINK, EDGE_INTERNET_BRIDGE, EdgeNetwork } from './edge-network';
 
@@ -31,6 +33,11 @@ export const edgeProviders: Provider[] = [
     inject: [EdgeNetwork],
   },
   {
+    provide: IngressProxy,
+    useFactory: (c: NetworkSvcConfig) => ingressProxyOf(c),
+    inject: [NETWORK_SVC_CONFIG],
+  },
+  {
     provide: SLB_POOL,
     useFactory: (c: NetworkSvcConfig) => new AddressPool(c.edge.slbPool),
     inject: [NETWORK_SVC_CONFIG],
@@ -41,3 +48,8 @@ export const edgeProviders: Provider[] = [
     inject: [NETWORK_SVC_CONFIG],
   },
 ];
+
+/** The edge's Ingress proxy (HAProxy in the edge netns, its state in SKIFF_EDGE_STATE_DIR). */
+export function ingressProxyOf(c: NetworkSvcConfig): IngressProxy {
+  return new IngressProxy(new ProcessRunner(), new HaproxyCli(), { netns: c.edge.netns, stateDir: c.edge.stateDir });
+}

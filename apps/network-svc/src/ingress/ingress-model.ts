@@ -134,6 +134,11 @@ const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
  * and backends with their ready endpoints. Ingresses are taken oldest first, so the older one keeps a host/path
  * two of them claim. Whatever cannot be honoured is left out with a warning naming the Ingress.
  */
+/** An Ingress's class: `spec.ingressClassName`, the legacy annotation, or the default class. */
+export function classNameOf(ingress: Ingress, defaultClass: string | undefined): string | undefined {
+  return ingress.spec.ingressClassName ?? ingress.metadata.annotations?.[LEGACY_CLASS_ANNOTATION] ?? defaultClass;
+}
+
 export function ingressProxyModel(input: IngressProxyInput): IngressProxyResult {
   const builder = new ModelBuilder(input);
   return builder.build();
@@ -154,10 +159,7 @@ class ModelBuilder {
     for (const address of addresses.values()) this.frontend(address);
     const own: (OwnIngress & { address: string })[] = [];
     for (const ingress of [...this.input.ingresses].sort(olderFirst)) {
-      const className =
-        ingress.spec.ingressClassName ??
-        ingress.metadata.annotations?.[LEGACY_CLASS_ANNOTATION] ??
-        this.input.defaultClass;
+      const className = classNameOf(ingress, this.input.defaultClass);
       const address = className === undefined ? undefined : addresses.get(className);
       if (address === undefined) continue;
       const annotations = ingressAnnotations(ingress, this.warnings);

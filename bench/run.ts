@@ -4,6 +4,7 @@ import { repoRoot } from '@skiff/stack';
 import { runApiBench } from './api.bench';
 import { runFootprintBench } from './footprint.bench';
 import { runDnsBench } from './dns.bench';
+import { runEdgeBench } from './edge.bench';
 import { runServicesBench } from './services.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
@@ -26,6 +27,7 @@ const BENCHES = {
   workloads: runWorkloads,
   footprint: runFootprint,
   network: runNetwork,
+  edge: runEdge,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -43,7 +45,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -142,6 +144,16 @@ async function runNetwork(cores: number): Promise<void> {
     () => `Service data plane (${cores} cores, node ${process.version}); wrk latency, propagation`,
     'wrk, the pods and the cluster share these cores',
     () => runServicesBench(log),
+  );
+}
+
+async function runEdge(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'edge',
+    () => `Edge: SLB, Ingress (${cores} cores, node ${process.version}); wrk from an internet client netns`,
+    'wrk, HAProxy, the pods and the cluster share these cores',
+    () => runEdgeBench(log),
   );
 }
 

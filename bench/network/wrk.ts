@@ -8,6 +8,8 @@ export interface WrkResult {
   p99: number;
   requests: number;
   socketErrors: string;
+  /** Requests that failed: socket errors (connect, read, write, timeout) and answers other than 2xx/3xx. */
+  failed: number;
 }
 
 export interface WrkOptions {
@@ -17,6 +19,8 @@ export interface WrkOptions {
   seconds: number;
   connections: number;
   threads: number;
+  /** Extra request headers, e.g. `Host: shop.example.com`. */
+  headers?: string[];
 }
 
 /** Runs Debian's wrk inside a pod's netns, so its traffic takes the same path as the pod's own. */
@@ -30,6 +34,7 @@ export function runWrk(o: WrkOptions): Promise<WrkResult> {
     `-c${o.connections}`,
     `-d${o.seconds}s`,
     '--latency',
+    ...(o.headers ?? []).flatMap((h) => ['-H', h]),
     o.url,
   ];
   return new Promise((resolve, reject) => {
@@ -57,10 +62,17 @@ export function parseWrk(url: string, out: string): WrkResult {
     p99: toMs(p99[1], p99[2]),
     requests: Number(requests[1]),
     socketErrors: /Socket errors: (.*)/.exec(out)?.[1] ?? 'none',
+    failed: failedOf(out),
   };
 }
 
 function toMs(value: string, unit: string): number {
   const v = Number(value);
   return unit === 'us' ? v / 1000 : unit === 's' ? v * 1000 : v;
+}
+
+function failedOf(out: string): number {
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return (socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
 }

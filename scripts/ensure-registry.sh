@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the loopback registry that mirrors docker.io for sandboxes, if it is not running
-# (scripts/seed-registry.ts puts busybox in it). Used by ensure-system.sh and the container image.
+# (scripts/seed-registry.ts puts busybox and iperf3 in it). Used by ensure-system.sh and the container image.
 set -euo pipefail
 
 reachable() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -22,7 +22,7 @@ import { SLB_ANNOTATION_PREFIX } from './slb-options';
 type Handler = (obj: KubeObject) => void;
 const keyOf = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 // Not structuredClone: under Jest its objects come from another realm, which isDeepStrictEqual tells apart.
-const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+const clone = <T>(o: T): T => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
 
 /** An API server whose writes reach the informer caches on `sync()`; records writes, events and enqueued keys. */
 class FakeCluster {

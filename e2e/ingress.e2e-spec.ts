@@ -263,6 +263,41 @@ describe('Ingress without a controller: the built-in proxy in the edge (kubectl,
     await eventually(async () => (await answer(cafe, 'https://cafe.example.com/coffee')).code === 200, 60_000, '200');
   }, 120_000);
 
+  it('keeps serving while network-svc restarts; the new one adopts the proxy and applies changes', async () => {
+    let answered = 0;
+    const failures: string[] = [];
+    let done = false;
+    const loop = (async () => {
+      while (!done) {
+        const r = await answer(cafe, 'https://cafe.example.com/tea');
+        if (r.code === 200) answered++;
+        else failures.push(`${r.code} ${r.stderr.trim()}`);
+      }
+    })();
+    await cluster.stack.restart('network-svc');
+    expect(
+      (
+        await k(
+          'patch',
+          'ingress',
+          'cafe-ingress',
+          '--type=json',
+          '-p',
+          '[{"op":"add","path":"/spec/rules/0/http/paths/-","value":{"path":"/index.html","pathType":"Exact","backend":{"service":{"name":"coffee-svc","port":{"number":80}}}}}]',
+        )
+      ).code,
+    ).toBe(0);
+    await eventually(
+      async () => (await answer(cafe, 'https://cafe.example.com/index.html')).code === 200,
+      90_000,
+      'the new path after the restart',
+    );
+    done = true;
+    await loop;
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
+  }, 180_000);
+
   it('takes the address off an Ingress whose class is not served', async () => {
     expect(
       (await k('patch', 'ingress', 'shop', '--type=merge', '-p', '{"spec":{"ingressClassName":"other"}}')).code,

@@ -103,6 +103,55 @@ describe('LoadBalancer Services: an SLB in the edge (kubectl, curl from the host
     expect(peer.stdout.trim()).toBe(`[::ffff:${client.address}]`);
   }, 60_000);
 
+  it('keeps serving while network-svc restarts, and the new one converges', async () => {
+    let answered = 0;
+    const failures: string[] = [];
+    let done = false;
+    const loop = (async () => {
+      while (!done) {
+        const r = await curlInternet(`http://${address}/`);
+        if (r.code === 0) answered++;
+        else failures.push(r.stderr.trim());
+      }
+    })();
+    await cluster.stack.restart('network-svc');
+    // The restarted network-svc leads again and hands out addresses: the edge is its again.
+    expect((await apply(lbService('after-restart', {}))).code).toBe(0);
+    await eventually(
+      async () => (await ingressIP('after-restart')) || undefined,
+      90_000,
+      'an address after the restart',
+    );
+    done = true;
+    await loop;
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
+    expect((await k('delete', 'svc', 'after-restart')).code).toBe(0);
+  }, 180_000);
+
+  it('names a bad annotation in a Warning event', async () => {
+    const svc = lbService('typo', {
+      'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-scheduler': 'fastest',
+      'service.beta.kubernetes.io/alicloud-loadbalancer-health-check-intervall': '5',
+    });
+    expect((await apply(svc)).code).toBe(0);
+    const events = await eventually(
+      async () => {
+        const out = (
+          await k('get', 'events', '--field-selector', 'involvedObject.name=typo', '-o', 'jsonpath={.items[*].message}')
+        ).stdout;
+        return out.includes('scheduler') && out.includes('intervall') ? out : undefined;
+      },
+      30_000,
+      'Warning events',
+    );
+    expect(events).toContain('service.beta.kubernetes.io/alibaba-cloud-loadbalancer-scheduler');
+    expect(events).toContain('service.beta.kubernetes.io/alicloud-loadbalancer-health-check-intervall');
+    // It still gets its SLB, with the defaults.
+    await eventually(async () => (await ingressIP('typo')) || undefined, 30_000, 'an address');
+    expect((await k('delete', 'svc', 'typo')).code).toBe(0);
+  }, 60_000);
+
   it('leaves one backend answering after scaling to 1', async () => {
     expect((await k('scale', 'deployment/web', '--replicas=1')).code).toBe(0);
     const only = await eventually(

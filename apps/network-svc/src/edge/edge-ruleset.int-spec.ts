@@ -187,4 +187,19 @@ function normalized(json: string): Record<string, unknown> {
     await nft.apply(updateRuleset(EDGE_TABLE, [{ after: reuser }]));
     expect(await table()).toEqual(await fullTableOf([owner, reuser]));
   });
+
+  it('takes out a Service reusing the SLB, then its owner, each leaving the table of what is left', async () => {
+    await fullTableOf([owner, reuser]);
+    await nft.apply(updateRuleset(EDGE_TABLE, [{ before: reuser }]));
+    expect(await table()).toEqual(await fullTableOf([owner]));
+    await nft.apply(updateRuleset(EDGE_TABLE, [{ before: owner }]));
+    expect(await table()).toEqual(await fullTableOf([]));
+  });
+
+  it('takes out the owner of a reused SLB, then the Service reusing it', async () => {
+    await fullTableOf([owner, reuser]);
+    await nft.apply(updateRuleset(EDGE_TABLE, [{ before: owner }]));
+    await nft.apply(updateRuleset(EDGE_TABLE, [{ before: reuser }]));
+    expect(await table()).toEqual(await fullTableOf([]));
+  });
 });

@@ -59,6 +59,8 @@ export class EipReconciler implements Controller, EdgeContributor {
       this.pods.on(e, (pod) => {
         if (wantsEip(pod) || pod.metadata.annotations?.[ALLOCATED_EIP_INSTANCE_ID_ANNOTATION])
           ctx.enqueue(POD_KEY + objectKey(pod));
+        // Its own EIP goes with it, bound or not.
+        if (pod.metadata.annotations?.[ECI_WITH_EIP_ANNOTATION] === 'true') ctx.enqueue(eipNameOf(pod));
       });
       this.eips.on(e, (eip) => {
         ctx.enqueue(eip.metadata.name!);
@@ -157,6 +159,13 @@ export class EipReconciler implements Controller, EdgeContributor {
       return;
     }
     const holder = eip.status?.pod;
+    // A pod's own EIP whose pod is gone or done before it was ever bound.
+    const uid = eip.metadata.labels?.[EIP_POD_UID_LABEL];
+    if (uid && !holder && !this.pods.list().some((p) => p.metadata.uid === uid && !isDone(p))) {
+      await ctx.client.resource(ELASTIC_IPS).delete(undefined, name).catch(ignoreNotFound);
+      this.pool.release(name);
+      return;
+    }
     const address = await this.ensureAddress(ctx, eip);
     if (address && !eip.status?.phase && !holder) await this.writeStatus(ctx, name, { address, phase: 'Available' });
     // A pod it was bound to that is gone (deleted while network-svc was away): free it.

@@ -136,6 +136,9 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
       return { requeueAfterMs: RETRY_MS };
     }
     this.slbOf.set(key, slb);
+    // The SLB's address moved: the Services reusing it move with it.
+    if (servedAddress(svc) !== address)
+      for (const [other, otherSlb] of this.slbOf) if (other !== key && otherSlb === slb) ctx.enqueue(other);
     await this.dataPlane.set(OWNER + key, rules);
     await this.dataPlane.setLimit(OWNER + key, limitOf(address, options));
     await this.writeStatus(ctx, svc, slb, address);

@@ -28,7 +28,8 @@ export function slbRulesOf(
     pick: options.scheduler === 'wlc' ? 'random' : 'round-robin',
     hairpin: false,
   });
-  if (!ownsAddress) return rules;
+  // The address is the owner's: a Service reusing the SLB must not delete it from service-addresses when it goes.
+  if (!ownsAddress) return { ...rules, addresses: [] };
   if (options.addressType === 'intranet')
     rules.elements.push({ map: EdgeMaps.intranetOnly, key: address, verdict: 'drop' });
   const acl: string[] = [];

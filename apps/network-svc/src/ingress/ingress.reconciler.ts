@@ -63,6 +63,7 @@ export class IngressReconciler implements Controller, EdgeContributor {
   private secrets!: Informer<Secret>;
   private classesEnsuredFor?: AbortSignal;
   private proxyStarted = false;
+  private warned = new Set<string>();
 
   constructor(
     private readonly dataPlane: EdgeDataPlane,
@@ -119,12 +120,17 @@ export class IngressReconciler implements Controller, EdgeContributor {
       slices: this.slices.list(),
       secrets: this.secrets.list(),
     });
+    // Each warning is said once while it lasts, not at every endpoint change in the cluster.
+    const warned = new Set<string>();
     for (const w of warnings) {
       const [namespace, name] = w.ingress.split('/');
       const ingress = this.ingresses.get(namespace, name);
       const message = w.annotation ? `${w.annotation}: ${w.message}` : w.message;
-      if (ingress) void ctx.events.record(ingress, 'Warning', 'InvalidIngressSpec', message);
+      const key = `${ingress?.metadata.uid}\u0000${message}`;
+      warned.add(key);
+      if (ingress && !this.warned.has(key)) void ctx.events.record(ingress, 'Warning', 'InvalidIngressSpec', message);
     }
+    this.warned = warned;
     if (!this.proxyStarted) {
       if (await this.proxy.start()) this.log.log('adopted the running Ingress proxy');
       this.proxyStarted = true;

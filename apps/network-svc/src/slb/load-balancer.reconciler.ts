@@ -46,6 +46,8 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
   private readonly vswitch: Ipv4Cidr;
   /** Service key → the SLB it is on. */
   private readonly slbOf = new Map<string, string>();
+  /** Service key → the warnings last recorded for it. */
+  private readonly warned = new Map<string, string>();
   private enqueue?: (key: string) => void;
 
   constructor(
@@ -116,14 +118,18 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     const svc = this.services.get(namespace, name);
     if (!svc || !isOurs(svc)) return this.release(ctx, key, svc);
     const { options, warnings } = slbOptionsOf(svc);
-    for (const w of warnings)
-      void ctx.events.record(svc, 'Warning', 'InvalidLoadBalancerSpec', `${w.annotation}: ${w.message}`);
+    // Said once per change of what is wrong, not at every endpoint change.
+    const said = warnings.map((w) => `${w.annotation}: ${w.message}`);
+    if (this.warned.get(key) !== said.join('\n')) {
+      for (const message of said) void ctx.events.record(svc, 'Warning', 'InvalidLoadBalancerSpec', message);
+      this.warned.set(key, said.join('\n'));
+    }
     const slb = slbIdOf(svc, options);
     const previous = this.slbOf.get(key);
     if (previous && previous !== slb) await this.release(ctx, key, undefined);
     let address: string;
     try {
-      address = this.addressFor(key, slb, svc, options);
+      address = this.addressFor(slb, svc, options);
     } catch (err) {
       if (!(err instanceof AddressPoolError)) throw err;
       void ctx.events.record(svc, 'Warning', 'SyncLoadBalancerFailed', `Error syncing load balancer: ${err.message}`);
@@ -144,7 +150,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
     await this.writeStatus(ctx, svc, slb, address);
   }
 
-  private addressFor(key: string, slb: string, svc: Service, options: SlbOptions): string {
+  private addressFor(slb: string, svc: Service, options: SlbOptions): string {
     if (options.loadBalancerId) {
       // Reusing an SLB: it must exist, held by the Service that made it.
       const address = this.pool.addressOf(slb);
@@ -209,6 +215,7 @@ export class LoadBalancerReconciler implements Controller, EdgeContributor {
   /** The Service is gone or no longer ours: its listeners go, and its SLB when no other Service is on it. */
   private async release(ctx: ControllerContext, key: string, svc: Service | undefined): Promise<void> {
     this.health.unwatch(key);
+    this.warned.delete(key);
     await this.dataPlane.set(OWNER + key, undefined);
     await this.dataPlane.setLimit(OWNER + key, undefined);
     const slb = this.slbOf.get(key);

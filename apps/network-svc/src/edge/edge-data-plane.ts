@@ -29,7 +29,7 @@ export class EdgeDataPlane {
   private limits = new Map<string, BandwidthLimit>();
   // EdgeBandwidth.apply calls must not overlap: they run one after another.
   private shaping: Promise<void> = Promise.resolve();
-  private convergedFor?: AbortSignal;
+  private converging?: { term: AbortSignal; promise: Promise<void> };
 
   constructor(
     readonly network: EdgeNetwork,
@@ -41,8 +41,20 @@ export class EdgeDataPlane {
   }
 
   /** Converges the netns and the table once per term (`term` is the term's abort signal), and again after a failure. */
-  async ready(term: AbortSignal): Promise<void> {
-    if (this.convergedFor === term) return;
+  ready(term: AbortSignal): Promise<void> {
+    // Every controller of the edge waits for the same convergence: a second one would re-seed the pools and
+    // rewrite the table under changes the first controllers already made.
+    if (this.converging?.term !== term) {
+      const promise = this.converge();
+      this.converging = { term, promise };
+      promise.catch(() => {
+        if (this.converging?.promise === promise) this.converging = undefined;
+      });
+    }
+    return this.converging!.promise;
+  }
+
+  private async converge(): Promise<void> {
     await this.network.ensure();
     for (const c of this.contributors) c.prepare();
     const desired = new Map<string, ServiceRules>();
@@ -55,7 +67,6 @@ export class EdgeDataPlane {
     this.applied = desired;
     this.limits = limits;
     await this.shape();
-    this.convergedFor = term;
     this.log.log(`edge ${this.network.config.netns}: programmed ${desired.size} SLB listeners and EIPs`);
   }
 
@@ -68,7 +79,7 @@ export class EdgeDataPlane {
       if (script) await this.network.nft.apply(script);
     } catch (err) {
       // The table is not what we think (someone flushed it, the netns went away): the next pass rewrites it all.
-      this.convergedFor = undefined;
+      this.converging = undefined;
       throw err;
     }
     if (rules) this.applied.set(owner, rules);

@@ -4,10 +4,10 @@ import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Agent } from 'node:https';
-import { KubeHttpClient, openWatchStream } from './kube-http';
+import { KubeHttpClient } from './kube-http';
 import { startKeepAliveServer } from './network/keepalive-server';
 import { ReachProber } from './network/reach-prober';
+import { ReadinessWatch } from './network/readiness-watch';
 import { runWrk, WrkResult } from './network/wrk';
 import { BenchRow } from './report';
 import { summarize } from './stats';
@@ -163,7 +163,7 @@ export async function runEdgeBench(log: Log): Promise<EdgeBenchResults> {
     }
 
     log(`edge: propagation, ${SAMPLES} samples (Ready on a watch → answered through the SLB and the Ingress)`);
-    const readiness = new ReadinessWatch(cluster, 'solo');
+    const readiness = new ReadinessWatch(cluster, NAMESPACE, 'solo');
     await readiness.open();
     try {
       await samplePropagation(cluster, readiness, slbProbe, ingressProbe, out);
@@ -284,60 +284,6 @@ async function until(read: () => Promise<string>, timeoutMs = 60_000): Promise<s
 
 async function jsonpath(cluster: TestCluster, what: string, expr: string): Promise<string> {
   return (await cluster.kubectl(['get', '-n', NAMESPACE, what, '-o', `jsonpath=${expr}`])).stdout;
-}
-
-/** One pod's Ready condition as a watch sees it, with the Date.now() of each flip. */
-class ReadinessWatch {
-  private ready?: boolean;
-  private readonly waiters: { want: boolean; resolve: (at: number) => void }[] = [];
-  private readonly agent: Agent;
-  private close_?: () => void;
-
-  constructor(
-    private readonly cluster: TestCluster,
-    private readonly pod: string,
-  ) {
-    this.agent = new Agent({ keepAlive: false, ca: cluster.stack.ca });
-  }
-
-  async open(): Promise<void> {
-    const url = `/api/v1/namespaces/${NAMESPACE}/pods?watch=true&fieldSelector=metadata.name%3D${this.pod}&timeoutSeconds=3600`;
-    const stream = openWatchStream(this.cluster.stack, this.agent, url, (line) => {
-      const at = Date.now();
-      const e = JSON.parse(line) as { object: { status?: { conditions?: { type: string; status: string }[] } } };
-      const ready = e.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      if (ready === this.ready) return;
-      this.ready = ready;
-      for (const w of this.waiters.splice(0)) {
-        if (w.want === ready) w.resolve(at);
-        else this.waiters.push(w);
-      }
-    });
-    this.close_ = stream.close;
-    await stream.opened;
-  }
-
-  until(want: boolean, timeoutMs: number): Promise<number> {
-    if (this.ready === want && want === false) return Promise.resolve(Date.now());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`pod not ${want ? 'Ready' : 'un-ready'} within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        want,
-        resolve: (at) => {
-          clearTimeout(timer);
-          resolve(at);
-        },
-      });
-    });
-  }
-
-  close(): void {
-    this.close_?.();
-    this.agent.destroy();
-  }
 }
 
 function rowsOf(out: EdgeBenchResults): BenchRow[] {

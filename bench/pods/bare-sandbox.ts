@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
-import { mustRun, runCommand } from './host-command';
+import { runCommand } from '@skiff/testing';
+import { mustRun } from './host-command';
 import { errorMessage } from '@skiff/api-machinery';
 
 export type BareRuntime = 'runc' | 'runsc';

@@ -1,24 +1,4 @@
-import { execFile } from 'node:child_process';
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a host tool (runc, mount, ip …) and never throws: the caller decides what a failure means. */
-export function runCommand(file: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
+import { runCommand } from '@skiff/testing';
 
 /** Like runCommand but a non-zero exit is an error naming the command. */
 export async function mustRun(file: string, args: string[], timeoutMs?: number): Promise<string> {

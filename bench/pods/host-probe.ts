@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { KubeHttpClient } from '../kube-http';
 import { percentile } from '../stats';
-import { runCommand } from './host-command';
+import { runCommand } from '@skiff/testing';
 import { PodStart } from './pod-fleet';
 
 /** MemAvailable from /proc/meminfo, in bytes. */

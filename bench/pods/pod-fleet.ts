@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { KubeHttpClient } from '../kube-http';
 import { IDLE_COMMAND } from './bare-sandbox';
-import { runCommand, sleep } from './host-command';
+import { runCommand } from '@skiff/testing';
+import { sleep } from './host-command';
 import { PodTimeline, PodWatch } from './pod-watch';
 import { errorMessage } from '@skiff/api-machinery';
 

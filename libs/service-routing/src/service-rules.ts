@@ -139,11 +139,28 @@ export function updateRuleset(
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-export function affinitySetSpec(s: AffinitySet): string {
+/**
+ * The end of a table's full ruleset: `head` (the table's opening and base chains, inside `table … {`), the
+ * objects' sets and chains, the closing brace, then their elements.
+ */
+export function fullTable(t: string, head: readonly string[], objects: Iterable<ServiceRules>): string {
+  const lines = [...head];
+  const elements: string[] = [];
+  for (const o of objects) {
+    for (const s of o.sets) lines.push(`  set ${s.name} {`, `    ${affinitySetSpec(s)}`, '  }');
+    for (const c of o.chains) lines.push(`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), '  }');
+    elements.push(...o.elements.map((e) => elementCommand('add', t, e)));
+    elements.push(...o.addresses.map((ip) => `add element ${t} service-addresses { ${ip} }`));
+  }
+  lines.push('}', ...elements, '');
+  return lines.join('\n');
+}
+
+function affinitySetSpec(s: AffinitySet): string {
   return `type ipv4_addr; flags dynamic,timeout; timeout ${s.timeoutSeconds}s;`;
 }
 
-export function elementCommand(verb: 'add' | 'delete', t: string, e: MapElement): string {
+function elementCommand(verb: 'add' | 'delete', t: string, e: MapElement): string {
   return `${verb} element ${t} ${e.map} { ${e.key}${e.verdict === undefined ? '' : ` : ${e.verdict}`} }`;
 }
 

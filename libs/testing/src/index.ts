@@ -4,4 +4,5 @@ export * from './test-cluster';
 export * from './fake-clock';
 // Test databases get every owner's tables, as a cluster's does.
 export { migrate } from '@skiff/migrations';
+export * from './run-command';
 export * from './test-edge';

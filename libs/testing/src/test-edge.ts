@@ -1,15 +1,9 @@
-import { execFile } from 'node:child_process';
+import { EdgeConfig } from '@skiff/config';
 import { randomBytes } from 'node:crypto';
+import { CommandResult, runCommand } from './run-command';
 
 /** A test cluster's edge: its own netns, veth, pools and internet side, so clusters side by side do not clash. */
-export interface TestEdge {
-  netns: string;
-  hostLink: string;
-  transitCidr: string;
-  slbPool: string;
-  eipPool: string;
-  internetCidr: string;
-}
+export type TestEdge = Omit<EdgeConfig, 'stateDir'>;
 
 /** The edge of the cluster numbered `id` (the dev stack's defaults, 198.18.0.0/24 and friends, are never used). */
 export function testEdgeOf(id: string): TestEdge {
@@ -34,26 +28,6 @@ export function edgeEnvOf(edge: TestEdge): Record<string, string> {
     SKIFF_EIP_POOL: edge.eipPool,
     SKIFF_EDGE_INTERNET_CIDR: edge.internetCidr,
   };
-}
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command, resolving with its exit code and output (never rejects). */
-export function runCommand(cmd: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
 }
 
 async function must(cmd: string, args: string[]): Promise<void> {

@@ -4,7 +4,7 @@ import { Ipv4Cidr, servicePortPlans, ServiceRules, updateRuleset } from '@skiff/
 import { randomBytes } from 'node:crypto';
 import { SLB_ANNOTATION_PREFIX, slbOptionsOf } from '../slb/slb-options';
 import { slbRulesOf } from '../slb/slb-rules';
-import { EDGE_TABLE, EdgeMaps, fullEdgeRuleset } from './edge-ruleset';
+import { EDGE_TABLE, eipRules, fullEdgeRuleset } from './edge-ruleset';
 
 // `nft --check` needs CAP_NET_ADMIN and checks against the kernel's ruleset of its netns (an update script needs
 // the table there): so this runs as root, in a netns of its own.
@@ -62,19 +62,6 @@ function slbRules(svc: Service, ips: string[], ownsAddress = true): ServiceRules
   };
   const plans = servicePortPlans(svc, [slice], VSWITCH);
   return slbRulesOf(svc, '198.18.0.1', plans, slbOptionsOf(svc).options, ownsAddress);
-}
-
-function eipRules(address: string, podIP: string): ServiceRules {
-  return {
-    sets: [],
-    chains: [],
-    addresses: [],
-    elements: [
-      { map: EdgeMaps.eipDnat, key: address, verdict: podIP },
-      { map: EdgeMaps.eipSnat, key: podIP, verdict: address },
-      { map: EdgeMaps.eipPods, key: podIP },
-    ],
-  };
 }
 
 interface NftObject {

@@ -1,4 +1,4 @@
-import { affinitySetSpec, elementCommand, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
+import { fullTable, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
 import { EDGE_HOST_LINK, EDGE_INTERNET_BRIDGE } from './edge-network';
 
 /** The edge's nft table (family inet), inside the edge netns. */
@@ -92,13 +92,19 @@ export function fullEdgeRuleset(objects: Iterable<ServiceRules>): string {
     '    reject',
     '  }',
   ];
-  const elements: string[] = [];
-  for (const o of objects) {
-    for (const s of o.sets) lines.push(`  set ${s.name} {`, `    ${affinitySetSpec(s)}`, '  }');
-    for (const c of o.chains) lines.push(`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), '  }');
-    elements.push(...o.elements.map((e) => elementCommand('add', t, e)));
-    elements.push(...o.addresses.map((ip) => `add element ${t} service-addresses { ${ip} }`));
-  }
-  lines.push('}', ...elements, '');
-  return lines.join('\n');
+  return fullTable(t, lines, objects);
+}
+
+/** An EIP's 1:1 NAT: the EIP to the pod, the pod's own connections to the internet side from the EIP. */
+export function eipRules(address: string, podIP: string): ServiceRules {
+  return {
+    sets: [],
+    chains: [],
+    addresses: [],
+    elements: [
+      { map: EdgeMaps.eipDnat, key: address, verdict: podIP },
+      { map: EdgeMaps.eipSnat, key: podIP, verdict: address },
+      { map: EdgeMaps.eipPods, key: podIP },
+    ],
+  };
 }

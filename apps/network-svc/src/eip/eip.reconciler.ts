@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { AddressPool, AddressPoolError } from '../edge/address-pool';
 import { BandwidthLimit } from '../edge/edge-bandwidth';
 import { EdgeContributor, EdgeDataPlane } from '../edge/edge-data-plane';
-import { EdgeMaps } from '../edge/edge-ruleset';
+import { eipRules } from '../edge/edge-ruleset';
 import { EIP_POOL } from '../edge/edge.providers';
 import { DEFAULT_EIP_BANDWIDTH_MBPS, EIP_POD_UID_LABEL, ElasticIP } from './elastic-ip';
 
@@ -82,7 +82,7 @@ export class EipReconciler implements Controller, EdgeContributor {
     for (const eip of this.eips.list()) {
       const pod = this.boundPod(eip);
       const address = this.pool.addressOf(eip.metadata.name!);
-      if (pod?.status?.podIP && address) out.set(OWNER + eip.metadata.name, natRules(address, pod.status.podIP));
+      if (pod?.status?.podIP && address) out.set(OWNER + eip.metadata.name, eipRules(address, pod.status.podIP));
     }
     return out;
   }
@@ -130,7 +130,7 @@ export class EipReconciler implements Controller, EdgeContributor {
     if (!podIP) return; // Bound when the pod has its address (its update comes back here).
     const address = await this.ensureAddress(ctx, eip);
     if (!address) return { requeueAfterMs: RETRY_MS };
-    await this.dataPlane.set(OWNER + eipName, natRules(address, podIP));
+    await this.dataPlane.set(OWNER + eipName, eipRules(address, podIP));
     await this.dataPlane.setLimit(OWNER + eipName, limitOf(eip, address, podIP));
     if (eip.status?.phase !== 'InUse' || eip.status.pod !== key || eip.status.podIP !== podIP) {
       await this.writeStatus(ctx, eipName, { address, phase: 'InUse', pod: key, podIP });
@@ -261,18 +261,4 @@ function eipNameOf(pod: Pod): string {
 /** The EIP's bandwidth both ways, for connections to it and the pod's own through it. */
 function limitOf(eip: ElasticIP, address: string, podIp: string): BandwidthLimit {
   return { address, podIp, mbit: eip.spec?.bandwidth ?? DEFAULT_EIP_BANDWIDTH_MBPS };
-}
-
-/** 1:1 NAT in the edge: the EIP to the pod, the pod's own connections to the internet side from the EIP. */
-function natRules(address: string, podIP: string): ServiceRules {
-  return {
-    sets: [],
-    chains: [],
-    addresses: [],
-    elements: [
-      { map: EdgeMaps.eipDnat, key: address, verdict: podIP },
-      { map: EdgeMaps.eipSnat, key: podIP, verdict: address },
-      { map: EdgeMaps.eipPods, key: podIP },
-    ],
-  };
 }

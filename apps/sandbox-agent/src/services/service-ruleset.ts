@@ -1,4 +1,4 @@
-import { affinitySetSpec, elementCommand, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
+import { fullTable, REJECT_CHAIN, ServiceRules } from '@skiff/service-routing';
 
 /** The agent's Service table: its name (family inet) and the pod bridge whose traffic it handles. */
 export interface ServiceTableConfig {
@@ -58,13 +58,5 @@ export function fullRuleset(config: ServiceTableConfig, services: Iterable<Servi
     `    meta mark set meta mark | ${MASQ_MARK}`,
     '  }',
   ];
-  const elements: string[] = [];
-  for (const svc of services) {
-    for (const s of svc.sets) lines.push(`  set ${s.name} {`, `    ${affinitySetSpec(s)}`, '  }');
-    for (const c of svc.chains) lines.push(`  chain ${c.name} {`, ...c.rules.map((r) => `    ${r}`), '  }');
-    elements.push(...svc.elements.map((e) => elementCommand('add', t, e)));
-    elements.push(...svc.addresses.map((ip) => `add element ${t} service-addresses { ${ip} }`));
-  }
-  lines.push('}', ...elements, '');
-  return lines.join('\n');
+  return fullTable(t, lines, services);
 }

@@ -4,7 +4,7 @@
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
-      runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat \
+      runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat haproxy \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /skiff
 COPY package.json package-lock.json ./

@@ -6,3 +6,4 @@ export * from './fake-clock';
 export { migrate } from '@skiff/migrations';
 export * from './run-command';
 export * from './test-edge';
+export * from './fake-cluster';

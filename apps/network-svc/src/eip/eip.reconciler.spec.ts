@@ -8,7 +8,8 @@ import {
   Pod,
 } from '@skiff/kube-types';
 import { AddressPool } from '../edge/address-pool';
-import { FakeCluster, RecordingEdge } from '../edge/edge-cluster.fixture';
+import { FakeCluster } from '@skiff/testing';
+import { RecordingEdge } from '../edge/edge-cluster.fixture';
 import { EdgeDataPlane } from '../edge/edge-data-plane';
 import { EipReconciler } from './eip.reconciler';
 import { EIP_POD_UID_LABEL, ElasticIP } from './elastic-ip';

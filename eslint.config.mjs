@@ -25,11 +25,12 @@ function depConstraints(specs) {
     { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     { sourceTag: 'scope:api-gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', ...test] },
     { sourceTag: 'scope:network-svc', onlyDependOnLibsWithTags: ['scope:shared', 'scope:network-svc', ...test] },
+    { sourceTag: 'scope:storage-svc', onlyDependOnLibsWithTags: ['scope:shared', 'scope:storage-svc', ...test] },
     { sourceTag: 'scope:scheduler', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     { sourceTag: 'scope:sandbox-agent', onlyDependOnLibsWithTags: ['scope:shared', ...test] },
     {
       sourceTag: 'scope:migrations',
-      onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', 'scope:network-svc'],
+      onlyDependOnLibsWithTags: ['scope:shared', 'scope:api-gateway', 'scope:network-svc', 'scope:storage-svc'],
     },
     { sourceTag: 'scope:stack', onlyDependOnLibsWithTags: ['scope:shared'] },
     { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:stack', 'scope:migrations'] },

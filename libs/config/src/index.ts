@@ -5,3 +5,4 @@ export * from './skiff-config';
 export * from './sandbox-agent-config';
 export * from './bearer-token';
 export * from './boot';
+export * from './storage-svc-config';

@@ -1,11 +1,16 @@
 import { IPAM_MIGRATIONS } from '@skiff/ipam-schema';
 import { OBJECT_STORE_MIGRATIONS } from '@skiff/object-store-schema';
+import { STORAGE_MIGRATIONS } from '@skiff/storage-schema';
 import { createDataSource, ensureDatabase } from '@skiff/persistence';
 
 /** Creates the database if needed and applies every owner's pending migrations, in order. */
 export async function migrate(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl, { migrations: [...OBJECT_STORE_MIGRATIONS, ...IPAM_MIGRATIONS] }, 2);
+  const ds = createDataSource(
+    databaseUrl,
+    { migrations: [...OBJECT_STORE_MIGRATIONS, ...IPAM_MIGRATIONS, ...STORAGE_MIGRATIONS] },
+    2,
+  );
   await ds.initialize();
   try {
     const applied = await ds.runMigrations({ transaction: 'each' });

@@ -98,6 +98,8 @@ export async function startTestCluster(
         SKIFF_LOG_FORMAT: 'text',
         // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
+        // Disks and NAS of its own, removed with the state dir.
+        SKIFF_STORAGE_ROOT: path.join(stateDir, 'storage'),
         ...sandboxEnv,
         ...edgeEnv,
         ...env,

@@ -1,0 +1,18 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Clock } from '@skiff/api-machinery';
+import { StorageSvcConfig } from '@skiff/config';
+import { configProvider, STORAGE_SVC_CONFIG } from './config.provider';
+import { DATA_SOURCE, databaseProvider, DatabaseShutdown } from './database.provider';
+
+/** Config, the database pool and the clock, shared by every feature module. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: StorageSvcConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      providers: [configProvider(config), databaseProvider, DatabaseShutdown, Clock],
+      exports: [STORAGE_SVC_CONFIG, DATA_SOURCE, Clock],
+    };
+  }
+}

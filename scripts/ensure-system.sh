@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   # sandboxes: OCI runtimes, images, pod networking, the loopback registry
   runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat
+  # cloud disks: xfs as well as ext4 (e2fsprogs is always there)
+  xfsprogs
   # the edge: the Ingress proxy
   haproxy
   # benchmarks and tests: DNS load generator, the reference DNS server, HTTP load generator, bandwidth meter

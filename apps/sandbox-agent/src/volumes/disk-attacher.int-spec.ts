@@ -29,7 +29,9 @@ const hasXfsProgs = ['/usr/sbin/mkfs.xfs', '/sbin/mkfs.xfs'].some(existsSync);
   const growImage = (image: string, bytes: number) => runner.run('truncate', ['-s', String(bytes), image]);
   const loopsUnderRoot = async (): Promise<string[]> => {
     const { stdout } = await runner.run('losetup', ['-J', '-l']);
-    const loops = stdout.trim() ? (JSON.parse(stdout) as { loopdevices: { name: string; 'back-file': string }[] }) : undefined;
+    const loops = stdout.trim()
+      ? (JSON.parse(stdout) as { loopdevices: { name: string; 'back-file': string }[] })
+      : undefined;
     return (loops?.loopdevices ?? []).filter((l) => l['back-file']?.startsWith(`${root}/`)).map((l) => l.name);
   };
   const mountsUnderRoot = async () => (await mounts.list()).filter((m) => m.mountPoint.startsWith(`${root}/`));
@@ -58,7 +60,10 @@ const hasXfsProgs = ['/usr/sbin/mkfs.xfs', '/sbin/mkfs.xfs'].some(existsSync);
   it('attaches an image once: a second attach, or one after an agent restart, finds the same loop device and mount', async () => {
     const image = await makeImage('d-once', 64 * MiB);
     const first = await attacher.attach('d-once', image, 'ext4');
-    expect(first).toEqual({ device: expect.stringMatching(/^\/dev\/loop\d+$/), mountPoint: path.join(root, 'staging/d-once') });
+    expect(first).toEqual({
+      device: expect.stringMatching(/^\/dev\/loop\d+$/),
+      mountPoint: path.join(root, 'staging/d-once'),
+    });
     expect(await attacher.attach('d-once', image, 'ext4')).toEqual(first);
     const restarted = new DiskAttacher({ dataRoot, stagingDir: path.join(root, 'staging') }, runner);
     expect(await restarted.attach('d-once', image, 'ext4')).toEqual(first);
@@ -99,7 +104,9 @@ const hasXfsProgs = ['/usr/sbin/mkfs.xfs', '/sbin/mkfs.xfs'].some(existsSync);
 
     await expect(attacher.detach('d-busy')).rejects.toMatchObject({
       code: 'FailedDetachVolume',
-      message: expect.stringContaining(`the device is in use when it was no longer expected to be in use (mounted at ${bind})`),
+      message: expect.stringContaining(
+        `the device is in use when it was no longer expected to be in use (mounted at ${bind})`,
+      ),
     });
     expect(await mounts.at(mountPoint)).toBeDefined();
 
@@ -126,7 +133,9 @@ const hasXfsProgs = ['/usr/sbin/mkfs.xfs', '/sbin/mkfs.xfs'].some(existsSync);
       } else {
         await expect(attacher.expand('d-grow', image)).rejects.toMatchObject({
           code: 'FileSystemResizeFailed',
-          message: expect.stringMatching(/^MountVolume.NodeExpandVolume failed for volume "d-grow" : .*CAP_SYS_RESOURCE/),
+          message: expect.stringMatching(
+            /^MountVolume.NodeExpandVolume failed for volume "d-grow" : .*CAP_SYS_RESOURCE/,
+          ),
         });
         expect(await sizeOf(mountPoint)).toBe(before);
         await attacher.detach('d-grow');
@@ -187,7 +196,11 @@ const hasXfsProgs = ['/usr/sbin/mkfs.xfs', '/sbin/mkfs.xfs'].some(existsSync);
 
     const removed = await attacher.cleanupAll();
     expect(removed).toEqual(
-      expect.arrayContaining([`mount ${bind}`, `mount ${mountPoint}`, expect.stringMatching(/^loop device .* \(d-clean2\)$/)]),
+      expect.arrayContaining([
+        `mount ${bind}`,
+        `mount ${mountPoint}`,
+        expect.stringMatching(/^loop device .* \(d-clean2\)$/),
+      ]),
     );
     expect(await loopsUnderRoot()).toEqual([]);
     expect(await mountsUnderRoot()).toEqual([]);

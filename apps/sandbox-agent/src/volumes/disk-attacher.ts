@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { errorMessage } from '@skiff/api-machinery';
 import { ProcessError, ProcessRunner } from '@skiff/host-tools';
 import { KeyedMutex } from '../pods/keyed-mutex';
-import { MountTable } from './mount-table';
+import { isPathUnder, MountTable } from './mount-table';
 import { VolumeError } from './volume.error';
 
 export interface DiskAttacherOptions {
@@ -113,7 +113,10 @@ export class DiskAttacher {
         try {
           await this.runner.run('umount', [mountPoint]);
         } catch (err) {
-          throw new VolumeError('FailedDetachVolume', `UnmountDevice failed for volume "${diskId}" : ${errorMessage(err)}`);
+          throw new VolumeError(
+            'FailedDetachVolume',
+            `UnmountDevice failed for volume "${diskId}" : ${errorMessage(err)}`,
+          );
         }
       }
       // rmdir, never rm -r: were the unmount undone behind our back, the disk's files would be under it.
@@ -124,7 +127,10 @@ export class DiskAttacher {
         try {
           await this.runner.run('losetup', ['-d', disk.device]);
         } catch (err) {
-          throw new VolumeError('FailedDetachVolume', `DetachVolume.Detach failed for volume "${diskId}" : ${errorMessage(err)}`);
+          throw new VolumeError(
+            'FailedDetachVolume',
+            `DetachVolume.Detach failed for volume "${diskId}" : ${errorMessage(err)}`,
+          );
         }
       }
     });
@@ -150,7 +156,9 @@ export class DiskAttacher {
       } catch (err) {
         if (!(err instanceof ProcessError)) throw err;
         if (err.code === null && err.stderr.includes('ENOENT'))
-          throw failed(`${err.command.split(' ')[0]} is not installed: growing ${disk.fsType} is not supported on this host`);
+          throw failed(
+            `${err.command.split(' ')[0]} is not installed: growing ${disk.fsType} is not supported on this host`,
+          );
         // The kernel grows a mounted ext filesystem only for a caller with CAP_SYS_RESOURCE; xfs needs CAP_SYS_ADMIN.
         if (err.stderr.includes('Permission denied to resize'))
           throw failed(
@@ -186,7 +194,7 @@ export class DiskAttacher {
     const devices = new Set(disks.map((d) => d.device));
     // Latest first: a mount stacked or nested on another goes before it.
     const mounts = (await this.mounts.list())
-      .filter((m) => devices.has(m.source) || isUnder(m.mountPoint, this.stagingDir))
+      .filter((m) => devices.has(m.source) || isPathUnder(m.mountPoint, this.stagingDir))
       .reverse();
     for (const m of mounts) {
       const r = await this.runner.run('umount', [m.mountPoint], { allowFailure: true });
@@ -221,14 +229,20 @@ export class DiskAttacher {
     });
     // `-j` matches the file's inode, so a loop device set up before an agent restart is found and reused.
     const { stdout } = await this.runner.run('losetup', ['-j', imagePath, '-l', '-n', '-O', 'NAME']);
-    return stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   }
 
   private async newLoop(diskId: string, imagePath: string): Promise<string> {
     try {
       return (await this.runner.run('losetup', ['--find', '--show', imagePath])).stdout.trim();
     } catch (err) {
-      throw new VolumeError('FailedAttachVolume', `AttachVolume.Attach failed for volume "${diskId}" : ${errorMessage(err)}`);
+      throw new VolumeError(
+        'FailedAttachVolume',
+        `AttachVolume.Attach failed for volume "${diskId}" : ${errorMessage(err)}`,
+      );
     }
   }
 
@@ -243,7 +257,8 @@ export class DiskAttacher {
       if (deviceBytes - field('Block count') * blockSize < blockSize) return;
       // resize2fs wants a freshly checked filesystem; e2fsck exits 1 or 2 when it fixed something, 4 and up on failure.
       const fsck = await this.runner.run('e2fsck', ['-f', '-p', device], { allowFailure: true });
-      if (fsck.code >= 4) throw new Error(`e2fsck ${device} exited ${fsck.code}: ${fsck.stdout.trim()} ${fsck.stderr.trim()}`);
+      if (fsck.code >= 4)
+        throw new Error(`e2fsck ${device} exited ${fsck.code}: ${fsck.stdout.trim()} ${fsck.stderr.trim()}`);
       await this.runner.run('resize2fs', [device]);
     } catch (err) {
       throw new VolumeError(
@@ -258,8 +273,4 @@ export class DiskAttacher {
     // No loop device at all prints nothing on some versions.
     return stdout.trim() ? (JSON.parse(stdout) as { loopdevices: LoopDevice[] }).loopdevices : [];
   }
-}
-
-function isUnder(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(`${dir}/`);
 }

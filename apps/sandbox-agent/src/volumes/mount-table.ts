@@ -39,3 +39,8 @@ export function parseMountInfo(text: string): MountEntry[] {
 function unescape(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
+
+/** Whether `p` is `dir` or inside it (both absolute and normalized). */
+export function isPathUnder(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(`${dir}/`);
+}

@@ -19,6 +19,7 @@ describe(SandboxAgentModule.name, () => {
         address: '127.0.0.1',
         bridge: 'skiff0',
         edgeLink: 'skiffedge',
+        storageRoot: '/nonexistent/storage',
         vswitchCidr: '10.0.0.0/24',
         allowEgress: false,
         mirrors: [],

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
 import { edgeLinkOf, ipv4CidrOf, loadInfraConfig, natsPrefixOf } from './skiff-config';
+import { storageRootOf } from './storage-svc-config';
 
 export interface RegistryMirror {
   /** Registry host as it appears in image references, e.g. "docker.io". */
@@ -31,6 +32,8 @@ export interface SandboxAgentConfig {
   /** The edge's veth on this host (SKIFF_EDGE_LINK): pods' packets to SLB, EIP and internet addresses go out there. */
   edgeLink: string;
   vswitchCidr: string;
+  /** Where storage-svc keeps cloud disk images and NAS file systems (SKIFF_STORAGE_ROOT). */
+  storageRoot: string;
   allowEgress: boolean;
   mirrors: RegistryMirror[];
   capacity: { cpuMilli: number; memoryBytes: number; pods: number };
@@ -75,6 +78,7 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     bridge,
     edgeLink: edgeLinkOf(env),
     vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
+    storageRoot: storageRootOf(env),
     allowEgress: env.string('SKIFF_POD_EGRESS', 'false') === 'true',
     mirrors: mirrorsOf(env),
     capacity: {

@@ -18,6 +18,7 @@ export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner)
       vswitchCidr: config.vswitchCidr,
       allowEgress: config.allowEgress,
       edgeLink: config.edgeLink,
+      storageRoot: config.storageRoot,
       mirrors: config.mirrors,
       nftTable: nftTableOf(config.bridge),
     },
@@ -46,6 +47,7 @@ export async function cleanupAgentHost(config: SandboxAgentConfig, runner: Proce
     await host.volumes.tearDown(uid);
     removed.push(`pod ${uid}`);
   }
+  for (const d of await host.disks.cleanupAll()) removed.push(`disk ${d}`);
   for (const m of await host.mounter.mountsUnder(config.stateDir)) {
     await host.mounter.unmount(m);
     removed.push(`mount ${m}`);

@@ -1,12 +1,14 @@
 import { ignoreNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
-import { ConfigMap, Secret, Service } from '@skiff/kube-types';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from '@skiff/kube-types';
 
-/** ConfigMaps, Secrets and Services read through the Kubernetes API; not-found is undefined. */
+/** ConfigMaps, Secrets, Services, claims and volumes read through the Kubernetes API; not-found is undefined. */
 export class ApiConfigSource implements ConfigObjectSource {
   private readonly configMaps: ResourceClient<ConfigMap>;
   private readonly secrets: ResourceClient<Secret>;
   private readonly serviceClient: ResourceClient<Service>;
+  private readonly claims: ResourceClient<PersistentVolumeClaim>;
+  private readonly volumes: ResourceClient<PersistentVolume>;
 
   constructor(client: KubeClient) {
     this.configMaps = client.resource<ConfigMap>({
@@ -17,6 +19,18 @@ export class ApiConfigSource implements ConfigObjectSource {
     });
     this.secrets = client.resource<Secret>({ group: '', version: 'v1', resource: 'secrets', namespaced: true });
     this.serviceClient = client.resource<Service>({ group: '', version: 'v1', resource: 'services', namespaced: true });
+    this.claims = client.resource<PersistentVolumeClaim>({
+      group: '',
+      version: 'v1',
+      resource: 'persistentvolumeclaims',
+      namespaced: true,
+    });
+    this.volumes = client.resource<PersistentVolume>({
+      group: '',
+      version: 'v1',
+      resource: 'persistentvolumes',
+      namespaced: false,
+    });
   }
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
@@ -29,5 +43,13 @@ export class ApiConfigSource implements ConfigObjectSource {
 
   async services(namespace: string): Promise<Service[]> {
     return (await this.serviceClient.list(namespace)).items;
+  }
+
+  claim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined> {
+    return this.claims.get(namespace, name).catch(ignoreNotFound);
+  }
+
+  volume(name: string): Promise<PersistentVolume | undefined> {
+    return this.volumes.get(undefined, name).catch(ignoreNotFound);
   }
 }

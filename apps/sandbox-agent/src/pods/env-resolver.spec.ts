@@ -17,6 +17,12 @@ class FakeSource implements ConfigObjectSource {
   async services(ns: string): Promise<Service[]> {
     return this.svcs[ns] ?? [];
   }
+  async claim(): Promise<undefined> {
+    return undefined;
+  }
+  async volume(): Promise<undefined> {
+    return undefined;
+  }
   async configMap(_ns: string, name: string): Promise<ConfigMap | undefined> {
     return this.cms[name] ? { metadata: { name }, data: this.cms[name] } : undefined;
   }

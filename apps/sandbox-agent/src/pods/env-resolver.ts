@@ -4,6 +4,8 @@ import {
   Container,
   EnvVar,
   ObjectFieldSelector,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   ResourceFieldSelector,
   Secret,
@@ -16,6 +18,8 @@ export interface ConfigObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   secret(namespace: string, name: string): Promise<Secret | undefined>;
   services(namespace: string): Promise<Service[]>;
+  claim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  volume(name: string): Promise<PersistentVolume | undefined>;
 }
 
 /** kubelet's CreateContainerConfigError: the container cannot be configured until the user fixes something. */

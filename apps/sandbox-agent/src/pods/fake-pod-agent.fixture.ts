@@ -161,6 +161,14 @@ class NoConfigObjects implements ConfigObjectSource {
   async services(): Promise<Service[]> {
     return [];
   }
+
+  async claim(): Promise<undefined> {
+    return undefined;
+  }
+
+  async volume(): Promise<undefined> {
+    return undefined;
+  }
 }
 
 @Module({})

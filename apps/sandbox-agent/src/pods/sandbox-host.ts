@@ -8,6 +8,9 @@ import { OciSpecBuilder } from '../runtime/oci-spec.builder';
 import { PodSandbox } from '../runtime/pod-sandbox';
 import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
+import { DiskAttacher } from '../volumes/disk-attacher';
+import { NasMounter } from '../volumes/nas-mounter';
+import { NamedNasFileSystems, StorageVolumes } from '../volumes/storage-volumes';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
 import { PodHost } from './pod-host';
 import { RuntimeKind } from './pod-state.store';
@@ -19,6 +22,8 @@ export interface SandboxHostOptions {
   bridge: string;
   /** The VSwitch CIDR; its first address goes on the bridge as the pods' gateway. */
   vswitchCidr: string;
+  /** Where storage-svc keeps disk images and NAS directories; without it disk and NAS volumes are refused. */
+  storageRoot?: string;
   allowEgress: boolean;
   /** The edge's veth on this host: pods reach SLB, EIP and internet addresses through it. */
   edgeLink?: string;
@@ -35,6 +40,7 @@ export class SandboxHost implements PodHost {
   readonly images: ImageStore;
   readonly runtimes: Record<RuntimeKind, { runtime: ContainerRuntime; sandbox: PodSandbox }>;
   readonly volumes: PodVolumeBuilder;
+  readonly disks: DiskAttacher;
 
   constructor(
     readonly options: SandboxHostOptions,
@@ -46,7 +52,22 @@ export class SandboxHost implements PodHost {
     const mirrors: Record<string, RegistryMirror[]> = {};
     for (const m of options.mirrors) (mirrors[m.registry] ??= []).push({ endpoint: m.endpoint, insecure: m.insecure });
     this.images = new ImageStore({ root: path.join(options.stateDir, 'images'), mirrors }, this.runner);
-    this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter);
+    this.disks = new DiskAttacher(
+      {
+        dataRoot: options.storageRoot ?? path.join(options.stateDir, 'storage'),
+        stagingDir: path.join(options.stateDir, 'disks'),
+      },
+      this.runner,
+    );
+    const storage =
+      options.storageRoot === undefined
+        ? undefined
+        : new StorageVolumes(
+            options.storageRoot,
+            this.disks,
+            new NasMounter(options.storageRoot, new NamedNasFileSystems()),
+          );
+    this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter, storage);
     const make = (kind: RuntimeKind) => {
       // gVisor: ptrace platform (no KVM here) and the pod's own netns through --network=host.
       const runtimeArgs = kind === 'runsc' ? ['--platform=ptrace', '--network=host'] : undefined;

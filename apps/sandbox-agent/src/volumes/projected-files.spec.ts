@@ -12,6 +12,8 @@ const source = (cm: Record<string, string>): ConfigObjectSource => ({
   secret: async (_ns, name): Promise<Secret | undefined> =>
     name === 'sec' ? { metadata: { name }, data: { token: Buffer.from('s3cret').toString('base64') } } : undefined,
   services: async () => [],
+  claim: async () => undefined,
+  volume: async () => undefined,
 });
 const ctx = { podIP: '10.0.0.2', hostIP: '10.0.0.1', allocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } };
 const pod = (volumes: Volume[]): Pod => ({

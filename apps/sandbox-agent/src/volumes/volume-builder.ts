@@ -6,6 +6,7 @@ import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { writeAtomically } from './atomic-writer';
 import { isProjectedKind, volumePayload } from './projected-files';
+import { isStorageVolume, StorageVolumes } from './storage-volumes';
 import { VolumeError } from './volume.error';
 import * as path from 'node:path';
 
@@ -24,6 +25,8 @@ export class PodVolumeBuilder {
     private readonly root: string,
     private readonly runner: ProcessRunner = new ProcessRunner(),
     private readonly mounter: RootfsMounter = new RootfsMounter(runner),
+    /** Cloud disks and NAS (PVCs, nfs, flexVolume); without it those volumes are refused. */
+    private readonly storage?: StorageVolumes,
   ) {}
 
   podDir(uid: string): string {
@@ -41,6 +44,7 @@ export class PodVolumeBuilder {
       const dir = this.volumeDir(uid, v.name);
       if (v.emptyDir) await this.emptyDir(dir, v);
       else if (isProjectedKind(v)) await writeAtomically(dir, await volumePayload(pod, v, source, ctx));
+      else if (this.storage && isStorageVolume(v)) await this.storage.setUp(pod, v, dir, source);
       else
         throw new VolumeError(
           'UnsupportedVolume',
@@ -66,17 +70,19 @@ export class PodVolumeBuilder {
       const v = (pod.spec.volumes ?? []).find((x) => x.name === m.name);
       if (!v) throw new VolumeError('FailedMount', `volumeMount "${m.name}" names no volume of the pod`);
       const dir = this.volumeDir(pod.metadata.uid!, v.name);
-      let source = dir;
+      // A disk or NAS volume's directory is a symlink to its mount: the containers bind the real place.
+      let source = isStorageVolume(v) ? await fs.realpath(dir) : dir;
       if (m.subPath) {
         if (m.subPath.startsWith('/') || m.subPath.split('/').includes('..'))
           throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" must be a relative path without ".."`);
-        source = path.join(dir, m.subPath);
-        if (v.emptyDir) await fs.mkdir(source, { recursive: true, mode: 0o777 });
+        const base = source;
+        source = path.join(base, m.subPath);
+        if (v.emptyDir || isStorageVolume(v)) await fs.mkdir(source, { recursive: true, mode: 0o777 });
         // Resolve the `..data` symlinks now: the bind must not follow a link that an update replaces.
         source = await fs.realpath(source).catch(() => {
           throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" does not exist in volume "${v.name}"`);
         });
-        if (!source.startsWith(`${dir}/`))
+        if (!source.startsWith(`${base}/`))
           throw new VolumeError('InvalidSubPath', `subPath "${m.subPath}" leaves volume "${v.name}"`);
       }
       out.push({ source, destination: m.mountPath, readOnly: m.readOnly === true || isProjectedKind(v) });
@@ -84,10 +90,12 @@ export class PodVolumeBuilder {
     return out;
   }
 
-  /** Unmounts tmpfs volumes and removes the pod's volume directory. Idempotent. */
+  /** Unmounts tmpfs volumes, removes the pod's volume directory and detaches disks no pod uses now. Idempotent. */
   async tearDown(uid: string): Promise<void> {
     for (const m of await this.mounter.mountsUnder(this.podDir(uid))) await this.mounter.unmount(m);
+    const disks = (await this.storage?.disksOf(this.podDir(uid))) ?? [];
     await fs.rm(this.podDir(uid), { recursive: true, force: true });
+    await this.storage?.release(disks, this.root);
   }
 
   private async emptyDir(dir: string, v: Volume): Promise<void> {

@@ -1,0 +1,145 @@
+import { PersistentVolume, Pod, Volume } from '@skiff/kube-types';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigObjectSource } from '../pods/env-resolver';
+import { DiskAttacher } from './disk-attacher';
+import { NasBackend, NasFileSystemLookup } from './nas-mounter';
+import { VolumeError } from './volume.error';
+
+/** ASK's storage drivers: CSI names, and the flexvolume-era ones. */
+const DISK_DRIVERS = new Set(['diskplugin.csi.alibabacloud.com', 'alicloud/disk']);
+const NAS_DRIVERS = new Set(['nasplugin.csi.alibabacloud.com', 'alicloud/nas']);
+/** storage-svc names each NAS file system's mount target `<nas id>.nas.skiff.local`. */
+const NAS_DOMAIN = '.nas.skiff.local';
+
+/** What a pod volume is backed by on the host: a cloud disk (attached, mounted once) or a NAS export. */
+export type StorageSource =
+  | { kind: 'disk'; diskId: string; fsType: string }
+  | { kind: 'nas'; server: string; path: string; mountOptions?: string[] };
+
+/** The NAS file system a mount target names, by storage-svc's naming (`nas-….nas.skiff.local`). */
+export class NamedNasFileSystems extends NasFileSystemLookup {
+  async fileSystemId(server: string): Promise<string | undefined> {
+    return server.endsWith(NAS_DOMAIN) ? server.slice(0, -NAS_DOMAIN.length) : undefined;
+  }
+}
+
+export function isStorageVolume(v: Volume): boolean {
+  return !!(v.persistentVolumeClaim || v.nfs || v.flexVolume || v.csi);
+}
+
+/**
+ * Cloud disks and NAS in pods: a pod's volume directory becomes a symlink to the disk's staging mount (one per
+ * host, as kubelet's NodeStage) or to the NAS directory; the containers bind what it points to. A disk is detached
+ * when the last pod on this host using it is gone.
+ */
+export class StorageVolumes {
+  constructor(
+    private readonly dataRoot: string,
+    private readonly disks: DiskAttacher,
+    private readonly nas: NasBackend,
+  ) {}
+
+  async setUp(pod: Pod, v: Volume, dir: string, source: ConfigObjectSource): Promise<void> {
+    const backing = await this.sourceOf(pod, v, source);
+    const target =
+      backing.kind === 'disk'
+        ? (await this.disks.attach(backing.diskId, this.imageOf(backing.diskId), backing.fsType)).mountPoint
+        : await this.nas.resolve(backing);
+    const current = await fs.readlink(dir).catch(() => undefined);
+    if (current === target) return;
+    await fs.mkdir(path.dirname(dir), { recursive: true });
+    await fs.rm(dir, { force: true });
+    await fs.symlink(target, dir);
+  }
+
+  /** The disks of a pod's volume directory (symlinks into the disks' staging mounts). */
+  async disksOf(podDir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await fs.readdir(podDir).catch(() => [] as string[])) {
+      const target = await fs.readlink(path.join(podDir, name)).catch(() => undefined);
+      const attached = target && (await this.disks.attached()).find((d) => d.mountPoint === target);
+      if (attached) out.push(attached.diskId);
+    }
+    return out;
+  }
+
+  /** Detaches the disks no pod directory under `volumesRoot` points to any more. */
+  async release(diskIds: readonly string[], volumesRoot: string): Promise<void> {
+    if (diskIds.length === 0) return;
+    const inUse = new Set<string>();
+    for (const pod of await fs.readdir(volumesRoot).catch(() => [] as string[]))
+      for (const id of await this.disksOf(path.join(volumesRoot, pod))) inUse.add(id);
+    for (const id of diskIds) if (!inUse.has(id)) await this.disks.detach(id);
+  }
+
+  private imageOf(diskId: string): string {
+    return path.join(this.dataRoot, 'disks', `${diskId}.img`);
+  }
+
+  private async sourceOf(pod: Pod, v: Volume, source: ConfigObjectSource): Promise<StorageSource> {
+    const ns = pod.metadata.namespace ?? 'default';
+    if (v.persistentVolumeClaim) {
+      const name = v.persistentVolumeClaim.claimName;
+      const claim = await source.claim(ns, name);
+      if (!claim) throw new VolumeError('FailedMount', `persistentvolumeclaim "${name}" not found`);
+      const pvName = claim.spec.volumeName;
+      if (claim.status?.phase !== 'Bound' || !pvName)
+        throw new VolumeError('FailedMount', `persistentvolumeclaim "${name}" is not bound`);
+      const pv = await source.volume(pvName);
+      if (!pv) throw new VolumeError('FailedMount', `persistentvolume "${pvName}" not found`);
+      return persistentVolumeSource(pv);
+    }
+    return inlineSource(v);
+  }
+}
+
+function persistentVolumeSource(pv: PersistentVolume): StorageSource {
+  const s = pv.spec ?? {};
+  if (s.csi && DISK_DRIVERS.has(s.csi.driver))
+    return { kind: 'disk', diskId: s.csi.volumeHandle, fsType: s.csi.fsType ?? 'ext4' };
+  if (s.csi && NAS_DRIVERS.has(s.csi.driver)) {
+    const a = s.csi.volumeAttributes ?? {};
+    return { kind: 'nas', server: a.server ?? '', path: a.path ?? '/' };
+  }
+  if (s.nfs) return { kind: 'nas', server: s.nfs.server, path: s.nfs.path };
+  if (s.flexVolume) return flexSource(s.flexVolume.driver, s.flexVolume.options ?? {}, s.flexVolume.fsType);
+  throw new VolumeError(
+    'UnsupportedVolume',
+    `persistentvolume "${pv.metadata.name}": its source is not supported on this sandbox host`,
+  );
+}
+
+function inlineSource(v: Volume): StorageSource {
+  if (v.nfs) return { kind: 'nas', server: v.nfs.server, path: v.nfs.path };
+  if (v.flexVolume) return flexSource(v.flexVolume.driver, v.flexVolume.options ?? {}, v.flexVolume.fsType);
+  if (v.csi && DISK_DRIVERS.has(v.csi.driver))
+    return { kind: 'disk', diskId: v.csi.volumeAttributes?.volumeId ?? '', fsType: v.csi.fsType ?? 'ext4' };
+  throw new VolumeError(
+    'UnsupportedVolume',
+    `volume "${v.name}": this kind of volume is not supported on this sandbox host`,
+  );
+}
+
+// ASK's flexvolumes: alicloud/disk (options.volumeId) and alicloud/nas (options.server, path, options).
+function flexSource(driver: string, options: Record<string, string>, fsType?: string): StorageSource {
+  if (DISK_DRIVERS.has(driver)) {
+    if (!options.volumeId)
+      throw new VolumeError(
+        'FailedMount',
+        `flexVolume ${driver}: options.volumeId is required (a disk provisioned by storage-svc)`,
+      );
+    return { kind: 'disk', diskId: options.volumeId, fsType: fsType || 'ext4' };
+  }
+  if (NAS_DRIVERS.has(driver))
+    return {
+      kind: 'nas',
+      server: options.server ?? '',
+      path: options.path ?? '/',
+      ...(options.options ? { mountOptions: options.options.split(',') } : {}),
+    };
+  throw new VolumeError(
+    'UnsupportedVolume',
+    `flexVolume driver "${driver}" is not supported (alicloud/disk, alicloud/nas are)`,
+  );
+}

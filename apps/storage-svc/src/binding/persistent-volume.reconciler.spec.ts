@@ -57,7 +57,11 @@ describe(PersistentVolumeReconciler.name, () => {
 
     expect(pvc('data').spec.volumeName).toBe('pv-50g');
     expect(pvc('data').metadata.annotations).toEqual(BOUND_BY_US);
-    expect(pvc('data').status).toEqual({ phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '50Gi' } });
+    expect(pvc('data').status).toEqual({
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '50Gi' },
+    });
     expect(pv('pv-50g').spec.claimRef).toEqual({
       kind: 'PersistentVolumeClaim',
       namespace: 'team',
@@ -78,13 +82,19 @@ describe(PersistentVolumeReconciler.name, () => {
   it("honours the claim's selector", async () => {
     cluster.put(PERSISTENT_VOLUMES, volume('pv-plain'));
     cluster.put(PERSISTENT_VOLUMES, volume('pv-gold', { capacity: { storage: '40Gi' } }, { labels: { tier: 'gold' } }));
-    cluster.put(PERSISTENT_VOLUME_CLAIMS, claim('data', { storageClassName: '', selector: { matchLabels: { tier: 'gold' } } }));
+    cluster.put(
+      PERSISTENT_VOLUME_CLAIMS,
+      claim('data', { storageClassName: '', selector: { matchLabels: { tier: 'gold' } } }),
+    );
     await settle('claim:team/data');
     expect(pvc('data').spec.volumeName).toBe('pv-gold');
   });
 
-  it('leaves a classless claim Pending with upstream\'s event when nothing fits, and binds it once a volume is free', async () => {
-    cluster.put(PERSISTENT_VOLUME_CLAIMS, claim('data', { storageClassName: '', resources: { requests: { storage: '1Ti' } } }));
+  it("leaves a classless claim Pending with upstream's event when nothing fits, and binds it once a volume is free", async () => {
+    cluster.put(
+      PERSISTENT_VOLUME_CLAIMS,
+      claim('data', { storageClassName: '', resources: { requests: { storage: '1Ti' } } }),
+    );
     await settle('claim:team/data');
     expect(pvc('data').status).toEqual({ phase: 'Pending' });
     expect(events()).toEqual([
@@ -135,7 +145,10 @@ describe(PersistentVolumeReconciler.name, () => {
 
   it('gives a claim without storageClassName the default class, not one that asks for no class', async () => {
     putClass(cluster, storageClass('alicloud-disk-ssd'));
-    putClass(cluster, storageClass(ESSD, { metadata: { name: ESSD, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } } }));
+    putClass(
+      cluster,
+      storageClass(ESSD, { metadata: { name: ESSD, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } } }),
+    );
     const { storageClassName: _, ...unset } = claim('any').spec;
     cluster.put(PERSISTENT_VOLUME_CLAIMS, { ...claim('any'), spec: unset });
     cluster.put(PERSISTENT_VOLUME_CLAIMS, claim('none', { storageClassName: '' }));
@@ -159,7 +172,10 @@ describe(PersistentVolumeReconciler.name, () => {
     // What the provisioner creates: pointing at the claim, with the claim's uid.
     const claimRef = { kind: 'PersistentVolumeClaim', namespace: 'team', name: 'data', uid: 'uid-data' };
     const made = volume('d-1', { storageClassName: ESSD, claimRef, persistentVolumeReclaimPolicy: 'Delete' });
-    cluster.put(PERSISTENT_VOLUMES, { ...made, metadata: { name: 'd-1', annotations: { [PROVISIONED_BY_ANNOTATION]: DISK } } });
+    cluster.put(PERSISTENT_VOLUMES, {
+      ...made,
+      metadata: { name: 'd-1', annotations: { [PROVISIONED_BY_ANNOTATION]: DISK } },
+    });
     cluster.sync();
     await settle();
     expect(pvc('data').spec.volumeName).toBe('d-1');
@@ -178,12 +194,18 @@ describe(PersistentVolumeReconciler.name, () => {
 
     const pod: Pod = {
       metadata: { namespace: 'team', name: 'app' },
-      spec: { containers: [{ name: 'main', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] },
+      spec: {
+        containers: [{ name: 'main', image: 'busybox' }],
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+      },
     };
     cluster.put(PODS, pod);
     await settle('claim:team/data');
 
-    const selected = { ...pvc('data').metadata, annotations: { [SELECTED_NODE_ANNOTATION]: 'virtual-node-cn-hangzhou-a' } };
+    const selected = {
+      ...pvc('data').metadata,
+      annotations: { [SELECTED_NODE_ANNOTATION]: 'virtual-node-cn-hangzhou-a' },
+    };
     cluster.put(PERSISTENT_VOLUME_CLAIMS, { ...pvc('data'), metadata: selected });
     await settle('claim:team/data');
     expect(pvc('data').metadata.annotations).toMatchObject({ [STORAGE_PROVISIONER_ANNOTATION]: DISK });

@@ -123,7 +123,12 @@ export class PersistentVolumeReconciler implements Controller {
     if (!pv.spec.claimRef) {
       const mismatch = volumeMismatch(pv, claim);
       if (!mismatch) return this.bind(ctx, pv, claim);
-      void ctx.events.record(claim, 'Warning', 'VolumeMismatch', `Cannot bind to requested volume "${name}": ${mismatch}`);
+      void ctx.events.record(
+        claim,
+        'Warning',
+        'VolumeMismatch',
+        `Cannot bind to requested volume "${name}": ${mismatch}`,
+      );
       await writeClaimStatus(ctx, claim, 'Pending');
       return;
     }
@@ -160,8 +165,11 @@ export class PersistentVolumeReconciler implements Controller {
     let pv = this.volumes.get(undefined, name);
     if (!pv) return;
     const ref = pv.spec.claimRef;
-    // Unused, or reserved for a claim (pre-bound) whose own sync binds it.
-    if (!ref?.uid) return void (await writeVolumePhase(ctx, pv, 'Available'));
+    if (!ref?.uid) {
+      // Unused, or reserved for a claim (pre-bound) whose own sync binds it.
+      await writeVolumePhase(ctx, pv, 'Available');
+      return;
+    }
     const claim = await this.claimOf(ctx, pv);
     if (!claim) {
       if (pv.status?.phase !== 'Released' && pv.status?.phase !== 'Failed')
@@ -180,7 +188,10 @@ export class PersistentVolumeReconciler implements Controller {
       ctx.enqueue(CLAIM + objectKey(claim));
       return;
     }
-    if (claim.spec.volumeName === name) return void (await writeVolumePhase(ctx, pv, 'Bound'));
+    if (claim.spec.volumeName === name) {
+      await writeVolumePhase(ctx, pv, 'Bound');
+      return;
+    }
     // The claim is bound to another volume.
     if (pv.metadata.annotations?.[PROVISIONED_BY_ANNOTATION] && pv.spec.persistentVolumeReclaimPolicy === 'Delete') {
       // Provisioned for it but not needed: release it for deletion.
@@ -239,8 +250,7 @@ export class PersistentVolumeReconciler implements Controller {
     claim: PersistentVolumeClaim,
   ): Promise<PersistentVolume> {
     // A volume the user pointed at the claim keeps saying so: no bound-by-controller.
-    const byController =
-      !isVolumeBoundToClaim(pv, claim) && !pv.metadata.annotations?.[BOUND_BY_CONTROLLER_ANNOTATION];
+    const byController = !isVolumeBoundToClaim(pv, claim) && !pv.metadata.annotations?.[BOUND_BY_CONTROLLER_ANNOTATION];
     const ref = pv.spec.claimRef;
     const m = claim.metadata;
     const rebind = !ref || ref.name !== m.name || ref.namespace !== m.namespace || ref.uid !== m.uid;
@@ -290,7 +300,10 @@ export class PersistentVolumeReconciler implements Controller {
     const provisioner = storageClass.provisioner;
     const a = claim.metadata.annotations ?? {};
     if (a[STORAGE_PROVISIONER_ANNOTATION] !== provisioner || a[BETA_STORAGE_PROVISIONER_ANNOTATION] !== provisioner) {
-      const annotations = { [STORAGE_PROVISIONER_ANNOTATION]: provisioner, [BETA_STORAGE_PROVISIONER_ANNOTATION]: provisioner };
+      const annotations = {
+        [STORAGE_PROVISIONER_ANNOTATION]: provisioner,
+        [BETA_STORAGE_PROVISIONER_ANNOTATION]: provisioner,
+      };
       claim = await patchClaim(ctx, claim, { metadata: { annotations } });
     }
     const message =

@@ -1,11 +1,6 @@
 /** The gRPC codes CSI drivers answer with, which the backends use too. */
 export type ProvisioningErrorCode =
-  | 'InvalidArgument'
-  | 'OutOfRange'
-  | 'NotFound'
-  | 'ResourceExhausted'
-  | 'Unavailable'
-  | 'Internal';
+  'InvalidArgument' | 'OutOfRange' | 'NotFound' | 'ResourceExhausted' | 'Unavailable' | 'Internal';
 
 // Upstream's external-provisioner counts InvalidArgument as infeasible; a size beyond the backend's limit
 // (OutOfRange, as CSI answers it) will not succeed later either.

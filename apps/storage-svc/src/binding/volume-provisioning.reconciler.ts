@@ -83,7 +83,8 @@ export class VolumeProvisioningReconciler implements Controller {
   private async syncClaim(ctx: ControllerContext, namespace: string, name: string): Promise<ReconcileResult | void> {
     const claim = this.claims.get(namespace, name);
     const provisioner = claim && this.provisionerOfClaim(claim);
-    if (!claim || !provisioner || claim.spec.volumeName) return;
+    // A claim being deleted needs no volume: it would only be released at once.
+    if (!claim || !provisioner || claim.spec.volumeName || claim.metadata.deletionTimestamp) return;
     const uid = claim.metadata.uid!;
     if (this.created.has(uid) || this.volumes.list().some((pv) => pv.spec.claimRef?.uid === uid)) return;
     const className = claimClassOf(claim);
@@ -108,7 +109,12 @@ export class VolumeProvisioningReconciler implements Controller {
     await ctx.client.resource<PersistentVolume>(PERSISTENT_VOLUMES).create(undefined, pv).catch(ignoreAlreadyExists);
     this.created.add(uid);
     this.retryAt.delete(uid);
-    void ctx.events.record(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${pv.metadata.name}`);
+    void ctx.events.record(
+      claim,
+      'Normal',
+      'ProvisioningSucceeded',
+      `Successfully provisioned volume ${pv.metadata.name}`,
+    );
   }
 
   /** A transient failure is retried with backoff; an infeasible one after INFEASIBLE_RETRY_MS. */
@@ -193,7 +199,10 @@ function completeVolume(
       name: made.metadata.name || `pvc-${claim.metadata.uid}`,
       annotations: { ...made.metadata.annotations, [PROVISIONED_BY_ANNOTATION]: storageClass.provisioner },
       // Held until the backing volume is deleted; only volumes this controller will delete need it.
-      finalizers: reclaimPolicy === 'Delete' ? [...without(finalizers, PROVISIONER_FINALIZER), PROVISIONER_FINALIZER] : finalizers,
+      finalizers:
+        reclaimPolicy === 'Delete'
+          ? [...without(finalizers, PROVISIONER_FINALIZER), PROVISIONER_FINALIZER]
+          : made.metadata.finalizers,
     },
     spec: {
       ...made.spec,

@@ -1,4 +1,4 @@
-import { PERSISTENT_VOLUME_CLAIMS } from '@skiff/controller-runtime';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import type { PersistentVolume } from '@skiff/kube-types';
 import { FakeCluster } from '@skiff/testing';
 import { PersistentVolumeReconciler } from './persistent-volume.reconciler';
@@ -8,7 +8,6 @@ import {
   PROVISIONED_BY_ANNOTATION,
 } from './storage-annotations';
 import { apiContext, claim, claimIn, volume, volumeIn } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 
 type ReclaimPolicy = PersistentVolume['spec']['persistentVolumeReclaimPolicy'];
 

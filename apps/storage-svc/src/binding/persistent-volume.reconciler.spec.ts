@@ -1,4 +1,4 @@
-import { PERSISTENT_VOLUME_CLAIMS, PODS } from '@skiff/controller-runtime';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS } from '@skiff/controller-runtime';
 import type { Pod } from '@skiff/kube-types';
 import { FakeCluster } from '@skiff/testing';
 import { PersistentVolumeReconciler } from './persistent-volume.reconciler';
@@ -12,7 +12,6 @@ import {
   STORAGE_PROVISIONER_ANNOTATION,
 } from './storage-annotations';
 import { apiContext, claim, claimIn, putClass, storageClass, volume, volumeIn } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 
 const ESSD = 'alicloud-disk-essd';
 const DISK = 'diskplugin.csi.alibabacloud.com';

@@ -5,8 +5,10 @@ import {
   Informer,
   objectKey,
   PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
   PODS,
   splitKey,
+  STORAGE_CLASSES,
   TerminalReconcileError,
 } from '@skiff/controller-runtime';
 import { ignoreNotFound } from '@skiff/kube-client';
@@ -20,7 +22,6 @@ import {
   SELECTED_NODE_ANNOTATION,
   STORAGE_PROVISIONER_ANNOTATION,
 } from './storage-annotations';
-import { PERSISTENT_VOLUMES, STORAGE_CLASSES } from './storage-resources';
 import { ClaimPhase, patchClaim, patchVolume, writeClaimStatus, writeVolumePhase } from './storage-writes';
 import {
   claimClassOf,

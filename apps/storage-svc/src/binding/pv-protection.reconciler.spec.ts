@@ -1,8 +1,8 @@
+import { PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import { FakeCluster } from '@skiff/testing';
 import { PvProtectionReconciler } from './pv-protection.reconciler';
 import { PV_PROTECTION_FINALIZER } from './storage-annotations';
 import { apiContext, deleteAsApiServer, volume, volumeIn } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 
 describe(PvProtectionReconciler.name, () => {
   let cluster: FakeCluster;

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Controller, ControllerContext, Informer } from '@skiff/controller-runtime';
+import { Controller, ControllerContext, Informer, PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import type { PersistentVolume } from '@skiff/kube-types';
 import { PV_PROTECTION_FINALIZER } from './storage-annotations';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 import { patchVolume } from './storage-writes';
 
 /**

@@ -1,10 +1,14 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { ControllerContext, PERSISTENT_VOLUME_CLAIMS } from '@skiff/controller-runtime';
+import {
+  ControllerContext,
+  PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
+  STORAGE_CLASSES,
+} from '@skiff/controller-runtime';
 import { KubeApiError, KubeClient, ResourceRef } from '@skiff/kube-client';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@skiff/kube-types';
 import { FakeCluster } from '@skiff/testing';
 import { ProvisioningError } from './provisioning.error';
-import { PERSISTENT_VOLUMES, STORAGE_CLASSES } from './storage-resources';
 import { requestedBytes } from './volume-matching';
 import { VolumeProvisioner } from './volume-provisioner';
 

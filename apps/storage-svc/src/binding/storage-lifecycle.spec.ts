@@ -1,4 +1,4 @@
-import { Controller, PERSISTENT_VOLUME_CLAIMS, PODS } from '@skiff/controller-runtime';
+import { Controller, PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES, PODS } from '@skiff/controller-runtime';
 import type { PersistentVolumeClaim, Pod } from '@skiff/kube-types';
 import { FakeClock, FakeCluster } from '@skiff/testing';
 import { PersistentVolumeReconciler } from './persistent-volume.reconciler';
@@ -28,7 +28,6 @@ import {
   volume,
   volumeIn,
 } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 import { VolumeExpansionReconciler } from './volume-expansion.reconciler';
 import { VolumeProvisioningReconciler } from './volume-provisioning.reconciler';
 

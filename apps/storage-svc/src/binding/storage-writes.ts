@@ -1,7 +1,6 @@
 import type { ControllerContext } from '@skiff/controller-runtime';
-import { PERSISTENT_VOLUME_CLAIMS } from '@skiff/controller-runtime';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import type { PersistentVolume, PersistentVolumeClaim } from '@skiff/kube-types';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 import { capacityBytes, storageBytes } from './volume-matching';
 
 // Merge patches of claims and volumes. Each carries the resourceVersion it was computed from: a decision made on an

@@ -1,4 +1,4 @@
-import { PERSISTENT_VOLUME_CLAIMS } from '@skiff/controller-runtime';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import type { PersistentVolumeClaim } from '@skiff/kube-types';
 import { FakeClock, FakeCluster } from '@skiff/testing';
 import { BIND_COMPLETED_ANNOTATION, PROVISIONED_BY_ANNOTATION } from './storage-annotations';
@@ -14,7 +14,6 @@ import {
   volume,
   volumeIn,
 } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 import { VolumeExpansionReconciler } from './volume-expansion.reconciler';
 import { ProvisioningError } from './provisioning.error';
 

@@ -6,12 +6,13 @@ import {
   Informer,
   objectKey,
   PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
   splitKey,
+  STORAGE_CLASSES,
 } from '@skiff/controller-runtime';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@skiff/kube-types';
 import { ProvisioningError } from './provisioning.error';
 import { PROVISIONED_BY_ANNOTATION } from './storage-annotations';
-import { PERSISTENT_VOLUMES, STORAGE_CLASSES } from './storage-resources';
 import { patchClaim, patchVolume } from './storage-writes';
 import { capacityBytes, claimClassOf, requestedBytes, storageBytes } from './volume-matching';
 import { VOLUME_PROVISIONERS, VolumeProvisioner } from './volume-provisioner';

@@ -1,4 +1,4 @@
-import { PERSISTENT_VOLUME_CLAIMS } from '@skiff/controller-runtime';
+import { PERSISTENT_VOLUME_CLAIMS, PERSISTENT_VOLUMES } from '@skiff/controller-runtime';
 import { FakeClock, FakeCluster } from '@skiff/testing';
 import {
   PROVISIONED_BY_ANNOTATION,
@@ -18,7 +18,6 @@ import {
   volume,
   volumeIn,
 } from './storage-cluster.fixture';
-import { PERSISTENT_VOLUMES } from './storage-resources';
 import { VolumeProvisioningReconciler } from './volume-provisioning.reconciler';
 
 const DISK = 'diskplugin.csi.alibabacloud.com';

@@ -6,8 +6,10 @@ import {
   Informer,
   objectKey,
   PERSISTENT_VOLUME_CLAIMS,
+  PERSISTENT_VOLUMES,
   ReconcileResult,
   splitKey,
+  STORAGE_CLASSES,
 } from '@skiff/controller-runtime';
 import { ignoreAlreadyExists, ignoreNotFound } from '@skiff/kube-client';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '@skiff/kube-types';
@@ -19,7 +21,6 @@ import {
   SELECTED_NODE_ANNOTATION,
   STORAGE_PROVISIONER_ANNOTATION,
 } from './storage-annotations';
-import { PERSISTENT_VOLUMES, STORAGE_CLASSES } from './storage-resources';
 import { patchVolume } from './storage-writes';
 import { claimClassOf, claimRefOf, isDelayBinding } from './volume-matching';
 import { VOLUME_PROVISIONERS, VolumeProvisioner } from './volume-provisioner';

@@ -41,10 +41,27 @@ describe('validation of storage, networking, autoscaling and cluster kinds', () 
       message:
         'Unsupported value: "ReadWriteSometimes": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
     });
-    const resized = { ...ok, spec: { ...(ok.spec as object), resources: { requests: { storage: '20Gi' } } } };
-    expect(check('', 'PersistentVolumeClaim', resized, ok)).toEqual([]);
-    const changed = { ...ok, spec: { ...(ok.spec as object), storageClassName: 'fast' } };
-    expect(check('', 'PersistentVolumeClaim', changed, ok).map((c) => c.field)).toEqual(['spec']);
+    const bound = { ...ok, spec: { ...(ok.spec as object), storageClassName: 'slow', volumeName: 'pv-1' } };
+    const withSize = (pvc: typeof ok, storage: string) => ({
+      ...pvc,
+      spec: { ...(pvc.spec as object), resources: { requests: { storage } } },
+    });
+    // A bound claim grows; it never shrinks; an unbound one keeps its request.
+    expect(check('', 'PersistentVolumeClaim', withSize(bound, '20Gi'), bound)).toEqual([]);
+    expect(check('', 'PersistentVolumeClaim', withSize(bound, '5Gi'), bound)).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        field: 'spec.resources.requests.storage',
+        message: 'Forbidden: field can not be less than previous value',
+      },
+    ]);
+    expect(check('', 'PersistentVolumeClaim', withSize(ok, '20Gi'), ok).map((c) => c.field)).toEqual(['spec']);
+    // A claim without a class may get one once (the retroactive default class); a class is not changed.
+    expect(
+      check('', 'PersistentVolumeClaim', { ...ok, spec: { ...(ok.spec as object), storageClassName: 'fast' } }, ok),
+    ).toEqual([]);
+    const changed = { ...bound, spec: { ...(bound.spec as object), storageClassName: 'fast' } };
+    expect(check('', 'PersistentVolumeClaim', changed, bound).map((c) => c.field)).toEqual(['spec']);
   });
 
   it('PV needs capacity, access modes and one source', () => {

@@ -62,15 +62,25 @@ export function validatePvc(obj: KubeObject): StatusCause[] {
 
 export function validatePvcUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
   const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validatePvc(obj)];
-  const strip = (s: Obj, fromOld: Obj): Obj => {
-    const copy: Obj = { ...s, resources: { ...(objAt(s.resources) ?? {}), requests: undefined } };
-    delete copy.volumeAttributesClassName;
-    // Binding fills volumeName once.
-    if (!strAt(fromOld.volumeName)) delete copy.volumeName;
-    return copy;
-  };
   const spec = objAt(obj.spec) ?? {};
   const oldSpec = objAt(old.spec) ?? {};
+  const bound = !!strAt(oldSpec.volumeName);
+  const strip = (s: Obj, fromOld: Obj): Obj => {
+    // Requests may change on a bound claim only (an expansion).
+    const copy: Obj = bound ? { ...s, resources: { ...(objAt(s.resources) ?? {}), requests: undefined } } : { ...s };
+    delete copy.volumeAttributesClassName;
+    // Binding fills volumeName once; a claim without a class gets the default one later (retroactive default class).
+    if (!strAt(fromOld.volumeName)) delete copy.volumeName;
+    if (fromOld.storageClassName === undefined || fromOld.storageClassName === null) delete copy.storageClassName;
+    return copy;
+  };
+  const size = (x: Obj): number | undefined => {
+    const v = objAt(objAt(x.resources)?.requests)?.storage;
+    return v === undefined ? undefined : tryParseQuantity(String(v))?.value;
+  };
+  const [newSize, oldSize] = [size(spec), size(oldSpec)];
+  if (bound && newSize !== undefined && oldSize !== undefined && newSize < oldSize)
+    out.push(forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   if (!jsonEqual(strip(spec, oldSpec), strip(oldSpec, oldSpec))) {
     out.push(
       forbidden(

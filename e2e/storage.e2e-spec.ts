@@ -1,0 +1,217 @@
+import { eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+
+const DB = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: main
+          image: busybox
+          command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
+          volumeMounts: [{name: data, mountPath: /data}]
+  volumeClaimTemplates:
+    - metadata: {name: data}
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources: {requests: {storage: 1Gi}}
+`;
+
+const sleeper = (name: string, volumes: unknown[], mountPath = '/shared') =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'main',
+          image: 'busybox',
+          command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
+          volumeMounts: [{ name: 'vol', mountPath }],
+        },
+      ],
+      volumes,
+    },
+  });
+
+const claim = (name: string, spec: Record<string, unknown>) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec });
+
+describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline volumes (kubectl, runc)', () => {
+  let cluster: TestCluster;
+  const ns = 'store';
+  const k = (...args: string[]) => cluster.kubectl([...args, '-n', ns]);
+  const apply = (doc: string) => cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: doc });
+  const exec = (pod: string, script: string): Promise<KubectlResult> =>
+    cluster.kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', script]);
+  const phase = async (what: string) => (await k('get', what, '-o', 'jsonpath={.status.phase}')).stdout;
+  const ready = async (...pods: string[]) =>
+    expect((await k('wait', '--for=condition=Ready', ...pods.map((p) => `pod/${p}`), '--timeout=120s')).code).toBe(0);
+  const storageRoot = () => path.join(cluster.stateDir, 'storage');
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'storage-svc', 'scheduler', 'sandbox-agent']);
+    expect((await cluster.kubectl(['create', 'namespace', ns])).code).toBe(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 120_000);
+
+  it("installs ASK's StorageClasses, alicloud-disk-essd the default", async () => {
+    const classes = await eventually(
+      async () => {
+        const out = (await cluster.kubectl(['get', 'storageclass'])).stdout;
+        return out.includes('alicloud-nas') ? out : undefined;
+      },
+      30_000,
+      'the StorageClasses',
+    );
+    expect(classes).toMatch(
+      /alicloud-disk-essd \(default\)\s+diskplugin\.csi\.alibabacloud\.com\s+Delete\s+Immediate\s+true/,
+    );
+    expect(classes).toMatch(
+      /alicloud-disk-topology\s+diskplugin\.csi\.alibabacloud\.com\s+Delete\s+WaitForFirstConsumer/,
+    );
+    expect(classes).toMatch(/alicloud-nas\s+nasplugin\.csi\.alibabacloud\.com/);
+  }, 60_000);
+
+  let disk = '';
+
+  it('binds a StatefulSet claim to a new cloud disk; the data outlives the pod', async () => {
+    expect((await apply(DB)).code).toBe(0);
+    await eventually(async () => (await phase('pvc/data-db-0')) === 'Bound', 60_000, 'the claim Bound');
+    disk = (await k('get', 'pvc', 'data-db-0', '-o', 'jsonpath={.spec.volumeName}')).stdout;
+    expect(disk).toMatch(/^d-[0-9a-f]{20}$/);
+    const pvs = (await cluster.kubectl(['get', 'pv', disk])).stdout;
+    expect(pvs).toMatch(
+      new RegExp(`${disk}\\s+1Gi\\s+RWO\\s+Delete\\s+Bound\\s+${ns}/data-db-0\\s+alicloud-disk-essd`),
+    );
+    expect(existsSync(path.join(storageRoot(), 'disks', `${disk}.img`))).toBe(true);
+    await ready('db-0');
+    expect((await exec('db-0', 'echo kept > /data/f && sync && cat /data/f')).stdout.trim()).toBe('kept');
+    const uid = (await k('get', 'pod', 'db-0', '-o', 'jsonpath={.metadata.uid}')).stdout;
+    expect((await k('delete', 'pod', 'db-0', '--wait=true')).code).toBe(0);
+    await eventually(
+      async () => {
+        const now = (await k('get', 'pod', 'db-0', '-o', 'jsonpath={.metadata.uid}')).stdout;
+        return now && now !== uid;
+      },
+      60_000,
+      'the new db-0',
+    );
+    await ready('db-0');
+    expect((await exec('db-0', 'cat /data/f')).stdout.trim()).toBe('kept');
+    // The disk itself (1 GiB, ext4), not the pod's root.
+    expect((await exec('db-0', 'df -k /data | tail -1')).stdout.trim()).toMatch(/^\/dev\/loop\d+\s+\d{6}\s.*\s\/data$/);
+  }, 240_000);
+
+  it('shares one NAS claim between two pods', async () => {
+    expect(
+      (
+        await apply(
+          claim('shared', {
+            accessModes: ['ReadWriteMany'],
+            storageClassName: 'alicloud-nas',
+            resources: { requests: { storage: '5Gi' } },
+          }),
+        )
+      ).code,
+    ).toBe(0);
+    await eventually(async () => (await phase('pvc/shared')) === 'Bound', 60_000, 'the NAS claim Bound');
+    const vol = [{ name: 'vol', persistentVolumeClaim: { claimName: 'shared' } }];
+    expect((await apply(sleeper('writer', vol))).code).toBe(0);
+    expect((await apply(sleeper('reader', vol))).code).toBe(0);
+    await ready('writer', 'reader');
+    expect((await exec('writer', 'echo from-writer > /shared/note')).code).toBe(0);
+    expect((await exec('reader', 'cat /shared/note')).stdout.trim()).toBe('from-writer');
+    expect((await exec('reader', 'echo from-reader > /shared/back')).code).toBe(0);
+    expect((await exec('writer', 'cat /shared/back')).stdout.trim()).toBe('from-reader');
+  }, 180_000);
+
+  it('mounts a static NAS volume (nfs PV, PVC without a class) and an inline nfs volume', async () => {
+    const pv = JSON.parse((await cluster.kubectl(['get', 'pv', '-o', 'json'])).stdout) as {
+      items: { spec: { nfs?: { server: string; path: string } } }[];
+    };
+    const nfs = pv.items.find((p) => p.spec.nfs)!.spec.nfs!;
+    const staticPv = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'nas-static' },
+      spec: {
+        capacity: { storage: '5Gi' },
+        accessModes: ['ReadWriteMany'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        nfs: { server: nfs.server, path: nfs.path },
+      },
+    });
+    expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: staticPv })).code).toBe(0);
+    expect(
+      (
+        await apply(
+          claim('static', {
+            accessModes: ['ReadWriteMany'],
+            storageClassName: '',
+            resources: { requests: { storage: '5Gi' } },
+          }),
+        )
+      ).code,
+    ).toBe(0);
+    await eventually(async () => (await phase('pvc/static')) === 'Bound', 60_000, 'the static claim Bound');
+    expect((await k('get', 'pvc', 'static', '-o', 'jsonpath={.spec.volumeName}')).stdout).toBe('nas-static');
+    expect(
+      (await apply(sleeper('by-claim', [{ name: 'vol', persistentVolumeClaim: { claimName: 'static' } }]))).code,
+    ).toBe(0);
+    expect((await apply(sleeper('by-nfs', [{ name: 'vol', nfs: { server: nfs.server, path: nfs.path } }]))).code).toBe(
+      0,
+    );
+    await ready('by-claim', 'by-nfs');
+    expect((await exec('by-claim', 'cat /shared/note')).stdout.trim()).toBe('from-writer');
+    expect((await exec('by-nfs', 'cat /shared/back')).stdout.trim()).toBe('from-reader');
+  }, 180_000);
+
+  it('mounts a disk by volumeId through the alicloud/disk flexvolume', async () => {
+    expect((await k('scale', 'statefulset/db', '--replicas=0')).code).toBe(0);
+    await eventually(async () => (await k('get', 'pod', 'db-0')).code !== 0, 60_000, 'db-0 gone');
+    const flex = [
+      { name: 'vol', flexVolume: { driver: 'alicloud/disk', fsType: 'ext4', options: { volumeId: disk } } },
+    ];
+    expect((await apply(sleeper('flex', flex, '/data'))).code).toBe(0);
+    await ready('flex');
+    expect((await exec('flex', 'cat /data/f')).stdout.trim()).toBe('kept');
+    expect((await k('delete', 'pod', 'flex', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
+  it('refuses ReadWriteMany on a disk class with a ProvisioningFailed event', async () => {
+    expect(
+      (await apply(claim('rwx-disk', { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } })))
+        .code,
+    ).toBe(0);
+    const events = await eventually(
+      async () => {
+        const out = (await k('get', 'events', '--field-selector', 'involvedObject.name=rwx-disk')).stdout;
+        return out.includes('ProvisioningFailed') ? out : undefined;
+      },
+      30_000,
+      'ProvisioningFailed',
+    );
+    expect(events).toContain('cloud disks support only ReadWriteOnce');
+    expect(await phase('pvc/rwx-disk')).toBe('Pending');
+  }, 60_000);
+
+  it('deletes the disk with its claim (reclaim Delete)', async () => {
+    expect((await k('delete', 'pvc', 'data-db-0', '--wait=true', '--timeout=60s')).code).toBe(0);
+    await eventually(async () => (await cluster.kubectl(['get', 'pv', disk])).code !== 0, 60_000, 'the PV gone');
+    expect(existsSync(path.join(storageRoot(), 'disks', `${disk}.img`))).toBe(false);
+  }, 120_000);
+});

@@ -192,6 +192,41 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
     expect((await k('delete', 'pod', 'flex', '--wait=true')).code).toBe(0);
   }, 180_000);
 
+  it('provisions a WaitForFirstConsumer claim once a pod uses it, for the node the pod goes to', async () => {
+    expect(
+      (
+        await apply(
+          claim('late', {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: 'alicloud-disk-topology',
+            resources: { requests: { storage: '1Gi' } },
+          }),
+        )
+      ).code,
+    ).toBe(0);
+    const waiting = await eventually(
+      async () => {
+        const out = (await k('get', 'events', '--field-selector', 'involvedObject.name=late')).stdout;
+        return out.includes('WaitForFirstConsumer') ? out : undefined;
+      },
+      30_000,
+      'the WaitForFirstConsumer event',
+    );
+    expect(waiting).toContain('waiting for first consumer to be created before binding');
+    expect(await phase('pvc/late')).toBe('Pending');
+    expect(
+      (await apply(sleeper('consumer', [{ name: 'vol', persistentVolumeClaim: { claimName: 'late' } }], '/data'))).code,
+    ).toBe(0);
+    await eventually(async () => (await phase('pvc/late')) === 'Bound', 60_000, 'the claim Bound');
+    const node = (
+      await k('get', 'pvc', 'late', '-o', "jsonpath={.metadata.annotations['volume\\.kubernetes\\.io/selected-node']}")
+    ).stdout;
+    await ready('consumer');
+    expect((await k('get', 'pod', 'consumer', '-o', 'jsonpath={.spec.nodeName}')).stdout).toBe(node);
+    expect((await exec('consumer', 'echo ok > /data/x && cat /data/x')).stdout.trim()).toBe('ok');
+    expect((await k('delete', 'pod', 'consumer', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
   it('refuses ReadWriteMany on a disk class with a ProvisioningFailed event', async () => {
     expect(
       (await apply(claim('rwx-disk', { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } })))

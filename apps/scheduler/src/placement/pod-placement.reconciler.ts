@@ -8,7 +8,7 @@ import {
   PODS,
   ReconcileResult,
 } from '@skiff/controller-runtime';
-import { isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import { ignoreNotFound, isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
@@ -21,6 +21,7 @@ import {
   PersistentVolumeClaim,
   Pod,
   SANDBOX_HOST_ANNOTATION,
+  StorageClass,
 } from '@skiff/kube-types';
 import { eligibleZones, isTerminal, podKey } from './pod-scheduling';
 import { SandboxQueueService } from './sandbox-queue.service';
@@ -37,6 +38,10 @@ interface Assumed {
   until: number;
 }
 
+const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
+// How often a pod waiting for its WaitForFirstConsumer claims looks again.
+const VOLUME_WAIT_MS = 500;
+
 /**
  * Schedules every pod onto a zone's virtual node and a sandbox host with room for it (one
  * pods/binding carrying the host and ECI annotations), then hands the host's agent a sync
@@ -49,6 +54,7 @@ export class PodPlacementReconciler implements Controller {
   private readonly log = new Logger(PodPlacementReconciler.name);
   private readonly pods: ResourceClient<Pod>;
   private readonly claims: ResourceClient<PersistentVolumeClaim>;
+  private readonly classes: ResourceClient<StorageClass>;
   private readonly assumed = new Map<string, Assumed>();
   /** Per pod key, the bound pod its agent was last told about and what (see agentView). */
   private readonly told = new Map<string, { uid: string; host: string; view: string }>();
@@ -66,6 +72,12 @@ export class PodPlacementReconciler implements Controller {
       version: 'v1',
       resource: 'persistentvolumeclaims',
       namespaced: true,
+    });
+    this.classes = client.resource<StorageClass>({
+      group: 'storage.k8s.io',
+      version: 'v1',
+      resource: 'storageclasses',
+      namespaced: false,
     });
   }
 
@@ -112,7 +124,7 @@ export class PodPlacementReconciler implements Controller {
         events,
         `0/${this.config.zones.length} nodes are available: ${this.config.zones.length} node(s) didn't match Pod's node affinity/selector.`,
       );
-    const claimProblem = await this.unboundClaim(pod);
+    const { problem: claimProblem, delayed } = await this.unboundClaims(pod);
     if (claimProblem)
       return this.unschedulable(pod, events, `0/${this.config.zones.length} nodes are available: ${claimProblem}.`);
     const need = podRequests(pod);
@@ -120,6 +132,7 @@ export class PodPlacementReconciler implements Controller {
     const choice = chooseHost(this.loads(hosts, informer), need, zones, handler);
     if ('reason' in choice) return this.unschedulable(pod, events, choice.reason);
     const nodeName = virtualNodeName(choice.host.zone);
+    if (delayed.length) return this.waitForVolumes(pod, delayed, nodeName);
     const size = eciSpecOf(pod) ?? need;
     // Assumed in the same turn as the choice, before the bind: reconciles running side by side see each
     // other's placements and cannot over-commit a host.
@@ -163,21 +176,51 @@ export class PodPlacementReconciler implements Controller {
     );
   }
 
-  /** Why the pod's claims keep it from running yet (a missing or unbound PersistentVolumeClaim), as kube-scheduler's VolumeBinding says it. */
-  private async unboundClaim(pod: Pod): Promise<string | undefined> {
+  /**
+   * Why the pod's claims keep it from running yet (a missing or unbound PersistentVolumeClaim), as kube-scheduler's
+   * VolumeBinding says it; and its unbound claims of a WaitForFirstConsumer class, which wait for this pod's node.
+   */
+  private async unboundClaims(pod: Pod): Promise<{ problem?: string; delayed: PersistentVolumeClaim[] }> {
+    const delayed: PersistentVolumeClaim[] = [];
     for (const v of pod.spec.volumes ?? []) {
       const claimName = v.persistentVolumeClaim?.claimName;
       if (claimName === undefined) continue;
       try {
         const claim = await this.claims.get(pod.metadata.namespace, claimName);
-        if (claim.metadata.deletionTimestamp) return `persistentvolumeclaim "${claimName}" is being deleted`;
-        if (claim.status?.phase !== 'Bound') return 'pod has unbound immediate PersistentVolumeClaims';
+        if (claim.metadata.deletionTimestamp)
+          return { problem: `persistentvolumeclaim "${claimName}" is being deleted`, delayed };
+        if (claim.status?.phase === 'Bound') continue;
+        const className = claim.spec.storageClassName;
+        const sc = className ? await this.classes.get(undefined, className).catch(ignoreNotFound) : undefined;
+        if (sc?.volumeBindingMode !== 'WaitForFirstConsumer')
+          return { problem: 'pod has unbound immediate PersistentVolumeClaims', delayed };
+        delayed.push(claim);
       } catch (err) {
-        if (isNotFound(err)) return `persistentvolumeclaim "${claimName}" not found`;
+        if (isNotFound(err)) return { problem: `persistentvolumeclaim "${claimName}" not found`, delayed };
         throw err;
       }
     }
-    return undefined;
+    return { delayed };
+  }
+
+  /**
+   * Upstream's VolumeBinding PreBind: the claims waiting for a first consumer are told this pod's node
+   * (`volume.kubernetes.io/selected-node`, which storage-svc provisions for), and the pod is bound once they are.
+   */
+  private async waitForVolumes(pod: Pod, claims: PersistentVolumeClaim[], nodeName: string): Promise<ReconcileResult> {
+    for (const c of claims) {
+      if (c.metadata.annotations?.[SELECTED_NODE_ANNOTATION]) continue;
+      await this.claims
+        .patch(
+          c.metadata.namespace,
+          c.metadata.name!,
+          { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: nodeName } } },
+          'merge',
+        )
+        .catch(ignoreNotFound);
+    }
+    this.assumed.delete(pod.metadata.uid!);
+    return { requeueAfterMs: VOLUME_WAIT_MS };
   }
 
   private async unschedulable(pod: Pod, events: EventRecorder, message: string): Promise<ReconcileResult> {

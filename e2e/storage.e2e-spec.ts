@@ -227,6 +227,50 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
     expect((await k('delete', 'pod', 'consumer', '--wait=true')).code).toBe(0);
   }, 180_000);
 
+  it('grows a mounted disk when its claim is expanded: df in the pod shows the new size', async () => {
+    // xfs: growing a mounted ext4 needs CAP_SYS_RESOURCE, which this machine's root lacks (docs/storage.md).
+    const xfs = JSON.stringify({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'disk-xfs' },
+      provisioner: 'diskplugin.csi.alibabacloud.com',
+      parameters: { type: 'cloud_essd', fstype: 'xfs' },
+      allowVolumeExpansion: true,
+    });
+    expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: xfs })).code).toBe(0);
+    expect(
+      (
+        await apply(
+          claim('grow', {
+            accessModes: ['ReadWriteOnce'],
+            storageClassName: 'disk-xfs',
+            resources: { requests: { storage: '1Gi' } },
+          }),
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (await apply(sleeper('grower', [{ name: 'vol', persistentVolumeClaim: { claimName: 'grow' } }], '/data'))).code,
+    ).toBe(0);
+    await ready('grower');
+    const kib = async () => Number((await exec('grower', "df -k /data | tail -1 | awk '{print $2}'")).stdout.trim());
+    const before = await kib();
+    expect(before).toBeLessThan(1024 * 1024);
+    expect((await k('patch', 'pvc', 'grow', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}')).code).toBe(
+      0,
+    );
+    await eventually(async () => (await kib()) > 1.5 * 1024 * 1024, 60_000, 'df showing the grown disk');
+    await eventually(
+      async () => (await k('get', 'pvc', 'grow', '-o', 'jsonpath={.status.capacity.storage}')).stdout === '2Gi',
+      30_000,
+      'the claim status at 2Gi',
+    );
+    expect((await k('get', 'pvc', 'grow', '-o', 'jsonpath={.status.conditions}')).stdout).not.toContain(
+      'FileSystemResizePending',
+    );
+    expect((await k('delete', 'pod', 'grower', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
   it('refuses ReadWriteMany on a disk class with a ProvisioningFailed event', async () => {
     expect(
       (await apply(claim('rwx-disk', { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } })))

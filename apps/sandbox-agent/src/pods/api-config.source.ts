@@ -52,4 +52,16 @@ export class ApiConfigSource implements ConfigObjectSource {
   volume(name: string): Promise<PersistentVolume | undefined> {
     return this.volumes.get(undefined, name).catch(ignoreNotFound);
   }
+
+  async claimResized(claim: PersistentVolumeClaim, capacity: string): Promise<void> {
+    const conditions = (claim.status?.conditions ?? []).filter((c) => c.type !== 'FileSystemResizePending');
+    // The resourceVersion makes a stale view fail with a conflict instead of undoing a newer status.
+    const patch = {
+      metadata: { resourceVersion: claim.metadata.resourceVersion },
+      status: { capacity: { ...(claim.status?.capacity ?? {}), storage: capacity }, conditions },
+    };
+    await this.claims
+      .patch(claim.metadata.namespace, claim.metadata.name!, patch, 'merge', { subresource: 'status' })
+      .catch(ignoreNotFound);
+  }
 }

@@ -23,6 +23,7 @@ class FakeSource implements ConfigObjectSource {
   async volume(): Promise<undefined> {
     return undefined;
   }
+  async claimResized(): Promise<void> {}
   async configMap(_ns: string, name: string): Promise<ConfigMap | undefined> {
     return this.cms[name] ? { metadata: { name }, data: this.cms[name] } : undefined;
   }

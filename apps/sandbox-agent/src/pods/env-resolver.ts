@@ -20,6 +20,8 @@ export interface ConfigObjectSource {
   services(namespace: string): Promise<Service[]>;
   claim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
   volume(name: string): Promise<PersistentVolume | undefined>;
+  /** The claim's file system was grown to `capacity` here: its status says so, the resize condition goes. */
+  claimResized(claim: PersistentVolumeClaim, capacity: string): Promise<void>;
 }
 
 /** kubelet's CreateContainerConfigError: the container cannot be configured until the user fixes something. */

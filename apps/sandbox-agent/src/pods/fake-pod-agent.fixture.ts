@@ -169,6 +169,8 @@ class NoConfigObjects implements ConfigObjectSource {
   async volume(): Promise<undefined> {
     return undefined;
   }
+
+  async claimResized(): Promise<void> {}
 }
 
 @Module({})

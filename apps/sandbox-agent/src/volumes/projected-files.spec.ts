@@ -14,6 +14,7 @@ const source = (cm: Record<string, string>): ConfigObjectSource => ({
   services: async () => [],
   claim: async () => undefined,
   volume: async () => undefined,
+  claimResized: async () => undefined,
 });
 const ctx = { podIP: '10.0.0.2', hostIP: '10.0.0.1', allocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } };
 const pod = (volumes: Volume[]): Pod => ({

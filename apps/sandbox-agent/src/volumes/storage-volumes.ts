@@ -53,6 +53,25 @@ export class StorageVolumes {
     await fs.symlink(target, dir);
   }
 
+  /**
+   * kubelet's NodeExpandVolume: a claim the resizer grew (condition FileSystemResizePending, its PV already bigger)
+   * gets its file system grown on the host that has it mounted, and its status says the new capacity.
+   */
+  async resize(pod: Pod, v: Volume, source: ConfigObjectSource): Promise<boolean> {
+    const name = v.persistentVolumeClaim?.claimName;
+    if (!name) return false;
+    const claim = await source.claim(pod.metadata.namespace ?? 'default', name);
+    if (!claim?.status?.conditions?.some((c) => c.type === 'FileSystemResizePending')) return false;
+    const pv = claim.spec.volumeName ? await source.volume(claim.spec.volumeName) : undefined;
+    const capacity = pv?.spec.capacity?.storage;
+    if (!pv || capacity === undefined) return false;
+    const backing = persistentVolumeSource(pv);
+    // A NAS has no file system of the claim's to grow.
+    if (backing.kind === 'disk') await this.disks.expand(backing.diskId, this.imageOf(backing.diskId));
+    await source.claimResized(claim, String(capacity));
+    return true;
+  }
+
   /** The disks of a pod's volume directory (symlinks into the disks' staging mounts). */
   async disksOf(podDir: string): Promise<string[]> {
     const out: string[] = [];

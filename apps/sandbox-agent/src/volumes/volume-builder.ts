@@ -53,13 +53,18 @@ export class PodVolumeBuilder {
     }
   }
 
-  /** Rewrites configMap/secret/downwardAPI/projected volumes whose source changed; resolves the names updated. */
+  /**
+   * Rewrites configMap/secret/downwardAPI/projected volumes whose source changed and grows the file systems of claims
+   * that were expanded; resolves the names updated.
+   */
   async refresh(pod: Pod, source: ConfigObjectSource, ctx: DownwardContext): Promise<string[]> {
     const updated: string[] = [];
     for (const v of (pod.spec.volumes ?? []).filter(isProjectedKind)) {
       if (await writeAtomically(this.volumeDir(pod.metadata.uid!, v.name), await volumePayload(pod, v, source, ctx)))
         updated.push(v.name);
     }
+    for (const v of (pod.spec.volumes ?? []).filter((x) => x.persistentVolumeClaim))
+      if (await this.storage?.resize(pod, v, source)) updated.push(v.name);
     return updated;
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '../platform/database.provider';
+import { DATA_SOURCE } from '@skiff/persistence';
 import { translateDatabaseError } from '../ipam/eni-allocation.repository';
 
 export interface ClusterIpRecord {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EniAllocationEntity, IpamCursorEntity } from '@skiff/ipam-schema';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { DATA_SOURCE } from '../platform/database.provider';
+import { DATA_SOURCE } from '@skiff/persistence';
 import { IpamException } from './ipam.exception';
 import { errorMessage } from '@skiff/api-machinery';
 

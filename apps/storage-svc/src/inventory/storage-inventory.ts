@@ -3,7 +3,7 @@ import { DiskEntity, NasFileSystemEntity } from '@skiff/storage-schema';
 import { randomBytes } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { nasServerOf } from '../nas/nas-directories';
-import { DATA_SOURCE } from '../platform/database.provider';
+import { DATA_SOURCE } from '@skiff/persistence';
 
 export interface DiskRecord {
   id: string;

@@ -2,7 +2,8 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Clock } from '@skiff/api-machinery';
 import { StorageSvcConfig } from '@skiff/config';
 import { configProvider, STORAGE_SVC_CONFIG } from './config.provider';
-import { DATA_SOURCE, databaseProvider, DatabaseShutdown } from './database.provider';
+import { DATA_SOURCE, DatabaseShutdown } from '@skiff/persistence';
+import { databaseProvider } from './database.provider';
 
 /** Config, the database pool and the clock, shared by every feature module. */
 @Global()

@@ -6,6 +6,7 @@ import { runFootprintBench } from './footprint.bench';
 import { runDnsBench } from './dns.bench';
 import { runEdgeBench } from './edge.bench';
 import { runServicesBench } from './services.bench';
+import { runStorageBench } from './storage.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
@@ -28,6 +29,7 @@ const BENCHES = {
   footprint: runFootprint,
   network: runNetwork,
   edge: runEdge,
+  storage: runStorage,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -45,7 +47,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -154,6 +156,16 @@ async function runEdge(cores: number): Promise<void> {
     () => `Edge: SLB, Ingress (${cores} cores, node ${process.version}); wrk from an internet client netns`,
     'wrk, HAProxy, the pods and the cluster share these cores',
     () => runEdgeBench(log),
+  );
+}
+
+async function runStorage(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'storage',
+    () => `Storage (${cores} cores, node ${process.version}); disks on loop devices, fio inside a runc pod`,
+    'fio, the pods and the cluster share these cores',
+    () => runStorageBench(log),
   );
 }
 

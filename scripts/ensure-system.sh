@@ -10,8 +10,9 @@ PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   xfsprogs
   # the edge: the Ingress proxy
   haproxy
-  # benchmarks and tests: DNS load generator, the reference DNS server, HTTP load generator, bandwidth meter
-  dnsperf unbound wrk iperf3)
+  # benchmarks and tests: DNS load generator, the reference DNS server, HTTP load generator, bandwidth meter,
+  # disk I/O meter
+  dnsperf unbound wrk iperf3 fio)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 

@@ -2,7 +2,7 @@
 // and networkstatic/iperf3 built from the host's iperf3.
 // Usage (after `npm run build`): node dist/scripts/seed-registry.js [--state-dir DIR] [--port 5000] [--keep-running]
 import { connect } from 'node:net';
-import { BusyboxImageBuilder, Iperf3ImageBuilder, RegistryProcess } from '@skiff/dev-registry';
+import { BusyboxImageBuilder, HostToolImageBuilder, IPERF3_IMAGE, RegistryProcess } from '@skiff/dev-registry';
 import * as path from 'node:path';
 import { errorMessage } from '@skiff/api-machinery';
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const ours = !(await listening(port));
   if (ours) await registry.start();
   try {
-    for (const builder of [new BusyboxImageBuilder(), new Iperf3ImageBuilder()]) {
+    for (const builder of [new BusyboxImageBuilder(), new HostToolImageBuilder(IPERF3_IMAGE)]) {
       const result = await builder.seed({ registry: registry.endpoint, workDir: stateDir });
       const tags = result.tags.map((t) => `${registry.endpoint}/${builder.image.repository}:${t}`).join(', ');
       console.log(result.pushed ? `seeded ${tags}` : `already seeded: ${tags}`);

@@ -2,17 +2,17 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ProcessRunner } from '@skiff/host-tools';
-import { Iperf3ImageBuilder } from './iperf3-image.builder';
+import { HostToolImageBuilder, IPERF3_IMAGE } from './host-tool-image.builder';
 import { TestRegistry } from './test-registry';
 
 const asRoot = process.getuid?.() === 0;
-if (!asRoot) console.warn('Iperf3ImageBuilder integration tests skipped: they need root (umoci unpack, chroot)');
+if (!asRoot) console.warn('HostToolImageBuilder integration tests skipped: they need root (umoci unpack, chroot)');
 
 interface ImageConfig {
   config: { Entrypoint?: string[]; Cmd?: string[]; Env?: string[] };
 }
 
-(asRoot ? describe : describe.skip)(Iperf3ImageBuilder.name, () => {
+(asRoot ? describe : describe.skip)(`${HostToolImageBuilder.name} (iperf3)`, () => {
   const runner = new ProcessRunner();
   let dir: string;
   let registry: TestRegistry;
@@ -35,7 +35,9 @@ interface ImageConfig {
   };
 
   it('is seeded by the test registry, and seeding again pushes nothing', async () => {
-    await expect(new Iperf3ImageBuilder().seed({ registry: registry.endpoint, workDir: dir })).resolves.toEqual({
+    await expect(
+      new HostToolImageBuilder(IPERF3_IMAGE).seed({ registry: registry.endpoint, workDir: dir }),
+    ).resolves.toEqual({
       pushed: false,
       tags: ['latest'],
     });

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { BusyboxImageBuilder } from './busybox-image.builder';
-import { Iperf3ImageBuilder } from './iperf3-image.builder';
+import { HostToolImageBuilder, IPERF3_IMAGE } from './host-tool-image.builder';
 import { RegistryProcess } from './registry.process';
 
 /**
@@ -19,7 +19,7 @@ export class TestRegistry {
     await fs.mkdir(dir, { recursive: true });
     const registry = new RegistryProcess({ stateDir: dir, port: await freePort() });
     await registry.start();
-    for (const builder of [new BusyboxImageBuilder(), new Iperf3ImageBuilder()])
+    for (const builder of [new BusyboxImageBuilder(), new HostToolImageBuilder(IPERF3_IMAGE)])
       await builder.seed({ registry: registry.endpoint, workDir: dir });
     return new TestRegistry(registry, dir);
   }

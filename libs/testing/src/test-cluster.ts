@@ -81,6 +81,8 @@ export async function startTestCluster(
   const natsPrefix = `test${id}`;
   const stateDir = mkdtempSync(path.join(tmpdir(), 'skiff-test-'));
   const logs: string[] = [];
+  // Disks and NAS of its own: storage-svc makes them there, the agent attaches them and its cleanup detaches them.
+  const storageEnv = { SKIFF_STORAGE_ROOT: path.join(stateDir, 'storage') };
   const sandboxEnv = services.includes('sandbox-agent') ? await sandboxHostEnv(id, stateDir) : {};
   const edge = services.includes('network-svc') ? testEdgeOf(id) : undefined;
   const edgeEnv = edge ? edgeEnvOf(edge) : {};
@@ -98,8 +100,7 @@ export async function startTestCluster(
         SKIFF_LOG_FORMAT: 'text',
         // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
-        // Disks and NAS of its own, removed with the state dir.
-        SKIFF_STORAGE_ROOT: path.join(stateDir, 'storage'),
+        ...storageEnv,
         ...sandboxEnv,
         ...edgeEnv,
         ...env,
@@ -113,7 +114,7 @@ export async function startTestCluster(
 
   async function cleanup(): Promise<void> {
     if (services.includes('sandbox-agent'))
-      await cleanupSandboxHost({ ...process.env, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
+      await cleanupSandboxHost({ ...process.env, ...storageEnv, ...sandboxEnv, SKIFF_NATS_PREFIX: natsPrefix, ...env });
     if (edge) await cleanupEdge({ ...process.env, ...edgeEnv, ...env });
     await dropDatabase(infra.databaseUrl, dbName).catch(() => undefined);
     const nc = await connect({ servers: infra.natsUrl });

@@ -52,7 +52,13 @@ export async function runStorageBench(log: Log): Promise<StorageBenchResults> {
   await new HostToolImageBuilder(FIO_IMAGE).seed({ registry: REGISTRY, workDir: work });
   const host = await HostDisk.make(work);
   log('storage: starting a test cluster with storage-svc and a sandbox host');
-  const cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'storage-svc', 'scheduler', 'sandbox-agent']);
+  const cluster = await startTestCluster({}, [
+    'api-gateway',
+    'network-svc',
+    'storage-svc',
+    'scheduler',
+    'sandbox-agent',
+  ]);
   const http = new KubeHttpClient(cluster.stack, 8);
   const api = `/api/v1/namespaces/${NAMESPACE}`;
   try {

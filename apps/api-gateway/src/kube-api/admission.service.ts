@@ -14,6 +14,7 @@ import {
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
 import { ResourceContext } from './resource-context';
+import { checkClaimResize, withDefaultStorageClass } from './storage-admission';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -87,6 +88,29 @@ export class AdmissionService {
     return defaulted;
   }
 
+  /**
+   * Admission that reads other objects, on a new object before defaults and validation (upstream's
+   * mutating plugins): DefaultStorageClass.
+   */
+  async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
+    return isClaim(ctx) ? withDefaultStorageClass(obj, await this.storageClasses()) : obj;
+  }
+
+  /**
+   * Admission that reads other objects, on an update after validation (upstream's validating plugins):
+   * PersistentVolumeClaimResize. What it reads is read first: the write decides under the object's lock
+   * and does not wait.
+   */
+  async updateCheck(ctx: ResourceContext): Promise<(next: KubeObject, old: KubeObject) => void> {
+    if (!isClaim(ctx)) return () => undefined;
+    const classes = await this.storageClasses();
+    return (next, old) => checkClaimResize(next, old, classes);
+  }
+
+  private async storageClasses(): Promise<KubeObject[]> {
+    return (await this.store.list({ group: 'storage.k8s.io', resource: 'storageclasses' })).items;
+  }
+
   /** New content may only go into a namespace that exists and is not being deleted (nor into a deleted CRD). */
   async checkNamespaceOpen(ctx: ResourceContext, name: string): Promise<void> {
     if (ctx.type.custom?.terminating)
@@ -101,4 +125,9 @@ export class AdmissionService {
       );
     }
   }
+}
+
+// The storage plugins see claims themselves, not their subresources.
+function isClaim(ctx: ResourceContext): boolean {
+  return ctx.type.group === '' && ctx.type.resource === 'persistentvolumeclaims' && !ctx.info.subresource;
 }

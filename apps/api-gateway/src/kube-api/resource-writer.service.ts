@@ -78,10 +78,8 @@ export class ResourceWriterService {
     const now = this.clock.now();
     const strategy = this.strategies.for(ctx.type);
     const uid = newUid();
-    let created: KubeObject = this.admission.admit(
-      ctx,
-      strategy.prepareForCreate({ ...incoming, metadata: { ...incoming.metadata, uid } }),
-    );
+    const admitted = await this.admission.admitCreate(ctx, { ...incoming, metadata: { ...incoming.metadata, uid } });
+    let created: KubeObject = this.admission.admit(ctx, strategy.prepareForCreate(admitted));
     created.metadata = { ...created.metadata, uid, creationTimestamp: timestamp(now), generation: 1 };
     created = strategy.withInitialStatus(created);
     created = appliedFields
@@ -242,6 +240,7 @@ export class ResourceWriterService {
     const sub = ctx.info.subresource;
     const strategy = this.strategies.for(ctx.type);
     let before: KubeObject | undefined;
+    const checkUpdate = await this.admission.updateCheck(ctx);
     const decide = (stored: KubeObject | undefined): WriteDecision => {
       if (!stored) throw ApiError.notFound(subjectOf(ctx, name));
       const current = fromStorage(ctx, stored);
@@ -249,6 +248,7 @@ export class ResourceWriterService {
       const requested = change(clone(current));
       let next = strategy.prepareForUpdate(this.withServerMeta(ctx, current, requested), current, sub);
       if (sub !== 'status' || strategy.validateStatusUpdate) next = this.admission.admit(ctx, next, current);
+      checkUpdate(next, current);
       if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       if (!managedByApply) {
         next = updateManagedFields({

@@ -88,7 +88,7 @@ export class VolumeExpansionReconciler implements Controller {
     const request = `${claim.metadata.uid}@${requested}`;
     if (this.refused.has(request)) return;
     if (!this.classes.get(undefined, claimClassOf(claim))?.allowVolumeExpansion) {
-      // Upstream's admission (PersistentVolumeClaimResize) refuses such an update; Skiff's API server lets it through.
+      // The API server's PersistentVolumeClaimResize admitted the growth when the class allowed it; it no longer does.
       const message =
         'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize';
       void ctx.events.record(claim, 'Warning', 'VolumeResizeFailed', message);

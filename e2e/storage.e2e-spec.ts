@@ -60,7 +60,14 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
   const storageRoot = () => path.join(cluster.stateDir, 'storage');
 
   beforeAll(async () => {
-    cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'storage-svc', 'scheduler', 'sandbox-agent']);
+    // A disk left on a host that has no agent (a made-up one below) is detached by force after 3 s.
+    cluster = await startTestCluster({ SKIFF_FORCE_DETACH_AFTER_SECONDS: '3' }, [
+      'api-gateway',
+      'network-svc',
+      'storage-svc',
+      'scheduler',
+      'sandbox-agent',
+    ]);
     expect((await cluster.kubectl(['create', 'namespace', ns])).code).toBe(0);
   }, 180_000);
 
@@ -190,6 +197,63 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
     await ready('flex');
     expect((await exec('flex', 'cat /data/f')).stdout.trim()).toBe('kept');
     expect((await k('delete', 'pod', 'flex', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
+  it('attaches a disk to one host at a time: a pod elsewhere waits with a Multi-Attach error', async () => {
+    const onClaim = [{ name: 'vol', persistentVolumeClaim: { claimName: 'data-db-0' } }];
+    const events = (pod: string, text: string) =>
+      eventually(
+        async () => {
+          const out = (await k('get', 'events', '--field-selector', `involvedObject.name=${pod}`)).stdout;
+          return out.includes(text) ? out : undefined;
+        },
+        30_000,
+        `${text} on ${pod}`,
+      );
+    const attachedTo = async () =>
+      (
+        await cluster.kubectl([
+          'get',
+          'volumeattachment',
+          '-o',
+          "jsonpath={range .items[*]}{.metadata.annotations['skiff\\.io/sandbox-host']}={.status.attached} {end}",
+        ])
+      ).stdout.trim();
+    expect((await apply(sleeper('holder', onClaim, '/data'))).code).toBe(0);
+    await ready('holder');
+    const host = (await k('get', 'pod', 'holder', '-o', "jsonpath={.metadata.annotations['skiff\\.io/sandbox-host']}"))
+      .stdout;
+    const node = (await k('get', 'pod', 'holder', '-o', 'jsonpath={.spec.nodeName}')).stdout;
+    expect(await attachedTo()).toBe(`${host}=true`);
+    const table = (await cluster.kubectl(['get', 'volumeattachment'])).stdout;
+    expect(table).toMatch(
+      new RegExp(`csi-[0-9a-f]{64}\\s+diskplugin\\.csi\\.alibabacloud\\.com\\s+${disk}\\s+${node}\\s+true`),
+    );
+
+    // A pod placed on another host of the zone (one with no agent: nothing there ever lets go of the disk).
+    const elsewhere = JSON.parse(sleeper('elsewhere', onClaim, '/data'));
+    elsewhere.metadata.annotations = { 'skiff.io/sandbox-host': 'h-elsewhere' };
+    elsewhere.spec.nodeName = node;
+    expect((await apply(JSON.stringify(elsewhere))).code).toBe(0);
+    const refused = await events('elsewhere', 'Multi-Attach error');
+    expect(refused).toContain(`FailedAttachVolume`);
+    expect(refused).toContain(`Multi-Attach error for volume "${disk}" Volume is already used by pod(s) holder`);
+
+    // The holder goes: its host detaches the disk and lets go; the other host gets it.
+    expect((await k('delete', 'pod', 'holder', '--wait=true')).code).toBe(0);
+    await eventually(async () => (await attachedTo()) === 'h-elsewhere=true', 30_000, 'the disk attached elsewhere');
+
+    // Now a pod on the real host waits, and starts once the other host's pod is gone and its disk detached by force.
+    expect((await apply(sleeper('after', onClaim, '/data'))).code).toBe(0);
+    expect(await events('after', 'Multi-Attach error')).toContain('Volume is already used by pod(s) elsewhere');
+    expect(await events('after', 'FailedMount')).toContain('unattached volumes=[vol]');
+    expect(await phase('pod/after')).toBe('Pending');
+    expect((await k('delete', 'pod', 'elsewhere', '--grace-period=0', '--force')).code).toBe(0);
+    await ready('after');
+    expect(await attachedTo()).toBe(`${host}=true`);
+    expect((await exec('after', 'cat /data/f')).stdout.trim()).toBe('kept');
+    expect((await k('delete', 'pod', 'after', '--wait=true')).code).toBe(0);
+    await eventually(async () => (await attachedTo()) === '', 30_000, 'the attachment gone with the last pod');
   }, 180_000);
 
   it('provisions a WaitForFirstConsumer claim once a pod uses it, for the node the pod goes to', async () => {

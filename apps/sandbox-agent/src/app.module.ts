@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
 import { ProcessRunner } from '@skiff/host-tools';
-import { AGENT_CONFIG, agentProviders, podBoundaryProviders } from './platform/agent.providers';
+import { KubeClient } from '@skiff/kube-client';
+import { AGENT_CONFIG, agentProviders, KUBE_CLIENT, podBoundaryProviders } from './platform/agent.providers';
+import { ApiDiskAttachments } from './volumes/disk-attachments';
 import { sandboxHostOf } from './pods/agent-cleanup';
 import { PodContainerLocator } from './pods/pod-container.locator';
 import { PodHost } from './pods/pod-host';
@@ -26,8 +28,9 @@ export class SandboxAgentModule {
         ...podBoundaryProviders(),
         {
           provide: SandboxHost,
-          useFactory: (c: SandboxAgentConfig, runner: ProcessRunner) => sandboxHostOf(c, runner),
-          inject: [AGENT_CONFIG, ProcessRunner],
+          useFactory: (c: SandboxAgentConfig, runner: ProcessRunner, client: KubeClient) =>
+            sandboxHostOf(c, runner, new ApiDiskAttachments(client, c.hostId)),
+          inject: [AGENT_CONFIG, ProcessRunner, KUBE_CLIENT],
         },
         { provide: PodHost, useExisting: SandboxHost },
         ...podProviders,

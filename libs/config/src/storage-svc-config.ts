@@ -11,6 +11,12 @@ export interface StorageSvcConfig {
   dataRoot: string;
   /** The zone disks are made in (SKIFF_ZONE), as the sandbox hosts' virtual nodes are labelled. */
   zone: string;
+  /**
+   * How long a disk stays attached to a host where no pod uses it any more before storage-svc detaches it by force
+   * (SKIFF_FORCE_DETACH_AFTER_SECONDS; upstream's maxWaitForUnmountDuration, 6 minutes): the host's agent normally
+   * lets go itself, but a host that is gone cannot.
+   */
+  forceDetachAfterMs: number;
 }
 
 export function loadStorageSvcConfig(env = new EnvReader()): StorageSvcConfig {
@@ -20,6 +26,7 @@ export function loadStorageSvcConfig(env = new EnvReader()): StorageSvcConfig {
     identity: env.string('SKIFF_STORAGE_SVC_IDENTITY', `storage-svc-${process.pid}`),
     dataRoot: storageRootOf(env),
     zone: env.string('SKIFF_ZONE', 'zone-a'),
+    forceDetachAfterMs: env.int('SKIFF_FORCE_DETACH_AFTER_SECONDS', 360, 1) * 1000,
   };
 }
 

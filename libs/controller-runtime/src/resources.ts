@@ -40,3 +40,4 @@ export const CUSTOM_RESOURCE_DEFINITIONS = ref(
 export const ELASTIC_IPS = ref('network.skiff.io', 'v1alpha1', 'elasticips', 'ElasticIP', false);
 export const PERSISTENT_VOLUMES = ref('', 'v1', 'persistentvolumes', 'PersistentVolume', false);
 export const STORAGE_CLASSES = ref('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false);
+export const VOLUME_ATTACHMENTS = ref('storage.k8s.io', 'v1', 'volumeattachments', 'VolumeAttachment', false);

@@ -3,3 +3,4 @@ export * from './changes-stream';
 export * from './ipam';
 export * from './sandbox-hosts';
 export * from './cluster-ips';
+export * from './storage-contracts';

@@ -3,6 +3,7 @@ import { ProcessRunner } from '@skiff/host-tools';
 import { Nftables } from '@skiff/host-tools';
 import { serviceTableOf } from '../services/service-proxy.config';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
+import { DiskAttachments } from '../volumes/disk-attachments';
 import { SandboxHost } from './sandbox-host';
 
 /** The nft table of an agent's egress drop: `skiff` for the default bridge, else named after its bridge so agents never share one. */
@@ -10,7 +11,11 @@ export function nftTableOf(bridge: string): string {
   return bridge === 'skiff0' ? 'skiff' : bridge;
 }
 
-export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner): SandboxHost {
+export function sandboxHostOf(
+  config: SandboxAgentConfig,
+  runner: ProcessRunner,
+  attachments?: DiskAttachments,
+): SandboxHost {
   return new SandboxHost(
     {
       stateDir: config.stateDir,
@@ -19,6 +24,7 @@ export function sandboxHostOf(config: SandboxAgentConfig, runner: ProcessRunner)
       allowEgress: config.allowEgress,
       edgeLink: config.edgeLink,
       storageRoot: config.storageRoot,
+      attachments,
       mirrors: config.mirrors,
       nftTable: nftTableOf(config.bridge),
     },

@@ -9,6 +9,7 @@ import { PodSandbox } from '../runtime/pod-sandbox';
 import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { DiskAttacher } from '../volumes/disk-attacher';
+import { DiskAttachments } from '../volumes/disk-attachments';
 import { NasMounter } from '../volumes/nas-mounter';
 import { NamedNasFileSystems, StorageVolumes } from '../volumes/storage-volumes';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
@@ -24,6 +25,8 @@ export interface SandboxHostOptions {
   vswitchCidr: string;
   /** Where storage-svc keeps disk images and NAS directories; without it disk and NAS volumes are refused. */
   storageRoot?: string;
+  /** Which disks this host may attach; without it (the cleanup command) disk and NAS volumes are refused too. */
+  attachments?: DiskAttachments;
   allowEgress: boolean;
   /** The edge's veth on this host: pods reach SLB, EIP and internet addresses through it. */
   edgeLink?: string;
@@ -60,12 +63,13 @@ export class SandboxHost implements PodHost {
       this.runner,
     );
     const storage =
-      options.storageRoot === undefined
+      options.storageRoot === undefined || options.attachments === undefined
         ? undefined
         : new StorageVolumes(
             options.storageRoot,
             this.disks,
             new NasMounter(options.storageRoot, new NamedNasFileSystems()),
+            options.attachments,
           );
     this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter, storage);
     const make = (kind: RuntimeKind) => {

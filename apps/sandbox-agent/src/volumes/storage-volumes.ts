@@ -1,14 +1,13 @@
 import { PersistentVolume, Pod, Volume } from '@skiff/kube-types';
+import { diskOfInlineVolume, diskOfPersistentVolume, DISK_DRIVERS, NAS_DRIVERS } from '@skiff/messaging';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigObjectSource } from '../pods/env-resolver';
 import { DiskAttacher } from './disk-attacher';
+import { DiskAttachments } from './disk-attachments';
 import { NasBackend, NasFileSystemLookup } from './nas-mounter';
 import { VolumeError } from './volume.error';
 
-/** ASK's storage drivers: CSI names, and the flexvolume-era ones. */
-const DISK_DRIVERS = new Set(['diskplugin.csi.alibabacloud.com', 'alicloud/disk']);
-const NAS_DRIVERS = new Set(['nasplugin.csi.alibabacloud.com', 'alicloud/nas']);
 /** storage-svc names each NAS file system's mount target `<nas id>.nas.skiff.local`. */
 const NAS_DOMAIN = '.nas.skiff.local';
 
@@ -30,18 +29,25 @@ export function isStorageVolume(v: Volume): boolean {
 
 /**
  * Cloud disks and NAS in pods: a pod's volume directory becomes a symlink to the disk's staging mount (one per
- * host, as kubelet's NodeStage) or to the NAS directory; the containers bind what it points to. A disk is detached
- * when the last pod on this host using it is gone.
+ * host, as kubelet's NodeStage) or to the NAS directory; the containers bind what it points to. A disk is attached
+ * only once storage-svc has attached it to this host, and detached (and its attachment let go) when the last pod on
+ * this host using it is gone.
  */
 export class StorageVolumes {
   constructor(
     private readonly dataRoot: string,
     private readonly disks: DiskAttacher,
     private readonly nas: NasBackend,
+    private readonly attachments: DiskAttachments,
   ) {}
 
   async setUp(pod: Pod, v: Volume, dir: string, source: ConfigObjectSource): Promise<void> {
     const backing = await this.sourceOf(pod, v, source);
+    if (backing.kind === 'disk' && !(await this.attachments.granted(backing.diskId)))
+      throw new VolumeError(
+        'FailedMount',
+        `Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[${v.name}]: disk ${backing.diskId} is not attached to this host yet`,
+      );
     const target =
       backing.kind === 'disk'
         ? (await this.disks.attach(backing.diskId, this.imageOf(backing.diskId), backing.fsType)).mountPoint
@@ -89,7 +95,11 @@ export class StorageVolumes {
     const inUse = new Set<string>();
     for (const pod of await fs.readdir(volumesRoot).catch(() => [] as string[]))
       for (const id of await this.disksOf(path.join(volumesRoot, pod))) inUse.add(id);
-    for (const id of diskIds) if (!inUse.has(id)) await this.disks.detach(id);
+    for (const id of diskIds) {
+      if (inUse.has(id)) continue;
+      await this.disks.detach(id);
+      await this.attachments.released(id);
+    }
   }
 
   private imageOf(diskId: string): string {
@@ -115,14 +125,14 @@ export class StorageVolumes {
 
 function persistentVolumeSource(pv: PersistentVolume): StorageSource {
   const s = pv.spec ?? {};
-  if (s.csi && DISK_DRIVERS.has(s.csi.driver))
-    return { kind: 'disk', diskId: s.csi.volumeHandle, fsType: s.csi.fsType ?? 'ext4' };
+  const disk = diskOfPersistentVolume(pv);
+  if (disk) return { kind: 'disk', ...disk };
   if (s.csi && NAS_DRIVERS.has(s.csi.driver)) {
     const a = s.csi.volumeAttributes ?? {};
     return { kind: 'nas', server: a.server ?? '', path: a.path ?? '/' };
   }
   if (s.nfs) return { kind: 'nas', server: s.nfs.server, path: s.nfs.path };
-  if (s.flexVolume) return flexSource(s.flexVolume.driver, s.flexVolume.options ?? {}, s.flexVolume.fsType);
+  if (s.flexVolume) return flexSource(s.flexVolume.driver, s.flexVolume.options ?? {});
   throw new VolumeError(
     'UnsupportedVolume',
     `persistentvolume "${pv.metadata.name}": its source is not supported on this sandbox host`,
@@ -130,26 +140,23 @@ function persistentVolumeSource(pv: PersistentVolume): StorageSource {
 }
 
 function inlineSource(v: Volume): StorageSource {
+  const disk = diskOfInlineVolume(v);
+  if (disk) return { kind: 'disk', ...disk };
   if (v.nfs) return { kind: 'nas', server: v.nfs.server, path: v.nfs.path };
-  if (v.flexVolume) return flexSource(v.flexVolume.driver, v.flexVolume.options ?? {}, v.flexVolume.fsType);
-  if (v.csi && DISK_DRIVERS.has(v.csi.driver))
-    return { kind: 'disk', diskId: v.csi.volumeAttributes?.volumeId ?? '', fsType: v.csi.fsType ?? 'ext4' };
+  if (v.flexVolume) return flexSource(v.flexVolume.driver, v.flexVolume.options ?? {});
   throw new VolumeError(
     'UnsupportedVolume',
     `volume "${v.name}": this kind of volume is not supported on this sandbox host`,
   );
 }
 
-// ASK's flexvolumes: alicloud/disk (options.volumeId) and alicloud/nas (options.server, path, options).
-function flexSource(driver: string, options: Record<string, string>, fsType?: string): StorageSource {
-  if (DISK_DRIVERS.has(driver)) {
-    if (!options.volumeId)
-      throw new VolumeError(
-        'FailedMount',
-        `flexVolume ${driver}: options.volumeId is required (a disk provisioned by storage-svc)`,
-      );
-    return { kind: 'disk', diskId: options.volumeId, fsType: fsType || 'ext4' };
-  }
+// ASK's flexvolumes other than a disk with its volumeId: alicloud/nas (options.server, path, options).
+function flexSource(driver: string, options: Record<string, string>): StorageSource {
+  if (DISK_DRIVERS.has(driver))
+    throw new VolumeError(
+      'FailedMount',
+      `flexVolume ${driver}: options.volumeId is required (a disk provisioned by storage-svc)`,
+    );
   if (NAS_DRIVERS.has(driver))
     return {
       kind: 'nas',

@@ -3,6 +3,7 @@ import { StorageSvcConfig } from '@skiff/config';
 import { CONTROLLERS } from '@skiff/controller-runtime';
 import { ProcessRunner } from '@skiff/host-tools';
 import { KubeClient } from '@skiff/kube-client';
+import { AttachDetachReconciler } from '../attach/attach-detach.reconciler';
 import { PersistentVolumeReconciler } from '../binding/persistent-volume.reconciler';
 import { PvProtectionReconciler } from '../binding/pv-protection.reconciler';
 import { PvcProtectionReconciler } from '../binding/pvc-protection.reconciler';
@@ -25,11 +26,12 @@ const RECONCILERS = [
   VolumeExpansionReconciler,
   PvcProtectionReconciler,
   PvProtectionReconciler,
+  AttachDetachReconciler,
 ];
 
 /**
- * storage-svc's controllers (StorageClasses, upstream's PV binder, provisioner, resizer and the protection
- * controllers) on the shared controller runtime, leader-elected together, over the disk and NAS backends.
+ * storage-svc's controllers (StorageClasses, upstream's PV binder, provisioner, resizer, the protection
+ * controllers and the attach-detach controller) on the shared controller runtime, leader-elected together, over the disk and NAS backends.
  */
 @Module({
   providers: [

@@ -256,6 +256,80 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
     await eventually(async () => (await attachedTo()) === '', 30_000, 'the attachment gone with the last pod');
   }, 180_000);
 
+  it("makes disks for ASK's dynamic flexvolume form and a generic ephemeral volume; they go with the pod", async () => {
+    const dyn = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'dyn' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
+            volumeMounts: [
+              { name: 'disk', mountPath: '/disk' },
+              { name: 'scratch', mountPath: '/scratch' },
+            ],
+          },
+        ],
+        volumes: [
+          {
+            name: 'disk',
+            flexVolume: {
+              driver: 'alicloud/disk',
+              fsType: 'ext4',
+              options: { volumeType: 'alicloud-disk-ssd', volumeSize: '1' },
+            },
+          },
+          {
+            name: 'scratch',
+            ephemeral: {
+              volumeClaimTemplate: {
+                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+              },
+            },
+          },
+        ],
+      },
+    };
+    expect((await apply(JSON.stringify(dyn))).code).toBe(0);
+    await ready('dyn');
+    const claimOf = async (name: string) =>
+      (
+        await k(
+          'get',
+          'pvc',
+          name,
+          '-o',
+          'jsonpath={.spec.storageClassName} {.status.phase} {.status.capacity.storage} {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
+        )
+      ).stdout;
+    expect(await claimOf('dyn-disk')).toBe('alicloud-disk-ssd Bound 1Gi Pod/dyn');
+    expect(await claimOf('dyn-scratch')).toBe('alicloud-disk-essd Bound 1Gi Pod/dyn');
+    const disks = (
+      await k('get', 'pvc', 'dyn-disk', 'dyn-scratch', '-o', 'jsonpath={.items[*].spec.volumeName}')
+    ).stdout.split(' ');
+    expect(disks).toHaveLength(2);
+    const mounts = (await exec('dyn', 'df -k /disk /scratch | tail -2')).stdout.trim().split('\n');
+    expect(mounts.map((m) => m.split(/\s+/)[0])).toEqual([
+      expect.stringMatching(/^\/dev\/loop\d+$/),
+      expect.stringMatching(/^\/dev\/loop\d+$/),
+    ]);
+
+    expect((await k('delete', 'pod', 'dyn', '--wait=true')).code).toBe(0);
+    await eventually(
+      async () => (await k('get', 'pvc', 'dyn-disk', 'dyn-scratch', '-o', 'name')).stdout === '',
+      60_000,
+      "the pod's claims gone",
+    );
+    for (const d of disks) {
+      await eventually(async () => (await cluster.kubectl(['get', 'pv', d])).code !== 0, 60_000, `PV ${d} gone`);
+      expect(existsSync(path.join(storageRoot(), 'disks', `${d}.img`))).toBe(false);
+    }
+  }, 180_000);
+
   it('provisions a WaitForFirstConsumer claim once a pod uses it, for the node the pod goes to', async () => {
     expect(
       (
@@ -289,6 +363,30 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
     expect((await k('get', 'pod', 'consumer', '-o', 'jsonpath={.spec.nodeName}')).stdout).toBe(node);
     expect((await exec('consumer', 'echo ok > /data/x && cat /data/x')).stdout.trim()).toBe('ok');
     expect((await k('delete', 'pod', 'consumer', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
+  it('mounts a cloud disk into a gVisor pod', async () => {
+    expect(
+      (await apply(claim('gv', { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } }))).code,
+    ).toBe(0);
+    const gv = JSON.parse(sleeper('gv', [{ name: 'vol', persistentVolumeClaim: { claimName: 'gv' } }], '/data'));
+    gv.spec.runtimeClassName = 'gvisor';
+    expect((await apply(JSON.stringify(gv))).code).toBe(0);
+    await ready('gv');
+    // The sandbox's own kernel (gVisor) over the host's mount of the disk.
+    expect((await exec('gv', 'dmesg')).stdout).toMatch(/gVisor/);
+    expect((await exec('gv', 'echo g > /data/g && sync && cat /data/g')).stdout.trim()).toBe('g');
+    const pv = (await k('get', 'pvc', 'gv', '-o', 'jsonpath={.spec.volumeName}')).stdout;
+    expect((await k('delete', 'pod', 'gv', '--wait=true')).code).toBe(0);
+    // What it wrote is on the disk itself: a runc pod reads it after the gVisor pod let go.
+    const check = JSON.parse(
+      sleeper('gv-check', [{ name: 'vol', persistentVolumeClaim: { claimName: 'gv' } }], '/data'),
+    );
+    expect((await apply(JSON.stringify(check))).code).toBe(0);
+    await ready('gv-check');
+    expect((await exec('gv-check', 'cat /data/g')).stdout.trim()).toBe('g');
+    expect(pv).toMatch(/^d-/);
+    expect((await k('delete', 'pod', 'gv-check', '--wait=true')).code).toBe(0);
   }, 180_000);
 
   it('grows a mounted disk when its claim is expanded: df in the pod shows the new size', async () => {

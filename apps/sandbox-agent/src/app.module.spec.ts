@@ -20,6 +20,7 @@ describe(SandboxAgentModule.name, () => {
         bridge: 'skiff0',
         edgeLink: 'skiffedge',
         storageRoot: '/nonexistent/storage',
+        nasBackend: 'directory',
         vswitchCidr: '10.0.0.0/24',
         allowEgress: false,
         mirrors: [],

@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error';
 import { EnvReader } from './env-reader';
+import { loadSandboxAgentConfig } from './sandbox-agent-config';
 import { loadApiGatewayConfig } from './skiff-config';
 
 describe(EnvReader.name, () => {
@@ -15,5 +16,13 @@ describe(EnvReader.name, () => {
       new ConfigError('SKIFF_API_PORT', 'expected an integer, got "eighty"'),
     );
     expect(() => loadApiGatewayConfig(new EnvReader({ DATABASE_URL: 'mysql://x' }))).toThrow(/DATABASE_URL/);
+  });
+
+  it('selects the NAS backend of a sandbox host: directories by default, real NFS mounts on request', () => {
+    expect(loadSandboxAgentConfig(new EnvReader({})).nasBackend).toBe('directory');
+    expect(loadSandboxAgentConfig(new EnvReader({ SKIFF_NAS_BACKEND: 'nfs' })).nasBackend).toBe('nfs');
+    expect(() => loadSandboxAgentConfig(new EnvReader({ SKIFF_NAS_BACKEND: 'cifs' }))).toThrow(
+      new ConfigError('SKIFF_NAS_BACKEND', 'must be "directory" or "nfs", got "cifs"'),
+    );
   });
 });

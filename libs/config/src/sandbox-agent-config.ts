@@ -34,6 +34,11 @@ export interface SandboxAgentConfig {
   vswitchCidr: string;
   /** Where storage-svc keeps cloud disk images and NAS file systems (SKIFF_STORAGE_ROOT). */
   storageRoot: string;
+  /**
+   * How NAS exports reach pods (SKIFF_NAS_BACKEND): `directory` (default) finds the export's directory under the
+   * storage root, as this installation's NAS serves them; `nfs` mounts `server:path` with the kernel's NFS client.
+   */
+  nasBackend: 'directory' | 'nfs';
   allowEgress: boolean;
   mirrors: RegistryMirror[];
   capacity: { cpuMilli: number; memoryBytes: number; pods: number };
@@ -79,6 +84,7 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     edgeLink: edgeLinkOf(env),
     vswitchCidr: ipv4CidrOf(env, 'SKIFF_VSWITCH_CIDR', '10.244.0.0/16', 8, 28),
     storageRoot: storageRootOf(env),
+    nasBackend: nasBackendOf(env),
     allowEgress: env.string('SKIFF_POD_EGRESS', 'false') === 'true',
     mirrors: mirrorsOf(env),
     capacity: {
@@ -94,6 +100,13 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
       Number(/:(\d+)$/.exec(env.string('SKIFF_DNS_LISTEN', '127.0.0.1:10053'))?.[1] ?? 10053),
     ],
   };
+}
+
+function nasBackendOf(env: EnvReader): 'directory' | 'nfs' {
+  const backend = env.string('SKIFF_NAS_BACKEND', 'directory');
+  if (backend !== 'directory' && backend !== 'nfs')
+    throw new ConfigError('SKIFF_NAS_BACKEND', `must be "directory" or "nfs", got "${backend}"`);
+  return backend;
 }
 
 // "docker.io=http://127.0.0.1:5000,ghcr.io=https://mirror.example" → mirrors.

@@ -24,6 +24,7 @@ export function sandboxHostOf(
       allowEgress: config.allowEgress,
       edgeLink: config.edgeLink,
       storageRoot: config.storageRoot,
+      nasBackend: config.nasBackend,
       attachments,
       mirrors: config.mirrors,
       nftTable: nftTableOf(config.bridge),

@@ -10,7 +10,7 @@ import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from '../runtime/rootfs.mounter';
 import { DiskAttacher } from '../volumes/disk-attacher';
 import { DiskAttachments } from '../volumes/disk-attachments';
-import { NasMounter } from '../volumes/nas-mounter';
+import { NasMounter, NfsNasBackend } from '../volumes/nas-mounter';
 import { NamedNasFileSystems, StorageVolumes } from '../volumes/storage-volumes';
 import { PodVolumeBuilder } from '../volumes/volume-builder';
 import { PodHost } from './pod-host';
@@ -25,6 +25,8 @@ export interface SandboxHostOptions {
   vswitchCidr: string;
   /** Where storage-svc keeps disk images and NAS directories; without it disk and NAS volumes are refused. */
   storageRoot?: string;
+  /** How NAS exports reach pods: their directories under the storage root, or real NFS mounts. */
+  nasBackend?: 'directory' | 'nfs';
   /** Which disks this host may attach; without it (the cleanup command) disk and NAS volumes are refused too. */
   attachments?: DiskAttachments;
   allowEgress: boolean;
@@ -68,7 +70,9 @@ export class SandboxHost implements PodHost {
         : new StorageVolumes(
             options.storageRoot,
             this.disks,
-            new NasMounter(options.storageRoot, new NamedNasFileSystems()),
+            options.nasBackend === 'nfs'
+              ? new NfsNasBackend(path.join(options.stateDir, 'nas'), this.runner)
+              : new NasMounter(options.storageRoot, new NamedNasFileSystems()),
             options.attachments,
           );
     this.volumes = new PodVolumeBuilder(path.join(options.stateDir, 'volumes'), this.runner, this.mounter, storage);

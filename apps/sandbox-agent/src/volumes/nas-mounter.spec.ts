@@ -122,12 +122,13 @@ describe(NfsNasBackend.name, () => {
     const nfsBackend = backend(runner);
     const staging = await nfsBackend.resolve(nfs('/pv-1'));
     await mounted(staging);
-    await nfsBackend.release(nfs('/pv-1'));
+    await nfsBackend.release(staging);
     expect(runner.calls.slice(1)).toEqual([`umount ${staging}`]);
     expect(existsSync(staging)).toBe(false);
 
     await fs.writeFile(mountinfo, '');
-    await nfsBackend.release(nfs('/pv-1'));
+    await nfsBackend.release(staging);
+    await nfsBackend.release(path.join(dir, 'elsewhere', 'x')); // not its own: left alone
     expect(runner.calls).toHaveLength(2);
   });
 

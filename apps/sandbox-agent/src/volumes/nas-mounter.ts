@@ -20,8 +20,8 @@ export interface NasSource {
 export interface NasBackend {
   /** The host directory showing `server:path`, or `subPath` inside it (made if missing, as kubelet does). */
   resolve(source: NasSource, subPath?: string): Promise<string>;
-  /** Undoes what `resolve` set up on the host for this export; call it once no pod on this host uses it. */
-  release(source: NasSource): Promise<void>;
+  /** Undoes what `resolve` set up on the host for the directory it gave; call it once no pod on this host uses it. */
+  release(dir: string): Promise<void>;
 }
 
 /** Which NAS file system (`nas-…`) a mount target belongs to: storage-svc knows, the lead wires the answer in. */
@@ -103,16 +103,14 @@ export class NfsNasBackend implements NasBackend {
     return subPath === undefined ? dir : subPathIn(dir, subPath, source);
   }
 
-  async release(source: NasSource): Promise<void> {
-    const dir = this.stagingPath(source);
+  async release(dir: string): Promise<void> {
+    // Only this backend's own mounts: a directory it did not resolve is nothing of its.
+    if (path.dirname(path.resolve(dir)) !== this.stagingDir) return;
     if (await this.mounts.at(dir)) {
       try {
         await this.runner.run('umount', [dir]);
       } catch (err) {
-        throw new VolumeError(
-          'FailedDetachVolume',
-          `UnmountVolume.TearDown failed for volume ${label(source)} : ${errorMessage(err)}`,
-        );
+        throw new VolumeError('FailedDetachVolume', `UnmountVolume.TearDown failed for ${dir} : ${errorMessage(err)}`);
       }
     }
     // rmdir, never rm -r: a mount still there would have the NAS's files under it.

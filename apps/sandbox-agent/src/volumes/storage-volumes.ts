@@ -1,5 +1,5 @@
 import { PersistentVolume, Pod, Volume } from '@skiff/kube-types';
-import { diskOfInlineVolume, diskOfPersistentVolume, DISK_DRIVERS, NAS_DRIVERS } from '@skiff/messaging';
+import { claimNameOf, diskOfInlineVolume, diskOfPersistentVolume, DISK_DRIVERS, NAS_DRIVERS } from '@skiff/messaging';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigObjectSource } from '../pods/env-resolver';
@@ -10,6 +10,9 @@ import { VolumeError } from './volume.error';
 
 /** storage-svc names each NAS file system's mount target `<nas id>.nas.skiff.local`. */
 const NAS_DOMAIN = '.nas.skiff.local';
+
+// Pauses between looks at a disk's VolumeAttachment before its pod is left to the next sandbox retry (~3 s in all).
+const ATTACH_POLL_MS = [50, 100, 200, 400, 800, 1500];
 
 /** What a pod volume is backed by on the host: a cloud disk (attached, mounted once) or a NAS export. */
 export type StorageSource =
@@ -24,7 +27,7 @@ export class NamedNasFileSystems extends NasFileSystemLookup {
 }
 
 export function isStorageVolume(v: Volume): boolean {
-  return !!(v.persistentVolumeClaim || v.nfs || v.flexVolume || v.csi);
+  return !!(v.persistentVolumeClaim || v.ephemeral || v.nfs || v.flexVolume || v.csi);
 }
 
 /**
@@ -43,7 +46,7 @@ export class StorageVolumes {
 
   async setUp(pod: Pod, v: Volume, dir: string, source: ConfigObjectSource): Promise<void> {
     const backing = await this.sourceOf(pod, v, source);
-    if (backing.kind === 'disk' && !(await this.attachments.granted(backing.diskId)))
+    if (backing.kind === 'disk' && !(await this.waitForAttachment(backing.diskId)))
       throw new VolumeError(
         'FailedMount',
         `Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[${v.name}]: disk ${backing.diskId} is not attached to this host yet`,
@@ -64,7 +67,7 @@ export class StorageVolumes {
    * gets its file system grown on the host that has it mounted, and its status says the new capacity.
    */
   async resize(pod: Pod, v: Volume, source: ConfigObjectSource): Promise<boolean> {
-    const name = v.persistentVolumeClaim?.claimName;
+    const name = claimNameOf(pod, v);
     if (!name) return false;
     const claim = await source.claim(pod.metadata.namespace ?? 'default', name);
     if (!claim?.status?.conditions?.some((c) => c.type === 'FileSystemResizePending')) return false;
@@ -78,28 +81,47 @@ export class StorageVolumes {
     return true;
   }
 
-  /** The disks of a pod's volume directory (symlinks into the disks' staging mounts). */
-  async disksOf(podDir: string): Promise<string[]> {
+  /** Where a pod's disk and NAS volume directories lead: disks' staging mounts and NAS directories. */
+  async backingsOf(podDir: string): Promise<string[]> {
     const out: string[] = [];
     for (const name of await fs.readdir(podDir).catch(() => [] as string[])) {
       const target = await fs.readlink(path.join(podDir, name)).catch(() => undefined);
-      const attached = target && (await this.disks.attached()).find((d) => d.mountPoint === target);
-      if (attached) out.push(attached.diskId);
+      if (target) out.push(target);
     }
     return out;
   }
 
-  /** Detaches the disks no pod directory under `volumesRoot` points to any more. */
-  async release(diskIds: readonly string[], volumesRoot: string): Promise<void> {
-    if (diskIds.length === 0) return;
+  /**
+   * Lets go of what no pod directory under `volumesRoot` leads to any more: a disk is detached and its attachment
+   * released, a NAS export given back to its backend (a real NFS mount is unmounted).
+   */
+  async release(backings: readonly string[], volumesRoot: string): Promise<void> {
+    if (backings.length === 0) return;
     const inUse = new Set<string>();
     for (const pod of await fs.readdir(volumesRoot).catch(() => [] as string[]))
-      for (const id of await this.disksOf(path.join(volumesRoot, pod))) inUse.add(id);
-    for (const id of diskIds) {
-      if (inUse.has(id)) continue;
-      await this.disks.detach(id);
-      await this.attachments.released(id);
+      for (const target of await this.backingsOf(path.join(volumesRoot, pod))) inUse.add(target);
+    const attached = await this.disks.attached();
+    for (const target of new Set(backings)) {
+      if (inUse.has(target)) continue;
+      const disk = attached.find((d) => d.mountPoint === target);
+      if (disk) {
+        await this.disks.detach(disk.diskId);
+        await this.attachments.released(disk.diskId);
+      } else await this.nas.release(target);
     }
+  }
+
+  /**
+   * The CSI attacher's WaitForAttach, shortened: storage-svc attaches a disk to this host as it sees the pod bound, in
+   * about the time this host takes to get to its volumes; a disk held elsewhere keeps the pod waiting for the next
+   * sandbox retry instead.
+   */
+  private async waitForAttachment(diskId: string): Promise<boolean> {
+    for (const ms of ATTACH_POLL_MS) {
+      if (await this.attachments.granted(diskId)) return true;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    return this.attachments.granted(diskId);
   }
 
   private imageOf(diskId: string): string {
@@ -108,8 +130,9 @@ export class StorageVolumes {
 
   private async sourceOf(pod: Pod, v: Volume, source: ConfigObjectSource): Promise<StorageSource> {
     const ns = pod.metadata.namespace ?? 'default';
-    if (v.persistentVolumeClaim) {
-      const name = v.persistentVolumeClaim.claimName;
+    // A claim: the volume's own, or the one storage-svc made for the pod (ephemeral, dynamic flexvolume disk).
+    const name = claimNameOf(pod, v);
+    if (name !== undefined) {
       const claim = await source.claim(ns, name);
       if (!claim) throw new VolumeError('FailedMount', `persistentvolumeclaim "${name}" not found`);
       const pvName = claim.spec.volumeName;
@@ -155,7 +178,7 @@ function flexSource(driver: string, options: Record<string, string>): StorageSou
   if (DISK_DRIVERS.has(driver))
     throw new VolumeError(
       'FailedMount',
-      `flexVolume ${driver}: options.volumeId is required (a disk provisioned by storage-svc)`,
+      `flexVolume ${driver}: options.volumeId (a disk of storage-svc's) or options.volumeSize (a new disk) is required`,
     );
   if (NAS_DRIVERS.has(driver))
     return {

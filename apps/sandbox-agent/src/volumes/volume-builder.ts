@@ -63,7 +63,7 @@ export class PodVolumeBuilder {
       if (await writeAtomically(this.volumeDir(pod.metadata.uid!, v.name), await volumePayload(pod, v, source, ctx)))
         updated.push(v.name);
     }
-    for (const v of (pod.spec.volumes ?? []).filter((x) => x.persistentVolumeClaim))
+    for (const v of (pod.spec.volumes ?? []).filter(isStorageVolume))
       if (await this.storage?.resize(pod, v, source)) updated.push(v.name);
     return updated;
   }
@@ -95,12 +95,12 @@ export class PodVolumeBuilder {
     return out;
   }
 
-  /** Unmounts tmpfs volumes, removes the pod's volume directory and detaches disks no pod uses now. Idempotent. */
+  /** Unmounts tmpfs volumes, removes the pod's volume directory and lets go of disks and NAS exports no pod uses now. Idempotent. */
   async tearDown(uid: string): Promise<void> {
     for (const m of await this.mounter.mountsUnder(this.podDir(uid))) await this.mounter.unmount(m);
-    const disks = (await this.storage?.disksOf(this.podDir(uid))) ?? [];
+    const backings = (await this.storage?.backingsOf(this.podDir(uid))) ?? [];
     await fs.rm(this.podDir(uid), { recursive: true, force: true });
-    await this.storage?.release(disks, this.root);
+    await this.storage?.release(backings, this.root);
   }
 
   private async emptyDir(dir: string, v: Volume): Promise<void> {

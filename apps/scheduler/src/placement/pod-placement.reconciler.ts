@@ -9,6 +9,7 @@ import {
   ReconcileResult,
 } from '@skiff/controller-runtime';
 import { ignoreNotFound, isConflict, isNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
+import { claimNameOf, isPodOwnedClaimVolume } from '@skiff/messaging';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { RUNTIME_HANDLERS } from '../runtime-classes/runtime-classes';
 import { HostRegistryRepository, RegisteredHost } from '../virtual-nodes/host-registry.repository';
@@ -183,10 +184,16 @@ export class PodPlacementReconciler implements Controller {
   private async unboundClaims(pod: Pod): Promise<{ problem?: string; delayed: PersistentVolumeClaim[] }> {
     const delayed: PersistentVolumeClaim[] = [];
     for (const v of pod.spec.volumes ?? []) {
-      const claimName = v.persistentVolumeClaim?.claimName;
+      const claimName = claimNameOf(pod, v);
       if (claimName === undefined) continue;
+      const podsOwn = isPodOwnedClaimVolume(v);
       try {
         const claim = await this.claims.get(pod.metadata.namespace, claimName);
+        if (podsOwn && !claim.metadata.ownerReferences?.some((o) => o.controller && o.uid === pod.metadata.uid))
+          return {
+            problem: `PVC ${pod.metadata.namespace}/${claimName} was not created for pod ${pod.metadata.namespace}/${pod.metadata.name} (pod is not owner)`,
+            delayed,
+          };
         if (claim.metadata.deletionTimestamp)
           return { problem: `persistentvolumeclaim "${claimName}" is being deleted`, delayed };
         if (claim.status?.phase === 'Bound') continue;
@@ -196,6 +203,11 @@ export class PodPlacementReconciler implements Controller {
           return { problem: 'pod has unbound immediate PersistentVolumeClaims', delayed };
         delayed.push(claim);
       } catch (err) {
+        if (isNotFound(err) && podsOwn)
+          return {
+            problem: `waiting for ephemeral volume controller to create the persistentvolumeclaim "${claimName}"`,
+            delayed,
+          };
         if (isNotFound(err)) return { problem: `persistentvolumeclaim "${claimName}" not found`, delayed };
         throw err;
       }

@@ -145,6 +145,21 @@ describe(AttachDetachReconciler.name, () => {
     expect(cluster.events.at(-1)).toContain('Volume is already used by 1 pod(s) in different namespaces');
   });
 
+  it("attaches the disk of a pod's own claim (a dynamic flexvolume disk)", async () => {
+    cluster.put(PERSISTENT_VOLUME_CLAIMS, claim('app-disk', { volumeName: DISK }, {}));
+    const dynamic: Volume = {
+      name: 'disk',
+      flexVolume: {
+        driver: 'alicloud/disk',
+        fsType: 'ext4',
+        options: { volumeType: 'alicloud-disk-ssd', volumeSize: '1' },
+      },
+    };
+    cluster.put(PODS, pod('app', 'h1', { volumes: [dynamic] }));
+    await reconcile();
+    expect(attachment('h1')?.spec.source).toEqual({ persistentVolumeName: DISK });
+  });
+
   it('ignores pods whose claim is not bound to a disk', async () => {
     cluster.put(PERSISTENT_VOLUME_CLAIMS, claim('data'));
     cluster.put(PODS, pod('app', 'h1'));

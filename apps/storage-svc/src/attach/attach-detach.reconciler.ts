@@ -11,6 +11,7 @@ import {
   VOLUME_ATTACHMENTS,
 } from '@skiff/controller-runtime';
 import {
+  claimNameOf,
   DISK_CSI_DRIVER,
   DISK_ID_ANNOTATION,
   diskOfInlineVolume,
@@ -208,8 +209,7 @@ export class AttachDetachReconciler implements Controller {
     return (pod.spec.volumes ?? []).flatMap((v) => {
       const inline = diskOfInlineVolume(v);
       if (inline) return [{ pod, host, specName: v.name, fsType: inline.fsType, diskId: inline.diskId }];
-      const claimName =
-        v.persistentVolumeClaim?.claimName ?? (v.ephemeral ? `${pod.metadata.name}-${v.name}` : undefined);
+      const claimName = claimNameOf(pod, v);
       const claim = claimName ? this.claims.get(pod.metadata.namespace, claimName) : undefined;
       const pv = claim?.spec.volumeName ? this.volumes.get(undefined, claim.spec.volumeName) : undefined;
       const disk = pv && diskOfPersistentVolume(pv);

@@ -13,7 +13,8 @@ import {
 } from '@skiff/controller-runtime';
 import { ignoreNotFound } from '@skiff/kube-client';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from '@skiff/kube-types';
-import { isPodTerminated, podClaimNames } from './pod-claims';
+import { podClaimNames } from '@skiff/messaging';
+import { isPodTerminated } from './pod-claims';
 import {
   BETA_STORAGE_PROVISIONER_ANNOTATION,
   BIND_COMPLETED_ANNOTATION,

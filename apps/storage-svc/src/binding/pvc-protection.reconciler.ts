@@ -9,7 +9,8 @@ import {
   splitKey,
 } from '@skiff/controller-runtime';
 import type { PersistentVolumeClaim, Pod } from '@skiff/kube-types';
-import { isPodTerminated, podClaimNames } from './pod-claims';
+import { podClaimNames } from '@skiff/messaging';
+import { isPodTerminated } from './pod-claims';
 import { PVC_PROTECTION_FINALIZER } from './storage-annotations';
 import { patchClaim } from './storage-writes';
 

@@ -4,6 +4,7 @@ import { CONTROLLERS } from '@skiff/controller-runtime';
 import { ProcessRunner } from '@skiff/host-tools';
 import { KubeClient } from '@skiff/kube-client';
 import { AttachDetachReconciler } from '../attach/attach-detach.reconciler';
+import { EphemeralVolumeReconciler } from '../binding/ephemeral-volume.reconciler';
 import { PersistentVolumeReconciler } from '../binding/persistent-volume.reconciler';
 import { PvProtectionReconciler } from '../binding/pv-protection.reconciler';
 import { PvcProtectionReconciler } from '../binding/pvc-protection.reconciler';
@@ -27,11 +28,12 @@ const RECONCILERS = [
   PvcProtectionReconciler,
   PvProtectionReconciler,
   AttachDetachReconciler,
+  EphemeralVolumeReconciler,
 ];
 
 /**
- * storage-svc's controllers (StorageClasses, upstream's PV binder, provisioner, resizer, the protection
- * controllers and the attach-detach controller) on the shared controller runtime, leader-elected together, over the disk and NAS backends.
+ * storage-svc's controllers (StorageClasses, upstream's PV binder, provisioner, resizer, the protection,
+ * attach-detach and ephemeral volume controllers) on the shared controller runtime, leader-elected together, over the disk and NAS backends.
  */
 @Module({
   providers: [

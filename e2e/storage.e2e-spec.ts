@@ -1,5 +1,6 @@
-import { eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
+import { eventually, KubectlResult, runCommand, startTestCluster, TestCluster } from '@skiff/testing';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 const DB = `apiVersion: apps/v1
@@ -431,6 +432,40 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
       'FileSystemResizePending',
     );
     expect((await k('delete', 'pod', 'grower', '--wait=true')).code).toBe(0);
+  }, 180_000);
+
+  it('converges with one loop device and one mount when the agent and storage-svc restart mid-attach', async () => {
+    expect(
+      (await apply(claim('twice', { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } })))
+        .code,
+    ).toBe(0);
+    await eventually(async () => (await phase('pvc/twice')) === 'Bound', 60_000, 'the claim Bound');
+    const id = (await k('get', 'pvc', 'twice', '-o', 'jsonpath={.spec.volumeName}')).stdout;
+    expect(
+      (await apply(sleeper('twice', [{ name: 'vol', persistentVolumeClaim: { claimName: 'twice' } }], '/data'))).code,
+    ).toBe(0);
+    // Both go down while the pod's disk is being attached and mounted, and come back.
+    await Promise.all([cluster.stack.restart('sandbox-agent'), cluster.stack.restart('storage-svc')]);
+    await ready('twice');
+    expect((await exec('twice', 'echo once > /data/f && cat /data/f')).stdout.trim()).toBe('once');
+    const image = path.join(storageRoot(), 'disks', `${id}.img`);
+    const loops = (await runCommand('losetup', ['-j', image])).stdout.trim().split('\n');
+    expect(loops).toHaveLength(1);
+    const device = loops[0].split(':')[0];
+    const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+      .split('\n')
+      .filter((l) => l.split(' - ')[1]?.split(' ')[1] === device && l.split(' ')[4].startsWith(cluster.stateDir));
+    // One staging mount of the disk (the container binds it).
+    expect(mounts.filter((l) => l.split(' ')[4].endsWith(`/disks/${id}`))).toHaveLength(1);
+    expect((await cluster.kubectl(['get', 'volumeattachment', '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(
+      1,
+    );
+    expect((await k('delete', 'pod', 'twice', '--wait=true')).code).toBe(0);
+    await eventually(
+      async () => (await runCommand('losetup', ['-j', image])).stdout.trim() === '',
+      30_000,
+      'the disk detached',
+    );
   }, 180_000);
 
   it('refuses ReadWriteMany on a disk class with a ProvisioningFailed event', async () => {

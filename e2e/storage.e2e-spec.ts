@@ -258,43 +258,30 @@ describe('Storage: cloud disks and NAS through PVCs, StatefulSets and inline vol
   }, 180_000);
 
   it("makes disks for ASK's dynamic flexvolume form and a generic ephemeral volume; they go with the pod", async () => {
-    const dyn = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'dyn' },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: 'main',
-            image: 'busybox',
-            command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
-            volumeMounts: [
-              { name: 'disk', mountPath: '/disk' },
-              { name: 'scratch', mountPath: '/scratch' },
-            ],
+    const dyn = JSON.parse(
+      sleeper('dyn', [
+        {
+          name: 'disk',
+          flexVolume: {
+            driver: 'alicloud/disk',
+            fsType: 'ext4',
+            options: { volumeType: 'alicloud-disk-ssd', volumeSize: '1' },
           },
-        ],
-        volumes: [
-          {
-            name: 'disk',
-            flexVolume: {
-              driver: 'alicloud/disk',
-              fsType: 'ext4',
-              options: { volumeType: 'alicloud-disk-ssd', volumeSize: '1' },
+        },
+        {
+          name: 'scratch',
+          ephemeral: {
+            volumeClaimTemplate: {
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
             },
           },
-          {
-            name: 'scratch',
-            ephemeral: {
-              volumeClaimTemplate: {
-                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-              },
-            },
-          },
-        ],
-      },
-    };
+        },
+      ]),
+    );
+    dyn.spec.containers[0].volumeMounts = [
+      { name: 'disk', mountPath: '/disk' },
+      { name: 'scratch', mountPath: '/scratch' },
+    ];
     expect((await apply(JSON.stringify(dyn))).code).toBe(0);
     await ready('dyn');
     const claimOf = async (name: string) =>

@@ -4,3 +4,4 @@ export * from './ipam';
 export * from './sandbox-hosts';
 export * from './cluster-ips';
 export * from './storage-contracts';
+export * from './log-records';

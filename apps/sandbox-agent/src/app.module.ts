@@ -11,6 +11,7 @@ import { PodManager } from './pods/pod-manager.service';
 import { podProviders } from './pods/pod.providers';
 import { SandboxHost } from './pods/sandbox-host';
 import { SyncPodProcessor } from './pods/sync-pod.processor';
+import { logProviders } from './logs/logs.providers';
 import { HostRegistrationService } from './registration/host-registration.service';
 import { serviceProxyProviders } from './services/service-proxy.providers';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
@@ -33,6 +34,7 @@ export class SandboxAgentModule {
           inject: [AGENT_CONFIG, ProcessRunner, KUBE_CLIENT],
         },
         { provide: PodHost, useExisting: SandboxHost },
+        ...logProviders,
         ...podProviders,
         PodManager,
         {

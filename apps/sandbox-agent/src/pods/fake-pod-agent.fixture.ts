@@ -15,9 +15,10 @@ import { ConfigObjectSource } from './env-resolver';
 import { FakePodHost } from './fake-pod-host.fixture';
 import { IpamClient } from './ipam.client';
 import { PodHost } from './pod-host';
+import { PodLogs } from './pod-logs';
 import { PodManagerConfig } from './pod-manager.config';
 import { podProviders } from './pod.providers';
-import { PodStateStore } from './pod-state.store';
+import { PodRecord, PodStateStore } from './pod-state.store';
 
 const notFound = (name: string) => new KubeApiError(404, 'NotFound', `pods "${name}" not found`);
 
@@ -149,6 +150,39 @@ export class FakeEvents implements Pick<EventRecorder, 'record'> {
   }
 }
 
+/** The log collection as the pod code drives it: the pods followed, and each drain and forget with what was left then. */
+export class FakePodLogs extends PodLogs {
+  readonly followed = new Set<string>();
+  readonly calls: { op: 'drain' | 'forget'; uid: string; sandboxRemoved: boolean; volumesTornDown: boolean }[] = [];
+
+  constructor(private readonly host: FakePodHost) {
+    super();
+  }
+
+  follow(record: PodRecord): void {
+    this.followed.add(record.uid);
+  }
+
+  async drain(record: PodRecord): Promise<void> {
+    this.note('drain', record.uid);
+  }
+
+  async forget(uid: string): Promise<void> {
+    this.followed.delete(uid);
+    this.note('forget', uid);
+  }
+
+  private note(op: 'drain' | 'forget', uid: string): void {
+    const removals = [...this.host.runc.sandbox.removals, ...this.host.runsc.sandbox.removals];
+    this.calls.push({
+      op,
+      uid,
+      sandboxRemoved: removals.includes(uid),
+      volumesTornDown: this.host.volumes.tearDowns.includes(uid),
+    });
+  }
+}
+
 class NoConfigObjects implements ConfigObjectSource {
   async configMap(): Promise<undefined> {
     return undefined;
@@ -178,7 +212,7 @@ class PodAgentTestModule {}
 
 /**
  * The pod code wired as the agent wires it (`podProviders`), with fakes at its boundary: an in-memory
- * host, pods API, IPAM and event recorder, a FakeClock, and a PodStateStore over a temp dir. `restart()`
+ * host, pods API, IPAM, event recorder and log collection, a FakeClock, and a PodStateStore over a temp dir. `restart()`
  * gives a fresh agent over the same state dir, host and API. PodManager is not started: specs drive its parts.
  */
 export class PodAgentTestBed {
@@ -187,6 +221,7 @@ export class PodAgentTestBed {
   readonly api = new FakePodApi(this.clock);
   readonly ipam = new FakeIpam();
   readonly events = new FakeEvents();
+  readonly logs = new FakePodLogs(this.host);
   stateDir!: string;
   config!: PodManagerConfig;
   agent!: INestApplicationContext;
@@ -224,6 +259,7 @@ export class PodAgentTestBed {
           { provide: POD_API, useValue: this.api },
           { provide: IpamClient, useValue: this.ipam },
           { provide: EventRecorder, useValue: this.events },
+          { provide: PodLogs, useValue: this.logs },
           { provide: CONFIG_OBJECT_SOURCE, useValue: new NoConfigObjects() },
           { provide: PodStateStore, useFactory: () => new PodStateStore(this.stateDir) },
           ...podProviders,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { connect, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { TestRegistry } from '@skiff/dev-registry';
+import { logProviders } from '../logs/logs.providers';
 import { KUBE_CLIENT, NATS, POD_MANAGER_CONFIG, podBoundaryProviders } from '../platform/agent.providers';
 import { PodHost } from './pod-host';
 import { PodManager } from './pod-manager.service';
@@ -24,8 +25,8 @@ import * as path from 'node:path';
 class PodManagerTestModule {}
 
 /**
- * A PodManager run in-process against a real api-gateway + network-svc cluster, with a loopback
- * registry, a bridge, nft table and /24 of its own. `dispose()` removes everything it made.
+ * A PodManager (with the log collection) run in-process against a real api-gateway + network-svc cluster, with a
+ * loopback registry, a bridge, nft table and /24 of its own. `dispose()` removes everything it made.
  */
 export class PodManagerTestBed {
   readonly tag = randomBytes(3).toString('hex');
@@ -98,8 +99,10 @@ export class PodManagerTestBed {
           { provide: KUBE_CLIENT, useValue: this.client },
           { provide: NATS, useValue: this.nats },
           { provide: PodHost, useValue: this.host },
+          { provide: SandboxHost, useValue: this.host },
           Clock,
           ...podBoundaryProviders(),
+          ...logProviders,
           ...podProviders,
           PodManager,
         ],

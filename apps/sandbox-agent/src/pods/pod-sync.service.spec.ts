@@ -187,6 +187,34 @@ describe(PodSync.name, () => {
     expect(await bed.saved()).toEqual([]);
   });
 
+  it("follows a running pod's logs, and reads them to their end before its files go, then forgets it", async () => {
+    const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
+    await sync(web);
+    expect([...bed.logs.followed]).toEqual([web.metadata.uid]);
+    bed.api.beginDeletion('web', 30);
+
+    await sync(web);
+
+    const uid = web.metadata.uid!;
+    expect(bed.logs.calls).toEqual([
+      { op: 'drain', uid, sandboxRemoved: false, volumesTornDown: false },
+      { op: 'forget', uid, sandboxRemoved: true, volumesTornDown: true },
+    ]);
+  });
+
+  it("reads a finished pod's logs to their end before its volumes go, and keeps its offsets", async () => {
+    const job = bed.addPod('job', { restartPolicy: 'Never', containers: [{ name: 'main', ...SLEEP }] });
+    await sync(job);
+    bed.host.runc.runtime.exit(containerId(job, 'main'), 0);
+
+    await sync(job);
+
+    expect(statusOf(job).phase).toBe('Succeeded');
+    expect(bed.logs.calls).toEqual([
+      { op: 'drain', uid: job.metadata.uid, sandboxRemoved: false, volumesTornDown: false },
+    ]);
+  });
+
   it('runs nothing for a pod the scheduler placed on another host', async () => {
     const pod = bed.api.add({ ...bed.config, hostId: 'host-b' }, 'elsewhere', {
       containers: [{ name: 'main', ...SLEEP }],

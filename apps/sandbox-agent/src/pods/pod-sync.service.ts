@@ -9,6 +9,7 @@ import { KeyedMutex } from './keyed-mutex';
 import { PodAdmission } from './pod-admission.service';
 import { PodHost } from './pod-host';
 import { ListedContainers, PodLifecycle } from './pod-lifecycle';
+import { PodLogs } from './pod-logs';
 import { PodManagerConfig } from './pod-manager.config';
 import { hasFinished, isPlacedHere } from './pod-placement';
 import { PodRecords } from './pod-records';
@@ -42,6 +43,7 @@ export class PodSync {
     private readonly reporter: PodStatusReporter,
     private readonly lifecycle: PodLifecycle,
     private readonly termination: PodTermination,
+    private readonly logs: PodLogs,
     private readonly ipam: IpamClient,
     private readonly store: PodStateStore,
     private readonly clock: Clock,
@@ -133,6 +135,7 @@ export class PodSync {
     }
     const observed = await this.lifecycle.converge(pod, record, listing);
     await this.store.save(record);
+    this.logs.follow(record);
     await reported;
     await this.reporter.report(record, observed);
     if (record.sandbox && hasFinished(record.pod)) await this.releaseFinished(record);
@@ -171,6 +174,8 @@ export class PodSync {
     this.log.warn(
       `pod ${record.namespace}/${record.name}: sandbox ${record.sandbox!.pauseId ?? record.sandbox!.netnsPath} is gone, recreating it`,
     );
+    // The lost containers' logs are read to their end before the sandbox's files go.
+    await this.logs.drain(record);
     await this.host.runtimes[record.runtime].sandbox.remove(record.uid, this.host.bridge);
     record.sandbox = undefined;
   }

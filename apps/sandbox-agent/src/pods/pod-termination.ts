@@ -2,6 +2,7 @@ import { Clock } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
 import { Container, Pod } from '@skiff/kube-types';
 import { PodContainerRuntime, PodVolumes, SandboxRuntime } from './pod-host';
+import { PodLogs } from './pod-logs';
 import { PodRecord, RuntimeKind } from './pod-state.store';
 import { runHandler } from './probes/handler-runner';
 
@@ -42,11 +43,15 @@ export async function stopContainer(
   return hookError;
 }
 
-/** Graceful teardown of a pod's sandbox: every container stopped at once, then the sandbox and volumes removed. */
+/**
+ * Graceful teardown of a pod's sandbox: every container stopped at once, their logs collected to the end, then the
+ * sandbox and volumes removed.
+ */
 export class PodTermination {
   constructor(
     private readonly runtimes: Record<RuntimeKind, SandboxRuntime>,
     private readonly volumes: PodVolumes,
+    private readonly logs: PodLogs,
     private readonly events: EventRecorder,
     private readonly bridge: string,
     private readonly clock: Clock,
@@ -54,8 +59,10 @@ export class PodTermination {
 
   async terminate(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
     await this.stopRunning(record, pod, graceSeconds);
+    await this.logs.drain(record);
     await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge);
     await this.volumes.tearDown(record.uid);
+    await this.logs.forget(record.uid);
   }
 
   /** Stops every running container of the pod at once (preStop, SIGTERM, grace, SIGKILL). */
@@ -84,6 +91,7 @@ export class PodTermination {
 
   /** A pod that finished keeps its logs and status but gives back its sandbox and volumes (kubelet kills the pod sandbox). */
   async releaseFinished(record: PodRecord): Promise<void> {
+    await this.logs.drain(record);
     await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge, { keepLogs: true });
     await this.volumes.tearDown(record.uid);
   }

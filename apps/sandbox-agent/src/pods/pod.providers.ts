@@ -8,6 +8,7 @@ import { PodAdmission } from './pod-admission.service';
 import { PodAdoption } from './pod-adoption.service';
 import { PodHost } from './pod-host';
 import { PodLifecycle } from './pod-lifecycle';
+import { PodLogs } from './pod-logs';
 import { PodManagerConfig } from './pod-manager.config';
 import { PodRecords } from './pod-records';
 import { PodStatusReporter } from './pod-status.reporter';
@@ -16,7 +17,7 @@ import { PodTermination } from './pod-termination';
 import { ContainerProber } from './probes/prober';
 
 /**
- * The parts of the pod manager, one job each. They need PodHost, Clock, POD_MANAGER_CONFIG and the
+ * The parts of the pod manager, one job each. They need PodHost, PodLogs, Clock, POD_MANAGER_CONFIG and the
  * boundary providers (`podBoundaryProviders`); PodManager, the face that starts them, is listed beside these.
  */
 export const podProviders: Provider[] = [
@@ -57,9 +58,9 @@ export const podProviders: Provider[] = [
   },
   {
     provide: PodTermination,
-    useFactory: (host: PodHost, events: EventRecorder, clock: Clock) =>
-      new PodTermination(host.runtimes, host.volumes, events, host.bridge, clock),
-    inject: [PodHost, EventRecorder, Clock],
+    useFactory: (host: PodHost, logs: PodLogs, events: EventRecorder, clock: Clock) =>
+      new PodTermination(host.runtimes, host.volumes, logs, events, host.bridge, clock),
+    inject: [PodHost, PodLogs, EventRecorder, Clock],
   },
   PodRecords,
   PodAdmission,

@@ -1,11 +1,11 @@
 import { FSWatcher, promises as fs, watch } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { CriStream, scanCriEntry } from '../runtime/cri-log-entry';
 
-export type CriStream = 'stdout' | 'stderr';
+export type { CriStream } from '../runtime/cri-log-entry';
 
 /** Safety net under the file watch (inotify can miss an event); the watch is what keeps typing snappy. */
 const POLL_MS = 250;
-const SPACE = 0x20;
 const NEWLINE = 0x0a;
 
 /**
@@ -103,13 +103,11 @@ export class CriLogFollower {
 
 /** `<time> <stream> <P|F> <content>` → the bytes the container wrote. */
 export function parseEntry(line: Buffer): { stream: CriStream; data: Buffer } | undefined {
-  const a = line.indexOf(SPACE);
-  const b = a < 0 ? -1 : line.indexOf(SPACE, a + 1);
-  const c = b < 0 ? -1 : line.indexOf(SPACE, b + 1);
-  if (c < 0 && line.length !== b + 2) return undefined;
-  const stream = line.subarray(a + 1, b).toString('latin1');
-  const tag = line.subarray(b + 1, b + 2).toString('latin1');
-  if ((stream !== 'stdout' && stream !== 'stderr') || (tag !== 'P' && tag !== 'F')) return undefined;
-  const content = c < 0 ? Buffer.alloc(0) : line.subarray(c + 1);
-  return { stream, data: tag === 'F' ? Buffer.concat([content, Buffer.from([NEWLINE])]) : Buffer.from(content) };
+  const entry = scanCriEntry(line, 0, line.length);
+  if (!entry) return undefined;
+  const content = line.subarray(entry.contentStart);
+  return {
+    stream: entry.stream,
+    data: entry.partial ? Buffer.from(content) : Buffer.concat([content, Buffer.from([NEWLINE])]),
+  };
 }

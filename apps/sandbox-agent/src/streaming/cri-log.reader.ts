@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { rfc3339OfCriTime } from '../runtime/cri-log-entry';
 
 export interface LogOptions {
   follow: boolean;
@@ -27,8 +28,7 @@ export function parseCriLine(line: string): CriLogLine | undefined {
 /** What `kubectl logs` shows for a line: partial lines join the next, `--timestamps` prefixes the time. */
 export function formatLine(l: CriLogLine, timestamps: boolean): string {
   const body = l.partial ? l.text : `${l.text}\n`;
-  // conmon writes `+00:00`; kubelet (and so kubectl users) see RFC 3339 with `Z`.
-  return timestamps ? `${l.time.replace(/\+00:00$/, 'Z')} ${body}` : body;
+  return timestamps ? `${rfc3339OfCriTime(l.time)} ${body}` : body;
 }
 
 const POLL_MS = 200;

@@ -1,0 +1,359 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Clock, errorMessage } from '@skiff/api-machinery';
+import { EventRecorder } from '@skiff/controller-runtime';
+import { Container, Pod } from '@skiff/kube-types';
+import * as path from 'node:path';
+import { PodLogs } from '../pods/pod-logs';
+import { PodRecord } from '../pods/pod-state.store';
+import { CriLogSource } from './cri-log.source';
+import { FileLogSource } from './file-log.source';
+import { LogBatchPublisher } from './log-batch.publisher';
+import { BatchMeta, BatchPod, LogBatcher } from './log-batcher';
+import { LogCollectionConfig } from './log-collection.config';
+import { ContainerLogTargets, containerLogTargets, logCollectionEnabled } from './log-config';
+import { LogOffsetsStore } from './log-offsets.store';
+import { LogShipper } from './log-shipper';
+import { LogSource, LogSourceContext } from './log-source';
+import { LogSpool } from './log-spool';
+import { PodLogState } from './pod-log-state';
+
+/** Where a pod's files are on this host. */
+export interface PodLogPaths {
+  /** conmon's CRI log files of a container, `<dir>/<restartCount>.log`. */
+  containerLogDir(podUid: string, container: string): string;
+  /** A volume of the pod, on the host. */
+  volumeDir(podUid: string, volume: string): string;
+}
+
+interface PodCollection {
+  uid: string;
+  /** The pod as last seen, for its events. */
+  pod: Pod;
+  containers: Set<string>;
+  /** Targets whose sources are made once the pod's saved offsets are loaded. */
+  pending: ContainerLogTargets[];
+  state?: PodLogState;
+  sources: LogSource[];
+}
+
+type Request = { kind: 'drain' | 'forget'; uid: string; done: () => void };
+
+const READ_BUFFER_BYTES = 1 << 20;
+// Drops are told to each pod at most this often.
+const DROP_REPORT_MS = 5_000;
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * The agent's log collection: follows the files each pod's `aliyun_logs_*` env names, one pump reading them in
+ * turn into batches; the shipper publishes the batches to JetStream (or spools them while it is away); offsets
+ * are saved once JetStream has what they cover. Never waits on a container: conmon writes the files regardless.
+ */
+export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(LogCollector.name);
+  private readonly pods = new Map<string, PodCollection>();
+  /** Pods with nothing to collect, by the number of containers they had then (a new ephemeral one is looked at). */
+  private readonly idle = new Map<string, number>();
+  private readonly requests: Request[] = [];
+  private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private readonly batcher: LogBatcher;
+  private readonly shipper: LogShipper;
+  private readonly spool: LogSpool;
+  private readonly offsets: LogOffsetsStore;
+  private readonly spooledAhead = new Map<string, Map<number, number>>();
+  private readonly dropped = new Map<string, BatchPod>();
+  private readonly warnedAt = new Map<string, number>();
+  private lastSave = 0;
+  private lastDropReport = 0;
+  private pumping?: Promise<void>;
+  private wake?: () => void;
+  private stopped = false;
+
+  constructor(
+    private readonly config: LogCollectionConfig,
+    private readonly paths: PodLogPaths,
+    private readonly events: Pick<EventRecorder, 'record'>,
+    publisher: LogBatchPublisher,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.offsets = new LogOffsetsStore(config.stateDir);
+    this.spool = new LogSpool(path.join(config.stateDir, 'log-spool'), config.spoolBytes);
+    this.shipper = new LogShipper(
+      publisher,
+      this.spool,
+      { delivered: (m) => this.delivered(m), dropped: (ms) => this.droppedBySpool(ms) },
+      clock,
+      { retryMinMs: config.retryMinMs, retryMaxMs: config.retryMaxMs },
+    );
+    this.batcher = new LogBatcher(config.hostId, { ...config.batch, maxPayload: publisher.maxPayload() }, clock, (b) =>
+      this.shipper.submit(b),
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Takes up the spool an earlier run left, then starts shipping and reading. */
+  async start(): Promise<void> {
+    for (const meta of await this.spool.load()) {
+      for (const c of meta.cursors) {
+        const ahead = this.spooledAhead.get(c.pod) ?? new Map<number, number>();
+        ahead.set(c.serial, Math.max(ahead.get(c.serial) ?? 0, c.offset));
+        this.spooledAhead.set(c.pod, ahead);
+      }
+    }
+    this.shipper.start();
+    this.pumping = this.pump();
+  }
+
+  /** Stops reading and shipping; saves what JetStream acknowledged. Lines read but not delivered are read again. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.shipper.stop();
+    await this.pumping;
+    await this.saveDirty(true);
+    for (const pc of this.pods.values()) for (const s of pc.sources) await s.close();
+  }
+
+  follow(record: PodRecord): void {
+    if (record.sandbox) this.register(record);
+  }
+
+  async drain(record: PodRecord): Promise<void> {
+    const pc = this.register(record);
+    if (!pc || this.stopped) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.config.drainTimeoutMs)));
+    const drained = this.request('drain', pc.uid).then(async () => {
+      await this.shipper.settled();
+      return true;
+    });
+    const done = await Promise.race([drained, timeout]);
+    clearTimeout(timer);
+    if (!done)
+      this.log.warn(
+        `pod ${record.namespace}/${record.name}: logs not all shipped within ${this.config.drainTimeoutMs} ms`,
+      );
+  }
+
+  async forget(uid: string): Promise<void> {
+    this.idle.delete(uid);
+    if (this.pods.has(uid) && !this.stopped) await this.request('forget', uid);
+    else await this.offsets.remove(uid);
+  }
+
+  /** The pods being collected from (diagnostics, specs). */
+  collecting(): string[] {
+    return [...this.pods.keys()];
+  }
+
+  private register(record: PodRecord): PodCollection | undefined {
+    const pod = record.pod;
+    const containers: Container[] = [
+      ...(pod.spec.initContainers ?? []),
+      ...pod.spec.containers,
+      ...((pod.spec.ephemeralContainers ?? []) as Container[]),
+    ];
+    const known = this.pods.get(record.uid);
+    if (known) {
+      known.pod = pod;
+      if (containers.length > known.containers.size) this.addTargets(known, containers);
+      return known;
+    }
+    if (this.stopped || this.idle.get(record.uid) === containers.length) return undefined;
+    const pc: PodCollection = { uid: record.uid, pod, containers: new Set(), pending: [], sources: [] };
+    if (logCollectionEnabled(pod)) this.addTargets(pc, containers);
+    if (!pc.pending.length) {
+      this.idle.set(record.uid, containers.length);
+      return undefined;
+    }
+    this.pods.set(record.uid, pc);
+    this.wake?.();
+    return pc;
+  }
+
+  private addTargets(pc: PodCollection, containers: Container[]): void {
+    for (const c of containers) {
+      if (pc.containers.has(c.name)) continue;
+      pc.containers.add(c.name);
+      const { targets, problems } = containerLogTargets(pc.pod, c);
+      for (const p of problems) void this.events.record(pc.pod, 'Warning', 'InvalidLogConfig', p);
+      if (targets.stdout.length || targets.files.length) pc.pending.push(targets);
+    }
+  }
+
+  private request(kind: Request['kind'], uid: string): Promise<void> {
+    return new Promise((done) => {
+      this.requests.push({ kind, uid, done });
+      this.wake?.();
+    });
+  }
+
+  /** One loop reads every source in turn, one buffer at a time, and seals batches as they fill or age. */
+  private async pump(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.serveRequests();
+        let more = false;
+        for (const pc of [...this.pods.values()]) {
+          if (!(await this.ready(pc))) continue;
+          for (const source of pc.sources) {
+            if (this.stopped) break;
+            await this.room();
+            more = (await this.readSafely(pc, source, false)) || more;
+          }
+        }
+        this.batcher.sealIfDue();
+        await this.housekeeping();
+        if (!more && !this.requests.length && !this.stopped)
+          await this.sleep(Math.min(this.config.pollMs, this.batcher.dueInMs() ?? this.config.pollMs));
+      } catch (err) {
+        this.warn('pump', `log collection: ${errorMessage(err)}`);
+        await this.sleep(this.config.pollMs);
+      }
+    }
+  }
+
+  private async serveRequests(): Promise<void> {
+    while (this.requests.length) {
+      const req = this.requests.shift()!;
+      const pc = this.pods.get(req.uid);
+      try {
+        if (pc && req.kind === 'drain' && (await this.ready(pc))) {
+          for (const source of pc.sources) {
+            while (!this.stopped && (await this.readSafely(pc, source, true))) await this.room();
+          }
+          this.batcher.seal();
+        } else if (pc && req.kind === 'forget') {
+          for (const s of pc.sources) await s.close();
+          this.pods.delete(req.uid);
+          await this.offsets.remove(req.uid);
+        }
+      } finally {
+        req.done();
+      }
+    }
+  }
+
+  // Loads the pod's saved offsets once, then makes the sources of targets not read yet.
+  private async ready(pc: PodCollection): Promise<boolean> {
+    if (!pc.state) {
+      const saved = await this.offsets.load(pc.uid);
+      const { namespace = 'default', name = '' } = pc.pod.metadata;
+      pc.state = new PodLogState({ uid: pc.uid, namespace, name }, saved, this.spooledAhead.get(pc.uid));
+      this.spooledAhead.delete(pc.uid);
+    }
+    if (!pc.pending.length) return true;
+    const ctx: LogSourceContext = {
+      state: pc.state,
+      host: this.config.hostId,
+      clock: this.clock,
+      buffer: this.buffer,
+      sink: this.batcher,
+    };
+    for (const t of pc.pending.splice(0)) {
+      if (t.stdout.length)
+        pc.sources.push(new CriLogSource(ctx, t.container, this.paths.containerLogDir(pc.uid, t.container), t.stdout));
+      for (const f of t.files)
+        pc.sources.push(new FileLogSource(ctx, t.container, f, this.paths.volumeDir(pc.uid, f.volume)));
+    }
+    return true;
+  }
+
+  // A new file's serial is on disk before any record of it leaves (`LogSource.read` returns to let this happen).
+  private async readSafely(pc: PodCollection, source: LogSource, final: boolean): Promise<boolean> {
+    try {
+      const more = await source.read(final);
+      if (pc.state!.unsaved) await this.save(pc.state!);
+      return more;
+    } catch (err) {
+      this.warn(
+        `${pc.uid}/${source.key}`,
+        `pod ${pc.pod.metadata.namespace}/${pc.pod.metadata.name}: ${source.key}: ${errorMessage(err)}`,
+      );
+      return false;
+    }
+  }
+
+  // Reading pauses while JetStream is slow to take batches; when it is away they go to the spool instead.
+  private async room(): Promise<void> {
+    if (this.shipper.backlog >= this.config.maxQueuedBatches) await this.shipper.below(this.config.maxQueuedBatches);
+  }
+
+  private delivered(meta: BatchMeta): void {
+    for (const c of meta.cursors) this.pods.get(c.pod)?.state?.ack(c.serial, c.offset);
+  }
+
+  private droppedBySpool(metas: BatchMeta[]): void {
+    for (const m of metas) {
+      for (const p of m.pods) {
+        const d = this.dropped.get(p.uid);
+        if (d) d.lines += p.lines;
+        else this.dropped.set(p.uid, { ...p });
+      }
+    }
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = this.clock.nowMs();
+    if (now - this.lastSave >= this.config.saveEveryMs) {
+      this.lastSave = now;
+      await this.saveDirty(false);
+    }
+    if (this.dropped.size && now - this.lastDropReport >= DROP_REPORT_MS) {
+      this.lastDropReport = now;
+      const mib = Math.round(this.config.spoolBytes / 2 ** 20);
+      for (const d of this.dropped.values()) {
+        const involved: Pod = this.pods.get(d.uid)?.pod ?? {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { namespace: d.namespace, name: d.name, uid: d.uid },
+          spec: { containers: [] },
+        };
+        void this.events.record(
+          involved,
+          'Warning',
+          'LogLinesDropped',
+          `Dropped ${d.lines} log lines: the log spool of host ${this.config.hostId} is full (${mib} MiB) while the log store is unreachable`,
+        );
+      }
+      this.dropped.clear();
+    }
+  }
+
+  private async saveDirty(all: boolean): Promise<void> {
+    for (const pc of this.pods.values()) {
+      if (pc.state && (all || pc.state.dirty || pc.state.unsaved)) await this.save(pc.state);
+    }
+  }
+
+  private async save(state: PodLogState): Promise<void> {
+    state.unsaved = false;
+    state.dirty = false;
+    await this.offsets.save(state.snapshot());
+  }
+
+  private warn(key: string, message: string): void {
+    const now = this.clock.nowMs();
+    if (now - (this.warnedAt.get(key) ?? -Infinity) < WARN_EVERY_MS) return;
+    this.warnedAt.set(key, now);
+    this.log.warn(message);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

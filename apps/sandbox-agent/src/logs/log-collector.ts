@@ -308,7 +308,8 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     }
     if (this.dropped.size && now - this.lastDropReport >= DROP_REPORT_MS) {
       this.lastDropReport = now;
-      const mib = Math.round(this.config.spoolBytes / 2 ** 20);
+      const size = this.config.spoolBytes;
+      const bound = size >= 2 ** 20 ? `${Math.round(size / 2 ** 20)} MiB` : `${Math.round(size / 1024)} KiB`;
       for (const d of this.dropped.values()) {
         const involved: Pod = this.pods.get(d.uid)?.pod ?? {
           apiVersion: 'v1',
@@ -320,7 +321,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
           involved,
           'Warning',
           'LogLinesDropped',
-          `Dropped ${d.lines} log lines: the log spool of host ${this.config.hostId} is full (${mib} MiB) while the log store is unreachable`,
+          `Dropped ${d.lines} log lines: the log spool of host ${this.config.hostId} is full (${bound}) while the log store is unreachable`,
         );
       }
       this.dropped.clear();

@@ -1,5 +1,5 @@
 import { loadInfraConfig } from '@skiff/config';
-import { changesStreamNames } from '@skiff/messaging';
+import { changesStreamNames, logStreamNames } from '@skiff/messaging';
 import { apiRequest } from './api-client';
 import { compiledEntry, repoRoot, RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
@@ -121,6 +121,7 @@ export async function startTestCluster(
     try {
       const jsm = await nc.jetstreamManager();
       await jsm.streams.delete(changesStreamNames(natsPrefix).stream).catch(() => undefined);
+      await jsm.streams.delete(logStreamNames(natsPrefix).stream).catch(() => undefined);
     } finally {
       await nc.close();
     }

@@ -113,6 +113,13 @@ export class PodManagerTestBed {
     return agent.get(PodManager);
   }
 
+  /** An agent restart: the running agent shut down (its containers keep running), a new one over the same state dir. */
+  async restartAgent(): Promise<PodManager> {
+    await this.agents.pop()?.close();
+    this.manager = await this.newManager();
+    return this.manager;
+  }
+
   pods() {
     return this.client.resource<Pod>({ group: '', version: 'v1', resource: 'pods', namespaced: true });
   }

@@ -1,7 +1,7 @@
 import { Clock, KubeObject } from '@skiff/api-machinery';
 import { Container, Pod } from '@skiff/kube-types';
 import { LogBatch, LogRecord } from '@skiff/messaging';
-import { existsSync, mkdirSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PodRecord } from '../pods/pod-state.store';
@@ -170,6 +170,14 @@ describe(LogCollector.name, () => {
     await eventually('a, b and c', () => publisher.records.length === 3);
     await new Promise((r) => setTimeout(r, 200));
     expect(publisher.lines()).toEqual(['a', 'b', 'c']);
+    await second.stop();
+    // The spooled batches' offsets count as delivered too, even if they arrived before the pod was followed again.
+    const saved = JSON.parse(readFileSync(path.join(root, 'state', 'log-offsets', `${UID}.json`), 'utf8')) as {
+      files: { source: string; offset: number }[];
+    };
+    expect(saved.files.find((f) => f.source === 'cri:app')?.offset).toBe(
+      statSync(path.join(logDir('app'), '0.log')).size,
+    );
   });
 
   it('tells the pod how many lines the full spool dropped', async () => {

@@ -8,7 +8,7 @@ import { PodRecord } from '../pods/pod-state.store';
 import { CriLogSource } from './cri-log.source';
 import { FileLogSource } from './file-log.source';
 import { LogBatchPublisher } from './log-batch.publisher';
-import { BatchMeta, BatchPod, LogBatcher } from './log-batcher';
+import { BatchCursor, BatchMeta, BatchPod, LogBatcher } from './log-batcher';
 import { LogCollectionConfig } from './log-collection.config';
 import { ContainerLogTargets, containerLogTargets, logCollectionEnabled } from './log-config';
 import { LogOffsetsStore } from './log-offsets.store';
@@ -60,6 +60,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   private readonly spool: LogSpool;
   private readonly offsets: LogOffsetsStore;
   private readonly spooledAhead = new Map<string, Map<number, number>>();
+  private readonly ackedEarly = new Map<string, Map<number, number>>();
   private readonly dropped = new Map<string, BatchPod>();
   private readonly warnedAt = new Map<string, number>();
   private lastSave = 0;
@@ -100,13 +101,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
 
   /** Takes up the spool an earlier run left, then starts shipping and reading. */
   async start(): Promise<void> {
-    for (const meta of await this.spool.load()) {
-      for (const c of meta.cursors) {
-        const ahead = this.spooledAhead.get(c.pod) ?? new Map<number, number>();
-        ahead.set(c.serial, Math.max(ahead.get(c.serial) ?? 0, c.offset));
-        this.spooledAhead.set(c.pod, ahead);
-      }
-    }
+    for (const meta of await this.spool.load()) for (const c of meta.cursors) raise(this.spooledAhead, c);
     this.shipper.start();
     this.pumping = this.pump();
   }
@@ -128,15 +123,8 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   async drain(record: PodRecord): Promise<void> {
     const pc = this.register(record);
     if (!pc || this.stopped) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.config.drainTimeoutMs)));
-    const drained = this.request('drain', pc.uid).then(async () => {
-      await this.shipper.settled();
-      return true;
-    });
-    const done = await Promise.race([drained, timeout]);
-    clearTimeout(timer);
-    if (!done)
+    const drained = this.request('drain', pc.uid).then(() => this.shipper.settled());
+    if (!(await this.within(drained)))
       this.log.warn(
         `pod ${record.namespace}/${record.name}: logs not all shipped within ${this.config.drainTimeoutMs} ms`,
       );
@@ -144,7 +132,8 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
 
   async forget(uid: string): Promise<void> {
     this.idle.delete(uid);
-    if (this.pods.has(uid) && !this.stopped) await this.request('forget', uid);
+    for (const key of this.warnedAt.keys()) if (key.startsWith(`${uid}/`)) this.warnedAt.delete(key);
+    if (this.pods.has(uid) && !this.stopped) await this.within(this.request('forget', uid));
     else await this.offsets.remove(uid);
   }
 
@@ -186,6 +175,15 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       for (const p of problems) void this.events.record(pc.pod, 'Warning', 'InvalidLogConfig', p);
       if (targets.stdout.length || targets.files.length) pc.pending.push(targets);
     }
+  }
+
+  // The pod code waits on the collection at most the drain timeout: a pod's deletion never hangs on its logs.
+  private async within(work: Promise<void>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.config.drainTimeoutMs)));
+    const done = await Promise.race([work.then(() => true), timeout]);
+    clearTimeout(timer);
+    return done;
   }
 
   private request(kind: Request['kind'], uid: string): Promise<void> {
@@ -246,8 +244,14 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     if (!pc.state) {
       const saved = await this.offsets.load(pc.uid);
       const { namespace = 'default', name = '' } = pc.pod.metadata;
-      pc.state = new PodLogState({ uid: pc.uid, namespace, name }, saved, this.spooledAhead.get(pc.uid));
+      pc.state = new PodLogState(
+        { uid: pc.uid, namespace, name },
+        saved,
+        this.spooledAhead.get(pc.uid),
+        this.ackedEarly.get(pc.uid),
+      );
       this.spooledAhead.delete(pc.uid);
+      this.ackedEarly.delete(pc.uid);
     }
     if (!pc.pending.length) return true;
     const ctx: LogSourceContext = {
@@ -286,8 +290,13 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     if (this.shipper.backlog >= this.config.maxQueuedBatches) await this.shipper.below(this.config.maxQueuedBatches);
   }
 
+  // A spooled batch may be delivered after a restart before its pod is followed again: its offsets wait for it.
   private delivered(meta: BatchMeta): void {
-    for (const c of meta.cursors) this.pods.get(c.pod)?.state?.ack(c.serial, c.offset);
+    for (const c of meta.cursors) {
+      const state = this.pods.get(c.pod)?.state;
+      if (state) state.ack(c.serial, c.offset);
+      else if (this.spooledAhead.has(c.pod)) raise(this.ackedEarly, c);
+    }
   }
 
   private droppedBySpool(metas: BatchMeta[]): void {
@@ -357,4 +366,11 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       this.wake = done;
     });
   }
+}
+
+/** Raises the pod's offset for the cursor's file to the cursor's. */
+function raise(offsets: Map<string, Map<number, number>>, c: BatchCursor): void {
+  const byFile = offsets.get(c.pod) ?? new Map<number, number>();
+  byFile.set(c.serial, Math.max(byFile.get(c.serial) ?? 0, c.offset));
+  offsets.set(c.pod, byFile);
 }

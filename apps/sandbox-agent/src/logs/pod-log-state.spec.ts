@@ -39,10 +39,11 @@ describe(PodLogState.name, () => {
         { serial: 7, source: 'cri:app', inode: 2, offset: 40, restart: 1 },
       ],
     };
-    const state = new PodLogState(POD, saved, new Map([[7, 90]]));
+    const state = new PodLogState(POD, saved, new Map([[7, 90]]), new Map([[5, 30]]));
     expect(state.savedOf('cri:app').map((f) => f.serial)).toEqual([5, 7]);
     const five = state.claimSaved('cri:app', (f) => f.inode === 1);
-    expect(state.open('cri:app', 1, { restart: 0 }, five).offset).toBe(10);
+    // Serial 5 was delivered up to 30 (a spooled batch) before the pod was loaded.
+    expect(state.open('cri:app', 1, { restart: 0 }, five)).toMatchObject({ offset: 30, file: { acked: 30 } });
     const seven = state.claimSaved('cri:app', (f) => f.inode === 2);
     expect(state.open('cri:app', 2, { restart: 1 }, seven)).toMatchObject({
       offset: 90,

@@ -66,6 +66,8 @@ export class PodLogState {
     loaded: SavedPodOffsets | undefined,
     /** Offsets beyond the acknowledged ones that batches in the spool cover (they are not read again). */
     private readonly spooledAhead: ReadonlyMap<number, number> = new Map(),
+    /** Offsets acknowledged before the pod was loaded (its spooled batches, delivered after a restart). */
+    private readonly ackedEarly: ReadonlyMap<number, number> = new Map(),
   ) {
     this.nextSerial = loaded?.nextSerial ?? 1;
     this.saved = [...(loaded?.files ?? [])].sort((a, b) => a.serial - b.serial);
@@ -96,9 +98,11 @@ export class PodLogState {
     saved?: SavedFile,
   ): { file: TrackedFile; offset: number } {
     if (saved) {
-      const file = new TrackedFile(this.pod.uid, saved.serial, source, inode, saved.offset, saved.restart, saved.path);
+      const acked = Math.max(saved.offset, this.ackedEarly.get(saved.serial) ?? 0);
+      const file = new TrackedFile(this.pod.uid, saved.serial, source, inode, acked, saved.restart, saved.path);
       this.files.set(file.serial, file);
-      return { file, offset: Math.max(saved.offset, this.spooledAhead.get(saved.serial) ?? 0) };
+      if (acked > saved.offset) this.dirty = true;
+      return { file, offset: Math.max(acked, this.spooledAhead.get(saved.serial) ?? 0) };
     }
     const file = new TrackedFile(this.pod.uid, this.nextSerial++, source, inode, 0, where.restart, where.path);
     this.files.set(file.serial, file);

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { SandboxAgentModule } from './app.module';
+import { LogCollector } from './logs/log-collector';
 import { PodManager } from './pods/pod-manager.service';
 import { ServiceProxy } from './services/service-proxy.service';
 import { StreamUpgradeRouter } from './streaming/stream-upgrade.router';
@@ -35,6 +36,7 @@ describe(SandboxAgentModule.name, () => {
     expect(app.get(PodManager)).toBeDefined();
     expect(app.get(StreamUpgradeRouter)).toBeDefined();
     expect(app.get(ServiceProxy)).toBeDefined();
+    expect(app.get(LogCollector)).toBeDefined();
     await app.close();
   });
 });

@@ -112,6 +112,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     this.wake?.();
     await this.shipper.stop();
     await this.pumping;
+    for (const r of this.requests.splice(0)) r.done();
     await this.saveDirty(true);
     for (const pc of this.pods.values()) for (const s of pc.sources) await s.close();
   }
@@ -200,7 +201,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
         await this.serveRequests();
         let more = false;
         for (const pc of [...this.pods.values()]) {
-          if (!(await this.ready(pc))) continue;
+          await this.ready(pc);
           for (const source of pc.sources) {
             if (this.stopped) break;
             await this.room();
@@ -223,7 +224,8 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       const req = this.requests.shift()!;
       const pc = this.pods.get(req.uid);
       try {
-        if (pc && req.kind === 'drain' && (await this.ready(pc))) {
+        if (pc && req.kind === 'drain') {
+          await this.ready(pc);
           for (const source of pc.sources) {
             while (!this.stopped && (await this.readSafely(pc, source, true))) await this.room();
           }
@@ -240,7 +242,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   }
 
   // Loads the pod's saved offsets once, then makes the sources of targets not read yet.
-  private async ready(pc: PodCollection): Promise<boolean> {
+  private async ready(pc: PodCollection): Promise<void> {
     if (!pc.state) {
       const saved = await this.offsets.load(pc.uid);
       const { namespace = 'default', name = '' } = pc.pod.metadata;
@@ -253,7 +255,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       this.spooledAhead.delete(pc.uid);
       this.ackedEarly.delete(pc.uid);
     }
-    if (!pc.pending.length) return true;
+    if (!pc.pending.length) return;
     const ctx: LogSourceContext = {
       state: pc.state,
       host: this.config.hostId,
@@ -267,7 +269,6 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       for (const f of t.files)
         pc.sources.push(new FileLogSource(ctx, t.container, f, this.paths.volumeDir(pc.uid, f.volume)));
     }
-    return true;
   }
 
   // A new file's serial is on disk before any record of it leaves (`LogSource.read` returns to let this happen).

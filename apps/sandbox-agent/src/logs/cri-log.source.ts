@@ -63,6 +63,10 @@ export class CriLogSource implements LogSource {
     return false;
   }
 
+  watchDir(): string {
+    return this.dir;
+  }
+
   async close(): Promise<void> {
     await this.current?.fh.close().catch(() => undefined);
     this.current = undefined;

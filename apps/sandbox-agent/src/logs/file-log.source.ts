@@ -41,6 +41,8 @@ export class FileLogSource implements LogSource {
   private readonly files = new Map<number, TailedFile>();
   private readonly matches: (name: string) => boolean;
   private scannedAt = -Infinity;
+  /** The pattern's directory on the host, as last found. */
+  private dir?: string;
   private resumed = false;
   private warned = false;
   // The line being emitted.
@@ -80,6 +82,10 @@ export class FileLogSource implements LogSource {
     return more;
   }
 
+  watchDir(): string | undefined {
+    return this.dir;
+  }
+
   async close(): Promise<void> {
     for (const t of this.files.values()) await t.fh.close().catch(() => undefined);
     this.files.clear();
@@ -88,6 +94,7 @@ export class FileLogSource implements LogSource {
   /** Lists the directory; resolves true when it started a new file. */
   private async scan(now: number): Promise<boolean> {
     const dir = await this.directory();
+    this.dir = dir?.real;
     const names = dir ? await fs.readdir(dir.real).catch(() => [] as string[]) : [];
     const seen = new Set<number>();
     let started = false;

@@ -9,8 +9,14 @@ export interface LogCollectionConfig extends Pick<PodManagerConfig, 'hostId' | '
   streamMaxBytes: number;
   /** How long a deleted pod's files are read and shipped before they are removed (SKIFF_LOG_DRAIN_SECONDS, 10). */
   drainTimeoutMs: number;
-  /** How often files at their end are looked at again. */
+  /**
+   * How often files at their end are looked at again: at first, and at the longest once they have been quiet; then
+   * their directory is watched (inotify) and they are looked at only when it reports a change, or after
+   * `watchedPollMs` (a safety net).
+   */
   pollMs: number;
+  idlePollMs: number;
+  watchedPollMs: number;
   batch: Omit<BatchLimits, 'maxPayload'>;
   /** Batches held in memory before reading pauses (while JetStream is slow, not away). */
   maxQueuedBatches: number;
@@ -32,6 +38,8 @@ export function logCollectionConfigOf(
     streamMaxBytes: env.int('SKIFF_LOG_STREAM_BYTES', 2 ** 30, 2 ** 20),
     drainTimeoutMs: env.int('SKIFF_LOG_DRAIN_SECONDS', 10, 1, 3600) * 1000,
     pollMs: 100,
+    idlePollMs: 1_000,
+    watchedPollMs: 10_000,
     batch: { records: 1000, bytes: 512 * 1024, flushMs: 200 },
     maxQueuedBatches: 16,
     saveEveryMs: 1_000,

@@ -82,7 +82,17 @@ describe(LogCollector.name, () => {
       ...logCollectionConfigOf({ hostId: 'host-a', stateDir: path.join(root, 'state'), natsPrefix: 'x' }),
     };
     const c = new LogCollector(
-      { ...config, spoolBytes, pollMs: 10, batch: { ...config.batch, flushMs: 20 }, retryMinMs: 10, retryMaxMs: 50 },
+      {
+        ...config,
+        spoolBytes,
+        pollMs: 10,
+        idlePollMs: 20,
+        // Quiet files are watched: a spec that waited this long would show a change went unnoticed.
+        watchedPollMs: 60_000,
+        batch: { ...config.batch, flushMs: 20 },
+        retryMinMs: 10,
+        retryMaxMs: 50,
+      },
       { containerLogDir: (_uid, c) => logDir(c), volumeDir: (_uid, v) => volumeDir(v) },
       events,
       publisher,
@@ -136,6 +146,19 @@ describe(LogCollector.name, () => {
       ]),
     );
     expect(c.collecting()).toEqual([UID]);
+  });
+
+  it('notices at once a line written after the pod has been quiet a while (its directories are watched)', async () => {
+    stdout('first');
+    file('first');
+    const c = await collector();
+    c.follow(both());
+    await eventually('the first lines', () => publisher.records.length === 2);
+    await new Promise((r) => setTimeout(r, 500));
+    stdout('later');
+    file('later');
+    await eventually('the later lines', () => publisher.records.length === 4, 5_000);
+    expect(publisher.lines().sort()).toEqual(['first', 'first', 'later', 'later']);
   });
 
   it('resumes after a restart where JetStream acknowledged, sending nothing twice', async () => {

@@ -2,6 +2,7 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import { Clock, errorMessage } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
 import { Container, Pod } from '@skiff/kube-types';
+import { FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
 import { PodLogs } from '../pods/pod-logs';
 import { PodRecord } from '../pods/pod-state.store';
@@ -33,7 +34,16 @@ interface PodCollection {
   /** Targets whose sources are made once the pod's saved offsets are loaded. */
   pending: ContainerLogTargets[];
   state?: PodLogState;
-  sources: LogSource[];
+  sources: ScheduledSource[];
+}
+
+/** A source is looked at again at once while it has lines, and less often the longer it has had none. */
+interface ScheduledSource {
+  source: LogSource;
+  nextAt: number;
+  idleMs: number;
+  /** Watches a quiet source's directory: a change makes it due at once. */
+  watcher?: FSWatcher;
 }
 
 type Request = { kind: 'drain' | 'forget'; uid: string; done: () => void };
@@ -114,7 +124,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     await this.pumping;
     for (const r of this.requests.splice(0)) r.done();
     await this.saveDirty(true);
-    for (const pc of this.pods.values()) for (const s of pc.sources) await s.close();
+    for (const pc of this.pods.values()) for (const s of pc.sources) await this.close(s);
   }
 
   follow(record: PodRecord): void {
@@ -202,10 +212,14 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
         let more = false;
         for (const pc of [...this.pods.values()]) {
           await this.ready(pc);
-          for (const source of pc.sources) {
+          for (const s of pc.sources) {
             if (this.stopped) break;
+            if (s.nextAt > this.clock.nowMs()) continue;
             await this.room();
-            more = (await this.readSafely(pc, source, false)) || more;
+            if (await this.readSafely(pc, s.source, false)) {
+              s.idleMs = 0;
+              more = true;
+            } else this.quiet(s);
           }
         }
         this.batcher.sealIfDue();
@@ -219,6 +233,35 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     }
   }
 
+  // Polled less and less often, then watched: idle pods cost next to nothing, busy ones no inotify events.
+  private quiet(s: ScheduledSource): void {
+    s.idleMs = Math.min(Math.max(this.config.pollMs, s.idleMs * 2), this.config.idlePollMs);
+    const dir = s.idleMs >= this.config.idlePollMs && !s.watcher ? s.source.watchDir() : undefined;
+    if (dir) {
+      try {
+        s.watcher = watch(dir, { persistent: false }, () => this.stir(s));
+        s.watcher.on('error', () => this.stir(s));
+      } catch {
+        // Not there (yet): polled.
+      }
+    }
+    s.nextAt = this.clock.nowMs() + (s.watcher ? this.config.watchedPollMs : s.idleMs);
+  }
+
+  private stir(s: ScheduledSource): void {
+    s.watcher?.close();
+    s.watcher = undefined;
+    s.idleMs = 0;
+    s.nextAt = 0;
+    this.wake?.();
+  }
+
+  private async close(s: ScheduledSource): Promise<void> {
+    s.watcher?.close();
+    s.watcher = undefined;
+    await s.source.close();
+  }
+
   private async serveRequests(): Promise<void> {
     while (this.requests.length) {
       const req = this.requests.shift()!;
@@ -226,12 +269,12 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       try {
         if (pc && req.kind === 'drain') {
           await this.ready(pc);
-          for (const source of pc.sources) {
+          for (const { source } of pc.sources) {
             while (!this.stopped && (await this.readSafely(pc, source, true))) await this.room();
           }
           this.batcher.seal();
         } else if (pc && req.kind === 'forget') {
-          for (const s of pc.sources) await s.close();
+          for (const s of pc.sources) await this.close(s);
           this.pods.delete(req.uid);
           await this.offsets.remove(req.uid);
         }
@@ -265,9 +308,11 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     };
     for (const t of pc.pending.splice(0)) {
       if (t.stdout.length)
-        pc.sources.push(new CriLogSource(ctx, t.container, this.paths.containerLogDir(pc.uid, t.container), t.stdout));
+        pc.sources.push(
+          scheduled(new CriLogSource(ctx, t.container, this.paths.containerLogDir(pc.uid, t.container), t.stdout)),
+        );
       for (const f of t.files)
-        pc.sources.push(new FileLogSource(ctx, t.container, f, this.paths.volumeDir(pc.uid, f.volume)));
+        pc.sources.push(scheduled(new FileLogSource(ctx, t.container, f, this.paths.volumeDir(pc.uid, f.volume))));
     }
   }
 
@@ -374,4 +419,8 @@ function raise(offsets: Map<string, Map<number, number>>, c: BatchCursor): void 
   const byFile = offsets.get(c.pod) ?? new Map<number, number>();
   byFile.set(c.serial, Math.max(byFile.get(c.serial) ?? 0, c.offset));
   offsets.set(c.pod, byFile);
+}
+
+function scheduled(source: LogSource): ScheduledSource {
+  return { source, nextAt: 0, idleMs: 0 };
 }

@@ -22,5 +22,7 @@ export interface LogSource {
    * `final`: the container is gone, so everything is read to its end, lines without a newline included.
    */
   read(final: boolean): Promise<boolean>;
+  /** The directory its files are in, once known: watched while the source is quiet. */
+  watchDir(): string | undefined;
   close(): Promise<void>;
 }

@@ -30,6 +30,7 @@ import { databaseProvider } from './platform/database.provider';
 import { natsProvider } from './platform/nats.provider';
 import { redisProvider } from './platform/redis.provider';
 import { AgentDirectoryService } from './pod-streams/agent-directory.service';
+import { LogSvcClient } from './pod-streams/log-svc.client';
 import { ContainerLogsService } from './pod-streams/container-logs.service';
 import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
 import { ObjectStoreRepository } from './storage/object-store.repository';
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         redisProvider,
         AgentDirectoryService,
         ContainerLogsService,
+        LogSvcClient,
         PodUpgradeProxy,
         // Built-ins plus what the stored CRDs add (CustomResourceRegistryService keeps it current).
         { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },

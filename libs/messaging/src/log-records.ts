@@ -16,6 +16,13 @@ export function logStreamNames(natsPrefix: string): LogStreamNames {
   return { stream: `${natsPrefix}-logs`, subjectPrefix: `${natsPrefix}.logs.records`, durable: 'log-svc' };
 }
 
+/**
+ * Leases `kube-system/<prefix><identity>` name the query endpoints of live log-svc replicas (annotation
+ * `skiff.io/advertise-address`, `host:port`, HTTPS with a certificate of the cluster CA, the admin token): api-gateway
+ * proxies logstore queries and the logs of pods that are gone there.
+ */
+export const LOG_QUERY_LEASE_PREFIX = 'skiff-log-query-';
+
 /** Lines longer than this (bytes of UTF-8) are cut into pieces of at most this size, each marked. */
 export const MAX_LOG_LINE_BYTES = 16 * 1024;
 

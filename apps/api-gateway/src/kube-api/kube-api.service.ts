@@ -4,6 +4,7 @@ import { ResourceRegistry, toTable } from '@skiff/api-server';
 import { Readable } from 'node:stream';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
+import { LogSvcClient } from '../pod-streams/log-svc.client';
 import { fieldValidationOf } from './admission.service';
 import { decodeBody, decodeObject, mediaType, readBody } from './body';
 import { deleteOptionsOf, DeletionService } from './deletion.service';
@@ -30,6 +31,8 @@ export type KubeResponse =
   | { type: 'stream'; contentType: string; body: Readable }
   | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void>; warnings?: string[] };
 
+const LOGSTORES = { group: 'logs.skiff.io', resource: 'logstores' };
+
 /** Dispatches a resource request to the verb that serves it and shapes the answer. */
 @Injectable()
 export class KubeApiService {
@@ -44,9 +47,12 @@ export class KubeApiService {
     private readonly reviews: SelfSubjectReviewService,
     private readonly eviction: PodEvictionService,
     private readonly binding: PodBindingService,
+    private readonly logSvc: LogSvcClient,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
+    if (info.group === LOGSTORES.group && info.resource === LOGSTORES.resource && info.subresource === 'query')
+      return this.logstoreQuery(info, req);
     const ctx = resolveResource(this.registry, info, req.path);
     const out = await this.serve(ctx, info, req);
     // A custom resource version marked deprecated says so on every answer, first.
@@ -170,8 +176,34 @@ export class KubeApiService {
   }
 
   private async logs(ctx: ResourceContext, name: string, query: URLSearchParams): Promise<KubeResponse> {
-    const pod = await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
+    let pod: KubeObject;
+    try {
+      pod = await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 404) throw err;
+      // A pod that is gone: what log-svc kept of its output, within its logstores' retention; else the 404.
+      const kept = await this.logSvc
+        .get(`/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(name)}/log?${query}`)
+        .catch(() => undefined);
+      if (!kept) throw err;
+      return { type: 'stream', contentType: 'text/plain', body: kept };
+    }
     return { type: 'stream', contentType: 'text/plain', body: await this.containerLogs.open(pod, query) };
+  }
+
+  /**
+   * `GET /apis/logs.skiff.io/v1/namespaces/{ns}/logstores/{name}/query`: log-svc's search over a logstore (JSON, or
+   * newline-delimited JSON while following), proxied with the query string as given.
+   */
+  private async logstoreQuery(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
+    if (!this.registry.get(info.group, info.version, info.resource) || !info.namespace || !info.name)
+      throw ApiError.pathNotFound(req.path);
+    if (info.verb !== 'get')
+      throw ApiError.methodNotAllowed(`the server does not allow this method on the requested resource`);
+    const res = await this.logSvc.get(
+      `/namespaces/${encodeURIComponent(info.namespace)}/logstores/${encodeURIComponent(info.name)}/query?${req.query}`,
+    );
+    return { type: 'stream', contentType: String(res.headers['content-type'] ?? 'application/json'), body: res };
   }
 
   // exec/attach/portforward are WebSocket upgrades (PodUpgradeProxy); a plain request cannot be served.

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, Clock, errorMessage, Status } from '@skiff/api-machinery';
+import { liveReplicaAddresses } from '@skiff/controller-runtime';
+import { LOG_QUERY_LEASE_PREFIX } from '@skiff/messaging';
+import { IncomingMessage } from 'node:http';
+import { Agent, request } from 'node:https';
+import { ObjectStoreRepository } from '../storage/object-store.repository';
+import { AgentDirectoryService } from './agent-directory.service';
+
+/**
+ * log-svc's query endpoint as the API server reaches it: a live replica from the Leases they renew, over HTTPS with
+ * the cluster CA and the admin token (as the sandbox agents are reached). Answers stream through unchanged.
+ */
+@Injectable()
+export class LogSvcClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly store: ObjectStoreRepository,
+    private readonly agents: AgentDirectoryService,
+    private readonly clock: Clock,
+  ) {
+    this.agent = new Agent({ keepAlive: true, ca: agents.ca });
+  }
+
+  /** GET `path` (with its query) on a live replica; a non-200 answer is thrown as the Status it carries. */
+  async get(path: string): Promise<IncomingMessage> {
+    const { items } = await this.store.list({
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: 'kube-system',
+    });
+    const addresses = liveReplicaAddresses(items, LOG_QUERY_LEASE_PREFIX, this.clock.nowMs());
+    if (addresses.length === 0) throw ApiError.unavailable('the log service (log-svc) is not running');
+    const address = addresses[Math.floor(Math.random() * addresses.length)];
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        new URL(path, `https://${address}`),
+        { agent: this.agent, headers: { authorization: this.agents.authorization } },
+        resolve,
+      );
+      req.on('error', (err) => reject(ApiError.unavailable(`cannot reach the log service: ${errorMessage(err)}`)));
+      req.end();
+    });
+    if (res.statusCode === 200) return res;
+    const body = await new Promise<string>((resolve) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+    });
+    let status: Partial<Status> = {};
+    try {
+      status = JSON.parse(body) as Status;
+    } catch {
+      // not a Status: use the text
+    }
+    throw new ApiError(res.statusCode ?? 500, status.reason ?? 'InternalError', status.message ?? body, status.details);
+  }
+}

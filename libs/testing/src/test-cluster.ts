@@ -1,5 +1,5 @@
 import { loadInfraConfig } from '@skiff/config';
-import { changesStreamNames } from '@skiff/messaging';
+import { changesStreamNames, logStreamNames } from '@skiff/messaging';
 import { apiRequest } from './api-client';
 import { compiledEntry, repoRoot, RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
@@ -100,6 +100,8 @@ export async function startTestCluster(
         SKIFF_LOG_FORMAT: 'text',
         // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
+        // log-svc's query endpoint on a free port of its own choosing (it advertises the one it got).
+        SKIFF_LOG_SVC_PORT: '0',
         ...storageEnv,
         ...sandboxEnv,
         ...edgeEnv,
@@ -121,6 +123,7 @@ export async function startTestCluster(
     try {
       const jsm = await nc.jetstreamManager();
       await jsm.streams.delete(changesStreamNames(natsPrefix).stream).catch(() => undefined);
+      await jsm.streams.delete(logStreamNames(natsPrefix).stream).catch(() => undefined);
     } finally {
       await nc.close();
     }

@@ -17,7 +17,7 @@ const WRITERS = 2;
 const MAX_RECORDS_PER_WRITE = 20_000;
 /** Batches the consumer holds for the writers before it stops taking more. */
 const MAX_HELD = 512;
-const ACK_WAIT_MS = 60_000;
+const ACK_WAIT_MS = 30_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** A batch that kept failing for reasons other than the database being away is given back to the stream this late. */
@@ -108,7 +108,8 @@ export class LogIngestService implements OnApplicationBootstrap, OnApplicationSh
     } catch (err) {
       if (!(err instanceof MalformedBatchError)) throw err;
       this.log.warn(`dropping message ${msg.seq} on ${msg.subject}: ${err.message}`);
-      msg.term(err.message);
+      // Without a reason: servers before NATS 2.10 ignore a TERM that carries one.
+      msg.term();
       return;
     }
     if (batch.rejected > 0)
@@ -173,7 +174,7 @@ export class LogIngestService implements OnApplicationBootstrap, OnApplicationSh
   private giveUp(h: Held, err: unknown): void {
     if (isDataError(err)) {
       this.log.error(`dropping message ${h.msg.seq} on ${h.msg.subject}: Postgres refuses it: ${errorMessage(err)}`);
-      h.msg.term(errorMessage(err));
+      h.msg.term();
     } else {
       this.log.error(`message ${h.msg.seq} on ${h.msg.subject} failed: ${errorMessage(err)}; redelivered later`);
       h.msg.nak(RETRY_MAX_MS);

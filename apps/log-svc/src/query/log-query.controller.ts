@@ -49,11 +49,14 @@ export class LogQueryController {
       const store = await this.queries.store(namespace, name);
       const gone = new AbortController();
       res.once('close', () => gone.abort());
-      res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
-      res.flushHeaders();
-      await this.tails.follow(store, params.node, gone.signal, (records) =>
-        res.write(records.map((r) => `${JSON.stringify(r)}\n`).join('')),
-      );
+      await this.tails.follow(store, params.node, gone.signal, {
+        // The answer starts once the tail is listening: a client that sees it can count on what it writes next.
+        started: () => {
+          res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
+          res.flushHeaders();
+        },
+        deliver: (records) => res.write(records.map((r) => `${JSON.stringify(r)}\n`).join('')),
+      });
       res.end();
     });
   }

@@ -37,19 +37,23 @@ export class LogTailService implements OnApplicationShutdown {
     private readonly reader: LogRecordReader,
   ) {}
 
-  /** Delivers the store's new records that match `node` until `signal` aborts (or the tail breaks). */
+  /**
+   * Delivers the store's new records that match `node` until `signal` aborts (or the tail breaks). `started` is
+   * called once every record committed from then on will be delivered.
+   */
   async follow(
     store: StoreRow,
     node: QueryNode | undefined,
     signal: AbortSignal,
-    deliver: (records: LogRecord[]) => void,
+    on: { started: () => void; deliver: (records: LogRecord[]) => void },
   ): Promise<void> {
     const listening = this.listen();
     await listening;
     if (this.listener !== listening) throw new LogQueryError('unavailable', 'the live tail connection was lost');
-    const follower: Follower = { store, node, deliver, chain: Promise.resolve(), end: () => undefined };
+    const follower: Follower = { store, node, deliver: on.deliver, chain: Promise.resolve(), end: () => undefined };
     const ended = new Promise<void>((resolve) => (follower.end = resolve));
     this.followers.add(follower);
+    on.started();
     signal.addEventListener('abort', () => follower.end(), { once: true });
     if (signal.aborted) follower.end();
     await ended;

@@ -148,7 +148,8 @@ export class LogRecordWriter {
 
   /**
    * Makes the streams the records belong to and returns their ids by `streamKey`. A stream's `last_day` moves at most
-   * once a day; retention deletes streams idle past their store's TTL, and that update makes it wait and look again.
+   * once a day; retention deletes streams idle past their store's TTL, and that update makes it wait and look again
+   * (a stream made by this write has today's already).
    */
   private async streams(
     m: EntityManager,
@@ -170,31 +171,49 @@ export class LogRecordWriter {
       streams.map((s) => s.r.container),
       streams.map((s) => s.r.source),
     ];
-    await m.query(
-      `INSERT INTO log_streams (store_id, pod_uid, container, source, namespace, pod, host, tags, last_day)
-       SELECT k.*, $9::date FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                        $7::text[], $8::jsonb[]) AS k
-       ON CONFLICT (store_id, pod_uid, container, source) DO UPDATE SET last_day = EXCLUDED.last_day
-       WHERE log_streams.last_day < EXCLUDED.last_day`,
-      [
-        ...keys,
-        streams.map((s) => s.r.namespace),
-        streams.map((s) => s.r.pod),
-        streams.map((s) => s.r.host),
-        streams.map((s) => JSON.stringify(s.r.tags)),
-        today,
-      ],
-    );
-    const rows: { id: number; store_id: number; pod_uid: string; container: string; source: string }[] = await m.query(
-      `SELECT s.id, s.store_id, s.pod_uid, s.container, s.source FROM log_streams s
-       JOIN unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(store_id, pod_uid, container, source)
-         ON s.store_id = k.store_id AND s.pod_uid = k.pod_uid AND s.container = k.container AND s.source = k.source`,
-      keys,
-    );
-    return new Map(
-      rows.map((s) => [streamKey(s.store_id, { podUid: s.pod_uid, container: s.container, source: s.source }), s.id]),
-    );
+    for (;;) {
+      await m.query(
+        `INSERT INTO log_streams (store_id, pod_uid, container, source, namespace, pod, host, tags, last_day)
+         SELECT k.*, $9::date FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                          $7::text[], $8::jsonb[]) AS k
+         ON CONFLICT (store_id, pod_uid, container, source) DO NOTHING`,
+        [
+          ...keys,
+          streams.map((s) => s.r.namespace),
+          streams.map((s) => s.r.pod),
+          streams.map((s) => s.r.host),
+          streams.map((s) => JSON.stringify(s.r.tags)),
+          today,
+        ],
+      );
+      const rows: StreamRow[] = await m.query(
+        `SELECT s.id, s.store_id, s.pod_uid, s.container, s.source, s.last_day::text < $5 AS stale FROM log_streams s
+         JOIN unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS k(store_id, pod_uid, container, source)
+           ON s.store_id = k.store_id AND s.pod_uid = k.pod_uid AND s.container = k.container AND s.source = k.source`,
+        [...keys, today],
+      );
+      // Only the first write of a day locks a stream's row (an upsert would lock it on every write, one writer at a
+      // time). A stale row retention deleted meanwhile is not updated: then the streams are made again.
+      const stale = rows.filter((r) => r.stale).map((r) => r.id);
+      const [updated] = (await m.query(
+        `UPDATE log_streams SET last_day = $2::date WHERE id = ANY($1::int[]) AND last_day < $2::date RETURNING id`,
+        [stale, today],
+      )) as [unknown[], number];
+      if (updated.length < stale.length) continue;
+      return new Map(
+        rows.map((s) => [streamKey(s.store_id, { podUid: s.pod_uid, container: s.container, source: s.source }), s.id]),
+      );
+    }
   }
+}
+
+interface StreamRow {
+  id: number;
+  store_id: number;
+  pod_uid: string;
+  container: string;
+  source: string;
+  stale: boolean;
 }
 
 function key(s: { namespace: string; name: string }): string {

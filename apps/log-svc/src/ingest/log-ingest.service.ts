@@ -15,8 +15,10 @@ import { NATS_CONNECTION } from './nats.provider';
 const WRITERS = 2;
 /** Batches taken together into one transaction (group commit) while the writer was busy, up to this many records. */
 const MAX_RECORDS_PER_WRITE = 20_000;
-/** Batches the consumer holds for the writers before it stops taking more. */
-const MAX_HELD = 512;
+/** Messages the consumer asks JetStream for at a time. */
+const PULL_BATCH = 256;
+/** Records the consumer holds for the writers before it stops taking more. */
+const MAX_HELD_RECORDS = 100_000;
 const ACK_WAIT_MS = 30_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -83,16 +85,17 @@ export class LogIngestService implements OnApplicationBootstrap, OnApplicationSh
             ack_policy: AckPolicy.Explicit,
             deliver_policy: DeliverPolicy.All,
             ack_wait: nanos(ACK_WAIT_MS),
-            max_ack_pending: MAX_HELD * 4,
+            max_ack_pending: PULL_BATCH * 8,
           });
         });
         const consumer = await this.nc.jetstream().consumers.get(this.names.stream, this.names.durable);
-        this.messages = await consumer.consume({ max_messages: MAX_HELD / 2 });
+        this.messages = await consumer.consume({ max_messages: PULL_BATCH });
         if (this.stopped) await this.messages.close();
         this.problemCleared('consuming the log stream');
         for await (const msg of this.messages) {
           this.take(msg);
-          while (this.held() >= MAX_HELD && !this.stopped) await new Promise<void>((r) => this.spaceWaiters.push(r));
+          while (this.heldRecords() >= MAX_HELD_RECORDS && !this.stopped)
+            await new Promise<void>((r) => this.spaceWaiters.push(r));
         }
       } catch (err) {
         this.problem(`log stream consumer: ${errorMessage(err)}`);
@@ -121,8 +124,10 @@ export class LogIngestService implements OnApplicationBootstrap, OnApplicationSh
     this.wakeWriter[i]?.();
   }
 
-  private held(): number {
-    return this.queues.reduce((n, q) => n + q.length, 0);
+  private heldRecords(): number {
+    let n = 0;
+    for (const q of this.queues) for (const h of q) n += h.batch.records.length;
+    return n;
   }
 
   private async runWriter(i: number): Promise<void> {

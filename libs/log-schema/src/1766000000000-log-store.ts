@@ -19,6 +19,11 @@ export class LogStore1766000000000 implements MigrationInterface {
       created_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (namespace, name)
     )`);
+    // Stores deleted whose records are still being deleted (a day's partition at a time).
+    await q.query(`CREATE TABLE log_store_tombstones (
+      store_id integer PRIMARY KEY,
+      deleted_at timestamptz NOT NULL DEFAULT now()
+    )`);
     // One row per (store, pod, container, source): what every record of it shares, stored once.
     await q.query(`CREATE TABLE log_streams (
       id serial PRIMARY KEY,
@@ -60,6 +65,7 @@ export class LogStore1766000000000 implements MigrationInterface {
     await q.query(`DROP TABLE log_records`);
     await q.query(`DROP SEQUENCE log_records_seq`);
     await q.query(`DROP TABLE log_streams`);
+    await q.query(`DROP TABLE log_store_tombstones`);
     await q.query(`DROP TABLE log_stores`);
   }
 }

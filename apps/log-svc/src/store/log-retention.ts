@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DATA_SOURCE } from '@skiff/persistence';
 import { DataSource } from 'typeorm';
 import { DAY_MS, dayOf, LogPartitions } from './log-partitions';
+import { purgeStore } from './log-stores.repository';
 
 /** Partitions made this many days ahead, so ingest at midnight never waits on DDL. */
 const DAYS_AHEAD = 2;
@@ -17,7 +18,8 @@ export interface RetentionOutcome {
 /**
  * Enforces every store's TTL: a day's partition is dropped once its whole day is older than the longest TTL of any
  * store (the cheap path, no row is read); a store with a shorter TTL has its older records deleted row by row; a
- * stream that wrote nothing for longer than its store's TTL goes too. Queries never show records past their TTL
+ * stream that wrote nothing for longer than its store's TTL goes too, and so do the records of a deleted store that
+ * a replica had not finished deleting. Queries never show records past their TTL
  * (they clamp the window), so what retention leaves for its next pass is never seen.
  */
 @Injectable()
@@ -47,6 +49,9 @@ export class LogRetention {
       ])) as [unknown, number];
       deletedRecords += count;
     }
+    // Deleted stores whose records a dead replica had not finished deleting.
+    const tombstones: { store_id: number }[] = await this.ds.query(`SELECT store_id FROM log_store_tombstones`);
+    for (const t of tombstones) await purgeStore(this.ds, t.store_id);
     const [, deletedStreams] = (await this.ds.query(
       `DELETE FROM log_streams s USING log_stores st
        WHERE s.store_id = st.id AND s.last_day < ($1::date - st.ttl_days)`,

@@ -29,7 +29,7 @@ describe('log store (Postgres)', () => {
   });
 
   beforeEach(async () => {
-    await ds.query('TRUNCATE log_stores, log_streams, log_records');
+    await ds.query('TRUNCATE log_stores, log_streams, log_records, log_store_tombstones');
     clock = new FakeClock(now);
     partitions = new LogPartitions(ds);
     writer = new LogRecordWriter(ds, partitions, clock);
@@ -124,5 +124,19 @@ describe('log store (Postgres)', () => {
     expect(await stores.delete('team', 'app')).toBe(false);
     expect(await count()).toBe(1);
     expect((await stores.list()).map((s) => s.name)).toEqual(['other']);
+    expect(await count('SELECT count(*)::int AS n FROM log_store_tombstones')).toBe(0);
+  });
+
+  it("finishes deleting a deleted store's records that a dead replica left", async () => {
+    await writer.write([storeSettings('app')], [ingestRecord(0, now), ingestRecord(1, now - DAY_MS)]);
+    // What a replica that died after deleting the store's row leaves behind.
+    await ds.query(
+      `WITH gone AS (DELETE FROM log_stores WHERE name = 'app' RETURNING id)
+       INSERT INTO log_store_tombstones (store_id) SELECT id FROM gone`,
+    );
+    expect(await count()).toBe(2);
+    await new LogRetention(ds, partitions).run(now);
+    expect(await count()).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM log_store_tombstones')).toBe(0);
   });
 });

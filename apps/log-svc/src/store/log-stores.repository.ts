@@ -74,18 +74,31 @@ export class PostgresLogStoresRepository extends LogStoresRepository {
     );
   }
 
-  // The store's row goes first: that waits for the writes that hold it (ingest takes it FOR KEY SHARE), so no record
-  // of it commits after its records are deleted.
+  // The store's row goes first, in a short transaction of its own: that waits for the writes that hold it (ingest
+  // takes it FOR KEY SHARE), and later writes make a new store. Its records then go a day at a time, so a big store
+  // never holds a writer up; the tombstone lets retention finish the job if this process dies first.
   async delete(namespace: string, name: string): Promise<boolean> {
-    return this.ds.transaction(async (m) => {
+    const id = await this.ds.transaction(async (m) => {
       // TypeORM answers a DELETE with [rows, count].
       const [rows] = (await m.query(`DELETE FROM log_stores WHERE namespace = $1 AND name = $2 RETURNING id`, [
         namespace,
         name,
       ])) as [{ id: number }[], number];
-      if (rows.length === 0) return false;
-      await m.query(`DELETE FROM log_records WHERE store_id = $1`, [rows[0].id]);
-      return true;
+      if (rows.length > 0) await m.query(`INSERT INTO log_store_tombstones (store_id) VALUES ($1)`, [rows[0].id]);
+      return rows[0]?.id;
     });
+    if (id === undefined) return false;
+    await purgeStore(this.ds, id);
+    return true;
   }
+}
+
+/** Deletes the records of a deleted store, partition by partition, then its tombstone. */
+export async function purgeStore(ds: DataSource, storeId: number): Promise<void> {
+  const partitions: { name: string }[] = await ds.query(
+    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'log_records'::regclass`,
+  );
+  for (const p of partitions) await ds.query(`DELETE FROM ${p.name} WHERE store_id = $1`, [storeId]);
+  await ds.query(`DELETE FROM log_store_tombstones WHERE store_id = $1`, [storeId]);
 }

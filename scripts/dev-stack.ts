@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     natsUrl: config.natsUrl,
     redisUrl: config.redisUrl,
     apiPort: config.port,
-    services: ['api-gateway', 'network-svc', 'storage-svc', 'scheduler', 'sandbox-agent'],
+    services: ['api-gateway', 'network-svc', 'storage-svc', 'log-svc', 'scheduler', 'sandbox-agent'],
   });
   const rel = path.relative(process.cwd(), stack.kubeconfig);
   console.log(

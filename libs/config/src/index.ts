@@ -6,3 +6,4 @@ export * from './sandbox-agent-config';
 export * from './bearer-token';
 export * from './boot';
 export * from './storage-svc-config';
+export * from './log-svc-config';

@@ -2,8 +2,10 @@
 // cluster DNS for kube-system/kube-dns) each renew a Lease carrying their address; the Service's
 // Endpoints list the replicas whose Lease is fresh, as upstream's lease endpoint reconciler does.
 import { KubeObject } from '@skiff/api-machinery';
+import { isNotFound, KubeClient } from '@skiff/kube-client';
 import { Lease } from '@skiff/kube-types';
 import { microTime } from './leader-elector';
+import { LEASES } from './resources';
 
 export const ADVERTISE_ADDRESS_ANNOTATION = 'skiff.io/advertise-address';
 export const REPLICA_LEASE_SECONDS = 30;
@@ -20,6 +22,21 @@ export function replicaLease(prefix: string, identity: string, address: string, 
     },
     spec: { holderIdentity: identity, leaseDurationSeconds: REPLICA_LEASE_SECONDS, renewTime: microTime(now) },
   };
+}
+
+/** Writes a replica's Lease: created the first time, replaced (at the version read) after. */
+export async function renewReplicaLease(client: KubeClient, lease: Lease): Promise<void> {
+  const api = client.resource<Lease>(LEASES);
+  const current = await api.get('kube-system', lease.metadata.name!).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  if (current)
+    await api.update('kube-system', {
+      ...lease,
+      metadata: { ...lease.metadata, resourceVersion: current.metadata.resourceVersion },
+    });
+  else await api.create('kube-system', lease);
 }
 
 /** The addresses of the replicas (Leases named `<prefix>…`) whose Lease has not expired, sorted. */

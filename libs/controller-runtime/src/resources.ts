@@ -38,6 +38,8 @@ export const CUSTOM_RESOURCE_DEFINITIONS = ref(
 );
 /** Skiff's elastic IPs (network-svc installs the CRD). */
 export const ELASTIC_IPS = ref('network.skiff.io', 'v1alpha1', 'elasticips', 'ElasticIP', false);
+/** Skiff's logstores (log-svc installs the CRD). */
+export const LOGSTORES = ref('logs.skiff.io', 'v1', 'logstores', 'Logstore');
 export const PERSISTENT_VOLUMES = ref('', 'v1', 'persistentvolumes', 'PersistentVolume', false);
 export const STORAGE_CLASSES = ref('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false);
 export const VOLUME_ATTACHMENTS = ref('storage.k8s.io', 'v1', 'volumeattachments', 'VolumeAttachment', false);

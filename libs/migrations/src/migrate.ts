@@ -1,4 +1,5 @@
 import { IPAM_MIGRATIONS } from '@skiff/ipam-schema';
+import { LOG_MIGRATIONS } from '@skiff/log-schema';
 import { OBJECT_STORE_MIGRATIONS } from '@skiff/object-store-schema';
 import { STORAGE_MIGRATIONS } from '@skiff/storage-schema';
 import { createDataSource, ensureDatabase } from '@skiff/persistence';
@@ -8,7 +9,7 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
   const ds = createDataSource(
     databaseUrl,
-    { migrations: [...OBJECT_STORE_MIGRATIONS, ...IPAM_MIGRATIONS, ...STORAGE_MIGRATIONS] },
+    { migrations: [...OBJECT_STORE_MIGRATIONS, ...IPAM_MIGRATIONS, ...STORAGE_MIGRATIONS, ...LOG_MIGRATIONS] },
     2,
   );
   await ds.initialize();

@@ -7,8 +7,8 @@ import { compiledEntry } from './repo-root';
 import { ServiceProcess, spawnService } from './service-process';
 
 /** The services of a cluster, in start order; the API server comes first, the others talk to it. */
-export type ServiceName = 'api-gateway' | 'network-svc' | 'storage-svc' | 'scheduler' | 'sandbox-agent';
-export const CONTROL_PLANE: ServiceName[] = ['api-gateway', 'network-svc', 'storage-svc', 'scheduler'];
+export type ServiceName = 'api-gateway' | 'network-svc' | 'storage-svc' | 'log-svc' | 'scheduler' | 'sandbox-agent';
+export const CONTROL_PLANE: ServiceName[] = ['api-gateway', 'network-svc', 'storage-svc', 'log-svc', 'scheduler'];
 
 export interface StackOptions {
   stateDir: string;

@@ -100,6 +100,8 @@ export async function startTestCluster(
         SKIFF_LOG_FORMAT: 'text',
         // Each cluster's DNS on a port of its own, so clusters side by side do not clash.
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
+        // log-svc's query endpoint on a free port of its own choosing (it advertises the one it got).
+        SKIFF_LOG_SVC_PORT: '0',
         ...storageEnv,
         ...sandboxEnv,
         ...edgeEnv,

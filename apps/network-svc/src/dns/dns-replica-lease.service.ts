@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, errorMessage } from '@skiff/api-machinery';
 import { NetworkSvcConfig } from '@skiff/config';
-import { LEASES, replicaLease } from '@skiff/controller-runtime';
-import { isNotFound, KubeClient } from '@skiff/kube-client';
+import { LEASES, renewReplicaLease, replicaLease } from '@skiff/controller-runtime';
+import { KubeClient } from '@skiff/kube-client';
 import { Lease } from '@skiff/kube-types';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
 
@@ -40,19 +40,8 @@ export class DnsReplicaLeaseService implements OnApplicationBootstrap, OnApplica
   }
 
   private async renew(): Promise<void> {
-    const api = this.client.resource<Lease>(LEASES);
-    const lease = this.lease();
     try {
-      const current = await api.get('kube-system', lease.metadata.name!).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      });
-      if (current)
-        await api.update('kube-system', {
-          ...lease,
-          metadata: { ...lease.metadata, resourceVersion: current.metadata.resourceVersion },
-        });
-      else await api.create('kube-system', lease);
+      await renewReplicaLease(this.client, this.lease());
       this.lastError = '';
     } catch (err) {
       const message = errorMessage(err);

@@ -7,6 +7,7 @@ import { runDnsBench } from './dns.bench';
 import { runEdgeBench } from './edge.bench';
 import { runServicesBench } from './services.bench';
 import { runStorageBench } from './storage.bench';
+import { runLogsBench } from './logs.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
@@ -30,6 +31,7 @@ const BENCHES = {
   network: runNetwork,
   edge: runEdge,
   storage: runStorage,
+  logs: runLogs,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -47,7 +49,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage, logs), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -166,6 +168,17 @@ async function runStorage(cores: number): Promise<void> {
     () => `Storage (${cores} cores, node ${process.version}); disks on loop devices, fio inside a runc pod`,
     'fio, the pods and the cluster share these cores',
     () => runStorageBench(log),
+  );
+}
+
+async function runLogs(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'logs',
+    () =>
+      `Logs (${cores} cores, node ${process.version}); a runc container's stdout through the agent, JetStream, log-svc`,
+    'the writer, the agent, log-svc, Postgres and the cluster share these cores',
+    () => runLogsBench(log),
   );
 }
 

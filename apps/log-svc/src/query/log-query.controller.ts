@@ -3,12 +3,11 @@ import { ApiError, Clock, errorDetail } from '@skiff/api-machinery';
 import { BearerTokenVerifier, LogSvcConfig } from '@skiff/config';
 import type { Request, Response } from 'express';
 import { LOG_SVC_CONFIG } from '../platform/config.provider';
-import { timeOf } from '../store/record-time';
 import { LogQueryError } from './log-query.error';
 import { LogQueryService } from './log-query.service';
 import { LogTailService } from './log-tail.service';
 import { PodLogService } from './pod-log.service';
-import { boolParam, intParam, isoMicros, parseQueryParams } from './query-params';
+import { parsePodLogParams, parseQueryParams } from './query-params';
 
 type QueryString = Record<string, unknown>;
 
@@ -70,33 +69,17 @@ export class LogQueryController {
     @Res() res: Response,
   ): Promise<void> {
     await this.answer(req, res, async () => {
-      const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
-      const sinceSeconds = intParam('sinceSeconds', text('sinceSeconds'), 0, Number.MAX_SAFE_INTEGER);
-      const sinceTime = text('sinceTime');
-      const since = sinceTime
-        ? timeOf(sinceTime)?.time
-        : sinceSeconds !== undefined
-          ? isoMicros(this.clock.nowMs() - sinceSeconds * 1000)
-          : undefined;
-      if (sinceTime && !since) throw LogQueryError.invalid(`sinceTime must be RFC 3339, got "${sinceTime}"`);
-      const lines = await this.podLogs.open(namespace, pod, {
-        ...(text('container') ? { container: text('container') } : {}),
-        ...(text('tailLines') !== undefined
-          ? { tailLines: intParam('tailLines', text('tailLines'), 0, Number.MAX_SAFE_INTEGER) }
-          : {}),
-        ...(since ? { since } : {}),
-        timestamps: boolParam('timestamps', text('timestamps')),
-        ...(text('limitBytes') !== undefined
-          ? { limitBytes: intParam('limitBytes', text('limitBytes'), 1, Number.MAX_SAFE_INTEGER) }
-          : {}),
-        previous: boolParam('previous', text('previous')),
-      });
+      const lines = await this.podLogs.open(namespace, pod, parsePodLogParams(q, this.clock.nowMs()));
       const gone = new AbortController();
       res.once('close', () => gone.abort());
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       for await (const chunk of lines) {
         if (gone.signal.aborted) break;
-        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        if (!res.write(chunk))
+          await new Promise((r) => {
+            res.once('drain', r);
+            res.once('close', r);
+          });
       }
       res.end();
     });

@@ -1,6 +1,6 @@
 import { LogQueryError } from './log-query.error';
 import { decodeCursor, encodeCursor } from './query-cursor';
-import { parseQueryParams } from './query-params';
+import { parsePodLogParams, parseQueryParams } from './query-params';
 import { rfc3339Nano } from './pod-log.service';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
@@ -61,6 +61,24 @@ describe('parseQueryParams', () => {
     });
     expect(() => decodeCursor(cursor, 'y')).toThrow('cursor: it belongs to another query');
     expect(() => decodeCursor('garbage', 'x')).toThrow('cursor: not a cursor this endpoint gave');
+  });
+});
+
+describe('parsePodLogParams', () => {
+  it("reads kubelet's options", () => {
+    expect(
+      parsePodLogParams({ container: 'app', tailLines: '10', timestamps: 'true', limitBytes: '100' }, NOW),
+    ).toEqual({
+      container: 'app',
+      tailLines: 10,
+      timestamps: true,
+      limitBytes: 100,
+      previous: false,
+    });
+    expect(parsePodLogParams({ sinceSeconds: '60' }, NOW).since).toBe('2025-06-01T11:59:00.000000Z');
+    expect(parsePodLogParams({ sinceTime: '2025-06-01T10:00:00Z' }, NOW).since).toBe('2025-06-01T10:00:00.000000Z');
+    expect(() => parsePodLogParams({ sinceTime: 'noon' }, NOW)).toThrow('sinceTime must be RFC 3339, got "noon"');
+    expect(() => parsePodLogParams({ tailLines: '-1' }, NOW)).toThrow('tailLines: expected an integer, got "-1"');
   });
 });
 

@@ -1,6 +1,7 @@
 import { timeOf } from '../store/record-time';
 import { LogQueryError } from './log-query.error';
 import { parseQuery, QueryNode } from './query-parser';
+import type { PodLogOptions } from './pod-log.service';
 
 export const DEFAULT_WINDOW_MS = 15 * 60_000;
 export const DEFAULT_LIMIT = 100;
@@ -65,6 +66,30 @@ export function parseQueryParams(q: Record<string, unknown>, nowMs: number): Log
   };
 }
 
+/** Reads kubelet's log options (`container`, `tailLines`, `sinceSeconds`/`sinceTime`, `timestamps`, `limitBytes`, `previous`). */
+export function parsePodLogParams(q: Record<string, unknown>, nowMs: number): PodLogOptions {
+  const text = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+  const sinceSeconds = intParam('sinceSeconds', text('sinceSeconds'), 0, Number.MAX_SAFE_INTEGER);
+  const sinceTime = text('sinceTime');
+  const since = sinceTime
+    ? timeOf(sinceTime)?.time
+    : sinceSeconds !== undefined
+      ? isoMicros(nowMs - sinceSeconds * 1000)
+      : undefined;
+  if (sinceTime && !since) throw LogQueryError.invalid(`sinceTime must be RFC 3339, got "${sinceTime}"`);
+  const tailLines = intParam('tailLines', text('tailLines'), 0, Number.MAX_SAFE_INTEGER);
+  const limitBytes = intParam('limitBytes', text('limitBytes'), 1, Number.MAX_SAFE_INTEGER);
+  const container = text('container');
+  return {
+    ...(container ? { container } : {}),
+    ...(tailLines !== undefined ? { tailLines } : {}),
+    ...(since ? { since } : {}),
+    timestamps: boolParam('timestamps', text('timestamps')),
+    ...(limitBytes !== undefined ? { limitBytes } : {}),
+    previous: boolParam('previous', text('previous')),
+  };
+}
+
 /** A time as RFC 3339 in UTC with six decimals, so that windows compare as strings. */
 export function isoMicros(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 23)}000Z`;
@@ -81,7 +106,7 @@ function timeParam(name: string, v: string | undefined): string | undefined {
   return t.time;
 }
 
-export function intParam(name: string, v: string | undefined, min: number, max: number): number | undefined {
+function intParam(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined || v === '') return undefined;
   if (!/^\d+$/.test(v)) throw LogQueryError.invalid(`${name}: expected an integer, got "${v}"`);
   const n = Number(v);
@@ -89,7 +114,7 @@ export function intParam(name: string, v: string | undefined, min: number, max: 
   return n;
 }
 
-export function boolParam(name: string, v: string | undefined): boolean {
+function boolParam(name: string, v: string | undefined): boolean {
   if (v === undefined || v === '' || v === 'false') return false;
   if (v === 'true') return true;
   throw LogQueryError.invalid(`${name}: expected true or false, got "${v}"`);

@@ -1,12 +1,11 @@
 import { KubeObject } from '@skiff/api-machinery';
 import { Lease } from '@skiff/kube-types';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '@skiff/controller-runtime';
-import { LogBatch, LogRecord, logRecordId, logStreamNames } from '@skiff/messaging';
+import { LOG_QUERY_LEASE_PREFIX, LogBatch, LogRecord, logRecordId, logStreamNames } from '@skiff/messaging';
 import { apiRequest, ApiResponse, eventually, startTestCluster, TestCluster, TestNatsServer } from '@skiff/testing';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { request } from 'node:https';
 import { Client } from 'pg';
-import { QUERY_ENDPOINT_LEASE_PREFIX } from './endpoint/query-endpoint-lease.service';
 
 // log-svc as it runs: its process in a cluster of its own, batches published on a NATS server of the test's own (so
 // it can be restarted), the query endpoint found through its Lease and called as the API server would.
@@ -58,7 +57,7 @@ describe('log-svc', () => {
         );
         // The freshest: a replica killed a moment ago leaves its Lease behind until it expires.
         const [lease] = (res.body as { items: Lease[] }).items
-          .filter((l) => l.metadata.name?.startsWith(QUERY_ENDPOINT_LEASE_PREFIX))
+          .filter((l) => l.metadata.name?.startsWith(LOG_QUERY_LEASE_PREFIX))
           .sort((a, b) => Date.parse(b.spec!.renewTime!) - Date.parse(a.spec!.renewTime!));
         return lease?.metadata.annotations?.[ADVERTISE_ADDRESS_ANNOTATION];
       },

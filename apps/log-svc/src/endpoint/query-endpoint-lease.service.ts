@@ -3,17 +3,13 @@ import { Clock, errorMessage } from '@skiff/api-machinery';
 import { LogSvcConfig } from '@skiff/config';
 import { LEASES, renewReplicaLease, replicaLease } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
+import { LOG_QUERY_LEASE_PREFIX } from '@skiff/messaging';
 import { Lease } from '@skiff/kube-types';
 import { LOG_SVC_CONFIG } from '../platform/config.provider';
 
-/**
- * Leases `kube-system/skiff-log-query-<identity>` name the query endpoints of live log-svc replicas: the
- * `skiff.io/advertise-address` annotation holds `host:port`, served over HTTPS with a certificate of the cluster CA,
- * for callers that present the cluster's admin token. A replica's Lease is fresh while it renews it.
- */
-export const QUERY_ENDPOINT_LEASE_PREFIX = 'skiff-log-query-';
 const RENEW_MS = 10_000;
 
+/** Renews this replica's `LOG_QUERY_LEASE_PREFIX` Lease (every 10 s, for 30 s), deleted when it stops. */
 @Injectable()
 export class QueryEndpointLeaseService implements OnApplicationShutdown {
   private readonly log = new Logger('query-endpoint');
@@ -44,7 +40,7 @@ export class QueryEndpointLeaseService implements OnApplicationShutdown {
   }
 
   private lease(address: string): Lease {
-    return replicaLease(QUERY_ENDPOINT_LEASE_PREFIX, this.config.identity, address, this.clock.now());
+    return replicaLease(LOG_QUERY_LEASE_PREFIX, this.config.identity, address, this.clock.now());
   }
 
   private async renew(): Promise<void> {

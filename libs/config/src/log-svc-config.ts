@@ -27,7 +27,7 @@ export interface LogSvcConfig {
   stateDir: string;
   /** The admin token the API server presents to the endpoint (SKIFF_ADMIN_TOKEN_FILE). */
   adminTokenFile: string;
-  /** The log stream's size limit (SKIFF_LOG_STREAM_MAX_BYTES): past it agents spool batches on their disk. */
+  /** The log stream's size limit (SKIFF_LOG_STREAM_BYTES): past it agents spool batches on their disk. */
   streamMaxBytes: number;
   /** How often the leader drops expired records and makes partitions ahead (SKIFF_LOG_RETENTION_INTERVAL_SECONDS). */
   retentionIntervalMs: number;
@@ -60,9 +60,9 @@ export function loadLogSvcConfig(env = new EnvReader()): LogSvcConfig {
   };
 }
 
-/** SKIFF_LOG_STREAM_MAX_BYTES (default 1 GiB): whoever creates the log stream first (an agent or log-svc) sizes it. */
+/** SKIFF_LOG_STREAM_BYTES (default 1 GiB): whoever creates the log stream first (an agent or log-svc) sizes it. */
 export function logStreamMaxBytesOf(env = new EnvReader()): number {
-  return env.int('SKIFF_LOG_STREAM_MAX_BYTES', 1024 * 1024 * 1024, 1024 * 1024);
+  return env.int('SKIFF_LOG_STREAM_BYTES', 1024 * 1024 * 1024, 1024 * 1024);
 }
 
 function hostOf(env: EnvReader, name: string, fallback: string): string {

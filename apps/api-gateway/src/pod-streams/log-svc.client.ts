@@ -32,16 +32,26 @@ export class LogSvcClient {
     });
     const addresses = liveReplicaAddresses(items, LOG_QUERY_LEASE_PREFIX, this.clock.nowMs());
     if (addresses.length === 0) throw ApiError.unavailable('the log service (log-svc) is not running');
-    const address = addresses[Math.floor(Math.random() * addresses.length)];
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(
-        new URL(path, `https://${address}`),
-        { agent: this.agent, headers: { authorization: this.agents.authorization } },
-        resolve,
-      );
-      req.on('error', (err) => reject(ApiError.unavailable(`cannot reach the log service: ${errorMessage(err)}`)));
-      req.end();
-    });
+    // A replica that died keeps its Lease live for a while: the next one is tried when it cannot be reached.
+    const start = Math.floor(Math.random() * addresses.length);
+    let res: IncomingMessage | undefined;
+    let failure = '';
+    for (let i = 0; i < addresses.length && !res; i++) {
+      const address = addresses[(start + i) % addresses.length];
+      res = await new Promise<IncomingMessage | undefined>((resolve) => {
+        const req = request(
+          new URL(path, `https://${address}`),
+          { agent: this.agent, headers: { authorization: this.agents.authorization } },
+          resolve,
+        );
+        req.on('error', (err) => {
+          failure = errorMessage(err);
+          resolve(undefined);
+        });
+        req.end();
+      });
+    }
+    if (!res) throw ApiError.unavailable(`cannot reach the log service: ${failure}`);
     if (res.statusCode === 200) return res;
     const body = await new Promise<string>((resolve) => {
       let text = '';

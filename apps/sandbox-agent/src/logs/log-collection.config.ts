@@ -1,4 +1,4 @@
-import { EnvReader } from '@skiff/config';
+import { EnvReader, logStreamMaxBytesOf } from '@skiff/config';
 import { PodManagerConfig } from '../pods/pod-manager.config';
 import { BatchLimits } from './log-batcher';
 
@@ -35,7 +35,7 @@ export function logCollectionConfigOf(
     stateDir: pods.stateDir,
     natsPrefix: pods.natsPrefix,
     spoolBytes: env.int('SKIFF_LOG_SPOOL_BYTES', 256 * 2 ** 20, 2 ** 20),
-    streamMaxBytes: env.int('SKIFF_LOG_STREAM_BYTES', 2 ** 30, 2 ** 20),
+    streamMaxBytes: logStreamMaxBytesOf(env),
     drainTimeoutMs: env.int('SKIFF_LOG_DRAIN_SECONDS', 10, 1, 3600) * 1000,
     pollMs: 100,
     idlePollMs: 1_000,

@@ -5,3 +5,4 @@ export * from './sandbox-hosts';
 export * from './cluster-ips';
 export * from './storage-contracts';
 export * from './log-records';
+export * from './nats-connection';

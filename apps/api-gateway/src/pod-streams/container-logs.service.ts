@@ -36,18 +36,23 @@ export class ContainerLogsService {
       req.end();
     });
     if (res.statusCode === 200) return res;
-    const body = await new Promise<string>((resolve) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve(text));
-    });
-    let status: Partial<Status> = {};
-    try {
-      status = JSON.parse(body) as Status;
-    } catch {
-      // not a Status: use the text
-    }
-    throw new ApiError(res.statusCode ?? 500, status.reason ?? 'InternalError', status.message ?? body);
+    throw await statusErrorOf(res);
   }
+}
+
+/** A non-200 answer of an agent or log-svc as the ApiError it carries (a Status), or its text. */
+export async function statusErrorOf(res: IncomingMessage): Promise<ApiError> {
+  const body = await new Promise<string>((resolve) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => (text += c));
+    res.on('end', () => resolve(text));
+  });
+  let status: Partial<Status> = {};
+  try {
+    status = JSON.parse(body) as Status;
+  } catch {
+    // not a Status: use the text
+  }
+  return new ApiError(res.statusCode ?? 500, status.reason ?? 'InternalError', status.message ?? body, status.details);
 }

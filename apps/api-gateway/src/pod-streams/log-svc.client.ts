@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError, Clock, errorMessage, Status } from '@skiff/api-machinery';
+import { ApiError, Clock, errorMessage } from '@skiff/api-machinery';
 import { liveReplicaAddresses } from '@skiff/controller-runtime';
 import { LOG_QUERY_LEASE_PREFIX } from '@skiff/messaging';
 import { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService } from './agent-directory.service';
+import { statusErrorOf } from './container-logs.service';
 
 /**
  * log-svc's query endpoint as the API server reaches it: a live replica from the Leases they renew, over HTTPS with
@@ -53,18 +54,6 @@ export class LogSvcClient {
     }
     if (!res) throw ApiError.unavailable(`cannot reach the log service: ${failure}`);
     if (res.statusCode === 200) return res;
-    const body = await new Promise<string>((resolve) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve(text));
-    });
-    let status: Partial<Status> = {};
-    try {
-      status = JSON.parse(body) as Status;
-    } catch {
-      // not a Status: use the text
-    }
-    throw new ApiError(res.statusCode ?? 500, status.reason ?? 'InternalError', status.message ?? body, status.details);
+    throw await statusErrorOf(res);
   }
 }

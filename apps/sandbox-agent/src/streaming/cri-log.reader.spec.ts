@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,8 +10,13 @@ async function collect(r: Readable): Promise<string> {
   return s;
 }
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 const file = (lines: string[]): string => {
-  const p = path.join(mkdtempSync(path.join(tmpdir(), 'skiff-log-')), '0.log');
+  const dir = mkdtempSync(path.join(tmpdir(), 'skiff-log-'));
+  dirs.push(dir);
+  const p = path.join(dir, '0.log');
   writeFileSync(p, lines.map((l) => `${l}\n`).join(''));
   return p;
 };

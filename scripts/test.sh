@@ -20,7 +20,8 @@ npx prettier --check "**/*.{ts,js,mjs,json}" --log-level warn
 echo "==> tests"
 mkdir -p .skiff
 status=0
-npx jest --runInBand --json --outputFile=.skiff/jest-results.json "$@" || status=$?
+# --forceExit: a test that fails half-way may leave a handle open; the run must still end and report.
+npx jest --runInBand --forceExit --json --outputFile=.skiff/jest-results.json "$@" || status=$?
 # One plain closing line for tools that read it.
 node -e 'const r = require("./.skiff/jest-results.json"); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' || true
 exit "$status"

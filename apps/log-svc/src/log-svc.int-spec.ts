@@ -3,6 +3,7 @@ import { Lease } from '@skiff/kube-types';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '@skiff/controller-runtime';
 import { LOG_QUERY_LEASE_PREFIX, LogBatch, LogRecord, logRecordId, logStreamNames } from '@skiff/messaging';
 import { apiRequest, ApiResponse, eventually, startTestCluster, TestCluster, TestNatsServer } from '@skiff/testing';
+import { logRecordOf } from './ingest/log-record.fixture';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { request } from 'node:https';
 import { Client } from 'pg';
@@ -17,22 +18,8 @@ describe('log-svc', () => {
   let next = 0;
   const start = Date.now() - 60_000;
 
-  function record(n: number, extra: Partial<LogRecord> = {}): LogRecord {
-    return {
-      id: logRecordId('uid-web-1', 'app', 'stdout', `0:${n}`),
-      time: new Date(start + n).toISOString(),
-      namespace: 'team',
-      pod: 'web-1',
-      podUid: 'uid-web-1',
-      container: 'app',
-      host: 'h1',
-      source: 'stdout',
-      logstore: 'app',
-      tags: { env: 'prod' },
-      line: `line ${n}`,
-      ...extra,
-    };
-  }
+  const record = (n: number, extra: Partial<LogRecord> = {}) =>
+    logRecordOf(n, new Date(start + n).toISOString(), extra);
 
   const batch = (records: LogRecord[], ttlDays = 7): LogBatch => ({
     host: 'h1',

@@ -10,3 +10,4 @@ export * from './shared-informers';
 export * from './work-queue';
 export * from './controller-manager';
 export * from './replica-leases';
+export * from './interruptible-sleep';

@@ -1,25 +1,11 @@
-import { LogBatch, LogRecord, logRecordId } from '@skiff/messaging';
+import { LogBatch, LogRecord } from '@skiff/messaging';
 import { timeOf } from '../store/record-time';
 import { MalformedBatchError, parseLogBatch } from './log-batch';
+import { logRecordOf } from './log-record.fixture';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 
-function record(n: number, extra: Partial<LogRecord> = {}): LogRecord {
-  return {
-    id: logRecordId('uid-1', 'app', 'stdout', `0:${n}`),
-    time: '2025-06-01T11:59:00.123456789Z',
-    namespace: 'team',
-    pod: 'web-1',
-    podUid: 'uid-1',
-    container: 'app',
-    host: 'h1',
-    source: 'stdout',
-    logstore: 'app',
-    tags: { env: 'prod' },
-    line: `line ${n}`,
-    ...extra,
-  };
-}
+const record = (n: number, extra: Partial<LogRecord> = {}) => logRecordOf(n, '2025-06-01T11:59:00.123456789Z', extra);
 
 const encode = (batch: unknown) => Buffer.from(JSON.stringify(batch));
 

@@ -5,26 +5,16 @@ import { LogBatch, LogRecord, logStreamNames } from '@skiff/messaging';
 import { eventually, TestNatsServer } from '@skiff/testing';
 import { connect, NatsConnection, AckPolicy } from 'nats';
 import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PodRecord } from '../pods/pod-state.store';
 import { JetStreamLogPublisher } from './log-batch.publisher';
 import { logCollectionConfigOf } from './log-collection.config';
 import { LogCollector } from './log-collector';
+import { CollectorTestDir } from './log-collector.fixture';
 
 jest.setTimeout(90_000);
 
-const T = '2026-01-02T03:04:05.000000001+00:00';
 const UID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
 interface Delivery {
@@ -37,37 +27,27 @@ interface Delivery {
  * and on a NATS server of the test's own that it stops and starts to play an outage.
  */
 describe(`${LogCollector.name} (JetStream)`, () => {
-  let root: string;
+  const dir = new CollectorTestDir('skiff-collector-int-');
   let prefix: string;
   let nc: NatsConnection;
-  const collectors: LogCollector[] = [];
 
   beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'skiff-collector-int-'));
     prefix = `logtest${randomBytes(4).toString('hex')}`;
   });
 
-  afterEach(async () => {
-    for (const c of collectors.splice(0)) await c.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  const stdout = (...lines: string[]) => {
-    const dir = path.join(root, 'logs', 'app');
-    mkdirSync(dir, { recursive: true });
-    appendFileSync(path.join(dir, '0.log'), lines.map((l) => `${T} stdout F ${l}\n`).join(''));
-  };
+  const stdout = (...lines: string[]) => dir.stdout(UID, 'app', ...lines);
 
   const collector = async (conn: NatsConnection) => {
-    const config = logCollectionConfigOf({ hostId: 'host-a', stateDir: path.join(root, 'state'), natsPrefix: prefix });
-    const c = new LogCollector(
-      { ...config, retryMinMs: 100, retryMaxMs: 500 },
-      { containerLogDir: (_u, c) => path.join(root, 'logs', c), volumeDir: (_u, v) => path.join(root, 'volumes', v) },
-      { record: async () => undefined },
-      new JetStreamLogPublisher(conn, prefix, 'host-a', 64 * 2 ** 20, 1_000),
-      new Clock(),
+    const config = logCollectionConfigOf({ hostId: 'host-a', stateDir: dir.stateDir, natsPrefix: prefix });
+    const c = dir.started(
+      new LogCollector(
+        { ...config, retryMinMs: 100, retryMaxMs: 500 },
+        dir.paths,
+        { record: async () => undefined },
+        new JetStreamLogPublisher(conn, prefix, 'host-a', 64 * 2 ** 20, 1_000),
+        new Clock(),
+      ),
     );
-    collectors.push(c);
     await c.start();
     const pod: Pod = {
       apiVersion: 'v1',
@@ -145,7 +125,7 @@ describe(`${LogCollector.name} (JetStream)`, () => {
       await eventually(async () => (await consume(nc, got), records(got).length === 2), 20_000, 'a and b');
       await first.stop();
       // What a crash before the offsets were saved leaves: the file's serial, at offset 0.
-      const offsets = path.join(root, 'state', 'log-offsets', `${UID}.json`);
+      const offsets = path.join(dir.stateDir, 'log-offsets', `${UID}.json`);
       const saved = JSON.parse(readFileSync(offsets, 'utf8')) as { files: { offset: number }[] };
       for (const f of saved.files) f.offset = 0;
       writeFileSync(offsets, JSON.stringify(saved));
@@ -190,7 +170,7 @@ describe(`${LogCollector.name} (JetStream)`, () => {
         stdout(...lines.slice(i, i + 50));
         await new Promise((r) => setTimeout(r, 300));
       }
-      const spool = path.join(root, 'state', 'log-spool');
+      const spool = path.join(dir.stateDir, 'log-spool');
       await eventually(async () => existsSync(spool) && readdirSync(spool).length > 1, 20_000, 'a spool');
 
       await server.resume();

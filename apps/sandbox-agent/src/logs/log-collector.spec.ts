@@ -1,13 +1,13 @@
 import { Clock, KubeObject } from '@skiff/api-machinery';
 import { Container, Pod } from '@skiff/kube-types';
 import { LogBatch, LogRecord } from '@skiff/messaging';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { PodRecord } from '../pods/pod-state.store';
 import { LogBatchPublisher } from './log-batch.publisher';
 import { logCollectionConfigOf } from './log-collection.config';
 import { LogCollector } from './log-collector';
+import { CollectorTestDir, CRI_TIME } from './log-collector.fixture';
 
 /** JetStream as the collector sees it: takes batches (keeping their records) or is away. */
 class RecordingPublisher implements LogBatchPublisher {
@@ -40,7 +40,6 @@ class Events {
   }
 }
 
-const T = '2026-01-02T03:04:05.000000001+00:00';
 const UID = '11111111-2222-3333-4444-555555555555';
 
 const eventually = async (what: string, check: () => boolean, ms = 10_000) => {
@@ -50,37 +49,25 @@ const eventually = async (what: string, check: () => boolean, ms = 10_000) => {
 };
 
 describe(LogCollector.name, () => {
-  let root: string;
+  const dir = new CollectorTestDir('skiff-collector-');
   let publisher: RecordingPublisher;
   let events: Events;
-  const collectors: LogCollector[] = [];
 
   beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'skiff-collector-'));
     publisher = new RecordingPublisher();
     events = new Events();
   });
 
-  afterEach(async () => {
-    for (const c of collectors.splice(0)) await c.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  const logDir = (c: string) => path.join(root, 'logs', UID, c);
-  const volumeDir = (v: string) => path.join(root, 'volumes', UID, v);
-  const stdout = (...lines: string[]) => {
-    mkdirSync(logDir('app'), { recursive: true });
-    appendFileSync(path.join(logDir('app'), '0.log'), lines.map((l) => `${T} stdout F ${l}\n`).join(''));
-  };
+  const logDir = (c: string) => dir.paths.containerLogDir(UID, c);
+  const volumeDir = (v: string) => dir.paths.volumeDir(UID, v);
+  const stdout = (...lines: string[]) => dir.stdout(UID, 'app', ...lines);
   const file = (...lines: string[]) => {
     mkdirSync(volumeDir('logs'), { recursive: true });
     appendFileSync(path.join(volumeDir('logs'), 'access.log'), lines.map((l) => `${l}\n`).join(''));
   };
 
   const collector = async (spoolBytes = 1 << 20) => {
-    const config = {
-      ...logCollectionConfigOf({ hostId: 'host-a', stateDir: path.join(root, 'state'), natsPrefix: 'x' }),
-    };
+    const config = logCollectionConfigOf({ hostId: 'host-a', stateDir: dir.stateDir, natsPrefix: 'x' });
     const c = new LogCollector(
       {
         ...config,
@@ -93,13 +80,12 @@ describe(LogCollector.name, () => {
         retryMinMs: 10,
         retryMaxMs: 50,
       },
-      { containerLogDir: (_uid, c) => logDir(c), volumeDir: (_uid, v) => volumeDir(v) },
+      dir.paths,
       events,
       publisher,
       new Clock(),
     );
-    collectors.push(c);
-    await c.start();
+    await dir.started(c).start();
     return c;
   };
 
@@ -183,7 +169,7 @@ describe(LogCollector.name, () => {
     stdout('a', 'b');
     const first = await collector();
     first.follow(both());
-    await eventually('the spool', () => existsSync(path.join(root, 'state', 'log-spool', '0000000000000001.batch')));
+    await eventually('the spool', () => existsSync(path.join(dir.stateDir, 'log-spool', '0000000000000001.batch')));
     await first.stop();
 
     publisher.up = true;
@@ -195,7 +181,7 @@ describe(LogCollector.name, () => {
     expect(publisher.lines()).toEqual(['a', 'b', 'c']);
     await second.stop();
     // The spooled batches' offsets count as delivered too, even if they arrived before the pod was followed again.
-    const saved = JSON.parse(readFileSync(path.join(root, 'state', 'log-offsets', `${UID}.json`), 'utf8')) as {
+    const saved = JSON.parse(readFileSync(path.join(dir.stateDir, 'log-offsets', `${UID}.json`), 'utf8')) as {
       files: { source: string; offset: number }[];
     };
     expect(saved.files.find((f) => f.source === 'cri:app')?.offset).toBe(
@@ -224,11 +210,11 @@ describe(LogCollector.name, () => {
     c.follow(rec);
     await eventually('a', () => publisher.records.length === 1);
     file('last words');
-    appendFileSync(path.join(logDir('app'), '0.log'), `${T} stdout P no newline\n`);
+    appendFileSync(path.join(logDir('app'), '0.log'), `${CRI_TIME} stdout P no newline\n`);
 
     await c.drain(rec);
     expect(publisher.lines().sort()).toEqual(['a', 'last words', 'no newline']);
-    const offsets = path.join(root, 'state', 'log-offsets', `${UID}.json`);
+    const offsets = path.join(dir.stateDir, 'log-offsets', `${UID}.json`);
     expect(existsSync(offsets)).toBe(true);
 
     await c.forget(UID);

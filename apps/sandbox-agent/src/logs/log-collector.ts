@@ -1,6 +1,6 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, errorMessage } from '@skiff/api-machinery';
-import { EventRecorder } from '@skiff/controller-runtime';
+import { EventRecorder, InterruptibleSleep } from '@skiff/controller-runtime';
 import { Container, Pod } from '@skiff/kube-types';
 import { FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
@@ -76,8 +76,9 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   private lastSave = 0;
   private lastDropReport = 0;
   private pumping?: Promise<void>;
-  private wake?: () => void;
+  private readonly nap = new InterruptibleSleep();
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly config: LogCollectionConfig,
@@ -117,9 +118,14 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   }
 
   /** Stops reading and shipping; saves what JetStream acknowledged. Lines read but not delivered are read again. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.halt();
+    return this.stopping;
+  }
+
+  private async halt(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.nap.wake();
     await this.shipper.stop();
     await this.pumping;
     for (const r of this.requests.splice(0)) r.done();
@@ -174,7 +180,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
       return undefined;
     }
     this.pods.set(record.uid, pc);
-    this.wake?.();
+    this.nap.wake();
     return pc;
   }
 
@@ -200,7 +206,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
   private request(kind: Request['kind'], uid: string): Promise<void> {
     return new Promise((done) => {
       this.requests.push({ kind, uid, done });
-      this.wake?.();
+      this.nap.wake();
     });
   }
 
@@ -225,10 +231,10 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
         this.batcher.sealIfDue();
         await this.housekeeping();
         if (!more && !this.requests.length && !this.stopped)
-          await this.sleep(Math.min(this.config.pollMs, this.batcher.dueInMs() ?? this.config.pollMs));
+          await this.nap.sleep(Math.min(this.config.pollMs, this.batcher.dueInMs() ?? this.config.pollMs));
       } catch (err) {
         this.warn('pump', `log collection: ${errorMessage(err)}`);
-        await this.sleep(this.config.pollMs);
+        await this.nap.sleep(this.config.pollMs);
       }
     }
   }
@@ -253,7 +259,7 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     s.watcher = undefined;
     s.idleMs = 0;
     s.nextAt = 0;
-    this.wake?.();
+    this.nap.wake();
   }
 
   private async close(s: ScheduledSource): Promise<void> {
@@ -400,17 +406,6 @@ export class LogCollector extends PodLogs implements OnApplicationBootstrap, OnA
     if (now - (this.warnedAt.get(key) ?? -Infinity) < WARN_EVERY_MS) return;
     this.warnedAt.set(key, now);
     this.log.warn(message);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
 

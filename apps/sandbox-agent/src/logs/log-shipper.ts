@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Clock, errorMessage } from '@skiff/api-machinery';
+import { InterruptibleSleep } from '@skiff/controller-runtime';
 import { BatchMeta, SealedBatch } from './log-batcher';
 import { LogBatchPublisher } from './log-batch.publisher';
 import { LogSpool } from './log-spool';
@@ -33,7 +34,7 @@ export class LogShipper {
   private retryAt = 0;
   private retryMs: number;
   private streamReady = false;
-  private wake?: () => void;
+  private readonly nap = new InterruptibleSleep();
   private running?: Promise<void>;
   private stopped = false;
 
@@ -54,7 +55,7 @@ export class LogShipper {
   /** Stops after the publish under way; batches still in memory are read again by the next run. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.nap.wake();
     // Whoever waits for room reads on and finds the collector stopped.
     for (const w of this.roomWaiters.splice(0)) w.resolve();
     await this.running;
@@ -62,7 +63,7 @@ export class LogShipper {
 
   submit(batch: SealedBatch): void {
     this.queue.push({ seq: ++this.submitted, batch });
-    this.wake?.();
+    this.nap.wake();
   }
 
   /** Batches in memory, neither delivered nor spooled: the collector stops reading while there are many. */
@@ -94,12 +95,12 @@ export class LogShipper {
       const spooled = this.spool.oldest();
       const next = spooled ? undefined : this.queue[0];
       if (!spooled && !next) {
-        await this.sleep(1_000);
+        await this.nap.sleep(1_000);
         continue;
       }
       const wait = this.retryAt - this.clock.nowMs();
       if (this.away && wait > 0) {
-        await this.sleep(wait);
+        await this.nap.sleep(wait);
         continue;
       }
       let batch: SealedBatch;
@@ -164,16 +165,5 @@ export class LogShipper {
     for (let i = this.roomWaiters.length - 1; i >= 0; i--) {
       if (this.queue.length < this.roomWaiters[i].n) this.roomWaiters.splice(i, 1)[0].resolve();
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -108,11 +108,13 @@ export class AttachWebSocketHandler {
       await end(errorStatus(`error attaching to container: ${errorMessage(err)}`));
       return;
     }
+    let resizing = Promise.resolve();
     const onMessage = (data: Buffer): void => {
       if (data[0] === Channel.Stdin && input) input.stdin?.write(data.subarray(1));
       else if (data[0] === Channel.Resize && target.tty) {
         const size = parseResize(data.subarray(1));
-        if (size) void target.resize(size).catch(() => undefined);
+        // In order: kubectl sends its size plus one, then the size, to make the screen redraw.
+        if (size) resizing = resizing.then(() => target.resize(size)).catch(() => undefined);
       } else if (data[0] === Channel.Close && data[1] === Channel.Stdin) input?.stdin?.end();
     };
     whenClosed(ws, () => void end());

@@ -1,2 +1,3 @@
 export * from './objects';
 export * from './well-known';
+export * from './metrics';

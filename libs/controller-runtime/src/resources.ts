@@ -43,3 +43,16 @@ export const LOGSTORES = ref('logs.skiff.io', 'v1', 'logstores', 'Logstore');
 export const PERSISTENT_VOLUMES = ref('', 'v1', 'persistentvolumes', 'PersistentVolume', false);
 export const STORAGE_CLASSES = ref('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false);
 export const VOLUME_ATTACHMENTS = ref('storage.k8s.io', 'v1', 'volumeattachments', 'VolumeAttachment', false);
+export const HORIZONTAL_POD_AUTOSCALERS = ref(
+  'autoscaling',
+  'v2',
+  'horizontalpodautoscalers',
+  'HorizontalPodAutoscaler',
+);
+/** ASK's CronHPA (the scheduler installs the CRD). */
+export const CRON_HORIZONTAL_POD_AUTOSCALERS = ref(
+  'autoscaling.alibabacloud.com',
+  'v1beta1',
+  'cronhorizontalpodautoscalers',
+  'CronHorizontalPodAutoscaler',
+);

@@ -1,6 +1,9 @@
-// Cron schedules as CronJob accepts them (robfig/cron ParseStandard): 5 fields or a descriptor.
+// Cron schedules as robfig/cron v3 reads them: CronJob's ParseStandard (5 fields or a descriptor), and with
+// `seconds` the 6-field form ASK's CronHPA uses (seconds first), plus its one-shot `@date YYYY-MM-DD HH:MM:SS`.
 
 export interface CronSchedule {
+  /** {0} for 5-field schedules. */
+  seconds: Set<number>;
   minutes: Set<number>;
   hours: Set<number>;
   daysOfMonth: Set<number>;
@@ -11,6 +14,15 @@ export interface CronSchedule {
   dowStar: boolean;
   /** `@every <duration>` schedules: fixed interval in milliseconds. */
   everyMs?: number;
+  /** `@date` schedules: the one wall-clock time (ms, UTC fields = local fields) they fire at. */
+  dateWallMs?: number;
+  /** From a `CRON_TZ=`/`TZ=` prefix; nextCronTime uses it only when the caller passes it. */
+  timeZone?: string;
+}
+
+export interface CronParseOptions {
+  /** 6 fields, seconds first, and `@date` (CronHPA); otherwise exactly 5 (CronJob). */
+  seconds?: boolean;
 }
 
 interface Bounds {
@@ -34,6 +46,7 @@ const MONTH_NAMES: Record<string, number> = {
   dec: 12,
 };
 const DOW_NAMES: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+const SECONDS: Bounds = { min: 0, max: 59 };
 const FIELDS: Bounds[] = [
   { min: 0, max: 59 },
   { min: 0, max: 23 },
@@ -114,38 +127,50 @@ function parseGoDuration(s: string): number {
 }
 
 /** Parses a schedule; throws an Error whose message is robfig/cron's, as upstream reports it. */
-export function parseCronSchedule(input: string): CronSchedule {
+export function parseCronSchedule(input: string, opts: CronParseOptions = {}): CronSchedule {
   let spec = input.trim();
   if (spec.length === 0) throw new Error('empty spec string');
+  let timeZone: string | undefined;
   if (spec.startsWith('TZ=') || spec.startsWith('CRON_TZ=')) {
     const sp = spec.indexOf(' ');
+    const name = spec.slice(spec.indexOf('=') + 1, sp < 0 ? undefined : sp);
+    if (opts.seconds) {
+      if (!isTimeZone(name)) throw new Error(`provided bad location ${name}: unknown time zone ${name}`);
+      timeZone = name;
+    }
     spec = sp < 0 ? '' : spec.slice(sp).trim();
   }
+  const all = (b: Bounds) => parseField('*', b);
+  const always = { minutes: all(FIELDS[0]), hours: all(FIELDS[1]), daysOfMonth: all(FIELDS[2]) };
+  const anyDay = { months: all(FIELDS[3]), daysOfWeek: all(FIELDS[4]), domStar: true, dowStar: true, timeZone };
   if (spec.startsWith('@every ')) {
     const ms = parseGoDuration(spec.slice('@every '.length).trim());
-    const all = (b: Bounds) => parseField('*', b);
-    return {
-      minutes: all(FIELDS[0]),
-      hours: all(FIELDS[1]),
-      daysOfMonth: all(FIELDS[2]),
-      months: all(FIELDS[3]),
-      daysOfWeek: all(FIELDS[4]),
-      domStar: true,
-      dowStar: true,
-      everyMs: ms,
-    };
+    return { seconds: all(SECONDS), ...always, ...anyDay, everyMs: ms };
+  }
+  if (opts.seconds && spec.startsWith('@date ')) {
+    const at = spec.slice('@date '.length).trim();
+    const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(at);
+    const wall = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
+    if (!m || new Date(wall).toISOString().slice(0, 19) !== `${at.slice(0, 10)}T${at.slice(11)}`)
+      throw new Error(`failed to parse date ${at}: expected YYYY-MM-DD HH:MM:SS`);
+    return { seconds: all(SECONDS), ...always, ...anyDay, dateWallMs: wall };
   }
   if (spec.startsWith('@')) {
     const d = DESCRIPTORS[spec];
     if (!d) throw new Error(`unrecognized descriptor: ${spec}`);
     spec = d;
+    if (opts.seconds) spec = `0 ${spec}`;
   }
   const fields = spec.split(/\s+/).filter(Boolean);
-  if (fields.length !== 5) throw new Error(`expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`);
+  const want = opts.seconds ? 6 : 5;
+  if (fields.length !== want)
+    throw new Error(`expected exactly ${want} fields, found ${fields.length}: [${fields.join(' ')}]`);
+  const seconds = opts.seconds ? parseField(fields.shift()!, SECONDS) : new Set([0]);
   const [mi, h, dom, mo, dow] = fields.map((f, i) => parseField(f, FIELDS[i]));
   const star = (f: string) => f.startsWith('*') || f.startsWith('?');
   // Sunday may also be written 7 in some crons; robfig rejects it (max 6), and so do we.
   return {
+    seconds,
     minutes: mi,
     hours: h,
     daysOfMonth: dom,
@@ -153,7 +178,17 @@ export function parseCronSchedule(input: string): CronSchedule {
     daysOfWeek: dow,
     domStar: star(fields[2]),
     dowStar: star(fields[4]),
+    timeZone,
   };
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function dayMatches(s: CronSchedule, d: Date): boolean {
@@ -170,18 +205,43 @@ function dayMatches(s: CronSchedule, d: Date): boolean {
 export function nextCronTime(s: CronSchedule, after: Date, timeZone?: string): Date | undefined {
   if (s.everyMs !== undefined)
     return new Date(Math.floor(after.getTime() / 1000) * 1000 + Math.max(Math.floor(s.everyMs / 1000) * 1000, 1000));
-  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return nextUtcTime(s, after);
+  if (s.dateWallMs !== undefined) {
+    const at = isUtc(timeZone) ? s.dateWallMs : wallToInstant(timeZone!, s.dateWallMs);
+    return at > after.getTime() ? new Date(at) : undefined;
+  }
+  if (isUtc(timeZone)) return nextUtcTime(s, after);
   // Search in wall-clock time (a Date whose UTC fields are the zone's local fields), then map
   // back; a wall time the zone repeats (DST fall-back) maps to its first instant, so step on.
-  let wall = new Date(after.getTime() + zoneOffsetMs(timeZone, after.getTime()));
+  let wall = new Date(after.getTime() + zoneOffsetMs(timeZone!, after.getTime()));
   for (let i = 0; i < 4; i++) {
     const next = nextUtcTime(s, wall);
     if (!next) return undefined;
-    const instant = wallToInstant(timeZone, next.getTime());
+    const instant = wallToInstant(timeZone!, next.getTime());
+    // A wall time the zone skips (DST spring-forward) does not run, as in robfig/cron v3.
+    const offset = zoneOffsetMs(timeZone!, instant);
+    if (instant + offset !== next.getTime()) {
+      // Go on from the first wall time after the gap.
+      const afterGap = next.getTime() - offset;
+      wall = new Date(afterGap + zoneOffsetMs(timeZone!, afterGap) - 1000);
+      continue;
+    }
     if (instant > after.getTime()) return new Date(instant);
     wall = next;
   }
   return undefined;
+}
+
+function isUtc(timeZone: string | undefined): boolean {
+  return !timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC';
+}
+
+/** Whether `s` fires at some time on the calendar day (in `timeZone`) that holds `instant`: CronHPA's excludeDates. */
+export function firesOnDayOf(s: CronSchedule, instant: Date, timeZone?: string): boolean {
+  const offset = isUtc(timeZone) ? 0 : zoneOffsetMs(timeZone!, instant.getTime());
+  const dayWall = Math.floor((instant.getTime() + offset) / 86_400_000) * 86_400_000;
+  const toInstant = (wall: number) => (isUtc(timeZone) ? wall : wallToInstant(timeZone!, wall));
+  const next = nextCronTime(s, new Date(toInstant(dayWall) - 1000), timeZone);
+  return next !== undefined && next.getTime() < toInstant(dayWall + 86_400_000);
 }
 
 const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
@@ -224,7 +284,7 @@ function wallToInstant(timeZone: string, wall: number): number {
 }
 
 function nextUtcTime(s: CronSchedule, after: Date): Date | undefined {
-  const t = new Date(Math.floor(after.getTime() / 60000) * 60000 + 60000);
+  const t = new Date(Math.floor(after.getTime() / 1000) * 1000 + 1000);
   const limit = after.getTime() + 5 * 366 * 24 * 3600 * 1000;
   while (t.getTime() <= limit) {
     if (!s.months.has(t.getUTCMonth() + 1)) {
@@ -237,6 +297,10 @@ function nextUtcTime(s: CronSchedule, after: Date): Date | undefined {
       t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
     } else if (!s.minutes.has(t.getUTCMinutes())) {
       t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
+    } else if (!s.seconds.has(t.getUTCSeconds())) {
+      const sec = Math.min(...[...s.seconds].filter((x) => x > t.getUTCSeconds()));
+      if (sec === Infinity) t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
+      else t.setUTCSeconds(sec, 0);
     } else return t;
   }
   return undefined;

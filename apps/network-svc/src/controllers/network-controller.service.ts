@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { errorMessage } from '@skiff/api-machinery';
 import { NetworkSvcConfig } from '@skiff/config';
-import { Controller, ControllerManager, CONTROLLERS, CUSTOM_RESOURCE_DEFINITIONS } from '@skiff/controller-runtime';
-import { ignoreAlreadyExists, KubeClient } from '@skiff/kube-client';
+import {
+  Controller,
+  ControllerManager,
+  CONTROLLERS,
+  installCustomResourceDefinitions,
+} from '@skiff/controller-runtime';
+import { KubeClient } from '@skiff/kube-client';
 import { ELASTIC_IP_CRD } from '../eip/elastic-ip';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
-
-const CRD_RETRY_MS = 2_000;
 
 /**
  * Installs network-svc's CRD (ElasticIP) and runs its controllers while this replica holds the `skiff-network-svc`
@@ -33,7 +35,12 @@ export class NetworkControllerService implements OnApplicationBootstrap, OnAppli
   }
 
   onApplicationBootstrap(): void {
-    this.installing = this.installCrds().then(() => {
+    this.installing = installCustomResourceDefinitions(
+      this.client,
+      [ELASTIC_IP_CRD],
+      () => this.stopped,
+      (m) => this.log.warn(m),
+    ).then(() => {
       if (!this.stopped) this.manager.start();
     });
   }
@@ -43,21 +50,5 @@ export class NetworkControllerService implements OnApplicationBootstrap, OnAppli
     await this.installing;
     await this.manager.stop();
     this.client.close();
-  }
-
-  // The API server may still be starting: try until it takes the CRD (or it is there).
-  private async installCrds(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.client
-          .resource(CUSTOM_RESOURCE_DEFINITIONS)
-          .create(undefined, ELASTIC_IP_CRD)
-          .catch(ignoreAlreadyExists);
-        return;
-      } catch (err) {
-        this.log.warn(`installing the ElasticIP CRD: ${errorMessage(err)}; retrying`);
-        await new Promise((r) => setTimeout(r, CRD_RETRY_MS));
-      }
-    }
   }
 }

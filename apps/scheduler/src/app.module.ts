@@ -14,6 +14,7 @@ import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
 import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
+import { CronHpaReconciler } from './cron-hpa/cron-hpa.reconciler';
 import { CronJobReconciler } from './cron-jobs/cron-job.reconciler';
 import { JobReconciler } from './jobs/job.reconciler';
 import { HostRegistryRepository } from './virtual-nodes/host-registry.repository';
@@ -38,6 +39,7 @@ export class SchedulerModule {
         Clock,
         JobReconciler,
         CronJobReconciler,
+        CronHpaReconciler,
         StatefulSetReconciler,
         DisruptionReconciler,
         RuntimeClassReconciler,
@@ -56,6 +58,7 @@ export class SchedulerModule {
             DeploymentReconciler,
             JobReconciler,
             CronJobReconciler,
+            CronHpaReconciler,
             StatefulSetReconciler,
             DisruptionReconciler,
           ],

@@ -12,3 +12,4 @@ export * from './controller-manager';
 export * from './replica-leases';
 export * from './interruptible-sleep';
 export * from './crd-installer';
+export * from './scale-client';

@@ -1,11 +1,8 @@
 import { KubeObject } from '@skiff/api-machinery';
+import { CrossVersionObjectReference } from '@skiff/controller-runtime';
 
 /** What a CronHPA scales: anything with a /scale subresource, or an autoscaling HorizontalPodAutoscaler. */
-export interface ScaleTargetRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-}
+export type ScaleTargetRef = CrossVersionObjectReference;
 
 export interface CronHpaJob {
   name: string;

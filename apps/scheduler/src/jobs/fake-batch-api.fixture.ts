@@ -158,6 +158,14 @@ export class FakeBatchApi {
       createSync,
       create: async (ns: string | undefined, obj: KubeObject) => createSync(ns, obj),
       get: async (ns: string | undefined, name: string) => structuredClone(find(ns, name)),
+      update: async (ns: string | undefined, obj: KubeObject) => {
+        const o = find(ns, obj.metadata.name!);
+        if (obj.metadata.resourceVersion !== o.metadata.resourceVersion) throw conflict();
+        const updated = { ...structuredClone(obj), status: o.status };
+        updated.metadata.resourceVersion = String(++this.rv);
+        table.set(`${ns}/${obj.metadata.name}`, updated);
+        return structuredClone(updated);
+      },
       updateStatus: async (ns: string | undefined, obj: KubeObject) => {
         const o = find(ns, obj.metadata.name!);
         if (obj.metadata.resourceVersion !== o.metadata.resourceVersion) throw conflict();

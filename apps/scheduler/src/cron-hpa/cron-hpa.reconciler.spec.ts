@@ -4,6 +4,7 @@ import {
   CRON_HORIZONTAL_POD_AUTOSCALERS,
   DEPLOYMENTS,
   HORIZONTAL_POD_AUTOSCALERS,
+  Scale,
 } from '@skiff/controller-runtime';
 import { KubeApiError, ResourceRef } from '@skiff/kube-client';
 import { FakeBatchApi, FakeClock } from '../jobs/fake-batch-api.fixture';
@@ -53,7 +54,7 @@ describe(CronHpaReconciler.name, () => {
       client: {
         resource: (ref: ResourceRef) => client.resource(ref),
         // Discovery and the Deployments' /scale subresource, served from the fake store.
-        request: async (method: string, path: string, body?: KubeObject) => {
+        request: async (method: string, path: string, body?: Scale) => {
           if (path === '/apis/apps/v1')
             return {
               resources: [
@@ -67,7 +68,7 @@ describe(CronHpaReconciler.name, () => {
           const deployment = api.get(DEPLOYMENTS, NS, name);
           if (!deployment) throw new KubeApiError(404, 'NotFound', `deployments.apps "${name}" not found`);
           if (method === 'PUT')
-            api.edit(DEPLOYMENTS, NS, name, (d) => ((d.spec as { replicas: number }).replicas = body!.spec!.replicas));
+            api.edit(DEPLOYMENTS, NS, name, (d) => ((d.spec as { replicas?: number }).replicas = body!.spec!.replicas));
           const d = api.get(DEPLOYMENTS, NS, name)!;
           return {
             kind: 'Scale',

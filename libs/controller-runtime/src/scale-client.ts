@@ -26,16 +26,16 @@ interface ApiResource {
 export class ScaleClient {
   constructor(private readonly client: KubeClient) {}
 
-  async get(namespace: string, ref: CrossVersionObjectReference): Promise<Scale> {
+  async get(namespace: string | undefined, ref: CrossVersionObjectReference): Promise<Scale> {
     return this.client.request<Scale>('GET', await this.scalePath(namespace, ref));
   }
 
   /** PUT: optimistic concurrency on the Scale's resourceVersion. */
-  async update(namespace: string, ref: CrossVersionObjectReference, scale: Scale): Promise<Scale> {
+  async update(namespace: string | undefined, ref: CrossVersionObjectReference, scale: Scale): Promise<Scale> {
     return this.client.request<Scale>('PUT', await this.scalePath(namespace, ref), scale);
   }
 
-  private async scalePath(namespace: string, ref: CrossVersionObjectReference): Promise<string> {
+  private async scalePath(namespace: string | undefined, ref: CrossVersionObjectReference): Promise<string> {
     const parts = ref.apiVersion.split('/');
     if (parts.length > 2 || !parts.every(Boolean)) throw new Error(`unexpected GroupVersion string: ${ref.apiVersion}`);
     const group = parts.length === 2 ? parts[0] : '';
@@ -51,6 +51,7 @@ export class ScaleClient {
       throw new Error(
         `${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`,
       );
-    return `${base}/namespaces/${encodeURIComponent(namespace)}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
+    const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${scope}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
   }
 }

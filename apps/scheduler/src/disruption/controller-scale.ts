@@ -1,5 +1,5 @@
-import { isJsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
-import { controllerRefOf, Informer } from '@skiff/controller-runtime';
+import { KubeObject, OwnerReference } from '@skiff/api-machinery';
+import { controllerRefOf, Informer, Scale, ScaleClient } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient } from '@skiff/kube-client';
 import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from '@skiff/kube-types';
 
@@ -16,11 +16,6 @@ export interface ScaleSources {
   deployments: Informer<Deployment>;
   statefulSets: Informer<StatefulSet>;
   client: KubeClient;
-}
-
-interface ApiResource {
-  name: string;
-  kind: string;
 }
 
 function groupOf(apiVersion: string): string | undefined {
@@ -83,34 +78,15 @@ export class ControllerScaleFinder {
     ref: OwnerReference,
     namespace: string | undefined,
   ): Promise<ControllerAndScale | undefined> {
-    const group = groupOf(ref.apiVersion);
-    const base = group === '' ? `/api/${ref.apiVersion}` : `/apis/${ref.apiVersion}`;
-    const list = await this.sources.client.request<{ resources?: ApiResource[] }>('GET', base).catch((err: unknown) => {
-      if (isNotFound(err)) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
-      throw err;
-    });
-    const resources = list.resources ?? [];
-    const resource = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
-    if (!resource) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
-    const path = `${base}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
-    // Any kind with a /scale subresource answers here (custom resources too): read it as plain JSON.
-    let scale: KubeObject;
+    // Any kind with a /scale subresource answers here (custom resources too).
+    let scale: Scale;
     try {
-      scale = await this.sources.client.request<KubeObject>('GET', path);
+      scale = await new ScaleClient(this.sources.client).get(namespace, ref);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
-      // Either the object is gone, or its kind has no scale subresource: only the second is an error.
-      if (!resources.some((r) => r.name === `${resource.name}/scale` && r.kind === 'Scale')) {
-        throw new Error(
-          `${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`,
-        );
-      }
-      return undefined;
+      if (isNotFound(err)) return undefined; // the object is gone
+      throw err;
     }
     if (scale.metadata.uid !== ref.uid) return undefined;
-    return {
-      uid: scale.metadata.uid,
-      scale: isJsonObject(scale.spec) && typeof scale.spec.replicas === 'number' ? scale.spec.replicas : 0,
-    };
+    return { uid: scale.metadata.uid, scale: scale.spec?.replicas ?? 0 };
   }
 }

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { KubeObject } from '@skiff/api-machinery';
 import { KubeClient } from '@skiff/kube-client';
 import { Controller, ControllerContext } from './controller';
+import { installCustomResourceDefinitions } from './crd-installer';
 import { EventRecorder } from './event-recorder';
 import { LeaderElector } from './leader-elector';
 import { SharedInformers } from './shared-informers';
@@ -14,6 +16,8 @@ export interface ControllerManagerOptions {
   /** Events' `source.component` / `reportingController`. */
   component: string;
   controllers: readonly Controller[];
+  /** CRDs the service brings (its controllers' caches list them): created, if missing, before leading. */
+  crds?: readonly KubeObject[];
 }
 
 interface Term {
@@ -33,6 +37,8 @@ export class ControllerManager {
   private readonly elector: LeaderElector;
   private running?: Term;
   private previousTerm: Promise<void> = Promise.resolve();
+  private installing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly client: KubeClient,
@@ -49,14 +55,24 @@ export class ControllerManager {
   }
 
   start(): void {
-    void this.elector.run({
-      onStartedLeading: () =>
-        void this.lead().catch((err: unknown) => this.log.error(`cannot start controllers: ${String(err)}`)),
-      onStoppedLeading: () => this.standDown(),
+    this.installing = installCustomResourceDefinitions(
+      this.client,
+      this.options.crds ?? [],
+      () => this.stopped,
+      (m) => this.log.warn(m),
+    ).then(() => {
+      if (this.stopped) return;
+      void this.elector.run({
+        onStartedLeading: () =>
+          void this.lead().catch((err: unknown) => this.log.error(`cannot start controllers: ${String(err)}`)),
+        onStoppedLeading: () => this.standDown(),
+      });
     });
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.installing;
     this.standDown();
     await this.elector.stop();
     await this.previousTerm;

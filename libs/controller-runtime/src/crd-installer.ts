@@ -10,7 +10,7 @@ const CRD_RETRY_MS = 2_000;
  */
 export async function installCustomResourceDefinitions(
   client: KubeClient,
-  crds: KubeObject[],
+  crds: readonly KubeObject[],
   stopped: () => boolean,
   warn: (message: string) => void,
 ): Promise<void> {

@@ -11,5 +11,4 @@ export * from './work-queue';
 export * from './controller-manager';
 export * from './replica-leases';
 export * from './interruptible-sleep';
-export * from './crd-installer';
 export * from './scale-client';

@@ -1,11 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LogSvcConfig } from '@skiff/config';
-import {
-  Controller,
-  ControllerManager,
-  CONTROLLERS,
-  installCustomResourceDefinitions,
-} from '@skiff/controller-runtime';
+import { Controller, ControllerManager, CONTROLLERS } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
 import { LOG_SVC_CONFIG } from '../platform/config.provider';
 import { LOGSTORE_CRD } from './logstore';
@@ -16,10 +11,7 @@ import { LOGSTORE_CRD } from './logstore';
  */
 @Injectable()
 export class LogControllerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(LogControllerService.name);
   private readonly manager: ControllerManager;
-  private stopped = false;
-  private installing?: Promise<void>;
 
   constructor(
     @Inject(LOG_SVC_CONFIG) config: LogSvcConfig,
@@ -31,23 +23,15 @@ export class LogControllerService implements OnApplicationBootstrap, OnApplicati
       lease: { namespace: 'kube-system', name: 'skiff-log-svc' },
       component: 'skiff-log-svc',
       controllers,
+      crds: [LOGSTORE_CRD],
     });
   }
 
   onApplicationBootstrap(): void {
-    this.installing = installCustomResourceDefinitions(
-      this.client,
-      [LOGSTORE_CRD],
-      () => this.stopped,
-      (m) => this.log.warn(m),
-    ).then(() => {
-      if (!this.stopped) this.manager.start();
-    });
+    this.manager.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.installing;
     await this.manager.stop();
   }
 }

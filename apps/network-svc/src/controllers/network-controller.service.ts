@@ -1,11 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NetworkSvcConfig } from '@skiff/config';
-import {
-  Controller,
-  ControllerManager,
-  CONTROLLERS,
-  installCustomResourceDefinitions,
-} from '@skiff/controller-runtime';
+import { Controller, ControllerManager, CONTROLLERS } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
 import { ELASTIC_IP_CRD } from '../eip/elastic-ip';
 import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
@@ -16,10 +11,7 @@ import { NETWORK_SVC_CONFIG } from '../platform/config.provider';
  */
 @Injectable()
 export class NetworkControllerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(NetworkControllerService.name);
   private readonly manager: ControllerManager;
-  private stopped = false;
-  private installing?: Promise<void>;
 
   constructor(
     @Inject(NETWORK_SVC_CONFIG) config: NetworkSvcConfig,
@@ -31,23 +23,15 @@ export class NetworkControllerService implements OnApplicationBootstrap, OnAppli
       lease: { namespace: 'kube-system', name: 'skiff-network-svc' },
       component: 'skiff-network-svc',
       controllers,
+      crds: [ELASTIC_IP_CRD],
     });
   }
 
   onApplicationBootstrap(): void {
-    this.installing = installCustomResourceDefinitions(
-      this.client,
-      [ELASTIC_IP_CRD],
-      () => this.stopped,
-      (m) => this.log.warn(m),
-    ).then(() => {
-      if (!this.stopped) this.manager.start();
-    });
+    this.manager.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.installing;
     await this.manager.stop();
     this.client.close();
   }

@@ -1,11 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerConfig } from '@skiff/config';
-import {
-  Controller,
-  ControllerManager,
-  CONTROLLERS,
-  installCustomResourceDefinitions,
-} from '@skiff/controller-runtime';
+import { Controller, ControllerManager, CONTROLLERS } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
 import { CRON_HPA_CRD } from '../cron-hpa/cron-horizontal-pod-autoscaler';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
@@ -17,14 +12,11 @@ import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
  */
 @Injectable()
 export class SchedulerControllerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly log = new Logger(SchedulerControllerService.name);
   private readonly manager: ControllerManager;
-  private stopped = false;
-  private installing?: Promise<void>;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
-    @Inject(KUBE_CLIENT) private readonly client: KubeClient,
+    @Inject(KUBE_CLIENT) client: KubeClient,
     @Inject(CONTROLLERS) controllers: Controller[],
   ) {
     this.manager = new ControllerManager(client, {
@@ -32,23 +24,15 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
       lease: { namespace: 'kube-system', name: 'skiff-scheduler' },
       component: 'skiff-scheduler',
       controllers,
+      crds: [CRON_HPA_CRD],
     });
   }
 
   onApplicationBootstrap(): void {
-    this.installing = installCustomResourceDefinitions(
-      this.client,
-      [CRON_HPA_CRD],
-      () => this.stopped,
-      (m) => this.log.warn(m),
-    ).then(() => {
-      if (!this.stopped) this.manager.start();
-    });
+    this.manager.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.installing;
     await this.manager.stop();
   }
 }

@@ -71,6 +71,8 @@ export class CronHpaReconciler implements Controller {
     };
     const now = this.clock.nowMs();
     const status = submitJobs(cronHpa, formatRfc3339InZone(new Date(now)), randomUUID);
+    for (const old of cached.status?.conditions ?? [])
+      if (!status.conditions?.some((c) => c.jobId === old.jobId)) this.fired.delete(old.jobId);
     const excludes = this.excludeDates(ctx, cronHpa);
     let wake: number | undefined;
     for (const [i, condition] of (status.conditions ?? []).entries()) {

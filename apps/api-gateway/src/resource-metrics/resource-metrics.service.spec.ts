@@ -1,7 +1,7 @@
 import { ApiError, KubeObject } from '@skiff/api-machinery';
 import { BUILT_IN_RESOURCES, ResourceType } from '@skiff/api-server';
 import { StatsSummary } from '@skiff/kube-types';
-import { FakeClock } from '@skiff/testing';
+import { apiRefusal, FakeClock } from '@skiff/testing';
 import { listOptionsOf } from '../kube-api/list-options';
 import { ListQuery, ObjectStoreRepository } from '../storage/object-store.repository';
 import { ResourceMetricsService, SUMMARY_TTL_MS } from './resource-metrics.service';
@@ -72,15 +72,6 @@ describe(ResourceMetricsService.name, () => {
   const names = (items: KubeObject[]) => items.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`);
   const list = async (type: ResourceType, namespace: string, query = '') =>
     names(await service.list(type, namespace, listOptionsOf(type, new URLSearchParams(query))));
-  const refusal = async (p: Promise<unknown>): Promise<ApiError> => {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof ApiError) return err;
-      throw err;
-    }
-    throw new Error('expected a refusal');
-  };
 
   beforeEach(() => {
     objects = new FakeObjects();
@@ -120,7 +111,7 @@ describe(ResourceMetricsService.name, () => {
   });
 
   it('refuses other field labels as metrics-server does', async () => {
-    const err = await refusal(list(POD_METRICS, '', 'fieldSelector=spec.nodeName%3Dzone-a'));
+    const err = await apiRefusal(list(POD_METRICS, '', 'fieldSelector=spec.nodeName%3Dzone-a'));
     expect([err.code, err.message]).toEqual([
       400,
       '"spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"',
@@ -134,7 +125,7 @@ describe(ResourceMetricsService.name, () => {
       metadata: { name: 'web-2', namespace: 'shop', labels: { app: 'web' } },
     });
     for (const name of ['starting', 'gone']) {
-      const err = await refusal(service.get(POD_METRICS, 'blog', name));
+      const err = await apiRefusal(service.get(POD_METRICS, 'blog', name));
       expect(err.toStatus()).toMatchObject({
         code: 404,
         reason: 'NotFound',
@@ -153,7 +144,7 @@ describe(ResourceMetricsService.name, () => {
     expect(await list(NODE_METRICS, '', 'labelSelector=zone%3Db')).toEqual([]);
     expect(await list(NODE_METRICS, '', 'fieldSelector=metadata.name%3Dzone-a')).toEqual(['/zone-a']);
     expect(await service.get(NODE_METRICS, '', 'zone-a')).toMatchObject({ usage: { cpu: '5n', memory: '1Ki' } });
-    const err = await refusal(service.get(NODE_METRICS, '', 'zone-b'));
+    const err = await apiRefusal(service.get(NODE_METRICS, '', 'zone-b'));
     expect([err.code, err.message]).toEqual([404, 'nodemetrics.metrics.k8s.io "zone-b" not found']);
   });
 
@@ -169,7 +160,7 @@ describe(ResourceMetricsService.name, () => {
 
     clock.advance(SUMMARY_TTL_MS);
     source.failure = ApiError.unavailable('cannot list the sandbox hosts: redis is down');
-    expect((await refusal(list(POD_METRICS, 'shop'))).code).toBe(503);
+    expect((await apiRefusal(list(POD_METRICS, 'shop'))).code).toBe(503);
     source.failure = undefined;
     source.summaries = [{ node: { nodeName: 'zone-a' }, pods: [sampled(objects.objects[2])] }];
     expect(await list(POD_METRICS, 'shop')).toEqual(['shop/db-0']);

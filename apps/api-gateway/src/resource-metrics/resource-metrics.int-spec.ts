@@ -165,6 +165,9 @@ describe('metrics.k8s.io', () => {
     });
     const groups = JSON.parse((await kubectl(['get', '--raw', '/apis'])).stdout) as { groups: unknown[] };
     expect(groups.groups).toContainEqual(expect.objectContaining(expected));
+    const explain = await kubectl(['explain', 'podmetrics.containers']);
+    expect(explain.stderr).toBe('');
+    expect(explain.stdout).toContain('Metrics for all containers are collected within the same time window.');
   });
 
   it('serves kubectl top pods: one namespace, containers, label selector, sort, a single pod', async () => {

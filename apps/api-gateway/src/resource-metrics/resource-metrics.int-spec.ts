@@ -165,6 +165,13 @@ describe('metrics.k8s.io', () => {
     });
     const groups = JSON.parse((await kubectl(['get', '--raw', '/apis'])).stdout) as { groups: unknown[] };
     expect(groups.groups).toContainEqual(expect.objectContaining(expected));
+    // Same resource names as the core group: kubectl still means core pods and nodes.
+    expect((await kubectl(['get', 'pods', '-n', ns, '-o', 'name'])).stdout.trim().split('\n')).toEqual([
+      'pod/db-0',
+      'pod/web-1',
+      'pod/web-2',
+    ]);
+    expect((await kubectl(['get', 'nodes', '-o', 'name'])).stdout.trim()).toBe(`node/${NODE}`);
     const explain = await kubectl(['explain', 'podmetrics.containers']);
     expect(explain.stderr).toBe('');
     expect(explain.stdout).toContain('Metrics for all containers are collected within the same time window.');

@@ -33,6 +33,8 @@ import { AgentDirectoryService } from './pod-streams/agent-directory.service';
 import { LogSvcClient } from './pod-streams/log-svc.client';
 import { ContainerLogsService } from './pod-streams/container-logs.service';
 import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
+import { ResourceMetricsService } from './resource-metrics/resource-metrics.service';
+import { AgentStatsSummarySource, StatsSummarySource } from './resource-metrics/stats-summary.source';
 import { ObjectStoreRepository } from './storage/object-store.repository';
 import { OutboxRelayService } from './storage/outbox-relay.service';
 import { WatchCacheService } from './storage/watch-cache.service';
@@ -53,6 +55,8 @@ export class AppModule implements NestModule {
         ContainerLogsService,
         LogSvcClient,
         PodUpgradeProxy,
+        { provide: StatsSummarySource, useClass: AgentStatsSummarySource },
+        ResourceMetricsService,
         // Built-ins plus what the stored CRDs add (CustomResourceRegistryService keeps it current).
         { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },
         Clock,

@@ -1,4 +1,5 @@
 export * from './api-client';
+export * from './api-refusal';
 export * from './nats-server';
 export * from './test-cluster';
 export * from './fake-clock';

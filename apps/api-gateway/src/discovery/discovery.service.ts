@@ -123,9 +123,9 @@ export class DiscoveryService {
   }
 }
 
-// Reviews are answered, never stored: upstream lists no hash for them.
+// Reviews are answered and metrics computed, never stored: upstream lists no hash for them.
 function isStored(t: ResourceType): boolean {
-  return t.verbs.includes('get');
+  return t.verbs.includes('get') && !t.computed;
 }
 
 /**

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { LogSvcClient } from '../pod-streams/log-svc.client';
+import { ResourceMetricsService } from '../resource-metrics/resource-metrics.service';
 import { fieldValidationOf } from './admission.service';
 import { decodeBody, decodeObject, mediaType, readBody } from './body';
 import { deleteOptionsOf, DeletionService } from './deletion.service';
@@ -13,7 +14,7 @@ import { responseShape, TABLE_MEDIA } from './negotiation';
 import { PodBindingService } from './pod-binding.service';
 import { PodEvictionService } from './pod-eviction.service';
 import { RequestInfo } from './request-info';
-import { resolveResource, ResourceContext } from './resource-context';
+import { resolveResource, ResourceContext, subjectOf } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
 import { ResourceWriterService, WriteOptions } from './resource-writer.service';
 import { WatchService, WatchSink } from './watch.service';
@@ -48,6 +49,7 @@ export class KubeApiService {
     private readonly eviction: PodEvictionService,
     private readonly binding: PodBindingService,
     private readonly logSvc: LogSvcClient,
+    private readonly resourceMetrics: ResourceMetricsService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -65,33 +67,17 @@ export class KubeApiService {
     if (sub === 'log') return this.logs(ctx, info.name!, req.query);
     if (sub === 'exec' || sub === 'portforward' || sub === 'attach') return this.podStream(ctx, info.name!);
     const table = responseShape(req.headers.accept).table;
+    if (ctx.type.computed) return this.computed(ctx, info, req, table);
     switch (info.verb) {
       case 'get':
         return this.single(ctx, await this.reader.get(ctx, info.name!), table, req.query);
       case 'list': {
-        const opts = listOptionsOf(ctx.type, req.query);
-        const list = await this.reader.list(ctx, opts);
+        const list = await this.reader.list(ctx, listOptionsOf(ctx.type, req.query));
         const listMeta = {
           resourceVersion: list.resourceVersion,
           ...(list.continue ? { continue: list.continue } : {}),
         };
-        if (table) {
-          return {
-            type: 'json',
-            code: 200,
-            contentType: TABLE_MEDIA,
-            body: toTable(ctx.type, list.items, {
-              now: this.clock.now(),
-              includeObject: includeObjectOf(req.query),
-              listMeta,
-            }),
-          };
-        }
-        return {
-          type: 'json',
-          code: 200,
-          body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: listMeta, items: list.items },
-        };
+        return this.listOf(ctx, list.items, listMeta, table, req.query);
       }
       case 'watch': {
         const opts = listOptionsOf(ctx.type, req.query);
@@ -138,6 +124,57 @@ export class KubeApiService {
       case 'deletecollection':
         return this.deleteCollection(ctx, req);
     }
+  }
+
+  /**
+   * metrics.k8s.io: get and list only, without resourceVersions or paging, as metrics-server; a watch is refused by
+   * the list handler, other methods find no route (go-restful's bare 405).
+   */
+  private async computed(
+    ctx: ResourceContext,
+    info: RequestInfo,
+    req: KubeRequest,
+    table: boolean,
+  ): Promise<KubeResponse> {
+    switch (info.verb) {
+      case 'get':
+        return this.single(ctx, await this.resourceMetrics.get(ctx.type, ctx.namespace, info.name!), table, req.query);
+      case 'list': {
+        const items = await this.resourceMetrics.list(ctx.type, ctx.namespace, listOptionsOf(ctx.type, req.query));
+        return this.listOf(ctx, items, {}, table, req.query);
+      }
+      case 'watch':
+        throw ApiError.methodNotSupported(subjectOf(ctx), 'watch');
+      default:
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+          {},
+        );
+    }
+  }
+
+  private listOf(
+    ctx: ResourceContext,
+    items: readonly KubeObject[],
+    listMeta: { resourceVersion?: string; continue?: string },
+    table: boolean,
+    query: URLSearchParams,
+  ): KubeResponse {
+    if (table) {
+      return {
+        type: 'json',
+        code: 200,
+        contentType: TABLE_MEDIA,
+        body: toTable(ctx.type, items, { now: this.clock.now(), includeObject: includeObjectOf(query), listMeta }),
+      };
+    }
+    return {
+      type: 'json',
+      code: 200,
+      body: { kind: `${ctx.type.kind}List`, apiVersion: ctx.apiVersion, metadata: listMeta, items },
+    };
   }
 
   private single(ctx: ResourceContext, obj: KubeObject, table: boolean, query: URLSearchParams): KubeResponse {

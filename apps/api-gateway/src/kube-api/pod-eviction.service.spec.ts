@@ -1,5 +1,6 @@
 import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { BUILT_IN_RESOURCES } from '@skiff/api-server';
+import { apiRefusal } from '@skiff/testing';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { ObjectKey } from '../storage/object-key';
 import { InMemoryClusterIps } from '../services/in-memory-cluster-ips.fixture';
@@ -125,15 +126,6 @@ describe(PodEvictionService.name, () => {
   };
   const evict = (name: string, body: JsonObject = eviction(name), query = '') =>
     service.evict(ctx, name, body, new URLSearchParams(query));
-  const refusal = async (p: Promise<unknown>): Promise<ApiError> => {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof ApiError) return err;
-      throw err;
-    }
-    throw new Error('expected a refusal');
-  };
   const terminating = (name: string) => !!store.peek(podKey(name))?.metadata.deletionTimestamp;
   const budgetStatus = (name: string) => store.peek(pdbKey(name))?.status as Record<string, unknown>;
 
@@ -209,7 +201,7 @@ describe(PodEvictionService.name, () => {
   it('refuses with 429 and the DisruptionBudget cause when no disruption is allowed', async () => {
     store.put(podKey('web-1'), pod('web-1'));
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2 }));
-    const err = await refusal(evict('web-1'));
+    const err = await apiRefusal(evict('web-1'));
     expect(err.toStatus()).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
@@ -230,7 +222,7 @@ describe(PodEvictionService.name, () => {
   it('refuses while the budget status is older than its spec, asking to retry in 10 s', async () => {
     store.put(podKey('web-1'), pod('web-1'));
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 1, observedGeneration: 1 }, {}, 2));
-    const err = await refusal(evict('web-1'));
+    const err = await apiRefusal(evict('web-1'));
     expect(err.code).toBe(429);
     expect(err.details).toEqual({
       retryAfterSeconds: 10,
@@ -283,7 +275,7 @@ describe(PodEvictionService.name, () => {
 
     store.put(podKey('sick-2'), pod('sick-2', { ready: false }));
     store.put(pdbKey('web'), budget('web', { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 2 }));
-    expect((await refusal(evict('sick-2'))).code).toBe(429); // IfHealthyBudget: the application is disrupted
+    expect((await apiRefusal(evict('sick-2'))).code).toBe(429); // IfHealthyBudget: the application is disrupted
     store.put(
       pdbKey('web'),
       budget(
@@ -320,13 +312,14 @@ describe(PodEvictionService.name, () => {
 
   it('checks the Eviction body against the URL and honours its deleteOptions', async () => {
     store.put(podKey('web-1'), pod('web-1', { labels: {} }));
-    expect((await refusal(evict('web-1', eviction('web-2')))).message).toBe(
+    expect((await apiRefusal(evict('web-1', eviction('web-2')))).message).toBe(
       'name in URL does not match name in Eviction object',
     );
-    expect((await refusal(evict('web-1', { ...eviction('web-1'), kind: 'Pod' }))).code).toBe(400);
-    expect((await refusal(evict('missing', eviction('missing')))).message).toBe('pods "missing" not found');
+    expect((await apiRefusal(evict('web-1', { ...eviction('web-1'), kind: 'Pod' }))).code).toBe(400);
+    expect((await apiRefusal(evict('missing', eviction('missing')))).message).toBe('pods "missing" not found');
     expect(
-      (await refusal(evict('web-1', eviction('web-1', { deleteOptions: { preconditions: { uid: 'other' } } })))).code,
+      (await apiRefusal(evict('web-1', eviction('web-1', { deleteOptions: { preconditions: { uid: 'other' } } }))))
+        .code,
     ).toBe(409);
     expect(
       (

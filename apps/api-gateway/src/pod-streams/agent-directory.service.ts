@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, isJsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
 import { ApiGatewayConfig } from '@skiff/config';
 import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
-import { SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
+import { RegisteredHost, SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
 import type IORedis from 'ioredis';
 import { readFileSync } from 'node:fs';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
@@ -39,6 +39,11 @@ export class AgentDirectoryService implements OnApplicationShutdown {
     }
     if (!host) throw ApiError.unavailable(`sandbox host ${hostId} of pod ${name} is not registered`);
     return host.endpoint;
+  }
+
+  /** The hosts whose agents still renew their record. */
+  async liveHosts(): Promise<RegisteredHost[]> {
+    return (await this.hosts.list()).filter((h) => !h.stale);
   }
 
   onApplicationShutdown(): void {

@@ -135,6 +135,13 @@ export class ApiError extends Error {
   static methodNotAllowed(message: string): ApiError {
     return new ApiError(405, 'MethodNotAllowed', message);
   }
+  /** A verb the resource does not serve (watch on metrics.k8s.io), as the handler's NewMethodNotSupported. */
+  static methodNotSupported(s: ErrorSubject, action: string): ApiError {
+    return new ApiError(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${qualified(s)}"`, {
+      group: s.group,
+      kind: s.resource,
+    });
+  }
   static notAcceptable(message: string): ApiError {
     return new ApiError(406, 'NotAcceptable', message);
   }

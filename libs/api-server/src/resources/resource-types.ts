@@ -58,6 +58,8 @@ export interface ResourceType {
   subresources: SubresourceType[];
   /** A built-in served in a version other than the one it is stored in (converted on the way in and out). */
   storageVersion?: string;
+  /** Computed on each read from live data (metrics.k8s.io), never stored: no store access, no storageVersionHash. */
+  computed?: true;
   custom?: CustomResourceRules;
 }
 
@@ -80,6 +82,8 @@ interface Spec {
   verbs?: Verb[];
   subresources?: SubresourceType[];
   storageVersion?: string;
+  singular?: string;
+  computed?: true;
 }
 
 function group(groupName: string, version: string, specs: Spec[]): ResourceType[] {
@@ -87,7 +91,7 @@ function group(groupName: string, version: string, specs: Spec[]): ResourceType[
     group: groupName,
     version,
     resource: s.resource ?? `${s.kind.toLowerCase()}s`,
-    singular: s.kind.toLowerCase(),
+    singular: s.singular ?? s.kind.toLowerCase(),
     kind: s.kind,
     namespaced: s.namespaced ?? true,
     shortNames: s.shortNames ?? [],
@@ -95,6 +99,7 @@ function group(groupName: string, version: string, specs: Spec[]): ResourceType[
     verbs: s.verbs ?? ALL_VERBS,
     subresources: (s.subresources ?? []).map((sub) => (sub === STATUS ? { ...sub, kind: s.kind } : sub)),
     ...(s.storageVersion ? { storageVersion: s.storageVersion } : {}),
+    ...(s.computed ? { computed: s.computed } : {}),
   }));
 }
 
@@ -194,6 +199,11 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
       categories: ['api-extensions'],
       subresources: [STATUS],
     },
+  ]),
+  // Last, where an aggregated API is listed; named, unnamed (no singular) and read-only as metrics-server serves them.
+  ...group('metrics.k8s.io', 'v1beta1', [
+    { kind: 'PodMetrics', resource: 'pods', singular: '', verbs: ['get', 'list'], computed: true },
+    { kind: 'NodeMetrics', resource: 'nodes', singular: '', namespaced: false, verbs: ['get', 'list'], computed: true },
   ]),
 ];
 

@@ -1,3 +1,4 @@
+import { METRICS_DEFINITIONS } from './metrics-definitions';
 import { RawDefinitions, RawSchema } from './raw-schema';
 
 // Written by us: what the packaged 1.27 spec lacks. Definitions served by every API server
@@ -14,6 +15,7 @@ const metaGvk = (kind: string): RawSchema[] => [
 ];
 
 export const OVERLAY_DEFINITIONS: RawDefinitions = {
+  ...METRICS_DEFINITIONS,
   [`${META}.Table`]: {
     type: 'object',
     description:

@@ -16,6 +16,7 @@ import {
 import { csiDriverPrinter, volumeAttachmentPrinter } from './csi.printer';
 import { endpointSlicePrinter } from './discovery.printer';
 import { eventPrinter, eventsV1EventPrinter } from './event.printer';
+import { nodeMetricsPrinter, podMetricsPrinter } from './metrics.printer';
 import { ingressClassPrinter, ingressPrinter } from './networking.printer';
 import { networkPolicyPrinter } from './network-policy.printer';
 import { leasePrinter, nodePrinter, runtimeClassPrinter } from './node.printer';
@@ -72,6 +73,8 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['events.k8s.io/Event', eventsV1EventPrinter],
   ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionPrinter],
+  ['metrics.k8s.io/PodMetrics', podMetricsPrinter],
+  ['metrics.k8s.io/NodeMetrics', nodeMetricsPrinter],
 ]);
 
 /**

@@ -8,3 +8,4 @@ export { migrate } from '@skiff/migrations';
 export * from './run-command';
 export * from './test-edge';
 export * from './fake-cluster';
+export * from './stats-summary-agent.double';

@@ -1,51 +1,19 @@
-import { issueServingCert, loadInfraConfig } from '@skiff/config';
+import { loadInfraConfig } from '@skiff/config';
 import { StatsSummary } from '@skiff/kube-types';
 import { SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
-import { apiRequest, ApiResponse, freePort, startTestCluster, TestCluster } from '@skiff/testing';
+import {
+  apiRequest,
+  ApiResponse,
+  freePort,
+  startTestCluster,
+  StatsSummaryAgentDouble,
+  TestCluster,
+} from '@skiff/testing';
 import IORedis from 'ioredis';
-import { readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:https';
-import * as path from 'node:path';
 
 const MI = 1024 * 1024;
 const NODE = 'virtual-kubelet-zone-a';
 const GV = '/apis/metrics.k8s.io/v1beta1';
-
-/**
- * A stand-in for a sandbox agent's stats endpoint (the real one is another service's work): an HTTPS server with a
- * certificate of the cluster CA that checks the API server's bearer token and answers GET /stats/summary.
- */
-class StatsSummaryAgentDouble {
-  requests = 0;
-  private server?: Server;
-
-  constructor(private readonly summary: () => StatsSummary) {}
-
-  async start(stateDir: string, name: string): Promise<string> {
-    const pki = path.join(stateDir, 'pki');
-    const cert = issueServingCert({
-      caFile: path.join(pki, 'ca.crt'),
-      caKeyFile: path.join(pki, 'ca.key'),
-      outDir: path.join(stateDir, name),
-      name,
-      sans: ['127.0.0.1'],
-    });
-    const token = `Bearer ${readFileSync(path.join(stateDir, 'admin.token'), 'utf8').trim()}`;
-    this.server = createServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }, (req, res) => {
-      this.requests++;
-      if (req.headers.authorization !== token) return void res.writeHead(401).end();
-      if (req.method !== 'GET' || req.url !== '/stats/summary') return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.summary()));
-    });
-    const port = await freePort();
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `https://127.0.0.1:${port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 interface Pod {
   metadata: { name: string; namespace: string; uid: string };

@@ -41,35 +41,27 @@ interface ScaleEvent {
 
 const SCALE_UP_LIMIT_FACTOR = 2;
 const SCALE_UP_LIMIT_MINIMUM = 4;
-const READY: Verdict = { reason: 'ReadyForNewScale', message: 'recommended size matches current size' };
-const WITHIN_RANGE: Verdict = {
-  reason: 'DesiredWithinRange',
-  message: 'the desired count is within the acceptable range',
+// Upstream's condition messages, by reason.
+const MESSAGES = {
+  ReadyForNewScale: 'recommended size matches current size',
+  DesiredWithinRange: 'the desired count is within the acceptable range',
+  TooManyReplicas: 'the desired replica count is more than the maximum replica count',
+  TooFewReplicas: 'the desired replica count is less than the minimum replica count',
+  ScaleUpLimit: 'the desired replica count is increasing faster than the maximum scale rate',
+  ScaleDownLimit: 'the desired replica count is decreasing faster than the maximum scale rate',
+  ScaleDownStabilized:
+    'recent recommendations were higher than current one, applying the highest recent recommendation',
+  ScaleUpStabilized: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
 };
-const TOO_MANY: Verdict = {
-  reason: 'TooManyReplicas',
-  message: 'the desired replica count is more than the maximum replica count',
-};
-const TOO_FEW: Verdict = {
-  reason: 'TooFewReplicas',
-  message: 'the desired replica count is less than the minimum replica count',
-};
-const SCALE_UP_LIMIT: Verdict = {
-  reason: 'ScaleUpLimit',
-  message: 'the desired replica count is increasing faster than the maximum scale rate',
-};
-const SCALE_DOWN_LIMIT: Verdict = {
-  reason: 'ScaleDownLimit',
-  message: 'the desired replica count is decreasing faster than the maximum scale rate',
-};
-const SCALE_DOWN_STABILIZED: Verdict = {
-  reason: 'ScaleDownStabilized',
-  message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
-};
-const SCALE_UP_STABILIZED: Verdict = {
-  reason: 'ScaleUpStabilized',
-  message: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
-};
+const verdict = (reason: keyof typeof MESSAGES): Verdict => ({ reason, message: MESSAGES[reason] });
+const READY = verdict('ReadyForNewScale');
+const WITHIN_RANGE = verdict('DesiredWithinRange');
+const TOO_MANY = verdict('TooManyReplicas');
+const TOO_FEW = verdict('TooFewReplicas');
+const SCALE_UP_LIMIT = verdict('ScaleUpLimit');
+const SCALE_DOWN_LIMIT = verdict('ScaleDownLimit');
+const SCALE_DOWN_STABILIZED = verdict('ScaleDownStabilized');
+const SCALE_UP_STABILIZED = verdict('ScaleUpStabilized');
 
 export interface NormalizeInput {
   key: string;

@@ -79,7 +79,7 @@ function metricsOf(tc: Case): PodMetrics[] {
       j < values.length
         ? { name: `container${j + 1}`, usage: { [resource]: `${values[j]}m` } }
         : { name: '', usage: {} },
-    ) as PodMetrics['containers'],
+    ) as unknown as PodMetrics['containers'],
   }));
 }
 

@@ -196,6 +196,16 @@ describe(HorizontalPodAutoscalerReconciler.name, () => {
       'ScalingLimited=False/DesiredWithinRange: the desired count is within the acceptable range',
     ]);
     expect(status().conditions!.map((c) => c.lastTransitionTime)).toEqual([now, now, now]);
+
+    // Nothing changed since: no status write, whatever order the stored status's keys come in.
+    api.edit(HORIZONTAL_POD_AUTOSCALERS, NS, 'web', (o) => {
+      o.status = Object.fromEntries(Object.entries(o.status as object).reverse());
+    });
+    const rv = () => api.get(HORIZONTAL_POD_AUTOSCALERS, NS, 'web')!.metadata.resourceVersion;
+    const before = rv();
+    clock.advance(15_000);
+    await reconcile();
+    expect(rv()).toBe(before);
   });
 
   it('scales down only after the 5 minute stabilization window, with "All metrics below target"', async () => {

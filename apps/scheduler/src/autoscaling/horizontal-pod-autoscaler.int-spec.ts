@@ -179,10 +179,19 @@ describe('HorizontalPodAutoscaler controller (API server + scheduler, no metrics
         })
       ).status,
     ).toBe(201);
-    expect(
-      (await api('POST', hpas, hpa('widget', { apiVersion: 'hpa.example.com/v1', kind: 'Widget', name: 'w' }, 3, 5)))
-        .status,
-    ).toBe(201);
+    // This one is written as autoscaling/v1: the controller sees it as v2.
+    const v1 = await api('POST', `/apis/autoscaling/v1/namespaces/${ns}/horizontalpodautoscalers`, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'widget' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'hpa.example.com/v1', kind: 'Widget', name: 'w' },
+        minReplicas: 3,
+        maxReplicas: 5,
+        targetCPUUtilizationPercentage: 50,
+      },
+    });
+    expect(v1.status).toBe(201);
     await replicasBecome(`${widgets}/w`, 3);
     // Within range, its scale has no selector: nothing to measure pods by.
     const status = await eventually(

@@ -99,6 +99,8 @@ describe(HorizontalPodAutoscalerReconciler.name, () => {
         request: async (method: string, path: string, body?: { spec: { replicas: number } }) => {
           requests.push(`${method} ${path}`);
           if (path === '/apis/apps/v1') return APPS_DISCOVERY;
+          if (path === '/apis/apps')
+            return { kind: 'APIGroup', name: 'apps', preferredVersion: { groupVersion: 'apps/v1' } };
           if (path === SCALE_PATH && target) {
             if (method === 'PUT') {
               if (failScaleWrite) throw new KubeApiError(409, 'Conflict', 'the object has been modified');
@@ -240,6 +242,16 @@ describe(HorizontalPodAutoscalerReconciler.name, () => {
     ]);
     expect(requests.filter((r) => r.includes('metrics.k8s.io'))).toEqual([]);
     expect(status()).toMatchObject({ currentReplicas: 1, desiredReplicas: 2 });
+  });
+
+  it('finds the target by group and kind when its version is no longer served', async () => {
+    target = { replicas: 12, selector: 'app=web' };
+    api.create(
+      HORIZONTAL_POD_AUTOSCALERS,
+      hpaObject({ scaleTargetRef: { apiVersion: 'apps/v1beta2', kind: 'Deployment', name: 'web' } }),
+    );
+    await reconcile();
+    expect(scaleWrites).toEqual([10]);
   });
 
   it('does nothing to a target scaled to zero (ScalingDisabled)', async () => {

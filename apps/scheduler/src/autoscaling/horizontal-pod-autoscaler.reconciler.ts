@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, errorMessage, JsonValue, jsonEqual, metaTime } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
+import { ignoreNotFound } from '@skiff/kube-client';
 import {
   Controller,
   ControllerContext,
@@ -214,9 +215,25 @@ export class HorizontalPodAutoscalerReconciler implements Controller {
   /** The resource of the target's kind (a RESTMapping); errors worded as the REST mapper's. */
   private async resolve(ctx: ControllerContext, apiVersion: string, kind: string): Promise<ScalableResource> {
     const group = groupOf(apiVersion);
-    const target = await discoverResource(ctx.client, apiVersion, kind);
+    // Upstream maps the group and kind, whatever the version: a version the group no longer serves falls back to its preferred one.
+    const target =
+      (await discoverResource(ctx.client, apiVersion, kind)) ??
+      (group ? await this.inPreferredVersion(ctx, group, apiVersion, kind) : undefined);
     if (!target) throw new Error(`no matches for kind "${kind}" in group "${group}"`);
     return target;
+  }
+
+  private async inPreferredVersion(
+    ctx: ControllerContext,
+    group: string,
+    apiVersion: string,
+    kind: string,
+  ): Promise<ScalableResource | undefined> {
+    const info = await ctx.client
+      .request<{ preferredVersion?: { groupVersion?: string } }>('GET', `/apis/${encodeURIComponent(group)}`)
+      .catch(ignoreNotFound);
+    const preferred = info?.preferredVersion?.groupVersion;
+    return preferred && preferred !== apiVersion ? discoverResource(ctx.client, preferred, kind) : undefined;
   }
 
   /** setStatus and updateStatusIfNeeded: written through /status only when it changed. */

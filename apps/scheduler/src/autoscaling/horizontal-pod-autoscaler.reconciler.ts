@@ -13,7 +13,7 @@ import {
   splitKey,
 } from '@skiff/controller-runtime';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, MetricStatus, Pod } from '@skiff/kube-types';
-import { discoverResource, groupOf, scalePath, ScalableResource } from '../controllers/scale-subresource';
+import { discoverResource, groupOf, scalePath, ScalableResource } from './scale-target';
 import { SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { ProposedCondition, setCondition } from './hpa-status';
 import { MetricReplicas, Scale } from './metric-replicas';

@@ -1,7 +1,6 @@
 import { isJsonObject, KubeObject, OwnerReference } from '@skiff/api-machinery';
 import { controllerRefOf, Informer } from '@skiff/controller-runtime';
 import { isNotFound, KubeClient } from '@skiff/kube-client';
-import { discoverResource, groupOf, groupResource, scalePath } from '../controllers/scale-subresource';
 import type { Deployment, ReplicaSet, ReplicationController, StatefulSet } from '@skiff/kube-types';
 
 /** A pod's controller and the replicas it wants (upstream's controllerAndScale). */
@@ -19,8 +18,19 @@ export interface ScaleSources {
   client: KubeClient;
 }
 
+interface ApiResource {
+  name: string;
+  kind: string;
+}
+
+function groupOf(apiVersion: string): string | undefined {
+  const parts = apiVersion.split('/');
+  if (parts.length > 2) throw new Error(`unexpected GroupVersion string: ${apiVersion}`);
+  return parts.length === 2 ? parts[0] : '';
+}
+
 function is(ref: OwnerReference, kind: string, groups: string[]): boolean {
-  return ref.kind === kind && groups.includes(groupOf(ref.apiVersion));
+  return ref.kind === kind && groups.includes(groupOf(ref.apiVersion) ?? '');
 }
 
 // The workloads default spec.replicas to 1.
@@ -73,9 +83,16 @@ export class ControllerScaleFinder {
     ref: OwnerReference,
     namespace: string | undefined,
   ): Promise<ControllerAndScale | undefined> {
-    const target = await discoverResource(this.sources.client, ref.apiVersion, ref.kind);
-    if (!target) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
-    const path = scalePath(target, namespace, ref.name);
+    const group = groupOf(ref.apiVersion);
+    const base = group === '' ? `/api/${ref.apiVersion}` : `/apis/${ref.apiVersion}`;
+    const list = await this.sources.client.request<{ resources?: ApiResource[] }>('GET', base).catch((err: unknown) => {
+      if (isNotFound(err)) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
+      throw err;
+    });
+    const resources = list.resources ?? [];
+    const resource = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
+    if (!resource) throw new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
+    const path = `${base}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
     // Any kind with a /scale subresource answers here (custom resources too): read it as plain JSON.
     let scale: KubeObject;
     try {
@@ -83,7 +100,11 @@ export class ControllerScaleFinder {
     } catch (err) {
       if (!isNotFound(err)) throw err;
       // Either the object is gone, or its kind has no scale subresource: only the second is an error.
-      if (!target.servesScale) throw new Error(`${groupResource(target)} does not implement the scale subresource`);
+      if (!resources.some((r) => r.name === `${resource.name}/scale` && r.kind === 'Scale')) {
+        throw new Error(
+          `${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`,
+        );
+      }
       return undefined;
     }
     if (scale.metadata.uid !== ref.uid) return undefined;

@@ -5,13 +5,11 @@ interface ApiResource {
   kind: string;
 }
 
-/** A kind's resource as discovery names it (a RESTMapping), and whether it serves /scale. */
+/** A kind's resource as discovery names it (a RESTMapping). */
 export interface ScalableResource {
   /** `/apis/<group>/<version>` or `/api/v1`. */
   base: string;
-  group: string;
   resource: string;
-  servesScale: boolean;
 }
 
 /** The group of an apiVersion (`apps/v1` → `apps`, `v1` → ''); throws on a malformed one, as schema.ParseGroupVersion. */
@@ -27,26 +25,17 @@ export async function discoverResource(
   apiVersion: string,
   kind: string,
 ): Promise<ScalableResource | undefined> {
-  const group = groupOf(apiVersion);
-  const base = group === '' ? `/api/${apiVersion}` : `/apis/${apiVersion}`;
+  const base = groupOf(apiVersion) === '' ? `/api/${apiVersion}` : `/apis/${apiVersion}`;
   const list = await client.request<{ resources?: ApiResource[] }>('GET', base).catch((err: unknown) => {
     if (isNotFound(err)) return undefined;
     throw err;
   });
-  const resources = list?.resources ?? [];
-  const found = resources.find((r) => r.kind === kind && !r.name.includes('/'));
-  if (!found) return undefined;
-  const servesScale = resources.some((r) => r.name === `${found.name}/scale` && r.kind === 'Scale');
-  return { base, group, resource: found.name, servesScale };
+  const found = (list?.resources ?? []).find((r) => r.kind === kind && !r.name.includes('/'));
+  return found && { base, resource: found.name };
 }
 
 /** The path of an object's /scale subresource. */
 export function scalePath(target: ScalableResource, namespace: string | undefined, name: string): string {
   const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${target.base}${ns}/${target.resource}/${encodeURIComponent(name)}/scale`;
-}
-
-/** `deployments.apps`, as upstream names a group resource in messages. */
-export function groupResource(target: ScalableResource): string {
-  return target.group ? `${target.resource}.${target.group}` : target.resource;
 }

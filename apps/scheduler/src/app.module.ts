@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { CONTROLLERS } from '@skiff/controller-runtime';
+import { HorizontalPodAutoscalerReconciler } from './autoscaling/horizontal-pod-autoscaler.reconciler';
 import { DeploymentReconciler } from './deployments/deployment.reconciler';
 import { DisruptionReconciler } from './disruption/disruption.reconciler';
 import { GarbageCollectorReconciler } from './garbage-collector/garbage-collector.reconciler';
@@ -43,6 +44,7 @@ export class SchedulerModule {
         StatefulSetReconciler,
         DisruptionReconciler,
         RuntimeClassReconciler,
+        HorizontalPodAutoscalerReconciler,
         // Each controller is a provider and listed in CONTROLLERS' inject.
         {
           provide: CONTROLLERS,
@@ -61,6 +63,7 @@ export class SchedulerModule {
             CronHpaReconciler,
             StatefulSetReconciler,
             DisruptionReconciler,
+            HorizontalPodAutoscalerReconciler,
           ],
         },
         SchedulerControllerService,

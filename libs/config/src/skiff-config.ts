@@ -278,6 +278,8 @@ export interface SchedulerConfig {
   hostLostGraceSeconds: number;
   /** This replica's identity in the leader-election Lease. */
   identity: string;
+  /** How often each HorizontalPodAutoscaler is looked at (kube-controller-manager's --horizontal-pod-autoscaler-sync-period). */
+  hpaSyncSeconds: number;
 }
 
 export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
@@ -302,5 +304,6 @@ export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
     defaultRuntimeClass,
     hostLostGraceSeconds: env.int('SKIFF_HOST_LOST_GRACE_SECONDS', 300, 1),
     identity: env.string('SKIFF_SCHEDULER_IDENTITY', `scheduler-${process.pid}`),
+    hpaSyncSeconds: env.int('SKIFF_HPA_SYNC_SECONDS', 15, 1),
   };
 }

@@ -173,4 +173,36 @@ describe(applyDefaults.name, () => {
       ],
     });
   });
+
+  it('fills HPA behavior rules only when a behavior is given, leaving the scale-down window to the controller', () => {
+    const hpa = (spec: Record<string, unknown>) =>
+      applyDefaults(resourceType('autoscaling', 'HorizontalPodAutoscaler'), {
+        metadata: { name: 'h' },
+        spec: { maxReplicas: 3, ...spec },
+      }).spec as Record<string, unknown>;
+    expect(hpa({}).behavior).toBeUndefined();
+    expect(
+      hpa({ behavior: { scaleUp: { policies: [] }, scaleDown: { stabilizationWindowSeconds: 60 } } }).behavior,
+    ).toEqual({
+      scaleUp: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: 'Max',
+        policies: [
+          { type: 'Pods', value: 4, periodSeconds: 15 },
+          { type: 'Percent', value: 100, periodSeconds: 15 },
+        ],
+      },
+      scaleDown: {
+        stabilizationWindowSeconds: 60,
+        selectPolicy: 'Max',
+        policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+      },
+    });
+    expect(hpa({ behavior: { scaleDown: { selectPolicy: 'Disabled' } } }).behavior).toMatchObject({
+      scaleDown: { selectPolicy: 'Disabled', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    });
+    expect((hpa({ behavior: {} }).behavior as { scaleDown: Record<string, unknown> }).scaleDown).not.toHaveProperty(
+      'stabilizationWindowSeconds',
+    );
+  });
 });

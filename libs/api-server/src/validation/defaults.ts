@@ -137,18 +137,21 @@ function defaultHpa(hpa: Obj): void {
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
     ];
   }
+  // Behavior rules are filled only when a behavior is given; scaleDown's window stays unset (the controller's 300 s).
   const behavior = objAt(spec.behavior);
   if (!behavior) return;
   const up = ensureObj(behavior, 'scaleUp');
   setIfUnset(up, 'stabilizationWindowSeconds', 0);
   setIfUnset(up, 'selectPolicy', 'Max');
-  setIfUnset(up, 'policies', [
-    { type: 'Pods', value: 4, periodSeconds: 15 },
-    { type: 'Percent', value: 100, periodSeconds: 15 },
-  ]);
+  // An empty list is defaulted too (upstream tests len(policies) == 0).
+  if (arrAt(up.policies).length === 0)
+    up.policies = [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ];
   const down = ensureObj(behavior, 'scaleDown');
   setIfUnset(down, 'selectPolicy', 'Max');
-  setIfUnset(down, 'policies', [{ type: 'Percent', value: 100, periodSeconds: 15 }]);
+  if (arrAt(down.policies).length === 0) down.policies = [{ type: 'Percent', value: 100, periodSeconds: 15 }];
 }
 
 function defaultPvc(pvc: Obj, withStatus: boolean): void {

@@ -1,5 +1,5 @@
 import { KubeObject } from '@skiff/api-machinery';
-import { isNotFound, KubeClient } from '@skiff/kube-client';
+import { ignoreNotFound, KubeClient } from '@skiff/kube-client';
 
 /** autoscaling/v1 Scale, the body of any resource's /scale subresource. */
 export interface Scale extends KubeObject {
@@ -35,23 +35,45 @@ export class ScaleClient {
     return this.client.request<Scale>('PUT', await this.scalePath(namespace, ref), scale);
   }
 
-  private async scalePath(namespace: string | undefined, ref: CrossVersionObjectReference): Promise<string> {
+  /**
+   * The path of the object's /scale. The kind is mapped by group, as upstream's REST mapper does: in the reference's
+   * version, else in the version the group prefers now (a version the group no longer serves still finds its kind).
+   */
+  async scalePath(namespace: string | undefined, ref: CrossVersionObjectReference): Promise<string> {
     const parts = ref.apiVersion.split('/');
     if (parts.length > 2 || !parts.every(Boolean)) throw new Error(`unexpected GroupVersion string: ${ref.apiVersion}`);
     const group = parts.length === 2 ? parts[0] : '';
-    const base = group === '' ? `/api/${ref.apiVersion}` : `/apis/${ref.apiVersion}`;
-    const noMatch = () => new Error(`no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`);
-    const list = await this.client.request<{ resources?: ApiResource[] }>('GET', base).catch((err: unknown) => {
-      throw isNotFound(err) ? noMatch() : err;
-    });
-    const resources = list.resources ?? [];
-    const resource = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'));
-    if (!resource) throw noMatch();
-    if (!resources.some((r) => r.name === `${resource.name}/scale`))
-      throw new Error(
-        `${group ? `${resource.name}.${group}` : resource.name} does not implement the scale subresource`,
-      );
+    const mapping =
+      (await this.discover(ref.apiVersion, ref.kind)) ??
+      (group ? await this.inPreferredVersion(group, ref.apiVersion, ref.kind) : undefined);
+    if (!mapping) throw new Error(`no matches for kind "${ref.kind}" in group "${group}"`);
+    const { base, resource, scalable } = mapping;
+    if (!scalable)
+      throw new Error(`${group ? `${resource}.${group}` : resource} does not implement the scale subresource`);
     const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    return `${base}${scope}/${resource.name}/${encodeURIComponent(ref.name)}/scale`;
+    return `${base}${scope}/${resource}/${encodeURIComponent(ref.name)}/scale`;
   }
+
+  private async discover(apiVersion: string, kind: string): Promise<Mapping | undefined> {
+    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const list = await this.client.request<{ resources?: ApiResource[] }>('GET', base).catch(ignoreNotFound);
+    const resources = list?.resources ?? [];
+    const found = resources.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (!found) return undefined;
+    return { base, resource: found.name, scalable: resources.some((r) => r.name === `${found.name}/scale`) };
+  }
+
+  private async inPreferredVersion(group: string, apiVersion: string, kind: string): Promise<Mapping | undefined> {
+    const info = await this.client
+      .request<{ preferredVersion?: { groupVersion?: string } }>('GET', `/apis/${encodeURIComponent(group)}`)
+      .catch(ignoreNotFound);
+    const preferred = info?.preferredVersion?.groupVersion;
+    return preferred && preferred !== apiVersion ? this.discover(preferred, kind) : undefined;
+  }
+}
+
+interface Mapping {
+  base: string;
+  resource: string;
+  scalable: boolean;
 }

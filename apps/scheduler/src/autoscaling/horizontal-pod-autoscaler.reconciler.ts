@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, errorMessage, JsonValue, jsonEqual, metaTime } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
-import { ignoreNotFound } from '@skiff/kube-client';
 import {
   Controller,
   ControllerContext,
@@ -10,13 +9,14 @@ import {
   objectKey,
   PODS,
   ReconcileResult,
+  Scale,
+  ScaleClient,
   splitKey,
 } from '@skiff/controller-runtime';
 import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerStatus, MetricStatus, Pod } from '@skiff/kube-types';
-import { discoverResource, groupOf, scalePath, ScalableResource } from './scale-target';
 import { SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 import { ProposedCondition, setCondition } from './hpa-status';
-import { MetricReplicas, Scale } from './metric-replicas';
+import { MetricReplicas } from './metric-replicas';
 import { Behavior, Normalized, ScalingHistory } from './scaling-rules';
 
 /** kube-controller-manager's --horizontal-pod-autoscaler-downscale-stabilization. */
@@ -99,11 +99,15 @@ export class HorizontalPodAutoscalerReconciler implements Controller {
     const warn = (reason: string, message: string) => void ctx.events.record(hpa, 'Warning', reason, message);
     const write = (outcome?: Outcome) => this.writeStatus(ctx, hpa, original, status, outcome, nowMs);
 
-    let target: ScalableResource;
+    let scalePath: string;
     let scale: Scale;
     try {
-      target = await this.resolve(ctx, ref.apiVersion ?? '', ref.kind);
-      scale = await ctx.client.request<Scale>('GET', scalePath(target, hpa.metadata.namespace, ref.name));
+      scalePath = await new ScaleClient(ctx.client).scalePath(hpa.metadata.namespace, {
+        apiVersion: ref.apiVersion ?? '',
+        kind: ref.kind,
+        name: ref.name,
+      });
+      scale = await ctx.client.request<Scale>('GET', scalePath);
     } catch (err) {
       warn('FailedGetScale', errorMessage(err));
       condition(
@@ -119,7 +123,7 @@ export class HorizontalPodAutoscalerReconciler implements Controller {
     condition(
       ableToScale('True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale"),
     );
-    const currentReplicas = scale.spec.replicas ?? 0;
+    const currentReplicas = scale.spec?.replicas ?? 0;
     this.history.recordInitial(key, currentReplicas, nowMs);
     const minReplicas = spec.minReplicas ?? 1;
 
@@ -170,7 +174,7 @@ export class HorizontalPodAutoscalerReconciler implements Controller {
 
     if (rescale) {
       try {
-        await ctx.client.request('PUT', scalePath(target, hpa.metadata.namespace, ref.name), {
+        await ctx.client.request('PUT', scalePath, {
           ...scale,
           spec: { ...scale.spec, replicas: desiredReplicas },
         });
@@ -210,30 +214,6 @@ export class HorizontalPodAutoscalerReconciler implements Controller {
       desiredReplicas = currentReplicas;
     }
     await write({ currentReplicas, desiredReplicas, metrics: metricStatuses, rescaled: rescale });
-  }
-
-  /** The resource of the target's kind (a RESTMapping); errors worded as the REST mapper's. */
-  private async resolve(ctx: ControllerContext, apiVersion: string, kind: string): Promise<ScalableResource> {
-    const group = groupOf(apiVersion);
-    // Upstream maps the group and kind, whatever the version: a version the group no longer serves falls back to its preferred one.
-    const target =
-      (await discoverResource(ctx.client, apiVersion, kind)) ??
-      (group ? await this.inPreferredVersion(ctx, group, apiVersion, kind) : undefined);
-    if (!target) throw new Error(`no matches for kind "${kind}" in group "${group}"`);
-    return target;
-  }
-
-  private async inPreferredVersion(
-    ctx: ControllerContext,
-    group: string,
-    apiVersion: string,
-    kind: string,
-  ): Promise<ScalableResource | undefined> {
-    const info = await ctx.client
-      .request<{ preferredVersion?: { groupVersion?: string } }>('GET', `/apis/${encodeURIComponent(group)}`)
-      .catch(ignoreNotFound);
-    const preferred = info?.preferredVersion?.groupVersion;
-    return preferred && preferred !== apiVersion ? discoverResource(ctx.client, preferred, kind) : undefined;
   }
 
   /** setStatus and updateStatusIfNeeded: written through /status only when it changed. */

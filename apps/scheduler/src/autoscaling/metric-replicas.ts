@@ -1,15 +1,8 @@
 // The metric half of the HPA controller (horizontal.go's computeReplicasForMetrics and
 // validateAndParseSelector): a replica proposal per metric from the pods the target's scale selects.
 import { Logger } from '@nestjs/common';
-import {
-  errorMessage,
-  formatQuantity,
-  KubeObject,
-  LabelMatcher,
-  matchesLabels,
-  parseLabelSelector,
-} from '@skiff/api-machinery';
-import { ControllerContext, Informer, objectKey, splitKey } from '@skiff/controller-runtime';
+import { errorMessage, formatQuantity, LabelMatcher, matchesLabels, parseLabelSelector } from '@skiff/api-machinery';
+import { ControllerContext, Informer, objectKey, Scale, splitKey } from '@skiff/controller-runtime';
 import type {
   HorizontalPodAutoscaler,
   HorizontalPodAutoscalerStatus,
@@ -27,12 +20,6 @@ import {
   resourceReplicas,
 } from './replica-calculator';
 import { resourceMetric } from './resource-metrics';
-
-/** The autoscaling/v1 Scale a /scale subresource serves. */
-export interface Scale extends KubeObject {
-  spec: { replicas?: number };
-  status?: { replicas?: number; selector?: string };
-}
 
 /** The highest proposal and the metric that made it, or why there is none; the statuses either way. */
 export interface MetricsProposal {
@@ -84,7 +71,7 @@ export class MetricReplicas {
     const selected = this.validateSelector(ctx, hpa, status, scale.status?.selector ?? '', nowMs);
     if ('error' in selected) return { error: selected.error };
     const specs = hpa.spec.metrics ?? [];
-    const specReplicas = scale.spec.replicas ?? 0;
+    const specReplicas = scale.spec?.replicas ?? 0;
     // Upstream leaves a failed metric's status empty.
     const statuses: MetricStatus[] = specs.map(() => ({ type: '' }));
     let replicas = 0;

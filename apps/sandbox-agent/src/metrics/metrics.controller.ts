@@ -31,8 +31,10 @@ export class MetricsController {
   cadvisor(@Req() req: Request, @Res() res: Response): void {
     try {
       this.auth.check(req.headers.authorization);
-      res.setHeader('Content-Type', PROMETHEUS_TEXT_CONTENT_TYPE);
-      res.send(cadvisorMetricsText(this.sampler.latest()));
+      // writeHead, not send: express would rewrite the parameters of the content type.
+      res
+        .writeHead(200, { 'Content-Type': PROMETHEUS_TEXT_CONTENT_TYPE })
+        .end(cadvisorMetricsText(this.sampler.latest()));
     } catch (err) {
       sendApiError(res, err);
     }

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
+import { PodMetricsSampler } from '@skiff/host-tools';
 import { SandboxAgentModule } from './app.module';
 import { LogCollector } from './logs/log-collector';
-import { PodMetricsSampler } from './metrics/pod-metrics.sampler';
 import { PodManager } from './pods/pod-manager.service';
 import { ServiceProxy } from './services/service-proxy.service';
 import { StreamUpgradeRouter } from './streaming/stream-upgrade.router';

@@ -1,4 +1,4 @@
-import { MetricsSnapshot, UsageSample } from './pod-metrics.sampler';
+import { MetricsSnapshot, UsageSample } from '@skiff/host-tools';
 
 /** The Prometheus text exposition format kubelet's /metrics/cadvisor answers in. */
 export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,5 +1,5 @@
 import { cadvisorMetricsText } from './cadvisor-metrics.writer';
-import { MetricsSnapshot, UsageSample } from './pod-metrics.sampler';
+import { MetricsSnapshot, UsageSample } from '@skiff/host-tools';
 import { statsSummaryOf } from './stats-summary.builder';
 
 const T0 = Date.parse('2024-03-01T10:00:00Z');

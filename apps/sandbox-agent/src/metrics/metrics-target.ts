@@ -1,26 +1,6 @@
 import { PodRecord } from '../pods/pod-state.store';
-import { containerCgroupPath, podCgroupPath } from '../runtime/cgroup-v1';
-
-/** A running container whose cgroup is sampled. `startTime` also tells one instance from the next. */
-export interface MetricsContainer {
-  name: string;
-  startTime: string;
-  /** Relative to the agent's own cgroup, as runc and runsc resolve a container's cgroupsPath. */
-  cgroup: string;
-}
-
-export interface MetricsPod {
-  uid: string;
-  namespace: string;
-  name: string;
-  startTime: string;
-  /** The pod's cgroup: every container of the pod (and a runc pod's pause) below it. */
-  cgroup: string;
-  containers: MetricsContainer[];
-}
-
-/** Which pods and containers to sample now: the pod manager's records, read each round. */
-export type MetricsPodSource = () => MetricsPod[];
+import { MetricsContainer, MetricsPod } from '@skiff/host-tools';
+import { containerCgroupPath, podCgroupPath } from '../runtime/cgroup-paths';
 
 /**
  * Pods with a sandbox and their running containers (init and ephemeral ones too while they run, as kubelet's

@@ -3,8 +3,6 @@ import { virtualNodeName } from '../pods/pod-placement';
 
 /** The resource metrics' settings (`MetricsConfig`). */
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
-/** Which pods to sample (`MetricsPodSource`). */
-export const METRICS_POD_SOURCE = Symbol('METRICS_POD_SOURCE');
 
 export interface MetricsConfig {
   /** How often pods' cgroups are sampled (SKIFF_METRICS_RESOLUTION_SECONDS). */

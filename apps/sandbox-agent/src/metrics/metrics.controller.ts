@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { CADVISOR_METRICS_PATH, STATS_SUMMARY_PATH } from '@skiff/kube-types';
+import { PodMetricsSampler } from '@skiff/host-tools';
 import type { Request, Response } from 'express';
 import { AgentAuthService } from '../streaming/agent-auth.service';
 import { sendApiError } from '../streaming/api-error.response';
 import { cadvisorMetricsText, PROMETHEUS_TEXT_CONTENT_TYPE } from './cadvisor-metrics.writer';
 import { METRICS_CONFIG, MetricsConfig } from './metrics.config';
-import { PodMetricsSampler } from './pod-metrics.sampler';
 import { statsSummaryOf } from './stats-summary.builder';
 
 /** kubelet's resource metrics endpoints on the agent, behind the same bearer check as containerLogs. */

@@ -7,13 +7,12 @@ import { promises as fs } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { PodManagerTestBed, waitFor } from '../pods/pod-manager.fixture';
-import { CgroupV1, containerCgroupPath } from '../runtime/cgroup-v1';
+import { CgroupUsageReader, CgroupV1, PodMetricsSampler } from '@skiff/host-tools';
+import { containerCgroupPath } from '../runtime/cgroup-paths';
 import { AgentAuthService } from '../streaming/agent-auth.service';
-import { CgroupUsageReader } from './cgroup-usage.reader';
-import { METRICS_CONFIG, METRICS_POD_SOURCE, MetricsConfig } from './metrics.config';
+import { METRICS_CONFIG, MetricsConfig } from './metrics.config';
 import { MetricsController } from './metrics.controller';
 import { metricsPodsOf } from './metrics-target';
-import { PodMetricsSampler } from './pod-metrics.sampler';
 
 const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn('resource metrics integration tests skipped: runc, runsc, mounts and netns need root');
@@ -33,6 +32,7 @@ class MetricsTestModule {}
   const cgroups = new CgroupV1();
   const token = randomBytes(24).toString('hex');
   let app: INestApplication;
+  let sampler: PodMetricsSampler;
   let base: string;
   const savedTokenFile = process.env.SKIFF_ADMIN_TOKEN_FILE;
 
@@ -42,26 +42,31 @@ class MetricsTestModule {}
     await fs.writeFile(tokenFile, token);
     process.env.SKIFF_ADMIN_TOKEN_FILE = tokenFile;
     const config: MetricsConfig = { resolutionMs: RESOLUTION_MS, nodeName: `virtual-kubelet-${bed.config.zone}` };
+    sampler = new PodMetricsSampler(
+      new CgroupUsageReader(cgroups),
+      () => metricsPodsOf(bed.manager.known()),
+      new Clock(),
+      config,
+    );
     app = await NestFactory.create(
       {
         module: MetricsTestModule,
         controllers: [MetricsController],
         providers: [
           AgentAuthService,
-          Clock,
           { provide: METRICS_CONFIG, useValue: config },
-          { provide: METRICS_POD_SOURCE, useValue: () => metricsPodsOf(bed.manager.known()) },
-          { provide: CgroupUsageReader, useValue: new CgroupUsageReader(cgroups) },
-          PodMetricsSampler,
+          { provide: PodMetricsSampler, useValue: sampler },
         ],
       },
       { logger: ['error', 'warn'] },
     );
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    sampler.start();
   }, 240_000);
 
   afterAll(async () => {
+    await sampler?.stop();
     await app?.close();
     if (savedTokenFile === undefined) delete process.env.SKIFF_ADMIN_TOKEN_FILE;
     else process.env.SKIFF_ADMIN_TOKEN_FILE = savedTokenFile;

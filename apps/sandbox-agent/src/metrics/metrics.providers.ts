@@ -1,12 +1,11 @@
 import { Provider } from '@nestjs/common';
+import { Clock } from '@skiff/api-machinery';
 import { SandboxAgentConfig } from '@skiff/config';
+import { CgroupUsageReader, CgroupV1, PodMetricsSampler } from '@skiff/host-tools';
 import { AGENT_CONFIG } from '../platform/agent.providers';
 import { PodManager } from '../pods/pod-manager.service';
-import { CgroupV1 } from '../runtime/cgroup-v1';
-import { CgroupUsageReader } from './cgroup-usage.reader';
-import { METRICS_CONFIG, METRICS_POD_SOURCE, metricsConfigOf } from './metrics.config';
-import { MetricsPodSource, metricsPodsOf } from './metrics-target';
-import { PodMetricsSampler } from './pod-metrics.sampler';
+import { METRICS_CONFIG, MetricsConfig, metricsConfigOf } from './metrics.config';
+import { metricsPodsOf } from './metrics-target';
 
 /** The cgroup sampler behind /stats/summary and /metrics/cadvisor. Needs AGENT_CONFIG, PodManager and Clock. */
 export const metricsProviders: Provider[] = [
@@ -16,13 +15,10 @@ export const metricsProviders: Provider[] = [
     inject: [AGENT_CONFIG],
   },
   {
-    provide: METRICS_POD_SOURCE,
-    useFactory:
-      (pods: PodManager): MetricsPodSource =>
-      () =>
-        metricsPodsOf(pods.known()),
-    inject: [PodManager],
+    provide: PodMetricsSampler,
+    // The pod manager's records are read afresh each round: the pod code knows nothing of the sampler.
+    useFactory: (c: MetricsConfig, pods: PodManager, clock: Clock) =>
+      new PodMetricsSampler(new CgroupUsageReader(new CgroupV1()), () => metricsPodsOf(pods.known()), clock, c),
+    inject: [METRICS_CONFIG, PodManager, Clock],
   },
-  { provide: CgroupUsageReader, useFactory: () => new CgroupUsageReader(new CgroupV1()) },
-  PodMetricsSampler,
 ];

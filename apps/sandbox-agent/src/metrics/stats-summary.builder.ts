@@ -1,5 +1,5 @@
 import { CpuStats, MemoryStats, NodeStats, StatsSummary } from '@skiff/kube-types';
-import { MetricsSnapshot, SampledPod, usageNanoCores, UsageWindow } from './pod-metrics.sampler';
+import { MetricsSnapshot, SampledPod, usageNanoCores, UsageWindow } from '@skiff/host-tools';
 
 /**
  * kubelet's /stats/summary from the last round. The node is this host's share of its virtual node: the sum of

@@ -1,4 +1,4 @@
-import { containerCgroupPath } from './cgroup-v1';
+import { containerCgroupPath } from './cgroup-paths';
 import { ContainerDescription, OciMount, OciNamespace, OciSpec, PodSandboxPaths } from './oci-spec.types';
 import { RuntimeError } from './runtime.error';
 import { defaultSeccompProfile } from './seccomp.profile';

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PodNetwork } from '../network/pod-network';
-import { CGROUP_PARENT, CgroupV1, podCgroupPath } from './cgroup-v1';
+import { CgroupV1 } from '@skiff/host-tools';
+import { CGROUP_PARENT, podCgroupPath } from './cgroup-paths';
 import { ContainerRuntime } from './container-runtime';
 import { OciSpecBuilder } from './oci-spec.builder';
 import { ContainerDescription, PodSandboxPaths } from './oci-spec.types';

@@ -1,9 +1,27 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, errorMessage } from '@skiff/api-machinery';
-import { InterruptibleSleep } from '@skiff/controller-runtime';
 import { CgroupRoots, CgroupUsage, CgroupUsageReader } from './cgroup-usage.reader';
-import { METRICS_CONFIG, METRICS_POD_SOURCE, MetricsConfig } from './metrics.config';
-import { MetricsContainer, MetricsPod, MetricsPodSource } from './metrics-target';
+
+/** A running container whose cgroup is sampled. `startTime` also tells one instance from the next. */
+export interface MetricsContainer {
+  name: string;
+  startTime: string;
+  /** Relative to this process's own cgroup, as runc and runsc resolve a container's cgroupsPath. */
+  cgroup: string;
+}
+
+export interface MetricsPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  startTime: string;
+  /** The pod's cgroup: every container of the pod (and a runc pod's pause) below it. */
+  cgroup: string;
+  containers: MetricsContainer[];
+}
+
+/** Which pods and containers to sample now, asked each round. */
+export type MetricsPodSource = () => MetricsPod[];
 
 export interface UsageSample extends CgroupUsage {
   timeMs: number;
@@ -42,20 +60,19 @@ export function usageNanoCores(w: UsageWindow): number | undefined {
  * Every `resolutionMs`, reads the cgroup of every pod the source names and of each of its running containers,
  * and keeps the last two samples of each (the rate is taken between them). Cgroups that are gone are dropped.
  */
-@Injectable()
 export class PodMetricsSampler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(PodMetricsSampler.name);
   private readonly history = new Map<string, { instance: string; window: UsageWindow }>();
   private snapshot: MetricsSnapshot = { pods: [] };
-  private readonly nap = new InterruptibleSleep();
-  private stopped = false;
-  private loop?: Promise<void>;
+  private stopped = true;
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
 
   constructor(
     private readonly reader: CgroupUsageReader,
-    @Inject(METRICS_POD_SOURCE) private readonly source: MetricsPodSource,
+    private readonly source: MetricsPodSource,
     private readonly clock: Clock,
-    @Inject(METRICS_CONFIG) private readonly config: Pick<MetricsConfig, 'resolutionMs'>,
+    private readonly options: { resolutionMs: number },
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,15 +84,16 @@ export class PodMetricsSampler implements OnApplicationBootstrap, OnApplicationS
   }
 
   start(): void {
+    if (!this.stopped) return;
     this.stopped = false;
-    this.loop ??= this.run();
+    this.schedule(0);
   }
 
+  /** Stops the rounds; one under way is finished first. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.nap.wake();
-    await this.loop;
-    this.loop = undefined;
+    clearTimeout(this.timer);
+    await this.round;
   }
 
   latest(): MetricsSnapshot {
@@ -122,16 +140,14 @@ export class PodMetricsSampler implements OnApplicationBootstrap, OnApplicationS
     return window;
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(() => {
       const began = this.clock.nowMs();
-      try {
-        await this.sampleOnce();
-      } catch (err) {
-        this.log.warn(`sampling pod cgroups: ${errorMessage(err)}`);
-      }
-      if (this.stopped) break;
-      await this.nap.sleep(Math.max(0, this.config.resolutionMs - (this.clock.nowMs() - began)));
-    }
+      this.round = this.sampleOnce()
+        .catch((err: unknown) => this.log.warn(`sampling pod cgroups: ${errorMessage(err)}`))
+        .then(() => {
+          if (!this.stopped) this.schedule(Math.max(0, this.options.resolutionMs - (this.clock.nowMs() - began)));
+        });
+    }, delayMs);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CgroupV1 } from '../runtime/cgroup-v1';
+import { CgroupV1 } from './cgroup-v1';
 
 /** One reading of a cgroup (v1), hierarchical: the cgroup's tasks and all below it. */
 export interface CgroupUsage {

@@ -1,8 +1,7 @@
 import { FakeClock } from '@skiff/testing';
 import { CgroupUsageReader } from './cgroup-usage.reader';
 import { FakeCgroupTree, FakeUsage } from './fake-cgroup-tree.fixture';
-import { MetricsPod } from './metrics-target';
-import { PodMetricsSampler, usageNanoCores } from './pod-metrics.sampler';
+import { MetricsPod, PodMetricsSampler, usageNanoCores } from './pod-metrics.sampler';
 
 const usage = (cpuNs: number, extra: Partial<FakeUsage> = {}): FakeUsage => ({
   cpuNs,

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CgroupV1 } from '../runtime/cgroup-v1';
+import { CgroupV1 } from './cgroup-v1';
 
 export interface FakeUsage {
   cpuNs: number;

@@ -1,5 +1,5 @@
-import { PodRecord } from '../pods/pod-state.store';
 import { MetricsContainer, MetricsPod } from '@skiff/host-tools';
+import { PodRecord } from '../pods/pod-state.store';
 import { containerCgroupPath, podCgroupPath } from '../runtime/cgroup-paths';
 
 /**

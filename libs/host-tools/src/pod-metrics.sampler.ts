@@ -106,14 +106,14 @@ export class PodMetricsSampler implements OnApplicationBootstrap, OnApplicationS
     const seen = new Set<string>();
     const pods: SampledPod[] = [];
     for (const pod of this.source()) {
-      const usage = this.sample(pod.uid, pod.startTime, pod.cgroup, roots, seen);
-      if (!usage) continue;
       const containers: SampledContainer[] = [];
       for (const container of pod.containers) {
         const c = this.sample(`${pod.uid}/${container.name}`, container.startTime, container.cgroup, roots, seen);
         if (c) containers.push({ container, usage: c });
       }
-      pods.push({ pod, usage, containers });
+      // The pod after its containers: its counters, read last, are never below theirs.
+      const usage = this.sample(pod.uid, pod.startTime, pod.cgroup, roots, seen);
+      if (usage) pods.push({ pod, usage, containers });
       await new Promise((resolve) => setImmediate(resolve));
     }
     for (const key of this.history.keys()) if (!seen.has(key)) this.history.delete(key);

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { PodMetricsSampler } from '@skiff/host-tools';
 import { SandboxAgentModule } from './app.module';
 import { LogCollector } from './logs/log-collector';
 import { PodManager } from './pods/pod-manager.service';
@@ -30,6 +31,7 @@ describe(SandboxAgentModule.name, () => {
         startConcurrency: 1,
         logFormat: 'text',
         hostServicePorts: [6443, 10053],
+        metricsResolutionSeconds: 15,
       }),
       { preview: true, logger: false, abortOnError: false },
     );
@@ -37,6 +39,7 @@ describe(SandboxAgentModule.name, () => {
     expect(app.get(StreamUpgradeRouter)).toBeDefined();
     expect(app.get(ServiceProxy)).toBeDefined();
     expect(app.get(LogCollector)).toBeDefined();
+    expect(app.get(PodMetricsSampler)).toBeDefined();
     await app.close();
   });
 });

@@ -12,6 +12,8 @@ import { podProviders } from './pods/pod.providers';
 import { SandboxHost } from './pods/sandbox-host';
 import { SyncPodProcessor } from './pods/sync-pod.processor';
 import { logProviders } from './logs/logs.providers';
+import { MetricsController } from './metrics/metrics.controller';
+import { metricsProviders } from './metrics/metrics.providers';
 import { HostRegistrationService } from './registration/host-registration.service';
 import { serviceProxyProviders } from './services/service-proxy.providers';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
@@ -23,7 +25,7 @@ export class SandboxAgentModule {
   static forRoot(config: SandboxAgentConfig = loadSandboxAgentConfig()): DynamicModule {
     return {
       module: SandboxAgentModule,
-      controllers: [StreamingController],
+      controllers: [StreamingController, MetricsController],
       providers: [
         ...agentProviders(config),
         ...podBoundaryProviders(),
@@ -43,6 +45,7 @@ export class SandboxAgentModule {
           inject: [PodManager, SandboxHost],
         },
         ...streamingProviders,
+        ...metricsProviders,
         SyncPodProcessor,
         HostRegistrationService,
         ...serviceProxyProviders,

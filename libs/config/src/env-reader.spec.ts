@@ -25,4 +25,14 @@ describe(EnvReader.name, () => {
       new ConfigError('SKIFF_NAS_BACKEND', 'must be "directory" or "nfs", got "cifs"'),
     );
   });
+
+  it('reads the metrics resolution of a sandbox host: 15 s by default, 1..60 accepted', () => {
+    expect(loadSandboxAgentConfig(new EnvReader({})).metricsResolutionSeconds).toBe(15);
+    expect(
+      loadSandboxAgentConfig(new EnvReader({ SKIFF_METRICS_RESOLUTION_SECONDS: '1' })).metricsResolutionSeconds,
+    ).toBe(1);
+    expect(() => loadSandboxAgentConfig(new EnvReader({ SKIFF_METRICS_RESOLUTION_SECONDS: '61' }))).toThrow(
+      new ConfigError('SKIFF_METRICS_RESOLUTION_SECONDS', 'must be between 1 and 60, got 61'),
+    );
+  });
 });

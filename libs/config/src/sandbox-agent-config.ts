@@ -52,6 +52,8 @@ export interface SandboxAgentConfig {
    * server, kube-system/kube-dns → the cluster DNS), on the host's loopback: SKIFF_API_SERVER's and SKIFF_DNS_LISTEN's.
    */
   hostServicePorts: number[];
+  /** How often the agent samples its pods' cgroups for resource metrics (SKIFF_METRICS_RESOLUTION_SECONDS, 1..60). */
+  metricsResolutionSeconds: number;
 }
 
 export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfig {
@@ -99,6 +101,7 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
       Number(new URL(env.url('SKIFF_API_SERVER', 'https://127.0.0.1:6443', ['https:'])).port || 443),
       Number(/:(\d+)$/.exec(env.string('SKIFF_DNS_LISTEN', '127.0.0.1:10053'))?.[1] ?? 10053),
     ],
+    metricsResolutionSeconds: env.int('SKIFF_METRICS_RESOLUTION_SECONDS', 15, 1, 60),
   };
 }
 

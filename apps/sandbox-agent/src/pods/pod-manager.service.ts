@@ -65,7 +65,7 @@ export class PodManager implements OnApplicationBootstrap, OnApplicationShutdown
     return this.adopted.then(() => this.podSync.sync(cmd));
   }
 
-  /** The pods this agent runs (tests, diagnostics, the stream endpoints). */
+  /** The pods this agent runs (tests, diagnostics, the stream endpoints, the metrics sampler). */
   known(): PodRecord[] {
     return this.records.all();
   }

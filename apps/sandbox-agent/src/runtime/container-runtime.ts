@@ -2,7 +2,7 @@ import { IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, openSync, promises as fs } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { CgroupV1 } from './cgroup-v1';
+import { CgroupV1 } from '@skiff/host-tools';
 import { CRI_CONTAINER_TYPE } from './oci-spec.builder';
 import { ContainerStdio, OciSpec } from './oci-spec.types';
 import { ProcessError, ProcessRunner, RunResult } from '@skiff/host-tools';

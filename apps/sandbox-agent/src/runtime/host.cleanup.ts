@@ -2,7 +2,8 @@ import { HostNetwork } from '../network/host-network';
 import { Nftables } from '@skiff/host-tools';
 import { serviceTableOf } from '../services/service-proxy.config';
 import { PodNetwork } from '../network/pod-network';
-import { CgroupV1 } from './cgroup-v1';
+import { CgroupV1 } from '@skiff/host-tools';
+import { CGROUP_PARENT, podCgroupPath } from './cgroup-paths';
 import { ContainerRuntime, ContainerRuntimeOptions } from './container-runtime';
 import { ProcessRunner } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
@@ -42,10 +43,10 @@ export async function cleanupSkiffHost(options: SkiffCleanupOptions, runner = ne
   for (const ns of netns.filter((n) => n.startsWith(prefix))) {
     const podId = ns.slice('skiff-'.length);
     await network.teardown(podId, options.bridge);
-    await cgroups.remove(`skiff/${podId}`);
+    await cgroups.remove(podCgroupPath(podId));
     removed.push(`netns ${ns}`);
   }
-  const cgroupRoot = options.podIdPrefix === undefined ? 'skiff' : undefined;
+  const cgroupRoot = options.podIdPrefix === undefined ? CGROUP_PARENT : undefined;
   if (cgroupRoot && (await cgroups.exists(cgroupRoot))) {
     await cgroups.remove(cgroupRoot);
     removed.push('cgroups skiff/');

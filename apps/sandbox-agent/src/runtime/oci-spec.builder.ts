@@ -1,3 +1,4 @@
+import { containerCgroupPath } from './cgroup-paths';
 import { ContainerDescription, OciMount, OciNamespace, OciSpec, PodSandboxPaths } from './oci-spec.types';
 import { RuntimeError } from './runtime.error';
 import { defaultSeccompProfile } from './seccomp.profile';
@@ -104,7 +105,7 @@ export class OciSpecBuilder {
         ...(gvisorSandbox ? { [CRI_CONTAINER_TYPE]: 'container', [CRI_SANDBOX_ID]: gvisorSandbox } : {}),
       },
       linux: {
-        cgroupsPath: `skiff/${c.podId}/${c.name}`,
+        cgroupsPath: containerCgroupPath(c.podId, c.name),
         resources: resources(c, this.options.pidsLimit ?? 4096),
         namespaces,
         maskedPaths: MASKED_PATHS,

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PodNetwork } from '../network/pod-network';
-import { CgroupV1 } from './cgroup-v1';
+import { CgroupV1 } from '@skiff/host-tools';
+import { CGROUP_PARENT, podCgroupPath } from './cgroup-paths';
 import { ContainerRuntime } from './container-runtime';
 import { OciSpecBuilder } from './oci-spec.builder';
 import { ContainerDescription, PodSandboxPaths } from './oci-spec.types';
@@ -170,8 +171,8 @@ export class PodSandbox {
     if (ids.includes(pauseId)) await this.deps.runtime.delete(pauseId);
     for (const m of await this.deps.mounter.mountsUnder(this.podDir(podId))) await this.deps.mounter.unmount(m);
     await this.deps.network.teardown(podId, bridge);
-    await this.cgroups.remove(`skiff/${podId}`);
-    await this.cgroups.removeIfEmpty('skiff');
+    await this.cgroups.remove(podCgroupPath(podId));
+    await this.cgroups.removeIfEmpty(CGROUP_PARENT);
     await fs.rm(this.podDir(podId), { recursive: true, force: true });
     if (!options.keepLogs) await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiError } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
 import { AgentAuthService } from './agent-auth.service';
+import { sendApiError } from './api-error.response';
 import { CONTAINER_LOG_LOCATOR, ContainerLogLocator } from './container-log-locator';
 import { LogOptions, readCriLog } from './cri-log.reader';
 
@@ -31,8 +32,7 @@ export class StreamingController {
       res.once('close', () => stream.destroy());
       stream.pipe(res);
     } catch (err) {
-      const e = ApiError.from(err);
-      res.status(e.code).type('application/json').send(JSON.stringify(e.toStatus()));
+      sendApiError(res, err);
     }
   }
 }

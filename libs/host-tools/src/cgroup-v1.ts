@@ -5,11 +5,19 @@ const CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer',
 
 /** cgroup v1 paths as runc resolves a relative cgroupsPath: under the cgroup of the process that runs runc. */
 export class CgroupV1 {
-  constructor(private readonly mountRoot = '/sys/fs/cgroup') {}
+  constructor(
+    private readonly mountRoot = '/sys/fs/cgroup',
+    private readonly selfCgroupFile = '/proc/self/cgroup',
+  ) {}
 
   /** Directory of `relative` (e.g. `skiff/<pod>/<container>`) in one controller hierarchy. */
   async dir(controller: string, relative: string): Promise<string> {
-    return path.join(this.mountRoot, controller, await this.ownPath(controller), relative);
+    return path.join(await this.root(controller), relative);
+  }
+
+  /** This process's own cgroup in one controller hierarchy: what relative paths are resolved against. */
+  async root(controller: string): Promise<string> {
+    return path.join(this.mountRoot, controller, await this.ownPath(controller));
   }
 
   /** Times the kernel OOM killer fired in the cgroup (memory.oom_control `oom_kill`), 0 when it is gone. */
@@ -49,7 +57,7 @@ export class CgroupV1 {
 
   // The harness (or systemd) may have put this process in a memory cgroup of its own; runc nests under it.
   private async ownPath(controller: string): Promise<string> {
-    const lines = (await fs.readFile('/proc/self/cgroup', 'utf8')).split('\n');
+    const lines = (await fs.readFile(this.selfCgroupFile, 'utf8')).split('\n');
     for (const line of lines) {
       const [, names, p] = line.split(':');
       if (names === undefined) continue;

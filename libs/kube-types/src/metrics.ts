@@ -9,6 +9,8 @@ export const CADVISOR_METRICS_PATH = '/metrics/cadvisor';
 export interface CpuStats {
   time: string;
   usageNanoCores?: number;
+  /** Skiff's addition: the seconds `usageNanoCores` was measured over (metrics.k8s.io's window). */
+  windowSeconds?: number;
   usageCoreNanoSeconds?: number;
 }
 

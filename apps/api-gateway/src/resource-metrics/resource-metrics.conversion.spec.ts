@@ -75,6 +75,22 @@ describe('resource metrics conversion', () => {
     });
   });
 
+  it("takes the window the host measured its rates over, the longest of a pod's containers", () => {
+    const over = (windowSeconds: number) => ({
+      ...container('web', 1_000, 4096),
+      cpu: { time: T2, usageNanoCores: 1_000, windowSeconds },
+    });
+    const stats = new StatsIndex([
+      summary(
+        'zone-a',
+        { cpu: { time: T2, usageNanoCores: 5, windowSeconds: 75.5 }, memory: { time: T2, workingSetBytes: 1 } },
+        [podStats('u1', [over(4.998), { ...over(5.0125), name: 'sidecar' }])],
+      ),
+    ]);
+    expect(podMetricsOf(pod('web-1', 'u1'), stats, NOW)?.window).toBe('5.013s');
+    expect(nodeMetricsOf(node('zone-a'), stats, NOW)?.window).toBe('1m15.5s');
+  });
+
   it('leaves out a pod without a sample, with another UID, with no containers, or with a container lacking a rate', () => {
     const stats = new StatsIndex([
       summary('zone-a', {}, [

@@ -11,17 +11,15 @@ import {
   StatsSummary,
 } from '@skiff/kube-types';
 
-/**
- * The summary says when a rate was measured, not over how long: like metrics-server v0.3 (which read kubelet's
- * summary too), a fixed window, the agents' sampling period.
- */
-export const METRICS_WINDOW = '15s';
+/** metrics-server's window when a host does not say what its rate was measured over (kubelet's summary does not). */
+const DEFAULT_WINDOW_SECONDS = 15;
 
 /** A rate and a working set, measured at `timeMs`. */
 interface Usage {
   nanoCores: number;
   workingSetBytes: number;
   timeMs: number;
+  windowSeconds: number;
 }
 
 /** The stats summaries of every host that answered, indexed for lookups by pod UID and node name. */
@@ -68,7 +66,15 @@ function usageOf(stats: Pick<ContainerStats, 'cpu' | 'memory'>): Usage | undefin
   const workingSetBytes = stats.memory?.workingSetBytes;
   const timeMs = Date.parse(stats.cpu?.time ?? '');
   if (!isCount(nanoCores) || !isCount(workingSetBytes) || Number.isNaN(timeMs)) return undefined;
-  return { nanoCores, workingSetBytes, timeMs };
+  const window = stats.cpu?.windowSeconds;
+  return { nanoCores, workingSetBytes, timeMs, windowSeconds: isCount(window) ? window : DEFAULT_WINDOW_SECONDS };
+}
+
+/** The longest window of the usages, as a Go duration (`15s`, `15.004s`, `1m0s`), as metav1.Duration prints it. */
+function windowOf(usages: readonly Usage[]): string {
+  const ms = Math.round(Math.max(...usages.map((u) => u.windowSeconds)) * 1000);
+  const seconds = `${Number(((ms % 60_000) / 1000).toFixed(3))}s`;
+  return ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${seconds}` : seconds;
 }
 
 function isCount(v: unknown): v is number {
@@ -109,7 +115,7 @@ export function podMetricsOf(pod: KubeObject, stats: StatsIndex, now: Date): Pod
     kind: 'PodMetrics',
     metadata: meta(pod, now),
     timestamp: metaTime(Math.min(...usages.map((c) => c.usage.timeMs))),
-    window: METRICS_WINDOW,
+    window: windowOf(usages.map((c) => c.usage)),
     containers: usages.map((c) => ({ name: c.name, usage: resourceUsage(c.usage) })),
   };
 }
@@ -123,7 +129,7 @@ export function nodeMetricsOf(node: KubeObject, stats: StatsIndex, now: Date): N
     kind: 'NodeMetrics',
     metadata: meta(node, now),
     timestamp: metaTime(Math.min(...shares.map((s) => s.timeMs))),
-    window: METRICS_WINDOW,
+    window: windowOf(shares),
     usage: resourceUsage({
       nanoCores: shares.reduce((sum, s) => sum + s.nanoCores, 0),
       workingSetBytes: shares.reduce((sum, s) => sum + s.workingSetBytes, 0),

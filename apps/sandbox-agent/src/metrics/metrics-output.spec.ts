@@ -60,6 +60,7 @@ describe(statsSummaryOf.name, () => {
     expect(a.cpu).toEqual({
       time: '2024-03-01T10:00:15.000Z',
       usageNanoCores: 1_000_000_000,
+      windowSeconds: 15,
       usageCoreNanoSeconds: 16e9,
     });
     expect(a.memory).toEqual({
@@ -72,7 +73,12 @@ describe(statsSummaryOf.name, () => {
       {
         name: 'web',
         startTime: '2024-03-01T09:00:01.000Z',
-        cpu: { time: '2024-03-01T10:00:15.000Z', usageNanoCores: 500_000_000, usageCoreNanoSeconds: 8e9 },
+        cpu: {
+          time: '2024-03-01T10:00:15.000Z',
+          usageNanoCores: 500_000_000,
+          windowSeconds: 15,
+          usageCoreNanoSeconds: 8e9,
+        },
         memory: { time: '2024-03-01T10:00:15.000Z', usageBytes: 3_500, workingSetBytes: 3_000, rssBytes: 2_900 },
       },
       {
@@ -88,7 +94,12 @@ describe(statsSummaryOf.name, () => {
   it('sums the pods into the node (rates of pods that have one)', () => {
     expect(statsSummaryOf('virtual-kubelet-zone-a', snapshot).node).toEqual({
       nodeName: 'virtual-kubelet-zone-a',
-      cpu: { time: '2024-03-01T10:00:15.100Z', usageNanoCores: 1_000_000_000, usageCoreNanoSeconds: 19e9 },
+      cpu: {
+        time: '2024-03-01T10:00:15.100Z',
+        usageNanoCores: 1_000_000_000,
+        windowSeconds: 15,
+        usageCoreNanoSeconds: 19e9,
+      },
       memory: { time: '2024-03-01T10:00:15.100Z', usageBytes: 8_000, workingSetBytes: 7_000, rssBytes: 6_800 },
     });
   });

@@ -27,7 +27,9 @@ function cpuStatsOf(w: UsageWindow): CpuStats {
   const rate = usageNanoCores(w);
   return {
     time: new Date(w.last.timeMs).toISOString(),
-    ...(rate === undefined ? {} : { usageNanoCores: rate }),
+    ...(rate === undefined || !w.previous
+      ? {}
+      : { usageNanoCores: rate, windowSeconds: (w.last.timeMs - w.previous.timeMs) / 1000 }),
     usageCoreNanoSeconds: w.last.cpuUsageNs,
   };
 }
@@ -46,11 +48,15 @@ function nodeStatsOf(nodeName: string, snapshot: MetricsSnapshot): NodeStats {
   const time = new Date(snapshot.timeMs).toISOString();
   const sum = (f: (p: SampledPod) => number | undefined): number =>
     snapshot.pods.reduce((total, p) => total + (f(p) ?? 0), 0);
+  const windows = snapshot.pods.flatMap(({ usage: w }) =>
+    w.previous ? [(w.last.timeMs - w.previous.timeMs) / 1000] : [],
+  );
   return {
     nodeName,
     cpu: {
       time,
       usageNanoCores: sum((p) => usageNanoCores(p.usage)),
+      ...(windows.length ? { windowSeconds: Math.max(...windows) } : {}),
       usageCoreNanoSeconds: sum((p) => p.usage.last.cpuUsageNs),
     },
     memory: {

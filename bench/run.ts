@@ -8,6 +8,7 @@ import { runEdgeBench } from './edge.bench';
 import { runServicesBench } from './services.bench';
 import { runStorageBench } from './storage.bench';
 import { runLogsBench } from './logs.bench';
+import { runAutoscalingBench } from './autoscaling.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { formatBreakdown } from './pods/host-probe';
@@ -32,6 +33,7 @@ const BENCHES = {
   edge: runEdge,
   storage: runStorage,
   logs: runLogs,
+  autoscaling: runAutoscaling,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -49,7 +51,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage, logs), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage, logs, autoscaling), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -179,6 +181,17 @@ async function runLogs(cores: number): Promise<void> {
       `Logs (${cores} cores, node ${process.version}); a runc container's stdout through the agent, JetStream, log-svc`,
     'the writer, the agent, log-svc, Postgres and the cluster share these cores',
     () => runLogsBench(log),
+  );
+}
+
+async function runAutoscaling(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'autoscaling',
+    () =>
+      `Autoscaling (${cores} cores, node ${process.version}); real cgroups and a runc pod, a simulated host for 1 000 pods`,
+    'the sandboxes, the agent and the cluster share these cores',
+    () => runAutoscalingBench(log),
   );
 }
 

@@ -1,6 +1,6 @@
 import { loadInfraConfig } from '@skiff/config';
 import { PodStats } from '@skiff/kube-types';
-import { SandboxHostRegistry } from '@skiff/messaging';
+import { HOST_HEARTBEAT_MS, SandboxHostRegistry } from '@skiff/messaging';
 import { startTestCluster, StatsSummaryAgentDouble } from '@skiff/testing';
 import IORedis from 'ioredis';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +38,7 @@ export async function measureMetricsApi(pods: number, log: (line: string) => voi
     const time = new Date().toISOString();
     return { node: { nodeName: NODE }, pods: stats.map((p) => ({ ...p, startTime: time })) };
   });
+  let heartbeat: NodeJS.Timeout | undefined;
   try {
     await http.send('POST', '/api/v1/namespaces', { metadata: { name: NAMESPACE } });
     let next = 0;
@@ -68,15 +69,19 @@ export async function measureMetricsApi(pods: number, log: (line: string) => voi
       }
     };
     await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, create));
-    await new SandboxHostRegistry(redis, cluster.prefix).register({
+    const registry = new SandboxHostRegistry(redis, cluster.prefix);
+    const record = {
       hostId: 'simulated-host',
       zone: 'bench',
       endpoint: await host.start(cluster.stateDir, 'simulated-host'),
       hostIP: '127.0.0.1',
       capacity: { cpuMilli: 64_000, memoryBytes: 256 * 2 ** 30, pods: pods * 2 },
       runtimeHandlers: ['runc'],
-      heartbeatAt: new Date().toISOString(),
-    });
+    };
+    // The simulated host's heartbeat, as an agent's: a host silent for 40 s is stale and no longer asked.
+    const beat = () => registry.register({ ...record, heartbeatAt: new Date().toISOString() });
+    await beat();
+    heartbeat = setInterval(() => void beat().catch(() => undefined), HOST_HEARTBEAT_MS);
 
     const time = async (path: string, expect: number) => {
       const t0 = performance.now();
@@ -125,6 +130,7 @@ export async function measureMetricsApi(pods: number, log: (line: string) => voi
       ],
     };
   } finally {
+    clearInterval(heartbeat);
     http.close();
     await host.stop();
     redis.disconnect();

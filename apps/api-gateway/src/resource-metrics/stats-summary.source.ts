@@ -7,6 +7,7 @@ import { AgentDirectoryService } from '../pod-streams/agent-directory.service';
 
 /** How long one agent may take to answer; a slower host is left out of this round. */
 export const SUMMARY_TIMEOUT_MS = 2_000;
+const IDLE_SOCKET_MS = 4_000;
 
 /** The stats summaries of the sandbox hosts. */
 export abstract class StatsSummarySource {
@@ -22,7 +23,9 @@ export class AgentStatsSummarySource extends StatsSummarySource {
 
   constructor(private readonly agents: AgentDirectoryService) {
     super();
-    this.agent = new Agent({ keepAlive: true, ca: agents.ca });
+    // Idle sockets are dropped before the agents' servers drop them (Node's keep-alive timeout, 5 s): a request on a
+    // socket the server just closed would fail, and the collections come about every 5 s.
+    this.agent = new Agent({ keepAlive: true, ca: agents.ca, timeout: IDLE_SOCKET_MS });
   }
 
   async collect(): Promise<StatsSummary[]> {

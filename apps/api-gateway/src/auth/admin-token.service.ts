@@ -1,15 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiGatewayConfig, BearerTokenVerifier } from '@skiff/config';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
-
-/** Who a request is, as authentication.k8s.io/v1 UserInfo. */
-export interface UserInfo {
-  username: string;
-  groups: string[];
-}
-
-// The kubeconfig's admin: a member of system:masters, as kubeadm's cluster admin is.
-export const ADMIN_USER: UserInfo = { username: 'skiff-admin', groups: ['system:masters', 'system:authenticated'] };
+import { ADMIN_USER, UserInfo } from './request-user';
 
 /** Bearer-token authentication: the admin token from the state directory. */
 @Injectable()

@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Who a request is, as authentication.k8s.io/v1 UserInfo. */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+// The kubeconfig's admin: a member of system:masters, as kubeadm's cluster admin is.
+export const ADMIN_USER: UserInfo = { username: 'skiff-admin', groups: ['system:masters', 'system:authenticated'] };
+
+const users = new WeakMap<IncomingMessage, UserInfo>();
+
+/** Authentication's answer, kept with the request for authorization, admission and audit to read. */
+export function setRequestUser(req: IncomingMessage, user: UserInfo): void {
+  users.set(req, user);
+}
+
+/** The user authentication found for the request; undefined for a request that was not authenticated. */
+export function requestUser(req: IncomingMessage): UserInfo | undefined {
+  return users.get(req);
+}

@@ -102,9 +102,17 @@ describe('API conformance with the real kubectl', () => {
         ])
       ).stdout,
     ).toBe('autoscaling/v2 50');
-    const table = (await kubectl(['get', 'hpa', 'web'])).stdout.trim().split('\n');
+    // REPLICAS is the controller's status.currentReplicas: the Deployment's one replica once the HPA is looked at.
+    const table = await eventually(
+      async () => {
+        const rows = (await kubectl(['get', 'hpa', 'web'])).stdout.trim().split('\n');
+        return /\s1\s+\S+$/.test(rows[1] ?? '') ? rows : undefined;
+      },
+      30_000,
+      'the HPA controller to report the current replicas',
+    );
     expect(table[0].split(/\s{2,}/)).toEqual(['NAME', 'REFERENCE', 'TARGETS', 'MINPODS', 'MAXPODS', 'REPLICAS', 'AGE']);
-    expect(table[1]).toMatch(/^web\s+Deployment\/web\s+cpu: <unknown>\/50%\s+1\s+3\s+0\s+\S+$/);
+    expect(table[1]).toMatch(/^web\s+Deployment\/web\s+cpu: <unknown>\/50%\s+1\s+3\s+1\s+\S+$/);
     // A v2-only metric survives a v1 round trip (upstream's annotation), and v1 edits keep it.
     await kubectl([
       'patch',

@@ -8,6 +8,8 @@ export interface ClusterCredentials {
   certFile: string;
   keyFile: string;
   tokenFile: string;
+  /** The ServiceAccount token signing key (P-256, PEM); its public half is served as the issuer's JWKS. */
+  serviceAccountKeyFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -16,7 +18,7 @@ function openssl(args: string[], cwd: string): void {
 
 /**
  * Creates, once, the cluster CA, the API server's serving certificate (for localhost,
- * 127.0.0.1 and ::1 plus `extraNames`) and the admin bearer token under `stateDir`.
+ * 127.0.0.1 and ::1 plus `extraNames`), the ServiceAccount signing key and the admin bearer token under `stateDir`.
  */
 export function ensureClusterCredentials(stateDir: string, extraNames: string[] = []): ClusterCredentials {
   const pki = path.join(stateDir, 'pki');
@@ -26,6 +28,7 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
     certFile: path.join(pki, 'apiserver.crt'),
     keyFile: path.join(pki, 'apiserver.key'),
     tokenFile: path.join(stateDir, 'admin.token'),
+    serviceAccountKeyFile: path.join(pki, 'sa.key'),
   };
   if (!existsSync(creds.caFile)) {
     openssl(
@@ -107,6 +110,9 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
       ],
       pki,
     );
+  }
+  if (!existsSync(creds.serviceAccountKeyFile)) {
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], pki);
   }
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });

@@ -49,7 +49,13 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       // Order matters: the catch-all /api and /apis routes come last.
-      controllers: [HealthController, IssuerDiscoveryController, MetricsController, OpenApiController, KubeApiController],
+      controllers: [
+        HealthController,
+        IssuerDiscoveryController,
+        MetricsController,
+        OpenApiController,
+        KubeApiController,
+      ],
       providers: [
         configProvider(config),
         databaseProvider,

@@ -93,7 +93,10 @@ function disabledAdmissionPluginsOf(env: EnvReader): string[] {
     .filter(Boolean);
   for (const n of names)
     if (!ADMISSION_PLUGINS.includes(n))
-      throw new ConfigError('SKIFF_DISABLE_ADMISSION_PLUGINS', `unknown admission plugin "${n}" (known: ${ADMISSION_PLUGINS.join(', ')})`);
+      throw new ConfigError(
+        'SKIFF_DISABLE_ADMISSION_PLUGINS',
+        `unknown admission plugin "${n}" (known: ${ADMISSION_PLUGINS.join(', ')})`,
+      );
   return names;
 }
 
@@ -306,6 +309,8 @@ export interface SchedulerConfig {
   identity: string;
   /** How often each HorizontalPodAutoscaler is looked at (kube-controller-manager's --horizontal-pod-autoscaler-sync-period). */
   hpaSyncSeconds: number;
+  /** The cluster CA, published to every namespace as the kube-root-ca.crt ConfigMap. */
+  caFile: string;
 }
 
 export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
@@ -331,5 +336,6 @@ export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
     hostLostGraceSeconds: env.int('SKIFF_HOST_LOST_GRACE_SECONDS', 300, 1),
     identity: env.string('SKIFF_SCHEDULER_IDENTITY', `scheduler-${process.pid}`),
     hpaSyncSeconds: env.int('SKIFF_HPA_SYNC_SECONDS', 15, 1),
+    caFile: env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt')),
   };
 }

@@ -16,6 +16,11 @@ export class SelfSubjectReviewService {
     if (user.uid) userInfo.uid = user.uid;
     userInfo.groups = user.groups;
     if (user.extra && Object.keys(user.extra).length > 0) userInfo.extra = user.extra;
-    return { kind: 'SelfSubjectReview', apiVersion: API_VERSION, metadata: { creationTimestamp: null }, status: { userInfo } };
+    return {
+      kind: 'SelfSubjectReview',
+      apiVersion: API_VERSION,
+      metadata: { creationTimestamp: null },
+      status: { userInfo },
+    };
   }
 }

@@ -51,7 +51,9 @@ export class ServiceAccountAdmissionService {
       );
     const spec = isJsonObject(pod.spec) ? pod.spec : {};
     const named: KubeObject = { ...pod, spec: { ...spec, serviceAccountName: name } };
-    return shouldAutomount(named, sa) ? withServiceAccountToken(named, generatedName(SERVICE_ACCOUNT_VOLUME_PREFIX)) : named;
+    return shouldAutomount(named, sa)
+      ? withServiceAccountToken(named, generatedName(SERVICE_ACCOUNT_VOLUME_PREFIX))
+      : named;
   }
 
   /** A new `kubernetes.io/service-account-token` Secret of an existing ServiceAccount gets token, ca.crt and namespace. */

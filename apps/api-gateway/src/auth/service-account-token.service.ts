@@ -22,7 +22,10 @@ export function serviceAccountKeyProvider(): {
       try {
         return JwtSigningKey.fromPem(readFileSync(c.serviceAccountKeyFile));
       } catch (err) {
-        throw new ConfigError('SKIFF_SERVICE_ACCOUNT_KEY_FILE', `${c.serviceAccountKeyFile}: ${(err as Error).message}`);
+        throw new ConfigError(
+          'SKIFF_SERVICE_ACCOUNT_KEY_FILE',
+          `${c.serviceAccountKeyFile}: ${(err as Error).message}`,
+        );
       }
     },
     inject: [GATEWAY_CONFIG],
@@ -87,11 +90,17 @@ export class ServiceAccountTokenService {
     const expirationSeconds = spec.expirationSeconds === undefined ? 3600 : Number(spec.expirationSeconds);
     const invalid = (value: unknown, message: string) =>
       ApiError.invalid('authentication.k8s.io', 'TokenRequest', name, [
-        { reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${String(value)}: ${message}` },
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.expirationSeconds',
+          message: `Invalid value: ${String(value)}: ${message}`,
+        },
       ]);
     if (!Number.isInteger(expirationSeconds)) throw invalid(spec.expirationSeconds, 'must be an integer');
-    if (expirationSeconds < MIN_EXPIRATION) throw invalid(expirationSeconds, 'may not specify a duration less than 10 minutes');
-    if (expirationSeconds > MAX_EXPIRATION) throw invalid(expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
+    if (expirationSeconds < MIN_EXPIRATION)
+      throw invalid(expirationSeconds, 'may not specify a duration less than 10 minutes');
+    if (expirationSeconds > MAX_EXPIRATION)
+      throw invalid(expirationSeconds, 'may not specify a duration larger than 2^32 seconds');
     const sa = await this.store.get({ ...SERVICE_ACCOUNTS, namespace, name });
     if (!sa) throw ApiError.notFound({ ...SERVICE_ACCOUNTS, name });
     const ref = boundObjectRefOf(spec.boundObjectRef);
@@ -117,7 +126,10 @@ export class ServiceAccountTokenService {
       apiVersion: 'authentication.k8s.io/v1',
       metadata: { name, namespace, creationTimestamp: null },
       spec: { audiences: aud, expirationSeconds, boundObjectRef: ref ? { ...ref } : null },
-      status: { token, expirationTimestamp: new Date((now + expirationSeconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+      status: {
+        token,
+        expirationTimestamp: new Date((now + expirationSeconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
     };
   }
 
@@ -233,7 +245,9 @@ function boundObjectRefOf(v: unknown): BoundObjectRef | undefined {
 function kubernetesClaimsOf(v: unknown): KubernetesClaims | undefined {
   if (!isJsonObject(v) || typeof v.namespace !== 'string') return undefined;
   const ref = (r: unknown) =>
-    isJsonObject(r) && typeof r.name === 'string' && typeof r.uid === 'string' ? { name: r.name, uid: r.uid } : undefined;
+    isJsonObject(r) && typeof r.name === 'string' && typeof r.uid === 'string'
+      ? { name: r.name, uid: r.uid }
+      : undefined;
   const serviceaccount = ref(v.serviceaccount);
   if (!serviceaccount) return undefined;
   const pod = ref(v.pod);

@@ -14,7 +14,12 @@ export function serviceAccountServices(
   store: ObjectStoreRepository,
   clock: Clock,
   env: Record<string, string> = {},
-): { config: ApiGatewayConfig; key: JwtSigningKey; tokens: ServiceAccountTokenService; admission: ServiceAccountAdmissionService } {
+): {
+  config: ApiGatewayConfig;
+  key: JwtSigningKey;
+  tokens: ServiceAccountTokenService;
+  admission: ServiceAccountAdmissionService;
+} {
   const caFile = path.join(mkdtempSync(path.join(tmpdir(), 'skiff-sa-')), 'ca.crt');
   writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n');
   const config = { ...loadApiGatewayConfig(new EnvReader(env)), caFile };

@@ -96,8 +96,10 @@ export class AdmissionService {
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
     if (isClaim(ctx)) return withDefaultStorageClass(obj, await this.storageClasses());
-    if (isCore(ctx, 'pods')) return this.serviceAccounts.admitPod({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
-    if (isCore(ctx, 'secrets')) return this.serviceAccounts.admitSecret({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
+    if (isCore(ctx, 'pods'))
+      return this.serviceAccounts.admitPod({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
+    if (isCore(ctx, 'secrets'))
+      return this.serviceAccounts.admitSecret({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
     return obj;
   }
 

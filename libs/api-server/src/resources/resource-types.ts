@@ -141,7 +141,9 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     {
       kind: 'ServiceAccount',
       shortNames: ['sa'],
-      subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+      subresources: [
+        { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+      ],
     },
     { kind: 'Node', namespaced: false, shortNames: ['no'], subresources: [STATUS] },
     { kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: [STATUS] },

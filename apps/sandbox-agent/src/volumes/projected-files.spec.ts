@@ -130,7 +130,11 @@ describe(writeAtomically.name, () => {
         sources: [
           { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
           { configMap: { name: 'cfg', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+          {
+            downwardAPI: {
+              items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+            },
+          },
           { serviceAccountToken: { audience: 'vault', expirationSeconds: 600, path: 'vault/token' } },
         ],
       },
@@ -144,7 +148,10 @@ describe(writeAtomically.name, () => {
   });
 
   it('a token that cannot be had fails the mount as kubelet says it', async () => {
-    const v: Volume = { name: 'kube-api-access-a', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } };
+    const v: Volume = {
+      name: 'kube-api-access-a',
+      projected: { sources: [{ serviceAccountToken: { path: 'token' } }] },
+    };
     const failing: ConfigObjectSource = {
       ...source({}),
       serviceAccountToken: async () => {

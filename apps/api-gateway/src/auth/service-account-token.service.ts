@@ -218,7 +218,10 @@ export class ServiceAccountTokenService {
     ref: { name: string; uid: string },
   ): Promise<boolean> {
     const obj = await this.store.get({ ...resource, namespace, name: ref.name });
-    return obj !== undefined && obj.metadata.uid === ref.uid;
+    if (obj === undefined || obj.metadata.uid !== ref.uid) return false;
+    // An object being deleted still counts for the leeway, as upstream's validator.
+    const deleted = obj.metadata.deletionTimestamp ? Date.parse(obj.metadata.deletionTimestamp) : undefined;
+    return deleted === undefined || deleted > this.clock.nowMs() - LEEWAY_SECONDS * 1000;
   }
 }
 

@@ -154,29 +154,44 @@ export interface ServingCert {
   keyFile: string;
 }
 
-/**
- * A serving certificate for another component (a sandbox agent's endpoint), signed by the
- * cluster CA, written once into `outDir`.
- */
-export function issueServingCert(opts: {
+interface CaSigner {
   caFile: string;
   caKeyFile: string;
   outDir: string;
   name: string;
-  sans: string[];
-}): ServingCert {
+}
+
+/**
+ * A serving certificate for another component (a sandbox agent's endpoint), signed by the
+ * cluster CA, written once into `outDir`.
+ */
+export function issueServingCert(opts: CaSigner & { sans: string[] }): ServingCert {
+  const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
+  return issueCert(
+    opts,
+    `/CN=${opts.name}`,
+    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  );
+}
+
+/**
+ * A client certificate signed by the cluster CA, written once into `outDir` as `<name>.crt`/`.key`: the API server
+ * authenticates it as `user` (CN) in `groups` (O).
+ */
+export function issueClientCert(opts: CaSigner & { user: string; groups: string[] }): ServingCert {
+  const subject = `/CN=${opts.user}${opts.groups.map((g) => `/O=${g}`).join('')}`;
+  return issueCert(opts, subject, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+}
+
+function issueCert(opts: CaSigner, subject: string, extensions: string): ServingCert {
   mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
   const cert: ServingCert = {
     certFile: path.join(opts.outDir, `${opts.name}.crt`),
     keyFile: path.join(opts.outDir, `${opts.name}.key`),
   };
   if (existsSync(cert.certFile) && existsSync(cert.keyFile)) return cert;
-  const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
   const ext = path.join(opts.outDir, `${opts.name}.ext`);
-  writeFileSync(
-    ext,
-    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
-  );
+  writeFileSync(ext, extensions);
   openssl(
     [
       'req',
@@ -186,7 +201,7 @@ export function issueServingCert(opts: {
       'ec_paramgen_curve:prime256v1',
       '-nodes',
       '-subj',
-      `/CN=${opts.name}`,
+      subject,
       '-keyout',
       cert.keyFile,
       '-out',

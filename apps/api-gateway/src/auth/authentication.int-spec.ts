@@ -1,5 +1,5 @@
 import { apiRequest, ApiResponse, eventually, startTestCluster, TestCluster } from '@skiff/testing';
-import { execFileSync } from 'node:child_process';
+import { issueClientCert } from '@skiff/config';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -213,49 +213,18 @@ describe('authentication and ServiceAccounts', () => {
 
   it('authenticates a client certificate signed by the cluster CA (CN user, O groups)', async () => {
     const pki = path.join(cluster.stateDir, 'pki');
-    const ext = path.join(dir, 'client.ext');
-    writeFileSync(ext, 'extendedKeyUsage=clientAuth\n');
-    const key = path.join(dir, 'bob.key');
-    const csr = path.join(dir, 'bob.csr');
-    const crt = path.join(dir, 'bob.crt');
-    const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-    openssl([
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      '/CN=bob/O=qa/O=dev',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-    ]);
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      path.join(pki, 'ca.crt'),
-      '-CAkey',
-      path.join(pki, 'ca.key'),
-      '-CAcreateserial',
-      '-CAserial',
-      path.join(dir, 'ca.srl'),
-      '-days',
-      '1',
-      '-extfile',
-      ext,
-      '-out',
-      crt,
-    ]);
+    const { certFile, keyFile } = issueClientCert({
+      caFile: path.join(pki, 'ca.crt'),
+      caKeyFile: path.join(pki, 'ca.key'),
+      outDir: dir,
+      name: 'bob',
+      user: 'bob',
+      groups: ['qa', 'dev'],
+    });
     const out = await cluster.kubectl([
       '--token=',
-      `--client-certificate=${crt}`,
-      `--client-key=${key}`,
+      `--client-certificate=${certFile}`,
+      `--client-key=${keyFile}`,
       'auth',
       'whoami',
       '-o',

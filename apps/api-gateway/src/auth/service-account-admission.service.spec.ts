@@ -1,21 +1,9 @@
 import { ApiError, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { FakeClock } from '@skiff/testing';
-import { ObjectKey } from '../storage/object-key';
-import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { ServiceAccountAdmissionService } from './service-account-admission.service';
-import { serviceAccountServices } from './service-accounts.fixture';
+import { ObjectMap, serviceAccountServices } from './service-accounts.fixture';
 
 const MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-class ObjectMap {
-  readonly objects = new Map<string, KubeObject>();
-  async get(k: ObjectKey): Promise<KubeObject | undefined> {
-    return this.objects.get(`${k.resource}/${k.namespace}/${k.name}`);
-  }
-  put(resource: string, obj: KubeObject): void {
-    this.objects.set(`${resource}/${obj.metadata.namespace}/${obj.metadata.name}`, obj);
-  }
-}
 
 const pod = (spec: JsonObject = {}): KubeObject => ({
   metadata: { name: 'web', namespace: 'dev' },
@@ -43,7 +31,7 @@ describe(ServiceAccountAdmissionService.name, () => {
   beforeEach(() => {
     store = new ObjectMap();
     clock = new FakeClock();
-    ({ admission } = serviceAccountServices(store as unknown as ObjectStoreRepository, clock));
+    ({ admission } = serviceAccountServices(store.asStore(), clock));
     store.put('serviceaccounts', { metadata: { name: 'default', namespace: 'dev', uid: 'sa-1' } });
   });
 
@@ -137,7 +125,7 @@ describe(ServiceAccountAdmissionService.name, () => {
   });
 
   it('does nothing when the ServiceAccount plugin is disabled', async () => {
-    const disabled = serviceAccountServices(store as unknown as ObjectStoreRepository, clock, {
+    const disabled = serviceAccountServices(store.asStore(), clock, {
       SKIFF_DISABLE_ADMISSION_PLUGINS: 'ServiceAccount',
     }).admission;
     const p = pod({ serviceAccountName: 'ghost' });

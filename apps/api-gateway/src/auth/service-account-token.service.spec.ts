@@ -1,25 +1,9 @@
 import { ApiError, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { FakeClock } from '@skiff/testing';
 import { generateKeyPairSync } from 'node:crypto';
-import { ObjectKey } from '../storage/object-key';
-import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { JwtSigningKey } from './jwt';
 import { ServiceAccountTokenService } from './service-account-token.service';
-import { serviceAccountServices } from './service-accounts.fixture';
-
-/** Objects by key: the only part of the store authentication reads. */
-class ObjectMap {
-  readonly objects = new Map<string, KubeObject>();
-  async get(k: ObjectKey): Promise<KubeObject | undefined> {
-    return this.objects.get(`${k.resource}/${k.namespace}/${k.name}`);
-  }
-  put(resource: string, obj: KubeObject): void {
-    this.objects.set(`${resource}/${obj.metadata.namespace}/${obj.metadata.name}`, obj);
-  }
-  remove(resource: string, ns: string, name: string): void {
-    this.objects.delete(`${resource}/${ns}/${name}`);
-  }
-}
+import { ObjectMap, serviceAccountServices } from './service-accounts.fixture';
 
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
@@ -45,7 +29,7 @@ describe(ServiceAccountTokenService.name, () => {
   beforeEach(() => {
     store = new ObjectMap();
     clock = new FakeClock();
-    ({ tokens, key } = serviceAccountServices(store as unknown as ObjectStoreRepository, clock));
+    ({ tokens, key } = serviceAccountServices(store.asStore(), clock));
     store.put('serviceaccounts', { metadata: { name: 'builder', namespace: 'dev', uid: 'sa-uid-1' } });
     store.put('pods', {
       metadata: { name: 'web', namespace: 'dev', uid: 'pod-uid-1' },

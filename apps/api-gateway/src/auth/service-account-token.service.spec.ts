@@ -1,4 +1,4 @@
-import { ApiError, JsonObject, KubeObject } from '@skiff/api-machinery';
+import { ApiError, JsonObject } from '@skiff/api-machinery';
 import { FakeClock } from '@skiff/testing';
 import { generateKeyPairSync } from 'node:crypto';
 import { JwtSigningKey } from './jwt';

@@ -20,7 +20,7 @@ describe(ServiceAccountReconciler.name, () => {
   });
 
   it('makes the default ServiceAccount of a new namespace, once, and again after it is deleted', async () => {
-    api.create(NAMESPACES, { metadata: { name: 'team' }, status: { phase: 'Active' } });
+    api.create(NAMESPACES, { metadata: { name: 'team', namespace: '' }, status: { phase: 'Active' } });
     api.sync();
     expect(api.enqueued).toContain('team');
     await controller.reconcile(api.ctx, 'team');
@@ -36,7 +36,7 @@ describe(ServiceAccountReconciler.name, () => {
   });
 
   it('leaves terminating and vanished namespaces alone', async () => {
-    api.create(NAMESPACES, { metadata: { name: 'old' }, status: { phase: 'Terminating' } });
+    api.create(NAMESPACES, { metadata: { name: 'old', namespace: '' }, status: { phase: 'Terminating' } });
     api.sync();
     await controller.reconcile(api.ctx, 'old');
     await controller.reconcile(api.ctx, 'gone');
@@ -57,7 +57,7 @@ describe(RootCaPublisherReconciler.name, () => {
   });
 
   it('publishes kube-root-ca.crt with the cluster CA and puts it back after an edit', async () => {
-    api.create(NAMESPACES, { metadata: { name: 'team' } });
+    api.create(NAMESPACES, { metadata: { name: 'team', namespace: '' } });
     api.sync();
     await controller.reconcile(api.ctx, 'team');
     api.sync();

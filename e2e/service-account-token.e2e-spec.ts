@@ -21,7 +21,7 @@ req.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
 req.end(body);
 `;
 
-describe('ServiceAccount token in a pod (kubectl, runc)', () => {
+describe('ServiceAccount token in a pod (kubectl, runc and gVisor)', () => {
   let cluster: TestCluster;
   const ns = 'sa-token';
   const k = (...args: string[]) => cluster.kubectl([...args, '-n', ns]);
@@ -57,38 +57,50 @@ ${extra}  containers:
         })
       ).code,
     ).toBe(0);
-    expect((await k('wait', '--for=condition=Ready', 'pod/reader', 'pod/quiet', '--timeout=120s')).code).toBe(0);
-  }, 240_000);
+    expect(
+      (
+        await cluster.kubectl(['apply', '-n', ns, '-f', '-'], {
+          stdin: sleeper('reader-gvisor', '  runtimeClassName: gvisor\n'),
+        })
+      ).code,
+    ).toBe(0);
+    expect(
+      (await k('wait', '--for=condition=Ready', 'pod/reader', 'pod/quiet', 'pod/reader-gvisor', '--timeout=180s')).code,
+    ).toBe(0);
+  }, 300_000);
 
   afterAll(async () => {
     await cluster?.stop();
   });
 
-  it('reads its token, CA and namespace, and the API server knows it as its ServiceAccount', async () => {
-    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
-    const token = (await exec('reader', `cat ${dir}/token`)).stdout;
-    const ca = (await exec('reader', `cat ${dir}/ca.crt`)).stdout;
-    expect((await exec('reader', `cat ${dir}/namespace`)).stdout).toBe(ns);
-    expect(ca).toBe(cluster.stack.ca.toString());
-    expect(token).toMatch(/^ey[\w-]+\.ey[\w-]+\.[\w-]+$/);
-    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
-    const uid = (await k('get', 'pod/reader', '-o', 'jsonpath={.metadata.uid}')).stdout;
-    expect(claims['kubernetes.io']).toMatchObject({ namespace: ns, pod: { name: 'reader', uid } });
-    expect((claims.exp as number) - (claims.iat as number)).toBe(3607);
-    // Read-only for the container.
-    expect((await exec('reader', `echo x > ${dir}/token`)).code).not.toBe(0);
-    const out = await eventually(
-      async () => {
-        const r = whoamiFrom(uid, token, path.join(cluster.stateDir, 'pki', 'ca.crt'));
-        return r.startsWith('201 ') ? r : undefined;
-      },
-      30_000,
-      'the API server to answer the pod',
-    );
-    expect(JSON.parse(out.slice(4))).toMatchObject({
-      status: { userInfo: { username: `system:serviceaccount:${ns}:default` } },
-    });
-  });
+  it.each(['reader', 'reader-gvisor'])(
+    '%s reads its token, CA and namespace; the API server knows it as its ServiceAccount',
+    async (pod) => {
+      const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+      const token = (await exec(pod, `cat ${dir}/token`)).stdout;
+      const ca = (await exec(pod, `cat ${dir}/ca.crt`)).stdout;
+      expect((await exec(pod, `cat ${dir}/namespace`)).stdout).toBe(ns);
+      expect(ca).toBe(cluster.stack.ca.toString());
+      expect(token).toMatch(/^ey[\w-]+\.ey[\w-]+\.[\w-]+$/);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+      const uid = (await k('get', `pod/${pod}`, '-o', 'jsonpath={.metadata.uid}')).stdout;
+      expect(claims['kubernetes.io']).toMatchObject({ namespace: ns, pod: { name: pod, uid } });
+      expect((claims.exp as number) - (claims.iat as number)).toBe(3607);
+      // Read-only for the container.
+      expect((await exec(pod, `echo x > ${dir}/token`)).code).not.toBe(0);
+      const out = await eventually(
+        async () => {
+          const r = whoamiFrom(uid, token, path.join(cluster.stateDir, 'pki', 'ca.crt'));
+          return r.startsWith('201 ') ? r : undefined;
+        },
+        30_000,
+        'the API server to answer the pod',
+      );
+      expect(JSON.parse(out.slice(4))).toMatchObject({
+        status: { userInfo: { username: `system:serviceaccount:${ns}:default` } },
+      });
+    },
+  );
 
   it('mounts nothing with automountServiceAccountToken: false', async () => {
     const r = await exec('quiet', 'ls /var/run/secrets/kubernetes.io/serviceaccount');

@@ -6,6 +6,10 @@ import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-li
 import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';
 import { AdminTokenService } from './auth/admin-token.service';
 import { AuthenticationMiddleware } from './auth/authentication.middleware';
+import { AuthenticatorService } from './auth/authenticator.service';
+import { IssuerDiscoveryController } from './auth/issuer-discovery.controller';
+import { ServiceAccountAdmissionService } from './auth/service-account-admission.service';
+import { serviceAccountKeyProvider, ServiceAccountTokenService } from './auth/service-account-token.service';
 import { SelfSubjectReviewService } from './auth/self-subject-review.service';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
@@ -45,7 +49,13 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       // Order matters: the catch-all /api and /apis routes come last.
-      controllers: [HealthController, MetricsController, OpenApiController, KubeApiController],
+      controllers: [
+        HealthController,
+        IssuerDiscoveryController,
+        MetricsController,
+        OpenApiController,
+        KubeApiController,
+      ],
       providers: [
         configProvider(config),
         databaseProvider,
@@ -61,6 +71,10 @@ export class AppModule implements NestModule {
         { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },
         Clock,
         AdminTokenService,
+        serviceAccountKeyProvider(),
+        ServiceAccountTokenService,
+        AuthenticatorService,
+        ServiceAccountAdmissionService,
         SelfSubjectReviewService,
         MetricsService,
         ObjectStoreRepository,
@@ -93,6 +107,8 @@ export class AppModule implements NestModule {
         { path: 'livez', method: RequestMethod.GET },
         { path: 'readyz', method: RequestMethod.GET },
         { path: 'version', method: RequestMethod.GET },
+        { path: '.well-known/openid-configuration', method: RequestMethod.GET },
+        { path: 'openid/v1/jwks', method: RequestMethod.GET },
       )
       .forRoutes('*path');
   }

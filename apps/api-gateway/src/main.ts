@@ -14,11 +14,18 @@ import { errorMessage } from '@skiff/api-machinery';
 async function bootstrap(): Promise<void> {
   const config = loadApiGatewayConfig();
   const logger = new ConsoleLogger('api-gateway', { json: config.logFormat === 'json' });
-  let httpsOptions: { cert: Buffer; key: Buffer };
+  let httpsOptions: { cert: Buffer; key: Buffer; ca: Buffer; requestCert: true; rejectUnauthorized: false };
   try {
-    httpsOptions = { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) };
+    httpsOptions = {
+      cert: readFileSync(config.tlsCertFile),
+      key: readFileSync(config.tlsKeyFile),
+      // Client certificates signed by the cluster CA authenticate users: asked for, checked, never required.
+      ca: readFileSync(config.caFile),
+      requestCert: true,
+      rejectUnauthorized: false,
+    };
   } catch (err) {
-    throw new ConfigError('SKIFF_TLS_CERT', `cannot read the serving certificate: ${errorMessage(err)}`);
+    throw new ConfigError('SKIFF_TLS_CERT', `cannot read the serving certificate or CA: ${errorMessage(err)}`);
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     httpsOptions,

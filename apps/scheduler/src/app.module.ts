@@ -14,6 +14,8 @@ import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
 import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
+import { RootCaPublisherReconciler } from './service-accounts/root-ca-publisher.reconciler';
+import { ServiceAccountReconciler } from './service-accounts/service-account.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
 import { CronHpaReconciler } from './cron-hpa/cron-hpa.reconciler';
 import { CronJobReconciler } from './cron-jobs/cron-job.reconciler';
@@ -32,6 +34,8 @@ export class SchedulerModule {
         VirtualNodeReconciler,
         SandboxQueueService,
         PodPlacementReconciler,
+        ServiceAccountReconciler,
+        RootCaPublisherReconciler,
         LostHostReconciler,
         ReplicaSetReconciler,
         ReplicationControllerReconciler,
@@ -64,6 +68,8 @@ export class SchedulerModule {
             StatefulSetReconciler,
             DisruptionReconciler,
             HorizontalPodAutoscalerReconciler,
+            ServiceAccountReconciler,
+            RootCaPublisherReconciler,
           ],
         },
         SchedulerControllerService,

@@ -8,6 +8,8 @@ export interface ClusterCredentials {
   certFile: string;
   keyFile: string;
   tokenFile: string;
+  /** The ServiceAccount token signing key (P-256, PEM); its public half is served as the issuer's JWKS. */
+  serviceAccountKeyFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -16,7 +18,7 @@ function openssl(args: string[], cwd: string): void {
 
 /**
  * Creates, once, the cluster CA, the API server's serving certificate (for localhost,
- * 127.0.0.1 and ::1 plus `extraNames`) and the admin bearer token under `stateDir`.
+ * 127.0.0.1 and ::1 plus `extraNames`), the ServiceAccount signing key and the admin bearer token under `stateDir`.
  */
 export function ensureClusterCredentials(stateDir: string, extraNames: string[] = []): ClusterCredentials {
   const pki = path.join(stateDir, 'pki');
@@ -26,6 +28,7 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
     certFile: path.join(pki, 'apiserver.crt'),
     keyFile: path.join(pki, 'apiserver.key'),
     tokenFile: path.join(stateDir, 'admin.token'),
+    serviceAccountKeyFile: path.join(pki, 'sa.key'),
   };
   if (!existsSync(creds.caFile)) {
     openssl(
@@ -108,6 +111,9 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
       pki,
     );
   }
+  if (!existsSync(creds.serviceAccountKeyFile)) {
+    openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], pki);
+  }
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   }
@@ -148,29 +154,44 @@ export interface ServingCert {
   keyFile: string;
 }
 
-/**
- * A serving certificate for another component (a sandbox agent's endpoint), signed by the
- * cluster CA, written once into `outDir`.
- */
-export function issueServingCert(opts: {
+interface CaSigner {
   caFile: string;
   caKeyFile: string;
   outDir: string;
   name: string;
-  sans: string[];
-}): ServingCert {
+}
+
+/**
+ * A serving certificate for another component (a sandbox agent's endpoint), signed by the
+ * cluster CA, written once into `outDir`.
+ */
+export function issueServingCert(opts: CaSigner & { sans: string[] }): ServingCert {
+  const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
+  return issueCert(
+    opts,
+    `/CN=${opts.name}`,
+    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  );
+}
+
+/**
+ * A client certificate signed by the cluster CA, written once into `outDir` as `<name>.crt`/`.key`: the API server
+ * authenticates it as `user` (CN) in `groups` (O).
+ */
+export function issueClientCert(opts: CaSigner & { user: string; groups: string[] }): ServingCert {
+  const subject = `/CN=${opts.user}${opts.groups.map((g) => `/O=${g}`).join('')}`;
+  return issueCert(opts, subject, 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+}
+
+function issueCert(opts: CaSigner, subject: string, extensions: string): ServingCert {
   mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
   const cert: ServingCert = {
     certFile: path.join(opts.outDir, `${opts.name}.crt`),
     keyFile: path.join(opts.outDir, `${opts.name}.key`),
   };
   if (existsSync(cert.certFile) && existsSync(cert.keyFile)) return cert;
-  const sans = opts.sans.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`));
   const ext = path.join(opts.outDir, `${opts.name}.ext`);
-  writeFileSync(
-    ext,
-    `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
-  );
+  writeFileSync(ext, extensions);
   openssl(
     [
       'req',
@@ -180,7 +201,7 @@ export function issueServingCert(opts: {
       'ec_paramgen_curve:prime256v1',
       '-nodes',
       '-subj',
-      `/CN=${opts.name}`,
+      subject,
       '-keyout',
       cert.keyFile,
       '-out',

@@ -18,6 +18,14 @@ export interface ApiGatewayConfig extends InfraConfig {
   /** The cluster CA: sandbox agents' serving certificates are checked against it. */
   caFile: string;
   adminTokenFile: string;
+  /** Static bearer tokens, upstream's --token-auth-file CSV (`token,user,uid,"group1,group2"`); unset: none. */
+  tokenAuthFile?: string;
+  /** The ServiceAccount token signing key (PEM, EC P-256 or RSA): ES256/RS256 JWTs. */
+  serviceAccountKeyFile: string;
+  /** The `iss` of ServiceAccount tokens; also the API server's audience (upstream's --service-account-issuer). */
+  serviceAccountIssuer: string;
+  /** Admission plugins turned off (upstream's --disable-admission-plugins); known: ServiceAccount. */
+  disabledAdmissionPlugins: string[];
   /** Change events kept in memory per gateway for watch resumption. */
   watchWindow: number;
   /** Change events the JetStream stream retains. */
@@ -60,6 +68,10 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     tlsKeyFile: env.string('SKIFF_TLS_KEY', path.join(stateDir, 'pki', 'apiserver.key')),
     caFile: env.string('SKIFF_CA_FILE', path.join(stateDir, 'pki', 'ca.crt')),
     adminTokenFile: env.string('SKIFF_ADMIN_TOKEN_FILE', path.join(stateDir, 'admin.token')),
+    ...(env.optional('SKIFF_TOKEN_AUTH_FILE') ? { tokenAuthFile: env.optional('SKIFF_TOKEN_AUTH_FILE') } : {}),
+    serviceAccountKeyFile: env.string('SKIFF_SERVICE_ACCOUNT_KEY_FILE', path.join(stateDir, 'pki', 'sa.key')),
+    serviceAccountIssuer: env.url('SKIFF_SERVICE_ACCOUNT_ISSUER', 'https://kubernetes.default.svc', ['https:']),
+    disabledAdmissionPlugins: disabledAdmissionPluginsOf(env),
     watchWindow: env.int('SKIFF_WATCH_WINDOW', 20000, 100),
     streamMaxMsgs: env.int('SKIFF_STREAM_MAX_MSGS', 200000, 1000),
     historyKeep: env.int('SKIFF_HISTORY_KEEP', 100000, 1000),
@@ -69,6 +81,23 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     advertiseAddress,
     serviceCidr: ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28),
   };
+}
+
+const ADMISSION_PLUGINS = ['ServiceAccount'];
+
+function disabledAdmissionPluginsOf(env: EnvReader): string[] {
+  const names = env
+    .string('SKIFF_DISABLE_ADMISSION_PLUGINS', '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!ADMISSION_PLUGINS.includes(n))
+      throw new ConfigError(
+        'SKIFF_DISABLE_ADMISSION_PLUGINS',
+        `unknown admission plugin "${n}" (known: ${ADMISSION_PLUGINS.join(', ')})`,
+      );
+  return names;
 }
 
 /** The first host address of an IPv4 CIDR (10.96.0.0/16 → 10.96.0.1). */
@@ -280,6 +309,8 @@ export interface SchedulerConfig {
   identity: string;
   /** How often each HorizontalPodAutoscaler is looked at (kube-controller-manager's --horizontal-pod-autoscaler-sync-period). */
   hpaSyncSeconds: number;
+  /** The cluster CA, published to every namespace as the kube-root-ca.crt ConfigMap. */
+  caFile: string;
 }
 
 export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
@@ -305,5 +336,6 @@ export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
     hostLostGraceSeconds: env.int('SKIFF_HOST_LOST_GRACE_SECONDS', 300, 1),
     identity: env.string('SKIFF_SCHEDULER_IDENTITY', `scheduler-${process.pid}`),
     hpaSyncSeconds: env.int('SKIFF_HPA_SYNC_SECONDS', 15, 1),
+    caFile: env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt')),
   };
 }

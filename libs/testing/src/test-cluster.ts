@@ -102,6 +102,9 @@ export async function startTestCluster(
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
         // log-svc's query endpoint on a free port of its own choosing (it advertises the one it got).
         SKIFF_LOG_SVC_PORT: '0',
+        // Without the scheduler no controller makes namespaces' default ServiceAccounts: pods are admitted without
+        // one, as an upstream API server run alone with --disable-admission-plugins=ServiceAccount.
+        ...(services.includes('scheduler') ? {} : { SKIFF_DISABLE_ADMISSION_PLUGINS: 'ServiceAccount' }),
         ...storageEnv,
         ...sandboxEnv,
         ...edgeEnv,

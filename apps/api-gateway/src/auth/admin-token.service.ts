@@ -12,11 +12,6 @@ export class AdminTokenService {
     this.verifier = new BearerTokenVerifier(config.adminTokenFile);
   }
 
-  /** True when the Authorization header carries the admin bearer token. */
-  authenticate(authorization: string | undefined): boolean {
-    return this.userFor(authorization) !== undefined;
-  }
-
   /** The user the Authorization header names, or undefined when it names none. */
   userFor(authorization: string | undefined): UserInfo | undefined {
     return this.verifier.verify(authorization) ? ADMIN_USER : undefined;

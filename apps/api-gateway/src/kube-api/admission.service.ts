@@ -11,6 +11,7 @@ import {
   withCanonicalQuantities,
   withoutUnknownFields,
 } from '@skiff/api-server';
+import { ServiceAccountAdmissionService } from '../auth/service-account-admission.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
 import { ResourceContext } from './resource-context';
@@ -31,6 +32,7 @@ export class AdmissionService {
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStoreRepository,
+    private readonly serviceAccounts: ServiceAccountAdmissionService,
   ) {}
 
   schemaOf(ctx: ResourceContext): SchemaNode | undefined {
@@ -90,10 +92,15 @@ export class AdmissionService {
 
   /**
    * Admission that reads other objects, on a new object before defaults and validation (upstream's
-   * mutating plugins): DefaultStorageClass.
+   * mutating plugins): DefaultStorageClass, ServiceAccount (and the token controller's filling of token Secrets).
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
-    return isClaim(ctx) ? withDefaultStorageClass(obj, await this.storageClasses()) : obj;
+    if (isClaim(ctx)) return withDefaultStorageClass(obj, await this.storageClasses());
+    if (isCore(ctx, 'pods'))
+      return this.serviceAccounts.admitPod({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
+    if (isCore(ctx, 'secrets'))
+      return this.serviceAccounts.admitSecret({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
+    return obj;
   }
 
   /**
@@ -127,7 +134,11 @@ export class AdmissionService {
   }
 }
 
-// The storage plugins see claims themselves, not their subresources.
+// The admission plugins see the objects themselves, not their subresources.
+function isCore(ctx: ResourceContext, resource: string): boolean {
+  return ctx.type.group === '' && ctx.type.resource === resource && !ctx.info.subresource;
+}
+
 function isClaim(ctx: ResourceContext): boolean {
-  return ctx.type.group === '' && ctx.type.resource === 'persistentvolumeclaims' && !ctx.info.subresource;
+  return isCore(ctx, 'persistentvolumeclaims');
 }

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ApiError, Clock, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry, toTable } from '@skiff/api-server';
 import { Readable } from 'node:stream';
+import { UserInfo } from '../auth/request-user';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
+import { ServiceAccountTokenService } from '../auth/service-account-token.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { LogSvcClient } from '../pod-streams/log-svc.client';
 import { ResourceMetricsService } from '../resource-metrics/resource-metrics.service';
@@ -25,6 +27,8 @@ export interface KubeRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: Readable;
+  /** Who authentication found the caller to be. */
+  user?: UserInfo;
 }
 
 export type KubeResponse =
@@ -50,6 +54,7 @@ export class KubeApiService {
     private readonly binding: PodBindingService,
     private readonly logSvc: LogSvcClient,
     private readonly resourceMetrics: ResourceMetricsService,
+    private readonly serviceAccountTokens: ServiceAccountTokenService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -98,8 +103,14 @@ export class KubeApiService {
           };
         if (sub === 'eviction')
           return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
+        if (sub === 'token')
+          return {
+            type: 'json',
+            code: 201,
+            body: await this.serviceAccountTokens.tokenRequest(ctx.namespace, info.name!, body),
+          };
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
-          return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };
+          return { type: 'json', code: 201, body: this.reviews.review(body, req.user) };
         }
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
         return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };

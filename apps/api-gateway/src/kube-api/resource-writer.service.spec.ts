@@ -2,6 +2,7 @@ import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
+import { serviceAccountServices } from '../auth/service-accounts.fixture';
 import { AdmissionService } from './admission.service';
 import { parseRequestInfo } from './request-info';
 import { resolveResource, ResourceContext } from './resource-context';
@@ -80,7 +81,11 @@ describe(ResourceWriterService.name, () => {
     const repo = store as unknown as ObjectStoreRepository;
     writer = new ResourceWriterService(
       repo,
-      new AdmissionService(registry, repo),
+      new AdmissionService(
+        registry,
+        repo,
+        serviceAccountServices(repo, new Clock(), { SKIFF_DISABLE_ADMISSION_PLUGINS: 'ServiceAccount' }).admission,
+      ),
       new Clock(),
       registry,
       new ResourceStrategies(new InMemoryClusterIps()),

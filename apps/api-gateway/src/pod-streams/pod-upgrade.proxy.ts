@@ -3,7 +3,8 @@ import { ApiError } from '@skiff/api-machinery';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { connect } from 'node:tls';
-import { AdminTokenService } from '../auth/admin-token.service';
+import { AuthenticatorService } from '../auth/authenticator.service';
+import { setRequestUser } from '../auth/request-user';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService, containerOf } from './agent-directory.service';
 
@@ -29,7 +30,7 @@ export class PodUpgradeProxy {
   private readonly log = new Logger('pod-streams');
 
   constructor(
-    private readonly tokens: AdminTokenService,
+    private readonly authenticator: AuthenticatorService,
     private readonly store: ObjectStoreRepository,
     private readonly agents: AgentDirectoryService,
   ) {}
@@ -49,7 +50,9 @@ export class PodUpgradeProxy {
     const url = new URL(req.url ?? '/', 'https://skiff.local');
     const m = POD_STREAM_PATH.exec(url.pathname);
     if (!m) throw ApiError.pathNotFound(url.pathname);
-    if (!this.tokens.authenticate(req.headers.authorization)) throw ApiError.unauthorized();
+    const user = await this.authenticator.authenticate(req);
+    if (!user) throw ApiError.unauthorized();
+    setRequestUser(req, user);
     const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
     const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
     if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });

@@ -1,6 +1,7 @@
 import { ignoreNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
-import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from '@skiff/kube-types';
+import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '@skiff/kube-types';
+import { IssuedToken, ServiceAccountTokenCache, TokenRequestOptions } from './service-account-tokens';
 
 /** ConfigMaps, Secrets, Services, claims and volumes read through the Kubernetes API; not-found is undefined. */
 export class ApiConfigSource implements ConfigObjectSource {
@@ -9,8 +10,13 @@ export class ApiConfigSource implements ConfigObjectSource {
   private readonly serviceClient: ResourceClient<Service>;
   private readonly claims: ResourceClient<PersistentVolumeClaim>;
   private readonly volumes: ResourceClient<PersistentVolume>;
+  private readonly tokens: ServiceAccountTokenCache;
 
-  constructor(client: KubeClient) {
+  constructor(
+    private readonly client: KubeClient,
+    nowMs: () => number = Date.now,
+  ) {
+    this.tokens = new ServiceAccountTokenCache((pod, opts) => this.requestToken(pod, opts), nowMs);
     this.configMaps = client.resource<ConfigMap>({
       group: '',
       version: 'v1',
@@ -63,5 +69,30 @@ export class ApiConfigSource implements ConfigObjectSource {
     await this.claims
       .patch(claim.metadata.namespace, claim.metadata.name!, patch, 'merge', { subresource: 'status' })
       .catch(ignoreNotFound);
+  }
+
+  serviceAccountToken(pod: Pod, opts: TokenRequestOptions): Promise<string> {
+    return this.tokens.token(pod, opts);
+  }
+
+  // As kubelet: POST serviceaccounts/<sa>/token with the pod as the bound object.
+  private async requestToken(pod: Pod, opts: TokenRequestOptions): Promise<IssuedToken> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const sa = pod.spec?.serviceAccountName || 'default';
+    const body = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        audiences: opts.audience ? [opts.audience] : [],
+        expirationSeconds: opts.expirationSeconds,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+      },
+    };
+    const out = await this.client.request<{ status: IssuedToken }>(
+      'POST',
+      `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`,
+      body,
+    );
+    return out.status;
   }
 }

@@ -24,6 +24,9 @@ class FakeSource implements ConfigObjectSource {
     return undefined;
   }
   async claimResized(): Promise<void> {}
+  async serviceAccountToken(): Promise<string> {
+    throw new Error('no tokens here');
+  }
   async configMap(_ns: string, name: string): Promise<ConfigMap | undefined> {
     return this.cms[name] ? { metadata: { name }, data: this.cms[name] } : undefined;
   }

@@ -14,6 +14,8 @@ import {
 import { serviceEnvVars, servicesForPod } from './service-env';
 
 /** Where ConfigMaps, Secrets and Services come from (the API, a fake in specs); undefined = not found. */
+import type { TokenRequestOptions } from './service-account-tokens';
+
 export interface ConfigObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   secret(namespace: string, name: string): Promise<Secret | undefined>;
@@ -22,6 +24,8 @@ export interface ConfigObjectSource {
   volume(name: string): Promise<PersistentVolume | undefined>;
   /** The claim's file system was grown to `capacity` here: its status says so, the resize condition goes. */
   claimResized(claim: PersistentVolumeClaim, capacity: string): Promise<void>;
+  /** A token of the pod's ServiceAccount bound to the pod (renewed before it expires) for a serviceAccountToken projection. */
+  serviceAccountToken(pod: Pod, opts: TokenRequestOptions): Promise<string>;
 }
 
 /** kubelet's CreateContainerConfigError: the container cannot be configured until the user fixes something. */

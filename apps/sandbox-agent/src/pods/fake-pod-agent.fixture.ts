@@ -205,6 +205,10 @@ class NoConfigObjects implements ConfigObjectSource {
   }
 
   async claimResized(): Promise<void> {}
+
+  async serviceAccountToken(): Promise<string> {
+    throw new Error('serviceaccounts "default" not found');
+  }
 }
 
 @Module({})

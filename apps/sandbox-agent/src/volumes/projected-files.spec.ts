@@ -15,6 +15,7 @@ const source = (cm: Record<string, string>): ConfigObjectSource => ({
   claim: async () => undefined,
   volume: async () => undefined,
   claimResized: async () => undefined,
+  serviceAccountToken: async (p, opts) => `jwt:${p.metadata.uid}:${opts.audience ?? 'api'}:${opts.expirationSeconds}`,
 });
 const ctx = { podIP: '10.0.0.2', hostIP: '10.0.0.1', allocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } };
 const pod = (volumes: Volume[]): Pod => ({
@@ -119,5 +120,46 @@ describe(writeAtomically.name, () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("kube-api-access: the pod's bound token, the cluster CA and the namespace", async () => {
+    const v: Volume = {
+      name: 'kube-api-access-x2v9k',
+      projected: {
+        defaultMode: 0o644,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+          { configMap: { name: 'cfg', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          {
+            downwardAPI: {
+              items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+            },
+          },
+          { serviceAccountToken: { audience: 'vault', expirationSeconds: 600, path: 'vault/token' } },
+        ],
+      },
+    };
+    expect(await files(v, { 'ca.crt': 'PEM' })).toEqual({
+      token: 'jwt:u:api:3607:644',
+      'ca.crt': 'PEM:644',
+      namespace: 'ns:644',
+      'vault/token': 'jwt:u:vault:600:644',
+    });
+  });
+
+  it('a token that cannot be had fails the mount as kubelet says it', async () => {
+    const v: Volume = {
+      name: 'kube-api-access-a',
+      projected: { sources: [{ serviceAccountToken: { path: 'token' } }] },
+    };
+    const failing: ConfigObjectSource = {
+      ...source({}),
+      serviceAccountToken: async () => {
+        throw new Error('serviceaccounts "default" not found');
+      },
+    };
+    await expect(volumePayload(pod([v]), v, failing, ctx)).rejects.toThrow(
+      'MountVolume.SetUp failed for volume "kube-api-access-a" : failed to fetch token: serviceaccounts "default" not found',
+    );
   });
 });

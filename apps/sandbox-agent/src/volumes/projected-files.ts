@@ -7,6 +7,7 @@ import {
   secretData,
 } from '../pods/env-resolver';
 import { DownwardAPIVolumeFile, KeyToPath, Pod, Volume } from '@skiff/kube-types';
+import { errorMessage } from '@skiff/api-machinery';
 import { VolumeError } from './volume.error';
 
 /** One file of a projected volume: relative path → content and mode. */
@@ -106,7 +107,21 @@ export async function volumePayload(
         );
       }
       if (src.downwardAPI) addDownward(out, pod, src.downwardAPI.items ?? [], mode, ctx);
-      // serviceAccountToken sources need a TokenRequest API the gateway does not serve yet: left out.
+      if (src.serviceAccountToken) {
+        const sat = src.serviceAccountToken;
+        const token = await source
+          .serviceAccountToken(pod, {
+            ...(sat.audience ? { audience: sat.audience } : {}),
+            expirationSeconds: sat.expirationSeconds ?? 3600,
+          })
+          .catch((err: unknown) => {
+            throw new VolumeError(
+              'FailedMount',
+              `MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: ${errorMessage(err)}`,
+            );
+          });
+        out.set(checkPath(sat.path, v), { data: Buffer.from(token, 'utf8'), mode });
+      }
     }
   }
   return out;

@@ -138,7 +138,13 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     },
     { kind: 'Endpoints', resource: 'endpoints', shortNames: ['ep'] },
     { kind: 'Event', shortNames: ['ev'] },
-    { kind: 'ServiceAccount', shortNames: ['sa'] },
+    {
+      kind: 'ServiceAccount',
+      shortNames: ['sa'],
+      subresources: [
+        { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+      ],
+    },
     { kind: 'Node', namespaced: false, shortNames: ['no'], subresources: [STATUS] },
     { kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: [STATUS] },
     { kind: 'PersistentVolumeClaim', shortNames: ['pvc'], subresources: [STATUS] },

@@ -144,8 +144,16 @@ spec:
       'minReplicas 4',
     );
     expect(hpa.spec?.maxReplicas).toBe(4);
-    const condition = (await cronHpa('api-cron')).status?.conditions?.[0];
-    expect(condition?.state).toBe('Succeed');
+    // The run's state is written after the HPA is.
+    const state = await eventually(
+      async () => {
+        const s = (await cronHpa('api-cron')).status?.conditions?.[0]?.state;
+        return s === 'Submitted' ? undefined : s;
+      },
+      10_000,
+      'the run recorded',
+    );
+    expect(state).toBe('Succeed');
   }, 60_000);
 
   it('fails a job whose schedule does not parse, with the reason in its condition', async () => {

@@ -1,19 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError, KubeObject } from '@skiff/api-machinery';
+import { isDeepStrictEqual } from 'node:util';
 import {
   admitServerless,
+  aggregateMessage,
   applyDefaults,
+  claimLimitRangeViolations,
   convertBuiltIn,
   findUnknownFields,
+  podLimitRangeViolations,
+  podSpecOf,
   ResourceRegistry,
   SchemaNode,
   validateObject,
   withCanonicalQuantities,
+  withLimitRangeDefaults,
   withoutUnknownFields,
 } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
-import { ResourceContext } from './resource-context';
+import { admitPodSecurity, PodSecurityOutcome, templateAt } from './pod-security-admission';
+import { ResourceContext, subjectOf } from './resource-context';
 import { checkClaimResize, withDefaultStorageClass } from './storage-admission';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -89,11 +96,47 @@ export class AdmissionService {
   }
 
   /**
-   * Admission that reads other objects, on a new object before defaults and validation (upstream's
-   * mutating plugins): DefaultStorageClass.
+   * Admission that reads other objects, on a new object before validation (upstream's mutating
+   * plugins): DefaultStorageClass, and LimitRanger's container defaults on the defaulted pod.
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
-    return isClaim(ctx) ? withDefaultStorageClass(obj, await this.storageClasses()) : obj;
+    if (isClaim(ctx)) return withDefaultStorageClass(obj, await this.storageClasses());
+    if (!isPod(ctx)) return obj;
+    const ranges = await this.limitRanges(ctx.namespace);
+    return ranges.length === 0 ? obj : withLimitRangeDefaults(applyDefaults(ctx.type, this.decoded(ctx, obj)), ranges);
+  }
+
+  /**
+   * Admission that reads other objects, on a new valid object (upstream's validating plugins):
+   * LimitRanger's bounds for pods and claims, then Pod Security. ResourceQuota comes last, with the
+   * write (quota-admission.ts).
+   */
+  async validateCreate(ctx: ResourceContext, obj: KubeObject): Promise<PodSecurityOutcome> {
+    if (isPod(ctx) || isClaim(ctx)) {
+      const ranges = await this.limitRanges(ctx.namespace);
+      const errs = isPod(ctx) ? podLimitRangeViolations(obj, ranges) : claimLimitRangeViolations(obj, ranges);
+      if (errs.length > 0) throw ApiError.forbidden(subjectOf(ctx, obj.metadata.name), aggregateMessage(errs));
+    }
+    return this.podSecurity(ctx, obj);
+  }
+
+  /**
+   * Pod Security on an object that carries a pod spec (a pod, a workload's template); nothing for
+   * others. Updates are checked for workloads whose pod template changed; a pod's spec barely
+   * changes after create.
+   */
+  async podSecurity(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): Promise<PodSecurityOutcome> {
+    const loc = ctx.info.subresource ? undefined : podSpecOf(ctx.type, obj);
+    const unchanged =
+      old &&
+      (!loc?.templatePath || isDeepStrictEqual(templateAt(old, loc.templatePath), templateAt(obj, loc.templatePath)));
+    if (!loc || unchanged) return { warnings: [], auditAnnotations: {} };
+    const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ctx.namespace });
+    return ns ? admitPodSecurity(ctx, obj, ns) : { warnings: [], auditAnnotations: {} };
+  }
+
+  private async limitRanges(namespace: string): Promise<KubeObject[]> {
+    return (await this.store.list({ group: '', resource: 'limitranges', namespace })).items;
   }
 
   /**
@@ -125,6 +168,10 @@ export class AdmissionService {
       );
     }
   }
+}
+
+function isPod(ctx: ResourceContext): boolean {
+  return ctx.type.group === '' && ctx.type.resource === 'pods' && !ctx.info.subresource;
 }
 
 // The storage plugins see claims themselves, not their subresources.

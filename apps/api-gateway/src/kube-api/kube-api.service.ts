@@ -28,7 +28,15 @@ export interface KubeRequest {
 }
 
 export type KubeResponse =
-  | { type: 'json'; code: number; body: unknown; contentType?: string; warnings?: string[] }
+  | {
+      type: 'json';
+      code: number;
+      body: unknown;
+      contentType?: string;
+      warnings?: string[];
+      /** Admission's notes for the request's audit event. */
+      auditAnnotations?: Record<string, string>;
+    }
   | { type: 'stream'; contentType: string; body: Readable }
   | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void>; warnings?: string[] };
 
@@ -102,18 +110,36 @@ export class KubeApiService {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };
         }
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return {
+          type: 'json',
+          code: out.code,
+          body: out.object,
+          warnings: out.warnings,
+          auditAnnotations: out.auditAnnotations,
+        };
       }
       case 'update': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type'], requestKind(ctx));
         const out = await this.writer.update(ctx, info.name!, body, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return {
+          type: 'json',
+          code: out.code,
+          body: out.object,
+          warnings: out.warnings,
+          auditAnnotations: out.auditAnnotations,
+        };
       }
       case 'patch': {
         const contentType = mediaType(req.headers['content-type']);
         const patch = decodeBody(await readBody(req.body), contentType);
         const out = await this.writer.patch(ctx, info.name!, contentType, patch, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return {
+          type: 'json',
+          code: out.code,
+          body: out.object,
+          warnings: out.warnings,
+          auditAnnotations: out.auditAnnotations,
+        };
       }
       case 'delete': {
         const raw = await readBody(req.body);

@@ -13,6 +13,7 @@ import { ReplicationControllerReconciler } from './replication-controllers/repli
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
+import { ResourceQuotaReconciler } from './resource-quotas/resource-quota.reconciler';
 import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
 import { CronHpaReconciler } from './cron-hpa/cron-hpa.reconciler';
@@ -45,6 +46,7 @@ export class SchedulerModule {
         DisruptionReconciler,
         RuntimeClassReconciler,
         HorizontalPodAutoscalerReconciler,
+        ResourceQuotaReconciler,
         // Each controller is a provider and listed in CONTROLLERS' inject.
         {
           provide: CONTROLLERS,
@@ -64,6 +66,7 @@ export class SchedulerModule {
             StatefulSetReconciler,
             DisruptionReconciler,
             HorizontalPodAutoscalerReconciler,
+            ResourceQuotaReconciler,
           ],
         },
         SchedulerControllerService,

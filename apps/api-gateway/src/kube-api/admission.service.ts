@@ -19,7 +19,7 @@ import {
 } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
-import { admitPodSecurity, PodSecurityOutcome, templateAt } from './pod-security-admission';
+import { admitPodSecurity, namespaceLabelWarnings, PodSecurityOutcome, templateAt } from './pod-security-admission';
 import { ResourceContext, subjectOf } from './resource-context';
 import { checkClaimResize, withDefaultStorageClass } from './storage-admission';
 
@@ -126,6 +126,11 @@ export class AdmissionService {
    * changes after create.
    */
   async podSecurity(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): Promise<PodSecurityOutcome> {
+    if (old && isNamespace(ctx)) {
+      const pods = async () =>
+        (await this.store.list({ group: '', resource: 'pods', namespace: obj.metadata.name })).items;
+      return { warnings: await namespaceLabelWarnings(obj, old, pods), auditAnnotations: {} };
+    }
     const loc = ctx.info.subresource ? undefined : podSpecOf(ctx.type, obj);
     const unchanged =
       old &&
@@ -168,6 +173,10 @@ export class AdmissionService {
       );
     }
   }
+}
+
+function isNamespace(ctx: ResourceContext): boolean {
+  return ctx.type.group === '' && ctx.type.resource === 'namespaces' && !ctx.info.subresource;
 }
 
 function isPod(ctx: ResourceContext): boolean {

@@ -54,3 +54,33 @@ export function admitPodSecurity(ctx: ResourceContext, obj: KubeObject, namespac
   if (warn !== '') out.warnings.push(`would violate PodSecurity ${JSON.stringify(policyName(policy.warn))}: ${warn}`);
   return out;
 }
+
+/**
+ * Warnings when a namespace's enforce level changes: the existing pods that would be refused now,
+ * pods with the same violations grouped, as upstream's namespace check.
+ */
+export async function namespaceLabelWarnings(
+  next: KubeObject,
+  old: KubeObject,
+  listPods: () => Promise<KubeObject[]>,
+): Promise<string[]> {
+  const enforce = namespacePolicy(next.metadata.labels).enforce;
+  const before = namespacePolicy(old.metadata.labels).enforce;
+  if (enforce.level === 'privileged' || policyName(enforce) === policyName(before)) return [];
+  const groups = new Map<string, string[]>();
+  for (const pod of await listPods()) {
+    const spec = isJsonObject(pod.spec) ? pod.spec : {};
+    const reasons = podSecurityViolations(enforce.level, pod.metadata, spec)
+      .map((r) => r.reason)
+      .join(', ');
+    if (reasons !== '') groups.set(reasons, [...(groups.get(reasons) ?? []), pod.metadata.name ?? '']);
+  }
+  if (groups.size === 0) return [];
+  const name = JSON.stringify(next.metadata.name ?? '');
+  return [
+    `existing pods in namespace ${name} violate the new PodSecurity enforce level ${JSON.stringify(policyName(enforce))}`,
+    ...[...groups].map(([reasons, names]) =>
+      names.length > 1 ? `${names[0]} (and ${names.length - 1} other pods): ${reasons}` : `${names[0]}: ${reasons}`,
+    ),
+  ];
+}

@@ -445,8 +445,3 @@ export function namespacePolicy(labels: Record<string, string> | undefined): Nam
 }
 
 export const policyName = (lv: LevelVersion): string => `${lv.level}:${lv.version}`;
-
-/** The namespace label keys Pod Security reads. */
-export function isPodSecurityLabel(key: string): boolean {
-  return /^pod-security\.kubernetes\.io\/(enforce|audit|warn)(-version)?$/.test(key);
-}

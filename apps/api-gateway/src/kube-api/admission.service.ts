@@ -74,8 +74,11 @@ export class AdmissionService {
     return keepStatus ? { ...out, status: obj.status } : out;
   }
 
-  /** Decodes (see `decoded`), defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
-  admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): KubeObject {
+  /**
+   * Decodes (see `decoded`), defaults, validates (422) and applies serverless admission (403) unless
+   * told not to (a create runs it after Pod Security, see `validateCreate`). Returns the defaulted object.
+   */
+  admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject, serverless = true): KubeObject {
     const storage = ctx.type.storageVersion;
     // A kind served in several versions has its rules written once, for the version it is stored in.
     if (storage) {
@@ -83,6 +86,7 @@ export class AdmissionService {
         { ...ctx, type: { ...ctx.type, version: storage, storageVersion: undefined } },
         convertBuiltIn(ctx.type, obj, storage),
         old && convertBuiltIn(ctx.type, old, storage),
+        serverless,
       );
       return convertBuiltIn(ctx.type, admitted, ctx.type.version);
     }
@@ -91,7 +95,7 @@ export class AdmissionService {
     if (causes.length > 0) {
       throw ApiError.invalid(ctx.type.group, ctx.type.kind, defaulted.metadata.name ?? '', causes);
     }
-    admitServerless(ctx.type, defaulted);
+    if (serverless) admitServerless(ctx.type, defaulted);
     return defaulted;
   }
 
@@ -108,8 +112,8 @@ export class AdmissionService {
 
   /**
    * Admission that reads other objects, on a new valid object (upstream's validating plugins):
-   * LimitRanger's bounds for pods and claims, then Pod Security. ResourceQuota comes last, with the
-   * write (quota-admission.ts).
+   * LimitRanger's bounds for pods and claims, Pod Security, then Skiff's serverless refusals (so a
+   * namespace's policy has the first word). ResourceQuota comes last, with the write (quota-admission.ts).
    */
   async validateCreate(ctx: ResourceContext, obj: KubeObject): Promise<PodSecurityOutcome> {
     if (isPod(ctx) || isClaim(ctx)) {
@@ -117,13 +121,15 @@ export class AdmissionService {
       const errs = isPod(ctx) ? podLimitRangeViolations(obj, ranges) : claimLimitRangeViolations(obj, ranges);
       if (errs.length > 0) throw ApiError.forbidden(subjectOf(ctx, obj.metadata.name), aggregateMessage(errs));
     }
-    return this.podSecurity(ctx, obj);
+    const security = await this.podSecurity(ctx, obj);
+    admitServerless(ctx.type, obj);
+    return security;
   }
 
   /**
    * Pod Security on an object that carries a pod spec (a pod, a workload's template); nothing for
-   * others. Updates are checked for workloads whose pod template changed; a pod's spec barely
-   * changes after create.
+   * others. Updates are checked for workloads whose pod template changed (a pod's spec barely
+   * changes after create), and for namespaces whose enforce level changed (existing pods).
    */
   async podSecurity(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): Promise<PodSecurityOutcome> {
     if (old && isNamespace(ctx)) {

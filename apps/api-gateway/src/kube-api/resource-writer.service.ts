@@ -82,7 +82,7 @@ export class ResourceWriterService {
     const strategy = this.strategies.for(ctx.type);
     const uid = newUid();
     const admitted = await this.admission.admitCreate(ctx, { ...incoming, metadata: { ...incoming.metadata, uid } });
-    let created: KubeObject = this.admission.admit(ctx, strategy.prepareForCreate(admitted));
+    let created: KubeObject = this.admission.admit(ctx, strategy.prepareForCreate(admitted), undefined, false);
     const security = await this.admission.validateCreate(ctx, created);
     warnings.push(...security.warnings);
     const auditAnnotations = security.auditAnnotations;

@@ -126,7 +126,17 @@ describe('ResourceQuota, LimitRange and Pod Security admission (kubectl)', () =>
       seccompProfile: { type: 'RuntimeDefault' },
     };
     expect((await create('restricted', pod('safe', {}, safe))).code).toBe(0);
-    const deployment = await k('restricted', 'create', 'deployment', 'web', '--image=busybox', '--', 'sleep', '3600');
+    const deployment = await cluster.kubectl([
+      'create',
+      'deployment',
+      'web',
+      '-n',
+      'restricted',
+      '--image=busybox',
+      '--',
+      'sleep',
+      '3600',
+    ]);
     expect(deployment.code).toBe(0);
     expect(deployment.stderr).toContain(
       'Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "busybox" must set securityContext.allowPrivilegeEscalation=false)',

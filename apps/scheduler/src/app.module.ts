@@ -13,6 +13,7 @@ import { ReplicationControllerReconciler } from './replication-controllers/repli
 import { PodPlacementReconciler } from './placement/pod-placement.reconciler';
 import { SandboxQueueService } from './placement/sandbox-queue.service';
 import { schedulerProviders } from './platform/scheduler.providers';
+import { ResourceQuotaReconciler } from './resource-quotas/resource-quota.reconciler';
 import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconciler';
 import { RootCaPublisherReconciler } from './service-accounts/root-ca-publisher.reconciler';
 import { ServiceAccountReconciler } from './service-accounts/service-account.reconciler';
@@ -49,6 +50,7 @@ export class SchedulerModule {
         DisruptionReconciler,
         RuntimeClassReconciler,
         HorizontalPodAutoscalerReconciler,
+        ResourceQuotaReconciler,
         // Each controller is a provider and listed in CONTROLLERS' inject.
         {
           provide: CONTROLLERS,
@@ -70,6 +72,7 @@ export class SchedulerModule {
             HorizontalPodAutoscalerReconciler,
             ServiceAccountReconciler,
             RootCaPublisherReconciler,
+            ResourceQuotaReconciler,
           ],
         },
         SchedulerControllerService,

@@ -12,3 +12,4 @@ export * from './quantity/quantity';
 export * from './cron/cron-schedule';
 export * from './patch';
 export * from './selectors';
+export * from './quota/resource-quota';

@@ -11,3 +11,4 @@ export * from './openapi';
 export * from './protobuf';
 export * from './apiextensions';
 export * from './conversion';
+export * from './admission';

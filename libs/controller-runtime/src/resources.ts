@@ -32,6 +32,7 @@ export const SECRETS = ref('', 'v1', 'secrets', 'Secret');
 export const NAMESPACES = ref('', 'v1', 'namespaces', 'Namespace', false);
 export const SERVICE_ACCOUNTS = ref('', 'v1', 'serviceaccounts', 'ServiceAccount');
 export const CONFIG_MAPS = ref('', 'v1', 'configmaps', 'ConfigMap');
+export const RESOURCE_QUOTAS = ref('', 'v1', 'resourcequotas', 'ResourceQuota');
 export const CUSTOM_RESOURCE_DEFINITIONS = ref(
   'apiextensions.k8s.io',
   'v1',

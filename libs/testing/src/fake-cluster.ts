@@ -3,7 +3,7 @@ import { ControllerContext, EventRecorder, InformerEventName, SharedInformers } 
 import { KubeApiError, KubeClient, ResourceRef } from '@skiff/kube-client';
 
 // An in-memory API server and informer caches for reconciler specs: writes reach the caches on sync().
-type Handler = (obj: KubeObject) => void;
+type Handler = (obj: KubeObject, old?: KubeObject) => void;
 const keyOf = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 // Not structuredClone: under Jest its objects come from another realm, which isDeepStrictEqual tells apart.
 const clone = <T>(o: T): T => (o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T));
@@ -69,7 +69,7 @@ export class FakeCluster {
         const old = cache.get(k);
         if (old?.metadata.resourceVersion === o.metadata.resourceVersion) continue;
         cache.set(k, clone(o));
-        (old ? on.update : on.add).forEach((h) => h(o));
+        (old ? on.update : on.add).forEach((h) => h(o, old));
       }
     }
   }
@@ -111,6 +111,19 @@ export class FakeCluster {
         if (table.has(keyOf(ns, obj.metadata.name!))) throw new KubeApiError(409, 'AlreadyExists', 'exists');
         this.writes.push(`create ${obj.metadata.name}`);
         this.put(ref, obj);
+        return clone(find(ns, obj.metadata.name!));
+      },
+      list: async (ns?: string) => ({
+        items: [...table.values()].filter((o) => ns === undefined || o.metadata.namespace === ns).map(clone),
+        metadata: { resourceVersion: String(this.rv) },
+      }),
+      // PUT: 409 when the object changed since it was read, as the API server.
+      updateStatus: async (ns: string | undefined, obj: KubeObject) => {
+        const current = find(ns, obj.metadata.name!);
+        if (current.metadata.resourceVersion !== obj.metadata.resourceVersion)
+          throw new KubeApiError(409, 'Conflict', 'the object has been modified');
+        this.writes.push(`updateStatus ${obj.metadata.name} ${JSON.stringify(obj.status)}`);
+        this.put(ref, { ...current, status: obj.status });
         return clone(find(ns, obj.metadata.name!));
       },
       patch: patch('patch'),

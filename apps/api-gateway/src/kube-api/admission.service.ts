@@ -1,20 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError, KubeObject } from '@skiff/api-machinery';
+import { isDeepStrictEqual } from 'node:util';
 import {
   admitServerless,
+  aggregateMessage,
   applyDefaults,
+  claimLimitRangeViolations,
   convertBuiltIn,
   findUnknownFields,
+  podLimitRangeViolations,
+  podSpecOf,
   ResourceRegistry,
   SchemaNode,
   validateObject,
   withCanonicalQuantities,
+  withLimitRangeDefaults,
   withoutUnknownFields,
 } from '@skiff/api-server';
 import { ServiceAccountAdmissionService } from '../auth/service-account-admission.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
-import { ResourceContext } from './resource-context';
+import { admitPodSecurity, namespaceLabelWarnings, PodSecurityOutcome, templateAt } from './pod-security-admission';
+import { ResourceContext, subjectOf } from './resource-context';
 import { checkClaimResize, withDefaultStorageClass } from './storage-admission';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -69,8 +76,11 @@ export class AdmissionService {
     return keepStatus ? { ...out, status: obj.status } : out;
   }
 
-  /** Decodes (see `decoded`), defaults, validates (422) and applies serverless admission (403). Returns the defaulted object. */
-  admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): KubeObject {
+  /**
+   * Decodes (see `decoded`), defaults, validates (422) and applies serverless admission (403) unless
+   * told not to (a create runs it after Pod Security, see `validateCreate`). Returns the defaulted object.
+   */
+  admit(ctx: ResourceContext, obj: KubeObject, old?: KubeObject, serverless = true): KubeObject {
     const storage = ctx.type.storageVersion;
     // A kind served in several versions has its rules written once, for the version it is stored in.
     if (storage) {
@@ -78,6 +88,7 @@ export class AdmissionService {
         { ...ctx, type: { ...ctx.type, version: storage, storageVersion: undefined } },
         convertBuiltIn(ctx.type, obj, storage),
         old && convertBuiltIn(ctx.type, old, storage),
+        serverless,
       );
       return convertBuiltIn(ctx.type, admitted, ctx.type.version);
     }
@@ -86,21 +97,63 @@ export class AdmissionService {
     if (causes.length > 0) {
       throw ApiError.invalid(ctx.type.group, ctx.type.kind, defaulted.metadata.name ?? '', causes);
     }
-    admitServerless(ctx.type, defaulted);
+    if (serverless) admitServerless(ctx.type, defaulted);
     return defaulted;
   }
 
   /**
-   * Admission that reads other objects, on a new object before defaults and validation (upstream's
-   * mutating plugins): DefaultStorageClass, ServiceAccount (and the token controller's filling of token Secrets).
+   * Admission that reads other objects, on a new object before validation (upstream's mutating
+   * plugins): DefaultStorageClass, ServiceAccount (and the token controller's filling of token Secrets), and
+   * LimitRanger's container defaults on the defaulted pod.
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
     if (isClaim(ctx)) return withDefaultStorageClass(obj, await this.storageClasses());
-    if (isCore(ctx, 'pods'))
-      return this.serviceAccounts.admitPod({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
-    if (isCore(ctx, 'secrets'))
-      return this.serviceAccounts.admitSecret({ ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } });
-    return obj;
+    const inNamespace = { ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } };
+    if (isCore(ctx, 'secrets')) return this.serviceAccounts.admitSecret(inNamespace);
+    if (!isPod(ctx)) return obj;
+    const pod = await this.serviceAccounts.admitPod(inNamespace);
+    const ranges = await this.limitRanges(ctx.namespace);
+    return ranges.length === 0 ? pod : withLimitRangeDefaults(applyDefaults(ctx.type, this.decoded(ctx, pod)), ranges);
+  }
+
+  /**
+   * Admission that reads other objects, on a new valid object (upstream's validating plugins):
+   * LimitRanger's bounds for pods and claims, Pod Security, then Skiff's serverless refusals (so a
+   * namespace's policy has the first word). ResourceQuota comes last, with the write (quota-admission.ts).
+   */
+  async validateCreate(ctx: ResourceContext, obj: KubeObject): Promise<PodSecurityOutcome> {
+    if (isPod(ctx) || isClaim(ctx)) {
+      const ranges = await this.limitRanges(ctx.namespace);
+      const errs = isPod(ctx) ? podLimitRangeViolations(obj, ranges) : claimLimitRangeViolations(obj, ranges);
+      if (errs.length > 0) throw ApiError.forbidden(subjectOf(ctx, obj.metadata.name), aggregateMessage(errs));
+    }
+    const security = await this.podSecurity(ctx, obj);
+    admitServerless(ctx.type, obj);
+    return security;
+  }
+
+  /**
+   * Pod Security on an object that carries a pod spec (a pod, a workload's template); nothing for
+   * others. Updates are checked for workloads whose pod template changed (a pod's spec barely
+   * changes after create), and for namespaces whose enforce level changed (existing pods).
+   */
+  async podSecurity(ctx: ResourceContext, obj: KubeObject, old?: KubeObject): Promise<PodSecurityOutcome> {
+    if (old && isNamespace(ctx)) {
+      const pods = async () =>
+        (await this.store.list({ group: '', resource: 'pods', namespace: obj.metadata.name })).items;
+      return { warnings: await namespaceLabelWarnings(obj, old, pods), auditAnnotations: {} };
+    }
+    const loc = ctx.info.subresource ? undefined : podSpecOf(ctx.type, obj);
+    const unchanged =
+      old &&
+      (!loc?.templatePath || isDeepStrictEqual(templateAt(old, loc.templatePath), templateAt(obj, loc.templatePath)));
+    if (!loc || unchanged) return { warnings: [], auditAnnotations: {} };
+    const ns = await this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ctx.namespace });
+    return ns ? admitPodSecurity(ctx, obj, ns) : { warnings: [], auditAnnotations: {} };
+  }
+
+  private async limitRanges(namespace: string): Promise<KubeObject[]> {
+    return (await this.store.list({ group: '', resource: 'limitranges', namespace })).items;
   }
 
   /**
@@ -137,6 +190,14 @@ export class AdmissionService {
 // The admission plugins see the objects themselves, not their subresources.
 function isCore(ctx: ResourceContext, resource: string): boolean {
   return ctx.type.group === '' && ctx.type.resource === resource && !ctx.info.subresource;
+}
+
+function isNamespace(ctx: ResourceContext): boolean {
+  return isCore(ctx, 'namespaces');
+}
+
+function isPod(ctx: ResourceContext): boolean {
+  return isCore(ctx, 'pods');
 }
 
 function isClaim(ctx: ResourceContext): boolean {

@@ -1,3 +1,4 @@
+import { addAuditAnnotations } from './audit-annotations';
 import { All, Controller, Logger, Req, Res } from '@nestjs/common';
 import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
@@ -39,7 +40,7 @@ export class KubeApiController {
           })
         : this.discover(req, url.pathname);
       longRunning = out.type !== 'json';
-      code = await this.write(res, out);
+      code = await this.write(req, res, out);
     } catch (err) {
       code = this.fail(res, err, req);
     } finally {
@@ -87,7 +88,7 @@ export class KubeApiController {
     return { type: 'json', code: 200, body };
   }
 
-  private async write(res: Response, out: KubeResponse): Promise<number> {
+  private async write(req: Request, res: Response, out: KubeResponse): Promise<number> {
     if (out.type === 'stream') {
       // Flushed as it comes: `kubectl logs -f` shows each line when the container writes it.
       res.writeHead(200, {
@@ -107,6 +108,7 @@ export class KubeApiController {
     }
     for (const w of out.warnings ?? []) res.append('Warning', `299 - ${JSON.stringify(w)}`);
     if (out.type === 'json') {
+      addAuditAnnotations(req, out.auditAnnotations);
       res
         .status(out.code)
         .type(out.contentType ?? 'application/json')

@@ -18,7 +18,7 @@ import { PodEvictionService } from './pod-eviction.service';
 import { RequestInfo } from './request-info';
 import { resolveResource, ResourceContext, subjectOf } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
-import { ResourceWriterService, WriteOptions } from './resource-writer.service';
+import { ResourceWriterService, WriteOptions, WriteOutcome } from './resource-writer.service';
 import { WatchService, WatchSink } from './watch.service';
 
 export interface KubeRequest {
@@ -32,7 +32,15 @@ export interface KubeRequest {
 }
 
 export type KubeResponse =
-  | { type: 'json'; code: number; body: unknown; contentType?: string; warnings?: string[] }
+  | {
+      type: 'json';
+      code: number;
+      body: unknown;
+      contentType?: string;
+      warnings?: string[];
+      /** Admission's notes for the request's audit event. */
+      auditAnnotations?: Record<string, string>;
+    }
   | { type: 'stream'; contentType: string; body: Readable }
   | { type: 'watch'; contentType: string; run: (sink: WatchSink) => Promise<void>; warnings?: string[] };
 
@@ -113,18 +121,18 @@ export class KubeApiService {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.user) };
         }
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return written(out);
       }
       case 'update': {
         const body = decodeObject(await readBody(req.body), req.headers['content-type'], requestKind(ctx));
         const out = await this.writer.update(ctx, info.name!, body, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return written(out);
       }
       case 'patch': {
         const contentType = mediaType(req.headers['content-type']);
         const patch = decodeBody(await readBody(req.body), contentType);
         const out = await this.writer.patch(ctx, info.name!, contentType, patch, this.writeOptions(req));
-        return { type: 'json', code: out.code, body: out.object, warnings: out.warnings };
+        return written(out);
       }
       case 'delete': {
         const raw = await readBody(req.body);
@@ -303,4 +311,14 @@ function managerFromUserAgent(ua: string | undefined): string {
 function includeObjectOf(query: URLSearchParams): 'None' | 'Metadata' | 'Object' {
   const v = query.get('includeObject');
   return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+function written(out: WriteOutcome): KubeResponse {
+  return {
+    type: 'json',
+    code: out.code,
+    body: out.object,
+    warnings: out.warnings,
+    auditAnnotations: out.auditAnnotations,
+  };
 }

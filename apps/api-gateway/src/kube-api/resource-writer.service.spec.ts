@@ -1,7 +1,7 @@
 import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
-import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
+import { ListResult, ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { serviceAccountServices } from '../auth/service-accounts.fixture';
 import { AdmissionService } from './admission.service';
 import { parseRequestInfo } from './request-info';
@@ -19,6 +19,12 @@ class InMemoryObjectStore {
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
     const o = this.objects.get(this.id(key));
     return o ? structuredClone(o) : undefined;
+  }
+
+  async list(q: { group: string; resource: string; namespace?: string }): Promise<ListResult> {
+    const prefix = `${q.group}/${q.resource}/${q.namespace === undefined ? '' : `${q.namespace}/`}`;
+    const items = [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([, o]) => structuredClone(o));
+    return { items, resourceVersion: this.rv, more: false };
   }
 
   async write(key: ObjectKey, decide: (current: KubeObject | undefined) => WriteDecision): Promise<WriteResult> {

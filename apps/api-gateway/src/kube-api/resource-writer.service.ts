@@ -18,6 +18,7 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { ObjectStoreRepository, WriteDecision, WriteResult } from '../storage/object-store.repository';
 import { AdmissionService, FieldValidation } from './admission.service';
+import { checkQuotaDryRun, quotaCharge } from './quota-admission';
 import { clone, generatedName, newUid, sameObject, specChanged, timestamp, withoutServerMeta } from './object-meta';
 import { fromStorage, keyOf, ResourceContext, subjectOf, toStorage } from './resource-context';
 import { fromScale, toScale } from './scale';
@@ -37,6 +38,8 @@ export interface WriteOutcome {
   code: 200 | 201;
   object: KubeObject;
   warnings: string[];
+  /** Admission's notes for the audit event (Pod Security's audit mode). */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** create, update and patch for every resource, including the status and scale subresources. */
@@ -79,7 +82,10 @@ export class ResourceWriterService {
     const strategy = this.strategies.for(ctx.type);
     const uid = newUid();
     const admitted = await this.admission.admitCreate(ctx, { ...incoming, metadata: { ...incoming.metadata, uid } });
-    let created: KubeObject = this.admission.admit(ctx, strategy.prepareForCreate(admitted));
+    let created: KubeObject = this.admission.admit(ctx, strategy.prepareForCreate(admitted), undefined, false);
+    const security = await this.admission.validateCreate(ctx, created);
+    warnings.push(...security.warnings);
+    const auditAnnotations = security.auditAnnotations;
     created.metadata = { ...created.metadata, uid, creationTimestamp: timestamp(now), generation: 1 };
     created = strategy.withInitialStatus(created);
     created = appliedFields
@@ -95,15 +101,21 @@ export class ResourceWriterService {
     if (opts.dryRun) {
       const existing = await this.store.get(keyOf(ctx, name));
       if (existing) throw ApiError.alreadyExists(subjectOf(ctx, name));
-      return { code: 201, object: await strategy.beforeCreate(created, true), warnings };
+      const quotas = await this.store.list({ group: '', resource: 'resourcequotas', namespace: ctx.namespace });
+      checkQuotaDryRun(ctx, quotas.items, toStorage(ctx, created), undefined, now);
+      return { code: 201, object: await strategy.beforeCreate(created, true), warnings, auditAnnotations };
     }
     const prepared = await strategy.beforeCreate(created, false);
     try {
-      const res = await this.store.write(keyOf(ctx, name), (current) => {
-        if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
-        return { op: 'create', object: toStorage(ctx, prepared) };
-      });
-      return { code: 201, object: fromStorage(ctx, res.object!), warnings };
+      const res = await this.store.write(
+        keyOf(ctx, name),
+        (current) => {
+          if (current) throw ApiError.alreadyExists(subjectOf(ctx, name));
+          return { op: 'create', object: toStorage(ctx, prepared) };
+        },
+        quotaCharge(ctx, false, () => this.clock.now()),
+      );
+      return { code: 201, object: fromStorage(ctx, res.object!), warnings, auditAnnotations };
     } catch (err) {
       await strategy.release(prepared);
       throw err;
@@ -180,7 +192,7 @@ export class ResourceWriterService {
       warnings = this.admission.checkFields(ctx, patched, opts.fieldValidation);
       return patched as KubeObject;
     });
-    return { ...outcome, warnings };
+    return { ...outcome, warnings: [...warnings, ...outcome.warnings] };
   }
 
   private async apply(ctx: ResourceContext, name: string, patch: unknown, opts: WriteOptions): Promise<WriteOutcome> {
@@ -202,7 +214,7 @@ export class ResourceWriterService {
         { ...opts, fieldValidation: 'Ignore' },
         managedFields,
       );
-      return { ...created, warnings };
+      return { ...created, warnings: [...warnings, ...created.warnings] };
     }
     return this.modify(ctx, name, opts, warnings, (current) => this.serverSideApply(ctx, current, applied, opts), true);
   }
@@ -270,7 +282,11 @@ export class ResourceWriterService {
     const attempt = async (): Promise<WriteResult> =>
       opts.dryRun
         ? { ...decide(await this.store.get(keyOf(ctx, name))), op: 'none' }
-        : this.store.write(keyOf(ctx, name), decide);
+        : this.store.write(
+            keyOf(ctx, name),
+            decide,
+            quotaCharge(ctx, true, () => this.clock.now()),
+          );
     let res: WriteResult;
     try {
       res = await attempt();
@@ -286,7 +302,14 @@ export class ResourceWriterService {
     }
     if (res.op === 'update') await strategy.afterUpdate(fromStorage(ctx, res.object!), before!);
     if (res.op === 'delete') await strategy.release(before!);
-    return { code: 200, object: present(ctx, res.object!), warnings };
+    const object = present(ctx, res.object!);
+    const security = res.op === 'update' ? await this.admission.podSecurity(ctx, object, before) : undefined;
+    return {
+      code: 200,
+      object,
+      warnings: [...warnings, ...(security?.warnings ?? [])],
+      auditAnnotations: security?.auditAnnotations,
+    };
   }
 
   /** `requested` with the metadata the server owns taken from `current`. */

@@ -38,9 +38,25 @@ export interface ListResult {
 export const CHANGES_CHANNEL = 'skiff_changes';
 const MAX_BATCH = 200;
 
+/** Reads inside a write's transaction: rows are locked until commit. */
+export interface LockedReader {
+  list(group: string, resource: string, namespace: string): Promise<KubeObject[]>;
+}
+
+/**
+ * Admission decided in the write's own transaction (ResourceQuota): given the stored object and
+ * the one it replaces, returns other objects to update with it, or throws to refuse the write.
+ */
+export type CoWrite = (
+  tx: LockedReader,
+  object: KubeObject,
+  current: KubeObject | undefined,
+) => Promise<{ key: ObjectKey; object: KubeObject }[]>;
+
 interface PendingWrite {
   key: ObjectKey;
   decide: (current: KubeObject | undefined) => WriteDecision;
+  coWrite?: CoWrite;
   resolve: (r: WriteResult) => void;
   reject: (err: unknown) => void;
 }
@@ -121,9 +137,13 @@ export class ObjectStoreRepository {
    * and one flush to disk, which is what lets commit order equal resourceVersion order without
    * paying one serialised fsync per write.
    */
-  write(key: ObjectKey, decide: (current: KubeObject | undefined) => WriteDecision): Promise<WriteResult> {
+  write(
+    key: ObjectKey,
+    decide: (current: KubeObject | undefined) => WriteDecision,
+    coWrite?: CoWrite,
+  ): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ key, decide, resolve, reject });
+      this.pending.push({ key, decide, coWrite, resolve, reject });
       if (!this.committing) void this.commitPending();
     });
   }
@@ -157,8 +177,12 @@ export class ObjectStoreRepository {
         );
         const current = rows[0]?.body;
         let decision: WriteDecision;
+        let also: { key: ObjectKey; object: KubeObject; current: KubeObject }[] = [];
         try {
           decision = w.decide(current);
+          // Decided before anything of this write is applied: a refusal leaves nothing half-written.
+          if (w.coWrite && (decision.op === 'create' || decision.op === 'update'))
+            also = await this.coWritten(qr, w.coWrite, decision.object, current);
         } catch (err) {
           outcomes.push(err instanceof Error ? err : new Error(String(err)));
           continue;
@@ -171,6 +195,10 @@ export class ObjectStoreRepository {
         const stored = withResourceVersion(decision.object, rv);
         await this.apply(qr, w.key, decision.op, stored, rv, current);
         outcomes.push({ op: decision.op, object: stored });
+        for (const a of also) {
+          rv += 1;
+          await this.apply(qr, a.key, 'update', withResourceVersion(a.object, rv), rv, a.current);
+        }
       }
       if (rv > first) {
         await qr.query(
@@ -190,6 +218,31 @@ export class ObjectStoreRepository {
       const out = outcomes[i];
       if (out instanceof Error) w.reject(out);
       else w.resolve(out);
+    });
+  }
+
+  private async coWritten(
+    qr: QueryRunner,
+    coWrite: CoWrite,
+    object: KubeObject,
+    current: KubeObject | undefined,
+  ): Promise<{ key: ObjectKey; object: KubeObject; current: KubeObject }[]> {
+    const locked = new Map<string, KubeObject>();
+    const tx: LockedReader = {
+      list: async (group, resource, namespace) => {
+        const rows: { name: string; body: KubeObject }[] = await qr.query(
+          'SELECT name, body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 ORDER BY name FOR UPDATE',
+          [group, resource, namespace],
+        );
+        for (const r of rows) locked.set(`${group}/${resource}/${namespace}/${r.name}`, r.body);
+        return rows.map((r) => r.body);
+      },
+    };
+    const updates = await coWrite(tx, object, current);
+    return updates.map((u) => {
+      const was = locked.get(`${u.key.group}/${u.key.resource}/${u.key.namespace}/${u.key.name}`);
+      if (!was) throw new Error(`a co-write may only update an object it read: ${u.key.resource}/${u.key.name}`);
+      return { ...u, current: was };
     });
   }
 

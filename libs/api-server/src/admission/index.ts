@@ -1,0 +1,2 @@
+export * from './limit-ranger';
+export * from './pod-security';

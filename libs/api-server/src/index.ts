@@ -11,3 +11,5 @@ export * from './openapi';
 export * from './protobuf';
 export * from './apiextensions';
 export * from './conversion';
+export * from './encryption';
+export * from './audit';

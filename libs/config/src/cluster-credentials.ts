@@ -8,6 +8,8 @@ export interface ClusterCredentials {
   certFile: string;
   keyFile: string;
   tokenFile: string;
+  /** The EncryptionConfiguration (key file) for Secrets at rest. */
+  encryptionConfigFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -26,6 +28,7 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
     certFile: path.join(pki, 'apiserver.crt'),
     keyFile: path.join(pki, 'apiserver.key'),
     tokenFile: path.join(stateDir, 'admin.token'),
+    encryptionConfigFile: path.join(stateDir, ENCRYPTION_CONFIG_FILE),
   };
   if (!existsSync(creds.caFile)) {
     openssl(
@@ -111,7 +114,32 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   }
+  if (!existsSync(creds.encryptionConfigFile)) writeEncryptionConfig(creds.encryptionConfigFile);
   return creds;
+}
+
+export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+
+// Secrets encrypted with a fresh 256-bit key; `identity` second, so Secrets stored before encryption still read.
+function writeEncryptionConfig(file: string): void {
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: apiserver.config.k8s.io/v1',
+      'kind: EncryptionConfiguration',
+      'resources:',
+      '  - resources: [secrets]',
+      '    providers:',
+      '      - aesgcm:',
+      '          keys:',
+      '            - name: key1',
+      `              secret: ${key}`,
+      '      - identity: {}',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
 }
 
 /** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */

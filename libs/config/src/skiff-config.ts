@@ -83,7 +83,9 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     identity: env.string('SKIFF_API_IDENTITY', `api-gateway-${process.pid}`),
     advertiseAddress,
     serviceCidr: ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28),
-    encryptionConfigFile: path.resolve(env.string('SKIFF_ENCRYPTION_CONFIG', path.join(stateDir, 'encryption-config.yaml'))),
+    encryptionConfigFile: path.resolve(
+      env.string('SKIFF_ENCRYPTION_CONFIG', path.join(stateDir, 'encryption-config.yaml')),
+    ),
     audit: {
       path: auditPathOf(env.string('SKIFF_AUDIT_LOG_PATH', path.join(stateDir, 'audit', 'audit.log'))),
       policyFile: env.optional('SKIFF_AUDIT_POLICY_FILE'),

@@ -64,9 +64,7 @@ describe(AuditLogWriter.name, () => {
     await writer.close();
     // The first event is on its way to the disk at once; five wait; the other 44 are dropped.
     expect(ids('audit.log')).toEqual(['id-0', 'id-1', 'id-2', 'id-3', 'id-4', 'id-5']);
-    expect(warn).toHaveBeenCalledWith(
-      '44 audit events dropped: the audit log could not keep up (5 events buffered)',
-    );
+    expect(warn).toHaveBeenCalledWith('44 audit events dropped: the audit log could not keep up (5 events buffered)');
     warn.mockRestore();
   });
 

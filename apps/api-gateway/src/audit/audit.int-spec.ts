@@ -107,7 +107,10 @@ describe('audit log', () => {
 
   it('keeps levels per rule: Request for Secrets, Metadata for the rest, None for probes; failures with their Status', async () => {
     await kubectl('create', 'secret', 'generic', 'audited-secret', '--from-literal=k=v');
-    const secret = await find('the secret create', (e) => e.verb === 'create' && e.objectRef?.name === 'audited-secret');
+    const secret = await find(
+      'the secret create',
+      (e) => e.verb === 'create' && e.objectRef?.name === 'audited-secret',
+    );
     expect(secret.level).toBe('Request');
     expect(secret.requestObject).toMatchObject({ kind: 'Secret' });
     expect(secret).not.toHaveProperty('responseObject');

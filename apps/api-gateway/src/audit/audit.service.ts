@@ -93,7 +93,9 @@ export class AuditService implements OnApplicationShutdown {
     res.once('close', () => {
       started();
       const type = res.getHeader('content-type');
-      audit.complete(chunks.length > 0 ? decoded(Buffer.concat(chunks), typeof type === 'string' ? type : '') : undefined);
+      audit.complete(
+        chunks.length > 0 ? decoded(Buffer.concat(chunks), typeof type === 'string' ? type : '') : undefined,
+      );
     });
   }
 

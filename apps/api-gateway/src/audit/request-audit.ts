@@ -13,9 +13,19 @@ export function requestBody(req: IncomingMessage): Buffer | undefined {
   return bodies.get(req);
 }
 
-/** An unexpected error ended the request: its audit event is stage Panic, as a recovered panic is upstream. */
-export function recordPanic(req: IncomingMessage, message: string): void {
-  panics.set(req, message);
+/**
+ * An error reached the edge unhandled: a programming fault (TypeError and its kin) makes the request's audit event
+ * stage Panic, as a recovered panic is upstream; other failures (a database gone) stay ResponseComplete with their 500.
+ */
+export function recordUnhandledError(req: IncomingMessage, err: unknown): void {
+  const fault =
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    err instanceof EvalError ||
+    err instanceof URIError;
+  if (fault) panics.set(req, err.message);
 }
 
 export function requestPanic(req: IncomingMessage): string | undefined {

@@ -63,9 +63,12 @@ export class WatchService implements BeforeApplicationShutdown {
     const emit = (e: WatchEvent, line?: string): void => (ready ? sink.send(e, line) : void pending.push([e, line]));
     // A change this server cannot read (encryption key missing or wrong) ends the watch with an ERROR, as etcd3's watcher.
     let fail!: () => void;
+    let broken = false;
     const failed = new Promise<void>((resolve) => (fail = resolve));
     const onChange = (c: CachedChange): void => {
+      if (broken) return;
       if (c.error) {
+        broken = true;
         emit({ type: 'ERROR', object: c.error.toStatus() as unknown as KubeObject });
         fail();
         return;

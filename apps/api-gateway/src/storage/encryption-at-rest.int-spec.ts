@@ -78,9 +78,9 @@ describe('Secrets encrypted at rest', () => {
 
   it('reads back through kubectl with selectors, lists and watches as before', async () => {
     expect(await password_of('db')).toBe(password);
-    expect(Buffer.from(await kubectl('get', 'secret', 'api', '-o', 'jsonpath={.data.token}'), 'base64').toString()).toBe(
-      token,
-    );
+    expect(
+      Buffer.from(await kubectl('get', 'secret', 'api', '-o', 'jsonpath={.data.token}'), 'base64').toString(),
+    ).toBe(token);
     expect((await kubectl('get', 'secrets', '-l', 'app=db', '-o', 'name')).trim()).toBe('secret/db');
     expect((await kubectl('get', 'secrets', '--field-selector', 'type=example.com/token', '-o', 'name')).trim()).toBe(
       'secret/api',
@@ -110,7 +110,13 @@ describe('Secrets encrypted at rest', () => {
     const original = readFileSync(configFile, 'utf8');
     const key1 = /secret: (\S+)/.exec(original)![1];
     const key2 = randomBytes(32).toString('base64');
-    writeFileSync(configFile, rotated([['key2', key2], ['key1', key1]]));
+    writeFileSync(
+      configFile,
+      rotated([
+        ['key2', key2],
+        ['key1', key1],
+      ]),
+    );
     await cluster.stack.restartApiServer();
 
     expect(await rawRow('db')).toMatch(/^"k8s:enc:aesgcm:v1:key1:/);

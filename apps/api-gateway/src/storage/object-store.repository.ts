@@ -171,7 +171,7 @@ export class ObjectStoreRepository {
           decision = w.decide(current);
           // As kube-apiserver: an unchanged update still rewrites a value stored by an older key or provider, which is
           // how `kubectl replace` (and scripts/encrypt-secrets.ts) re-encrypts everything under the current key.
-          if (decision.op === 'none' && read?.stale && decision.object) decision = { op: 'update', object: decision.object };
+          if (decision.op === 'none' && read?.stale && current) decision = { op: 'update', object: current };
         } catch (err) {
           outcomes.push(err instanceof Error ? err : new Error(String(err)));
           continue;

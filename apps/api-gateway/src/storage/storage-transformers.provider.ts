@@ -19,7 +19,8 @@ export function storageTransformersProvider(config: ApiGatewayConfig): Provider 
   try {
     return { provide: StorageTransformers, useValue: new StorageTransformers(parseEncryptionConfiguration(text)) };
   } catch (err) {
-    if (err instanceof EncryptionConfigError) throw new ConfigError('SKIFF_ENCRYPTION_CONFIG', `${file}: ${err.message}`);
+    if (err instanceof EncryptionConfigError)
+      throw new ConfigError('SKIFF_ENCRYPTION_CONFIG', `${file}: ${err.message}`);
     throw err;
   }
 }

@@ -122,15 +122,15 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
 
   // Like kube-apiserver's watch cache, this one holds objects decrypted; the stream and Postgres hold them as stored.
   private read(e: ChangeEvent<StoredBody>): CachedChange {
-    const key = { group: e.group, resource: e.resource, namespace: e.namespace, name: e.name };
+    const { rv, type, group, resource, namespace, name } = e;
+    const key = { group, resource, namespace, name };
     try {
       const object = readStoredBody(this.transformers, key, e.object).object;
       const prev = e.prev === undefined ? undefined : readStoredBody(this.transformers, key, e.prev).object;
-      return { ...e, object, ...(prev ? { prev } : {}) };
+      return { rv, type, group, resource, namespace, name, object, ...(prev ? { prev } : {}) };
     } catch (err) {
       const error = ApiError.from(err);
       this.log.error(error.message);
-      const { rv, type, group, resource, namespace, name } = e;
       return { rv, type, group, resource, namespace, name, object: { metadata: { name, namespace } }, error };
     }
   }

@@ -82,13 +82,13 @@ export function auditEvent(record: AuditRecord, stage: AuditStage, at: Date): Au
     ...(withObjects && record.level === 'RequestResponse' && record.responseObject !== undefined
       ? { responseObject: objectOf(record.responseObject) }
       : {}),
-    requestReceivedTimestamp: microTime(record.receivedAt),
-    stageTimestamp: microTime(stage === 'RequestReceived' ? record.receivedAt : at),
+    requestReceivedTimestamp: formatMicroTime(record.receivedAt),
+    stageTimestamp: formatMicroTime(stage === 'RequestReceived' ? record.receivedAt : at),
   };
 }
 
 /** metav1.MicroTime as it is serialised: RFC 3339 with six fractional digits, UTC. */
-export function microTime(d: Date): string {
+export function formatMicroTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 

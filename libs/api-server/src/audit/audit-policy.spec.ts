@@ -1,4 +1,4 @@
-import { auditEvent, AuditRecord, microTime } from './audit-event';
+import { auditEvent, AuditRecord, formatMicroTime } from './audit-event';
 import {
   AuditAttributes,
   AuditPolicyError,
@@ -51,9 +51,9 @@ describe(evaluateAuditPolicy.name, () => {
       omitStages: ['RequestReceived', 'ResponseStarted'],
       omitManagedFields: false,
     });
-    expect(evaluateAuditPolicy(POLICY, { ...get('secrets'), user: { username: 'system:kube-proxy', groups: [] } }).level).toBe(
-      'None',
-    );
+    expect(
+      evaluateAuditPolicy(POLICY, { ...get('secrets'), user: { username: 'system:kube-proxy', groups: [] } }).level,
+    ).toBe('None');
     expect(evaluateAuditPolicy(POLICY, get('secrets')).level).toBe('Metadata');
   });
 
@@ -103,7 +103,10 @@ describe(parseAuditPolicy.name, () => {
   it('refuses invalid policies as kube-apiserver validation does', () => {
     const bad: [string, string][] = [
       ['apiVersion: v1\nkind: Policy\nrules: []', 'expected apiVersion audit.k8s.io/v1'],
-      ['apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Loud}]', 'rules[0].level: Unsupported value: "Loud"'],
+      [
+        'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Loud}]',
+        'rules[0].level: Unsupported value: "Loud"',
+      ],
       [
         'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: None, omitStages: [Later]}]',
         'rules[0].omitStages: Unsupported value: "Later"',
@@ -112,7 +115,10 @@ describe(parseAuditPolicy.name, () => {
         'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: None, namespaces: [a], nonResourceURLs: [/x]}]',
         'rules cannot apply to both regular resources and non-resource URLs',
       ],
-      ['apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: None, verbs: get}]', 'rules[0].verbs: must be a list'],
+      [
+        'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: None, verbs: get}]',
+        'rules[0].verbs: must be a list',
+      ],
     ];
     for (const [text, message] of bad) {
       expect(() => parseAuditPolicy(text)).toThrow(AuditPolicyError);
@@ -168,7 +174,7 @@ describe(auditEvent.name, () => {
       stageTimestamp: '2026-12-03T21:44:50.456000Z',
     });
     expect(e.responseObject).toEqual({ kind: 'ConfigMap', metadata: { name: 'cm' } });
-    expect(microTime(at)).toBe('2026-12-03T21:44:50.456000Z');
+    expect(formatMicroTime(at)).toBe('2026-12-03T21:44:50.456000Z');
   });
 
   it('carries objects only by level and only once the response is complete', () => {

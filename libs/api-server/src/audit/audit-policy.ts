@@ -133,13 +133,17 @@ export function parseAuditPolicy(text: string): AuditPolicy {
   return {
     rules,
     ...(root.omitStages !== undefined ? { omitStages: stagesOf(root.omitStages, 'omitStages') } : {}),
-    ...(root.omitManagedFields !== undefined ? { omitManagedFields: bool(root.omitManagedFields, 'omitManagedFields') } : {}),
+    ...(root.omitManagedFields !== undefined
+      ? { omitManagedFields: bool(root.omitManagedFields, 'omitManagedFields') }
+      : {}),
   };
 }
 
 function ruleOf(r: Record<string, unknown>, at: string): AuditPolicyRule {
   if (!LEVELS.includes(r.level as AuditLevel))
-    throw new AuditPolicyError(`${at}.level: Unsupported value: "${String(r.level)}": supported values: "${LEVELS.join('", "')}"`);
+    throw new AuditPolicyError(
+      `${at}.level: Unsupported value: "${String(r.level)}": supported values: "${LEVELS.join('", "')}"`,
+    );
   const rule: AuditPolicyRule = { level: r.level as AuditLevel };
   for (const field of ['users', 'userGroups', 'verbs', 'namespaces', 'nonResourceURLs'] as const) {
     if (r[field] !== undefined) rule[field] = strings(r[field], `${at}.${field}`);
@@ -151,11 +155,15 @@ function ruleOf(r: Record<string, unknown>, at: string): AuditPolicyRule {
       return {
         ...(gr.group !== undefined ? { group: strings([gr.group], `${where}.group`)[0] } : {}),
         ...(gr.resources !== undefined ? { resources: strings(gr.resources, `${where}.resources`) } : {}),
-        ...(gr.resourceNames !== undefined ? { resourceNames: strings(gr.resourceNames, `${where}.resourceNames`) } : {}),
+        ...(gr.resourceNames !== undefined
+          ? { resourceNames: strings(gr.resourceNames, `${where}.resourceNames`) }
+          : {}),
       };
     });
   if ((rule.resources?.length || rule.namespaces?.length) && rule.nonResourceURLs?.length)
-    throw new AuditPolicyError(`${at}.nonResourceURLs: Invalid value: rules cannot apply to both regular resources and non-resource URLs`);
+    throw new AuditPolicyError(
+      `${at}.nonResourceURLs: Invalid value: rules cannot apply to both regular resources and non-resource URLs`,
+    );
   if (r.omitStages !== undefined) rule.omitStages = stagesOf(r.omitStages, `${at}.omitStages`);
   if (r.omitManagedFields !== undefined) rule.omitManagedFields = bool(r.omitManagedFields, `${at}.omitManagedFields`);
   return rule;

@@ -89,7 +89,8 @@ function providerOf(p: Record<string, unknown>, where: string): EncryptionProvid
 }
 
 function asRecord(v: unknown, where: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new EncryptionConfigError(`${where}: must be an object`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new EncryptionConfigError(`${where}: must be an object`);
   return v as Record<string, unknown>;
 }
 

@@ -53,7 +53,7 @@ describe(StorageTransformers.name, () => {
     const all = transformers(config(aesgcm(['key1', KEY1])));
     expect(all.for('', 'configmaps').toStorage(SECRET, AT)).toBe(SECRET);
     expect(typeof all.for('apps', 'deployments').toStorage(SECRET, AT)).toBe('string');
-    expect(all.for('batch', 'jobs').encrypts).toBe(false);
+    expect(all.for('batch', 'jobs').toStorage(SECRET, AT)).toBe(SECRET);
   });
 
   it('rotates: a new first key writes, the old one still reads and marks the value stale', () => {
@@ -78,13 +78,19 @@ describe(StorageTransformers.name, () => {
   });
 
   it('refuses a value whose key is gone, or whose key has the right name but the wrong secret', () => {
-    const stored = transformers(config(aesgcm(['key1', KEY1]))).for('', 'secrets').toStorage(SECRET, AT);
-    expect(() => transformers(config(aesgcm(['key2', KEY2]))).for('', 'secrets').fromStorage(stored, AT)).toThrow(
-      'no matching prefix found',
-    );
-    expect(() => transformers(config(aesgcm(['key1', KEY2]))).for('', 'secrets').fromStorage(stored, AT)).toThrow(
-      'cipher: message authentication failed',
-    );
+    const stored = transformers(config(aesgcm(['key1', KEY1])))
+      .for('', 'secrets')
+      .toStorage(SECRET, AT);
+    expect(() =>
+      transformers(config(aesgcm(['key2', KEY2])))
+        .for('', 'secrets')
+        .fromStorage(stored, AT),
+    ).toThrow('no matching prefix found');
+    expect(() =>
+      transformers(config(aesgcm(['key1', KEY2])))
+        .for('', 'secrets')
+        .fromStorage(stored, AT),
+    ).toThrow('cipher: message authentication failed');
   });
 
   it('detects tampering: a flipped bit, a truncated value, or a value moved onto another object', () => {

@@ -41,11 +41,6 @@ export class StorageTransformer {
     private readonly random: (n: number) => Buffer = randomBytes,
   ) {}
 
-  /** True when values are written encrypted. */
-  get encrypts(): boolean {
-    return this.providers[0].type === 'aesgcm';
-  }
-
   toStorage(object: Record<string, unknown>, key: StorageKey): StoredBody {
     const writer = this.providers[0];
     if (writer.type === 'identity') return object;
@@ -69,7 +64,8 @@ export class StorageTransformer {
       if (j < 0) continue;
       const kek = provider.keys[j];
       const payload = Buffer.from(stored.slice(prefixOf(kek).length), 'base64');
-      if (payload.length < WRAPPED_DEK + NONCE + TAG) throw new StorageTransformError('the encrypted value is truncated');
+      if (payload.length < WRAPPED_DEK + NONCE + TAG)
+        throw new StorageTransformError('the encrypted value is truncated');
       const aad = Buffer.from(storagePath(key));
       const dek = open(kek.secret, payload.subarray(0, WRAPPED_DEK), aad);
       const plain = open(dek, payload.subarray(WRAPPED_DEK), aad);
@@ -87,7 +83,10 @@ export class StorageTransformers {
 
   constructor(rules: EncryptionRule[], random: (n: number) => Buffer = randomBytes) {
     this.identity = new StorageTransformer([{ type: 'identity' }], random);
-    this.built = rules.map((r) => ({ resources: r.resources, transformer: new StorageTransformer(r.providers, random) }));
+    this.built = rules.map((r) => ({
+      resources: r.resources,
+      transformer: new StorageTransformer(r.providers, random),
+    }));
   }
 
   for(group: string, resource: string): StorageTransformer {

@@ -81,16 +81,19 @@ describe('audit log', () => {
     expect(create.requestReceivedTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     const got = await find('the get', onIt('get'));
     expect(got.responseStatus?.code).toBe(200);
-    expect(got.responseObject).toMatchObject({ data: { colour: 'blue' } });
+    // What was answered: kubectl asks for a Table.
+    expect(got.responseObject).toMatchObject({ kind: 'Table', rows: [{ cells: ['audited', 1, expect.any(String)] }] });
     const deleted = await find('the delete', onIt('delete'));
     expect(deleted.responseStatus?.code).toBe(200);
-    // RequestReceived is omitted by the policy; each request is one ResponseComplete event.
+    // RequestReceived is omitted by the policy; each request is one ResponseComplete event. (kubectl delete then
+    // waits for the object to be gone: its GETs answer 404.)
     const own = events().filter((e) => e.objectRef?.name === 'audited' && ['create', 'get', 'delete'].includes(e.verb));
-    expect(own.map((e) => `${e.verb} ${e.stage}`)).toEqual([
+    expect(own.slice(0, 3).map((e) => `${e.verb} ${e.stage}`)).toEqual([
       'create ResponseComplete',
       'get ResponseComplete',
       'delete ResponseComplete',
     ]);
+    for (const wait of own.slice(3)) expect(`${wait.verb} ${wait.responseStatus?.code}`).toBe('get 404');
   });
 
   it('logs a watch at ResponseStarted and ResponseComplete under one auditID, without response bodies', async () => {

@@ -122,24 +122,25 @@ export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
 
 // Secrets encrypted with a fresh 256-bit key; `identity` second, so Secrets stored before encryption still read.
 function writeEncryptionConfig(file: string): void {
-  const key = randomBytes(32).toString('base64');
-  writeFileSync(
-    file,
-    [
-      'apiVersion: apiserver.config.k8s.io/v1',
-      'kind: EncryptionConfiguration',
-      'resources:',
-      '  - resources: [secrets]',
-      '    providers:',
-      '      - aesgcm:',
-      '          keys:',
-      '            - name: key1',
-      `              secret: ${key}`,
-      '      - identity: {}',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  writeFileSync(file, encryptionConfigYaml([{ name: 'key1', secret: randomBytes(32).toString('base64') }]), {
+    mode: 0o600,
+  });
+}
+
+/** An EncryptionConfiguration for Secrets: aesgcm with `keys` (the first encrypts), then identity. */
+export function encryptionConfigYaml(keys: { name: string; secret: string }[]): string {
+  return [
+    'apiVersion: apiserver.config.k8s.io/v1',
+    'kind: EncryptionConfiguration',
+    'resources:',
+    '  - resources: [secrets]',
+    '    providers:',
+    '      - aesgcm:',
+    '          keys:',
+    ...keys.flatMap((k) => [`            - name: ${k.name}`, `              secret: ${k.secret}`]),
+    '      - identity: {}',
+    '',
+  ].join('\n');
 }
 
 /** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */

@@ -1,8 +1,7 @@
 import { Provider } from '@nestjs/common';
-import { errorMessage } from '@skiff/api-machinery';
-import { AuditPolicy, AuditPolicyError, DEFAULT_AUDIT_POLICY, parseAuditPolicy } from '@skiff/api-server';
-import { ApiGatewayConfig, ConfigError } from '@skiff/config';
-import { readFileSync } from 'node:fs';
+import { AuditPolicyError, DEFAULT_AUDIT_POLICY, parseAuditPolicy } from '@skiff/api-server';
+import { ApiGatewayConfig } from '@skiff/config';
+import { readConfigFile } from '../platform/config-file';
 import { AuditLogWriter } from './audit-log.writer';
 import { AUDIT_BACKEND, AuditBackend } from './audit.service';
 
@@ -13,7 +12,9 @@ const MAX_BUFFERED_EVENTS = 10_000;
 export function auditBackendProvider(config: ApiGatewayConfig): Provider {
   const { audit } = config;
   const backend: AuditBackend = {
-    policy: audit.policyFile ? readPolicy(audit.policyFile) : DEFAULT_AUDIT_POLICY,
+    policy: audit.policyFile
+      ? readConfigFile('SKIFF_AUDIT_POLICY_FILE', audit.policyFile, parseAuditPolicy, AuditPolicyError)
+      : DEFAULT_AUDIT_POLICY,
     ...(audit.path
       ? {
           writer: new AuditLogWriter({
@@ -26,19 +27,4 @@ export function auditBackendProvider(config: ApiGatewayConfig): Provider {
       : {}),
   };
   return { provide: AUDIT_BACKEND, useValue: backend };
-}
-
-function readPolicy(file: string): AuditPolicy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('SKIFF_AUDIT_POLICY_FILE', `cannot read ${file}: ${errorMessage(err)}`);
-  }
-  try {
-    return parseAuditPolicy(text);
-  } catch (err) {
-    if (err instanceof AuditPolicyError) throw new ConfigError('SKIFF_AUDIT_POLICY_FILE', `${file}: ${err.message}`);
-    throw err;
-  }
 }

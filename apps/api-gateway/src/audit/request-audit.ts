@@ -1,3 +1,4 @@
+import { isProgrammingFault } from '@skiff/api-machinery';
 import type { IncomingMessage } from 'node:http';
 
 // What the request's handlers learn that the audit needs: the body as read, and a failure the handler did not expect.
@@ -18,14 +19,7 @@ export function requestBody(req: IncomingMessage): Buffer | undefined {
  * stage Panic, as a recovered panic is upstream; other failures (a database gone) stay ResponseComplete with their 500.
  */
 export function recordUnhandledError(req: IncomingMessage, err: unknown): void {
-  const fault =
-    err instanceof TypeError ||
-    err instanceof RangeError ||
-    err instanceof ReferenceError ||
-    err instanceof SyntaxError ||
-    err instanceof EvalError ||
-    err instanceof URIError;
-  if (fault) panics.set(req, err.message);
+  if (isProgrammingFault(err)) panics.set(req, err.message);
 }
 
 export function requestPanic(req: IncomingMessage): string | undefined {

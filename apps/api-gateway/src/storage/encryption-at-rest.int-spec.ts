@@ -1,3 +1,4 @@
+import { encryptionConfigYaml } from '@skiff/config';
 import { apiRequest, eventually, openWatch, runCommand, startTestCluster, TestCluster } from '@skiff/testing';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -155,18 +156,7 @@ describe('Secrets encrypted at rest', () => {
   }, 180_000);
 
   function rotated(keys: [string, string][]): string {
-    return [
-      'apiVersion: apiserver.config.k8s.io/v1',
-      'kind: EncryptionConfiguration',
-      'resources:',
-      '  - resources: [secrets]',
-      '    providers:',
-      '      - aesgcm:',
-      '          keys:',
-      ...keys.flatMap(([name, secret]) => [`            - name: ${name}`, `              secret: ${secret}`]),
-      '      - identity: {}',
-      '',
-    ].join('\n');
+    return encryptionConfigYaml(keys.map(([name, secret]) => ({ name, secret })));
   }
 
   async function reencrypt(): Promise<string> {

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { configDocument, listAt, recordAt } from '../config-document';
 
 export type AuditLevel = 'None' | 'Metadata' | 'Request' | 'RequestResponse';
 export type AuditStage = 'RequestReceived' | 'ResponseStarted' | 'ResponseComplete' | 'Panic';
@@ -120,16 +120,10 @@ function pathMatches(spec: string, path: string): boolean {
 
 /** Reads an audit.k8s.io/v1 (or v1beta1) Policy from YAML or JSON, checked as kube-apiserver's validation checks it. */
 export function parseAuditPolicy(text: string): AuditPolicy {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new AuditPolicyError(`not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const root = record(doc, 'the file');
-  if (root.kind !== 'Policy' || (root.apiVersion !== 'audit.k8s.io/v1' && root.apiVersion !== 'audit.k8s.io/v1beta1'))
-    throw new AuditPolicyError('expected apiVersion audit.k8s.io/v1, kind Policy');
-  const rules = list(root.rules, 'rules').map((r, i) => ruleOf(record(r, `rules[${i}]`), `rules[${i}]`));
+  const root = configDocument(text, ['audit.k8s.io/v1', 'audit.k8s.io/v1beta1'], 'Policy', problem);
+  const rules = listAt(root.rules, 'rules', problem).map((r, i) =>
+    ruleOf(recordAt(r, `rules[${i}]`, problem), `rules[${i}]`),
+  );
   return {
     rules,
     ...(root.omitStages !== undefined ? { omitStages: stagesOf(root.omitStages, 'omitStages') } : {}),
@@ -149,8 +143,8 @@ function ruleOf(r: Record<string, unknown>, at: string): AuditPolicyRule {
     if (r[field] !== undefined) rule[field] = strings(r[field], `${at}.${field}`);
   }
   if (r.resources !== undefined)
-    rule.resources = list(r.resources, `${at}.resources`).map((g, j) => {
-      const gr = record(g, `${at}.resources[${j}]`);
+    rule.resources = listAt(r.resources, `${at}.resources`, problem).map((g, j) => {
+      const gr = recordAt(g, `${at}.resources[${j}]`, problem);
       const where = `${at}.resources[${j}]`;
       return {
         ...(gr.group !== undefined ? { group: strings([gr.group], `${where}.group`)[0] } : {}),
@@ -177,18 +171,8 @@ function stagesOf(v: unknown, at: string): AuditStage[] {
   });
 }
 
-function record(v: unknown, at: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AuditPolicyError(`${at}: must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function list(v: unknown, at: string): unknown[] {
-  if (!Array.isArray(v)) throw new AuditPolicyError(`${at}: must be a list`);
-  return v;
-}
-
 function strings(v: unknown, at: string): string[] {
-  const items = list(v, at);
+  const items = listAt(v, at, problem);
   if (items.some((s) => typeof s !== 'string')) throw new AuditPolicyError(`${at}: must be a list of strings`);
   return items as string[];
 }
@@ -197,3 +181,5 @@ function bool(v: unknown, at: string): boolean {
   if (typeof v !== 'boolean') throw new AuditPolicyError(`${at}: must be true or false`);
   return v;
 }
+
+const problem = (message: string): Error => new AuditPolicyError(message);

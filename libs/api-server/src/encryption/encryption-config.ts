@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { configDocument, listAt, recordAt } from '../config-document';
 
 /** One named key-encryption key of an `aesgcm` provider. */
 export interface EncryptionKey {
@@ -27,28 +27,20 @@ const UNSUPPORTED = ['aescbc', 'secretbox', 'kms'];
  * 16, 24 or 32 bytes, base64) and `identity` are supported; in Skiff `aesgcm` wraps a fresh data key per write.
  */
 export function parseEncryptionConfiguration(text: string): EncryptionRule[] {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new EncryptionConfigError(`not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const root = asRecord(doc, 'the file');
-  if (root.kind !== 'EncryptionConfiguration' || root.apiVersion !== 'apiserver.config.k8s.io/v1')
-    throw new EncryptionConfigError('expected apiVersion apiserver.config.k8s.io/v1, kind EncryptionConfiguration');
-  const rules = asArray(root.resources, 'resources');
+  const root = configDocument(text, ['apiserver.config.k8s.io/v1'], 'EncryptionConfiguration', problem);
+  const rules = listAt(root.resources, 'resources', problem);
   const seen = new Set<string>();
   return rules.map((r, i) => {
-    const rule = asRecord(r, `resources[${i}]`);
-    const resources = asArray(rule.resources, `resources[${i}].resources`).map((name, j) => {
+    const rule = recordAt(r, `resources[${i}]`, problem);
+    const resources = listAt(rule.resources, `resources[${i}].resources`, problem).map((name, j) => {
       if (typeof name !== 'string' || name === '')
         throw new EncryptionConfigError(`resources[${i}].resources[${j}]: must be a resource name`);
       if (seen.has(name)) throw new EncryptionConfigError(`resources[${i}].resources[${j}]: "${name}" is listed twice`);
       seen.add(name);
       return name;
     });
-    const providers = asArray(rule.providers, `resources[${i}].providers`).map((p, j) =>
-      providerOf(asRecord(p, `resources[${i}].providers[${j}]`), `resources[${i}].providers[${j}]`),
+    const providers = listAt(rule.providers, `resources[${i}].providers`, problem).map((p, j) =>
+      providerOf(recordAt(p, `resources[${i}].providers[${j}]`, problem), `resources[${i}].providers[${j}]`),
     );
     if (resources.length === 0 || providers.length === 0)
       throw new EncryptionConfigError(`resources[${i}]: needs at least one resource and one provider`);
@@ -64,13 +56,13 @@ function providerOf(p: Record<string, unknown>, where: string): EncryptionProvid
   if (UNSUPPORTED.includes(type))
     throw new EncryptionConfigError(`${where}: provider "${type}" is not supported (use aesgcm or identity)`);
   if (type !== 'aesgcm') throw new EncryptionConfigError(`${where}: unknown provider "${type}"`);
-  const keys = asArray(asRecord(p.aesgcm, `${where}.aesgcm`).keys, `${where}.aesgcm.keys`);
+  const keys = listAt(recordAt(p.aesgcm, `${where}.aesgcm`, problem).keys, `${where}.aesgcm.keys`, problem);
   if (keys.length === 0) throw new EncryptionConfigError(`${where}.aesgcm.keys: at least one key is required`);
   const names = new Set<string>();
   return {
     type: 'aesgcm',
     keys: keys.map((k, i) => {
-      const key = asRecord(k, `${where}.aesgcm.keys[${i}]`);
+      const key = recordAt(k, `${where}.aesgcm.keys[${i}]`, problem);
       const at = `${where}.aesgcm.keys[${i}]`;
       if (typeof key.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key.name))
         throw new EncryptionConfigError(`${at}.name: must be 1-64 letters, digits, '-', '_' or '.'`);
@@ -88,13 +80,4 @@ function providerOf(p: Record<string, unknown>, where: string): EncryptionProvid
   };
 }
 
-function asRecord(v: unknown, where: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v))
-    throw new EncryptionConfigError(`${where}: must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function asArray(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw new EncryptionConfigError(`${where}: must be a list`);
-  return v;
-}
+const problem = (message: string): Error => new EncryptionConfigError(message);

@@ -4,6 +4,9 @@ import { ResourceRegistry } from '@skiff/api-server';
 import { ApiGatewayConfig } from '@skiff/config';
 import { CustomResourceDefinitionLifecycleService } from './apiextensions/crd-lifecycle.service';
 import { CustomResourceRegistryService } from './apiextensions/custom-resource-registry.service';
+import { auditBackendProvider } from './audit/audit-backend.provider';
+import { AuditMiddleware } from './audit/audit.middleware';
+import { AuditService } from './audit/audit.service';
 import { AdminTokenService } from './auth/admin-token.service';
 import { AuthenticationMiddleware } from './auth/authentication.middleware';
 import { AuthenticatorService } from './auth/authenticator.service';
@@ -41,6 +44,7 @@ import { ResourceMetricsService } from './resource-metrics/resource-metrics.serv
 import { AgentStatsSummarySource, StatsSummarySource } from './resource-metrics/stats-summary.source';
 import { ObjectStoreRepository } from './storage/object-store.repository';
 import { OutboxRelayService } from './storage/outbox-relay.service';
+import { storageTransformersProvider } from './storage/storage-transformers.provider';
 import { WatchCacheService } from './storage/watch-cache.service';
 
 @Module({})
@@ -70,6 +74,8 @@ export class AppModule implements NestModule {
         // Built-ins plus what the stored CRDs add (CustomResourceRegistryService keeps it current).
         { provide: ResourceRegistry, useFactory: () => new ResourceRegistry() },
         Clock,
+        auditBackendProvider(config),
+        AuditService,
         AdminTokenService,
         serviceAccountKeyProvider(),
         ServiceAccountTokenService,
@@ -77,6 +83,7 @@ export class AppModule implements NestModule {
         ServiceAccountAdmissionService,
         SelfSubjectReviewService,
         MetricsService,
+        storageTransformersProvider(config),
         ObjectStoreRepository,
         OutboxRelayService,
         WatchCacheService,
@@ -100,6 +107,8 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
+    // The audit sees every request, the unauthenticated ones included; it runs first.
+    consumer.apply(AuditMiddleware).forRoutes('*path');
     consumer
       .apply(AuthenticationMiddleware)
       .exclude(

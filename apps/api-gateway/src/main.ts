@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { AppModule } from './app.module';
+import { AuditService } from './audit/audit.service';
 import { PodUpgradeProxy } from './pod-streams/pod-upgrade.proxy';
 import { StatusExceptionFilter } from './observability/status-exception.filter';
 import { errorMessage } from '@skiff/api-machinery';
@@ -37,8 +38,12 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   // WebSocket upgrades (pods/exec) bypass the router: they are spliced through to the pod's agent.
   const upgrades = app.get(PodUpgradeProxy);
+  const audit = app.get(AuditService);
   const server = app.getHttpServer();
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.handle(req, socket, head));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    audit.trackUpgrade(req, socket);
+    upgrades.handle(req, socket, head);
+  });
   // Clients keep connections (client-go, client-node): Node's 5 s idle close races their reuse and a POST dies
   // with "socket hang up". Idle connections stay open as long as kube-apiserver's (Go) do in practice.
   server.keepAliveTimeout = 90_000;

@@ -12,3 +12,5 @@ export * from './protobuf';
 export * from './apiextensions';
 export * from './conversion';
 export * from './admission';
+export * from './encryption';
+export * from './audit';

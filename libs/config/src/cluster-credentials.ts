@@ -10,6 +10,8 @@ export interface ClusterCredentials {
   tokenFile: string;
   /** The ServiceAccount token signing key (P-256, PEM); its public half is served as the issuer's JWKS. */
   serviceAccountKeyFile: string;
+  /** The EncryptionConfiguration (key file) for Secrets at rest. */
+  encryptionConfigFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -29,6 +31,7 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
     keyFile: path.join(pki, 'apiserver.key'),
     tokenFile: path.join(stateDir, 'admin.token'),
     serviceAccountKeyFile: path.join(pki, 'sa.key'),
+    encryptionConfigFile: path.join(stateDir, ENCRYPTION_CONFIG_FILE),
   };
   if (!existsSync(creds.caFile)) {
     openssl(
@@ -117,7 +120,33 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   }
+  if (!existsSync(creds.encryptionConfigFile)) writeEncryptionConfig(creds.encryptionConfigFile);
   return creds;
+}
+
+export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+
+// Secrets encrypted with a fresh 256-bit key; `identity` second, so Secrets stored before encryption still read.
+function writeEncryptionConfig(file: string): void {
+  writeFileSync(file, encryptionConfigYaml([{ name: 'key1', secret: randomBytes(32).toString('base64') }]), {
+    mode: 0o600,
+  });
+}
+
+/** An EncryptionConfiguration for Secrets: aesgcm with `keys` (the first encrypts), then identity. */
+export function encryptionConfigYaml(keys: { name: string; secret: string }[]): string {
+  return [
+    'apiVersion: apiserver.config.k8s.io/v1',
+    'kind: EncryptionConfiguration',
+    'resources:',
+    '  - resources: [secrets]',
+    '    providers:',
+    '      - aesgcm:',
+    '          keys:',
+    ...keys.flatMap((k) => [`            - name: ${k.name}`, `              secret: ${k.secret}`]),
+    '      - identity: {}',
+    '',
+  ].join('\n');
 }
 
 /** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */

@@ -11,6 +11,19 @@ describe(EnvReader.name, () => {
     expect(cfg.port).toBe(6443);
   });
 
+  it('keeps the encryption key file and the audit log in the state directory unless told otherwise', () => {
+    const cfg = loadApiGatewayConfig(new EnvReader({ SKIFF_STATE_DIR: '/var/lib/skiff-x' }));
+    expect(cfg.encryptionConfigFile).toBe('/var/lib/skiff-x/encryption-config.yaml');
+    expect(cfg.audit).toEqual({ path: '/var/lib/skiff-x/audit/audit.log', maxSizeMb: 100, maxBackups: 10 });
+    const off = loadApiGatewayConfig(
+      new EnvReader({ SKIFF_AUDIT_LOG_PATH: 'off', SKIFF_AUDIT_POLICY_FILE: '/p.yaml' }),
+    );
+    expect(off.audit).toMatchObject({ path: '', policyFile: '/p.yaml' });
+    expect(() => loadApiGatewayConfig(new EnvReader({ SKIFF_AUDIT_LOG_MAXSIZE: '0' }))).toThrow(
+      new ConfigError('SKIFF_AUDIT_LOG_MAXSIZE', 'must be between 1 and 9007199254740991, got 0'),
+    );
+  });
+
   it('names the variable when a value is malformed', () => {
     expect(() => loadApiGatewayConfig(new EnvReader({ SKIFF_API_PORT: 'eighty' }))).toThrow(
       new ConfigError('SKIFF_API_PORT', 'expected an integer, got "eighty"'),

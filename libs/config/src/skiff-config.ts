@@ -41,6 +41,21 @@ export interface ApiGatewayConfig extends InfraConfig {
   advertiseAddress: string;
   /** The ClusterIP range; its first address is the `default/kubernetes` Service's. */
   serviceCidr: string;
+  /** The EncryptionConfiguration for resources encrypted at rest (kube-apiserver's --encryption-provider-config). */
+  encryptionConfigFile: string;
+  audit: AuditLogConfig;
+}
+
+/** kube-apiserver's --audit-log-path, --audit-policy-file, --audit-log-maxsize and --audit-log-maxbackup. */
+export interface AuditLogConfig {
+  /** The audit log file; '' (SKIFF_AUDIT_LOG_PATH=off) turns auditing off. */
+  path: string;
+  /** Policy file (audit.k8s.io/v1 Policy); unset means the built-in default policy. */
+  policyFile?: string;
+  /** Rotate when the file reaches this many megabytes. */
+  maxSizeMb: number;
+  /** Rotated files kept. */
+  maxBackups: number;
 }
 
 export function loadInfraConfig(env = new EnvReader()): InfraConfig {
@@ -80,7 +95,20 @@ export function loadApiGatewayConfig(env = new EnvReader()): ApiGatewayConfig {
     identity: env.string('SKIFF_API_IDENTITY', `api-gateway-${process.pid}`),
     advertiseAddress,
     serviceCidr: ipv4CidrOf(env, 'SKIFF_SERVICE_CIDR', '10.96.0.0/16', 12, 28),
+    encryptionConfigFile: path.resolve(
+      env.string('SKIFF_ENCRYPTION_CONFIG', path.join(stateDir, 'encryption-config.yaml')),
+    ),
+    audit: {
+      path: auditPathOf(env.string('SKIFF_AUDIT_LOG_PATH', path.join(stateDir, 'audit', 'audit.log'))),
+      policyFile: env.optional('SKIFF_AUDIT_POLICY_FILE'),
+      maxSizeMb: env.int('SKIFF_AUDIT_LOG_MAXSIZE', 100, 1),
+      maxBackups: env.int('SKIFF_AUDIT_LOG_MAXBACKUP', 10, 0),
+    },
   };
+}
+
+function auditPathOf(raw: string): string {
+  return raw.trim() === 'off' ? '' : path.resolve(raw);
 }
 
 const ADMISSION_PLUGINS = ['ServiceAccount'];

@@ -17,15 +17,19 @@ export function changeSubject(names: ChangesStreamNames, apiGroup: string, resou
 
 export type ChangeEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-/** One committed change, in resourceVersion order. `rv` is the resourceVersion it produced. */
-export interface ChangeEvent {
+/**
+ * One committed change, in resourceVersion order. `rv` is the resourceVersion it produced. On the stream the bodies
+ * are as stored (`Body` is then the object or, for resources encrypted at rest, its ciphertext string): only the API
+ * server, which holds the keys, reads them.
+ */
+export interface ChangeEvent<Body = Record<string, unknown>> {
   rv: number;
   type: ChangeEventType;
   group: string;
   resource: string;
   namespace: string;
   name: string;
-  object: Record<string, unknown>;
+  object: Body;
   /** The object before a MODIFIED change. */
-  prev?: Record<string, unknown>;
+  prev?: Body;
 }

@@ -1,6 +1,8 @@
 import { ApiError, goJsonSyntaxError, goJsonTypeOf, isJsonObject, JsonObject } from '@skiff/api-machinery';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF } from '@skiff/api-server';
+import { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { recordRequestBody } from '../audit/request-audit';
 import { parseAllDocuments } from 'yaml';
 
 /** kube-apiserver's limit for a request body. */
@@ -18,7 +20,9 @@ export async function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<B
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  if (req instanceof IncomingMessage) recordRequestBody(req, body);
+  return body;
 }
 
 export function mediaType(contentType: string | undefined): string {

@@ -3,6 +3,7 @@ import { All, Controller, Logger, Req, Res } from '@nestjs/common';
 import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
 import { requestUser } from '../auth/request-user';
+import { recordUnhandledError } from '../audit/request-audit';
 import { DiscoveryService } from '../discovery/discovery.service';
 import { MetricsService } from '../observability/metrics.service';
 import { KubeApiService, KubeResponse } from './kube-api.service';
@@ -136,7 +137,10 @@ export class KubeApiController {
 
   private fail(res: Response, err: unknown, req: Request): number {
     const apiErr = ApiError.from(err);
-    if (!(err instanceof ApiError)) this.log.error(`${req.method} ${req.originalUrl}: ${errorDetail(err)}`);
+    if (!(err instanceof ApiError)) {
+      this.log.error(`${req.method} ${req.originalUrl}: ${errorDetail(err)}`);
+      recordUnhandledError(req, err);
+    }
     if (res.headersSent) {
       res.end();
       return apiErr.code;

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { ApiError, KubeObject } from '@skiff/api-machinery';
-import { ChangeEvent } from '@skiff/messaging';
-import { WatchCacheService } from '../storage/watch-cache.service';
+import { CachedChange, WatchCacheService } from '../storage/watch-cache.service';
 import { ListOptions, matchesListOptions } from './list-options';
 import { fromStorage, ResourceContext } from './resource-context';
 import { ResourceReaderService } from './resource-reader.service';
@@ -59,10 +58,21 @@ export class WatchService implements BeforeApplicationShutdown {
       if (!Number.isInteger(fromRv) || fromRv < 0) throw ApiError.badRequest(`invalid resource version: ${rvParam}`);
     }
 
-    const pending: [WatchEvent, string][] = [];
+    const pending: [WatchEvent, string | undefined][] = [];
     let ready = false;
-    const emit = (e: WatchEvent, line: string): void => (ready ? sink.send(e, line) : void pending.push([e, line]));
-    const onChange = (c: ChangeEvent): void => {
+    const emit = (e: WatchEvent, line?: string): void => (ready ? sink.send(e, line) : void pending.push([e, line]));
+    // A change this server cannot read (encryption key missing or wrong) ends the watch with an ERROR, as etcd3's watcher.
+    let fail!: () => void;
+    let broken = false;
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    const onChange = (c: CachedChange): void => {
+      if (broken) return;
+      if (c.error) {
+        broken = true;
+        emit({ type: 'ERROR', object: c.error.toStatus() as unknown as KubeObject });
+        fail();
+        return;
+      }
       const translated = this.translate(ctx, opts, c);
       if (translated) emit(translated, serialised(c, translated));
     };
@@ -88,14 +98,19 @@ export class WatchService implements BeforeApplicationShutdown {
       ? setInterval(() => sink.send(this.bookmark(ctx, String(this.cache.latestResourceVersion()))), BOOKMARK_EVERY_MS)
       : undefined;
     try {
-      await Promise.race([sink.closed, this.stopping, new Promise<void>((r) => setTimeout(r, timeout).unref())]);
+      await Promise.race([
+        sink.closed,
+        this.stopping,
+        failed,
+        new Promise<void>((r) => setTimeout(r, timeout).unref()),
+      ]);
     } finally {
       unsubscribe();
       clearInterval(bookmarks);
     }
   }
 
-  private translate(ctx: ResourceContext, opts: ListOptions, c: ChangeEvent): WatchEvent | undefined {
+  private translate(ctx: ResourceContext, opts: ListOptions, c: CachedChange): WatchEvent | undefined {
     const obj = fromStorage(ctx, c.object as KubeObject);
     const now = matchesListOptions(opts, obj);
     if (c.type !== 'MODIFIED' || !c.prev) return now ? { type: c.type, object: obj } : undefined;
@@ -119,9 +134,9 @@ export class WatchService implements BeforeApplicationShutdown {
 }
 
 // Hundreds of watchers see the same change: serialise it once per event type (and served version).
-const lines = new WeakMap<ChangeEvent, Map<string, string>>();
+const lines = new WeakMap<CachedChange, Map<string, string>>();
 
-function serialised(c: ChangeEvent, e: WatchEvent): string {
+function serialised(c: CachedChange, e: WatchEvent): string {
   let byType = lines.get(c);
   if (!byType) lines.set(c, (byType = new Map()));
   const key = `${e.type} ${e.object.apiVersion ?? ''}`;

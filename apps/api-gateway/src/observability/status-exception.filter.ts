@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
+import { recordUnhandledError } from '../audit/request-audit';
 
 /** Whatever escapes a route (unknown paths, framework errors) still answers a Kubernetes Status. */
 @Catch()
@@ -16,6 +17,7 @@ export class StatusExceptionFilter implements ExceptionFilter {
     else if (err instanceof HttpException) status = new ApiError(err.getStatus(), 'BadRequest', err.message);
     else {
       this.log.error(`${req.method} ${req.originalUrl}: ${errorDetail(err)}`);
+      recordUnhandledError(req, err);
       status = ApiError.from(err);
     }
     if (res.headersSent) return void res.end();

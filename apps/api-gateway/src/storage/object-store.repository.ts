@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KubeObject } from '@skiff/api-machinery';
+import { StorageTransformers, StoredBody } from '@skiff/api-server';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE } from '../platform/database.provider';
 import { ObjectKey } from './object-key';
+import { readStoredBody, storedBodyParam } from './stored-body';
 
 /** What a write decided after reading the current (locked) object. */
 export type WriteDecision =
@@ -65,20 +67,24 @@ interface PendingWrite {
  * The only door to the object tables. Writes are committed in batches: each batch locks the
  * resourceVersion counter, then for every write locks the object row, lets the caller decide,
  * and writes the object with its change (the outbox) — one commit for the whole batch.
+ * Bodies pass through the resource's storage transformer (encryption at rest) both ways.
  */
 @Injectable()
 export class ObjectStoreRepository {
   private readonly pending: PendingWrite[] = [];
   private committing = false;
 
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly transformers: StorageTransformers,
+  ) {}
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
-    const rows: { body: KubeObject }[] = await this.ds.query(
+    const rows: { body: StoredBody }[] = await this.ds.query(
       'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4',
       [key.group, key.resource, key.namespace, key.name],
     );
-    return rows[0]?.body;
+    return rows[0] && readStoredBody(this.transformers, key, rows[0].body).object;
   }
 
   async currentResourceVersion(): Promise<number> {
@@ -92,7 +98,7 @@ export class ObjectStoreRepository {
   async list(q: ListQuery): Promise<ListResult> {
     return this.ds.transaction('REPEATABLE READ', async (em) => {
       const params: unknown[] = [q.group, q.resource];
-      let sql = 'SELECT body FROM objects WHERE api_group = $1 AND resource = $2';
+      let sql = 'SELECT namespace, name, body FROM objects WHERE api_group = $1 AND resource = $2';
       if (q.namespace !== undefined) {
         params.push(q.namespace);
         sql += ` AND namespace = $${params.length}`;
@@ -110,13 +116,15 @@ export class ObjectStoreRepository {
         params.push(q.limit + 1);
         sql += ` LIMIT $${params.length}`;
       }
-      const rows: { body: KubeObject }[] = await em.query(sql, params);
+      const rows: { namespace: string; name: string; body: StoredBody }[] = await em.query(sql, params);
       const counter: { current: string }[] = await em.query(
         'SELECT current FROM resource_version_counter WHERE id = 1',
       );
       const more = q.limit !== undefined && rows.length > q.limit;
       return {
-        items: (more ? rows.slice(0, q.limit) : rows).map((r) => r.body),
+        items: (more ? rows.slice(0, q.limit) : rows).map(
+          (r) => readStoredBody(this.transformers, { ...q, namespace: r.namespace, name: r.name }, r.body).object,
+        ),
         resourceVersion: Number(counter[0].current),
         more,
       };
@@ -171,18 +179,23 @@ export class ObjectStoreRepository {
       const first = Number(counter[0].current);
       let rv = first;
       for (const w of batch) {
-        const rows: { body: KubeObject }[] = await qr.query(
+        const rows: { body: StoredBody }[] = await qr.query(
           'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
           [w.key.group, w.key.resource, w.key.namespace, w.key.name],
         );
-        const current = rows[0]?.body;
+        let current: KubeObject | undefined;
         let decision: WriteDecision;
         let also: { key: ObjectKey; object: KubeObject; current: KubeObject }[] = [];
         try {
+          const read = rows[0] && readStoredBody(this.transformers, w.key, rows[0].body);
+          current = read?.object;
           decision = w.decide(current);
           // Decided before anything of this write is applied: a refusal leaves nothing half-written.
           if (w.coWrite && (decision.op === 'create' || decision.op === 'update'))
             also = await this.coWritten(qr, w.coWrite, decision.object, current);
+          // As kube-apiserver: an unchanged update still rewrites a value stored by an older key or provider, which is
+          // how `kubectl replace` (and scripts/encrypt-secrets.ts) re-encrypts everything under the current key.
+          if (decision.op === 'none' && read?.stale && current) decision = { op: 'update', object: current };
         } catch (err) {
           outcomes.push(err instanceof Error ? err : new Error(String(err)));
           continue;
@@ -259,21 +272,22 @@ export class ObjectStoreRepository {
     const k = [key.group, key.resource, key.namespace, key.name];
     const change =
       'INSERT INTO object_changes (resource_version, type, api_group, resource, namespace, name, body, prev_body) VALUES ($5, $6, $1, $2, $3, $4, $7, $8)';
-    const prev = op === 'update' ? current : null;
+    const body = storedBodyParam(this.transformers, key, stored);
+    const prev = op === 'update' && current ? storedBodyParam(this.transformers, key, current) : null;
     if (op === 'create') {
       await qr.query(
         `WITH o AS (INSERT INTO objects (api_group, resource, namespace, name, uid, resource_version, body) VALUES ($1, $2, $3, $4, $9, $5, $7)) ${change}`,
-        [...k, rv, type, stored, prev, stored.metadata.uid],
+        [...k, rv, type, body, prev, stored.metadata.uid],
       );
     } else if (op === 'update') {
       await qr.query(
         `WITH o AS (UPDATE objects SET resource_version = $5, body = $7 WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`,
-        [...k, rv, type, stored, prev],
+        [...k, rv, type, body, prev],
       );
     } else {
       await qr.query(
         `WITH o AS (DELETE FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4) ${change}`,
-        [...k, rv, type, stored, prev],
+        [...k, rv, type, body, prev],
       );
     }
   }

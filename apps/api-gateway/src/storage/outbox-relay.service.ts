@@ -13,6 +13,7 @@ import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { NATS_CONNECTION } from '../platform/nats.provider';
 import { CHANGES_CHANNEL } from './object-store.repository';
 import { errorMessage } from '@skiff/api-machinery';
+import { StoredBody } from '@skiff/api-server';
 
 // Any number 1..2^63: one advisory lock id per cluster elects the single relay.
 const RELAY_LOCK_ID = 7_514_521;
@@ -25,8 +26,8 @@ interface ChangeRow {
   resource: string;
   namespace: string;
   name: string;
-  body: Record<string, unknown>;
-  prev_body: Record<string, unknown> | null;
+  body: StoredBody;
+  prev_body: StoredBody | null;
 }
 
 /**
@@ -159,7 +160,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     if (res.rows.length === 0) return 0;
     // One connection keeps publish order; acks are awaited together.
     const acks = res.rows.map((row) => {
-      const event: ChangeEvent = {
+      // Published as stored: encrypted bodies stay encrypted on the stream (JetStream keeps them on disk).
+      const event: ChangeEvent<StoredBody> = {
         rv: Number(row.resource_version),
         type: row.type,
         group: row.api_group,

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError } from '@skiff/api-machinery';
+import { StorageTransformers, StoredBody } from '@skiff/api-server';
 import { ApiGatewayConfig } from '@skiff/config';
 import { ChangeEvent, ChangesStreamNames, changesStreamNames, ensureChangesStream } from '@skiff/messaging';
 import { ConsumerMessages, DeliverPolicy, NatsConnection } from 'nats';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { NATS_CONNECTION } from '../platform/nats.provider';
 import { ObjectStoreRepository } from './object-store.repository';
+import { readStoredBody } from './stored-body';
 
 export interface WatchScope {
   group: string;
@@ -13,7 +15,12 @@ export interface WatchScope {
   namespace?: string;
 }
 
-export type WatchListener = (event: ChangeEvent) => void;
+/** A change with its bodies read (decrypted); `error` when this server could not read them (a missing or wrong key). */
+export interface CachedChange extends ChangeEvent {
+  error?: ApiError;
+}
+
+export type WatchListener = (event: CachedChange) => void;
 
 interface Subscription {
   scope: WatchScope;
@@ -28,7 +35,7 @@ interface Subscription {
 @Injectable()
 export class WatchCacheService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(WatchCacheService.name);
-  private events: ChangeEvent[] = [];
+  private events: CachedChange[] = [];
   /** Every change after this resourceVersion is in `events` (or has been evicted into it). */
   private startRv = 0;
   private latest = 0;
@@ -43,6 +50,7 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
     @Inject(GATEWAY_CONFIG) private readonly config: ApiGatewayConfig,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly store: ObjectStoreRepository,
+    private readonly transformers: StorageTransformers,
   ) {
     this.names = changesStreamNames(config.natsPrefix);
   }
@@ -69,7 +77,7 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
       if (this.ready) resolve();
       void (async () => {
         for await (const m of this.messages!) {
-          this.ingest(m.json<ChangeEvent>());
+          this.ingest(m.json<ChangeEvent<StoredBody>>());
           if (!this.ready && m.seq >= lastSeq) {
             this.ready = true;
             resolve();
@@ -93,8 +101,9 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
     return this.latest;
   }
 
-  private ingest(event: ChangeEvent): void {
-    if (event.rv <= this.latest) return; // a republished duplicate or history older than the window
+  private ingest(stored: ChangeEvent<StoredBody>): void {
+    if (stored.rv <= this.latest) return; // a republished duplicate or history older than the window
+    const event = this.read(stored);
     if (this.events.length === 0 && this.startRv === 0) this.startRv = event.rv - 1;
     this.events.push(event);
     this.latest = event.rv;
@@ -108,6 +117,21 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
     }
     while (this.progressWaiters.length > 0 && this.progressWaiters[0].rv <= this.latest) {
       this.progressWaiters.shift()!.resolve();
+    }
+  }
+
+  // Like kube-apiserver's watch cache, this one holds objects decrypted; the stream and Postgres hold them as stored.
+  private read(e: ChangeEvent<StoredBody>): CachedChange {
+    const { rv, type, group, resource, namespace, name } = e;
+    const key = { group, resource, namespace, name };
+    try {
+      const object = readStoredBody(this.transformers, key, e.object).object;
+      const prev = e.prev === undefined ? undefined : readStoredBody(this.transformers, key, e.prev).object;
+      return { rv, type, group, resource, namespace, name, object, ...(prev ? { prev } : {}) };
+    } catch (err) {
+      const error = ApiError.from(err);
+      this.log.error(error.message);
+      return { rv, type, group, resource, namespace, name, object: { metadata: { name, namespace } }, error };
     }
   }
 
@@ -144,7 +168,7 @@ export class WatchCacheService implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
-function inScope(scope: WatchScope, e: ChangeEvent): boolean {
+function inScope(scope: WatchScope, e: CachedChange): boolean {
   return (
     e.group === scope.group &&
     e.resource === scope.resource &&
@@ -152,7 +176,7 @@ function inScope(scope: WatchScope, e: ChangeEvent): boolean {
   );
 }
 
-function lowerBound(events: ChangeEvent[], rv: number): number {
+function lowerBound(events: CachedChange[], rv: number): number {
   let lo = 0;
   let hi = events.length;
   while (lo < hi) {

@@ -170,16 +170,22 @@ export class ApiError extends Error {
    */
   static from(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
-    const builtIn =
-      err instanceof TypeError ||
-      err instanceof RangeError ||
-      err instanceof ReferenceError ||
-      err instanceof SyntaxError ||
-      err instanceof EvalError ||
-      err instanceof URIError;
-    if (builtIn) return ApiError.internal('the server could not complete the request; the failure is in its log');
+    if (isProgrammingFault(err))
+      return ApiError.internal('the server could not complete the request; the failure is in its log');
     return ApiError.internal(errorMessage(err));
   }
+}
+
+/** A TypeError and its kin: a fault in the code (a Go panic's equivalent), not a failure of something it used. */
+export function isProgrammingFault(err: unknown): err is Error {
+  return (
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    err instanceof EvalError ||
+    err instanceof URIError
+  );
 }
 
 /** A field-level problem found by validation, as it goes into `details.causes`. */

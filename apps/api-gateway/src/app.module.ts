@@ -7,6 +7,12 @@ import { CustomResourceRegistryService } from './apiextensions/custom-resource-r
 import { AdminTokenService } from './auth/admin-token.service';
 import { AuthenticationMiddleware } from './auth/authentication.middleware';
 import { SelfSubjectReviewService } from './auth/self-subject-review.service';
+import { AccessReviewService } from './authorization/access-review.service';
+import { AuthorizationMiddleware } from './authorization/authorization.middleware';
+import { AuthorizationService } from './authorization/authorization.service';
+import { RbacBootstrapService } from './authorization/rbac-bootstrap.service';
+import { RbacEscalationCheck } from './authorization/rbac-escalation.check';
+import { RbacPolicyCache } from './authorization/rbac-policy.cache';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
 import { AdmissionService } from './kube-api/admission.service';
@@ -62,6 +68,11 @@ export class AppModule implements NestModule {
         Clock,
         AdminTokenService,
         SelfSubjectReviewService,
+        RbacPolicyCache,
+        AuthorizationService,
+        RbacEscalationCheck,
+        AccessReviewService,
+        RbacBootstrapService,
         MetricsService,
         ObjectStoreRepository,
         OutboxRelayService,
@@ -87,7 +98,8 @@ export class AppModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(AuthenticationMiddleware)
+      // Authorization reads the user authentication found.
+      .apply(AuthenticationMiddleware, AuthorizationMiddleware)
       .exclude(
         { path: 'healthz', method: RequestMethod.GET },
         { path: 'livez', method: RequestMethod.GET },

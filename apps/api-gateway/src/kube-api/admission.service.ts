@@ -11,6 +11,8 @@ import {
   withCanonicalQuantities,
   withoutUnknownFields,
 } from '@skiff/api-server';
+import { RbacEscalationCheck } from '../authorization/rbac-escalation.check';
+import { RBAC_GROUP } from '../authorization/rbac-policy.cache';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
 import { ResourceContext } from './resource-context';
@@ -31,6 +33,7 @@ export class AdmissionService {
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStoreRepository,
+    private readonly rbacEscalation: RbacEscalationCheck,
   ) {}
 
   schemaOf(ctx: ResourceContext): SchemaNode | undefined {
@@ -93,6 +96,7 @@ export class AdmissionService {
    * mutating plugins): DefaultStorageClass.
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
+    (await this.escalationCheck(ctx))?.(obj);
     return isClaim(ctx) ? withDefaultStorageClass(obj, await this.storageClasses()) : obj;
   }
 
@@ -102,9 +106,17 @@ export class AdmissionService {
    * and does not wait.
    */
   async updateCheck(ctx: ResourceContext): Promise<(next: KubeObject, old: KubeObject) => void> {
+    const escalation = await this.escalationCheck(ctx);
+    if (escalation) return escalation;
     if (!isClaim(ctx)) return () => undefined;
     const classes = await this.storageClasses();
     return (next, old) => checkClaimResize(next, old, classes);
+  }
+
+  // RBAC's escalation prevention, for writes of roles and bindings by a user.
+  private escalationCheck(ctx: ResourceContext): Promise<((obj: KubeObject, old?: KubeObject) => void) | undefined> {
+    if (ctx.type.group !== RBAC_GROUP || ctx.info.subresource) return Promise.resolve(undefined);
+    return this.rbacEscalation.prepare({ resource: ctx.type.resource, namespace: ctx.namespace, user: ctx.user });
   }
 
   private async storageClasses(): Promise<KubeObject[]> {

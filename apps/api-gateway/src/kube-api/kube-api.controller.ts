@@ -1,6 +1,7 @@
 import { All, Controller, Logger, Req, Res } from '@nestjs/common';
 import { ApiError, errorDetail } from '@skiff/api-machinery';
 import type { Request, Response } from 'express';
+import { requestUser } from '../auth/request-user';
 import { DiscoveryService } from '../discovery/discovery.service';
 import { MetricsService } from '../observability/metrics.service';
 import { KubeApiService, KubeResponse } from './kube-api.service';
@@ -34,6 +35,7 @@ export class KubeApiController {
             query: url.searchParams,
             headers: headersOf(req),
             body: req,
+            user: requestUser(req),
           })
         : this.discover(req, url.pathname);
       longRunning = out.type !== 'json';

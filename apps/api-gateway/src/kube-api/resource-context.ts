@@ -1,5 +1,6 @@
 import { ApiError, ErrorSubject, KubeObject } from '@skiff/api-machinery';
 import { apiVersionOf, convertBuiltIn, ResourceRegistry, ResourceType } from '@skiff/api-server';
+import type { UserInfo } from '../auth/request-user';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 
@@ -10,6 +11,8 @@ export interface ResourceContext {
   apiVersion: string;
   /** '' for cluster-scoped resources and all-namespace lists. */
   namespace: string;
+  /** Who asks (the request's user); absent for writes the API server makes itself. */
+  user?: UserInfo;
 }
 
 export function resolveResource(registry: ResourceRegistry, info: RequestInfo, path: string): ResourceContext {

@@ -1,3 +1,4 @@
+import type { RbacEscalationCheck } from '../authorization/rbac-escalation.check';
 import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
@@ -80,7 +81,8 @@ describe(ResourceWriterService.name, () => {
     const repo = store as unknown as ObjectStoreRepository;
     writer = new ResourceWriterService(
       repo,
-      new AdmissionService(registry, repo),
+      // No RBAC kinds are written here: no escalation check is ever prepared.
+      new AdmissionService(registry, repo, {} as RbacEscalationCheck),
       new Clock(),
       registry,
       new ResourceStrategies(new InMemoryClusterIps()),

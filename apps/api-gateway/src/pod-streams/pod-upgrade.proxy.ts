@@ -4,6 +4,7 @@ import { IncomingMessage } from 'node:http';
 import { Duplex } from 'node:stream';
 import { connect } from 'node:tls';
 import { AdminTokenService } from '../auth/admin-token.service';
+import { AuthorizationService } from '../authorization/authorization.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService, containerOf } from './agent-directory.service';
 
@@ -32,6 +33,7 @@ export class PodUpgradeProxy {
     private readonly tokens: AdminTokenService,
     private readonly store: ObjectStoreRepository,
     private readonly agents: AgentDirectoryService,
+    private readonly authorization: AuthorizationService,
   ) {}
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -49,7 +51,10 @@ export class PodUpgradeProxy {
     const url = new URL(req.url ?? '/', 'https://skiff.local');
     const m = POD_STREAM_PATH.exec(url.pathname);
     if (!m) throw ApiError.pathNotFound(url.pathname);
-    if (!this.tokens.authenticate(req.headers.authorization)) throw ApiError.unauthorized();
+    const user = this.tokens.userFor(req.headers.authorization);
+    if (!user) throw ApiError.unauthorized();
+    // Upgrades skip the HTTP middleware: the same authorization (impersonation, then RBAC) is asked here.
+    await this.authorization.authorizeRequest(req, user);
     const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
     const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
     if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });

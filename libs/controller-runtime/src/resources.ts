@@ -29,6 +29,7 @@ export const LEASES = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const INGRESSES = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
 export const INGRESS_CLASSES = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
 export const SECRETS = ref('', 'v1', 'secrets', 'Secret');
+export const CLUSTER_ROLES = ref('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false);
 export const CUSTOM_RESOURCE_DEFINITIONS = ref(
   'apiextensions.k8s.io',
   'v1',

@@ -19,7 +19,12 @@ export class AccessReviewService {
   constructor(private readonly policy: RbacPolicyCache) {}
 
   /** `kind` is the resource's kind; `namespace` the request path's ('' for cluster-scoped reviews). */
-  async review(kind: Review, body: JsonObject, namespace: string, requester: UserInfo | undefined): Promise<JsonObject> {
+  async review(
+    kind: Review,
+    body: JsonObject,
+    namespace: string,
+    requester: UserInfo | undefined,
+  ): Promise<JsonObject> {
     if (!requester) throw ApiError.unauthorized();
     const spec = isJsonObject(body.spec) ? body.spec : {};
     const metadata = isJsonObject(body.metadata) ? body.metadata : {};
@@ -29,7 +34,9 @@ export class AccessReviewService {
     const resource = isJsonObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
     if (kind === 'LocalSubjectAccessReview') {
       if (metadata.namespace !== undefined && metadata.namespace !== namespace)
-        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw ApiError.badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       if ((resource?.namespace ?? '') !== namespace)
         throw ApiError.badRequest(`spec.resourceAttributes.namespace must match namespace: ${namespace}`);
     }
@@ -47,7 +54,11 @@ export class AccessReviewService {
           ...(resource.namespace ? { namespace: strOf(resource.namespace) } : {}),
           ...(resource.name ? { name: strOf(resource.name) } : {}),
         }
-      : { resourceRequest: false, verb: strOf((spec.nonResourceAttributes as JsonObject).verb), path: strOf((spec.nonResourceAttributes as JsonObject).path) };
+      : {
+          resourceRequest: false,
+          verb: strOf((spec.nonResourceAttributes as JsonObject).verb),
+          path: strOf((spec.nonResourceAttributes as JsonObject).path),
+        };
     const decision = (await this.policy.authorizer()).authorize(user, attrs);
     return {
       kind,

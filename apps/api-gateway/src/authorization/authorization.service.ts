@@ -21,18 +21,20 @@ export class AuthorizationService {
     const impersonation = impersonationOf(req.headersDistinct);
     if (impersonation) {
       for (const check of impersonation.checks) {
-        const decision = await this.authorize(user, check);
-        if (!decision.allowed) throw forbiddenError(user.username, check, decision.reason);
+        await this.require(user, check);
       }
       user = impersonation.user;
     }
     // Express keeps the full path in originalUrl (req.url is relative to a middleware's mount point).
     const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const attrs = requestAttributes(req.method ?? 'GET', new URL(path, 'https://skiff.local'));
-    if (attrs) {
-      const decision = await this.authorize(user, attrs);
-      if (!decision.allowed) throw forbiddenError(user.username, attrs, decision.reason);
-    }
+    if (attrs) await this.require(user, attrs);
     return user;
+  }
+
+  /** Throws upstream's 403 unless the user may do this. */
+  async require(user: UserInfo, attrs: AuthorizationAttributes): Promise<void> {
+    const decision = await this.authorize(user, attrs);
+    if (!decision.allowed) throw forbiddenError(user.username, attrs, decision.reason);
   }
 }

@@ -37,13 +37,21 @@ export function impersonationOf(headers: Headers | IncomingHttpHeaders): Imperso
   const sa = splitServiceAccountUsername(username);
   let userGroups = [...groups];
   if (sa) {
-    checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: '', resource: 'serviceaccounts', namespace: sa[0], name: sa[1] });
+    checks.push({
+      resourceRequest: true,
+      verb: 'impersonate',
+      apiGroup: '',
+      resource: 'serviceaccounts',
+      namespace: sa[0],
+      name: sa[1],
+    });
     // A service account's groups are fixed: given when none are asked for.
     if (groups.length === 0) userGroups = ['system:serviceaccounts', `system:serviceaccounts:${sa[0]}`];
   } else {
     checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: '', resource: 'users', name: username });
   }
-  for (const g of groups) checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: '', resource: 'groups', name: g });
+  for (const g of groups)
+    checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: '', resource: 'groups', name: g });
   const extra: Record<string, string[]> = {};
   for (const header of extraKeys) {
     const key = decodeURIComponent(header.slice(EXTRA_PREFIX.length));
@@ -60,7 +68,13 @@ export function impersonationOf(headers: Headers | IncomingHttpHeaders): Imperso
     }
   }
   if (uid !== undefined)
-    checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: 'authentication.k8s.io', resource: 'uids', name: uid });
+    checks.push({
+      resourceRequest: true,
+      verb: 'impersonate',
+      apiGroup: 'authentication.k8s.io',
+      resource: 'uids',
+      name: uid,
+    });
   if (username !== ANONYMOUS) {
     if (!userGroups.includes(AUTHENTICATED) && !userGroups.includes(UNAUTHENTICATED)) userGroups.push(AUTHENTICATED);
   } else if (!userGroups.includes(UNAUTHENTICATED)) userGroups.push(UNAUTHENTICATED);

@@ -20,7 +20,9 @@ function mergedMeta<T extends ClusterRole | ClusterRoleBinding>(expected: T, exi
 }
 
 function sameMeta(a: ClusterRole['metadata'], b: ClusterRole['metadata']): boolean {
-  return JSON.stringify([a.labels ?? {}, a.annotations ?? {}]) === JSON.stringify([b.labels ?? {}, b.annotations ?? {}]);
+  return (
+    JSON.stringify([a.labels ?? {}, a.annotations ?? {}]) === JSON.stringify([b.labels ?? {}, b.annotations ?? {}])
+  );
 }
 
 /** computeReconciledRole for a ClusterRole. */
@@ -63,7 +65,13 @@ export function reconcileClusterRoleBinding(
   if (isProtected(existing)) return { op: 'none' };
   const metadata = mergedMeta(expected, existing);
   if (JSON.stringify(existing.roleRef) !== JSON.stringify(expected.roleRef))
-    return { op: 'recreate', object: { ...expected, metadata: { name: metadata.name, labels: metadata.labels, annotations: metadata.annotations } } };
+    return {
+      op: 'recreate',
+      object: {
+        ...expected,
+        metadata: { name: metadata.name, labels: metadata.labels, annotations: metadata.annotations },
+      },
+    };
   const have = new Set((existing.subjects ?? []).map(subjectKey));
   const missing = (expected.subjects ?? []).filter((s) => !have.has(subjectKey(s)));
   if (missing.length === 0 && sameMeta(metadata, existing.metadata)) return { op: 'none' };

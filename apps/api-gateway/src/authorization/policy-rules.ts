@@ -76,7 +76,8 @@ export function breakdownRule(rule: PolicyRule): PolicyRule[] {
             out.push({ apiGroups: [apiGroup], resources: [resource], verbs: [verb], resourceNames: [name] });
         else out.push({ apiGroups: [apiGroup], resources: [resource], verbs: [verb] });
       }
-  for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
+  for (const url of rule.nonResourceURLs ?? [])
+    for (const verb of rule.verbs) out.push({ nonResourceURLs: [url], verbs: [verb] });
   return out;
 }
 
@@ -97,9 +98,14 @@ function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const verbs = has(owner.verbs, ALL) || hasAll(owner.verbs, sub.verbs);
   const groups = has(owner.apiGroups, ALL) || hasAll(owner.apiGroups, sub.apiGroups);
   const resources = resourceCoversAll(owner.resources, sub.resources);
-  const urls = (sub.nonResourceURLs ?? []).every((u) => (owner.nonResourceURLs ?? []).some((o) => nonResourceURLCovers(o, u)));
+  const urls = (sub.nonResourceURLs ?? []).every((u) =>
+    (owner.nonResourceURLs ?? []).some((o) => nonResourceURLCovers(o, u)),
+  );
   const ownerNames = owner.resourceNames ?? [];
-  const names = (sub.resourceNames ?? []).length === 0 ? ownerNames.length === 0 : ownerNames.length === 0 || hasAll(ownerNames, sub.resourceNames);
+  const names =
+    (sub.resourceNames ?? []).length === 0
+      ? ownerNames.length === 0
+      : ownerNames.length === 0 || hasAll(ownerNames, sub.resourceNames);
   return verbs && groups && resources && names && urls;
 }
 

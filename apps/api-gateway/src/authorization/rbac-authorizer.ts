@@ -1,6 +1,14 @@
 // The RBAC authorizer and rule resolver, as upstream's plugin/pkg/auth/authorizer/rbac and
 // pkg/registry/rbac/validation (DefaultRuleResolver).
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject } from '@skiff/kube-types';
+import type {
+  ClusterRole,
+  ClusterRoleBinding,
+  PolicyRule,
+  Role,
+  RoleBinding,
+  RoleRef,
+  Subject,
+} from '@skiff/kube-types';
 import type { UserInfo } from '../auth/request-user';
 import { AuthorizationAttributes, ruleAllows } from './policy-rules';
 
@@ -148,8 +156,7 @@ export class RbacAuthorizer {
 function describeBinding(binding: ClusterRoleBinding | RoleBinding, subject: Subject, namespace: string): string {
   const kind = namespace ? 'RoleBinding' : 'ClusterRoleBinding';
   const name = namespace ? `${binding.metadata.name}/${namespace}` : binding.metadata.name;
-  const who =
-    subject.kind === 'ServiceAccount' ? `${subject.name}/${subject.namespace || namespace}` : subject.name;
+  const who = subject.kind === 'ServiceAccount' ? `${subject.name}/${subject.namespace || namespace}` : subject.name;
   return `${kind} ${JSON.stringify(name)} of ${binding.roleRef.kind} ${JSON.stringify(binding.roleRef.name)} to ${subject.kind} ${JSON.stringify(who)}`;
 }
 

@@ -76,6 +76,11 @@ export class RbacBootstrapService implements OnApplicationBootstrap {
 
   private context(resource: string): ResourceContext {
     const type = this.registry.all().find((t) => t.group === RBAC_GROUP && t.resource === resource)!;
-    return { info: { verb: 'update', group: RBAC_GROUP, version: type.version, resource }, type, apiVersion: apiVersionOf(type), namespace: '' };
+    return {
+      info: { verb: 'update', group: RBAC_GROUP, version: type.version, resource },
+      type,
+      apiVersion: apiVersionOf(type),
+      namespace: '',
+    };
   }
 }

@@ -36,8 +36,17 @@ export class RbacEscalationCheck {
       switch (write.resource) {
         case 'roles':
         case 'clusterroles': {
-          const escalate = { resourceRequest: true as const, verb: 'escalate', apiGroup: RBAC_GROUP, resource: write.resource, name };
-          if (authorizer.authorize(user, write.namespace ? { ...escalate, namespace: write.namespace } : escalate).allowed) return;
+          const escalate = {
+            resourceRequest: true as const,
+            verb: 'escalate',
+            apiGroup: RBAC_GROUP,
+            resource: write.resource,
+            name,
+          };
+          if (
+            authorizer.authorize(user, write.namespace ? { ...escalate, namespace: write.namespace } : escalate).allowed
+          )
+            return;
           const missing = missingRules(authorizer, user, write.namespace, (obj as ClusterRole).rules ?? []);
           if (missing) refuse(missing);
           if ((obj as ClusterRole).aggregationRule && missingRules(authorizer, user, write.namespace, MASTERS_RULES))
@@ -48,8 +57,18 @@ export class RbacEscalationCheck {
         case 'clusterrolebindings': {
           const ref = (obj as RoleBinding).roleRef;
           const resource = ref.kind === 'ClusterRole' ? 'clusterroles' : ref.kind === 'Role' ? 'roles' : undefined;
-          const bind = { resourceRequest: true as const, verb: 'bind', apiGroup: ref.apiGroup ?? '', resource: resource ?? '', name: ref.name };
-          if (resource && authorizer.authorize(user, write.namespace ? { ...bind, namespace: write.namespace } : bind).allowed) return;
+          const bind = {
+            resourceRequest: true as const,
+            verb: 'bind',
+            apiGroup: ref.apiGroup ?? '',
+            resource: resource ?? '',
+            name: ref.name,
+          };
+          if (
+            resource &&
+            authorizer.authorize(user, write.namespace ? { ...bind, namespace: write.namespace } : bind).allowed
+          )
+            return;
           let rules: PolicyRule[] = [];
           try {
             rules = authorizer.roleRefRules(ref, write.namespace);
@@ -67,7 +86,12 @@ export class RbacEscalationCheck {
 }
 
 /** ConfirmNoEscalation: upstream's message naming what the user does not hold, or undefined. */
-function missingRules(authorizer: RbacAuthorizer, user: UserInfo, namespace: string, rules: readonly PolicyRule[]): string | undefined {
+function missingRules(
+  authorizer: RbacAuthorizer,
+  user: UserInfo,
+  namespace: string,
+  rules: readonly PolicyRule[],
+): string | undefined {
   const owner = authorizer.rulesFor(user, namespace);
   const missing = uncoveredRules(owner.rules, rules);
   if (missing.length === 0) return undefined;

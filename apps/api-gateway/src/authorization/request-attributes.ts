@@ -17,7 +17,8 @@ export function requestAttributes(method: string, url: URL): AuthorizationAttrib
   // GET /api/v1/namespaces/dev addresses namespace "dev" in namespace "dev" (a RoleBinding there may grant it).
   if (info.group === '' && info.resource === 'namespaces' && name) namespace = name;
   // A list or watch of one object by field selector is about that name.
-  if (!name && (info.verb === 'list' || info.verb === 'watch')) name = selectedName(url.searchParams.get('fieldSelector'));
+  if (!name && (info.verb === 'list' || info.verb === 'watch'))
+    name = selectedName(url.searchParams.get('fieldSelector'));
   return {
     resourceRequest: true,
     verb: info.verb,
@@ -39,7 +40,8 @@ function selectedName(fieldSelector: string | null): string | undefined {
 
 /** forbiddenMessage: `User "alice" cannot delete resource "pods" in API group "" in the namespace "dev"`. */
 export function forbiddenMessage(username: string, attrs: AuthorizationAttributes): string {
-  if (!attrs.resourceRequest) return `User ${JSON.stringify(username)} cannot ${attrs.verb} path ${JSON.stringify(attrs.path)}`;
+  if (!attrs.resourceRequest)
+    return `User ${JSON.stringify(username)} cannot ${attrs.verb} path ${JSON.stringify(attrs.path)}`;
   const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   const where = attrs.namespace ? `in the namespace ${JSON.stringify(attrs.namespace)}` : 'at the cluster scope';
   return `User ${JSON.stringify(username)} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup)} ${where}`;

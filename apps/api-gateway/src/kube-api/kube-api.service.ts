@@ -105,7 +105,11 @@ export class KubeApiService {
           return { type: 'json', ...(await this.eviction.evict(ctx, info.name!, body, req.query)) };
         if (ctx.type.group === AUTHORIZATION_GROUP) {
           const kind = ctx.type.kind as Parameters<AccessReviewService['review']>[0];
-          return { type: 'json', code: 201, body: await this.accessReviews.review(kind, body, ctx.namespace, req.user) };
+          return {
+            type: 'json',
+            code: 201,
+            body: await this.accessReviews.review(kind, body, ctx.namespace, req.user),
+          };
         }
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.headers.authorization) };

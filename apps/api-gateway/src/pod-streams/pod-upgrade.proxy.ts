@@ -54,8 +54,21 @@ export class PodUpgradeProxy {
     const user = this.tokens.userFor(req.headers.authorization);
     if (!user) throw ApiError.unauthorized();
     // Upgrades skip the HTTP middleware: the same authorization (impersonation, then RBAC) is asked here.
-    await this.authorization.authorizeRequest(req, user);
+    const asUser = await this.authorization.authorizeRequest(req, user);
     const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    // A WebSocket upgrade is a GET; like kube-apiserver (AuthorizePodWebsocketUpgradeCreatePermission) it also needs create.
+    if (req.method === 'GET') {
+      const subresource = m[3];
+      await this.authorization.require(asUser, {
+        resourceRequest: true,
+        verb: 'create',
+        apiGroup: '',
+        resource: 'pods',
+        subresource,
+        namespace,
+        name,
+      });
+    }
     const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
     if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });
     const endpoint = new URL(await this.agents.endpointFor(pod));

@@ -18,7 +18,8 @@ function subjectCells(binding: KubeObject): [string, string, string] {
     const name = str(s, 'name');
     if (str(s, 'kind') === 'User') users.push(name);
     else if (str(s, 'kind') === 'Group') groups.push(name);
-    else if (str(s, 'kind') === 'ServiceAccount') serviceAccounts.push(str(s, 'namespace') ? `${str(s, 'namespace')}/${name}` : name);
+    else if (str(s, 'kind') === 'ServiceAccount')
+      serviceAccounts.push(str(s, 'namespace') ? `${str(s, 'namespace')}/${name}` : name);
   }
   return [users.join(', '), groups.join(', '), serviceAccounts.join(', ')];
 }
@@ -27,7 +28,11 @@ function bindingPrinter(of: 'roleBinding' | 'clusterRoleBinding'): ResourcePrint
   return {
     columns: [
       NAME_COLUMN,
-      column('Role', 'string', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
+      column(
+        'Role',
+        'string',
+        'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+      ),
       AGE_COLUMN,
       column('Users', 'string', `Users in the ${of}`, 1),
       column('Groups', 'string', `Groups in the ${of}`, 1),

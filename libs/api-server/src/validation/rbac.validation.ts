@@ -20,7 +20,11 @@ function strings(v: unknown): string[] {
 }
 
 function goStrings(v: unknown): GoValue {
-  return new GoValue(`[]string{${strings(v).map((s) => JSON.stringify(s)).join(', ')}}`);
+  return new GoValue(
+    `[]string{${strings(v)
+      .map((s) => JSON.stringify(s))
+      .join(', ')}}`,
+  );
 }
 
 function validatePolicyRule(rule: Obj, namespaced: boolean, path: string): StatusCause[] {
@@ -28,7 +32,13 @@ function validatePolicyRule(rule: Obj, namespaced: boolean, path: string): Statu
   if (strings(rule.verbs).length === 0) out.push(required(`${path}.verbs`, 'verbs must contain at least one value'));
   if (strings(rule.nonResourceURLs).length > 0) {
     if (namespaced)
-      out.push(invalid(`${path}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'namespaced rules cannot apply to non-resource URLs'));
+      out.push(
+        invalid(
+          `${path}.nonResourceURLs`,
+          goStrings(rule.nonResourceURLs),
+          'namespaced rules cannot apply to non-resource URLs',
+        ),
+      );
     if (strings(rule.apiGroups).length || strings(rule.resources).length || strings(rule.resourceNames).length)
       out.push(
         invalid(

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ApiError, KubeObject, errorMessage } from '@skiff/api-machinery';
-import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
+import { ResourceRegistry } from '@skiff/api-server';
 import type { ClusterRole, ClusterRoleBinding } from '@skiff/kube-types';
 import { DeletionService } from '../kube-api/deletion.service';
-import { ResourceContext } from '../kube-api/resource-context';
+import { systemContext } from '../kube-api/resource-context';
 import { ResourceWriterService } from '../kube-api/resource-writer.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy';
@@ -43,7 +43,7 @@ export class RbacBootstrapService implements OnApplicationBootstrap {
     expected: KubeObject,
     reconcile: (existing: KubeObject) => Reconciled<KubeObject>,
   ): Promise<void> {
-    const ctx = this.context(resource);
+    const ctx = systemContext(this.registry, RBAC_GROUP, resource);
     const name = expected.metadata.name!;
     const opts = { dryRun: false, fieldManager: SYSTEM_MANAGER, fieldValidation: 'Ignore' as const };
     for (let attempt = 1; ; attempt++) {
@@ -72,15 +72,5 @@ export class RbacBootstrapService implements OnApplicationBootstrap {
         }
       }
     }
-  }
-
-  private context(resource: string): ResourceContext {
-    const type = this.registry.all().find((t) => t.group === RBAC_GROUP && t.resource === resource)!;
-    return {
-      info: { verb: 'update', group: RBAC_GROUP, version: type.version, resource },
-      type,
-      apiVersion: apiVersionOf(type),
-      namespace: '',
-    };
   }
 }

@@ -61,7 +61,9 @@ describe('RBAC with the real kubectl', () => {
     );
     const exec = await asAlice('exec', 'p', '--', 'true');
     // A refused WebSocket upgrade (get) makes kubectl fall back to SPDY (create): either is refused.
-    expect(exec.stderr).toMatch(/User "alice" cannot (get|create) resource "pods\/exec" in API group "" in the namespace "dev"/);
+    expect(exec.stderr).toMatch(
+      /User "alice" cannot (get|create) resource "pods\/exec" in API group "" in the namespace "dev"/,
+    );
   });
 
   it('answers kubectl auth can-i and can-i --list', async () => {

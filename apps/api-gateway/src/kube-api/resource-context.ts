@@ -25,6 +25,23 @@ export function resolveResource(registry: ResourceRegistry, info: RequestInfo, p
   return { info, type, apiVersion: apiVersionOf(type), namespace: info.namespace ?? '' };
 }
 
+/** The context of a write the API server makes itself (no user): its own system objects. */
+export function systemContext(
+  registry: ResourceRegistry,
+  group: string,
+  resource: string,
+  namespace = '',
+): ResourceContext {
+  const type = registry.all().find((t) => t.group === group && t.resource === resource);
+  if (!type) throw new Error(`unknown stored resource ${group}/${resource}`);
+  return {
+    info: { verb: 'delete', group, version: type.version, resource, namespace: namespace || undefined },
+    type,
+    apiVersion: apiVersionOf(type),
+    namespace,
+  };
+}
+
 export function keyOf(ctx: ResourceContext, name: string): ObjectKey {
   return { group: ctx.type.group, resource: ctx.type.resource, namespace: ctx.namespace, name };
 }

@@ -47,7 +47,7 @@ export class RbacEscalationCheck {
             authorizer.authorize(user, write.namespace ? { ...escalate, namespace: write.namespace } : escalate).allowed
           )
             return;
-          const missing = missingRules(authorizer, user, write.namespace, (obj as ClusterRole).rules ?? []);
+          const missing = missingRules(authorizer, user, write.namespace, rulesOf(obj));
           if (missing) refuse(missing);
           if ((obj as ClusterRole).aggregationRule && missingRules(authorizer, user, write.namespace, MASTERS_RULES))
             refuse('must have cluster-admin privileges to use the aggregationRule');
@@ -55,12 +55,14 @@ export class RbacEscalationCheck {
         }
         case 'rolebindings':
         case 'clusterrolebindings': {
-          const ref = (obj as RoleBinding).roleRef;
+          const ref = (obj as RoleBinding).roleRef as RoleBinding['roleRef'] | undefined;
+          // A malformed binding is left to validation's 422.
+          if (!ref || typeof ref.name !== 'string') return;
           const resource = ref.kind === 'ClusterRole' ? 'clusterroles' : ref.kind === 'Role' ? 'roles' : undefined;
           const bind = {
             resourceRequest: true as const,
             verb: 'bind',
-            apiGroup: ref.apiGroup ?? '',
+            apiGroup: ref.apiGroup || RBAC_GROUP,
             resource: resource ?? '',
             name: ref.name,
           };
@@ -99,6 +101,23 @@ function missingRules(
   let msg = `user ${JSON.stringify(user.username)} (groups=${goQuotedList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${descriptions.join('\n')}`;
   if (owner.errors.length > 0) msg += `; resolution errors: [${owner.errors.join(' ')}]`;
   return msg;
+}
+
+// Rules as validation will accept them; anything malformed is left to its 422.
+function rulesOf(obj: KubeObject): PolicyRule[] {
+  const rules = (obj as ClusterRole).rules as unknown;
+  if (!Array.isArray(rules)) return [];
+  const strings = (v: unknown): boolean =>
+    v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  return rules.filter(
+    (r): r is PolicyRule =>
+      typeof r === 'object' &&
+      r !== null &&
+      Array.isArray((r as PolicyRule).verbs) &&
+      ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'].every((k) =>
+        strings((r as Record<string, unknown>)[k]),
+      ),
+  );
 }
 
 // IsOnlyMutatingGCFields, roughly: an update that changes nothing but owner references, finalizers and

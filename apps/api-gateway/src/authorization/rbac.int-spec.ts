@@ -109,6 +109,15 @@ describe('RBAC with the real kubectl', () => {
     expect(binding.stderr).toContain(
       'rolebindings.rbac.authorization.k8s.io "grab" is forbidden: user "alice" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}',
     );
+    // A malformed binding is validation's 422, not an escalation check's crash.
+    const malformed = await cluster.kubectl(['--as=alice', 'create', '-n', ns, '-f', '-'], {
+      stdin: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'm' },
+      }),
+    });
+    expect(malformed.stderr).toContain('The RoleBinding "m" is invalid: \n* roleRef.kind: Unsupported value: ""');
     // What alice holds she may grant.
     expect((await asAlice('create', 'role', 'pod-reader', '--verb=get', '--resource=pods')).code).toBe(0);
   });

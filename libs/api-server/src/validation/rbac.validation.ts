@@ -3,7 +3,7 @@ import { nameIsDnsSubdomain, type KubeObject, type NameValidator, type StatusCau
 import { GoValue, invalid, notSupported, required } from './field-errors';
 import { validateLabelSelector } from './label-selector.validation';
 import { validateObjectMetaUpdate } from './object-meta.validation';
-import type { Obj } from './json-access';
+import { ensureObj, type Obj } from './json-access';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
@@ -143,8 +143,9 @@ export const validateClusterRoleBindingUpdate = bindingUpdate(validateClusterRol
 
 /** v1 defaults: a roleRef's and a User or Group subject's apiGroup is RBAC's. */
 export function defaultBinding(o: Obj): void {
-  const ref = o.roleRef as Obj | undefined;
-  if (ref && typeof ref === 'object' && !ref.apiGroup) ref.apiGroup = RBAC_GROUP;
+  // roleRef is a struct, not a pointer: even a missing one gets its apiGroup.
+  const ref = ensureObj(o, 'roleRef');
+  if (!ref.apiGroup) ref.apiGroup = RBAC_GROUP;
   for (const s of Array.isArray(o.subjects) ? (o.subjects as Obj[]) : []) {
     if (s && typeof s === 'object' && !s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = RBAC_GROUP;
   }

@@ -11,8 +11,13 @@ describe('RBAC with the real kubectl', () => {
     // The scheduler runs the clusterrole-aggregation controller that fills view, edit and admin.
     cluster = await startTestCluster({}, ['api-gateway', 'scheduler']);
     expect((await kubectl('create', 'namespace', ns)).code).toBe(0);
-    const pod = await kubectl('run', 'p', '-n', ns, '--image=busybox', '--restart=Never', '--', 'sleep', '3600');
-    expect(pod.stderr).toBe('');
+    // Pods wait for their namespace's default ServiceAccount (created by a controller) where ServiceAccount admission runs.
+    await eventually(
+      async () =>
+        (await kubectl('run', 'p', '-n', ns, '--image=busybox', '--restart=Never', '--', 'sleep', '3600')).code === 0,
+      30_000,
+      'pod p created',
+    );
     await eventually(
       async () =>
         (await kubectl('get', 'clusterrole', 'view', '-o', 'jsonpath={.rules[*].resources}')).stdout.includes('pods'),

@@ -14,6 +14,12 @@ import { IssuerDiscoveryController } from './auth/issuer-discovery.controller';
 import { ServiceAccountAdmissionService } from './auth/service-account-admission.service';
 import { serviceAccountKeyProvider, ServiceAccountTokenService } from './auth/service-account-token.service';
 import { SelfSubjectReviewService } from './auth/self-subject-review.service';
+import { AccessReviewService } from './authorization/access-review.service';
+import { AuthorizationMiddleware } from './authorization/authorization.middleware';
+import { AuthorizationService } from './authorization/authorization.service';
+import { RbacBootstrapService } from './authorization/rbac-bootstrap.service';
+import { RbacEscalationCheck } from './authorization/rbac-escalation.check';
+import { RbacPolicyCache } from './authorization/rbac-policy.cache';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
 import { AdmissionService } from './kube-api/admission.service';
@@ -82,6 +88,11 @@ export class AppModule implements NestModule {
         AuthenticatorService,
         ServiceAccountAdmissionService,
         SelfSubjectReviewService,
+        RbacPolicyCache,
+        AuthorizationService,
+        RbacEscalationCheck,
+        AccessReviewService,
+        RbacBootstrapService,
         MetricsService,
         storageTransformersProvider(config),
         ObjectStoreRepository,
@@ -110,7 +121,8 @@ export class AppModule implements NestModule {
     // The audit sees every request, the unauthenticated ones included; it runs first.
     consumer.apply(AuditMiddleware).forRoutes('*path');
     consumer
-      .apply(AuthenticationMiddleware)
+      // Authorization reads the user authentication found.
+      .apply(AuthenticationMiddleware, AuthorizationMiddleware)
       .exclude(
         { path: 'healthz', method: RequestMethod.GET },
         { path: 'livez', method: RequestMethod.GET },

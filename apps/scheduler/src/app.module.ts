@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock } from '@skiff/api-machinery';
 import { SchedulerConfig } from '@skiff/config';
 import { CONTROLLERS } from '@skiff/controller-runtime';
+import { ClusterRoleAggregationReconciler } from './cluster-role-aggregation/cluster-role-aggregation.reconciler';
 import { HorizontalPodAutoscalerReconciler } from './autoscaling/horizontal-pod-autoscaler.reconciler';
 import { DeploymentReconciler } from './deployments/deployment.reconciler';
 import { DisruptionReconciler } from './disruption/disruption.reconciler';
@@ -51,6 +52,7 @@ export class SchedulerModule {
         RuntimeClassReconciler,
         HorizontalPodAutoscalerReconciler,
         ResourceQuotaReconciler,
+        ClusterRoleAggregationReconciler,
         // Each controller is a provider and listed in CONTROLLERS' inject.
         {
           provide: CONTROLLERS,
@@ -73,6 +75,7 @@ export class SchedulerModule {
             ServiceAccountReconciler,
             RootCaPublisherReconciler,
             ResourceQuotaReconciler,
+            ClusterRoleAggregationReconciler,
           ],
         },
         SchedulerControllerService,

@@ -33,6 +33,7 @@ export const NAMESPACES = ref('', 'v1', 'namespaces', 'Namespace', false);
 export const SERVICE_ACCOUNTS = ref('', 'v1', 'serviceaccounts', 'ServiceAccount');
 export const CONFIG_MAPS = ref('', 'v1', 'configmaps', 'ConfigMap');
 export const RESOURCE_QUOTAS = ref('', 'v1', 'resourcequotas', 'ResourceQuota');
+export const CLUSTER_ROLES = ref('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false);
 export const CUSTOM_RESOURCE_DEFINITIONS = ref(
   'apiextensions.k8s.io',
   'v1',

@@ -146,7 +146,8 @@ describe('authentication and ServiceAccounts', () => {
       username: `system:serviceaccount:${ns}:default`,
       extra: { 'authentication.kubernetes.io/pod-name': ['holder'] },
     });
-    expect((await asToken(token, `/api/v1/namespaces/${ns}/pods/holder`)).status).toBe(200);
+    // Authenticated (not 401); RBAC grants a ServiceAccount nothing by default.
+    expect((await asToken(token, `/api/v1/namespaces/${ns}/pods/holder`)).status).toBe(403);
     expect(
       (await api('DELETE', `/api/v1/namespaces/${ns}/pods/holder`, { gracePeriodSeconds: 0 })).status,
     ).toBeLessThan(300);

@@ -18,6 +18,8 @@ import {
   withoutUnknownFields,
 } from '@skiff/api-server';
 import { ServiceAccountAdmissionService } from '../auth/service-account-admission.service';
+import { RbacEscalationCheck } from '../authorization/rbac-escalation.check';
+import { RBAC_GROUP } from '../authorization/rbac-policy.cache';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { hasSubresource } from './object-meta';
 import { admitPodSecurity, namespaceLabelWarnings, PodSecurityOutcome, templateAt } from './pod-security-admission';
@@ -39,6 +41,7 @@ export class AdmissionService {
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly store: ObjectStoreRepository,
+    private readonly rbacEscalation: RbacEscalationCheck,
     private readonly serviceAccounts: ServiceAccountAdmissionService,
   ) {}
 
@@ -107,6 +110,7 @@ export class AdmissionService {
    * LimitRanger's container defaults on the defaulted pod.
    */
   async admitCreate(ctx: ResourceContext, obj: KubeObject): Promise<KubeObject> {
+    (await this.escalationCheck(ctx))?.(obj);
     if (isClaim(ctx)) return withDefaultStorageClass(obj, await this.storageClasses());
     const inNamespace = { ...obj, metadata: { ...obj.metadata, namespace: ctx.namespace } };
     if (isCore(ctx, 'secrets')) return this.serviceAccounts.admitSecret(inNamespace);
@@ -162,9 +166,17 @@ export class AdmissionService {
    * and does not wait.
    */
   async updateCheck(ctx: ResourceContext): Promise<(next: KubeObject, old: KubeObject) => void> {
+    const escalation = await this.escalationCheck(ctx);
+    if (escalation) return escalation;
     if (!isClaim(ctx)) return () => undefined;
     const classes = await this.storageClasses();
     return (next, old) => checkClaimResize(next, old, classes);
+  }
+
+  // RBAC's escalation prevention, for writes of roles and bindings by a user.
+  private escalationCheck(ctx: ResourceContext): Promise<((obj: KubeObject, old?: KubeObject) => void) | undefined> {
+    if (ctx.type.group !== RBAC_GROUP || ctx.info.subresource) return Promise.resolve(undefined);
+    return this.rbacEscalation.prepare({ resource: ctx.type.resource, namespace: ctx.namespace, user: ctx.user });
   }
 
   private async storageClasses(): Promise<KubeObject[]> {

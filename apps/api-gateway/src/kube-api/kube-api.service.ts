@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ApiError, Clock, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry, toTable } from '@skiff/api-server';
 import { Readable } from 'node:stream';
-import { UserInfo } from '../auth/request-user';
+import type { UserInfo } from '../auth/request-user';
+import { AccessReviewService, AUTHORIZATION_GROUP } from '../authorization/access-review.service';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { ServiceAccountTokenService } from '../auth/service-account-token.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
@@ -27,7 +28,7 @@ export interface KubeRequest {
   query: URLSearchParams;
   headers: Record<string, string | undefined>;
   body: Readable;
-  /** Who authentication found the caller to be. */
+  /** The authenticated (or impersonated) user. */
   user?: UserInfo;
 }
 
@@ -63,12 +64,13 @@ export class KubeApiService {
     private readonly logSvc: LogSvcClient,
     private readonly resourceMetrics: ResourceMetricsService,
     private readonly serviceAccountTokens: ServiceAccountTokenService,
+    private readonly accessReviews: AccessReviewService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
     if (info.group === LOGSTORES.group && info.resource === LOGSTORES.resource && info.subresource === 'query')
       return this.logstoreQuery(info, req);
-    const ctx = resolveResource(this.registry, info, req.path);
+    const ctx: ResourceContext = { ...resolveResource(this.registry, info, req.path), user: req.user };
     const out = await this.serve(ctx, info, req);
     // A custom resource version marked deprecated says so on every answer, first.
     const deprecation = ctx.type.custom?.deprecationWarning;
@@ -117,6 +119,14 @@ export class KubeApiService {
             code: 201,
             body: await this.serviceAccountTokens.tokenRequest(ctx.namespace, info.name!, body),
           };
+        if (ctx.type.group === AUTHORIZATION_GROUP) {
+          const kind = ctx.type.kind as Parameters<AccessReviewService['review']>[0];
+          return {
+            type: 'json',
+            code: 201,
+            body: await this.accessReviews.review(kind, body, ctx.namespace, req.user),
+          };
+        }
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.user) };
         }

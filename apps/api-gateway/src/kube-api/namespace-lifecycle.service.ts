@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, KubeObject, errorMessage } from '@skiff/api-machinery';
-import { apiVersionOf, ResourceRegistry } from '@skiff/api-server';
+import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { DeletionService } from './deletion.service';
-import { ResourceContext } from './resource-context';
+import { ResourceContext, systemContext } from './resource-context';
 import { ResourceWriterService } from './resource-writer.service';
 import { SYSTEM_NAMESPACES, SYSTEM_PRIORITY_CLASSES } from './system-objects';
 
@@ -96,13 +96,6 @@ export class NamespaceLifecycleService implements OnApplicationBootstrap, OnAppl
   }
 
   private context(group: string, resource: string, namespace: string): ResourceContext {
-    const type = this.registry.all().find((t) => t.group === group && t.resource === resource);
-    if (!type) throw new Error(`unknown stored resource ${group}/${resource}`);
-    return {
-      info: { verb: 'delete', group, version: type.version, resource, namespace: namespace || undefined },
-      type,
-      apiVersion: apiVersionOf(type),
-      namespace,
-    };
+    return systemContext(this.registry, group, resource, namespace);
   }
 }

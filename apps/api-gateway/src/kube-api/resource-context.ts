@@ -1,5 +1,6 @@
 import { ApiError, ErrorSubject, KubeObject } from '@skiff/api-machinery';
 import { apiVersionOf, convertBuiltIn, ResourceRegistry, ResourceType } from '@skiff/api-server';
+import type { UserInfo } from '../auth/request-user';
 import { ObjectKey } from '../storage/object-key';
 import { RequestInfo } from './request-info';
 
@@ -10,6 +11,8 @@ export interface ResourceContext {
   apiVersion: string;
   /** '' for cluster-scoped resources and all-namespace lists. */
   namespace: string;
+  /** Who asks (the request's user); absent for writes the API server makes itself. */
+  user?: UserInfo;
 }
 
 export function resolveResource(registry: ResourceRegistry, info: RequestInfo, path: string): ResourceContext {
@@ -20,6 +23,23 @@ export function resolveResource(registry: ResourceRegistry, info: RequestInfo, p
     throw ApiError.pathNotFound(path);
   if (type.namespaced && info.namespace === undefined && info.name !== undefined) throw ApiError.pathNotFound(path);
   return { info, type, apiVersion: apiVersionOf(type), namespace: info.namespace ?? '' };
+}
+
+/** The context of a write the API server makes itself (no user): its own system objects. */
+export function systemContext(
+  registry: ResourceRegistry,
+  group: string,
+  resource: string,
+  namespace = '',
+): ResourceContext {
+  const type = registry.all().find((t) => t.group === group && t.resource === resource);
+  if (!type) throw new Error(`unknown stored resource ${group}/${resource}`);
+  return {
+    info: { verb: 'delete', group, version: type.version, resource, namespace: namespace || undefined },
+    type,
+    apiVersion: apiVersionOf(type),
+    namespace,
+  };
 }
 
 export function keyOf(ctx: ResourceContext, name: string): ObjectKey {

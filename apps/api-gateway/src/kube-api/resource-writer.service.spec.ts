@@ -1,3 +1,4 @@
+import type { RbacEscalationCheck } from '../authorization/rbac-escalation.check';
 import { ApiError, Clock, JsonObject, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry } from '@skiff/api-server';
 import { ObjectKey } from '../storage/object-key';
@@ -90,6 +91,8 @@ describe(ResourceWriterService.name, () => {
       new AdmissionService(
         registry,
         repo,
+        // No RBAC kinds are written here: no escalation check is ever prepared.
+        {} as RbacEscalationCheck,
         serviceAccountServices(repo, new Clock(), { SKIFF_DISABLE_ADMISSION_PLUGINS: 'ServiceAccount' }).admission,
       ),
       new Clock(),

@@ -5,6 +5,7 @@ import { Duplex } from 'node:stream';
 import { connect } from 'node:tls';
 import { AuthenticatorService } from '../auth/authenticator.service';
 import { setRequestUser } from '../auth/request-user';
+import { AuthorizationService } from '../authorization/authorization.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService, containerOf } from './agent-directory.service';
 
@@ -33,6 +34,7 @@ export class PodUpgradeProxy {
     private readonly authenticator: AuthenticatorService,
     private readonly store: ObjectStoreRepository,
     private readonly agents: AgentDirectoryService,
+    private readonly authorization: AuthorizationService,
   ) {}
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -52,8 +54,23 @@ export class PodUpgradeProxy {
     if (!m) throw ApiError.pathNotFound(url.pathname);
     const user = await this.authenticator.authenticate(req);
     if (!user) throw ApiError.unauthorized();
-    setRequestUser(req, user);
+    // Upgrades skip the HTTP middleware: the same authorization (impersonation, then RBAC) is asked here.
+    const asUser = await this.authorization.authorizeRequest(req, user);
+    setRequestUser(req, asUser);
     const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    // A WebSocket upgrade is a GET; like kube-apiserver (AuthorizePodWebsocketUpgradeCreatePermission) it also needs create.
+    if (req.method === 'GET') {
+      const subresource = m[3];
+      await this.authorization.require(asUser, {
+        resourceRequest: true,
+        verb: 'create',
+        apiGroup: '',
+        resource: 'pods',
+        subresource,
+        namespace,
+        name,
+      });
+    }
     const pod = await this.store.get({ group: '', resource: 'pods', namespace, name });
     if (!pod) throw ApiError.notFound({ group: '', resource: 'pods', name });
     const endpoint = new URL(await this.agents.endpointFor(pod));

@@ -1,5 +1,6 @@
 import { APPS_V1_KINDS } from './apps-v1.messages';
 import { AUTHENTICATION_V1_KINDS } from './authentication-v1.messages';
+import { AUTHORIZATION_V1_KINDS } from './authorization-v1.messages';
 import { AUTOSCALING_V1_KINDS } from './autoscaling-v1.messages';
 import { BATCH_V1_KINDS } from './batch-v1.messages';
 import { COORDINATION_V1_KINDS } from './coordination-v1.messages';
@@ -8,6 +9,7 @@ import { MessageDef } from './message-def';
 import { META_V1_OPTION_KINDS } from './meta-v1.messages';
 import { NETWORKING_V1_KINDS } from './networking-v1.messages';
 import { POLICY_V1_KINDS, POLICY_V1BETA1_KINDS } from './policy-v1.messages';
+import { RBAC_V1_KINDS } from './rbac-v1.messages';
 import { SCHEDULING_V1_KINDS } from './scheduling-v1.messages';
 
 // Message tables by group version and kind; a kind without a table is rejected rather than guessed.
@@ -22,6 +24,8 @@ const KINDS_BY_GROUP_VERSION: Readonly<Record<string, Readonly<Record<string, Me
   'policy/v1': POLICY_V1_KINDS,
   'policy/v1beta1': POLICY_V1BETA1_KINDS,
   'scheduling.k8s.io/v1': SCHEDULING_V1_KINDS,
+  'authorization.k8s.io/v1': AUTHORIZATION_V1_KINDS,
+  'rbac.authorization.k8s.io/v1': RBAC_V1_KINDS,
 };
 
 export function messageDefFor(apiVersion: string, kind: string): MessageDef | undefined {

@@ -180,6 +180,19 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
   ]),
   ...group('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: [STATUS] }]),
   ...group('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }]),
+  // Reviews are questions to the authorizer: answered, never stored.
+  ...group('authorization.k8s.io', 'v1', [
+    { kind: 'LocalSubjectAccessReview', verbs: ['create'] },
+    { kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] },
+    { kind: 'SelfSubjectRulesReview', namespaced: false, verbs: ['create'] },
+    { kind: 'SubjectAccessReview', namespaced: false, verbs: ['create'] },
+  ]),
+  ...group('rbac.authorization.k8s.io', 'v1', [
+    { kind: 'ClusterRoleBinding', namespaced: false },
+    { kind: 'ClusterRole', namespaced: false },
+    { kind: 'RoleBinding' },
+    { kind: 'Role' },
+  ]),
   ...group('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
   ...group('networking.k8s.io', 'v1', [
     { kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: [STATUS] },

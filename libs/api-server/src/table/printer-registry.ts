@@ -26,6 +26,7 @@ import { podDisruptionBudgetPrinter } from './policy.printer';
 import { replicationControllerPrinter } from './replication-controller.printer';
 import { limitRangePrinter, resourceQuotaPrinter } from './quota.printer';
 import { priorityClassPrinter } from './scheduling.printer';
+import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './rbac.printer';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './storage.printer';
 import { ResourcePrinter } from './table.types';
 import {
@@ -70,6 +71,10 @@ const PRINTERS: ReadonlyMap<string, ResourcePrinter> = new Map([
   ['storage.k8s.io/CSIDriver', csiDriverPrinter],
   ['storage.k8s.io/VolumeAttachment', volumeAttachmentPrinter],
   ['coordination.k8s.io/Lease', leasePrinter],
+  ['rbac.authorization.k8s.io/Role', rolePrinter],
+  ['rbac.authorization.k8s.io/ClusterRole', rolePrinter],
+  ['rbac.authorization.k8s.io/RoleBinding', roleBindingPrinter],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingPrinter],
   ['node.k8s.io/RuntimeClass', runtimeClassPrinter],
   ['events.k8s.io/Event', eventsV1EventPrinter],
   ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionPrinter],

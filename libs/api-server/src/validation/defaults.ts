@@ -1,4 +1,5 @@
 // applyDefaults: what upstream's pkg/apis/*/v1/defaults.go (and a few REST strategies) fill in.
+import { defaultBinding } from './rbac.validation';
 import { defaultCrd } from '../apiextensions/crd.validation';
 import { defaultCustomResource } from '../apiextensions/custom-resource.validation';
 import type { KubeObject } from '@skiff/api-machinery';
@@ -207,6 +208,8 @@ const DEFAULTERS: Record<string, (o: Obj) => void> = {
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
   'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
   'storage.k8s.io/CSIDriver': defaultCsiDriver,
+  'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
   'storage.k8s.io/StorageClass': (o) => {
     setIfUnset(o, 'reclaimPolicy', 'Delete');
     setIfUnset(o, 'volumeBindingMode', 'Immediate');

@@ -28,6 +28,15 @@ import { validatePodSpec, validatePodUpdate } from './pod.validation';
 import { validatePodTemplate, validatePodTemplateUpdate } from './pod-template.validation';
 import { validatePodDisruptionBudget } from './policy.validation';
 import { validateReplicationController } from './replication-controller.validation';
+import {
+  nameIsPathSegment,
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateClusterRoleBindingUpdate,
+  validateRole,
+  validateRoleBinding,
+  validateRoleBindingUpdate,
+} from './rbac.validation';
 import { validateLimitRange, validateResourceQuota, validateResourceQuotaUpdate } from './quota.validation';
 import { validatePriorityClass, validatePriorityClassUpdate } from './scheduling.validation';
 import { validateEndpoints, validateService, validateServiceUpdate } from './service.validation';
@@ -150,6 +159,18 @@ export const KIND_VALIDATORS: Record<string, KindValidator> = {
     update: validateRuntimeClassUpdate,
   },
   'events.k8s.io/Event': { name: nameIsDnsSubdomain, create: validateEventsV1Event },
+  'rbac.authorization.k8s.io/Role': { name: nameIsPathSegment, create: validateRole },
+  'rbac.authorization.k8s.io/ClusterRole': { name: nameIsPathSegment, create: validateClusterRole },
+  'rbac.authorization.k8s.io/RoleBinding': {
+    name: nameIsPathSegment,
+    create: validateRoleBinding,
+    update: validateRoleBindingUpdate,
+  },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': {
+    name: nameIsPathSegment,
+    create: validateClusterRoleBinding,
+    update: validateClusterRoleBindingUpdate,
+  },
   'apiextensions.k8s.io/CustomResourceDefinition': {
     name: nameIsDnsSubdomain,
     create: validateCrd,

@@ -1,0 +1,251 @@
+// Upstream's default ClusterRoles and ClusterRoleBindings (plugin/pkg/auth/authorizer/rbac/bootstrappolicy),
+// the ones a Skiff cluster serves kinds for.
+import type { ClusterRole, ClusterRoleBinding, PolicyRule } from '@skiff/kube-types';
+
+export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
+const BOOTSTRAPPING = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+const AGGREGATE_TO = (role: string): string => `rbac.authorization.k8s.io/aggregate-to-${role}`;
+
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const READ_WRITE = [...READ, ...WRITE];
+
+const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({
+  verbs,
+  apiGroups,
+  resources,
+});
+const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ verbs, nonResourceURLs });
+
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): ClusterRole {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels: { ...BOOTSTRAPPING, ...labels }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    rules,
+  };
+}
+
+function aggregated(name: string, labels: Record<string, string> = {}): ClusterRole {
+  return {
+    ...clusterRole(name, [], labels),
+    aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_TO(name)]: 'true' } }] },
+  };
+}
+
+function binding(name: string, subjects: [kind: 'User' | 'Group', name: string][], role = name): ClusterRoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name, labels: { ...BOOTSTRAPPING }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: subjects.map(([kind, subject]) => ({ kind, apiGroup: 'rbac.authorization.k8s.io', name: subject })),
+  };
+}
+
+export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
+  clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
+  urlsRole('system:discovery', [
+    '/api',
+    '/api/*',
+    '/apis',
+    '/apis/*',
+    '/healthz',
+    '/livez',
+    '/openapi',
+    '/openapi/*',
+    '/readyz',
+    '/version',
+    '/version/',
+  ]),
+  urlsRole('system:public-info-viewer', ['/healthz', '/livez', '/readyz', '/version', '/version/']),
+  urlsRole('system:monitoring', [
+    '/healthz',
+    '/healthz/*',
+    '/livez',
+    '/livez/*',
+    '/metrics',
+    '/metrics/slis',
+    '/readyz',
+    '/readyz/*',
+  ]),
+  urlsRole('system:service-account-issuer-discovery', [
+    '/.well-known/openid-configuration',
+    '/.well-known/openid-configuration/',
+    '/openid/v1/jwks',
+    '/openid/v1/jwks/',
+  ]),
+  clusterRole('system:basic-user', [
+    rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+    rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+  ]),
+  clusterRole('system:auth-delegator', [
+    rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+  ]),
+  aggregated('admin'),
+  aggregated('edit', { [AGGREGATE_TO('admin')]: 'true' }),
+  aggregated('view', { [AGGREGATE_TO('edit')]: 'true' }),
+  clusterRole(
+    'system:aggregate-to-admin',
+    [
+      rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
+      rule(READ_WRITE, ['rbac.authorization.k8s.io'], ['roles', 'rolebindings']),
+    ],
+    { [AGGREGATE_TO('admin')]: 'true' },
+  ),
+  clusterRole(
+    'system:aggregate-to-edit',
+    [
+      rule(READ, [''], ['pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward', 'secrets', 'services/proxy']),
+      rule(['impersonate'], [''], ['serviceaccounts']),
+      rule(WRITE, [''], ['pods', 'pods/attach', 'pods/proxy', 'pods/exec', 'pods/portforward']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(
+        WRITE,
+        [''],
+        [
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'serviceaccounts',
+          'services',
+          'services/proxy',
+          'persistentvolumeclaims',
+          'configmaps',
+          'secrets',
+          'events',
+        ],
+      ),
+      rule(['create'], [''], ['serviceaccounts/token']),
+      rule(
+        WRITE,
+        ['apps'],
+        [
+          'statefulsets',
+          'statefulsets/scale',
+          'daemonsets',
+          'deployments',
+          'deployments/scale',
+          'deployments/rollback',
+          'replicasets',
+          'replicasets/scale',
+        ],
+      ),
+      rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
+      rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
+      rule(
+        WRITE,
+        ['extensions'],
+        [
+          'daemonsets',
+          'deployments',
+          'deployments/scale',
+          'deployments/rollback',
+          'ingresses',
+          'replicasets',
+          'replicasets/scale',
+          'replicationcontrollers/scale',
+          'networkpolicies',
+        ],
+      ),
+      rule(WRITE, ['policy'], ['poddisruptionbudgets']),
+      rule(WRITE, ['networking.k8s.io'], ['networkpolicies', 'ingresses']),
+    ],
+    { [AGGREGATE_TO('edit')]: 'true' },
+  ),
+  clusterRole(
+    'system:aggregate-to-view',
+    [
+      rule(
+        READ,
+        [''],
+        [
+          'pods',
+          'replicationcontrollers',
+          'replicationcontrollers/scale',
+          'serviceaccounts',
+          'services',
+          'services/status',
+          'endpoints',
+          'persistentvolumeclaims',
+          'persistentvolumeclaims/status',
+          'configmaps',
+        ],
+      ),
+      rule(
+        READ,
+        [''],
+        [
+          'limitranges',
+          'resourcequotas',
+          'bindings',
+          'events',
+          'pods/status',
+          'resourcequotas/status',
+          'namespaces/status',
+          'replicationcontrollers/status',
+          'pods/log',
+        ],
+      ),
+      rule(READ, [''], ['namespaces']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(
+        READ,
+        ['apps'],
+        [
+          'controllerrevisions',
+          'statefulsets',
+          'statefulsets/status',
+          'statefulsets/scale',
+          'daemonsets',
+          'daemonsets/status',
+          'deployments',
+          'deployments/status',
+          'deployments/scale',
+          'replicasets',
+          'replicasets/status',
+          'replicasets/scale',
+        ],
+      ),
+      rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+      rule(READ, ['batch'], ['jobs', 'cronjobs', 'cronjobs/status', 'jobs/status']),
+      rule(
+        READ,
+        ['extensions'],
+        [
+          'daemonsets',
+          'daemonsets/status',
+          'deployments',
+          'deployments/scale',
+          'deployments/status',
+          'ingresses',
+          'ingresses/status',
+          'replicasets',
+          'replicasets/scale',
+          'replicasets/status',
+          'replicationcontrollers/scale',
+          'networkpolicies',
+        ],
+      ),
+      rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+      rule(READ, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
+    ],
+    { [AGGREGATE_TO('view')]: 'true' },
+  ),
+];
+
+function urlsRole(name: string, paths: string[]): ClusterRole {
+  return clusterRole(name, [urls(['get'], paths)]);
+}
+
+export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
+  binding('cluster-admin', [['Group', 'system:masters']]),
+  binding('system:discovery', [['Group', 'system:authenticated']]),
+  binding('system:basic-user', [['Group', 'system:authenticated']]),
+  binding('system:public-info-viewer', [
+    ['Group', 'system:authenticated'],
+    ['Group', 'system:unauthenticated'],
+  ]),
+  binding('system:monitoring', [['Group', 'system:monitoring']]),
+  binding('system:service-account-issuer-discovery', [['Group', 'system:serviceaccounts']]),
+];

@@ -1,0 +1,137 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { errorMessage } from '@skiff/api-machinery';
+import { Nftables } from '@skiff/host-tools';
+import { NETWORK_POLICY_CACHES, NETWORK_POLICY_CONFIG, NetworkPolicyCaches, NetworkPolicyConfig } from './network-policy.config';
+import { compilePolicies, PolicyDataplane } from './policy-dataplane';
+import { fullPolicyRuleset, policyElementUpdate, policySkeleton, PolicyTableConfig } from './policy-ruleset';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * NetworkPolicy on this host: every NetworkPolicy, Pod and Namespace of the cluster becomes named sets of pod
+ * addresses and the rules that use them, in the agent's own nft table. Any event marks the table dirty; one sync
+ * at a time computes it all again and writes the difference to what it last applied as one `nft -f` transaction:
+ * set elements only when no policy changed (a label, a pod, a namespace), the whole table when one did. The first
+ * sync (and any after a failed write) replaces the table. Rules stay when the agent stops: pods stay guarded
+ * until the next agent rebuilds them; the agent's cleanup deletes the table.
+ */
+@Injectable()
+export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(NetworkPolicyEnforcer.name);
+  private readonly table: PolicyTableConfig;
+  private applied?: { plane: PolicyDataplane; skeleton: string };
+  private dirty = true;
+  private ready = false;
+  private stopped = false;
+  private syncing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    @Inject(NETWORK_POLICY_CONFIG) config: NetworkPolicyConfig,
+    @Inject(NETWORK_POLICY_CACHES) private readonly caches: NetworkPolicyCaches,
+    private readonly nft: Nftables,
+  ) {
+    if (!/^skiff[\w-]*$/.test(config.table)) throw new Error(`nft table "${config.table}" must start with "skiff"`);
+    this.table = { table: config.table, bridge: config.bridge };
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    const { policies, pods, namespaces } = this.caches;
+    for (const e of ['add', 'update', 'delete'] as const) {
+      policies.on(e, () => this.markDirty());
+      pods.on(e, () => this.markDirty());
+      namespaces.on(e, () => this.markDirty());
+    }
+    this.caches.start();
+    void this.waitForCaches();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.syncing;
+    await this.caches.stop();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when the table matches the caches as of now (tests). */
+  whenSynced(): Promise<void> {
+    if (this.ready && !this.syncing && !this.timer && !this.dirty) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async waitForCaches(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.caches.synced();
+        this.ready = true;
+        this.schedule(0);
+        return;
+      } catch (err) {
+        this.log.warn(`NetworkPolicies, Pods and Namespaces not listed yet: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.ready || this.stopped || this.timer || this.syncing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.syncing = this.sync().finally(() => {
+        this.syncing = undefined;
+        if (this.dirty) this.schedule(this.failures ? this.retryDelay() : 0);
+        else for (const w of this.idleWaiters.splice(0)) w();
+      });
+    }, delayMs);
+  }
+
+  private retryDelay(): number {
+    return Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+  }
+
+  private async sync(): Promise<void> {
+    this.dirty = false;
+    const started = Date.now();
+    const plane = compilePolicies({
+      policies: this.caches.policies.list(),
+      pods: this.caches.pods.list(),
+      namespaces: this.caches.namespaces.list(),
+    });
+    const skeleton = policySkeleton(this.table, plane);
+    try {
+      if (this.applied?.skeleton === skeleton) {
+        const script = policyElementUpdate(this.table.table, this.applied.plane, plane);
+        if (script) await this.nft.apply(script);
+      } else {
+        await this.nft.apply(fullPolicyRuleset(this.table, plane));
+        this.log.log(
+          `programmed ${plane.policies.length} NetworkPolicies in table inet ${this.table.table} (${Date.now() - started} ms)`,
+        );
+      }
+      this.applied = { plane, skeleton };
+      this.failures = 0;
+    } catch (err) {
+      // The transaction left the table as it was; what is in it is no longer known to be exact: rebuild it all.
+      this.failures++;
+      this.applied = undefined;
+      this.dirty = true;
+      this.log.warn(`nft sync failed (retry ${this.failures} in ${this.retryDelay()} ms): ${errorMessage(err)}`);
+    }
+  }
+}

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { errorMessage } from '@skiff/api-machinery';
 import { Nftables } from '@skiff/host-tools';
-import { NETWORK_POLICY_CACHES, NETWORK_POLICY_CONFIG, NetworkPolicyCaches, NetworkPolicyConfig } from './network-policy.config';
+import {
+  NETWORK_POLICY_CACHES,
+  NETWORK_POLICY_CONFIG,
+  NetworkPolicyCaches,
+  NetworkPolicyConfig,
+} from './network-policy.config';
 import { compilePolicies, PolicyDataplane } from './policy-dataplane';
 import { fullPolicyRuleset, policyElementUpdate, policySkeleton, PolicyTableConfig } from './policy-ruleset';
 

@@ -67,9 +67,15 @@ export function fullPolicyRuleset(config: PolicyTableConfig, plane: PolicyDatapl
   const elements = [...plane.sets]
     .filter(([, s]) => s.elements.length > 0)
     .map(([name, s]) => `add element ${t} ${name} { ${s.elements.join(', ')} }`);
-  return [`table ${t} {}`, `delete table ${t}`, `table ${t} {`, policySkeleton(config, plane), '}', ...elements, ''].join(
-    '\n',
-  );
+  return [
+    `table ${t} {}`,
+    `delete table ${t}`,
+    `table ${t} {`,
+    policySkeleton(config, plane),
+    '}',
+    ...elements,
+    '',
+  ].join('\n');
 }
 
 /** Set elements that went away and came: the whole difference as one transaction, or '' when there is none. */

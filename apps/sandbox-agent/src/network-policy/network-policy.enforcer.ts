@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { errorMessage } from '@skiff/api-machinery';
 import { Nftables } from '@skiff/host-tools';
@@ -45,6 +46,7 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
 
   onApplicationBootstrap(): void {
     this.start();
+    void this.checkBridgeFiltering();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,6 +76,15 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
   whenSynced(): Promise<void> {
     if (this.ready && !this.syncing && !this.timer && !this.dirty) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // Pods on one bridge talk at layer 2: only br_netfilter brings their packets to the forward hook.
+  private async checkBridgeFiltering(): Promise<void> {
+    const value = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').catch(() => '');
+    if (value.trim() !== '1')
+      this.log.error(
+        'net.bridge.bridge-nf-call-iptables is not 1 (modprobe br_netfilter): NetworkPolicy does not apply between pods of this host',
+      );
   }
 
   private async waitForCaches(): Promise<void> {

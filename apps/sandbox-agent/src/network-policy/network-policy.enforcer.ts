@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { errorMessage } from '@skiff/api-machinery';
 import { Nftables } from '@skiff/host-tools';
+import { Pod } from '@skiff/kube-types';
 import {
   NETWORK_POLICY_CACHES,
   NETWORK_POLICY_CONFIG,
@@ -13,6 +14,10 @@ import { fullPolicyRuleset, policyElementUpdate, policySkeleton, PolicyTableConf
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 10_000;
+// How long a pod start waits for its address to be in the table (a slow or failing nft must not stop pods).
+const GUARD_WAIT_MS = 2_000;
+// A starting pod the caches have not seen yet keeps its address this long on the agent's word alone.
+const UNSEEN_POD_TTL_MS = 30_000;
 
 /**
  * NetworkPolicy on this host: every NetworkPolicy, Pod and Namespace of the cluster becomes named sets of pod
@@ -34,6 +39,8 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private idleWaiters: (() => void)[] = [];
+  // This host's starting pods by uid: their addresses before the API's status has them.
+  private readonly starting = new Map<string, { pod: Pod; ip: string; since: number }>();
 
   constructor(
     @Inject(NETWORK_POLICY_CONFIG) config: NetworkPolicyConfig,
@@ -57,7 +64,10 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
     const { policies, pods, namespaces } = this.caches;
     for (const e of ['add', 'update', 'delete'] as const) {
       policies.on(e, () => this.markDirty());
-      pods.on(e, () => this.markDirty());
+      pods.on(e, (pod) => {
+        if (e === 'delete') this.starting.delete(pod.metadata.uid ?? '');
+        this.markDirty();
+      });
       namespaces.on(e, () => this.markDirty());
     }
     this.caches.start();
@@ -70,6 +80,21 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
     await this.syncing;
     await this.caches.stop();
     for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /**
+   * A pod of this host is about to start with this address: it goes into the sets (isolation included) before
+   * any container of it runs, instead of when its status reaches the API.
+   */
+  async guardAddress(pod: Pod, ip: string): Promise<void> {
+    const uid = pod.metadata.uid;
+    if (!uid || this.stopped) return;
+    this.starting.set(uid, { pod, ip, since: Date.now() });
+    this.markDirty();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, GUARD_WAIT_MS)));
+    await Promise.race([this.whenSynced(), late]);
+    clearTimeout(timer);
   }
 
   /** Resolves when the table matches the caches as of now (tests). */
@@ -121,12 +146,33 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
     return Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
   }
 
+  private podsWithAddresses(): Pod[] {
+    const seen = new Set<string>();
+    const pods = this.caches.pods.list().map((pod) => {
+      const uid = pod.metadata.uid ?? '';
+      seen.add(uid);
+      const local = this.starting.get(uid);
+      if (!local) return pod;
+      if (pod.status?.podIP) {
+        this.starting.delete(uid);
+        return pod;
+      }
+      return { ...pod, status: { ...pod.status, podIP: local.ip } };
+    });
+    for (const [uid, local] of this.starting) {
+      if (seen.has(uid)) continue;
+      if (Date.now() - local.since > UNSEEN_POD_TTL_MS) this.starting.delete(uid);
+      else pods.push({ ...local.pod, status: { ...local.pod.status, podIP: local.ip } });
+    }
+    return pods;
+  }
+
   private async sync(): Promise<void> {
     this.dirty = false;
     const started = Date.now();
     const plane = compilePolicies({
       policies: this.caches.policies.list(),
-      pods: this.caches.pods.list(),
+      pods: this.podsWithAddresses(),
       namespaces: this.caches.namespaces.list(),
     });
     const skeleton = policySkeleton(this.table, plane);

@@ -108,7 +108,9 @@ class PolicyCompiler {
       const namespace = policy.metadata.namespace ?? '';
       const spec = policy.spec ?? {};
       const targets = this.podSet({ namespace, podSelector: spec.podSelector ?? {} });
-      const types = spec.policyTypes?.length ? spec.policyTypes : ['Ingress', ...(spec.egress ? ['Egress'] : [])];
+      const types = spec.policyTypes?.length
+        ? spec.policyTypes
+        : ['Ingress', ...(spec.egress?.length ? ['Egress'] : [])];
       const compiled: CompiledPolicy = { key: keyOf(policy), targets };
       if (types.includes('Ingress')) {
         compiled.ingress = (spec.ingress ?? []).map((r) => this.rule(namespace, r.from, r.ports));

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { errorMessage } from '@skiff/api-machinery';
 import { Nftables } from '@skiff/host-tools';
 import { Pod } from '@skiff/kube-types';
 import {
@@ -9,11 +8,10 @@ import {
   NetworkPolicyCaches,
   NetworkPolicyConfig,
 } from './network-policy.config';
+import { NftSyncLoop } from '../platform/nft-sync-loop';
 import { compilePolicies, PolicyDataplane } from './policy-dataplane';
 import { fullPolicyRuleset, policyElementUpdate, policySkeleton, PolicyTableConfig } from './policy-ruleset';
 
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 10_000;
 // How long a pod start waits for its address to be in the table (a slow or failing nft must not stop pods).
 const GUARD_WAIT_MS = 2_000;
 // A starting pod the caches have not seen yet keeps its address this long on the agent's word alone.
@@ -31,14 +29,10 @@ const UNSEEN_POD_TTL_MS = 30_000;
 export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(NetworkPolicyEnforcer.name);
   private readonly table: PolicyTableConfig;
+  private readonly loop = new NftSyncLoop(this, this.log, 'NetworkPolicies, Pods and Namespaces');
   private applied?: { plane: PolicyDataplane; skeleton: string };
   private dirty = true;
-  private ready = false;
   private stopped = false;
-  private syncing?: Promise<void>;
-  private timer?: NodeJS.Timeout;
-  private failures = 0;
-  private idleWaiters: (() => void)[] = [];
   // This host's starting pods by uid: their addresses before the API's status has them.
   private readonly starting = new Map<string, { pod: Pod; ip: string; since: number }>();
 
@@ -71,15 +65,13 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
       namespaces.on(e, () => this.markDirty());
     }
     this.caches.start();
-    void this.waitForCaches();
+    void this.loop.start(() => this.caches.synced());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.syncing;
+    await this.loop.stop();
     await this.caches.stop();
-    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /**
@@ -93,14 +85,45 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
     this.markDirty();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, GUARD_WAIT_MS)));
-    await Promise.race([this.whenSynced(), late]);
+    await Promise.race([this.loop.whenSynced(), late]);
     clearTimeout(timer);
   }
 
   /** Resolves when the table matches the caches as of now (tests). */
   whenSynced(): Promise<void> {
-    if (this.ready && !this.syncing && !this.timer && !this.dirty) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.loop.whenSynced();
+  }
+
+  pending(): boolean {
+    return this.dirty;
+  }
+
+  async sync(): Promise<void> {
+    this.dirty = false;
+    const started = Date.now();
+    const plane = compilePolicies({
+      policies: this.caches.policies.list(),
+      pods: this.podsWithAddresses(),
+      namespaces: this.caches.namespaces.list(),
+    });
+    const skeleton = policySkeleton(this.table, plane);
+    try {
+      if (this.applied?.skeleton === skeleton) {
+        const script = policyElementUpdate(this.table.table, this.applied.plane, plane);
+        if (script) await this.nft.apply(script);
+      } else {
+        await this.nft.apply(fullPolicyRuleset(this.table, plane));
+        this.log.log(
+          `programmed ${plane.policies.length} NetworkPolicies in table inet ${this.table.table} (${Date.now() - started} ms)`,
+        );
+      }
+      this.applied = { plane, skeleton };
+    } catch (err) {
+      // The transaction left the table as it was; what is in it is no longer known to be exact: rebuild it all.
+      this.applied = undefined;
+      this.dirty = true;
+      throw err;
+    }
   }
 
   // Pods on one bridge talk at layer 2: only br_netfilter brings their packets to the forward hook.
@@ -112,38 +135,9 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
       );
   }
 
-  private async waitForCaches(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.caches.synced();
-        this.ready = true;
-        this.schedule(0);
-        return;
-      } catch (err) {
-        this.log.warn(`NetworkPolicies, Pods and Namespaces not listed yet: ${errorMessage(err)}`);
-      }
-    }
-  }
-
   private markDirty(): void {
     this.dirty = true;
-    this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.ready || this.stopped || this.timer || this.syncing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.syncing = this.sync().finally(() => {
-        this.syncing = undefined;
-        if (this.dirty) this.schedule(this.failures ? this.retryDelay() : 0);
-        else for (const w of this.idleWaiters.splice(0)) w();
-      });
-    }, delayMs);
-  }
-
-  private retryDelay(): number {
-    return Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
+    this.loop.poke();
   }
 
   private podsWithAddresses(): Pod[] {
@@ -165,35 +159,5 @@ export class NetworkPolicyEnforcer implements OnApplicationBootstrap, OnApplicat
       else pods.push({ ...local.pod, status: { ...local.pod.status, podIP: local.ip } });
     }
     return pods;
-  }
-
-  private async sync(): Promise<void> {
-    this.dirty = false;
-    const started = Date.now();
-    const plane = compilePolicies({
-      policies: this.caches.policies.list(),
-      pods: this.podsWithAddresses(),
-      namespaces: this.caches.namespaces.list(),
-    });
-    const skeleton = policySkeleton(this.table, plane);
-    try {
-      if (this.applied?.skeleton === skeleton) {
-        const script = policyElementUpdate(this.table.table, this.applied.plane, plane);
-        if (script) await this.nft.apply(script);
-      } else {
-        await this.nft.apply(fullPolicyRuleset(this.table, plane));
-        this.log.log(
-          `programmed ${plane.policies.length} NetworkPolicies in table inet ${this.table.table} (${Date.now() - started} ms)`,
-        );
-      }
-      this.applied = { plane, skeleton };
-      this.failures = 0;
-    } catch (err) {
-      // The transaction left the table as it was; what is in it is no longer known to be exact: rebuild it all.
-      this.failures++;
-      this.applied = undefined;
-      this.dirty = true;
-      this.log.warn(`nft sync failed (retry ${this.failures} in ${this.retryDelay()} ms): ${errorMessage(err)}`);
-    }
   }
 }

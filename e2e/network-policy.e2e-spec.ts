@@ -188,6 +188,28 @@ describe('NetworkPolicy enforced between runc and gVisor pods (kubectl)', () => 
     expect((await k('label', 'pod', 'other', 'egress=locked')).code).toBe(0);
     await blocked('other', ips.web, 'other blocked by its egress policy');
     await eventually(async () => !(await lookup()) || undefined, 30_000, 'DNS blocked');
+    // A new pod under the policy is isolated from its first packet, not from when its status reaches the API.
+    const early = {
+      ...sleeper('early', { egress: 'locked' }),
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', `timeout 2 wget -qO- http://${ips.web}:8080 && echo OPEN || echo CLOSED; sleep 3600`],
+          },
+        ],
+      },
+    };
+    expect((await apply(JSON.stringify(early))).code).toBe(0);
+    // busybox `timeout` also prints "Terminated" when it stops wget.
+    const firstTry = await eventually(
+      async () => /OPEN|CLOSED/.exec((await k('logs', 'early')).stdout)?.[0],
+      60_000,
+      'the early pod to try',
+    );
+    expect(firstTry).toBe('CLOSED');
     expect((await apply(ALLOW_DNS)).code).toBe(0);
     await eventually(lookup, 30_000, 'DNS allowed by an egress rule for port 53');
     expect(await get('other', ips.web)).toBe(false);

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { PodMetricsSampler } from '@skiff/host-tools';
 import { SandboxAgentModule } from './app.module';
 import { LogCollector } from './logs/log-collector';
+import { NetworkPolicyEnforcer } from './network-policy/network-policy.enforcer';
 import { PodManager } from './pods/pod-manager.service';
 import { ServiceProxy } from './services/service-proxy.service';
 import { StreamUpgradeRouter } from './streaming/stream-upgrade.router';
@@ -38,6 +39,7 @@ describe(SandboxAgentModule.name, () => {
     expect(app.get(PodManager)).toBeDefined();
     expect(app.get(StreamUpgradeRouter)).toBeDefined();
     expect(app.get(ServiceProxy)).toBeDefined();
+    expect(app.get(NetworkPolicyEnforcer)).toBeDefined();
     expect(app.get(LogCollector)).toBeDefined();
     expect(app.get(PodMetricsSampler)).toBeDefined();
     await app.close();

@@ -15,6 +15,7 @@ import { logProviders } from './logs/logs.providers';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsProviders } from './metrics/metrics.providers';
 import { HostRegistrationService } from './registration/host-registration.service';
+import { networkPolicyProviders } from './network-policy/network-policy.providers';
 import { serviceProxyProviders } from './services/service-proxy.providers';
 import { CONTAINER_LOG_LOCATOR } from './streaming/container-log-locator';
 import { StreamingController } from './streaming/streaming.controller';
@@ -49,6 +50,7 @@ export class SandboxAgentModule {
         SyncPodProcessor,
         HostRegistrationService,
         ...serviceProxyProviders,
+        ...networkPolicyProviders,
       ],
     };
   }

@@ -11,6 +11,7 @@ function ref(group: string, version: string, resource: string, kind: string, nam
 }
 
 export const PODS = ref('', 'v1', 'pods', 'Pod');
+export const NAMESPACES = ref('', 'v1', 'namespaces', 'Namespace', false);
 export const NODES = ref('', 'v1', 'nodes', 'Node', false);
 export const RUNTIME_CLASSES = ref('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false);
 export const PERSISTENT_VOLUME_CLAIMS = ref('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim');
@@ -27,9 +28,9 @@ export const ENDPOINTS = ref('', 'v1', 'endpoints', 'Endpoints');
 export const ENDPOINT_SLICES = ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice');
 export const LEASES = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const INGRESSES = ref('networking.k8s.io', 'v1', 'ingresses', 'Ingress');
+export const NETWORK_POLICIES = ref('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy');
 export const INGRESS_CLASSES = ref('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false);
 export const SECRETS = ref('', 'v1', 'secrets', 'Secret');
-export const NAMESPACES = ref('', 'v1', 'namespaces', 'Namespace', false);
 export const SERVICE_ACCOUNTS = ref('', 'v1', 'serviceaccounts', 'ServiceAccount');
 export const CONFIG_MAPS = ref('', 'v1', 'configmaps', 'ConfigMap');
 export const RESOURCE_QUOTAS = ref('', 'v1', 'resourcequotas', 'ResourceQuota');

@@ -1,6 +1,7 @@
 import { SandboxAgentConfig } from '@skiff/config';
 import { ProcessRunner } from '@skiff/host-tools';
 import { Nftables } from '@skiff/host-tools';
+import { policyTableOf } from '../network-policy/network-policy.config';
 import { serviceTableOf } from '../services/service-proxy.config';
 import { PodStateStore, RuntimeKind } from './pod-state.store';
 import { DiskAttachments } from '../volumes/disk-attachments';
@@ -60,7 +61,8 @@ export async function cleanupAgentHost(config: SandboxAgentConfig, runner: Proce
     removed.push(`mount ${m}`);
   }
   const serviceTable = serviceTableOf(nftTableOf(config.bridge));
-  if (await new Nftables(runner).deleteTable('inet', serviceTable)) removed.push(`nft table inet ${serviceTable}`);
+  for (const table of [serviceTable, policyTableOf(nftTableOf(config.bridge))])
+    if (await new Nftables(runner).deleteTable('inet', table)) removed.push(`nft table inet ${table}`);
   await host.hostNetwork.remove({ bridge: config.bridge, nftTable: nftTableOf(config.bridge) });
   removed.push(`bridge ${config.bridge}`);
   return removed;

@@ -38,6 +38,8 @@ export interface PodLifecycleDeps {
   startConcurrency: number;
   /** What pods' resolv.conf says. */
   dns: ClusterDnsSettings;
+  /** Called with the pod's address before anything of it runs, so NetworkPolicy isolates it from the start. */
+  guardAddress?: (pod: Pod, ip: string) => Promise<void>;
 }
 
 /** Runtime status of every skiff container of one runtime, from one `list` call. */
@@ -74,6 +76,7 @@ export class PodLifecycle {
           ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent')
           : undefined;
       const { hostname, fqdn } = podHostname(pod, this.deps.dns.domain);
+      await this.deps.guardAddress?.(pod, ip.ip);
       const resolv = podResolvConf(pod, this.deps.dns);
       for (const w of resolv.warnings) this.deps.events.record(pod, 'Warning', 'DNSConfigForming', w);
       record.sandbox = await this.starts.run(() =>

@@ -1,6 +1,7 @@
 import { Provider } from '@nestjs/common';
 import { Clock } from '@skiff/api-machinery';
 import { EventRecorder } from '@skiff/controller-runtime';
+import { NetworkPolicyEnforcer } from '../network-policy/network-policy.enforcer';
 import { CONFIG_OBJECT_SOURCE, POD_MANAGER_CONFIG } from '../platform/agent.providers';
 import { ConfigObjectSource } from './env-resolver';
 import { ImagePuller } from './image-puller';
@@ -38,6 +39,7 @@ export const podProviders: Provider[] = [
       events: EventRecorder,
       source: ConfigObjectSource,
       clock: Clock,
+      policies?: NetworkPolicyEnforcer,
     ) =>
       new PodLifecycle({
         runtimes: host.runtimes,
@@ -53,8 +55,19 @@ export const podProviders: Provider[] = [
         dns: config.dns,
         allocatable: { cpuMilli: config.capacity.cpuMilli, memoryBytes: config.capacity.memoryBytes },
         clock,
+        guardAddress: policies && ((pod, ip) => policies.guardAddress(pod, ip)),
       }),
-    inject: [POD_MANAGER_CONFIG, PodHost, ImagePuller, ContainerProber, EventRecorder, CONFIG_OBJECT_SOURCE, Clock],
+    inject: [
+      POD_MANAGER_CONFIG,
+      PodHost,
+      ImagePuller,
+      ContainerProber,
+      EventRecorder,
+      CONFIG_OBJECT_SOURCE,
+      Clock,
+      // Absent where a test assembles the pod manager without the network policy part.
+      { token: NetworkPolicyEnforcer, optional: true },
+    ],
   },
   {
     provide: PodTermination,

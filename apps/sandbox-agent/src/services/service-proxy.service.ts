@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { errorMessage } from '@skiff/api-machinery';
 import { EndpointSlice, Service, SERVICE_NAME_LABEL } from '@skiff/kube-types';
 import { Nftables } from '@skiff/host-tools';
 import {
@@ -10,12 +9,10 @@ import {
   servicePortPlans,
   updateRuleset,
 } from '@skiff/service-routing';
+import { NftSyncLoop } from '../platform/nft-sync-loop';
 import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig } from './service-proxy.config';
 import { ServiceCaches } from './service-caches';
 import { fullRuleset, ServiceTableConfig } from './service-ruleset';
-
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 10_000;
 
 /**
  * The host's Service data plane (kube-proxy in nftables mode): Services and EndpointSlices from the API become
@@ -32,14 +29,9 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly hostServices: HostServices;
   private readonly applied = new Map<string, ServiceRules>();
   private readonly slicesByService = new Map<string, Map<string, EndpointSlice>>();
+  private readonly loop = new NftSyncLoop(this, this.log, 'Services and EndpointSlices');
   private dirty = new Set<string>();
   private needsFullSync = true;
-  private ready = false;
-  private stopped = false;
-  private syncing?: Promise<void>;
-  private timer?: NodeJS.Timeout;
-  private failures = 0;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(
     @Inject(SERVICE_PROXY_CONFIG) config: ServiceProxyConfig,
@@ -73,34 +65,31 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
     });
     slices.on('delete', (s) => this.unindexSlice(s));
     this.caches.start();
-    void this.waitForCaches();
+    void this.loop.start(() => this.caches.synced());
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.syncing;
+    await this.loop.stop();
     await this.caches.stop();
-    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when the table matches the caches as of now (tests, benchmarks). */
   whenSynced(): Promise<void> {
-    if (this.ready && !this.syncing && !this.timer && this.dirty.size === 0 && !this.needsFullSync)
-      return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.loop.whenSynced();
   }
 
-  private async waitForCaches(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.caches.synced();
-        this.ready = true;
-        this.schedule(0);
-        return;
-      } catch (err) {
-        this.log.warn(`Services and EndpointSlices not listed yet: ${errorMessage(err)}`);
-      }
+  pending(): boolean {
+    return this.needsFullSync || this.dirty.size > 0;
+  }
+
+  async sync(): Promise<void> {
+    try {
+      if (this.needsFullSync) await this.syncAll();
+      else await this.syncDirty();
+    } catch (err) {
+      // The transaction left the table as it was; what we applied is no longer known to be exact: rebuild all.
+      this.needsFullSync = true;
+      throw err;
     }
   }
 
@@ -126,36 +115,7 @@ export class ServiceProxy implements OnApplicationBootstrap, OnApplicationShutdo
 
   private markDirty(key: string): void {
     this.dirty.add(key);
-    this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.ready || this.stopped || this.timer || this.syncing) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.syncing = this.sync().finally(() => {
-        this.syncing = undefined;
-        if (this.needsFullSync || this.dirty.size > 0) this.schedule(this.failures ? this.retryDelay() : 0);
-        else for (const w of this.idleWaiters.splice(0)) w();
-      });
-    }, delayMs);
-  }
-
-  private retryDelay(): number {
-    return Math.min(RETRY_MIN_MS * 2 ** (this.failures - 1), RETRY_MAX_MS);
-  }
-
-  private async sync(): Promise<void> {
-    try {
-      if (this.needsFullSync) await this.syncAll();
-      else await this.syncDirty();
-      this.failures = 0;
-    } catch (err) {
-      // The transaction left the table as it was; what we applied is no longer known to be exact: rebuild all.
-      this.failures++;
-      this.needsFullSync = true;
-      this.log.warn(`nft sync failed (retry ${this.failures} in ${this.retryDelay()} ms): ${errorMessage(err)}`);
-    }
+    this.loop.poke();
   }
 
   private async syncAll(): Promise<void> {

@@ -105,7 +105,8 @@ describe(LogShipper.name, () => {
     await s.settled();
     expect(dropped.map((m) => m.id)).toEqual(expect.arrayContaining(['b', 'c']));
     publisher.up = true;
-    await eventually(() => readdirSync(dir).length === 0);
+    // The spool file goes before the delivery is reported: wait for both.
+    await eventually(() => readdirSync(dir).length === 0 && delivered.length + dropped.length >= 6);
     expect([...delivered, ...dropped.map((m) => m.id)].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
     expect(delivered.slice(-2)).toEqual(['e', 'f']);
   });

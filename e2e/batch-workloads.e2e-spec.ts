@@ -102,6 +102,9 @@ describe('Jobs and CronJobs run in sandboxes', () => {
   }, 180_000);
 
   it('creates Jobs from a CronJob (kubectl create job --from and on schedule) and keeps successfulJobsHistoryLimit', async () => {
+    // The first scheduled run prunes the by-hand Job (limit 1): apply early in a minute, so its logs are read before.
+    const second = new Date().getSeconds();
+    if (second > 10) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
     expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: CRON_JOB })).stdout.trim()).toBe(
       'cronjob.batch/ticker created',
     );

@@ -156,5 +156,5 @@ describe('Jobs and CronJobs run in sandboxes', () => {
       await k('get', 'events', '--field-selector', 'involvedObject.name=ticker', '-o', 'jsonpath={.items[*].reason}')
     ).stdout;
     for (const reason of ['SuccessfulCreate', 'SawCompletedJob', 'SuccessfulDelete']) expect(events).toContain(reason);
-  }, 180_000);
+  }, 240_000);
 });

@@ -1,5 +1,5 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Clock } from '@skiff/api-machinery';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Clock, errorMessage } from '@skiff/api-machinery';
 import {
   AuditAttributes,
   auditEvent,
@@ -39,6 +39,7 @@ const MAX_CAPTURED_BYTES = 1024 * 1024;
  */
 @Injectable()
 export class AuditService implements OnApplicationShutdown {
+  private readonly log = new Logger('audit');
   constructor(
     @Inject(AUDIT_BACKEND) private readonly backend: AuditBackend,
     private readonly clock: Clock,
@@ -58,8 +59,14 @@ export class AuditService implements OnApplicationShutdown {
     let capture = false;
     const started = (): void => {
       if (audit.started) return;
-      const record = audit.start(res.statusCode);
-      capture = !!record && !audit.longRunning && (res.statusCode >= 400 || record.level === 'RequestResponse');
+      // The audit never fails the request it records.
+      try {
+        const record = audit.start(res.statusCode);
+        capture = !!record && !audit.longRunning && (res.statusCode >= 400 || record.level === 'RequestResponse');
+      } catch (err) {
+        audit.started = true;
+        this.log.error(`audit of ${req.method} ${originalUrl}: ${errorMessage(err)}`);
+      }
     };
     const keep = (chunk: unknown, encoding: unknown): void => {
       if (!capture || chunk === undefined || chunk === null || typeof chunk === 'function') return;
@@ -137,6 +144,8 @@ class RequestAudit {
   started = false;
   readonly longRunning: boolean;
   private readonly receivedAt: Date;
+  // Read on arrival: by the time the answer is written the client may have gone, and its socket with it.
+  private readonly sourceIPs: string[];
   private readonly info?: RequestInfo;
   private readonly path: string;
   private readonly verb: string;
@@ -151,6 +160,7 @@ class RequestAudit {
     private readonly clock: Clock,
   ) {
     this.receivedAt = clock.now();
+    this.sourceIPs = sourceIPs(req);
     const url = new URL(requestURI, 'https://skiff.local');
     this.path = url.pathname;
     try {
@@ -200,7 +210,7 @@ class RequestAudit {
             ...(user.extra ? { extra: user.extra } : {}),
           }
         : {},
-      sourceIPs: sourceIPs(this.req),
+      sourceIPs: this.sourceIPs,
       ...(this.req.headers['user-agent'] ? { userAgent: this.req.headers['user-agent'] } : {}),
       ...(this.info ? { objectRef: objectRefOf(this.info) } : {}),
       receivedAt: this.receivedAt,

@@ -166,11 +166,9 @@ describe('StatefulSet controller', () => {
       'apps.kubernetes.io/pod-index': '1',
       'controller-revision-hash': revision,
     });
-    expect(pod.spec).toMatchObject({
-      hostname: 'web-1',
-      subdomain: 'web',
-      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } }],
-    });
+    expect(pod.spec).toMatchObject({ hostname: 'web-1', subdomain: 'web' });
+    // The claim's volume, beside the ServiceAccount token's (kube-api-access-*).
+    expect(pod.spec.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } });
     expect(pod.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'StatefulSet', name: 'web', controller: true }),
     ]);

@@ -20,6 +20,8 @@ import { AuthorizationService } from './authorization/authorization.service';
 import { RbacBootstrapService } from './authorization/rbac-bootstrap.service';
 import { RbacEscalationCheck } from './authorization/rbac-escalation.check';
 import { RbacPolicyCache } from './authorization/rbac-policy.cache';
+import { NodeAuthorizer } from './authorization/node-authorizer';
+import { NodeGraph } from './authorization/node-graph';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
 import { AdmissionService } from './kube-api/admission.service';
@@ -89,6 +91,8 @@ export class AppModule implements NestModule {
         ServiceAccountAdmissionService,
         SelfSubjectReviewService,
         RbacPolicyCache,
+        NodeGraph,
+        NodeAuthorizer,
         AuthorizationService,
         RbacEscalationCheck,
         AccessReviewService,

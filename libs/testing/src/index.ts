@@ -10,3 +10,4 @@ export * from './test-edge';
 export * from './fake-cluster';
 export * from './stats-summary-agent.double';
 export * from './user-command';
+export * from './pod-probes';

@@ -94,14 +94,8 @@ describe('identity and access (the issue acceptance)', () => {
     expect((await kubectl(['create', 'serviceaccount', 'reader'])).code).toBe(0);
     // Two pods for the whole file: a web server, and a client running as the `reader` ServiceAccount.
     const client = sleeperPod('client', { role: 'client' }, { serviceAccountName: 'reader' });
-    expect(
-      (
-        await kubectl(
-          ['apply', '-f', '-'],
-          JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [webServerPod('web'), client] }),
-        )
-      ).code,
-    ).toBe(0);
+    const pods = JSON.stringify({ kind: 'List', apiVersion: 'v1', items: [webServerPod('web'), client] });
+    expect((await kubectl(['apply', '-f', '-'], pods)).code).toBe(0);
     expect((await kubectl(['wait', '--for=condition=Ready', 'pod/web', 'pod/client', '--timeout=180s'])).code).toBe(0);
     for (const pod of ['web', 'client'])
       ips[pod] = (await kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}'])).stdout;
@@ -221,14 +215,14 @@ describe('identity and access (the issue acceptance)', () => {
       'poddisruptionbudget.policy/chart',
       'networkpolicy.networking.k8s.io/chart',
     ]);
-    const cluster_ = await cluster.kubectl([
+    const clusterScoped = await cluster.kubectl([
       'get',
       'clusterrole/chart-nodes',
       'clusterrolebinding/chart-nodes',
       '-o',
       'name',
     ]);
-    expect(cluster_.stdout.trim().split('\n')).toEqual([
+    expect(clusterScoped.stdout.trim().split('\n')).toEqual([
       'clusterrole.rbac.authorization.k8s.io/chart-nodes',
       'clusterrolebinding.rbac.authorization.k8s.io/chart-nodes',
     ]);

@@ -14,6 +14,7 @@ import { IssuerDiscoveryController } from './auth/issuer-discovery.controller';
 import { ServiceAccountAdmissionService } from './auth/service-account-admission.service';
 import { serviceAccountKeyProvider, ServiceAccountTokenService } from './auth/service-account-token.service';
 import { SelfSubjectReviewService } from './auth/self-subject-review.service';
+import { TokenReviewService } from './auth/token-review.service';
 import { AccessReviewService } from './authorization/access-review.service';
 import { AuthorizationMiddleware } from './authorization/authorization.middleware';
 import { AuthorizationService } from './authorization/authorization.service';
@@ -90,6 +91,7 @@ export class AppModule implements NestModule {
         AuthenticatorService,
         ServiceAccountAdmissionService,
         SelfSubjectReviewService,
+        TokenReviewService,
         RbacPolicyCache,
         NodeGraph,
         NodeAuthorizer,

@@ -203,27 +203,56 @@ export function encryptionConfigYaml(keys: { name: string; secret: string }[]): 
 
 /** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */
 export function writeKubeconfig(file: string, server: string, creds: ClusterCredentials, contextName = 'skiff'): void {
-  const ca = readFileSync(creds.caFile).toString('base64');
-  const token = readFileSync(creds.tokenFile, 'utf8').trim();
+  writeUserKubeconfig(file, {
+    server,
+    ca: readFileSync(creds.caFile),
+    user: { name: 'skiff-admin', token: readFileSync(creds.tokenFile, 'utf8').trim() },
+    cluster: contextName,
+    context: contextName,
+  });
+}
+
+/** Who a kubeconfig is: a bearer token, or a client certificate and its key (PEM), embedded. */
+export type KubeconfigUser =
+  { name: string; token: string } | { name: string; clientCertificate: Buffer; clientKey: Buffer };
+
+export interface KubeconfigSpec {
+  server: string;
+  /** The cluster CA (PEM), embedded. */
+  ca: Buffer;
+  user: KubeconfigUser;
+  cluster: string;
+  context: string;
+}
+
+/** Writes a one-context kubeconfig (mode 0600: it holds a credential), its namespace `default`. */
+export function writeUserKubeconfig(file: string, spec: KubeconfigSpec): void {
+  const credential =
+    'token' in spec.user
+      ? [`    token: ${spec.user.token}`]
+      : [
+          `    client-certificate-data: ${spec.user.clientCertificate.toString('base64')}`,
+          `    client-key-data: ${spec.user.clientKey.toString('base64')}`,
+        ];
   const config = [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
-    `- name: ${contextName}`,
+    `- name: ${spec.cluster}`,
     '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${ca}`,
+    `    server: ${spec.server}`,
+    `    certificate-authority-data: ${spec.ca.toString('base64')}`,
     'users:',
-    '- name: skiff-admin',
+    `- name: ${spec.user.name}`,
     '  user:',
-    `    token: ${token}`,
+    ...credential,
     'contexts:',
-    `- name: ${contextName}`,
+    `- name: ${spec.context}`,
     '  context:',
-    `    cluster: ${contextName}`,
-    '    user: skiff-admin',
+    `    cluster: ${spec.cluster}`,
+    `    user: ${spec.user.name}`,
     '    namespace: default',
-    `current-context: ${contextName}`,
+    `current-context: ${spec.context}`,
     '',
   ].join('\n');
   mkdirSync(path.dirname(file), { recursive: true });

@@ -9,3 +9,5 @@ export * from './run-command';
 export * from './test-edge';
 export * from './fake-cluster';
 export * from './stats-summary-agent.double';
+export * from './user-command';
+export * from './pod-probes';

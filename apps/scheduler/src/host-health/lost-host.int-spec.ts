@@ -79,6 +79,13 @@ describe(LostHostReconciler.name, () => {
     expect((await apiRequest(cluster.stack, 'POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(
       201,
     );
+    // Pods wait for the namespace's default ServiceAccount, which the scheduler's controller makes.
+    await eventually(
+      async () =>
+        (await apiRequest(cluster.stack, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200,
+      30_000,
+      'the default ServiceAccount',
+    );
     await startHeartbeat('host-a');
   }, 120_000);
 

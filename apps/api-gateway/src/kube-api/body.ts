@@ -57,12 +57,23 @@ function decode(body: Buffer, contentType: string | undefined): unknown {
       throw new BodyDecodeError(
         `error converting YAML to JSON: yaml: line ${error.linePos?.[0].line ?? 1}: ${firstSentence(error.message)}`,
       );
-    return doc?.toJS({ maxAliasCount: 100 }) ?? null;
+    return yamlToJs(doc) ?? null;
   }
   if (!JSON_TYPES.has(type)) throw ApiError.unsupportedMediaType(type);
   const syntax = goJsonSyntaxError(body);
   if (syntax) throw new BodyDecodeError(syntax);
   return JSON.parse(body.toString('utf8'));
+}
+
+// The yaml package refuses an alias bomb with a ReferenceError; go-yaml's refusal is a decoding error (400).
+function yamlToJs(doc: ReturnType<typeof parseAllDocuments>[number] | undefined): unknown {
+  try {
+    return doc?.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count'))
+      throw new BodyDecodeError('error converting YAML to JSON: yaml: document contains excessive aliasing');
+    throw err;
+  }
 }
 
 // The yaml package's messages carry a source excerpt after the first line; go-yaml's do not.

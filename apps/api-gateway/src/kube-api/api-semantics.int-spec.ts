@@ -232,6 +232,19 @@ describe('Kubernetes API semantics over HTTPS', () => {
     expect(left.items.map((i) => i.metadata.name).filter((n) => ['cm-1', 'cm-3', 'cm-5'].includes(n))).toEqual([]);
   });
 
+  it('finds nothing under a name or namespace with a NUL byte, and fails no write batched beside it', async () => {
+    const [get, del, list, create] = await Promise.all([
+      api('GET', `${cms}/x%00y`),
+      api('DELETE', `${cms}/x%00y`),
+      api('GET', '/api/v1/namespaces/a%00b/configmaps'),
+      api('POST', cms, { metadata: { name: 'beside-nul' } }),
+    ]);
+    expect([get.status, (get.body as { message: string }).message]).toEqual([404, 'configmaps "x\u0000y" not found']);
+    expect([del.status, (del.body as { reason: string }).reason]).toEqual([404, 'NotFound']);
+    expect([list.status, (list.body as List).items]).toEqual([200, []]);
+    expect(create.status).toBe(201);
+  });
+
   it('survives garbage and keeps serving', async () => {
     await api('PATCH', `${cms}/cm-0`, '[{"op":"bogus"}]', 'application/json-patch+json');
     await api('POST', '/api/v1/namespaces/x/y/z/w', {});

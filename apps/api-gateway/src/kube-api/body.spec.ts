@@ -1,5 +1,5 @@
 import { ApiError } from '@skiff/api-machinery';
-import { decodeBody, decodeObject } from './body';
+import { decodeBody, decodeObject, MAX_BODY_DEPTH } from './body';
 
 const ALIAS_BOMB = [
   'a: &a [x,x,x,x,x,x,x,x]',
@@ -30,6 +30,13 @@ describe('request bodies', () => {
       400,
       'error converting YAML to JSON: yaml: document contains excessive aliasing',
     ]);
+  });
+
+  it("refuses JSON nested deeper than the gateway follows with the decoder's words (400)", () => {
+    const deep = (n: number): Buffer => Buffer.from(`{"data":{"k":${'['.repeat(n)}${']'.repeat(n)}}}`);
+    const err = refusal(() => decodeBody(deep(MAX_BODY_DEPTH), 'application/merge-patch+json'));
+    expect([err.code, err.message]).toEqual([400, "invalid character '[' exceeded max depth"]);
+    expect(decodeBody(deep(MAX_BODY_DEPTH - 2), 'application/merge-patch+json')).toMatchObject({ data: {} });
   });
 
   it('still reads a YAML document with a few aliases', () => {

@@ -7,6 +7,9 @@ import { parseAllDocuments } from 'yaml';
 
 /** kube-apiserver's limit for a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+// Go's decoder follows JSON 10 000 deep; the gateway's patch, validation and storage code recurses and overflows
+// the stack somewhere past 1 500 (a 500). Bodies deeper than this get the decoder's "exceeded max depth" 400.
+export const MAX_BODY_DEPTH = 512;
 
 export async function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -60,7 +63,7 @@ function decode(body: Buffer, contentType: string | undefined): unknown {
     return yamlToJs(doc) ?? null;
   }
   if (!JSON_TYPES.has(type)) throw ApiError.unsupportedMediaType(type);
-  const syntax = goJsonSyntaxError(body);
+  const syntax = goJsonSyntaxError(body, MAX_BODY_DEPTH);
   if (syntax) throw new BodyDecodeError(syntax);
   return JSON.parse(body.toString('utf8'));
 }

@@ -38,5 +38,7 @@ describe('goJsonSyntaxError', () => {
     expect(check(arrays(10_001))).toBe("invalid character '[' exceeded max depth");
     expect(check(objects(1_000_000))).toBe("invalid character '{' exceeded max depth");
     expect(check(`[${objects(9_999)}]`)).toBeUndefined();
+    expect(goJsonSyntaxError(Buffer.from(arrays(513)), 512)).toBe("invalid character '[' exceeded max depth");
+    expect(goJsonSyntaxError(Buffer.from(arrays(512)), 512)).toBeUndefined();
   });
 });

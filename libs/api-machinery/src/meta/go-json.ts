@@ -29,8 +29,11 @@ function quoteChar(c: number): string {
   return `'${String.fromCharCode(c)}'`;
 }
 
-/** Scans `data` as Go's checkValid does and returns its first syntax error, or undefined for valid JSON. */
-export function goJsonSyntaxError(data: Uint8Array): string | undefined {
+/**
+ * Scans `data` as Go's checkValid does and returns its first syntax error, or undefined for valid JSON. `maxDepth`
+ * lowers Go's nesting limit for a reader that cannot follow it.
+ */
+export function goJsonSyntaxError(data: Uint8Array, maxDepth = MAX_NESTING_DEPTH): string | undefined {
   let i = 0;
   const fail = (context: string): never => {
     throw new GoJsonSyntaxError(
@@ -114,7 +117,7 @@ export function goJsonSyntaxError(data: Uint8Array): string | undefined {
       const c = data[i];
       let done = true;
       if (c === 0x7b || c === 0x5b) {
-        if (open.length === MAX_NESTING_DEPTH) fail('exceeded max depth');
+        if (open.length === maxDepth) fail('exceeded max depth');
         open.push(c);
         i++;
         skipSpace();

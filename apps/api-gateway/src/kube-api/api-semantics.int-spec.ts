@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:https';
 import { apiRequest, ApiResponse, eventually, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
 
 interface List {
@@ -243,6 +244,39 @@ describe('Kubernetes API semantics over HTTPS', () => {
     expect([del.status, (del.body as { reason: string }).reason]).toEqual([404, 'NotFound']);
     expect([list.status, (list.body as List).items]).toEqual([200, []]);
     expect(create.status).toBe(201);
+  });
+
+  it('answers a body over the limit with 413 and the next request on the same connection too', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: cluster.stack.ca });
+    const send = (method: string, body?: Buffer): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          new URL(cms, cluster.stack.server),
+          {
+            method,
+            agent,
+            timeout: 10_000,
+            headers: {
+              authorization: `Bearer ${cluster.stack.token}`,
+              'content-type': 'application/json',
+              ...(body ? { 'content-length': body.length } : {}),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      expect(await send('POST', Buffer.alloc(4 * 1024 * 1024, 0x20))).toBe(413);
+      expect(await send('GET')).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('survives garbage and keeps serving', async () => {

@@ -17,12 +17,11 @@ export async function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<B
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
-      req.resume(); // drain the rest so the connection can answer
-      throw ApiError.tooLarge(limit);
-    }
-    chunks.push(buf);
+    // Past the limit the rest is read and dropped, not left: leaving the loop early destroys the request stream, and
+    // a keep-alive connection whose request body is left half-read never reads the client's next request.
+    if (size <= limit) chunks.push(buf);
   }
+  if (size > limit) throw ApiError.tooLarge(limit);
   const body = Buffer.concat(chunks);
   if (req instanceof IncomingMessage) recordRequestBody(req, body);
   return body;

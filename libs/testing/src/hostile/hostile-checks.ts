@@ -19,19 +19,27 @@ type Obj = {
 };
 
 /**
- * The 5xx answers Skiff declares, as upstream gives them: impersonating groups, a uid or extra without a user is
- * apiserver's InternalError (500) in its impersonation filter.
+ * The 5xx answers Skiff declares, where upstream gives them too: impersonating groups, a uid or extra without a user is
+ * the impersonation filter's InternalError, and a strategic merge patch with an unknown `$patch` directive or a list
+ * item without its merge key fails in strategicpatch with an error the patch handler does not translate
+ * (`unknown patch type: …`, `map: … does not contain declared merge key: …`), so a 500.
  */
-export function declaredServerError(req: HostileRequest, status: number): boolean {
-  const h = req.headers;
-  return status === 500 && req.category === 'impersonation' && h['impersonate-user'] === undefined;
+export function declaredServerError(req: HostileRequest, ans: HostileAnswer): boolean {
+  if (ans.status !== 500) return false;
+  if (req.category === 'impersonation') return req.headers['impersonate-user'] === undefined;
+  const message = (parse(ans.body) as { message?: unknown } | undefined)?.message;
+  return (
+    req.headers['content-type'] === 'application/strategic-merge-patch+json' &&
+    typeof message === 'string' &&
+    /^(unknown patch type: |map: .* does not contain declared merge key: )/.test(message)
+  );
 }
 
 /** Problems with one answer; empty when it is as it must be. */
 export function answerProblems(req: HostileRequest, ans: HostileAnswer, t: HostileTargets): string[] {
   const problems: string[] = [];
   const ok = ans.status >= 200 && ans.status < 300;
-  if (ans.status >= 500 && !declaredServerError(req, ans.status)) problems.push(`undeclared ${ans.status}`);
+  if (ans.status >= 500 && !declaredServerError(req, ans)) problems.push(`undeclared ${ans.status}`);
   if (!ok) {
     const statusProblem = notAStatus(ans);
     if (statusProblem) problems.push(statusProblem);

@@ -279,6 +279,35 @@ describe('Kubernetes API semantics over HTTPS', () => {
     }
   });
 
+  it('keeps `..` in a path as sent: a sub-resource of the object, never the collection or another namespace', async () => {
+    // apiRequest resolves the URL client-side; the path must reach the server as written.
+    const raw = (method: string, path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(cluster.stack.server);
+        const req = request(
+          {
+            host: hostname,
+            port,
+            path,
+            method,
+            ca: cluster.stack.ca,
+            headers: { authorization: `Bearer ${cluster.stack.token}` },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await api('POST', cms, { metadata: { name: 'dots' } })).status).toBe(201);
+    expect(await raw('DELETE', `${cms}/dots/..`)).toBe(404);
+    expect(await raw('DELETE', `${cms}/dots/%2e%2e`)).toBe(404);
+    expect(await raw('GET', `${cms}/x/../dots`)).toBe(404);
+    expect((await api('GET', `${cms}/dots`)).status).toBe(200);
+  });
+
   it('survives garbage and keeps serving', async () => {
     await api('PATCH', `${cms}/cm-0`, '[{"op":"bogus"}]', 'application/json-patch+json');
     await api('POST', '/api/v1/namespaces/x/y/z/w', {});

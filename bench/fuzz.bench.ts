@@ -9,8 +9,8 @@ import {
 import { BenchRow } from './report';
 import { summarize } from './stats';
 
-// Ten times the e2e test's run; `--requests=N` changes it, `--seed=S` replays a run.
-const DEFAULT_REQUESTS = 100_000;
+// Five times the e2e test's run; `--requests=N` changes it, `--seed=S` replays a run.
+const DEFAULT_REQUESTS = 50_000;
 const CONCURRENCY = 8;
 
 function flag(name: string): number | undefined {

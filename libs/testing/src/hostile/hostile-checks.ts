@@ -22,7 +22,8 @@ type Obj = {
  * The 5xx answers Skiff declares, where upstream gives them too: impersonating groups, a uid or extra without a user is
  * the impersonation filter's InternalError, and a strategic merge patch with an unknown `$patch` directive or a list
  * item without its merge key fails in strategicpatch with an error the patch handler does not translate
- * (`unknown patch type: …`, `map: … does not contain declared merge key: …`), so a 500.
+ * (`unknown patch type: …`, `map: … does not contain declared merge key: …`, `cannot merge lists without merge
+ * key …`), so a 500.
  */
 export function declaredServerError(req: HostileRequest, ans: HostileAnswer): boolean {
   if (ans.status !== 500) return false;
@@ -31,7 +32,9 @@ export function declaredServerError(req: HostileRequest, ans: HostileAnswer): bo
   return (
     req.headers['content-type'] === 'application/strategic-merge-patch+json' &&
     typeof message === 'string' &&
-    /^(unknown patch type: |map: .* does not contain declared merge key: )/.test(message)
+    /^(unknown patch type: |map: .* does not contain declared merge key: |cannot merge lists without merge key)/.test(
+      message,
+    )
   );
 }
 

@@ -39,6 +39,14 @@ describe('request bodies', () => {
     expect(decodeBody(deep(MAX_BODY_DEPTH - 2), 'application/merge-patch+json')).toMatchObject({ data: {} });
   });
 
+  it('refuses an alias to no anchor as go-yaml does (400)', () => {
+    const err = refusal(() => decodeBody(Buffer.from('metadata: *undefined\n'), 'application/yaml'));
+    expect([err.code, err.message]).toEqual([
+      400,
+      "error converting YAML to JSON: yaml: unknown anchor 'undefined' referenced",
+    ]);
+  });
+
   it('still reads a YAML document with a few aliases', () => {
     expect(decodeBody(Buffer.from('a: &a [x]\nb: *a\n'), 'application/yaml')).toEqual({ a: ['x'], b: ['x'] });
   });

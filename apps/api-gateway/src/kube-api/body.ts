@@ -67,13 +67,18 @@ function decode(body: Buffer, contentType: string | undefined): unknown {
   return JSON.parse(body.toString('utf8'));
 }
 
-// The yaml package refuses an alias bomb with a ReferenceError; go-yaml's refusal is a decoding error (400).
+// The yaml package refuses an alias bomb or an alias to no anchor with a ReferenceError; go-yaml's refusals are
+// decoding errors (400), worded as here.
 function yamlToJs(doc: ReturnType<typeof parseAllDocuments>[number] | undefined): unknown {
   try {
     return doc?.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    if (err instanceof ReferenceError && err.message.startsWith('Excessive alias count'))
+    if (!(err instanceof ReferenceError)) throw err;
+    if (err.message.startsWith('Excessive alias count'))
       throw new BodyDecodeError('error converting YAML to JSON: yaml: document contains excessive aliasing');
+    const unresolved = /^Unresolved alias \(the anchor must be set before the alias\): (.*)$/.exec(err.message);
+    if (unresolved)
+      throw new BodyDecodeError(`error converting YAML to JSON: yaml: unknown anchor '${unresolved[1]}' referenced`);
     throw err;
   }
 }

@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
+import {
+  eventually,
+  KubectlResult,
+  podHttp,
+  sleeperPod,
+  startTestCluster,
+  TestCluster,
+  webServerPod,
+} from '@skiff/testing';
 
 // One TCP connection from a pod's network namespace (`skiff-<uid>`, the agent's), bounded by 200 ms.
 const connectsFromNetns = (uid: string, ip: string) =>
@@ -14,35 +22,6 @@ const connectsFromNetns = (uid: string, ip: string) =>
     () => true,
     () => false,
   );
-
-// Two web servers (runc and gVisor) with a named port, and two clients: NetworkPolicies decide who gets through.
-const server = (name: string, runtimeClassName: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, labels: { app: 'web' } },
-  spec: {
-    runtimeClassName,
-    terminationGracePeriodSeconds: 1,
-    containers: [
-      {
-        name: 'httpd',
-        image: 'busybox',
-        command: ['sh', '-c', 'mkdir -p /www; hostname > /www/index.html; exec httpd -f -p 8080 -h /www'],
-        ports: [{ name: 'http', containerPort: 8080 }],
-        readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-      },
-    ],
-  },
-});
-const sleeper = (name: string, labels: Record<string, string>) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, labels },
-  spec: {
-    terminationGracePeriodSeconds: 1,
-    containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"] }],
-  },
-});
 
 const DENY_INGRESS = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -92,25 +71,21 @@ describe('NetworkPolicy enforced between runc and gVisor pods (kubectl)', () => 
   const apply = (yaml: string) => cluster.kubectl(['apply', '-n', ns, '-f', '-'], { stdin: yaml });
   const exec = (pod: string, script: string): Promise<KubectlResult> =>
     cluster.kubectl(['exec', '-n', ns, pod, '--', 'sh', '-c', script]);
-  // A dropped SYN never answers: busybox `timeout` bounds the attempt (busybox 1.35's `wget -T` segfaults).
-  const get = async (pod: string, ip: string) => (await exec(pod, `timeout 2 wget -qO- http://${ip}:8080`)).code === 0;
-  const reaches = (pod: string, ip: string, what: string) =>
-    eventually(async () => (await get(pod, ip)) || undefined, 30_000, what);
-  const blocked = (pod: string, ip: string, what: string) =>
-    eventually(async () => !(await get(pod, ip)) || undefined, 30_000, what);
+  // Two web servers (runc and gVisor) with a named port, and two clients: NetworkPolicies decide who gets through.
+  const { get, reaches, blocked } = podHttp((args, opts) => cluster.kubectl(args, opts), ns);
   const ips: Record<string, string> = {};
 
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent']);
     await cluster.kubectl(['create', 'namespace', ns]);
     await cluster.kubectl(['create', 'namespace', 'netpol-peer']);
-    const visitor = JSON.stringify(sleeper('visitor', {}));
+    const visitor = JSON.stringify(sleeperPod('visitor', {}));
     expect((await cluster.kubectl(['apply', '-n', 'netpol-peer', '-f', '-'], { stdin: visitor })).code).toBe(0);
     for (const pod of [
-      server('web', 'runc'),
-      server('web-gvisor', 'gvisor'),
-      sleeper('client', { role: 'client' }),
-      sleeper('other', {}),
+      webServerPod('web', 'runc'),
+      webServerPod('web-gvisor', 'gvisor'),
+      sleeperPod('client', { role: 'client' }),
+      sleeperPod('other', {}),
     ])
       expect((await apply(JSON.stringify(pod))).code).toBe(0);
     for (const pod of ['web', 'web-gvisor', 'client', 'other']) {
@@ -190,7 +165,7 @@ describe('NetworkPolicy enforced between runc and gVisor pods (kubectl)', () => 
     await eventually(async () => !(await lookup()) || undefined, 30_000, 'DNS blocked');
     // A new pod under the policy is isolated from its first packet, not from when its status reaches the API.
     const early = {
-      ...sleeper('early', { egress: 'locked' }),
+      ...sleeperPod('early', { egress: 'locked' }),
       spec: {
         terminationGracePeriodSeconds: 1,
         containers: [

@@ -1,25 +1,4 @@
-import { eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-
-// What a client in the pod does with its kube-api-access volume: trust ca.crt, present the token, ask
-// kubernetes.default.svc (10.96.0.1:443) who it is. Run with node in the pod's network namespace (busybox has no
-// TLS client that verifies), with the files the pod itself read.
-const WHOAMI_PROBE = `
-const https = require('node:https');
-const [token, ca] = process.argv.slice(1);
-const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
-const req = https.request({ host: '10.96.0.1', port: 443, servername: 'kubernetes.default.svc', method: 'POST',
-  path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', ca,
-  headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' } }, (res) => {
-  let out = '';
-  res.on('data', (d) => (out += d));
-  res.on('end', () => console.log(res.statusCode + ' ' + out));
-});
-req.on('error', (e) => { console.log('error ' + e.message); process.exit(1); });
-req.end(body);
-`;
+import { apiRequestFromPod, eventually, KubectlResult, startTestCluster, TestCluster } from '@skiff/testing';
 
 describe('ServiceAccount token in a pod (kubectl, runc and gVisor)', () => {
   let cluster: TestCluster;
@@ -37,15 +16,6 @@ ${extra}  containers:
     image: busybox
     command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
 `;
-  const whoamiFrom = (uid: string, token: string, ca: string) =>
-    execFileSync(
-      'ip',
-      ['netns', 'exec', `skiff-${uid}`, process.execPath, '-e', WHOAMI_PROBE, token, readFileSync(ca, 'utf8')],
-      {
-        timeout: 20_000,
-      },
-    ).toString();
-
   beforeAll(async () => {
     cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent']);
     await cluster.kubectl(['create', 'namespace', ns]);
@@ -88,15 +58,22 @@ ${extra}  containers:
       expect((claims.exp as number) - (claims.iat as number)).toBe(3607);
       // Read-only for the container.
       expect((await exec(pod, `echo x > ${dir}/token`)).code).not.toBe(0);
+      // From the pod's network namespace, with the files the pod itself read.
       const out = await eventually(
         async () => {
-          const r = whoamiFrom(uid, token, path.join(cluster.stateDir, 'pki', 'ca.crt'));
-          return r.startsWith('201 ') ? r : undefined;
+          const r = await apiRequestFromPod(uid, {
+            method: 'POST',
+            path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+            token,
+            ca,
+            body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+          });
+          return r.status === 201 ? r.body : undefined;
         },
         30_000,
         'the API server to answer the pod',
       );
-      expect(JSON.parse(out.slice(4))).toMatchObject({
+      expect(JSON.parse(out)).toMatchObject({
         status: { userInfo: { username: `system:serviceaccount:${ns}:default` } },
       });
     },

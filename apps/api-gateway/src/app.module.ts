@@ -14,12 +14,15 @@ import { IssuerDiscoveryController } from './auth/issuer-discovery.controller';
 import { ServiceAccountAdmissionService } from './auth/service-account-admission.service';
 import { serviceAccountKeyProvider, ServiceAccountTokenService } from './auth/service-account-token.service';
 import { SelfSubjectReviewService } from './auth/self-subject-review.service';
+import { TokenReviewService } from './auth/token-review.service';
 import { AccessReviewService } from './authorization/access-review.service';
 import { AuthorizationMiddleware } from './authorization/authorization.middleware';
 import { AuthorizationService } from './authorization/authorization.service';
 import { RbacBootstrapService } from './authorization/rbac-bootstrap.service';
 import { RbacEscalationCheck } from './authorization/rbac-escalation.check';
 import { RbacPolicyCache } from './authorization/rbac-policy.cache';
+import { NodeAuthorizer } from './authorization/node-authorizer';
+import { NodeGraph } from './authorization/node-graph';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
 import { AdmissionService } from './kube-api/admission.service';
@@ -88,7 +91,10 @@ export class AppModule implements NestModule {
         AuthenticatorService,
         ServiceAccountAdmissionService,
         SelfSubjectReviewService,
+        TokenReviewService,
         RbacPolicyCache,
+        NodeGraph,
+        NodeAuthorizer,
         AuthorizationService,
         RbacEscalationCheck,
         AccessReviewService,

@@ -2,7 +2,16 @@ import { KubeObject } from '@skiff/api-machinery';
 import { Lease } from '@skiff/kube-types';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '@skiff/controller-runtime';
 import { LOG_QUERY_LEASE_PREFIX, LogBatch, LogRecord, logRecordId, logStreamNames } from '@skiff/messaging';
-import { apiRequest, ApiResponse, eventually, startTestCluster, TestCluster, TestNatsServer } from '@skiff/testing';
+import {
+  ApiCaller,
+  apiRequest,
+  ApiResponse,
+  componentCaller,
+  eventually,
+  startTestCluster,
+  TestCluster,
+  TestNatsServer,
+} from '@skiff/testing';
 import { logRecordOf } from './ingest/log-record.fixture';
 import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { request } from 'node:https';
@@ -53,11 +62,10 @@ describe('log-svc', () => {
     );
   }
 
-  /** A request to log-svc's endpoint, with the cluster CA and admin token the API server uses. */
-  async function call(path: string, token = cluster.stack.token): Promise<ApiResponse> {
+  /** A request to log-svc's endpoint, as the API server makes it (its client certificate) unless `caller` says. */
+  async function call(path: string, caller: ApiCaller | 'api-gateway' = 'api-gateway'): Promise<ApiResponse> {
     const url = `https://${await endpoint()}${path}`;
-    if (token === cluster.stack.token) return apiRequest(cluster.stack, 'GET', url);
-    return apiRequest({ ...cluster.stack, token }, 'GET', url);
+    return apiRequest(caller === 'api-gateway' ? componentCaller(cluster, 'api-gateway') : caller, 'GET', url);
   }
 
   async function count(store = 'app', query = ''): Promise<number> {
@@ -177,7 +185,8 @@ describe('log-svc', () => {
   it('streams new matching records to a follower as JSON lines', async () => {
     const url = `https://${await endpoint()}/namespaces/team/logstores/app/query?follow=true&query=${encodeURIComponent('"tail me"')}`;
     const lines: LogRecord[] = [];
-    const req = request(url, { ca: cluster.stack.ca, headers: { authorization: `Bearer ${cluster.stack.token}` } });
+    const { ca, cert, key } = componentCaller(cluster, 'api-gateway');
+    const req = request(url, { ca, cert, key });
     const opened = new Promise<void>((resolve, reject) => {
       req.on('response', (res) => {
         expect(res.statusCode).toBe(200);
@@ -239,7 +248,12 @@ describe('log-svc', () => {
       code: 404,
       message: 'logstores.logs.skiff.io "nope" not found',
     });
-    expect((await call('/namespaces/team/logstores/app/query', 'not-the-token')).status).toBe(401);
+    // Only the API server's client certificate opens the endpoint: not the admin token, not another component's.
+    expect((await call('/namespaces/team/logstores/app/query', cluster.stack)).status).toBe(401);
+    expect(await call('/namespaces/team/logstores/app/query', componentCaller(cluster, 'scheduler'))).toMatchObject({
+      status: 403,
+      body: { kind: 'Status', code: 403, message: 'Forbidden (user=system:skiff:scheduler)' },
+    });
   });
 
   it('deletes the records of a deleted Logstore', async () => {

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { exitOnBootFailure, loadLogSvcConfig } from '@skiff/config';
+import { clientCertRequest, exitOnBootFailure, loadLogSvcConfig } from '@skiff/config';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { QueryEndpointLeaseService } from './endpoint/query-endpoint-lease.service';
@@ -13,7 +14,8 @@ async function bootstrap(): Promise<void> {
   const logger = new ConsoleLogger('log-svc', { json: config.logFormat === 'json' });
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger,
-    httpsOptions: servingCertOf(config),
+    // Callers are asked for a client certificate: only the API server's may query.
+    httpsOptions: { ...servingCertOf(config), ...clientCertRequest(readFileSync(config.caFile)) },
   });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();

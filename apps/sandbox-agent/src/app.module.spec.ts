@@ -17,6 +17,7 @@ describe(SandboxAgentModule.name, () => {
         hostId: 'h1',
         zone: 'zone-a',
         stateDir: '/nonexistent',
+        caFile: '/nonexistent/ca.crt',
         port: 0,
         listenHost: '127.0.0.1',
         address: '127.0.0.1',

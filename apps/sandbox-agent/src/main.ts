@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { ProcessRunner } from '@skiff/host-tools';
 import {
+  clientCertRequest,
   EnvReader,
   issueServingCert,
   loadSandboxAgentConfig,
@@ -21,10 +22,9 @@ function servingCert(config: SandboxAgentConfig): { cert: Buffer; key: Buffer } 
   const certFile = env.optional('SKIFF_AGENT_TLS_CERT');
   const keyFile = env.optional('SKIFF_AGENT_TLS_KEY');
   if (certFile && keyFile) return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-  const caFile = env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt'));
   const issued = issueServingCert({
-    caFile,
-    caKeyFile: path.join(path.dirname(caFile), 'ca.key'),
+    caFile: config.caFile,
+    caKeyFile: path.join(path.dirname(config.caFile), 'ca.key'),
     outDir: path.join(config.stateDir, 'pki'),
     name: 'sandbox-agent',
     sans: [...new Set(['127.0.0.1', 'localhost', config.address])],
@@ -37,7 +37,8 @@ async function serve(): Promise<void> {
   const logger = new ConsoleLogger('sandbox-agent', { json: config.logFormat === 'json' });
   const app = await NestFactory.create<NestExpressApplication>(SandboxAgentModule.forRoot(config), {
     logger,
-    httpsOptions: servingCert(config),
+    // Callers are asked for a client certificate: AgentAuthService lets only the API server's in.
+    httpsOptions: { ...servingCert(config), ...clientCertRequest(readFileSync(config.caFile)) },
   });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();

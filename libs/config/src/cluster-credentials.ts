@@ -117,11 +117,63 @@ export function ensureClusterCredentials(stateDir: string, extraNames: string[] 
   if (!existsSync(creds.serviceAccountKeyFile)) {
     openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], pki);
   }
+  for (const component of COMPONENTS) {
+    issueClientCert({
+      caFile: creds.caFile,
+      caKeyFile: path.join(pki, 'ca.key'),
+      outDir: pki,
+      name: `${component}-client`,
+      ...COMPONENT_IDENTITIES[component],
+    });
+  }
   if (!existsSync(creds.tokenFile)) {
     writeFileSync(creds.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   }
   if (!existsSync(creds.encryptionConfigFile)) writeEncryptionConfig(creds.encryptionConfigFile);
   return creds;
+}
+
+/**
+ * Who each control-plane service is to the API server (and the API server to the agents and log-svc): a client
+ * certificate with this user (CN) and groups (O), bound by the bootstrap RBAC policy to what the service needs.
+ */
+export const COMPONENT_IDENTITIES = {
+  'api-gateway': { user: 'system:skiff:api-gateway', groups: [] },
+  scheduler: { user: 'system:skiff:scheduler', groups: [] },
+  'network-svc': { user: 'system:skiff:network-svc', groups: [] },
+  'storage-svc': { user: 'system:skiff:storage-svc', groups: [] },
+  'log-svc': { user: 'system:skiff:log-svc', groups: [] },
+} satisfies Record<string, { user: string; groups: string[] }>;
+
+export type ComponentName = keyof typeof COMPONENT_IDENTITIES;
+
+const COMPONENTS = Object.keys(COMPONENT_IDENTITIES) as ComponentName[];
+
+/** A control-plane service's client certificate, issued beside the CA by ensureClusterCredentials. */
+export function componentClientCert(pkiDir: string, component: ComponentName): ServingCert {
+  return {
+    certFile: path.join(pkiDir, `${component}-client.crt`),
+    keyFile: path.join(pkiDir, `${component}-client.key`),
+  };
+}
+
+/** Sandbox agents are nodes to the API server, as kubelets are: `system:node:<host>` in `system:nodes`. */
+export const NODES_GROUP = 'system:nodes';
+export const NODE_USER_PREFIX = 'system:node:';
+
+/**
+ * A sandbox agent's client certificate (`system:node:<hostId>`, group `system:nodes`), issued once by the cluster CA
+ * (its key beside `caFile`) into `outDir`, as the agent's serving certificate is.
+ */
+export function issueNodeClientCert(caFile: string, outDir: string, hostId: string): ServingCert {
+  return issueClientCert({
+    caFile,
+    caKeyFile: path.join(path.dirname(caFile), 'ca.key'),
+    outDir,
+    name: `node-${hostId}-client`,
+    user: `${NODE_USER_PREFIX}${hostId}`,
+    groups: [NODES_GROUP],
+  });
 }
 
 export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
@@ -151,27 +203,56 @@ export function encryptionConfigYaml(keys: { name: string; secret: string }[]): 
 
 /** Writes a kubeconfig that reaches the API server as the admin over verified TLS. */
 export function writeKubeconfig(file: string, server: string, creds: ClusterCredentials, contextName = 'skiff'): void {
-  const ca = readFileSync(creds.caFile).toString('base64');
-  const token = readFileSync(creds.tokenFile, 'utf8').trim();
+  writeUserKubeconfig(file, {
+    server,
+    ca: readFileSync(creds.caFile),
+    user: { name: 'skiff-admin', token: readFileSync(creds.tokenFile, 'utf8').trim() },
+    cluster: contextName,
+    context: contextName,
+  });
+}
+
+/** Who a kubeconfig is: a bearer token, or a client certificate and its key (PEM), embedded. */
+export type KubeconfigUser =
+  { name: string; token: string } | { name: string; clientCertificate: Buffer; clientKey: Buffer };
+
+export interface KubeconfigSpec {
+  server: string;
+  /** The cluster CA (PEM), embedded. */
+  ca: Buffer;
+  user: KubeconfigUser;
+  cluster: string;
+  context: string;
+}
+
+/** Writes a one-context kubeconfig (mode 0600: it holds a credential), its namespace `default`. */
+export function writeUserKubeconfig(file: string, spec: KubeconfigSpec): void {
+  const credential =
+    'token' in spec.user
+      ? [`    token: ${spec.user.token}`]
+      : [
+          `    client-certificate-data: ${spec.user.clientCertificate.toString('base64')}`,
+          `    client-key-data: ${spec.user.clientKey.toString('base64')}`,
+        ];
   const config = [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
-    `- name: ${contextName}`,
+    `- name: ${spec.cluster}`,
     '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${ca}`,
+    `    server: ${spec.server}`,
+    `    certificate-authority-data: ${spec.ca.toString('base64')}`,
     'users:',
-    '- name: skiff-admin',
+    `- name: ${spec.user.name}`,
     '  user:',
-    `    token: ${token}`,
+    ...credential,
     'contexts:',
-    `- name: ${contextName}`,
+    `- name: ${spec.context}`,
     '  context:',
-    `    cluster: ${contextName}`,
-    '    user: skiff-admin',
+    `    cluster: ${spec.cluster}`,
+    `    user: ${spec.user.name}`,
     '    namespace: default',
-    `current-context: ${contextName}`,
+    `current-context: ${spec.context}`,
     '',
   ].join('\n');
   mkdirSync(path.dirname(file), { recursive: true });

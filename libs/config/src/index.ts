@@ -7,3 +7,4 @@ export * from './bearer-token';
 export * from './boot';
 export * from './storage-svc-config';
 export * from './log-svc-config';
+export * from './peer-identity';

@@ -25,8 +25,6 @@ export interface LogSvcConfig {
   caFile: string;
   /** Where an issued certificate is kept (SKIFF_STATE_DIR/pki). */
   stateDir: string;
-  /** The admin token the API server presents to the endpoint (SKIFF_ADMIN_TOKEN_FILE). */
-  adminTokenFile: string;
   /** The log stream's size limit (SKIFF_LOG_STREAM_BYTES): past it agents spool batches on their disk. */
   streamMaxBytes: number;
   /** How often the leader drops expired records and makes partitions ahead (SKIFF_LOG_RETENTION_INTERVAL_SECONDS). */
@@ -54,7 +52,6 @@ export function loadLogSvcConfig(env = new EnvReader()): LogSvcConfig {
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     caFile: env.string('SKIFF_CA_FILE', path.join(stateDir, 'pki', 'ca.crt')),
     stateDir,
-    adminTokenFile: env.string('SKIFF_ADMIN_TOKEN_FILE', path.join(stateDir, 'admin.token')),
     streamMaxBytes: logStreamMaxBytesOf(env),
     retentionIntervalMs: env.int('SKIFF_LOG_RETENTION_INTERVAL_SECONDS', 600, 1) * 1000,
   };

@@ -22,6 +22,8 @@ export interface SandboxAgentConfig {
   zone: string;
   /** Where images, pod state, volumes and logs live. */
   stateDir: string;
+  /** The cluster CA (SKIFF_CA_FILE); the agent's certificates are issued by it, its key beside it. */
+  caFile: string;
   /** Internal HTTPS endpoint (logs, exec, attach, port-forward) the API server proxies to. */
   port: number;
   /** Where that endpoint listens (loopback unless the API server runs elsewhere, as in docker compose). */
@@ -79,6 +81,7 @@ export function loadSandboxAgentConfig(env = new EnvReader()): SandboxAgentConfi
     hostId,
     zone: env.string('SKIFF_ZONE', 'zone-a'),
     stateDir: path.resolve(env.string('SKIFF_AGENT_STATE_DIR', path.join('/var/lib/skiff', hostId))),
+    caFile: env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt')),
     port: env.int('SKIFF_AGENT_PORT', 10250, 0, 65535),
     listenHost: hostOf(env, 'SKIFF_AGENT_HOST', '127.0.0.1'),
     address: hostOf(env, 'SKIFF_AGENT_ADDRESS', '127.0.0.1'),

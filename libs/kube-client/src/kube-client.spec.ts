@@ -53,23 +53,22 @@ describe(KubeClient.name, () => {
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'kube-client-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('fromEnv names the variable whose file is unreadable', () => {
-    writeFileSync(path.join(dir, 'token'), 'abc\n');
-    const env = { SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'), SKIFF_CA_FILE: path.join(dir, 'missing.crt') };
-    expect(() => KubeClient.fromEnv(env)).toThrow(ConfigError);
-    expect(() => KubeClient.fromEnv(env)).toThrow(/SKIFF_CA_FILE/);
-    expect(() => KubeClient.fromEnv({ SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'nope') })).toThrow(
-      /SKIFF_ADMIN_TOKEN_FILE/,
+  it('fromEnv names the file it cannot read', () => {
+    expect(() => KubeClient.fromEnv('scheduler', { SKIFF_CA_FILE: path.join(dir, 'missing.crt') })).toThrow(
+      ConfigError,
+    );
+    expect(() => KubeClient.fromEnv('scheduler', { SKIFF_CA_FILE: path.join(dir, 'missing.crt') })).toThrow(
+      /SKIFF_CA_FILE/,
+    );
+    writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
+    expect(() => KubeClient.fromEnv('scheduler', { SKIFF_CA_FILE: path.join(dir, 'ca.crt') })).toThrow(
+      /client certificate: cannot read .*scheduler-client\.crt/,
     );
   });
 
-  it('fromEnv defaults the server and reads the token and CA', () => {
-    writeFileSync(path.join(dir, 'token'), 'abc\n');
-    writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
-    const client = KubeClient.fromEnv({
-      SKIFF_ADMIN_TOKEN_FILE: path.join(dir, 'token'),
-      SKIFF_CA_FILE: path.join(dir, 'ca.crt'),
-    });
+  it("fromEnv defaults the server and reads the CA and the component's client certificate beside it", () => {
+    for (const f of ['ca.crt', 'scheduler-client.crt', 'scheduler-client.key']) writeFileSync(path.join(dir, f), 'PEM');
+    const client = KubeClient.fromEnv('scheduler', { SKIFF_CA_FILE: path.join(dir, 'ca.crt') });
     expect(client.server).toBe('https://127.0.0.1:6443');
     client.close();
   });

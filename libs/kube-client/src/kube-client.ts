@@ -1,5 +1,5 @@
 import { KubeObject, errorMessage } from '@skiff/api-machinery';
-import { ConfigError, EnvReader } from '@skiff/config';
+import { ComponentName, componentClientCert, ConfigError, EnvReader } from '@skiff/config';
 import { IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -8,17 +8,18 @@ import { KubeApiError } from './kube-api.error';
 import { readKubeconfig } from './kubeconfig.reader';
 import { ResourceClient, ResourceRef } from './resource-client';
 
-export interface KubeClientOptions {
+/** Who the client is: a bearer token, or a client certificate signed by the cluster CA (PEM). */
+export type KubeCredentials = { token: string } | { cert: Buffer; key: Buffer };
+
+export type KubeClientOptions = KubeCredentials & {
   /** e.g. `https://127.0.0.1:6443` */
   server: string;
-  /** Bearer token. */
-  token: string;
   /** PEM of the CA that signed the API server's certificate. */
   ca: Buffer;
   /** Deadline for a whole non-streaming request, and for a stream's response headers. Default 30 s. */
   requestTimeoutMs?: number;
   userAgent?: string;
-}
+};
 
 export interface StreamOptions {
   /** Aborting destroys the request or response. */
@@ -42,7 +43,8 @@ export class KubeClient {
 
   constructor(private readonly opts: KubeClientOptions) {
     this.base = new URL(opts.server);
-    this.agent = new Agent({ keepAlive: true, ca: opts.ca });
+    const identity = 'cert' in opts ? { cert: opts.cert, key: opts.key } : {};
+    this.agent = new Agent({ keepAlive: true, ca: opts.ca, ...identity });
     this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.userAgent = opts.userAgent ?? 'skiff-kube-client';
   }
@@ -57,17 +59,25 @@ export class KubeClient {
   }
 
   /**
-   * The in-cluster default for Skiff services: `SKIFF_API_SERVER`, `SKIFF_ADMIN_TOKEN_FILE`
-   * and `SKIFF_CA_FILE`; an unreadable file stops the process with a ConfigError naming it.
+   * How a Skiff component reaches the API server: `SKIFF_API_SERVER` and `SKIFF_CA_FILE`, as the component's own
+   * identity, a client certificate: a control-plane service's, issued beside the CA when the cluster was prepared,
+   * or the one given (a sandbox agent's node certificate). An unreadable file stops the process with a ConfigError.
    */
-  static fromEnv(env: Record<string, string | undefined> = process.env): KubeClient {
+  static fromEnv(
+    component: ComponentName | { certFile: string; keyFile: string },
+    env: Record<string, string | undefined> = process.env,
+  ): KubeClient {
     const reader = new EnvReader(env);
     const server = reader.url('SKIFF_API_SERVER', 'https://127.0.0.1:6443', ['https:']);
-    const tokenFile = reader.string('SKIFF_ADMIN_TOKEN_FILE', path.join('.skiff', 'admin.token'));
     const caFile = reader.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt'));
-    const token = readConfigFile('SKIFF_ADMIN_TOKEN_FILE', tokenFile).toString('utf8').trim();
-    if (token === '') throw new ConfigError('SKIFF_ADMIN_TOKEN_FILE', `${tokenFile} is empty`);
-    return new KubeClient({ server, token, ca: readConfigFile('SKIFF_CA_FILE', caFile) });
+    const files = typeof component === 'string' ? componentClientCert(path.dirname(caFile), component) : component;
+    return new KubeClient({
+      server,
+      ca: readConfigFile('SKIFF_CA_FILE', caFile),
+      cert: readConfigFile('client certificate', files.certFile),
+      key: readConfigFile('client key', files.keyFile),
+      userAgent: `skiff-${typeof component === 'string' ? component : 'sandbox-agent'}`,
+    });
   }
 
   /** A handle on one resource type, e.g. `{ group: 'apps', version: 'v1', resource: 'deployments', namespaced: true }`. */
@@ -131,7 +141,9 @@ export class KubeClient {
   }
 
   private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.opts.token}`, 'user-agent': this.userAgent };
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    if ('token' in this.opts) headers.authorization = `Bearer ${this.opts.token}`;
+    return headers;
   }
 
   private requestOnce<T>(method: HttpMethod, urlPath: string, body: unknown, contentType: string): Promise<T> {

@@ -76,7 +76,6 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     SKIFF_API_PORT: String(opts.apiPort),
     SKIFF_TLS_CERT: creds.certFile,
     SKIFF_TLS_KEY: creds.keyFile,
-    SKIFF_ADMIN_TOKEN_FILE: creds.tokenFile,
     // How the other services reach the API server.
     SKIFF_API_SERVER: server,
     SKIFF_CA_FILE: creds.caFile,
@@ -91,7 +90,9 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     for (const name of [...services.keys()].reverse()) await services.get(name)!.stop();
   };
   const start = async (name: ServiceName): Promise<void> => {
-    const svc = spawnService(name, { env, onLine: opts.onLine && ((l) => opts.onLine!(name, l)) });
+    // Only the API server knows the admin token; every other service is its own user (a client certificate).
+    const own = name === 'api-gateway' ? { ...env, SKIFF_ADMIN_TOKEN_FILE: creds.tokenFile } : env;
+    const svc = spawnService(name, { env: own, onLine: opts.onLine && ((l) => opts.onLine!(name, l)) });
     services.set(name, svc);
     if (name === 'api-gateway') await waitForReady(server, ca, 60_000, () => svc.child.exitCode === null);
   };

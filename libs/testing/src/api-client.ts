@@ -1,5 +1,9 @@
 import { request } from 'node:https';
+import { KubeCredentials } from '@skiff/kube-client';
 import { RunningStack } from '@skiff/stack';
+
+/** Where and as whom a test calls an HTTPS endpoint: a RunningStack is the admin at the API server. */
+export type ApiCaller = { server: string; ca: Buffer } & KubeCredentials;
 
 export interface ApiResponse {
   status: number;
@@ -7,9 +11,9 @@ export interface ApiResponse {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** One HTTPS request to the API server as the admin, JSON in and out. */
+/** One HTTPS request (a path is resolved against the caller's server), JSON in and out. */
 export function apiRequest(
-  stack: RunningStack,
+  stack: ApiCaller,
   method: string,
   path: string,
   body?: unknown,
@@ -23,8 +27,9 @@ export function apiRequest(
       {
         method,
         ca: stack.ca,
+        ...('cert' in stack ? { cert: stack.cert, key: stack.key } : {}),
         headers: {
-          authorization: `Bearer ${stack.token}`,
+          ...('token' in stack ? { authorization: `Bearer ${stack.token}` } : {}),
           accept: 'application/json',
           // Explicit length: Node sends DELETE bodies without one otherwise.
           ...(payload !== undefined

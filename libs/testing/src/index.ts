@@ -12,3 +12,5 @@ export * from './stats-summary-agent.double';
 export * from './hostile/hostile-requests';
 export * from './hostile/hostile-checks';
 export * from './hostile/hostile-run';
+export * from './user-command';
+export * from './pod-probes';

@@ -7,9 +7,15 @@ export interface CommandResult {
 }
 
 /** Runs a host tool (ip, nft, curl …) and never rejects: the caller decides what a failure means. */
-export function runCommand(cmd: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const opts = { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...env } };
+    execFile(cmd, args, opts, (err, stdout, stderr) => {
       const code = err
         ? typeof (err as { code?: unknown }).code === 'number'
           ? (err as { code: number }).code

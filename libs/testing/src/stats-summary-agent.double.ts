@@ -1,4 +1,4 @@
-import { issueServingCert } from '@skiff/config';
+import { clientCertRequest, issueServingCert, peerUser, API_SERVER_PEER } from '@skiff/config';
 import { StatsSummary, STATS_SUMMARY_PATH } from '@skiff/kube-types';
 import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:https';
@@ -7,7 +7,7 @@ import { freePort } from './test-cluster';
 
 /**
  * A stand-in for a sandbox agent's stats endpoint, for tests and benches that need pods' metrics without running
- * their sandboxes: an HTTPS server with a certificate of the cluster CA that checks the API server's bearer token and
+ * their sandboxes: an HTTPS server with a certificate of the cluster CA that lets in only the API server's client certificate and
  * answers GET /stats/summary with what `summary` returns.
  */
 export class StatsSummaryAgentDouble {
@@ -26,10 +26,14 @@ export class StatsSummaryAgentDouble {
       name,
       sans: ['127.0.0.1'],
     });
-    const token = `Bearer ${readFileSync(path.join(stateDir, 'admin.token'), 'utf8').trim()}`;
-    this.server = createServer({ cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) }, (req, res) => {
+    const tls = {
+      cert: readFileSync(cert.certFile),
+      key: readFileSync(cert.keyFile),
+      ...clientCertRequest(readFileSync(path.join(pki, 'ca.crt'))),
+    };
+    this.server = createServer(tls, (req, res) => {
       this.requests++;
-      if (req.headers.authorization !== token) return void res.writeHead(401).end();
+      if (peerUser(req.socket) !== API_SERVER_PEER) return void res.writeHead(401).end();
       if (req.method !== 'GET' || req.url !== STATS_SUMMARY_PATH) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.summary()));
     });

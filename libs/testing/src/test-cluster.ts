@@ -1,9 +1,9 @@
-import { loadInfraConfig } from '@skiff/config';
+import { ComponentName, componentClientCert, loadInfraConfig } from '@skiff/config';
 import { changesStreamNames, logStreamNames } from '@skiff/messaging';
-import { apiRequest } from './api-client';
+import { ApiCaller, apiRequest } from './api-client';
 import { compiledEntry, repoRoot, RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +37,16 @@ export interface TestCluster {
     opts?: { stdin?: string; env?: Record<string, string>; timeoutMs?: number },
   ): Promise<KubectlResult>;
   stop(): Promise<void>;
+}
+
+/** The cluster's API server as a Skiff component sees it: with the component's own client certificate. */
+export function componentCaller(
+  cluster: TestCluster,
+  component: ComponentName,
+  server = cluster.stack.server,
+): ApiCaller & { cert: Buffer; key: Buffer } {
+  const files = componentClientCert(path.join(cluster.stateDir, 'pki'), component);
+  return { server, ca: cluster.stack.ca, cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
 }
 
 export async function freePort(): Promise<number> {

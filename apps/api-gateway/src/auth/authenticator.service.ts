@@ -5,12 +5,14 @@ import { TLSSocket } from 'node:tls';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { AdminTokenService } from './admin-token.service';
 import { looksLikeJwt } from './jwt';
-import { UserInfo } from './request-user';
+import { TokenAuthentication, UserInfo } from './request-user';
 import { ServiceAccountTokenService } from './service-account-token.service';
 import { StaticTokenFile } from './static-token-file';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+// bearertoken's default error, first of the reasons upstream's union of authenticators gathers.
+const INVALID_TOKEN = 'invalid bearer token';
 
 /**
  * Who a request is, as kube-apiserver's union authenticator: a client certificate signed by the cluster CA (CN is the
@@ -33,15 +35,27 @@ export class AuthenticatorService {
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const cert = clientCertificateUser(req);
     if (cert) return withAuthenticated(cert);
-    const authorization = req.headers.authorization;
-    const m = BEARER.exec(authorization ?? '');
-    if (!m) return undefined;
-    const token = m[1];
-    const user =
-      this.admin.userFor(authorization) ??
-      this.staticTokens?.userFor(token) ??
-      (looksLikeJwt(token) ? await this.serviceAccounts.authenticate(token) : undefined);
-    return user && withAuthenticated(user);
+    const m = BEARER.exec(req.headers.authorization ?? '');
+    return m ? (await this.authenticateToken(m[1])).user : undefined;
+  }
+
+  /**
+   * A bearer token checked by the token authenticators in turn (a TokenReview's question too), for `audiences` (default
+   * the API server's). The admin and static tokens know no audiences: they are the API server's, so good only when it
+   * is asked for (upstream's audience-agnostic wrapper). No answer: `invalid bearer token`, with any reason found.
+   */
+  async authenticateToken(
+    token: string,
+    audiences: string[] = this.serviceAccounts.apiAudiences,
+  ): Promise<TokenAuthentication> {
+    const apiAudiences = audiences.filter((a) => this.serviceAccounts.apiAudiences.includes(a));
+    const plain = apiAudiences.length
+      ? (this.admin.userFor(`Bearer ${token}`) ?? this.staticTokens?.userFor(token))
+      : undefined;
+    if (plain) return { user: withAuthenticated(plain), audiences: apiAudiences };
+    const jwt = looksLikeJwt(token) ? await this.serviceAccounts.authenticateToken(token, audiences) : {};
+    if (jwt.user) return { user: withAuthenticated(jwt.user), audiences: jwt.audiences };
+    return { error: jwt.error ? `[${INVALID_TOKEN}, ${jwt.error}]` : INVALID_TOKEN };
   }
 }
 

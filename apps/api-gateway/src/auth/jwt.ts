@@ -61,6 +61,12 @@ export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
 }
 
+/** A compact JWS's claims, unverified: only to tell whose token it is (its issuer) before checking it. */
+export function unverifiedClaims(token: string): JwtClaims | undefined {
+  const parts = token.split('.');
+  return parts.length === 3 ? parseJson(parts[1]) : undefined;
+}
+
 function b64json(v: unknown): string {
   return Buffer.from(JSON.stringify(v)).toString('base64url');
 }

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
-import { JwtClaims, JwtSigningKey } from './jwt';
-import { UserInfo } from './request-user';
+import { JwtClaims, JwtSigningKey, unverifiedClaims } from './jwt';
+import { TokenAuthentication, UserInfo } from './request-user';
 
 /** The ServiceAccount token signing key (a JwtSigningKey). */
 export const SERVICE_ACCOUNT_KEY = Symbol('SERVICE_ACCOUNT_KEY');
@@ -146,22 +146,45 @@ export class ServiceAccountTokenService {
     });
   }
 
-  /** The ServiceAccount a token this key signed names, if it is still valid; undefined otherwise. */
+  /** The ServiceAccount a token this key signed names, if it is still valid for the API server; undefined otherwise. */
   async authenticate(token: string): Promise<UserInfo | undefined> {
+    return (await this.authenticateToken(token, this.apiAudiences)).user;
+  }
+
+  /**
+   * A token checked as upstream's ServiceAccount token authenticator: not this issuer's, no answer; else the
+   * signature, the audiences (the token's must meet `audiences`; the answer's are the ones they share), the time and
+   * that the ServiceAccount and the object the token is bound to still exist, each failure with upstream's reason.
+   */
+  async authenticateToken(token: string, audiences: string[]): Promise<TokenAuthentication> {
+    const iss = unverifiedClaims(token)?.iss;
+    if (iss !== this.issuer && iss !== LEGACY_ISSUER) return {};
     const claims = this.key.verify(token);
-    if (!claims) return undefined;
-    if (claims.iss === LEGACY_ISSUER) return this.authenticateLegacy(token, claims);
-    if (claims.iss !== this.issuer) return undefined;
+    if (!claims) return { error: 'go-jose/go-jose: error in cryptographic primitive' };
+    // Legacy tokens have no audience: they are the API server's.
+    const tokenAudiences = iss === LEGACY_ISSUER ? this.apiAudiences : audiencesOf(claims.aud);
+    const shared = tokenAudiences.filter((a) => audiences.includes(a));
+    if (shared.length === 0)
+      return {
+        error: `token audiences ${goQuoted(tokenAudiences)} is invalid for the target audiences ${goQuoted(audiences)}`,
+      };
+    const user = iss === LEGACY_ISSUER ? await this.legacyUser(token, claims) : await this.boundUser(claims);
+    return typeof user === 'string' ? { error: user } : { user, audiences: shared };
+  }
+
+  // The user of a bound token, or why it is not valid.
+  private async boundUser(claims: JwtClaims): Promise<UserInfo | string> {
     const now = this.clock.nowMs() / 1000;
-    if (typeof claims.exp !== 'number' || claims.exp + LEEWAY_SECONDS < now) return undefined;
-    if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_SECONDS > now) return undefined;
-    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!aud.some((a) => this.apiAudiences.includes(String(a)))) return undefined;
+    if (typeof claims.exp !== 'number' || claims.exp + LEEWAY_SECONDS < now) return 'service account token has expired';
+    if (typeof claims.nbf === 'number' && claims.nbf - LEEWAY_SECONDS > now)
+      return 'service account token is not valid yet';
     const k = kubernetesClaimsOf(claims['kubernetes.io']);
-    if (!k) return undefined;
-    if (!(await this.exists(SERVICE_ACCOUNTS, k.namespace, k.serviceaccount))) return undefined;
-    if (k.pod && !(await this.exists(PODS, k.namespace, k.pod))) return undefined;
-    if (k.secret && !(await this.exists(SECRETS, k.namespace, k.secret))) return undefined;
+    if (!k) return 'service account token claims could not be validated';
+    const invalid =
+      (await this.missing(SERVICE_ACCOUNTS, 'service account', k.namespace, k.serviceaccount)) ??
+      (k.pod ? await this.missing(PODS, 'pod', k.namespace, k.pod) : undefined) ??
+      (k.secret ? await this.missing(SECRETS, 'secret', k.namespace, k.secret) : undefined);
+    if (invalid) return invalid;
     const extra: Record<string, string[]> = {};
     if (k.pod) {
       extra['authentication.kubernetes.io/pod-name'] = [k.pod.name];
@@ -171,18 +194,20 @@ export class ServiceAccountTokenService {
     return { ...serviceAccountUser(k.namespace, k.serviceaccount), extra };
   }
 
-  private async authenticateLegacy(token: string, claims: JwtClaims): Promise<UserInfo | undefined> {
+  private async legacyUser(token: string, claims: JwtClaims): Promise<UserInfo | string> {
     const [ns, secretName, name, uid] = ['namespace', 'secret.name', 'service-account.name', 'service-account.uid'].map(
       (c) => claims[`${LEGACY}${c}`],
     );
-    if (![ns, secretName, name, uid].every((v) => typeof v === 'string')) return undefined;
+    if (![ns, secretName, name, uid].every((v) => typeof v === 'string'))
+      return 'service account token claims could not be validated';
     const secret = await this.store.get({ ...SECRETS, namespace: ns as string, name: secretName as string });
     const stored = isJsonObject(secret?.data) ? secret.data.token : undefined;
     // A deleted Secret, or one whose token was replaced, revokes the token.
-    if (typeof stored !== 'string' || Buffer.from(stored, 'base64').toString('utf8') !== token) return undefined;
+    if (typeof stored !== 'string' || Buffer.from(stored, 'base64').toString('utf8') !== token)
+      return 'Token has been invalidated';
     const sa = { name: name as string, uid: uid as string };
-    if (!(await this.exists(SERVICE_ACCOUNTS, ns as string, sa))) return undefined;
-    return serviceAccountUser(ns as string, sa);
+    const invalid = await this.missing(SERVICE_ACCOUNTS, 'service account', ns as string, sa);
+    return invalid ?? serviceAccountUser(ns as string, sa);
   }
 
   // The uid and the ServiceAccount a Pod or Secret binding adds; the object must exist (and match the uid if given).
@@ -212,16 +237,21 @@ export class ServiceAccountTokenService {
     return target === PODS ? { pod: { name: ref.name, uid } } : { secret: { name: ref.name, uid } };
   }
 
-  private async exists(
+  // Why a token naming this object is no longer valid (upstream's validator's words); undefined while it holds.
+  private async missing(
     resource: { group: string; resource: string },
+    what: string,
     namespace: string,
     ref: { name: string; uid: string },
-  ): Promise<boolean> {
+  ): Promise<string | undefined> {
     const obj = await this.store.get({ ...resource, namespace, name: ref.name });
-    if (obj === undefined || obj.metadata.uid !== ref.uid) return false;
+    if (obj === undefined) return `${resource.resource} "${ref.name}" not found`;
+    if (obj.metadata.uid !== ref.uid) return `${what} UID (${obj.metadata.uid}) does not match claim (${ref.uid})`;
     // An object being deleted still counts for the leeway, as upstream's validator.
     const deleted = obj.metadata.deletionTimestamp ? Date.parse(obj.metadata.deletionTimestamp) : undefined;
-    return deleted === undefined || deleted > this.clock.nowMs() - LEEWAY_SECONDS * 1000;
+    if (deleted !== undefined && deleted <= this.clock.nowMs() - LEEWAY_SECONDS * 1000)
+      return 'service account token has been invalidated';
+    return undefined;
   }
 }
 
@@ -231,6 +261,15 @@ export function serviceAccountUser(namespace: string, sa: { name: string; uid: s
     uid: sa.uid,
     groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
   };
+}
+
+function audiencesOf(aud: unknown): string[] {
+  return (Array.isArray(aud) ? aud : aud === undefined ? [] : [aud]).map(String);
+}
+
+// A list as Go's %q prints a []string: ["a" "b"].
+function goQuoted(list: string[]): string {
+  return `[${list.map((a) => JSON.stringify(a)).join(' ')}]`;
 }
 
 function boundObjectRefOf(v: unknown): BoundObjectRef | undefined {

@@ -2,20 +2,27 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from '../auth/request-user';
 import { impersonationOf } from './impersonation';
+import { NodeAuthorizer } from './node-authorizer';
 import { AuthorizationAttributes } from './policy-rules';
 import { Decision, SYSTEM_MASTERS } from './rbac-authorizer';
 import { RbacPolicyCache } from './rbac-policy.cache';
 import { forbiddenError, requestAttributes } from './request-attributes';
 import { requestUrl } from '../kube-api/request-info';
 
-/** The authorization step every request passes after authentication: impersonation, then RBAC. */
+/** The authorization step every request passes after authentication: impersonation, then Node and RBAC. */
 @Injectable()
 export class AuthorizationService {
-  constructor(private readonly policy: RbacPolicyCache) {}
+  constructor(
+    private readonly policy: RbacPolicyCache,
+    private readonly nodes: NodeAuthorizer,
+  ) {}
 
   async authorize(user: UserInfo, attrs: AuthorizationAttributes): Promise<Decision> {
     // system:masters needs no policy: its requests never wait for (or on an outage, fail on) the store.
     if (user.groups.includes(SYSTEM_MASTERS)) return { allowed: true, reason: '' };
+    // Upstream's chain, Node then RBAC: a sandbox agent's requests are decided by what its host runs.
+    const node = await this.nodes.authorize(user, attrs);
+    if (node) return node;
     return (await this.policy.authorizer()).authorize(user, attrs);
   }
 

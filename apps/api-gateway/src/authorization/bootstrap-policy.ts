@@ -43,6 +43,59 @@ function binding(name: string, subjects: [kind: 'User' | 'Group', name: string][
   };
 }
 
+/** Leader election, Events and CRD installation: what every Skiff controller service does. */
+const CONTROLLER_BASICS: PolicyRule[] = [
+  rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+  rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']),
+  rule([...READ, 'create', 'update', 'patch'], ['apiextensions.k8s.io'], ['customresourcedefinitions']),
+];
+
+/**
+ * Each Skiff service's own identity (a client certificate, `COMPONENT_IDENTITIES`) and what it may do, as upstream's
+ * `system:kube-scheduler`, `system:kube-controller-manager` and controller roles: nothing holds cluster-admin.
+ */
+export const COMPONENT_CLUSTER_ROLES: readonly ClusterRole[] = [
+  // The scheduler is also Skiff's controller manager: the garbage collector and the namespace controller read,
+  // update and delete every kind (upstream's generic-garbage-collector and namespace-controller roles); it creates
+  // only what its controllers own.
+  clusterRole('system:skiff:scheduler', [
+    ...CONTROLLER_BASICS,
+    rule([...READ, 'update', 'patch', 'delete', 'deletecollection'], ['*'], ['*']),
+    rule(
+      ['create'],
+      [''],
+      ['pods', 'pods/binding', 'pods/eviction', 'configmaps', 'serviceaccounts', 'persistentvolumeclaims', 'nodes'],
+    ),
+    rule(['create'], ['apps'], ['replicasets', 'controllerrevisions']),
+    rule(['create'], ['batch'], ['jobs']),
+    rule(['create'], ['node.k8s.io'], ['runtimeclasses']),
+    // The clusterrole-aggregation controller writes rules it does not hold itself.
+    rule(['escalate'], ['rbac.authorization.k8s.io'], ['clusterroles']),
+  ]),
+  clusterRole('system:skiff:network-svc', [
+    ...CONTROLLER_BASICS,
+    rule(READ, [''], ['namespaces', 'secrets', 'configmaps', 'nodes']),
+    rule([...READ, 'update', 'patch'], [''], ['pods']),
+    rule(READ_WRITE, [''], ['services', 'services/status', 'endpoints']),
+    rule(READ_WRITE, ['discovery.k8s.io'], ['endpointslices']),
+    rule(READ, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
+    rule(READ_WRITE, ['networking.k8s.io'], ['ingresses/status', 'ingressclasses']),
+    rule(READ_WRITE, ['network.skiff.io'], ['elasticips', 'elasticips/status']),
+  ]),
+  clusterRole('system:skiff:storage-svc', [
+    ...CONTROLLER_BASICS,
+    rule(READ, [''], ['pods', 'namespaces', 'nodes']),
+    rule(READ_WRITE, [''], ['persistentvolumeclaims', 'persistentvolumeclaims/status']),
+    rule(READ_WRITE, [''], ['persistentvolumes', 'persistentvolumes/status']),
+    rule(READ_WRITE, ['storage.k8s.io'], ['storageclasses', 'volumeattachments', 'volumeattachments/status']),
+  ]),
+  clusterRole('system:skiff:log-svc', [
+    ...CONTROLLER_BASICS,
+    rule(READ, [''], ['pods', 'namespaces']),
+    rule(READ_WRITE, ['logs.skiff.io'], ['logstores', 'logstores/status']),
+  ]),
+];
+
 export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
   clusterRole('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
   urlsRole('system:discovery', [
@@ -232,6 +285,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: readonly ClusterRole[] = [
     ],
     { [AGGREGATE_TO('view')]: 'true' },
   ),
+  ...COMPONENT_CLUSTER_ROLES,
 ];
 
 function urlsRole(name: string, paths: string[]): ClusterRole {
@@ -248,4 +302,5 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   ]),
   binding('system:monitoring', [['Group', 'system:monitoring']]),
   binding('system:service-account-issuer-discovery', [['Group', 'system:serviceaccounts']]),
+  ...COMPONENT_CLUSTER_ROLES.map((role) => binding(role.metadata.name!, [['User', role.metadata.name!]])),
 ];

@@ -6,6 +6,7 @@ import type { UserInfo } from '../auth/request-user';
 import { AccessReviewService, AUTHORIZATION_GROUP } from '../authorization/access-review.service';
 import { SelfSubjectReviewService } from '../auth/self-subject-review.service';
 import { ServiceAccountTokenService } from '../auth/service-account-token.service';
+import { TokenReviewService } from '../auth/token-review.service';
 import { ContainerLogsService } from '../pod-streams/container-logs.service';
 import { LogSvcClient } from '../pod-streams/log-svc.client';
 import { ResourceMetricsService } from '../resource-metrics/resource-metrics.service';
@@ -65,6 +66,7 @@ export class KubeApiService {
     private readonly resourceMetrics: ResourceMetricsService,
     private readonly serviceAccountTokens: ServiceAccountTokenService,
     private readonly accessReviews: AccessReviewService,
+    private readonly tokenReviews: TokenReviewService,
   ) {}
 
   async handle(info: RequestInfo, req: KubeRequest): Promise<KubeResponse> {
@@ -129,6 +131,9 @@ export class KubeApiService {
         }
         if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'selfsubjectreviews') {
           return { type: 'json', code: 201, body: this.reviews.review(body, req.user) };
+        }
+        if (ctx.type.group === 'authentication.k8s.io' && ctx.type.resource === 'tokenreviews') {
+          return { type: 'json', code: 201, body: await this.tokenReviews.review(body) };
         }
         const out = await this.writer.create(ctx, body, this.writeOptions(req));
         return written(out);

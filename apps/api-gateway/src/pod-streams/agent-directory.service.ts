@@ -1,20 +1,22 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ApiError, isJsonObject, KubeObject, errorMessage } from '@skiff/api-machinery';
-import { ApiGatewayConfig } from '@skiff/config';
+import { ApiGatewayConfig, componentClientCert } from '@skiff/config';
 import { SANDBOX_HOST_ANNOTATION } from '@skiff/kube-types';
 import { RegisteredHost, SandboxHostRecord, SandboxHostRegistry } from '@skiff/messaging';
 import type IORedis from 'ioredis';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { GATEWAY_CONFIG } from '../platform/config.provider';
 import { REDIS } from '../platform/redis.provider';
 
 /** Finds the sandbox agent that runs a pod, from the host registry the agents keep in Redis. */
 @Injectable()
 export class AgentDirectoryService implements OnApplicationShutdown {
-  /** The cluster CA the agents' serving certificates chain to. */
-  readonly ca: Buffer;
-  /** What the API server presents to an agent. */
-  readonly authorization: string;
+  /**
+   * How the API server reaches agents and log-svc over mutual TLS: the cluster CA their serving certificates chain
+   * to, and the API server's own client certificate (`system:skiff:api-gateway`), the only caller they let in.
+   */
+  readonly tls: { ca: Buffer; cert: Buffer; key: Buffer };
   private readonly hosts: SandboxHostRegistry;
 
   constructor(
@@ -22,8 +24,12 @@ export class AgentDirectoryService implements OnApplicationShutdown {
     @Inject(REDIS) private readonly redis: IORedis,
   ) {
     this.hosts = new SandboxHostRegistry(redis, config.natsPrefix);
-    this.ca = readFileSync(config.caFile);
-    this.authorization = `Bearer ${readFileSync(config.adminTokenFile, 'utf8').trim()}`;
+    const client = componentClientCert(path.dirname(config.caFile), 'api-gateway');
+    this.tls = {
+      ca: readFileSync(config.caFile),
+      cert: readFileSync(client.certFile),
+      key: readFileSync(client.keyFile),
+    };
   }
 
   async endpointFor(pod: KubeObject): Promise<string> {

@@ -13,7 +13,7 @@ export class ContainerLogsService {
   private readonly agent: Agent;
 
   constructor(private readonly agents: AgentDirectoryService) {
-    this.agent = new Agent({ keepAlive: true, ca: agents.ca });
+    this.agent = new Agent({ keepAlive: true, ...agents.tls });
   }
 
   async open(pod: KubeObject, query: URLSearchParams): Promise<IncomingMessage> {
@@ -29,7 +29,7 @@ export class ContainerLogsService {
       endpoint,
     );
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(url, { agent: this.agent, headers: { authorization: this.agents.authorization } }, resolve);
+      const req = request(url, { agent: this.agent }, resolve);
       req.on('error', (err) =>
         reject(ApiError.unavailable(`cannot reach the sandbox agent of pod ${pod.metadata.name}: ${err.message}`)),
       );

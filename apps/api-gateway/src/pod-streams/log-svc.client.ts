@@ -10,7 +10,7 @@ import { statusErrorOf } from './container-logs.service';
 
 /**
  * log-svc's query endpoint as the API server reaches it: a live replica from the Leases they renew, over HTTPS with
- * the cluster CA and the admin token (as the sandbox agents are reached). Answers stream through unchanged.
+ * mutual TLS (the API server's client certificate, as the sandbox agents are reached). Answers stream through unchanged.
  */
 @Injectable()
 export class LogSvcClient {
@@ -21,7 +21,7 @@ export class LogSvcClient {
     private readonly agents: AgentDirectoryService,
     private readonly clock: Clock,
   ) {
-    this.agent = new Agent({ keepAlive: true, ca: agents.ca });
+    this.agent = new Agent({ keepAlive: true, ...agents.tls });
   }
 
   /** GET `path` (with its query) on a live replica; a non-200 answer is thrown as the Status it carries. */
@@ -40,11 +40,7 @@ export class LogSvcClient {
     for (let i = 0; i < addresses.length && !res; i++) {
       const address = addresses[(start + i) % addresses.length];
       res = await new Promise<IncomingMessage | undefined>((resolve) => {
-        const req = request(
-          new URL(path, `https://${address}`),
-          { agent: this.agent, headers: { authorization: this.agents.authorization } },
-          resolve,
-        );
+        const req = request(new URL(path, `https://${address}`), { agent: this.agent }, resolve);
         req.on('error', (err) => {
           failure = errorMessage(err);
           resolve(undefined);

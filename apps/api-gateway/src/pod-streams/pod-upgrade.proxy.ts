@@ -85,7 +85,7 @@ export class PodUpgradeProxy {
     const upstream = connect({
       host: endpoint.hostname,
       port: Number(endpoint.port),
-      ca: this.agents.ca,
+      ...this.agents.tls,
       servername: endpoint.hostname === '127.0.0.1' ? undefined : endpoint.hostname,
     });
     await new Promise<void>((resolve, reject) => {
@@ -97,16 +97,7 @@ export class PodUpgradeProxy {
     const headers = PASS_HEADERS.filter((h) => req.headers[h] !== undefined).map(
       (h) => `${h}: ${String(req.headers[h])}`,
     );
-    upstream.write(
-      [
-        `${method} ${target} HTTP/1.1`,
-        `host: ${endpoint.host}`,
-        `authorization: ${this.agents.authorization}`,
-        ...headers,
-        '',
-        '',
-      ].join('\r\n'),
-    );
+    upstream.write([`${method} ${target} HTTP/1.1`, `host: ${endpoint.host}`, ...headers, '', ''].join('\r\n'));
     if (head.length > 0) upstream.write(head);
     upstream.pipe(socket);
     socket.pipe(upstream);

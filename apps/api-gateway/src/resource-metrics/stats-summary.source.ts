@@ -15,7 +15,7 @@ export abstract class StatsSummarySource {
   abstract collect(): Promise<StatsSummary[]>;
 }
 
-/** Asks every live agent for its `/stats/summary` in parallel, over HTTPS with the cluster CA and the admin token. */
+/** Asks every live agent for its `/stats/summary` in parallel, over mutual TLS as the API server. */
 @Injectable()
 export class AgentStatsSummarySource extends StatsSummarySource {
   private readonly log = new Logger('resource-metrics');
@@ -25,7 +25,7 @@ export class AgentStatsSummarySource extends StatsSummarySource {
     super();
     // Idle sockets are dropped before the agents' servers drop them (Node's keep-alive timeout, 5 s): a request on a
     // socket the server just closed would fail, and the collections come about every 5 s.
-    this.agent = new Agent({ keepAlive: true, ca: agents.ca, timeout: IDLE_SOCKET_MS });
+    this.agent = new Agent({ keepAlive: true, ...agents.tls, timeout: IDLE_SOCKET_MS });
   }
 
   async collect(): Promise<StatsSummary[]> {
@@ -50,7 +50,7 @@ export class AgentStatsSummarySource extends StatsSummarySource {
     return new Promise((resolve, reject) => {
       const req = request(
         new URL(STATS_SUMMARY_PATH, host.endpoint),
-        { agent: this.agent, headers: { authorization: this.agents.authorization, accept: 'application/json' } },
+        { agent: this.agent, headers: { accept: 'application/json' } },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

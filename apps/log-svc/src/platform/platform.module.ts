@@ -19,7 +19,7 @@ export class PlatformModule {
         DatabaseShutdown,
         Clock,
         // Built here so a missing token file stops boot with the variable's name.
-        { provide: KubeClient, useFactory: () => KubeClient.fromEnv() },
+        { provide: KubeClient, useFactory: () => KubeClient.fromEnv('log-svc') },
       ],
       exports: [LOG_SVC_CONFIG, DATA_SOURCE, Clock, KubeClient],
     };

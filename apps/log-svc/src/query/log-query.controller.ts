@@ -1,8 +1,7 @@
-import { Controller, Get, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiError, Clock, errorDetail } from '@skiff/api-machinery';
-import { BearerTokenVerifier, LogSvcConfig } from '@skiff/config';
+import { requireApiServerPeer } from '@skiff/config';
 import type { Request, Response } from 'express';
-import { LOG_SVC_CONFIG } from '../platform/config.provider';
 import { LogQueryError } from './log-query.error';
 import { LogQueryService } from './log-query.service';
 import { LogTailService } from './log-tail.service';
@@ -12,24 +11,19 @@ import { parsePodLogParams, parseQueryParams } from './query-params';
 type QueryString = Record<string, unknown>;
 
 /**
- * The endpoint the API server proxies to, for the cluster's admin token only:
+ * The endpoint the API server proxies to, for the API server's client certificate only (mutual TLS):
  * `GET /namespaces/{ns}/logstores/{name}/query` (JSON, or newline-delimited JSON with follow=true) and
  * `GET /namespaces/{ns}/pods/{pod}/log` (plain text, as kubelet's containerLogs, for pods that are gone).
  */
 @Controller()
 export class LogQueryController {
   private readonly log = new Logger('log-query');
-  private readonly verifier: BearerTokenVerifier;
-
   constructor(
-    @Inject(LOG_SVC_CONFIG) config: LogSvcConfig,
     private readonly queries: LogQueryService,
     private readonly tails: LogTailService,
     private readonly podLogs: PodLogService,
     private readonly clock: Clock,
-  ) {
-    this.verifier = new BearerTokenVerifier(config.adminTokenFile);
-  }
+  ) {}
 
   @Get('namespaces/:namespace/logstores/:name/query')
   async query(
@@ -88,7 +82,7 @@ export class LogQueryController {
   /** Checks the caller, runs the request, and answers failures with a Kubernetes Status. */
   private async answer(req: Request, res: Response, handle: () => Promise<void>): Promise<void> {
     try {
-      if (!this.verifier.verify(req.headers.authorization)) throw ApiError.unauthorized();
+      requireApiServerPeer(req.socket);
       await handle();
     } catch (err) {
       const status = statusOf(err);

@@ -17,7 +17,7 @@ import { NetworkControllerService } from './network-controller.service';
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
-    { provide: KubeClient, useFactory: () => KubeClient.fromEnv() },
+    { provide: KubeClient, useFactory: () => KubeClient.fromEnv('network-svc') },
     EndpointsReconciler,
     EndpointSliceReconciler,
     ClusterIpRepairReconciler,

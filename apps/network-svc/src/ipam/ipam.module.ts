@@ -20,7 +20,7 @@ export class IpamModule {
     const podLookup: Provider = opts.podLookup
       ? { provide: PodLookup, useValue: opts.podLookup }
       : // Built only here so a missing token file stops boot with the variable's name.
-        { provide: PodLookup, useFactory: () => new KubePodLookup(KubeClient.fromEnv()) };
+        { provide: PodLookup, useFactory: () => new KubePodLookup(KubeClient.fromEnv('network-svc')) };
     return {
       module: IpamModule,
       controllers: [ipamHandlerFor(config.natsPrefix)],

@@ -20,7 +20,7 @@ export class MetricsController {
   @Get(STATS_SUMMARY_PATH)
   summary(@Req() req: Request, @Res() res: Response): void {
     try {
-      this.auth.check(req.headers.authorization);
+      this.auth.check(req);
       res.type('application/json').send(JSON.stringify(statsSummaryOf(this.config.nodeName, this.sampler.latest())));
     } catch (err) {
       sendApiError(res, err);
@@ -30,7 +30,7 @@ export class MetricsController {
   @Get(CADVISOR_METRICS_PATH)
   cadvisor(@Req() req: Request, @Res() res: Response): void {
     try {
-      this.auth.check(req.headers.authorization);
+      this.auth.check(req);
       // writeHead, not send: express would rewrite the parameters of the content type.
       res
         .writeHead(200, { 'Content-Type': PROMETHEUS_TEXT_CONTENT_TYPE })

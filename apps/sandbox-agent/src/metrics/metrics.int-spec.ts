@@ -2,8 +2,15 @@ import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Clock } from '@skiff/api-machinery';
 import { CpuStats, PodStats, StatsSummary } from '@skiff/kube-types';
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import {
+  clientCertRequest,
+  componentClientCert,
+  ComponentName,
+  ensureClusterCredentials,
+  issueServingCert,
+} from '@skiff/config';
+import { promises as fs, readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { PodManagerTestBed, waitFor } from '../pods/pod-manager.fixture';
@@ -30,17 +37,25 @@ class MetricsTestModule {}
 (asRoot ? describe : describe.skip)(`${MetricsController.name} (real runc and runsc pods, in-process agent)`, () => {
   const bed = new PodManagerTestBed('10.244.248');
   const cgroups = new CgroupV1();
-  const token = randomBytes(24).toString('hex');
   let app: INestApplication;
   let sampler: PodMetricsSampler;
   let base: string;
-  const savedTokenFile = process.env.SKIFF_ADMIN_TOKEN_FILE;
+  let ca: Buffer;
+  let pki: string;
 
   beforeAll(async () => {
     await bed.start();
-    const tokenFile = path.join(bed.stateDir, 'admin.token');
-    await fs.writeFile(tokenFile, token);
-    process.env.SKIFF_ADMIN_TOKEN_FILE = tokenFile;
+    // A cluster CA of the test's own: the endpoint asks callers for its client certificates, as the agent's does.
+    const creds = ensureClusterCredentials(bed.stateDir);
+    pki = path.dirname(creds.caFile);
+    ca = readFileSync(creds.caFile);
+    const serving = issueServingCert({
+      caFile: creds.caFile,
+      caKeyFile: path.join(pki, 'ca.key'),
+      outDir: pki,
+      name: 'agent',
+      sans: ['127.0.0.1'],
+    });
     const config: MetricsConfig = { resolutionMs: RESOLUTION_MS, nodeName: `virtual-kubelet-${bed.config.zone}` };
     sampler = new PodMetricsSampler(
       new CgroupUsageReader(cgroups),
@@ -58,24 +73,39 @@ class MetricsTestModule {}
           { provide: PodMetricsSampler, useValue: sampler },
         ],
       },
-      { logger: ['error', 'warn'] },
+      {
+        logger: ['error', 'warn'],
+        httpsOptions: {
+          cert: readFileSync(serving.certFile),
+          key: readFileSync(serving.keyFile),
+          ...clientCertRequest(ca),
+        },
+      },
     );
     await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    base = `https://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     sampler.start();
   }, 240_000);
 
   afterAll(async () => {
     await sampler?.stop();
     await app?.close();
-    if (savedTokenFile === undefined) delete process.env.SKIFF_ADMIN_TOKEN_FILE;
-    else process.env.SKIFF_ADMIN_TOKEN_FILE = savedTokenFile;
     await bed.dispose();
   }, 120_000);
 
-  const get = (p: string, authorization: string | null = `Bearer ${token}`) =>
-    fetch(`${base}${p}`, { headers: authorization ? { authorization } : {} });
-  const summary = async (): Promise<StatsSummary> => (await get('/stats/summary')).json() as Promise<StatsSummary>;
+  /** GET over TLS as `caller`'s client certificate (none: anonymous), as the API server calls the agent. */
+  const get = (p: string, caller: ComponentName | null = 'api-gateway') =>
+    new Promise<{ status: number; contentType?: string; body: string }>((resolve, reject) => {
+      const files = caller && componentClientCert(pki, caller);
+      const identity = files ? { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) } : {};
+      const req = request(`${base}${p}`, { ca, ...identity }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body }));
+      });
+      req.on('error', reject).end();
+    });
+  const summary = async (): Promise<StatsSummary> => JSON.parse((await get('/stats/summary')).body) as StatsSummary;
   const podStats = async (name: string): Promise<PodStats | undefined> =>
     (await summary()).pods.find((p) => p.podRef.name === name && p.podRef.namespace === bed.namespace);
 
@@ -126,7 +156,7 @@ class MetricsTestModule {}
     const a = await cpuFile(uid, container);
     await new Promise((r) => setTimeout(r, RESOLUTION_MS * 2.5));
     const pod = (await podStats(podName))!;
-    const prom = await (await get('/metrics/cadvisor')).text();
+    const prom = await (await get('/metrics/cadvisor')).body;
     const b = await cpuFile(uid, container);
     const tB = Date.now();
     const c = pod.containers.find((x) => x.name === container)!;
@@ -152,18 +182,19 @@ class MetricsTestModule {}
     expect(series.timestampMs).toBeLessThanOrEqual(tB);
   }
 
-  it('refuses a request without the token, or with another, with a 401 Status', async () => {
-    for (const auth of [null, 'Bearer not-the-token-at-all']) {
-      for (const p of ['/stats/summary', '/metrics/cadvisor']) {
-        const res = await get(p, auth);
-        expect(res.status).toBe(401);
-        expect(await res.json()).toMatchObject({
-          kind: 'Status',
-          status: 'Failure',
-          code: 401,
-          reason: 'Unauthorized',
-        });
-      }
+  it("refuses a caller without a client certificate (401) and another component's (403), with a Status", async () => {
+    for (const p of ['/stats/summary', '/metrics/cadvisor']) {
+      const anonymous = await get(p, null);
+      expect(anonymous.status).toBe(401);
+      expect(JSON.parse(anonymous.body)).toMatchObject({ kind: 'Status', code: 401, reason: 'Unauthorized' });
+      const scheduler = await get(p, 'scheduler');
+      expect(scheduler.status).toBe(403);
+      expect(JSON.parse(scheduler.body)).toMatchObject({
+        kind: 'Status',
+        code: 403,
+        reason: 'Forbidden',
+        message: 'Forbidden (user=system:skiff:scheduler)',
+      });
     }
   });
 
@@ -172,8 +203,8 @@ class MetricsTestModule {}
     await running('burn');
     await expectCpuMatchesCgroup('burn', 'burn');
     const res = await get('/metrics/cadvisor');
-    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-    const text = await res.text();
+    expect(res.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = res.body;
     expect(text).toContain('# TYPE container_cpu_usage_seconds_total counter');
     expect(text).toMatch(
       new RegExp(
@@ -204,7 +235,7 @@ class MetricsTestModule {}
     );
     await new Promise((r) => setTimeout(r, RESOLUTION_MS * 1.5));
     const pod = (await podStats('mem'))!;
-    const prom = await (await get('/metrics/cadvisor')).text();
+    const prom = await (await get('/metrics/cadvisor')).body;
     const rel = containerCgroupPath(uid, 'hog');
     const usage = Number(await file('memory', rel, 'memory.usage_in_bytes'));
     const stat = await file('memory', rel, 'memory.stat');

@@ -1,12 +1,13 @@
 import { Provider } from '@nestjs/common';
 import { Clock } from '@skiff/api-machinery';
-import { loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
+import { issueNodeClientCert, loadSandboxAgentConfig, SandboxAgentConfig } from '@skiff/config';
 import { EventRecorder, PODS } from '@skiff/controller-runtime';
 import { ProcessRunner } from '@skiff/host-tools';
 import { KubeClient, ResourceClient } from '@skiff/kube-client';
 import { Pod } from '@skiff/kube-types';
 import { connect, NatsConnection } from 'nats';
 import IORedis from 'ioredis';
+import * as path from 'node:path';
 import { ApiConfigSource } from '../pods/api-config.source';
 import { ConfigObjectSource } from '../pods/env-resolver';
 import { IpamClient } from '../pods/ipam.client';
@@ -32,7 +33,11 @@ export function agentProviders(config: SandboxAgentConfig = loadSandboxAgentConf
   return [
     { provide: AGENT_CONFIG, useValue: config },
     { provide: POD_MANAGER_CONFIG, useFactory: (): PodManagerConfig => podManagerConfigOf(config) },
-    { provide: KUBE_CLIENT, useFactory: () => KubeClient.fromEnv() },
+    {
+      provide: KUBE_CLIENT,
+      useFactory: () =>
+        KubeClient.fromEnv(issueNodeClientCert(config.caFile, path.join(config.stateDir, 'pki'), config.hostId)),
+    },
     { provide: REDIS, useFactory: () => new IORedis(config.redisUrl, { maxRetriesPerRequest: null }) },
     {
       provide: NATS,

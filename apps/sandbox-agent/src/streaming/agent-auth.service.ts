@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@skiff/api-machinery';
-import { BearerTokenVerifier } from '@skiff/config';
+import { requireApiServerPeer } from '@skiff/config';
+import { IncomingMessage } from 'node:http';
 
-/** Only the API server (holding the cluster's admin token) may use the agent's endpoint. */
+/**
+ * Only the API server may use the agent's endpoint: the caller must present the API server's client certificate,
+ * signed by the cluster CA (mutual TLS, as kubelet trusts kube-apiserver's kubelet-client certificate).
+ */
 @Injectable()
 export class AgentAuthService {
-  private readonly verifier = new BearerTokenVerifier(process.env.SKIFF_ADMIN_TOKEN_FILE ?? '.skiff/admin.token');
-
-  check(authorization: string | undefined): void {
-    if (!this.verifier.verify(authorization)) throw ApiError.unauthorized();
+  check(req: IncomingMessage): void {
+    requireApiServerPeer(req.socket);
   }
 }

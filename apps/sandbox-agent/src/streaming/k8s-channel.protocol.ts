@@ -115,7 +115,7 @@ function checkContainerStream(
   const m = path.exec(url.pathname);
   if (!m) return void refuse(socket, 404, 'Not Found');
   try {
-    auth.check(req.headers.authorization);
+    auth.check(req);
   } catch {
     return void refuse(socket, 401, 'Unauthorized');
   }

@@ -60,7 +60,7 @@ export class PortForwardUpgradeHandler {
     const url = new URL(req.url ?? '/', 'https://agent.local');
     const m = PORT_FORWARD_PATH.exec(url.pathname);
     if (!m) throw ApiError.pathNotFound(url.pathname);
-    this.auth.check(req.headers.authorization);
+    this.auth.check(req);
     const [namespace, pod] = m.slice(1).map(decodeURIComponent);
     const label = `${namespace}/${pod}`;
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();

@@ -24,7 +24,7 @@ export class StreamingController {
     @Res() res: Response,
   ): Promise<void> {
     try {
-      this.auth.check(req.headers.authorization);
+      this.auth.check(req);
       const opts = logOptionsOf(query);
       const file = await this.logs.locateLog(namespace, pod, container, query.previous === 'true');
       const stream = readCriLog(file.path, opts, opts.follow ? file.stillWriting : () => false);

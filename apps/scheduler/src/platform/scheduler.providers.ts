@@ -10,7 +10,7 @@ export const REDIS = Symbol('REDIS');
 export function schedulerProviders(config: SchedulerConfig = loadSchedulerConfig()): Provider[] {
   return [
     { provide: SCHEDULER_CONFIG, useValue: config },
-    { provide: KUBE_CLIENT, useFactory: () => KubeClient.fromEnv() },
+    { provide: KUBE_CLIENT, useFactory: () => KubeClient.fromEnv('scheduler') },
     {
       provide: REDIS,
       // BullMQ needs maxRetriesPerRequest null; reconnect forever so a Redis restart is survived.

@@ -38,7 +38,7 @@ const RECONCILERS = [
 @Module({
   providers: [
     // Built here so a missing token file stops boot with the variable's name.
-    { provide: KubeClient, useFactory: () => KubeClient.fromEnv() },
+    { provide: KubeClient, useFactory: () => KubeClient.fromEnv('storage-svc') },
     StorageInventory,
     {
       provide: DiskImages,

@@ -1,4 +1,4 @@
-import { i64, list, MessageDef, msg, ptr, req, str, time } from './message-def';
+import { bool, i64, list, MessageDef, msg, ptr, req, str, time } from './message-def';
 import { ObjectMeta } from './meta-v1.messages';
 
 // k8s.io/api/authentication/v1/generated.proto
@@ -43,4 +43,27 @@ export const SelfSubjectReview: MessageDef = {
   2: ['status', msg(SelfSubjectReviewStatus)],
 };
 
-export const AUTHENTICATION_V1_KINDS: Readonly<Record<string, MessageDef>> = { TokenRequest, SelfSubjectReview };
+// A TokenReview asks whether a token is valid (webhook token authenticators, kube-rbac-proxy).
+export const TokenReviewSpec: MessageDef = {
+  1: ['token', str],
+  2: ['audiences', list(str)],
+};
+
+export const TokenReviewStatus: MessageDef = {
+  1: ['authenticated', bool],
+  2: ['user', msg(UserInfo)],
+  3: ['error', str],
+  4: ['audiences', list(str)],
+};
+
+export const TokenReview: MessageDef = {
+  1: ['metadata', msg(ObjectMeta)],
+  2: ['spec', msg(TokenReviewSpec)],
+  3: ['status', msg(TokenReviewStatus)],
+};
+
+export const AUTHENTICATION_V1_KINDS: Readonly<Record<string, MessageDef>> = {
+  TokenRequest,
+  SelfSubjectReview,
+  TokenReview,
+};

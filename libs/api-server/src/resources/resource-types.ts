@@ -179,7 +179,10 @@ export const BUILT_IN_RESOURCES: readonly ResourceType[] = [
     },
   ]),
   ...group('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], subresources: [STATUS] }]),
-  ...group('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] }]),
+  ...group('authentication.k8s.io', 'v1', [
+    { kind: 'SelfSubjectReview', namespaced: false, verbs: ['create'] },
+    { kind: 'TokenReview', namespaced: false, verbs: ['create'] },
+  ]),
   // Reviews are questions to the authorizer: answered, never stored.
   ...group('authorization.k8s.io', 'v1', [
     { kind: 'LocalSubjectAccessReview', verbs: ['create'] },

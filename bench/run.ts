@@ -11,6 +11,7 @@ import { runLogsBench } from './logs.bench';
 import { runAutoscalingBench } from './autoscaling.bench';
 import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
+import { runFuzzBench } from './fuzz.bench';
 import { formatBreakdown } from './pods/host-probe';
 import { BenchRow, formatTable, writeJsonResults } from './report';
 import { errorDetail } from '@skiff/api-machinery';
@@ -34,6 +35,7 @@ const BENCHES = {
   storage: runStorage,
   logs: runLogs,
   autoscaling: runAutoscaling,
+  fuzz: runFuzz,
 } as const satisfies Record<string, (cores: number) => Promise<void>>;
 type BenchName = keyof typeof BENCHES;
 
@@ -51,7 +53,7 @@ function selectedBenches(): BenchName[] {
   return asked.length ? known.filter((k) => asked.includes(k)) : known;
 }
 
-/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage, logs, autoscaling), or those named. */
+/** `npm run bench`: every benchmark in bench/ in turn (API, pods, workloads, footprint, network, edge, storage, logs, autoscaling, fuzz), or those named. */
 async function main(): Promise<void> {
   const cores = availableParallelism();
   const selected = selectedBenches();
@@ -181,6 +183,17 @@ async function runLogs(cores: number): Promise<void> {
       `Logs (${cores} cores, node ${process.version}); a runc container's stdout through the agent, JetStream, log-svc`,
     'the writer, the agent, log-svc, Postgres and the cluster share these cores',
     () => runLogsBench(log),
+  );
+}
+
+async function runFuzz(cores: number): Promise<void> {
+  await runPart(
+    cores,
+    'fuzz',
+    (res) =>
+      `Hostile input (${cores} cores, node ${process.version}); ${res.summary.requests} malformed and hostile requests, seed ${res.summary.seed}`,
+    'the fuzzer and the API server share these cores',
+    () => runFuzzBench(log),
   );
 }
 

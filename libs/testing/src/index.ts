@@ -9,5 +9,8 @@ export * from './run-command';
 export * from './test-edge';
 export * from './fake-cluster';
 export * from './stats-summary-agent.double';
+export * from './hostile/hostile-requests';
+export * from './hostile/hostile-checks';
+export * from './hostile/hostile-run';
 export * from './user-command';
 export * from './pod-probes';

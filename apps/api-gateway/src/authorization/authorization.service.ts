@@ -7,6 +7,7 @@ import { AuthorizationAttributes } from './policy-rules';
 import { Decision, SYSTEM_MASTERS } from './rbac-authorizer';
 import { RbacPolicyCache } from './rbac-policy.cache';
 import { forbiddenError, requestAttributes } from './request-attributes';
+import { requestUrl } from '../kube-api/request-info';
 
 /** The authorization step every request passes after authentication: impersonation, then Node and RBAC. */
 @Injectable()
@@ -36,7 +37,7 @@ export class AuthorizationService {
     }
     // Express keeps the full path in originalUrl (req.url is relative to a middleware's mount point).
     const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-    const attrs = requestAttributes(req.method ?? 'GET', new URL(path, 'https://skiff.local'));
+    const attrs = requestAttributes(req.method ?? 'GET', requestUrl(path));
     if (attrs) await this.require(user, attrs);
     return user;
   }

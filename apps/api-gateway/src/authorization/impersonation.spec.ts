@@ -50,6 +50,15 @@ describe(impersonationOf.name, () => {
     expect(out.user).toMatchObject({ uid: '42', extra: { scopes: ['view'] } });
   });
 
+  it('keeps an extra key that is not valid %-encoding as sent, as upstream', () => {
+    const out = impersonationOf({
+      'impersonate-user': ['a'],
+      'impersonate-extra-%zz': ['v'],
+      'impersonate-extra-a%2fb': ['w'],
+    })!;
+    expect(out.user.extra).toEqual({ '%zz': ['v'], 'a/b': ['w'] });
+  });
+
   it('refuses groups without a user', () => {
     expect(() => impersonationOf({ 'impersonate-group': ['dev'] })).toThrow('without impersonating a user');
   });

@@ -54,7 +54,7 @@ export function impersonationOf(headers: Headers | IncomingHttpHeaders): Imperso
     checks.push({ resourceRequest: true, verb: 'impersonate', apiGroup: '', resource: 'groups', name: g });
   const extra: Record<string, string[]> = {};
   for (const header of extraKeys) {
-    const key = decodeURIComponent(header.slice(EXTRA_PREFIX.length));
+    const key = unescapeExtraKey(header.slice(EXTRA_PREFIX.length));
     for (const value of values(header)) {
       checks.push({
         resourceRequest: true,
@@ -87,4 +87,13 @@ export function impersonationOf(headers: Headers | IncomingHttpHeaders): Imperso
       ...(Object.keys(extra).length ? { extra } : {}),
     },
   };
+}
+
+// Upstream's unescapeExtraKey: a key that is not valid %-encoding is kept as sent, never an error.
+function unescapeExtraKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
 }

@@ -5,7 +5,10 @@ import { parseRequestInfo } from '../kube-api/request-info';
 import { AuthorizationAttributes } from './policy-rules';
 
 /** What a request asks for. Paths under /api and /apis that cannot be parsed are left to their route to refuse. */
-export function requestAttributes(method: string, url: URL): AuthorizationAttributes | undefined {
+export function requestAttributes(
+  method: string,
+  url: Pick<URL, 'pathname' | 'searchParams'>,
+): AuthorizationAttributes | undefined {
   let info;
   try {
     info = parseRequestInfo(method, url.pathname, url.searchParams);

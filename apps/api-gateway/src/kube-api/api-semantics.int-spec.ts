@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:https';
 import { apiRequest, ApiResponse, eventually, openWatch, startTestCluster, TestCluster } from '@skiff/testing';
 
 interface List {
@@ -230,6 +231,81 @@ describe('Kubernetes API semantics over HTTPS', () => {
     expect(res.status).toBe(200);
     const left = (await api('GET', cms)).body as List;
     expect(left.items.map((i) => i.metadata.name).filter((n) => ['cm-1', 'cm-3', 'cm-5'].includes(n))).toEqual([]);
+  });
+
+  it('finds nothing under a name or namespace with a NUL byte, and fails no write batched beside it', async () => {
+    const [get, del, list, create] = await Promise.all([
+      api('GET', `${cms}/x%00y`),
+      api('DELETE', `${cms}/x%00y`),
+      api('GET', '/api/v1/namespaces/a%00b/configmaps'),
+      api('POST', cms, { metadata: { name: 'beside-nul' } }),
+    ]);
+    expect([get.status, (get.body as { message: string }).message]).toEqual([404, 'configmaps "x\u0000y" not found']);
+    expect([del.status, (del.body as { reason: string }).reason]).toEqual([404, 'NotFound']);
+    expect([list.status, (list.body as List).items]).toEqual([200, []]);
+    expect(create.status).toBe(201);
+  });
+
+  it('answers a body over the limit with 413 and the next request on the same connection too', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: cluster.stack.ca });
+    const send = (method: string, body?: Buffer): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          new URL(cms, cluster.stack.server),
+          {
+            method,
+            agent,
+            timeout: 10_000,
+            headers: {
+              authorization: `Bearer ${cluster.stack.token}`,
+              'content-type': 'application/json',
+              ...(body ? { 'content-length': body.length } : {}),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      expect(await send('POST', Buffer.alloc(4 * 1024 * 1024, 0x20))).toBe(413);
+      expect(await send('GET')).toBe(200);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('keeps `..` in a path as sent: a sub-resource of the object, never the collection or another namespace', async () => {
+    // apiRequest resolves the URL client-side; the path must reach the server as written.
+    const raw = (method: string, path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const { hostname, port } = new URL(cluster.stack.server);
+        const req = request(
+          {
+            host: hostname,
+            port,
+            path,
+            method,
+            ca: cluster.stack.ca,
+            headers: { authorization: `Bearer ${cluster.stack.token}` },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await api('POST', cms, { metadata: { name: 'dots' } })).status).toBe(201);
+    expect(await raw('DELETE', `${cms}/dots/..`)).toBe(404);
+    expect(await raw('DELETE', `${cms}/dots/%2e%2e`)).toBe(404);
+    expect(await raw('GET', `${cms}/x/../dots`)).toBe(404);
+    expect((await api('GET', `${cms}/dots`)).status).toBe(200);
   });
 
   it('survives garbage and keeps serving', async () => {

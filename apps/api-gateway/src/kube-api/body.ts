@@ -7,6 +7,9 @@ import { parseAllDocuments } from 'yaml';
 
 /** kube-apiserver's limit for a request body. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+// Go's decoder follows JSON 10 000 deep; the gateway's patch, validation and storage code recurses and overflows
+// the stack somewhere past 1 500 (a 500). Bodies deeper than this get the decoder's "exceeded max depth" 400.
+export const MAX_BODY_DEPTH = 512;
 
 export async function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -14,12 +17,11 @@ export async function readBody(req: Readable, limit = MAX_BODY_BYTES): Promise<B
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) {
-      req.resume(); // drain the rest so the connection can answer
-      throw ApiError.tooLarge(limit);
-    }
-    chunks.push(buf);
+    // Past the limit the rest is read and dropped, not left: leaving the loop early destroys the request stream, and
+    // a keep-alive connection whose request body is left half-read never reads the client's next request.
+    if (size <= limit) chunks.push(buf);
   }
+  if (size > limit) throw ApiError.tooLarge(limit);
   const body = Buffer.concat(chunks);
   if (req instanceof IncomingMessage) recordRequestBody(req, body);
   return body;
@@ -57,12 +59,28 @@ function decode(body: Buffer, contentType: string | undefined): unknown {
       throw new BodyDecodeError(
         `error converting YAML to JSON: yaml: line ${error.linePos?.[0].line ?? 1}: ${firstSentence(error.message)}`,
       );
-    return doc?.toJS({ maxAliasCount: 100 }) ?? null;
+    return yamlToJs(doc) ?? null;
   }
   if (!JSON_TYPES.has(type)) throw ApiError.unsupportedMediaType(type);
-  const syntax = goJsonSyntaxError(body);
+  const syntax = goJsonSyntaxError(body, MAX_BODY_DEPTH);
   if (syntax) throw new BodyDecodeError(syntax);
   return JSON.parse(body.toString('utf8'));
+}
+
+// The yaml package refuses an alias bomb or an alias to no anchor with a ReferenceError; go-yaml's refusals are
+// decoding errors (400), worded as here.
+function yamlToJs(doc: ReturnType<typeof parseAllDocuments>[number] | undefined): unknown {
+  try {
+    return doc?.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    if (err.message.startsWith('Excessive alias count'))
+      throw new BodyDecodeError('error converting YAML to JSON: yaml: document contains excessive aliasing');
+    const unresolved = /^Unresolved alias \(the anchor must be set before the alias\): (.*)$/.exec(err.message);
+    if (unresolved)
+      throw new BodyDecodeError(`error converting YAML to JSON: yaml: unknown anchor '${unresolved[1]}' referenced`);
+    throw err;
+  }
 }
 
 // The yaml package's messages carry a source excerpt after the first line; go-yaml's do not.

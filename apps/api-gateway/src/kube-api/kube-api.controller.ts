@@ -7,7 +7,7 @@ import { recordUnhandledError } from '../audit/request-audit';
 import { DiscoveryService } from '../discovery/discovery.service';
 import { MetricsService } from '../observability/metrics.service';
 import { KubeApiService, KubeResponse } from './kube-api.service';
-import { parseRequestInfo, RequestInfo } from './request-info';
+import { parseRequestInfo, RequestInfo, requestUrl } from './request-info';
 import { WatchEvent } from './watch.service';
 
 /** The Kubernetes REST surface under /api and /apis: discovery and resources. */
@@ -24,7 +24,7 @@ export class KubeApiController {
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
   async serve(@Req() req: Request, @Res() res: Response): Promise<void> {
     const started = process.hrtime.bigint();
-    const url = new URL(req.originalUrl, 'https://skiff.local');
+    const url = requestUrl(req.originalUrl);
     let info: RequestInfo | undefined;
     let code = 500;
     let longRunning = false;

@@ -1,4 +1,4 @@
-import { parseRequestInfo } from './request-info';
+import { parseRequestInfo, requestUrl } from './request-info';
 
 const q = (s = '') => new URLSearchParams(s);
 
@@ -50,5 +50,29 @@ describe('parseRequestInfo', () => {
   it('leaves discovery paths alone', () => {
     expect(parseRequestInfo('GET', '/api/v1', q())).toBeUndefined();
     expect(parseRequestInfo('GET', '/apis/apps/v1', q())).toBeUndefined();
+  });
+});
+
+describe('requestUrl', () => {
+  it('keeps `..` segments as sent, so `x/..` stays a sub-resource of x and never becomes the collection', () => {
+    for (const target of [
+      '/api/v1/namespaces/a/configmaps/x/..?dryRun=All',
+      '/api/v1/namespaces/a/configmaps/x/%2e%2e',
+    ]) {
+      const url = requestUrl(target);
+      expect(parseRequestInfo('DELETE', url.pathname, url.searchParams)).toMatchObject({
+        verb: 'delete',
+        namespace: 'a',
+        name: 'x',
+        subresource: '..',
+      });
+    }
+    const up = requestUrl('/api/v1/namespaces/a/configmaps/../../b/secrets?watch=1#f');
+    expect([up.pathname, up.search, up.searchParams.get('watch')]).toEqual([
+      '/api/v1/namespaces/a/configmaps/../../b/secrets',
+      '?watch=1',
+      '1',
+    ]);
+    expect(() => parseRequestInfo('GET', up.pathname, up.searchParams)).toThrow();
   });
 });

@@ -15,6 +15,25 @@ export interface RequestInfo {
   subresource?: string;
 }
 
+/** A request's path as sent, and its query. */
+export interface RequestUrl {
+  pathname: string;
+  search: string;
+  searchParams: URLSearchParams;
+}
+
+/**
+ * The request target split, not resolved: WHATWG URL parsing folds `.` and `..` segments (also `%2e%2e`), which
+ * kube-apiserver never does — `configmaps/x/..` is a sub-resource of x, not the collection, and no `..` reaches
+ * another namespace.
+ */
+export function requestUrl(target: string): RequestUrl {
+  const end = target.search(/[?#]/);
+  const pathname = end < 0 ? target : target.slice(0, end);
+  const search = end < 0 || target[end] === '#' ? '' : target.slice(end).split('#')[0];
+  return { pathname: pathname || '/', search: search === '?' ? '' : search, searchParams: new URLSearchParams(search) };
+}
+
 /**
  * Parses `/api/v1/...` and `/apis/<group>/<version>/...` resource paths. Returns undefined for
  * discovery paths (`/api`, `/apis/<group>`...), which other routes serve.

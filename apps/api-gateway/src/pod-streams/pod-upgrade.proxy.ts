@@ -8,6 +8,7 @@ import { setRequestUser } from '../auth/request-user';
 import { AuthorizationService } from '../authorization/authorization.service';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { AgentDirectoryService, containerOf } from './agent-directory.service';
+import { requestUrl } from '../kube-api/request-info';
 
 const POD_STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 // What the agent needs of the client's upgrade request: WebSocket, or SPDY/3.1 (kubectl's fallback) and its stream protocol.
@@ -49,7 +50,7 @@ export class PodUpgradeProxy {
   }
 
   private async proxy(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://skiff.local');
+    const url = requestUrl(req.url ?? '/');
     const m = POD_STREAM_PATH.exec(url.pathname);
     if (!m) throw ApiError.pathNotFound(url.pathname);
     const user = await this.authenticator.authenticate(req);

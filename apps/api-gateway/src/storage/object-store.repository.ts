@@ -3,7 +3,7 @@ import { KubeObject } from '@skiff/api-machinery';
 import { StorageTransformers, StoredBody } from '@skiff/api-server';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE } from '../platform/database.provider';
-import { ObjectKey } from './object-key';
+import { ObjectKey, storableKey, storableText } from './object-key';
 import { readStoredBody, storedBodyParam } from './stored-body';
 
 /** What a write decided after reading the current (locked) object. */
@@ -80,6 +80,7 @@ export class ObjectStoreRepository {
   ) {}
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
+    if (!storableKey(key)) return undefined;
     const rows: { body: StoredBody }[] = await this.ds.query(
       'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4',
       [key.group, key.resource, key.namespace, key.name],
@@ -116,7 +117,14 @@ export class ObjectStoreRepository {
         params.push(q.limit + 1);
         sql += ` LIMIT $${params.length}`;
       }
-      const rows: { namespace: string; name: string; body: StoredBody }[] = await em.query(sql, params);
+      const rows: { namespace: string; name: string; body: StoredBody }[] = [
+        q.namespace,
+        q.name,
+        q.after?.namespace,
+        q.after?.name,
+      ].every(storableText)
+        ? await em.query(sql, params)
+        : [];
       const counter: { current: string }[] = await em.query(
         'SELECT current FROM resource_version_counter WHERE id = 1',
       );
@@ -179,10 +187,12 @@ export class ObjectStoreRepository {
       const first = Number(counter[0].current);
       let rv = first;
       for (const w of batch) {
-        const rows: { body: StoredBody }[] = await qr.query(
-          'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
-          [w.key.group, w.key.resource, w.key.namespace, w.key.name],
-        );
+        const rows: { body: StoredBody }[] = storableKey(w.key)
+          ? await qr.query(
+              'SELECT body FROM objects WHERE api_group = $1 AND resource = $2 AND namespace = $3 AND name = $4 FOR UPDATE',
+              [w.key.group, w.key.resource, w.key.namespace, w.key.name],
+            )
+          : [];
         let current: KubeObject | undefined;
         let decision: WriteDecision;
         let also: { key: ObjectKey; object: KubeObject; current: KubeObject }[] = [];

@@ -24,7 +24,21 @@ describe('goJsonSyntaxError', () => {
     ['"a\tb"', "invalid character '\\t' in string literal"],
     ['{} {}', "invalid character '{' after top-level value"],
     ["{'a':1}", "invalid character '\\'' looking for beginning of object key string"],
+    ['[{"a":[1,{"b":2}],"c":{}} ,]', "invalid character ']' looking for beginning of value"],
+    ['{"a":[1}', "invalid character '}' after array element"],
   ])('words %j as Go does', (text, message) => {
     expect(check(text)).toBe(message);
+  });
+
+  it('takes nesting as deep as Go (10 000) and words one level more as Go does, without overflowing the stack', () => {
+    const arrays = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const objects = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    expect(check(arrays(10_000))).toBeUndefined();
+    expect(check(objects(10_000))).toBeUndefined();
+    expect(check(arrays(10_001))).toBe("invalid character '[' exceeded max depth");
+    expect(check(objects(1_000_000))).toBe("invalid character '{' exceeded max depth");
+    expect(check(`[${objects(9_999)}]`)).toBeUndefined();
+    expect(goJsonSyntaxError(Buffer.from(arrays(513)), 512)).toBe("invalid character '[' exceeded max depth");
+    expect(goJsonSyntaxError(Buffer.from(arrays(512)), 512)).toBeUndefined();
   });
 });

@@ -6,6 +6,9 @@ const ESCAPES = new Set('bfnrt\\/"'.split('').map((c) => c.charCodeAt(0)));
 
 class GoJsonSyntaxError extends Error {}
 
+// encoding/json's maxNestingDepth.
+const MAX_NESTING_DEPTH = 10_000;
+
 // strconv.Quote of one byte, in single quotes (encoding/json's quoteChar).
 function quoteChar(c: number): string {
   if (c === 0x27) return `'\\''`;
@@ -26,8 +29,11 @@ function quoteChar(c: number): string {
   return `'${String.fromCharCode(c)}'`;
 }
 
-/** Scans `data` as Go's checkValid does and returns its first syntax error, or undefined for valid JSON. */
-export function goJsonSyntaxError(data: Uint8Array): string | undefined {
+/**
+ * Scans `data` as Go's checkValid does and returns its first syntax error, or undefined for valid JSON. `maxDepth`
+ * lowers Go's nesting limit for a reader that cannot follow it.
+ */
+export function goJsonSyntaxError(data: Uint8Array, maxDepth = MAX_NESTING_DEPTH): string | undefined {
   let i = 0;
   const fail = (context: string): never => {
     throw new GoJsonSyntaxError(
@@ -92,66 +98,56 @@ export function goJsonSyntaxError(data: Uint8Array): string | undefined {
     }
   };
 
+  // Object keys: a string and a colon, the value follows.
+  const key = (): void => {
+    skipSpace();
+    if (data[i] !== 0x22) fail('looking for beginning of object key string');
+    string();
+    skipSpace();
+    if (data[i] !== 0x3a) fail('after object key');
+    i++;
+  };
+
+  // Iterative, with the open objects and arrays on a stack as Go's scanner keeps them: a body nested
+  // thousands deep must get Go's answer, not overflow the call stack.
   const value = (): void => {
-    skipSpace();
-    const c = data[i];
-    if (c === 0x7b) return object();
-    if (c === 0x5b) return array();
-    if (c === 0x22) return string();
-    if (c === 0x2d || isDigit(c)) return number();
-    if (c === 0x74) return literal('true');
-    if (c === 0x66) return literal('false');
-    if (c === 0x6e) return literal('null');
-    fail('looking for beginning of value');
-  };
-
-  const object = (): void => {
-    i++;
-    skipSpace();
-    if (data[i] === 0x7d) {
-      i++;
-      return;
-    }
+    const open: number[] = [];
     for (;;) {
       skipSpace();
-      if (data[i] !== 0x22) fail('looking for beginning of object key string');
-      string();
-      skipSpace();
-      if (data[i] !== 0x3a) fail('after object key');
-      i++;
-      value();
-      skipSpace();
-      if (data[i] === 0x2c) {
+      const c = data[i];
+      let done = true;
+      if (c === 0x7b || c === 0x5b) {
+        if (open.length === maxDepth) fail('exceeded max depth');
+        open.push(c);
         i++;
-        continue;
+        skipSpace();
+        if (data[i] === c + 2) {
+          open.pop();
+          i++;
+        } else {
+          if (c === 0x7b) key();
+          done = false;
+        }
+      } else if (c === 0x22) string();
+      else if (c === 0x2d || isDigit(c)) number();
+      else if (c === 0x74) literal('true');
+      else if (c === 0x66) literal('false');
+      else if (c === 0x6e) literal('null');
+      else fail('looking for beginning of value');
+      // After a value: close what ends here, or go on to the next element.
+      while (done && open.length > 0) {
+        skipSpace();
+        const inObject = open[open.length - 1] === 0x7b;
+        if (data[i] === 0x2c) {
+          i++;
+          if (inObject) key();
+          done = false;
+        } else if (data[i] === (inObject ? 0x7d : 0x5d)) {
+          open.pop();
+          i++;
+        } else fail(inObject ? 'after object key:value pair' : 'after array element');
       }
-      if (data[i] === 0x7d) {
-        i++;
-        return;
-      }
-      fail('after object key:value pair');
-    }
-  };
-
-  const array = (): void => {
-    i++;
-    skipSpace();
-    if (data[i] === 0x5d) {
-      i++;
-      return;
-    }
-    for (;;) {
-      value();
-      skipSpace();
-      if (data[i] === 0x2c) {
-        i++;
-        continue;
-      }
-      if (data[i] === 0x5d) {
-        i++;
-        return;
-      }
-      fail('after array element');
+      if (done) return;
     }
   };
 

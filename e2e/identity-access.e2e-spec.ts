@@ -1,4 +1,6 @@
 import {
+  ALLOW_CLIENTS,
+  DENY_INGRESS,
   apiRequestFromPod,
   eventually,
   podHttp,
@@ -61,23 +63,6 @@ metadata: {name: chart, namespace: ${NS}}
 spec:
   podSelector: {matchLabels: {app: chart}}
   policyTypes: [Ingress]
-`;
-
-const DENY_INGRESS = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny-ingress}
-spec:
-  podSelector: {}
-  policyTypes: [Ingress]
-`;
-const ALLOW_CLIENTS = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-from-clients}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress:
-    - from: [{podSelector: {matchLabels: {role: client}}}]
-      ports: [{port: http}]
 `;
 
 describe('identity and access (the issue acceptance)', () => {

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
+  ALLOW_CLIENTS,
+  DENY_INGRESS,
   eventually,
   KubectlResult,
   podHttp,
@@ -23,22 +25,6 @@ const connectsFromNetns = (uid: string, ip: string) =>
     () => false,
   );
 
-const DENY_INGRESS = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny-ingress}
-spec:
-  podSelector: {}
-  policyTypes: [Ingress]
-`;
-const ALLOW_CLIENTS = `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: web-from-clients}
-spec:
-  podSelector: {matchLabels: {app: web}}
-  ingress:
-    - from: [{podSelector: {matchLabels: {role: client}}}]
-      ports: [{port: http}]
-`;
 const FROM_BLUE_NAMESPACES = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web-from-blue-namespaces}

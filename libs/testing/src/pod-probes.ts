@@ -108,3 +108,22 @@ export async function apiRequestFromPod(
   if (!m) throw new Error(`no answer from the API server: ${stdout}`);
   return { status: Number(m[1]), body: m[2] };
 }
+
+/** Denies all ingress to every pod of the namespace it is applied in. */
+export const DENY_INGRESS = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-ingress}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+`;
+/** Reopens ingress to `app: web` pods' named port `http` from `role: client` pods (see webServerPod). */
+export const ALLOW_CLIENTS = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-clients}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {role: client}}}]
+      ports: [{port: http}]
+`;

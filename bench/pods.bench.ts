@@ -1,4 +1,5 @@
 import { startTestCluster } from '@skiff/testing';
+import { CpuSplit, formatCpuSplit, startCpuSplit } from './cpu';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KubeHttpClient } from './kube-http';
@@ -16,13 +17,16 @@ function listed(what: string, items: string[]): string {
   return `${items.length} ${what} (${items.slice(0, 3).join(', ')}${items.length > 3 ? ', …' : ''})`;
 }
 
-// Sized so the pod bench stays around 5–6 minutes on 2 cores.
+// Sized so the latency phases stay around 5 minutes on 2 cores; density has its own budget.
 const SEQ_COUNT = 15;
 const BURST = 50;
-const DENSITY = { batchSize: 20, maxPods: 150, slowBatchMs: 20_000, budgetMs: 75_000 };
-// Phases start only within the budget; a started phase may overrun it by at most BUDGET_OVERRUN_MS.
+const DENSITY = { batchSize: 50, maxPods: 1000, slowBatchMs: 60_000, budgetMs: 600_000, deleteWaitMs: 600_000 };
+// The latency phases start only within the budget; a started phase may overrun it by at most BUDGET_OVERRUN_MS.
 const BUDGET_MS = 270_000;
 const BUDGET_OVERRUN_MS = 45_000;
+// The density host takes 1 000 pods: its pod limit and a VSwitch with room for them (a /22 the test clusters'
+// /24s in 10.244.100–249 never use).
+const HOST_ENV = { SKIFF_HOST_MAX_PODS: String(DENSITY.maxPods + 50), SKIFF_VSWITCH_CIDR: '10.244.96.0/22' };
 const NAMESPACE = 'bench-pods';
 const REGISTRY_IMAGE = '127.0.0.1:5000/library/busybox:latest';
 
@@ -36,6 +40,8 @@ export interface PodsBenchResults {
   breakdown: Record<string, StartBreakdown>;
   density?: DensityResult;
   deletions: Record<string, DeleteOutcome>;
+  /** Where the CPU went in each burst (and its bare baseline), with the number of pods it started. */
+  cpu: Record<string, CpuSplit & { pods: number }>;
   skipped: string[];
   problems: string[];
 }
@@ -44,7 +50,7 @@ export interface PodsBenchResults {
 export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
   const t0 = performance.now();
   log('pods: starting a test cluster with a sandbox host (api-gateway, network-svc, scheduler, sandbox-agent)');
-  const cluster = await startTestCluster({}, ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent']);
+  const cluster = await startTestCluster(HOST_ENV, ['api-gateway', 'network-svc', 'scheduler', 'sandbox-agent']);
   const { stack } = cluster;
   const http = new KubeHttpClient(stack, 64);
   const watch = new PodWatch(stack, http, NAMESPACE);
@@ -57,6 +63,7 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     latency: {},
     breakdown: {},
     deletions: {},
+    cpu: {},
     skipped: [],
     problems: [],
   };
@@ -83,8 +90,7 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
   // A phase may wait past the budget only by a bounded margin, so the bench always ends.
   const capped = (ms: number): number =>
     Math.max(15_000, Math.min(ms, BUDGET_MS + BUDGET_OVERRUN_MS - (performance.now() - t0)));
-  const clear = async (phase: string): Promise<void> => {
-    const waitMs = capped(90_000);
+  const clear = async (phase: string, waitMs = capped(90_000)): Promise<void> => {
     const d = await fleet.deleteAll(waitMs);
     out.deletions[phase] = d;
     const leftovers = await agentLeftovers(path.join(cluster.stateDir, 'agent'));
@@ -125,6 +131,11 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     log(
       `pods:   ${key}: ${ok.length}/${starts.length} running, p50 ${s.p50.toFixed(0)}ms p99 ${s.p99.toFixed(0)}ms max ${s.max.toFixed(0)}ms`,
     );
+  };
+  const servicePids = Object.fromEntries([...stack.services].map(([name, s]) => [name, s.child.pid]));
+  const measured = (key: string, meter: () => CpuSplit): void => {
+    out.cpu[key] = { pods: BURST, ...meter() };
+    log(`pods:   ${formatCpuSplit(out.cpu[key], BURST)}`);
   };
   const clearBare = async (): Promise<void> => {
     const problems = await bare.removeContainers();
@@ -176,29 +187,33 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     for (const [rc, kind] of pairs) {
       if (!within(`${rc} ×${BURST}`)) continue;
       log(`pods: bare ${kind} ×${BURST} in parallel`);
+      const bareMeter = startCpuSplit({});
       recordBare(`bare ${kind} parallel`, await bare.parallel(kind, BURST));
+      measured(`bare ${kind} parallel`, bareMeter);
       await clearBare();
       log(`pods: ${rc} pods, ${BURST} concurrent POSTs`);
       const names = Array.from({ length: BURST }, (_, i) => `burst-${rc}-${i}`);
+      const meter = startCpuSplit(servicePids);
       const burst = await fleet.start(names, rc, capped(120_000), (n) => log(`pods:   … ${n}/${BURST} Running`));
       record(`pods ${rc} burst`, burst);
+      measured(`${rc} burst`, meter);
       out.breakdown[`${rc} burst`] = await startBreakdown(http, NAMESPACE, burst);
       log(`pods:   median timeline: ${formatBreakdown(out.breakdown[`${rc} burst`])}`);
       await clear(`${rc} burst`);
     }
 
-    if (within('density')) {
+    if (!stopping) {
       log(`pods: density, idle runc pods in batches of ${DENSITY.batchSize} up to ${DENSITY.maxPods}`);
       out.density = await measureDensity(
         fleet,
-        { ...DENSITY, budgetMs: capped(DENSITY.budgetMs), agentPid: stack.services.get('sandbox-agent')?.child.pid },
+        { ...DENSITY, agentPid: stack.services.get('sandbox-agent')?.child.pid },
         log,
       );
       const d = out.density;
       log(
         `pods:   ${d.running} running (${d.stoppedBecause}); MemAvailable −${mib(d.memAvailableBefore - d.memAvailableAfter)} = ${mib(d.bytesPerPod)}/pod`,
       );
-      await clear('density');
+      await clear('density', DENSITY.deleteWaitMs);
       d.deletion = out.deletions.density;
     }
     if (watch.errors.length) out.problems.push(...watch.errors.map((e) => `watch: ${e}`));

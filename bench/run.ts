@@ -13,6 +13,7 @@ import { runPodsBench } from './pods.bench';
 import { runWorkloadsBench } from './workloads.bench';
 import { runFuzzBench } from './fuzz.bench';
 import { formatBreakdown } from './pods/host-probe';
+import { formatCpuSplit } from './cpu';
 import { BenchRow, formatTable, writeJsonResults } from './report';
 import { errorDetail } from '@skiff/api-machinery';
 
@@ -98,6 +99,8 @@ async function runPods(cores: number): Promise<void> {
   process.stdout.write(`\n${formatTable(`Pod benchmark (${cores} cores, node ${process.version})`, pods.rows)}\n`);
   for (const [phase, b] of Object.entries(pods.breakdown))
     process.stdout.write(`median timeline, ${phase}: POST ${formatBreakdown(b)}\n`);
+  for (const [phase, c] of Object.entries(pods.cpu))
+    process.stdout.write(`CPU, ${phase} (${c.wallS.toFixed(1)} s): ${formatCpuSplit(c, c.pods)}\n`);
   // Sandbox starts are CPU-bound on 2 cores: other work on the machine shows up directly in these figures.
   const busy =
     loadBefore[0] > cores / 2 ? ' — the machine was already BUSY before the run; treat the figures as pessimistic' : '';

@@ -106,6 +106,8 @@ export interface SyncPodCommand {
   podUid: string;
   namespace: string;
   name: string;
+  /** The version that prompted the job, when one did: an agent that has seen it (or a newer one) has nothing to do. */
+  resourceVersion?: string;
 }
 
 export const SYNC_POD_JOB = 'sync-pod';

@@ -59,10 +59,18 @@ export class AuthenticatorService {
   }
 }
 
+// A connection's certificate does not change: its user is worked out once (getPeerCertificate builds a new object each call).
+const certificateUsers = new WeakMap<TLSSocket, UserInfo | undefined>();
+
 // A verified client certificate (the TLS server requests one and checks it against the cluster CA, not requiring it).
 function clientCertificateUser(req: IncomingMessage): UserInfo | undefined {
   const socket = req.socket;
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  if (!certificateUsers.has(socket)) certificateUsers.set(socket, certificateUser(socket));
+  return certificateUsers.get(socket);
+}
+
+function certificateUser(socket: TLSSocket): UserInfo | undefined {
   const cert = socket.getPeerCertificate();
   const cn = cert?.subject?.CN as string | string[] | undefined;
   if (!cn || Array.isArray(cn)) return undefined;

@@ -91,7 +91,7 @@ if (!asRoot) console.warn('NetworkPolicy ruleset integration tests skipped: netn
   afterAll(async () => {
     for (const l of listeners) l.kill();
     await nft.deleteTable('inet', table);
-    for (const name of names) await podNetwork.teardown(podId(name), bridge);
+    for (const name of names) await podNetwork.teardown(podId(name));
     await hostNetwork.remove({ bridge, nftTable: `skiffT${r}` });
     await runner.run('ip', ['netns', 'delete', hostNs], { allowFailure: true });
   });

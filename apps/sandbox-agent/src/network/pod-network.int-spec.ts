@@ -63,8 +63,8 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   });
 
   afterAll(async () => {
-    await pods.teardown(a, bridge);
-    await pods.teardown(b, bridge);
+    await pods.teardown(a);
+    await pods.teardown(b);
     await host.remove({ bridge, nftTable });
     for (const ns of [hostNs, outNs]) await runner.run('ip', ['netns', 'delete', ns], { allowFailure: true });
   });
@@ -123,7 +123,7 @@ if (!asRoot) console.warn('PodNetwork integration tests skipped: netns, CNI and 
   it('re-runs setup over a half-made pod and tears down idempotently, leaving nothing', async () => {
     await setup({ podId: a, ip: `${subnet}.2`, prefixLength: 24, gateway: `${subnet}.1`, bridge });
     expect((await ping(a, `${subnet}.3`)).code).toBe(0);
-    for (const pod of [a, b, a, b]) await pods.teardown(pod, bridge);
+    for (const pod of [a, b, a, b]) await pods.teardown(pod);
     await host.remove({ bridge, nftTable });
     await host.remove({ bridge, nftTable });
     expect((await runner.run('ip', ['netns', 'list'])).stdout).not.toContain(`t${r}-`);

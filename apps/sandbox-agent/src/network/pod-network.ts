@@ -56,8 +56,8 @@ export class PodNetwork {
   }
 
   /**
-   * The pod's netns: all a runtime needs to create containers in it. `wire` brings up its
-   * loopback and gives it the address; the pause container may start meanwhile.
+   * The pod's netns with its loopback up: all a runtime needs to create containers in it. `wire` gives
+   * it the address; the pause container may start meanwhile. One `ip` process does both steps.
    */
   async create(podId: string): Promise<{ netnsName: string; netnsPath: string }> {
     if (!/^[a-z0-9][a-z0-9-]{0,56}$/.test(podId))
@@ -66,7 +66,9 @@ export class PodNetwork {
     // A half-made sandbox from a crashed attempt is torn down and redone: ADD is not idempotent for the bridge plugin.
     if (await this.netnsExists(netnsName)) await this.teardown(podId);
     try {
-      await this.runner.run('ip', ['netns', 'add', netnsName]);
+      await this.runner.run('ip', ['-batch', '-'], {
+        input: `netns add ${netnsName}\nnetns exec ${netnsName} ip link set lo up\n`,
+      });
     } catch (err) {
       await this.teardown(podId).catch(() => undefined);
       throw new NetworkError(
@@ -84,7 +86,6 @@ export class PodNetwork {
     const netnsPath = `${NETNS_DIR}/${netnsName}`;
     const hostVeth = PodNetwork.hostVethName(req.podId);
     try {
-      await this.runner.run('ip', ['-n', netnsName, 'link', 'set', 'lo', 'up']);
       const out = await this.cni('ADD', req.podId, netnsPath, this.cniConfig(req));
       const result = JSON.parse(out) as CniResult;
       const veth = result.interfaces?.find((i) => !i.sandbox && i.name !== req.bridge)?.name;
@@ -104,23 +105,29 @@ export class PodNetwork {
     }
   }
 
-  /** CNI DEL and netns removal; a no-op for a pod that has none. */
-  async teardown(podId: string, bridge?: string): Promise<void> {
+  /**
+   * The pod's eth0 deleted (which takes its host peer with it at once) and its netns removed, in one `ip`
+   * process. This is all the bridge plugin's DEL does with static addresses, so the plugin is not run.
+   * A no-op for a pod that has none.
+   */
+  async teardown(podId: string): Promise<void> {
     const netnsName = PodNetwork.netnsName(podId);
-    if (await this.netnsExists(netnsName)) {
-      const config = { cniVersion: '1.0.0', name: 'skiff', type: 'bridge', bridge: bridge ?? 'skiff0', ipam: {} };
-      // DEL with an empty ipam: static IPAM keeps no state, and the bridge plugin only needs eth0 inside the netns.
-      await this.cni('DEL', podId, `${NETNS_DIR}/${netnsName}`, config).catch(() => undefined);
-      // `ip netns delete` racing other netns adds/deletes can fail (busy mount) and leak the netns: check and retry.
-      for (let attempt = 0; ; attempt++) {
-        await this.runner.run('ip', ['netns', 'delete', netnsName], { allowFailure: true });
-        if (!(await this.netnsExists(netnsName))) break;
-        if (attempt >= 10) throw new NetworkError('TeardownFailed', `netns ${netnsName} could not be deleted`);
-        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-      }
-    }
     const veth = PodNetwork.hostVethName(podId);
-    if (await this.host.linkExists(veth)) await this.host.run('ip', ['link', 'del', veth], { allowFailure: true });
+    if (!(await this.netnsExists(netnsName))) {
+      // Only a crash between CNI ADD and the netns going can leave the host end alone.
+      if (await this.host.linkExists(veth)) await this.host.run('ip', ['link', 'del', veth], { allowFailure: true });
+      return;
+    }
+    await this.runner.run('ip', ['-force', '-batch', '-'], {
+      input: `netns exec ${netnsName} ip link del eth0\nnetns delete ${netnsName}\n`,
+      allowFailure: true,
+    });
+    // `ip netns delete` racing other netns adds/deletes can fail (busy mount) and leak the netns: check and retry.
+    for (let attempt = 0; await this.netnsExists(netnsName); attempt++) {
+      if (attempt >= 10) throw new NetworkError('TeardownFailed', `netns ${netnsName} could not be deleted`);
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      await this.runner.run('ip', ['netns', 'delete', netnsName], { allowFailure: true });
+    }
   }
 
   /** `ip netns` keeps a netns as a file under /var/run/netns; looking there costs no process. */
@@ -150,7 +157,7 @@ export class PodNetwork {
     };
   }
 
-  private async cni(command: 'ADD' | 'DEL', podId: string, netnsPath: string, config: object): Promise<string> {
+  private async cni(command: 'ADD', podId: string, netnsPath: string, config: object): Promise<string> {
     const env = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       CNI_COMMAND: command,

@@ -9,6 +9,8 @@ import { connect, NatsConnection } from 'nats';
 import IORedis from 'ioredis';
 import * as path from 'node:path';
 import { ApiConfigSource } from '../pods/api-config.source';
+import { ServiceCaches, serviceCachesOf } from '../services/service-caches';
+import { SERVICE_CACHES } from '../services/service-proxy.config';
 import { ConfigObjectSource } from '../pods/env-resolver';
 import { IpamClient } from '../pods/ipam.client';
 import { PodManagerConfig, podManagerConfigOf } from '../pods/pod-manager.config';
@@ -77,10 +79,13 @@ export function podBoundaryProviders(): Provider[] {
       useFactory: (c: PodManagerConfig) => new PodStateStore(c.stateDir),
       inject: [POD_MANAGER_CONFIG],
     },
+    // The Services and EndpointSlices the data plane programs; containers' Service variables are read from them too.
+    { provide: SERVICE_CACHES, useFactory: (client: KubeClient) => serviceCachesOf(client), inject: [KUBE_CLIENT] },
     {
       provide: CONFIG_OBJECT_SOURCE,
-      useFactory: (client: KubeClient): ConfigObjectSource => new ApiConfigSource(client),
-      inject: [KUBE_CLIENT],
+      useFactory: (client: KubeClient, caches: ServiceCaches): ConfigObjectSource =>
+        new ApiConfigSource(client, caches.services),
+      inject: [KUBE_CLIENT, SERVICE_CACHES],
     },
   ];
 }

@@ -51,7 +51,7 @@ export async function cleanupAgentHost(config: SandboxAgentConfig, runner: Proce
   }
   for (const uid of uids) {
     for (const kind of ['runc', 'runsc'] as RuntimeKind[])
-      await host.runtimes[kind].sandbox.remove(uid, config.bridge).catch(() => undefined);
+      await host.runtimes[kind].sandbox.remove(uid).catch(() => undefined);
     await host.volumes.tearDown(uid);
     removed.push(`pod ${uid}`);
   }

@@ -1,9 +1,21 @@
+import { Informer } from '@skiff/controller-runtime';
 import { ignoreNotFound, KubeClient, ResourceClient } from '@skiff/kube-client';
 import { ConfigObjectSource } from './env-resolver';
 import { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service } from '@skiff/kube-types';
+import { ReadThroughCache } from './read-through-cache';
 import { IssuedToken, ServiceAccountTokenCache, TokenRequestOptions } from './service-account-tokens';
 
-/** ConfigMaps, Secrets, Services, claims and volumes read through the Kubernetes API; not-found is undefined. */
+// Long enough that a burst of pods (or one volume refresh pass) reads each ConfigMap or Secret once.
+const OBJECT_TTL_MS = 2_000;
+
+/** The agent's Service cache (the data plane's informer); read once it has listed. */
+export type ServiceLister = Pick<Informer<Service>, 'list' | 'hasSynced'>;
+
+/**
+ * ConfigMaps, Secrets, claims and volumes read through the Kubernetes API (ConfigMaps and Secrets shared for two
+ * seconds between the pods that use them), Services from the agent's informer as kubelet's lister; not-found is
+ * undefined.
+ */
 export class ApiConfigSource implements ConfigObjectSource {
   private readonly configMaps: ResourceClient<ConfigMap>;
   private readonly secrets: ResourceClient<Secret>;
@@ -11,12 +23,15 @@ export class ApiConfigSource implements ConfigObjectSource {
   private readonly claims: ResourceClient<PersistentVolumeClaim>;
   private readonly volumes: ResourceClient<PersistentVolume>;
   private readonly tokens: ServiceAccountTokenCache;
+  private readonly objects: ReadThroughCache<ConfigMap | Secret | undefined>;
 
   constructor(
     private readonly client: KubeClient,
+    private readonly serviceLister: ServiceLister,
     nowMs: () => number = Date.now,
   ) {
     this.tokens = new ServiceAccountTokenCache((pod, opts) => this.requestToken(pod, opts), nowMs);
+    this.objects = new ReadThroughCache(OBJECT_TTL_MS, nowMs);
     this.configMaps = client.resource<ConfigMap>({
       group: '',
       version: 'v1',
@@ -40,15 +55,21 @@ export class ApiConfigSource implements ConfigObjectSource {
   }
 
   configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.configMaps.get(namespace, name).catch(ignoreNotFound);
+    return this.objects.read(`configmaps/${namespace}/${name}`, () =>
+      this.configMaps.get(namespace, name).catch(ignoreNotFound),
+    ) as Promise<ConfigMap | undefined>;
   }
 
   secret(namespace: string, name: string): Promise<Secret | undefined> {
-    return this.secrets.get(namespace, name).catch(ignoreNotFound);
+    return this.objects.read(`secrets/${namespace}/${name}`, () =>
+      this.secrets.get(namespace, name).catch(ignoreNotFound),
+    ) as Promise<Secret | undefined>;
   }
 
+  // Until the informer has listed, the API answers (kubelet refuses to start containers then instead).
   async services(namespace: string): Promise<Service[]> {
-    return (await this.serviceClient.list(namespace)).items;
+    if (!this.serviceLister.hasSynced()) return (await this.serviceClient.list(namespace)).items;
+    return this.serviceLister.list().filter((s) => s.metadata.namespace === namespace);
   }
 
   claim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined> {

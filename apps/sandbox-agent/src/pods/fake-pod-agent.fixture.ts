@@ -26,6 +26,7 @@ const notFound = (name: string) => new KubeApiError(404, 'NotFound', `pods "${na
 export class FakePodApi implements PodApi {
   readonly statusPatches: { name: string; status: Pod['status'] }[] = [];
   readonly deletes: { name: string; opts: DeleteOptions }[] = [];
+  gets = 0;
   private readonly pods = new Map<string, Pod>();
   private rv = 1;
 
@@ -70,6 +71,7 @@ export class FakePodApi implements PodApi {
   }
 
   async get(_ns: string | undefined, name: string): Promise<Pod> {
+    this.gets += 1;
     return structuredClone(this.find(name));
   }
 

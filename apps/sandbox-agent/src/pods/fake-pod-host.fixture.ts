@@ -82,6 +82,8 @@ export class FakePodSandbox implements PodSandboxRuntime {
   readonly runs: PodSandboxConfig[] = [];
   readonly removals: string[] = [];
   readonly started: { podId: string; name: string; restartCount: number }[] = [];
+  /** While set, a sandbox being made waits for it (a slow sandbox). */
+  hold?: Promise<void>;
 
   constructor(
     private readonly runtime: FakeContainerRuntime,
@@ -90,6 +92,7 @@ export class FakePodSandbox implements PodSandboxRuntime {
 
   async run(cfg: PodSandboxConfig): Promise<RunningPodSandbox> {
     this.runs.push(cfg);
+    await this.hold;
     const netnsPath = `/run/netns/skiff-${cfg.podId}`;
     this.netns.add(netnsPath);
     const pauseId = cfg.pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;

@@ -40,8 +40,9 @@ export class PodAdoption {
         seen.add(pod.metadata.uid!);
         // A pod that finished before this agent knew it needs nothing until it is deleted.
         if (!this.records.has(pod.metadata.uid!) && hasFinished(pod) && !pod.metadata.deletionTimestamp) continue;
+        const { uid, namespace, name, resourceVersion } = pod.metadata;
         await this.podSync
-          .sync({ podUid: pod.metadata.uid!, namespace: pod.metadata.namespace!, name: pod.metadata.name! })
+          .sync({ podUid: uid!, namespace: namespace!, name: name!, resourceVersion }, pod)
           .catch((err: unknown) => this.log.warn(`resync ${pod.metadata.name}: ${errorMessage(err)}`));
       }
       for (const r of this.records.all().filter((x) => !seen.has(x.uid))) {
@@ -63,7 +64,7 @@ export class PodAdoption {
           .map((c) => /^skiff-([0-9a-f-]{36})_/.exec(c.id)?.[1])
           .filter((uid) => uid && !this.records.has(uid)),
       );
-      for (const uid of orphans) await sandbox.remove(uid!, this.host.bridge).catch(() => undefined);
+      for (const uid of orphans) await sandbox.remove(uid!).catch(() => undefined);
     }
   }
 }

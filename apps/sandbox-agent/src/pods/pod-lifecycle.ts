@@ -111,22 +111,28 @@ export class PodLifecycle {
     const spec = pod.spec;
     const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     if (terminal || !record.sandbox) return observed;
+    // A container whose start returned runs: it is reported so at once (an exit right after shows in the next pass).
+    const start = async (c: Container, rec: ContainerRecord, join?: () => Promise<JoinNamespaces>): Promise<void> => {
+      await this.start(pod, record, c, rec, join);
+      if (rec.runtimeId && rec.startedAtMs !== undefined)
+        observed.set(rec.name, { status: 'running', oomKilled: false, startedAt: new Date(rec.startedAtMs) });
+    };
     // As kubelet: ephemeral containers start before init containers, so a pod stuck initialising can be debugged.
     for (const c of spec.ephemeralContainers ?? []) {
       const rec = this.recordOf(record, c, false, true);
-      if (!rec.runtimeId && !rec.terminated) await this.start(pod, record, c, rec, () => this.joinOf(record, c));
+      if (!rec.runtimeId && !rec.terminated) await start(c, rec, () => this.joinOf(record, c));
     }
     for (const c of spec.initContainers ?? []) {
       const rec = this.recordOf(record, c, true);
       if (rec.terminated?.exitCode === 0) continue;
       // Running, failed for good (restartPolicy Never), or just started: app containers wait.
-      if (!rec.runtimeId && !rec.terminated) await this.start(pod, record, c, rec);
+      if (!rec.runtimeId && !rec.terminated) await start(c, rec);
       return observed;
     }
     for (const c of spec.containers) {
       const rec = this.recordOf(record, c, false);
       if (rec.runtimeId || rec.terminated) continue;
-      await this.start(pod, record, c, rec);
+      await start(c, rec);
     }
     return observed;
   }

@@ -160,7 +160,7 @@ export class PodManagerTestBed {
     if (this.host) {
       for (const r of this.manager?.known() ?? []) {
         await this.host.runtimes[r.runtime].sandbox
-          .remove(r.uid, this.bridge)
+          .remove(r.uid)
           .catch((e: unknown) => console.error('removing pod', e));
         await this.host.volumes.tearDown(r.uid).catch(() => undefined);
       }

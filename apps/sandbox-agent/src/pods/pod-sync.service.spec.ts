@@ -51,9 +51,6 @@ describe(PodSync.name, () => {
     });
 
     await sync(web);
-    // A pass observes from the listing it began with: containers it started are seen by the next one.
-    expect(statusOf(web)).toMatchObject({ phase: 'Pending', podIP: '10.0.0.10' });
-    await sync(web);
 
     // Two containers share IPC/UTS: a pause holds them.
     expect(bed.host.runc.runtime.running().sort()).toEqual(
@@ -73,11 +70,48 @@ describe(PodSync.name, () => {
         state: { running: { startedAt: expect.any(String) } },
       });
     expect(bed.events.reasons('web').filter((r) => r === 'Started')).toHaveLength(2);
+    // Running at once: the first status (ContainerCreating) was never written.
+    expect(bed.api.statusPatches).toHaveLength(1);
 
     await sync(web);
     await sync(web);
     expect(bed.api.statusPatches.filter((p) => p.status?.phase === 'Running')).toHaveLength(1);
     expect(bed.host.runc.sandbox.started).toHaveLength(2);
+  });
+
+  it("writes a slow pod's address and ContainerCreating first, then Running", async () => {
+    const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
+    let release = (): void => undefined;
+    bed.host.runc.sandbox.hold = new Promise((r) => (release = r));
+
+    const synced = sync(web);
+    for (let i = 0; i < 60 && bed.api.statusPatches.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(statusOf(web)).toMatchObject({
+      phase: 'Pending',
+      podIP: '10.0.0.10',
+      containerStatuses: [{ name: 'main', state: { waiting: { reason: 'ContainerCreating' } } }],
+    });
+    release();
+    await synced;
+
+    expect(bed.api.statusPatches.map((p) => p.status?.phase)).toEqual(['Pending', 'Running']);
+  });
+
+  it('reads nothing for a job of a version it holds already, and syncs a newer one', async () => {
+    const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
+    await sync(web);
+    const held = bed.api.peek('web')!.metadata.resourceVersion!;
+    const gets = bed.api.gets;
+
+    const job = { podUid: web.metadata.uid!, namespace: 'default', name: 'web' };
+    await bed.agent.get(PodSync).sync({ ...job, resourceVersion: held });
+    await bed.agent.get(PodSync).sync({ ...job, resourceVersion: String(Number(held) - 1) });
+    expect(bed.api.gets).toBe(gets);
+
+    bed.api.beginDeletion('web', 0);
+    await bed.agent.get(PodSync).sync({ ...job, resourceVersion: bed.api.peek('web')!.metadata.resourceVersion });
+    expect(bed.api.gets).toBe(gets + 1);
+    expect(bed.api.peek('web')).toBeUndefined();
   });
 
   it('does not patch the status again while nothing changed', async () => {

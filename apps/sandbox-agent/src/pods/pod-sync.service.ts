@@ -19,6 +19,9 @@ import { gracePeriodSeconds, PodTermination } from './pod-termination';
 
 // A sandbox that failed to come up is tried again after this long.
 const SANDBOX_RETRY_MS = 10_000;
+// A new pod's first status (its address, ContainerCreating) is written only if it is not Running by then: a pod that
+// starts at once gets one status write, as kubelet's status manager writes only the latest status it holds.
+const FIRST_STATUS_DELAY_MS = 1_000;
 
 /**
  * Converges each pod placed here with the pod in the API, one sync at a time per pod and level-triggered:
@@ -49,9 +52,12 @@ export class PodSync {
     private readonly clock: Clock,
   ) {}
 
-  /** Converge one pod with the API's view of it; syncs of one pod run one after another. */
-  sync(cmd: SyncPodCommand): Promise<void> {
-    return this.locks.run(cmd.podUid, () => this.syncPod(cmd));
+  /**
+   * Converge one pod with the API's view of it; syncs of one pod run one after another. `listed`: the pod as a
+   * list has just returned it, read instead of the pod.
+   */
+  sync(cmd: SyncPodCommand, listed?: Pod): Promise<void> {
+    return this.locks.run(cmd.podUid, () => this.syncPod(cmd, listed));
   }
 
   /** The status loop's pass: every pod not busy with a sync is converged from its cached object; volumes refresh every ~10 s. */
@@ -84,13 +90,18 @@ export class PodSync {
     await this.idle();
   }
 
-  private async syncPod(cmd: SyncPodCommand): Promise<void> {
-    const found = await this.pods.get(cmd.namespace, cmd.name).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
-    const pod = found && found.metadata.uid === cmd.podUid ? found : undefined;
+  private async syncPod(cmd: SyncPodCommand, listed?: Pod): Promise<void> {
     const record = this.records.get(cmd.podUid);
+    // The version that prompted the job is one this agent holds already (its own status write came back, a
+    // resync): nothing is new, and the status loop keeps converging the pod.
+    if (record && cmd.resourceVersion && !isNewer(cmd.resourceVersion, record.pod.metadata.resourceVersion)) return;
+    const found =
+      listed ??
+      (await this.pods.get(cmd.namespace, cmd.name).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }));
+    const pod = found && found.metadata.uid === cmd.podUid ? found : undefined;
     const ours = pod !== undefined && isPlacedHere(pod, this.config);
     if (!pod || pod.metadata.deletionTimestamp || !ours) {
       if (record) await this.teardown(record, pod);
@@ -104,17 +115,33 @@ export class PodSync {
     }
     if (hasFinished(pod)) return;
     const admitted = await this.admission.admit(pod);
-    // A new pod runs nothing yet (no runtime listing needed); its first status (address, ContainerCreating)
-    // is written while the sandbox is made, and lands before the status that follows.
-    const firstReport = this.reporter.report(admitted, new Map());
-    firstReport.catch(() => undefined);
-    await this.converge(admitted, new Map(), firstReport);
+    await this.converge(admitted, new Map(), this.reportUnlessRunningSoon(admitted));
+  }
+
+  /**
+   * Writes the admitted pod's first status after FIRST_STATUS_DELAY_MS unless the returned function is called
+   * first; that function resolves once a first write under way has landed, so the statuses land in order.
+   */
+  private reportUnlessRunningSoon(record: PodRecord): () => Promise<void> {
+    let writing: Promise<void> | undefined;
+    // A real timer, not the Clock: it bounds how long a status waits, whatever time a spec's clock shows.
+    const timer = setTimeout(() => {
+      // A new pod runs nothing yet that a listing would show: its containers are reported as they are recorded.
+      writing = this.reporter
+        .report(record, new Map())
+        .catch((err: unknown) => this.log.warn(`pod ${record.namespace}/${record.name}: status: ${errorMessage(err)}`));
+    }, FIRST_STATUS_DELAY_MS);
+    timer.unref();
+    return async () => {
+      clearTimeout(timer);
+      await writing;
+    };
   }
 
   private async converge(
     record: PodRecord,
     listed?: ListedContainers,
-    reported: Promise<void> = Promise.resolve(),
+    firstReport: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
     if (this.stopped) return;
     const pod = record.pod;
@@ -136,7 +163,7 @@ export class PodSync {
     const observed = await this.lifecycle.converge(pod, record, listing);
     await this.store.save(record);
     this.logs.follow(record);
-    await reported;
+    await firstReport();
     await this.reporter.report(record, observed);
     if (record.sandbox && hasFinished(record.pod)) await this.releaseFinished(record);
   }
@@ -176,7 +203,7 @@ export class PodSync {
     );
     // The lost containers' logs are read to their end before the sandbox's files go.
     await this.logs.drain(record);
-    await this.host.runtimes[record.runtime].sandbox.remove(record.uid, this.host.bridge);
+    await this.host.runtimes[record.runtime].sandbox.remove(record.uid);
     record.sandbox = undefined;
   }
 
@@ -219,4 +246,9 @@ export class PodSync {
     }
     return pending;
   }
+}
+
+// resourceVersions are decimal counters here; any other pair counts as new.
+function isNewer(version: string, than: string | undefined): boolean {
+  return !/^\d+$/.test(version) || !than || !/^\d+$/.test(than) || BigInt(version) > BigInt(than);
 }

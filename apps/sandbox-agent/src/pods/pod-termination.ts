@@ -53,14 +53,13 @@ export class PodTermination {
     private readonly volumes: PodVolumes,
     private readonly logs: PodLogs,
     private readonly events: EventRecorder,
-    private readonly bridge: string,
     private readonly clock: Clock,
   ) {}
 
   async terminate(record: PodRecord, pod: Pod | undefined, graceSeconds: number): Promise<void> {
     await this.stopRunning(record, pod, graceSeconds);
     await this.logs.drain(record);
-    await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge);
+    await this.runtimes[record.runtime].sandbox.remove(record.uid);
     await this.volumes.tearDown(record.uid);
     await this.logs.forget(record.uid);
   }
@@ -92,7 +91,7 @@ export class PodTermination {
   /** A pod that finished keeps its logs and status but gives back its sandbox and volumes (kubelet kills the pod sandbox). */
   async releaseFinished(record: PodRecord): Promise<void> {
     await this.logs.drain(record);
-    await this.runtimes[record.runtime].sandbox.remove(record.uid, this.bridge, { keepLogs: true });
+    await this.runtimes[record.runtime].sandbox.remove(record.uid, { keepLogs: true });
     await this.volumes.tearDown(record.uid);
   }
 }

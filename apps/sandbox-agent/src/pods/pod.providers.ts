@@ -72,7 +72,7 @@ export const podProviders: Provider[] = [
   {
     provide: PodTermination,
     useFactory: (host: PodHost, logs: PodLogs, events: EventRecorder, clock: Clock) =>
-      new PodTermination(host.runtimes, host.volumes, logs, events, host.bridge, clock),
+      new PodTermination(host.runtimes, host.volumes, logs, events, clock),
     inject: [PodHost, PodLogs, EventRecorder, Clock],
   },
   PodRecords,

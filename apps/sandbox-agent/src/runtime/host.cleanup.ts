@@ -42,7 +42,7 @@ export async function cleanupSkiffHost(options: SkiffCleanupOptions, runner = ne
   const cgroups = new CgroupV1();
   for (const ns of netns.filter((n) => n.startsWith(prefix))) {
     const podId = ns.slice('skiff-'.length);
-    await network.teardown(podId, options.bridge);
+    await network.teardown(podId);
     await cgroups.remove(podCgroupPath(podId));
     removed.push(`netns ${ns}`);
   }

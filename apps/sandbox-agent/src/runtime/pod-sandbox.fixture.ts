@@ -110,7 +110,7 @@ export class PodSandboxTestBed {
   }
 
   async removePods(): Promise<void> {
-    for (const pod of this.pods) await this.sandbox?.remove(pod, this.bridge);
+    for (const pod of this.pods) await this.sandbox?.remove(pod);
   }
 
   async dispose(): Promise<void> {

@@ -99,7 +99,7 @@ export class PodSandbox {
       const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
       return { ...paths, podId: cfg.podId, podName: cfg.podName, hostname: cfg.hostname, pauseId, pausePid };
     } catch (err) {
-      await this.remove(cfg.podId, cfg.bridge).catch(() => undefined);
+      await this.remove(cfg.podId).catch(() => undefined);
       throw err;
     }
   }
@@ -161,16 +161,16 @@ export class PodSandbox {
    * Removes every container of the pod (pause last), its shm, netns, cgroups and files. Idempotent.
    * `keepLogs`: a finished pod's sandbox goes but its logs stay readable until the pod is deleted.
    */
-  async remove(podId: string, bridge?: string, options: { keepLogs?: boolean } = {}): Promise<void> {
+  async remove(podId: string, options: { keepLogs?: boolean } = {}): Promise<void> {
     const prefix = PodSandbox.containerId(podId, '');
     const pauseId = PodSandbox.containerId(podId, 'POD');
-    const known = (await this.deps.runtime.list()).map((c) => c.id).filter((id) => id.startsWith(prefix));
+    // Every container has its bundle written before it is created, and the bundle goes last: the bundles name them all.
     const onDisk = await fs.readdir(path.dirname(this.deps.runtime.bundleDir(pauseId))).catch(() => [] as string[]);
-    const ids = [...new Set([...known, ...onDisk.filter((id) => id.startsWith(prefix))])];
+    const ids = onDisk.filter((id) => id.startsWith(prefix));
     for (const id of ids.filter((i) => i !== pauseId)) await this.deps.runtime.delete(id);
     if (ids.includes(pauseId)) await this.deps.runtime.delete(pauseId);
     for (const m of await this.deps.mounter.mountsUnder(this.podDir(podId))) await this.deps.mounter.unmount(m);
-    await this.deps.network.teardown(podId, bridge);
+    await this.deps.network.teardown(podId);
     await this.cgroups.remove(podCgroupPath(podId));
     await this.cgroups.removeIfEmpty(CGROUP_PARENT);
     await fs.rm(this.podDir(podId), { recursive: true, force: true });

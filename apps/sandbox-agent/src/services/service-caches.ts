@@ -4,7 +4,7 @@ import { EndpointSlice, Service } from '@skiff/kube-types';
 
 /** The list+watch caches the data plane reads: every Service and EndpointSlice of the cluster. */
 export interface ServiceCaches {
-  services: Pick<Informer<Service>, 'list' | 'get' | 'on'>;
+  services: Pick<Informer<Service>, 'list' | 'get' | 'on' | 'hasSynced'>;
   slices: Pick<Informer<EndpointSlice>, 'list' | 'on'>;
   start(): void;
   /** Resolves once both have listed (rejects after two minutes; the caller waits again). */

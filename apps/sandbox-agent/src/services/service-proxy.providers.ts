@@ -1,15 +1,13 @@
 import { Provider } from '@nestjs/common';
 import { SandboxAgentConfig } from '@skiff/config';
 import { ProcessRunner } from '@skiff/host-tools';
-import { KubeClient } from '@skiff/kube-client';
-import { AGENT_CONFIG, KUBE_CLIENT } from '../platform/agent.providers';
+import { AGENT_CONFIG } from '../platform/agent.providers';
 import { nftTableOf } from '../pods/agent-cleanup';
 import { Nftables } from '@skiff/host-tools';
-import { serviceCachesOf } from './service-caches';
-import { SERVICE_CACHES, SERVICE_PROXY_CONFIG, ServiceProxyConfig, serviceTableOf } from './service-proxy.config';
+import { SERVICE_PROXY_CONFIG, ServiceProxyConfig, serviceTableOf } from './service-proxy.config';
 import { ServiceProxy } from './service-proxy.service';
 
-/** The Service data plane of this host: its table, its caches of Services and EndpointSlices, and the syncer. */
+/** The Service data plane of this host: its table and the syncer (its caches are SERVICE_CACHES, shared with pods' env). */
 export const serviceProxyProviders: Provider[] = [
   {
     provide: SERVICE_PROXY_CONFIG,
@@ -21,7 +19,6 @@ export const serviceProxyProviders: Provider[] = [
     }),
     inject: [AGENT_CONFIG],
   },
-  { provide: SERVICE_CACHES, useFactory: (client: KubeClient) => serviceCachesOf(client), inject: [KUBE_CLIENT] },
   { provide: Nftables, useFactory: (runner: ProcessRunner) => new Nftables(runner), inject: [ProcessRunner] },
   ServiceProxy,
 ];

@@ -16,6 +16,9 @@ class FakeCache<T extends Service | EndpointSlice> {
   list(): T[] {
     return [...this.items.values()];
   }
+  hasSynced(): boolean {
+    return true;
+  }
   get(namespace: string | undefined, name: string): T | undefined {
     return this.items.get(`${namespace}/${name}`);
   }

@@ -106,7 +106,12 @@ export class PodPlacementReconciler implements Controller {
       // The agent's own status reports come back here as updates: only what it acts on is worth a job.
       const view = agentView(pod);
       if (this.told.get(key)?.view === view) return;
-      await this.sandboxes.syncPod(host, { podUid: pod.metadata.uid!, namespace, name }, pod.metadata.resourceVersion!);
+      const resourceVersion = pod.metadata.resourceVersion!;
+      await this.sandboxes.syncPod(
+        host,
+        { podUid: pod.metadata.uid!, namespace, name, resourceVersion },
+        resourceVersion,
+      );
       this.told.set(key, { uid: pod.metadata.uid!, host, view });
       return;
     }

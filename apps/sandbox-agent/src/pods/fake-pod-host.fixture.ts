@@ -45,6 +45,10 @@ export class FakeContainerRuntime implements PodContainerRuntime {
     }));
   }
 
+  async exited(): Promise<Set<string>> {
+    return new Set([...this.containers].filter(([, c]) => c.status === 'exited').map(([id]) => id));
+  }
+
   async state(id: string): Promise<ContainerState> {
     const c = this.containers.get(id);
     if (!c) return { id, status: 'unknown', oomKilled: false };

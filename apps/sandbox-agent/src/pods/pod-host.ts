@@ -7,7 +7,7 @@ import { RuntimeKind } from './pod-state.store';
 /** What the pod code asks of one OCI runtime (runc or runsc). */
 export type PodContainerRuntime = Pick<
   ContainerRuntime,
-  'list' | 'state' | 'delete' | 'kill' | 'waitForExit' | 'execCollect'
+  'list' | 'exited' | 'state' | 'delete' | 'kill' | 'waitForExit' | 'execCollect'
 >;
 /** What the pod code asks of the sandboxes of one runtime. */
 export type PodSandboxRuntime = Pick<PodSandbox, 'run' | 'startContainer' | 'remove'>;

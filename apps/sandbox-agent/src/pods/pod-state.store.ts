@@ -61,13 +61,18 @@ export class PodStateStore {
   private readonly dir: string;
   /** What each file holds: the 1 s status loop saves every pod, and most passes change nothing. */
   private readonly written = new Map<string, string>();
+  private readonly podJson = new WeakMap<PodRecord['pod'], string>();
 
   constructor(stateDir: string) {
     this.dir = path.join(stateDir, 'pod-state');
   }
 
   async save(record: PodRecord): Promise<void> {
-    const text = JSON.stringify(record);
+    // The pod object is most of the text and is replaced, never changed in place: its JSON is made once per object.
+    const { pod, ...rest } = record;
+    let podJson = this.podJson.get(pod);
+    if (podJson === undefined) this.podJson.set(pod, (podJson = JSON.stringify(pod)));
+    const text = `${JSON.stringify(rest).slice(0, -1)},"pod":${podJson}}`;
     if (this.written.get(record.uid) === text) return;
     await fs.mkdir(this.dir, { recursive: true });
     const file = this.file(record.uid);

@@ -10,6 +10,10 @@ import { sameStatus } from './status-diff';
 /** Writes a pod's status as kubelet would, only when it differs from what the API already holds. */
 @Injectable()
 export class PodStatusReporter {
+  // The status loop builds every pod's status each second and most match: a status (as JSON) already found to match
+  // the API's (by object) is not compared again.
+  private readonly matched = new WeakMap<PodStatus, string>();
+
   constructor(
     @Inject(POD_API) private readonly pods: PodApi,
     private readonly clock: Clock,
@@ -17,7 +21,13 @@ export class PodStatusReporter {
 
   async report(record: PodRecord, observed: Map<string, ObservedContainer>): Promise<void> {
     const status: PodStatus = buildPodStatus({ pod: record.pod, record, observed, now: this.clock.now() });
-    if (sameStatus(status, record.pod.status)) return;
+    const theirs = record.pod.status;
+    const json = JSON.stringify(status);
+    if (theirs && this.matched.get(theirs) === json) return;
+    if (sameStatus(status, theirs)) {
+      if (theirs) this.matched.set(theirs, json);
+      return;
+    }
     try {
       const updated = await this.pods.patchStatus(record.namespace, record.name, { status }, 'merge', {
         fieldManager: 'skiff-sandbox-agent',

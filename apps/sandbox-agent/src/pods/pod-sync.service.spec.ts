@@ -177,6 +177,8 @@ describe(PodSync.name, () => {
     await sync(web);
     // The host rebooted, say: the pause and the containers are gone.
     for (const name of ['POD', 'a', 'b']) await bed.host.runc.runtime.delete(containerId(web, name));
+    // A pause has no exit file: the next full runtime listing (at most 10 s old) shows it gone.
+    bed.clock.advance(10_000);
 
     await sync(web);
 

@@ -17,6 +17,8 @@ import { PodRecord, PodStateStore, RuntimeKind } from './pod-state.store';
 import { PodStatusReporter } from './pod-status.reporter';
 import { gracePeriodSeconds, PodTermination } from './pod-termination';
 
+// How old a full runtime listing may be (see `list`).
+const FULL_LISTING_MS = 10_000;
 // A sandbox that failed to come up is tried again after this long.
 const SANDBOX_RETRY_MS = 10_000;
 // A new pod's first status (its address, ContainerCreating) is written only if it is not Running by then: a pod that
@@ -32,7 +34,10 @@ const FIRST_STATUS_DELAY_MS = 1_000;
 export class PodSync {
   private readonly log = new Logger(PodSync.name);
   private readonly locks = new KeyedMutex();
-  private readonly listing = new Map<RuntimeKind, Promise<ListedContainers>>();
+  private readonly fullListings = new Map<
+    RuntimeKind,
+    { atMs: number; listing: Promise<{ atMs: number; containers: ListedContainers }> }
+  >();
   private readonly sandboxRetryAt = new Map<string, number>();
   private lastVolumeRefresh = 0;
   private stopped = false;
@@ -233,18 +238,41 @@ export class PodSync {
     }
   }
 
-  // `list` reads every container's state: concurrent syncs share the one in flight. A container made after
-  // it started is simply absent, and then looked up on its own (observe, sandboxAlive).
-  private list(kind: RuntimeKind): Promise<ListedContainers> {
-    let pending = this.listing.get(kind);
-    if (!pending) {
-      pending = this.host.runtimes[kind].runtime
-        .list()
-        .then((listed) => new Map(listed.map((c) => [c.id, c.status])))
-        .finally(() => this.listing.delete(kind));
-      this.listing.set(kind, pending);
+  /**
+   * What runs, as one runtime listing would say. A full `runc list` reads every container's state file (a quarter
+   * of a core at 500 pods, were it run every second), so it runs at most every FULL_LISTING_MS and concurrent callers
+   * share it. Between two, a container this agent started since counts as running, and conmon's exit files (one
+   * readdir) say which ended; a pause (it has no conmon) or a container whose conmon was killed shows at the next full
+   * listing. What a listing does not name is looked up on its own (a pause made since, say).
+   */
+  private async list(kind: RuntimeKind): Promise<ListedContainers> {
+    const { runtime } = this.host.runtimes[kind];
+    const full = await this.fullListing(kind);
+    const exited = await runtime.exited();
+    const listed = new Map(full.containers);
+    for (const r of this.records.all()) {
+      if (r.runtime !== kind) continue;
+      for (const c of Object.values(r.containers))
+        if (c.runtimeId && c.startedAtMs !== undefined && c.startedAtMs >= full.atMs)
+          listed.set(c.runtimeId, 'running');
     }
-    return pending;
+    for (const id of exited) if (listed.has(id)) listed.set(id, 'stopped');
+    return listed;
+  }
+
+  private fullListing(kind: RuntimeKind): Promise<{ atMs: number; containers: ListedContainers }> {
+    const now = this.clock.nowMs();
+    const cached = this.fullListings.get(kind);
+    if (cached && now - cached.atMs < FULL_LISTING_MS) return cached.listing;
+    const listing = this.host.runtimes[kind].runtime
+      .list()
+      .then((listed) => ({ atMs: now, containers: new Map(listed.map((c) => [c.id, c.status])) }));
+    this.fullListings.set(kind, { atMs: now, listing });
+    // A failed listing is not kept: the next caller lists again.
+    listing.catch(() => {
+      if (this.fullListings.get(kind)?.listing === listing) this.fullListings.delete(kind);
+    });
+    return listing;
   }
 }
 

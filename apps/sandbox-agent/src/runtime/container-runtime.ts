@@ -322,6 +322,12 @@ export class ContainerRuntime {
     await fs.rm(path.join(this.exitDir, id), { force: true });
   }
 
+  /** Containers whose conmon has written an exit file: those that exited since they were created (one readdir). */
+  async exited(): Promise<Set<string>> {
+    const names = await fs.readdir(this.exitDir).catch(() => [] as string[]);
+    return new Set(names.filter((n) => n.startsWith('skiff-')));
+  }
+
   /** Skiff's containers the runtime knows, for re-adoption after an agent restart. */
   async list(): Promise<{ id: string; pid: number; status: string }[]> {
     // `list` can fail while containers are being deleted under it. An empty answer then would read as

@@ -1,5 +1,8 @@
 import { startTestCluster } from '@skiff/testing';
 import { CpuSplit, formatCpuSplit, startCpuSplit } from './cpu';
+import { ApiConfigMapStore } from './api-store';
+import { MixedWorkload, runOpenLoop } from './load';
+import { FailureLog, LatencySummary } from './stats';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KubeHttpClient } from './kube-http';
@@ -28,6 +31,10 @@ const BUDGET_OVERRUN_MS = 45_000;
 // /24s in 10.244.100–249 never use).
 const HOST_ENV = { SKIFF_HOST_MAX_PODS: String(DENSITY.maxPods + 50), SKIFF_VSWITCH_CIDR: '10.244.96.0/22' };
 const NAMESPACE = 'bench-pods';
+// The API bench's steady load (200 writes/s of ConfigMaps), quiet and then beside a runc burst of BURST pods.
+const API_RATE = 200;
+const API_MS = 10_000;
+const API_NAMESPACE = 'bench-pods-api';
 const REGISTRY_IMAGE = '127.0.0.1:5000/library/busybox:latest';
 
 type Log = (line: string) => void;
@@ -40,6 +47,8 @@ export interface PodsBenchResults {
   breakdown: Record<string, StartBreakdown>;
   density?: DensityResult;
   deletions: Record<string, DeleteOutcome>;
+  /** Steady API writes, quiet and during a runc burst: latency and failed writes. */
+  apiUnderBurst: Record<'quiet' | 'burst', { latency: LatencySummary; failed: number; skipped: number }>;
   /** Where the CPU went in each burst (and its bare baseline), with the number of pods it started. */
   cpu: Record<string, CpuSplit & { pods: number }>;
   skipped: string[];
@@ -63,6 +72,7 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     latency: {},
     breakdown: {},
     deletions: {},
+    apiUnderBurst: {} as PodsBenchResults['apiUnderBurst'],
     cpu: {},
     skipped: [],
     problems: [],
@@ -202,6 +212,36 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
       await clear(`${rc} burst`);
     }
 
+    if (within('API beside a burst')) {
+      await http.send('POST', '/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: API_NAMESPACE },
+      });
+      const work = new MixedWorkload(new ApiConfigMapStore(http), [API_NAMESPACE], 'load', new FailureLog());
+      const steady = async (phase: 'quiet' | 'burst'): Promise<void> => {
+        const r = await runOpenLoop(
+          API_RATE,
+          API_MS,
+          () => work.once(),
+          () => undefined,
+        );
+        out.apiUnderBurst[phase] = { latency: summarize(r.latencies), failed: r.failed, skipped: r.skipped };
+        const l = out.apiUnderBurst[phase].latency;
+        log(
+          `pods:   API ${API_RATE} writes/s, ${phase}: p50 ${l.p50.toFixed(1)}ms p99 ${l.p99.toFixed(1)}ms, ${r.failed} failed`,
+        );
+      };
+      log(
+        `pods: API load beside a burst: ${API_RATE} writes/s for ${API_MS / 1000} s quiet, then again with ${BURST} runc pods`,
+      );
+      await steady('quiet');
+      const names = Array.from({ length: BURST }, (_, i) => `beside-${i}`);
+      const [, burst] = await Promise.all([steady('burst'), fleet.start(names, 'runc', capped(120_000))]);
+      record('pods runc burst beside API load', burst);
+      await clear('API beside a burst');
+    }
+
     if (!stopping) {
       log(`pods: density, idle runc pods in batches of ${DENSITY.batchSize} up to ${DENSITY.maxPods}`);
       out.density = await measureDensity(
@@ -218,7 +258,7 @@ export async function runPodsBench(log: Log): Promise<PodsBenchResults> {
     }
     if (watch.errors.length) out.problems.push(...watch.errors.map((e) => `watch: ${e}`));
     out.problems.push(...(await warningEvents(http, NAMESPACE)));
-    out.rows = buildPodRows(out.latency, out.density, { seq: SEQ_COUNT, burst: BURST });
+    out.rows = buildPodRows(out.latency, out.density, { seq: SEQ_COUNT, burst: BURST }, out.apiUnderBurst);
     return out;
   } finally {
     process.removeListener('SIGINT', onSignal);

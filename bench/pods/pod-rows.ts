@@ -14,6 +14,7 @@ export function buildPodRows(
   l: LatencySet,
   density: DensityResult | undefined,
   n: { seq: number; burst: number },
+  api: Partial<Record<'quiet' | 'burst', { latency: LatencySummary; failed: number; skipped: number }>>,
 ): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const rc of ['runc', 'gvisor']) {
@@ -54,6 +55,26 @@ export function buildPodRows(
         note: `last running after ${(bareBurst.max / 1000).toFixed(2)} s${incomplete(bareBurst, n.burst)}`,
       });
     }
+  }
+  const besideApi = l['pods runc burst beside API load'];
+  if (api.quiet && api.burst && besideApi) {
+    const errors = (a: { failed: number; skipped: number }): string =>
+      `${a.failed} failed${a.skipped ? `, ${a.skipped} not sent (backlog full)` : ''}`;
+    rows.push({
+      label: '200 API writes/s, quiet',
+      latency: api.quiet.latency,
+      note: errors(api.quiet),
+    });
+    rows.push({
+      label: `  same, beside ${n.burst} runc pods at once`,
+      latency: api.burst.latency,
+      note: `${errors(api.burst)}; p99 ${ratio(api.burst.latency.p99, api.quiet.latency.p99)} of quiet`,
+    });
+    rows.push({
+      label: `  the ${n.burst} runc pods beside the API load`,
+      latency: besideApi,
+      note: l['pods runc burst'] ? `p99 ${ratio(besideApi.p99, l['pods runc burst'].p99)} of the burst alone` : '',
+    });
   }
   if (density) {
     const b = density.batches;

@@ -118,6 +118,38 @@ describe(EventRecorder.name, () => {
     expect(fake.all()).toEqual([expect.objectContaining({ count: 1 })]);
   });
 
+  it('combines the 10th and later distinct messages of one reason into one Event, as client-go aggregates', async () => {
+    for (let i = 1; i <= 12; i++) await recorder.record(pod, 'Warning', 'FailedMount', `volume v${i} not found`);
+    const events = fake.all();
+    expect(events).toHaveLength(10);
+    expect(events.filter((e) => !e.message.startsWith('(combined'))).toHaveLength(9);
+    expect(events.find((e) => e.message.startsWith('(combined'))).toMatchObject({
+      message: '(combined from similar events): volume v12 not found',
+      count: 3,
+    });
+    // Ten quiet minutes later the messages count from one again.
+    now = new Date(now.getTime() + 11 * 60_000);
+    await recorder.record(pod, 'Warning', 'FailedMount', 'volume v13 not found');
+    expect(fake.all().at(-1)).toMatchObject({ message: 'volume v13 not found', count: 1 });
+  });
+
+  it("drops an object's events beyond a burst of 25, then lets one through per 5 minutes", async () => {
+    for (let i = 0; i < 30; i++) await recorder.record(pod, 'Warning', 'BackOff', 'back-off restarting');
+    expect(fake.all()).toEqual([expect.objectContaining({ count: 25 })]);
+    // Another object has a bucket of its own.
+    await recorder.record(
+      { ...pod, metadata: { ...pod.metadata, uid: 'u-2', name: 'web-2' } },
+      'Normal',
+      'Pulled',
+      'x',
+    );
+    expect(fake.all()).toHaveLength(2);
+    now = new Date(now.getTime() + 5 * 60_000);
+    await recorder.record(pod, 'Warning', 'BackOff', 'back-off restarting');
+    await recorder.record(pod, 'Warning', 'BackOff', 'back-off restarting');
+    expect(fake.all()[0]).toMatchObject({ count: 26 });
+  });
+
   it('logs and swallows failures', async () => {
     fake.failNext = new KubeApiError(503, 'ServiceUnavailable', 'down');
     await expect(recorder.record(pod, 'Normal', 'Scheduled', 'x')).resolves.toBeUndefined();

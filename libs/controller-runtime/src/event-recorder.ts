@@ -37,8 +37,14 @@ export interface EventRecorderOptions {
 }
 
 const EVENTS: ResourceRef = { group: '', version: 'v1', resource: 'events', namespaced: true };
-// As client-go's aggregator: the same event within this interval bumps the count.
+// client-go's EventCorrelator: the same event within this interval bumps the count, and from the 10th distinct
+// message of a similar event (same object, type and reason) they are combined into one.
 const AGGREGATE_WINDOW_MS = 10 * 60 * 1000;
+const AGGREGATE_MAX_MESSAGES = 10;
+const COMBINED_PREFIX = '(combined from similar events): ';
+// Its spam filter: per object a bucket of 25 events, refilled by one every 5 minutes; what finds it empty is dropped.
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 5 * 60 * 1000;
 const MAX_REMEMBERED = 4096;
 
 interface Seen {
@@ -48,11 +54,23 @@ interface Seen {
   lastSeenMs: number;
 }
 
+interface Similar {
+  messages: Set<string>;
+  lastSeenMs: number;
+}
+
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
 /**
- * Records core/v1 Events about objects, like client-go's EventRecorder: an identical event
- * (same object uid, reason and message) within 10 minutes patches `count` and
- * `lastTimestamp` of the Event already written. Events are best effort: failures are logged,
- * never thrown, so `record` may be called without awaiting it.
+ * Records core/v1 Events about objects, like client-go's EventRecorder and its EventCorrelator: an identical
+ * event (same object uid, reason and message) within 10 minutes patches `count` and `lastTimestamp` of the Event
+ * already written; the 10th and later distinct messages of one object's type and reason within 10 minutes go to one
+ * "(combined from similar events)" Event; an object gets at most 25 Events at once, then one per 5 minutes (the rest
+ * are dropped). Events are best effort: failures are logged, never thrown, so `record` may be called without
+ * awaiting it.
  */
 export class EventRecorder {
   private readonly events: Pick<ResourceClient<CoreEvent>, 'create' | 'patch'>;
@@ -60,6 +78,8 @@ export class EventRecorder {
   private readonly logger: KubeClientLogger;
   // Insertion order doubles as recency order: a hit is re-inserted, the oldest evicted.
   private readonly seen = new Map<string, Seen>();
+  private readonly similar = new Map<string, Similar>();
+  private readonly buckets = new Map<string, Bucket>();
   private readonly pending = new Map<string, Promise<void>>();
   private lastNanos = 0n;
 
@@ -76,7 +96,13 @@ export class EventRecorder {
   /** Resolves when the Event is written or the attempt failed (never rejects). */
   record(involved: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const m = involved.metadata;
-    const key = `${m.uid ?? `${m.namespace ?? ''}/${m.name ?? ''}`}\u0000${reason}\u0000${message}`;
+    const object = `${involved.kind ?? ''}\u0000${m.uid ?? `${m.namespace ?? ''}/${m.name ?? ''}`}`;
+    const nowMs = this.clock().getTime();
+    if (!this.takeToken(object, nowMs)) return Promise.resolve();
+    const similarKey = `${object}\u0000${type}\u0000${reason}`;
+    const combined = this.isCombined(similarKey, message, nowMs);
+    if (combined) message = `${COMBINED_PREFIX}${message}`;
+    const key = combined ? similarKey : `${similarKey}\u0000${message}`;
     // One write at a time per key, so two quick repeats count 2 instead of racing to create twice.
     const previous = this.pending.get(key) ?? Promise.resolve();
     const next = previous
@@ -106,7 +132,7 @@ export class EventRecorder {
         await this.events.patch(
           prior.namespace,
           prior.name,
-          { count: prior.count + 1, lastTimestamp: timestamp },
+          { count: prior.count + 1, lastTimestamp: timestamp, message },
           'merge',
         );
         this.remember(key, { ...prior, count: prior.count + 1, lastSeenMs: now.getTime() });
@@ -150,9 +176,27 @@ export class EventRecorder {
   }
 
   private remember(key: string, entry: Seen): void {
-    this.seen.delete(key);
-    this.seen.set(key, entry);
-    if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+    remembered(this.seen, key, entry);
+  }
+
+  // The spam filter's token bucket for the object.
+  private takeToken(object: string, nowMs: number): boolean {
+    const b = this.buckets.get(object) ?? { tokens: SPAM_BURST, atMs: nowMs };
+    const tokens = Math.min(SPAM_BURST, b.tokens + (nowMs - b.atMs) / SPAM_REFILL_MS);
+    const allowed = tokens >= 1;
+    remembered(this.buckets, object, { tokens: allowed ? tokens - 1 : tokens, atMs: nowMs });
+    return allowed;
+  }
+
+  // The aggregator: true once the similar event has had AGGREGATE_MAX_MESSAGES distinct messages in the window.
+  private isCombined(similarKey: string, message: string, nowMs: number): boolean {
+    const prior = this.similar.get(similarKey);
+    const entry: Similar =
+      prior && nowMs - prior.lastSeenMs <= AGGREGATE_WINDOW_MS ? prior : { messages: new Set(), lastSeenMs: nowMs };
+    entry.messages.add(message);
+    entry.lastSeenMs = nowMs;
+    remembered(this.similar, similarKey, entry);
+    return entry.messages.size >= AGGREGATE_MAX_MESSAGES;
   }
 
   // Unix nanoseconds as client-go names events, kept strictly increasing so names never collide.
@@ -166,4 +210,11 @@ export class EventRecorder {
 /** metav1.Time: RFC 3339 in whole seconds. */
 function metaTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// An LRU of MAX_REMEMBERED entries: insertion order doubles as recency order, the oldest evicted.
+function remembered<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value!);
 }

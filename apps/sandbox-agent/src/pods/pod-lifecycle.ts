@@ -1,6 +1,6 @@
 import { EventRecorder } from '@skiff/controller-runtime';
 import { JoinNamespaces } from '../runtime/oci-spec.types';
-import { AppContainer } from '../runtime/pod-sandbox';
+import { AppContainer, RunningPodSandbox } from '../runtime/pod-sandbox';
 import { RuntimeError } from '../runtime/runtime.error';
 import { VolumeError } from '../volumes/volume.error';
 import { ObservedContainer, terminatedFrom } from './container-status.builder';
@@ -57,16 +57,28 @@ export class PodLifecycle {
     this.starts = new Semaphore(deps.startConcurrency);
   }
 
-  /** Volumes, then the netns with the pod's address and, for runc pods of several containers, the pause. */
+  /**
+   * Volumes, and beside them the netns with the pod's address and, for runc pods of several containers, the pause.
+   * Both must be up before a container starts; neither needs the other.
+   */
   async createSandbox(pod: Pod, record: PodRecord): Promise<void> {
-    const { sandbox } = this.deps.runtimes[record.runtime];
-    const ip = record.ip!;
-    try {
-      await this.deps.volumes.setUp(pod, this.deps.source, this.downward(record));
-    } catch (err) {
+    const volumes = this.deps.volumes.setUp(pod, this.deps.source, this.downward(record)).catch((err: unknown) => {
       this.deps.events.record(pod, 'Warning', 'FailedMount', errorMessage(err));
       throw err;
+    });
+    const [v, s] = await Promise.allSettled([volumes, this.runSandbox(pod, record)]);
+    if (v.status === 'rejected') {
+      // No container may start without its volumes: a sandbox made meanwhile goes, and the next attempt redoes both.
+      if (s.status === 'fulfilled') await this.deps.runtimes[record.runtime].sandbox.remove(record.uid);
+      throw v.reason;
     }
+    if (s.status === 'rejected') throw s.reason;
+    record.sandbox = s.value;
+  }
+
+  private async runSandbox(pod: Pod, record: PodRecord): Promise<RunningPodSandbox> {
+    const { sandbox } = this.deps.runtimes[record.runtime];
+    const ip = record.ip!;
     try {
       // The pause only holds IPC/UTS for containers to share: a lone runc container owns them itself (gVisor
       // containers never share them, see docs/sandboxes.md).
@@ -79,7 +91,7 @@ export class PodLifecycle {
       await this.deps.guardAddress?.(pod, ip.ip);
       const resolv = podResolvConf(pod, this.deps.dns);
       for (const w of resolv.warnings) this.deps.events.record(pod, 'Warning', 'DNSConfigForming', w);
-      record.sandbox = await this.starts.run(() =>
+      return await this.starts.run(() =>
         sandbox.run({
           podId: record.uid,
           podName: pod.metadata.name!,

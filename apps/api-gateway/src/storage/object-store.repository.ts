@@ -38,6 +38,11 @@ export interface ListResult {
 }
 
 export const CHANGES_CHANNEL = 'skiff_changes';
+
+/** The pg client under a TypeORM query runner: a text of several statements answers with one result each. */
+interface SimpleQueryClient {
+  query(text: string): Promise<{ rows: { current?: string }[] }[]>;
+}
 const MAX_BATCH = 200;
 
 /** Reads inside a write's transaction: rows are locked until commit. */
@@ -176,15 +181,18 @@ export class ObjectStoreRepository {
   private async commitBatch(batch: PendingWrite[]): Promise<void> {
     const qr = this.ds.createQueryRunner();
     const outcomes: (WriteResult | Error)[] = [];
+    let open = false;
     try {
-      await qr.connect();
-      await qr.startTransaction('READ COMMITTED');
+      // The transaction's start and end go as simple queries of several statements: BEGIN with the counter's lock,
+      // and the counter's update with COMMIT, one round trip each (a write of one object takes four).
+      const client = (await qr.connect()) as SimpleQueryClient;
+      open = true;
       // The counter row is locked first and held to commit, so batches (from any gateway)
       // commit one after another and resourceVersions are handed out in commit order.
-      const counter: { current: string }[] = await qr.query(
-        'SELECT current FROM resource_version_counter WHERE id = 1 FOR UPDATE',
+      const [, counter] = await client.query(
+        'BEGIN ISOLATION LEVEL READ COMMITTED; SELECT current FROM resource_version_counter WHERE id = 1 FOR UPDATE',
       );
-      const first = Number(counter[0].current);
+      const first = Number(counter.rows[0].current);
       let rv = first;
       for (const w of batch) {
         const rows: { body: StoredBody }[] = storableKey(w.key)
@@ -223,15 +231,15 @@ export class ObjectStoreRepository {
           await this.apply(qr, a.key, 'update', withResourceVersion(a.object, rv), rv, a.current);
         }
       }
-      if (rv > first) {
-        await qr.query(
-          `WITH c AS (UPDATE resource_version_counter SET current = $1 WHERE id = 1) SELECT pg_notify('${CHANGES_CHANNEL}', $2)`,
-          [rv, String(rv)],
-        );
-      }
-      await qr.commitTransaction();
+      // rv is this function's own integer, so it is written into the statements rather than bound.
+      await client.query(
+        rv > first
+          ? `UPDATE resource_version_counter SET current = ${rv} WHERE id = 1; SELECT pg_notify('${CHANGES_CHANNEL}', '${rv}'); COMMIT`
+          : 'COMMIT',
+      );
+      open = false;
     } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      if (open) await qr.query('ROLLBACK').catch(() => undefined);
       for (const w of batch) w.reject(err);
       return;
     } finally {

@@ -114,6 +114,27 @@ describe(PodSync.name, () => {
     expect(bed.api.peek('web')).toBeUndefined();
   });
 
+  it('tears a pod down when the deletion came with the answer to its own status write', async () => {
+    const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
+    await sync(web);
+    // The user's delete lands just before the agent's next status write, whose answer carries it.
+    bed.api.beginDeletion('web', 0);
+    const deletedAt = bed.api.peek('web')!.metadata.resourceVersion!;
+    bed.host.runc.runtime.exit(containerId(web, 'main'), 0);
+    await bed.agent.get(PodSync).convergeIdle();
+    await bed.agent.get(PodSync).idle();
+    expect(record(web)?.pod.metadata.deletionTimestamp).toBeDefined();
+    const gets = bed.api.gets;
+
+    // The deletion's own job then names a version the agent holds: no GET, and the pod is torn down.
+    await bed.agent
+      .get(PodSync)
+      .sync({ podUid: web.metadata.uid!, namespace: 'default', name: 'web', resourceVersion: deletedAt });
+    expect(bed.api.gets).toBe(gets);
+    expect(record(web)).toBeUndefined();
+    expect(bed.api.peek('web')).toBeUndefined();
+  });
+
   it('does not patch the status again while nothing changed', async () => {
     const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
     await sync(web);

@@ -98,9 +98,14 @@ export class PodSync {
   private async syncPod(cmd: SyncPodCommand, listed?: Pod): Promise<void> {
     const record = this.records.get(cmd.podUid);
     // The version that prompted the job is one this agent holds already (its own status write came back, a
-    // resync): nothing is new, and the status loop keeps converging the pod.
-    if (record && cmd.resourceVersion && !isNewer(cmd.resourceVersion, record.pod.metadata.resourceVersion)) return;
+    // resync): the pod it holds is read instead. It may carry more than the job says, e.g. a deletion that the
+    // answer to a status write brought, so the pod is still converged or torn down from it.
+    const held =
+      record && cmd.resourceVersion && !isNewer(cmd.resourceVersion, record.pod.metadata.resourceVersion)
+        ? record.pod
+        : undefined;
     const found =
+      held ??
       listed ??
       (await this.pods.get(cmd.namespace, cmd.name).catch((err: unknown) => {
         if (isNotFound(err)) return undefined;

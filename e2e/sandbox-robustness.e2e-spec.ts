@@ -105,7 +105,7 @@ describe('sandbox robustness (runc)', () => {
     const runtimes = ['runc', 'runsc'].flatMap((kind) => {
       const root = path.join(agentDir(), 'runtime', kind, `${kind}-root`);
       return existsSync(root)
-        ? sh(`/usr/${kind === 'runc' ? 'sbin' : 'bin'}/${kind}`, [`--root=${root}`, 'list', '-q'])
+        ? sh(`/usr/${kind === 'runc' ? 'sbin' : 'bin'}/${kind}`, [`--root=${root}`, 'list', '--quiet'])
             .split('\n')
             .filter(Boolean)
         : [];

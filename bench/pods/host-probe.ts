@@ -51,7 +51,7 @@ export async function agentLeftovers(agentStateDir: string): Promise<string[]> {
       () => false,
     );
     if (!exists) continue;
-    const r = await runCommand(bin, [`--root=${root}`, 'list', '-q']);
+    const r = await runCommand(bin, [`--root=${root}`, 'list', '--quiet']);
     for (const id of r.stdout.split('\n').filter(Boolean)) out.push(`${kind} container ${id}`);
   }
   const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]);

@@ -8,7 +8,7 @@ import { ContainerStdio, OciSpec } from './oci-spec.types';
 import { ProcessError, ProcessRunner, RunResult } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
 import { RuntimeError } from './runtime.error';
-import { ensureRunscSubcontainerLauncher } from './runsc-subcontainer.launcher';
+import { ensureRunscLauncher } from './runsc.launchers';
 import * as path from 'node:path';
 
 export interface ContainerRuntimeOptions {
@@ -126,11 +126,16 @@ export class ContainerRuntime {
     const cuuid = randomUUID();
     await fs.writeFile(path.join(bundle, 'cuuid'), cuuid);
     const stdio = req.stdio;
-    // A runsc subcontainer's "PID" is its sandbox's, not conmon's child: a launcher gives conmon one to wait for.
-    const subcontainer = this.kind === 'runsc' && req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container';
-    const runtimePath = subcontainer
-      ? await ensureRunscSubcontainerLauncher(this.options.stateDir, this.runtimePath)
-      : this.runtimePath;
+    // runsc containers are created and started by a launcher (one `run` for a sandbox; a subcontainer's launcher
+    // also gives conmon a child to wait for).
+    const runtimePath =
+      this.kind === 'runsc'
+        ? await ensureRunscLauncher(
+            this.options.stateDir,
+            req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container' ? 'subcontainer' : 'sandbox',
+            this.runtimePath,
+          )
+        : this.runtimePath;
     const args = [
       '--cid',
       req.id,
@@ -197,12 +202,10 @@ export class ContainerRuntime {
 
   async start(id: string): Promise<void> {
     await fs.writeFile(path.join(this.bundleDir(id), 'started'), new Date().toISOString());
-    // A runsc subcontainer was started by its launcher, with conmon's pipes as its stdio.
-    if (this.kind === 'runsc' && (await this.readSpec(id))?.annotations?.[CRI_CONTAINER_TYPE] === 'container') return;
-    // `runsc start` of a subcontainer spawns its gofer with runsc's own stdout/stderr: give it a file, not our pipes.
-    const outputFile = path.join(this.bundleDir(id), 'start.log');
+    // A runsc container was started by its launcher (runsc.launchers.ts) with conmon's pipes as its stdio.
+    if (this.kind === 'runsc') return;
     await this.runner
-      .run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000, outputFile })
+      .run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000 })
       .catch((err: unknown) => {
         throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
       });

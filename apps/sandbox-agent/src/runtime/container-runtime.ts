@@ -8,7 +8,7 @@ import { ContainerStdio, OciSpec } from './oci-spec.types';
 import { ProcessError, ProcessRunner, RunResult } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
 import { RuntimeError } from './runtime.error';
-import { ensureRunscLauncher } from './runsc.launchers';
+import { ensureConmonLauncher } from './conmon.launchers';
 import * as path from 'node:path';
 
 export interface ContainerRuntimeOptions {
@@ -113,8 +113,11 @@ export class ContainerRuntime {
     return Number(await fs.readFile(pidFile, 'utf8'));
   }
 
-  /** Writes the bundle and has conmon run `<runtime> create`; resolves with the container's init PID. */
-  async create(req: CreateContainerRequest): Promise<number> {
+  /**
+   * Writes the bundle and has conmon create and start the container (through a launcher, see
+   * conmon.launchers.ts); resolves with the container's init PID.
+   */
+  async run(req: CreateContainerRequest): Promise<number> {
     const bundle = await this.writeBundle(req);
     const persist = path.join(bundle, 'persist');
     // conmon silently writes no exit file when --persist-dir does not exist yet: create every directory first.
@@ -126,16 +129,14 @@ export class ContainerRuntime {
     const cuuid = randomUUID();
     await fs.writeFile(path.join(bundle, 'cuuid'), cuuid);
     const stdio = req.stdio;
-    // runsc containers are created and started by a launcher (one `run` for a sandbox; a subcontainer's launcher
-    // also gives conmon a child to wait for).
-    const runtimePath =
-      this.kind === 'runsc'
-        ? await ensureRunscLauncher(
-            this.options.stateDir,
-            req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container' ? 'subcontainer' : 'sandbox',
-            this.runtimePath,
-          )
-        : this.runtimePath;
+    // A launcher creates and starts the container in one step (a runsc subcontainer's also gives conmon a child to
+    // wait for).
+    const subcontainer = this.kind === 'runsc' && req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container';
+    const launcher = await ensureConmonLauncher(
+      this.options.stateDir,
+      subcontainer ? 'runsc-subcontainer' : 'run',
+      this.runtimePath,
+    );
     const args = [
       '--cid',
       req.id,
@@ -144,7 +145,7 @@ export class ContainerRuntime {
       '--name',
       req.id,
       '--runtime',
-      runtimePath,
+      launcher,
       ...this.globalArgs().flatMap((a) => ['--runtime-arg', a]),
       '--bundle',
       bundle,
@@ -185,9 +186,10 @@ export class ContainerRuntime {
       const conmonLog = await fs.readFile(path.join(bundle, 'conmon.log'), 'utf8').catch(() => '');
       throw new RuntimeError(
         'CreateContainerError',
-        `${this.kind} create ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`,
+        `${this.kind} run ${req.id}: ${message?.message ?? conmonLog.trim() ?? 'no answer from conmon'}`,
       );
     }
+    await fs.writeFile(path.join(bundle, 'started'), new Date().toISOString());
     return message.pid;
   }
 
@@ -198,17 +200,6 @@ export class ContainerRuntime {
     for (const d of [bundle, this.runtimeRoot]) await fs.mkdir(d, { recursive: true });
     await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(req.spec, null, 1));
     return bundle;
-  }
-
-  async start(id: string): Promise<void> {
-    await fs.writeFile(path.join(this.bundleDir(id), 'started'), new Date().toISOString());
-    // A runsc container was started by its launcher (runsc.launchers.ts) with conmon's pipes as its stdio.
-    if (this.kind === 'runsc') return;
-    await this.runner
-      .run(this.runtimePath, [...this.globalArgs(), 'start', id], { timeoutMs: 30_000 })
-      .catch((err: unknown) => {
-        throw new RuntimeError('RunContainerError', `${this.kind} start ${id}: ${errorText(err)}`);
-      });
   }
 
   async state(id: string): Promise<ContainerState> {

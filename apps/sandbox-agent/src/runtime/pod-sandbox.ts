@@ -153,7 +153,7 @@ export class PodSandbox {
         group: await readOptional(path.join(image.rootfs, 'etc/group')),
       },
     };
-    await this.createAndStart(id, desc, image, pod, this.logPath(pod.podId, container.name, restartCount));
+    await this.runContainer(id, desc, image, pod, this.logPath(pod.podId, container.name, restartCount));
     return id;
   }
 
@@ -177,7 +177,7 @@ export class PodSandbox {
     if (!options.keepLogs) await fs.rm(path.join(this.deps.stateDir, 'logs', podId), { recursive: true, force: true });
   }
 
-  private async createAndStart(
+  private async runContainer(
     id: string,
     desc: ContainerDescription,
     image: SandboxImage,
@@ -187,9 +187,7 @@ export class PodSandbox {
     try {
       const rootfs = await this.deps.mounter.mountOverlay(image.rootfs, this.deps.runtime.bundleDir(id));
       const spec = this.deps.builder.build(desc, rootfs, pod);
-      const pid = await this.deps.runtime.create({ id, spec, logPath, stdio: desc.stdio });
-      await this.deps.runtime.start(id);
-      return pid;
+      return await this.deps.runtime.run({ id, spec, logPath, stdio: desc.stdio });
     } catch (err) {
       // A container that failed to come up leaves no mount, cgroup or runtime state behind.
       await this.deps.runtime.delete(id).catch(() => undefined);

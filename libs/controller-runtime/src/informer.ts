@@ -1,4 +1,4 @@
-import { KubeObject, errorMessage } from '@skiff/api-machinery';
+import { KubeObject, deepFreeze, errorMessage } from '@skiff/api-machinery';
 import {
   consoleLogger,
   isExpired,
@@ -269,12 +269,4 @@ export class Informer<T extends KubeObject = KubeObject> {
 
 function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
-}
-
-function deepFreeze<V>(value: V): V {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -2,6 +2,7 @@ import { IpAllocation } from '@skiff/messaging';
 import { promises as fs } from 'node:fs';
 import { RunningPodSandbox } from '../runtime/pod-sandbox';
 import { Pod } from '@skiff/kube-types';
+import { deepFreeze } from '@skiff/api-machinery';
 import { BackoffState } from './restart-backoff';
 import * as path from 'node:path';
 
@@ -68,10 +69,11 @@ export class PodStateStore {
   }
 
   async save(record: PodRecord): Promise<void> {
-    // The pod object is most of the text and is replaced, never changed in place: its JSON is made once per object.
+    // The pod object is most of the text and is replaced, never changed in place (frozen here to hold to that):
+    // its JSON is made once per object.
     const { pod, ...rest } = record;
     let podJson = this.podJson.get(pod);
-    if (podJson === undefined) this.podJson.set(pod, (podJson = JSON.stringify(pod)));
+    if (podJson === undefined) this.podJson.set(deepFreeze(pod), (podJson = JSON.stringify(pod)));
     const text = `${JSON.stringify(rest).slice(0, -1)},"pod":${podJson}}`;
     if (this.written.get(record.uid) === text) return;
     await fs.mkdir(this.dir, { recursive: true });

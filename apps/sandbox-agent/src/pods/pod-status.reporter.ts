@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '@skiff/api-machinery';
+import { Clock, deepFreeze } from '@skiff/api-machinery';
 import { isNotFound } from '@skiff/kube-client';
 import { PodStatus } from '@skiff/kube-types';
 import { POD_API, PodApi } from '../platform/agent.providers';
@@ -11,7 +11,7 @@ import { sameStatus } from './status-diff';
 @Injectable()
 export class PodStatusReporter {
   // The status loop builds every pod's status each second and most match: a status (as JSON) already found to match
-  // the API's (by object) is not compared again.
+  // the API's (by object, frozen so it cannot change under the key) is not compared again.
   private readonly matched = new WeakMap<PodStatus, string>();
 
   constructor(
@@ -25,7 +25,7 @@ export class PodStatusReporter {
     const json = JSON.stringify(status);
     if (theirs && this.matched.get(theirs) === json) return;
     if (sameStatus(status, theirs)) {
-      if (theirs) this.matched.set(theirs, json);
+      if (theirs) this.matched.set(deepFreeze(theirs), json);
       return;
     }
     try {

@@ -50,3 +50,15 @@ export interface KubeObject {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Freezes an object and everything in it, so that code which caches by object (a cache's items, a JSON text
+ * kept per object) cannot be fooled by a change made in place: such a change throws instead.
+ */
+export function deepFreeze<V>(value: V): V {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

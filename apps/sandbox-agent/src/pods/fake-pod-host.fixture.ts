@@ -83,7 +83,7 @@ export class FakeContainerRuntime implements PodContainerRuntime {
 
 /** Pod sandboxes in memory: a netns per pod and, when asked for, a pause container; app containers in the runtime. */
 export class FakePodSandbox implements PodSandboxRuntime {
-  readonly runs: PodSandboxConfig[] = [];
+  readonly runs: (PodSandboxConfig & { podId: string })[] = [];
   readonly removals: string[] = [];
   readonly started: { podId: string; name: string; restartCount: number }[] = [];
   /** While set, a sandbox being made waits for it (a slow sandbox). */
@@ -94,19 +94,20 @@ export class FakePodSandbox implements PodSandboxRuntime {
     private readonly netns: Set<string>,
   ) {}
 
-  async run(cfg: PodSandboxConfig): Promise<RunningPodSandbox> {
-    this.runs.push(cfg);
+  async run(podId: string, configure: () => Promise<PodSandboxConfig>): Promise<RunningPodSandbox> {
+    const cfg = await configure();
+    this.runs.push({ ...cfg, podId });
     await this.hold;
-    const netnsPath = `/run/netns/skiff-${cfg.podId}`;
+    const netnsPath = `/run/netns/skiff-${podId}`;
     this.netns.add(netnsPath);
-    const pauseId = cfg.pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
+    const pauseId = cfg.pauseImage ? PodSandbox.containerId(podId, 'POD') : undefined;
     if (pauseId) this.runtime.run(pauseId);
     return {
-      podId: cfg.podId,
+      podId,
       podName: cfg.podName,
       hostname: cfg.hostname,
       netnsPath,
-      shmPath: `/fake/${cfg.podId}/shm`,
+      shmPath: `/fake/${podId}/shm`,
       pauseId,
       pausePid: pauseId ? this.runtime.containers.get(pauseId)!.pid : undefined,
     };

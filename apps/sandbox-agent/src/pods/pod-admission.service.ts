@@ -2,36 +2,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock, metaTime } from '@skiff/api-machinery';
 import { Pod } from '@skiff/kube-types';
 import { POD_MANAGER_CONFIG } from '../platform/agent.providers';
-import { IpamClient } from './ipam.client';
 import { PodManagerConfig } from './pod-manager.config';
 import { PodRecords } from './pod-records';
 import { PodRecord, PodStateStore, RuntimeKind } from './pod-state.store';
 
-/** A pod new to this host: its address from network-svc, the runtime its RuntimeClass names, its record saved. */
+/**
+ * A pod new to this host: the runtime its RuntimeClass names, its record saved. Its address is asked for when
+ * its sandbox is made (PodLifecycle), beside the netns.
+ */
 @Injectable()
 export class PodAdmission {
   constructor(
     @Inject(POD_MANAGER_CONFIG) private readonly config: PodManagerConfig,
-    private readonly ipam: IpamClient,
     private readonly store: PodStateStore,
     private readonly records: PodRecords,
     private readonly clock: Clock,
   ) {}
 
   async admit(pod: Pod): Promise<PodRecord> {
-    const uid = pod.metadata.uid!;
-    const ip = await this.ipam.allocate({
-      podUid: uid,
-      namespace: pod.metadata.namespace!,
-      name: pod.metadata.name!,
-      hostId: this.config.hostId,
-    });
     const record: PodRecord = {
-      uid,
+      uid: pod.metadata.uid!,
       namespace: pod.metadata.namespace!,
       name: pod.metadata.name!,
       runtime: this.runtimeKind(pod),
-      ip,
       startTime: pod.status?.startTime ?? metaTime(this.clock.nowMs()),
       containers: {},
       pod,

@@ -1,11 +1,12 @@
 import { EventRecorder } from '@skiff/controller-runtime';
 import { JoinNamespaces } from '../runtime/oci-spec.types';
-import { AppContainer, RunningPodSandbox } from '../runtime/pod-sandbox';
+import { AppContainer, PodSandboxConfig, RunningPodSandbox } from '../runtime/pod-sandbox';
 import { RuntimeError } from '../runtime/runtime.error';
 import { VolumeError } from '../volumes/volume.error';
 import { ObservedContainer, terminatedFrom } from './container-status.builder';
 import { ConfigObjectSource, ContainerConfigError, DownwardContext, expandCommand, resolveEnv } from './env-resolver';
 import { ImagePuller } from './image-puller';
+import { IpamClient } from './ipam.client';
 import { Container, EphemeralContainer, Pod } from '@skiff/kube-types';
 import { Clock, metaTime, errorMessage } from '@skiff/api-machinery';
 import { PodImages, PodVolumes, SandboxRuntime } from './pod-host';
@@ -40,6 +41,9 @@ export interface PodLifecycleDeps {
   dns: ClusterDnsSettings;
   /** Called with the pod's address before anything of it runs, so NetworkPolicy isolates it from the start. */
   guardAddress?: (pod: Pod, ip: string) => Promise<void>;
+  /** network-svc's IPAM; the host the addresses are asked for. */
+  ipam: Pick<IpamClient, 'allocate'>;
+  hostId: string;
 }
 
 /** Runtime status of every skiff container of one runtime, from one `list` call. */
@@ -78,7 +82,6 @@ export class PodLifecycle {
 
   private async runSandbox(pod: Pod, record: PodRecord): Promise<RunningPodSandbox> {
     const { sandbox } = this.deps.runtimes[record.runtime];
-    const ip = record.ip!;
     try {
       // The pause only holds IPC/UTS for containers to share: a lone runc container owns them itself (gVisor
       // containers never share them, see docs/sandboxes.md).
@@ -88,12 +91,19 @@ export class PodLifecycle {
           ? await this.deps.images.ensure(this.deps.pauseImage, 'IfNotPresent')
           : undefined;
       const { hostname, fqdn } = podHostname(pod, this.deps.dns.domain);
-      await this.deps.guardAddress?.(pod, ip.ip);
       const resolv = podResolvConf(pod, this.deps.dns);
       for (const w of resolv.warnings) this.deps.events.record(pod, 'Warning', 'DNSConfigForming', w);
-      return await this.starts.run(() =>
-        sandbox.run({
-          podId: record.uid,
+      // The address is asked for (once per pod: a retry keeps it) while the sandbox's netns is made.
+      const configure = async (): Promise<PodSandboxConfig> => {
+        record.ip ??= await this.deps.ipam.allocate({
+          podUid: record.uid,
+          namespace: record.namespace,
+          name: record.name,
+          hostId: this.deps.hostId,
+        });
+        const ip = record.ip;
+        await this.deps.guardAddress?.(pod, ip.ip);
+        return {
           podName: pod.metadata.name!,
           hostname,
           hostsFile: podHostsFile(pod, ip.ip, hostname, fqdn),
@@ -103,8 +113,9 @@ export class PodLifecycle {
           gateway: ip.gateway,
           bridge: this.deps.bridge,
           pauseImage: pause,
-        }),
-      );
+        };
+      };
+      return await this.starts.run(() => sandbox.run(record.uid, configure));
     } catch (err) {
       this.deps.events.record(
         pod,

@@ -61,8 +61,7 @@ describe(PodManager.name, () => {
     await first.stop();
     // An agent that crashed between making a sandbox and recording it left this one behind.
     const orphan = randomUUID();
-    const sandbox = await bed.host.runc.sandbox.run({
-      podId: orphan,
+    const sandbox = await bed.host.runc.sandbox.run(orphan, async () => ({
       podName: 'lost',
       hostname: 'lost',
       hostsFile: '',
@@ -72,7 +71,7 @@ describe(PodManager.name, () => {
       gateway: '10.0.0.1',
       bridge: bed.host.bridge,
       pauseImage: { rootfs: '/fake', config: {} },
-    });
+    }));
     await bed.host.runc.sandbox.startContainer(sandbox, { name: 'main' }, { rootfs: '/fake', config: {} });
     const running = podContainers(web);
     const patches = bed.api.statusPatches.length;

@@ -8,6 +8,7 @@ import { ImagePuller } from './image-puller';
 import { PodAdmission } from './pod-admission.service';
 import { PodAdoption } from './pod-adoption.service';
 import { PodHost } from './pod-host';
+import { IpamClient } from './ipam.client';
 import { PodLifecycle } from './pod-lifecycle';
 import { PodLogs } from './pod-logs';
 import { PodManagerConfig } from './pod-manager.config';
@@ -39,6 +40,7 @@ export const podProviders: Provider[] = [
       events: EventRecorder,
       source: ConfigObjectSource,
       clock: Clock,
+      ipam: IpamClient,
       policies?: NetworkPolicyEnforcer,
     ) =>
       new PodLifecycle({
@@ -56,6 +58,8 @@ export const podProviders: Provider[] = [
         allocatable: { cpuMilli: config.capacity.cpuMilli, memoryBytes: config.capacity.memoryBytes },
         clock,
         guardAddress: policies && ((pod, ip) => policies.guardAddress(pod, ip)),
+        ipam,
+        hostId: config.hostId,
       }),
     inject: [
       POD_MANAGER_CONFIG,
@@ -65,6 +69,7 @@ export const podProviders: Provider[] = [
       EventRecorder,
       CONFIG_OBJECT_SOURCE,
       Clock,
+      IpamClient,
       // Absent where a test assembles the pod manager without the network policy part.
       { token: NetworkPolicyEnforcer, optional: true },
     ],

@@ -67,8 +67,7 @@ export class PodSandboxTestBed {
   }
 
   async runPod(name: string, podName: string, hostOctet: number) {
-    return this.sandbox.run({
-      podId: this.podId(name),
+    return this.sandbox.run(this.podId(name), async () => ({
       podName,
       hostname: podName,
       hostsFile: `127.0.0.1\tlocalhost\n${this.subnet}.${hostOctet}\t${podName}\n`,
@@ -78,7 +77,7 @@ export class PodSandboxTestBed {
       gateway: `${this.subnet}.1`,
       bridge: this.bridge,
       pauseImage: this.busybox,
-    });
+    }));
   }
 
   /** What is left of this test's objects on the host: should be empty after dispose(). */

@@ -14,8 +14,8 @@ export interface SandboxImage {
   config: ContainerDescription['image']['config'];
 }
 
+/** What a pod's sandbox is made with, beyond its id (see `PodSandbox.run`). */
 export interface PodSandboxConfig {
-  podId: string;
   podName: string;
   /** The pod's hostname (its UTS name). */
   hostname: string;
@@ -78,13 +78,17 @@ export class PodSandbox {
     return path.join(this.deps.stateDir, 'logs', podId, container, `${restartCount}.log`);
   }
 
-  async run(cfg: PodSandboxConfig): Promise<RunningPodSandbox> {
-    const dir = this.podDir(cfg.podId);
+  /**
+   * Makes the pod's sandbox. Its netns and shm need nothing of the config, so they are made while `configure`
+   * settles it (the pod's address comes from network-svc); the wiring and (runc) the pause follow side by side.
+   */
+  async run(podId: string, configure: () => Promise<PodSandboxConfig>): Promise<RunningPodSandbox> {
+    const dir = this.podDir(podId);
     try {
-      // Independent steps run side by side: the netns and the shm; then the bridge wiring and (runc) the pause container.
-      const [{ netnsPath }, shmPath] = await settled([
-        this.deps.network.create(cfg.podId),
+      const [{ netnsPath }, shmPath, cfg] = await settled([
+        this.deps.network.create(podId),
         this.deps.mounter.mountShm(path.join(dir, 'shm')),
+        configure(),
       ]);
       const etcHosts = path.join(dir, 'hosts');
       const etcHostname = path.join(dir, 'hostname');
@@ -94,12 +98,13 @@ export class PodSandbox {
       await fs.writeFile(resolvConf, cfg.resolvConf);
       const paths: PodSandboxPaths = { netnsPath, shmPath, etcHosts, etcHostname, resolvConf };
       const pauseImage = this.deps.runtime.kind === 'runc' ? cfg.pauseImage : undefined;
-      const pauseId = pauseImage ? PodSandbox.containerId(cfg.podId, 'POD') : undefined;
-      const pause = pauseId && pauseImage ? this.runPause(pauseId, cfg, pauseImage, paths) : Promise.resolve(undefined);
-      const [pausePid] = await settled([pause, this.deps.network.wire(cfg)]);
-      return { ...paths, podId: cfg.podId, podName: cfg.podName, hostname: cfg.hostname, pauseId, pausePid };
+      const pauseId = pauseImage ? PodSandbox.containerId(podId, 'POD') : undefined;
+      const pause =
+        pauseId && pauseImage ? this.runPause(pauseId, podId, cfg, pauseImage, paths) : Promise.resolve(undefined);
+      const [pausePid] = await settled([pause, this.deps.network.wire({ ...cfg, podId })]);
+      return { ...paths, podId, podName: cfg.podName, hostname: cfg.hostname, pauseId, pausePid };
     } catch (err) {
-      await this.remove(cfg.podId).catch(() => undefined);
+      await this.remove(podId).catch(() => undefined);
       throw err;
     }
   }
@@ -107,12 +112,13 @@ export class PodSandbox {
   // The pause only holds namespaces: it runs without conmon (no log, no exit code to keep).
   private async runPause(
     id: string,
+    podId: string,
     cfg: PodSandboxConfig,
     image: SandboxImage,
     paths: PodSandboxPaths,
   ): Promise<number> {
     const pause: ContainerDescription = {
-      podId: cfg.podId,
+      podId,
       podName: cfg.podName,
       hostname: cfg.hostname,
       name: 'POD',

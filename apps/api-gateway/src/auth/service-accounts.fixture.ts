@@ -1,14 +1,15 @@
 import { Clock, KubeObject } from '@skiff/api-machinery';
 import { ApiGatewayConfig, EnvReader, loadApiGatewayConfig } from '@skiff/config';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ObjectKey } from '../storage/object-key';
 import { ObjectStoreRepository } from '../storage/object-store.repository';
 import { JwtSigningKey } from './jwt';
 import { ServiceAccountAdmissionService } from './service-account-admission.service';
 import { ServiceAccountTokenService } from './service-account-token.service';
+
+// A stand-in CA file, read only: the services copy it into token Secrets.
+const CA_FILE = path.join(__dirname, 'testdata', 'ca.crt');
 
 /** The ServiceAccount token and admission services over a given store, with a fresh P-256 key and a stand-in CA file. */
 export function serviceAccountServices(
@@ -21,9 +22,7 @@ export function serviceAccountServices(
   tokens: ServiceAccountTokenService;
   admission: ServiceAccountAdmissionService;
 } {
-  const caFile = path.join(mkdtempSync(path.join(tmpdir(), 'skiff-sa-')), 'ca.crt');
-  writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n');
-  const config = { ...loadApiGatewayConfig(new EnvReader(env)), caFile };
+  const config = { ...loadApiGatewayConfig(new EnvReader(env)), caFile: CA_FILE };
   const key = new JwtSigningKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
   const tokens = new ServiceAccountTokenService(config, key, store, clock);
   return { config, key, tokens, admission: new ServiceAccountAdmissionService(config, store, tokens, clock) };

@@ -1,6 +1,6 @@
 import { CONFIG_MAPS, NAMESPACES, SERVICE_ACCOUNTS } from '@skiff/controller-runtime';
 import { FakeClock } from '@skiff/testing';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FakeBatchApi } from '../jobs/fake-batch-api.fixture';
@@ -48,13 +48,18 @@ describe(RootCaPublisherReconciler.name, () => {
   let api: FakeBatchApi;
   let controller: RootCaPublisherReconciler;
 
+  let caDir: string;
+
   beforeEach(() => {
-    const caFile = path.join(mkdtempSync(path.join(tmpdir(), 'skiff-ca-')), 'ca.crt');
+    caDir = mkdtempSync(path.join(tmpdir(), 'skiff-ca-'));
+    const caFile = path.join(caDir, 'ca.crt');
     writeFileSync(caFile, CA);
     api = new FakeBatchApi(new FakeClock());
     controller = new RootCaPublisherReconciler({ caFile });
     controller.begin(api.ctx);
   });
+
+  afterEach(() => rmSync(caDir, { recursive: true, force: true }));
 
   it('publishes kube-root-ca.crt with the cluster CA and puts it back after an edit', async () => {
     api.create(NAMESPACES, { metadata: { name: 'team', namespace: '' } });

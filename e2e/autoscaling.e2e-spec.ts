@@ -192,6 +192,11 @@ spec:
     );
     await eventually(async () => (await replicas('api')) === 4, 60_000, 'the HPA to scale api to 4');
     const [job] = JSON.parse(await jsonpath('cronhpa/api', '{.status.conditions}')) as JobCondition[];
-    expect(job).toMatchObject({ name: 'peak', state: 'Succeed' });
+    // The message is part of what is matched so that a failed run shows why.
+    expect(job).toMatchObject({
+      name: 'peak',
+      state: 'Succeed',
+      message: expect.stringMatching(/executed successfully/),
+    });
   }, 120_000);
 });

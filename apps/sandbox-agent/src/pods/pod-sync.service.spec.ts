@@ -114,6 +114,19 @@ describe(PodSync.name, () => {
     expect(bed.api.peek('web')).toBeUndefined();
   });
 
+  it('does not admit a pod from a listing read before the pod was deleted', async () => {
+    const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
+    const listed = structuredClone(bed.api.peek('web')!);
+    bed.api.remove('web');
+    const { uid, namespace, name, resourceVersion } = listed.metadata;
+
+    await bed.agent.get(PodSync).sync({ podUid: uid!, namespace: namespace!, name: name!, resourceVersion }, listed);
+
+    expect(record(web)).toBeUndefined();
+    expect(bed.host.runc.sandbox.runs).toEqual([]);
+    expect(bed.ipam.allocations).toEqual([]);
+  });
+
   it('tears a pod down when the deletion came with the answer to its own status write', async () => {
     const web = bed.addPod('web', { containers: [{ name: 'main', ...SLEEP }] });
     await sync(web);

@@ -59,7 +59,7 @@ export class PodSync {
 
   /**
    * Converge one pod with the API's view of it; syncs of one pod run one after another. `listed`: the pod as a
-   * list has just returned it, read instead of the pod.
+   * list has just returned it, read instead of the pod when this agent holds a record of it.
    */
   sync(cmd: SyncPodCommand, listed?: Pod): Promise<void> {
     return this.locks.run(cmd.podUid, () => this.syncPod(cmd, listed));
@@ -104,9 +104,11 @@ export class PodSync {
       record && cmd.resourceVersion && !isNewer(cmd.resourceVersion, record.pod.metadata.resourceVersion)
         ? record.pod
         : undefined;
+    // A listed pod stands in for a GET only where a record is held: a list read before the pod was deleted and
+    // its record torn down would otherwise admit (and make a sandbox for) a pod the API no longer has.
     const found =
       held ??
-      listed ??
+      (record ? listed : undefined) ??
       (await this.pods.get(cmd.namespace, cmd.name).catch((err: unknown) => {
         if (isNotFound(err)) return undefined;
         throw err;

@@ -8,7 +8,7 @@ import { ContainerStdio, OciSpec } from './oci-spec.types';
 import { ProcessError, ProcessRunner, RunResult } from '@skiff/host-tools';
 import { RootfsMounter } from './rootfs.mounter';
 import { RuntimeError } from './runtime.error';
-import { ensureConmonLauncher } from './conmon.launchers';
+import { ConmonLauncher, ensureConmonLauncher } from './conmon.launchers';
 import * as path from 'node:path';
 
 export interface ContainerRuntimeOptions {
@@ -71,6 +71,8 @@ export class ContainerRuntime {
   private readonly runtimePath: string;
   private readonly runtimeRoot: string;
   private readonly cgroups = new CgroupV1();
+  // Each launcher is written (or found current) once per runtime, not read again at every container start.
+  private readonly launchers = new Map<ConmonLauncher, Promise<string>>();
 
   constructor(
     private readonly options: ContainerRuntimeOptions,
@@ -132,11 +134,7 @@ export class ContainerRuntime {
     // A launcher creates and starts the container in one step (a runsc subcontainer's also gives conmon a child to
     // wait for).
     const subcontainer = this.kind === 'runsc' && req.spec.annotations?.[CRI_CONTAINER_TYPE] === 'container';
-    const launcher = await ensureConmonLauncher(
-      this.options.stateDir,
-      subcontainer ? 'runsc-subcontainer' : 'run',
-      this.runtimePath,
-    );
+    const launcher = await this.launcher(subcontainer ? 'runsc-subcontainer' : 'run');
     const args = [
       '--cid',
       req.id,
@@ -191,6 +189,17 @@ export class ContainerRuntime {
     }
     await fs.writeFile(path.join(bundle, 'started'), new Date().toISOString());
     return message.pid;
+  }
+
+  private launcher(kind: ConmonLauncher): Promise<string> {
+    let file = this.launchers.get(kind);
+    if (!file) {
+      file = ensureConmonLauncher(this.options.stateDir, kind, this.runtimePath);
+      // A failed write is tried again at the next start.
+      file.catch(() => this.launchers.delete(kind));
+      this.launchers.set(kind, file);
+    }
+    return file;
   }
 
   private async writeBundle(req: { id: string; spec: OciSpec }): Promise<string> {

@@ -139,9 +139,21 @@ describe('Logs without a DaemonSet: collected by the sandbox host, stored and qu
     expect(raw.stdout).toBe('hello world 5\nan error happened\n');
     const stamped = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${ns}/pods/web/log?timestamps=true`]);
     expect(stamped.stdout.split('\n')[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z hello world 1$/);
-    // kubectl logs reads the pod object first, and a deleted pod has none (docs/logs.md).
+    // kubectl logs GETs the pod first: its GET (only kubectl logs') gets a stand-in with a warning.
     const viaKubectl = await cluster.kubectl(['logs', '-n', ns, 'web']);
-    expect(viaKubectl.stderr).toContain('pods "web" not found');
+    expect(viaKubectl.code).toBe(0);
+    expect(viaKubectl.stdout).toBe(`${[1, 2, 3, 4, 5].map((i) => `hello world ${i}\n`).join('')}an error happened\n`);
+    expect(viaKubectl.stderr).toContain('Warning: pod "web" is gone: its logs are read from the log store');
+    const flags = await cluster.kubectl(['logs', '-n', ns, 'pod/web', '-c', 'main', '--tail=1', '--timestamps', '-f']);
+    expect(flags.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z an error happened\n$/);
+    expect((await cluster.kubectl(['logs', '-n', ns, 'web', '-c', 'other'])).stderr).toContain(
+      'container other is not valid for pod web',
+    );
+    expect((await cluster.kubectl(['logs', '-n', ns, 'web', '--previous'])).stderr).toContain(
+      'previous terminated container "main" in pod "web" not found',
+    );
+    expect((await cluster.kubectl(['get', 'pod', '-n', ns, 'web'])).stderr).toContain('pods "web" not found');
+    expect((await cluster.kubectl(['logs', '-n', ns, 'never-was'])).stderr).toContain('pods "never-was" not found');
     const never = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${ns}/pods/never-was/log`]);
     expect(never.stderr).toContain('pods "never-was" not found');
   }, 60_000);

@@ -23,6 +23,15 @@ export function logStreamNames(natsPrefix: string): LogStreamNames {
  */
 export const LOG_QUERY_LEASE_PREFIX = 'skiff-log-query-';
 
+/** log-svc's answer to `GET /namespaces/{ns}/pods/{pod}`: what its store knows of the last pod that had the name. */
+export interface GonePod {
+  uid: string;
+  /** The containers whose stdout or stderr the store holds, by name. */
+  containers: string[];
+  /** When its first stream was stored (RFC 3339). */
+  firstSeen: string;
+}
+
 /** Lines longer than this (bytes of UTF-8) are cut into pieces of at most this size, each marked. */
 export const MAX_LOG_LINE_BYTES = 16 * 1024;
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError, Clock, KubeObject } from '@skiff/api-machinery';
 import { ResourceRegistry, toTable } from '@skiff/api-server';
+import type { GonePod } from '@skiff/messaging';
 import { Readable } from 'node:stream';
 import type { UserInfo } from '../auth/request-user';
 import { AccessReviewService, AUTHORIZATION_GROUP } from '../authorization/access-review.service';
@@ -87,7 +88,7 @@ export class KubeApiService {
     if (ctx.type.computed) return this.computed(ctx, info, req, table);
     switch (info.verb) {
       case 'get':
-        return this.single(ctx, await this.reader.get(ctx, info.name!), table, req.query);
+        return this.getOne(ctx, info.name!, req, table);
       case 'list': {
         const list = await this.reader.list(ctx, listOptionsOf(ctx.type, req.query));
         const listMeta = {
@@ -211,7 +212,43 @@ export class KubeApiService {
     };
   }
 
-  private single(ctx: ResourceContext, obj: KubeObject, table: boolean, query: URLSearchParams): KubeResponse {
+  /**
+   * GET of one object. `kubectl logs` GETs a pod before it asks for its log, so for a pod that is gone but whose output
+   * log-svc keeps, kubectl's GET (only kubectl logs', by its Kubectl-Command header) gets a stand-in: the pod's name,
+   * uid and the containers whose logs are kept, with a warning that says what it is. Every other client gets the 404.
+   */
+  private async getOne(ctx: ResourceContext, name: string, req: KubeRequest, table: boolean): Promise<KubeResponse> {
+    try {
+      return this.single(ctx, await this.reader.get(ctx, name), table, req.query);
+    } catch (err) {
+      const forLogs =
+        req.headers['kubectl-command'] === 'kubectl logs' && ctx.type.group === '' && ctx.type.kind === 'Pod';
+      if (!(err instanceof ApiError) || err.code !== 404 || !forLogs) throw err;
+      const gone = await this.logSvc
+        .get(`/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(name)}`)
+        .then(async (res) => JSON.parse((await readBody(res)).toString('utf8')) as GonePod)
+        .catch(() => undefined);
+      if (!gone) throw err;
+      const pod: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: ctx.namespace, uid: gone.uid, creationTimestamp: gone.firstSeen },
+        spec: { containers: gone.containers.map((c) => ({ name: c, image: '' })) },
+        status: { phase: 'Unknown', reason: 'Deleted', message: 'The pod is gone; the log store keeps its output.' },
+      };
+      return {
+        ...this.single(ctx, pod, table, req.query),
+        warnings: [`pod "${name}" is gone: its logs are read from the log store`],
+      };
+    }
+  }
+
+  private single(
+    ctx: ResourceContext,
+    obj: KubeObject,
+    table: boolean,
+    query: URLSearchParams,
+  ): Extract<KubeResponse, { type: 'json' }> {
     if (!table || ctx.info.subresource === 'scale') return { type: 'json', code: 200, body: obj };
     return {
       type: 'json',
@@ -252,10 +289,14 @@ export class KubeApiService {
       pod = await this.reader.get({ ...ctx, info: { ...ctx.info, subresource: undefined } }, name);
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 404) throw err;
-      // A pod that is gone: what log-svc kept of its output, within its logstores' retention; else the 404.
+      // A pod that is gone: what log-svc kept of its output, within its logstores' retention; else the 404 (also
+      // when log-svc cannot be reached). What log-svc refuses (a container it does not know, --previous) is its answer.
       const kept = await this.logSvc
         .get(`/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(name)}/log?${query}`)
-        .catch(() => undefined);
+        .catch((refused: unknown) => {
+          if (refused instanceof ApiError && refused.code !== 404 && refused.code !== 503) throw refused;
+          return undefined;
+        });
       if (!kept) throw err;
       return { type: 'stream', contentType: 'text/plain', body: kept };
     }

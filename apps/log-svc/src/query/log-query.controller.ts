@@ -13,7 +13,8 @@ type QueryString = Record<string, unknown>;
 /**
  * The endpoint the API server proxies to, for the API server's client certificate only (mutual TLS):
  * `GET /namespaces/{ns}/logstores/{name}/query` (JSON, or newline-delimited JSON with follow=true) and
- * `GET /namespaces/{ns}/pods/{pod}/log` (plain text, as kubelet's containerLogs, for pods that are gone).
+ * `GET /namespaces/{ns}/pods/{pod}/log` (plain text, as kubelet's containerLogs, for pods that are gone) and
+ * `GET /namespaces/{ns}/pods/{pod}` (what the store knows of such a pod: its uid and containers, JSON).
  */
 @Controller()
 export class LogQueryController {
@@ -51,6 +52,18 @@ export class LogQueryController {
         deliver: (records) => res.write(records.map((r) => `${JSON.stringify(r)}\n`).join('')),
       });
       res.end();
+    });
+  }
+
+  @Get('namespaces/:namespace/pods/:pod')
+  async gonePod(
+    @Param('namespace') namespace: string,
+    @Param('pod') pod: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.answer(req, res, async () => {
+      res.status(200).json(await this.podLogs.gonePod(namespace, pod));
     });
   }
 

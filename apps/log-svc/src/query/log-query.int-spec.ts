@@ -266,5 +266,14 @@ describe('log queries (Postgres)', () => {
       );
       await expect(text('never')).rejects.toMatchObject({ code: 'not-found', message: 'pods "never" not found' });
     });
+
+    it("knows the last pod's uid and containers, to stand in for it", async () => {
+      expect(await podLogs.gonePod('team', 'two-1')).toEqual({
+        uid: 'uid-two',
+        containers: ['a', 'b'],
+        firstSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      await expect(podLogs.gonePod('team', 'never')).rejects.toMatchObject({ code: 'not-found' });
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { GonePod } from '@skiff/messaging';
 import { LogQueryError } from './log-query.error';
 import { LogRecordReader } from './log-record.reader';
 import { Sql } from './query-sql';
@@ -45,17 +46,22 @@ const LINE_COLUMNS = `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.
 export class PodLogService {
   constructor(private readonly reader: LogRecordReader) {}
 
+  /**
+   * What the store knows of the last pod that had the name: its uid and its containers (those whose stdout or stderr
+   * it holds), for the API server to stand in for the pod when `kubectl logs` asks for it.
+   */
+  async gonePod(namespace: string, pod: string): Promise<GonePod> {
+    const { uid, streams } = await this.lastPodStreams(namespace, pod);
+    return {
+      uid,
+      containers: [...new Set(streams.map((s) => s.container))].sort(),
+      firstSeen: streams.reduce((a, b) => (b.created_at < a.created_at ? b : a)).created_at.toISOString(),
+    };
+  }
+
   /** Finds the pod's streams (errors as the API server words them), then reads them lazily. */
   async open(namespace: string, pod: string, opts: PodLogOptions): Promise<AsyncIterable<string>> {
-    const streams = await this.reader.rows<StreamRow>({
-      text: `SELECT id, store_id, pod_uid, container, source, created_at FROM log_streams
-             WHERE namespace = $1 AND pod = $2 AND source IN ('stdout', 'stderr')`,
-      params: [namespace, pod],
-    });
-    if (streams.length === 0)
-      throw new LogQueryError('not-found', `pods "${pod}" not found`, { group: '', resource: 'pods', name: pod });
-    const latest = streams.reduce((a, b) => (b.created_at > a.created_at ? b : a)).pod_uid;
-    const ofPod = streams.filter((s) => s.pod_uid === latest);
+    const { streams: ofPod } = await this.lastPodStreams(namespace, pod);
     const containers = [...new Set(ofPod.map((s) => s.container))].sort();
     const container = opts.container ?? (containers.length === 1 ? containers[0] : undefined);
     if (!container)
@@ -74,6 +80,19 @@ export class PodLogService {
       [...chosen.values()].map((s) => s.id),
       opts,
     );
+  }
+
+  /** The stdout and stderr streams of the last pod that had the name (by the first stream of each). */
+  private async lastPodStreams(namespace: string, pod: string): Promise<{ uid: string; streams: StreamRow[] }> {
+    const streams = await this.reader.rows<StreamRow>({
+      text: `SELECT id, store_id, pod_uid, container, source, created_at FROM log_streams
+             WHERE namespace = $1 AND pod = $2 AND source IN ('stdout', 'stderr')`,
+      params: [namespace, pod],
+    });
+    if (streams.length === 0)
+      throw new LogQueryError('not-found', `pods "${pod}" not found`, { group: '', resource: 'pods', name: pod });
+    const uid = streams.reduce((a, b) => (b.created_at > a.created_at ? b : a)).pod_uid;
+    return { uid, streams: streams.filter((s) => s.pod_uid === uid) };
   }
 
   private async *render(streams: number[], opts: PodLogOptions): AsyncIterable<string> {

@@ -1,0 +1,92 @@
+// The Helm chart renderer: Go's own text/template with Sprig and Helm's template functions, built to WebAssembly
+// (GOOS=js) so that Node runs the exact template semantics Helm users write against. See docs/charts.md.
+//
+// It installs two functions on the JS global object:
+//   - skiffHelmRender(requestJSON, lookup) → Promise<resultJSON>: renders a chart's templates (engine.go);
+//     lookup(apiVersion, kind, namespace, name) → Promise<objectJSON> serves the `lookup` function.
+//   - skiffYamlToJson(yaml) → JSON text, as Helm reads a values file (sigs.k8s.io/yaml semantics, yaml.go); throws
+//     what the YAML parser says.
+package main
+
+import (
+	"encoding/json"
+	"syscall/js"
+)
+
+func main() {
+	js.Global().Set("skiffHelmRender", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		request, lookup := args[0].String(), args[1]
+		return promise(func() (string, error) {
+			var req renderRequest
+			if err := json.Unmarshal([]byte(request), &req); err != nil {
+				return "", err
+			}
+			rendered, err := render(req, jsLookup(lookup))
+			if err != nil {
+				return "", err
+			}
+			out, err := json.Marshal(rendered)
+			return string(out), err
+		})
+	}))
+	js.Global().Set("skiffYamlToJson", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		out, err := yamlToJSON([]byte(args[0].String()))
+		if err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		return string(out)
+	}))
+	select {}
+}
+
+// promise runs work on its own goroutine (it may wait on JS promises, which a JS callback must not) and settles a
+// JS Promise with its text or its error.
+func promise(work func() (string, error)) js.Value {
+	return js.Global().Get("Promise").New(js.FuncOf(func(_ js.Value, settle []js.Value) any {
+		resolve, reject := settle[0], settle[1]
+		go func() {
+			out, err := work()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				return
+			}
+			resolve.Invoke(out)
+		}()
+		return nil
+	}))
+}
+
+// jsLookup calls the JS lookup function and waits for its promise: the object as JSON, "" for none.
+func jsLookup(fn js.Value) lookupFunc {
+	return func(apiVersion, kind, namespace, name string) (string, error) {
+		if fn.Type() != js.TypeFunction {
+			return "", nil
+		}
+		type settled struct {
+			text string
+			err  string
+		}
+		done := make(chan settled, 1)
+		var onResolve, onReject js.Func
+		onResolve = js.FuncOf(func(_ js.Value, a []js.Value) any {
+			done <- settled{text: a[0].String()}
+			return nil
+		})
+		onReject = js.FuncOf(func(_ js.Value, a []js.Value) any {
+			done <- settled{err: a[0].Call("toString").String()}
+			return nil
+		})
+		defer onResolve.Release()
+		defer onReject.Release()
+		fn.Invoke(apiVersion, kind, namespace, name).Call("then", onResolve, onReject)
+		s := <-done
+		if s.err != "" {
+			return "", errorString(s.err)
+		}
+		return s.text, nil
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

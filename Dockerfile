@@ -5,11 +5,14 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
       runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat haproxy \
+      golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev golang-github-burntsushi-toml-dev \
+      golang-github-gobwas-glob-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /skiff
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
-RUN npx swc apps libs scripts bench -d dist --config-file .swcrc.build.json --ignore '**/*.spec.ts,**/*.int-spec.ts,**/*.e2e-spec.ts,**/*.fixture.ts' --quiet
+# The services, and the Helm chart renderer (Go to WebAssembly, scripts/build-helm-renderer.sh).
+RUN npm run compile
 ENV SKIFF_STATE_DIR=/state NODE_OPTIONS=--enable-source-maps
 CMD ["node", "dist/apps/api-gateway/src/main.js"]

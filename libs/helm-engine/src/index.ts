@@ -1,1 +1,2 @@
 export * from './renderer';
+export * from './chart';

@@ -6,7 +6,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
       runc conmon runsc skopeo umoci containernetworking-plugins docker-registry busybox-static nftables iproute2 socat haproxy \
       golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev golang-github-burntsushi-toml-dev \
-      golang-github-gobwas-glob-dev \
+      golang-github-gobwas-glob-dev golang-github-xeipuuv-gojsonschema-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /skiff
 COPY package.json package-lock.json ./

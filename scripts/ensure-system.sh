@@ -12,7 +12,7 @@ PACKAGES=(postgresql redis-server nats-server openssl ca-certificates
   haproxy
   # the Helm chart renderer (built to WebAssembly by npm run build): Go, Sprig and what Helm's functions use
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev golang-github-burntsushi-toml-dev
-  golang-github-gobwas-glob-dev
+  golang-github-gobwas-glob-dev golang-github-xeipuuv-gojsonschema-dev
   # benchmarks and tests: DNS load generator, the reference DNS server, HTTP load generator, bandwidth meter,
   # disk I/O meter
   dnsperf unbound wrk iperf3 fio)

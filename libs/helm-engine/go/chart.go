@@ -2,9 +2,9 @@ package main
 
 import "strings"
 
-// metadata is `.Chart`: Chart.yaml's fields by their Go names, as Helm's chart.Metadata has them (a field it does not
+// Metadata is `.Chart`: Chart.yaml's fields by their Go names, as Helm's chart.Metadata has them (a field it does not
 // have is an error in a template, not an empty value).
-type metadata struct {
+type Metadata struct {
 	Name         string            `json:"name,omitempty"`
 	Home         string            `json:"home,omitempty"`
 	Sources      []string          `json:"sources,omitempty"`

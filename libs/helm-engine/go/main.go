@@ -2,25 +2,31 @@
 // (GOOS=js) so that Node runs the exact template semantics Helm users write against. See docs/charts.md.
 //
 // It installs two functions on the JS global object:
-//   - skiffHelmRender(requestJSON, lookup) → Promise<resultJSON>: renders a chart's templates (engine.go);
-//     lookup(apiVersion, kind, namespace, name) → Promise<objectJSON> serves the `lookup` function.
+//   - skiffHelmRender(requestJSON, lookup, readFile) → Promise<resultJSON>: works out a chart tree's values and
+//     renders its templates (engine.go, values.go); lookup(apiVersion, kind, namespace, name) → Promise<objectJSON>
+//     serves the `lookup` function, readFile(path) → text (or a thrown error) serves --set-file.
 //   - skiffYamlToJson(yaml) → JSON text, as Helm reads a values file (sigs.k8s.io/yaml semantics, yaml.go); throws
 //     what the YAML parser says.
 package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"syscall/js"
 )
 
 func main() {
+	// A values.schema.json may $ref a URL; nothing is fetched from here (tests and pods reach only loopback).
+	http.DefaultTransport = refuseTransport{}
 	js.Global().Set("skiffHelmRender", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		request, lookup := args[0].String(), args[1]
+		request, lookup, readFile := args[0].String(), args[1], args[2]
 		return promise(func() (string, error) {
 			var req renderRequest
 			if err := json.Unmarshal([]byte(request), &req); err != nil {
 				return "", err
 			}
+			req.Values.readFile = jsReadFile(readFile)
 			rendered, err := render(req, jsLookup(lookup))
 			if err != nil {
 				return "", err
@@ -45,6 +51,12 @@ func promise(work func() (string, error)) js.Value {
 	return js.Global().Get("Promise").New(js.FuncOf(func(_ js.Value, settle []js.Value) any {
 		resolve, reject := settle[0], settle[1]
 		go func() {
+			// A panic would end the Go program and every render after it: it is this render's error instead.
+			defer func() {
+				if r := recover(); r != nil {
+					reject.Invoke(js.Global().Get("Error").New(fmt.Sprintf("internal error in the chart renderer: %v", r)))
+				}
+			}()
 			out, err := work()
 			if err != nil {
 				reject.Invoke(js.Global().Get("Error").New(err.Error()))
@@ -87,6 +99,32 @@ func jsLookup(fn js.Value) lookupFunc {
 	}
 }
 
+// jsReadFile calls the JS readFile function (synchronous): the file's text, or the error it threw.
+func jsReadFile(fn js.Value) func(string) (string, error) {
+	return func(path string) (text string, err error) {
+		if fn.Type() != js.TypeFunction {
+			return "", fmt.Errorf("open %s: no such file or directory", path)
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				if thrown, ok := r.(js.Error); ok {
+					err = errorString(thrown.Value.Get("message").String())
+				} else {
+					err = fmt.Errorf("%v", r)
+				}
+			}
+		}()
+		return fn.Invoke(path).String(), nil
+	}
+}
+
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// refuseTransport answers every HTTP request with an error.
+type refuseTransport struct{}
+
+func (refuseTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("%s is not fetched: references to remote schemas are not followed", r.URL)
+}

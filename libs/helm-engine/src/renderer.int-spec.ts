@@ -1,27 +1,8 @@
-import { ChartRenderError, ChartScope, HelmRenderer, RenderInput } from './renderer';
+import { CAPABILITIES, chartOf, RELEASE } from './helm-chart.fixture';
+import { ChartRenderError, HelmRenderer, RenderInput } from './renderer';
 
 // The renderer built by `npm run build` (Go's text/template and Sprig in WebAssembly), driven as the chart engine
 // drives it. What each case checks is Go's or Helm's documented behaviour.
-
-const release = {
-  Name: 'shop',
-  Namespace: 'prod',
-  IsInstall: true,
-  IsUpgrade: false,
-  Revision: 1,
-  Service: 'Helm' as const,
-};
-const capabilities = {
-  apiVersions: ['v1', 'apps/v1', 'apps/v1/Deployment'],
-  kubeVersion: 'v1.32.0',
-  helmVersion: 'v3.16.0',
-};
-
-function chart(values: Record<string, unknown>, files: Record<string, string> = {}, name = 'web'): ChartScope {
-  const buffers: Record<string, Buffer> = {};
-  for (const [p, text] of Object.entries(files)) buffers[p] = Buffer.from(text);
-  return { metadata: { apiVersion: 'v2', name, version: '1.2.3', appVersion: '4.5' }, values, files: buffers };
-}
 
 async function render(
   templates: Record<string, string>,
@@ -29,13 +10,13 @@ async function render(
   extra: Partial<RenderInput> = {},
 ): Promise<Record<string, string>> {
   const renderer = await HelmRenderer.load();
-  return renderer.render({
-    charts: { web: chart(values) },
-    templates: Object.entries(templates).map(([name, data]) => ({ name: `web/templates/${name}`, data, chart: 'web' })),
-    release,
-    capabilities,
+  const out = await renderer.render({
+    chart: chartOf('web', { values, templates }),
+    release: RELEASE,
+    capabilities: CAPABILITIES,
     ...extra,
   });
+  return out.manifests;
 }
 
 async function one(template: string, values: Record<string, unknown> = {}, extra: Partial<RenderInput> = {}) {
@@ -80,26 +61,22 @@ describe('HelmRenderer (Go text/template, Sprig and Helm functions in WebAssembl
 
   it("lets a parent chart's define win over a subchart's of the same name, each template with its own scope", async () => {
     const renderer = await HelmRenderer.load();
-    const out = await renderer.render({
-      charts: { web: chart({ db: { size: 2 } }), 'web/charts/db': chart({ size: 2 }, {}, 'db') },
-      templates: [
-        { name: 'web/templates/_h.tpl', data: '{{ define "common.who" }}parent{{ end }}', chart: 'web' },
-        {
-          name: 'web/charts/db/templates/_h.tpl',
-          data: '{{ define "common.who" }}child{{ end }}',
-          chart: 'web/charts/db',
-        },
-        {
-          name: 'web/charts/db/templates/s.yaml',
-          data: '{{ include "common.who" . }} {{ .Chart.Name }} {{ .Values.size }} {{ .Template.Name }} {{ .Template.BasePath }}',
-          chart: 'web/charts/db',
-        },
-      ],
-      release,
-      capabilities,
+    const db = chartOf('db', {
+      values: { size: 1 },
+      templates: {
+        '_h.tpl': '{{ define "common.who" }}child{{ end }}',
+        's.yaml':
+          '{{ include "common.who" . }} {{ .Chart.Name }} {{ .Chart.IsRoot }} {{ .Values.size }} {{ .Template.Name }} {{ .Template.BasePath }}',
+      },
     });
-    expect(out['web/charts/db/templates/s.yaml']).toBe(
-      'parent db 2 web/charts/db/templates/s.yaml web/charts/db/templates',
+    const web = chartOf('web', {
+      values: { db: { size: 2 } },
+      templates: { '_h.tpl': '{{ define "common.who" }}parent{{ end }}' },
+      dependencies: [db],
+    });
+    const out = await renderer.render({ chart: web, release: RELEASE, capabilities: CAPABILITIES });
+    expect(out.manifests['web/charts/db/templates/s.yaml']).toBe(
+      'parent db false 2 web/charts/db/templates/s.yaml web/charts/db/templates',
     );
   });
 
@@ -141,23 +118,21 @@ describe('HelmRenderer (Go text/template, Sprig and Helm functions in WebAssembl
     const renderer = await HelmRenderer.load();
     const files = { 'config/a.conf': 'x=1\ny=2\n', 'config/b.conf': 'z', 'README.md': 'readme' };
     const lookups: string[] = [];
-    const out = await renderer.render({
-      charts: { web: chart({}, files) },
-      templates: [
-        {
-          name: 'web/templates/x.yaml',
-          data: [
+    const { manifests: out } = await renderer.render({
+      chart: chartOf('web', {
+        files,
+        templates: {
+          'x.yaml': [
             '{{ .Files.Get "README.md" }}|{{ .Files.Get "nope" }}|{{ .Files.Lines "config/a.conf" | join "," }}',
             '{{ (.Files.Glob "config/*").AsConfig }}',
             '{{ (.Files.Glob "config/b.*").AsSecrets }}',
             '{{ .Capabilities.APIVersions.Has "apps/v1/Deployment" }} {{ .Capabilities.APIVersions.Has "batch/v9" }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.KubeVersion }}',
             '{{ (lookup "v1" "ConfigMap" "prod" "settings").data.mode }}|{{ lookup "v1" "Secret" "prod" "none" }}',
           ].join('\n'),
-          chart: 'web',
         },
-      ],
-      release,
-      capabilities,
+      }),
+      release: RELEASE,
+      capabilities: CAPABILITIES,
       lookup: async (apiVersion, kind, namespace, name) => {
         lookups.push(`${apiVersion} ${kind} ${namespace} ${name}`);
         await new Promise((r) => setTimeout(r, 5));

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { Chart, ChartFile } from './chart';
 
 /** Chart.yaml as it is read (apiVersion v1 or v2). */
 export interface ChartMetadata {
@@ -31,15 +32,6 @@ export interface ChartMetadata {
   }[];
 }
 
-/** One chart of the tree as its templates see it. */
-export interface ChartScope {
-  metadata: ChartMetadata;
-  /** `.Values`: the chart's values with everything merged in. */
-  values: Record<string, unknown>;
-  /** `.Files`: the chart's other files by their path in it. */
-  files: Record<string, Buffer>;
-}
-
 /** `.Release`, named as Helm names its keys. */
 export interface ReleaseInfo {
   Name: string;
@@ -57,7 +49,7 @@ export interface Capabilities {
   helmVersion: string;
 }
 
-/** `lookup`: the live object as JSON text, or undefined when there is none. */
+/** `lookup`: the live object, or undefined when there is none. */
 export type LookupFn = (
   apiVersion: string,
   kind: string,
@@ -65,16 +57,40 @@ export type LookupFn = (
   name: string,
 ) => Promise<Record<string, unknown> | undefined>;
 
+/** What the user gave for values, each kind in the order given; Helm merges them in this order of kinds. */
+export interface UserValues {
+  /** `-f`: YAML documents with the name errors show. */
+  files?: { name: string; text: string }[];
+  setJson?: string[];
+  set?: string[];
+  setString?: string[];
+  /** `key=path`: the file's text is the value (read through RenderInput.readFile). */
+  setFile?: string[];
+}
+
 export interface RenderInput {
-  /** By chart path: "web", "web/charts/db". */
-  charts: Record<string, ChartScope>;
-  /** Every template of the tree, named as Helm names them ("web/templates/deployment.yaml"), with its chart's path. */
-  templates: { name: string; data: string; chart: string }[];
+  chart: Chart;
+  values?: UserValues;
   release: ReleaseInfo;
   capabilities: Capabilities;
   /** `--strict`: a missing value is an error. */
   strict?: boolean;
   lookup?: LookupFn;
+  /** For --set-file: a file's text; throws `open <path>: …` when it cannot. */
+  readFile?: (path: string) => string;
+}
+
+export interface Rendered {
+  /** Every template of the enabled tree that is not a partial, by name ("web/templates/NOTES.txt" too). */
+  manifests: Record<string, string>;
+  /** crds/ files of the enabled charts, by name ("web/charts/db/crds/a.yaml"). */
+  crds: { name: string; text: string }[];
+  /** The user's values, merged: what a release keeps as its config. */
+  config: Record<string, unknown>;
+  /** The values the chart's templates saw (defaults coalesced under the user's). */
+  values: Record<string, unknown>;
+  /** What Helm would log as warnings (a condition that is not a bool, a missing import). */
+  warnings: string[];
 }
 
 /** A template that does not parse or fails while it runs; the message is Helm's. */
@@ -89,7 +105,11 @@ interface GoRuntime {
 interface RendererGlobals {
   WebAssembly: { instantiate(bytes: Buffer, imports: object): Promise<{ instance: object }> };
   Go: new () => GoRuntime;
-  skiffHelmRender(request: string, lookup: (...args: string[]) => Promise<string>): Promise<string>;
+  skiffHelmRender(
+    request: string,
+    lookup: (...args: string[]) => Promise<string>,
+    readFile: (path: string) => string,
+  ): Promise<string>;
   skiffYamlToJson(text: string): string | Error;
 }
 
@@ -123,17 +143,11 @@ export class HelmRenderer {
     return loaded;
   }
 
-  /** Every template whose base name does not start with "_", rendered, by name. */
-  async render(input: RenderInput): Promise<Record<string, string>> {
-    const charts: Record<string, unknown> = {};
-    for (const [name, c] of Object.entries(input.charts)) {
-      const files: Record<string, string> = {};
-      for (const [p, data] of Object.entries(c.files)) files[p] = data.toString('base64');
-      charts[name] = { metadata: c.metadata, values: c.values, files };
-    }
+  /** The chart's values worked out as Helm does, and every template of its enabled tree rendered. */
+  async render(input: RenderInput): Promise<Rendered> {
     const request = JSON.stringify({
-      charts,
-      templates: input.templates,
+      chart: chartNode(input.chart),
+      values: input.values ?? {},
       release: input.release,
       capabilities: input.capabilities,
       strict: input.strict ?? false,
@@ -142,8 +156,12 @@ export class HelmRenderer {
       const obj = await input.lookup?.(apiVersion, kind, namespace, name);
       return obj ? JSON.stringify(obj) : '';
     };
+    const readFile = (file: string): string => {
+      if (!input.readFile) throw new Error(`open ${file}: no such file or directory`);
+      return input.readFile(file);
+    };
     try {
-      return JSON.parse(await globals.skiffHelmRender(request, lookup)) as Record<string, string>;
+      return JSON.parse(await globals.skiffHelmRender(request, lookup, readFile)) as Rendered;
     } catch (err) {
       throw new ChartRenderError(err instanceof Error ? err.message : String(err));
     }
@@ -155,6 +173,19 @@ export class HelmRenderer {
     if (out instanceof Error) throw new ChartRenderError(out.message);
     return JSON.parse(out);
   }
+}
+
+/** A loaded chart as the Go side takes it (files base64, values and schema as JSON text). */
+function chartNode(c: Chart): object {
+  const b64 = (files: ChartFile[]) => files.map((f) => ({ name: f.name, data: f.data.toString('base64') }));
+  return {
+    metadata: c.metadata,
+    values: JSON.stringify(c.values),
+    schema: c.schema ? JSON.stringify(c.schema) : '',
+    templates: b64(c.templates),
+    files: b64(c.files),
+    dependencies: c.dependencies.map(chartNode),
+  };
 }
 
 /** dist/helm-renderer/ above this file, whether it runs from source or from dist/. */

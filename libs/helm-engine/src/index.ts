@@ -1,2 +1,4 @@
-export * from './renderer';
 export * from './chart';
+export * from './manifests';
+export * from './release';
+export * from './renderer';

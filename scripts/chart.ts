@@ -1,17 +1,40 @@
 // Helm's command line for Skiff's chart engine: `npm run chart -- <command>` (after `npm run build`:
 // node dist/scripts/chart.js <command>). Commands, argument order and flags are Helm 3's; errors print as
-// `Error: <message>` and exit 1, as Helm's do.
+// `Error: <message>` and exit 1, as Helm's do. The cluster is the kubeconfig's: --kubeconfig, else $KUBECONFIG, else
+// .skiff/kubeconfig.
 //
-//   template [NAME] CHART [-n NS] [-f FILE]... [--set K=V]... [--set-string K=V]... [--set-file K=PATH]...
-//            [--set-json K=JSON]... [--include-crds] [--no-hooks] [--skip-tests] [--kube-version V]
-//            [-a|--api-versions GV]... [-g|--generate-name]
+//   template [NAME] CHART   [values flags] [--include-crds] [--no-hooks] [--skip-tests] [--kube-version V]
+//                           [-a|--api-versions GV]... [-g|--generate-name]
+//   install [NAME] CHART    [values flags] [--create-namespace] [--wait] [--wait-for-jobs] [--timeout D] [--atomic]
+//                           [--no-hooks] [-g|--generate-name]
+//   uninstall NAME          [--keep-history] [--no-hooks] [--timeout D]
+//   list                    [-A|--all-namespaces]
+//   status NAME | history NAME | get values NAME | get manifest NAME
+// values flags: -f|--values FILE, --set K=V, --set-string K=V, --set-file K=PATH, --set-json K=JSON (repeatable);
+// every command takes -n|--namespace NS and --kubeconfig FILE.
 import { errorMessage } from '@skiff/api-machinery';
-import { Capabilities, HelmRenderer, loadChart, releaseManifest, sortManifests, UserValues } from '@skiff/helm-engine';
+import {
+  ActionContext,
+  Capabilities,
+  HELM_VERSION,
+  HelmRenderer,
+  install,
+  loadChart,
+  Release,
+  releaseManifest,
+  ReleaseStore,
+  sortManifests,
+  uninstall,
+  UserValues,
+  validateReleaseName,
+} from '@skiff/helm-engine';
+import { KubeClient } from '@skiff/kube-client';
 import { readFileSync } from 'node:fs';
 
 /** Flags by long name: whether each takes a value, and its one-letter name. */
 const FLAGS: Record<string, { value: boolean; short?: string }> = {
   namespace: { value: true, short: 'n' },
+  kubeconfig: { value: true },
   values: { value: true, short: 'f' },
   set: { value: true },
   'set-string': { value: true },
@@ -23,6 +46,13 @@ const FLAGS: Record<string, { value: boolean; short?: string }> = {
   'kube-version': { value: true },
   'api-versions': { value: true, short: 'a' },
   'generate-name': { value: false, short: 'g' },
+  'create-namespace': { value: false },
+  wait: { value: false },
+  'wait-for-jobs': { value: false },
+  timeout: { value: true },
+  atomic: { value: false },
+  'keep-history': { value: false },
+  'all-namespaces': { value: false, short: 'A' },
 };
 
 // What `helm template` assumes of a cluster it does not ask: the built-in group/versions of Kubernetes 1.32.
@@ -50,8 +80,6 @@ const DEFAULT_API_VERSIONS = [
   'storage.k8s.io/v1',
 ];
 const DEFAULT_KUBE_VERSION = 'v1.32.0';
-const HELM_VERSION = 'v3.16.0';
-const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 class CommandError extends Error {}
 
@@ -118,17 +146,10 @@ function userValues(flags: Parsed['flags']): UserValues {
 async function template(argv: string[]): Promise<void> {
   const { args, flags } = parse(argv);
   const generate = flags.has('generate-name');
-  if (args.length > 2) throw new CommandError(`"chart template" requires at most 2 arguments`);
-  if (args.length === 0 || (generate && args.length !== 1))
-    throw new CommandError(`"chart template" requires at least 1 argument`);
+  nameAndChartArgs('template', args, generate);
   const chartPath = args[args.length - 1];
   const chart = await loadChart(chartPath);
-  const name =
-    args.length === 2 ? args[0] : generate ? `${chart.metadata.name}-${Math.floor(Date.now() / 1000)}` : 'release-name';
-  if (!RELEASE_NAME.test(name) || name.length > 53)
-    throw new CommandError(
-      `invalid release name, must match regex ${RELEASE_NAME.source} and the length must not be longer than 53`,
-    );
+  const name = releaseName(args, generate, chart.metadata.name);
   const capabilities: Capabilities = {
     apiVersions: [...DEFAULT_API_VERSIONS, ...(flags.get('api-versions') ?? [])],
     kubeVersion: flags.get('kube-version')?.at(-1) ?? DEFAULT_KUBE_VERSION,
@@ -147,13 +168,7 @@ async function template(argv: string[]): Promise<void> {
       Service: 'Helm',
     },
     capabilities,
-    readFile: (file) => {
-      try {
-        return readFileSync(file, 'utf8');
-      } catch {
-        throw new Error(`open ${file}: no such file or directory`);
-      }
-    },
+    readFile,
   });
   const { hooks, manifests } = await sortManifests(rendered.manifests);
   let out = '';
@@ -169,13 +184,225 @@ async function template(argv: string[]): Promise<void> {
   for (const w of rendered.warnings) process.stderr.write(`Warning: ${w}\n`);
 }
 
+/** [NAME] CHART: at most two arguments, exactly one with --generate-name. */
+function nameAndChartArgs(command: string, args: string[], generate: boolean): void {
+  if (args.length > 2) throw new CommandError(`"chart ${command}" requires at most 2 arguments`);
+  if (args.length === 0 || (generate && args.length !== 1))
+    throw new CommandError(`"chart ${command}" requires at least 1 argument`);
+}
+
+function releaseName(args: string[], generate: boolean, chartName: string): string {
+  const name =
+    args.length === 2 ? args[0] : generate ? `${chartName}-${Math.floor(Date.now() / 1000)}` : 'release-name';
+  validateReleaseName(name);
+  return name;
+}
+
+function readFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`open ${file}: no such file or directory`);
+  }
+}
+
+/** A Go duration ("5m0s", "90s", "1h", "500ms") in milliseconds. */
+function duration(text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
+  let ms = 0;
+  let rest = text;
+  while (rest !== '') {
+    const m = /^(\d+(?:\.\d*)?)(ms|us|µs|ns|h|m|s)/.exec(rest);
+    if (!m) throw new CommandError(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`);
+    ms += Number(m[1]) * units[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return ms;
+}
+
+function allowOnly(flags: Parsed['flags'], command: string, allowed: string[]): void {
+  for (const name of flags.keys())
+    if (!['namespace', 'kubeconfig', ...allowed].includes(name))
+      throw new CommandError(`unknown flag: --${name} (not a flag of "chart ${command}")`);
+}
+
+async function context(flags: Parsed['flags']): Promise<ActionContext & { close(): void }> {
+  const file = flags.get('kubeconfig')?.at(-1) ?? process.env.KUBECONFIG ?? '.skiff/kubeconfig';
+  const client = KubeClient.fromKubeconfig(file);
+  return { client, store: new ReleaseStore(client), renderer: await HelmRenderer.load(), close: () => client.close() };
+}
+
+const namespaceOf = (flags: Parsed['flags']) => flags.get('namespace')?.at(-1) ?? 'default';
+
+/** Go's time.ANSIC in local time: "Fri Dec  4 14:20:00 2026". */
+function ansic(iso: string): string {
+  const d = new Date(iso);
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()];
+  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${day} ${month} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** Go's time.Time String() in UTC: "2026-12-04 14:20:00.123 +0000 UTC". */
+function goTime(iso: string): string {
+  const [date, time] = iso.replace(/Z$/, '').split('T');
+  const [clock, frac] = time.split('.');
+  const f = (frac ?? '').replace(/0+$/, '');
+  return `${date} ${clock}${f ? `.${f}` : ''} +0000 UTC`;
+}
+
+/** Columns as Helm's tables print them: each cell padded to its column, separated by a tab. */
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c))
+          .join('\t')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+/** What `helm install` and `helm status` print. */
+function statusText(rel: Release): string {
+  let out = `NAME: ${rel.name}\nLAST DEPLOYED: ${ansic(rel.info.last_deployed)}\nNAMESPACE: ${rel.namespace}\nSTATUS: ${rel.info.status}\nREVISION: ${rel.version}\nTEST SUITE: None\n`;
+  if (rel.info.notes) out += `NOTES:\n${rel.info.notes.trim()}\n`;
+  return out;
+}
+
+async function latestRelease(ctx: ActionContext, namespace: string, name: string): Promise<Release> {
+  const rel = (await ctx.store.history(namespace, name)).at(-1);
+  if (!rel) throw new CommandError('release: not found');
+  return rel;
+}
+
 async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
-  if (command === 'template') await template(argv);
-  else
-    throw new CommandError(
-      command === undefined ? 'a command is required' : `unknown command "${command}" for "chart"`,
-    );
+  if (command === 'template') return template(argv);
+  const { args, flags } = parse(argv);
+  const namespace = namespaceOf(flags);
+  const ctx = await context(flags);
+  try {
+    switch (command) {
+      case 'install': {
+        allowOnly(flags, command, [
+          'values',
+          'set',
+          'set-string',
+          'set-file',
+          'set-json',
+          'create-namespace',
+          'wait',
+          'wait-for-jobs',
+          'timeout',
+          'atomic',
+          'no-hooks',
+          'generate-name',
+        ]);
+        const generate = flags.has('generate-name');
+        nameAndChartArgs(command, args, generate);
+        const chart = await loadChart(args[args.length - 1]);
+        const rel = await install(ctx, {
+          name: releaseName(args, generate, chart.metadata.name),
+          namespace,
+          chart,
+          values: userValues(flags),
+          readFile,
+          createNamespace: flags.has('create-namespace'),
+          wait: flags.has('wait') || flags.has('atomic'),
+          waitForJobs: flags.has('wait-for-jobs'),
+          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+          atomic: flags.has('atomic'),
+          noHooks: flags.has('no-hooks'),
+        });
+        process.stdout.write(statusText(rel));
+        return;
+      }
+      case 'uninstall': {
+        allowOnly(flags, command, ['keep-history', 'no-hooks', 'timeout']);
+        if (args.length < 1) throw new CommandError('"chart uninstall" requires at least 1 argument');
+        for (const name of args)
+          process.stdout.write(
+            `${await uninstall(ctx, {
+              name,
+              namespace,
+              keepHistory: flags.has('keep-history'),
+              noHooks: flags.has('no-hooks'),
+              timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+            })}\n`,
+          );
+        return;
+      }
+      case 'list': {
+        allowOnly(flags, command, ['all-namespaces']);
+        const releases = (await ctx.store.latest(flags.has('all-namespaces') ? undefined : namespace)).filter(
+          (r) => r.info.status === 'deployed' || r.info.status === 'failed',
+        );
+        const rows = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION']];
+        for (const r of releases)
+          rows.push([
+            r.name,
+            r.namespace,
+            String(r.version),
+            goTime(r.info.last_deployed),
+            r.info.status,
+            `${r.chart.metadata.name}-${r.chart.metadata.version}`,
+            r.chart.metadata.appVersion ?? '',
+          ]);
+        process.stdout.write(table(rows));
+        return;
+      }
+      case 'status': {
+        allowOnly(flags, command, []);
+        if (args.length !== 1) throw new CommandError('"chart status" requires 1 argument');
+        process.stdout.write(statusText(await latestRelease(ctx, namespace, args[0])));
+        return;
+      }
+      case 'history': {
+        allowOnly(flags, command, []);
+        if (args.length !== 1) throw new CommandError('"chart history" requires 1 argument');
+        const history = await ctx.store.history(namespace, args[0]);
+        if (history.length === 0) throw new CommandError('release: not found');
+        const rows = [['REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION', 'DESCRIPTION']];
+        for (const r of history)
+          rows.push([
+            String(r.version),
+            ansic(r.info.last_deployed),
+            r.info.status,
+            `${r.chart.metadata.name}-${r.chart.metadata.version}`,
+            r.chart.metadata.appVersion ?? '',
+            r.info.description,
+          ]);
+        process.stdout.write(table(rows));
+        return;
+      }
+      case 'get': {
+        allowOnly(flags, command, []);
+        const [what, name] = args;
+        if (what !== 'values' && what !== 'manifest')
+          throw new CommandError(`unknown command "${what ?? ''}" for "chart get"`);
+        if (!name) throw new CommandError(`"chart get ${what}" requires 1 argument`);
+        const rel = await latestRelease(ctx, namespace, name);
+        if (what === 'manifest') process.stdout.write(rel.manifest);
+        else {
+          process.stdout.write(
+            `USER-SUPPLIED VALUES:\n${ctx.renderer.toYaml(Object.keys(rel.config ?? {}).length ? rel.config : null)}`,
+          );
+        }
+        return;
+      }
+      default:
+        throw new CommandError(
+          command === undefined ? 'a command is required' : `unknown command "${command}" for "chart"`,
+        );
+    }
+  } finally {
+    ctx.close();
+  }
 }
 
 main().catch((err: unknown) => {

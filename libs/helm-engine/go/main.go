@@ -5,6 +5,7 @@
 //   - skiffHelmRender(requestJSON, lookup, readFile) → Promise<resultJSON>: works out a chart tree's values and
 //     renders its templates (engine.go, values.go); lookup(apiVersion, kind, namespace, name) → Promise<objectJSON>
 //     serves the `lookup` function, readFile(path) → text (or a thrown error) serves --set-file.
+//   - skiffJsonToYaml(json) → YAML text, as Helm prints values (sigs.k8s.io/yaml semantics, yaml.go);
 //   - skiffYamlToJson(yaml) → JSON text, as Helm reads a values file (sigs.k8s.io/yaml semantics, yaml.go); throws
 //     what the YAML parser says.
 package main
@@ -34,6 +35,17 @@ func main() {
 			out, err := json.Marshal(rendered)
 			return string(out), err
 		})
+	}))
+	js.Global().Set("skiffJsonToYaml", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var v any
+		if err := json.Unmarshal([]byte(args[0].String()), &v); err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		out, err := marshalYAML(v)
+		if err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		return string(out)
 	}))
 	js.Global().Set("skiffYamlToJson", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		out, err := yamlToJSON([]byte(args[0].String()))

@@ -111,6 +111,7 @@ interface RendererGlobals {
     readFile: (path: string) => string,
   ): Promise<string>;
   skiffYamlToJson(text: string): string | Error;
+  skiffJsonToYaml(text: string): string | Error;
 }
 
 const globals = globalThis as unknown as RendererGlobals;
@@ -172,6 +173,13 @@ export class HelmRenderer {
     const out = globals.skiffYamlToJson(text);
     if (out instanceof Error) throw new ChartRenderError(out.message);
     return JSON.parse(out);
+  }
+
+  /** A value as Helm prints values (`helm get values`): YAML with sorted keys and unindented lists. */
+  toYaml(value: unknown): string {
+    const out = globals.skiffJsonToYaml(JSON.stringify(value));
+    if (out instanceof Error) throw new ChartRenderError(out.message);
+    return out;
   }
 }
 

@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { runChart, SHOP_CHART as CHART } from './fixtures/chart-cli';
 
 // `npm run chart -- template` on a chart the project writes (e2e/fixtures/charts/shop: a library chart, a subchart
 // with globals and a condition, a schema, hooks, a test, .Files, tpl, toYaml, CRDs), through the built CLI.
 
-const run = promisify(execFile);
-const CHART = path.join(__dirname, 'fixtures', 'charts', 'shop');
-const CLI = path.join(__dirname, '..', 'dist', 'scripts', 'chart.js');
-
-async function chart(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
+const chart = (...args: string[]) => runChart(args);
 const sources = (out: string) => [...out.matchAll(/^# Source: (.*)$/gm)].map((m) => m[1]);
 const doc = (out: string, source: string) => out.split('---\n').find((d) => d.startsWith(`# Source: ${source}\n`));
 

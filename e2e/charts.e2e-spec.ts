@@ -1,32 +1,16 @@
 import { eventually, startTestCluster, TestCluster } from '@skiff/testing';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { runChart, SHOP_CHART as CHART } from './fixtures/chart-cli';
 
 // `npm run chart -- install|list|status|history|get|uninstall` against a cluster with a sandbox host: the project's
 // chart (e2e/fixtures/charts/shop) installed with its CRD, pre-install hook and subchart, kept as Helm 3 keeps
 // releases, and removed.
 
-const run = promisify(execFile);
-const CHART = path.join(__dirname, 'fixtures', 'charts', 'shop');
-const CLI = path.join(__dirname, '..', 'dist', 'scripts', 'chart.js');
-
 describe('chart install and uninstall (Helm 3 releases on a real cluster)', () => {
   let cluster: TestCluster;
   const ns = 'charts';
 
-  const chart = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('node', [CLI, ...args, '--kubeconfig', cluster.stack.kubeconfig], {
-        timeout: 180_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const chart = (...args: string[]) => runChart([...args, '--kubeconfig', cluster.stack.kubeconfig]);
   const k = (...args: string[]) => cluster.kubectl([...args, '-n', ns]);
 
   beforeAll(async () => {

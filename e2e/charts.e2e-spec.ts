@@ -94,6 +94,55 @@ describe('chart install and uninstall (Helm 3 releases on a real cluster)', () =
     expect(again.stderr).toBe('Error: cannot re-use a name that is still in use\n');
   });
 
+  it('upgrades: the live objects patched (a change made by hand kept), a dropped object deleted, revision 1 superseded', async () => {
+    expect((await k('label', 'deployment', 'shop-shop', 'drift=by-hand')).code).toBe(0);
+    const out = await chart(
+      'upgrade',
+      'shop',
+      CHART,
+      '-n',
+      ns,
+      '--wait',
+      '--set',
+      'replicaCount=3,cache.enabled=false',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(
+      /^Release "shop" has been upgraded\. Happy Helming!\nNAME: shop\n[^]*\nSTATUS: deployed\nREVISION: 2\n/,
+    );
+    expect(
+      (await k('get', 'deployment', 'shop-shop', '-o', 'jsonpath={.status.readyReplicas} {.metadata.labels.drift}'))
+        .stdout,
+    ).toBe('3 by-hand');
+    await eventually(
+      async () => (await k('get', 'configmap', 'shop-cache')).code !== 0,
+      30_000,
+      'the cache ConfigMap gone',
+    );
+    expect((await k('get', 'jobs', '-o', 'name')).stdout).toBe('');
+    const history = (await chart('history', 'shop', '-n', ns)).stdout;
+    expect(history).toMatch(
+      /\n1\s*\t.+\tsuperseded\s*\tshop-0\.1\.0\s*\t1\.36\s*\tInstall complete\n2\s*\t.+\tdeployed\s*\tshop-0\.1\.0\s*\t1\.36\s*\tUpgrade complete\n$/,
+    );
+    expect((await chart('get', 'values', 'shop', '-n', ns)).stdout).toBe(
+      'USER-SUPPLIED VALUES:\ncache:\n  enabled: false\nreplicaCount: 3\n',
+    );
+  }, 240_000);
+
+  it('rolls back to revision 1 as a new revision', async () => {
+    const out = await chart('rollback', 'shop', '1', '-n', ns, '--wait');
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe('Rollback was a success! Happy Helming!\n');
+    expect((await k('get', 'deployment', 'shop-shop', '-o', 'jsonpath={.spec.replicas}')).stdout).toBe('2');
+    expect((await k('get', 'configmap', 'shop-cache', '-o', 'jsonpath={.data.size}')).stdout).toBe('64');
+    const history = (await chart('history', 'shop', '-n', ns)).stdout;
+    expect(history).toMatch(
+      /\n2\s*\t.+\tsuperseded\s*\t.+\tUpgrade complete\n3\s*\t.+\tdeployed\s*\t.+\tRollback to 1\n$/,
+    );
+    expect((await chart('get', 'values', 'shop', '-n', ns)).stdout).toBe('USER-SUPPLIED VALUES:\nreplicaCount: 2\n');
+    expect((await chart('rollback', 'shop', '9', '-n', ns)).stderr).toBe('Error: release has no 9 version\n');
+  }, 240_000);
+
   it('uninstalls: the objects and the history go, the CRD stays', async () => {
     const out = await chart('uninstall', 'shop', '-n', ns);
     expect(out.stdout).toBe('release "shop" uninstalled\n');

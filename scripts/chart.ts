@@ -7,6 +7,9 @@
 //                           [-a|--api-versions GV]... [-g|--generate-name]
 //   install [NAME] CHART    [values flags] [--create-namespace] [--wait] [--wait-for-jobs] [--timeout D] [--atomic]
 //                           [--no-hooks] [-g|--generate-name]
+//   upgrade NAME CHART      [values flags] [-i|--install] [--reuse-values] [--wait] [--wait-for-jobs] [--timeout D]
+//                           [--atomic] [--no-hooks]
+//   rollback NAME [REVISION] [--wait] [--timeout D] [--no-hooks]
 //   uninstall NAME          [--keep-history] [--no-hooks] [--timeout D]
 //   list                    [-A|--all-namespaces]
 //   status NAME | history NAME | get values NAME | get manifest NAME
@@ -20,11 +23,13 @@ import {
   HelmRenderer,
   install,
   loadChart,
+  rollback,
   Release,
   releaseManifest,
   ReleaseStore,
   sortManifests,
   uninstall,
+  upgrade,
   UserValues,
   validateReleaseName,
 } from '@skiff/helm-engine';
@@ -52,6 +57,8 @@ const FLAGS: Record<string, { value: boolean; short?: string }> = {
   timeout: { value: true },
   atomic: { value: false },
   'keep-history': { value: false },
+  install: { value: false, short: 'i' },
+  'reuse-values': { value: false },
   'all-namespaces': { value: false, short: 'A' },
 };
 
@@ -320,6 +327,61 @@ async function main(): Promise<void> {
           noHooks: flags.has('no-hooks'),
         });
         process.stdout.write(statusText(rel));
+        return;
+      }
+      case 'upgrade': {
+        allowOnly(flags, command, [
+          'values',
+          'set',
+          'set-string',
+          'set-file',
+          'set-json',
+          'install',
+          'reuse-values',
+          'wait',
+          'wait-for-jobs',
+          'timeout',
+          'atomic',
+          'no-hooks',
+        ]);
+        if (args.length !== 2) throw new CommandError('"chart upgrade" requires 2 arguments');
+        const { release, installed } = await upgrade(ctx, {
+          name: args[0],
+          namespace,
+          chart: await loadChart(args[1]),
+          values: userValues(flags),
+          readFile,
+          install: flags.has('install'),
+          reuseValues: flags.has('reuse-values'),
+          wait: flags.has('wait') || flags.has('atomic'),
+          waitForJobs: flags.has('wait-for-jobs'),
+          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+          atomic: flags.has('atomic'),
+          noHooks: flags.has('no-hooks'),
+        });
+        process.stdout.write(
+          installed
+            ? `Release "${args[0]}" does not exist. Installing it now.\n`
+            : `Release "${args[0]}" has been upgraded. Happy Helming!\n`,
+        );
+        process.stdout.write(statusText(release));
+        return;
+      }
+      case 'rollback': {
+        allowOnly(flags, command, ['wait', 'timeout', 'no-hooks']);
+        if (args.length < 1 || args.length > 2) throw new CommandError('"chart rollback" requires 1 or 2 arguments');
+        const version = args[1] === undefined ? undefined : Number.parseInt(args[1], 10);
+        if (version !== undefined && !(version >= 0))
+          throw new CommandError(`invalid revision "${args[1]}": must be a number`);
+        await rollback(ctx, {
+          name: args[0],
+          namespace,
+          ...(version ? { version } : {}),
+          wait: flags.has('wait'),
+          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+          noHooks: flags.has('no-hooks'),
+        });
+        process.stdout.write('Rollback was a success! Happy Helming!\n');
         return;
       }
       case 'uninstall': {

@@ -223,6 +223,237 @@ export async function uninstall(ctx: ActionContext, opts: UninstallOptions): Pro
   return `release "${opts.name}" uninstalled`;
 }
 
+export interface UpgradeOptions extends Omit<InstallOptions, 'createNamespace'> {
+  /** Install when the release has no history (`--install`). */
+  install?: boolean;
+  /** The last release's values under the new ones (`--reuse-values`). */
+  reuseValues?: boolean;
+}
+
+/**
+ * `helm upgrade`: the chart rendered as the next revision; pre-upgrade hooks, the changes (each object patched from
+ * the last release's manifest, the new one and the live object; new ones created, dropped ones deleted), an optional
+ * wait, post-upgrade hooks; the last deployed revision superseded.
+ */
+export async function upgrade(
+  ctx: ActionContext,
+  opts: UpgradeOptions,
+): Promise<{ release: Release; installed: boolean }> {
+  validateReleaseName(opts.name);
+  const now = () => (ctx.clock ?? (() => new Date()))().toISOString();
+  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const history = await ctx.store.history(opts.namespace, opts.name);
+  const last = history.at(-1);
+  if (!last || (opts.install && last.info.status === 'uninstalled' && history.length === 1)) {
+    if (!opts.install) throw new Error(`"${opts.name}" has no deployed releases`);
+    return { release: await install(ctx, opts), installed: true };
+  }
+  if (last.info.status.startsWith('pending-'))
+    throw new Error('another operation (install/upgrade/rollback) is in progress');
+  const current = [...history].reverse().find((r) => r.info.status === 'deployed') ?? last;
+  const values: UserValues = {
+    ...opts.values,
+    files: [
+      ...(opts.reuseValues ? [{ name: "the last release's values", text: JSON.stringify(last.config) }] : []),
+      ...(opts.values?.files ?? []),
+    ],
+  };
+  const mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
+  const version = last.version + 1;
+  const rendered = await ctx.renderer.render({
+    chart: opts.chart,
+    values,
+    readFile: opts.readFile,
+    release: {
+      Name: opts.name,
+      Namespace: opts.namespace,
+      IsInstall: false,
+      IsUpgrade: true,
+      Revision: version,
+      Service: 'Helm',
+    },
+    capabilities: mapping.capabilities,
+    lookup: (apiVersion, kind, namespace, name) => lookup(ctx.client, mapping, apiVersion, kind, namespace, name),
+  });
+  const { hooks, manifests } = await sortManifests(rendered.manifests);
+  const notes = rendered.manifests[`${opts.chart.metadata.name}/templates/NOTES.txt`];
+  const rel: Release = {
+    name: opts.name,
+    info: {
+      first_deployed: history[0].info.first_deployed,
+      last_deployed: now(),
+      deleted: '',
+      description: 'Preparing upgrade',
+      status: 'pending-upgrade',
+      ...(notes ? { notes } : {}),
+    },
+    chart: releaseChartOf(opts.chart),
+    config: rendered.config,
+    manifest: releaseManifest(manifests),
+    hooks,
+    version,
+    namespace: opts.namespace,
+  };
+  await ctx.store.create(rel);
+  try {
+    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'pre-upgrade', timeoutMs, now);
+    const objects = await applyChanges(
+      ctx,
+      mapping,
+      current.manifest,
+      rel.manifest,
+      opts.namespace,
+      opts.name,
+      'update',
+    );
+    if (opts.wait) await waitReady(ctx.client, objects, opts.waitForJobs ?? false, timeoutMs);
+    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'post-upgrade', timeoutMs, now);
+  } catch (err) {
+    const message = errorMessage(err);
+    rel.info.status = 'failed';
+    rel.info.description = `Upgrade "${opts.name}" failed: ${message}`;
+    await ctx.store.update(rel);
+    if (opts.atomic) {
+      await rollback(ctx, { name: opts.name, namespace: opts.namespace, version: current.version, timeoutMs });
+      throw new Error(
+        `UPGRADE FAILED: release ${opts.name} failed, and has been rolled back due to atomic being set: ${message}`,
+      );
+    }
+    throw new Error(`UPGRADE FAILED: ${message}`);
+  }
+  await supersede(ctx, history);
+  rel.info.status = 'deployed';
+  rel.info.description = 'Upgrade complete';
+  await ctx.store.update(rel);
+  return { release: rel, installed: false };
+}
+
+export interface RollbackOptions {
+  name: string;
+  namespace: string;
+  /** The revision to go back to; the one before the last when not given. */
+  version?: number;
+  wait?: boolean;
+  timeoutMs?: number;
+  noHooks?: boolean;
+}
+
+/** `helm rollback`: a new revision with an earlier one's manifest, hooks and values, applied as an upgrade is. */
+export async function rollback(ctx: ActionContext, opts: RollbackOptions): Promise<Release> {
+  const now = () => (ctx.clock ?? (() => new Date()))().toISOString();
+  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const history = await ctx.store.history(opts.namespace, opts.name);
+  const last = history.at(-1);
+  if (!last) throw new Error(`release: not found`);
+  const wanted = opts.version ?? last.version - 1;
+  const target = history.find((r) => r.version === wanted);
+  if (!target) throw new Error(`release has no ${wanted} version`);
+  const current = [...history].reverse().find((r) => r.info.status === 'deployed') ?? last;
+  const mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
+  const rel: Release = {
+    ...target,
+    info: {
+      first_deployed: history[0].info.first_deployed,
+      last_deployed: now(),
+      deleted: '',
+      description: `Rollback to ${target.version}`,
+      status: 'pending-rollback',
+      ...(target.info.notes ? { notes: target.info.notes } : {}),
+    },
+    hooks: (target.hooks ?? []).map((h) => ({ ...h, last_run: { started_at: '', completed_at: '', phase: '' } })),
+    version: last.version + 1,
+  };
+  await ctx.store.create(rel);
+  try {
+    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'pre-rollback', timeoutMs, now);
+    const objects = await applyChanges(
+      ctx,
+      mapping,
+      current.manifest,
+      rel.manifest,
+      opts.namespace,
+      opts.name,
+      'update',
+    );
+    if (opts.wait) await waitReady(ctx.client, objects, false, timeoutMs);
+    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'post-rollback', timeoutMs, now);
+  } catch (err) {
+    rel.info.status = 'failed';
+    rel.info.description = `Rollback "${opts.name}" failed: ${errorMessage(err)}`;
+    await ctx.store.update(rel);
+    throw err;
+  }
+  await supersede(ctx, history);
+  rel.info.status = 'deployed';
+  await ctx.store.update(rel);
+  return rel;
+}
+
+/** Every deployed revision of a history becomes superseded. */
+async function supersede(ctx: ActionContext, history: Release[]): Promise<void> {
+  for (const r of history.filter((x) => x.info.status === 'deployed')) {
+    r.info.status = 'superseded';
+    await ctx.store.update(r);
+  }
+}
+
+/**
+ * From one manifest to the next: each object of the next is created, or patched with a three-way JSON merge patch
+ * (what the last manifest set and the next drops is removed; what the next sets and the live object differs in is
+ * set); objects only the last one had are deleted (but those marked to keep). Resolves the next's objects.
+ */
+async function applyChanges(
+  ctx: ActionContext,
+  mapping: ClusterMapping,
+  from: string,
+  to: string,
+  namespace: string,
+  name: string,
+  verb: string,
+): Promise<ReleaseObject[]> {
+  const key = (o: ReleaseObject) => `${o.ref.group}/${o.obj.kind}/${o.namespace ?? ''}/${o.obj.metadata.name}`;
+  const before = new Map((await releaseObjects(ctx.renderer, mapping, from, namespace, true)).map((o) => [key(o), o]));
+  const after = await releaseObjects(ctx.renderer, mapping, to, namespace);
+  for (const o of after) {
+    const target = owned(o.obj, name, namespace);
+    const live = await liveObject(ctx.client, o);
+    if (!live) {
+      await ctx.client.resource(o.ref).create(o.namespace, target);
+      continue;
+    }
+    const original = before.get(key(o));
+    if (!original && live.metadata.annotations?.['meta.helm.sh/release-name'] !== name)
+      throw new Error(
+        `rendered manifests contain a resource that already exists. Unable to continue with ${verb}: ${describeObject(o)} exists and cannot be imported into the current release: invalid ownership metadata; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${name}"`,
+      );
+    const patch = threeWayMergePatch(original ? owned(original.obj, name, namespace) : {}, target, live);
+    if (Object.keys(patch).length > 0)
+      await ctx.client.resource(o.ref).patch(o.namespace, o.obj.metadata.name!, patch, 'merge');
+  }
+  const kept = new Set(after.map(key));
+  for (const [k, o] of before)
+    if (!kept.has(k) && o.obj.metadata.annotations?.['helm.sh/resource-policy'] !== 'keep')
+      await deleteObject(ctx.client, o);
+  return after;
+}
+
+type Json = Record<string, unknown>;
+const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON merge patch from `current` to `modified` that also removes what `original` had and `modified` dropped. */
+export function threeWayMergePatch(original: Json, modified: Json, current: Json): Json {
+  const patch: Json = {};
+  for (const k of Object.keys(original)) if (!(k in modified)) patch[k] = null;
+  for (const [k, m] of Object.entries(modified)) {
+    const c = current[k];
+    if (isMap(m) && isMap(c)) {
+      const sub = threeWayMergePatch(isMap(original[k]) ? (original[k] as Json) : {}, m, c);
+      if (Object.keys(sub).length > 0) patch[k] = sub;
+    } else if (JSON.stringify(m) !== JSON.stringify(c)) patch[k] = m;
+  }
+  return patch;
+}
+
 /** The objects of a manifest, each with its resource and namespace (`lenient`: kinds no longer served are skipped). */
 async function releaseObjects(
   renderer: HelmRenderer,

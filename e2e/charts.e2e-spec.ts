@@ -158,6 +158,28 @@ describe('chart install and uninstall (Helm 3 releases on a real cluster)', () =
     expect((await chart('status', 'shop', '-n', ns)).stderr).toBe('Error: release: not found\n');
   }, 120_000);
 
+  it('upgrade --install installs a release that is not there; without --install it is refused', async () => {
+    expect((await chart('upgrade', 'fresh', CHART, '-n', ns)).stderr).toBe(
+      'Error: UPGRADE FAILED: "fresh" has no deployed releases\n',
+    );
+    const out = await chart(
+      'upgrade',
+      'fresh',
+      CHART,
+      '-n',
+      ns,
+      '--install',
+      '--no-hooks',
+      '--set',
+      'cache.enabled=false',
+    );
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(
+      /^Release "fresh" does not exist\. Installing it now\.\nNAME: fresh\n[^]*STATUS: deployed\nREVISION: 1\n/,
+    );
+    expect((await chart('uninstall', 'fresh', '-n', ns)).stdout).toBe('release "fresh" uninstalled\n');
+  }, 120_000);
+
   it('rolls a failed --atomic install back', async () => {
     const out = await chart(
       'install',

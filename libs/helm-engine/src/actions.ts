@@ -244,13 +244,17 @@ export async function upgrade(
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const history = await ctx.store.history(opts.namespace, opts.name);
   const last = history.at(-1);
-  if (!last || (opts.install && last.info.status === 'uninstalled' && history.length === 1)) {
-    if (!opts.install) throw new Error(`"${opts.name}" has no deployed releases`);
+  if (!last) {
+    if (!opts.install) throw new Error(`UPGRADE FAILED: "${opts.name}" has no deployed releases`);
     return { release: await install(ctx, opts), installed: true };
   }
   if (last.info.status.startsWith('pending-'))
-    throw new Error('another operation (install/upgrade/rollback) is in progress');
-  const current = [...history].reverse().find((r) => r.info.status === 'deployed') ?? last;
+    throw new Error('UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+  // As Helm: the deployed revision, else a failed or superseded last one; an uninstalled release is not upgraded.
+  const current =
+    [...history].reverse().find((r) => r.info.status === 'deployed') ??
+    (last.info.status === 'failed' || last.info.status === 'superseded' ? last : undefined);
+  if (!current) throw new Error(`UPGRADE FAILED: "${opts.name}" has no deployed releases`);
   const values: UserValues = {
     ...opts.values,
     files: [

@@ -228,6 +228,22 @@ function duration(text: string | undefined, fallbackMs: number): number {
   return ms;
 }
 
+const VALUES_FLAGS = ['values', 'set', 'set-string', 'set-file', 'set-json'];
+const APPLY_FLAGS = ['wait', 'wait-for-jobs', 'timeout', 'atomic', 'no-hooks'];
+
+/** What install and upgrade take alike: the values, and how to apply and wait (--atomic implies --wait). */
+function applyOptions(flags: Parsed['flags']) {
+  return {
+    values: userValues(flags),
+    readFile,
+    wait: flags.has('wait') || flags.has('atomic'),
+    waitForJobs: flags.has('wait-for-jobs'),
+    timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+    atomic: flags.has('atomic'),
+    noHooks: flags.has('no-hooks'),
+  };
+}
+
 function allowOnly(flags: Parsed['flags'], command: string, allowed: string[]): void {
   for (const name of flags.keys())
     if (!['namespace', 'kubeconfig', ...allowed].includes(name))
@@ -296,20 +312,7 @@ async function main(): Promise<void> {
   try {
     switch (command) {
       case 'install': {
-        allowOnly(flags, command, [
-          'values',
-          'set',
-          'set-string',
-          'set-file',
-          'set-json',
-          'create-namespace',
-          'wait',
-          'wait-for-jobs',
-          'timeout',
-          'atomic',
-          'no-hooks',
-          'generate-name',
-        ]);
+        allowOnly(flags, command, [...VALUES_FLAGS, ...APPLY_FLAGS, 'create-namespace', 'generate-name']);
         const generate = flags.has('generate-name');
         nameAndChartArgs(command, args, generate);
         const chart = await loadChart(args[args.length - 1]);
@@ -317,47 +320,22 @@ async function main(): Promise<void> {
           name: releaseName(args, generate, chart.metadata.name),
           namespace,
           chart,
-          values: userValues(flags),
-          readFile,
           createNamespace: flags.has('create-namespace'),
-          wait: flags.has('wait') || flags.has('atomic'),
-          waitForJobs: flags.has('wait-for-jobs'),
-          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
-          atomic: flags.has('atomic'),
-          noHooks: flags.has('no-hooks'),
+          ...applyOptions(flags),
         });
         process.stdout.write(statusText(rel));
         return;
       }
       case 'upgrade': {
-        allowOnly(flags, command, [
-          'values',
-          'set',
-          'set-string',
-          'set-file',
-          'set-json',
-          'install',
-          'reuse-values',
-          'wait',
-          'wait-for-jobs',
-          'timeout',
-          'atomic',
-          'no-hooks',
-        ]);
+        allowOnly(flags, command, [...VALUES_FLAGS, ...APPLY_FLAGS, 'install', 'reuse-values']);
         if (args.length !== 2) throw new CommandError('"chart upgrade" requires 2 arguments');
         const { release, installed } = await upgrade(ctx, {
           name: args[0],
           namespace,
           chart: await loadChart(args[1]),
-          values: userValues(flags),
-          readFile,
           install: flags.has('install'),
           reuseValues: flags.has('reuse-values'),
-          wait: flags.has('wait') || flags.has('atomic'),
-          waitForJobs: flags.has('wait-for-jobs'),
-          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
-          atomic: flags.has('atomic'),
-          noHooks: flags.has('no-hooks'),
+          ...applyOptions(flags),
         });
         process.stdout.write(
           installed

@@ -103,30 +103,13 @@ export async function install(ctx: ActionContext, opts: InstallOptions): Promise
       if (!(err instanceof KubeApiError && err.code === 409)) throw err;
     }
   }
-  const render = async (mapping: ClusterMapping) =>
-    ctx.renderer.render({
-      chart: opts.chart,
-      values: opts.values,
-      readFile: opts.readFile,
-      release: {
-        Name: opts.name,
-        Namespace: opts.namespace,
-        IsInstall: true,
-        IsUpgrade: false,
-        Revision: 1,
-        Service: 'Helm',
-      },
-      capabilities: mapping.capabilities,
-      lookup: (apiVersion, kind, namespace, name) => lookup(ctx.client, mapping, apiVersion, kind, namespace, name),
-    });
   let mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
-  let rendered = await render(mapping);
-  if (rendered.crds.length > 0) {
-    mapping = await installCrds(ctx, mapping, rendered.crds, timeoutMs);
-    rendered = await render(mapping);
+  let out = await renderRevision(ctx, mapping, opts, 1, false);
+  if (out.rendered.crds.length > 0) {
+    mapping = await installCrds(ctx, mapping, out.rendered.crds, timeoutMs);
+    out = await renderRevision(ctx, mapping, opts, 1, false);
   }
-  const { hooks, manifests } = await sortManifests(rendered.manifests);
-  const notes = rendered.manifests[`${opts.chart.metadata.name}/templates/NOTES.txt`];
+  const { rendered, hooks, manifests, notes } = out;
   const at = now();
   const rel: Release = {
     name: opts.name,
@@ -264,23 +247,7 @@ export async function upgrade(
   };
   const mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
   const version = last.version + 1;
-  const rendered = await ctx.renderer.render({
-    chart: opts.chart,
-    values,
-    readFile: opts.readFile,
-    release: {
-      Name: opts.name,
-      Namespace: opts.namespace,
-      IsInstall: false,
-      IsUpgrade: true,
-      Revision: version,
-      Service: 'Helm',
-    },
-    capabilities: mapping.capabilities,
-    lookup: (apiVersion, kind, namespace, name) => lookup(ctx.client, mapping, apiVersion, kind, namespace, name),
-  });
-  const { hooks, manifests } = await sortManifests(rendered.manifests);
-  const notes = rendered.manifests[`${opts.chart.metadata.name}/templates/NOTES.txt`];
+  const { rendered, hooks, manifests, notes } = await renderRevision(ctx, mapping, { ...opts, values }, version, true);
   const rel: Release = {
     name: opts.name,
     info: {
@@ -300,18 +267,7 @@ export async function upgrade(
   };
   await ctx.store.create(rel);
   try {
-    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'pre-upgrade', timeoutMs, now);
-    const objects = await applyChanges(
-      ctx,
-      mapping,
-      current.manifest,
-      rel.manifest,
-      opts.namespace,
-      opts.name,
-      'update',
-    );
-    if (opts.wait) await waitReady(ctx.client, objects, opts.waitForJobs ?? false, timeoutMs);
-    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'post-upgrade', timeoutMs, now);
+    await applyRevision(ctx, mapping, current.manifest, rel, 'upgrade', { ...opts, timeoutMs }, now);
   } catch (err) {
     const message = errorMessage(err);
     rel.info.status = 'failed';
@@ -369,18 +325,7 @@ export async function rollback(ctx: ActionContext, opts: RollbackOptions): Promi
   };
   await ctx.store.create(rel);
   try {
-    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'pre-rollback', timeoutMs, now);
-    const objects = await applyChanges(
-      ctx,
-      mapping,
-      current.manifest,
-      rel.manifest,
-      opts.namespace,
-      opts.name,
-      'update',
-    );
-    if (opts.wait) await waitReady(ctx.client, objects, false, timeoutMs);
-    if (!opts.noHooks) await runHooks(ctx, mapping, rel, 'post-rollback', timeoutMs, now);
+    await applyRevision(ctx, mapping, current.manifest, rel, 'rollback', { ...opts, timeoutMs }, now);
   } catch (err) {
     rel.info.status = 'failed';
     rel.info.description = `Rollback "${opts.name}" failed: ${errorMessage(err)}`;
@@ -391,6 +336,49 @@ export async function rollback(ctx: ActionContext, opts: RollbackOptions): Promi
   rel.info.status = 'deployed';
   await ctx.store.update(rel);
   return rel;
+}
+
+/** A chart rendered as a revision of the release, its output sorted as Helm sorts it. */
+async function renderRevision(
+  ctx: ActionContext,
+  mapping: ClusterMapping,
+  opts: Pick<InstallOptions, 'chart' | 'values' | 'readFile' | 'name' | 'namespace'>,
+  revision: number,
+  isUpgrade: boolean,
+) {
+  const rendered = await ctx.renderer.render({
+    chart: opts.chart,
+    values: opts.values,
+    readFile: opts.readFile,
+    release: {
+      Name: opts.name,
+      Namespace: opts.namespace,
+      IsInstall: !isUpgrade,
+      IsUpgrade: isUpgrade,
+      Revision: revision,
+      Service: 'Helm',
+    },
+    capabilities: mapping.capabilities,
+    lookup: (apiVersion, kind, namespace, name) => lookup(ctx.client, mapping, apiVersion, kind, namespace, name),
+  });
+  const { hooks, manifests } = await sortManifests(rendered.manifests);
+  return { rendered, hooks, manifests, notes: rendered.manifests[`${opts.chart.metadata.name}/templates/NOTES.txt`] };
+}
+
+/** An upgrade's or a rollback's work: its pre hooks, the changes from the last manifest, the wait, its post hooks. */
+async function applyRevision(
+  ctx: ActionContext,
+  mapping: ClusterMapping,
+  from: string,
+  rel: Release,
+  kind: 'upgrade' | 'rollback',
+  opts: { wait?: boolean; waitForJobs?: boolean; noHooks?: boolean; timeoutMs: number },
+  now: () => string,
+): Promise<void> {
+  if (!opts.noHooks) await runHooks(ctx, mapping, rel, `pre-${kind}`, opts.timeoutMs, now);
+  const objects = await applyChanges(ctx, mapping, from, rel.manifest, rel.namespace, rel.name);
+  if (opts.wait) await waitReady(ctx.client, objects, opts.waitForJobs ?? false, opts.timeoutMs);
+  if (!opts.noHooks) await runHooks(ctx, mapping, rel, `post-${kind}`, opts.timeoutMs, now);
 }
 
 /** Every deployed revision of a history becomes superseded. */
@@ -413,7 +401,6 @@ async function applyChanges(
   to: string,
   namespace: string,
   name: string,
-  verb: string,
 ): Promise<ReleaseObject[]> {
   const key = (o: ReleaseObject) => `${o.ref.group}/${o.obj.kind}/${o.namespace ?? ''}/${o.obj.metadata.name}`;
   const before = new Map((await releaseObjects(ctx.renderer, mapping, from, namespace, true)).map((o) => [key(o), o]));
@@ -428,7 +415,7 @@ async function applyChanges(
     const original = before.get(key(o));
     if (!original && live.metadata.annotations?.['meta.helm.sh/release-name'] !== name)
       throw new Error(
-        `rendered manifests contain a resource that already exists. Unable to continue with ${verb}: ${describeObject(o)} exists and cannot be imported into the current release: invalid ownership metadata; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${name}"`,
+        `rendered manifests contain a resource that already exists. Unable to continue with update: ${describeObject(o)} exists and cannot be imported into the current release: invalid ownership metadata; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${name}"`,
       );
     const patch = threeWayMergePatch(original ? owned(original.obj, name, namespace) : {}, target, live);
     if (Object.keys(patch).length > 0)

@@ -3,16 +3,22 @@
 // `Error: <message>` and exit 1, as Helm's do. The cluster is the kubeconfig's: --kubeconfig, else $KUBECONFIG, else
 // .skiff/kubeconfig.
 //
-//   template [NAME] CHART   [values flags] [--include-crds] [--no-hooks] [--skip-tests] [--kube-version V]
-//                           [-a|--api-versions GV]... [-g|--generate-name]
-//   install [NAME] CHART    [values flags] [--create-namespace] [--wait] [--wait-for-jobs] [--timeout D] [--atomic]
-//                           [--no-hooks] [-g|--generate-name]
-//   upgrade NAME CHART      [values flags] [-i|--install] [--reuse-values] [--wait] [--wait-for-jobs] [--timeout D]
-//                           [--atomic] [--no-hooks]
+//   template [NAME] CHART   [values flags] [--version V] [--include-crds] [--no-hooks] [--skip-tests]
+//                           [--kube-version V] [-a|--api-versions GV]... [-g|--generate-name]
+//   install [NAME] CHART    [values flags] [--version V] [--create-namespace] [--wait] [--wait-for-jobs] [--timeout D]
+//                           [--atomic] [--no-hooks] [--dry-run] [-g|--generate-name]
+//   upgrade NAME CHART      [values flags] [--version V] [-i|--install] [--reuse-values] [--wait] [--wait-for-jobs]
+//                           [--timeout D] [--atomic] [--no-hooks] [--dry-run]
 //   rollback NAME [REVISION] [--wait] [--timeout D] [--no-hooks]
 //   uninstall NAME          [--keep-history] [--no-hooks] [--timeout D]
+//   test NAME               [--timeout D]
 //   list                    [-A|--all-namespaces]
 //   status NAME | history NAME | get values NAME | get manifest NAME
+//   repo add NAME URL [--force-update] | repo update [NAME...] | repo list | repo remove NAME...
+//   search repo [KEYWORD]   [-l|--versions] [--version V]
+//   package CHART_DIR       [-d|--destination DIR]
+//   push CHART.tgz oci://REGISTRY/NAMESPACE
+// CHART is a directory or .tgz, `repo/chart`, an `oci://` reference or an http(s) URL of an archive.
 // values flags: -f|--values FILE, --set K=V, --set-string K=V, --set-file K=PATH, --set-json K=JSON (repeatable);
 // every command takes -n|--namespace NS and --kubeconfig FILE.
 import { errorMessage } from '@skiff/api-machinery';
@@ -23,18 +29,23 @@ import {
   HelmRenderer,
   install,
   loadChart,
+  packageChart,
+  pushOciChart,
   rollback,
   Release,
   releaseManifest,
   ReleaseStore,
   sortManifests,
+  test,
   uninstall,
   upgrade,
   UserValues,
   validateReleaseName,
 } from '@skiff/helm-engine';
 import { KubeClient } from '@skiff/kube-client';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Repositories } from './chart-repositories';
 
 /** Flags by long name: whether each takes a value, and its one-letter name. */
 const FLAGS: Record<string, { value: boolean; short?: string }> = {
@@ -60,6 +71,11 @@ const FLAGS: Record<string, { value: boolean; short?: string }> = {
   install: { value: false, short: 'i' },
   'reuse-values': { value: false },
   'all-namespaces': { value: false, short: 'A' },
+  version: { value: true },
+  'dry-run': { value: false },
+  versions: { value: false, short: 'l' },
+  'force-update': { value: false },
+  destination: { value: true, short: 'd' },
 };
 
 // What `helm template` assumes of a cluster it does not ask: the built-in group/versions of Kubernetes 1.32.
@@ -154,15 +170,14 @@ async function template(argv: string[]): Promise<void> {
   const { args, flags } = parse(argv);
   const generate = flags.has('generate-name');
   nameAndChartArgs('template', args, generate);
-  const chartPath = args[args.length - 1];
-  const chart = await loadChart(chartPath);
+  const renderer = await HelmRenderer.load();
+  const chart = await Repositories.fromEnv(renderer).locate(args[args.length - 1], flags.get('version')?.at(-1));
   const name = releaseName(args, generate, chart.metadata.name);
   const capabilities: Capabilities = {
     apiVersions: [...DEFAULT_API_VERSIONS, ...(flags.get('api-versions') ?? [])],
     kubeVersion: flags.get('kube-version')?.at(-1) ?? DEFAULT_KUBE_VERSION,
     helmVersion: HELM_VERSION,
   };
-  const renderer = await HelmRenderer.load();
   const rendered = await renderer.render({
     chart,
     values: userValues(flags),
@@ -229,7 +244,7 @@ function duration(text: string | undefined, fallbackMs: number): number {
 }
 
 const VALUES_FLAGS = ['values', 'set', 'set-string', 'set-file', 'set-json'];
-const APPLY_FLAGS = ['wait', 'wait-for-jobs', 'timeout', 'atomic', 'no-hooks'];
+const APPLY_FLAGS = ['wait', 'wait-for-jobs', 'timeout', 'atomic', 'no-hooks', 'dry-run', 'version'];
 
 /** What install and upgrade take alike: the values, and how to apply and wait (--atomic implies --wait). */
 function applyOptions(flags: Parsed['flags']) {
@@ -241,6 +256,7 @@ function applyOptions(flags: Parsed['flags']) {
     timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
     atomic: flags.has('atomic'),
     noHooks: flags.has('no-hooks'),
+    dryRun: flags.has('dry-run'),
   };
 }
 
@@ -290,9 +306,21 @@ function table(rows: string[][]): string {
   );
 }
 
-/** What `helm install` and `helm status` print. */
-function statusText(rel: Release): string {
-  let out = `NAME: ${rel.name}\nLAST DEPLOYED: ${ansic(rel.info.last_deployed)}\nNAMESPACE: ${rel.namespace}\nSTATUS: ${rel.info.status}\nREVISION: ${rel.version}\nTEST SUITE: None\n`;
+/**
+ * What `helm install`, `helm status` and `helm test` print: the test suite's last runs once it has run, and the hooks
+ * and manifest for a dry run.
+ */
+function statusText(rel: Release, dryRun = false): string {
+  let out = `NAME: ${rel.name}\nLAST DEPLOYED: ${ansic(rel.info.last_deployed)}\nNAMESPACE: ${rel.namespace}\nSTATUS: ${rel.info.status}\nREVISION: ${rel.version}\n`;
+  const tests = (rel.hooks ?? []).filter((h) => h.events.includes('test') && h.last_run?.started_at);
+  if (tests.length === 0 && !dryRun) out += 'TEST SUITE: None\n';
+  for (const h of tests)
+    out += `TEST SUITE:     ${h.name}\nLast Started:   ${ansic(h.last_run.started_at)}\nLast Completed: ${ansic(h.last_run.completed_at || h.last_run.started_at)}\nPhase:          ${h.last_run.phase}\n`;
+  if (dryRun) {
+    out += 'HOOKS:\n';
+    for (const h of rel.hooks ?? []) out += `---\n# Source: ${h.path}\n${h.manifest}\n`;
+    out += `MANIFEST:\n${rel.manifest}`;
+  }
   if (rel.info.notes) out += `NOTES:\n${rel.info.notes.trim()}\n`;
   return out;
 }
@@ -303,19 +331,92 @@ async function latestRelease(ctx: ActionContext, namespace: string, name: string
   return rel;
 }
 
+/** The commands that need no cluster: repositories, search, package and push. */
+async function offline(command: string, argv: string[]): Promise<void> {
+  const { args, flags } = parse(argv);
+  const renderer = await HelmRenderer.load();
+  const repos = Repositories.fromEnv(renderer);
+  if (command === 'repo') {
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'add':
+        allowOnly(flags, 'repo add', ['force-update']);
+        if (rest.length !== 2) throw new CommandError('"chart repo add" requires 2 arguments');
+        process.stdout.write(await repos.add(rest[0], rest[1], flags.has('force-update')));
+        return;
+      case 'update':
+        allowOnly(flags, 'repo update', []);
+        process.stdout.write(await repos.update(rest));
+        return;
+      case 'list': {
+        allowOnly(flags, 'repo list', []);
+        const entries = repos.list();
+        if (entries.length === 0) throw new CommandError('no repositories to show');
+        process.stdout.write(table([['NAME', 'URL'], ...entries.map((e) => [e.name, e.url])]));
+        return;
+      }
+      case 'remove':
+        allowOnly(flags, 'repo remove', []);
+        if (rest.length === 0) throw new CommandError('"chart repo remove" requires at least 1 argument');
+        process.stdout.write(repos.remove(rest));
+        return;
+      default:
+        throw new CommandError(`unknown command "${sub ?? ''}" for "chart repo"`);
+    }
+  }
+  if (command === 'search') {
+    allowOnly(flags, 'search repo', ['versions', 'version']);
+    if (args[0] !== 'repo') throw new CommandError(`unknown command "${args[0] ?? ''}" for "chart search"`);
+    const found = repos.search(args[1], { versions: flags.has('versions'), version: flags.get('version')?.at(-1) });
+    if (found.length === 0) {
+      process.stdout.write('No results found\n');
+      return;
+    }
+    const rows = [['NAME', 'CHART VERSION', 'APP VERSION', 'DESCRIPTION']];
+    for (const v of found.flat()) rows.push([v.name, v.version, v.appVersion ?? '', v.description ?? '']);
+    process.stdout.write(table(rows));
+    return;
+  }
+  if (command === 'package') {
+    allowOnly(flags, command, ['destination']);
+    if (args.length < 1) throw new CommandError('need at least one argument, the path to the chart');
+    const dir = flags.get('destination')?.at(-1) ?? '.';
+    mkdirSync(dir, { recursive: true });
+    for (const chartDir of args) {
+      const pkg = await packageChart(chartDir);
+      const file = path.resolve(dir, pkg.fileName);
+      writeFileSync(file, pkg.archive);
+      process.stdout.write(`Successfully packaged chart and saved it to: ${file}\n`);
+    }
+    return;
+  }
+  // push
+  allowOnly(flags, command, []);
+  if (args.length !== 2) throw new CommandError('"chart push" requires 2 arguments');
+  if (!args[1].startsWith('oci://')) throw new CommandError(`scheme prefix missing from remote (e.g. "oci://")`);
+  const chart = await loadChart(args[0]);
+  const { ref, digest } = await pushOciChart(
+    { metadata: chart.metadata, archive: readFileSync(args[0]), fileName: path.basename(args[0]) },
+    args[1],
+  );
+  process.stdout.write(`Pushed: ${ref}\nDigest: ${digest}\n`);
+}
+
 async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
   if (command === 'template') return template(argv);
+  if (['repo', 'search', 'package', 'push'].includes(command)) return offline(command, argv);
   const { args, flags } = parse(argv);
   const namespace = namespaceOf(flags);
   const ctx = await context(flags);
+  const locate = (ref: string) => Repositories.fromEnv(ctx.renderer).locate(ref, flags.get('version')?.at(-1));
   try {
     switch (command) {
       case 'install': {
         allowOnly(flags, command, [...VALUES_FLAGS, ...APPLY_FLAGS, 'create-namespace', 'generate-name']);
         const generate = flags.has('generate-name');
         nameAndChartArgs(command, args, generate);
-        const chart = await loadChart(args[args.length - 1]);
+        const chart = await locate(args[args.length - 1]);
         const rel = await install(ctx, {
           name: releaseName(args, generate, chart.metadata.name),
           namespace,
@@ -323,7 +424,7 @@ async function main(): Promise<void> {
           createNamespace: flags.has('create-namespace'),
           ...applyOptions(flags),
         });
-        process.stdout.write(statusText(rel));
+        process.stdout.write(statusText(rel, flags.has('dry-run')));
         return;
       }
       case 'upgrade': {
@@ -332,7 +433,7 @@ async function main(): Promise<void> {
         const { release, installed } = await upgrade(ctx, {
           name: args[0],
           namespace,
-          chart: await loadChart(args[1]),
+          chart: await locate(args[1]),
           install: flags.has('install'),
           reuseValues: flags.has('reuse-values'),
           ...applyOptions(flags),
@@ -342,7 +443,18 @@ async function main(): Promise<void> {
             ? `Release "${args[0]}" does not exist. Installing it now.\n`
             : `Release "${args[0]}" has been upgraded. Happy Helming!\n`,
         );
-        process.stdout.write(statusText(release));
+        process.stdout.write(statusText(release, flags.has('dry-run')));
+        return;
+      }
+      case 'test': {
+        allowOnly(flags, command, ['timeout']);
+        if (args.length !== 1) throw new CommandError('"chart test" requires 1 argument');
+        const rel = await test(ctx, {
+          name: args[0],
+          namespace,
+          timeoutMs: duration(flags.get('timeout')?.at(-1), 300_000),
+        });
+        process.stdout.write(statusText(rel));
         return;
       }
       case 'rollback': {

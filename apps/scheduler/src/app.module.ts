@@ -19,6 +19,9 @@ import { RuntimeClassReconciler } from './runtime-classes/runtime-class.reconcil
 import { RootCaPublisherReconciler } from './service-accounts/root-ca-publisher.reconciler';
 import { ServiceAccountReconciler } from './service-accounts/service-account.reconciler';
 import { StatefulSetReconciler } from './stateful-sets/stateful-set.reconciler';
+import { ChartRepositoryServer } from './catalog/chart-repository.server';
+import { HelmReleaseReconciler } from './catalog/helm-release.reconciler';
+import { HelmRepositoryReconciler } from './catalog/helm-repository.reconciler';
 import { CronHpaReconciler } from './cron-hpa/cron-hpa.reconciler';
 import { CronJobReconciler } from './cron-jobs/cron-job.reconciler';
 import { JobReconciler } from './jobs/job.reconciler';
@@ -53,6 +56,9 @@ export class SchedulerModule {
         HorizontalPodAutoscalerReconciler,
         ResourceQuotaReconciler,
         ClusterRoleAggregationReconciler,
+        HelmRepositoryReconciler,
+        HelmReleaseReconciler,
+        ChartRepositoryServer,
         // Each controller is a provider and listed in CONTROLLERS' inject.
         {
           provide: CONTROLLERS,
@@ -76,6 +82,8 @@ export class SchedulerModule {
             RootCaPublisherReconciler,
             ResourceQuotaReconciler,
             ClusterRoleAggregationReconciler,
+            HelmRepositoryReconciler,
+            HelmReleaseReconciler,
           ],
         },
         SchedulerControllerService,

@@ -143,6 +143,8 @@ export const COMPONENT_IDENTITIES = {
   'network-svc': { user: 'system:skiff:network-svc', groups: [] },
   'storage-svc': { user: 'system:skiff:storage-svc', groups: [] },
   'log-svc': { user: 'system:skiff:log-svc', groups: [] },
+  // The catalog's Helm actions (run by the scheduler): a chart may hold any kind, as Flux's helm-controller does.
+  'helm-controller': { user: 'system:skiff:helm-controller', groups: [] },
 } satisfies Record<string, { user: string; groups: string[] }>;
 
 export type ComponentName = keyof typeof COMPONENT_IDENTITIES;

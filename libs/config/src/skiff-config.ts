@@ -339,6 +339,8 @@ export interface SchedulerConfig {
   hpaSyncSeconds: number;
   /** The cluster CA, published to every namespace as the kube-root-ca.crt ConfigMap. */
   caFile: string;
+  /** The project's chart repository (docs/charts.md): the charts it serves and where (SKIFF_CHART_REPO_LISTEN). */
+  chartRepository: { dir: string; host: string; port: number };
 }
 
 export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
@@ -365,5 +367,9 @@ export function loadSchedulerConfig(env = new EnvReader()): SchedulerConfig {
     identity: env.string('SKIFF_SCHEDULER_IDENTITY', `scheduler-${process.pid}`),
     hpaSyncSeconds: env.int('SKIFF_HPA_SYNC_SECONDS', 15, 1),
     caFile: env.string('SKIFF_CA_FILE', path.join('.skiff', 'pki', 'ca.crt')),
+    chartRepository: {
+      dir: env.string('SKIFF_CHART_DIR', 'charts'),
+      ...hostPortOf('SKIFF_CHART_REPO_LISTEN', env.string('SKIFF_CHART_REPO_LISTEN', '127.0.0.1:8879')),
+    },
   };
 }

@@ -62,3 +62,6 @@ export const CRON_HORIZONTAL_POD_AUTOSCALERS = ref(
   'cronhorizontalpodautoscalers',
   'CronHorizontalPodAutoscaler',
 );
+/** Flux's HelmRepository and HelmRelease shapes, served by the scheduler's catalog (docs/charts.md). */
+export const HELM_REPOSITORIES = ref('source.toolkit.fluxcd.io', 'v1', 'helmrepositories', 'HelmRepository');
+export const HELM_RELEASES = ref('helm.toolkit.fluxcd.io', 'v2', 'helmreleases', 'HelmRelease');

@@ -7,7 +7,9 @@
 //     serves the `lookup` function, readFile(path) → text (or a thrown error) serves --set-file.
 //   - skiffJsonToYaml(json) → YAML text, as Helm prints values (sigs.k8s.io/yaml semantics, yaml.go);
 //   - skiffYamlToJson(yaml) → JSON text, as Helm reads a values file (sigs.k8s.io/yaml semantics, yaml.go); throws
-//     what the YAML parser says.
+//     what the YAML parser says;
+//   - skiffPickVersion(constraint, versionsJSON) → the index of the version Helm would pick (-1 for none), or an Error;
+//   - skiffCompareVersions(a, b) → <0, 0 or >0 as Helm orders chart versions in an index (newest first).
 package main
 
 import (
@@ -53,6 +55,20 @@ func main() {
 			return js.Global().Get("Error").New(err.Error())
 		}
 		return string(out)
+	}))
+	js.Global().Set("skiffPickVersion", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var versions []string
+		if err := json.Unmarshal([]byte(args[1].String()), &versions); err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		i, err := pickVersion(args[0].String(), versions)
+		if err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		return i
+	}))
+	js.Global().Set("skiffCompareVersions", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		return compareVersions(args[0].String(), args[1].String())
 	}))
 	select {}
 }

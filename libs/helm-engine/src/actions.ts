@@ -75,6 +75,8 @@ export interface InstallOptions {
   /** A failed install is uninstalled. */
   atomic?: boolean;
   noHooks?: boolean;
+  /** Render the revision against the cluster and return it, changing nothing (`--dry-run`). */
+  dryRun?: boolean;
 }
 
 /** Helm's check of a release name. */
@@ -90,11 +92,11 @@ export async function install(ctx: ActionContext, opts: InstallOptions): Promise
   validateReleaseName(opts.name);
   const now = () => (ctx.clock ?? (() => new Date()))().toISOString();
   const timeoutMs = opts.timeoutMs ?? 300_000;
-  if ((await ctx.store.history(opts.namespace, opts.name)).length > 0)
+  if (!opts.dryRun && (await ctx.store.history(opts.namespace, opts.name)).length > 0)
     throw new Error('cannot re-use a name that is still in use');
   if (opts.chart.metadata.type && opts.chart.metadata.type !== 'application')
     throw new Error(`${opts.chart.metadata.type} charts are not installable`);
-  if (opts.createNamespace) {
+  if (opts.createNamespace && !opts.dryRun) {
     try {
       await ctx.client
         .resource({ group: '', version: 'v1', resource: 'namespaces', namespaced: false })
@@ -105,7 +107,7 @@ export async function install(ctx: ActionContext, opts: InstallOptions): Promise
   }
   let mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
   let out = await renderRevision(ctx, mapping, opts, 1, false);
-  if (out.rendered.crds.length > 0) {
+  if (out.rendered.crds.length > 0 && !opts.dryRun) {
     mapping = await installCrds(ctx, mapping, out.rendered.crds, timeoutMs);
     out = await renderRevision(ctx, mapping, opts, 1, false);
   }
@@ -128,6 +130,7 @@ export async function install(ctx: ActionContext, opts: InstallOptions): Promise
     version: 1,
     namespace: opts.namespace,
   };
+  if (opts.dryRun) return dryRunOf(rel);
   const objects = await releaseObjects(ctx.renderer, mapping, rel.manifest, opts.namespace);
   for (const o of objects) {
     if (await liveObject(ctx.client, o))
@@ -265,6 +268,7 @@ export async function upgrade(
     version,
     namespace: opts.namespace,
   };
+  if (opts.dryRun) return { release: dryRunOf(rel), installed: false };
   await ctx.store.create(rel);
   try {
     await applyRevision(ctx, mapping, current.manifest, rel, 'upgrade', { ...opts, timeoutMs }, now);
@@ -286,6 +290,32 @@ export async function upgrade(
   rel.info.description = 'Upgrade complete';
   await ctx.store.update(rel);
   return { release: rel, installed: false };
+}
+
+/** A revision as `--dry-run` shows it: rendered, stored nowhere. */
+function dryRunOf(rel: Release): Release {
+  rel.info.description = 'Dry run complete';
+  return rel;
+}
+
+export interface TestOptions {
+  name: string;
+  namespace: string;
+  timeoutMs?: number;
+}
+
+/** `helm test`: the last revision's test hooks run (each recorded in the release), the first failure the error. */
+export async function test(ctx: ActionContext, opts: TestOptions): Promise<Release> {
+  const now = () => (ctx.clock ?? (() => new Date()))().toISOString();
+  const rel = (await ctx.store.history(opts.namespace, opts.name)).at(-1);
+  if (!rel) throw new Error(`release: not found`);
+  const mapping = await ClusterMapping.read(ctx.client, HELM_VERSION);
+  try {
+    await runHooks(ctx, mapping, rel, 'test', opts.timeoutMs ?? 300_000, now);
+  } finally {
+    await ctx.store.update(rel);
+  }
+  return rel;
 }
 
 export interface RollbackOptions {

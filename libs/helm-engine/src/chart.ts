@@ -34,7 +34,7 @@ export async function loadChart(source: string | Buffer): Promise<Chart> {
   const stat = await fs.stat(source).catch(() => {
     throw new ChartLoadError(`path "${source}" not found`);
   });
-  if (stat.isDirectory()) return loadFiles(await readDirectory(source));
+  if (stat.isDirectory()) return loadFiles(await readChartDirectory(source));
   return loadFiles(await untar(await fs.readFile(source)));
 }
 
@@ -111,7 +111,7 @@ const DEPENDENCY_STRINGS = ['name', 'version', 'repository', 'condition', 'alias
  * Chart.yaml's string fields as Helm's typed read leaves them: a number or a boolean where a string belongs is
  * its text (so `appVersion: 1.10` is "1.1", as in Helm).
  */
-function stringFields(m: ChartMetadata): ChartMetadata {
+export function stringFields<T extends ChartMetadata>(m: T): T {
   const fix = (o: Record<string, unknown>, keys: string[]) => {
     for (const k of keys) if (typeof o[k] === 'number' || typeof o[k] === 'boolean') o[k] = String(o[k]);
   };
@@ -131,7 +131,8 @@ function validateMetadata(m: ChartMetadata): void {
     throw new ChartLoadError('validation: chart.metadata.type must be application or library');
 }
 
-async function readDirectory(root: string): Promise<ChartFile[]> {
+/** A chart directory's files, less what its .helmignore leaves out. */
+export async function readChartDirectory(root: string): Promise<ChartFile[]> {
   const ignore = await readIgnore(root);
   const out: ChartFile[] = [];
   const walk = async (rel: string): Promise<void> => {

@@ -19,12 +19,22 @@ describe('isReady (what helm --wait waits for)', () => {
     expect(isReady(obj('Pod', { status: { phase: 'Succeeded' } }), false)).toBe(true);
   });
 
-  it('wants a Deployment at its current generation with every replica updated and ready', () => {
+  it('wants a Deployment rolled out at its current generation: every replica updated and available, no old one', () => {
     const dep = (status: Record<string, unknown>) => obj('Deployment', { spec: { replicas: 2 }, status });
-    expect(isReady(dep({ observedGeneration: 1, updatedReplicas: 2, readyReplicas: 2 }), false)).toBe(false);
-    expect(isReady(dep({ observedGeneration: 2, updatedReplicas: 1, readyReplicas: 2 }), false)).toBe(false);
-    expect(isReady(dep({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 1 }), false)).toBe(false);
-    expect(isReady(dep({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 2 }), false)).toBe(true);
+    const done = { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+    expect(isReady(dep({ ...done, observedGeneration: 1 }), false)).toBe(false);
+    expect(isReady(dep({ ...done, updatedReplicas: 1 }), false)).toBe(false);
+    expect(isReady(dep({ ...done, availableReplicas: 1 }), false)).toBe(false);
+    // A new pod that cannot start beside the old one still serving: ready replicas are enough, the rollout is not.
+    expect(isReady(dep({ ...done, replicas: 3, updatedReplicas: 2, availableReplicas: 2 }), false)).toBe(false);
+    expect(isReady(dep(done), false)).toBe(true);
+  });
+
+  it('wants a StatefulSet on its update revision', () => {
+    const sts = (status: Record<string, unknown>) => obj('StatefulSet', { spec: { replicas: 1 }, status });
+    const done = { observedGeneration: 2, updatedReplicas: 1, readyReplicas: 1, updateRevision: 'b' };
+    expect(isReady(sts({ ...done, currentRevision: 'a' }), false)).toBe(false);
+    expect(isReady(sts({ ...done, currentRevision: 'b' }), false)).toBe(true);
   });
 
   it('wants a Service addressed, a load balancer with an ingress, a claim Bound, a Job complete only when asked', () => {

@@ -88,8 +88,8 @@ export async function deleteObject(client: KubeClient, o: ReleaseObject): Promis
 }
 
 /**
- * Whether an object is ready, as `helm --wait` judges it: Pods Ready (or Succeeded), Deployments, StatefulSets and
- * ReplicaSets with all replicas updated and available, Services with a ClusterIP (and a load balancer's ingress),
+ * Whether an object is ready, as `helm --wait` judges it: Pods Ready (or Succeeded), Deployments rolled out,
+ * StatefulSets and ReplicaSets with all replicas updated and ready, Services with a ClusterIP (and a load balancer's ingress),
  * PersistentVolumeClaims Bound, Jobs complete (only when waiting for jobs); anything else is ready once it exists.
  */
 export function isReady(live: KubeObject, waitForJobs: boolean): boolean {
@@ -103,13 +103,25 @@ export function isReady(live: KubeObject, waitForJobs: boolean): boolean {
   switch (live.kind) {
     case 'Pod':
       return status.phase === 'Succeeded' || condition('Ready');
-    case 'Deployment':
+    case 'Deployment': {
+      // The rollout is over, as `kubectl rollout status` judges it: every replica updated, no old one left, and the
+      // updated ones available. (Ready replicas alone would count an old pod while a new one cannot start.)
+      const updated = (status.updatedReplicas as number | undefined) ?? 0;
+      return (
+        current &&
+        updated >= replicas &&
+        ((status.replicas as number | undefined) ?? 0) <= updated &&
+        ((status.availableReplicas as number | undefined) ?? 0) >= updated
+      );
+    }
     case 'StatefulSet':
     case 'ReplicaSet':
       return (
         current &&
         ((status.updatedReplicas as number | undefined) ?? (live.kind === 'ReplicaSet' ? replicas : 0)) >= replicas &&
-        ((status.readyReplicas as number | undefined) ?? 0) >= replicas
+        ((status.readyReplicas as number | undefined) ?? 0) >= replicas &&
+        // A StatefulSet's pods are all of the update revision once its rolling update has finished.
+        (live.kind !== 'StatefulSet' || !status.updateRevision || status.currentRevision === status.updateRevision)
       );
     case 'Service':
       if (spec.type === 'ExternalName') return true;

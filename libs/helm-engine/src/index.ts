@@ -5,3 +5,4 @@ export * from './manifests';
 export * from './release';
 export * from './release-store';
 export * from './renderer';
+export * from './repository';

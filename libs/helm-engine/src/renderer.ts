@@ -112,6 +112,8 @@ interface RendererGlobals {
   ): Promise<string>;
   skiffYamlToJson(text: string): string | Error;
   skiffJsonToYaml(text: string): string | Error;
+  skiffPickVersion(constraint: string, versions: string): number | Error;
+  skiffCompareVersions(a: string, b: string): number;
 }
 
 const globals = globalThis as unknown as RendererGlobals;
@@ -173,6 +175,21 @@ export class HelmRenderer {
     const out = globals.skiffYamlToJson(text);
     if (out instanceof Error) throw new ChartRenderError(out.message);
     return JSON.parse(out);
+  }
+
+  /**
+   * Which of a chart's versions (newest first) Helm picks for `--version` (an exact version or a semver constraint;
+   * empty for the newest): its index, or -1 when none matches. A constraint that does not parse is an error.
+   */
+  pickVersion(constraint: string, versions: string[]): number {
+    const out = globals.skiffPickVersion(constraint, JSON.stringify(versions));
+    if (out instanceof Error) throw new ChartRenderError(out.message);
+    return out;
+  }
+
+  /** Helm's order of chart versions in an index: semver, newest first, what is not semver last. */
+  compareVersions(a: string, b: string): number {
+    return globals.skiffCompareVersions(a, b);
   }
 
   /** A value as Helm prints values (`helm get values`): YAML with sorted keys and unindented lists. */

@@ -3,7 +3,7 @@ import { changesStreamNames, logStreamNames } from '@skiff/messaging';
 import { ApiCaller, apiRequest } from './api-client';
 import { compiledEntry, repoRoot, RunningStack, ServiceName, startStack } from '@skiff/stack';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +31,8 @@ export interface TestCluster {
   databaseUrl: string;
   /** The cluster's own edge (SKIFF_EDGE_*, SKIFF_SLB_POOL, SKIFF_EIP_POOL) when it runs network-svc. */
   edge?: TestEdge;
+  /** The project's chart repository the scheduler serves (SKIFF_CHART_REPO_LISTEN), on a port of the cluster's own. */
+  chartRepository: string;
   /** Runs the real kubectl against this cluster. */
   kubectl(
     args: string[],
@@ -96,6 +98,7 @@ export async function startTestCluster(
   const sandboxEnv = services.includes('sandbox-agent') ? await sandboxHostEnv(id, stateDir) : {};
   const edge = services.includes('network-svc') ? testEdgeOf(id) : undefined;
   const edgeEnv = edge ? edgeEnvOf(edge) : {};
+  const chartRepository = `127.0.0.1:${await freePort()}`;
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -112,6 +115,7 @@ export async function startTestCluster(
         SKIFF_DNS_LISTEN: `127.0.0.1:${await freePort()}`,
         // log-svc's query endpoint on a free port of its own choosing (it advertises the one it got).
         SKIFF_LOG_SVC_PORT: '0',
+        SKIFF_CHART_REPO_LISTEN: chartRepository,
         // Without the scheduler no controller makes namespaces' default ServiceAccounts: pods are admitted without
         // one, as an upstream API server run alone with --disable-admission-plugins=ServiceAccount.
         ...(services.includes('scheduler') ? {} : { SKIFF_DISABLE_ADMISSION_PLUGINS: 'ServiceAccount' }),
@@ -120,7 +124,12 @@ export async function startTestCluster(
         ...edgeEnv,
         ...env,
       },
-      onLine: (svc, line) => logs.push(`[${svc}] ${line}`),
+      onLine: (svc, line) => {
+        logs.push(`[${svc}] ${line}`);
+        // SKIFF_TEST_SERVICE_LOGS=FILE keeps every service line of the test's clusters there, to read while it runs.
+        if (process.env.SKIFF_TEST_SERVICE_LOGS)
+          appendFileSync(process.env.SKIFF_TEST_SERVICE_LOGS, `[${svc}] ${line}\n`);
+      },
     });
   } catch (err) {
     await cleanup();
@@ -170,6 +179,7 @@ export async function startTestCluster(
     stateDir,
     databaseUrl,
     ...(edge ? { edge } : {}),
+    chartRepository: `http://${chartRepository}`,
     kubectl: (args, opts = {}) =>
       runKubectl(['--kubeconfig', stack.kubeconfig, '--cache-dir', cacheDir, ...args], opts),
     async stop(): Promise<void> {

@@ -52,7 +52,8 @@ const CONTROLLER_BASICS: PolicyRule[] = [
 
 /**
  * Each Skiff service's own identity (a client certificate, `COMPONENT_IDENTITIES`) and what it may do, as upstream's
- * `system:kube-scheduler`, `system:kube-controller-manager` and controller roles: nothing holds cluster-admin.
+ * `system:kube-scheduler`, `system:kube-controller-manager` and controller roles. Only the catalog's Helm actions
+ * (`system:skiff:helm-controller`) hold cluster-admin, as Flux's helm-controller does: a chart may hold any kind.
  */
 export const COMPONENT_CLUSTER_ROLES: readonly ClusterRole[] = [
   // The scheduler is also Skiff's controller manager: the garbage collector and the namespace controller read,
@@ -294,6 +295,8 @@ function urlsRole(name: string, paths: string[]): ClusterRole {
 
 export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   binding('cluster-admin', [['Group', 'system:masters']]),
+  // Charts hold any kind (CRDs, RBAC), so Helm actions need all of it, as Flux's helm-controller has by default.
+  binding('system:skiff:helm-controller', [['User', 'system:skiff:helm-controller']], 'cluster-admin'),
   binding('system:discovery', [['Group', 'system:authenticated']]),
   binding('system:basic-user', [['Group', 'system:authenticated']]),
   binding('system:public-info-viewer', [

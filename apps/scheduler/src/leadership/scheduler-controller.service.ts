@@ -2,11 +2,12 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerConfig } from '@skiff/config';
 import { Controller, ControllerManager, CONTROLLERS } from '@skiff/controller-runtime';
 import { KubeClient } from '@skiff/kube-client';
+import { HELM_RELEASE_CRD, HELM_REPOSITORY_CRD } from '../catalog/catalog-objects';
 import { CRON_HPA_CRD } from '../cron-hpa/cron-horizontal-pod-autoscaler';
 import { KUBE_CLIENT, SCHEDULER_CONFIG } from '../platform/scheduler.providers';
 
 /**
- * Installs the scheduler's CRD (ASK's CronHorizontalPodAutoscaler) and runs its controllers (placement, virtual
+ * Installs the scheduler's CRDs (ASK's CronHorizontalPodAutoscaler; Flux's HelmRepository and HelmRelease) and runs its controllers (placement, virtual
  * nodes, lost hosts, runtime classes and the workload controllers) while this replica holds the `skiff-scheduler`
  * Lease. The CRD comes first: the CronHPA controller's cache lists CronHPAs.
  */
@@ -24,7 +25,7 @@ export class SchedulerControllerService implements OnApplicationBootstrap, OnApp
       lease: { namespace: 'kube-system', name: 'skiff-scheduler' },
       component: 'skiff-scheduler',
       controllers,
-      crds: [CRON_HPA_CRD],
+      crds: [CRON_HPA_CRD, HELM_REPOSITORY_CRD, HELM_RELEASE_CRD],
     });
   }
 

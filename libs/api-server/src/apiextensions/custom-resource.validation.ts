@@ -19,7 +19,7 @@ export function defaultCustomResource(rules: CustomResourceRules, obj: KubeObjec
 
 export function validateCustomResource(rules: CustomResourceRules, obj: KubeObject, old?: KubeObject): StatusCause[] {
   const meta = old
-    ? validateObjectMetaUpdate(obj.metadata, old.metadata)
-    : validateObjectMeta(obj.metadata, nameIsDnsSubdomain);
+    ? validateObjectMetaUpdate(obj.metadata, old.metadata, 'metadata', false)
+    : validateObjectMeta(obj.metadata, nameIsDnsSubdomain, 'metadata', false);
   return [...meta, ...(rules.schema ? validateStructural(obj, rules.schema) : [])];
 }

@@ -63,6 +63,16 @@ describe(validateObjectMeta.name, () => {
       },
     ]);
   });
+
+  it("holds custom resources' finalizers only to qualified names, as apimachinery does (Flux's finalizers.fluxcd.io)", () => {
+    const meta = { name: 'x', finalizers: ['finalizers.fluxcd.io', 'mine', 'bad name'] };
+    expect(validateObjectMeta(meta, nameIsDnsSubdomain, 'metadata', false)).toEqual([
+      expect.objectContaining({
+        field: 'metadata.finalizers',
+        message: expect.stringMatching(/^Invalid value: "bad name": /),
+      }),
+    ]);
+  });
 });
 
 describe(validateObjectMetaUpdate.name, () => {

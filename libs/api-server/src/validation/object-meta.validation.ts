@@ -40,21 +40,26 @@ export function validateAnnotations(annotations: unknown, path: string): StatusC
   return out;
 }
 
-export function validateFinalizerName(name: string, path: string): StatusCause[] {
+/**
+ * A finalizer name: a qualified name, and for built-in kinds (core's validateKubeFinalizerName) either a standard one
+ * or domain-qualified (`x/y`). Custom resources get only apimachinery's check, so Flux's `finalizers.fluxcd.io` is
+ * accepted on them as upstream accepts it.
+ */
+export function validateFinalizerName(name: string, path: string, builtIn = true): StatusCause[] {
   const errs = qualifiedNameErrors(name).map((m) => invalid(path, name, m));
   if (errs.length) return errs;
-  if (!name.includes('/') && !STANDARD_FINALIZERS.has(name)) {
+  if (builtIn && !name.includes('/') && !STANDARD_FINALIZERS.has(name)) {
     return [invalid(path, name, 'name is neither a standard finalizer name nor is it fully qualified')];
   }
   return [];
 }
 
-export function validateFinalizers(finalizers: unknown, path: string): StatusCause[] {
+export function validateFinalizers(finalizers: unknown, path: string, builtIn = true): StatusCause[] {
   const out: StatusCause[] = [];
   const seen = new Set<string>();
   for (const f of Array.isArray(finalizers) ? finalizers : []) {
     const s = strAt(f) ?? '';
-    out.push(...validateFinalizerName(s, path));
+    out.push(...validateFinalizerName(s, path, builtIn));
     seen.add(s);
   }
   if (seen.has('orphan') && seen.has('foregroundDeletion')) {
@@ -63,11 +68,12 @@ export function validateFinalizers(finalizers: unknown, path: string): StatusCau
   return out;
 }
 
-/** `ValidateObjectMeta`; namespace presence per scope is the caller's job. */
+/** `ValidateObjectMeta`; namespace presence per scope is the caller's job. `builtIn` false for custom resources. */
 export function validateObjectMeta(
   meta: ObjectMeta | undefined,
   nameFn: NameValidator,
   path = 'metadata',
+  builtIn = true,
 ): StatusCause[] {
   const out: StatusCause[] = [];
   const m: ObjectMeta = meta ?? {};
@@ -86,7 +92,7 @@ export function validateObjectMeta(
   }
   out.push(...validateLabels(m.labels, child(path, 'labels')));
   out.push(...validateAnnotations(m.annotations, child(path, 'annotations')));
-  out.push(...validateFinalizers(m.finalizers, child(path, 'finalizers')));
+  out.push(...validateFinalizers(m.finalizers, child(path, 'finalizers'), builtIn));
   for (const [i, ref] of (m.ownerReferences ?? []).entries()) {
     const refPath = `${child(path, 'ownerReferences')}[${i}]`;
     if (!ref?.apiVersion)
@@ -109,6 +115,7 @@ export function validateObjectMetaUpdate(
   meta: ObjectMeta | undefined,
   old: ObjectMeta | undefined,
   path = 'metadata',
+  builtIn = true,
 ): StatusCause[] {
   const out: StatusCause[] = [];
   const n: ObjectMeta = meta ?? {};
@@ -136,6 +143,6 @@ export function validateObjectMetaUpdate(
   }
   out.push(...validateLabels(n.labels, child(path, 'labels')));
   out.push(...validateAnnotations(n.annotations, child(path, 'annotations')));
-  out.push(...validateFinalizers(n.finalizers, child(path, 'finalizers')));
+  out.push(...validateFinalizers(n.finalizers, child(path, 'finalizers'), builtIn));
   return out;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isAlreadyExists, isConflict, isExpired, isNotFound, KubeApiError } from './kube-api.error';
 import { KubeClient } from './kube-client';
+import { readKubeconfig } from './kubeconfig.reader';
 
 describe(KubeApiError.name, () => {
   it('carries code, reason, message and details from a Status body', () => {
@@ -92,5 +93,30 @@ describe(KubeClient.name, () => {
     expect(client.server).toBe('https://127.0.0.1:7443');
     client.close();
     expect(() => KubeClient.fromKubeconfig(path.join(dir, 'absent'))).toThrow(ConfigError);
+  });
+
+  it('readKubeconfig takes a client certificate and key, inline or as files, and says when a user has neither', () => {
+    writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
+    writeFileSync(path.join(dir, 'user.key'), 'KEY');
+    const file = path.join(dir, 'kubeconfig');
+    const write = (user: string) =>
+      writeFileSync(
+        file,
+        [
+          'clusters: [{name: c, cluster: {server: "https://127.0.0.1:7443", certificate-authority: ca.crt}}]',
+          `users: [{name: u, user: ${user}}]`,
+          'contexts: [{name: x, context: {cluster: c, user: u}}]',
+          'current-context: x',
+        ].join('\n'),
+      );
+    write(`{client-certificate-data: ${Buffer.from('CERT').toString('base64')}, client-key: user.key}`);
+    expect(readKubeconfig(file)).toEqual({
+      server: 'https://127.0.0.1:7443',
+      ca: Buffer.from('PEM'),
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+    });
+    write('{}');
+    expect(() => readKubeconfig(file)).toThrow('user "u" has no token or client certificate and key');
   });
 });

@@ -53,7 +53,7 @@ export class KubeClient {
     return this.opts.server;
   }
 
-  /** Reads server, CA and bearer token from a kubeconfig's current context. */
+  /** Reads server, CA and credentials (a bearer token or a client certificate) from a kubeconfig's current context. */
   static fromKubeconfig(file: string): KubeClient {
     return new KubeClient(readKubeconfig(file));
   }

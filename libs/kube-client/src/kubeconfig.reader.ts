@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { errorMessage } from '@skiff/api-machinery';
 
-export interface KubeconfigCredentials {
-  server: string;
-  token: string;
-  ca: Buffer;
-}
+/** A kubeconfig's current context: its server and CA, and a bearer token or a client certificate. */
+export type KubeconfigCredentials = { server: string; ca: Buffer } & (
+  | { token: string }
+  | { cert: Buffer; key: Buffer }
+);
 
 type Entry = Record<string, unknown>;
 
@@ -24,8 +24,8 @@ function str(v: unknown): string | undefined {
 }
 
 /**
- * Server, CA and bearer token of a kubeconfig's current context (the shape Skiff writes:
- * certificate-authority(-data) and token or tokenFile; client certificates are not supported).
+ * Server, CA and credentials of a kubeconfig's current context: certificate-authority(-data), and token or tokenFile
+ * (what `.skiff/kubeconfig` holds) or client-certificate(-data) with client-key(-data) (what `npm run user` writes).
  */
 export function readKubeconfig(file: string): KubeconfigCredentials {
   const variable = `kubeconfig ${file}`;
@@ -52,12 +52,24 @@ export function readKubeconfig(file: string): KubeconfigCredentials {
   else if (caFile) ca = readOrThrow(variable, path.resolve(dir, caFile));
   else throw new ConfigError(variable, 'cluster has no certificate-authority');
 
+  const server = str(cluster.server)!;
   const tokenFile = str(user.tokenFile);
   const token =
     str(user.token) ??
     (tokenFile ? readOrThrow(variable, path.resolve(dir, tokenFile)).toString('utf8').trim() : undefined);
-  if (!token) throw new ConfigError(variable, `user "${String(context.user)}" has no token`);
-  return { server: str(cluster.server)!, token, ca };
+  if (token) return { server, token, ca };
+  const cert = pem(variable, dir, user, 'client-certificate');
+  const key = pem(variable, dir, user, 'client-key');
+  if (cert && key) return { server, ca, cert, key };
+  throw new ConfigError(variable, `user "${String(context.user)}" has no token or client certificate and key`);
+}
+
+/** `<field>-data` (base64) or `<field>` (a file, relative to the kubeconfig). */
+function pem(variable: string, dir: string, user: Entry, field: string): Buffer | undefined {
+  const data = str(user[`${field}-data`]);
+  if (data) return Buffer.from(data, 'base64');
+  const file = str(user[field]);
+  return file ? readOrThrow(variable, path.resolve(dir, file)) : undefined;
 }
 
 function readOrThrow(variable: string, file: string): Buffer {

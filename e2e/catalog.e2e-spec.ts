@@ -108,14 +108,23 @@ describe('app catalog: chart repositories, the chart CLI and HelmRelease objects
       /\nTEST SUITE:     web-test-connection\nLast Started:   .+\nLast Completed: .+\nPhase:          Succeeded\n/,
     );
 
+    // A change made by hand to the live Deployment, which the chart does not set: the upgrade's strategic merge
+    // patch keeps it, as Helm's does.
+    await cluster.kubectl(['set', 'env', 'deployment/web', '-n', ns, 'EXTRA=kept']);
     const up = await chart('upgrade', 'web', 'skiff/web', '-n', ns, '--wait', '--set', 'message=Second page');
     expect(up.stdout).toMatch(/^Release "web" has been upgraded\. Happy Helming!\n/);
     expect(
       (await cluster.kubectl(['get', 'configmap', 'web', '-n', ns, '-o', 'jsonpath={.data.index\\.html}'])).stdout,
     ).toBe('<h1>Second page</h1>');
+    const env = () =>
+      cluster
+        .kubectl(['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].env}'])
+        .then((r) => r.stdout);
+    expect(JSON.parse(await env())).toEqual([{ name: 'EXTRA', value: 'kept' }]);
     expect((await chart('rollback', 'web', '1', '-n', ns, '--wait')).stdout).toBe(
       'Rollback was a success! Happy Helming!\n',
     );
+    expect(JSON.parse(await env())).toEqual([{ name: 'EXTRA', value: 'kept' }]);
     expect(
       (await cluster.kubectl(['get', 'configmap', 'web', '-n', ns, '-o', 'jsonpath={.data.index\\.html}'])).stdout,
     ).toBe('<h1>Hello catalog</h1>');

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { runChart, SHOP_CHART as CHART } from './fixtures/chart-cli';
 
 // `npm run chart -- template` on a chart the project writes (e2e/fixtures/charts/shop: a library chart, a subchart
-// with globals and a condition, a schema, hooks, a test, .Files, tpl, toYaml, CRDs), through the built CLI.
+// with globals and a condition, a schema, hooks, a test, .Files, tpl, toYaml, lookup, CRDs), through the built CLI.
 
 const chart = (...args: string[]) => runChart(args);
 const sources = (out: string) => [...out.matchAll(/^# Source: (.*)$/gm)].map((m) => m[1]);
@@ -23,6 +23,7 @@ describe('chart template (Helm 3 command line, rendered by Go text/template in W
     expect(out.code).toBe(0);
     expect(sources(out.stdout)).toEqual([
       'shop/crds/widgets.yaml',
+      'shop/templates/secret.yaml',
       'shop/charts/cache/templates/configmap.yaml',
       'shop/templates/configmap.yaml',
       'shop/templates/service.yaml',
@@ -90,6 +91,7 @@ data:
     );
     expect(out.code).toBe(0);
     expect(sources(out.stdout)).toEqual([
+      'shop/templates/secret.yaml',
       'shop/templates/configmap.yaml',
       'shop/templates/service.yaml',
       'shop/templates/deployment.yaml',

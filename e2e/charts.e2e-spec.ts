@@ -8,6 +8,7 @@ import { runChart, SHOP_CHART as CHART } from './fixtures/chart-cli';
 
 describe('chart install and uninstall (Helm 3 releases on a real cluster)', () => {
   let cluster: TestCluster;
+  let password: string;
   const ns = 'charts';
 
   const chart = (...args: string[]) => runChart([...args, '--kubeconfig', cluster.stack.kubeconfig]);
@@ -47,6 +48,9 @@ describe('chart install and uninstall (Helm 3 releases on a real cluster)', () =
     // The hook ran and, being hook-succeeded, is gone; the test hook was not run.
     expect((await k('get', 'jobs', '-o', 'name')).stdout).toBe('');
     expect((await k('get', 'pod', 'shop-shop-test')).stderr).toContain('not found');
+    // lookup found no Secret yet: the template made a password.
+    password = (await k('get', 'secret', 'shop-shop-auth', '-o', 'jsonpath={.data.password}')).stdout;
+    expect(Buffer.from(password, 'base64').toString()).toMatch(/^[A-Za-z0-9]{20}$/);
   }, 240_000);
 
   it('keeps the release as Helm 3 does: a helm.sh/release.v1 Secret holding gzip+base64 release JSON', async () => {
@@ -120,6 +124,8 @@ describe('chart install and uninstall (Helm 3 releases on a real cluster)', () =
       'the cache ConfigMap gone',
     );
     expect((await k('get', 'jobs', '-o', 'name')).stdout).toBe('');
+    // lookup read the live Secret during the upgrade's render: the password is kept.
+    expect((await k('get', 'secret', 'shop-shop-auth', '-o', 'jsonpath={.data.password}')).stdout).toBe(password);
     const history = (await chart('history', 'shop', '-n', ns)).stdout;
     expect(history).toMatch(
       /\n1\s*\t.+\tsuperseded\s*\tshop-0\.1\.0\s*\t1\.36\s*\tInstall complete\n2\s*\t.+\tdeployed\s*\tshop-0\.1\.0\s*\t1\.36\s*\tUpgrade complete\n$/,

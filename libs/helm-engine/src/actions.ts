@@ -6,6 +6,7 @@ import { releaseManifest, sortManifests, splitManifests } from './manifests';
 import { HookEvent, Release, ReleaseHook, releaseChartOf } from './release';
 import { ReleaseStore } from './release-store';
 import { HelmRenderer, UserValues } from './renderer';
+import { PatchSchemas, threeWayStrategicPatch } from './strategic-patch';
 
 /** The Helm version Skiff's engine stands for (`.Capabilities.HelmVersion`). */
 export const HELM_VERSION = 'v3.16.0';
@@ -420,9 +421,10 @@ async function supersede(ctx: ActionContext, history: Release[]): Promise<void> 
 }
 
 /**
- * From one manifest to the next: each object of the next is created, or patched with a three-way JSON merge patch
- * (what the last manifest set and the next drops is removed; what the next sets and the live object differs in is
- * set); objects only the last one had are deleted (but those marked to keep). Resolves the next's objects.
+ * From one manifest to the next, as Helm's upgrade: each object of the next is created, or patched with a three-way
+ * patch (what the last manifest set and the next drops is removed; what the next sets and the live object differs
+ * in is set): a strategic merge patch for built-in kinds, a JSON merge patch for custom resources. Objects only the
+ * last one had are deleted (but those marked to keep). Resolves the next's objects.
  */
 async function applyChanges(
   ctx: ActionContext,
@@ -435,6 +437,7 @@ async function applyChanges(
   const key = (o: ReleaseObject) => `${o.ref.group}/${o.obj.kind}/${o.namespace ?? ''}/${o.obj.metadata.name}`;
   const before = new Map((await releaseObjects(ctx.renderer, mapping, from, namespace, true)).map((o) => [key(o), o]));
   const after = await releaseObjects(ctx.renderer, mapping, to, namespace);
+  let schemas: PatchSchemas | undefined;
   for (const o of after) {
     const target = owned(o.obj, name, namespace);
     const live = await liveObject(ctx.client, o);
@@ -447,9 +450,14 @@ async function applyChanges(
       throw new Error(
         `rendered manifests contain a resource that already exists. Unable to continue with update: ${describeObject(o)} exists and cannot be imported into the current release: invalid ownership metadata; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${name}"`,
       );
-    const patch = threeWayMergePatch(original ? owned(original.obj, name, namespace) : {}, target, live);
+    const from = original ? owned(original.obj, name, namespace) : {};
+    schemas ??= await PatchSchemas.read(ctx.client);
+    const schema = schemas.forKind(target.apiVersion!, target.kind!);
+    const patch = schema
+      ? threeWayStrategicPatch(schemas, schema, from, target, live)
+      : threeWayMergePatch(from, target, live);
     if (Object.keys(patch).length > 0)
-      await ctx.client.resource(o.ref).patch(o.namespace, o.obj.metadata.name!, patch, 'merge');
+      await ctx.client.resource(o.ref).patch(o.namespace, o.obj.metadata.name!, patch, schema ? 'strategic' : 'merge');
   }
   const kept = new Set(after.map(key));
   for (const [k, o] of before)

@@ -173,6 +173,8 @@ describe('app catalog: chart repositories, the chart CLI and HelmRelease objects
       cluster.kubectl(['get', 'helmrelease', 'web', '-n', ns, '-o', `jsonpath=${jsonpath}`]).then((r) => r.stdout);
     const conditions = async () => JSON.parse((await hr('{.status.conditions}')) || '[]') as Condition[];
     const condition = async (type: string) => (await conditions()).find((c) => c.type === type);
+    const setValues = (values: string) =>
+      cluster.kubectl(['patch', 'helmrelease', 'web', '-n', ns, '--type=merge', '-p', `{"spec":{"values":${values}}}`]);
     const page = async () =>
       (await cluster.kubectl(['get', 'configmap', 'web', '-n', ns, '-o', 'jsonpath={.data.index\\.html}'])).stdout;
 
@@ -237,16 +239,7 @@ spec:
     }, 300_000);
 
     it('changed values upgrade the release', async () => {
-      await cluster.kubectl([
-        'patch',
-        'helmrelease',
-        'web',
-        '-n',
-        ns,
-        '--type=merge',
-        '-p',
-        '{"spec":{"values":{"message":"Second"}}}',
-      ]);
+      await setValues('{"message":"Second"}');
       await eventually(async () => (await hr('{.status.history[0].version}')) === '2', 240_000, 'revision 2');
       await eventually(async () => (await condition('Ready'))?.status === 'True', 120_000, 'Ready again');
       expect(await condition('Released')).toMatchObject({ reason: 'UpgradeSucceeded' });
@@ -255,16 +248,7 @@ spec:
 
     it('a failed upgrade is rolled back to the last deployed revision', async () => {
       // An image that is not there: the pods never get ready and the upgrade's wait runs out.
-      await cluster.kubectl([
-        'patch',
-        'helmrelease',
-        'web',
-        '-n',
-        ns,
-        '--type=merge',
-        '-p',
-        '{"spec":{"values":{"message":"Third","image":{"tag":"no-such-tag"}}}}',
-      ]);
+      await setValues('{"message":"Third","image":{"tag":"no-such-tag"}}');
       await eventually(async () => (await condition('Remediated'))?.status === 'True', 240_000, 'the rollback');
       expect(await condition('Released')).toMatchObject({ status: 'False', reason: 'UpgradeFailed' });
       expect(await condition('Ready')).toMatchObject({ status: 'False', reason: 'UpgradeFailed' });

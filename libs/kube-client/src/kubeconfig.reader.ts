@@ -6,8 +6,7 @@ import { errorMessage } from '@skiff/api-machinery';
 
 /** A kubeconfig's current context: its server and CA, and a bearer token or a client certificate. */
 export type KubeconfigCredentials = { server: string; ca: Buffer } & (
-  | { token: string }
-  | { cert: Buffer; key: Buffer }
+  { token: string } | { cert: Buffer; key: Buffer }
 );
 
 type Entry = Record<string, unknown>;

@@ -282,6 +282,31 @@ spec:
       ).toBe('busybox:1.36');
     }, 400_000);
 
+    it('says so when the chart version is not in the repository, and deletes such a HelmRelease at once', async () => {
+      const manifest = `
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: nowhere, namespace: ${ns}}
+spec:
+  interval: 10m
+  chart: {spec: {chart: web, version: 9.9.9, sourceRef: {kind: HelmRepository, name: skiff}}}
+`;
+      expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: manifest })).code).toBe(0);
+      const ready = async () =>
+        (
+          JSON.parse(
+            (await cluster.kubectl(['get', 'hr', 'nowhere', '-n', ns, '-o', 'jsonpath={.status.conditions}'])).stdout ||
+              '[]',
+          ) as Condition[]
+        ).find((c) => c.type === 'Ready');
+      await eventually(async () => (await ready())?.status === 'False', 60_000, 'Ready False');
+      expect(await ready()).toMatchObject({
+        reason: 'ArtifactFailed',
+        message: `chart "web" matching 9.9.9 not found in ${ns}/skiff index. (try 'helm repo update'): no chart version found for web-9.9.9`,
+      });
+      expect((await cluster.kubectl(['delete', 'hr', 'nowhere', '-n', ns, '--timeout=60s'])).code).toBe(0);
+    }, 120_000);
+
     it('deleting the HelmRelease uninstalls the release and leaves nothing', async () => {
       const del = await cluster.kubectl(['delete', 'helmrelease', 'web', '-n', ns, '--timeout=120s'], {
         timeoutMs: 130_000,

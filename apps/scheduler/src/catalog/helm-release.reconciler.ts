@@ -182,8 +182,14 @@ export class HelmReleaseReconciler implements Controller {
       status.upgradeFailures = 0;
       status.failures = 0;
     }
-    const failures = (action === 'install' ? status.installFailures : status.upgradeFailures) ?? 0;
-    if (inSync || (!desiredChanged && released?.status === 'False' && failures > retries)) {
+    const failuresOf = (a: Action | undefined) =>
+      (a === 'install' ? status.installFailures : status.upgradeFailures) ?? 0;
+    const failures = failuresOf(action);
+    // The last attempt failed more often than its retries allow: nothing more is tried until the object changes.
+    const attempted = status.lastAttemptedReleaseAction;
+    const exhausted =
+      attempted !== undefined && failuresOf(attempted) > (hr.spec[attempted]?.remediation?.retries ?? 0);
+    if (inSync || (!desiredChanged && released?.status === 'False' && exhausted)) {
       status.history = snapshots(history, status.history);
       await this.writeStatus(ctx, hr, status);
       return { requeueAfterMs: interval };

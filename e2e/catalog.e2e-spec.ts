@@ -307,6 +307,43 @@ spec:
       expect((await cluster.kubectl(['delete', 'hr', 'nowhere', '-n', ns, '--timeout=60s'])).code).toBe(0);
     }, 120_000);
 
+    it('installs from an OCI HelmRepository (the chart pushed to the local registry above)', async () => {
+      const manifest = `
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: registry, namespace: ${ns}}
+spec: {type: oci, url: "oci://127.0.0.1:5000/skiff-e2e-${cluster.prefix}"}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: perf, namespace: ${ns}}
+spec:
+  interval: 10m
+  chart: {spec: {chart: iperf3, version: ">=0.1.0", sourceRef: {kind: HelmRepository, name: registry}}}
+  install: {disableWait: true}
+`;
+      expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: manifest })).code).toBe(0);
+      const wait = await cluster.kubectl(['wait', '-n', ns, 'hr/perf', '--for=condition=Ready', '--timeout=120s'], {
+        timeoutMs: 130_000,
+      });
+      expect(wait.code).toBe(0);
+      expect(
+        (
+          await cluster.kubectl([
+            'get',
+            'deployment',
+            'perf-iperf3',
+            '-n',
+            ns,
+            '-o',
+            'jsonpath={.spec.template.spec.containers[0].image}',
+          ])
+        ).stdout,
+      ).toBe('networkstatic/iperf3:latest');
+      expect((await cluster.kubectl(['delete', 'hr', 'perf', '-n', ns, '--timeout=60s'])).code).toBe(0);
+      expect((await cluster.kubectl(['get', 'deployment', 'perf-iperf3', '-n', ns])).code).toBe(1);
+    }, 200_000);
+
     it('deleting the HelmRelease uninstalls the release and leaves nothing', async () => {
       const del = await cluster.kubectl(['delete', 'helmrelease', 'web', '-n', ns, '--timeout=120s'], {
         timeoutMs: 130_000,

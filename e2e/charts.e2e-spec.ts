@@ -133,6 +133,9 @@ describe('chart install and uninstall (Helm 3 releases on a real cluster)', () =
     expect((await chart('get', 'values', 'shop', '-n', ns)).stdout).toBe(
       'USER-SUPPLIED VALUES:\ncache:\n  enabled: false\nreplicaCount: 3\n',
     );
+    const all = (await chart('get', 'values', 'shop', '-n', ns, '-a')).stdout;
+    expect(all).toMatch(/^COMPUTED VALUES:\ncache:\n  enabled: false\n  size: 64\nconfig:\n/);
+    expect(all).toContain('\nreplicaCount: 3\nservice:\n  port: 80\n');
   }, 240_000);
 
   it('rolls back to revision 1 as a new revision', async () => {

@@ -13,7 +13,7 @@
 //   uninstall NAME          [--keep-history] [--no-hooks] [--timeout D]
 //   test NAME               [--timeout D]
 //   list                    [-A|--all-namespaces]
-//   status NAME | history NAME | get values NAME | get manifest NAME
+//   status NAME | history NAME | get values NAME [-a|--all] | get manifest NAME
 //   repo add NAME URL [--force-update] | repo update [NAME...] | repo list | repo remove NAME...
 //   search repo [KEYWORD]   [-l|--versions] [--version V]
 //   package CHART_DIR       [-d|--destination DIR]
@@ -76,6 +76,8 @@ const FLAGS: Record<string, { value: boolean; short?: string }> = {
   versions: { value: false, short: 'l' },
   'force-update': { value: false },
   destination: { value: true, short: 'd' },
+  // `get values -a` is --all; `template -a` is --api-versions (main reads -a for `get` as --all).
+  all: { value: false },
 };
 
 // What `helm template` assumes of a cluster it does not ask: the built-in group/versions of Kubernetes 1.32.
@@ -406,7 +408,7 @@ async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
   if (command === 'template') return template(argv);
   if (['repo', 'search', 'package', 'push'].includes(command)) return offline(command, argv);
-  const { args, flags } = parse(argv);
+  const { args, flags } = parse(command === 'get' ? argv.map((a) => (a === '-a' ? '--all' : a)) : argv);
   const namespace = namespaceOf(flags);
   const ctx = await context(flags);
   const locate = (ref: string) => Repositories.fromEnv(ctx.renderer).locate(ref, flags.get('version')?.at(-1));
@@ -533,13 +535,17 @@ async function main(): Promise<void> {
         return;
       }
       case 'get': {
-        allowOnly(flags, command, []);
+        allowOnly(flags, command, ['all']);
         const [what, name] = args;
         if (what !== 'values' && what !== 'manifest')
           throw new CommandError(`unknown command "${what ?? ''}" for "chart get"`);
         if (!name) throw new CommandError(`"chart get ${what}" requires 1 argument`);
         const rel = await latestRelease(ctx, namespace, name);
         if (what === 'manifest') process.stdout.write(rel.manifest);
+        else if (flags.has('all'))
+          process.stdout.write(
+            `COMPUTED VALUES:\n${ctx.renderer.toYaml(ctx.renderer.computedValues(rel.chart.values, rel.config))}`,
+          );
         else {
           process.stdout.write(
             `USER-SUPPLIED VALUES:\n${ctx.renderer.toYaml(Object.keys(rel.config ?? {}).length ? rel.config : null)}`,

@@ -9,7 +9,9 @@
 //   - skiffYamlToJson(yaml) → JSON text, as Helm reads a values file (sigs.k8s.io/yaml semantics, yaml.go); throws
 //     what the YAML parser says;
 //   - skiffPickVersion(constraint, versionsJSON) → the index of the version Helm would pick (-1 for none), or an Error;
-//   - skiffCompareVersions(a, b) → <0, 0 or >0 as Helm orders chart versions in an index (newest first).
+//   - skiffCompareVersions(a, b) → <0, 0 or >0 as Helm orders chart versions in an index (newest first);
+//   - skiffComputedValues(chartValuesJSON, configJSON) → JSON of a release's config over its chart's values, as
+//     `helm get values --all` coalesces them, or an Error.
 package main
 
 import (
@@ -66,6 +68,25 @@ func main() {
 			return js.Global().Get("Error").New(err.Error())
 		}
 		return i
+	}))
+	js.Global().Set("skiffComputedValues", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var defaults, config map[string]any
+		if err := json.Unmarshal([]byte(args[0].String()), &defaults); err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		if err := json.Unmarshal([]byte(args[1].String()), &config); err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		// A release keeps its chart without subcharts, so this is the chart's own values under the config.
+		out, err := coalesceValues(&chart{meta: &Metadata{}, values: defaults}, config, false)
+		if err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		text, err := json.Marshal(out)
+		if err != nil {
+			return js.Global().Get("Error").New(err.Error())
+		}
+		return string(text)
 	}))
 	js.Global().Set("skiffCompareVersions", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		return compareVersions(args[0].String(), args[1].String())

@@ -157,4 +157,11 @@ describe('HelmRenderer (Go text/template, Sprig and Helm functions in WebAssembl
     });
     expect(() => renderer.yamlToJson('a: [')).toThrow('yaml: line 1: did not find expected node content');
   });
+
+  it("computes a release's values as `helm get values --all` does: its config over the chart's, null removing", async () => {
+    const renderer = await HelmRenderer.load();
+    expect(
+      renderer.computedValues({ a: 1, b: { c: 2, d: 3 }, list: [1, 2] }, { b: { c: 5, d: null }, list: [9], e: 'x' }),
+    ).toEqual({ a: 1, b: { c: 5 }, list: [9], e: 'x' });
+  });
 });

@@ -114,6 +114,7 @@ interface RendererGlobals {
   skiffJsonToYaml(text: string): string | Error;
   skiffPickVersion(constraint: string, versions: string): number | Error;
   skiffCompareVersions(a: string, b: string): number;
+  skiffComputedValues(chartValues: string, config: string): string | Error;
 }
 
 const globals = globalThis as unknown as RendererGlobals;
@@ -190,6 +191,13 @@ export class HelmRenderer {
   /** Helm's order of chart versions in an index: semver, newest first, what is not semver last. */
   compareVersions(a: string, b: string): number {
     return globals.skiffCompareVersions(a, b);
+  }
+
+  /** A release's config over its chart's values, as `helm get values --all` coalesces them. */
+  computedValues(chartValues: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
+    const out = globals.skiffComputedValues(JSON.stringify(chartValues ?? {}), JSON.stringify(config ?? {}));
+    if (out instanceof Error) throw new ChartRenderError(out.message);
+    return JSON.parse(out) as Record<string, unknown>;
   }
 
   /** A value as Helm prints values (`helm get values`): YAML with sorted keys and unindented lists. */

@@ -106,7 +106,7 @@ func render(req renderRequest, lookup lookupFunc) (*renderResult, error) {
 		"Values":       vals,
 	}
 	templates := map[string]renderable{}
-	if err := allTemplates(root, templates, top, &result.CRDs); err != nil {
+	if _, err := allTemplates(root, templates, top, &result.CRDs); err != nil {
 		return nil, err
 	}
 	result.Manifests, err = execute(templates, req.Strict, lookup)
@@ -144,12 +144,12 @@ type chartInfo struct {
 
 // allTemplates gives every template of the enabled tree its chart's scope: a subchart sees its part of its
 // parent's values. A library chart gives only its partials.
-func allTemplates(c *chart, out map[string]renderable, parent map[string]any, crds *[]namedText) error {
+func allTemplates(c *chart, out map[string]renderable, parent map[string]any, crds *[]namedText) (map[string]any, error) {
 	files := files{}
 	for _, f := range c.node.Files {
 		data, err := base64.StdEncoding.DecodeString(f.Data)
 		if err != nil {
-			return fmt.Errorf("chart %s: file %s is not base64: %w", c.name(), f.Name, err)
+			return nil, fmt.Errorf("chart %s: file %s is not base64: %w", c.name(), f.Name, err)
 		}
 		files[f.Name] = data
 		if strings.HasPrefix(f.Name, "crds/") {
@@ -162,6 +162,7 @@ func allTemplates(c *chart, out map[string]renderable, parent map[string]any, cr
 		"Release":      parent["Release"],
 		"Capabilities": parent["Capabilities"],
 		"Values":       map[string]any{},
+		"Subcharts":    map[string]any{},
 	}
 	if c.parent == nil {
 		next["Values"] = parent["Values"]
@@ -170,10 +171,13 @@ func allTemplates(c *chart, out map[string]renderable, parent map[string]any, cr
 			next["Values"] = vs
 		}
 	}
+	// Helm ≥ 3.13: each subchart's scope (its .Values, .Chart, …) under .Subcharts.<name>.
 	for _, child := range c.children {
-		if err := allTemplates(child, out, next, crds); err != nil {
-			return err
+		scope, err := allTemplates(child, out, next, crds)
+		if err != nil {
+			return nil, err
 		}
+		next["Subcharts"].(map[string]any)[child.name()] = scope
 	}
 	full := c.fullPath()
 	for _, t := range c.node.Templates {
@@ -182,11 +186,11 @@ func allTemplates(c *chart, out map[string]renderable, parent map[string]any, cr
 		}
 		data, err := base64.StdEncoding.DecodeString(t.Data)
 		if err != nil {
-			return fmt.Errorf("chart %s: template %s is not base64: %w", c.name(), t.Name, err)
+			return nil, fmt.Errorf("chart %s: template %s is not base64: %w", c.name(), t.Name, err)
 		}
 		out[path.Join(full, t.Name)] = renderable{data: string(data), vals: next, basePath: path.Join(full, "templates")}
 	}
-	return nil
+	return next, nil
 }
 
 // execute parses every template into one set (deepest paths first, so a parent chart's `define` wins over a

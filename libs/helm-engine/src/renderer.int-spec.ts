@@ -71,13 +71,18 @@ describe('HelmRenderer (Go text/template, Sprig and Helm functions in WebAssembl
     });
     const web = chartOf('web', {
       values: { db: { size: 2 } },
-      templates: { '_h.tpl': '{{ define "common.who" }}parent{{ end }}' },
+      templates: {
+        '_h.tpl': '{{ define "common.who" }}parent{{ end }}',
+        // Helm ≥ 3.13: a subchart's scope under .Subcharts.
+        'p.yaml': '{{ .Subcharts.db.Values.size }} {{ .Subcharts.db.Chart.Name }} {{ keys .Subcharts }}',
+      },
       dependencies: [db],
     });
     const out = await renderer.render({ chart: web, release: RELEASE, capabilities: CAPABILITIES });
     expect(out.manifests['web/charts/db/templates/s.yaml']).toBe(
       'parent db false 2 web/charts/db/templates/s.yaml web/charts/db/templates',
     );
+    expect(out.manifests['web/templates/p.yaml']).toBe('2 db [db]');
   });
 
   it('drops "<no value>" unless strict, where a missing key is an error', async () => {

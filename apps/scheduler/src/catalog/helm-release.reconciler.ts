@@ -159,8 +159,8 @@ export class HelmReleaseReconciler implements Controller {
     const last = history.at(-1);
     // A release left pending by a stopped controller is failed, as Flux unlocks it.
     if (last?.info.status.startsWith('pending-')) {
-      last.info.status = 'failed';
       last.info.description = `release was left ${last.info.status} and is marked failed`;
+      last.info.status = 'failed';
       await helm.store.update(last);
     }
     // What `uninstall.keepHistory` left is cleared before installing again.
@@ -226,7 +226,7 @@ export class HelmReleaseReconciler implements Controller {
       const message = `Helm ${action} succeeded for release ${target.namespace}/${target.name}.v${rel.version} with chart ${chartRef}`;
       set({ type: 'Released', status: 'True', reason, message });
       status.conditions = status.conditions?.filter((c) => c.type !== 'Remediated');
-      if (hr.spec.test?.enable) await this.runTests(helm, hr, rel, set, timeoutMs);
+      if (hr.spec.test?.enable) await this.runTests(helm, rel, set, timeoutMs);
       else status.conditions = status.conditions?.filter((c) => c.type !== 'TestSuccess');
       const tests = status.conditions?.find((c) => c.type === 'TestSuccess');
       if (tests?.status === 'False')
@@ -267,8 +267,9 @@ export class HelmReleaseReconciler implements Controller {
   ): Promise<{ ok: boolean; reason: string; message: string }> {
     const target = { namespace: hr.spec.targetNamespace ?? hr.metadata.namespace!, name: releaseNameOf(hr) };
     const ref = `${target.namespace}/${target.name}`;
+    const rollingBack = action === 'upgrade' && (remediation.strategy ?? 'rollback') === 'rollback' && deployed;
     try {
-      if (action === 'upgrade' && (remediation.strategy ?? 'rollback') === 'rollback' && deployed) {
+      if (rollingBack) {
         await rollback(helm, {
           ...target,
           version: deployed.version,
@@ -285,18 +286,16 @@ export class HelmReleaseReconciler implements Controller {
       await uninstall(helm, { ...target, timeoutMs, keepHistory: false });
       return { ok: true, reason: 'UninstallSucceeded', message: `Helm uninstall succeeded for release ${ref}` };
     } catch (err) {
-      const what = action === 'upgrade' && deployed ? 'rollback' : 'uninstall';
       return {
         ok: false,
-        reason: what === 'rollback' ? 'RollbackFailed' : 'UninstallFailed',
-        message: `Helm ${what} failed for release ${ref}: ${errorMessage(err)}`,
+        reason: rollingBack ? 'RollbackFailed' : 'UninstallFailed',
+        message: `Helm ${rollingBack ? 'rollback' : 'uninstall'} failed for release ${ref}: ${errorMessage(err)}`,
       };
     }
   }
 
   private async runTests(
     helm: ActionContext,
-    hr: HelmRelease,
     rel: Release,
     set: (c: Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>) => void,
     timeoutMs: number,

@@ -20,6 +20,7 @@ interface Condition {
 describe('app catalog: chart repositories, the chart CLI and HelmRelease objects', () => {
   let cluster: TestCluster;
   let helmHome: string;
+  let pushedManifest: string | undefined;
 
   const chart = (...args: string[]) =>
     runChart([...args, '--kubeconfig', cluster.stack.kubeconfig], {
@@ -40,6 +41,8 @@ describe('app catalog: chart repositories, the chart CLI and HelmRelease objects
   }, 120_000);
 
   afterAll(async () => {
+    // The chart this test pushed to the local registry goes too (its manifest; the registry collects blobs).
+    if (pushedManifest) await fetch(pushedManifest, { method: 'DELETE' });
     await cluster?.stop();
     rmSync(helmHome, { recursive: true, force: true });
   });
@@ -152,6 +155,8 @@ describe('app catalog: chart repositories, the chart CLI and HelmRelease objects
           `^Pushed: 127\\.0\\.0\\.1:5000/skiff-e2e-${cluster.prefix}/iperf3:0\\.1\\.0\\nDigest: sha256:[0-9a-f]{64}\\n$`,
         ),
       );
+      const digest = /\nDigest: (sha256:[0-9a-f]{64})\n/.exec(pushed.stdout)?.[1];
+      pushedManifest = `http://127.0.0.1:5000/v2/skiff-e2e-${cluster.prefix}/iperf3/manifests/${digest}`;
       const rendered = await chart('template', 'perf', `${remote}/iperf3`, '--version', '0.1.0');
       expect(rendered.stderr).toBe('');
       expect(rendered.stdout).toContain('# Source: iperf3/templates/deployment.yaml\n');

@@ -174,10 +174,11 @@ describe('app catalog: chart repositories, the chart CLI and HelmRelease objects
 
   describe('HelmRepository and HelmRelease', () => {
     const ns = 'catalog-flux';
-    const hr = (jsonpath: string) =>
-      cluster.kubectl(['get', 'helmrelease', 'web', '-n', ns, '-o', `jsonpath=${jsonpath}`]).then((r) => r.stdout);
-    const conditions = async () => JSON.parse((await hr('{.status.conditions}')) || '[]') as Condition[];
-    const condition = async (type: string) => (await conditions()).find((c) => c.type === type);
+    const hr = (jsonpath: string, name = 'web') =>
+      cluster.kubectl(['get', 'helmrelease', name, '-n', ns, '-o', `jsonpath=${jsonpath}`]).then((r) => r.stdout);
+    const conditions = async (name = 'web') =>
+      JSON.parse((await hr('{.status.conditions}', name)) || '[]') as Condition[];
+    const condition = async (type: string, name = 'web') => (await conditions(name)).find((c) => c.type === type);
     const setValues = (values: string) =>
       cluster.kubectl(['patch', 'helmrelease', 'web', '-n', ns, '--type=merge', '-p', `{"spec":{"values":${values}}}`]);
     const page = async () =>
@@ -297,13 +298,7 @@ spec:
   chart: {spec: {chart: web, version: 9.9.9, sourceRef: {kind: HelmRepository, name: skiff}}}
 `;
       expect((await cluster.kubectl(['apply', '-f', '-'], { stdin: manifest })).code).toBe(0);
-      const ready = async () =>
-        (
-          JSON.parse(
-            (await cluster.kubectl(['get', 'hr', 'nowhere', '-n', ns, '-o', 'jsonpath={.status.conditions}'])).stdout ||
-              '[]',
-          ) as Condition[]
-        ).find((c) => c.type === 'Ready');
+      const ready = () => condition('Ready', 'nowhere');
       await eventually(async () => (await ready())?.status === 'False', 60_000, 'Ready False');
       expect(await ready()).toMatchObject({
         reason: 'ArtifactFailed',

@@ -21,7 +21,7 @@
 // CHART is a directory or .tgz, `repo/chart`, an `oci://` reference or an http(s) URL of an archive.
 // values flags: -f|--values FILE, --set K=V, --set-string K=V, --set-file K=PATH, --set-json K=JSON (repeatable);
 // every command takes -n|--namespace NS and --kubeconfig FILE.
-import { errorMessage } from '@skiff/api-machinery';
+import { errorMessage, parseGoDuration } from '@skiff/api-machinery';
 import {
   ActionContext,
   Capabilities,
@@ -230,19 +230,14 @@ function readFile(file: string): string {
   }
 }
 
-/** A Go duration ("5m0s", "90s", "1h", "500ms") in milliseconds. */
+/** A `--timeout` Go duration ("5m0s", "90s", "1h", "500ms") in milliseconds; Helm's words for one that is not. */
 function duration(text: string | undefined, fallbackMs: number): number {
   if (text === undefined) return fallbackMs;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
-  let ms = 0;
-  let rest = text;
-  while (rest !== '') {
-    const m = /^(\d+(?:\.\d*)?)(ms|us|µs|ns|h|m|s)/.exec(rest);
-    if (!m) throw new CommandError(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`);
-    ms += Number(m[1]) * units[m[2]];
-    rest = rest.slice(m[0].length);
+  try {
+    return parseGoDuration(text);
+  } catch {
+    throw new CommandError(`invalid argument "${text}" for "--timeout" flag: time: invalid duration "${text}"`);
   }
-  return ms;
 }
 
 const VALUES_FLAGS = ['values', 'set', 'set-string', 'set-file', 'set-json'];

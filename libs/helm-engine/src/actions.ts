@@ -6,7 +6,7 @@ import { releaseManifest, sortManifests, splitManifests } from './manifests';
 import { HookEvent, Release, ReleaseHook, releaseChartOf } from './release';
 import { ReleaseStore } from './release-store';
 import { HelmRenderer, UserValues } from './renderer';
-import { PatchSchemas, threeWayStrategicPatch } from './strategic-patch';
+import { isMap, Json, PatchSchemas, threeWayStrategicPatch } from './strategic-patch';
 
 /** The Helm version Skiff's engine stands for (`.Capabilities.HelmVersion`). */
 export const HELM_VERSION = 'v3.16.0';
@@ -465,9 +465,6 @@ async function applyChanges(
       await deleteObject(ctx.client, o);
   return after;
 }
-
-type Json = Record<string, unknown>;
-const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A JSON merge patch from `current` to `modified` that also removes what `original` had and `modified` dropped. */
 export function threeWayMergePatch(original: Json, modified: Json, current: Json): Json {

@@ -6,4 +6,4 @@ export * from './release';
 export * from './release-store';
 export * from './renderer';
 export * from './repository';
-export * from './strategic-patch';
+export { PatchSchemas, threeWayStrategicPatch } from './strategic-patch';

@@ -1,4 +1,4 @@
-import { KubeObject } from '@skiff/api-machinery';
+import { KubeObject, parseGoDuration } from '@skiff/api-machinery';
 
 /** A condition as Flux (and metav1.Condition) writes them. */
 export interface Condition {
@@ -275,13 +275,9 @@ export const HELM_RELEASE_CRD = crd(
   },
 );
 
-/** A Go/Flux duration ("10m", "1h30m", "30s", "500ms") in milliseconds. */
+/** A Flux duration field ("10m", "1h30m"; the CRD's pattern admits only Go durations) in milliseconds. */
 export function durationMs(text: string | undefined, fallbackMs: number): number {
-  if (!text) return fallbackMs;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
-  let ms = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * units[unit];
-  return ms || fallbackMs;
+  return text ? parseGoDuration(text) : fallbackMs;
 }
 
 /** A condition set in a list: its transition time kept when its status did not change. */

@@ -111,8 +111,8 @@ function parseField(field: string, b: Bounds): Set<number> {
 
 const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
 
-/** Go's time.ParseDuration for `@every` (e.g. `1h30m`, `90s`). */
-function parseGoDuration(s: string): number {
+/** Go's time.ParseDuration in milliseconds (`@every 1h30m`, Helm's `--timeout 90s`, Flux's `interval: 10m`). */
+export function parseGoDuration(s: string): number {
   const re = /([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;
   let m: RegExpExecArray | null;
